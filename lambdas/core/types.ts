@@ -1,0 +1,91 @@
+/**
+ * Shared vocabulary of the safeguards engine. Pure types: no AWS, no I/O.
+ *
+ * Data flow: raw body → `ParsedRequest` (segments labelled by trust boundary) → `normalize()` gives
+ * `View`s per segment → detectors (tier 0), classifier (tier 1), remote classifier (tier 2) produce
+ * `Finding`s → the policy turns category scores into `CheckResult`s and one final `Action` →
+ * a `DecisionRecord` (see docs/decision-record.md).
+ */
+
+/** Categories the detectors know. A policy configures a subset of them. */
+export const CATEGORIES = ['harmful', 'jailbreak', 'injection', 'pii', 'secrets', 'blocklist'] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+/** Categories whose detection counts as "detected" in evaluation (model-safety categories). */
+export const SAFETY_CATEGORIES = ['harmful', 'jailbreak', 'injection'] as const satisfies readonly Category[];
+
+/** Where a piece of text came from: the trust boundary it crossed. */
+export type TrustBoundary = 'system' | 'user' | 'assistant' | 'tool_use' | 'tool_result' | 'document' | 'output';
+
+/** One piece of text to check, with the JSON path it was taken from (for precise errors and redaction). */
+export interface Segment {
+  readonly trust: TrustBoundary;
+  /** JSON path into the request body, e.g. `messages[2].content[0].text`. */
+  readonly path: string;
+  readonly text: string;
+}
+
+/** Names of the transforms that produce a view from a segment's raw text. */
+export type Transform =
+  | 'raw'
+  | 'nfkc'
+  | 'strip-invisible'
+  | 'homoglyph'
+  | 'leet'
+  | 'despace'
+  | 'lowercase'
+  | 'base64'
+  | 'hex'
+  | 'rot13'
+  | 'url';
+
+/** A normalized rendering of one segment. `transforms` lists, in order, what produced it. */
+export interface View {
+  readonly segment: number;
+  readonly text: string;
+  readonly transforms: readonly Transform[];
+}
+
+/** Signals the normalizer observed: the presence of hiding characters is itself suspicious. */
+export interface NormalizationSignals {
+  readonly zeroWidth: number;
+  readonly bidi: number;
+  readonly tags: number;
+  readonly variationSelectors: number;
+  readonly homoglyphs: number;
+  readonly decodedViews: number;
+}
+
+export interface NormalizedSegment {
+  readonly views: readonly View[];
+  readonly signals: NormalizationSignals;
+}
+
+/** One detector hit. `score` is in [0, 1]. `span` (UTF-16 offsets) refers to the segment's raw text when set. */
+export interface Finding {
+  readonly detector: string;
+  readonly category: Category;
+  readonly score: number;
+  readonly segment: number;
+  readonly label?: string;
+  readonly span?: readonly [number, number];
+}
+
+export type Action = 'allow' | 'flag' | 'redact' | 'block';
+export type FailMode = 'open' | 'closed';
+export type CheckOutcome = 'ok' | 'timeout' | 'error' | 'skipped';
+
+/** One check as it appears in the decision record. */
+export interface CheckResult {
+  readonly check: string;
+  readonly category: Category;
+  readonly score: number;
+  readonly action: Action;
+  readonly latencyMs: number;
+  readonly outcome: CheckOutcome;
+  /** Set when the policy marks the category shadow: evaluated and recorded, not enforced. */
+  readonly shadow?: boolean;
+}
+
+/** Per-category probabilities from a classifier (tier 1 or tier 2). */
+export type CategoryScores = Partial<Record<Category, number>>;
