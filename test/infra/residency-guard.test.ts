@@ -1,0 +1,422 @@
+import { App, Aws, CfnParameter, CfnResource, Fn, Stack } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import {
+  RESIDENCY_METADATA_TYPE,
+  ResidencyGuard,
+  type ResidencyGuardProps,
+} from '../../lib/aspects/residency-guard';
+
+const ACCOUNT = '111111111111';
+const EU_REGIONS = [
+  'eu-central-1',
+  'eu-central-2',
+  'eu-north-1',
+  'eu-south-1',
+  'eu-south-2',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+];
+
+interface Fixture {
+  readonly app: App;
+  readonly stack: Stack;
+}
+
+/** GIVEN a guarded eu-central-1 stack (EU zone) in a fresh app. */
+function guardedStack(guard: Partial<ResidencyGuardProps> = {}, region = 'eu-central-1'): Fixture {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'Eu', { env: { account: ACCOUNT, region } });
+  ResidencyGuard.apply(stack, { region: 'eu-central-1', zone: 'EU', ...guard });
+  return { app, stack };
+}
+
+/** Synthesizes and returns the error message (or '' when synthesis succeeded). */
+function synthError(app: App): string {
+  try {
+    app.synth();
+    return '';
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+function fnWithEnv(stack: Stack, env: Record<string, string>): lambda.Function {
+  return new lambda.Function(stack, 'Fn', {
+    runtime: lambda.Runtime.NODEJS_22_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+    environment: env,
+  });
+}
+
+function grantArn(stack: Stack, arn: string): void {
+  const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [arn] }));
+}
+
+describe('ResidencyGuard — references to another region', () => {
+  test('fails when an ARN names another region', () => {
+    const { app, stack } = guardedStack();
+    grantArn(stack, `arn:aws:sqs:us-east-1:${ACCOUNT}:queue`);
+    const message = synthError(app);
+    expect(message).toContain('[Eu/Role/DefaultPolicy/Resource]');
+    expect(message).toMatch(/residency\(EU\/eu-central-1\) cross-region-arn: ARN in region 'us-east-1'/);
+  });
+
+  test('fails when an ARN of another region is split across Fn::Join pieces', () => {
+    const { app, stack } = guardedStack();
+    grantArn(
+      stack,
+      Fn.join('', ['arn:', Aws.PARTITION, ':sqs:', 'us-west-2', ':', Aws.ACCOUNT_ID, ':queue']),
+    );
+    expect(synthError(app)).toMatch(/cross-region-arn: ARN in region 'us-west-2'/);
+  });
+
+  test('fails when an ARN of another region is built with Fn::Sub', () => {
+    const { app, stack } = guardedStack();
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
+    grantArn(stack, Fn.sub('arn:${AWS::Partition}:sns:ap-southeast-2:${AWS::AccountId}:alarms'));
+    expect(synthError(app)).toMatch(/cross-region-arn: ARN in region 'ap-southeast-2'/);
+  });
+
+  test('fails when an ARN region is a template parameter', () => {
+    const { app, stack } = guardedStack();
+    const target = new CfnParameter(stack, 'TargetRegion', { type: 'String' });
+    grantArn(stack, `arn:aws:sqs:${target.valueAsString}:${ACCOUNT}:queue`);
+    expect(synthError(app)).toMatch(
+      /cross-region-arn: ARN whose region is the parameter \{\{Ref.TargetRegion\}\}/,
+    );
+  });
+
+  test.each([
+    ['https://bedrock-runtime.us-east-1.amazonaws.com'],
+    ['runtime.sagemaker.eu-west-1.amazonaws.com'],
+    ['*.us-west-2.amazonaws.com'],
+  ])('fails when an endpoint hostname of another region is configured (%s)', (endpoint) => {
+    const { app, stack } = guardedStack();
+    fnWithEnv(stack, { UPSTREAM_ENDPOINT: endpoint });
+    const message = synthError(app);
+    expect(message).toContain('[Eu/Fn/Resource]');
+    expect(message).toMatch(/cross-region-endpoint: endpoint hostname in region/);
+  });
+
+  test('fails when a service principal of another region is trusted', () => {
+    const { app, stack } = guardedStack();
+    new iam.Role(stack, 'LogsRole', { assumedBy: new iam.ServicePrincipal('logs.us-east-1.amazonaws.com') });
+    expect(synthError(app)).toMatch(
+      /\[Eu\/LogsRole\/Resource\] .*cross-region-service-principal: service principal of region 'us-east-1'/,
+    );
+  });
+
+  test.each([
+    ['us.anthropic.claude-sonnet-4-5-20250929-v1:0', {}],
+    ['global.anthropic.claude-sonnet-4-5-20250929-v1:0', { allowedRegions: EU_REGIONS }],
+    ['eu.anthropic.claude-sonnet-4-5-20250929-v1:0', { allowedRegions: ['eu-west-1'] }],
+  ])('fails when a Bedrock inference profile spans outside the zone (%s)', (modelId, guard) => {
+    const { app, stack } = guardedStack(guard);
+    fnWithEnv(stack, { MODEL_ID: modelId });
+    expect(synthError(app)).toMatch(
+      /cross-region-inference-profile: inference profile '.*' routes to regions outside/,
+    );
+  });
+
+  test('fails when an explicit Region property names another region', () => {
+    const { app, stack } = guardedStack();
+    new CfnResource(stack, 'Reader', {
+      type: 'Custom::ParameterReader',
+      properties: { ServiceToken: Aws.ACCOUNT_ID, Region: 'us-east-1', Name: 'x' },
+    });
+    expect(synthError(app)).toMatch(/\[Eu\/Reader\] .*cross-region-region-property: Region is 'us-east-1'/);
+  });
+
+  test('fails when a Region property is a token other than the stack region', () => {
+    const { app, stack } = guardedStack();
+    const target = new CfnParameter(stack, 'Target', { type: 'String' });
+    new CfnResource(stack, 'Reader', {
+      type: 'Custom::ParameterReader',
+      properties: { ServiceToken: Aws.ACCOUNT_ID, Region: target.valueAsString },
+    });
+    expect(synthError(app)).toMatch(
+      /cross-region-region-property: Region is \{\{Ref.Target\}\}, which cannot be proven/,
+    );
+  });
+
+  test('fails when a resource property mentions another region by name', () => {
+    const { app, stack } = guardedStack();
+    new CfnResource(stack, 'Tagged', {
+      type: 'AWS::SNS::Topic',
+      properties: { DisplayName: 'copy of us-east-2' },
+    });
+    expect(synthError(app)).toMatch(/cross-region-region-name: mentions region 'us-east-2'/);
+  });
+});
+
+describe('ResidencyGuard — data leaving the region', () => {
+  test('fails when a bucket replicates to a bucket outside the stack', () => {
+    const { app, stack } = guardedStack();
+    const bucket = new s3.Bucket(stack, 'Telemetry');
+    const cfn = bucket.node.defaultChild as s3.CfnBucket;
+    cfn.replicationConfiguration = {
+      role: `arn:aws:iam::${ACCOUNT}:role/replication`,
+      rules: [{ status: 'Enabled', destination: { bucket: 'arn:aws:s3:::telemetry-copy' } }],
+    };
+    expect(synthError(app)).toMatch(
+      /\[Eu\/Telemetry\/Resource\] .*s3-replication: replicates to a bucket outside this stack/,
+    );
+  });
+
+  test('fails when a DynamoDB global table has a replica in another region', () => {
+    const { app, stack } = guardedStack();
+    new dynamodb.TableV2(stack, 'Tenants', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      replicas: [{ region: 'us-east-1' }],
+    });
+    expect(synthError(app)).toMatch(/dynamodb-global-table-replica: global table replica in 'us-east-1'/);
+  });
+
+  test('fails when a log subscription sends to a destination in another region', () => {
+    const { app, stack } = guardedStack();
+    new logs.CfnSubscriptionFilter(stack, 'Sub', {
+      logGroupName: 'decisions',
+      filterPattern: '',
+      destinationArn: `arn:aws:logs:us-east-1:${ACCOUNT}:destination:central`,
+    });
+    const message = synthError(app);
+    expect(message).toMatch(/\[Eu\/Sub\] .*log-destination: log destination 'arn:aws:logs:us-east-1/);
+  });
+
+  test('fails when a Logs Destination targets a stream in another region', () => {
+    const { app, stack } = guardedStack();
+    new logs.CfnDestination(stack, 'Dest', {
+      destinationName: 'central',
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/x`,
+      targetArn: `arn:aws:kinesis:eu-west-1:${ACCOUNT}:stream/central`,
+    });
+    expect(synthError(app)).toMatch(/log-destination: log destination 'arn:aws:kinesis:eu-west-1/);
+  });
+
+  test('fails when Firehose delivers to a bucket outside the stack', () => {
+    const { app, stack } = guardedStack();
+    new firehose.CfnDeliveryStream(stack, 'Stream', {
+      extendedS3DestinationConfiguration: {
+        bucketArn: 'arn:aws:s3:::central-telemetry',
+        roleArn: `arn:aws:iam::${ACCOUNT}:role/x`,
+      },
+    });
+    expect(synthError(app)).toMatch(
+      /\[Eu\/Stream\] .*firehose-destination: delivers to a bucket outside this stack/,
+    );
+  });
+
+  test('fails when Firehose delivers to an HTTP endpoint', () => {
+    const { app, stack } = guardedStack();
+    new firehose.CfnDeliveryStream(stack, 'Stream', {
+      httpEndpointDestinationConfiguration: {
+        endpointConfiguration: { url: 'https://collector.example.com' },
+        s3Configuration: { bucketArn: 'arn:aws:s3:::x', roleArn: `arn:aws:iam::${ACCOUNT}:role/x` },
+      },
+    });
+    expect(synthError(app)).toMatch(
+      /firehose-destination: delivers outside AWS \(HttpEndpointDestinationConfiguration\)/,
+    );
+  });
+
+  test('fails when a KMS key is multi-Region', () => {
+    const { app, stack } = guardedStack();
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    (key.node.defaultChild as kms.CfnKey).multiRegion = true;
+    expect(synthError(app)).toMatch(/\[Eu\/Key\/Resource\] .*kms-multi-region-key/);
+  });
+
+  test('fails when the stack is deployed to a region other than the guard region', () => {
+    const { app } = guardedStack({}, 'eu-west-1');
+    expect(synthError(app)).toMatch(/\[Eu\] .*stack-region: stack is deployed to 'eu-west-1'/);
+  });
+});
+
+describe('ResidencyGuard — content inspection at the edge', () => {
+  test('fails when a CloudFront distribution runs a CloudFront function', () => {
+    const { app, stack } = guardedStack();
+    const fn = new cloudfront.Function(stack, 'Inspect', {
+      code: cloudfront.FunctionCode.fromInline('function handler(event) { return event.request; }'),
+    });
+    new cloudfront.Distribution(stack, 'Cdn', {
+      defaultBehavior: {
+        origin: new origins.HttpOrigin('origin.example.com'),
+        functionAssociations: [{ function: fn, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
+      },
+    });
+    const message = synthError(app);
+    expect(message).toMatch(/\[Eu\/Cdn\/Resource\] .*edge-inspection: FunctionAssociations run code/);
+    expect(message).toMatch(
+      /\[Eu\/Inspect\/Resource\] .*edge-inspection: CloudFront Functions run at every edge/,
+    );
+  });
+
+  test('fails when a distribution associates a Lambda@Edge function', () => {
+    const { app, stack } = guardedStack();
+    new cloudfront.CfnDistribution(stack, 'Cdn', {
+      distributionConfig: {
+        enabled: true,
+        defaultCacheBehavior: {
+          targetOriginId: 'o',
+          viewerProtocolPolicy: 'https-only',
+          lambdaFunctionAssociations: [
+            {
+              eventType: 'viewer-request',
+              lambdaFunctionArn: `arn:aws:lambda:eu-central-1:${ACCOUNT}:function:f:1`,
+            },
+          ],
+        },
+        origins: [
+          {
+            id: 'o',
+            domainName: 'origin.example.com',
+            customOriginConfig: { originProtocolPolicy: 'https-only' },
+          },
+        ],
+      },
+    });
+    expect(synthError(app)).toMatch(/\[Eu\/Cdn\] .*edge-inspection: LambdaFunctionAssociations run code/);
+  });
+
+  test('fails when a cloudfront.experimental.EdgeFunction is defined', () => {
+    const { app, stack } = guardedStack();
+    new cloudfront.experimental.EdgeFunction(stack, 'Edge', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async (e) => e'),
+    });
+    const message = synthError(app);
+    expect(message).toMatch(/\[Eu\/Edge\] .*edge-inspection: Lambda@Edge function/);
+  });
+
+  test('allows edge functions when the zone is not residency-bound', () => {
+    const { app, stack } = guardedStack({ residencyBound: false });
+    new cloudfront.Function(stack, 'Inspect', {
+      code: cloudfront.FunctionCode.fromInline('function handler(event) { return event.request; }'),
+    });
+    expect(synthError(app)).toBe('');
+  });
+});
+
+describe('ResidencyGuard — clean stacks pass', () => {
+  test('a stack with same-region ARNs, Aws.REGION tokens and in-zone references synthesizes', () => {
+    // GIVEN an EU stack that may also reference eu-west-1
+    const { app, stack } = guardedStack({ allowedRegions: ['eu-west-1'] });
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    const bucket = new s3.Bucket(stack, 'Telemetry', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: key,
+      enforceSSL: true,
+    });
+    const table = new dynamodb.TableV2(stack, 'Tenants', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      encryption: dynamodb.TableEncryptionV2.customerManagedKey(key),
+    });
+    const topic = new sns.Topic(stack, 'Alarms', { masterKey: key, enforceSSL: true });
+    const fn = fnWithEnv(stack, {
+      REGION: Aws.REGION,
+      BEDROCK_ENDPOINT: `https://bedrock-runtime.${Aws.REGION}.${Aws.URL_SUFFIX}`,
+      SAME_REGION_ENDPOINT: 'https://runtime.sagemaker.eu-central-1.amazonaws.com',
+      IN_ZONE_QUEUE: `arn:aws:sqs:eu-west-1:${ACCOUNT}:spill`,
+      MODEL_ID: 'anthropic.claude-sonnet-4-5-20250929-v1:0',
+    });
+    bucket.grantWrite(fn);
+    table.grantReadData(fn);
+    topic.grantPublish(fn);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['bedrock:InvokeModel'],
+        resources: [
+          stack.formatArn({
+            service: 'bedrock',
+            account: '',
+            resource: 'foundation-model',
+            resourceName: '*',
+          }),
+          `arn:aws:bedrock:eu-central-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0`,
+        ],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: ['*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:RequestedRegion': ['us-east-1', 'us-west-2'] } },
+      }),
+    );
+    new iam.Role(stack, 'LogsRole', {
+      assumedBy: new iam.ServicePrincipal('logs.eu-central-1.amazonaws.com'),
+    });
+    new logs.CfnSubscriptionFilter(stack, 'Sub', {
+      logGroupName: 'decisions',
+      filterPattern: '',
+      destinationArn: Fn.sub(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
+        'arn:${AWS::Partition}:firehose:${AWS::Region}:${AWS::AccountId}:deliverystream/x',
+      ),
+    });
+
+    // WHEN / THEN
+    expect(synthError(app)).toBe('');
+  });
+
+  test('an EU profile passes when the zone allows every EU destination region', () => {
+    const { app, stack } = guardedStack({ allowedRegions: EU_REGIONS });
+    fnWithEnv(stack, { MODEL_ID: 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0' });
+    expect(synthError(app)).toBe('');
+  });
+
+  test('a single-region TableV2 and same-stack S3 replication pass', () => {
+    const { app, stack } = guardedStack();
+    new dynamodb.TableV2(stack, 'Limits', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+    });
+    const copy = new s3.Bucket(stack, 'Copy', { versioned: true });
+    const bucket = new s3.Bucket(stack, 'Source', { versioned: true });
+    (bucket.node.defaultChild as s3.CfnBucket).replicationConfiguration = {
+      role: `arn:aws:iam::${ACCOUNT}:role/replication`,
+      rules: [{ status: 'Enabled', destination: { bucket: copy.bucketArn } }],
+    };
+    expect(synthError(app)).toBe('');
+  });
+
+  test('an environment-agnostic stack using Aws.REGION passes', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Agnostic');
+    ResidencyGuard.apply(stack, { region: 'eu-central-1', zone: 'EU' });
+    grantArn(stack, stack.formatArn({ service: 'sqs', resource: 'queue' }));
+    expect(synthError(app)).toBe('');
+  });
+
+  test('records the zone as stack metadata for the compliance report', () => {
+    const { app } = guardedStack({ allowedRegions: ['eu-west-1'] });
+    const artifact = app.synth().getStackByName('Eu');
+    expect(artifact.findMetadataByType(RESIDENCY_METADATA_TYPE)).toContainEqual({
+      path: '/Eu',
+      type: RESIDENCY_METADATA_TYPE,
+      data: {
+        region: 'eu-central-1',
+        zone: 'EU',
+        allowedRegions: ['eu-central-1', 'eu-west-1'],
+        residencyBound: true,
+      },
+    });
+  });
+
+  test('fails when the guard region is not a literal region code', () => {
+    expect(() => new ResidencyGuard({ region: Aws.REGION, zone: 'EU' })).toThrow(/literal region code/);
+  });
+});
