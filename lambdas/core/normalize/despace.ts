@@ -1,0 +1,68 @@
+import { isDigit, isLowerAscii } from './text';
+
+/** Minimum number of single characters that make a spaced-out run. */
+export const MIN_SPACED_RUN = 4;
+const MAX_SEPARATOR = 3;
+
+const isUnit = (c: number): boolean => isLowerAscii(c) || isDigit(c);
+/** Separators between spaced-out letters: space, tab, `.`, `-`, `_`, `*`, `,`, `/`, `|`, `~`. */
+const isSeparator = (c: number): boolean =>
+  c === 0x20 ||
+  c === 0x09 ||
+  c === 0x2e ||
+  c === 0x2d ||
+  c === 0x5f ||
+  c === 0x2a ||
+  c === 0x2c ||
+  c === 0x2f ||
+  c === 0x7c ||
+  c === 0x7e;
+
+/** Whether position `i` holds a single alphanumeric not touching another alphanumeric. */
+const isSingle = (s: string, i: number): boolean =>
+  i < s.length &&
+  isUnit(s.charCodeAt(i)) &&
+  (i === 0 || !isUnit(s.charCodeAt(i - 1))) &&
+  (i + 1 >= s.length || !isUnit(s.charCodeAt(i + 1)));
+
+/**
+ * Collapses spaced-out letters in lowercase text: runs of ≥ 4 single letters/digits separated by
+ * 1–3 separator characters (`h o w  t o` / `h.o.w.t.o` / `h-o-w`). A separator longer than one
+ * character, or one that differs from the run's first separator, marks a word gap and becomes one
+ * space: `h o w  t o  m a k e` → `how to make`. Linear. Returns the input itself when nothing changed.
+ */
+export function collapseSpacedLetters(s: string): string {
+  const parts: string[] = [];
+  let last = 0;
+  let i = 0;
+  while (i < s.length) {
+    if (!isSingle(s, i)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let out = s[i] ?? '';
+    let units = 1;
+    let firstSep = '';
+    let end = i + 1;
+    for (;;) {
+      let k = end;
+      while (k < s.length && k - end < MAX_SEPARATOR && isSeparator(s.charCodeAt(k))) k++;
+      if (k === end || !isSingle(s, k)) break;
+      const sep = s.slice(end, k);
+      if (firstSep === '' && sep.length === 1) firstSep = sep;
+      if (sep.length > 1 || sep !== firstSep) out += ' ';
+      out += s[k] ?? '';
+      units++;
+      end = k + 1;
+    }
+    if (units >= MIN_SPACED_RUN) {
+      parts.push(s.slice(last, start), out);
+      last = end;
+    }
+    i = end;
+  }
+  if (parts.length === 0) return s;
+  parts.push(s.slice(last));
+  return parts.join('');
+}

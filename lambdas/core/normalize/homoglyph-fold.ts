@@ -1,0 +1,71 @@
+import { HOMOGLYPH_RE, HOMOGLYPHS } from './homoglyphs';
+import { LATIN_RE, LETTER_RE, WORD_CHAR_RE } from './patterns';
+import { isAsciiLetter } from './text';
+
+const HOMOGLYPH_TEST = new RegExp(HOMOGLYPH_RE.source);
+
+/** Whether the code unit at `i` belongs to a word (letters, marks, digits; surrogates never do). */
+const isWordChar = (text: string, i: number): boolean => {
+  const c = text.charCodeAt(i);
+  if (c < 0x80) return isAsciiLetter(c) || (c >= 0x30 && c <= 0x39);
+  if (c >= 0xd800 && c <= 0xdfff) return false;
+  return WORD_CHAR_RE.test(text[i] ?? '');
+};
+
+/**
+ * A word is folded when it already contains Latin letters (a mixed-script spoof such as `pаypal`),
+ * or when it is at least two letters long and every non-ASCII letter in it is a known confusable
+ * (an all-Cyrillic spoof such as `рорсоrn`). Genuine Cyrillic/Greek words almost always contain a
+ * letter with no Latin lookalike, so they are left alone.
+ */
+const shouldFold = (word: string): boolean => {
+  let hasLatin = false;
+  let allConfusable = true;
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if (c < 0x80) {
+      if (isAsciiLetter(c)) hasLatin = true;
+      continue;
+    }
+    if (HOMOGLYPHS.has(c)) continue;
+    const ch = word[i] ?? '';
+    if (LATIN_RE.test(ch)) hasLatin = true;
+    else if (LETTER_RE.test(ch)) allConfusable = false;
+  }
+  return hasLatin || (allConfusable && word.length >= 2);
+};
+
+/**
+ * Folds confusable letters to Latin, word by word (see {@link shouldFold}). Linear: each confusable
+ * is found by one character-class scan and each word is examined once.
+ * @returns the folded text and how many characters were replaced.
+ */
+export function foldHomoglyphs(text: string): { text: string; folds: number } {
+  if (!HOMOGLYPH_TEST.test(text)) return { text, folds: 0 };
+  const re = new RegExp(HOMOGLYPH_RE.source, 'g');
+  const parts: string[] = [];
+  let last = 0;
+  let folds = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    let start = m.index;
+    while (start > last && isWordChar(text, start - 1)) start--;
+    let end = m.index + 1;
+    while (end < text.length && isWordChar(text, end)) end++;
+    re.lastIndex = end;
+    const word = text.slice(start, end);
+    if (!shouldFold(word)) continue;
+    parts.push(text.slice(last, start));
+    for (let i = 0; i < word.length; i++) {
+      const to = HOMOGLYPHS.get(word.charCodeAt(i));
+      if (to === undefined) parts.push(word[i] ?? '');
+      else {
+        parts.push(to);
+        folds++;
+      }
+    }
+    last = end;
+  }
+  if (last === 0 && folds === 0) return { text, folds: 0 };
+  parts.push(text.slice(last));
+  return { text: parts.join(''), folds };
+}

@@ -1,0 +1,100 @@
+import { isDigit, isLowerAscii } from './text';
+
+/** Leetspeak substitutions (applied to lowercase text). `1` is special-cased: see {@link foldLeetToken}. */
+const LEET: Readonly<Record<string, string>> = {
+  '0': 'o',
+  '1': 'i',
+  '3': 'e',
+  '4': 'a',
+  '5': 's',
+  '6': 'g',
+  '7': 't',
+  '8': 'b',
+  '9': 'g',
+  '@': 'a',
+  $: 's',
+  '!': 'i',
+  '|': 'l',
+  '+': 't',
+};
+
+const isLeetSymbol = (c: number): boolean =>
+  isDigit(c) ||
+  c === 0x40 /* @ */ ||
+  c === 0x24 /* $ */ ||
+  c === 0x21 /* ! */ ||
+  c === 0x7c /* | */ ||
+  c === 0x2b; /* + */
+
+const isTokenChar = (c: number): boolean => isLowerAscii(c) || isLeetSymbol(c);
+
+/**
+ * Folds one token that mixes letters with digits/symbols. A run of two or more `1`s becomes `l`s
+ * (`ki11` → `kill`), a single `1` becomes `i` (`k1d` → `kid`). `!`, `|` and `+` only count inside a
+ * token, so `hello!` keeps its exclamation mark.
+ */
+export function foldLeetToken(token: string): string {
+  let out = '';
+  for (let i = 0; i < token.length; i++) {
+    const ch = token[i] ?? '';
+    const interior = i > 0 && i < token.length - 1;
+    if (ch === '1') {
+      const double = token[i - 1] === '1' || token[i + 1] === '1';
+      out += double ? 'l' : 'i';
+    } else if ((ch === '!' || ch === '|' || ch === '+') && !interior) {
+      out += ch;
+    } else {
+      out += LEET[ch] ?? ch;
+    }
+  }
+  return out;
+}
+
+/** Longest token considered a disguised word; longer ones are identifiers, hashes or encodings. */
+export const MAX_LEET_TOKEN = 24;
+
+/** A token is folded only if it is word-sized and has at least as many letters as digits (not hex). */
+const looksLikeWord = (token: string): boolean => {
+  if (token.length > MAX_LEET_TOKEN) return false;
+  let letters = 0;
+  let digits = 0;
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (isLowerAscii(c)) letters++;
+    else if (isDigit(c)) digits++;
+  }
+  return letters >= digits;
+};
+
+/**
+ * Leetspeak view of lowercase text: only tokens in which a letter touches a digit or leet symbol are
+ * folded, so plain numbers ("2024", "3.5") stay, and so do long or digit-heavy tokens (hashes, hex). Linear: adjacency is found in one scan and each
+ * token is expanded once. Returns the input itself when nothing changed.
+ */
+export function foldLeet(text: string): string {
+  const parts: string[] = [];
+  let last = 0;
+  let i = 1;
+  while (i < text.length) {
+    const a = text.charCodeAt(i - 1);
+    const b = text.charCodeAt(i);
+    const mixed = (isLowerAscii(a) && isLeetSymbol(b)) || (isLeetSymbol(a) && isLowerAscii(b));
+    if (!mixed) {
+      i++;
+      continue;
+    }
+    let start = i - 1;
+    while (start > last && isTokenChar(text.charCodeAt(start - 1))) start--;
+    let end = i + 1;
+    while (end < text.length && isTokenChar(text.charCodeAt(end))) end++;
+    const token = text.slice(start, end);
+    if (looksLikeWord(token)) {
+      parts.push(text.slice(last, start), foldLeetToken(token));
+      last = end;
+    }
+    i = end + 1;
+  }
+  if (parts.length === 0) return text;
+  parts.push(text.slice(last));
+  return parts.join('');
+}
