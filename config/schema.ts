@@ -1,0 +1,200 @@
+/**
+ * The deployment config schema: one document describes a partner's deployment, one entry per region.
+ *
+ * Pure (no I/O): `bin/load-config.ts` reads the file and calls {@link parseConfig}; constructs receive
+ * narrow props derived from the parsed value, never the whole config.
+ *
+ * Secrets never appear here: credentials are referenced by the name of a Secrets Manager secret.
+ * Objects are strict, so a stray `apiKey` or `password` field is rejected rather than ignored.
+ */
+import { z } from 'zod';
+
+/** Readonly all the way down: the parsed config is a value, not a mutable bag. */
+export type DeepReadonly<T> = T extends (infer E)[]
+  ? readonly DeepReadonly<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** `eu-west-1`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-5`, ... */
+export const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+/** SageMaker GPU hosting instance types: `ml.g5.xlarge`, `ml.g6e.2xlarge`, `ml.p4d.24xlarge`, ... */
+export const GPU_INSTANCE_PATTERN = /^ml\.[gp]\d+[a-z]*\.(\d*x)?large$/;
+/** Private ECR image: `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repo>(:tag|@sha256:digest)`. */
+export const ECR_IMAGE_PATTERN =
+  /^(?<account>\d{12})\.dkr\.ecr\.(?<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?\/(?<repository>[a-z0-9][a-z0-9._/-]*)(:[\w.-]{1,128}|@sha256:[a-f0-9]{64})$/;
+/** `s3://bucket/key` with a non-empty key. */
+export const S3_URL_PATTERN = /^s3:\/\/(?<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(?<key>.+)$/;
+
+const quote = (value: unknown): string => (typeof value === 'string' ? `'${value}'` : JSON.stringify(value));
+
+/** A string matching `re`; the error names what was expected and what was found. */
+const matching = (re: RegExp, expected: string) =>
+  z.string().superRefine((value, ctx) => {
+    if (!re.test(value))
+      ctx.addIssue({ code: 'custom', message: `expected ${expected}, got ${quote(value)}` });
+  });
+
+const positiveInt = z.number().int().min(1);
+
+const Email = z.email({ error: (iss) => `expected an email address, got ${quote(iss.input)}` });
+
+const HttpsUrl = z
+  .url({ error: (iss) => `expected an https:// URL, got ${quote(iss.input)}` })
+  .superRefine((value, ctx) => {
+    const url = new URL(value);
+    if (url.protocol !== 'https:') {
+      ctx.addIssue({ code: 'custom', message: `expected an https:// URL, got ${quote(value)}` });
+    }
+    if (url.username || url.password || url.search) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'URLs must not carry credentials or query strings; reference a Secrets Manager secret instead',
+      });
+    }
+  });
+
+/** Name (not value) of a Secrets Manager secret. */
+const SecretName = matching(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a Secrets Manager secret name');
+
+export const ClassifierSchema = z
+  .strictObject({
+    /** Container image implementing the SageMaker contract (`GET /ping`, `POST /invocations`). Private ECR. */
+    imageUri: matching(
+      ECR_IMAGE_PATTERN,
+      'a private ECR image URI (<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>)',
+    ),
+    /** Model artifact (`model.tar.gz`) in S3. */
+    modelDataUrl: matching(S3_URL_PATTERN, 'an s3://bucket/key URL'),
+    instanceType: matching(GPU_INSTANCE_PATTERN, 'an ml.g*/ml.p* GPU instance type'),
+    initialInstances: positiveInt,
+    minInstances: positiveInt,
+    maxInstances: positiveInt,
+    /** Deadline for one classifier call from the proxy; past it the check times out and its fail mode applies. */
+    invocationDeadlineMs: z.number().int().min(10).max(60_000),
+    /** When tier 2 runs: on every request, only when tiers 0/1 are not confident, or never. */
+    mode: z.enum(['always', 'cascade', 'never']),
+    /** Capture endpoint inputs/outputs into the region's telemetry bucket. */
+    dataCapture: z.boolean().default(false),
+  })
+  .superRefine((c, ctx) => {
+    if (c.minInstances > c.initialInstances || c.initialInstances > c.maxInstances) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['initialInstances'],
+        message: `expected minInstances <= initialInstances <= maxInstances, got ${c.minInstances} <= ${c.initialInstances} <= ${c.maxInstances}`,
+      });
+    }
+  });
+
+export const UpstreamSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('bedrock'), modelId: z.string().min(1) }),
+  z.strictObject({
+    kind: z.literal('sagemaker'),
+    endpointName: matching(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'a SageMaker endpoint name'),
+  }),
+  z.strictObject({
+    kind: z.literal('https'),
+    baseUrl: HttpsUrl,
+    /** Secrets Manager secret holding the upstream API key. */
+    apiKeySecretName: SecretName.optional(),
+  }),
+]);
+
+export const TelemetrySchema = z.strictObject({
+  /** Days decision records are kept in the telemetry bucket. */
+  retentionDays: z.number().int().min(1).max(3650),
+  /** Whether flagged requests may carry a redacted excerpt of the content. */
+  excerpts: z.enum(['none', 'redacted']),
+});
+
+export const OnCallSchema = z.strictObject({
+  emails: z.array(Email).default([]),
+  httpsEndpoints: z.array(HttpsUrl).default([]),
+});
+
+export const RegionSchema = z
+  .strictObject({
+    region: matching(REGION_PATTERN, "an AWS region name like 'eu-west-1'"),
+    /** Residency zone the region belongs to, e.g. `EU`, `US`. Signals never leave their zone. */
+    residencyZone: matching(/^[A-Z][A-Z0-9-]{1,15}$/, "an upper-case residency zone like 'EU' or 'US'"),
+    classifier: ClassifierSchema,
+    upstream: UpstreamSchema,
+    telemetry: TelemetrySchema,
+    onCall: OnCallSchema,
+  })
+  .superRefine((r, ctx) => {
+    const image = ECR_IMAGE_PATTERN.exec(r.classifier.imageUri)?.groups;
+    if (image && image['region'] !== r.region) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['classifier', 'imageUri'],
+        message: `expected an ECR image in ${quote(r.region)} (residency), got one in ${quote(image['region'])}`,
+      });
+    }
+  });
+
+export const ConfigSchema = z
+  .strictObject({
+    /** Human-readable partner name, used in tags and descriptions. */
+    partner: z.string().min(1).max(64),
+    account: matching(/^\d{12}$/, 'a 12-digit AWS account id'),
+    regions: z.array(RegionSchema).min(1),
+  })
+  .superRefine((c, ctx) => {
+    const seen = new Map<string, number>();
+    c.regions.forEach((r, i) => {
+      const first = seen.get(r.region);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['regions', i, 'region'],
+          message: `duplicate region ${quote(r.region)} (already at regions[${first}])`,
+        });
+      } else {
+        seen.set(r.region, i);
+      }
+    });
+  });
+
+export type SafeguardsConfig = DeepReadonly<z.output<typeof ConfigSchema>>;
+export type RegionConfig = SafeguardsConfig['regions'][number];
+export type ClassifierConfig = RegionConfig['classifier'];
+export type UpstreamConfig = RegionConfig['upstream'];
+export type TelemetryConfig = RegionConfig['telemetry'];
+export type OnCallConfig = RegionConfig['onCall'];
+
+/** Thrown for an invalid config; the message lists every problem, one per line. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super(problems.map((p) => `${source}: ${p}`).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/** `['regions', 2, 'classifier']` → `regions[2].classifier`. */
+export const formatPath = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>((acc, key) => {
+    if (typeof key === 'number') return `${acc}[${key}]`;
+    return acc === '' ? String(key) : `${acc}.${String(key)}`;
+  }, '');
+
+/**
+ * Validate an already-decoded document.
+ *
+ * @param input the decoded JSON document
+ * @param source where it came from, used as the prefix of every error line (e.g. the file path)
+ * @throws ConfigError naming the source, the path and the problem for every issue found
+ */
+export const parseConfig = (input: unknown, source: string): SafeguardsConfig => {
+  const result = ConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    source,
+    result.error.issues.map((issue) => `${formatPath(issue.path) || '(root)'}: ${issue.message}`),
+  );
+};

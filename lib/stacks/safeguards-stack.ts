@@ -1,0 +1,97 @@
+import { Duration, Fn, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { RegionConfig } from '../../config/schema';
+import { AlarmTopic } from '../constructs/alarm-topic';
+import { ClassifierEndpoint } from '../constructs/classifier-endpoint';
+import { EnforcementTables } from '../constructs/enforcement-tables';
+import { RegionalKeys } from '../constructs/keys';
+import { Perimeter } from '../constructs/perimeter';
+import { TelemetryStore } from '../constructs/telemetry-store';
+
+/** Stack name for a region: `Safeguards-eu-west-1`. */
+export const stackNameFor = (region: string): string => `Safeguards-${region}`;
+
+/** Properties for {@link SafeguardsStack}. `env` (account and region) is required. */
+export interface SafeguardsStackProps extends StackProps {
+  readonly env: { readonly account: string; readonly region: string };
+  /** Partner name, used in the description and tags. */
+  readonly partner: string;
+  /** This region's validated config entry; `settings.region` must equal `env.region`. */
+  readonly settings: RegionConfig;
+}
+
+/**
+ * One self-contained safeguards deployment for one region. Composes the constructs and wires their outputs;
+ * every resource lives in `lib/constructs/`.
+ */
+export class SafeguardsStack extends Stack {
+  public readonly keys: RegionalKeys;
+  public readonly perimeter: Perimeter;
+  public readonly telemetry: TelemetryStore;
+  public readonly tables: EnforcementTables;
+  public readonly alarms: AlarmTopic;
+  /** Absent when the region's classifier mode is `never`. */
+  public readonly classifier?: ClassifierEndpoint;
+
+  constructor(scope: Construct, id: string, props: SafeguardsStackProps) {
+    super(scope, id, {
+      description: `CSP Safeguards for ${props.partner}: ${props.settings.region} (${props.settings.residencyZone})`,
+      terminationProtection: true,
+      ...props,
+    });
+    const { settings } = props;
+    if (settings.region !== props.env.region) {
+      throw new Error(
+        `SafeguardsStack ${id}: settings are for '${settings.region}', env is '${props.env.region}'`,
+      );
+    }
+    Tags.of(this).add('safeguards:partner', props.partner);
+    Tags.of(this).add('safeguards:residency-zone', settings.residencyZone);
+
+    this.keys = new RegionalKeys(this, 'Keys');
+    const dataKey = this.keys.dataKey;
+
+    this.perimeter = new Perimeter(this, 'Perimeter', {
+      encryptionKey: dataKey,
+      bedrockRuntimeEndpoint: settings.upstream.kind === 'bedrock',
+    });
+
+    this.telemetry = new TelemetryStore(this, 'Telemetry', {
+      encryptionKey: dataKey,
+      retention: Duration.days(settings.telemetry.retentionDays),
+    });
+
+    this.tables = new EnforcementTables(this, 'Tables', { encryptionKey: dataKey });
+
+    this.alarms = new AlarmTopic(this, 'Alarms', {
+      encryptionKey: dataKey,
+      emails: settings.onCall.emails,
+      httpsEndpoints: settings.onCall.httpsEndpoints,
+    });
+
+    const classifier = settings.classifier;
+    if (classifier.mode !== 'never') {
+      this.classifier = new ClassifierEndpoint(this, 'Classifier', {
+        imageUri: classifier.imageUri,
+        modelDataUrl: classifier.modelDataUrl,
+        instanceType: classifier.instanceType,
+        initialInstanceCount: classifier.initialInstances,
+        minInstanceCount: classifier.minInstances,
+        maxInstanceCount: classifier.maxInstances,
+        encryptionKey: dataKey,
+        vpc: this.perimeter.vpc,
+        vpcSubnets: this.perimeter.isolatedSubnets,
+        securityGroups: [this.perimeter.classifierSecurityGroup],
+        ...(classifier.dataCapture ? { dataCapture: { bucket: this.telemetry.bucket } } : {}),
+      });
+    }
+  }
+
+  /**
+   * Availability zones as `Fn::GetAZs` tokens, so synth never looks them up (no credentials needed) and the
+   * template stays valid in every region. See docs/adr/0002-offline-synth.md.
+   */
+  public override get availabilityZones(): string[] {
+    return [0, 1, 2].map((i) => Fn.select(i, Fn.getAzs()));
+  }
+}
