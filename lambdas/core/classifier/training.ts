@@ -1,0 +1,459 @@
+/**
+ * Deterministic training of the tier-1 model (used by scripts/train.ts and the unit tests; never
+ * imported at request time). Plain loops, a seeded shuffle, AdaGrad SGD with L2, class weights,
+ * k-fold out-of-fold margins for Platt calibration and threshold choice, int8 quantisation.
+ */
+import { createHash } from 'node:crypto';
+import {
+  Accumulator,
+  extractFeatures,
+  type FeatureConfig,
+  lowerBound,
+  type SparseVector,
+  windowsOf,
+} from './features';
+import { MODEL_CATEGORIES, type ModelArtifact, type ModelCategory, type PlattParams, platt } from './model';
+
+/** Labels of the training data. */
+export type Label = ModelCategory | 'benign';
+
+/** One training row; `text` is already canonical. */
+export interface TrainRow {
+  readonly id: string;
+  readonly text: string;
+  readonly label: Label;
+  /** Benign rows whose category starts with `borderline:` are hard negatives. */
+  readonly borderline: boolean;
+  readonly source: string;
+}
+
+/** Optimiser and selection settings. */
+export interface TrainOptions {
+  readonly features: FeatureConfig;
+  readonly epochs: number;
+  readonly learningRate: number;
+  readonly l2: number;
+  readonly seed: number;
+  /** Number of folds of TRAIN used for out-of-fold calibration and thresholds. */
+  readonly folds: number;
+  /** FPR budgets used when picking thresholds on out-of-fold scores. */
+  readonly maxFprGeneral: number;
+  readonly maxFprBorderline: number;
+}
+
+/** Defaults used by scripts/train.ts. */
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
+  features: {
+    buckets: 1 << 16,
+    charMin: 3,
+    charMax: 5,
+    wordMax: 2,
+    wordWeight: 1.5,
+    windowChars: 2048,
+    windowStride: 1024,
+  },
+  epochs: 12,
+  learningRate: 0.3,
+  l2: 1e-5,
+  seed: 20261127,
+  folds: 4,
+  maxFprGeneral: 0.008,
+  maxFprBorderline: 0.08,
+};
+
+/** First 8 bytes of SHA-256(id) as two uint32s: [split bucket, fold bucket]. */
+function idHash(id: string): [number, number] {
+  const h = createHash('sha256').update(id, 'utf8').digest();
+  return [h.readUInt32BE(0), h.readUInt32BE(4)];
+}
+
+/** The split rule: SHA-256(id)[0..4] as uint32, mod 5 == 0 → validation (20 %). */
+export function isValidation(id: string): boolean {
+  return idHash(id)[0] % 5 === 0;
+}
+
+/** Out-of-fold assignment inside TRAIN: SHA-256(id)[4..8] as uint32, mod `folds`. */
+export function foldOf(id: string, folds: number): number {
+  return idHash(id)[1] % folds;
+}
+
+/** Mulberry32: tiny seeded PRNG for the shuffle. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Window vectors of every row (computed once, reused by every fit). */
+export function vectorize(rows: readonly TrainRow[], cfg: FeatureConfig): SparseVector[][] {
+  const acc = new Accumulator(cfg.buckets);
+  return rows.map((row) => {
+    const f = extractFeatures(row.text, cfg);
+    return windowsOf(row.text.length, cfg).map(([s, e]) => {
+      acc.fill(f, lowerBound(f.pos, f.length, s), lowerBound(f.pos, f.length, e));
+      return acc.toSparse();
+    });
+  });
+}
+
+/** A float binary model. */
+interface BinaryModel {
+  readonly w: Float64Array;
+  bias: number;
+}
+
+function sigmoid(z: number): number {
+  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+}
+
+/** Rows that take part in the binary problem of `cat`: its positives and all benign rows. */
+function inProblem(row: TrainRow, cat: ModelCategory): boolean {
+  return row.label === cat || row.label === 'benign';
+}
+
+/** Trains one-vs-benign logistic regression for `cat` on rows `use` (indices). */
+function trainBinary(
+  rows: readonly TrainRow[],
+  vecs: readonly SparseVector[][],
+  use: readonly number[],
+  cat: ModelCategory,
+  opts: TrainOptions,
+): BinaryModel {
+  const members = use.filter((i) => inProblem(rows[i]!, cat));
+  const nPos = members.filter((i) => rows[i]!.label === cat).length;
+  const nNeg = members.length - nPos;
+  const wPos = nPos > 0 ? members.length / (2 * nPos) : 0;
+  const wNeg = nNeg > 0 ? members.length / (2 * nNeg) : 0;
+  // Flatten to (row, window) examples; a row's weight is shared by its windows.
+  const ex: Array<{ v: SparseVector; y: number; weight: number }> = [];
+  for (const i of members) {
+    const y = rows[i]!.label === cat ? 1 : 0;
+    const ws = vecs[i]!;
+    for (const v of ws) ex.push({ v, y, weight: (y ? wPos : wNeg) / ws.length });
+  }
+  const B = opts.features.buckets;
+  const model: BinaryModel = { w: new Float64Array(B), bias: 0 };
+  const g2 = new Float64Array(B).fill(1e-8);
+  let g2b = 1e-8;
+  const rand = mulberry32(opts.seed ^ (MODEL_CATEGORIES.indexOf(cat) + 1));
+  const order = ex.map((_, i) => i);
+  for (let epoch = 0; epoch < opts.epochs; epoch++) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      const t = order[i]!;
+      order[i] = order[j]!;
+      order[j] = t;
+    }
+    for (const k of order) {
+      const { v, y, weight } = ex[k]!;
+      let z = model.bias;
+      for (let j = 0; j < v.idx.length; j++) z += model.w[v.idx[j]!]! * v.val[j]!;
+      const g = (sigmoid(z) - y) * weight;
+      for (let j = 0; j < v.idx.length; j++) {
+        const b = v.idx[j]!;
+        const grad = g * v.val[j]! + opts.l2 * model.w[b]!;
+        g2[b] = g2[b]! + grad * grad;
+        model.w[b] = model.w[b]! - (opts.learningRate * grad) / Math.sqrt(g2[b]!);
+      }
+      g2b += g * g;
+      model.bias -= (opts.learningRate * g) / Math.sqrt(g2b);
+    }
+  }
+  return model;
+}
+
+function maxMargin(m: BinaryModel, ws: readonly SparseVector[]): number {
+  let best = -Infinity;
+  for (const v of ws) {
+    let z = m.bias;
+    for (let j = 0; j < v.idx.length; j++) z += m.w[v.idx[j]!]! * v.val[j]!;
+    if (z > best) best = z;
+  }
+  return best;
+}
+
+/**
+ * Platt scaling (Lin, Lin & Weng 2007 form): fits p = 1 / (1 + exp(a·m + b)) by Newton's method with
+ * backtracking on the regularised targets. Deterministic.
+ */
+export function fitPlatt(margins: readonly number[], labels: readonly boolean[]): PlattParams {
+  const nPos = labels.filter(Boolean).length;
+  const nNeg = labels.length - nPos;
+  const hi = (nPos + 1) / (nPos + 2);
+  const lo = 1 / (nNeg + 2);
+  const t = labels.map((y) => (y ? hi : lo));
+  let a = 0;
+  let b = Math.log((nNeg + 1) / (nPos + 1));
+  const loss = (A: number, B: number): number => {
+    let f = 0;
+    for (let i = 0; i < margins.length; i++) {
+      const fApB = margins[i]! * A + B;
+      f +=
+        fApB >= 0
+          ? t[i]! * fApB + Math.log1p(Math.exp(-fApB))
+          : (t[i]! - 1) * fApB + Math.log1p(Math.exp(fApB));
+    }
+    return f;
+  };
+  let fval = loss(a, b);
+  for (let it = 0; it < 100; it++) {
+    let h11 = 1e-12;
+    let h22 = 1e-12;
+    let h21 = 0;
+    let g1 = 0;
+    let g2 = 0;
+    for (let i = 0; i < margins.length; i++) {
+      const m = margins[i]!;
+      const p = platt(m, { a, b });
+      const d2 = p * (1 - p);
+      h11 += m * m * d2;
+      h22 += d2;
+      h21 += m * d2;
+      const d1 = t[i]! - p;
+      g1 += m * d1;
+      g2 += d1;
+    }
+    if (Math.abs(g1) < 1e-6 && Math.abs(g2) < 1e-6) break;
+    const det = h11 * h22 - h21 * h21;
+    const dA = -(h22 * g1 - h21 * g2) / det;
+    const dB = -(-h21 * g1 + h11 * g2) / det;
+    const gd = g1 * dA + g2 * dB;
+    let step = 1;
+    for (; step >= 1e-10; step /= 2) {
+      const na = a + step * dA;
+      const nb = b + step * dB;
+      const nf = loss(na, nb);
+      if (nf < fval + 1e-4 * step * gd) {
+        a = na;
+        b = nb;
+        fval = nf;
+        break;
+      }
+    }
+    if (step < 1e-10) break;
+  }
+  return { a, b };
+}
+
+/** Per-row calibrated probabilities, MODEL_CATEGORIES order. */
+export type ProbRow = readonly [number, number, number];
+
+/** Detection metrics of a set of rows at given thresholds. */
+export interface Metrics {
+  /** Share of rows of each attack label flagged by ANY category (what the policy acts on). */
+  readonly recall: Record<ModelCategory, number>;
+  /** Share of rows of each attack label flagged by their OWN category. */
+  readonly recallOwn: Record<ModelCategory, number>;
+  readonly fprGeneral: number;
+  readonly fprBorderline: number;
+  readonly counts: Record<Label | 'borderline', number>;
+}
+
+function flagged(p: ProbRow, t: ProbRow): boolean {
+  return p[0] >= t[0] || p[1] >= t[1] || p[2] >= t[2];
+}
+
+/** Computes {@link Metrics}. */
+export function metrics(rows: readonly TrainRow[], probs: readonly ProbRow[], t: ProbRow): Metrics {
+  const hit = { harmful: 0, jailbreak: 0, injection: 0 };
+  const own = { harmful: 0, jailbreak: 0, injection: 0 };
+  const counts = { harmful: 0, jailbreak: 0, injection: 0, benign: 0, borderline: 0 };
+  let fpG = 0;
+  let fpB = 0;
+  rows.forEach((row, i) => {
+    const p = probs[i]!;
+    const f = flagged(p, t);
+    if (row.label === 'benign') {
+      if (row.borderline) {
+        counts.borderline++;
+        if (f) fpB++;
+      } else {
+        counts.benign++;
+        if (f) fpG++;
+      }
+      return;
+    }
+    counts[row.label]++;
+    if (f) hit[row.label]++;
+    const c = MODEL_CATEGORIES.indexOf(row.label);
+    if (p[c]! >= t[c]!) own[row.label]++;
+  });
+  const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
+  return {
+    recall: {
+      harmful: ratio(hit.harmful, counts.harmful),
+      jailbreak: ratio(hit.jailbreak, counts.jailbreak),
+      injection: ratio(hit.injection, counts.injection),
+    },
+    recallOwn: {
+      harmful: ratio(own.harmful, counts.harmful),
+      jailbreak: ratio(own.jailbreak, counts.jailbreak),
+      injection: ratio(own.injection, counts.injection),
+    },
+    fprGeneral: ratio(fpG, counts.benign),
+    fprBorderline: ratio(fpB, counts.borderline),
+    counts,
+  };
+}
+
+/**
+ * Greedy joint choice of the three thresholds: start with nothing flagged, then repeatedly lower the
+ * one threshold whose next step (to the next unflagged attack row's score) buys the most mean recall
+ * per unit of FPR budget, while both FPR budgets hold.
+ */
+export function chooseThresholds(
+  rows: readonly TrainRow[],
+  probs: readonly ProbRow[],
+  maxFprGeneral: number,
+  maxFprBorderline: number,
+): ProbRow {
+  const t: [number, number, number] = [1.0001, 1.0001, 1.0001];
+  const objective = (m: Metrics): number => (m.recall.harmful + m.recall.jailbreak + m.recall.injection) / 3;
+  let current = metrics(rows, probs, t);
+  for (;;) {
+    let best: { c: number; value: number; ratio: number; m: Metrics } | undefined;
+    for (let c = 0; c < 3; c++) {
+      // Next candidate: highest score below t[c] among unflagged attack rows of any label.
+      let next = -1;
+      rows.forEach((row, i) => {
+        const p = probs[i]!;
+        if (row.label !== 'benign' && !flagged(p, t) && p[c]! < t[c]! && p[c]! > next) next = p[c]!;
+      });
+      if (next <= 0.02) continue;
+      const trial: [number, number, number] = [t[0], t[1], t[2]];
+      trial[c] = next;
+      const m = metrics(rows, probs, trial);
+      if (m.fprGeneral > maxFprGeneral || m.fprBorderline > maxFprBorderline) continue;
+      const gain = objective(m) - objective(current);
+      const cost =
+        (m.fprGeneral - current.fprGeneral) / maxFprGeneral +
+        (m.fprBorderline - current.fprBorderline) / maxFprBorderline;
+      const ratio = gain / (cost + 1e-3);
+      if (!best || ratio > best.ratio) best = { c, value: next, ratio, m };
+    }
+    if (!best) break;
+    t[best.c] = best.value;
+    current = best.m;
+  }
+  return [Math.min(t[0], 1), Math.min(t[1], 1), Math.min(t[2], 1)];
+}
+
+/** Result of {@link trainModel}: the artifact plus diagnostics for the report. */
+export interface TrainResult {
+  readonly artifact: ModelArtifact;
+  readonly oof: Metrics;
+}
+
+function sig(x: number, digits = 8): number {
+  return Number(x.toPrecision(digits));
+}
+
+/** Quantises float weights of the three categories into the interleaved int8 layout. */
+function quantize(models: readonly BinaryModel[], buckets: number): { data: Buffer; scales: number[] } {
+  const scales = models.map((m) => {
+    let max = 0;
+    for (let i = 0; i < buckets; i++) max = Math.max(max, Math.abs(m.w[i]!));
+    return sig(max > 0 ? max / 127 : 1);
+  });
+  const data = Buffer.alloc(buckets * models.length);
+  for (let b = 0; b < buckets; b++) {
+    models.forEach((m, c) => {
+      const q = Math.max(-127, Math.min(127, Math.round(m.w[b]! / scales[c]!)));
+      data.writeInt8(q, b * models.length + c);
+    });
+  }
+  return { data, scales };
+}
+
+/**
+ * Trains the full model on `rows` (TRAIN only): out-of-fold margins over `folds` folds → Platt
+ * parameters and thresholds; then a final fit on all rows, quantised into an artifact.
+ */
+export function trainModel(
+  rows: readonly TrainRow[],
+  opts: TrainOptions = DEFAULT_TRAIN_OPTIONS,
+  meta: Readonly<Record<string, unknown>> = {},
+): TrainResult {
+  const vecs = vectorize(rows, opts.features);
+  const all = rows.map((_, i) => i);
+  const fold = rows.map((r) => foldOf(r.id, opts.folds));
+  const oofMargins = rows.map(() => [0, 0, 0]);
+  for (let f = 0; f < opts.folds; f++) {
+    const trainIdx = all.filter((i) => fold[i] !== f);
+    const models = MODEL_CATEGORIES.map((c) => trainBinary(rows, vecs, trainIdx, c, opts));
+    for (const i of all) {
+      if (fold[i] !== f) continue;
+      models.forEach((m, c) => {
+        oofMargins[i]![c] = maxMargin(m, vecs[i]!);
+      });
+    }
+  }
+  const params = MODEL_CATEGORIES.map((cat, c) => {
+    const idx = all.filter((i) => inProblem(rows[i]!, cat));
+    const p = fitPlatt(
+      idx.map((i) => oofMargins[i]![c]!),
+      idx.map((i) => rows[i]!.label === cat),
+    );
+    return { a: sig(p.a), b: sig(p.b) };
+  });
+  const oofProbs: ProbRow[] = oofMargins.map(
+    (m) => [platt(m[0]!, params[0]!), platt(m[1]!, params[1]!), platt(m[2]!, params[2]!)] as const,
+  );
+  const t = chooseThresholds(rows, oofProbs, opts.maxFprGeneral, opts.maxFprBorderline);
+  const oof = metrics(rows, oofProbs, t);
+
+  const finals = MODEL_CATEGORIES.map((c) => trainBinary(rows, vecs, all, c, opts));
+  const { data, scales } = quantize(finals, opts.features.buckets);
+  const body = {
+    format: 'csp-linear-v1' as const,
+    categories: [...MODEL_CATEGORIES],
+    features: opts.features,
+    weights: {
+      encoding: 'int8-base64' as const,
+      scales,
+      bias: finals.map((m) => sig(m.bias)),
+      data: data.toString('base64'),
+    },
+    calibration: {
+      method: 'platt' as const,
+      params: { harmful: params[0]!, jailbreak: params[1]!, injection: params[2]! },
+    },
+    thresholds: { harmful: sig(t[0], 6), jailbreak: sig(t[1], 6), injection: sig(t[2], 6) },
+    training: {
+      ...meta,
+      optimizer: `adagrad-sgd epochs=${opts.epochs} lr=${opts.learningRate} l2=${opts.l2} seed=${opts.seed}`,
+      classWeights: 'balanced per binary problem (positives vs benign)',
+      calibration: `platt on ${opts.folds}-fold out-of-fold max-window margins of TRAIN`,
+      thresholdRule: `greedy joint choice on out-of-fold TRAIN scores, fprGeneral<=${opts.maxFprGeneral}, fprBorderline<=${opts.maxFprBorderline}`,
+      oofMetrics: roundMetrics(oof),
+    },
+  };
+  const version = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
+  const { format, ...rest } = body;
+  return { artifact: { format, version, ...rest }, oof };
+}
+
+/** Metrics rounded for printing and storing. */
+export function roundMetrics(m: Metrics): Metrics {
+  const r = (x: number): number => Math.round(x * 10000) / 10000;
+  return {
+    recall: {
+      harmful: r(m.recall.harmful),
+      jailbreak: r(m.recall.jailbreak),
+      injection: r(m.recall.injection),
+    },
+    recallOwn: {
+      harmful: r(m.recallOwn.harmful),
+      jailbreak: r(m.recallOwn.jailbreak),
+      injection: r(m.recallOwn.injection),
+    },
+    fprGeneral: r(m.fprGeneral),
+    fprBorderline: r(m.fprBorderline),
+    counts: m.counts,
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Aho-Corasick multi-pattern matcher over UTF-16 code units: built once, then one pass over a text
+ * finds every occurrence of every pattern in O(text length + number of matches).
+ */
+
+/** One occurrence: `pattern` indexes the list given to {@link AhoCorasick.build}; `end` is exclusive. */
+export interface AcMatch {
+  readonly pattern: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** An immutable automaton. Node 0 is the root. */
+export class AhoCorasick {
+  private constructor(
+    private readonly goto: readonly ReadonlyMap<number, number>[],
+    private readonly fail: Int32Array,
+    /** Patterns ending at each node, including those reached through failure links. */
+    private readonly out: readonly (readonly number[])[],
+    private readonly lengths: readonly number[],
+  ) {}
+
+  /** Builds the automaton. Empty patterns are ignored (they would match everywhere). */
+  static build(patterns: readonly string[]): AhoCorasick {
+    const goto: Map<number, number>[] = [new Map()];
+    const own: number[][] = [[]];
+    patterns.forEach((p, id) => {
+      if (p.length === 0) return;
+      let node = 0;
+      for (let i = 0; i < p.length; i++) {
+        const c = p.charCodeAt(i);
+        const edges = goto[node]!;
+        let next = edges.get(c);
+        if (next === undefined) {
+          next = goto.length;
+          edges.set(c, next);
+          goto.push(new Map());
+          own.push([]);
+        }
+        node = next;
+      }
+      own[node]!.push(id);
+    });
+
+    const fail = new Int32Array(goto.length);
+    const out: number[][] = own.map((ids) => [...ids]);
+    const queue: number[] = [...goto[0]!.values()];
+    for (let head = 0; head < queue.length; head++) {
+      const node = queue[head]!;
+      for (const [c, child] of goto[node]!) {
+        let f = fail[node]!;
+        while (f !== 0 && !goto[f]!.has(c)) f = fail[f]!;
+        const target = goto[f]!.get(c);
+        fail[child] = target !== undefined && target !== child ? target : 0;
+        out[child]!.push(...out[fail[child]!]!);
+        queue.push(child);
+      }
+    }
+    return new AhoCorasick(
+      goto,
+      fail,
+      out,
+      patterns.map((p) => p.length),
+    );
+  }
+
+  /** Calls `onMatch` for every occurrence, in order of end position. */
+  scan(text: string, onMatch: (m: AcMatch) => void): void {
+    let node = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      let next = this.goto[node]!.get(c);
+      while (next === undefined && node !== 0) {
+        node = this.fail[node]!;
+        next = this.goto[node]!.get(c);
+      }
+      node = next ?? 0;
+      const hits = this.out[node]!;
+      for (let k = 0; k < hits.length; k++) {
+        const pattern = hits[k]!;
+        onMatch({ pattern, start: i + 1 - this.lengths[pattern]!, end: i + 1 });
+      }
+    }
+  }
+
+  /** All occurrences, in order of end position (ties: longer pattern first). */
+  findAll(text: string): AcMatch[] {
+    const found: AcMatch[] = [];
+    this.scan(text, (m) => found.push(m));
+    return found;
+  }
+}

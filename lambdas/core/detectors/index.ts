@@ -1,0 +1,201 @@
+/**
+ * Tier-0 detectors: blocklist (Aho-Corasick), secrets and PII patterns (linear-time regexes with
+ * checksum validation) and jailbreak / injection heuristics. Built once; `run` is pure and does no I/O.
+ */
+import type { Finding, NormalizedSegment, Segment, TrustBoundary, View } from '../types';
+import { type BlocklistEntry, compileBlocklist, DEFAULT_BLOCKLIST } from './blocklist';
+import { gibberishSuffixScore, HEURISTIC_RULES, type HeuristicRule } from './heuristics';
+import { PATTERN_DETECTORS, type PatternDetector } from './patterns';
+
+export { type AcMatch, AhoCorasick } from './aho-corasick';
+export { type BlocklistEntry, canonicalPhrase, DEFAULT_BLOCKLIST, parseBlocklist } from './blocklist';
+export { gibberishSuffixScore, HEURISTIC_RULES, type HeuristicRule } from './heuristics';
+export { PATTERN_DETECTORS, type PatternDetector } from './patterns';
+
+/**
+ * How much a heuristic hit weighs by trust boundary. Instructions inside tool results and documents
+ * (indirect injection) are more suspicious than the same words typed by the user.
+ */
+export const DEFAULT_TRUST_WEIGHTS: Readonly<Record<TrustBoundary, number>> = {
+  system: 0.5,
+  user: 0.85,
+  assistant: 0.6,
+  output: 0.6,
+  tool_use: 0.9,
+  tool_result: 1,
+  document: 1,
+};
+
+/** Options of {@link createTier0}. */
+export interface Tier0Options {
+  /** Blocklist entries. @default - the committed config/blocklists/default.json */
+  readonly blocklist?: readonly BlocklistEntry[];
+  /** Entries added to `blocklist` (e.g. a tenant's own terms). @default - none */
+  readonly extraBlocklist?: readonly BlocklistEntry[];
+  /** Run the secrets and PII patterns. @default true */
+  readonly patterns?: boolean;
+  /** Run the jailbreak / injection heuristics. @default true */
+  readonly heuristics?: boolean;
+  /** Multipliers of heuristic scores per trust boundary, merged over {@link DEFAULT_TRUST_WEIGHTS}. */
+  readonly trustWeights?: Partial<Record<TrustBoundary, number>>;
+}
+
+/** The tier-0 detector set. */
+export interface Tier0 {
+  /**
+   * Runs every detector. `normalized[i]` must be the normalization of `segments[i]`. Returns at most
+   * one finding per (segment, detector id) for view-based detectors (the highest score), and one per
+   * occurrence for span-carrying secrets/PII findings.
+   */
+  run(segments: readonly Segment[], normalized: readonly NormalizedSegment[]): Finding[];
+}
+
+/** Builds the tier-0 detectors once (automata, rule tables). */
+export function createTier0(options: Tier0Options = {}): Tier0 {
+  const blocklist = compileBlocklist([
+    ...(options.blocklist ?? DEFAULT_BLOCKLIST),
+    ...(options.extraBlocklist ?? []),
+  ]);
+  const weights = { ...DEFAULT_TRUST_WEIGHTS, ...options.trustWeights };
+  const runPatterns = options.patterns ?? true;
+  const runHeuristics = options.heuristics ?? true;
+
+  return {
+    run(segments, normalized) {
+      const findings: Finding[] = [];
+      segments.forEach((segment, index) => {
+        const norm = normalized[index];
+        const views: readonly View[] = norm?.views.length
+          ? norm.views
+          : [{ segment: index, text: segment.text.toLowerCase(), transforms: ['lowercase'] }];
+        const best = new Map<string, Finding>();
+        const keep = (f: Finding): void => {
+          const prev = best.get(f.detector);
+          if (!prev || f.score > prev.score) best.set(f.detector, f);
+        };
+        for (const view of views) {
+          const despaced = view.transforms.includes('despace');
+          for (const hit of blocklist.match(view.text, despaced)) {
+            keep({
+              detector: 'tier0.blocklist',
+              category: hit.entry.category,
+              score: hit.entry.score,
+              segment: index,
+              label: hit.entry.phrase,
+            });
+          }
+          if (runHeuristics && !despaced) for (const f of viewHeuristics(view.text, index)) keep(f);
+        }
+        if (runHeuristics) {
+          for (const f of rawHeuristics(segment.text, index)) keep(f);
+          if (norm) for (const f of signalFindings(norm, index)) keep(f);
+        }
+        const weight = weights[segment.trust] ?? 1;
+        for (const f of best.values()) {
+          findings.push(
+            f.detector.startsWith('tier0.heuristic.') ? { ...f, score: round(f.score * weight) } : f,
+          );
+        }
+        if (runPatterns) findings.push(...patternFindings(segment.text, index));
+      });
+      return findings;
+    },
+  };
+}
+
+function round(x: number): number {
+  return Math.round(Math.min(1, Math.max(0, x)) * 1000) / 1000;
+}
+
+/** Secrets / PII findings on raw text, with spans. */
+export function patternFindings(text: string, segment: number, detectors = PATTERN_DETECTORS): Finding[] {
+  const out: Finding[] = [];
+  for (const d of detectors) {
+    for (const m of text.matchAll(d.regex)) {
+      const start = m.index ?? 0;
+      if (d.validate && !d.validate(m[0])) continue;
+      const end = d.extend ? d.extend(text, start + m[0].length) : start + m[0].length;
+      out.push({
+        detector: detectorId(d),
+        category: d.category,
+        score: d.score,
+        segment,
+        label: d.id,
+        span: [start, end],
+      });
+    }
+  }
+  return out;
+}
+
+function detectorId(d: PatternDetector): string {
+  return `tier0.${d.category}.${d.id}`;
+}
+
+function ruleFinding(rule: HeuristicRule, segment: number, span?: readonly [number, number]): Finding {
+  return {
+    detector: `tier0.heuristic.${rule.id}`,
+    category: rule.category,
+    score: rule.score,
+    segment,
+    label: rule.id,
+    ...(span ? { span } : {}),
+  };
+}
+
+/** Heuristics over one normalized (lowercase) view; first hit per rule. */
+export function viewHeuristics(text: string, segment: number, rules = HEURISTIC_RULES): Finding[] {
+  const out: Finding[] = [];
+  for (const rule of rules) {
+    if (rule.on !== 'view') continue;
+    rule.regex.lastIndex = 0;
+    if (rule.regex.test(text)) out.push(ruleFinding(rule, segment));
+    rule.regex.lastIndex = 0;
+  }
+  return out;
+}
+
+/** Heuristics over raw text (role markers, adversarial suffixes); spans refer to the raw text. */
+export function rawHeuristics(text: string, segment: number, rules = HEURISTIC_RULES): Finding[] {
+  const out: Finding[] = [];
+  for (const rule of rules) {
+    if (rule.on !== 'raw') continue;
+    const m = text.matchAll(rule.regex).next();
+    if (!m.done) {
+      const start = m.value.index ?? 0;
+      out.push(ruleFinding(rule, segment, [start, start + m.value[0].length]));
+    }
+  }
+  const gcg = gibberishSuffixScore(text);
+  if (gcg > 0) {
+    out.push({
+      detector: 'tier0.heuristic.adversarial-suffix',
+      category: 'jailbreak',
+      score: round(gcg),
+      segment,
+      label: 'adversarial-suffix',
+      span: [Math.max(0, text.length - 160), text.length],
+    });
+  }
+  return out;
+}
+
+/** Hidden-character signals from the normalizer: smuggled instructions are themselves a signal. */
+export function signalFindings(norm: NormalizedSegment, segment: number): Finding[] {
+  const s = norm.signals;
+  let score = 0;
+  if (s.tags > 0) score = Math.max(score, s.tags >= 8 ? 0.95 : 0.8);
+  if (s.zeroWidth >= 3) score = Math.max(score, Math.min(0.8, 0.4 + s.zeroWidth * 0.02));
+  if (s.bidi > 0) score = Math.max(score, 0.5);
+  if (s.variationSelectors >= 4) score = Math.max(score, 0.75);
+  if (score === 0) return [];
+  return [
+    {
+      detector: 'tier0.heuristic.hidden-chars',
+      category: 'injection',
+      score: round(score),
+      segment,
+      label: 'hidden-chars',
+    },
+  ];
+}

@@ -1,0 +1,187 @@
+/**
+ * Trains the tier-1 classifier and writes its artifact.
+ *
+ *   npm run train -- --data ../shared/data/dev [--out lambdas/core/classifier/model.json] [--cross-source]
+ *
+ * Split: SHA-256(id) mod 5 == 0 → validation (20 %), never used for fitting, calibration or thresholds.
+ * Prints out-of-fold (train) metrics, then validation metrics of the written artifact, classifier
+ * alone and combined with the tier-0 heuristics. `--cross-source` adds a leave-one-source-out estimate.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadModel, type ModelArtifact } from '../lambdas/core/classifier';
+import {
+  DEFAULT_TRAIN_OPTIONS,
+  isValidation,
+  type Label,
+  type Metrics,
+  metrics,
+  type ProbRow,
+  roundMetrics,
+  type TrainRow,
+  trainModel,
+} from '../lambdas/core/classifier/training';
+import { createTier0 } from '../lambdas/core/detectors';
+import { canonicalize, normalizeSegment } from '../lambdas/core/normalize/normalize';
+import { SAFETY_CATEGORIES } from '../lambdas/core/types';
+
+const LABELS = ['harmful', 'jailbreak', 'injection', 'benign'] as const;
+
+interface Args {
+  readonly data: string;
+  readonly out: string;
+  readonly crossSource: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  let data = '../shared/data/dev';
+  let out = 'lambdas/core/classifier/model.json';
+  let crossSource = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--data') data = argv[++i] ?? data;
+    else if (a === '--out') out = argv[++i] ?? out;
+    else if (a === '--cross-source') crossSource = true;
+    else throw new Error(`train: unknown argument ${a}`);
+  }
+  return { data, out, crossSource };
+}
+
+interface RawRow extends TrainRow {
+  readonly raw: string;
+}
+
+function readRows(dir: string): RawRow[] {
+  const rows: RawRow[] = [];
+  for (const label of LABELS) {
+    const file = join(dir, `${label}.jsonl`);
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .forEach((line, n) => {
+        if (line.trim() === '') return;
+        const r = JSON.parse(line) as {
+          id?: unknown;
+          text?: unknown;
+          label?: unknown;
+          category?: unknown;
+          source?: unknown;
+        };
+        if (typeof r.id !== 'string' || typeof r.text !== 'string' || r.label !== label) {
+          throw new Error(`${file}:${n + 1}: expected {id, text, label: "${label}"}`);
+        }
+        rows.push({
+          id: r.id,
+          raw: r.text,
+          text: canonicalize(r.text),
+          label: label as Label,
+          borderline: typeof r.category === 'string' && r.category.startsWith('borderline:'),
+          source: typeof r.source === 'string' ? r.source : 'unknown',
+        });
+      });
+  }
+  return rows;
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(2)}%`;
+}
+
+function show(title: string, m: Metrics): void {
+  console.log(`${title}`);
+  console.log(
+    `  recall (any category) harmful ${pct(m.recall.harmful)}  jailbreak ${pct(m.recall.jailbreak)}  injection ${pct(m.recall.injection)}`,
+  );
+  console.log(
+    `  recall (own category) harmful ${pct(m.recallOwn.harmful)}  jailbreak ${pct(m.recallOwn.jailbreak)}  injection ${pct(m.recallOwn.injection)}`,
+  );
+  console.log(
+    `  FPR general ${pct(m.fprGeneral)}  borderline ${pct(m.fprBorderline)}  rows ${JSON.stringify(m.counts)}`,
+  );
+}
+
+function main(): void {
+  const args = parseArgs(process.argv.slice(2));
+  const t0 = Date.now();
+  const rows = readRows(resolve(args.data));
+  const train = rows.filter((r) => !isValidation(r.id));
+  const valid = rows.filter((r) => isValidation(r.id));
+  const count = (rs: readonly RawRow[]) =>
+    Object.fromEntries(LABELS.map((l) => [l, rs.filter((r) => r.label === l).length]));
+  const meta = {
+    split: 'SHA-256(id) first 4 bytes (uint32 BE) mod 5 == 0 -> validation; rest -> train',
+    folds: 'SHA-256(id) bytes 4..8 (uint32 BE) mod folds, within train',
+    canonicalizer: 'lambdas/core/normalize canonicalize()',
+    rows: { train: count(train), validation: count(valid) },
+  };
+  const { artifact, oof } = trainModel(train, DEFAULT_TRAIN_OPTIONS, meta);
+  const json = `${JSON.stringify(artifact, null, 1)}\n`;
+  writeFileSync(args.out, json);
+  const sha = createHash('sha256').update(json).digest('hex');
+  console.log(`wrote ${args.out}: ${json.length} bytes, sha256 ${sha}, version ${artifact.version}`);
+  console.log(
+    `train ${train.length} rows, validation ${valid.length} rows, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  show('out-of-fold on TRAIN (used for calibration and thresholds):', oof);
+
+  const model = loadModel(JSON.parse(json) as ModelArtifact);
+  const th = artifact.thresholds;
+  const t: ProbRow = [th.harmful, th.jailbreak, th.injection];
+  const probs = valid.map((r): ProbRow => {
+    const s = model.score(r.text);
+    return [s.harmful ?? 0, s.jailbreak ?? 0, s.injection ?? 0];
+  });
+  console.log(`thresholds ${JSON.stringify(th)}`);
+  show('VALIDATION, classifier alone:', metrics(valid, probs, t));
+
+  // Classifier + tier-0 heuristics/blocklist (any safety finding with score >= 0.5 on a user segment).
+  const tier0 = createTier0();
+  const combined = valid.map((r, i): ProbRow => {
+    const seg = { trust: 'user' as const, path: 'messages[0].content', text: r.raw };
+    const findings = tier0.run([seg], [normalizeSegment(r.raw, 0)]);
+    const p = probs[i]!;
+    const hit = findings.some(
+      (f) => (SAFETY_CATEGORIES as readonly string[]).includes(f.category) && f.score >= 0.5,
+    );
+    return hit ? [1, 1, 1] : p;
+  });
+  show('VALIDATION, classifier + tier-0 (findings >= 0.5 count as detected):', metrics(valid, combined, t));
+
+  if (args.crossSource) crossSource(rows);
+  console.log(`total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** Leave-one-source-out: train on every other source (train split), score all rows of the held-out source. */
+function crossSource(rows: readonly RawRow[]): void {
+  const sources = [...new Set(rows.map((r) => r.source))].sort();
+  console.log(
+    'cross-source (leave one source out; model trained without it; thresholds re-chosen out-of-fold):',
+  );
+  for (const source of sources) {
+    const held = rows.filter((r) => r.source === source);
+    if (held.length < 20) continue;
+    const train = rows.filter((r) => r.source !== source && !isValidation(r.id));
+    const { artifact } = trainModel(train, { ...DEFAULT_TRAIN_OPTIONS, folds: 2 });
+    const model = loadModel(artifact);
+    const th = artifact.thresholds;
+    const t: ProbRow = [th.harmful, th.jailbreak, th.injection];
+    const probs = held.map((r): ProbRow => {
+      const s = model.score(r.text);
+      return [s.harmful ?? 0, s.jailbreak ?? 0, s.injection ?? 0];
+    });
+    const m = roundMetrics(metrics(held, probs, t));
+    const label = held[0]!.label;
+    const border = held.some((r) => r.borderline);
+    const figure =
+      label === 'benign'
+        ? border
+          ? `FPR borderline ${pct(m.fprBorderline)}`
+          : `FPR general ${pct(m.fprGeneral)}`
+        : `recall ${pct(m.recall[label])}`;
+    console.log(
+      `  ${source.padEnd(26)} ${String(held.length).padStart(4)} rows  ${label.padEnd(9)} ${figure}`,
+    );
+  }
+}
+
+main();
