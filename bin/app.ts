@@ -1,36 +1,26 @@
 #!/usr/bin/env node
 /**
- * CDK entry point: reads the deployment config once, creates one stack per configured region, and registers the
- * cdk-nag checks. The only place that reads env, context or files.
+ * CDK entry point: reads the deployment config once (the only place that reads env, context or files) and adds
+ * one guarded, nag-checked stack per configured region.
+ *
+ *   npx cdk synth                                  # config/example.config.json
+ *   npx cdk synth -c config=config/acme.json       # or SAFEGUARDS_CONFIG=config/acme.json
  */
 import { App } from 'aws-cdk-lib';
-import { ConfigError } from '../config/schema';
-import { addNagChecks } from '../lib/nag';
-import { SafeguardsStack, stackNameFor } from '../lib/stacks/safeguards-stack';
+import { ConfigError, type SafeguardsConfig } from '../config/schema';
+import { addSafeguardsStacks } from '../lib/safeguards-app';
 import { loadConfig, resolveConfigPath } from './load-config';
 
 const app = new App();
 const configPath = resolveConfigPath(app.node.tryGetContext('config'), process.env);
 
-let config: ReturnType<typeof loadConfig>;
+let config: SafeguardsConfig;
 try {
   config = loadConfig(configPath);
 } catch (e) {
-  if (e instanceof ConfigError) {
-    console.error(`Invalid safeguards config:\n${e.message}`);
-    process.exit(1);
-  }
-  throw e;
+  if (!(e instanceof ConfigError)) throw e;
+  console.error(`Invalid safeguards config:\n${e.message}`);
+  process.exit(1);
 }
 
-for (const settings of config.regions) {
-  const name = stackNameFor(settings.region);
-  new SafeguardsStack(app, name, {
-    stackName: name,
-    env: { account: config.account, region: settings.region },
-    partner: config.partner,
-    settings,
-  });
-}
-
-addNagChecks(app);
+addSafeguardsStacks(app, config);

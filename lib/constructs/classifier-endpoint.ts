@@ -9,6 +9,10 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { acknowledge, nagResource } from '../nag';
 
+/** Service-linked role Application Auto Scaling uses for SageMaker variants. */
+const SAGEMAKER_SCALING_SLR =
+  'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint';
+
 /** Name of the single production variant. */
 export const VARIANT_NAME = 'AllTraffic';
 
@@ -204,7 +208,15 @@ export class ClassifierEndpoint extends Construct {
       scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
       minCapacity: props.minInstanceCount,
       maxCapacity: props.maxInstanceCount,
+      // Application Auto Scaling uses (and creates on first use) its service-linked role for SageMaker when
+      // RoleARN is absent; the L2 would otherwise create a role without permissions.
+      role: iam.Role.fromRoleName(this, 'ScalingServiceLinkedRole', SAGEMAKER_SCALING_SLR, {
+        mutable: false,
+      }),
     });
+    (this.scalableTarget.node.defaultChild as appscaling.CfnScalableTarget).addPropertyDeletionOverride(
+      'RoleARN',
+    );
     this.scalableTarget.node.addDependency(this.endpoint);
     this.scalableTarget.scaleToTrackMetric('InvocationsPerInstance', {
       predefinedMetric: appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,

@@ -1,0 +1,40 @@
+import type { App } from 'aws-cdk-lib';
+import type { SafeguardsConfig } from '../config/schema';
+import { ResidencyGuard } from './aspects/residency-guard';
+import { addNagChecks } from './nag';
+import { SafeguardsStack, stackNameFor } from './stacks/safeguards-stack';
+
+/**
+ * Adds one {@link SafeguardsStack} per configured region to `app`, guards each with the residency Aspect and
+ * registers the cdk-nag checks. Shared by `bin/app.ts` and the infra tests, so both synthesize exactly the same
+ * tree with the same acknowledgements.
+ */
+export interface AddSafeguardsStacksOptions {
+  /**
+   * Register the cdk-nag packs. Only template-assertion tests turn this off; the nag test and `bin/` keep it.
+   *
+   * @default true
+   */
+  readonly nagChecks?: boolean;
+}
+
+export const addSafeguardsStacks = (
+  app: App,
+  config: SafeguardsConfig,
+  options: AddSafeguardsStacksOptions = {},
+): SafeguardsStack[] => {
+  const stacks = config.regions.map((settings) => {
+    const name = stackNameFor(settings.region);
+    const stack = new SafeguardsStack(app, name, {
+      stackName: name,
+      env: { account: config.account, region: settings.region },
+      partner: config.partner,
+      settings,
+    });
+    // Strict: a stack may reference its own region only, even within its zone.
+    ResidencyGuard.apply(stack, { region: settings.region, zone: settings.residencyZone });
+    return stack;
+  });
+  if (options.nagChecks ?? true) addNagChecks(app);
+  return stacks;
+};

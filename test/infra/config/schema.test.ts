@@ -1,0 +1,176 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError, parseConfig, type SafeguardsConfig } from '../../../config/schema';
+
+const FILE = 'config/example.config.json';
+/** A mutable copy of the example document; tests break it on purpose, so it is loosely typed. */
+// biome-ignore lint/suspicious/noExplicitAny: documents under test are deliberately malformed
+type Doc = Record<string, any>;
+const example = (): Doc & { regions: Doc[] } =>
+  JSON.parse(readFileSync(path.resolve(__dirname, '../../..', FILE), 'utf8'));
+
+/** Parses `doc` and returns the error lines (fails the test if it parses). */
+const problems = (doc: unknown): string[] => {
+  try {
+    parseConfig(doc, FILE);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).message.split('\n');
+  }
+  throw new Error('expected the config to be rejected');
+};
+
+describe('config schema', () => {
+  test('the example config is valid: 3 regions in 2 residency zones', () => {
+    const config: SafeguardsConfig = parseConfig(example(), FILE);
+    expect(config.regions.map((r) => [r.region, r.residencyZone])).toEqual([
+      ['eu-west-1', 'EU'],
+      ['eu-central-1', 'EU'],
+      ['us-east-1', 'US'],
+    ]);
+    expect(config.account).toMatch(/^\d{12}$/);
+  });
+
+  test('defaults: data capture off, on-call lists empty', () => {
+    const doc = example();
+    delete doc.regions[0]!.classifier.dataCapture;
+    doc.regions[0]!.onCall = {};
+    const config = parseConfig(doc, FILE);
+    expect(config.regions[0]!.classifier.dataCapture).toBe(false);
+    expect(config.regions[0]!.onCall).toEqual({ emails: [], httpsEndpoints: [] });
+  });
+
+  test('fails when the classifier instance type is not a GPU type, naming file, path and value', () => {
+    const doc = example();
+    doc.regions[2]!.classifier.instanceType = 't3.micro';
+    expect(problems(doc)).toEqual([
+      `${FILE}: regions[2].classifier.instanceType: expected an ml.g*/ml.p* GPU instance type, got 't3.micro'`,
+    ]);
+  });
+
+  test.each([['ml.m5.xlarge'], ['ml.g5'], ['g5.xlarge']])(
+    'fails when the instance type is %s',
+    (instanceType) => {
+      const doc = example();
+      doc.regions[0]!.classifier.instanceType = instanceType;
+      expect(problems(doc)).toEqual([
+        `${FILE}: regions[0].classifier.instanceType: expected an ml.g*/ml.p* GPU instance type, got '${instanceType}'`,
+      ]);
+    },
+  );
+
+  test.each([
+    [2, 1, 4],
+    [1, 5, 4],
+    [3, 2, 1],
+  ])('fails when min %i <= initial %i <= max %i does not hold', (min, initial, max) => {
+    const doc = example();
+    Object.assign(doc.regions[1]!.classifier, {
+      minInstances: min,
+      initialInstances: initial,
+      maxInstances: max,
+    });
+    expect(problems(doc)).toEqual([
+      `${FILE}: regions[1].classifier.initialInstances: expected minInstances <= initialInstances <= maxInstances, got ${min} <= ${initial} <= ${max}`,
+    ]);
+  });
+
+  test('fails when a region appears twice', () => {
+    const doc = example();
+    doc.regions.push({ ...doc.regions[0]! });
+    expect(problems(doc)).toEqual([
+      `${FILE}: regions[3].region: duplicate region 'eu-west-1' (already at regions[0])`,
+    ]);
+  });
+
+  test.each(['EU-WEST-1', 'europe', 'eu-west', 'eu_west_1', ''])(
+    "fails when the region name is '%s'",
+    (region) => {
+      const doc = example();
+      doc.regions[0]!.region = region;
+      expect(problems(doc)).toContain(
+        `${FILE}: regions[0].region: expected an AWS region name like 'eu-west-1', got '${region}'`,
+      );
+    },
+  );
+
+  test('fails when the account is not 12 digits', () => {
+    const doc = example();
+    doc.account = '1234';
+    expect(problems(doc)).toEqual([`${FILE}: account: expected a 12-digit AWS account id, got '1234'`]);
+  });
+
+  test('fails when the classifier image lives in another region (residency)', () => {
+    const doc = example();
+    doc.regions[0]!.classifier.imageUri =
+      '111111111111.dkr.ecr.us-east-1.amazonaws.com/safeguards-classifier:1.0.0';
+    expect(problems(doc)).toEqual([
+      `${FILE}: regions[0].classifier.imageUri: expected an ECR image in 'eu-west-1' (residency), got one in 'us-east-1'`,
+    ]);
+  });
+
+  test('fails when the image is not a private ECR image', () => {
+    const doc = example();
+    doc.regions[0]!.classifier.imageUri = 'docker.io/library/classifier:latest';
+    expect(problems(doc)[0]).toMatch(
+      /^config\/example\.config\.json: regions\[0\]\.classifier\.imageUri: expected a private ECR image URI/,
+    );
+  });
+
+  test('fails when the mode is unknown', () => {
+    const doc = example();
+    doc.regions[0]!.classifier.mode = 'sometimes';
+    expect(problems(doc)).toEqual([
+      expect.stringMatching(/^config\/example\.config\.json: regions\[0\]\.classifier\.mode: .*"always"/),
+    ]);
+  });
+
+  test('fails when a secret is put in the config instead of a secret name', () => {
+    const doc = example();
+    doc.regions[1]!.upstream = { kind: 'https', baseUrl: 'https://api.example.com', apiKey: 'sk-live-123' };
+    const lines = problems(doc);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^config\/example\.config\.json: regions\[1\]\.upstream: Unrecognized key: "apiKey"/,
+    );
+    expect(lines[0]).not.toContain('sk-live-123');
+  });
+
+  test('fails when an upstream URL carries credentials or is not https', () => {
+    const doc = example();
+    doc.regions[1]!.upstream = { kind: 'https', baseUrl: 'https://user:pw@api.example.com' };
+    doc.regions[2]!.upstream = { kind: 'https', baseUrl: 'http://api.example.com' };
+    expect(problems(doc)).toEqual([
+      `${FILE}: regions[1].upstream.baseUrl: URLs must not carry credentials or query strings; reference a Secrets Manager secret instead`,
+      `${FILE}: regions[2].upstream.baseUrl: expected an https:// URL, got 'http://api.example.com'`,
+    ]);
+  });
+
+  test('fails when the upstream kind is unknown', () => {
+    const doc = example();
+    doc.regions[0]!.upstream = { kind: 'openai', model: 'x' };
+    expect(problems(doc)[0]).toMatch(/^config\/example\.config\.json: regions\[0\]\.upstream\.kind: /);
+  });
+
+  test('fails when telemetry retention or excerpts are out of range', () => {
+    const doc = example();
+    doc.regions[0]!.telemetry = { retentionDays: 0, excerpts: 'full' };
+    const lines = problems(doc);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/regions\[0\]\.telemetry\.retentionDays: /);
+    expect(lines[1]).toMatch(/regions\[0\]\.telemetry\.excerpts: /);
+  });
+
+  test('fails when an on-call destination is malformed', () => {
+    const doc = example();
+    doc.regions[0]!.onCall = { emails: ['not-an-email'], httpsEndpoints: ['http://pager.example.com'] };
+    expect(problems(doc)).toEqual([
+      `${FILE}: regions[0].onCall.emails[0]: expected an email address, got 'not-an-email'`,
+      `${FILE}: regions[0].onCall.httpsEndpoints[0]: expected an https:// URL, got 'http://pager.example.com'`,
+    ]);
+  });
+
+  test('fails when there are no regions, listing every problem at once', () => {
+    expect(problems({ partner: '', account: 'x', regions: [] })).toHaveLength(3);
+  });
+});
