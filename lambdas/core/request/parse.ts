@@ -1,0 +1,256 @@
+/**
+ * Request model: turns a raw body (Anthropic Messages API or Bedrock InvokeModel for Anthropic
+ * models) into a validated {@link ParsedRequest} whose text is split into trust-labelled segments.
+ * Hostile input always becomes a typed {@link RequestError}; this module never throws on input.
+ */
+import type { z } from 'zod';
+import type { Segment } from '../types';
+import { formatErrorPath, invalid, type PathStep, type RequestError } from './errors';
+import { LIMITS } from './limits';
+import { MODEL_ID_RE } from './patterns';
+import { prescanJson } from './prescan';
+import { ALLOWED_FIELDS, BedrockBody, type BedrockBodyT, MessagesBody, type MessagesBodyT } from './schema';
+import { collectSegments } from './segments';
+
+export type { RequestError } from './errors';
+export { formatRequestError } from './errors';
+
+/** How to read a body. */
+export interface ParseOptions {
+  /** `messages`: `POST /v1/messages`; `bedrock`: `POST /model/{modelId}/invoke[-with-response-stream]`. */
+  readonly format: 'messages' | 'bedrock';
+  /**
+   * Body size limit in bytes; larger bodies get 413.
+   * @default 2 MiB
+   */
+  readonly maxBytes?: number;
+  /** Bedrock only: the `{modelId}` from the URL path (already URL-decoded). */
+  readonly modelFromPath?: string;
+}
+
+/** A validated request, ready for the checks. */
+export interface ParsedRequest {
+  readonly format: 'messages' | 'bedrock';
+  readonly model?: string;
+  readonly maxTokens: number;
+  /** Messages API: the body's `stream`; Bedrock: always false here (the endpoint decides). */
+  readonly stream: boolean;
+  /** Bedrock: the body's `anthropic_version`. */
+  readonly anthropicVersion?: string;
+  /** Every piece of text to check, in document order, labelled by trust boundary. */
+  readonly segments: readonly Segment[];
+  /** The validated body, safe to forward (no unknown fields, no duplicate or prototype keys). */
+  readonly body: Readonly<Record<string, unknown>>;
+  readonly metadata?: { readonly userId?: string };
+  /** Total UTF-16 length of all segments. */
+  readonly inputChars: number;
+}
+
+export type ParseResult =
+  | { readonly ok: true; readonly request: ParsedRequest }
+  | { readonly ok: false; readonly error: RequestError };
+
+const fail = (error: RequestError): ParseResult => ({ ok: false, error });
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Size check, then strict UTF-8 decoding (a leading UTF-8 BOM is dropped; UTF-16 is refused with 415). */
+function decodeBody(body: string | Uint8Array, maxBytes: number): string | RequestError {
+  if (typeof body === 'string') {
+    if (body.length > maxBytes || Buffer.byteLength(body, 'utf8') > maxBytes) {
+      return {
+        status: 413,
+        type: 'request_too_large',
+        field: '',
+        message: `request body exceeds ${maxBytes} bytes`,
+      };
+    }
+    return body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
+  }
+  if (body.byteLength > maxBytes) {
+    return {
+      status: 413,
+      type: 'request_too_large',
+      field: '',
+      message: `request body exceeds ${maxBytes} bytes`,
+    };
+  }
+  const utf16 =
+    (body[0] === 0xff && body[1] === 0xfe) ||
+    (body[0] === 0xfe && body[1] === 0xff) ||
+    body[0] === 0 ||
+    body[1] === 0;
+  if (body.byteLength >= 2 && utf16) {
+    return {
+      status: 415,
+      type: 'invalid_request_error',
+      field: '',
+      message: 'request body must be UTF-8 encoded JSON',
+    };
+  }
+  try {
+    return UTF8.decode(body);
+  } catch {
+    return invalid('', 'request body is not valid UTF-8');
+  }
+}
+
+/** Lone UTF-16 surrogates (only reachable through `\uD800`-style escapes) are rejected, not replaced. */
+function findLoneSurrogate(value: unknown): PathStep[] | undefined {
+  const stack: Array<{ value: unknown; path: PathStep[] }> = [{ value, path: [] }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const v = item.value;
+    if (typeof v === 'string') {
+      if (!isWellFormed(v)) return item.path;
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) stack.push({ value: v[i], path: [...item.path, i] });
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v)) {
+        if (!isWellFormed(k)) return item.path;
+        stack.push({ value: child, path: [...item.path, k] });
+      }
+    }
+  }
+  return undefined;
+}
+
+/** `String.prototype.isWellFormed` (Node ≥ 20), typed locally because the TS lib target is ES2022. */
+const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+type Issue = z.core.$ZodIssue;
+
+/** The deepest first issue among a union's branches: the branch that got furthest is the one meant. */
+function deepestIssue(issue: Issue): Issue {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue;
+  let best: Issue | undefined;
+  for (const branch of issue.errors) {
+    const first = branch[0];
+    if (first === undefined) continue;
+    const candidate = deepestIssue({ ...first, path: [...issue.path, ...first.path] } as Issue);
+    if (best === undefined || candidate.path.length > best.path.length) best = candidate;
+  }
+  return best ?? issue;
+}
+
+/** Maps the first zod issue to a precise, value-free error. */
+function issueToError(issue: Issue): RequestError {
+  const i = deepestIssue(issue);
+  const path = i.path as PropertyKey[];
+  switch (i.code) {
+    case 'unrecognized_keys':
+      return invalid(formatErrorPath([...path, i.keys[0] ?? '?']), 'unknown field');
+    case 'invalid_union': {
+      const options = (i as { options?: unknown }).options;
+      if (Array.isArray(options)) {
+        return invalid(
+          formatErrorPath(path),
+          `unknown value; expected one of: ${options.map(String).join(', ')}`,
+        );
+      }
+      return invalid(formatErrorPath(path), 'does not match any accepted shape');
+    }
+    default:
+      return invalid(formatErrorPath(path), i.message);
+  }
+}
+
+/** Top-level fields are checked before zod so the error can list the allowed ones. */
+function unknownTopLevelField(
+  body: Record<string, unknown>,
+  format: ParseOptions['format'],
+): RequestError | undefined {
+  const allowed: readonly string[] = ALLOWED_FIELDS[format];
+  for (const key of Object.keys(body)) {
+    if (allowed.includes(key)) continue;
+    if (format === 'bedrock' && (key === 'model' || key === 'stream')) {
+      return invalid(
+        key,
+        'not allowed in a Bedrock InvokeModel body: the model and streaming come from the URL path',
+      );
+    }
+    return invalid(formatErrorPath([key]), `unknown field; allowed fields: ${allowed.join(', ')}`);
+  }
+  return undefined;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Parses and validates a request body.
+ *
+ * Order of checks (each linear in the body size): size (413) → UTF-8 (415 for UTF-16, 400 for invalid
+ * bytes) → structural pre-scan (depth ≤ 64, duplicate keys, `__proto__`/`constructor`/`prototype`)
+ * → `JSON.parse` → lone surrogates → unknown top-level fields → zod schema → semantic rules (first
+ * message from the user, base64 payloads, URL sources) while collecting segments.
+ * Never throws on any input.
+ */
+export function parseRequest(body: string | Uint8Array, opts: ParseOptions): ParseResult {
+  const text = decodeBody(body, opts.maxBytes ?? LIMITS.maxBytes);
+  if (typeof text !== 'string') return fail(text);
+  if (text.trim() === '') return fail(invalid('', 'request body is empty'));
+
+  const structural = prescanJson(text, LIMITS.maxDepth);
+  if (structural !== undefined) return fail(structural);
+
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return fail(invalid('', 'request body is not valid JSON'));
+  }
+  if (!isPlainObject(json)) return fail(invalid('', 'request body must be a JSON object'));
+
+  const surrogate = findLoneSurrogate(json);
+  if (surrogate !== undefined)
+    return fail(invalid(formatErrorPath(surrogate), 'string contains a lone UTF-16 surrogate'));
+
+  const unknownField = unknownTopLevelField(json, opts.format);
+  if (unknownField !== undefined) return fail(unknownField);
+
+  if (opts.format === 'bedrock') {
+    if (opts.modelFromPath !== undefined && !MODEL_ID_RE.test(opts.modelFromPath)) {
+      return fail(
+        invalid('modelId', 'model id in the URL path must be 1-256 characters of letters, digits and .:_-/@'),
+      );
+    }
+    const parsed = BedrockBody.safeParse(json);
+    if (!parsed.success) return fail(issueToError(parsed.error.issues[0] as Issue));
+    return build(json, parsed.data, opts.format, {
+      ...(opts.modelFromPath === undefined ? {} : { model: opts.modelFromPath }),
+      stream: false,
+      anthropicVersion: parsed.data.anthropic_version,
+    });
+  }
+  const parsed = MessagesBody.safeParse(json);
+  if (!parsed.success) return fail(issueToError(parsed.error.issues[0] as Issue));
+  return build(json, parsed.data, opts.format, {
+    model: parsed.data.model,
+    stream: parsed.data.stream ?? false,
+  });
+}
+
+function build(
+  json: Record<string, unknown>,
+  data: MessagesBodyT | BedrockBodyT,
+  format: ParseOptions['format'],
+  extra: { model?: string; stream: boolean; anthropicVersion?: string },
+): ParseResult {
+  const collected = collectSegments(data);
+  if ('error' in collected) return fail(collected.error);
+  const { segments } = collected;
+  let inputChars = 0;
+  for (const s of segments) inputChars += s.text.length;
+  const userId = data.metadata?.user_id;
+  return {
+    ok: true,
+    request: {
+      format,
+      ...extra,
+      maxTokens: data.max_tokens,
+      segments,
+      body: json,
+      ...(data.metadata === undefined ? {} : { metadata: userId == null ? {} : { userId } }),
+      inputChars,
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/** Regular expressions of the request parser, collected so a test can prove each is linear-time. */
+
+/** Standard base64 with optional padding (no whitespace, no url-safe alphabet). */
+export const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+/** A model id: letters, digits and `.:_-/@`, 1–256 characters. */
+export const MODEL_ID_RE = /^[A-Za-z0-9._:/@-]{1,256}$/;
+/** A plain identifier key (paths render other keys quoted). */
+export const IDENTIFIER_RE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** Dotted-quad IPv4 as produced by the WHATWG URL parser. */
+export const IPV4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** A versioned server tool type such as `web_search_20250305`. */
+export const SERVER_TOOL_TYPE_RE = /^[a-z_]{1,64}_\d{8}$/;
+/** IPv6 unique-local (fc00::/7) prefix. */
+export const IPV6_ULA_RE = /^f[cd]/;
+/** IPv6 link-local (fe80::/10) prefix. */
+export const IPV6_LINK_LOCAL_RE = /^fe[89ab]/;
+/** A trailing dot of a fully-qualified host name. */
+export const TRAILING_DOT_RE = /\.$/;
+
+/** Every pattern above, named, for the ReDoS test. */
+export const REQUEST_PATTERNS: Readonly<Record<string, RegExp>> = {
+  BASE64_RE,
+  MODEL_ID_RE,
+  IDENTIFIER_RE,
+  IPV4_RE,
+  SERVER_TOOL_TYPE_RE,
+  IPV6_ULA_RE,
+  IPV6_LINK_LOCAL_RE,
+  TRAILING_DOT_RE,
+};
