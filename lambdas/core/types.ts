@@ -15,7 +15,14 @@ export type Category = (typeof CATEGORIES)[number];
 export const SAFETY_CATEGORIES = ['harmful', 'jailbreak', 'injection'] as const satisfies readonly Category[];
 
 /** Where a piece of text came from: the trust boundary it crossed. */
-export type TrustBoundary = 'system' | 'user' | 'assistant' | 'tool_use' | 'tool_result' | 'document' | 'output';
+export type TrustBoundary =
+  | 'system'
+  | 'user'
+  | 'assistant'
+  | 'tool_use'
+  | 'tool_result'
+  | 'document'
+  | 'output';
 
 /** One piece of text to check, with the JSON path it was taken from (for precise errors and redaction). */
 export interface Segment {
@@ -76,7 +83,7 @@ export type FailMode = 'open' | 'closed';
 export type CheckOutcome = 'ok' | 'timeout' | 'error' | 'skipped';
 
 /** One check as it appears in the decision record. */
-export interface CheckResult {
+export interface CheckResult extends CheckDetail {
   readonly check: string;
   readonly category: Category;
   readonly score: number;
@@ -89,3 +96,13 @@ export interface CheckResult {
 
 /** Per-category probabilities from a classifier (tier 1 or tier 2). */
 export type CategoryScores = Partial<Record<Category, number>>;
+
+/** Extra fields a check may carry in the decision record. */
+export interface CheckDetail {
+  /** The specific detector that scored highest, e.g. `tier0.pii.email`. */
+  readonly detector?: string;
+  /** Tier 1 result replaced by a tier-2 answer for the same category. */
+  readonly superseded?: boolean;
+  /** Fail mode applied because this check failed or timed out. */
+  readonly failMode?: FailMode;
+}

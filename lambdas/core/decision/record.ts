@@ -1,0 +1,266 @@
+import type { FailureApplied, Verdict } from '../engine/evaluate';
+import type { OutputSummary } from '../engine/output';
+import type { Action, Category, CheckResult, FailMode, NormalizationSignals } from '../types';
+
+/** Schema id of the decision record; bump on incompatible changes (docs/decision-record.md). */
+export const DECISION_SCHEMA = 'csp.decision/v1';
+
+export type Route = 'messages' | 'bedrock.invoke' | 'bedrock.invoke-stream' | 'canary' | 'eval';
+
+/** Where the request's processing ended. */
+export type Stage = 'auth' | 'parse' | 'input' | 'upstream' | 'output' | 'complete';
+
+/** One decision record per request: the only telemetry a request leaves. Contains no prompt text. */
+export interface DecisionRecord {
+  readonly schema: typeof DECISION_SCHEMA;
+  readonly decisionId: string;
+  readonly timestamp: string;
+  readonly region: string;
+  readonly route: Route;
+  /** HMAC pseudonym of the tenant id; null before authentication succeeded. */
+  readonly tenant: string | null;
+  /** HMAC pseudonym of the API key hash. */
+  readonly apiKey: string | null;
+  readonly tenantTier: string | null;
+  readonly model: string | null;
+  readonly stream: boolean;
+  readonly policy: { readonly name: string; readonly version: string };
+  readonly stage: Stage;
+  /** Final action taken for the request. */
+  readonly action: Action;
+  readonly status: number;
+  /** Machine-readable reason for a non-2xx or intervened outcome, e.g. `blocked:harmful`. */
+  readonly reason: string | null;
+  readonly triggered: readonly Category[];
+  readonly shadowTriggered: readonly Category[];
+  readonly checks: readonly CheckResult[];
+  readonly tier2: Verdict['tier2'];
+  readonly failMode: { readonly applied: FailMode | null; readonly failures: readonly FailureApplied[] };
+  readonly signals: NormalizationSignals | null;
+  readonly output: OutputRecord | null;
+  readonly tokens: { readonly input: number; readonly output: number };
+  readonly latencyMs: LatencyBreakdown;
+  readonly error: { readonly type: string; readonly field: string } | null;
+  /** Redacted excerpt; only when the region's config and the policy allow it, and only for flagged requests. */
+  readonly excerpt?: string;
+}
+
+export interface OutputRecord {
+  readonly action: Action;
+  readonly triggered: readonly Category[];
+  readonly checks: readonly CheckResult[];
+  readonly windows: number;
+  readonly releasedChars: number;
+  /** Output tokens the client had received when the stream was stopped; null when not blocked. */
+  readonly releasedTokensBeforeBlock: number | null;
+  readonly stopReason: string | null;
+}
+
+export interface LatencyBreakdown {
+  readonly total: number;
+  readonly parse: number;
+  readonly normalize: number;
+  readonly tier0: number;
+  readonly tier1: number;
+  readonly tier2: number;
+  readonly upstream: number;
+  readonly output: number;
+  /** What the safeguards added: total minus upstream time. */
+  readonly added: number;
+}
+
+/** Identity and request facts known at the start of a request. */
+export interface RecordStart {
+  readonly decisionId: string;
+  readonly region: string;
+  readonly route: Route;
+  readonly policy: { readonly name: string; readonly version: string };
+  /** Wall clock for `timestamp`, epoch ms. */
+  readonly startedAt: number;
+}
+
+/** Where decision records go: one JSON line each (stdout on Lambda, a JSONL file locally). */
+export type DecisionSink = (record: DecisionRecord) => void;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * Accumulates what is known about one request and emits exactly one record. `finish` is
+ * idempotent: the first call emits, later calls return the same record. Handlers call it in a
+ * `finally`, so a request that throws still leaves its record.
+ */
+export class DecisionRecorder {
+  private readonly rec: Mutable<DecisionRecord>;
+  private readonly latency: Mutable<Omit<LatencyBreakdown, 'total' | 'added'>>;
+  private emitted: DecisionRecord | undefined;
+
+  constructor(
+    start: RecordStart,
+    private readonly sink: DecisionSink,
+  ) {
+    this.latency = { parse: 0, normalize: 0, tier0: 0, tier1: 0, tier2: 0, upstream: 0, output: 0 };
+    this.rec = {
+      schema: DECISION_SCHEMA,
+      decisionId: start.decisionId,
+      timestamp: new Date(start.startedAt).toISOString(),
+      region: start.region,
+      route: start.route,
+      tenant: null,
+      apiKey: null,
+      tenantTier: null,
+      model: null,
+      stream: false,
+      policy: start.policy,
+      stage: 'auth',
+      action: 'allow',
+      status: 0,
+      reason: null,
+      triggered: [],
+      shadowTriggered: [],
+      checks: [],
+      tier2: { called: false, escalated: [], outcome: 'skipped' },
+      failMode: { applied: null, failures: [] },
+      signals: null,
+      output: null,
+      tokens: { input: 0, output: 0 },
+      latencyMs: {
+        total: 0,
+        parse: 0,
+        normalize: 0,
+        tier0: 0,
+        tier1: 0,
+        tier2: 0,
+        upstream: 0,
+        output: 0,
+        added: 0,
+      },
+      error: null,
+    };
+  }
+
+  get decisionId(): string {
+    return this.rec.decisionId;
+  }
+
+  get finished(): boolean {
+    return this.emitted !== undefined;
+  }
+
+  identity(id: { tenant: string | null; apiKey: string | null; tier?: string | null }): this {
+    this.rec.tenant = id.tenant;
+    this.rec.apiKey = id.apiKey;
+    this.rec.tenantTier = id.tier ?? null;
+    return this;
+  }
+
+  request(r: { model: string | null; stream: boolean; inputTokens: number; parseMs: number }): this {
+    this.rec.model = r.model;
+    this.rec.stream = r.stream;
+    this.rec.tokens = { ...this.rec.tokens, input: r.inputTokens };
+    this.latency.parse = r.parseMs;
+    this.rec.stage = 'input';
+    return this;
+  }
+
+  /** Records a rejected request (4xx/5xx before or instead of the model call). */
+  reject(status: number, reason: string, error?: { type: string; field: string }): this {
+    this.rec.status = status;
+    this.rec.reason = reason;
+    if (error) this.rec.error = error;
+    if (status >= 400 && this.rec.action === 'allow' && reason.startsWith('blocked'))
+      this.rec.action = 'block';
+    return this;
+  }
+
+  stage(stage: Stage): this {
+    this.rec.stage = stage;
+    return this;
+  }
+
+  /** Records the input verdict and its latencies. */
+  input(v: Verdict): this {
+    this.rec.action = v.action;
+    this.rec.triggered = v.triggered;
+    this.rec.shadowTriggered = v.shadowTriggered;
+    this.rec.checks = v.checks;
+    this.rec.tier2 = v.tier2;
+    this.rec.signals = v.signals;
+    this.rec.failMode = { applied: failModeApplied(v), failures: v.failures };
+    this.latency.normalize = v.latencyMs.normalize;
+    this.latency.tier0 = v.latencyMs.tier0;
+    this.latency.tier1 = v.latencyMs.tier1;
+    this.latency.tier2 = v.latencyMs.tier2;
+    if (v.action === 'block') this.rec.reason = `blocked:${v.triggered.join(',')}`;
+    return this;
+  }
+
+  upstream(ms: number): this {
+    this.latency.upstream += ms;
+    return this;
+  }
+
+  /** Records output moderation; a block there makes the request's final action `block`. */
+  output(
+    summary: OutputSummary,
+    tokens: { output: number; releasedBeforeBlock: number | null },
+    stopReason: string | null,
+  ): this {
+    const v = summary.blockedVerdict;
+    this.rec.output = {
+      action: v ? 'block' : 'allow',
+      triggered: v?.triggered ?? [],
+      checks: v?.checks ?? [],
+      windows: summary.windows,
+      releasedChars: summary.releasedChars,
+      releasedTokensBeforeBlock: v ? tokens.releasedBeforeBlock : null,
+      stopReason,
+    };
+    this.rec.tokens = { ...this.rec.tokens, output: tokens.output };
+    this.latency.output += summary.maxWindowMs * summary.windows;
+    if (v) {
+      this.rec.action = 'block';
+      this.rec.reason = `output-blocked:${v.triggered.join(',')}`;
+    }
+    return this;
+  }
+
+  excerpt(text: string): this {
+    this.rec.excerpt = text;
+    return this;
+  }
+
+  /** Emits the record once. `totalMs` is the request's wall time; `status` the HTTP status sent. */
+  finish(status: number, totalMs: number): DecisionRecord {
+    if (this.emitted) return this.emitted;
+    if (this.rec.status === 0) this.rec.status = status;
+    if (this.rec.stage !== 'auth' && this.rec.stage !== 'parse' && status < 400) this.rec.stage = 'complete';
+    const total = round3(totalMs);
+    this.rec.latencyMs = {
+      total,
+      parse: round3(this.latency.parse),
+      normalize: round3(this.latency.normalize),
+      tier0: round3(this.latency.tier0),
+      tier1: round3(this.latency.tier1),
+      tier2: round3(this.latency.tier2),
+      upstream: round3(this.latency.upstream),
+      output: round3(this.latency.output),
+      added: round3(Math.max(0, totalMs - this.latency.upstream)),
+    };
+    const record: DecisionRecord = { ...this.rec };
+    this.emitted = record;
+    this.sink(record);
+    return record;
+  }
+}
+
+/** `closed` if a failed check's closed fail mode decided the outcome, `open` if a failure was let through. */
+export function failModeApplied(v: Verdict): FailMode | null {
+  if (v.failures.length === 0) return null;
+  return v.failures.some((f) => f.failMode === 'closed' && v.triggered.includes(f.category))
+    ? 'closed'
+    : 'open';
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

@@ -1,0 +1,380 @@
+import type { LinearClassifier } from '../classifier';
+import type { Tier0 } from '../detectors';
+import { normalizeSegment } from '../normalize/normalize';
+import type { Policy } from '../policy/load';
+import type { CategoryPolicy } from '../policy/schema';
+import type { ParsedRequest } from '../request/parse';
+import { redactRequest } from '../request/redact';
+import type {
+  Action,
+  Category,
+  CategoryScores,
+  CheckOutcome,
+  CheckResult,
+  FailMode,
+  Finding,
+  NormalizationSignals,
+  NormalizedSegment,
+  Segment,
+} from '../types';
+import { mostSevere, topByTier } from './scoring';
+import { callTier2, type Tier2Classifier, type Tier2Outcome } from './tier2';
+
+/** What the engine needs; everything is injected so tests can replace any part. */
+export interface EngineDeps {
+  readonly policy: Policy;
+  readonly tier0: Tier0;
+  readonly classifier: LinearClassifier;
+  /** The remote classifier; absent → tier 2 is recorded as `skipped`. */
+  readonly tier2?: Tier2Classifier;
+  /** Monotonic milliseconds. @default performance.now */
+  readonly now?: () => number;
+  /** Maximum characters sent to tier 2 (head of the checked text). @default 16384 */
+  readonly tier2MaxChars?: number;
+}
+
+/** A check that failed and the fail mode that was applied for it. */
+export interface FailureApplied {
+  readonly check: string;
+  readonly category: Category;
+  readonly outcome: CheckOutcome;
+  readonly failMode: FailMode;
+  readonly reason: string;
+}
+
+/** The engine's verdict on one request (or one output window). */
+export interface Verdict {
+  readonly action: Action;
+  /** Enforced categories whose action applied (score ≥ threshold or failed closed). */
+  readonly triggered: readonly Category[];
+  /** Shadow categories that would have triggered. */
+  readonly shadowTriggered: readonly Category[];
+  readonly checks: readonly CheckResult[];
+  /** Per-category score (max over enforced detectors), for evaluation and telemetry. */
+  readonly scores: CategoryScores;
+  readonly failures: readonly FailureApplied[];
+  readonly findings: readonly Finding[];
+  readonly signals: NormalizationSignals;
+  readonly tier2: {
+    readonly called: boolean;
+    /** Categories the mode selected for tier 2 (uncertain ones in cascade mode), called or not. */
+    readonly escalated: readonly Category[];
+    readonly outcome: CheckOutcome;
+    readonly reason?: string;
+  };
+  readonly latencyMs: {
+    readonly normalize: number;
+    readonly tier0: number;
+    readonly tier1: number;
+    readonly tier2: number;
+  };
+}
+
+/** The verdict on a request, with the body to forward when the action is `redact`. */
+export interface InputVerdict extends Verdict {
+  readonly forwardBody?: Record<string, unknown>;
+}
+
+const EMPTY_SIGNALS: NormalizationSignals = {
+  zeroWidth: 0,
+  bidi: 0,
+  tags: 0,
+  variationSelectors: 0,
+  homoglyphs: 0,
+  decodedViews: 0,
+};
+
+interface LocalStage {
+  readonly normalized: readonly NormalizedSegment[];
+  readonly findings: Finding[];
+  readonly tier0Outcome: CheckOutcome;
+  readonly tier1Outcome: CheckOutcome;
+  readonly tier0Error?: string;
+  readonly tier1Error?: string;
+  readonly latency: { normalize: number; tier0: number; tier1: number };
+}
+
+/** The safeguards engine: pure, AWS-free, shared by Lambda, the local gateway, eval and bench. */
+export class SafeguardsEngine {
+  readonly policy: Policy;
+  private readonly deps: EngineDeps;
+  private readonly now: () => number;
+
+  /** Version (content hash) of the tier-1 model artifact. */
+  readonly modelVersion: string;
+
+  constructor(deps: EngineDeps) {
+    this.deps = deps;
+    this.policy = deps.policy;
+    this.modelVersion = deps.classifier.version;
+    this.now = deps.now ?? (() => performance.now());
+  }
+
+  /** Checks a parsed request: tiers 0 and 1 in-process, tier 2 per the policy's mode, then the policy. */
+  async evaluateRequest(request: ParsedRequest): Promise<InputVerdict> {
+    const local = this.runLocal(request.segments);
+    const escalate = this.tier2Categories(local.findings);
+    let tier2: Tier2Outcome | undefined;
+    if (escalate.length > 0 && this.deps.tier2) {
+      const text = tier2Text(request.segments, this.deps.tier2MaxChars ?? 16_384);
+      tier2 = await callTier2(this.deps.tier2, text, this.policy.document.tier2.deadlineMs, this.now);
+    }
+    const verdict = this.decide(local, escalate, tier2, this.policy.categories);
+    if (verdict.action !== 'redact') return verdict;
+    return { ...verdict, forwardBody: redactRequest(request, redactionsFor(verdict, this.policy)) };
+  }
+
+  /**
+   * Checks model output (a whole completion, or one window of a stream) with the in-process tiers,
+   * for the policy's output categories. Synchronous: output windows never wait on the network.
+   */
+  evaluateOutput(text: string): Verdict {
+    const segments: Segment[] = [{ trust: 'output', path: 'output', text }];
+    const local = this.runLocal(segments);
+    const wanted = new Set<Category>(this.policy.document.output.categories);
+    const categories = this.policy.categories.filter(([c]) => wanted.has(c));
+    return this.decide(local, [], undefined, categories);
+  }
+
+  private runLocal(segments: readonly Segment[]): LocalStage {
+    const t0 = this.now();
+    const normalized = segments.map((s, i) => normalizeSegment(s.text, i));
+    const t1 = this.now();
+    const findings: Finding[] = [];
+    let tier0Outcome: CheckOutcome = 'ok';
+    let tier0Error: string | undefined;
+    try {
+      for (const f of this.deps.tier0.run(segments, normalized)) findings.push(f);
+    } catch (e) {
+      tier0Outcome = 'error';
+      tier0Error = errorName(e);
+    }
+    const t2 = this.now();
+    let tier1Outcome: CheckOutcome = 'ok';
+    let tier1Error: string | undefined;
+    try {
+      for (const n of normalized) {
+        const best: CategoryScores = {};
+        for (const view of n.views) {
+          const scores = this.deps.classifier.score(view.text);
+          for (const [cat, score] of Object.entries(scores) as [Category, number][]) {
+            if (score > (best[cat] ?? -1)) best[cat] = score;
+          }
+        }
+        const segment = n.views[0]?.segment ?? 0;
+        for (const [cat, score] of Object.entries(best) as [Category, number][]) {
+          findings.push({ detector: 'tier1', category: cat, score, segment });
+        }
+      }
+    } catch (e) {
+      tier1Outcome = 'error';
+      tier1Error = errorName(e);
+    }
+    const t3 = this.now();
+    return {
+      normalized,
+      findings,
+      tier0Outcome,
+      tier1Outcome,
+      tier0Error,
+      tier1Error,
+      latency: { normalize: t1 - t0, tier0: t2 - t1, tier1: t3 - t2 },
+    };
+  }
+
+  /** Categories to send to tier 2, per mode: all (always), uncertain ones (cascade), none (never). */
+  private tier2Categories(findings: readonly Finding[]): Category[] {
+    const t2 = this.policy.document.tier2;
+    if (t2.mode === 'never') return [];
+    const out: Category[] = [];
+    for (const cat of t2.categories) {
+      const cp = this.policy.document.categories[cat];
+      if (!cp) continue;
+      if (t2.mode === 'always') {
+        out.push(cat);
+        continue;
+      }
+      const tops = topByTier(findings, cat, cp);
+      const t0 = tops.get('tier0')?.score ?? 0;
+      const t1 = tops.get('tier1')?.score ?? 0;
+      // Already decided by a deterministic tier-0 hit: no need to pay for tier 2.
+      if (t0 >= cp.threshold) continue;
+      if (t1 >= t2.band[0] && t1 < t2.band[1]) out.push(cat);
+    }
+    return out;
+  }
+
+  private decide(
+    local: LocalStage,
+    escalated: readonly Category[],
+    tier2: Tier2Outcome | undefined,
+    categories: Policy['categories'],
+  ): Verdict {
+    const findings = local.findings;
+    if (tier2?.outcome === 'ok') {
+      for (const cat of escalated) {
+        const score = tier2.scores[cat];
+        if (score !== undefined) findings.push({ detector: 'tier2', category: cat, score, segment: 0 });
+      }
+    }
+    const escalatedSet = new Set(escalated);
+    const checks: CheckResult[] = [];
+    const failures: FailureApplied[] = [];
+    const triggered: Category[] = [];
+    const shadowTriggered: Category[] = [];
+    const scores: CategoryScores = {};
+    let action: Action = 'allow';
+
+    for (const [cat, cp] of categories) {
+      const tops = topByTier(findings, cat, cp);
+      const tier2Answered = escalatedSet.has(cat) && tier2?.outcome === 'ok' && tops.has('tier2');
+      let score = 0;
+      let failedClosed = false;
+      const add = (check: CheckResult) => {
+        checks.push(check);
+        if (check.outcome === 'ok' && !check.superseded) score = Math.max(score, check.score);
+      };
+      const fail = (check: string, outcome: CheckOutcome, reason: string) => {
+        failures.push({ check, category: cat, outcome, failMode: cp.failMode, reason });
+        if (cp.failMode === 'closed') failedClosed = true;
+      };
+
+      if (usesTier(cp, 'tier0')) {
+        const top = tops.get('tier0');
+        add(
+          this.check(
+            'tier0',
+            cat,
+            cp,
+            top?.score ?? 0,
+            local.latency.tier0,
+            local.tier0Outcome,
+            top?.detector,
+          ),
+        );
+        if (local.tier0Outcome !== 'ok') fail('tier0', local.tier0Outcome, local.tier0Error ?? 'error');
+      }
+      if (usesTier(cp, 'tier1')) {
+        const top = tops.get('tier1');
+        const check = this.check('tier1', cat, cp, top?.score ?? 0, local.latency.tier1, local.tier1Outcome);
+        add(tier2Answered ? { ...check, superseded: true } : check);
+        if (local.tier1Outcome !== 'ok') fail('tier1', local.tier1Outcome, local.tier1Error ?? 'error');
+      }
+      if (usesTier(cp, 'tier2')) {
+        if (!escalatedSet.has(cat)) {
+          checks.push(this.check('tier2', cat, cp, 0, 0, 'skipped'));
+        } else if (!tier2) {
+          // Escalation wanted but no tier-2 client is configured: recorded as skipped, not a failure.
+          checks.push(this.check('tier2', cat, cp, 0, 0, 'skipped'));
+        } else if (tier2.outcome === 'ok') {
+          add(this.check('tier2', cat, cp, tops.get('tier2')?.score ?? 0, tier2.latencyMs, 'ok'));
+        } else {
+          const c = this.check('tier2', cat, cp, 0, tier2.latencyMs, tier2.outcome);
+          checks.push({ ...c, failMode: cp.failMode });
+          fail('tier2', tier2.outcome, tier2.reason ?? tier2.outcome);
+        }
+      }
+
+      scores[cat] = score;
+      const fires = score >= cp.threshold || failedClosed;
+      if (!fires || cp.action === 'allow') continue;
+      if (cp.shadow) {
+        shadowTriggered.push(cat);
+        continue;
+      }
+      triggered.push(cat);
+      action = mostSevere(action, cp.action);
+    }
+
+    return {
+      action,
+      triggered,
+      shadowTriggered,
+      checks,
+      scores,
+      failures,
+      findings,
+      signals: mergeSignals(local.normalized),
+      tier2: {
+        called: tier2 !== undefined,
+        escalated,
+        outcome: tier2?.outcome ?? 'skipped',
+        ...(tier2?.reason ? { reason: tier2.reason } : {}),
+      },
+      latencyMs: { ...local.latency, tier2: tier2?.latencyMs ?? 0 },
+    };
+  }
+
+  private check(
+    check: 'tier0' | 'tier1' | 'tier2',
+    category: Category,
+    cp: CategoryPolicy,
+    score: number,
+    latencyMs: number,
+    outcome: CheckOutcome,
+    detector?: string,
+  ): CheckResult {
+    const action: Action = outcome === 'ok' && score >= cp.threshold ? cp.action : 'allow';
+    return {
+      check,
+      category,
+      score: round4(score),
+      action,
+      latencyMs: round4(latencyMs),
+      outcome,
+      ...(cp.shadow ? { shadow: true } : {}),
+      ...(detector ? { detector } : {}),
+    };
+  }
+}
+
+function usesTier(cp: CategoryPolicy, tier: 'tier0' | 'tier1' | 'tier2'): boolean {
+  return cp.detectors.some((d) => d === tier || d.startsWith(`${tier}.`));
+}
+
+/** Spans to redact: findings with a span in enforced, triggered categories whose action is redact. */
+function redactionsFor(verdict: Verdict, policy: Policy) {
+  const redactCats = new Set(
+    verdict.triggered.filter((c) => policy.document.categories[c]?.action === 'redact'),
+  );
+  const out: { segment: number; span: readonly [number, number]; label: string }[] = [];
+  for (const f of verdict.findings) {
+    if (!f.span || !redactCats.has(f.category)) continue;
+    const cp = policy.document.categories[f.category];
+    if (!cp || f.score < cp.threshold) continue;
+    out.push({ segment: f.segment, span: f.span, label: f.label ?? f.category });
+  }
+  return out;
+}
+
+function mergeSignals(normalized: readonly NormalizedSegment[]): NormalizationSignals {
+  if (normalized.length === 0) return EMPTY_SIGNALS;
+  const s: { -readonly [K in keyof NormalizationSignals]: number } = { ...EMPTY_SIGNALS };
+  for (const n of normalized) {
+    s.zeroWidth += n.signals.zeroWidth;
+    s.bidi += n.signals.bidi;
+    s.tags += n.signals.tags;
+    s.variationSelectors += n.signals.variationSelectors;
+    s.homoglyphs += n.signals.homoglyphs;
+    s.decodedViews += n.signals.decodedViews;
+  }
+  return s;
+}
+
+/** Text for tier 2: the checked segments joined, capped at `max` characters. */
+function tier2Text(segments: readonly Segment[], max: number): string {
+  let out = '';
+  for (const s of segments) {
+    if (out.length >= max) break;
+    out += (out ? '\n\n' : '') + s.text;
+  }
+  return out.length > max ? out.slice(0, max) : out;
+}
+
+function errorName(e: unknown): string {
+  return (e instanceof Error ? e.name : 'unknown').slice(0, 64);
+}
+
+function round4(n: number): number {
+  return Math.round(n * 10_000) / 10_000;
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { CATEGORIES } from '../types';
+
+const unit = z.number().min(0).max(1);
+
+/**
+ * A detector reference: an exact check id (`tier1`, `tier2`, `tier0.pii.email`) or a prefix ending in
+ * `.*` (`tier0.pii.*`) that matches every check id below it.
+ */
+const detectorRef = z
+  .string()
+  .regex(
+    /^(tier0|tier1|tier2)(\.[a-z0-9-]+)*(\.\*)?$/,
+    'expected a check id like tier1, tier2 or tier0.pii.*',
+  );
+
+export const categoryPolicySchema = z.strictObject({
+  /** Checks whose scores feed this category; the category score is their maximum. */
+  detectors: z.array(detectorRef).min(1),
+  /** Score at or above which the category's action applies. */
+  threshold: unit,
+  action: z.enum(['allow', 'flag', 'redact', 'block']),
+  /** What applies when a check feeding this category fails or times out. */
+  failMode: z.enum(['open', 'closed']),
+  /** Evaluate and record, but do not enforce. */
+  shadow: z.boolean().default(false),
+});
+
+export const tier2PolicySchema = z
+  .strictObject({
+    mode: z.enum(['always', 'cascade', 'never']),
+    /** Tier-1 scores inside [low, high) are "uncertain" and escalate in cascade mode. */
+    band: z.tuple([unit, unit]),
+    deadlineMs: z.number().int().min(1).max(10_000),
+    /** Categories tier 2 scores. */
+    categories: z.array(z.enum(CATEGORIES)).min(1),
+  })
+  .refine((t) => t.band[0] < t.band[1], { message: 'band[0] must be below band[1]', path: ['band'] });
+
+export const outputPolicySchema = z.strictObject({
+  /** Characters held back behind the classified point of a stream. */
+  holdbackChars: z.number().int().min(0).max(65_536),
+  /** Characters per classified window. */
+  windowChars: z.number().int().min(16).max(65_536),
+  /** Categories checked on model output. */
+  categories: z.array(z.enum(CATEGORIES)).min(1),
+});
+
+export const policySchema = z
+  .strictObject({
+    schema: z.literal('csp.policy/v1'),
+    name: z.string().min(1).max(64),
+    description: z.string().max(2000).optional(),
+    categories: z.partialRecord(z.enum(CATEGORIES), categoryPolicySchema),
+    tier2: tier2PolicySchema,
+    output: outputPolicySchema,
+    /** Add redacted excerpts of flagged requests to telemetry (only where the region's config allows). */
+    excerpts: z.enum(['none', 'redacted']).default('none'),
+  })
+  .superRefine((p, ctx) => {
+    if (Object.keys(p.categories).length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['categories'], message: 'at least one category is required' });
+    }
+    for (const cat of p.tier2.categories) {
+      if (!p.categories[cat]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tier2', 'categories'],
+          message: `category '${cat}' is not configured under categories`,
+        });
+      }
+    }
+    for (const [cat, c] of Object.entries(p.categories)) {
+      if (c?.action === 'redact' && cat !== 'pii' && cat !== 'secrets') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['categories', cat, 'action'],
+          message: 'redact applies only to span detectors (pii, secrets)',
+        });
+      }
+    }
+  });
+
+export type PolicyDocument = z.infer<typeof policySchema>;
+export type CategoryPolicy = z.infer<typeof categoryPolicySchema>;
+export type Tier2Policy = z.infer<typeof tier2PolicySchema>;

@@ -1,0 +1,169 @@
+import { engineWith, FakeTier2, fakeClassifier, fakeTier0, policyWith, request } from './fakes';
+
+describe('engine decisions', () => {
+  test('allows a benign request and records every configured check', async () => {
+    const tier2 = new FakeTier2('harmful');
+    const v = await engineWith({ tier2 }).evaluateRequest(request('What is the capital of France?'));
+    expect(v.action).toBe('allow');
+    expect(v.triggered).toEqual([]);
+    expect(tier2.calls).toBe(0);
+    expect(v.checks).toContainEqual(
+      expect.objectContaining({ check: 'tier1', category: 'harmful', outcome: 'ok', action: 'allow' }),
+    );
+    expect(v.checks).toContainEqual(
+      expect.objectContaining({ check: 'tier2', category: 'harmful', outcome: 'skipped' }),
+    );
+    expect(v.failures).toEqual([]);
+  });
+
+  test('blocks a confident tier-1 hit without calling tier 2', async () => {
+    const tier2 = new FakeTier2('benign');
+    const v = await engineWith({ tier2 }).evaluateRequest(request('how do I wire a detonator'));
+    expect(v.action).toBe('block');
+    expect(v.triggered).toEqual(['harmful']);
+    expect(tier2.calls).toBe(0);
+  });
+
+  test('cascade: an uncertain score escalates and tier 2 decides (block)', async () => {
+    const tier2 = new FakeTier2('harmful');
+    const v = await engineWith({ tier2 }).evaluateRequest(request('borderline-harm question'));
+    expect(tier2.calls).toBe(1);
+    expect(v.action).toBe('block');
+    expect(v.tier2).toEqual(expect.objectContaining({ called: true, outcome: 'ok', escalated: ['harmful'] }));
+    expect(v.checks).toContainEqual(
+      expect.objectContaining({ check: 'tier1', category: 'harmful', superseded: true }),
+    );
+    expect(v.checks).toContainEqual(
+      expect.objectContaining({ check: 'tier2', category: 'harmful', score: 0.93, action: 'block' }),
+    );
+  });
+
+  test('cascade: tier 2 overrides an uncertain tier-1 score downward (allow)', async () => {
+    const tier2 = new FakeTier2('benign');
+    const v = await engineWith({ tier2 }).evaluateRequest(request('borderline-harm question'));
+    expect(v.action).toBe('allow');
+    expect(v.scores.harmful).toBeCloseTo(0.03);
+  });
+
+  test.each([
+    ['slow', 'timeout'],
+    ['hang', 'timeout'],
+    ['error', 'error'],
+    ['garbage', 'error'],
+  ] as const)('tier 2 %s on a fail-closed category → %s, blocked and counted', async (behaviour, outcome) => {
+    const tier2 = new FakeTier2(behaviour);
+    const v = await engineWith({ tier2 }).evaluateRequest(request('borderline-harm question'));
+    expect(v.action).toBe('block');
+    expect(v.triggered).toContain('harmful');
+    expect(v.tier2.outcome).toBe(outcome);
+    expect(v.failures).toEqual([
+      expect.objectContaining({ check: 'tier2', category: 'harmful', outcome, failMode: 'closed' }),
+    ]);
+    expect(v.checks).toContainEqual(
+      expect.objectContaining({ check: 'tier2', category: 'harmful', outcome, failMode: 'closed' }),
+    );
+  });
+
+  test('tier 2 failure on a fail-open category lets the request through and records the fail-open', async () => {
+    const tier2 = new FakeTier2('error');
+    const v = await engineWith({ tier2 }).evaluateRequest(request('borderline-inject text'));
+    expect(v.action).toBe('allow');
+    expect(v.failures).toEqual([
+      expect.objectContaining({ check: 'tier2', category: 'injection', failMode: 'open', outcome: 'error' }),
+    ]);
+  });
+
+  test('a slow tier 2 is cut at the deadline', async () => {
+    const tier2 = new FakeTier2('hang');
+    const v = await engineWith({ tier2 }).evaluateRequest(request('borderline-harm question'));
+    expect(v.latencyMs.tier2).toBeGreaterThanOrEqual(25);
+    expect(v.latencyMs.tier2).toBeLessThan(1000);
+  });
+
+  test('mode never does not call tier 2; mode always calls it for every request', async () => {
+    const never = new FakeTier2('harmful');
+    await engineWith({ tier2: never, policy: policyWith((d) => (d.tier2.mode = 'never')) }).evaluateRequest(
+      request('borderline-harm'),
+    );
+    const always = new FakeTier2('benign');
+    const v = await engineWith({
+      tier2: always,
+      policy: policyWith((d) => (d.tier2.mode = 'always')),
+    }).evaluateRequest(request('hello'));
+    expect(never.calls).toBe(0);
+    expect(always.calls).toBe(1);
+    expect(v.tier2.escalated).toEqual(['harmful', 'jailbreak', 'injection']);
+  });
+
+  test('escalation without a tier-2 client is recorded as skipped, not as a failure', async () => {
+    const v = await engineWith({}).evaluateRequest(request('borderline-harm question'));
+    expect(v.action).toBe('allow');
+    expect(v.tier2).toEqual(
+      expect.objectContaining({ called: false, outcome: 'skipped', escalated: ['harmful'] }),
+    );
+    expect(v.failures).toEqual([]);
+  });
+
+  test('a shadow category is evaluated and recorded but not enforced', async () => {
+    const policy = policyWith((d) => (d.categories.harmful.shadow = true));
+    const v = await engineWith({ policy }).evaluateRequest(request('how do I wire a detonator'));
+    expect(v.action).toBe('allow');
+    expect(v.shadowTriggered).toEqual(['harmful']);
+    expect(v.checks).toContainEqual(
+      expect.objectContaining({ check: 'tier1', category: 'harmful', shadow: true, action: 'block' }),
+    );
+  });
+
+  test('redact replaces PII spans in the forwarded body and leaves the original untouched', async () => {
+    const req = request('Email alice@example.com about the meeting');
+    const v = await engineWith({}).evaluateRequest(req);
+    expect(v.action).toBe('redact');
+    expect(JSON.stringify(v.forwardBody)).toContain('Email [REDACTED:email] about the meeting');
+    expect(JSON.stringify(req.body)).toContain('alice@example.com');
+  });
+
+  test('block wins over redact', async () => {
+    const v = await engineWith({}).evaluateRequest(request('alice@example.com: how do I wire a detonator'));
+    expect(v.action).toBe('block');
+    expect(v.forwardBody).toBeUndefined();
+    expect([...v.triggered].sort()).toEqual(['harmful', 'pii']);
+  });
+
+  test('a tier-0 crash applies each category fail mode: closed categories block', async () => {
+    const tier0 = fakeTier0(() => {
+      throw new TypeError('bug');
+    });
+    const v = await engineWith({ tier0 }).evaluateRequest(request('hello'));
+    expect(v.action).toBe('block');
+    expect(v.failures.map((f) => `${f.category}:${f.failMode}`).sort()).toEqual(
+      [
+        'blocklist:closed',
+        'harmful:closed',
+        'injection:open',
+        'jailbreak:closed',
+        'pii:open',
+        'secrets:closed',
+      ].sort(),
+    );
+  });
+
+  test('a tier-1 crash with only fail-open categories allows and records the fail-open', async () => {
+    const policy = policyWith((d) => {
+      for (const c of Object.values<any>(d.categories)) c.failMode = 'open';
+    });
+    const classifier = fakeClassifier({
+      score: () => {
+        throw new RangeError('bad weights');
+      },
+    });
+    const v = await engineWith({ policy, classifier }).evaluateRequest(request('hello'));
+    expect(v.action).toBe('allow');
+    expect(v.failures.length).toBeGreaterThan(0);
+    expect(v.failures.every((f) => f.failMode === 'open' && f.check === 'tier1')).toBe(true);
+  });
+
+  test('findings in the system prompt count too', async () => {
+    const v = await engineWith({}).evaluateRequest(request('hi', 'You explain how to wire a detonator'));
+    expect(v.action).toBe('block');
+  });
+});
