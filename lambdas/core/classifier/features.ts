@@ -1,3 +1,5 @@
+import { CONCEPTS } from './lexicon';
+
 /**
  * Hashed n-gram features of canonical text, shared by training and scoring so both see exactly
  * the same vectors. Character n-grams (FNV-1a over UTF-16 code units, murmur3 finaliser) and word
@@ -15,6 +17,10 @@ export interface FeatureConfig {
   readonly wordMax: number;
   /** Multiplier of word features relative to character features. */
   readonly wordWeight: number;
+  /** Multiplier of concept-lexicon features (0 disables them). */
+  readonly conceptWeight: number;
+  /** Version of the concept lexicon the model was trained with (must equal LEXICON_VERSION). */
+  readonly lexicon: string;
   /** Scoring window length in UTF-16 code units, and the stride between windows. */
   readonly windowChars: number;
   readonly windowStride: number;
@@ -38,6 +44,7 @@ export interface SparseVector {
 }
 
 const FNV_OFFSET = 0x811c9dc5;
+const WORD_SEED = FNV_OFFSET ^ 0x5bd1e995;
 const FNV_PRIME = 0x01000193;
 
 function fmix32(h0: number): number {
@@ -52,6 +59,37 @@ function fmix32(h0: number): number {
 
 function isWordCode(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c > 127;
+}
+
+/** Hash of one word token, as computed inside {@link extractFeatures}. */
+function tokenHash(word: string): number {
+  let h = WORD_SEED;
+  for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), FNV_PRIME);
+  return h >>> 0;
+}
+
+const conceptTables = new Map<number, ReadonlyMap<number, readonly number[]>>();
+
+/** Token hash → feature codes of the concepts the token belongs to (built once per bucket count). */
+function conceptTable(buckets: number): ReadonlyMap<number, readonly number[]> {
+  const cached = conceptTables.get(buckets);
+  if (cached) return cached;
+  const table = new Map<number, number[]>();
+  for (const [name, words] of Object.entries(CONCEPTS)) {
+    let g = 0x3c6ef372;
+    const label = `concept:${name}`;
+    for (let i = 0; i < label.length; i++) g = Math.imul(g ^ label.charCodeAt(i), FNV_PRIME);
+    const hashed = fmix32(g);
+    const code = ((hashed & (buckets - 1)) << 1) | (hashed >>> 31);
+    for (const w of words) {
+      const key = tokenHash(w);
+      const list = table.get(key) ?? [];
+      if (!list.includes(code)) list.push(code);
+      table.set(key, list);
+    }
+  }
+  conceptTables.set(buckets, table);
+  return table;
 }
 
 /** Windows `[start, end)` covering a text of `length` code units: overlapping, last one flush with the end. */
@@ -92,6 +130,8 @@ export function extractFeatures(text: string, cfg: FeatureConfig): TextFeatures 
   // Word n-grams, positioned at the start of their last token so positions stay sorted.
   const wordCodes: number[] = [];
   const wordPos: number[] = [];
+  const wordWeights: number[] = [];
+  const concepts = cfg.conceptWeight > 0 ? conceptTable(cfg.buckets) : undefined;
   const recent = new Array<number>(cfg.wordMax).fill(0);
   let tokens = 0;
   for (let i = 0; i < n; ) {
@@ -99,7 +139,7 @@ export function extractFeatures(text: string, cfg: FeatureConfig): TextFeatures 
       i++;
       continue;
     }
-    let h = FNV_OFFSET ^ 0x5bd1e995;
+    let h = WORD_SEED;
     const s = i;
     while (i < n && isWordCode(text.charCodeAt(i))) {
       h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
@@ -113,6 +153,15 @@ export function extractFeatures(text: string, cfg: FeatureConfig): TextFeatures 
       const hashed = fmix32(g ^ 0x27d4eb2f);
       wordCodes.push(((hashed & mask) << 1) | (hashed >>> 31));
       wordPos.push(s);
+      wordWeights.push(cfg.wordWeight);
+    }
+    const concept = concepts?.get(h >>> 0);
+    if (concept) {
+      for (const code of concept) {
+        wordCodes.push(code);
+        wordPos.push(s);
+        wordWeights.push(cfg.conceptWeight);
+      }
     }
   }
   // Merge the two position-sorted streams.
@@ -132,7 +181,7 @@ export function extractFeatures(text: string, cfg: FeatureConfig): TextFeatures 
     } else {
       mCodes[o] = wordCodes[b]!;
       mPos[o] = wordPos[b]!;
-      mWeight[o] = cfg.wordWeight;
+      mWeight[o] = wordWeights[b]!;
       b++;
     }
   }

@@ -4,6 +4,7 @@
  */
 import type { Category, CategoryScores } from '../types';
 import { Accumulator, extractFeatures, type FeatureConfig, lowerBound, windowsOf } from './features';
+import { LEXICON_VERSION } from './lexicon';
 
 /** Categories the tier-1 model scores, in weight-interleaving order. */
 export const MODEL_CATEGORIES = ['harmful', 'jailbreak', 'injection'] as const;

@@ -12,6 +12,7 @@ import {
   type SparseVector,
   windowsOf,
 } from './features';
+import { LEXICON_VERSION } from './lexicon';
 import { MODEL_CATEGORIES, type ModelArtifact, type ModelCategory, type PlattParams, platt } from './model';
 
 /** Labels of the training data. */
@@ -32,7 +33,8 @@ export interface TrainOptions {
   readonly features: FeatureConfig;
   readonly epochs: number;
   readonly learningRate: number;
-  readonly l2: number;
+  /** L2 strength per category head. */
+  readonly l2: Readonly<Record<ModelCategory, number>>;
   readonly seed: number;
   /** Number of folds of TRAIN used for out-of-fold calibration and thresholds. */
   readonly folds: number;
@@ -49,12 +51,14 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
     charMax: 5,
     wordMax: 2,
     wordWeight: 1.5,
+    conceptWeight: 4,
+    lexicon: LEXICON_VERSION,
     windowChars: 2048,
     windowStride: 1024,
   },
   epochs: 12,
   learningRate: 0.3,
-  l2: 1e-5,
+  l2: { harmful: 3e-3, jailbreak: 1e-4, injection: 1e-2 },
   seed: 20261127,
   folds: 4,
   maxFprGeneral: 0.008,
@@ -140,6 +144,7 @@ function trainBinary(
   const model: BinaryModel = { w: new Float64Array(B), bias: 0 };
   const g2 = new Float64Array(B).fill(1e-8);
   let g2b = 1e-8;
+  const l2 = opts.l2[cat];
   const rand = mulberry32(opts.seed ^ (MODEL_CATEGORIES.indexOf(cat) + 1));
   const order = ex.map((_, i) => i);
   for (let epoch = 0; epoch < opts.epochs; epoch++) {
@@ -156,7 +161,7 @@ function trainBinary(
       const g = (sigmoid(z) - y) * weight;
       for (let j = 0; j < v.idx.length; j++) {
         const b = v.idx[j]!;
-        const grad = g * v.val[j]! + opts.l2 * model.w[b]!;
+        const grad = g * v.val[j]! + l2 * model.w[b]!;
         g2[b] = g2[b]! + grad * grad;
         model.w[b] = model.w[b]! - (opts.learningRate * grad) / Math.sqrt(g2[b]!);
       }
@@ -370,6 +375,28 @@ function quantize(models: readonly BinaryModel[], buckets: number): { data: Buff
   return { data, scales };
 }
 
+/** Max-window margins of every row from models trained on the other folds (k-fold inside TRAIN). */
+export function outOfFoldMargins(
+  rows: readonly TrainRow[],
+  vecs: readonly SparseVector[][],
+  opts: TrainOptions,
+): number[][] {
+  const all = rows.map((_, i) => i);
+  const fold = rows.map((r) => foldOf(r.id, opts.folds));
+  const oof = rows.map(() => [0, 0, 0]);
+  for (let f = 0; f < opts.folds; f++) {
+    const trainIdx = all.filter((i) => fold[i] !== f);
+    const models = MODEL_CATEGORIES.map((c) => trainBinary(rows, vecs, trainIdx, c, opts));
+    for (const i of all) {
+      if (fold[i] !== f) continue;
+      models.forEach((m, c) => {
+        oof[i]![c] = maxMargin(m, vecs[i]!);
+      });
+    }
+  }
+  return oof;
+}
+
 /**
  * Trains the full model on `rows` (TRAIN only): out-of-fold margins over `folds` folds → Platt
  * parameters and thresholds; then a final fit on all rows, quantised into an artifact.
@@ -381,18 +408,7 @@ export function trainModel(
 ): TrainResult {
   const vecs = vectorize(rows, opts.features);
   const all = rows.map((_, i) => i);
-  const fold = rows.map((r) => foldOf(r.id, opts.folds));
-  const oofMargins = rows.map(() => [0, 0, 0]);
-  for (let f = 0; f < opts.folds; f++) {
-    const trainIdx = all.filter((i) => fold[i] !== f);
-    const models = MODEL_CATEGORIES.map((c) => trainBinary(rows, vecs, trainIdx, c, opts));
-    for (const i of all) {
-      if (fold[i] !== f) continue;
-      models.forEach((m, c) => {
-        oofMargins[i]![c] = maxMargin(m, vecs[i]!);
-      });
-    }
-  }
+  const oofMargins = outOfFoldMargins(rows, vecs, opts);
   const params = MODEL_CATEGORIES.map((cat, c) => {
     const idx = all.filter((i) => inProblem(rows[i]!, cat));
     const p = fitPlatt(
@@ -426,7 +442,7 @@ export function trainModel(
     thresholds: { harmful: sig(t[0], 6), jailbreak: sig(t[1], 6), injection: sig(t[2], 6) },
     training: {
       ...meta,
-      optimizer: `adagrad-sgd epochs=${opts.epochs} lr=${opts.learningRate} l2=${opts.l2} seed=${opts.seed}`,
+      optimizer: `adagrad-sgd epochs=${opts.epochs} lr=${opts.learningRate} l2=${JSON.stringify(opts.l2)} seed=${opts.seed}`,
       classWeights: 'balanced per binary problem (positives vs benign)',
       calibration: `platt on ${opts.folds}-fold out-of-fold max-window margins of TRAIN`,
       thresholdRule: `greedy joint choice on out-of-fold TRAIN scores, fprGeneral<=${opts.maxFprGeneral}, fprBorderline<=${opts.maxFprBorderline}`,

@@ -107,15 +107,18 @@ function round(x: number): number {
   return Math.round(Math.min(1, Math.max(0, x)) * 1000) / 1000;
 }
 
-/** Secrets / PII findings on raw text, with spans. */
+/**
+ * Secrets / PII findings on raw text, with spans. Where two matches overlap (a phone-shaped run inside
+ * a card number), only the higher-scoring one is kept. Sorted by span start.
+ */
 export function patternFindings(text: string, segment: number, detectors = PATTERN_DETECTORS): Finding[] {
-  const out: Finding[] = [];
+  const all: Array<Finding & { readonly span: readonly [number, number] }> = [];
   for (const d of detectors) {
     for (const m of text.matchAll(d.regex)) {
       const start = m.index ?? 0;
       if (d.validate && !d.validate(m[0])) continue;
       const end = d.extend ? d.extend(text, start + m[0].length) : start + m[0].length;
-      out.push({
+      all.push({
         detector: detectorId(d),
         category: d.category,
         score: d.score,
@@ -125,7 +128,11 @@ export function patternFindings(text: string, segment: number, detectors = PATTE
       });
     }
   }
-  return out;
+  const kept: typeof all = [];
+  for (const f of [...all].sort((a, b) => b.score - a.score || a.span[0] - b.span[0])) {
+    if (!kept.some((k) => f.span[0] < k.span[1] && k.span[0] < f.span[1])) kept.push(f);
+  }
+  return kept.sort((a, b) => a.span[0] - b.span[0]);
 }
 
 function detectorId(d: PatternDetector): string {
