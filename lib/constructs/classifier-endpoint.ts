@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -186,9 +186,6 @@ export class ClassifierEndpoint extends Construct {
         { id: 'AwsSolutions-SM2', reason },
         { id: 'NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured', reason },
       );
-      Annotations.of(this).addInfo(
-        `${props.instanceType}: volume KmsKeyId omitted (instance storage is hardware-encrypted; SageMaker rejects a key).`,
-      );
     }
 
     this.endpoint = new sagemaker.CfnEndpoint(this, 'Endpoint', {
@@ -348,12 +345,14 @@ export class ClassifierEndpoint extends Construct {
         conditions: { StringEquals: { 'aws:RequestedRegion': stack.region } },
       }),
     );
-    props.encryptionKey.grant(
-      policy,
-      'kms:Decrypt',
-      'kms:GenerateDataKey*',
-      'kms:CreateGrant',
-      'kms:DescribeKey',
+    props.encryptionKey.grant(policy, 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:DescribeKey');
+    policy.addStatements(
+      new iam.PolicyStatement({
+        sid: 'VolumeKeyGrantsForAwsResourcesOnly',
+        actions: ['kms:CreateGrant'],
+        resources: [props.encryptionKey.keyArn],
+        conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      }),
     );
     if (props.dataCapture) {
       props.dataCapture.bucket.grantPut(policy, `${props.dataCapture.prefix ?? 'classifier-capture/'}*`);

@@ -422,6 +422,11 @@ describe('SafeguardsStack', () => {
               Sid: 'PullClassifierImage',
               Resource: 'arn:aws:ecr:eu-west-1:111111111111:repository/safeguards-classifier',
             }),
+            Match.objectLike({
+              Sid: 'VolumeKeyGrantsForAwsResourcesOnly',
+              Action: 'kms:CreateGrant',
+              Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+            }),
           ]),
         },
       });
