@@ -4,7 +4,6 @@ import { ConfigError, parseConfig, type SafeguardsConfig } from '../../../config
 
 const FILE = 'config/example.config.json';
 /** A mutable copy of the example document; tests break it on purpose, so it is loosely typed. */
-// biome-ignore lint/suspicious/noExplicitAny: documents under test are deliberately malformed
 type Doc = Record<string, any>;
 const example = (): Doc & { regions: Doc[] } =>
   JSON.parse(readFileSync(path.resolve(__dirname, '../../..', FILE), 'utf8'));
