@@ -87,6 +87,16 @@ function fixtureStack(extra: (stack: Stack) => void = () => {}): Fixture {
   };
 }
 
+let clean: { f: Fixture; report: ResidencyReport } | undefined;
+/** The clean fixture and its report, built once for the whole file. */
+function cleanFixture(): { f: Fixture; report: ResidencyReport } {
+  if (clean === undefined) {
+    const f = fixtureStack();
+    clean = { f, report: reportOf(f) };
+  }
+  return clean;
+}
+
 function reportOf(f: Fixture): ResidencyReport {
   const template = parseTemplate(Template.fromStack(f.stack).toJSON(), 'test');
   return buildResidencyReport(template, { stackName: f.stack.stackName, region: REGION, zone: 'EU' });
@@ -96,8 +106,7 @@ describe('compliance report — data stores', () => {
   let f: Fixture;
   let report: ResidencyReport;
   beforeAll(() => {
-    f = fixtureStack();
-    report = reportOf(f);
+    ({ f, report } = cleanFixture());
   });
   const store = (id: string) => {
     const s = report.stores.find((x) => x.logicalId === id);
@@ -145,8 +154,7 @@ describe('compliance report — access', () => {
   let f: Fixture;
   let report: ResidencyReport;
   beforeAll(() => {
-    f = fixtureStack();
-    report = reportOf(f);
+    ({ f, report } = cleanFixture());
   });
   const grant = (principal: string, store: string) =>
     report.access.find((g) => g.principal === `role:${principal}` && g.store === store);
@@ -210,7 +218,7 @@ describe('compliance report — access', () => {
 
 describe('compliance report — cross-region references', () => {
   test('a clean stack has no cross-region reference and no residency finding', () => {
-    const report = reportOf(fixtureStack());
+    const { report } = cleanFixture();
     expect(report.crossRegionReferences).toEqual([]);
     expect(report.residencyRuleFindings).toEqual([]);
   });
@@ -260,8 +268,7 @@ describe('compliance report — cross-region references', () => {
 
 describe('compliance report — output', () => {
   test('the JSON is versioned and deterministic, the markdown has every section', () => {
-    const f = fixtureStack();
-    const first = reportOf(f);
+    const { f, report: first } = cleanFixture();
     const second = buildResidencyReport(parseTemplate(Template.fromStack(f.stack).toJSON(), 't'), {
       stackName: 'Report',
       region: REGION,

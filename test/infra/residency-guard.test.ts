@@ -14,6 +14,8 @@ import {
   ResidencyGuard,
   type ResidencyGuardProps,
 } from '../../lib/aspects/residency-guard';
+import { makeContext, scanString } from '../../lib/report/residency-rules';
+import { collectStrings, flatten } from '../../lib/report/template';
 
 const ACCOUNT = '111111111111';
 const EU_REGIONS = [
@@ -418,5 +420,60 @@ describe('ResidencyGuard — clean stacks pass', () => {
 
   test('fails when the guard region is not a literal region code', () => {
     expect(() => new ResidencyGuard({ region: Aws.REGION, zone: 'EU' })).toThrow(/literal region code/);
+  });
+});
+
+describe('residency rules — pure string scanning', () => {
+  const ctx = makeContext('eu-central-1', ['eu-west-1'], new Map([['Bucket', 'AWS::S3::Bucket']]));
+  const rulesFor = (text: string, key = 'Value', path = 'Properties.Value'): string[] =>
+    scanString('R', path, key, text, ctx).map((f) => `${f.rule}:${f.region}`);
+
+  test.each([
+    ['arn:aws:sqs:eu-central-1:111111111111:q', []],
+    ['arn:aws:sqs:eu-west-1:111111111111:q', []],
+    ['arn:aws:s3:::bucket/*', []],
+    ['arn:aws:iam::111111111111:role/x', []],
+    ['arn:{{AWS.Partition}}:sqs:{{AWS.Region}}:{{AWS.AccountId}}:q', []],
+    ['eu-central-1a', []],
+    ['https://docs.aws.amazon.com/bedrock', []],
+    ['anthropic.claude-sonnet-4-5-20250929-v1:0', []],
+    ['arn:aws:sqs:us-east-1:111111111111:q', ['cross-region-arn:us-east-1']],
+    ['arn:aws:sqs:{{Ref.Target}}:111111111111:q', ['cross-region-arn:*']],
+    ['arn:aws:sqs:{{Ref.Bucket}}:111111111111:q', []],
+    ['us-east-1a', ['cross-region-region-name:us-east-1']],
+    ['logs-us-west-2-archive', ['cross-region-region-name:us-west-2']],
+    ['https://bedrock-runtime.us-east-1.amazonaws.com/model', ['cross-region-endpoint:us-east-1']],
+    ['s3.cn-north-1.amazonaws.com.cn', ['cross-region-endpoint:cn-north-1']],
+    ['{"region":"ap-northeast-1","service":"SSM"}', ['cross-region-region-name:ap-northeast-1']],
+    [
+      'apac.anthropic.claude-3-haiku',
+      expect.arrayContaining([expect.stringMatching(/^cross-region-inference-profile:/)]),
+    ],
+  ])('%s → %j', (text, expected) => {
+    expect(rulesFor(text)).toEqual(expected);
+  });
+
+  test('a Region key and a Principal path change the classification', () => {
+    expect(rulesFor('us-east-2', 'Region')).toEqual(['cross-region-region-property:us-east-2']);
+    expect(
+      rulesFor('logs.us-east-2.amazonaws.com', 'Service', 'Properties.Statement.0.Principal.Service'),
+    ).toEqual(['cross-region-service-principal:us-east-2']);
+  });
+
+  test('Fn::Join and Fn::Sub are flattened with placeholders; Deny statements are skipped', () => {
+    expect(flatten({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sqs:us-east-1:x']] })).toBe(
+      'arn:{{AWS.Partition}}:sqs:us-east-1:x',
+    );
+    const sub = ['$', '{A.Arn}/$', '{B}/$', '{AWS::Region}/$', '{!Lit}'].join('');
+    expect(flatten({ 'Fn::Sub': [sub, { B: 'x' }] })).toBe(
+      ['{{GetAtt.A.Arn}}/x/{{AWS.Region}}/$', '{Lit}'].join(''),
+    );
+    const doc = {
+      Statement: [
+        { Effect: 'Deny', Action: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'us-east-1' } } },
+        { Effect: 'Allow', Action: 'sqs:*', Resource: 'arn:aws:sqs:us-west-2:1:q' },
+      ],
+    };
+    expect(collectStrings(doc).map((s) => s.text)).toEqual(['Allow', 'sqs:*', 'arn:aws:sqs:us-west-2:1:q']);
   });
 });
