@@ -15,7 +15,7 @@ import {
   type ResidencyGuardProps,
 } from '../../lib/aspects/residency-guard';
 import { makeContext, scanString } from '../../lib/report/residency-rules';
-import { collectStrings, flatten } from '../../lib/report/template';
+import { collectStrings, flatten, type Json } from '../../lib/report/template';
 
 const ACCOUNT = '111111111111';
 const EU_REGIONS = [
@@ -468,7 +468,7 @@ describe('residency rules — pure string scanning', () => {
     expect(flatten({ 'Fn::Sub': [sub, { B: 'x' }] })).toBe(
       ['{{GetAtt.A.Arn}}/x/{{AWS.Region}}/$', '{Lit}'].join(''),
     );
-    const doc = {
+    const doc: Json = {
       Statement: [
         { Effect: 'Deny', Action: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'us-east-1' } } },
         { Effect: 'Allow', Action: 'sqs:*', Resource: 'arn:aws:sqs:us-west-2:1:q' },
