@@ -87,6 +87,8 @@ export interface CheckResult extends CheckDetail {
   readonly check: string;
   readonly category: Category;
   readonly score: number;
+  /** The threshold this check's score was judged against. */
+  readonly threshold?: number;
   readonly action: Action;
   readonly latencyMs: number;
   readonly outcome: CheckOutcome;

@@ -17,7 +17,7 @@ import type {
   NormalizedSegment,
   Segment,
 } from '../types';
-import { mostSevere, topByTier } from './scoring';
+import { decisionScore, mostSevere, type Tier, type TierTop, thresholdFor, topByTier } from './scoring';
 import { callTier2, type Tier2Classifier, type Tier2Outcome } from './tier2';
 
 /** What the engine needs; everything is injected so tests can replace any part. */
@@ -50,7 +50,10 @@ export interface Verdict {
   /** Shadow categories that would have triggered. */
   readonly shadowTriggered: readonly Category[];
   readonly checks: readonly CheckResult[];
-  /** Per-category score (max over enforced detectors), for evaluation and telemetry. */
+  /**
+   * Per-category decision score: the highest score among the category's checks, each mapped so that
+   * its own threshold sits at 0.5 (the category fired iff ≥ 0.5 or a check failed closed).
+   */
   readonly scores: CategoryScores;
   readonly failures: readonly FailureApplied[];
   readonly findings: readonly Finding[];
@@ -194,11 +197,11 @@ export class SafeguardsEngine {
         out.push(cat);
         continue;
       }
-      const tops = topByTier(findings, cat, cp);
-      const t0 = tops.get('tier0')?.score ?? 0;
-      const t1 = tops.get('tier1')?.score ?? 0;
+      const tops = topByTier(findings, cat, cp, this.deps.classifier.thresholds);
       // Already decided by a deterministic tier-0 hit: no need to pay for tier 2.
-      if (t0 >= cp.threshold) continue;
+      if ((tops.get('tier0')?.decision ?? 0) >= 0.5) continue;
+      // The band is in decision-score space: tier 1's own threshold sits at 0.5.
+      const t1 = tops.get('tier1')?.decision ?? 0;
       if (t1 >= t2.band[0] && t1 < t2.band[1]) out.push(cat);
     }
     return out;
@@ -225,19 +228,21 @@ export class SafeguardsEngine {
     const scores: CategoryScores = {};
     let action: Action = 'allow';
 
+    const modelThresholds = this.deps.classifier.thresholds;
     for (const [cat, cp] of categories) {
-      const tops = topByTier(findings, cat, cp);
+      const tops = topByTier(findings, cat, cp, modelThresholds);
       const tier2Answered = escalatedSet.has(cat) && tier2?.outcome === 'ok' && tops.has('tier2');
-      let score = 0;
+      let decision = 0;
       let failedClosed = false;
-      const add = (check: CheckResult) => {
+      const add = (check: CheckResult, top: TierTop | undefined) => {
         checks.push(check);
-        if (check.outcome === 'ok' && !check.superseded) score = Math.max(score, check.score);
+        if (check.outcome === 'ok' && !check.superseded && top) decision = Math.max(decision, top.decision);
       };
       const fail = (check: string, outcome: CheckOutcome, reason: string) => {
         failures.push({ check, category: cat, outcome, failMode: cp.failMode, reason });
         if (cp.failMode === 'closed') failedClosed = true;
       };
+      const threshold = (tier: Tier) => thresholdFor(cp, cat, tier, modelThresholds) ?? cp.threshold;
 
       if (usesTier(cp, 'tier0')) {
         const top = tops.get('tier0');
@@ -246,37 +251,53 @@ export class SafeguardsEngine {
             'tier0',
             cat,
             cp,
-            top?.score ?? 0,
+            top,
+            top?.threshold ?? cp.threshold,
             local.latency.tier0,
             local.tier0Outcome,
-            top?.detector,
           ),
+          top,
         );
         if (local.tier0Outcome !== 'ok') fail('tier0', local.tier0Outcome, local.tier0Error ?? 'error');
       }
       if (usesTier(cp, 'tier1')) {
         const top = tops.get('tier1');
-        const check = this.check('tier1', cat, cp, top?.score ?? 0, local.latency.tier1, local.tier1Outcome);
-        add(tier2Answered ? { ...check, superseded: true } : check);
+        const check = this.check(
+          'tier1',
+          cat,
+          cp,
+          top,
+          threshold('tier1'),
+          local.latency.tier1,
+          local.tier1Outcome,
+        );
+        add(tier2Answered ? { ...check, superseded: true } : check, top);
         if (local.tier1Outcome !== 'ok') fail('tier1', local.tier1Outcome, local.tier1Error ?? 'error');
       }
       if (usesTier(cp, 'tier2')) {
-        if (!escalatedSet.has(cat)) {
-          checks.push(this.check('tier2', cat, cp, 0, 0, 'skipped'));
-        } else if (!tier2) {
-          // Escalation wanted but no tier-2 client is configured: recorded as skipped, not a failure.
-          checks.push(this.check('tier2', cat, cp, 0, 0, 'skipped'));
+        if (!escalatedSet.has(cat) || !tier2) {
+          // Not escalated, or no tier-2 client configured: recorded as skipped, not as a failure.
+          checks.push(this.check('tier2', cat, cp, undefined, threshold('tier2'), 0, 'skipped'));
         } else if (tier2.outcome === 'ok') {
-          add(this.check('tier2', cat, cp, tops.get('tier2')?.score ?? 0, tier2.latencyMs, 'ok'));
+          const top = tops.get('tier2');
+          add(this.check('tier2', cat, cp, top, threshold('tier2'), tier2.latencyMs, 'ok'), top);
         } else {
-          const c = this.check('tier2', cat, cp, 0, tier2.latencyMs, tier2.outcome);
+          const c = this.check(
+            'tier2',
+            cat,
+            cp,
+            undefined,
+            threshold('tier2'),
+            tier2.latencyMs,
+            tier2.outcome,
+          );
           checks.push({ ...c, failMode: cp.failMode });
           fail('tier2', tier2.outcome, tier2.reason ?? tier2.outcome);
         }
       }
 
-      scores[cat] = score;
-      const fires = score >= cp.threshold || failedClosed;
+      scores[cat] = round4(decision);
+      const fires = decision >= 0.5 || failedClosed;
       if (!fires || cp.action === 'allow') continue;
       if (cp.shadow) {
         shadowTriggered.push(cat);
@@ -306,30 +327,35 @@ export class SafeguardsEngine {
   }
 
   private check(
-    check: 'tier0' | 'tier1' | 'tier2',
+    check: Tier,
     category: Category,
     cp: CategoryPolicy,
-    score: number,
+    top: TierTop | undefined,
+    threshold: number,
     latencyMs: number,
     outcome: CheckOutcome,
-    detector?: string,
   ): CheckResult {
-    const action: Action = outcome === 'ok' && score >= cp.threshold ? cp.action : 'allow';
+    const score = top?.score ?? 0;
+    const action: Action = outcome === 'ok' && score >= threshold ? cp.action : 'allow';
     return {
       check,
       category,
       score: round4(score),
+      threshold: round4(threshold),
       action,
       latencyMs: round4(latencyMs),
       outcome,
       ...(cp.shadow ? { shadow: true } : {}),
-      ...(detector ? { detector } : {}),
+      ...(top && check === 'tier0' ? { detector: top.detector } : {}),
     };
   }
 }
 
-function usesTier(cp: CategoryPolicy, tier: 'tier0' | 'tier1' | 'tier2'): boolean {
-  return cp.detectors.some((d) => d === tier || d.startsWith(`${tier}.`));
+function usesTier(cp: CategoryPolicy, tier: Tier): boolean {
+  return cp.detectors.some((ref) => {
+    const id = typeof ref === 'string' ? ref : ref.id;
+    return id === tier || id.startsWith(`${tier}.`);
+  });
 }
 
 /** Spans to redact: findings with a span in enforced, triggered categories whose action is redact. */
@@ -341,7 +367,8 @@ function redactionsFor(verdict: Verdict, policy: Policy) {
   for (const f of verdict.findings) {
     if (!f.span || !redactCats.has(f.category)) continue;
     const cp = policy.document.categories[f.category];
-    if (!cp || f.score < cp.threshold) continue;
+    const threshold = cp ? thresholdFor(cp, f.category, f.detector, {}) : undefined;
+    if (threshold === undefined || decisionScore(f.score, threshold) < 0.5) continue;
     out.push({ segment: f.segment, span: f.span, label: f.label ?? f.category });
   }
   return out;

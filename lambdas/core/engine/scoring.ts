@@ -9,37 +9,74 @@ export function mostSevere(a: Action, b: Action): Action {
   return ACTION_SEVERITY[b] > ACTION_SEVERITY[a] ? b : a;
 }
 
-/** The top finding per (tier, category) among the findings a category policy selects. */
+export type Tier = 'tier0' | 'tier1' | 'tier2';
+
+/** The strongest finding of one tier for one category, judged against its own threshold. */
 export interface TierTop {
+  /** Raw score of the strongest finding (the highest decision score). */
   readonly score: number;
+  /** The threshold that applies to that finding's detector. */
+  readonly threshold: number;
+  /** `score` mapped so that its threshold sits at 0.5 (see {@link decisionScore}). */
+  readonly decision: number;
   readonly detector: string;
 }
 
 /** Tier name of a check id: `tier0.pii.email` → `tier0`. */
-export function tierOf(detector: string): 'tier0' | 'tier1' | 'tier2' {
+export function tierOf(detector: string): Tier {
   const dot = detector.indexOf('.');
   const head = dot === -1 ? detector : detector.slice(0, dot);
   return head === 'tier1' || head === 'tier2' ? head : 'tier0';
 }
 
-/** Whether a category policy takes findings from this detector. */
-export function selects(policy: CategoryPolicy, detector: string): boolean {
-  for (const ref of policy.detectors) if (matchesDetector(ref, detector)) return true;
-  return false;
+/**
+ * The threshold for `detector` under a category policy: the first matching reference's own
+ * threshold, the model's recommended one for `"model"`, else the category's. Undefined when the
+ * category does not take findings from this detector.
+ */
+export function thresholdFor(
+  policy: CategoryPolicy,
+  category: Category,
+  detector: string,
+  modelThresholds: Partial<Record<Category, number>>,
+): number | undefined {
+  for (const ref of policy.detectors) {
+    if (!matchesDetector(ref, detector)) continue;
+    if (typeof ref === 'string') return policy.threshold;
+    if (ref.threshold === 'model') return modelThresholds[category] ?? policy.threshold;
+    return ref.threshold;
+  }
+  return undefined;
 }
 
-/** Groups findings by tier for one category: the maximum score and the detector that gave it. */
+/**
+ * Maps a raw score to a decision score in [0, 1] with the threshold at 0.5, piecewise linearly and
+ * monotonically. Scores of detectors with different operating points become comparable: a category
+ * fires exactly when its highest decision score is ≥ 0.5. Used for evaluation curves and telemetry.
+ */
+export function decisionScore(score: number, threshold: number): number {
+  if (threshold <= 0) return score > 0 ? 1 : 0.5;
+  if (threshold >= 1) return score >= 1 ? 0.5 : 0.5 * score;
+  return score < threshold ? (0.5 * score) / threshold : 0.5 + (0.5 * (score - threshold)) / (1 - threshold);
+}
+
+/** Groups a category's findings by tier: the finding with the highest decision score per tier. */
 export function topByTier(
   findings: readonly Finding[],
   category: Category,
   policy: CategoryPolicy,
-): Map<'tier0' | 'tier1' | 'tier2', TierTop> {
-  const out = new Map<'tier0' | 'tier1' | 'tier2', TierTop>();
+  modelThresholds: Partial<Record<Category, number>>,
+): Map<Tier, TierTop> {
+  const out = new Map<Tier, TierTop>();
   for (const f of findings) {
-    if (f.category !== category || !selects(policy, f.detector)) continue;
+    if (f.category !== category) continue;
+    const threshold = thresholdFor(policy, category, f.detector, modelThresholds);
+    if (threshold === undefined) continue;
     const tier = tierOf(f.detector);
+    const decision = decisionScore(f.score, threshold);
     const prev = out.get(tier);
-    if (!prev || f.score > prev.score) out.set(tier, { score: f.score, detector: f.detector });
+    if (!prev || decision > prev.decision)
+      out.set(tier, { score: f.score, threshold, decision, detector: f.detector });
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import type { Category } from '../types';
 import { contentHash } from '../util/hash';
 import { formatIssues } from '../util/issues';
-import { type CategoryPolicy, type PolicyDocument, policySchema } from './schema';
+import { type CategoryPolicy, type DetectorRef, type PolicyDocument, policySchema } from './schema';
 
 /** A validated policy with its content hash, ready for the engine. */
 export interface Policy {
@@ -47,8 +47,14 @@ export function parsePolicy(text: string, source: string): Policy {
   return compilePolicy(value, source);
 }
 
+/** The id of a detector reference (string form or `{id, threshold}` form). */
+export function refId(ref: DetectorRef): string {
+  return typeof ref === 'string' ? ref : ref.id;
+}
+
 /** True when check id `check` is selected by detector reference `ref` (exact, or `prefix.*`). */
-export function matchesDetector(ref: string, check: string): boolean {
+export function matchesDetector(ref: DetectorRef | string, check: string): boolean {
+  if (typeof ref !== 'string') return matchesDetector(ref.id, check);
   if (ref.endsWith('.*')) {
     const prefix = ref.slice(0, -1);
     return check.startsWith(prefix);

@@ -7,12 +7,25 @@ const unit = z.number().min(0).max(1);
  * A detector reference: an exact check id (`tier1`, `tier2`, `tier0.pii.email`) or a prefix ending in
  * `.*` (`tier0.pii.*`) that matches every check id below it.
  */
-const detectorRef = z
+const detectorId = z
   .string()
   .regex(
     /^(tier0|tier1|tier2)(\.[a-z0-9-]+)*(\.\*)?$/,
     'expected a check id like tier1, tier2 or tier0.pii.*',
   );
+
+/**
+ * A detector with its own operating point: `threshold` overrides the category's for this detector;
+ * `"model"` takes the tier-1 model's recommended threshold for the category (chosen on training
+ * folds, shipped in the model artifact), so a retrained model brings its calibrated operating point.
+ */
+const detectorWithThreshold = z.strictObject({
+  id: detectorId,
+  threshold: z.union([unit, z.literal('model')]),
+});
+
+const detectorRef = z.union([detectorId, detectorWithThreshold]);
+export type DetectorRef = z.infer<typeof detectorRef>;
 
 export const categoryPolicySchema = z.strictObject({
   /** Checks whose scores feed this category; the category score is their maximum. */
@@ -29,7 +42,10 @@ export const categoryPolicySchema = z.strictObject({
 export const tier2PolicySchema = z
   .strictObject({
     mode: z.enum(['always', 'cascade', 'never']),
-    /** Tier-1 scores inside [low, high) are "uncertain" and escalate in cascade mode. */
+    /**
+     * Tier-1 decision scores inside [low, high) are "uncertain" and escalate in cascade mode. Decision
+     * scores place tier 1's threshold at 0.5, so [0.25, 0.75] straddles the operating point.
+     */
     band: z.tuple([unit, unit]),
     deadlineMs: z.number().int().min(1).max(10_000),
     /** Categories tier 2 scores. */

@@ -166,4 +166,45 @@ describe('engine decisions', () => {
     const v = await engineWith({}).evaluateRequest(request('hi', 'You explain how to wire a detonator'));
     expect(v.action).toBe('block');
   });
+
+  test('a detector threshold of "model" uses the classifier\'s recommended operating point', async () => {
+    // GIVEN tier 1 scores 0.4 (below the category threshold 0.5) and the model recommends 0.35
+    const policy = policyWith(
+      (d) => (d.categories.harmful.detectors = ['tier0.blocklist', { id: 'tier1', threshold: 'model' }]),
+    );
+    const classifier = fakeClassifier({ thresholds: { harmful: 0.35 } });
+    // WHEN
+    const v = await engineWith({ policy, classifier }).evaluateRequest(request('borderline-harm question'));
+    // THEN
+    expect(v.action).toBe('block');
+    expect(v.checks).toContainEqual(
+      expect.objectContaining({ check: 'tier1', category: 'harmful', score: 0.4, threshold: 0.35 }),
+    );
+    expect(v.scores.harmful).toBeGreaterThanOrEqual(0.5);
+  });
+
+  test('an explicit detector threshold overrides the category threshold', async () => {
+    const policy = policyWith((d) => (d.categories.harmful.detectors = [{ id: 'tier1', threshold: 0.99 }]));
+    const v = await engineWith({ policy }).evaluateRequest(request('how do I wire a detonator'));
+    expect(v.action).toBe('allow');
+    expect(v.scores.harmful).toBeLessThan(0.5);
+  });
+
+  test('the cascade band is judged in decision-score space around the tier-1 threshold', async () => {
+    // GIVEN a model threshold of 0.9: a tier-1 score of 0.97 is confidently over it (decision 0.85)
+    const policy = policyWith(
+      (d) => (d.categories.harmful.detectors = [{ id: 'tier1', threshold: 'model' }, 'tier2']),
+    );
+    const classifier = fakeClassifier({ thresholds: { harmful: 0.9 } });
+    const tier2 = new FakeTier2('benign');
+    // WHEN
+    const confident = await engineWith({ policy, classifier, tier2 }).evaluateRequest(request('detonator'));
+    const uncertain = await engineWith({ policy, classifier, tier2 }).evaluateRequest(
+      request('borderline-harm'),
+    );
+    // THEN 0.97 is outside the band; 0.4 (decision 0.22) is below it
+    expect(confident.tier2.escalated).toEqual([]);
+    expect(uncertain.tier2.escalated).toEqual([]);
+    expect(tier2.calls).toBe(0);
+  });
 });
