@@ -6,7 +6,6 @@ import {
   HEX_RUN_RE,
   PERCENT_RE,
   ROT13_HINT_RE,
-  TRAILING_PAD_RE,
   URL_RUN_RE,
 } from './patterns';
 import { isLowerAscii } from './text';
@@ -40,6 +39,13 @@ const bytesToText = (bytes: Uint8Array): string | undefined => {
   }
 };
 
+/** The run without its trailing `=` padding (a loop: `/=+$/` is quadratic on long runs of `=`). */
+const stripPadding = (run: string): string => {
+  let end = run.length;
+  while (end > 0 && run.charCodeAt(end - 1) === 0x3d) end--;
+  return run.slice(0, end);
+};
+
 /**
  * Decodes every base64 / base64url run of ≥ 16 symbols that yields mostly printable UTF-8.
  * @returns the decoded pieces, in order of appearance, at most `budget` characters in total.
@@ -48,7 +54,7 @@ export function decodeBase64Runs(text: string, budget: number): string[] {
   const out: string[] = [];
   let used = 0;
   for (const m of text.matchAll(BASE64_RUN_RE)) {
-    const body = m[0].replace(TRAILING_PAD_RE, '');
+    const body = stripPadding(m[0]);
     if (body.length % 4 === 1) continue;
     const bytes = Buffer.from(
       body.replace(BASE64URL_RE, (c) => (c === '-' ? '+' : '/')),

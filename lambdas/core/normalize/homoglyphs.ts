@@ -107,10 +107,25 @@ const PAIRS: ReadonlyArray<readonly [string, string]> = [
   ['ᴢ', 'z'],
 ];
 
+/**
+ * The table closed under upper-casing: if `ё` folds, so does `Ё`. Without this, a word left alone
+ * because of `Ё` would fold once lowercased, and `canonicalize` would not be idempotent.
+ */
+function closeUnderUppercase(pairs: ReadonlyArray<readonly [string, string]>): Map<number, string> {
+  const map = new Map<number, string>(pairs.map(([from, to]) => [from.charCodeAt(0), to]));
+  for (const [from, to] of pairs) {
+    const upper = from.toUpperCase();
+    const code = upper.charCodeAt(0);
+    if (upper.length === 1 && code >= 0x80 && !map.has(code)) map.set(code, to.toUpperCase());
+  }
+  return map;
+}
+
 /** Confusable code unit → Latin replacement. Every key is a single BMP code unit. */
-export const HOMOGLYPHS: ReadonlyMap<number, string> = new Map(
-  PAIRS.map(([from, to]) => [from.charCodeAt(0), to]),
-);
+export const HOMOGLYPHS: ReadonlyMap<number, string> = closeUnderUppercase(PAIRS);
 
 /** Matches any confusable in {@link HOMOGLYPHS}; a plain character class, so linear. */
-export const HOMOGLYPH_RE = new RegExp(`[${PAIRS.map(([from]) => from).join('')}]`, 'g');
+export const HOMOGLYPH_RE = new RegExp(
+  `[${[...HOMOGLYPHS.keys()].map((c) => `\\u${c.toString(16).padStart(4, '0')}`).join('')}]`,
+  'g',
+);

@@ -53,22 +53,12 @@ export function foldLeetToken(token: string): string {
 /** Longest token considered a disguised word; longer ones are identifiers, hashes or encodings. */
 export const MAX_LEET_TOKEN = 24;
 
-/** A token is folded only if it is word-sized and has at least as many letters as digits (not hex). */
-const looksLikeWord = (token: string): boolean => {
-  if (token.length > MAX_LEET_TOKEN) return false;
-  let letters = 0;
-  let digits = 0;
-  for (let i = 0; i < token.length; i++) {
-    const c = token.charCodeAt(i);
-    if (isLowerAscii(c)) letters++;
-    else if (isDigit(c)) digits++;
-  }
-  return letters >= digits;
-};
+/** A token is folded only if it is word-sized (long tokens are identifiers, hashes or encodings). */
+const looksLikeWord = (token: string): boolean => token.length <= MAX_LEET_TOKEN;
 
 /**
  * Leetspeak view of lowercase text: only tokens in which a letter touches a digit or leet symbol are
- * folded, so plain numbers ("2024", "3.5") stay, and so do long or digit-heavy tokens (hashes, hex). Linear: adjacency is found in one scan and each
+ * folded, so plain numbers ("2024", "3.5") stay, and so do tokens longer than {@link MAX_LEET_TOKEN} (hashes, encodings). Linear: adjacency is found in one scan and each
  * token is expanded once. Returns the input itself when nothing changed.
  */
 export function foldLeet(text: string): string {

@@ -37,8 +37,6 @@ export const LEET_TOKEN_RE = /[a-z0-9@$!|+]+/g;
 /** Lone (unpaired) UTF-16 surrogates. Used without the `u` flag on purpose. */
 export const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** Base64 padding at the end of a run. */
-export const TRAILING_PAD_RE = /=+$/;
 /** base64url symbols to map back to the standard alphabet. */
 export const BASE64URL_RE = /[-_]/g;
 /** Prefixes and separators inside a hex run. */
@@ -65,7 +63,6 @@ export const ALL_PATTERNS: Readonly<Record<string, RegExp>> = {
   URL_RUN_RE,
   LEET_TOKEN_RE,
   LONE_SURROGATE_RE,
-  TRAILING_PAD_RE,
   BASE64URL_RE,
   HEX_NOISE_RE,
   PERCENT_RE,

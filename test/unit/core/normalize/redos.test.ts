@@ -1,0 +1,17 @@
+import { checkSync } from 'recheck';
+import { HOMOGLYPH_RE } from '../../../../lambdas/core/normalize/homoglyphs';
+import { ALL_PATTERNS } from '../../../../lambdas/core/normalize/patterns';
+import { REQUEST_PATTERNS } from '../../../../lambdas/core/request/patterns';
+
+const PATTERNS: ReadonlyArray<readonly [string, RegExp]> = [
+  ...Object.entries(ALL_PATTERNS),
+  ['HOMOGLYPH_RE', HOMOGLYPH_RE],
+  ...Object.entries(REQUEST_PATTERNS).map(([k, v]) => [`request.${k}`, v] as const),
+];
+
+describe('every regex of the normalizer and the request parser is linear-time', () => {
+  it.each(PATTERNS)('GIVEN %s WHEN checked by recheck THEN it is safe', (_name, re) => {
+    const diagnostics = checkSync(re.source, re.flags, { timeout: 30_000 });
+    expect(diagnostics.status).toBe('safe');
+  });
+});
