@@ -73,7 +73,7 @@ export class ResidencyGuard implements IAspect {
     };
   }
 
-  /** @internal CDK calls this for every construct under the scope the aspect was added to. */
+  /** Called by CDK for every construct under the scope the aspect was added to; registers the validations. */
   public visit(node: IConstruct): void {
     if (Stack.isStack(node)) {
       this.guardStack(node);
