@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnOutput, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -318,6 +318,27 @@ describe('compliance report — cloud assembly and script', () => {
         allowedRegions: ['eu-central-1', 'eu-west-1'],
       }),
     ]);
+  });
+
+  test('falls back to the zone tag when the stack has no guard metadata', () => {
+    const untagged = mkdtempSync(join(tmpdir(), 'residency-report-tag-'));
+    try {
+      const app = new App({ outdir: untagged });
+      const stack = new Stack(app, 'Us', { env: { account: ACCOUNT, region: 'us-east-1' } });
+      new sns.Topic(stack, 'T');
+      Tags.of(stack).add('safeguards:residency-zone', 'US');
+      app.synth();
+      expect(readStackArtifacts(untagged)).toEqual([
+        expect.objectContaining({
+          stackName: 'Us',
+          region: 'us-east-1',
+          zone: 'US',
+          allowedRegions: undefined,
+        }),
+      ]);
+    } finally {
+      rmSync(untagged, { recursive: true, force: true });
+    }
   });
 
   test('writes markdown and JSON per stack', () => {
