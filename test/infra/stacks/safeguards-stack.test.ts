@@ -461,17 +461,36 @@ describe('SafeguardsStack', () => {
       t('ap-southeast-2').resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'https' }, 0);
     });
 
-    test('CloudWatch alarms of this account may use the key to publish', () => {
+    test('CloudWatch alarms and SNS of this account may use the key to publish and dead-letter', () => {
       t('eu-west-1').hasResourceProperties('AWS::KMS::Key', {
         KeyPolicy: {
           Statement: Match.arrayWith([
             Match.objectLike({
-              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Effect: 'Allow',
+              Principal: { Service: ['cloudwatch.amazonaws.com', 'sns.amazonaws.com'] },
               Condition: { StringEquals: { 'aws:SourceAccount': config.account } },
             }),
           ]),
         },
       });
+    });
+
+    test('undeliverable notifications go to an encrypted dead-letter queue', () => {
+      const template = t('eu-west-1');
+      const queue = new Capture();
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        KmsMasterKeyId: dataKeyRef(template),
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'https',
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [queue, 'Arn'] } },
+      });
+      template.resourcePropertiesCountIs(
+        'AWS::SNS::Subscription',
+        { RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [queue.asString(), 'Arn'] } } },
+        2,
+      );
     });
   });
 });
