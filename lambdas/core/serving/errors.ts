@@ -1,0 +1,165 @@
+/**
+ * Error responses per route. One vocabulary of failures, rendered as Anthropic error JSON on
+ * `/v1/messages` and as Bedrock `{"message": …}` with `x-amzn-errortype` on the Bedrock routes.
+ * Messages never echo request content or internals. See docs/serving.md for the table.
+ */
+import type { RequestError } from '../request/errors';
+import { type AnthropicErrorType, anthropicError } from './anthropic';
+import type { BedrockErrorType, BedrockStreamException } from './bedrock';
+import type { ServeRoute } from './types';
+
+/** A failure serving answers with an error response. */
+export type ServeFailure =
+  | { readonly kind: 'invalid'; readonly error: RequestError }
+  | { readonly kind: 'unauthenticated' }
+  | { readonly kind: 'blocked' }
+  | { readonly kind: 'rate_limited'; readonly retryAfterMs: number }
+  | { readonly kind: 'upstream_throttled'; readonly retryAfterMs?: number }
+  | { readonly kind: 'upstream_unavailable' }
+  | { readonly kind: 'upstream_timeout' }
+  | { readonly kind: 'upstream_rejected' }
+  | { readonly kind: 'internal' };
+
+/** A rendered error response. */
+export interface ErrorResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+interface Shape {
+  readonly status: number;
+  readonly anthropic: AnthropicErrorType;
+  readonly bedrock: BedrockErrorType;
+  readonly message: string;
+}
+
+function shape(f: ServeFailure, decisionId: string): Shape {
+  switch (f.kind) {
+    case 'invalid':
+      return {
+        status: f.error.status,
+        anthropic: f.error.type,
+        bedrock: 'ValidationException',
+        message: f.error.field === '' ? f.error.message : `${f.error.field}: ${f.error.message}`,
+      };
+    case 'unauthenticated':
+      return {
+        status: 401,
+        anthropic: 'authentication_error',
+        bedrock: 'AccessDeniedException',
+        message: 'authentication required',
+      };
+    case 'blocked':
+      return {
+        status: 400,
+        anthropic: 'invalid_request_error',
+        bedrock: 'ValidationException',
+        message: `request blocked by policy (decision ${decisionId})`,
+      };
+    case 'rate_limited':
+      return {
+        status: 429,
+        anthropic: 'rate_limit_error',
+        bedrock: 'ThrottlingException',
+        message: 'token rate limit exceeded; retry after the time in the retry-after header',
+      };
+    case 'upstream_throttled':
+      return {
+        status: 429,
+        anthropic: 'rate_limit_error',
+        bedrock: 'ThrottlingException',
+        message: 'the model is receiving too many requests; retry later',
+      };
+    case 'upstream_unavailable':
+      return {
+        status: 503,
+        anthropic: 'overloaded_error',
+        bedrock: 'ServiceUnavailableException',
+        message: 'the model is temporarily unavailable; retry later',
+      };
+    case 'upstream_timeout':
+      return {
+        status: 503,
+        anthropic: 'api_error',
+        bedrock: 'ServiceUnavailableException',
+        message: 'the model did not answer in time; retry later',
+      };
+    case 'upstream_rejected':
+      return {
+        status: 400,
+        anthropic: 'invalid_request_error',
+        bedrock: 'ValidationException',
+        message: 'the model rejected the request',
+      };
+    case 'internal':
+      return {
+        status: 500,
+        anthropic: 'api_error',
+        bedrock: 'InternalServerException',
+        message: 'internal error',
+      };
+  }
+}
+
+/** Seconds for a `retry-after` header (at least 1). */
+export function retryAfterSeconds(ms: number): string {
+  return String(Math.max(1, Math.ceil((Number.isFinite(ms) ? ms : 60_000) / 1000)));
+}
+
+/** Renders a failure for the route. Every response carries `request-id` = decision id. */
+export function renderError(route: ServeRoute, f: ServeFailure, decisionId: string): ErrorResponse {
+  const s = shape(f, decisionId);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'request-id': decisionId,
+  };
+  const retryMs = 'retryAfterMs' in f ? f.retryAfterMs : undefined;
+  if (retryMs !== undefined) headers['retry-after'] = retryAfterSeconds(retryMs);
+  if (route === 'messages') {
+    return {
+      status: s.status,
+      headers,
+      body: JSON.stringify(anthropicError(s.anthropic, s.message, decisionId)),
+    };
+  }
+  headers['x-amzn-requestid'] = decisionId;
+  headers['x-amzn-errortype'] = s.bedrock;
+  return { status: s.status, headers, body: JSON.stringify({ message: s.message }) };
+}
+
+/** The in-stream rendering of an upstream failure after the response head was sent. */
+export function streamFailure(f: ServeFailure): {
+  anthropic: { type: 'error'; error: { type: string; message: string } };
+  bedrock: { type: BedrockStreamException; message: string };
+} {
+  const s = shape(f, '');
+  const bedrock: BedrockStreamException =
+    f.kind === 'upstream_throttled'
+      ? 'throttlingException'
+      : f.kind === 'upstream_timeout'
+        ? 'modelTimeoutException'
+        : f.kind === 'upstream_unavailable'
+          ? 'serviceUnavailableException'
+          : 'internalServerException';
+  return {
+    anthropic: { type: 'error', error: { type: s.anthropic, message: s.message } },
+    bedrock: { type: bedrock, message: s.message },
+  };
+}
+
+/** Maps an upstream error kind to the failure answered to the client. */
+export function upstreamFailure(kind: string, retryAfterMs?: number): ServeFailure {
+  switch (kind) {
+    case 'throttled':
+      return retryAfterMs === undefined
+        ? { kind: 'upstream_throttled' }
+        : { kind: 'upstream_throttled', retryAfterMs };
+    case 'timeout':
+      return { kind: 'upstream_timeout' };
+    case 'rejected':
+      return { kind: 'upstream_rejected' };
+    default:
+      return { kind: 'upstream_unavailable' };
+  }
+}

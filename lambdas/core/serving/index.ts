@@ -1,0 +1,7 @@
+/** Serving: the request path shared by the proxy Lambda and the local gateway (pure, AWS-free). */
+export * from './anthropic';
+export * from './bedrock';
+export * from './errors';
+export { emitMetrics, estimateTokens, modelBody, serveInference } from './serve';
+export * from './sse';
+export * from './types';

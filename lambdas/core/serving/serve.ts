@@ -1,0 +1,525 @@
+/**
+ * `serveInference`: the one serving function behind the proxy Lambda and the local gateway.
+ *
+ * parse → admission → input checks → (block | forward, redacted when the policy says so) → model call
+ * → output moderation (whole completion, or windowed over the stream) → response. Exactly one decision
+ * record per request, emitted in a `finally`. See docs/serving.md.
+ */
+
+import type { DecisionRecord } from '../decision/record';
+import type { OutputSummary } from '../engine/output';
+import { DecisionRecorder, type InputVerdict, OutputMonitor, parseRequest, type Verdict } from '../index';
+import type { ParsedRequest } from '../request/parse';
+import { type AnthropicStreamEvent, anthropicMessage, readStreamEvent, sseFrame } from './anthropic';
+import { bedrockChunkFrame, bedrockExceptionFrame } from './bedrock';
+import { renderError, type ServeFailure, streamFailure, upstreamFailure } from './errors';
+import {
+  type InboundRequest,
+  type ModelBody,
+  type Reservation,
+  type ResponseWriter,
+  type ServeDeps,
+  UpstreamError,
+} from './types';
+
+/** Rough token estimate used before the model reports usage: one token per four UTF-16 units. */
+export function estimateTokens(chars: number): number {
+  return Math.ceil(chars / 4);
+}
+
+/** Fields the route owns (model, streaming, API version): adapters set them for their wire. */
+const ROUTE_FIELDS = new Set(['model', 'stream', 'anthropic_version']);
+
+/** The body forwarded to the model: the validated (possibly redacted) body minus route-owned fields. */
+export function modelBody(body: Readonly<Record<string, unknown>>): ModelBody {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) if (!ROUTE_FIELDS.has(k)) out[k] = v;
+  return out;
+}
+
+/** An Anthropic event as written to the client. */
+type WireEvent = { readonly type: string; readonly [field: string]: unknown };
+
+/** Per-request state shared by the stages. */
+class Exchange {
+  status = 0;
+  headSent = false;
+  ended = false;
+  reservation: Reservation | undefined;
+  inputTokens = 0;
+  outputTokens = 0;
+  readonly controller = new AbortController();
+
+  constructor(
+    readonly req: InboundRequest,
+    readonly deps: ServeDeps,
+    readonly res: ResponseWriter,
+    readonly recorder: DecisionRecorder,
+    readonly now: () => number,
+  ) {}
+
+  head(status: number, headers: Record<string, string>): void {
+    if (this.headSent) return;
+    this.headSent = true;
+    this.status = status;
+    this.res.head(status, headers);
+  }
+
+  write(chunk: Uint8Array | string): void {
+    if (!this.ended && !this.res.aborted) this.res.write(chunk);
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.res.end();
+  }
+
+  /** Sends a complete JSON response. */
+  json(status: number, headers: Record<string, string>, body: string): void {
+    this.head(status, headers);
+    this.write(body);
+    this.end();
+  }
+
+  /** Sends an error response and records why. */
+  fail(failure: ServeFailure, reason: string, error?: { type: string; field: string }): void {
+    const r = renderError(this.req.route, failure, this.req.decisionId);
+    this.recorder.reject(r.status, reason, error);
+    this.json(r.status, r.headers, r.body);
+  }
+
+  portError(port: string, e: unknown): void {
+    this.deps.metrics.add('PortErrors', 1, { Port: port });
+    this.deps.log?.('port failed', {
+      port,
+      error: e instanceof Error ? e.name : 'unknown',
+      decisionId: this.req.decisionId,
+    });
+  }
+
+  async reportViolation(stage: 'input' | 'output', v: Verdict): Promise<void> {
+    const { violations } = this.deps;
+    const identity = this.req.identity;
+    if (!violations || !identity) return;
+    try {
+      await violations.report(identity.tenantId, {
+        decisionId: this.req.decisionId,
+        stage,
+        categories: v.triggered,
+        at: (this.deps.clock ?? Date.now)(),
+      });
+    } catch (e) {
+      this.portError('violations', e);
+    }
+  }
+}
+
+/**
+ * Serves one inference request end to end and writes the response to `res`. Never throws: failures
+ * become error responses (or an in-stream error event once streaming started), and exactly one
+ * decision record reaches `deps.sink`.
+ */
+export async function serveInference(
+  req: InboundRequest,
+  deps: ServeDeps,
+  res: ResponseWriter,
+): Promise<void> {
+  const now = deps.now ?? (() => performance.now());
+  const started = now();
+  const { engine } = deps;
+  const recorder = new DecisionRecorder(
+    {
+      decisionId: req.decisionId,
+      region: deps.region,
+      route: req.route,
+      policy: { name: engine.policy.name, version: engine.policy.version },
+      startedAt: req.receivedAt,
+    },
+    deps.sink,
+  );
+  const x = new Exchange(req, deps, res, recorder, now);
+  res.onAbort(() => x.controller.abort());
+  const names = pseudonyms(x);
+  try {
+    await run(x);
+  } catch (e) {
+    x.portError('serving', e);
+    if (!x.headSent) {
+      x.fail({ kind: 'internal' }, 'internal_error');
+    } else {
+      recorder.reject(x.status, 'internal_error');
+      writeStreamFailure(x, { kind: 'internal' });
+      x.end();
+    }
+  } finally {
+    const ids = await names;
+    recorder.identity({ ...ids, tier: req.identity?.tier ?? null });
+    const record = recorder.finish(x.status || 500, now() - started);
+    emitMetrics(deps, record);
+    if (x.reservation && deps.admission) {
+      try {
+        await deps.admission.settle(x.reservation, {
+          inputTokens: x.inputTokens,
+          outputTokens: x.outputTokens,
+        });
+      } catch (e) {
+        x.portError('admission.settle', e);
+      }
+    }
+  }
+}
+
+async function pseudonyms(x: Exchange): Promise<{ tenant: string | null; apiKey: string | null }> {
+  const id = x.req.identity;
+  if (!id) return { tenant: null, apiKey: null };
+  try {
+    const [tenant, apiKey] = await Promise.all([
+      x.deps.pseudonymize('tenant', id.tenantId),
+      x.deps.pseudonymize('apiKey', id.keyHash),
+    ]);
+    return { tenant, apiKey };
+  } catch (e) {
+    x.portError('pseudonymize', e);
+    // Never the raw identifier: the record says the pseudonym could not be computed.
+    return { tenant: 'unavailable', apiKey: 'unavailable' };
+  }
+}
+
+async function run(x: Exchange): Promise<void> {
+  const { req, deps, recorder, now } = x;
+  if (!req.identity) {
+    recorder.stage('auth');
+    x.fail({ kind: 'unauthenticated' }, 'unauthenticated');
+    return;
+  }
+
+  const t0 = now();
+  const parsed = parseRequest(req.body, {
+    format: req.route === 'messages' ? 'messages' : 'bedrock',
+    ...(deps.maxBodyBytes === undefined ? {} : { maxBytes: deps.maxBodyBytes }),
+    ...(req.modelId === undefined ? {} : { modelFromPath: req.modelId }),
+  });
+  const parseMs = now() - t0;
+  if (!parsed.ok) {
+    recorder.stage('parse');
+    x.fail({ kind: 'invalid', error: parsed.error }, 'invalid_request', {
+      type: parsed.error.type,
+      field: parsed.error.field,
+    });
+    return;
+  }
+  const request = parsed.request;
+  const stream = req.route === 'bedrock.invoke-stream' || (req.route === 'messages' && request.stream);
+  x.inputTokens = estimateTokens(request.inputChars);
+  recorder.request({ model: request.model ?? null, stream, inputTokens: x.inputTokens, parseMs });
+
+  if (!(await admit(x, req.identity.tenantId, request))) return;
+
+  const verdict = await deps.engine.evaluateRequest(request);
+  recorder.input(verdict);
+  if (verdict.action === 'block') {
+    x.fail({ kind: 'blocked' }, `blocked:${verdict.triggered.join(',')}`);
+    await x.reportViolation('input', verdict);
+    return;
+  }
+
+  recorder.stage('upstream');
+  const body = modelBody(forwardBody(verdict, request));
+  if (stream) await serveStream(x, body, request.model);
+  else await serveOnce(x, body, request.model);
+}
+
+function forwardBody(verdict: InputVerdict, request: ParsedRequest): Readonly<Record<string, unknown>> {
+  return verdict.action === 'redact' && verdict.forwardBody ? verdict.forwardBody : request.body;
+}
+
+/** Reserves input tokens; false when the request was answered 429. Admission failures fail open (counted). */
+async function admit(x: Exchange, tenantId: string, request: ParsedRequest): Promise<boolean> {
+  const admission = x.deps.admission;
+  if (!admission) return true;
+  try {
+    const r = await admission.reserve(tenantId, {
+      inputTokens: x.inputTokens,
+      maxOutputTokens: request.maxTokens,
+    });
+    if (r.ok) {
+      x.reservation = r.reservation;
+      return true;
+    }
+    x.fail({ kind: 'rate_limited', retryAfterMs: r.retryAfterMs }, 'rate_limited');
+    return false;
+  } catch (e) {
+    x.portError('admission.reserve', e);
+    x.deps.metrics.add('FailOpen', 1, { Reason: 'admission-error' });
+    return true;
+  }
+}
+
+function failUpstream(x: Exchange, e: unknown): void {
+  const kind = e instanceof UpstreamError ? e.kind : x.controller.signal.aborted ? 'aborted' : 'unavailable';
+  if (kind === 'aborted' || x.res.aborted) {
+    x.fail({ kind: 'upstream_unavailable' }, 'client_aborted');
+    return;
+  }
+  const retry = e instanceof UpstreamError ? e.retryAfterMs : undefined;
+  const failure = upstreamFailure(kind, retry);
+  x.fail(failure, failure.kind);
+}
+
+function okHeaders(x: Exchange, extra: Record<string, string>): Record<string, string> {
+  const h: Record<string, string> = { 'request-id': x.req.decisionId, ...extra };
+  if (x.req.route !== 'messages') h['x-amzn-requestid'] = x.req.decisionId;
+  return h;
+}
+
+/** Non-streaming: the whole completion is classified before anything is released. */
+async function serveOnce(x: Exchange, body: ModelBody, model: string | undefined): Promise<void> {
+  const { deps, recorder, now } = x;
+  const t = now();
+  let json: unknown;
+  try {
+    json = await deps.upstream.invoke(body, model, x.controller.signal);
+  } catch (e) {
+    recorder.upstream(now() - t);
+    failUpstream(x, e);
+    return;
+  }
+  recorder.upstream(now() - t);
+  const parsed = anthropicMessage.safeParse(json);
+  if (!parsed.success) {
+    x.fail({ kind: 'upstream_unavailable' }, 'upstream_invalid_response');
+    return;
+  }
+  const message = parsed.data;
+  recorder.stage('output');
+  const text = message.content
+    .filter((b) => b.type === 'text' && typeof b.text === 'string')
+    .map((b) => b.text)
+    .join('\n\n');
+  const t2 = now();
+  const verdict = deps.engine.evaluateOutput(text);
+  const checkMs = now() - t2;
+  const blocked = verdict.action === 'block';
+  const summary: OutputSummary = {
+    windows: 1,
+    releasedChars: blocked ? 0 : text.length,
+    heldChars: blocked ? text.length : 0,
+    blocked,
+    ...(blocked ? { blockedVerdict: verdict } : {}),
+    maxWindowMs: checkMs,
+  };
+  x.inputTokens = message.usage?.input_tokens ?? x.inputTokens;
+  x.outputTokens = message.usage?.output_tokens ?? estimateTokens(text.length);
+  const stopReason = blocked
+    ? 'refusal'
+    : typeof message['stop_reason'] === 'string'
+      ? message['stop_reason']
+      : null;
+  recorder.output(summary, { output: x.outputTokens, releasedBeforeBlock: blocked ? 0 : null }, stopReason);
+  const out = blocked ? { ...message, content: [], stop_reason: 'refusal', stop_sequence: null } : message;
+  const extra: Record<string, string> = { 'content-type': 'application/json' };
+  if (x.req.route !== 'messages') {
+    extra['x-amzn-bedrock-input-token-count'] = String(x.inputTokens);
+    extra['x-amzn-bedrock-output-token-count'] = String(x.outputTokens);
+  }
+  x.json(200, okHeaders(x, extra), JSON.stringify(out));
+  if (blocked) await x.reportViolation('output', verdict);
+}
+
+function writeEvent(x: Exchange, event: WireEvent): void {
+  x.write(x.req.route === 'messages' ? sseFrame(event) : bedrockChunkFrame(event));
+}
+
+function writeStreamFailure(x: Exchange, failure: ServeFailure): void {
+  const f = streamFailure(failure);
+  if (x.req.route === 'messages') x.write(sseFrame(f.anthropic));
+  else x.write(bedrockExceptionFrame(f.bedrock.type, f.bedrock.message));
+}
+
+/** Streaming: text deltas go through the output monitor; only classified text is released. */
+async function serveStream(x: Exchange, body: ModelBody, model: string | undefined): Promise<void> {
+  const { deps, recorder, now } = x;
+  const policy = deps.engine.policy.document.output;
+  const t = now();
+  let upstreamMs = 0;
+  const iterator = deps.upstream.stream(body, model, x.controller.signal)[Symbol.asyncIterator]();
+  const next = async (): Promise<IteratorResult<AnthropicStreamEvent>> => {
+    const s = now();
+    try {
+      return await iterator.next();
+    } finally {
+      upstreamMs += now() - s;
+    }
+  };
+
+  let first: IteratorResult<AnthropicStreamEvent>;
+  try {
+    first = await next();
+  } catch (e) {
+    recorder.upstream(now() - t);
+    failUpstream(x, e);
+    return;
+  }
+
+  x.head(
+    200,
+    okHeaders(
+      x,
+      x.req.route === 'messages'
+        ? { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' }
+        : {
+            'content-type': 'application/vnd.amazon.eventstream',
+            'x-amzn-bedrock-content-type': 'application/json',
+          },
+    ),
+  );
+  recorder.stage('output');
+
+  const monitor = new OutputMonitor({
+    holdbackChars: policy.holdbackChars,
+    windowChars: policy.windowChars,
+    check: (text) => deps.engine.evaluateOutput(text),
+    now,
+  });
+  let openBlock: number | undefined;
+  let textBlock: number | undefined;
+  let releasedChars = 0;
+  let usageOutput: number | undefined;
+  let stopReason: string | null = null;
+  let blocked: Verdict | undefined;
+  let outcome: 'complete' | 'client_aborted' | ServeFailure = 'complete';
+
+  const release = (index: number, text: string): void => {
+    if (text === '') return;
+    releasedChars += text.length;
+    writeEvent(x, { type: 'content_block_delta', index, delta: { type: 'text_delta', text } });
+  };
+  /** Releases what the monitor still holds for the current text block; false when that was blocked. */
+  const flush = (): boolean => {
+    if (textBlock === undefined) return true;
+    const step = monitor.end();
+    release(textBlock, step.release);
+    textBlock = undefined;
+    if (step.blocked) blocked = step.blocked;
+    return !step.blocked;
+  };
+  /** Handles one upstream event; false to stop the stream. */
+  const handle = (event: AnthropicStreamEvent): boolean => {
+    switch (event.type) {
+      case 'content_block_delta': {
+        const text = event.delta.text;
+        if (event.delta.type === 'text_delta' && typeof text === 'string') {
+          if (textBlock !== undefined && textBlock !== event.index && !flush()) return false;
+          textBlock = event.index;
+          const step = monitor.push(text);
+          release(event.index, step.release);
+          if (step.blocked) {
+            blocked = step.blocked;
+            return false;
+          }
+          return true;
+        }
+        break;
+      }
+      case 'ping':
+        writeEvent(x, event);
+        return true;
+      case 'error':
+        if (!flush()) return false;
+        outcome = {
+          kind: event.error.type === 'rate_limit_error' ? 'upstream_throttled' : 'upstream_unavailable',
+        };
+        return false;
+      default:
+        break;
+    }
+    if (!flush()) return false;
+    if (event.type === 'content_block_start') openBlock = event.index;
+    if (event.type === 'content_block_stop') openBlock = undefined;
+    if (event.type === 'message_start') x.inputTokens = event.message.usage?.input_tokens ?? x.inputTokens;
+    if (event.type === 'message_delta') {
+      usageOutput = event.usage?.output_tokens ?? usageOutput;
+      const sr = event.delta['stop_reason'];
+      if (typeof sr === 'string') stopReason = sr;
+    }
+    writeEvent(x, event);
+    return true;
+  };
+
+  try {
+    let step = first;
+    while (!step.done) {
+      if (x.res.aborted) {
+        outcome = 'client_aborted';
+        break;
+      }
+      const event = readStreamEvent(step.value);
+      if (event && !handle(event)) break;
+      step = await next();
+    }
+    if (step.done && outcome === 'complete' && !blocked) flush();
+  } catch (e) {
+    if (x.res.aborted || x.controller.signal.aborted) outcome = 'client_aborted';
+    else {
+      const kind = e instanceof UpstreamError ? e.kind : 'unavailable';
+      outcome = upstreamFailure(kind, e instanceof UpstreamError ? e.retryAfterMs : undefined);
+    }
+  }
+
+  const releasedTokens = estimateTokens(releasedChars);
+  if (blocked) {
+    // Stop like first-party: close the open block, then message_delta(stop_reason refusal) + message_stop.
+    if (openBlock !== undefined) writeEvent(x, { type: 'content_block_stop', index: openBlock });
+    writeEvent(x, {
+      type: 'message_delta',
+      delta: { stop_reason: 'refusal', stop_sequence: null },
+      usage: { output_tokens: releasedTokens },
+    });
+    writeEvent(x, { type: 'message_stop' });
+    stopReason = 'refusal';
+  } else if (typeof outcome === 'object') {
+    writeStreamFailure(x, outcome);
+  }
+  x.end();
+  if (blocked || outcome !== 'complete') {
+    x.controller.abort();
+    try {
+      await iterator.return?.();
+    } catch {
+      // The upstream was aborted: its iterator may reject on close; nothing left to do.
+    }
+  }
+
+  recorder.upstream(upstreamMs);
+  const summary = monitor.summary();
+  x.outputTokens = usageOutput ?? estimateTokens(summary.releasedChars + summary.heldChars);
+  recorder.output(
+    summary,
+    { output: x.outputTokens, releasedBeforeBlock: blocked ? releasedTokens : null },
+    stopReason,
+  );
+  if (outcome === 'client_aborted') recorder.reject(x.status, 'client_aborted');
+  else if (typeof outcome === 'object') recorder.reject(x.status, outcome.kind);
+  if (blocked) await x.reportViolation('output', blocked);
+}
+
+/** Translates the final record into metrics, so metrics and records can never disagree. */
+export function emitMetrics(deps: Pick<ServeDeps, 'metrics'>, record: DecisionRecord): void {
+  const m = deps.metrics;
+  m.add('Decisions', 1, { Action: record.action, Route: record.route });
+  for (const c of record.triggered) m.add('CategoryTriggered', 1, { Category: c, Stage: 'input' });
+  for (const c of record.output?.triggered ?? [])
+    m.add('CategoryTriggered', 1, { Category: c, Stage: 'output' });
+  for (const f of record.failMode.failures) {
+    m.add(f.failMode === 'open' ? 'FailOpen' : 'FailClosed', 1, { Reason: `${f.check}-${f.outcome}` });
+  }
+  if (record.tier2.called && record.tier2.outcome === 'timeout') m.add('Tier2Timeouts', 1);
+  if (record.tier2.called && record.tier2.outcome === 'error') m.add('Tier2Errors', 1);
+  const released = record.output?.releasedTokensBeforeBlock;
+  if (released !== null && released !== undefined) m.add('TokensReleasedBeforeBlock', released);
+  if (record.reason === 'rate_limited') m.add('RateLimited', 1, { Source: 'admission' });
+  if (record.reason === 'upstream_throttled') m.add('RateLimited', 1, { Source: 'upstream' });
+  if (record.reason?.startsWith('upstream_')) m.add('UpstreamErrors', 1, { Kind: record.reason });
+  m.add('AddedLatency', record.latencyMs.added);
+}

@@ -1,0 +1,170 @@
+/**
+ * Serving contracts: the inbound request, the response writer and the ports `serveInference` needs.
+ * Pure types (plus one error class): no AWS, no I/O. Adapters in `lambdas/adapters/**` implement the
+ * ports; the proxy Lambda and the local gateway implement {@link ResponseWriter}.
+ */
+import type { DecisionSink, SafeguardsEngine } from '../index';
+import type { Category } from '../types';
+import type { AnthropicStreamEvent } from './anthropic';
+
+/** The API surfaces served. */
+export type ServeRoute = 'messages' | 'bedrock.invoke' | 'bedrock.invoke-stream';
+
+/** The caller's identity, taken from the verified authorizer context — never from client headers. */
+export interface Identity {
+  readonly tenantId: string;
+  readonly tier: string;
+  readonly zone: string;
+  /** SHA-256 hex of the API key the tenant authenticated with. */
+  readonly keyHash: string;
+}
+
+/** One inbound inference request, already routed. */
+export interface InboundRequest {
+  readonly route: ServeRoute;
+  /** Bedrock routes: the `{modelId}` path parameter, URL-decoded. */
+  readonly modelId?: string;
+  readonly body: Uint8Array | string;
+  /** Request headers, names lower-cased. Never used for identity. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** From the verified authorizer context; `null` when it is missing (answered 401, recorded at stage `auth`). */
+  readonly identity: Identity | null;
+  /** The platform's request id (API Gateway / local gateway), for log correlation only. */
+  readonly requestId: string;
+  /** Generated per request: the `request-id` header on every response and the decision record id. */
+  readonly decisionId: string;
+  /** Wall clock when the request arrived, epoch ms. */
+  readonly receivedAt: number;
+}
+
+/**
+ * Where a response goes. Lambda response streams and Node `http.ServerResponse` both implement it.
+ * `head` is called exactly once, before any `write`.
+ */
+export interface ResponseWriter {
+  head(status: number, headers: Readonly<Record<string, string>>): void;
+  write(chunk: Uint8Array | string): void;
+  end(): void;
+  /** Registers a callback run once when the client goes away before `end`. */
+  onAbort(listener: () => void): void;
+  /** True once the client went away. */
+  readonly aborted: boolean;
+}
+
+/** An admitted token reservation; implementations may carry more fields. */
+export interface Reservation {
+  readonly tenantId: string;
+}
+
+/** Result of {@link Admission.reserve}. */
+export type AdmissionResult =
+  | { readonly ok: true; readonly reservation: Reservation }
+  | { readonly ok: false; readonly retryAfterMs: number; readonly dimension?: string };
+
+/**
+ * Token admission (the enforcement session's rate limiter): reserve before the model call, settle with
+ * what was actually used afterwards (the limiter refunds or charges the difference).
+ */
+export interface Admission {
+  reserve(
+    tenantId: string,
+    cost: { readonly inputTokens: number; readonly maxOutputTokens: number },
+  ): Promise<AdmissionResult>;
+  settle(
+    reservation: Reservation,
+    used: { readonly inputTokens: number; readonly outputTokens: number },
+  ): Promise<void>;
+}
+
+/** A blocked request or output, reported to the enforcement ladder (strikes). */
+export interface Violation {
+  readonly decisionId: string;
+  readonly stage: 'input' | 'output';
+  readonly categories: readonly Category[];
+  /** Epoch ms. */
+  readonly at: number;
+}
+
+/** The enforcement ladder's intake. */
+export interface Violations {
+  report(tenantId: string, violation: Violation): Promise<void>;
+}
+
+/** Keyed-HMAC pseudonym of an identifier (`tn_…` for tenants, `ak_…` for API key hashes). */
+export type Pseudonymize = (kind: 'tenant' | 'apiKey', value: string) => Promise<string>;
+
+/** Metric names emitted by serving (all counts unless noted). */
+export type ServeMetricName =
+  | 'Decisions'
+  | 'CategoryTriggered'
+  | 'FailOpen'
+  | 'FailClosed'
+  | 'Tier2Timeouts'
+  | 'Tier2Errors'
+  | 'TokensReleasedBeforeBlock'
+  | 'RateLimited'
+  | 'UpstreamErrors'
+  | 'PortErrors'
+  | 'AddedLatency';
+
+/** Metrics sink (Powertools EMF on Lambda). `AddedLatency` is in milliseconds, the rest are counts. */
+export interface ServeMetrics {
+  add(name: ServeMetricName, value: number, dimensions?: Readonly<Record<string, string>>): void;
+}
+
+/** What an upstream failure was, independent of the transport. */
+export type UpstreamErrorKind = 'throttled' | 'unavailable' | 'timeout' | 'rejected' | 'aborted' | 'invalid';
+
+/** A failed model call. `status` is the upstream's HTTP status when known. */
+export class UpstreamError extends Error {
+  override readonly name = 'UpstreamError';
+  constructor(
+    readonly kind: UpstreamErrorKind,
+    message: string,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A model body as forwarded: the Messages body without `model`, `stream` or `anthropic_version`. */
+export type ModelBody = Readonly<Record<string, unknown>>;
+
+/**
+ * The model behind the safeguards. Adapters add what their wire needs (`model`/`stream` for the
+ * Messages API, `anthropic_version` for Bedrock) and throw {@link UpstreamError} on failure.
+ */
+export interface Upstream {
+  /** Non-streaming call; resolves with the Anthropic Messages response JSON (unvalidated). */
+  invoke(body: ModelBody, model: string | undefined, signal: AbortSignal): Promise<unknown>;
+  /** Streaming call: Anthropic stream events in order. Errors before or during the stream throw. */
+  stream(
+    body: ModelBody,
+    model: string | undefined,
+    signal: AbortSignal,
+  ): AsyncIterable<AnthropicStreamEvent>;
+}
+
+/** Everything {@link serveInference} needs, injected. */
+export interface ServeDeps {
+  readonly engine: SafeguardsEngine;
+  /** Serving region for the record (`local` locally). */
+  readonly region: string;
+  readonly upstream: Upstream;
+  /** @default no token admission (requests are not rate limited here; the authorizer still limits requests) */
+  readonly admission?: Admission;
+  /** @default violations are not reported */
+  readonly violations?: Violations;
+  readonly pseudonymize: Pseudonymize;
+  readonly sink: DecisionSink;
+  readonly metrics: ServeMetrics;
+  /** Logs a failure of a port without request content. @default no log */
+  readonly log?: (message: string, details: Readonly<Record<string, string | number>>) => void;
+  /** Monotonic milliseconds. @default performance.now */
+  readonly now?: () => number;
+  /** Wall clock, epoch ms. @default Date.now */
+  readonly clock?: () => number;
+  /** Body size limit in bytes. @default the engine's request limit (2 MiB) */
+  readonly maxBodyBytes?: number;
+}
