@@ -217,8 +217,10 @@ export class TelemetryStore extends Construct {
   }
 
   /**
-   * Bucket-policy guards on top of default encryption: a put that names an encryption other than SSE-KMS, or a
-   * KMS key other than the region's, is refused. (Non-TLS access is denied by `enforceSSL`.)
+   * Bucket-policy guards on top of default encryption. Default encryption makes every object SSE-KMS with the
+   * region's key, so a put without encryption headers is never stored unencrypted; a put that *names* another
+   * encryption (`AES256`) or another key is refused. Writers that set the key header must give the key ARN
+   * (Firehose and SageMaker data capture are configured with it). Non-TLS access is denied by `enforceSSL`.
    */
   private addEncryptionGuards(key: kms.IKey): void {
     const objects = this.bucket.arnForObjects('*');
