@@ -48,7 +48,10 @@ export interface RegionalKeysProps {
 export class RegionalKeys extends Construct {
   /** Symmetric encryption key for tables, buckets, logs, streams, topics and volumes of this region. */
   public readonly dataKey: kms.Key;
-  /** HMAC_256 key for pseudonymizing tenant and request identifiers. */
+  /**
+   * HMAC_256 key for pseudonymizing tenant and request identifiers. KMS does not rotate HMAC keys automatically;
+   * rotating it would change every pseudonym, so a rotation is a planned migration, not a schedule.
+   */
   public readonly hmacKey: kms.Key;
 
   constructor(scope: Construct, id: string, props: RegionalKeysProps = {}) {
