@@ -1,0 +1,8 @@
+/** Enforcement logic (pure, AWS-free): credentials, tenant status and limits, GCRA buckets, the ladder. */
+export * from './audit';
+export * from './credentials';
+export * from './gcra';
+export * from './keys';
+export * from './ladder';
+export * from './tenant';
+export * from './types';
