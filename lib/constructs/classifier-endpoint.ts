@@ -181,11 +181,10 @@ export class ClassifierEndpoint extends Construct {
     });
     if (localStorage) {
       const reason = `${props.instanceType} has local NVMe instance storage, encrypted in hardware; SageMaker rejects a KmsKeyId for it.`;
-      acknowledge(
-        this.endpointConfig,
-        { id: 'AwsSolutions-SM2', reason },
-        { id: 'NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured', reason },
-      );
+      acknowledge(this.endpointConfig, {
+        id: 'NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured',
+        reason,
+      });
     }
 
     this.endpoint = new sagemaker.CfnEndpoint(this, 'Endpoint', {

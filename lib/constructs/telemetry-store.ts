@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -64,6 +64,8 @@ export class TelemetryStore extends Construct {
   public readonly deliveryStream: firehose.DeliveryStream;
   /** Firehose delivery error logs. */
   public readonly deliveryLogGroup: logs.LogGroup;
+  /** Role Firehose assumes to write into {@link bucket}; it is denied every delete. */
+  public readonly deliveryRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: TelemetryStoreProps) {
     super(scope, id);
@@ -91,15 +93,6 @@ export class TelemetryStore extends Construct {
     });
     acknowledge(
       this.accessLogBucket,
-      {
-        id: 'AwsSolutions-S1',
-        reason:
-          'This is the server access log target; logging it into itself would loop. Its readers are audited by CloudTrail.',
-      },
-      {
-        id: 'NIST.800.53.R5-S3BucketLoggingEnabled',
-        reason: 'This is the server access log target; logging it into itself would loop.',
-      },
       {
         id: 'NIST.800.53.R5-S3DefaultEncryptionKMS',
         reason:
@@ -146,9 +139,27 @@ export class TelemetryStore extends Construct {
       removalPolicy,
     });
 
+    // Our own destination role, so it can carry an explicit deny: the L2 grants `grantReadWrite` (incl. delete)
+    // on the bucket, and telemetry must never be deleted by its writer.
+    this.deliveryRole = new iam.Role(this, 'DeliveryRole', {
+      assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', {
+        conditions: { StringEquals: { 'sts:ExternalId': Stack.of(this).account } },
+      }),
+      description: 'Firehose delivery of decision records into the telemetry bucket (never deletes)',
+    });
+    this.deliveryRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'NeverDeleteTelemetry',
+        effect: iam.Effect.DENY,
+        actions: ['s3:DeleteObject*'],
+        resources: [this.bucket.arnForObjects('*')],
+      }),
+    );
+
     this.deliveryStream = new firehose.DeliveryStream(this, 'DeliveryStream', {
       encryption: firehose.StreamEncryption.customerManagedKey(key),
       destination: new firehose.S3Bucket(this.bucket, {
+        role: this.deliveryRole,
         encryptionKey: key,
         dataOutputPrefix: `${DECISIONS_PREFIX}year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/`,
         errorOutputPrefix: `${ERRORS_PREFIX}!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/`,
@@ -161,18 +172,19 @@ export class TelemetryStore extends Construct {
   }
 
   /**
-   * The Firehose L2 creates its roles and grants them `bucket.grantReadWrite` and `key.grantEncryptDecrypt`; it
-   * offers no narrower grant. Every finding below is scoped to this bucket or this key.
+   * The Firehose L2 grants the destination role `bucket.grantReadWrite` and both roles
+   * `key.grantEncryptDecrypt`; it offers no narrower grant. Every finding below is scoped to this bucket or this
+   * key, and deletes are explicitly denied on the destination role.
    */
   private acknowledgeDeliveryRoles(): void {
     const bucketObjects = nagResource(this, this.bucket.arnForObjects('*'));
     const l2 = "Firehose L2 grant, scoped to this region's telemetry bucket";
     acknowledge(
-      this.deliveryStream,
+      this.deliveryRole,
       { id: 'AwsSolutions-IAM5[Action::s3:Abort*]', reason: `${l2}: abort failed multipart uploads.` },
       {
         id: 'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
-        reason: `${l2} (grantReadWrite); Firehose itself never deletes.`,
+        reason: `${l2} (grantReadWrite); overridden by the role's explicit NeverDeleteTelemetry deny.`,
       },
       {
         id: 'AwsSolutions-IAM5[Action::s3:GetBucket*]',
@@ -185,23 +197,28 @@ export class TelemetryStore extends Construct {
       { id: 'AwsSolutions-IAM5[Action::s3:List*]', reason: `${l2}: list multipart uploads.` },
       {
         id: `AwsSolutions-IAM5[Resource::${bucketObjects}]`,
-        reason: `${l2}: objects are generated per delivery batch.`,
-      },
-      {
-        id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-        reason:
-          'Firehose L2 key grant on the region key only: data keys for SSE-KMS stream and object encryption.',
-      },
-      {
-        id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
-        reason: 'Firehose L2 key grant (grantEncryptDecrypt) on the region key only.',
-      },
-      {
-        id: 'NIST.800.53.R5-IAMNoInlinePolicy',
-        reason:
-          'CDK-generated default policies of the Firehose roles: attached to one role each, scoped to this bucket, key and log group.',
+        reason: `${l2}: object keys are generated per delivery batch.`,
       },
     );
+    for (const scope of [this.deliveryRole, this.deliveryStream]) {
+      acknowledge(
+        scope,
+        {
+          id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+          reason:
+            'Firehose L2 key grant on the region key only: data keys for SSE-KMS stream and object encryption.',
+        },
+        {
+          id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+          reason: 'Firehose L2 key grant (grantEncryptDecrypt) on the region key only.',
+        },
+        {
+          id: 'NIST.800.53.R5-IAMNoInlinePolicy',
+          reason:
+            'CDK-generated default policy of a Firehose role: attached to that one role, scoped to this bucket, key and log group.',
+        },
+      );
+    }
   }
 
   /** Lets `grantee` (e.g. the CloudWatch Logs subscription role) put records into the delivery stream. */

@@ -213,6 +213,32 @@ describe('SafeguardsStack', () => {
         Properties: { KmsKeyId: dataKeyRef(template), RetentionInDays: 365 },
       });
     });
+
+    test('firehose role: assumed by firehose for this account only, never deletes telemetry', () => {
+      const template = t('eu-west-1');
+      const role = new Capture();
+      template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+        ExtendedS3DestinationConfiguration: Match.objectLike({ RoleARN: { 'Fn::GetAtt': [role, 'Arn'] } }),
+      });
+      expect(
+        template.toJSON().Resources[role.asString()].Properties.AssumeRolePolicyDocument.Statement,
+      ).toEqual([
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { Service: 'firehose.amazonaws.com' },
+          Condition: { StringEquals: { 'sts:ExternalId': config.account } },
+        },
+      ]);
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: role.asString() }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Sid: 'NeverDeleteTelemetry', Effect: 'Deny', Action: 's3:DeleteObject*' }),
+          ]),
+        },
+      });
+    });
   });
 
   describe('enforcement tables', () => {
