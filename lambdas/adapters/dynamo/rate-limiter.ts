@@ -1,0 +1,239 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { emissionInterval, gcraCase, gcraCharge } from '../../core/enforcement/gcra';
+import { type Cost, DIMENSIONS, type Dimension, type RateLimits } from '../../core/enforcement/types';
+
+/** Refill window of every bucket: limits are per minute. */
+export const WINDOW_MS = 60_000;
+/** Sort key of the single item holding a tenant's three buckets. */
+export const BUCKET_ITEM = 'gcra';
+/** Bucket items idle this long are expired by TTL (a bucket idle for a window is full anyway). */
+const ITEM_TTL_S = 3600;
+const MAX_ATTEMPTS = 4;
+
+/** Outcome of {@link RateLimiter.admit}. */
+export interface AdmitResult {
+  readonly allowed: boolean;
+  /** The dimension that refused (first one found), when denied. */
+  readonly dimension?: Dimension;
+  /** When the same request could be admitted (0 when allowed; Infinity when it can never fit). */
+  readonly retryAfterMs: number;
+}
+
+/** Token buckets per tenant; the serving path's only rate-limit interface. */
+export interface RateLimiter {
+  /**
+   * Charges `cost` (e.g. `{ requests: 1 }` in the authorizer, `{ inputTokens: estimate }` in the proxy) against
+   * the tenant's buckets, all or nothing. Dimensions not charged are still checked: a bucket in debt (less than
+   * one unit available) refuses. At most one table round trip when uncontended.
+   */
+  admit(tenantId: string, limits: RateLimits, cost: Cost): Promise<AdmitResult>;
+  /**
+   * Applies the difference between what was reserved and what was used (positive = charge more, e.g. output
+   * tokens; negative = refund, e.g. over-estimated input). Never refused: an overrun puts the bucket in debt,
+   * which later admissions wait out. A refund never fills a bucket beyond its limit.
+   */
+  settle(tenantId: string, limits: RateLimits, delta: Cost): Promise<void>;
+}
+
+/** Options of {@link DynamoRateLimiter}. */
+export interface DynamoRateLimiterOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** @default Date.now */
+  readonly now?: () => number;
+}
+
+type Tats = Partial<Record<Dimension, number>>;
+
+/** Reads a bucket attribute out of a document item or a raw (marshalled) item of a failed condition. */
+function readTats(item: Record<string, unknown> | undefined): Tats {
+  const tats: Tats = {};
+  if (!item) return tats;
+  for (const d of DIMENSIONS) {
+    const v = item[d];
+    if (typeof v === 'number') tats[d] = v;
+    else if (v && typeof v === 'object' && typeof (v as { N?: unknown }).N === 'string') {
+      tats[d] = Number((v as { N: string }).N);
+    }
+  }
+  return tats;
+}
+
+interface Plan {
+  readonly set: string[];
+  readonly conditions: string[];
+  readonly values: Record<string, number>;
+}
+
+/**
+ * GCRA token buckets in the `limits` table: one item per tenant (`dimension` = `gcra`) holding the theoretical
+ * arrival time of each dimension, updated by one conditional `UpdateItem` per admission (see
+ * docs/adr/0004-rate-limiting.md). The update case (idle/busy) is chosen from the last value this instance saw;
+ * a `ConditionalCheckFailed` carries the current item (`ReturnValuesOnConditionCheckFailure`, or one
+ * `GetItem` where the store does not return it) and the admission is decided or retried from it.
+ */
+export class DynamoRateLimiter implements RateLimiter {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly now: () => number;
+  private readonly lastSeen = new Map<string, Tats>();
+
+  constructor(options: DynamoRateLimiterOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.now = options.now ?? Date.now;
+  }
+
+  async admit(tenantId: string, limits: RateLimits, cost: Cost): Promise<AdmitResult> {
+    const now = this.now();
+    for (const d of DIMENSIONS) {
+      const c = cost[d] ?? 0;
+      if (c > limits[d]) return { allowed: false, dimension: d, retryAfterMs: Number.POSITIVE_INFINITY };
+    }
+    let seen = this.lastSeen.get(tenantId) ?? {};
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const plan = this.admitPlan(seen, limits, cost, now);
+      const result = await this.update(tenantId, plan, now);
+      if (result.ok) {
+        this.lastSeen.set(tenantId, result.tats);
+        return { allowed: true, retryAfterMs: 0 };
+      }
+      seen = result.tats;
+      this.lastSeen.set(tenantId, seen);
+      const refusal = this.refusal(seen, limits, cost, now);
+      if (refusal) return refusal;
+    }
+    // Persistent contention: refuse rather than over-admit (fail closed); the caller may retry.
+    return { allowed: false, dimension: 'requests', retryAfterMs: 1 };
+  }
+
+  async settle(tenantId: string, limits: RateLimits, delta: Cost): Promise<void> {
+    if (!DIMENSIONS.some((d) => (delta[d] ?? 0) !== 0)) return;
+    const now = this.now();
+    let seen = this.lastSeen.get(tenantId) ?? {};
+    for (let attempt = 0; attempt < MAX_ATTEMPTS + 2; attempt++) {
+      const result = await this.update(tenantId, this.settlePlan(seen, limits, delta, now), now);
+      this.lastSeen.set(tenantId, result.tats);
+      if (result.ok) return;
+      seen = result.tats;
+    }
+    throw new Error(`rate limiter: settlement for tenant ${tenantId} did not converge`);
+  }
+
+  /** The first dimension that cannot take its charge given the current state, if any. */
+  private refusal(tats: Tats, limits: RateLimits, cost: Cost, now: number): AdmitResult | undefined {
+    for (const d of DIMENSIONS) {
+      const c = cost[d] ?? 0;
+      const r = gcraCharge(tats[d], c > 0 ? c : 1, limits[d], WINDOW_MS, now);
+      if (!r.allowed) return { allowed: false, dimension: d, retryAfterMs: r.retryAfterMs };
+    }
+    return undefined;
+  }
+
+  private admitPlan(seen: Tats, limits: RateLimits, cost: Cost, now: number): Plan {
+    const plan: Plan = { set: [], conditions: [], values: { ':now': now } };
+    for (const d of DIMENSIONS) {
+      const t = emissionInterval(limits[d], WINDOW_MS);
+      const c = cost[d] ?? 0;
+      const name = `#${d}`;
+      if (c <= 0) {
+        // Check only: at least one unit available (not in debt).
+        plan.values[`:chk_${d}`] = now + WINDOW_MS - t;
+        plan.conditions.push(`(attribute_not_exists(${name}) OR ${name} <= :chk_${d})`);
+        continue;
+      }
+      const inc = c * t;
+      if (gcraCase(seen[d], now) === 'idle') {
+        plan.values[`:new_${d}`] = now + inc;
+        plan.set.push(`${name} = :new_${d}`);
+        plan.conditions.push(`(attribute_not_exists(${name}) OR ${name} <= :now)`);
+      } else {
+        plan.values[`:inc_${d}`] = inc;
+        plan.values[`:max_${d}`] = now + WINDOW_MS - inc;
+        plan.set.push(`${name} = ${name} + :inc_${d}`);
+        plan.conditions.push(`(${name} > :now AND ${name} <= :max_${d})`);
+      }
+    }
+    return plan;
+  }
+
+  private settlePlan(seen: Tats, limits: RateLimits, delta: Cost, now: number): Plan {
+    const plan: Plan = { set: [], conditions: [], values: { ':now': now } };
+    for (const d of DIMENSIONS) {
+      const c = delta[d] ?? 0;
+      if (c === 0) continue;
+      const amount = Math.abs(c) * emissionInterval(limits[d], WINDOW_MS);
+      const name = `#${d}`;
+      const tat = seen[d];
+      if (c > 0) {
+        // Charge without a limit check (an overrun becomes debt).
+        if (gcraCase(tat, now) === 'idle') {
+          plan.values[`:new_${d}`] = now + amount;
+          plan.set.push(`${name} = :new_${d}`);
+          plan.conditions.push(`(attribute_not_exists(${name}) OR ${name} <= :now)`);
+        } else {
+          plan.values[`:inc_${d}`] = amount;
+          plan.set.push(`${name} = ${name} + :inc_${d}`);
+          plan.conditions.push(`${name} > :now`);
+        }
+      } else if (tat !== undefined && tat - amount > now) {
+        // Refund that leaves the bucket below its limit.
+        plan.values[`:dec_${d}`] = amount;
+        plan.values[`:floor_${d}`] = now + amount;
+        plan.set.push(`${name} = ${name} - :dec_${d}`);
+        plan.conditions.push(`${name} > :floor_${d}`);
+      } else {
+        // Refund that would overfill: clamp at full (tat = now). A missing/past tat is already full.
+        plan.values[`:floor_${d}`] = now + amount;
+        plan.set.push(`${name} = :now`);
+        plan.conditions.push(`(attribute_not_exists(${name}) OR ${name} <= :floor_${d})`);
+      }
+    }
+    return plan;
+  }
+
+  private async update(
+    tenantId: string,
+    plan: Plan,
+    now: number,
+  ): Promise<{ readonly ok: boolean; readonly tats: Tats }> {
+    const expressions = [...plan.set, ...plan.conditions].join(' ');
+    const values: Record<string, number> = { ':exp': Math.ceil(now / 1000) + ITEM_TTL_S };
+    for (const [k, v] of Object.entries(plan.values)) {
+      if (new RegExp(`${k}(?![A-Za-z0-9_])`).test(expressions)) values[k] = v;
+    }
+    const names: Record<string, string> = { '#exp': 'expiresAt' };
+    for (const d of DIMENSIONS) {
+      if (plan.set.some((s) => s.includes(`#${d}`)) || plan.conditions.some((s) => s.includes(`#${d}`))) {
+        names[`#${d}`] = d;
+      }
+    }
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { tenantId, dimension: BUCKET_ITEM },
+          UpdateExpression: `SET ${[...plan.set, '#exp = :exp'].join(', ')}`,
+          ConditionExpression: plan.conditions.length ? plan.conditions.join(' AND ') : undefined,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { ok: true, tats: readTats(out.Attributes) };
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      if (err.Item) return { ok: false, tats: readTats(err.Item) };
+      const current = await this.client.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { tenantId, dimension: BUCKET_ITEM },
+          ConsistentRead: true,
+        }),
+      );
+      return { ok: false, tats: readTats(current.Item) };
+    }
+  }
+}
