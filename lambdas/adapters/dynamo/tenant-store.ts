@@ -1,0 +1,279 @@
+import { randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { generateApiKey, hashApiKey } from '../../core/enforcement/keys';
+import type { RateLimits, Tenant, TenantRecord, TenantStatus } from '../../core/enforcement/types';
+import { TENANT_STATUSES } from '../../core/enforcement/types';
+
+/** Default lifetime of a cached tenant lookup: the bound for a status change to reach every instance. */
+export const DEFAULT_TENANT_CACHE_TTL_MS = 2_000;
+const BY_TENANT_INDEX = 'byTenant';
+
+/** Options of {@link DynamoTenantStore}. */
+export interface TenantStoreOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** Lifetime of cached lookups (hits and misses). 0 disables the cache. @default 2000 ms */
+  readonly cacheTtlMs?: number;
+  /** Cache size cap; the oldest entries are evicted first. @default 10000 */
+  readonly maxCacheEntries?: number;
+  /** Clock (epoch ms). @default Date.now */
+  readonly now?: () => number;
+}
+
+/** Input of {@link DynamoTenantStore.createTenant}. */
+export interface NewTenant {
+  /** @default - a random UUID */
+  readonly tenantId?: string;
+  readonly tier: string;
+  readonly zone: string;
+  readonly limits?: Partial<RateLimits>;
+}
+
+/** A new credential: the raw key is returned once and never stored. */
+export interface IssuedKey {
+  readonly apiKey: string;
+  readonly tenant: TenantRecord;
+}
+
+/** A status change to apply to every key of a tenant. */
+export interface StatusChange {
+  readonly status: TenantStatus;
+  readonly reason: string;
+  /** Epoch ms; only meaningful for throttled/suspended. */
+  readonly until?: number;
+}
+
+/** Result of {@link DynamoTenantStore.setStatus}. */
+export interface StatusChangeResult {
+  readonly before: { readonly status: TenantStatus; readonly until?: number };
+  readonly after: { readonly status: TenantStatus; readonly until?: number };
+  readonly keysUpdated: number;
+}
+
+/** Read side used by the authorizer. */
+export interface TenantLookup {
+  /** The tenant owning the key with this SHA-256 hex, or undefined. May be up to the cache TTL stale. */
+  lookup(keyHash: string): Promise<TenantRecord | undefined>;
+}
+
+const isStatus = (v: unknown): v is TenantStatus => TENANT_STATUSES.includes(v as TenantStatus);
+
+/** Parses a stored item; throws on a corrupt item (the authorizer then fails closed). */
+export function parseTenantItem(item: Record<string, unknown>): TenantRecord {
+  const { keyHash, tenantId, tier, status, reason, until, zone, limits } = item;
+  if (typeof keyHash !== 'string' || typeof tenantId !== 'string' || typeof tier !== 'string') {
+    throw new Error('tenants: item lacks keyHash/tenantId/tier');
+  }
+  if (!isStatus(status)) throw new Error(`tenants: item for tenant ${tenantId} has an invalid status`);
+  if (typeof zone !== 'string') throw new Error(`tenants: item for tenant ${tenantId} lacks zone`);
+  const l = (limits ?? {}) as Record<string, unknown>;
+  const num = (v: unknown) => (typeof v === 'number' && v > 0 ? v : undefined);
+  const parsedLimits: Partial<RateLimits> = {
+    ...(num(l.requests) ? { requests: num(l.requests) } : {}),
+    ...(num(l.inputTokens) ? { inputTokens: num(l.inputTokens) } : {}),
+    ...(num(l.outputTokens) ? { outputTokens: num(l.outputTokens) } : {}),
+  };
+  return {
+    keyHash,
+    tenantId,
+    tier,
+    status,
+    zone,
+    ...(typeof reason === 'string' ? { reason } : {}),
+    ...(typeof until === 'number' ? { until } : {}),
+    ...(Object.keys(parsedLimits).length ? { limits: parsedLimits } : {}),
+  };
+}
+
+/**
+ * The `tenants` table: one item per API key (`keyHash` = SHA-256 hex of the key), each carrying the tenant's
+ * tier, status, zone and limits; the `byTenant` index finds every key of a tenant.
+ *
+ * Lookups go through a per-instance cache (hits and misses) of `cacheTtlMs`; a status change therefore reaches
+ * every instance within `cacheTtlMs` plus one read.
+ */
+export class DynamoTenantStore implements TenantLookup {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly ttlMs: number;
+  private readonly maxEntries: number;
+  private readonly now: () => number;
+  private readonly cache = new Map<
+    string,
+    { readonly value: TenantRecord | undefined; readonly at: number }
+  >();
+
+  constructor(options: TenantStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.ttlMs = options.cacheTtlMs ?? DEFAULT_TENANT_CACHE_TTL_MS;
+    this.maxEntries = options.maxCacheEntries ?? 10_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Cached lookup by key hash (see {@link TenantLookup.lookup}). */
+  async lookup(keyHash: string): Promise<TenantRecord | undefined> {
+    const hit = this.cache.get(keyHash);
+    const now = this.now();
+    if (hit && now - hit.at < this.ttlMs) return hit.value;
+    const value = await this.get(keyHash);
+    if (this.ttlMs > 0) {
+      this.cache.delete(keyHash);
+      this.cache.set(keyHash, { value, at: now });
+      if (this.cache.size > this.maxEntries) {
+        const oldest = this.cache.keys().next().value;
+        if (oldest !== undefined) this.cache.delete(oldest);
+      }
+    }
+    return value;
+  }
+
+  /** Drops cached lookups (one key hash, or all). */
+  invalidate(keyHash?: string): void {
+    if (keyHash === undefined) this.cache.clear();
+    else this.cache.delete(keyHash);
+  }
+
+  /** Uncached, strongly consistent read of one key's item. */
+  async get(keyHash: string): Promise<TenantRecord | undefined> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { keyHash }, ConsistentRead: true }),
+    );
+    return out.Item ? parseTenantItem(out.Item) : undefined;
+  }
+
+  /** Creates a tenant with its first API key. The raw key is returned once. */
+  async createTenant(input: NewTenant): Promise<IssuedKey> {
+    const tenant: Tenant = {
+      tenantId: input.tenantId ?? randomUUID(),
+      tier: input.tier,
+      zone: input.zone,
+      status: 'active',
+      ...(input.limits ? { limits: input.limits } : {}),
+    };
+    return this.putKey(tenant);
+  }
+
+  /** Issues another API key for an existing tenant (copying its current state). */
+  async addKey(tenantId: string): Promise<IssuedKey> {
+    const [existing] = await this.keysOf(tenantId);
+    if (!existing) throw new Error(`tenants: no tenant '${tenantId}'`);
+    const { keyHash: _ignored, ...tenant } = existing;
+    return this.putKey(tenant);
+  }
+
+  private async putKey(tenant: Tenant): Promise<IssuedKey> {
+    const apiKey = generateApiKey();
+    const record: TenantRecord = { ...tenant, keyHash: hashApiKey(apiKey) };
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...record, createdAt: this.now() },
+        ConditionExpression: 'attribute_not_exists(keyHash)',
+      }),
+    );
+    return { apiKey, tenant: record };
+  }
+
+  /** Every key item of a tenant (via the `byTenant` index; eventually consistent). */
+  async keysOf(tenantId: string): Promise<TenantRecord[]> {
+    const items: TenantRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: BY_TENANT_INDEX,
+          KeyConditionExpression: 'tenantId = :t',
+          ExpressionAttributeValues: { ':t': tenantId },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) items.push(parseTenantItem(item));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /** All tenants (one entry per tenant, from a scan: operator use only, never on the serving path). */
+  async listTenants(): Promise<Array<Tenant & { readonly keys: number }>> {
+    const byId = new Map<string, Tenant & { keys: number }>();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: start }),
+      );
+      for (const item of out.Items ?? []) {
+        const { keyHash: _k, ...tenant } = parseTenantItem(item);
+        const seen = byId.get(tenant.tenantId);
+        if (seen) seen.keys += 1;
+        else byId.set(tenant.tenantId, { ...tenant, keys: 1 });
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return [...byId.values()].sort((a, b) => a.tenantId.localeCompare(b.tenantId));
+  }
+
+  /**
+   * Sets the status of every key of a tenant. With `expected`, each item is updated only if its stored status
+   * still equals `expected.status` (the ladder uses this so that concurrent escalations apply once); returns
+   * `undefined` when the tenant does not exist or the first item no longer matches.
+   */
+  async setStatus(
+    tenantId: string,
+    change: StatusChange,
+    expected?: { readonly status: TenantStatus },
+  ): Promise<StatusChangeResult | undefined> {
+    const keys = await this.keysOf(tenantId);
+    const first = keys[0];
+    if (!first) return undefined;
+    const before = { status: first.status, ...(first.until !== undefined ? { until: first.until } : {}) };
+    let updated = 0;
+    for (const key of keys) {
+      const hasUntil =
+        change.until !== undefined && (change.status === 'throttled' || change.status === 'suspended');
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { keyHash: key.keyHash },
+            UpdateExpression: hasUntil
+              ? 'SET #s = :s, reason = :r, #u = :u, statusAt = :at'
+              : 'SET #s = :s, reason = :r, statusAt = :at REMOVE #u',
+            ConditionExpression: expected
+              ? 'attribute_exists(keyHash) AND #s = :expected'
+              : 'attribute_exists(keyHash)',
+            ExpressionAttributeNames: { '#s': 'status', '#u': 'until' },
+            ExpressionAttributeValues: {
+              ':s': change.status,
+              ':r': change.reason,
+              ':at': this.now(),
+              ...(hasUntil ? { ':u': change.until } : {}),
+              ...(expected ? { ':expected': expected.status } : {}),
+            },
+          }),
+        );
+        updated += 1;
+        this.invalidate(key.keyHash);
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        if (updated === 0) return undefined;
+      }
+    }
+    const after = {
+      status: change.status,
+      ...(change.until !== undefined && (change.status === 'throttled' || change.status === 'suspended')
+        ? { until: change.until }
+        : {}),
+    };
+    return { before, after, keysUpdated: updated };
+  }
+}

@@ -1,0 +1,244 @@
+import { DynamoAuditLog } from '../../../lambdas/adapters/dynamo/audit-log';
+import {
+  DynamoEnforcementLadder,
+  type EnforcementNotification,
+} from '../../../lambdas/adapters/dynamo/ladder-store';
+import { DynamoTenantStore } from '../../../lambdas/adapters/dynamo/tenant-store';
+import { hashApiKey, isWellFormedApiKey } from '../../../lambdas/core/enforcement/keys';
+import { DEFAULT_LADDER } from '../../../lambdas/core/enforcement/ladder';
+import { type LocalDynamo, startDynalite } from '../support/dynalite';
+
+const MIN = 60_000;
+let db: LocalDynamo;
+
+beforeAll(async () => {
+  db = await startDynalite();
+});
+afterAll(async () => {
+  await db.stop();
+});
+
+function clock(start = 1_700_000_000_000) {
+  let t = start;
+  return { now: () => t, advance: (ms: number) => (t += ms) };
+}
+
+function setup() {
+  const c = clock();
+  const tenants = new DynamoTenantStore({
+    client: db.doc,
+    tableName: db.tables.tenants,
+    now: c.now,
+    cacheTtlMs: 2_000,
+  });
+  const audit = new DynamoAuditLog({ client: db.doc, tableName: db.tables.audit, now: c.now });
+  const notifications: EnforcementNotification[] = [];
+  const ladder = new DynamoEnforcementLadder({
+    client: db.doc,
+    violationsTable: db.tables.violations,
+    tenants,
+    audit,
+    notifier: { notify: async (n) => void notifications.push(n) },
+    now: c.now,
+  });
+  return { c, tenants, audit, ladder, notifications };
+}
+
+describe('tenant store', () => {
+  test('creates a tenant with a key shown once; only the hash is stored', async () => {
+    const { tenants } = setup();
+    // WHEN
+    const { apiKey, tenant } = await tenants.createTenant({
+      tenantId: 'acme',
+      tier: 'standard',
+      zone: 'eu',
+      limits: { requests: 50 },
+    });
+    // THEN
+    expect(isWellFormedApiKey(apiKey)).toBe(true);
+    expect(tenant.keyHash).toBe(hashApiKey(apiKey));
+    const stored = await tenants.get(tenant.keyHash);
+    expect(stored).toEqual({
+      keyHash: tenant.keyHash,
+      tenantId: 'acme',
+      tier: 'standard',
+      status: 'active',
+      zone: 'eu',
+      limits: { requests: 50 },
+    });
+    expect(JSON.stringify(stored)).not.toContain(apiKey);
+  });
+
+  test('setStatus updates every key of the tenant; list groups keys per tenant', async () => {
+    // GIVEN a tenant with two keys
+    const { tenants } = setup();
+    const first = await tenants.createTenant({ tenantId: 'two-keys', tier: 'free', zone: 'us' });
+    const second = await tenants.addKey('two-keys');
+    // WHEN
+    const result = await tenants.setStatus('two-keys', {
+      status: 'suspended',
+      reason: 'operator: abuse report',
+      until: 9e12,
+    });
+    // THEN
+    expect(result).toMatchObject({
+      before: { status: 'active' },
+      after: { status: 'suspended', until: 9e12 },
+      keysUpdated: 2,
+    });
+    for (const k of [first, second]) expect((await tenants.get(k.tenant.keyHash))?.status).toBe('suspended');
+    const listed = (await tenants.listTenants()).find((t) => t.tenantId === 'two-keys');
+    expect(listed).toMatchObject({ status: 'suspended', keys: 2, until: 9e12 });
+    // AND reinstating removes `until`
+    await tenants.setStatus('two-keys', { status: 'active', reason: 'operator: reviewed' });
+    expect((await tenants.get(first.tenant.keyHash))?.until).toBeUndefined();
+  });
+
+  test('a conditional setStatus applies once when the status already moved', async () => {
+    const { tenants } = setup();
+    await tenants.createTenant({ tenantId: 'cond', tier: 'free', zone: 'us' });
+    const a = await tenants.setStatus(
+      'cond',
+      { status: 'throttled', reason: 'r', until: 1 },
+      { status: 'active' },
+    );
+    const b = await tenants.setStatus(
+      'cond',
+      { status: 'throttled', reason: 'r', until: 1 },
+      { status: 'active' },
+    );
+    expect(a?.keysUpdated).toBe(1);
+    expect(b).toBeUndefined();
+  });
+
+  test('lookups are cached for the TTL (hits and misses), then re-read', async () => {
+    const { c, tenants } = setup();
+    const { tenant } = await tenants.createTenant({ tenantId: 'cached', tier: 'free', zone: 'us' });
+    expect((await tenants.lookup(tenant.keyHash))?.status).toBe('active');
+    // WHEN the status changes through another store instance
+    const other = new DynamoTenantStore({ client: db.doc, tableName: db.tables.tenants });
+    await other.setStatus('cached', { status: 'banned', reason: 'x' });
+    // THEN this instance serves the cached value until the TTL passes
+    c.advance(1_999);
+    expect((await tenants.lookup(tenant.keyHash))?.status).toBe('active');
+    c.advance(1);
+    expect((await tenants.lookup(tenant.keyHash))?.status).toBe('banned');
+    expect(await tenants.lookup('0'.repeat(64))).toBeUndefined();
+  });
+});
+
+describe('enforcement ladder', () => {
+  test('3 strikes in 10 min → throttled 15 min, audited once, notified', async () => {
+    // GIVEN an active tenant
+    const { c, tenants, audit, ladder, notifications } = setup();
+    const { tenant } = await tenants.createTenant({ tenantId: 'strikes', tier: 'standard', zone: 'eu' });
+    // WHEN three blocks land within 10 minutes
+    const a = await ladder.recordViolation({ tenantId: 'strikes', category: 'harmful' });
+    c.advance(4 * MIN);
+    const b = await ladder.recordViolation({ tenantId: 'strikes', category: 'jailbreak' });
+    c.advance(4 * MIN);
+    const third = await ladder.recordViolation({ tenantId: 'strikes', category: 'harmful' });
+    // THEN only the third escalates
+    expect(a.escalation).toBeUndefined();
+    expect(b.escalation).toBeUndefined();
+    expect(third.counts['strikes-10m']).toBe(3);
+    expect(third.escalation).toMatchObject({
+      status: 'throttled',
+      until: c.now() + 15 * MIN,
+      rule: 'strikes-10m',
+    });
+    expect((await tenants.get(tenant.keyHash))?.status).toBe('throttled');
+    const events = await audit.events('strikes');
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      subject: 'strikes',
+      actor: 'system:ladder',
+      action: 'status.throttle',
+      before: { status: 'active' },
+      after: { status: 'throttled', until: c.now() + 15 * MIN },
+    });
+    expect(notifications).toEqual([
+      expect.objectContaining({ tenantId: 'strikes', auditEventId: events[0]?.eventId }),
+    ]);
+  });
+
+  test('strikes older than the window do not count', async () => {
+    const { c, tenants, ladder } = setup();
+    await tenants.createTenant({ tenantId: 'slow', tier: 'standard', zone: 'eu' });
+    for (let i = 0; i < 3; i++) {
+      const out = await ladder.recordViolation({ tenantId: 'slow', category: 'harmful' });
+      expect(out.escalation).toBeUndefined();
+      c.advance(6 * MIN);
+    }
+  });
+
+  test('parallel strikes escalate exactly once', async () => {
+    const { tenants, audit, ladder, notifications } = setup();
+    await tenants.createTenant({ tenantId: 'burst', tier: 'standard', zone: 'eu' });
+    // WHEN 6 strikes arrive at once
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, () => ladder.recordViolation({ tenantId: 'burst', category: 'harmful' })),
+    );
+    // THEN one escalation, one audit event, one notification
+    expect(outcomes.filter((o) => o.escalation).length).toBe(1);
+    expect(await audit.events('burst')).toHaveLength(1);
+    expect(notifications).toHaveLength(1);
+  });
+
+  test('10 strikes in 1 h → suspended; the third suspension in 7 days → banned', async () => {
+    const { c, tenants, audit, ladder } = setup();
+    const { tenant } = await tenants.createTenant({ tenantId: 'repeat', tier: 'standard', zone: 'eu' });
+    const statuses: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      // 10 strikes, 5 min apart (throttle first, then suspension)
+      for (let i = 0; i < 10; i++) {
+        await ladder.recordViolation({ tenantId: 'repeat', category: 'harmful' });
+        c.advance(5 * MIN);
+      }
+      statuses.push((await tenants.get(tenant.keyHash))?.status ?? 'missing');
+      // the suspension (24 h) lapses
+      c.advance(DEFAULT_LADDER.rules[1]!.durationMs + MIN);
+    }
+    expect(statuses).toEqual(['suspended', 'suspended', 'banned']);
+    const actions = (await audit.events('repeat')).map((e) => e.action);
+    // (throttles recur while strikes keep coming once each 15-minute throttle lapses)
+    expect(actions[0]).toBe('status.throttle');
+    expect(actions.filter((a) => a !== 'status.throttle')).toEqual([
+      'status.suspend',
+      'status.suspend',
+      'status.ban',
+    ]);
+    const ban = (await audit.events('repeat')).at(-1);
+    expect(ban?.reason).toMatch(/3 suspensions/);
+    expect(ban?.after).toEqual({ status: 'banned' });
+  });
+
+  test('operator status changes are audited with the operator principal', async () => {
+    const { tenants, audit, ladder } = setup();
+    await tenants.createTenant({ tenantId: 'op', tier: 'standard', zone: 'eu' });
+    const actor = 'arn:aws:sts::111122223333:assumed-role/TrustAndSafety/alice';
+    const event = await ladder.applyStatus('op', { status: 'banned', reason: 'ticket T-1' }, actor);
+    expect(event).toMatchObject({
+      actor,
+      action: 'status.ban',
+      before: { status: 'active' },
+      after: { status: 'banned' },
+    });
+    expect(await audit.events('op')).toHaveLength(1);
+  });
+
+  test('the audit log refuses to overwrite an event', async () => {
+    const { audit } = setup();
+    const e = await audit.append({ subject: 'x', actor: 'a', action: 'test', reason: 'r' });
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    await expect(
+      db.doc.send(
+        new PutCommand({
+          TableName: db.tables.audit,
+          Item: { ...e, reason: 'rewritten' },
+          ConditionExpression: 'attribute_not_exists(eventId)',
+        }),
+      ),
+    ).rejects.toThrow(/conditional request failed/i);
+  });
+});
