@@ -1,5 +1,6 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -58,7 +59,8 @@ export interface PerimeterProps {
 /**
  * The network boundary of a region: a VPC with isolated subnets only (no NAT, no internet gateway), gateway
  * endpoints for S3 and DynamoDB, private interface endpoints for the regional services the serving path
- * calls, security groups that allow only HTTPS to those endpoints, and flow logs to an encrypted log group.
+ * calls, endpoint policies admitting only this account's principals, security groups that allow only HTTPS to
+ * those endpoints, and flow logs to an encrypted log group.
  *
  * Everything in the VPC reaches AWS only through regional endpoints: nothing can leave the region by network.
  */
@@ -73,6 +75,10 @@ export class Perimeter extends Construct {
   /** Attached to the interface endpoints: ingress HTTPS from the two groups above only. */
   public readonly endpointSecurityGroup: ec2.SecurityGroup;
   public readonly interfaceEndpoints: { readonly [name: string]: ec2.InterfaceVpcEndpoint };
+  /** S3 gateway endpoint (this account's principals only, plus ECR image layers). */
+  public readonly s3Endpoint: ec2.GatewayVpcEndpoint;
+  /** DynamoDB gateway endpoint (this account's principals only). */
+  public readonly dynamoDbEndpoint: ec2.GatewayVpcEndpoint;
   public readonly flowLogGroup: logs.LogGroup;
   public readonly flowLog: ec2.FlowLog;
 
@@ -95,10 +101,10 @@ export class Perimeter extends Construct {
       createInternetGateway: false,
       restrictDefaultSecurityGroup: true,
       subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 22 }],
-      gatewayEndpoints: {
-        S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
-        DynamoDb: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
-      },
+    });
+    this.s3Endpoint = this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+    this.dynamoDbEndpoint = this.vpc.addGatewayEndpoint('DynamoDb', {
+      service: ec2.GatewayVpcEndpointAwsService.DYNAMODB,
     });
     this.flowLog = new ec2.FlowLog(this, 'FlowLog', {
       resourceType: ec2.FlowLogResourceType.fromVpc(this.vpc),
@@ -154,6 +160,39 @@ export class Perimeter extends Construct {
       });
     }
     this.interfaceEndpoints = endpoints;
+
+    // Identity perimeter: only principals of this account may use the endpoints, so credentials of another
+    // account cannot carry data out through this VPC.
+    const account = Stack.of(this).account;
+    const ownPrincipalsOnly = () =>
+      new iam.PolicyStatement({
+        sid: 'OnlyPrincipalsOfThisAccount',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:PrincipalAccount': account } },
+      });
+    for (const endpoint of [this.s3Endpoint, this.dynamoDbEndpoint, ...Object.values(endpoints)]) {
+      endpoint.addToPolicy(ownPrincipalsOnly());
+    }
+    // ECR serves image layers from an AWS-owned bucket through presigned URLs (signed by another account).
+    this.s3Endpoint.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'EcrImageLayersOfThisRegion',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:GetObject'],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 's3',
+            region: '',
+            account: '',
+            resource: `prod-${Stack.of(this).region}-starport-layer-bucket`,
+            resourceName: '*',
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
   }
 
   /** The subnet ids of the isolated subnets (for the classifier endpoint's VpcConfig). */

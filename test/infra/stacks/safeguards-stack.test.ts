@@ -331,6 +331,34 @@ describe('SafeguardsStack', () => {
       }
     });
 
+    test('every endpoint admits only principals of this account (S3 also ECR layers of this region)', () => {
+      const template = t('eu-west-1');
+      const endpoints = Object.values(template.findResources('AWS::EC2::VPCEndpoint'));
+      expect(endpoints).toHaveLength(8);
+      for (const endpoint of endpoints) {
+        expect(endpoint.Properties.PolicyDocument.Statement).toContainEqual({
+          Sid: 'OnlyPrincipalsOfThisAccount',
+          Effect: 'Allow',
+          Principal: { AWS: '*' },
+          Action: '*',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:PrincipalAccount': config.account } },
+        });
+      }
+      template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+        VpcEndpointType: 'Gateway',
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Sid: 'EcrImageLayersOfThisRegion',
+              Action: 's3:GetObject',
+              Resource: 'arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*',
+            }),
+          ]),
+        },
+      });
+    });
+
     test('no Bedrock runtime endpoint when the upstream is not Bedrock', () => {
       const services = Object.values(t('eu-central-1').findResources('AWS::EC2::VPCEndpoint')).map(
         (e) => e.Properties.ServiceName,
