@@ -1,0 +1,3 @@
+/** Tier-2 classifier adapters. */
+export * from './breaker';
+export * from './sagemaker';

@@ -1,0 +1,95 @@
+/**
+ * Upstream over any Anthropic-compatible HTTPS base URL (`POST {baseUrl}/v1/messages`), with the global
+ * `fetch`. The API key comes from a secret resolved at run time (`apiKey()`), never from config.
+ * IAM: none for the call itself; reading the secret needs `secretsmanager:GetSecretValue` on it.
+ */
+import { type AnthropicStreamEvent, readStreamEvent } from '../../core/serving/anthropic';
+import { parseSse } from '../../core/serving/sse';
+import { type ModelBody, type Upstream, UpstreamError } from '../../core/serving/types';
+import { kindForStatus, readBody, toUpstreamError } from './errors';
+
+/** Options for {@link anthropicHttpUpstream}. */
+export interface AnthropicHttpUpstreamOptions {
+  /** e.g. `https://api.anthropic.com` (no trailing `/v1`). */
+  readonly baseUrl: string;
+  /** Resolves the API key (cached by the caller). */
+  readonly apiKey: () => Promise<string>;
+  /** @default '2023-06-01' */
+  readonly anthropicVersion?: string;
+  /** Sent as `model` when the request names none. @default - omitted */
+  readonly defaultModel?: string;
+  /** @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+}
+
+/** Milliseconds from a `retry-after` header (seconds or HTTP date); undefined when absent or bad. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** An {@link Upstream} over an Anthropic-compatible HTTP API. */
+export function anthropicHttpUpstream(opts: AnthropicHttpUpstreamOptions): Upstream {
+  const url = `${opts.baseUrl.replace(/\/+$/, '')}/v1/messages`;
+  const doFetch = opts.fetch ?? globalThis.fetch;
+  const call = async (b: ModelBody, model: string | undefined, stream: boolean, signal: AbortSignal) => {
+    const m = model ?? opts.defaultModel;
+    const res = await doFetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: stream ? 'text/event-stream' : 'application/json',
+        'anthropic-version': opts.anthropicVersion ?? '2023-06-01',
+        'x-api-key': await opts.apiKey(),
+      },
+      body: JSON.stringify({ ...(m ? { model: m } : {}), ...b, ...(stream ? { stream: true } : {}) }),
+      signal,
+    });
+    if (!res.ok) {
+      // Drain without reading the upstream's message into ours: it is not shown to the client.
+      await res.body?.cancel().catch(() => undefined);
+      throw new UpstreamError(
+        kindForStatus(res.status),
+        `upstream status ${res.status}`,
+        res.status,
+        parseRetryAfter(res.headers.get('retry-after')),
+      );
+    }
+    return res;
+  };
+  return {
+    async invoke(b, model, signal) {
+      try {
+        const res = await call(b, model, false, signal);
+        try {
+          return (await res.json()) as unknown;
+        } catch {
+          throw new UpstreamError('invalid', 'model response is not JSON');
+        }
+      } catch (e) {
+        throw toUpstreamError(e, signal);
+      }
+    },
+    async *stream(b, model, signal): AsyncGenerator<AnthropicStreamEvent> {
+      try {
+        const res = await call(b, model, true, signal);
+        if (!res.body) throw new UpstreamError('invalid', 'empty response stream');
+        for await (const sse of parseSse(readBody(res.body))) {
+          let value: unknown;
+          try {
+            value = JSON.parse(sse.data);
+          } catch {
+            throw new UpstreamError('invalid', 'stream event is not JSON');
+          }
+          const event = readStreamEvent(value);
+          if (event) yield event;
+        }
+      } catch (e) {
+        throw toUpstreamError(e, signal);
+      }
+    },
+  };
+}

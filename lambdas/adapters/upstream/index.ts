@@ -1,0 +1,5 @@
+/** Upstream adapters: Bedrock Runtime, SageMaker endpoint, Anthropic-compatible HTTPS. */
+export * from './anthropic-http';
+export * from './bedrock';
+export * from './errors';
+export * from './sagemaker';
