@@ -2,13 +2,15 @@ import {
   ASCII_LETTER_RE,
   BASE64_RUN_RE,
   BASE64URL_RE,
+  ENGLISH_WORDS_RE,
+  HEX_ESCAPED_RE,
   HEX_NOISE_RE,
-  HEX_RUN_RE,
+  HEX_ONLY_RE,
+  HEX_SPACED_RE,
   PERCENT_RE,
-  ROT13_HINT_RE,
+  ROT13_SIGNAL_RE,
   URL_RUN_RE,
 } from './patterns';
-import { isLowerAscii } from './text';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -48,13 +50,16 @@ const stripPadding = (run: string): string => {
 
 /**
  * Decodes every base64 / base64url run of ≥ 16 symbols that yields mostly printable UTF-8.
+ * Runs made only of hex digits are also appended to `hexRuns` when given (see {@link decodeHexRuns}).
  * @returns the decoded pieces, in order of appearance, at most `budget` characters in total.
  */
-export function decodeBase64Runs(text: string, budget: number): string[] {
+export function decodeBase64Runs(text: string, budget: number, hexRuns?: string[]): string[] {
   const out: string[] = [];
   let used = 0;
   for (const m of text.matchAll(BASE64_RUN_RE)) {
-    const body = stripPadding(m[0]);
+    const run = m[1] ?? '';
+    if (hexRuns !== undefined && HEX_ONLY_RE.test(run)) hexRuns.push(run);
+    const body = stripPadding(run);
     if (body.length % 4 === 1) continue;
     const bytes = Buffer.from(
       body.replace(BASE64URL_RE, (c) => (c === '-' ? '+' : '/')),
@@ -68,14 +73,26 @@ export function decodeBase64Runs(text: string, budget: number): string[] {
   return out;
 }
 
-/** Decodes every run of ≥ 8 hex-encoded bytes (`\x41…`, `0x41 …`, `41 42 …`, `4142…`) that yields text. */
-export function decodeHexRuns(text: string, budget: number): string[] {
+/** Decodes one hex run (prefixes and separators dropped; an odd trailing digit ignored). */
+const decodeHex = (run: string): string | undefined => {
+  const digits = run.replace(HEX_NOISE_RE, '');
+  return bytesToText(Buffer.from(digits.length % 2 === 0 ? digits : digits.slice(0, -1), 'hex'));
+};
+
+/**
+ * Decodes every run of ≥ 8 hex-encoded bytes that yields text: escaped (`\x41…`, `0x41 …`) and
+ * separated (`41 42 …`) runs here; plain runs of ≥ 16 digits are passed in by the base64 scan
+ * (`plainRuns`), which already found them.
+ */
+export function decodeHexRuns(text: string, budget: number, plainRuns: readonly string[] = []): string[] {
+  const runs: string[] = [...plainRuns];
+  if (text.includes('\\x') || text.includes('0x'))
+    for (const m of text.matchAll(HEX_ESCAPED_RE)) runs.push(m[0]);
+  for (const m of text.matchAll(HEX_SPACED_RE)) runs.push(m[0]);
   const out: string[] = [];
   let used = 0;
-  for (const m of text.matchAll(HEX_RUN_RE)) {
-    const digits = m[0].replace(HEX_NOISE_RE, '');
-    const bytes = Buffer.from(digits.length % 2 === 0 ? digits : digits.slice(0, -1), 'hex');
-    const decoded = bytesToText(bytes);
+  for (const run of runs) {
+    const decoded = decodeHex(run);
     if (decoded === undefined || used + decoded.length > budget) continue;
     out.push(decoded);
     used += decoded.length;
@@ -86,26 +103,49 @@ export function decodeHexRuns(text: string, budget: number): string[] {
 /** Minimum number of `%xx` escapes before a URL-decoded view is worth producing. */
 export const MIN_URL_ESCAPES = 3;
 
-/**
- * Decodes percent-encoded runs in place (the rest of the text is kept, so context survives).
- * @returns the decoded text, or undefined when there are fewer than {@link MIN_URL_ESCAPES} escapes
- * or nothing decoded to valid UTF-8.
- */
-export function decodeUrlRuns(text: string): string | undefined {
-  let escapes = 0;
-  let changed = false;
-  const decoded = text.replace(URL_RUN_RE, (run) => {
-    escapes += run.length / 3;
-    const bytes = Buffer.from(run.replace(PERCENT_RE, ''), 'hex');
+/** Context kept on each side of a cluster of `%xx` runs in the URL-decoded view. */
+export const URL_CONTEXT = 64;
+
+/** Moves a slice boundary by one code unit in `direction` if it would split a surrogate pair. */
+const pairSafe = (text: string, at: number, direction: -1 | 1): number => {
+  const before = text.charCodeAt(at - 1);
+  const after = text.charCodeAt(at);
+  const splits = before >= 0xd800 && before <= 0xdbff && after >= 0xdc00 && after <= 0xdfff;
+  return splits ? at + direction : at;
+};
+
+const decodePercentRuns = (window: string): string =>
+  window.replace(URL_RUN_RE, (run) => {
     try {
-      const s = UTF8.decode(bytes);
-      changed = true;
-      return s;
+      return UTF8.decode(Buffer.from(run.replace(PERCENT_RE, ''), 'hex'));
     } catch {
       return run;
     }
   });
-  return escapes >= MIN_URL_ESCAPES && changed ? decoded : undefined;
+
+/**
+ * URL-decoded view: every window of text holding `%xx` runs (runs closer than {@link URL_CONTEXT}
+ * characters share a window; each window keeps {@link URL_CONTEXT} characters of context on both
+ * sides, so partly encoded text like `how%20to%20make` reads whole), decoded in place, one window per
+ * line. Windows rather than the whole text keep the view — and the recursive decoding of it — small
+ * when a large document holds a few escapes.
+ * @returns the decoded windows, or undefined when there are fewer than {@link MIN_URL_ESCAPES} escapes.
+ */
+export function decodeUrlRuns(text: string): string | undefined {
+  const runs = URL_RUN_RE;
+  runs.lastIndex = 0;
+  const windows: Array<[number, number]> = [];
+  let escapes = 0;
+  for (let m = runs.exec(text); m !== null; m = runs.exec(text)) {
+    escapes += m[0].length / 3;
+    const start = pairSafe(text, Math.max(0, m.index - URL_CONTEXT), -1);
+    const end = pairSafe(text, Math.min(text.length, m.index + m[0].length + URL_CONTEXT), 1);
+    const last = windows[windows.length - 1];
+    if (last !== undefined && start <= last[1]) last[1] = end;
+    else windows.push([start, end]);
+  }
+  if (escapes < MIN_URL_ESCAPES) return undefined;
+  return windows.map(([start, end]) => decodePercentRuns(text.slice(start, end))).join('\n');
 }
 
 /** rot13 of ASCII letters (case kept); everything else unchanged. */
@@ -117,42 +157,33 @@ export function rot13(text: string): string {
   });
 }
 
-/** English letter frequencies (a–z), percent. */
-const ENGLISH = [
-  8.17, 1.49, 2.78, 4.25, 12.7, 2.23, 2.02, 6.09, 6.97, 0.15, 0.77, 4.03, 2.41, 6.75, 7.51, 1.93, 0.1, 5.99,
-  6.33, 9.06, 2.76, 0.98, 2.36, 0.15, 1.97, 0.07,
-];
+/** rot13-looking English words needed, regardless of how much plain English surrounds them. */
+export const MIN_ROT13_WORDS = 3;
 
-/** Letters needed before letter statistics are trusted. */
-export const MIN_ROT13_LETTERS = 24;
-
-/** Chi-squared distance of a letter histogram (rotated by `shift`) from English. */
-const chiSquared = (counts: readonly number[], total: number, shift: number): number => {
-  let chi = 0;
-  for (let i = 0; i < 26; i++) {
-    const expected = ((ENGLISH[i] ?? 0) * total) / 100;
-    const observed = counts[(i + shift) % 26] ?? 0;
-    chi += ((observed - expected) * (observed - expected)) / expected;
-  }
-  return chi;
+/** Number of matches of a global regex (its `lastIndex` is reset first; calls are synchronous). */
+const count = (re: RegExp, text: string): number => {
+  let n = 0;
+  re.lastIndex = 0;
+  while (re.exec(text) !== null) n++;
+  return n;
 };
 
+const isHint = (word: string): boolean => word.startsWith('rot') || word === 'caesar' || word === 'cipher';
+
 /**
- * Whether lowercase text deserves a rot13 view: it names the cipher (rot13, caesar, cipher,
- * "rotate by 13"), or it has ≥ {@link MIN_ROT13_LETTERS} letters and its rot13 is at least twice as
- * close to English letter frequencies (chi-squared) as the text itself.
+ * Whether lowercase text deserves a rot13 view. Yes when it names the cipher (rot13, caesar, cipher,
+ * "rotate by 13"); or when it contains common English words as they look after rot13 (`gur`, `naq`,
+ * `lbh`, `vtaber`, …) — at least {@link MIN_ROT13_WORDS} of them, or at least one and no fewer than
+ * the plain English function words. One regex scan (two when the evidence is thin); no
+ * per-character work: letter statistics were measured too slow for the 1 MB budget.
  */
 export function wantsRot13(lower: string): boolean {
-  if (ROT13_HINT_RE.test(lower)) return true;
-  const counts = new Array<number>(26).fill(0);
-  let total = 0;
-  for (let i = 0; i < lower.length; i++) {
-    const c = lower.charCodeAt(i);
-    if (isLowerAscii(c)) {
-      counts[c - 0x61] = (counts[c - 0x61] ?? 0) + 1;
-      total++;
-    }
+  const re = ROT13_SIGNAL_RE;
+  re.lastIndex = 0;
+  let rotWords = 0;
+  for (let m = re.exec(lower); m !== null; m = re.exec(lower)) {
+    if (isHint(m[0])) return true;
+    if (++rotWords >= MIN_ROT13_WORDS) return true;
   }
-  if (total < MIN_ROT13_LETTERS) return false;
-  return chiSquared(counts, total, 13) * 2 < chiSquared(counts, total, 0);
+  return rotWords > 0 && rotWords >= count(ENGLISH_WORDS_RE, lower);
 }

@@ -1,4 +1,9 @@
-import { isDigit, isLowerAscii } from './text';
+import { foldLeet } from './leet';
+import { SPACED_SEED_RE } from './patterns';
+
+// Hot-path helpers are module-local: imported bindings can compile to getter calls per use.
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+const isLowerAscii = (c: number): boolean => c >= 0x61 && c <= 0x7a;
 
 /** Minimum number of single characters that make a spaced-out run. */
 export const MIN_SPACED_RUN = 4;
@@ -29,22 +34,22 @@ const isSingle = (s: string, i: number): boolean =>
  * Collapses spaced-out letters in lowercase text: runs of ≥ 4 single letters/digits separated by
  * 1–3 separator characters (`h o w  t o` / `h.o.w.t.o` / `h-o-w`). A separator longer than one
  * character, or one that differs from the run's first separator, marks a word gap and becomes one
- * space: `h o w  t o  m a k e` → `how to make`. Linear. Returns the input itself when nothing changed.
+ * space: `h o w  t o  m a k e` → `how to make`. Collapsed runs are also leet-folded
+ * (`h 4 c k` → `hack`), reported by `leet`, so no separate despace+leet view of the whole text is needed. Linear: candidate starts come from one regex scan
+ * and each run is walked once. `text` is the input itself when nothing changed.
  */
-export function collapseSpacedLetters(s: string): string {
+export function collapseSpacedLetters(s: string): { text: string; leet: boolean } {
   const parts: string[] = [];
+  let leet = false;
   let last = 0;
-  let i = 0;
-  while (i < s.length) {
-    if (!isSingle(s, i)) {
-      i++;
-      continue;
-    }
-    const start = i;
-    let out = s[i] ?? '';
+  const seeds = SPACED_SEED_RE;
+  seeds.lastIndex = 0;
+  for (let m = seeds.exec(s); m !== null; m = seeds.exec(s)) {
+    const start = m.index;
+    let out = s[start] ?? '';
     let units = 1;
     let firstSep = '';
-    let end = i + 1;
+    let end = start + 1;
     for (;;) {
       let k = end;
       while (k < s.length && k - end < MAX_SEPARATOR && isSeparator(s.charCodeAt(k))) k++;
@@ -57,12 +62,14 @@ export function collapseSpacedLetters(s: string): string {
       end = k + 1;
     }
     if (units >= MIN_SPACED_RUN) {
-      parts.push(s.slice(last, start), out);
+      const folded = foldLeet(out);
+      if (folded !== out) leet = true;
+      parts.push(s.slice(last, start), folded);
       last = end;
     }
-    i = end;
+    seeds.lastIndex = Math.max(end, start + 1);
   }
-  if (parts.length === 0) return s;
+  if (parts.length === 0) return { text: s, leet };
   parts.push(s.slice(last));
-  return parts.join('');
+  return { text: parts.join(''), leet };
 }

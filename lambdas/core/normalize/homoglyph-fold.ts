@@ -1,8 +1,10 @@
-import { HOMOGLYPH_RE, HOMOGLYPHS } from './homoglyphs';
+import { CONFUSABLE_BLOCKS_RE, HOMOGLYPHS } from './homoglyphs';
 import { LATIN_RE, LETTER_RE, WORD_CHAR_RE } from './patterns';
-import { isAsciiLetter } from './text';
 
-const HOMOGLYPH_TEST = new RegExp(HOMOGLYPH_RE.source);
+// Hot-path helpers are module-local: imported bindings can compile to getter calls per use.
+const isAsciiLetter = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+
+const BLOCKS_TEST = new RegExp(CONFUSABLE_BLOCKS_RE.source);
 
 /** Whether the code unit at `i` belongs to a word (letters, marks, digits; surrogates never do). */
 const isWordChar = (text: string, i: number): boolean => {
@@ -36,17 +38,19 @@ const shouldFold = (word: string): boolean => {
 };
 
 /**
- * Folds confusable letters to Latin, word by word (see {@link shouldFold}). Linear: each confusable
- * is found by one character-class scan and each word is examined once.
+ * Folds confusable letters to Latin, word by word (see {@link shouldFold}). Linear: candidates come from
+ * one scan of {@link CONFUSABLE_BLOCKS_RE} and each word is examined once.
  * @returns the folded text and how many characters were replaced.
  */
 export function foldHomoglyphs(text: string): { text: string; folds: number } {
-  if (!HOMOGLYPH_TEST.test(text)) return { text, folds: 0 };
-  const re = new RegExp(HOMOGLYPH_RE.source, 'g');
+  if (!BLOCKS_TEST.test(text)) return { text, folds: 0 };
+  const re = CONFUSABLE_BLOCKS_RE;
+  re.lastIndex = 0;
   const parts: string[] = [];
   let last = 0;
   let folds = 0;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    if (!HOMOGLYPHS.has(text.charCodeAt(m.index))) continue;
     let start = m.index;
     while (start > last && isWordChar(text, start - 1)) start--;
     let end = m.index + 1;

@@ -129,3 +129,19 @@ export const HOMOGLYPH_RE = new RegExp(
   `[${[...HOMOGLYPHS.keys()].map((c) => `\\u${c.toString(16).padStart(4, '0')}`).join('')}]`,
   'g',
 );
+
+/**
+ * The 128-code-point blocks that contain a confusable, as one character class of a few ranges. A
+ * superset of {@link HOMOGLYPH_RE} that the regex engine scans several times faster than a class of
+ * 100+ scattered code points; each hit is then checked against {@link HOMOGLYPHS}.
+ */
+export const CONFUSABLE_BLOCKS_RE = new RegExp(
+  `[${[...new Set([...HOMOGLYPHS.keys()].map((c) => c >> 7))]
+    .sort((a, b) => a - b)
+    .map(
+      (b) =>
+        `\\u${(b << 7).toString(16).padStart(4, '0')}-\\u${((b << 7) + 127).toString(16).padStart(4, '0')}`,
+    )
+    .join('')}]`,
+  'g',
+);

@@ -1,4 +1,8 @@
-import { isDigit, isLowerAscii } from './text';
+import { LEET_SYMBOLS_RE } from './patterns';
+
+// Hot-path helpers are module-local: imported bindings can compile to getter calls per use.
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+const isLowerAscii = (c: number): boolean => c >= 0x61 && c <= 0x7a;
 
 /** Leetspeak substitutions (applied to lowercase text). `1` is special-cased: see {@link foldLeetToken}. */
 const LEET: Readonly<Record<string, string>> = {
@@ -58,31 +62,26 @@ const looksLikeWord = (token: string): boolean => token.length <= MAX_LEET_TOKEN
 
 /**
  * Leetspeak view of lowercase text: only tokens in which a letter touches a digit or leet symbol are
- * folded, so plain numbers ("2024", "3.5") stay, and so do tokens longer than {@link MAX_LEET_TOKEN} (hashes, encodings). Linear: adjacency is found in one scan and each
- * token is expanded once. Returns the input itself when nothing changed.
+ * folded (runs of digits/symbols are found by one regex scan, each token expanded once), so plain numbers ("2024", "3.5") stay, and so do tokens longer than {@link MAX_LEET_TOKEN} (hashes, encodings). Returns the input itself when nothing changed.
  */
 export function foldLeet(text: string): string {
+  const symbols = LEET_SYMBOLS_RE;
+  symbols.lastIndex = 0;
   const parts: string[] = [];
   let last = 0;
-  let i = 1;
-  while (i < text.length) {
-    const a = text.charCodeAt(i - 1);
-    const b = text.charCodeAt(i);
-    const mixed = (isLowerAscii(a) && isLeetSymbol(b)) || (isLeetSymbol(a) && isLowerAscii(b));
-    if (!mixed) {
-      i++;
-      continue;
-    }
-    let start = i - 1;
+  for (let m = symbols.exec(text); m !== null; m = symbols.exec(text)) {
+    const runEnd = m.index + m[0].length;
+    const touchesLetter = isLowerAscii(text.charCodeAt(m.index - 1)) || isLowerAscii(text.charCodeAt(runEnd));
+    if (!touchesLetter) continue;
+    let start = m.index;
     while (start > last && isTokenChar(text.charCodeAt(start - 1))) start--;
-    let end = i + 1;
+    let end = runEnd;
     while (end < text.length && isTokenChar(text.charCodeAt(end))) end++;
+    symbols.lastIndex = end;
     const token = text.slice(start, end);
-    if (looksLikeWord(token)) {
-      parts.push(text.slice(last, start), foldLeetToken(token));
-      last = end;
-    }
-    i = end + 1;
+    if (!looksLikeWord(token)) continue;
+    parts.push(text.slice(last, start), foldLeetToken(token));
+    last = end;
   }
   if (parts.length === 0) return text;
   parts.push(text.slice(last));

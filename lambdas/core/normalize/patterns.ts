@@ -12,27 +12,52 @@ export const INVISIBLE_RE =
 /** A run of Unicode tag characters (U+E0000–U+E007F), the carrier of "ASCII smuggling". */
 export const TAG_RUN_RE = /[\u{E0000}-\u{E007F}]+/gu;
 
-/** Any whitespace other than a single U+0020, or a run of two or more whitespace characters. */
-export const WHITESPACE_RE = /\s{2,}|[^\S ]/g;
-
-/** Hint words that make a rot13 view worth producing. */
-export const ROT13_HINT_RE = /\brot[\s_-]?13\b|\bcaesar\b|\bcipher\b|\brotate[ds]? by 13\b/;
-
-/** Candidate base64 / base64url runs (≥ 16 symbols, optional padding). */
-export const BASE64_RUN_RE = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
+/**
+ * A whitespace run to collapse: one that contains a character other than U+0020, or two or more
+ * characters. The listed class is exactly JavaScript's `\s` minus U+0020 (measured faster than
+ * `[^\S ]`), so collapsing agrees with `String.prototype.trim`.
+ */
+export const WHITESPACE_RE =
+  /[\t\n\v\f\r]\s*| \s+|[\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]\s*/g;
 
 /**
- * Candidate hex runs of ≥ 8 bytes: `\x41\x42…` / `0x41 0x42…`, `41 42 …` / `41:42:…`, or ≥ 16 plain hex
- * digits. Each alternative has a mandatory separator or prefix, so none is ambiguous.
+ * One scan for rot13 evidence: the hint words (rot13, caesar, cipher, "rotate by 13") and common
+ * English words as they look after rot13 (the → gur, and → naq, you → lbh, ignore → vtaber, …).
  */
-export const HEX_RUN_RE =
-  /(?:(?:\\x|0x)[0-9a-fA-F]{2}[ ,]?){8,}|[0-9a-fA-F]{2}(?:[ :][0-9a-fA-F]{2}){7,}|[0-9a-fA-F]{16,}/g;
+export const ROT13_SIGNAL_RE =
+  /\b(?:rot[\s_-]?13|caesar|cipher|rotated? by 13|gur|naq|lbh|gung|jvgu|sbe|guvf|ner|jvyy|pna|abg|unir|jung|ubj|lbhe|nyy|znxr|vtaber|cerivbhf|vafgehpgvbaf|flfgrz|cebzcg|frperg)\b/g;
+/** The same words in plain English, to tell rot13 from English that happens to contain one of them. */
+export const ENGLISH_WORDS_RE =
+  /\b(?:the|and|you|that|with|for|this|are|will|can|not|have|what|how|your|all|make|ignore|previous|instructions|system|prompt|secret)\b/g;
+/** Runs of digits and leet symbols; leetspeak hides where such a run touches a letter. */
+export const LEET_SYMBOLS_RE = /[0-9@$!|+]+/g;
+/** Where spaced-out letters may start: a lone alphanumeric, 1–3 separators, another lone alphanumeric. */
+export const SPACED_SEED_RE = /(?<![a-z0-9])[a-z0-9][ \t.\-_*,/|~]{1,3}[a-z0-9](?![a-z0-9])/g;
+/** Runs of non-ASCII characters. */
+export const NON_ASCII_RUN_RE = /[^\x00-\x7f]+/g;
+
+/**
+ * Candidate base64 / base64url runs (≥ 16 symbols, optional padding), in capture group 1. Anchoring
+ * on the preceding non-alphabet character makes matches start only at the beginning of a run, so
+ * ordinary words are not rescanned from every position (measured 30% faster than a lookbehind).
+ */
+export const BASE64_RUN_RE = /(?:^|[^A-Za-z0-9+/_-])([A-Za-z0-9+/_-]{16,}={0,2})/g;
+
+/** Escaped hex runs of ≥ 8 bytes: `\x41\x42…` or `0x41, 0x42…` (only scanned when `\x`/`0x` occurs). */
+export const HEX_ESCAPED_RE = /(?:(?:\\x|0x)[0-9a-fA-F]{2}[ ,]?){8,}/g;
+
+/**
+ * Separated hex runs of ≥ 8 bytes: `41 42 …` or `41:42:…`. The first byte must start with a digit —
+ * true of every printable ASCII byte (0x20–0x7e) — so that ordinary words are not candidates.
+ * Plain runs of ≥ 16 hex digits are found among the base64 candidates instead (same alphabet).
+ */
+export const HEX_SPACED_RE = /(?<![0-9a-fA-F])[0-9][0-9a-fA-F](?:[ :][0-9a-fA-F]{2}){7,}/g;
+
+/** A whole string of hex digits. */
+export const HEX_ONLY_RE = /^[0-9a-fA-F]+$/;
 
 /** Runs of percent-encoded bytes. */
 export const URL_RUN_RE = /(?:%[0-9a-fA-F]{2})+/g;
-
-/** Tokens that leetspeak folding looks at. */
-export const LEET_TOKEN_RE = /[a-z0-9@$!|+]+/g;
 
 /** Lone (unpaired) UTF-16 surrogates. Used without the `u` flag on purpose. */
 export const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -57,12 +82,17 @@ export const ALL_PATTERNS: Readonly<Record<string, RegExp>> = {
   INVISIBLE_RE,
   TAG_RUN_RE,
   WHITESPACE_RE,
-  ROT13_HINT_RE,
   BASE64_RUN_RE,
-  HEX_RUN_RE,
+  HEX_ESCAPED_RE,
+  HEX_SPACED_RE,
+  HEX_ONLY_RE,
   URL_RUN_RE,
-  LEET_TOKEN_RE,
   LONE_SURROGATE_RE,
+  ROT13_SIGNAL_RE,
+  ENGLISH_WORDS_RE,
+  LEET_SYMBOLS_RE,
+  SPACED_SEED_RE,
+  NON_ASCII_RUN_RE,
   BASE64URL_RE,
   HEX_NOISE_RE,
   PERCENT_RE,

@@ -10,10 +10,3 @@ export function fromCodeUnits(codes: ArrayLike<number>): string {
   }
   return parts.join('');
 }
-
-/** ASCII a–z (lowercase only). */
-export const isLowerAscii = (c: number): boolean => c >= 0x61 && c <= 0x7a;
-/** ASCII 0–9. */
-export const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
-/** ASCII a–z or A–Z. */
-export const isAsciiLetter = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);

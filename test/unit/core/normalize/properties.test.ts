@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import {
   canonicalize,
   NORMALIZE_DEFAULTS,
+  nfkc,
   normalizeSegment,
 } from '../../../../lambdas/core/normalize/normalize';
 
@@ -177,6 +178,39 @@ describe('normalizeSegment properties', () => {
         expect(signals.decodedViews).toBeLessThanOrEqual(views.length);
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('nfkc by runs', () => {
+  it('GIVEN any string WHEN normalized by non-ASCII runs THEN it equals String.prototype.normalize("NFKC")', () => {
+    const arbitrary = fc.oneof(
+      fc.string({ unit: 'grapheme' }),
+      fc.string({ unit: 'binary' }),
+      fc.string({
+        unit: fc.constantFrom(
+          'a',
+          'e',
+          ' ',
+          '\u0301',
+          '\u0308',
+          '\u0327',
+          'ﬁ',
+          'Å',
+          '\u1100',
+          '\u1161',
+          '\u11a8',
+          '①',
+          'ｶ',
+          '\uff9e',
+        ),
+      }),
+    );
+    fc.assert(
+      fc.property(arbitrary, (s) => {
+        expect(nfkc(s)).toBe(s.normalize('NFKC'));
+      }),
+      { numRuns: 1000 },
     );
   });
 });

@@ -1,11 +1,12 @@
 import { checkSync } from 'recheck';
-import { HOMOGLYPH_RE } from '../../../../lambdas/core/normalize/homoglyphs';
+import { CONFUSABLE_BLOCKS_RE, HOMOGLYPH_RE } from '../../../../lambdas/core/normalize/homoglyphs';
 import { ALL_PATTERNS } from '../../../../lambdas/core/normalize/patterns';
 import { REQUEST_PATTERNS } from '../../../../lambdas/core/request/patterns';
 
 const PATTERNS: ReadonlyArray<readonly [string, RegExp]> = [
   ...Object.entries(ALL_PATTERNS),
   ['HOMOGLYPH_RE', HOMOGLYPH_RE],
+  ['CONFUSABLE_BLOCKS_RE', CONFUSABLE_BLOCKS_RE],
   ...Object.entries(REQUEST_PATTERNS).map(([k, v]) => [`request.${k}`, v] as const),
 ];
 
