@@ -1,3 +1,4 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoAuditLog } from '../../../lambdas/adapters/dynamo/audit-log';
 import {
   DynamoEnforcementLadder,
@@ -230,7 +231,6 @@ describe('enforcement ladder', () => {
   test('the audit log refuses to overwrite an event', async () => {
     const { audit } = setup();
     const e = await audit.append({ subject: 'x', actor: 'a', action: 'test', reason: 'r' });
-    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
     await expect(
       db.doc.send(
         new PutCommand({

@@ -1,0 +1,122 @@
+import type { RateLimiter } from '../adapters/dynamo/rate-limiter';
+import type { TenantLookup } from '../adapters/dynamo/tenant-store';
+import { extractCredential, type HeaderBag } from '../core/enforcement/credentials';
+import { hashApiKey, isWellFormedApiKey } from '../core/enforcement/keys';
+import {
+  admitsTraffic,
+  DEFAULT_TIER_CONFIG,
+  effectiveLimits,
+  effectiveStatus,
+  type TierConfig,
+} from '../core/enforcement/tenant';
+import type { Dimension, RateLimits, TenantRecord, TenantStatus } from '../core/enforcement/types';
+
+/** Why a request was refused. Credential reasons map to 401, the others to 403 / 429 (docs/enforcement.md). */
+export type DenyReason =
+  | 'missing_credential'
+  | 'conflicting_credentials'
+  | 'malformed_credential'
+  | 'unknown_key'
+  | 'suspended'
+  | 'banned'
+  | 'rate_limited'
+  | 'internal_error';
+
+/** Reasons that mean "no valid credential" (401) rather than "valid tenant, refused" (403/429). */
+export const CREDENTIAL_REASONS: ReadonlySet<DenyReason> = new Set([
+  'missing_credential',
+  'conflicting_credentials',
+  'malformed_credential',
+  'unknown_key',
+]);
+
+/** Result of {@link authorize}. */
+export type AuthorizeOutcome =
+  | {
+      readonly allow: true;
+      readonly tenant: TenantRecord;
+      /** Effective status (`active` or `throttled`). */
+      readonly status: TenantStatus;
+      /** Limits in force (reduced when throttled). */
+      readonly limits: RateLimits;
+    }
+  | {
+      readonly allow: false;
+      readonly reason: DenyReason;
+      /** Present once the credential resolved to a tenant. */
+      readonly tenant?: TenantRecord;
+      /** For `rate_limited`: the dimension that refused and when to retry. */
+      readonly dimension?: Dimension;
+      readonly retryAfterMs?: number;
+      /** For `suspended`: when the suspension lapses (epoch ms). */
+      readonly until?: number;
+    };
+
+/** Minimal logger (Powertools Logger satisfies it). */
+export interface AuthorizerLogger {
+  error(message: string, extra: Record<string, unknown>): void;
+}
+
+/** Minimal metrics sink (Powertools Metrics satisfies it). */
+export interface AuthorizerMetrics {
+  addMetric(name: string, unit: 'Count', value: number): void;
+}
+
+/** What {@link authorize} needs; built once per process. */
+export interface AuthorizeDeps {
+  readonly tenants: TenantLookup;
+  readonly limiter: RateLimiter;
+  /** @default DEFAULT_TIER_CONFIG */
+  readonly tierConfig?: TierConfig;
+  readonly now: () => number;
+  readonly logger: AuthorizerLogger;
+  readonly metrics: AuthorizerMetrics;
+}
+
+/** Metric counted on every internal error (the request is denied: fail closed). */
+export const AUTHORIZER_ERRORS_METRIC = 'AuthorizerErrors';
+
+/**
+ * Authenticates a request from its headers and applies tenant status and the request-rate limit. The Lambda
+ * authorizer and the local gateway both call this; tenant identity comes only from the verified key.
+ * Never throws: any error yields `{ allow: false, reason: 'internal_error' }`, counted and logged (without the key).
+ */
+export async function authorize(headers: HeaderBag, deps: AuthorizeDeps): Promise<AuthorizeOutcome> {
+  const credential = extractCredential(headers);
+  if (!credential.ok) return { allow: false, reason: credential.reason };
+  if (!isWellFormedApiKey(credential.apiKey)) return { allow: false, reason: 'unknown_key' };
+  const keyHash = hashApiKey(credential.apiKey);
+  try {
+    const tenant = await deps.tenants.lookup(keyHash);
+    if (!tenant) return { allow: false, reason: 'unknown_key' };
+    const now = deps.now();
+    const status = effectiveStatus(tenant, now);
+    if (!admitsTraffic(status)) {
+      return {
+        allow: false,
+        reason: status === 'banned' ? 'banned' : 'suspended',
+        tenant,
+        ...(status === 'suspended' && tenant.until !== undefined ? { until: tenant.until } : {}),
+      };
+    }
+    const limits = effectiveLimits(tenant, status, deps.tierConfig ?? DEFAULT_TIER_CONFIG);
+    const admitted = await deps.limiter.admit(tenant.tenantId, limits, { requests: 1 });
+    if (!admitted.allowed) {
+      return {
+        allow: false,
+        reason: 'rate_limited',
+        tenant,
+        retryAfterMs: admitted.retryAfterMs,
+        ...(admitted.dimension ? { dimension: admitted.dimension } : {}),
+      };
+    }
+    return { allow: true, tenant, status, limits };
+  } catch (err) {
+    deps.metrics.addMetric(AUTHORIZER_ERRORS_METRIC, 'Count', 1);
+    deps.logger.error('authorizer: failing closed', {
+      keyHashPrefix: keyHash.slice(0, 12),
+      error: err instanceof Error ? { name: err.name, message: err.message } : String(err),
+    });
+    return { allow: false, reason: 'internal_error' };
+  }
+}

@@ -1,0 +1,105 @@
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import {
+  AUTHORIZER_ERRORS_METRIC,
+  type AuthorizeDeps,
+  type AuthorizeOutcome,
+  authorize,
+  CREDENTIAL_REASONS,
+} from './authorize';
+import { depsFromEnv } from './deps';
+
+/** What the handler flushes after each invocation (Powertools Metrics satisfies it). */
+interface Publishing {
+  publishStoredMetrics(): void;
+}
+
+/** Handler dependencies: those of {@link authorize}, with a metrics sink that can be flushed. */
+export type HandlerDeps = AuthorizeDeps & { readonly metrics: AuthorizeDeps['metrics'] & Publishing };
+
+/**
+ * `arn:aws:execute-api:<region>:<account>:<apiId>/<stage>/*` for a method ARN: the policy covers every method
+ * and resource of this API stage and nothing else, so a result cached per credential stays correct.
+ */
+export function stageWildcardArn(methodArn: string): string {
+  const parts = methodArn.split(':');
+  const path = parts[5];
+  if (parts.length !== 6 || parts[0] !== 'arn' || parts[2] !== 'execute-api' || !path) {
+    throw new Error('authorizer: malformed methodArn');
+  }
+  const [apiId, stage] = path.split('/');
+  if (!apiId || !stage) throw new Error('authorizer: malformed methodArn');
+  return `${parts.slice(0, 5).join(':')}:${apiId}/${stage}/*`;
+}
+
+function policy(effect: 'Allow' | 'Deny', resource: string): APIGatewayAuthorizerResult['policyDocument'] {
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }],
+  };
+}
+
+/** Maps an outcome to the authorizer result (context values are strings/numbers/booleans only). */
+export function toAuthorizerResult(outcome: AuthorizeOutcome, methodArn: string): APIGatewayAuthorizerResult {
+  if (outcome.allow) {
+    const { tenant, limits, status } = outcome;
+    return {
+      principalId: tenant.tenantId,
+      policyDocument: policy('Allow', stageWildcardArn(methodArn)),
+      context: {
+        tenantId: tenant.tenantId,
+        tier: tenant.tier,
+        zone: tenant.zone,
+        keyHash: tenant.keyHash,
+        status,
+        limitRequests: limits.requests,
+        limitInputTokens: limits.inputTokens,
+        limitOutputTokens: limits.outputTokens,
+      },
+    };
+  }
+  let resource = methodArn;
+  try {
+    resource = stageWildcardArn(methodArn);
+  } catch {
+    // Keep the method ARN: a Deny needs no scoping.
+  }
+  return {
+    principalId: outcome.tenant?.tenantId ?? 'anonymous',
+    policyDocument: policy('Deny', resource),
+    context: {
+      reason: outcome.reason,
+      ...(outcome.tenant ? { tenantId: outcome.tenant.tenantId } : {}),
+      ...(outcome.retryAfterMs !== undefined && Number.isFinite(outcome.retryAfterMs)
+        ? { retryAfterSeconds: Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)) }
+        : {}),
+      ...(outcome.dimension ? { dimension: outcome.dimension } : {}),
+      ...(outcome.until !== undefined ? { until: outcome.until } : {}),
+    },
+  };
+}
+
+/**
+ * API Gateway (REST) REQUEST authorizer. Credential problems throw `Unauthorized` (API Gateway answers 401);
+ * every other refusal, and any error, is a Deny (403, reason in `$context.authorizer.reason`).
+ */
+export const makeHandler =
+  (deps: HandlerDeps) =>
+  async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+    let outcome: AuthorizeOutcome;
+    try {
+      outcome = await authorize(event.headers ?? {}, deps);
+    } catch {
+      deps.metrics.addMetric(AUTHORIZER_ERRORS_METRIC, 'Count', 1);
+      outcome = { allow: false, reason: 'internal_error' };
+    }
+    try {
+      deps.metrics.publishStoredMetrics();
+    } catch {
+      // Metrics must never turn a decision into an error.
+    }
+    if (!outcome.allow && CREDENTIAL_REASONS.has(outcome.reason)) throw new Error('Unauthorized');
+    return toAuthorizerResult(outcome, event.methodArn);
+  };
+
+/** The Lambda entry point; deps built once at init from the environment. */
+export const handler = makeHandler(depsFromEnv(process.env));
