@@ -1,0 +1,135 @@
+import { countRoundTrips } from '../../../lambdas/adapters/dynamo/client';
+import { LeasedRateLimiter } from '../../../lambdas/adapters/dynamo/leased-rate-limiter';
+import { DynamoRateLimiter } from '../../../lambdas/adapters/dynamo/rate-limiter';
+import { DynamoTenantStore } from '../../../lambdas/adapters/dynamo/tenant-store';
+import { type AuthorizeDeps, authorize } from '../../../lambdas/authorizer/authorize';
+import { clientFor, type LocalDynamo, startDynalite } from '../support/dynalite';
+
+let db: LocalDynamo;
+beforeAll(async () => {
+  db = await startDynalite();
+});
+afterAll(async () => {
+  await db.stop();
+});
+
+const silent = { logger: { error: () => undefined }, metrics: { addMetric: () => undefined } };
+
+/** One serving instance: its own client, tenant cache and (optionally) leases. */
+function instance(opts: { cacheTtlMs: number; leaseMs: number; now?: () => number }) {
+  const client = clientFor(db.endpoint);
+  const counter = countRoundTrips(client);
+  const now = opts.now ?? Date.now;
+  const base = new DynamoRateLimiter({ client, tableName: db.tables.limits, now });
+  const deps: AuthorizeDeps = {
+    ...silent,
+    tenants: new DynamoTenantStore({
+      client,
+      tableName: db.tables.tenants,
+      cacheTtlMs: opts.cacheTtlMs,
+      now,
+    }),
+    limiter: opts.leaseMs > 0 ? new LeasedRateLimiter(base, { leaseMs: opts.leaseMs, now }) : base,
+    now,
+  };
+  return { deps, counter };
+}
+
+const admin = () => new DynamoTenantStore({ client: db.doc, tableName: db.tables.tenants, cacheTtlMs: 0 });
+
+describe('authorize against dynalite', () => {
+  test('a free-tier key: 20 requests per minute pass, the rest are rate limited', async () => {
+    // GIVEN a free tenant (20 req/min) and a fixed clock
+    const { apiKey } = await admin().createTenant({ tenantId: 'free-1', tier: 'free', zone: 'eu' });
+    const { deps } = instance({ cacheTtlMs: 2_000, leaseMs: 0, now: () => 1_700_000_000_000 });
+    // WHEN 25 requests arrive in parallel
+    const outcomes = await Promise.all(
+      Array.from({ length: 25 }, () => authorize({ 'x-api-key': apiKey }, deps)),
+    );
+    // THEN
+    expect(outcomes.filter((o) => o.allow).length).toBe(20);
+    expect(outcomes.filter((o) => !o.allow && o.reason === 'rate_limited').length).toBe(5);
+  });
+
+  test('status changes: suspend → Deny, ban → Deny, lapse → Allow', async () => {
+    const store = admin();
+    const { apiKey } = await store.createTenant({ tenantId: 'status-1', tier: 'standard', zone: 'eu' });
+    let now = 1_700_000_000_000;
+    const { deps } = instance({ cacheTtlMs: 0, leaseMs: 0, now: () => now });
+    await store.setStatus('status-1', { status: 'suspended', reason: 'test', until: now + 1_000 });
+    expect(await authorize({ authorization: `Bearer ${apiKey}` }, deps)).toMatchObject({
+      allow: false,
+      reason: 'suspended',
+    });
+    now += 1_000;
+    expect(await authorize({ authorization: `Bearer ${apiKey}` }, deps)).toMatchObject({
+      allow: true,
+      status: 'active',
+    });
+    await store.setStatus('status-1', { status: 'banned', reason: 'test' });
+    expect(await authorize({ authorization: `Bearer ${apiKey}` }, deps)).toMatchObject({
+      allow: false,
+      reason: 'banned',
+    });
+  });
+
+  test('table round trips per authorize: cache + leases vs none', async () => {
+    // GIVEN a standard tenant (600 req/min) and 300 requests at 50 req/s on an injected clock
+    const { apiKey } = await admin().createTenant({ tenantId: 'rt-1', tier: 'standard', zone: 'eu' });
+    const measure = async (cacheTtlMs: number, leaseMs: number) => {
+      let now = 1_800_000_000_000 + cacheTtlMs * 7 + leaseMs * 13;
+      const { deps, counter } = instance({ cacheTtlMs, leaseMs, now: () => now });
+      let allowed = 0;
+      for (let i = 0; i < 300; i++) {
+        if ((await authorize({ 'x-api-key': apiKey }, deps)).allow) allowed++;
+        now += 20;
+      }
+      return { allowed, perRequest: counter.count / 300, byCommand: counter.byCommand };
+    };
+    const none = await measure(0, 0);
+    const cacheOnly = await measure(2_000, 0);
+    const both = await measure(2_000, 1_000);
+    console.log(
+      `authorize round trips/request @50 rps: no cache, no leases ${none.perRequest.toFixed(3)} ${JSON.stringify(none.byCommand)}; ` +
+        `cache 2 s ${cacheOnly.perRequest.toFixed(3)} ${JSON.stringify(cacheOnly.byCommand)}; ` +
+        `cache 2 s + leases 1 s ${both.perRequest.toFixed(3)} ${JSON.stringify(both.byCommand)}`,
+    );
+    // THEN
+    expect(none.perRequest).toBe(2);
+    expect(cacheOnly.perRequest).toBeLessThan(1.02);
+    expect(both.perRequest).toBeLessThan(0.1);
+    expect([none.allowed, cacheOnly.allowed, both.allowed]).toEqual([300, 300, 300]);
+  });
+
+  test('propagation: a suspension reaches cached instances within the cache TTL (measured, wall clock)', async () => {
+    // GIVEN three serving instances (2 s cache, 1 s leases) that just served the tenant
+    const ttl = 2_000;
+    const store = admin();
+    const { apiKey } = await store.createTenant({ tenantId: 'prop-1', tier: 'enterprise', zone: 'eu' });
+    const instances = [0, 1, 2].map(() => instance({ cacheTtlMs: ttl, leaseMs: 1_000 }));
+    for (const { deps } of instances)
+      expect((await authorize({ 'x-api-key': apiKey }, deps)).allow).toBe(true);
+    // WHEN an operator suspends the tenant
+    const changedAt = Date.now();
+    await store.setStatus('prop-1', {
+      status: 'suspended',
+      reason: 'propagation test',
+      until: changedAt + 3_600_000,
+    });
+    // THEN each instance denies within the TTL; poll every 25 ms
+    const delays = await Promise.all(
+      instances.map(async ({ deps }) => {
+        for (;;) {
+          const out = await authorize({ 'x-api-key': apiKey }, deps);
+          if (!out.allow && out.reason === 'suspended') return Date.now() - changedAt;
+          if (Date.now() - changedAt > 3 * ttl) throw new Error('status did not propagate');
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      }),
+    );
+    console.log(
+      `propagation (cache TTL ${ttl} ms): per-instance delay until Deny ${delays.join(', ')} ms; max ${Math.max(...delays)} ms`,
+    );
+    expect(Math.max(...delays)).toBeLessThanOrEqual(ttl + 500);
+  });
+});
