@@ -21,23 +21,35 @@ export interface FeatureConfig {
   readonly conceptWeight: number;
   /** Version of the concept lexicon the model was trained with (must equal LEXICON_VERSION). */
   readonly lexicon: string;
-  /** Scoring window length in UTF-16 code units, and the stride between windows. */
-  readonly windowChars: number;
-  readonly windowStride: number;
+  /**
+   * Window scales as `[length, stride]` in UTF-16 code units. Every scale tiles the text with
+   * overlapping windows; the score of a text is the max over all windows of all scales.
+   */
+  readonly windows: ReadonlyArray<readonly [number, number]>;
 }
 
-/** Features of one whole text: parallel arrays sorted by start position. */
-export interface TextFeatures {
+/** One stream of features: parallel arrays sorted by position. */
+export interface FeatureStream {
   /** `bucket << 1 | negativeSign`. */
   readonly codes: Int32Array;
-  /** Start offset (into the text) of each feature. */
+  /** Offset (into the text) that decides which windows contain the feature. */
   readonly pos: Int32Array;
-  /** Weight of each feature (1 for characters, `wordWeight` for words). */
-  readonly weight: Float32Array;
+  /** Weight of each feature; `undefined` means 1 for all. */
+  readonly weight: Float32Array | undefined;
   readonly length: number;
 }
 
-/** A sparse, L2-normalised feature vector. */
+/** Features of one whole text: character n-grams and word n-grams (+ concepts), each position-sorted. */
+export interface TextFeatures {
+  readonly chars: FeatureStream;
+  readonly words: FeatureStream;
+}
+
+/**
+ * A sparse feature vector: signed, weighted counts per bucket divided by the root of the sum of squared
+ * feature weights in the window (a length normalisation that, unlike the L2 norm of the bucket vector,
+ * is additive, so a window's margin is a difference of prefix sums).
+ */
 export interface SparseVector {
   readonly idx: Int32Array;
   readonly val: Float32Array;
@@ -92,47 +104,97 @@ function conceptTable(buckets: number): ReadonlyMap<number, readonly number[]> {
   return table;
 }
 
-/** Windows `[start, end)` covering a text of `length` code units: overlapping, last one flush with the end. */
+/**
+ * Windows `[start, end)` of a text of `length` code units, for every scale: overlapping, the last one
+ * flush with the end. A scale at least as long as the text contributes the whole text, once.
+ */
 export function windowsOf(length: number, cfg: FeatureConfig): Array<readonly [number, number]> {
-  if (length <= cfg.windowChars) return [[0, length]];
   const out: Array<readonly [number, number]> = [];
-  let start = 0;
-  for (; start + cfg.windowChars < length; start += cfg.windowStride)
-    out.push([start, start + cfg.windowChars]);
-  out.push([length - cfg.windowChars, length]);
+  let whole = false;
+  for (const [size, stride] of cfg.windows) {
+    if (length <= size) {
+      whole = true;
+      continue;
+    }
+    for (let start = 0; start + size < length; start += stride) out.push([start, start + size]);
+    out.push([length - size, length]);
+  }
+  if (whole || out.length === 0) out.unshift([0, length]);
   return out;
 }
 
-/** Hashes every n-gram of `text` once. Cost is linear in the text length. */
-export function extractFeatures(text: string, cfg: FeatureConfig): TextFeatures {
+/** Receives features in non-decreasing `pos` order (per stream). */
+export interface FeatureSink {
+  add(code: number, pos: number, weight: number): void;
+}
+
+/** Growable typed buffers: a sink that stores a stream. */
+class StreamBuffer implements FeatureSink {
+  codes: Int32Array;
+  pos: Int32Array;
+  weight: Float32Array;
+  length = 0;
+
+  constructor(capacity: number) {
+    const cap = Math.max(16, capacity);
+    this.codes = new Int32Array(cap);
+    this.pos = new Int32Array(cap);
+    this.weight = new Float32Array(cap);
+  }
+
+  add(code: number, p: number, w: number): void {
+    if (this.length === this.codes.length) {
+      const cap = this.length * 2;
+      const codes = new Int32Array(cap);
+      codes.set(this.codes);
+      const pos = new Int32Array(cap);
+      pos.set(this.pos);
+      const weight = new Float32Array(cap);
+      weight.set(this.weight);
+      this.codes = codes;
+      this.pos = pos;
+      this.weight = weight;
+    }
+    this.codes[this.length] = code;
+    this.pos[this.length] = p;
+    this.weight[this.length] = w;
+    this.length++;
+  }
+
+  stream(): FeatureStream {
+    return { codes: this.codes, pos: this.pos, weight: this.weight, length: this.length };
+  }
+}
+
+/** Emits character n-grams over " " + text + " ", positioned at their start (clamped to the text). */
+export function emitChars(text: string, cfg: FeatureConfig, sink: FeatureSink): void {
   const mask = cfg.buckets - 1;
   const n = text.length;
-  const cap = (cfg.charMax - cfg.charMin + 1) * (n + 2);
-  const codes = new Int32Array(cap);
-  const pos = new Int32Array(cap);
-  const weight = new Float32Array(cap);
-  let k = 0;
-  const emit = (h: number, p: number, w: number): void => {
-    codes[k] = ((h & mask) << 1) | (h >>> 31);
-    pos[k] = p;
-    weight[k] = w;
-    k++;
-  };
-  // Character n-grams over " " + text + " " (virtual padding: index -1 and n are spaces).
-  const charAt = (i: number): number => (i < 0 || i >= n ? 32 : text.charCodeAt(i));
-  for (let i = -1; i + cfg.charMin <= n + 1; i++) {
+  const total = n + 2;
+  const { charMin, charMax } = cfg;
+  for (let i = 0; i + charMin <= total; i++) {
     let h = FNV_OFFSET;
-    for (let len = 1; len <= cfg.charMax && i + len <= n + 1; len++) {
-      h = Math.imul(h ^ charAt(i + len - 1), FNV_PRIME);
-      if (len >= cfg.charMin) emit(fmix32(h ^ len), Math.max(i, 0), 1);
+    const p = i === 0 ? 0 : i - 1;
+    const last = Math.min(charMax, total - i);
+    for (let len = 1; len <= last; len++) {
+      const j = i + len - 2;
+      const c = j < 0 || j >= n ? 32 : text.charCodeAt(j);
+      h = Math.imul(h ^ c, FNV_PRIME);
+      if (len >= charMin) {
+        const x = fmix32(h ^ len);
+        sink.add(((x & mask) << 1) | (x >>> 31), p, 1);
+      }
     }
   }
-  // Word n-grams, positioned at the start of their last token so positions stay sorted.
-  const wordCodes: number[] = [];
-  const wordPos: number[] = [];
-  const wordWeights: number[] = [];
+}
+
+/** Emits word n-grams (positioned at the start of their last token) and the concept features of each token. */
+export function emitWords(text: string, cfg: FeatureConfig, sink: FeatureSink): void {
+  const mask = cfg.buckets - 1;
+  const n = text.length;
   const concepts = cfg.conceptWeight > 0 ? conceptTable(cfg.buckets) : undefined;
-  const recent = new Array<number>(cfg.wordMax).fill(0);
+  const wordMax = Math.max(1, cfg.wordMax);
+  const recent = new Uint32Array(wordMax);
   let tokens = 0;
   for (let i = 0; i < n; ) {
     if (!isWordCode(text.charCodeAt(i))) {
@@ -145,47 +207,26 @@ export function extractFeatures(text: string, cfg: FeatureConfig): TextFeatures 
       h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
       i++;
     }
-    recent[tokens % cfg.wordMax] = h >>> 0;
+    recent[tokens % wordMax] = h >>> 0;
     tokens++;
     let g = 0x9747b28c;
     for (let len = 1; len <= cfg.wordMax && len <= tokens; len++) {
-      g = Math.imul(g ^ recent[(tokens - len) % cfg.wordMax]!, FNV_PRIME) ^ len;
-      const hashed = fmix32(g ^ 0x27d4eb2f);
-      wordCodes.push(((hashed & mask) << 1) | (hashed >>> 31));
-      wordPos.push(s);
-      wordWeights.push(cfg.wordWeight);
+      g = Math.imul(g ^ recent[(tokens - len) % wordMax]!, FNV_PRIME) ^ len;
+      const x = fmix32(g ^ 0x27d4eb2f);
+      sink.add(((x & mask) << 1) | (x >>> 31), s, cfg.wordWeight);
     }
     const concept = concepts?.get(h >>> 0);
-    if (concept) {
-      for (const code of concept) {
-        wordCodes.push(code);
-        wordPos.push(s);
-        wordWeights.push(cfg.conceptWeight);
-      }
-    }
+    if (concept) for (const code of concept) sink.add(code, s, cfg.conceptWeight);
   }
-  // Merge the two position-sorted streams.
-  const charCount = k;
-  const total = charCount + wordCodes.length;
-  const mCodes = new Int32Array(total);
-  const mPos = new Int32Array(total);
-  const mWeight = new Float32Array(total);
-  let a = 0;
-  let b = 0;
-  for (let o = 0; o < total; o++) {
-    if (a < charCount && (b >= wordCodes.length || pos[a]! <= wordPos[b]!)) {
-      mCodes[o] = codes[a]!;
-      mPos[o] = pos[a]!;
-      mWeight[o] = weight[a]!;
-      a++;
-    } else {
-      mCodes[o] = wordCodes[b]!;
-      mPos[o] = wordPos[b]!;
-      mWeight[o] = wordWeights[b]!;
-      b++;
-    }
-  }
-  return { codes: mCodes, pos: mPos, weight: mWeight, length: total };
+}
+
+/** Hashes every n-gram of `text` once into two position-sorted streams. Linear in the text length. */
+export function extractFeatures(text: string, cfg: FeatureConfig): TextFeatures {
+  const chars = new StreamBuffer((cfg.charMax - cfg.charMin + 1) * (text.length + 2));
+  emitChars(text, cfg, chars);
+  const words = new StreamBuffer(text.length >>> 1);
+  emitWords(text, cfg, words);
+  return { chars: chars.stream(), words: words.stream() };
 }
 
 /** Index of the first feature with `pos >= p` (binary search). */
@@ -201,14 +242,15 @@ export function lowerBound(pos: Int32Array, length: number, p: number): number {
 }
 
 /**
- * Reusable accumulator: sums signed feature weights of a window into buckets, then yields the
- * sublinear-tf, L2-normalised sparse vector. One instance per classifier; not re-entrant.
+ * Reusable accumulator (training): sums signed feature weights of a window into buckets and yields the
+ * length-normalised sparse vector. Not re-entrant.
  */
 export class Accumulator {
   private readonly acc: Float64Array;
   private readonly touched: Int32Array;
   private readonly seen: Uint8Array;
   private count = 0;
+  private sumSq = 0;
 
   constructor(buckets: number) {
     this.acc = new Float64Array(buckets);
@@ -216,36 +258,35 @@ export class Accumulator {
     this.seen = new Uint8Array(buckets);
   }
 
-  /** Accumulates features `[from, to)` and returns the number of distinct buckets touched. */
-  fill(f: TextFeatures, from: number, to: number): number {
+  /** Accumulates the features of window `[start, end)` of both streams; returns the buckets touched. */
+  fill(f: TextFeatures, start: number, end: number): number {
     this.reset();
-    const { acc, touched, seen } = this;
-    for (let i = from; i < to; i++) {
-      const code = f.codes[i]!;
-      const bucket = code >>> 1;
-      const w = code & 1 ? -f.weight[i]! : f.weight[i]!;
-      if (seen[bucket] === 0) {
-        seen[bucket] = 1;
-        touched[this.count++] = bucket;
+    let sumSq = 0;
+    for (const stream of [f.chars, f.words]) {
+      const from = lowerBound(stream.pos, stream.length, start);
+      const to = lowerBound(stream.pos, stream.length, end);
+      for (let i = from; i < to; i++) {
+        const code = stream.codes[i]!;
+        const bucket = code >>> 1;
+        const mag = stream.weight ? stream.weight[i]! : 1;
+        const w = code & 1 ? -mag : mag;
+        sumSq += w * w;
+        if (this.seen[bucket] === 0) {
+          this.seen[bucket] = 1;
+          this.touched[this.count++] = bucket;
+        }
+        this.acc[bucket] = this.acc[bucket]! + w;
       }
-      acc[bucket] = acc[bucket]! + w;
     }
+    this.sumSq = sumSq;
     return this.count;
   }
 
-  /** Dense-style access to the accumulated, transformed and normalised vector via a callback. */
+  /** Visits every non-empty bucket of the accumulated, normalised vector. */
   forEach(fn: (bucket: number, value: number) => void): void {
     const { acc, touched } = this;
-    let norm = 0;
-    for (let i = 0; i < this.count; i++) {
-      const v = transform(acc[touched[i]!]!);
-      norm += v * v;
-    }
-    const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    for (let i = 0; i < this.count; i++) {
-      const b = touched[i]!;
-      fn(b, transform(acc[b]!) * inv);
-    }
+    const inv = this.sumSq > 0 ? 1 / Math.sqrt(this.sumSq) : 0;
+    for (let i = 0; i < this.count; i++) fn(touched[i]!, acc[touched[i]!]! * inv);
   }
 
   /** Materialises the current vector (used by training). */
@@ -269,9 +310,4 @@ export class Accumulator {
     }
     this.count = 0;
   }
-}
-
-/** Sublinear term frequency keeping the sign: sign(x) · log(1 + |x|). */
-function transform(x: number): number {
-  return x >= 0 ? Math.log1p(x) : -Math.log1p(-x);
 }

@@ -3,7 +3,7 @@
  * n-grams of the canonical text, int8-quantised, Platt-calibrated, scored per window (max).
  */
 import type { Category, CategoryScores } from '../types';
-import { Accumulator, extractFeatures, type FeatureConfig, lowerBound, windowsOf } from './features';
+import { emitChars, emitWords, type FeatureConfig, type FeatureSink, windowsOf } from './features';
 import { LEXICON_VERSION } from './lexicon';
 
 /** Categories the tier-1 model scores, in weight-interleaving order. */
@@ -72,37 +72,86 @@ export function decodeWeights(artifact: ModelArtifact): Int8Array {
   return new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
-/** Builds a margin scorer from dense float weights (`buckets × 3`, interleaved) and biases. */
+/**
+ * Feature sink of the scorer: running sums of the three categories' int8 weights and of the squared
+ * feature weights, recorded into `cum` each time a feature's position passes a window boundary.
+ */
+class BoundarySums implements FeatureSink {
+  private s0 = 0;
+  private s1 = 0;
+  private s2 = 0;
+  private sq = 0;
+  private bi = 0;
+
+  constructor(
+    private readonly q: ArrayLike<number>,
+    private readonly bounds: readonly number[],
+    private readonly cum: Float64Array,
+  ) {}
+
+  add(code: number, pos: number, weight: number): void {
+    while (this.bi < this.bounds.length && pos >= this.bounds[this.bi]!) this.record();
+    const o = (code >>> 1) * 3;
+    const v = code & 1 ? -weight : weight;
+    this.s0 += this.q[o]! * v;
+    this.s1 += this.q[o + 1]! * v;
+    this.s2 += this.q[o + 2]! * v;
+    this.sq += v * v;
+  }
+
+  /** Records the remaining boundaries (call once after the stream ends). */
+  finish(): void {
+    while (this.bi < this.bounds.length) this.record();
+  }
+
+  private record(): void {
+    const o = this.bi * 4;
+    const cum = this.cum;
+    cum[o] = cum[o]! + this.s0;
+    cum[o + 1] = cum[o + 1]! + this.s1;
+    cum[o + 2] = cum[o + 2]! + this.s2;
+    cum[o + 3] = cum[o + 3]! + this.sq;
+    this.bi++;
+  }
+}
+
+/**
+ * Builds a margin scorer from weights (`buckets × 3`, interleaved, dequantised by `scales`) and biases.
+ * Features are hashed and summed in one streaming pass (nothing stored per feature); cumulative sums at
+ * the window boundaries make each window's margin O(1): (S[end] − S[start]) / √(Q[end] − Q[start]) + bias.
+ */
 export function createMarginScorer(
   cfg: FeatureConfig,
   weights: ArrayLike<number>,
   scales: readonly number[],
   bias: readonly number[],
 ): MarginScorer {
-  const acc = new Accumulator(cfg.buckets);
-  const s0 = scales[0] ?? 1;
-  const s1 = scales[1] ?? 1;
-  const s2 = scales[2] ?? 1;
+  const sc = [scales[0] ?? 1, scales[1] ?? 1, scales[2] ?? 1] as const;
+  const b = [bias[0] ?? 0, bias[1] ?? 0, bias[2] ?? 0] as const;
   return {
     maxMargins(text) {
-      const f = extractFeatures(text, cfg);
+      const windows = windowsOf(text.length, cfg);
+      const bounds = [...new Set(windows.flat())].sort((x, y) => x - y);
+      const cum = new Float64Array(bounds.length * 4);
+      const chars = new BoundarySums(weights, bounds, cum);
+      emitChars(text, cfg, chars);
+      chars.finish();
+      const words = new BoundarySums(weights, bounds, cum);
+      emitWords(text, cfg, words);
+      words.finish();
+      const at = new Map<number, number>();
+      bounds.forEach((x, i) => {
+        at.set(x, i * 4);
+      });
       const best = new Float64Array([-Infinity, -Infinity, -Infinity]);
-      for (const [start, end] of windowsOf(text.length, cfg)) {
-        const from = lowerBound(f.pos, f.length, start);
-        const to = lowerBound(f.pos, f.length, end);
-        acc.fill(f, from, to);
-        let d0 = 0;
-        let d1 = 0;
-        let d2 = 0;
-        acc.forEach((b, v) => {
-          const o = b * 3;
-          d0 += weights[o]! * v;
-          d1 += weights[o + 1]! * v;
-          d2 += weights[o + 2]! * v;
-        });
-        best[0] = Math.max(best[0]!, d0 * s0 + (bias[0] ?? 0));
-        best[1] = Math.max(best[1]!, d1 * s1 + (bias[1] ?? 0));
-        best[2] = Math.max(best[2]!, d2 * s2 + (bias[2] ?? 0));
+      for (const [start, end] of windows) {
+        const s = at.get(start)!;
+        const e = at.get(end)!;
+        const norm = cum[e + 3]! - cum[s + 3]!;
+        const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+        for (let c = 0; c < 3; c++) {
+          best[c] = Math.max(best[c]!, (cum[e + c]! - cum[s + c]!) * sc[c]! * inv + b[c]!);
+        }
       }
       return best;
     },
@@ -125,8 +174,14 @@ export function loadModel(artifact?: ModelArtifact): LinearClassifier {
     cachedDefault ??= loadModel(require('./model.json') as ModelArtifact);
     return cachedDefault;
   }
-  if (artifact.format !== 'csp-linear-v1')
+  if (artifact.format !== 'csp-linear-v1') {
     throw new Error(`model.format: unsupported ${String(artifact.format)}`);
+  }
+  if (artifact.features.conceptWeight > 0 && artifact.features.lexicon !== LEXICON_VERSION) {
+    throw new Error(
+      `model.features.lexicon: trained with lexicon ${artifact.features.lexicon}, code has ${LEXICON_VERSION}; retrain (npm run train)`,
+    );
+  }
   const q = decodeWeights(artifact);
   const scorer = createMarginScorer(artifact.features, q, artifact.weights.scales, artifact.weights.bias);
   const cal = artifact.calibration.params;

@@ -53,8 +53,10 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
     wordWeight: 1.5,
     conceptWeight: 4,
     lexicon: LEXICON_VERSION,
-    windowChars: 2048,
-    windowStride: 1024,
+    windows: [
+      [2048, 1024],
+      [512, 256],
+    ],
   },
   epochs: 12,
   learningRate: 0.3,
@@ -93,14 +95,21 @@ function mulberry32(seed: number): () => number {
   };
 }
 
+/** A window's vector; `primary` marks windows of the first (largest) scale or the whole text. */
+export interface WindowVector extends SparseVector {
+  readonly primary: boolean;
+}
+
 /** Window vectors of every row (computed once, reused by every fit). */
-export function vectorize(rows: readonly TrainRow[], cfg: FeatureConfig): SparseVector[][] {
+export function vectorize(rows: readonly TrainRow[], cfg: FeatureConfig): WindowVector[][] {
   const acc = new Accumulator(cfg.buckets);
+  const first = cfg.windows[0]?.[0] ?? Number.POSITIVE_INFINITY;
   return rows.map((row) => {
     const f = extractFeatures(row.text, cfg);
+    const primaryLength = Math.min(row.text.length, first);
     return windowsOf(row.text.length, cfg).map(([s, e]) => {
-      acc.fill(f, lowerBound(f.pos, f.length, s), lowerBound(f.pos, f.length, e));
-      return acc.toSparse();
+      acc.fill(f, s, e);
+      return { ...acc.toSparse(), primary: e - s === primaryLength };
     });
   });
 }
@@ -123,7 +132,7 @@ function inProblem(row: TrainRow, cat: ModelCategory): boolean {
 /** Trains one-vs-benign logistic regression for `cat` on rows `use` (indices). */
 function trainBinary(
   rows: readonly TrainRow[],
-  vecs: readonly SparseVector[][],
+  vecs: readonly WindowVector[][],
   use: readonly number[],
   cat: ModelCategory,
   opts: TrainOptions,
@@ -133,11 +142,13 @@ function trainBinary(
   const nNeg = members.length - nPos;
   const wPos = nPos > 0 ? members.length / (2 * nPos) : 0;
   const wNeg = nNeg > 0 ? members.length / (2 * nNeg) : 0;
-  // Flatten to (row, window) examples; a row's weight is shared by its windows.
+  // Flatten to (row, window) examples; a row's weight is shared by its windows. Positives train on
+  // their large-scale windows only (a small window of a long attack may be innocuous on its own);
+  // negatives on every window, so that no window of a benign text learns to look like an attack.
   const ex: Array<{ v: SparseVector; y: number; weight: number }> = [];
   for (const i of members) {
     const y = rows[i]!.label === cat ? 1 : 0;
-    const ws = vecs[i]!;
+    const ws = y ? vecs[i]!.filter((v) => v.primary) : vecs[i]!;
     for (const v of ws) ex.push({ v, y, weight: (y ? wPos : wNeg) / ws.length });
   }
   const B = opts.features.buckets;
@@ -378,7 +389,7 @@ function quantize(models: readonly BinaryModel[], buckets: number): { data: Buff
 /** Max-window margins of every row from models trained on the other folds (k-fold inside TRAIN). */
 export function outOfFoldMargins(
   rows: readonly TrainRow[],
-  vecs: readonly SparseVector[][],
+  vecs: readonly WindowVector[][],
   opts: TrainOptions,
 ): number[][] {
   const all = rows.map((_, i) => i);

@@ -16,9 +16,47 @@ export interface HeuristicRule {
   readonly regex: RegExp;
   /** `view`: lowercase normalized views; `raw`: the segment's raw text (offsets usable as spans). */
   readonly on: 'view' | 'raw';
+  /**
+   * Further patterns that must follow the anchor match, in order, within `within` code units and
+   * inside the same sentence (no `.`, `!`, `?` or newline in between).
+   */
+  readonly followedBy?: { readonly within: number; readonly patterns: readonly RegExp[] };
 }
 
-const GAP = '[^.!?\\n]{0,40}?';
+const SENTENCE_END = /[.!?\n]/;
+
+/**
+ * First match of `rule` in `text` as `[start, end)`, or undefined. Linear: the anchor regex is scanned
+ * once and each anchor hit checks at most `followedBy.within` code units.
+ */
+export function matchRule(rule: HeuristicRule, text: string): readonly [number, number] | undefined {
+  for (const m of text.matchAll(rule.regex)) {
+    const start = m.index ?? 0;
+    const anchorEnd = start + m[0].length;
+    if (!rule.followedBy) return [start, anchorEnd];
+    let slice = text.slice(anchorEnd, anchorEnd + rule.followedBy.within);
+    const stop = SENTENCE_END.exec(slice);
+    if (stop) slice = slice.slice(0, stop.index);
+    let offset = 0;
+    let ok = true;
+    for (const p of rule.followedBy.patterns) {
+      const hit = p.exec(slice.slice(offset));
+      if (!hit) {
+        ok = false;
+        break;
+      }
+      offset += hit.index + hit[0].length;
+    }
+    if (ok) return [start, anchorEnd + offset];
+  }
+  return undefined;
+}
+
+/**
+ * The verb of an "ignore previous instructions" family; the rest of the phrase is checked by
+ * {@link HeuristicRule.followedBy} on a bounded slice, which keeps every regex trivially linear.
+ */
+const IGNORE_VERB = /\b(?:ignore|disregard|forget|overlook|override|bypass|abandon|drop|skip)\b/g;
 
 /** The built-in rules. */
 export const HEURISTIC_RULES: readonly HeuristicRule[] = [
@@ -27,10 +65,14 @@ export const HEURISTIC_RULES: readonly HeuristicRule[] = [
     category: 'injection',
     score: 0.9,
     on: 'view',
-    regex: new RegExp(
-      `\\b(?:ignore|disregard|forget|overlook|override|bypass|abandon|drop|skip)\\b${GAP}\\b(?:previous|prior|above|earlier|preceding|foregoing|former|past|all|any|every|your|the|these|those|initial|original|system)\\b${GAP}\\b(?:instructions?|prompts?|rules|directions|directives|guidelines|commands|guidance|context|constraints|programming|orders|restrictions)\\b`,
-      'g',
-    ),
+    regex: IGNORE_VERB,
+    followedBy: {
+      within: 80,
+      patterns: [
+        /\b(?:previous|prior|above|earlier|preceding|foregoing|former|past|all|any|every|your|the|these|those|initial|original|system|everything)\b/,
+        /\b(?:instructions?|prompts?|rules|directions|directives|guidelines|commands|guidance|context|constraints|programming|orders|restrictions|told|said)\b/,
+      ],
+    },
   },
   {
     id: 'new-instructions',
@@ -54,7 +96,7 @@ export const HEURISTIC_RULES: readonly HeuristicRule[] = [
     score: 0.85,
     on: 'raw',
     regex:
-      /<\|(?:im_start|im_end|system|user|assistant|endoftext|begin_of_text|start_header_id|eot_id)\|>|\[\/?INST\]|<<\/?SYS>>|(?:^|\n)[ \t]*#{2,4}[ \t]*(?:system|instruction|instructions|response|assistant)[ \t]*:?[ \t]*(?=\n)|\n\n(?:Human|Assistant|System|H|A)[ \t]*:|(?:^|\n)[ \t]*(?:system|assistant)[ \t]*:[ \t]/gi,
+      /<\|(?:im_start|im_end|system|user|assistant|endoftext|begin_of_text|start_header_id|eot_id)\|>|\[\/?INST\]|<<\/?SYS>>|(?:^|\n)[ \t]*#{2,4}[ \t]*(?:system|instructions?|response|assistant)[ \t]*:|\n\n(?:Human|Assistant|System|H|A)[ \t]*:|(?:^|\n)[ \t]*(?:system|assistant)[ \t]*:[ \t]/gi,
   },
   {
     id: 'persona',
@@ -66,52 +108,65 @@ export const HEURISTIC_RULES: readonly HeuristicRule[] = [
   },
 ];
 
-/** Characters that are neither letters, digits, whitespace nor everyday punctuation. */
+/** ASCII symbols outside everyday prose punctuation. */
 function isOddSymbol(c: number): boolean {
-  if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) return false;
-  if (c === 32 || c === 10 || c === 9 || c === 13) return false;
-  // . , ? ! ' " : ; - are everyday punctuation
-  return (
-    !(
-      c === 46 ||
-      c === 44 ||
-      c === 63 ||
-      c === 33 ||
-      c === 39 ||
-      c === 34 ||
-      c === 58 ||
-      c === 59 ||
-      c === 45
-    ) && c < 128
+  if (c >= 128 || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) return false;
+  // space, tab, newline and . , ? ! ' " : ; - are ordinary
+  return !(
+    c <= 32 ||
+    c === 46 ||
+    c === 44 ||
+    c === 63 ||
+    c === 33 ||
+    c === 39 ||
+    c === 34 ||
+    c === 58 ||
+    c === 59 ||
+    c === 45
   );
 }
 
+/** Share of whitespace-separated tokens that look machine-made: letters mixed with odd symbols, inner capitals, symbol runs. */
+function weirdTokenRatio(text: string): number {
+  let tokens = 0;
+  let weird = 0;
+  let letters = 0;
+  let odd = 0;
+  let camel = false;
+  let prev = 32;
+  const close = (): void => {
+    if (letters + odd === 0 && !camel) return;
+    tokens++;
+    if ((letters > 0 && odd > 0) || camel || odd >= 2) weird++;
+  };
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 32;
+    if (c <= 32) {
+      close();
+      letters = 0;
+      odd = 0;
+      camel = false;
+    } else {
+      const upper = c >= 65 && c <= 90;
+      if (upper || (c >= 97 && c <= 122)) letters++;
+      else if (isOddSymbol(c)) odd++;
+      if (upper && prev >= 97 && prev <= 122) camel = true;
+    }
+    prev = c;
+  }
+  return tokens === 0 ? 0 : weird / tokens;
+}
+
 /**
- * Score in [0, 1] for a GCG-style adversarial suffix: an unusually dense tail of odd ASCII symbols
- * and tokens with inner case changes, after ordinary prose. 0 when the text is short or plain.
+ * Score in [0, 1] for a GCG-style adversarial suffix: a tail dense in machine-made tokens
+ * ("similarlyNow", "]$.", "{@") after a head of ordinary prose. Code and maths are dense
+ * throughout, so the head must be plain. 0 when the text is short or plain.
  */
 export function gibberishSuffixScore(raw: string): number {
-  if (raw.length < 60) return 0;
-  const tail = raw.slice(-160);
-  const head = raw.slice(0, Math.max(0, raw.length - 160));
-  let odd = 0;
-  let innerCaps = 0;
-  for (let i = 0; i < tail.length; i++) {
-    const c = tail.charCodeAt(i);
-    if (isOddSymbol(c)) odd++;
-    // lowercase letter directly followed by uppercase letter: "similarlyNow", "oppositeley.]( Me"
-    if (c >= 65 && c <= 90 && i > 0) {
-      const p = tail.charCodeAt(i - 1);
-      if (p >= 97 && p <= 122) innerCaps++;
-    }
-  }
-  let headOdd = 0;
-  for (let i = 0; i < head.length; i++) if (isOddSymbol(head.charCodeAt(i))) headOdd++;
-  const tailDensity = odd / tail.length;
-  const headDensity = head.length > 0 ? headOdd / head.length : 0;
-  // Code and markup are symbol-dense throughout; a suffix attack is dense only at the end.
-  const contrast = tailDensity - headDensity;
-  const signal = contrast * 6 + Math.min(innerCaps, 6) * 0.08;
-  if (tailDensity < 0.06 || signal < 0.45) return 0;
-  return Math.min(0.9, signal);
+  if (raw.length < 80) return 0;
+  const split = Math.max(raw.length - 200, Math.floor(raw.length * 0.45));
+  const tail = weirdTokenRatio(raw.slice(split));
+  const head = weirdTokenRatio(raw.slice(0, split));
+  if (tail < 0.3 || head > 0.12) return 0;
+  return Math.min(0.85, 0.45 + (tail - head));
 }

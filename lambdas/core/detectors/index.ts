@@ -3,13 +3,13 @@
  * checksum validation) and jailbreak / injection heuristics. Built once; `run` is pure and does no I/O.
  */
 import type { Finding, NormalizedSegment, Segment, TrustBoundary, View } from '../types';
-import { type BlocklistEntry, compileBlocklist, DEFAULT_BLOCKLIST } from './blocklist';
-import { gibberishSuffixScore, HEURISTIC_RULES, type HeuristicRule } from './heuristics';
+import { type BlocklistEntry, canonicalPhrase, compileBlocklist, DEFAULT_BLOCKLIST } from './blocklist';
+import { gibberishSuffixScore, HEURISTIC_RULES, type HeuristicRule, matchRule } from './heuristics';
 import { PATTERN_DETECTORS, type PatternDetector } from './patterns';
 
 export { type AcMatch, AhoCorasick } from './aho-corasick';
 export { type BlocklistEntry, canonicalPhrase, DEFAULT_BLOCKLIST, parseBlocklist } from './blocklist';
-export { gibberishSuffixScore, HEURISTIC_RULES, type HeuristicRule } from './heuristics';
+export { gibberishSuffixScore, HEURISTIC_RULES, type HeuristicRule, matchRule } from './heuristics';
 export { PATTERN_DETECTORS, type PatternDetector } from './patterns';
 
 /**
@@ -52,10 +52,12 @@ export interface Tier0 {
 
 /** Builds the tier-0 detectors once (automata, rule tables). */
 export function createTier0(options: Tier0Options = {}): Tier0 {
-  const blocklist = compileBlocklist([
-    ...(options.blocklist ?? DEFAULT_BLOCKLIST),
-    ...(options.extraBlocklist ?? []),
-  ]);
+  const blocklist = compileBlocklist(
+    [...(options.blocklist ?? DEFAULT_BLOCKLIST), ...(options.extraBlocklist ?? [])].map((e) => ({
+      ...e,
+      phrase: canonicalPhrase(e.phrase),
+    })),
+  );
   const weights = { ...DEFAULT_TRUST_WEIGHTS, ...options.trustWeights };
   const runPatterns = options.patterns ?? true;
   const runHeuristics = options.heuristics ?? true;
@@ -155,9 +157,7 @@ export function viewHeuristics(text: string, segment: number, rules = HEURISTIC_
   const out: Finding[] = [];
   for (const rule of rules) {
     if (rule.on !== 'view') continue;
-    rule.regex.lastIndex = 0;
-    if (rule.regex.test(text)) out.push(ruleFinding(rule, segment));
-    rule.regex.lastIndex = 0;
+    if (matchRule(rule, text)) out.push(ruleFinding(rule, segment));
   }
   return out;
 }
@@ -167,11 +167,8 @@ export function rawHeuristics(text: string, segment: number, rules = HEURISTIC_R
   const out: Finding[] = [];
   for (const rule of rules) {
     if (rule.on !== 'raw') continue;
-    const m = text.matchAll(rule.regex).next();
-    if (!m.done) {
-      const start = m.value.index ?? 0;
-      out.push(ruleFinding(rule, segment, [start, start + m.value[0].length]));
-    }
+    const span = matchRule(rule, text);
+    if (span) out.push(ruleFinding(rule, segment, span));
   }
   const gcg = gibberishSuffixScore(text);
   if (gcg > 0) {
