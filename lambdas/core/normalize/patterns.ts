@@ -44,7 +44,7 @@ export const NON_ASCII_RUN_RE = /[^\x00-\x7f]+/g;
 export const BASE64_RUN_RE = /(?:^|[^A-Za-z0-9+/_-])([A-Za-z0-9+/_-]{16,}={0,2})/g;
 
 /** Escaped hex runs of ≥ 8 bytes: `\x41\x42…` or `0x41, 0x42…` (only scanned when `\x`/`0x` occurs). */
-export const HEX_ESCAPED_RE = /(?:(?:\\x|0x)[0-9a-fA-F]{2}[ ,]?){8,}/g;
+export const HEX_ESCAPED_RE = /(?:(?:\\x|0x)[0-9a-fA-F]{2}[ ,]{0,2}){8,}/g;
 
 /**
  * Separated hex runs of ≥ 8 bytes: `41 42 …` or `41:42:…`. The first byte must start with a digit —
@@ -58,9 +58,6 @@ export const HEX_ONLY_RE = /^[0-9a-fA-F]+$/;
 
 /** Runs of percent-encoded bytes. */
 export const URL_RUN_RE = /(?:%[0-9a-fA-F]{2})+/g;
-
-/** Lone (unpaired) UTF-16 surrogates. Used without the `u` flag on purpose. */
-export const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** base64url symbols to map back to the standard alphabet. */
 export const BASE64URL_RE = /[-_]/g;
@@ -87,7 +84,6 @@ export const ALL_PATTERNS: Readonly<Record<string, RegExp>> = {
   HEX_SPACED_RE,
   HEX_ONLY_RE,
   URL_RUN_RE,
-  LONE_SURROGATE_RE,
   ROT13_SIGNAL_RE,
   ENGLISH_WORDS_RE,
   LEET_SYMBOLS_RE,
