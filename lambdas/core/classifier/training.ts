@@ -4,14 +4,7 @@
  * k-fold out-of-fold margins for Platt calibration and threshold choice, int8 quantisation.
  */
 import { createHash } from 'node:crypto';
-import {
-  Accumulator,
-  extractFeatures,
-  type FeatureConfig,
-  lowerBound,
-  type SparseVector,
-  windowsOf,
-} from './features';
+import { Accumulator, extractFeatures, type FeatureConfig, type SparseVector, windowsOf } from './features';
 import { LEXICON_VERSION } from './lexicon';
 import { MODEL_CATEGORIES, type ModelArtifact, type ModelCategory, type PlattParams, platt } from './model';
 
