@@ -11,6 +11,7 @@ import type { AuthorizeDeps } from './authorize';
 export interface AuthorizerDeps extends AuthorizeDeps {
   readonly metrics: Metrics;
   readonly logger: Logger;
+  readonly rateLimitResponse: 'deny' | 'flag';
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -34,6 +35,7 @@ function nonNegativeInt(env: NodeJS.ProcessEnv, name: string, fallback: number):
  * - `TENANTS_TABLE`, `LIMITS_TABLE` (required)
  * - `TENANT_CACHE_TTL_MS` (default 2000): status propagation bound
  * - `RATE_LIMIT_LEASE_MS` (default 1000; 0 = no leases, one table call per request)
+ * - `RATE_LIMIT_RESPONSE` (`deny` | `flag`, default `deny`): see `HandlerDeps.rateLimitResponse`
  * - `POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE`: read by Powertools
  *
  * Does no network I/O (clients connect on first use).
@@ -43,6 +45,12 @@ export function depsFromEnv(env: NodeJS.ProcessEnv): AuthorizerDeps {
   const limitsTable = required(env, 'LIMITS_TABLE');
   const cacheTtlMs = nonNegativeInt(env, 'TENANT_CACHE_TTL_MS', DEFAULT_TENANT_CACHE_TTL_MS);
   const leaseMs = nonNegativeInt(env, 'RATE_LIMIT_LEASE_MS', 1_000);
+  const rateLimitResponse = env.RATE_LIMIT_RESPONSE ?? 'deny';
+  if (rateLimitResponse !== 'deny' && rateLimitResponse !== 'flag') {
+    throw new Error(
+      `authorizer: environment variable RATE_LIMIT_RESPONSE must be 'deny' or 'flag', got '${rateLimitResponse}'`,
+    );
+  }
   const client = createDocumentClient();
   const base = new DynamoRateLimiter({ client, tableName: limitsTable });
   const limiter: RateLimiter = leaseMs > 0 ? new LeasedRateLimiter(base, { leaseMs }) : base;
@@ -50,6 +58,7 @@ export function depsFromEnv(env: NodeJS.ProcessEnv): AuthorizerDeps {
     tenants: new DynamoTenantStore({ client, tableName: tenantsTable, cacheTtlMs }),
     limiter,
     tierConfig: DEFAULT_TIER_CONFIG,
+    rateLimitResponse,
     now: Date.now,
     logger: new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'safeguards-authorizer' }),
     metrics: new Metrics({

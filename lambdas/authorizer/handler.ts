@@ -14,7 +14,17 @@ interface Publishing {
 }
 
 /** Handler dependencies: those of {@link authorize}, with a metrics sink that can be flushed. */
-export type HandlerDeps = AuthorizeDeps & { readonly metrics: AuthorizeDeps['metrics'] & Publishing };
+export type HandlerDeps = AuthorizeDeps & {
+  readonly metrics: AuthorizeDeps['metrics'] & Publishing;
+  /**
+   * How a rate-limited request leaves the authorizer. `deny`: a Deny (API Gateway answers 403 ACCESS_DENIED with
+   * `reason: rate_limited`). `flag`: an Allow carrying `rateLimited: true` and `retryAfterSeconds`, so the proxy
+   * answers a real 429 with `retry-after` without calling the model (see docs/enforcement.md).
+   *
+   * @default 'deny'
+   */
+  readonly rateLimitResponse?: 'deny' | 'flag';
+};
 
 /**
  * `arn:aws:execute-api:<region>:<account>:<apiId>/<stage>/*` for a method ARN: the policy covers every method
@@ -39,7 +49,27 @@ function policy(effect: 'Allow' | 'Deny', resource: string): APIGatewayAuthorize
 }
 
 /** Maps an outcome to the authorizer result (context values are strings/numbers/booleans only). */
-export function toAuthorizerResult(outcome: AuthorizeOutcome, methodArn: string): APIGatewayAuthorizerResult {
+export function toAuthorizerResult(
+  outcome: AuthorizeOutcome,
+  methodArn: string,
+  rateLimitResponse: 'deny' | 'flag' = 'deny',
+): APIGatewayAuthorizerResult {
+  if (!outcome.allow && outcome.reason === 'rate_limited' && rateLimitResponse === 'flag' && outcome.tenant) {
+    const retry = outcome.retryAfterMs ?? 1_000;
+    return {
+      principalId: outcome.tenant.tenantId,
+      policyDocument: policy('Allow', stageWildcardArn(methodArn)),
+      context: {
+        tenantId: outcome.tenant.tenantId,
+        tier: outcome.tenant.tier,
+        zone: outcome.tenant.zone,
+        keyHash: outcome.tenant.keyHash,
+        rateLimited: true,
+        ...(outcome.dimension ? { dimension: outcome.dimension } : {}),
+        retryAfterSeconds: Number.isFinite(retry) ? Math.max(1, Math.ceil(retry / 1000)) : 60,
+      },
+    };
+  }
   if (outcome.allow) {
     const { tenant, limits, status } = outcome;
     return {
@@ -98,7 +128,7 @@ export const makeHandler =
       // Metrics must never turn a decision into an error.
     }
     if (!outcome.allow && CREDENTIAL_REASONS.has(outcome.reason)) throw new Error('Unauthorized');
-    return toAuthorizerResult(outcome, event.methodArn);
+    return toAuthorizerResult(outcome, event.methodArn, deps.rateLimitResponse);
   };
 
 /** The Lambda entry point; deps built once at init from the environment. */

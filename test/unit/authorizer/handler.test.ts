@@ -179,6 +179,18 @@ describe('authorizer handler', () => {
     expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
   });
 
+  test('GIVEN rateLimitResponse flag WHEN over the rate THEN Allow flagged for the proxy to answer 429', async () => {
+    given(item(), 'over');
+    const result = await makeHandler({ ...deps(), rateLimitResponse: 'flag' })(event({ 'x-api-key': KEY }));
+    expect(result.policyDocument.Statement[0]?.Effect).toBe('Allow');
+    expect(result.context).toMatchObject({
+      tenantId: 'acme',
+      rateLimited: true,
+      dimension: 'requests',
+      retryAfterSeconds: 1,
+    });
+  });
+
   test('GIVEN both headers with the same key THEN Allow', async () => {
     given(item());
     const result = await makeHandler(deps())(event({ 'x-api-key': KEY, Authorization: `Bearer ${KEY}` }));
@@ -262,6 +274,9 @@ describe('module init', () => {
     expect(() => depsFromEnv({ TENANTS_TABLE: 't' })).toThrow('LIMITS_TABLE');
     expect(() => depsFromEnv({ TENANTS_TABLE: 't', LIMITS_TABLE: 'l', RATE_LIMIT_LEASE_MS: '-1' })).toThrow(
       'RATE_LIMIT_LEASE_MS',
+    );
+    expect(() => depsFromEnv({ TENANTS_TABLE: 't', LIMITS_TABLE: 'l', RATE_LIMIT_RESPONSE: '429' })).toThrow(
+      'RATE_LIMIT_RESPONSE',
     );
   });
 });
