@@ -165,7 +165,10 @@ function weirdTokenRatio(text: string): number {
 export function gibberishSuffixScore(raw: string): number {
   if (raw.length < 80) return 0;
   const split = Math.max(raw.length - 200, Math.floor(raw.length * 0.45));
-  const tail = weirdTokenRatio(raw.slice(split));
+  const tailText = raw.slice(split);
+  // Suffix attacks are one line; code, tables and lists are not.
+  if (tailText.includes('\n')) return 0;
+  const tail = weirdTokenRatio(tailText);
   const head = weirdTokenRatio(raw.slice(0, split));
   if (tail < 0.3 || head > 0.12) return 0;
   return Math.min(0.85, 0.45 + (tail - head));
