@@ -11,6 +11,7 @@ const isWordChar = (text: string, i: number): boolean => {
   const c = text.charCodeAt(i);
   if (c < 0x80) return isAsciiLetter(c) || (c >= 0x30 && c <= 0x39);
   if (c >= 0xd800 && c <= 0xdfff) return false;
+  if (HOMOGLYPHS.has(c)) return true; // every confusable is a letter; skips the regex on the hot path
   return WORD_CHAR_RE.test(text[i] ?? '');
 };
 
@@ -58,15 +59,16 @@ export function foldHomoglyphs(text: string): { text: string; folds: number } {
     re.lastIndex = end;
     const word = text.slice(start, end);
     if (!shouldFold(word)) continue;
-    parts.push(text.slice(last, start));
+    let folded = '';
     for (let i = 0; i < word.length; i++) {
       const to = HOMOGLYPHS.get(word.charCodeAt(i));
-      if (to === undefined) parts.push(word[i] ?? '');
+      if (to === undefined) folded += word[i] ?? '';
       else {
-        parts.push(to);
+        folded += to;
         folds++;
       }
     }
+    parts.push(text.slice(last, start), folded);
     last = end;
   }
   if (last === 0 && folds === 0) return { text, folds: 0 };

@@ -60,8 +60,8 @@ const HAS_NON_ASCII = /[^\x00-\x7f]/;
 
 /**
  * NFKC applied only where it can change something: ASCII is invariant under NFKC and never composes
- * with what precedes it, so each non-ASCII run (with the one ASCII character before it, a possible
- * base for a combining mark) is normalized on its own. Much faster than normalizing 1 MB of mostly
+ * with what precedes it, so each cluster of non-ASCII characters (with the one ASCII character
+ * before it, a possible base for a combining mark) is normalized on its own. Much faster than normalizing 1 MB of mostly
  * ASCII text, identical in result.
  */
 export function nfkc(text: string): string {
@@ -71,7 +71,9 @@ export function nfkc(text: string): string {
   const parts: string[] = [];
   let last = 0;
   for (let m = runs.exec(text); m !== null; m = runs.exec(text)) {
-    // Runs are maximal, so the character before one is ASCII: a starter that may take its marks.
+    // Clusters start and end with non-ASCII and are maximal, so the character before one is ASCII:
+    // a starter that may take its marks. The character after one is ASCII too, which never composes
+    // with what precedes it.
     const start = Math.max(last, m.index - 1);
     const end = m.index + m[0].length;
     parts.push(text.slice(last, start), text.slice(start, end).normalize('NFKC'));

@@ -33,8 +33,12 @@ export const ENGLISH_WORDS_RE =
 export const LEET_SYMBOLS_RE = /[0-9@$!|+]+/g;
 /** Where spaced-out letters may start: a lone alphanumeric, 1–3 separators, another lone alphanumeric. */
 export const SPACED_SEED_RE = /(?<![a-z0-9])[a-z0-9][ \t.\-_*,/|~]{1,3}[a-z0-9](?![a-z0-9])/g;
-/** Runs of non-ASCII characters. */
-export const NON_ASCII_RUN_RE = /[^\x00-\x7f]+/g;
+/**
+ * Clusters of non-ASCII characters: runs separated by at most 64 ASCII characters are one cluster,
+ * so dense non-Latin text costs a few `normalize()` calls rather than one per word. The two classes
+ * are disjoint, so the loop is deterministic (linear).
+ */
+export const NON_ASCII_RUN_RE = /[^\x00-\x7f](?:[\x00-\x7f]{0,64}[^\x00-\x7f])*/g;
 
 /**
  * Candidate base64 / base64url runs (≥ 16 symbols, optional padding), in capture group 1. Anchoring
