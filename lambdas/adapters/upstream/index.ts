@@ -3,3 +3,4 @@ export * from './anthropic-http';
 export * from './bedrock';
 export * from './errors';
 export * from './sagemaker';
+export * from './secret';

@@ -14,6 +14,7 @@ import { type AnthropicStreamEvent, anthropicMessage, readStreamEvent, sseFrame 
 import { bedrockChunkFrame, bedrockExceptionFrame } from './bedrock';
 import { renderError, type ServeFailure, streamFailure, upstreamFailure } from './errors';
 import {
+  type Identity,
   type InboundRequest,
   type ModelBody,
   type Reservation,
@@ -214,7 +215,7 @@ async function run(x: Exchange): Promise<void> {
   x.inputTokens = estimateTokens(request.inputChars);
   recorder.request({ model: request.model ?? null, stream, inputTokens: x.inputTokens, parseMs });
 
-  if (!(await admit(x, req.identity.tenantId, request))) return;
+  if (!(await admit(x, req.identity, request))) return;
 
   const verdict = await deps.engine.evaluateRequest(request);
   recorder.input(verdict);
@@ -235,11 +236,11 @@ function forwardBody(verdict: InputVerdict, request: ParsedRequest): Readonly<Re
 }
 
 /** Reserves input tokens; false when the request was answered 429. Admission failures fail open (counted). */
-async function admit(x: Exchange, tenantId: string, request: ParsedRequest): Promise<boolean> {
+async function admit(x: Exchange, identity: Identity, request: ParsedRequest): Promise<boolean> {
   const admission = x.deps.admission;
   if (!admission) return true;
   try {
-    const r = await admission.reserve(tenantId, {
+    const r = await admission.reserve(identity, {
       inputTokens: x.inputTokens,
       maxOutputTokens: request.maxTokens,
     });

@@ -17,6 +17,12 @@ export interface Identity {
   readonly zone: string;
   /** SHA-256 hex of the API key the tenant authenticated with. */
   readonly keyHash: string;
+  /** Per-minute limits in force, as the authorizer computed them (absent: admission cannot charge). */
+  readonly limits?: {
+    readonly requests: number;
+    readonly inputTokens: number;
+    readonly outputTokens: number;
+  };
 }
 
 /** One inbound inference request, already routed. */
@@ -67,7 +73,7 @@ export type AdmissionResult =
  */
 export interface Admission {
   reserve(
-    tenantId: string,
+    identity: Identity,
     cost: { readonly inputTokens: number; readonly maxOutputTokens: number },
   ): Promise<AdmissionResult>;
   settle(

@@ -265,11 +265,11 @@ export class FakeAdmission implements Admission {
   reserved: unknown[] = [];
   settled: Array<{ inputTokens: number; outputTokens: number }> = [];
   constructor(public mode: 'ok' | 'deny' | 'throw' = 'ok') {}
-  async reserve(tenantId: string, cost: { inputTokens: number; maxOutputTokens: number }) {
-    this.reserved.push({ tenantId, cost });
+  async reserve(identity: { tenantId: string }, cost: { inputTokens: number; maxOutputTokens: number }) {
+    this.reserved.push({ tenantId: identity.tenantId, cost });
     if (this.mode === 'throw') throw new Error('dynamo down');
     if (this.mode === 'deny') return { ok: false as const, retryAfterMs: 2500 };
-    return { ok: true as const, reservation: { tenantId } };
+    return { ok: true as const, reservation: { tenantId: identity.tenantId } };
   }
   async settle(_r: unknown, used: { inputTokens: number; outputTokens: number }) {
     this.settled.push(used);

@@ -1,0 +1,284 @@
+/**
+ * The inference-proxy Lambda: API Gateway REST (Lambda proxy integration, `responseTransferMode: STREAM`)
+ * → `serveInference` → a streamed HTTP response (`awslambda.HttpResponseStream.from`).
+ *
+ * `makeStreamingHandler(deps)` returns the inner `(event, responseStream)` function, testable without the
+ * runtime's `awslambda` global; the exported `handler` wraps it with `awslambda.streamifyResponse` only
+ * when that global exists, and only then reads the environment and builds clients.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Writable } from 'node:stream';
+import { z } from 'zod';
+import { DecisionRecorder } from '../core/decision/record';
+import { anthropicError } from '../core/serving/anthropic';
+import { serveInference } from '../core/serving/serve';
+import type { Identity, InboundRequest, ResponseWriter, ServeDeps, ServeRoute } from '../core/serving/types';
+
+/** The parts of an API Gateway REST proxy event the proxy reads, validated. */
+const proxyEvent = z.object({
+  resource: z.string().optional(),
+  path: z.string().optional(),
+  httpMethod: z.string().optional(),
+  headers: z.record(z.string(), z.string().optional()).nullish(),
+  body: z.string().nullish(),
+  isBase64Encoded: z.boolean().optional(),
+  pathParameters: z.record(z.string(), z.string().optional()).nullish(),
+  requestContext: z
+    .object({
+      requestId: z.string().optional(),
+      authorizer: z.record(z.string(), z.unknown()).nullish(),
+    })
+    .optional(),
+});
+export type ProxyEvent = z.infer<typeof proxyEvent>;
+
+const count = z.coerce.number().int().positive();
+/** The verified authorizer context (lambdas/authorizer): strings, as API Gateway passes them. */
+const authorizerContext = z.object({
+  tenantId: z.string().min(1),
+  tier: z.string().min(1),
+  zone: z.string().min(1),
+  keyHash: z.string().regex(/^[0-9a-f]{64}$/),
+  limitRequests: count.optional(),
+  limitInputTokens: count.optional(),
+  limitOutputTokens: count.optional(),
+});
+
+/** Identity from the authorizer context; null when absent or malformed (answered 401). */
+export function identityFrom(authorizer: unknown): Identity | null {
+  const parsed = authorizerContext.safeParse(authorizer);
+  if (!parsed.success) return null;
+  const a = parsed.data;
+  const limits =
+    a.limitRequests !== undefined && a.limitInputTokens !== undefined && a.limitOutputTokens !== undefined
+      ? { requests: a.limitRequests, inputTokens: a.limitInputTokens, outputTokens: a.limitOutputTokens }
+      : undefined;
+  return {
+    tenantId: a.tenantId,
+    tier: a.tier,
+    zone: a.zone,
+    keyHash: a.keyHash,
+    ...(limits ? { limits } : {}),
+  };
+}
+
+const ROUTES: ReadonlyArray<readonly [RegExp, ServeRoute]> = [
+  [/^\/v1\/messages$/, 'messages'],
+  [/^\/model\/([^/]+)\/invoke$/, 'bedrock.invoke'],
+  [/^\/model\/([^/]+)\/invoke-with-response-stream$/, 'bedrock.invoke-stream'],
+];
+
+/** Route and model id for an event (by API Gateway resource, else by path). */
+export function routeOf(event: ProxyEvent): { route: ServeRoute; modelId?: string } | undefined {
+  if (event.httpMethod !== undefined && event.httpMethod.toUpperCase() !== 'POST') return undefined;
+  const byResource: Record<string, ServeRoute> = {
+    '/v1/messages': 'messages',
+    '/model/{modelId}/invoke': 'bedrock.invoke',
+    '/model/{modelId}/invoke-with-response-stream': 'bedrock.invoke-stream',
+  };
+  const decode = (v: string | undefined): string | undefined => {
+    if (v === undefined) return undefined;
+    try {
+      return decodeURIComponent(v);
+    } catch {
+      return v;
+    }
+  };
+  const fromResource = event.resource ? byResource[event.resource] : undefined;
+  if (fromResource) {
+    const modelId = decode(event.pathParameters?.['modelId'] ?? undefined);
+    return {
+      route: fromResource,
+      ...(fromResource !== 'messages' && modelId !== undefined ? { modelId } : {}),
+    };
+  }
+  const path = event.path ?? '';
+  for (const [re, route] of ROUTES) {
+    const m = re.exec(path);
+    if (!m) continue;
+    const modelId = decode(m[1]);
+    return { route, ...(modelId !== undefined ? { modelId } : {}) };
+  }
+  return undefined;
+}
+
+/** Lower-cased header map. */
+export function lowerHeaders(
+  h: Readonly<Record<string, string | undefined>> | null | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h ?? {})) if (v !== undefined) out[k.toLowerCase()] = v;
+  return out;
+}
+
+/** Writes metadata with `HttpResponseStream.from` (the runtime's, or a test double). */
+export type HttpResponseStreamFrom = (stream: Writable, metadata: AwsLambdaHttpResponseMetadata) => Writable;
+
+/** A {@link ResponseWriter} over a Lambda response stream. `finished` settles once the stream is closed. */
+export function lambdaResponseWriter(
+  raw: Writable,
+  from: HttpResponseStreamFrom,
+): ResponseWriter & { finished: Promise<void> } {
+  let out: Writable | undefined;
+  let ended = false;
+  let aborted = false;
+  const listeners: Array<() => void> = [];
+  let resolveFinished: () => void = () => {};
+  const finished = new Promise<void>((r) => {
+    resolveFinished = r;
+  });
+  const abort = () => {
+    // Whatever happens to the stream, the request is over for the runtime.
+    resolveFinished();
+    if (ended || aborted) return;
+    aborted = true;
+    for (const l of listeners) l();
+  };
+  raw.on('close', abort);
+  raw.on('error', abort);
+  const gone = () => aborted || (raw.destroyed && !ended);
+  return {
+    finished,
+    get aborted() {
+      return gone();
+    },
+    onAbort(listener) {
+      listeners.push(listener);
+    },
+    head(status, headers) {
+      out = from(raw, { statusCode: status, headers: { ...headers } });
+    },
+    write(chunk) {
+      if (gone() || !out) return;
+      out.write(
+        typeof chunk === 'string' ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+      );
+    },
+    end() {
+      if (ended) return;
+      ended = true;
+      if (!out || aborted || raw.destroyed) {
+        resolveFinished();
+        return;
+      }
+      out.once('finish', resolveFinished);
+      out.end();
+    },
+  };
+}
+
+/** What the streaming handler needs. */
+export interface ProxyDeps {
+  readonly serve: ServeDeps;
+  /** @default awslambda.HttpResponseStream.from */
+  readonly from: HttpResponseStreamFrom;
+  /** Decision ids. @default crypto.randomUUID */
+  readonly newId?: () => string;
+  /** Wall clock. @default Date.now */
+  readonly clock?: () => number;
+  /** Runs after each request (flush buffered metrics). */
+  readonly afterRequest?: () => void;
+}
+
+/** 404 for anything that is not one of the three routes; still one decision record. */
+function notFound(
+  event: ProxyEvent,
+  deps: ProxyDeps,
+  res: ResponseWriter,
+  decisionId: string,
+  receivedAt: number,
+) {
+  const route = (event.path ?? '').startsWith('/model/') ? 'bedrock.invoke' : 'messages';
+  const recorder = new DecisionRecorder(
+    {
+      decisionId,
+      region: deps.serve.region,
+      route,
+      policy: { name: deps.serve.engine.policy.name, version: deps.serve.engine.policy.version },
+      startedAt: receivedAt,
+    },
+    deps.serve.sink,
+  );
+  recorder.stage('parse').reject(404, 'not_found');
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'request-id': decisionId };
+  let body: string;
+  if (route === 'messages') body = JSON.stringify(anthropicError('not_found_error', 'not found', decisionId));
+  else {
+    headers['x-amzn-errortype'] = 'ResourceNotFoundException';
+    headers['x-amzn-requestid'] = decisionId;
+    body = JSON.stringify({ message: 'not found' });
+  }
+  res.head(404, headers);
+  res.write(body);
+  res.end();
+  recorder.finish(404, (deps.clock ?? Date.now)() - receivedAt);
+}
+
+/** The inner streaming handler: `(event, responseStream) => Promise<void>`. */
+export function makeStreamingHandler(deps: ProxyDeps) {
+  return async (rawEvent: unknown, responseStream: Writable): Promise<void> => {
+    const clock = deps.clock ?? Date.now;
+    const receivedAt = clock();
+    const decisionId = (deps.newId ?? randomUUID)();
+    const res = lambdaResponseWriter(responseStream, deps.from);
+    try {
+      const parsed = proxyEvent.safeParse(rawEvent);
+      const event: ProxyEvent = parsed.success ? parsed.data : {};
+      const routed = routeOf(event);
+      if (!routed) {
+        notFound(event, deps, res, decisionId, receivedAt);
+        return;
+      }
+      const body = event.body ?? '';
+      const req: InboundRequest = {
+        route: routed.route,
+        ...(routed.modelId !== undefined ? { modelId: routed.modelId } : {}),
+        body: event.isBase64Encoded ? new Uint8Array(Buffer.from(body, 'base64')) : body,
+        headers: lowerHeaders(event.headers),
+        identity: identityFrom(event.requestContext?.authorizer),
+        requestId: event.requestContext?.requestId ?? decisionId,
+        decisionId,
+        receivedAt,
+      };
+      await serveInference(req, deps.serve, res);
+    } finally {
+      await res.finished;
+      deps.afterRequest?.();
+    }
+  };
+}
+
+/** Builds the production handler (reads env, creates clients): called only inside the Lambda runtime. */
+function lambdaHandler(runtime: AwsLambdaRuntime) {
+  // Loaded here so importing this module in tests builds no clients and reads no environment.
+  const { buildServeDeps, configFromEnv } = require('./deps') as typeof import('./deps');
+  const { metrics } = require('./instrumentation') as typeof import('./instrumentation');
+  const config = configFromEnv(process.env);
+  const inner = makeStreamingHandler({
+    serve: buildServeDeps(config, process.env),
+    from: (stream, metadata) => runtime.HttpResponseStream.from(stream, metadata),
+    afterRequest: () => metrics.publishStoredMetrics(),
+  });
+  return runtime.streamifyResponse(async (event: unknown, stream: Writable) => inner(event, stream));
+}
+
+/** The runtime's `awslambda` global when running in Lambda (checked, not assumed). */
+export function runtimeGlobal(g: object = globalThis): AwsLambdaRuntime | undefined {
+  const candidate: unknown = Reflect.get(g, 'awslambda');
+  if (typeof candidate !== 'object' || candidate === null) return undefined;
+  const streamify: unknown = Reflect.get(candidate, 'streamifyResponse');
+  const hrs: unknown = Reflect.get(candidate, 'HttpResponseStream');
+  if (
+    typeof streamify !== 'function' ||
+    (typeof hrs !== 'function' && typeof hrs !== 'object') ||
+    hrs === null
+  ) {
+    return undefined;
+  }
+  return candidate as AwsLambdaRuntime;
+}
+
+const runtime = runtimeGlobal();
+
+/** The Lambda entry point (`handler`); undefined outside the Lambda runtime. */
+export const handler = runtime ? lambdaHandler(runtime) : undefined;
