@@ -310,24 +310,24 @@ export function metrics(rows: readonly TrainRow[], probs: readonly ProbRow[], t:
   };
 }
 
+const objective = (m: Metrics): number => (m.recall.harmful + m.recall.jailbreak + m.recall.injection) / 3;
+
 /**
- * Greedy joint choice of the three thresholds: start with nothing flagged, then repeatedly lower the
- * one threshold whose next step (to the next unflagged attack row's score) buys the most mean recall
- * per unit of FPR budget, while both FPR budgets hold.
+ * Greedy descent from `start`: repeatedly lower the one threshold whose next step (to the next unflagged
+ * attack row's score) buys the most mean recall per unit of FPR budget, while both budgets hold.
  */
-export function chooseThresholds(
+function greedyFrom(
   rows: readonly TrainRow[],
   probs: readonly ProbRow[],
+  start: ProbRow,
   maxFprGeneral: number,
   maxFprBorderline: number,
-): ProbRow {
-  const t: [number, number, number] = [1.0001, 1.0001, 1.0001];
-  const objective = (m: Metrics): number => (m.recall.harmful + m.recall.jailbreak + m.recall.injection) / 3;
+): { t: ProbRow; m: Metrics } {
+  const t: [number, number, number] = [start[0], start[1], start[2]];
   let current = metrics(rows, probs, t);
   for (;;) {
     let best: { c: number; value: number; ratio: number; m: Metrics } | undefined;
     for (let c = 0; c < 3; c++) {
-      // Next candidate: highest score below t[c] among unflagged attack rows of any label.
       let next = -1;
       rows.forEach((row, i) => {
         const p = probs[i]!;
@@ -349,6 +349,61 @@ export function chooseThresholds(
     t[best.c] = best.value;
     current = best.m;
   }
+  return { t, m: current };
+}
+
+/** Lowest threshold for head `c` that flags at most `kGeneral` general and `kBorder` borderline benign rows. */
+function thresholdForBudget(
+  rows: readonly TrainRow[],
+  probs: readonly ProbRow[],
+  c: number,
+  kGeneral: number,
+  kBorder: number,
+): number {
+  const general: number[] = [];
+  const border: number[] = [];
+  rows.forEach((row, i) => {
+    if (row.label === 'benign') (row.borderline ? border : general).push(probs[i]![c]!);
+  });
+  general.sort((a, b) => b - a);
+  border.sort((a, b) => b - a);
+  const g = general[kGeneral] ?? -1;
+  const b = border[kBorder] ?? -1;
+  return Math.min(1.0001, Math.max(g, b) + 1e-9);
+}
+
+/**
+ * Joint choice of the three thresholds on out-of-fold TRAIN scores, maximising mean recall (a row
+ * counts as detected when any head flags it) under both FPR budgets. Candidates: the budgets split
+ * among the heads on a 10 % grid (each head gets the lowest threshold its share allows), each refined
+ * by {@link greedyFrom}, plus a greedy descent from "nothing flagged". The best feasible one wins.
+ */
+export function chooseThresholds(
+  rows: readonly TrainRow[],
+  probs: readonly ProbRow[],
+  maxFprGeneral: number,
+  maxFprBorderline: number,
+): ProbRow {
+  const nGeneral = rows.filter((r) => r.label === 'benign' && !r.borderline).length;
+  const nBorder = rows.filter((r) => r.label === 'benign' && r.borderline).length;
+  let best = greedyFrom(rows, probs, [1.0001, 1.0001, 1.0001], maxFprGeneral, maxFprBorderline);
+  for (let a = 0; a <= 10; a++) {
+    for (let b = 0; a + b <= 10; b++) {
+      const shares = [a / 10, b / 10, (10 - a - b) / 10];
+      const at = (c: number): number => {
+        const share = shares[c] ?? 0;
+        if (share === 0) return 1.0001;
+        const kGeneral = Math.floor(share * maxFprGeneral * nGeneral);
+        return thresholdForBudget(rows, probs, c, kGeneral, Math.floor(share * maxFprBorderline * nBorder));
+      };
+      const start: ProbRow = [at(0), at(1), at(2)];
+      const m0 = metrics(rows, probs, start);
+      if (m0.fprGeneral > maxFprGeneral || m0.fprBorderline > maxFprBorderline) continue;
+      const candidate = greedyFrom(rows, probs, start, maxFprGeneral, maxFprBorderline);
+      if (objective(candidate.m) > objective(best.m)) best = candidate;
+    }
+  }
+  const t = best.t;
   return [Math.min(t[0], 1), Math.min(t[1], 1), Math.min(t[2], 1)];
 }
 
