@@ -1,10 +1,14 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { emissionInterval, gcraCase, gcraCharge } from '../../core/enforcement/gcra';
+import { gcraCase, gcraCharge, gcraIncrement } from '../../core/enforcement/gcra';
 import { type Cost, DIMENSIONS, type Dimension, type RateLimits } from '../../core/enforcement/types';
 
 /** Refill window of every bucket: limits are per minute. */
 export const WINDOW_MS = 60_000;
+/** Bucket state is kept in integer microseconds since the epoch (exact in doubles and in DynamoDB numbers). */
+const US_PER_MS = 1_000;
+const WINDOW = WINDOW_MS * US_PER_MS;
+const toUs = (ms: number) => Math.round(ms * US_PER_MS);
 /** Sort key of the single item holding a tenant's three buckets. */
 export const BUCKET_ITEM = 'gcra';
 /** Bucket items idle this long are expired by TTL (a bucket idle for a window is full anyway). */
@@ -68,7 +72,7 @@ interface Plan {
 
 /**
  * GCRA token buckets in the `limits` table: one item per tenant (`dimension` = `gcra`) holding the theoretical
- * arrival time of each dimension, updated by one conditional `UpdateItem` per admission (see
+ * arrival time of each dimension (integer µs since the epoch), updated by one conditional `UpdateItem` per admission (see
  * docs/adr/0004-rate-limiting.md). The update case (idle/busy) is chosen from the last value this instance saw;
  * a `ConditionalCheckFailed` carries the current item (`ReturnValuesOnConditionCheckFailure`, or one
  * `GetItem` where the store does not return it) and the admission is decided or retried from it.
@@ -86,7 +90,7 @@ export class DynamoRateLimiter implements RateLimiter {
   }
 
   async admit(tenantId: string, limits: RateLimits, cost: Cost): Promise<AdmitResult> {
-    const now = this.now();
+    const now = toUs(this.now());
     for (const d of DIMENSIONS) {
       const c = cost[d] ?? 0;
       if (c > limits[d]) return { allowed: false, dimension: d, retryAfterMs: Number.POSITIVE_INFINITY };
@@ -110,7 +114,7 @@ export class DynamoRateLimiter implements RateLimiter {
 
   async settle(tenantId: string, limits: RateLimits, delta: Cost): Promise<void> {
     if (!DIMENSIONS.some((d) => (delta[d] ?? 0) !== 0)) return;
-    const now = this.now();
+    const now = toUs(this.now());
     let seen = this.lastSeen.get(tenantId) ?? {};
     for (let attempt = 0; attempt < MAX_ATTEMPTS + 2; attempt++) {
       const result = await this.update(tenantId, this.settlePlan(seen, limits, delta, now), now);
@@ -125,8 +129,9 @@ export class DynamoRateLimiter implements RateLimiter {
   private refusal(tats: Tats, limits: RateLimits, cost: Cost, now: number): AdmitResult | undefined {
     for (const d of DIMENSIONS) {
       const c = cost[d] ?? 0;
-      const r = gcraCharge(tats[d], c > 0 ? c : 1, limits[d], WINDOW_MS, now);
-      if (!r.allowed) return { allowed: false, dimension: d, retryAfterMs: r.retryAfterMs };
+      const r = gcraCharge(tats[d], c > 0 ? c : 1, limits[d], WINDOW, now);
+      if (!r.allowed)
+        return { allowed: false, dimension: d, retryAfterMs: Math.ceil(r.retryAfter / US_PER_MS) };
     }
     return undefined;
   }
@@ -134,23 +139,22 @@ export class DynamoRateLimiter implements RateLimiter {
   private admitPlan(seen: Tats, limits: RateLimits, cost: Cost, now: number): Plan {
     const plan: Plan = { set: [], conditions: [], values: { ':now': now } };
     for (const d of DIMENSIONS) {
-      const t = emissionInterval(limits[d], WINDOW_MS);
       const c = cost[d] ?? 0;
       const name = `#${d}`;
       if (c <= 0) {
         // Check only: at least one unit available (not in debt).
-        plan.values[`:chk_${d}`] = now + WINDOW_MS - t;
+        plan.values[`:chk_${d}`] = now + WINDOW - gcraIncrement(1, limits[d], WINDOW);
         plan.conditions.push(`(attribute_not_exists(${name}) OR ${name} <= :chk_${d})`);
         continue;
       }
-      const inc = c * t;
+      const inc = gcraIncrement(c, limits[d], WINDOW);
       if (gcraCase(seen[d], now) === 'idle') {
         plan.values[`:new_${d}`] = now + inc;
         plan.set.push(`${name} = :new_${d}`);
         plan.conditions.push(`(attribute_not_exists(${name}) OR ${name} <= :now)`);
       } else {
         plan.values[`:inc_${d}`] = inc;
-        plan.values[`:max_${d}`] = now + WINDOW_MS - inc;
+        plan.values[`:max_${d}`] = now + WINDOW - inc;
         plan.set.push(`${name} = ${name} + :inc_${d}`);
         plan.conditions.push(`(${name} > :now AND ${name} <= :max_${d})`);
       }
@@ -163,7 +167,7 @@ export class DynamoRateLimiter implements RateLimiter {
     for (const d of DIMENSIONS) {
       const c = delta[d] ?? 0;
       if (c === 0) continue;
-      const amount = Math.abs(c) * emissionInterval(limits[d], WINDOW_MS);
+      const amount = gcraIncrement(Math.abs(c), limits[d], WINDOW);
       const name = `#${d}`;
       const tat = seen[d];
       if (c > 0) {
@@ -199,7 +203,7 @@ export class DynamoRateLimiter implements RateLimiter {
     now: number,
   ): Promise<{ readonly ok: boolean; readonly tats: Tats }> {
     const expressions = [...plan.set, ...plan.conditions].join(' ');
-    const values: Record<string, number> = { ':exp': Math.ceil(now / 1000) + ITEM_TTL_S };
+    const values: Record<string, number> = { ':exp': Math.ceil(now / (US_PER_MS * 1000)) + ITEM_TTL_S };
     for (const [k, v] of Object.entries(plan.values)) {
       if (new RegExp(`${k}(?![A-Za-z0-9_])`).test(expressions)) values[k] = v;
     }

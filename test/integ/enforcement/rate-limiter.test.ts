@@ -50,6 +50,29 @@ describe('DynamoRateLimiter against dynalite', () => {
     ).toBe(true);
   });
 
+  test.each([7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 999_983])(
+    'a limit of %d/min (not necessarily a divisor of the window) admits exactly that many',
+    async (limit) => {
+      // GIVEN a fresh bucket at a non-round time
+      const c = clock(1_700_000_000_123);
+      const limiter = new DynamoRateLimiter({ client: db.doc, tableName: db.tables.limits, now: c.now });
+      const id = nextTenant();
+      const limits: RateLimits = { requests: limit, inputTokens: limit, outputTokens: limit };
+      // WHEN charged one request at a time, then in token batches of 3
+      let requests = 0;
+      for (let i = 0; i < Math.min(limit, 50) + 2; i++)
+        if ((await limiter.admit(id, limits, { requests: 1 })).allowed) requests++;
+      let tokens = 0;
+      const batch = limit > 50 ? Math.floor(limit / 7) : 1;
+      const other = nextTenant(); // (a tenant out of requests is refused on every dimension)
+      for (let i = 0; i < 9; i++)
+        if ((await limiter.admit(other, limits, { inputTokens: batch })).allowed) tokens += batch;
+      // THEN no unit is lost to rounding and none is gained
+      expect(requests).toBe(Math.min(limit, 50 + 2));
+      expect(tokens).toBe(Math.min(Math.floor(limit / batch), 9) * batch);
+    },
+  );
+
   test('refills at limit/minute on the injected clock', async () => {
     // GIVEN an exhausted bucket
     const c = clock();

@@ -52,7 +52,9 @@ function given(tenant: Record<string, unknown> | undefined, limit: 'ok' | 'over'
     .on(GetCommand, { TableName: 'tenants', Key: { keyHash: hashApiKey(KEY) } })
     .resolves(tenant ? { Item: tenant } : {});
   if (limit === 'ok')
-    ddb.on(UpdateCommand, { TableName: 'limits' }).resolves({ Attributes: { requests: NOW + 100 } });
+    ddb
+      .on(UpdateCommand, { TableName: 'limits' })
+      .resolves({ Attributes: { requests: (NOW + 100) * 1_000 } });
   if (limit === 'over') {
     ddb
       .on(UpdateCommand, { TableName: 'limits' })
@@ -60,7 +62,7 @@ function given(tenant: Record<string, unknown> | undefined, limit: 'ok' | 'over'
         new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
       );
     // The current bucket state (read after the failed condition): full minute used.
-    ddb.on(GetCommand, { TableName: 'limits' }).resolves({ Item: { requests: NOW + 60_000 } });
+    ddb.on(GetCommand, { TableName: 'limits' }).resolves({ Item: { requests: (NOW + 60_000) * 1_000 } });
   }
   if (limit === 'error')
     ddb.on(UpdateCommand, { TableName: 'limits' }).rejects(new Error('ProvisionedThroughputExceeded'));
@@ -220,9 +222,9 @@ describe('authorize (shared by the local gateway)', () => {
       status: 'throttled',
       limits: { requests: 60, inputTokens: 40_000, outputTokens: 8_000 },
     });
-    // the bucket is charged one request at the reduced rate (60/min → 1000 ms per request)
+    // the bucket is charged one request at the reduced rate (60/min → 1000 ms per request; state in µs)
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
-      ExpressionAttributeValues: expect.objectContaining({ ':new_requests': NOW + 1_000 }),
+      ExpressionAttributeValues: expect.objectContaining({ ':new_requests': (NOW + 1_000) * 1_000 }),
     });
   });
 
@@ -245,7 +247,7 @@ describe('authorize (shared by the local gateway)', () => {
       new ConditionalCheckFailedException({
         message: 'failed',
         $metadata: {},
-        Item: { requests: { N: String(NOW + 60_000) } },
+        Item: { requests: { N: String((NOW + 60_000) * 1_000) } },
       }),
     );
     const out = await authorize({ 'x-api-key': KEY }, deps());

@@ -1,4 +1,4 @@
-import { available, gcraCase, gcraCharge } from '../../../../lambdas/core/enforcement/gcra';
+import { available, gcraCase, gcraCharge, gcraIncrement } from '../../../../lambdas/core/enforcement/gcra';
 
 const W = 60_000;
 
@@ -74,7 +74,7 @@ describe('gcraCharge', () => {
     // THEN
     expect(r.allowed).toBe(allowed);
     if (tat2 !== undefined) expect(r.tat).toBe(tat2);
-    if (retry !== undefined) expect(r.retryAfterMs).toBe(retry);
+    if (retry !== undefined) expect(r.retryAfter).toBe(retry);
   });
 
   test('charging one by one admits exactly the limit, then refills at limit/window', () => {
@@ -94,5 +94,34 @@ describe('gcraCharge', () => {
     expect(available(tat, 20, W, 30_000)).toBe(10);
     expect(gcraCase(tat, 30_000)).toBe('busy');
     expect(gcraCase(tat, 60_000)).toBe('idle');
+  });
+});
+
+describe('gcraIncrement', () => {
+  test.each([7, 11, 17, 19, 29, 31, 600, 999_983])(
+    'a limit of %d admits exactly that many single units',
+    (limit) => {
+      // GIVEN a microsecond window (what the DynamoDB adapter uses)
+      const window = 60_000_000;
+      let tat: number | undefined;
+      let admitted = 0;
+      // WHEN charged one unit at a time at a fixed instant
+      for (let i = 0; i < Math.min(limit, 50) + 2; i++) {
+        const r = gcraCharge(tat, 1, limit, window, 1_700_000_000_123_000);
+        if (r.allowed) {
+          admitted++;
+          tat = r.tat;
+        }
+      }
+      // THEN
+      expect(admitted).toBe(Math.min(limit, 52));
+      expect(limit * gcraIncrement(1, limit, window)).toBeLessThanOrEqual(window);
+    },
+  );
+
+  test('zero cost occupies nothing; any positive cost at least one unit of time', () => {
+    expect(gcraIncrement(0, 10, 60)).toBe(0);
+    expect(gcraIncrement(1, 1_000, 60)).toBe(1);
+    expect(() => gcraIncrement(1, 0, 60)).toThrow('limit must be > 0');
   });
 });
