@@ -63,7 +63,8 @@ class Exchange {
     if (this.headSent) return;
     this.headSent = true;
     this.status = status;
-    this.res.head(status, headers);
+    // A client that went away gets nothing; the status still goes into the record.
+    if (!this.res.aborted) this.res.head(status, headers);
   }
 
   write(chunk: Uint8Array | string): void {
@@ -73,7 +74,7 @@ class Exchange {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    this.res.end();
+    if (!this.res.aborted) this.res.end();
   }
 
   /** Sends a complete JSON response. */
