@@ -2,6 +2,7 @@
 export * from './anthropic';
 export * from './bedrock';
 export * from './errors';
+export * from './node-writer';
 export { emitMetrics, estimateTokens, modelBody, serveInference } from './serve';
 export * from './sse';
 export * from './types';

@@ -345,7 +345,13 @@ async function serveStream(x: Exchange, body: ModelBody, model: string | undefin
   const policy = deps.engine.policy.document.output;
   const t = now();
   let upstreamMs = 0;
-  const iterator = deps.upstream.stream(body, model, x.controller.signal)[Symbol.asyncIterator]();
+  let iterator: AsyncIterator<AnthropicStreamEvent>;
+  try {
+    iterator = deps.upstream.stream(body, model, x.controller.signal)[Symbol.asyncIterator]();
+  } catch (e) {
+    failUpstream(x, e);
+    return;
+  }
   const next = async (): Promise<IteratorResult<AnthropicStreamEvent>> => {
     const s = now();
     try {
