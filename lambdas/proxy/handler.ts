@@ -243,7 +243,11 @@ export function makeStreamingHandler(deps: ProxyDeps) {
       await serveInference(req, deps.serve, res);
     } finally {
       await res.finished;
-      deps.afterRequest?.();
+      try {
+        deps.afterRequest?.();
+      } catch {
+        // Flushing metrics is best effort; the response is already complete.
+      }
     }
   };
 }

@@ -157,8 +157,12 @@ export async function serveInference(
   } finally {
     const ids = await names;
     recorder.identity({ ...ids, tier: req.identity?.tier ?? null });
-    const record = recorder.finish(x.status || 500, now() - started);
-    emitMetrics(deps, record);
+    try {
+      emitMetrics(deps, recorder.finish(x.status || 500, now() - started));
+    } catch (e) {
+      // A failing sink or metrics backend must not fail the response, which is already sent.
+      x.portError('telemetry', e);
+    }
     if (x.reservation && deps.admission) {
       try {
         await deps.admission.settle(x.reservation, {

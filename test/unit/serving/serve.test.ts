@@ -550,3 +550,21 @@ describe('serveInference — exactly one decision record per request', () => {
     expect(h.records[0]?.reason).toBe('internal_error');
   });
 });
+
+describe('serveInference — telemetry failures', () => {
+  test('a throwing sink does not fail the request and is counted', async () => {
+    const h = harness();
+    h.deps = {
+      ...h.deps,
+      sink: () => {
+        throw new Error('log pipe closed');
+      },
+    };
+    const res = new FakeWriter();
+    await expect(
+      serveInference(inbound('messages', messagesBody('hi')), h.deps, res),
+    ).resolves.toBeUndefined();
+    expect(res.status).toBe(200);
+    expect(h.metrics).toContainEqual({ name: 'PortErrors', value: 1, dimensions: { Port: 'telemetry' } });
+  });
+});
