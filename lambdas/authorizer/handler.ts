@@ -10,6 +10,7 @@ import { depsFromEnv } from './deps';
 
 /** What the handler flushes after each invocation (Powertools Metrics satisfies it). */
 interface Publishing {
+  hasStoredMetrics(): boolean;
   publishStoredMetrics(): void;
 }
 
@@ -123,7 +124,8 @@ export const makeHandler =
       outcome = { allow: false, reason: 'internal_error' };
     }
     try {
-      deps.metrics.publishStoredMetrics();
+      // Only when something was counted: Powertools warns on every empty flush.
+      if (deps.metrics.hasStoredMetrics()) deps.metrics.publishStoredMetrics();
     } catch {
       // Metrics must never turn a decision into an error.
     }

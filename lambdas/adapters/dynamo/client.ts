@@ -25,6 +25,8 @@ export interface RoundTripCounter {
   readonly count: number;
   /** Operations per command name. */
   readonly byCommand: Readonly<Record<string, number>>;
+  /** Operations per `<command> <table>` (e.g. `GetItemCommand tenants`). */
+  readonly byTable: Readonly<Record<string, number>>;
   reset(): void;
 }
 
@@ -33,12 +35,15 @@ export interface RoundTripCounter {
  * table round trips per request). Returns a live counter.
  */
 export function countRoundTrips(client: DynamoDBDocumentClient | DynamoDBClient): RoundTripCounter {
-  const state = { count: 0, byCommand: {} as Record<string, number> };
+  const state = { count: 0, byCommand: {} as Record<string, number>, byTable: {} as Record<string, number> };
   client.middlewareStack.add(
     (next, context) => async (args) => {
       state.count += 1;
       const name = context.commandName ?? 'unknown';
       state.byCommand[name] = (state.byCommand[name] ?? 0) + 1;
+      const input = (args as { input?: { TableName?: unknown } }).input;
+      const key = `${name} ${typeof input?.TableName === 'string' ? input.TableName : '-'}`;
+      state.byTable[key] = (state.byTable[key] ?? 0) + 1;
       return next(args);
     },
     { step: 'initialize', name: 'enforcementRoundTripCounter', override: true },
@@ -50,9 +55,13 @@ export function countRoundTrips(client: DynamoDBDocumentClient | DynamoDBClient)
     get byCommand() {
       return { ...state.byCommand };
     },
+    get byTable() {
+      return { ...state.byTable };
+    },
     reset() {
       state.count = 0;
       state.byCommand = {};
+      state.byTable = {};
     },
   };
 }

@@ -1,5 +1,5 @@
 import { type Cost, DIMENSIONS, type Dimension, type RateLimits } from '../../core/enforcement/types';
-import type { AdmitResult, RateLimiter } from './rate-limiter';
+import { type AdmitResult, type RateLimiter, setBounded } from './rate-limiter';
 
 /** Options of {@link LeasedRateLimiter}. */
 export interface LeaseOptions {
@@ -87,7 +87,7 @@ export class LeasedRateLimiter implements RateLimiter {
       remaining[d] = granted[d] - (cost[d] ?? 0) + (live ? live.remaining[d] : 0);
       spent[d] = (cost[d] ?? 0) + (live ? live.spent[d] : 0);
     }
-    this.leases.set(tenantId, { remaining, spent, slice, expiresAt: now + this.leaseMs });
+    setBounded(this.leases, tenantId, { remaining, spent, slice, expiresAt: now + this.leaseMs }, 10_000);
     return result;
   }
 

@@ -14,6 +14,18 @@ export const BUCKET_ITEM = 'gcra';
 /** Bucket items idle this long are expired by TTL (a bucket idle for a window is full anyway). */
 const ITEM_TTL_S = 3600;
 const MAX_ATTEMPTS = 4;
+/** Tenants whose last-seen bucket state an instance remembers (oldest forgotten first). */
+const MAX_REMEMBERED = 10_000;
+
+/** `map.set` that evicts the oldest entry beyond `max` (Map iterates in insertion order). */
+export function setBounded<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > max) {
+    const oldest = map.keys().next();
+    if (!oldest.done) map.delete(oldest.value);
+  }
+}
 
 /** Outcome of {@link RateLimiter.admit}. */
 export interface AdmitResult {
@@ -100,11 +112,11 @@ export class DynamoRateLimiter implements RateLimiter {
       const plan = this.admitPlan(seen, limits, cost, now);
       const result = await this.update(tenantId, plan, now);
       if (result.ok) {
-        this.lastSeen.set(tenantId, result.tats);
+        setBounded(this.lastSeen, tenantId, result.tats, MAX_REMEMBERED);
         return { allowed: true, retryAfterMs: 0 };
       }
       seen = result.tats;
-      this.lastSeen.set(tenantId, seen);
+      setBounded(this.lastSeen, tenantId, seen, MAX_REMEMBERED);
       const refusal = this.refusal(seen, limits, cost, now);
       if (refusal) return refusal;
     }
@@ -118,7 +130,7 @@ export class DynamoRateLimiter implements RateLimiter {
     let seen = this.lastSeen.get(tenantId) ?? {};
     for (let attempt = 0; attempt < MAX_ATTEMPTS + 2; attempt++) {
       const result = await this.update(tenantId, this.settlePlan(seen, limits, delta, now), now);
-      this.lastSeen.set(tenantId, result.tats);
+      setBounded(this.lastSeen, tenantId, result.tats, MAX_REMEMBERED);
       if (result.ok) return;
       seen = result.tats;
     }

@@ -110,6 +110,7 @@ export class DynamoTenantStore implements TenantLookup {
     string,
     { readonly value: TenantRecord | undefined; readonly at: number }
   >();
+  private readonly inflight = new Map<string, Promise<TenantRecord | undefined>>();
 
   constructor(options: TenantStoreOptions) {
     this.client = options.client;
@@ -124,16 +125,24 @@ export class DynamoTenantStore implements TenantLookup {
     const hit = this.cache.get(keyHash);
     const now = this.now();
     if (hit && now - hit.at < this.ttlMs) return hit.value;
-    const value = await this.get(keyHash);
-    if (this.ttlMs > 0) {
-      this.cache.delete(keyHash);
-      this.cache.set(keyHash, { value, at: now });
-      if (this.cache.size > this.maxEntries) {
-        const oldest = this.cache.keys().next().value;
-        if (oldest !== undefined) this.cache.delete(oldest);
-      }
-    }
-    return value;
+    // Concurrent misses for one key share a single read.
+    const pending = this.inflight.get(keyHash);
+    if (pending) return pending;
+    const read = this.get(keyHash)
+      .then((value) => {
+        if (this.ttlMs > 0) {
+          this.cache.delete(keyHash);
+          this.cache.set(keyHash, { value, at: now });
+          if (this.cache.size > this.maxEntries) {
+            const oldest = this.cache.keys().next().value;
+            if (oldest !== undefined) this.cache.delete(oldest);
+          }
+        }
+        return value;
+      })
+      .finally(() => this.inflight.delete(keyHash));
+    this.inflight.set(keyHash, read);
+    return read;
   }
 
   /** Drops cached lookups (one key hash, or all). */

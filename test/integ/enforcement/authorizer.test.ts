@@ -5,6 +5,8 @@ import { DynamoTenantStore } from '../../../lambdas/adapters/dynamo/tenant-store
 import { type AuthorizeDeps, authorize } from '../../../lambdas/authorizer/authorize';
 import { clientFor, type LocalDynamo, startDynalite } from '../support/dynalite';
 
+// Real servers on loopback on a shared 2-core machine: allow for slow runs (no timing is asserted here).
+jest.setTimeout(30_000);
 let db: LocalDynamo;
 beforeAll(async () => {
   db = await startDynalite();
@@ -41,7 +43,7 @@ describe('authorize against dynalite', () => {
   test('a free-tier key: 20 requests per minute pass, the rest are rate limited', async () => {
     // GIVEN a free tenant (20 req/min) and a fixed clock
     const { apiKey } = await admin().createTenant({ tenantId: 'free-1', tier: 'free', zone: 'eu' });
-    const { deps } = instance({ cacheTtlMs: 2_000, leaseMs: 0, now: () => 1_700_000_000_000 });
+    const { deps, counter } = instance({ cacheTtlMs: 2_000, leaseMs: 0, now: () => 1_700_000_000_000 });
     // WHEN 25 requests arrive in parallel
     const outcomes = await Promise.all(
       Array.from({ length: 25 }, () => authorize({ 'x-api-key': apiKey }, deps)),
@@ -49,6 +51,8 @@ describe('authorize against dynalite', () => {
     // THEN
     expect(outcomes.filter((o) => o.allow).length).toBe(20);
     expect(outcomes.filter((o) => !o.allow && o.reason === 'rate_limited').length).toBe(5);
+    // AND the 25 concurrent cache misses shared one tenant read
+    expect(counter.byTable[`GetItemCommand ${db.tables.tenants}`]).toBe(1);
   });
 
   test('status changes: suspend → Deny, ban → Deny, lapse → Allow', async () => {

@@ -5,6 +5,9 @@ import type { RateLimits } from '../../../lambdas/core/enforcement/types';
 import { clientFor, type LocalDynamo, startDynalite } from '../support/dynalite';
 
 const LIMITS: RateLimits = { requests: 20, inputTokens: 1_000, outputTokens: 500 };
+
+// Real servers on loopback on a shared 2-core machine: allow for slow runs (no timing is asserted here).
+jest.setTimeout(30_000);
 let db: LocalDynamo;
 let tenant = 0;
 const nextTenant = () => `t-${++tenant}`;

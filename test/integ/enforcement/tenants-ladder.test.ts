@@ -10,6 +10,9 @@ import { DEFAULT_LADDER } from '../../../lambdas/core/enforcement/ladder';
 import { type LocalDynamo, startDynalite } from '../support/dynalite';
 
 const MIN = 60_000;
+
+// Real servers on loopback on a shared 2-core machine: allow for slow runs (no timing is asserted here).
+jest.setTimeout(30_000);
 let db: LocalDynamo;
 
 beforeAll(async () => {

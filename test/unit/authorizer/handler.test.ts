@@ -30,7 +30,12 @@ const item = (over: Record<string, unknown> = {}) => ({
 
 function deps() {
   const client = createDocumentClient({ region: 'eu-west-1' });
-  const metrics = { addMetric: jest.fn(), publishStoredMetrics: jest.fn() };
+  const stored: string[] = [];
+  const metrics = {
+    addMetric: jest.fn((name: string) => void stored.push(name)),
+    hasStoredMetrics: () => stored.length > 0,
+    publishStoredMetrics: jest.fn(() => void stored.splice(0)),
+  };
   const logger = { error: jest.fn() };
   return {
     tenants: new DynamoTenantStore({ client, tableName: 'tenants', cacheTtlMs: 0, now: () => NOW }),
@@ -104,7 +109,7 @@ describe('authorizer handler', () => {
       TableName: 'limits',
       Key: { tenantId: 'acme', dimension: 'gcra' },
     });
-    expect(d.metrics.publishStoredMetrics).toHaveBeenCalled();
+    expect(d.metrics.publishStoredMetrics).not.toHaveBeenCalled(); // nothing counted: no empty EMF flush
   });
 
   const denies: Array<
@@ -155,6 +160,7 @@ describe('authorizer handler', () => {
     const d = deps();
     await makeHandler(d)(event({ 'x-api-key': KEY }));
     expect(d.metrics.addMetric).toHaveBeenCalledWith(AUTHORIZER_ERRORS_METRIC, 'Count', 1);
+    expect(d.metrics.publishStoredMetrics).toHaveBeenCalledTimes(1);
     expect(d.logger.error).toHaveBeenCalledTimes(1);
     expect(JSON.stringify(d.logger.error.mock.calls)).not.toContain(KEY);
   });
