@@ -3,6 +3,6 @@ export * from './anthropic';
 export * from './bedrock';
 export * from './errors';
 export * from './node-writer';
-export { emitMetrics, estimateTokens, modelBody, serveInference } from './serve';
+export { emitMetrics, estimateTokens, modelBody, refusalDetails, serveInference } from './serve';
 export * from './sse';
 export * from './types';

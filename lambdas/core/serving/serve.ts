@@ -323,7 +323,15 @@ async function serveOnce(x: Exchange, body: ModelBody, model: string | undefined
       ? message['stop_reason']
       : null;
   recorder.output(summary, { output: x.outputTokens, releasedBeforeBlock: blocked ? 0 : null }, stopReason);
-  const out = blocked ? { ...message, content: [], stop_reason: 'refusal', stop_sequence: null } : message;
+  const out = blocked
+    ? {
+        ...message,
+        content: [],
+        stop_reason: 'refusal',
+        stop_sequence: null,
+        stop_details: refusalDetails(verdict, x.req.decisionId),
+      }
+    : message;
   const extra: Record<string, string> = { 'content-type': 'application/json' };
   if (x.req.route !== 'messages') {
     extra['x-amzn-bedrock-input-token-count'] = String(x.inputTokens);
@@ -331,6 +339,21 @@ async function serveOnce(x: Exchange, body: ModelBody, model: string | undefined
   }
   x.json(200, okHeaders(x, extra), JSON.stringify(out));
   if (blocked) await x.reportViolation('output', verdict);
+}
+
+/**
+ * `stop_details` as the first-party API sends it with a streaming-classifier refusal
+ * (`{type: "refusal", category, explanation}`); the explanation names the decision id.
+ */
+export function refusalDetails(
+  v: Verdict,
+  decisionId: string,
+): { type: 'refusal'; category: string | null; explanation: string } {
+  return {
+    type: 'refusal',
+    category: v.triggered[0] ?? null,
+    explanation: `This response was stopped by the safeguards policy (decision ${decisionId}).`,
+  };
 }
 
 function writeEvent(x: Exchange, event: WireEvent): void {
@@ -485,7 +508,11 @@ async function serveStream(x: Exchange, body: ModelBody, model: string | undefin
     if (openBlock !== undefined) writeEvent(x, { type: 'content_block_stop', index: openBlock });
     writeEvent(x, {
       type: 'message_delta',
-      delta: { stop_reason: 'refusal', stop_sequence: null },
+      delta: {
+        stop_reason: 'refusal',
+        stop_sequence: null,
+        stop_details: refusalDetails(blocked, x.req.decisionId),
+      },
       usage: { output_tokens: releasedTokens },
     });
     writeEvent(x, { type: 'message_stop' });

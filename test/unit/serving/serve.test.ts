@@ -108,7 +108,17 @@ describe('serveInference — non-streaming', () => {
     expect(res.status).toBe(200);
     const body = res.json();
     expect(body).toEqual(
-      expect.objectContaining({ type: 'message', content: [], stop_reason: 'refusal', stop_sequence: null }),
+      expect.objectContaining({
+        type: 'message',
+        content: [],
+        stop_reason: 'refusal',
+        stop_sequence: null,
+        stop_details: {
+          type: 'refusal',
+          category: 'harmful',
+          explanation: expect.stringContaining('decision dec-'),
+        },
+      }),
     );
     expect(res.text()).not.toContain('detonator');
     expect(h.records[0]?.output).toEqual(
@@ -357,7 +367,13 @@ describe('serveInference — streaming', () => {
       { event: 'content_block_stop', data: { type: 'content_block_stop', index: 0 } },
       {
         event: 'message_delta',
-        data: expect.objectContaining({ delta: { stop_reason: 'refusal', stop_sequence: null } }),
+        data: expect.objectContaining({
+          delta: {
+            stop_reason: 'refusal',
+            stop_sequence: null,
+            stop_details: expect.objectContaining({ type: 'refusal', category: 'harmful' }),
+          },
+        }),
       },
       { event: 'message_stop', data: { type: 'message_stop' } },
     ]);
@@ -408,7 +424,7 @@ describe('serveInference — streaming', () => {
     expect(events.slice(-2)).toEqual([
       expect.objectContaining({
         type: 'message_delta',
-        delta: { stop_reason: 'refusal', stop_sequence: null },
+        delta: expect.objectContaining({ stop_reason: 'refusal', stop_sequence: null }),
       }),
       { type: 'message_stop' },
     ]);
