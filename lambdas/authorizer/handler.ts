@@ -1,4 +1,5 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import type { HeaderBag } from '../core/enforcement/credentials';
 import {
   AUTHORIZER_ERRORS_METRIC,
   type AuthorizeDeps,
@@ -110,6 +111,20 @@ export function toAuthorizerResult(
 }
 
 /**
+ * The request's headers with every value of repeated headers (`multiValueHeaders`), so that two different keys
+ * in one request are seen and refused rather than the last one silently winning.
+ */
+export function headersOf(
+  event: Pick<APIGatewayRequestAuthorizerEvent, 'headers' | 'multiValueHeaders'>,
+): HeaderBag {
+  const bag: Record<string, string | readonly string[] | undefined> = { ...(event.headers ?? {}) };
+  for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
+    if (values && values.length > 0) bag[name] = values;
+  }
+  return bag;
+}
+
+/**
  * API Gateway (REST) REQUEST authorizer. Credential problems throw `Unauthorized` (API Gateway answers 401);
  * every other refusal, and any error, is a Deny (403, reason in `$context.authorizer.reason`).
  */
@@ -118,7 +133,7 @@ export const makeHandler =
   async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
     let outcome: AuthorizeOutcome;
     try {
-      outcome = await authorize(event.headers ?? {}, deps);
+      outcome = await authorize(headersOf(event), deps);
     } catch {
       deps.metrics.addMetric(AUTHORIZER_ERRORS_METRIC, 'Count', 1);
       outcome = { allow: false, reason: 'internal_error' };

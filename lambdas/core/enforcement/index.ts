@@ -6,3 +6,4 @@ export * from './keys';
 export * from './ladder';
 export * from './tenant';
 export * from './types';
+export * from './usage';

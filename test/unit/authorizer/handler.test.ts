@@ -199,6 +199,12 @@ describe('authorizer handler', () => {
     });
   });
 
+  test('GIVEN x-api-key repeated with two keys (multiValueHeaders) THEN Unauthorized', async () => {
+    given(item());
+    const e = { ...event({ 'x-api-key': KEY }), multiValueHeaders: { 'x-api-key': [OTHER, KEY] } };
+    await expect(makeHandler(deps())(e as APIGatewayRequestAuthorizerEvent)).rejects.toThrow('Unauthorized');
+  });
+
   test('GIVEN both headers with the same key THEN Allow', async () => {
     given(item());
     const result = await makeHandler(deps())(event({ 'x-api-key': KEY, Authorization: `Bearer ${KEY}` }));

@@ -5,6 +5,7 @@ import {
   effectiveStatus,
 } from '../../../../lambdas/core/enforcement/tenant';
 import type { TenantStatus } from '../../../../lambdas/core/enforcement/types';
+import { usageDelta } from '../../../../lambdas/core/enforcement/usage';
 
 describe('effectiveStatus', () => {
   const cases: Array<[string, TenantStatus, number | undefined, TenantStatus]> = [
@@ -43,5 +44,25 @@ describe('effectiveLimits', () => {
       false,
       false,
     ]);
+  });
+});
+
+describe('usageDelta', () => {
+  test.each([
+    ['an exact estimate settles nothing', { inputTokens: 100 }, { inputTokens: 100 }, {}],
+    [
+      'an over-estimate is refunded',
+      { inputTokens: 100, outputTokens: 50 },
+      { inputTokens: 80, outputTokens: 50 },
+      { inputTokens: -20 },
+    ],
+    [
+      'output beyond the reservation is charged',
+      { outputTokens: 0 },
+      { inputTokens: 0, outputTokens: 700 },
+      { outputTokens: 700 },
+    ],
+  ])('%s', (_name, reserved, used, expected) => {
+    expect(usageDelta(reserved, used)).toEqual(expected);
   });
 });
