@@ -40,8 +40,8 @@ export interface TrainOptions {
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   features: {
     buckets: 1 << 16,
-    charMin: 3,
-    charMax: 5,
+    charMin: 4,
+    charMax: 4,
     wordMax: 2,
     wordWeight: 1.5,
     conceptWeight: 4,
