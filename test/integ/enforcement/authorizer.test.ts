@@ -1,8 +1,12 @@
+import './env';
+import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { countRoundTrips } from '../../../lambdas/adapters/dynamo/client';
 import { LeasedRateLimiter } from '../../../lambdas/adapters/dynamo/leased-rate-limiter';
 import { DynamoRateLimiter } from '../../../lambdas/adapters/dynamo/rate-limiter';
 import { DynamoTenantStore } from '../../../lambdas/adapters/dynamo/tenant-store';
 import { type AuthorizeDeps, authorize } from '../../../lambdas/authorizer/authorize';
+import { depsFromEnv } from '../../../lambdas/authorizer/deps';
+import { makeHandler } from '../../../lambdas/authorizer/handler';
 import { clientFor, type LocalDynamo, startDynalite } from '../support/dynalite';
 
 // Real servers on loopback on a shared 2-core machine: allow for slow runs (no timing is asserted here).
@@ -53,6 +57,40 @@ describe('authorize against dynalite', () => {
     expect(outcomes.filter((o) => !o.allow && o.reason === 'rate_limited').length).toBe(5);
     // AND the 25 concurrent cache misses shared one tenant read
     expect(counter.byTable[`GetItemCommand ${db.tables.tenants}`]).toBe(1);
+  });
+
+  test('the Lambda handler with deps from the environment (endpoint via AWS_ENDPOINT_URL_DYNAMODB)', async () => {
+    // GIVEN the environment a deployed function would have, pointed at dynalite
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    });
+    try {
+      const handler = makeHandler(
+        depsFromEnv({ TENANTS_TABLE: db.tables.tenants, LIMITS_TABLE: db.tables.limits }),
+      );
+      const { apiKey } = await admin().createTenant({ tenantId: 'lambda-1', tier: 'standard', zone: 'eu' });
+      const event = {
+        type: 'REQUEST',
+        methodArn: 'arn:aws:execute-api:eu-west-1:111122223333:api1/prod/POST/v1/messages',
+        headers: { Authorization: `Bearer ${apiKey}`, 'x-tenant-id': 'someone-else' },
+      } as unknown as APIGatewayRequestAuthorizerEvent;
+      // WHEN
+      const result = await handler(event);
+      // THEN
+      expect(result.principalId).toBe('lambda-1');
+      expect(result.policyDocument.Statement[0]).toMatchObject({
+        Effect: 'Allow',
+        Resource: 'arn:aws:execute-api:eu-west-1:111122223333:api1/prod/*',
+      });
+      await expect(handler({ ...event, headers: {} })).rejects.toThrow('Unauthorized');
+    } finally {
+      process.env = saved;
+    }
   });
 
   test('status changes: suspend → Deny, ban → Deny, lapse → Allow', async () => {
