@@ -170,17 +170,14 @@ function crossSource(rows: readonly RawRow[]): void {
       return [s.harmful ?? 0, s.jailbreak ?? 0, s.injection ?? 0];
     });
     const m = roundMetrics(metrics(held, probs, t));
-    const label = held[0]!.label;
-    const border = held.some((r) => r.borderline);
-    const figure =
-      label === 'benign'
-        ? border
-          ? `FPR borderline ${pct(m.fprBorderline)}`
-          : `FPR general ${pct(m.fprGeneral)}`
-        : `recall ${pct(m.recall[label])}`;
-    console.log(
-      `  ${source.padEnd(26)} ${String(held.length).padStart(4)} rows  ${label.padEnd(9)} ${figure}`,
-    );
+    const parts: string[] = [];
+    for (const label of ['harmful', 'jailbreak', 'injection'] as const) {
+      if (m.counts[label] > 0) parts.push(`${label} recall ${pct(m.recall[label])} (${m.counts[label]})`);
+    }
+    if (m.counts.benign > 0) parts.push(`FPR general ${pct(m.fprGeneral)} (${m.counts.benign})`);
+    if (m.counts.borderline > 0)
+      parts.push(`FPR borderline ${pct(m.fprBorderline)} (${m.counts.borderline})`);
+    console.log(`  ${source.padEnd(26)} ${String(held.length).padStart(4)} rows  ${parts.join(', ')}`);
   }
 }
 
