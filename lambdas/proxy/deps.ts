@@ -8,22 +8,30 @@
  * - `UPSTREAM_KIND`: `bedrock` | `sagemaker` | `anthropic`.
  * - `UPSTREAM_TARGET`: bedrock — default model id (optional); sagemaker — endpoint name; anthropic — https base URL.
  * - `UPSTREAM_MODEL_MAP` (bedrock, optional): JSON object, requested model → Bedrock model id / inference profile.
- * - `UPSTREAM_API_KEY_SECRET_ID` (anthropic): Secrets Manager id of the API key, read via the Parameters and Secrets extension.
+ * - `UPSTREAM_API_KEY_SECRET_ID` (anthropic, optional): Secrets Manager id of the API key, read via the
+ *   Parameters and Secrets extension; absent → no `x-api-key` (an endpoint that needs none).
  * - `CLASSIFIER_ENDPOINT_NAME`: tier-2 SageMaker endpoint; required unless `CLASSIFIER_MODE=never`.
  * - `CLASSIFIER_MODE` (optional): `always` | `cascade` | `never`, overrides the policy's tier-2 mode.
+ * - `CLASSIFIER_DEADLINE_MS` (optional): overrides the policy's tier-2 deadline (1–10000).
  * - `CLASSIFIER_FAILURE_THRESHOLD` (default 5), `CLASSIFIER_HALF_OPEN_MS` (default 10000): circuit breaker.
  * - `HMAC_KEY_ID`: the region's KMS HMAC_256 key (id or ARN).
  * - `LIMITS_TABLE` (optional): token admission against the `limits` table; absent → no token admission.
  * - `RATE_LIMIT_LEASE_MS` (default 1000; 0 = no leases).
  * - `MAX_BODY_BYTES` (optional): request body limit (default 2 MiB).
+ * - `TENANTS_TABLE`, `VIOLATIONS_TABLE`, `AUDIT_TABLE` (optional, all three or none): the enforcement ladder
+ *   (strikes on blocks → throttle/suspend/ban, audited). Status-change notifications are log lines
+ *   (`enforcement status change`) until an SNS client is available.
  */
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { z } from 'zod';
+import { DynamoAuditLog } from '../adapters/dynamo/audit-log';
 import { createDocumentClient } from '../adapters/dynamo/client';
+import { DynamoEnforcementLadder, type Notifier } from '../adapters/dynamo/ladder-store';
 import { LeasedRateLimiter } from '../adapters/dynamo/leased-rate-limiter';
 import { DynamoRateLimiter, type RateLimiter } from '../adapters/dynamo/rate-limiter';
+import { DynamoTenantStore } from '../adapters/dynamo/tenant-store';
 import { kmsPseudonymizer } from '../adapters/hmac';
 import { SageMakerTier2 } from '../adapters/tier2';
 import {
@@ -33,9 +41,9 @@ import {
   sagemakerUpstream,
 } from '../adapters/upstream';
 import { compilePolicy, createEngine, defaultPolicy, type Policy } from '../core/index';
-import type { ServeDeps, Upstream } from '../core/serving/types';
+import type { ServeDeps, Upstream, Violations } from '../core/serving/types';
 import { logger, loggerSink, metrics, portLog, powertoolsMetrics } from './instrumentation';
-import { rateLimiterAdmission } from './ports';
+import { ladderViolations, rateLimiterAdmission } from './ports';
 
 /** Upstream configuration. */
 export type UpstreamConfig =
@@ -45,7 +53,7 @@ export type UpstreamConfig =
       readonly modelMap?: Readonly<Record<string, string>>;
     }
   | { readonly kind: 'sagemaker'; readonly endpointName: string }
-  | { readonly kind: 'anthropic'; readonly baseUrl: string; readonly apiKeySecretId: string };
+  | { readonly kind: 'anthropic'; readonly baseUrl: string; readonly apiKeySecretId?: string };
 
 /** The proxy's validated configuration. */
 export interface ProxyConfig {
@@ -62,6 +70,11 @@ export interface ProxyConfig {
       };
   readonly hmacKeyId: string;
   readonly limits?: { readonly table: string; readonly leaseMs: number };
+  readonly ladder?: {
+    readonly tenantsTable: string;
+    readonly violationsTable: string;
+    readonly auditTable: string;
+  };
   readonly maxBodyBytes?: number;
 }
 
@@ -115,11 +128,23 @@ export function configFromEnv(env: Env): ProxyConfig {
   }
   let policy = defaultPolicy();
   const modeRaw = optional(env, 'CLASSIFIER_MODE');
-  if (modeRaw !== undefined) {
-    const mode = oneOf('CLASSIFIER_MODE', ['always', 'cascade', 'never'] as const, modeRaw);
+  const deadlineRaw = optional(env, 'CLASSIFIER_DEADLINE_MS');
+  if (modeRaw !== undefined || deadlineRaw !== undefined) {
+    const tier2 = { ...policy.document.tier2 };
+    if (modeRaw !== undefined)
+      tier2.mode = oneOf('CLASSIFIER_MODE', ['always', 'cascade', 'never'] as const, modeRaw);
+    if (deadlineRaw !== undefined) {
+      tier2.deadlineMs = int(env, 'CLASSIFIER_DEADLINE_MS', 0, 1);
+      if (tier2.deadlineMs > 10_000) {
+        throw new ConfigError(
+          `proxy: environment variable CLASSIFIER_DEADLINE_MS must be <= 10000, got '${deadlineRaw}'`,
+        );
+      }
+    }
+    // The effective policy is recompiled, so its version (content hash) in every record reflects the overrides.
     policy = compilePolicy(
-      { ...policy.document, tier2: { ...policy.document.tier2, mode } },
-      `config/policies/${policyName}.json (CLASSIFIER_MODE=${mode})`,
+      { ...policy.document, tier2 },
+      `config/policies/${policyName}.json (CLASSIFIER_MODE / CLASSIFIER_DEADLINE_MS)`,
     );
   }
 
@@ -162,7 +187,8 @@ export function configFromEnv(env: Env): ProxyConfig {
     if (url.protocol !== 'https:') {
       throw new ConfigError('proxy: environment variable UPSTREAM_TARGET must be an https URL');
     }
-    upstream = { kind, baseUrl, apiKeySecretId: required(env, 'UPSTREAM_API_KEY_SECRET_ID') };
+    const apiKeySecretId = optional(env, 'UPSTREAM_API_KEY_SECRET_ID');
+    upstream = { kind, baseUrl, ...(apiKeySecretId ? { apiKeySecretId } : {}) };
   }
 
   const effectiveMode = policy.document.tier2.mode;
@@ -177,6 +203,14 @@ export function configFromEnv(env: Env): ProxyConfig {
         };
 
   const limitsTable = optional(env, 'LIMITS_TABLE');
+  const ladderNames = ['TENANTS_TABLE', 'VIOLATIONS_TABLE', 'AUDIT_TABLE'] as const;
+  const ladderSet = ladderNames.filter((n) => optional(env, n) !== undefined);
+  if (ladderSet.length > 0 && ladderSet.length < ladderNames.length) {
+    const missing = ladderNames.find((n) => optional(env, n) === undefined);
+    throw new ConfigError(
+      `proxy: environment variable ${missing} is required when any of ${ladderNames.join(', ')} is set`,
+    );
+  }
   const maxBodyBytes =
     optional(env, 'MAX_BODY_BYTES') === undefined ? undefined : int(env, 'MAX_BODY_BYTES', 0, 1);
   return {
@@ -187,6 +221,15 @@ export function configFromEnv(env: Env): ProxyConfig {
     hmacKeyId: required(env, 'HMAC_KEY_ID'),
     ...(limitsTable
       ? { limits: { table: limitsTable, leaseMs: int(env, 'RATE_LIMIT_LEASE_MS', 1_000, 0) } }
+      : {}),
+    ...(ladderSet.length === ladderNames.length
+      ? {
+          ladder: {
+            tenantsTable: required(env, 'TENANTS_TABLE'),
+            violationsTable: required(env, 'VIOLATIONS_TABLE'),
+            auditTable: required(env, 'AUDIT_TABLE'),
+          },
+        }
       : {}),
     ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
   };
@@ -205,17 +248,34 @@ function buildUpstream(config: ProxyConfig, env: Env, sagemaker: () => SageMaker
     case 'anthropic':
       return anthropicHttpUpstream({
         baseUrl: u.baseUrl,
-        apiKey: extensionSecret({
-          secretId: u.apiKeySecretId,
-          sessionToken: required(env, 'AWS_SESSION_TOKEN'),
-        }),
+        ...(u.apiKeySecretId
+          ? {
+              apiKey: extensionSecret({
+                secretId: u.apiKeySecretId,
+                sessionToken: required(env, 'AWS_SESSION_TOKEN'),
+              }),
+            }
+          : {}),
       });
   }
 }
 
+/** Status-change notifications as log lines (no SNS client in the bundle yet). */
+const logNotifier: Notifier = {
+  async notify(n) {
+    logger.warn('enforcement status change', {
+      auditEventId: n.auditEventId,
+      actor: n.actor,
+      after: n.after.status,
+      reason: n.reason,
+    });
+  },
+};
+
 /**
- * Builds the serving dependencies once per instance. Violations (the enforcement ladder) are not wired
- * here yet: pass `ladderViolations(new DynamoEnforcementLadder(...))` from ./ports through `extra`.
+ * Builds the serving dependencies once per instance: engine (with tier 2 unless mode `never`), upstream,
+ * token admission (with `LIMITS_TABLE`), enforcement ladder (with the three ladder tables), KMS
+ * pseudonyms, the log-line record sink and EMF metrics. `extra` overrides any of them.
  */
 export function buildServeDeps(config: ProxyConfig, env: Env, extra: Partial<ServeDeps> = {}): ServeDeps {
   let smClient: SageMakerRuntimeClient | undefined;
@@ -242,8 +302,22 @@ export function buildServeDeps(config: ProxyConfig, env: Env, extra: Partial<Ser
     limiter =
       config.limits.leaseMs > 0 ? new LeasedRateLimiter(base, { leaseMs: config.limits.leaseMs }) : base;
   }
+  let violations: Violations | undefined;
+  if (config.ladder) {
+    const client = createDocumentClient({ region: config.region });
+    violations = ladderViolations(
+      new DynamoEnforcementLadder({
+        client,
+        violationsTable: config.ladder.violationsTable,
+        tenants: new DynamoTenantStore({ client, tableName: config.ladder.tenantsTable }),
+        audit: new DynamoAuditLog({ client, tableName: config.ladder.auditTable }),
+        notifier: logNotifier,
+      }),
+    );
+  }
   return {
     engine: createEngine({ policy: config.policy, ...(tier2 ? { tier2 } : {}) }),
+    ...(violations ? { violations } : {}),
     region: config.region,
     upstream: buildUpstream(config, env, sagemaker),
     ...(limiter ? { admission: rateLimiterAdmission(limiter) } : {}),

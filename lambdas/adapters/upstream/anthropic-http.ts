@@ -12,8 +12,8 @@ import { kindForStatus, readBody, toUpstreamError } from './errors';
 export interface AnthropicHttpUpstreamOptions {
   /** e.g. `https://api.anthropic.com` (no trailing `/v1`). */
   readonly baseUrl: string;
-  /** Resolves the API key (cached by the caller). */
-  readonly apiKey: () => Promise<string>;
+  /** Resolves the API key (cached by the provider). @default - no `x-api-key` header */
+  readonly apiKey?: () => Promise<string>;
   /** @default '2023-06-01' */
   readonly anthropicVersion?: string;
   /** Sent as `model` when the request names none. @default - omitted */
@@ -43,7 +43,7 @@ export function anthropicHttpUpstream(opts: AnthropicHttpUpstreamOptions): Upstr
         'content-type': 'application/json',
         accept: stream ? 'text/event-stream' : 'application/json',
         'anthropic-version': opts.anthropicVersion ?? '2023-06-01',
-        'x-api-key': await opts.apiKey(),
+        ...(opts.apiKey ? { 'x-api-key': await opts.apiKey() } : {}),
       },
       body: JSON.stringify({ ...(m ? { model: m } : {}), ...b, ...(stream ? { stream: true } : {}) }),
       signal,

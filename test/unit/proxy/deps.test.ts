@@ -42,10 +42,9 @@ describe('configFromEnv', () => {
         UPSTREAM_API_KEY_SECRET_ID: 's',
       },
     ],
-    [
-      'UPSTREAM_API_KEY_SECRET_ID',
-      { ...base, UPSTREAM_KIND: 'anthropic', UPSTREAM_TARGET: 'https://m.example' },
-    ],
+    ['VIOLATIONS_TABLE', { ...base, TENANTS_TABLE: 't', AUDIT_TABLE: 'a' }],
+    ['CLASSIFIER_DEADLINE_MS', { ...base, CLASSIFIER_DEADLINE_MS: '0' }],
+    ['CLASSIFIER_DEADLINE_MS', { ...base, CLASSIFIER_DEADLINE_MS: '20000' }],
     ['POLICY', { ...base, POLICY: 'strict' }],
   ])('fails when %s is missing or invalid', (name, env) => {
     expect(() => configFromEnv(env)).toThrow(ConfigError);
@@ -58,11 +57,28 @@ describe('configFromEnv', () => {
     expect(c.policy.version).not.toBe(configFromEnv(base).policy.version);
   });
 
+  test('CLASSIFIER_DEADLINE_MS overrides the tier-2 deadline', () => {
+    expect(configFromEnv({ ...base, CLASSIFIER_DEADLINE_MS: '150' }).policy.document.tier2.deadlineMs).toBe(
+      150,
+    );
+  });
+
+  test('an Anthropic-compatible upstream without a key secret is allowed (no x-api-key)', () => {
+    const c = configFromEnv({ ...base, UPSTREAM_KIND: 'anthropic', UPSTREAM_TARGET: 'https://m.example' });
+    expect(c.upstream).toEqual({ kind: 'anthropic', baseUrl: 'https://m.example' });
+  });
+
   test('buildServeDeps builds every adapter without network I/O', () => {
     const deps = buildServeDeps(configFromEnv({ ...base, LIMITS_TABLE: 'limits' }), {});
     expect(deps.region).toBe('eu-west-1');
     expect(deps.admission).toBeDefined();
     expect(deps.violations).toBeUndefined();
+    const withLadder = buildServeDeps(
+      configFromEnv({ ...base, TENANTS_TABLE: 't', VIOLATIONS_TABLE: 'v', AUDIT_TABLE: 'a' }),
+      {},
+    );
+    expect(withLadder.violations).toBeDefined();
+    expect(withLadder.admission).toBeUndefined();
   });
 });
 
