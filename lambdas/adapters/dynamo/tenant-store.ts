@@ -8,7 +8,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { generateApiKey, hashApiKey } from '../../core/enforcement/keys';
+import { API_KEY_PREFIX, generateApiKey, hashApiKey, isWellFormedApiKey } from '../../core/enforcement/keys';
 import type { RateLimits, Tenant, TenantRecord, TenantStatus } from '../../core/enforcement/types';
 import { TENANT_STATUSES } from '../../core/enforcement/types';
 
@@ -35,6 +35,12 @@ export interface NewTenant {
   readonly tier: string;
   readonly zone: string;
   readonly limits?: Partial<RateLimits>;
+  /**
+   * Use this API key instead of generating one (local demos and canary tenants whose key is set by
+   * the operator). Must be well formed (`csk_` + 32 base62 characters).
+   * @default - a fresh random key
+   */
+  readonly apiKey?: string;
 }
 
 /** A new credential: the raw key is returned once and never stored. */
@@ -168,7 +174,7 @@ export class DynamoTenantStore implements TenantLookup {
       status: 'active',
       ...(input.limits ? { limits: input.limits } : {}),
     };
-    return this.putKey(tenant);
+    return this.putKey(tenant, input.apiKey);
   }
 
   /** Issues another API key for an existing tenant (copying its current state). */
@@ -179,8 +185,11 @@ export class DynamoTenantStore implements TenantLookup {
     return this.putKey(tenant);
   }
 
-  private async putKey(tenant: Tenant): Promise<IssuedKey> {
-    const apiKey = generateApiKey();
+  private async putKey(tenant: Tenant, given?: string): Promise<IssuedKey> {
+    if (given !== undefined && !isWellFormedApiKey(given)) {
+      throw new Error(`tenants: the API key must be '${API_KEY_PREFIX}' followed by 32 base62 characters`);
+    }
+    const apiKey = given ?? generateApiKey();
     const record: TenantRecord = { ...tenant, keyHash: hashApiKey(apiKey) };
     await this.client.send(
       new PutCommand({
