@@ -1,0 +1,291 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { acknowledge } from '../nag';
+
+/** The routes the proxy serves, relative to the stage (clients use `<url>` as their base URL / endpoint). */
+export const SERVING_ROUTES = [
+  '/v1/messages',
+  '/model/{modelId}/invoke',
+  '/model/{modelId}/invoke-with-response-stream',
+] as const;
+
+/** Properties for {@link ServingApi}. */
+export interface ServingApiProps {
+  /** The REQUEST authorizer (API key → tenant, status, rate limit). */
+  readonly authorizer: lambda.IFunction;
+  /** The streamified inference proxy. */
+  readonly proxy: lambda.IFunction;
+  /** The region's data key: the access log group is encrypted with it. */
+  readonly encryptionKey: kms.IKey;
+
+  /**
+   * Stage name (the first path segment of every URL).
+   *
+   * @default 'prod'
+   */
+  readonly stageName?: string;
+
+  /**
+   * Steady-state requests per second for the whole stage (a flood guard; per-tenant limits are the
+   * authorizer's).
+   *
+   * @default 1000
+   */
+  readonly throttlingRateLimit?: number;
+
+  /**
+   * Burst for the whole stage.
+   *
+   * @default 2000
+   */
+  readonly throttlingBurstLimit?: number;
+
+  /**
+   * Retention of the access log group.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly accessLogRetention?: logs.RetentionDays;
+
+  /**
+   * What happens to the access log group when the stack is deleted.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * One JSON access-log line per request. Enough to follow a request that never reached the proxy (refused by
+ * WAF, the authorizer, throttling or validation), and nothing of its content or credentials.
+ */
+export const ACCESS_LOG_FIELDS: { readonly [field: string]: string } = {
+  requestId: '$context.requestId',
+  extendedRequestId: '$context.extendedRequestId',
+  ip: '$context.identity.sourceIp',
+  requestTime: '$context.requestTime',
+  httpMethod: '$context.httpMethod',
+  resourcePath: '$context.resourcePath',
+  protocol: '$context.protocol',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  latency: '$context.responseLatency',
+  integrationLatency: '$context.integrationLatency',
+  integrationStatus: '$context.integration.status',
+  integrationError: '$context.integration.error',
+  authorizerStatus: '$context.authorizer.status',
+  authorizerLatency: '$context.authorizer.latency',
+  authorizerError: '$context.authorizer.error',
+  authorizerReason: '$context.authorizer.reason',
+  errorType: '$context.error.responseType',
+  errorMessage: '$context.error.message',
+  wafStatus: '$context.waf.status',
+  xrayTraceId: '$context.xrayTraceId',
+};
+
+/** Anthropic-style error body; `message` is a JSON string expression. */
+const errorBody = (type: string, message: string): string =>
+  `{"type":"error","error":{"type":"${type}","message":${message}},"request_id":"$context.requestId"}`;
+
+/**
+ * Gateway responses for requests API Gateway answers itself (the proxy answers everything it receives). Status,
+ * Anthropic error type and message.
+ */
+export const GATEWAY_RESPONSES: ReadonlyArray<{
+  readonly type: apigateway.ResponseType;
+  readonly id: string;
+  readonly statusCode: string;
+  readonly errorType: string;
+  readonly message: string;
+}> = [
+  {
+    type: apigateway.ResponseType.UNAUTHORIZED,
+    id: 'Unauthorized',
+    statusCode: '401',
+    errorType: 'authentication_error',
+    message: '"invalid or missing API key (x-api-key or Authorization: Bearer)"',
+  },
+  {
+    type: apigateway.ResponseType.ACCESS_DENIED,
+    id: 'AccessDenied',
+    statusCode: '403',
+    errorType: 'permission_error',
+    // The authorizer puts a fixed reason code (suspended, banned, rate_limited, internal_error) in its context.
+    message: '"request refused: $context.authorizer.reason"',
+  },
+  {
+    type: apigateway.ResponseType.WAF_FILTERED,
+    id: 'WafFiltered',
+    statusCode: '403',
+    errorType: 'permission_error',
+    message: '"request refused by the firewall"',
+  },
+  {
+    type: apigateway.ResponseType.THROTTLED,
+    id: 'Throttled',
+    statusCode: '429',
+    errorType: 'rate_limit_error',
+    message: '"too many requests"',
+  },
+  {
+    type: apigateway.ResponseType.REQUEST_TOO_LARGE,
+    id: 'RequestTooLarge',
+    statusCode: '413',
+    errorType: 'request_too_large',
+    message: '"request exceeds the maximum size"',
+  },
+  {
+    type: apigateway.ResponseType.DEFAULT_4XX,
+    id: 'Default4xx',
+    statusCode: '400',
+    errorType: 'invalid_request_error',
+    message: '$context.error.messageString',
+  },
+  {
+    type: apigateway.ResponseType.DEFAULT_5XX,
+    id: 'Default5xx',
+    statusCode: '500',
+    errorType: 'api_error',
+    message: '"internal error"',
+  },
+];
+
+/**
+ * The tenant-facing API of a region: a regional REST API whose three routes (Anthropic Messages and Bedrock
+ * Runtime invoke / invoke-with-response-stream) are Lambda proxy integrations of the inference proxy in
+ * `STREAM` transfer mode, each behind the REQUEST authorizer. JSON access logs to a KMS-encrypted log group,
+ * X-Ray, metrics, stage throttling, Anthropic-style gateway responses.
+ *
+ * Decisions (authorizer caching, execution logging, sizes) are in docs/adr/0006-serving-api.md.
+ */
+export class ServingApi extends Construct {
+  public readonly api: apigateway.RestApi;
+  public readonly accessLogGroup: logs.LogGroup;
+  public readonly authorizer: apigateway.RequestAuthorizer;
+  /** The deployed stage (WAF associates with it). */
+  public readonly stage: apigateway.Stage;
+  /** The methods of {@link SERVING_ROUTES}, in that order. */
+  public readonly methods: readonly apigateway.Method[];
+
+  constructor(scope: Construct, id: string, props: ServingApiProps) {
+    super(scope, id);
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      encryptionKey: props.encryptionKey,
+      retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+
+    this.api = new apigateway.RestApi(this, 'Api', {
+      description: 'Safeguards inference API (Anthropic Messages and Bedrock Runtime routes)',
+      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+      disableExecuteApiEndpoint: false,
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName: props.stageName ?? 'prod',
+        accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: apigateway.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+        tracingEnabled: true,
+        metricsEnabled: true,
+        // Execution logs need the account-wide API Gateway CloudWatch role and land in unencrypted log groups
+        // API Gateway creates itself; data tracing would log prompts. Access logs + X-Ray + the proxy's decision
+        // records cover the same ground (docs/adr/0006-serving-api.md).
+        loggingLevel: apigateway.MethodLoggingLevel.OFF,
+        dataTraceEnabled: false,
+        throttlingRateLimit: props.throttlingRateLimit ?? 1000,
+        throttlingBurstLimit: props.throttlingBurstLimit ?? 2000,
+      },
+    });
+    this.stage = this.api.deploymentStage;
+    // The stack exports the URL under its own name (ApiUrl); drop the RestApi's automatic duplicate output.
+    this.api.node.tryRemoveChild('Endpoint');
+
+    // No result caching: the authorizer also admits the request against the tenant's rate limit, which a cached
+    // result would skip; and a key may arrive in either of two headers, while a cached authorizer requires every
+    // identity source. The authorizer keeps its own per-key cache (status propagation bound, ADR 0006).
+    this.authorizer = new apigateway.RequestAuthorizer(this, 'Authorizer', {
+      handler: props.authorizer,
+      identitySources: [],
+      resultsCacheTtl: Duration.seconds(0),
+    });
+    (this.authorizer.node.defaultChild as apigateway.CfnAuthorizer).addPropertyDeletionOverride(
+      'IdentitySource',
+    );
+
+    const validator = this.api.addRequestValidator('JsonBody', {
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    const jsonObject = this.api.addModel('JsonObject', {
+      contentType: 'application/json',
+      description: 'Any JSON object; the proxy validates the request schema itself.',
+      schema: { schema: apigateway.JsonSchemaVersion.DRAFT4, type: apigateway.JsonSchemaType.OBJECT },
+    });
+
+    const integration = new apigateway.LambdaIntegration(props.proxy, {
+      proxy: true,
+      responseTransferMode: apigateway.ResponseTransferMode.STREAM,
+      allowTestInvoke: false,
+    });
+    this.methods = SERVING_ROUTES.map((route) => {
+      const resource = this.api.root.resourceForPath(route);
+      return resource.addMethod('POST', integration, {
+        authorizer: this.authorizer,
+        authorizationType: apigateway.AuthorizationType.CUSTOM,
+        requestValidator: validator,
+        requestModels: { 'application/json': jsonObject },
+        ...(route.includes('{modelId}')
+          ? { requestParameters: { 'method.request.path.modelId': true } }
+          : {}),
+      });
+    });
+    for (const method of this.methods) {
+      acknowledge(method, {
+        id: 'AwsSolutions-COG4',
+        reason:
+          'Tenants authenticate with API keys (x-api-key or Authorization: Bearer) checked by the Lambda REQUEST authorizer, as unmodified Anthropic and Bedrock SDK clients send them; a Cognito authorizer would need OAuth clients.',
+      });
+    }
+
+    for (const r of GATEWAY_RESPONSES) {
+      this.api.addGatewayResponse(r.id, {
+        type: r.type,
+        statusCode: r.statusCode,
+        responseHeaders: { 'Content-Type': "'application/json'", 'request-id': 'context.requestId' },
+        templates: { 'application/json': errorBody(r.errorType, r.message) },
+      });
+    }
+
+    acknowledge(
+      this.stage,
+      {
+        id: 'AwsSolutions-APIG6',
+        reason:
+          'Execution logging is off: it needs the account-wide API Gateway CloudWatch role (not this stack’s to own) and writes to unencrypted log groups outside this stack; JSON access logs, X-Ray and the proxy’s decision records cover each request.',
+      },
+      {
+        id: 'NIST.800.53.R5-APIGWExecutionLoggingEnabled',
+        reason:
+          'Execution logging is off (account-wide role, unencrypted API Gateway-owned log groups); JSON access logs, X-Ray and decision records cover each request.',
+      },
+      {
+        id: 'NIST.800.53.R5-APIGWCacheEnabledAndEncrypted',
+        reason:
+          'Responses are per-tenant model outputs streamed in STREAM transfer mode, which does not support endpoint caching; caching them would also be wrong.',
+      },
+      {
+        id: 'NIST.800.53.R5-APIGWSSLEnabled',
+        reason:
+          'The only backends are Lambda proxy integrations invoked through the Lambda API; a client certificate authenticates API Gateway to HTTP backends only.',
+      },
+    );
+  }
+
+  /** The stage's invoke URL (`https://<id>.execute-api.<region>.<suffix>/<stage>/`). */
+  public get url(): string {
+    return this.api.url;
+  }
+}

@@ -1,0 +1,472 @@
+import * as path from 'node:path';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { acknowledge, nagResource } from '../nag';
+import type { AlarmTopic } from './alarm-topic';
+import type { ClassifierEndpoint } from './classifier-endpoint';
+import type { EnforcementTables } from './enforcement-tables';
+import type { RegionalKeys } from './keys';
+
+/** Repository root: the handler entries and the lockfile live under it (local esbuild bundling). */
+const PROJECT_ROOT = path.resolve(__dirname, '../..');
+
+/** Handler entry of the REQUEST authorizer. */
+export const AUTHORIZER_ENTRY = path.join(PROJECT_ROOT, 'lambdas/authorizer/handler.ts');
+/** Handler entry of the inference proxy (streamified). */
+export const PROXY_ENTRY = path.join(PROJECT_ROOT, 'lambdas/proxy/handler.ts');
+
+/** Where the proxy forwards a request once it is admitted (mirrors `config/schema.ts` `upstream`). */
+export type ServingUpstream =
+  | { readonly kind: 'bedrock'; readonly modelId: string }
+  | { readonly kind: 'sagemaker'; readonly endpointName: string }
+  | { readonly kind: 'https'; readonly baseUrl: string; readonly apiKeySecretName?: string };
+
+/** The tier-2 classifier as the proxy sees it. */
+export interface ServingClassifier {
+  /** When tier 2 runs. */
+  readonly mode: 'always' | 'cascade' | 'never';
+  /** Deadline of one tier-2 call; past it the check times out and its category's fail mode applies. */
+  readonly deadline: Duration;
+  /**
+   * The endpoint (absent when `mode` is `never`: no endpoint is deployed).
+   *
+   * @default - no tier-2 endpoint
+   */
+  readonly endpoint?: ClassifierEndpoint;
+}
+
+/** Properties for {@link ServingFunctions}. */
+export interface ServingFunctionsProps {
+  readonly vpc: ec2.IVpc;
+  /** The isolated subnets (no route out of the VPC but the endpoints). */
+  readonly vpcSubnets: ec2.SubnetSelection;
+  /** Egress HTTPS to the VPC endpoints only. */
+  readonly securityGroups: readonly ec2.ISecurityGroup[];
+  /** The region's data key: both log groups are encrypted with it. */
+  readonly encryptionKey: kms.IKey;
+  readonly tables: EnforcementTables;
+  /** HMAC key for pseudonymized identifiers in decision records. */
+  readonly keys: RegionalKeys;
+  /** On-call topic: the enforcement ladder notifies status changes (throttle, suspend, ban) to it. */
+  readonly alarms: AlarmTopic;
+  readonly classifier: ServingClassifier;
+  readonly upstream: ServingUpstream;
+  /** Whether decision records of flagged requests may carry a redacted excerpt. */
+  readonly excerpts: 'none' | 'redacted';
+
+  /**
+   * Retention of the two function log groups. The proxy log group carries decision records on their way to
+   * Firehose; the durable copy is the telemetry bucket, so this stays short (and should not exceed the region's
+   * telemetry retention, see {@link retentionAtMost}).
+   *
+   * @default logs.RetentionDays.TWO_WEEKS
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * How long a proxy invocation may run. Streamed responses last as long as the model generates; API Gateway
+   * ends a stream after 15 minutes (and after 5 idle minutes).
+   *
+   * @default Duration.minutes(15)
+   */
+  readonly proxyTimeout?: Duration;
+
+  /**
+   * Memory of the proxy (CPU scales with it; tiers 0/1 run in-process).
+   *
+   * @default 1024
+   */
+  readonly proxyMemorySize?: number;
+
+  /**
+   * How long the authorizer caches a tenant's status in memory: the status propagation bound.
+   *
+   * @default Duration.seconds(2)
+   */
+  readonly tenantCacheTtl?: Duration;
+
+  /**
+   * Rate-limit lease length (0 = every request touches the limits table).
+   *
+   * @default Duration.seconds(1)
+   */
+  readonly rateLimitLease?: Duration;
+
+  /**
+   * Bundling options merged over the defaults (minified CJS for node22, source maps, AWS SDK bundled).
+   *
+   * @default - the defaults
+   */
+  readonly bundling?: nodejs.BundlingOptions;
+
+  /**
+   * What happens to the log groups when the stack is deleted.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The longest CloudWatch Logs retention that does not exceed `days` (at least one day). Used so that decision
+ * records (and any excerpts in them) never outlive the region's configured telemetry retention in the proxy log
+ * group.
+ */
+export const retentionAtMost = (days: number): logs.RetentionDays => {
+  const allowed = Object.values(logs.RetentionDays)
+    .filter((v): v is number => typeof v === 'number' && v > 0 && v <= Math.max(1, days))
+    .sort((a, b) => b - a);
+  return allowed[0] as logs.RetentionDays;
+};
+
+/** CloudWatch metric namespace of the serving path (Powertools EMF). */
+export const METRICS_NAMESPACE = 'CspSafeguards';
+
+/**
+ * Default bundling: one minified CommonJS file per function, for node22, with a source map (no embedded
+ * sources). The AWS SDK v3 is bundled rather than taken from the runtime: the handlers are tested against the
+ * pinned client versions in package-lock.json, and a single minified file loads faster than the runtime's
+ * many-file SDK (sizes in docs/adr/0006-serving-api.md).
+ */
+export const DEFAULT_BUNDLING: nodejs.BundlingOptions = {
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  target: 'node22',
+  format: nodejs.OutputFormat.CJS,
+  bundleAwsSDK: true,
+  externalModules: [],
+};
+
+/**
+ * The serving path's two functions, in the isolated subnets: the API Gateway REQUEST authorizer (API key →
+ * tenant, status, rate limit) and the inference proxy (checks, upstream call, streamed output checks, one
+ * decision record per request).
+ *
+ * Each function has its own role (no AWS managed policies): log writes to its own KMS-encrypted log group,
+ * the VPC network-interface calls, X-Ray, and the grants of the constructs it uses, scoped to their resources.
+ */
+export class ServingFunctions extends Construct {
+  public readonly authorizer: nodejs.NodejsFunction;
+  public readonly proxy: nodejs.NodejsFunction;
+  public readonly authorizerLogGroup: logs.LogGroup;
+  /** Where the proxy writes its decision records (one JSON line per request). */
+  public readonly proxyLogGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ServingFunctionsProps) {
+    super(scope, id);
+    validate(props);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const retention = props.logRetention ?? logs.RetentionDays.TWO_WEEKS;
+    const bundling: nodejs.BundlingOptions = { ...DEFAULT_BUNDLING, ...props.bundling };
+
+    this.authorizerLogGroup = new logs.LogGroup(this, 'AuthorizerLogs', {
+      encryptionKey: props.encryptionKey,
+      retention,
+      removalPolicy,
+    });
+    this.proxyLogGroup = new logs.LogGroup(this, 'ProxyLogs', {
+      encryptionKey: props.encryptionKey,
+      retention,
+      removalPolicy,
+    });
+
+    const common = {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: [...props.securityGroups],
+      tracing: lambda.Tracing.ACTIVE,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      bundling,
+    };
+
+    this.authorizer = new nodejs.NodejsFunction(this, 'Authorizer', {
+      ...common,
+      description: 'Safeguards REQUEST authorizer: API key -> tenant, status, rate limit',
+      entry: AUTHORIZER_ENTRY,
+      handler: 'handler',
+      memorySize: 256,
+      timeout: Duration.seconds(5),
+      logGroup: this.authorizerLogGroup,
+      role: this.executionRole('AuthorizerRole', this.authorizerLogGroup, 'Safeguards authorizer'),
+      environment: {
+        TENANTS_TABLE: props.tables.tenants.tableName,
+        LIMITS_TABLE: props.tables.limits.tableName,
+        TENANT_CACHE_TTL_MS: String((props.tenantCacheTtl ?? Duration.seconds(2)).toMilliseconds()),
+        RATE_LIMIT_LEASE_MS: String((props.rateLimitLease ?? Duration.seconds(1)).toMilliseconds()),
+        POWERTOOLS_SERVICE_NAME: 'safeguards-authorizer',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+    });
+
+    this.proxy = new nodejs.NodejsFunction(this, 'Proxy', {
+      ...common,
+      description:
+        'Safeguards inference proxy: checks, upstream call, streamed output checks, decision record',
+      entry: PROXY_ENTRY,
+      handler: 'handler',
+      memorySize: props.proxyMemorySize ?? 1024,
+      timeout: props.proxyTimeout ?? Duration.minutes(15),
+      logGroup: this.proxyLogGroup,
+      role: this.executionRole('ProxyRole', this.proxyLogGroup, 'Safeguards inference proxy'),
+      environment: proxyEnvironment(props),
+      ...(props.upstream.kind === 'https' && props.upstream.apiKeySecretName
+        ? {
+            // The https upstream reads its key through the Parameters and Secrets extension (localhost:2773).
+            paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(
+              lambda.ParamsAndSecretsVersions.V1_0_103,
+              { cacheSize: 10, logLevel: lambda.ParamsAndSecretsLogLevel.WARN },
+            ),
+          }
+        : {}),
+    });
+
+    this.grantAuthorizer(props);
+    this.grantProxy(props);
+    for (const fn of [this.authorizer, this.proxy]) acknowledgeFunction(fn);
+  }
+
+  /** A role for one function: its own log group, VPC network interfaces, X-Ray (added by `tracing`). */
+  private executionRole(id: string, logGroup: logs.ILogGroup, description: string): iam.Role {
+    const role = new iam.Role(this, id, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description,
+    });
+    logGroup.grantWrite(role);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'VpcNetworkInterfaces',
+        actions: [
+          'ec2:CreateNetworkInterface',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeSubnets',
+          'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses',
+          'ec2:UnassignPrivateIpAddresses',
+        ],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:RequestedRegion': Stack.of(this).region } },
+      }),
+    );
+    acknowledge(
+      role,
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Lambda VPC network-interface calls (region-conditioned) and X-Ray PutTraceSegments/PutTelemetryRecords (added by active tracing) support no resource-level scoping.',
+      },
+      {
+        id: 'NIST.800.53.R5-IAMNoInlinePolicy',
+        reason:
+          'CDK-generated default policy of a function role: attached to that one role, every statement scoped to the resources of this stack.',
+      },
+    );
+    return role;
+  }
+
+  /** Authorizer: tenants read (key hash lookup), limits (token buckets and leases). */
+  private grantAuthorizer(props: ServingFunctionsProps): void {
+    const fn = this.authorizer;
+    props.tables.grantTenantRead(fn);
+    props.tables.grantRateLimit(fn);
+    acknowledge(
+      fn.role!,
+      {
+        id: `AwsSolutions-IAM5[Resource::${nagResource(this, `${props.tables.tenants.tableArn}/index/*`)}]`,
+        reason:
+          'grantTenantRead: queries the byTenant index of the tenants table (index names are not known to IAM).',
+      },
+      ...keyGrantAcknowledgements,
+    );
+  }
+
+  /**
+   * Proxy: limits (settle), violations (strikes), audit append, tenant status updates by the ladder, HMAC
+   * pseudonyms, on-call notifications, tier 2 and the configured upstream only.
+   */
+  private grantProxy(props: ServingFunctionsProps): void {
+    const fn = this.proxy;
+    const stack = Stack.of(this);
+    const { tables, upstream } = props;
+    tables.grantRateLimit(fn);
+    tables.grantViolations(fn);
+    tables.grantAuditAppend(fn);
+    // The ladder reads a tenant's keys (byTenant index) and updates their status; it never puts or deletes a
+    // tenant, so it gets UpdateItem rather than grantTenantWrite (which is the operator API's grant).
+    tables.grantTenantRead(fn);
+    tables.tenants.grant(fn, 'dynamodb:UpdateItem');
+    props.keys.grantGenerateMac(fn);
+    props.alarms.grantPublish(fn);
+    props.classifier.endpoint?.grantInvoke(fn);
+
+    const acks = [
+      {
+        id: `AwsSolutions-IAM5[Resource::${nagResource(this, `${tables.tenants.tableArn}/index/*`)}]`,
+        reason:
+          'grantTenantRead: the ladder finds a tenant’s keys through the byTenant index (index names are not known to IAM).',
+      },
+      ...keyGrantAcknowledgements,
+    ];
+
+    switch (upstream.kind) {
+      case 'bedrock':
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            sid: 'InvokeConfiguredBedrockModel',
+            actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+            resources: [bedrockModelArn(stack, upstream.modelId)],
+          }),
+        );
+        break;
+      case 'sagemaker':
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            sid: 'InvokeUpstreamModelEndpoint',
+            actions: ['sagemaker:InvokeEndpoint', 'sagemaker:InvokeEndpointWithResponseStream'],
+            resources: [
+              stack.formatArn({
+                service: 'sagemaker',
+                resource: 'endpoint',
+                // SageMaker endpoint ARNs are lower case whatever the name's case.
+                resourceName: upstream.endpointName.toLowerCase(),
+                arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+              }),
+            ],
+          }),
+        );
+        break;
+      case 'https':
+        if (upstream.apiKeySecretName) {
+          const secret = secretsmanager.Secret.fromSecretNameV2(
+            this,
+            'UpstreamApiKey',
+            upstream.apiKeySecretName,
+          );
+          // GetSecretValue/DescribeSecret on `<name>-??????` (the random suffix); cdk-nag does not flag `?`.
+          secret.grantRead(fn);
+        }
+        break;
+    }
+    acknowledge(fn.role!, ...acks);
+  }
+}
+
+/** `arn:<partition>:bedrock:<region>::foundation-model/<modelId>` of this stack's region. */
+export const bedrockModelArn = (stack: Stack, modelId: string): string =>
+  stack.formatArn({
+    service: 'bedrock',
+    account: '',
+    resource: 'foundation-model',
+    resourceName: modelId,
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
+
+/**
+ * The proxy's environment: names, ids and settings only, never a secret value. Names follow
+ * lambdas/proxy/deps.ts (`configFromEnv`); the ones marked "pending" are for parts of the proxy not wired yet
+ * (the enforcement ladder, the configured tier-2 deadline, excerpts) and are read by nothing today.
+ */
+export const proxyEnvironment = (props: ServingFunctionsProps): { [name: string]: string } => {
+  const { upstream, classifier, tables } = props;
+  const env: { [name: string]: string } = {
+    UPSTREAM_KIND: upstream.kind === 'https' ? 'anthropic' : upstream.kind,
+    HMAC_KEY_ID: props.keys.hmacKey.keyArn,
+    LIMITS_TABLE: tables.limits.tableName,
+    RATE_LIMIT_LEASE_MS: String((props.rateLimitLease ?? Duration.seconds(1)).toMilliseconds()),
+    CLASSIFIER_MODE: classifier.mode,
+    POWERTOOLS_SERVICE_NAME: 'safeguards-proxy',
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    NODE_OPTIONS: '--enable-source-maps',
+    // pending: the enforcement ladder (violations, tenant status, audit, notifications)
+    TENANTS_TABLE: tables.tenants.tableName,
+    VIOLATIONS_TABLE: tables.violations.tableName,
+    AUDIT_TABLE: tables.audit.tableName,
+    ALARM_TOPIC_ARN: props.alarms.topic.topicArn,
+    // pending: the region's tier-2 deadline and excerpt setting (today the policy's values apply)
+    CLASSIFIER_DEADLINE_MS: String(classifier.deadline.toMilliseconds()),
+    EXCERPTS: props.excerpts,
+  };
+  if (classifier.endpoint) env['CLASSIFIER_ENDPOINT_NAME'] = classifier.endpoint.endpointName;
+  switch (upstream.kind) {
+    case 'bedrock':
+      // The default model for requests that name none; Bedrock-route requests name theirs in the path.
+      env['UPSTREAM_TARGET'] = upstream.modelId;
+      break;
+    case 'sagemaker':
+      env['UPSTREAM_TARGET'] = upstream.endpointName;
+      break;
+    case 'https':
+      env['UPSTREAM_TARGET'] = upstream.baseUrl;
+      if (upstream.apiKeySecretName) env['UPSTREAM_API_KEY_SECRET_ID'] = upstream.apiKeySecretName;
+      break;
+  }
+  return env;
+};
+
+/** The region key grants of the table grant methods (`grantEncryptDecrypt`), on the data key only. */
+const keyGrantAcknowledgements = [
+  {
+    id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+    reason: 'EnforcementTables grant methods: data keys for the tables encrypted with the region key only.',
+  },
+  {
+    id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+    reason: 'EnforcementTables grant methods (grantEncryptDecrypt) on the region key only.',
+  },
+];
+
+/** Findings on the functions themselves, with the decision behind each. */
+const acknowledgeFunction = (fn: lambda.Function): void => {
+  const runtime =
+    'nodejs22.x is the runtime the bundles target (esbuild target node22) and the code is tested for (Node 20/22); moving to nodejs24.x is a deliberate upgrade with its own test run.';
+  acknowledge(
+    fn,
+    { id: 'AwsSolutions-L1', reason: runtime },
+    { id: 'Serverless-LambdaLatestVersion', reason: runtime },
+    {
+      id: 'NIST.800.53.R5-LambdaConcurrency',
+      reason:
+        'No reserved concurrency: it would cap serving capacity per region and carve it out of the account pool; load is bounded by API stage throttling, the WAF rate rule and per-tenant rate limits.',
+    },
+    {
+      id: 'NIST.800.53.R5-LambdaDLQ',
+      reason:
+        'Invoked synchronously by API Gateway only; a dead-letter queue applies to asynchronous invocations.',
+    },
+    {
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'Invoked synchronously by API Gateway only; a dead-letter queue applies to asynchronous invocations.',
+    },
+  );
+};
+
+const validate = (props: ServingFunctionsProps): void => {
+  if (props.classifier.mode !== 'never' && !props.classifier.endpoint) {
+    throw new Error(
+      `ServingFunctions: classifier mode '${props.classifier.mode}' needs a classifier endpoint (only 'never' runs without one)`,
+    );
+  }
+  if (props.upstream.kind === 'https' && !props.upstream.baseUrl.startsWith('https://')) {
+    throw new Error(
+      `ServingFunctions: expected an https:// upstream baseUrl, got '${props.upstream.baseUrl}'`,
+    );
+  }
+  const timeout = props.proxyTimeout;
+  if (timeout && !timeout.isUnresolved() && timeout.toSeconds() < 300) {
+    throw new Error(
+      `ServingFunctions: proxyTimeout must be at least 5 minutes for streamed responses, got ${timeout.toHumanString()}`,
+    );
+  }
+};
