@@ -1,4 +1,4 @@
-import { Duration, Fn, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { RegionConfig } from '../../config/schema';
 import { AlarmTopic } from '../constructs/alarm-topic';
@@ -6,7 +6,11 @@ import { ClassifierEndpoint } from '../constructs/classifier-endpoint';
 import { EnforcementTables } from '../constructs/enforcement-tables';
 import { RegionalKeys } from '../constructs/keys';
 import { Perimeter } from '../constructs/perimeter';
+import { ServingApi } from '../constructs/serving-api';
+import { retentionAtMost, ServingFunctions } from '../constructs/serving-functions';
+import { DecisionRecordSubscription } from '../constructs/serving-telemetry';
 import { TelemetryStore } from '../constructs/telemetry-store';
+import { ApiFirewall } from '../constructs/waf';
 
 /** Stack name for a region: `Safeguards-eu-west-1`. */
 export const stackNameFor = (region: string): string => `Safeguards-${region}`;
@@ -32,6 +36,10 @@ export class SafeguardsStack extends Stack {
   public readonly alarms: AlarmTopic;
   /** Absent when the region's classifier mode is `never`. */
   public readonly classifier?: ClassifierEndpoint;
+  public readonly serving: ServingFunctions;
+  public readonly api: ServingApi;
+  public readonly firewall: ApiFirewall;
+  public readonly decisionRecords: DecisionRecordSubscription;
 
   constructor(scope: Construct, id: string, props: SafeguardsStackProps) {
     super(scope, id, {
@@ -85,6 +93,42 @@ export class SafeguardsStack extends Stack {
         ...(classifier.dataCapture ? { dataCapture: { bucket: this.telemetry.bucket } } : {}),
       });
     }
+
+    this.serving = new ServingFunctions(this, 'Serving', {
+      vpc: this.perimeter.vpc,
+      vpcSubnets: this.perimeter.isolatedSubnets,
+      securityGroups: [this.perimeter.workloadSecurityGroup],
+      encryptionKey: dataKey,
+      tables: this.tables,
+      keys: this.keys,
+      alarms: this.alarms,
+      classifier: {
+        mode: classifier.mode,
+        deadline: Duration.millis(classifier.invocationDeadlineMs),
+        ...(this.classifier ? { endpoint: this.classifier } : {}),
+      },
+      upstream: settings.upstream,
+      excerpts: settings.telemetry.excerpts,
+      // Decision records stay in the log group no longer than in the telemetry bucket, and two weeks at most.
+      logRetention: retentionAtMost(Math.min(14, settings.telemetry.retentionDays)),
+    });
+    this.decisionRecords = new DecisionRecordSubscription(this, 'DecisionRecords', {
+      logGroup: this.serving.proxyLogGroup,
+      telemetry: this.telemetry,
+    });
+    this.api = new ServingApi(this, 'Api', {
+      authorizer: this.serving.authorizer,
+      proxy: this.serving.proxy,
+      encryptionKey: dataKey,
+    });
+    this.firewall = new ApiFirewall(this, 'Firewall', { stage: this.api.stage, encryptionKey: dataKey });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the inference API' });
+    new CfnOutput(this, 'ApiId', { value: this.api.api.restApiId, description: 'REST API id' });
+    new CfnOutput(this, 'ProxyLogGroupName', {
+      value: this.serving.proxyLogGroup.logGroupName,
+      description: 'Log group of the inference proxy (decision records)',
+    });
   }
 
   /**
