@@ -122,6 +122,7 @@ export function lambdaResponseWriter(
   let out: Writable | undefined;
   let ended = false;
   let aborted = false;
+  let full = false;
   const listeners: Array<() => void> = [];
   let resolveFinished: () => void = () => {};
   const finished = new Promise<void>((r) => {
@@ -150,9 +151,22 @@ export function lambdaResponseWriter(
     },
     write(chunk) {
       if (gone() || !out) return;
-      out.write(
+      const ok = out.write(
         typeof chunk === 'string' ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength),
       );
+      if (!ok) full = true;
+    },
+    ready() {
+      const stream = out;
+      if (!full || !stream || gone()) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          full = false;
+          resolve();
+        };
+        stream.once('drain', done);
+        raw.once('close', done);
+      });
     },
     end() {
       if (ended) return;

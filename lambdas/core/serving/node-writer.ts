@@ -7,16 +7,19 @@ import type { ResponseWriter } from './types';
 /** The parts of `http.ServerResponse` (and its request) the writer uses. */
 export interface NodeResponseLike {
   writeHead(status: number, headers: Record<string, string>): unknown;
-  write(chunk: Uint8Array | string): unknown;
+  /** `false` when the buffer is full: wait for `drain`. */
+  write(chunk: Uint8Array | string): boolean;
   end(): unknown;
   readonly writableEnded: boolean;
   readonly destroyed: boolean;
   on(event: 'close', listener: () => void): unknown;
+  once(event: 'drain' | 'close', listener: () => void): unknown;
 }
 
 /** Wraps a Node response; a `close` before `end` is a client abort. */
 export function nodeResponseWriter(res: NodeResponseLike): ResponseWriter {
   let aborted = false;
+  let full = false;
   const listeners: Array<() => void> = [];
   res.on('close', () => {
     if (res.writableEnded || aborted) return;
@@ -34,7 +37,18 @@ export function nodeResponseWriter(res: NodeResponseLike): ResponseWriter {
       res.writeHead(status, { ...headers });
     },
     write(chunk) {
-      if (!aborted && !res.destroyed) res.write(chunk);
+      if (!aborted && !res.destroyed && !res.write(chunk)) full = true;
+    },
+    ready() {
+      if (!full || aborted || res.destroyed) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          full = false;
+          resolve();
+        };
+        res.once('drain', done);
+        res.once('close', done);
+      });
     },
     end() {
       if (!res.writableEnded && !res.destroyed) res.end();

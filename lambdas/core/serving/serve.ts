@@ -491,6 +491,7 @@ async function serveStream(x: Exchange, body: ModelBody, model: string | undefin
       }
       const event = readStreamEvent(step.value);
       if (event && !handle(event)) break;
+      if (x.res.ready) await x.res.ready();
       step = await next();
     }
     if (step.done && outcome === 'complete' && !blocked) flush();

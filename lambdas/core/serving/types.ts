@@ -55,6 +55,11 @@ export interface ResponseWriter {
   onAbort(listener: () => void): void;
   /** True once the client went away. */
   readonly aborted: boolean;
+  /**
+   * Resolves when the writer can take more data (backpressure); streaming waits on it between events.
+   * @default - always ready
+   */
+  ready?(): Promise<void>;
 }
 
 /** An admitted token reservation; implementations may carry more fields. */

@@ -12,8 +12,18 @@ class FakeNodeResponse extends EventEmitter {
     this.status = status;
     this.headers = headers;
   }
-  write(chunk: Uint8Array | string) {
-    this.body += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+  /** Writes report a full buffer once `highWater` characters are pending; `drain()` empties it. */
+  highWater = Number.POSITIVE_INFINITY;
+  pending = 0;
+  write(chunk: Uint8Array | string): boolean {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    this.body += text;
+    this.pending += text.length;
+    return this.pending < this.highWater;
+  }
+  drain() {
+    this.pending = 0;
+    this.emit('drain');
   }
   end() {
     this.writableEnded = true;
@@ -65,5 +75,31 @@ describe('nodeResponseWriter', () => {
     res.emit('close');
     expect(aborts).toBe(0);
     expect(w.aborted).toBe(false);
+  });
+
+  test('backpressure: streaming waits for drain before pulling the next upstream event', async () => {
+    const res = new FakeNodeResponse();
+    res.highWater = 1;
+    const pulled: number[] = [];
+    const upstream = new FakeUpstream(undefined, {
+      events: textEvents(['a'.repeat(40), 'b'.repeat(40)]),
+      onEvent: (i) => pulled.push(i),
+    });
+    const h = harness({ upstream });
+    const served = serveInference(
+      inbound('messages', messagesBody('hi', { stream: true })),
+      h.deps,
+      nodeResponseWriter(res),
+    );
+    // The first event (message_start) filled the buffer: the next one is not pulled until a drain.
+    await new Promise((r) => setImmediate(r));
+    expect(pulled).toEqual([0]);
+    for (let i = 0; i < 20 && !res.writableEnded; i++) {
+      res.drain();
+      await new Promise((r) => setImmediate(r));
+    }
+    await served;
+    expect(pulled.length).toBe(textEvents(['a', 'b']).length);
+    expect(res.writableEnded).toBe(true);
   });
 });
