@@ -2,6 +2,7 @@
  * Bridges from the enforcement stores (lambdas/adapters/dynamo) to the serving ports.
  */
 import type { RateLimiter } from '../adapters/dynamo/rate-limiter';
+import { usageDelta } from '../core/enforcement/usage';
 import type { Admission, Reservation, Violations } from '../core/serving/types';
 
 /** A reservation made through {@link rateLimiterAdmission}. */
@@ -37,10 +38,10 @@ export function rateLimiterAdmission(limiter: Pick<RateLimiter, 'admit' | 'settl
     },
     async settle(reservation, used) {
       const r = reservation as TokenReservation;
-      await limiter.settle(r.tenantId, r.limits, {
-        inputTokens: used.inputTokens - r.inputTokens,
-        outputTokens: used.outputTokens,
-      });
+      const delta = usageDelta({ inputTokens: r.inputTokens }, used);
+      // Nothing to correct (e.g. a blocked request whose estimate was exact): no table call.
+      if (Object.keys(delta).length === 0) return;
+      await limiter.settle(r.tenantId, r.limits, delta);
     },
   };
 }

@@ -153,6 +153,20 @@ describe('ports', () => {
     );
   });
 
+  test('rateLimiterAdmission: nothing to settle → no limiter call', async () => {
+    let settles = 0;
+    const admission = rateLimiterAdmission({
+      admit: async () => ({ allowed: true, retryAfterMs: 0 }),
+      settle: async () => {
+        settles++;
+      },
+    });
+    const r = await admission.reserve(identity, { inputTokens: 10, maxOutputTokens: 5 });
+    if (!r.ok) throw new Error('expected ok');
+    await admission.settle(r.reservation, { inputTokens: 10, outputTokens: 0 });
+    expect(settles).toBe(0);
+  });
+
   test('ladderViolations records one strike per category', async () => {
     const strikes: unknown[] = [];
     const v = ladderViolations({ recordViolation: async (s) => strikes.push(s) });
