@@ -98,7 +98,8 @@ const errorBody = (type: string, message: string): string =>
 export const GATEWAY_RESPONSES: ReadonlyArray<{
   readonly type: apigateway.ResponseType;
   readonly id: string;
-  readonly statusCode: string;
+  /** Absent for the DEFAULT_* families: each response in them keeps its own status (415, 504, ...). */
+  readonly statusCode?: string;
   readonly errorType: string;
   readonly message: string;
 }> = [
@@ -139,16 +140,22 @@ export const GATEWAY_RESPONSES: ReadonlyArray<{
     message: '"request exceeds the maximum size"',
   },
   {
+    // What API Gateway answers for a path or method that is not one of the routes.
+    type: apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+    id: 'NotFound',
+    statusCode: '404',
+    errorType: 'not_found_error',
+    message: '"not found"',
+  },
+  {
     type: apigateway.ResponseType.DEFAULT_4XX,
     id: 'Default4xx',
-    statusCode: '400',
     errorType: 'invalid_request_error',
     message: '$context.error.messageString',
   },
   {
     type: apigateway.ResponseType.DEFAULT_5XX,
     id: 'Default5xx',
-    statusCode: '500',
     errorType: 'api_error',
     message: '"internal error"',
   },
@@ -253,7 +260,7 @@ export class ServingApi extends Construct {
     for (const r of GATEWAY_RESPONSES) {
       this.api.addGatewayResponse(r.id, {
         type: r.type,
-        statusCode: r.statusCode,
+        ...(r.statusCode ? { statusCode: r.statusCode } : {}),
         responseHeaders: { 'Content-Type': "'application/json'", 'request-id': 'context.requestId' },
         templates: { 'application/json': errorBody(r.errorType, r.message) },
       });
