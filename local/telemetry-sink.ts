@@ -17,7 +17,10 @@ export interface JsonlSink {
  * Lambda writes to CloudWatch Logs. A failed write never loses the record: it is counted and written
  * to stderr as a `decision-record-fallback` line instead.
  */
-export function createJsonlSink(dir: string, stderr: (line: string) => void = (l) => process.stderr.write(l)): JsonlSink {
+export function createJsonlSink(
+  dir: string,
+  stderr: (line: string) => void = (l) => process.stderr.write(l),
+): JsonlSink {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'decisions.jsonl');
   let written = 0;

@@ -216,7 +216,7 @@ export class DecisionRecorder {
       stopReason,
     };
     this.rec.tokens = { ...this.rec.tokens, output: tokens.output };
-    this.latency.output += summary.maxWindowMs * summary.windows;
+    this.latency.output += summary.totalWindowMs;
     if (v) {
       this.rec.action = 'block';
       this.rec.reason = `output-blocked:${v.triggered.join(',')}`;
@@ -233,7 +233,11 @@ export class DecisionRecorder {
   finish(status: number, totalMs: number): DecisionRecord {
     if (this.emitted) return this.emitted;
     if (this.rec.status === 0) this.rec.status = status;
-    if (this.rec.stage !== 'auth' && this.rec.stage !== 'parse' && status < 400) this.rec.stage = 'complete';
+    // `complete` only for a request that ran to its end: a stream that failed or was aborted after a
+    // 200 head keeps the stage where it stopped (its reason says why).
+    if (this.rec.stage !== 'auth' && this.rec.stage !== 'parse' && status < 400 && this.rec.reason === null) {
+      this.rec.stage = 'complete';
+    }
     const total = round3(totalMs);
     this.rec.latencyMs = {
       total,

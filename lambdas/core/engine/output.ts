@@ -17,6 +17,8 @@ export interface OutputSummary {
   readonly blockedVerdict?: Verdict;
   /** Slowest window check, milliseconds. */
   readonly maxWindowMs: number;
+  /** All window checks together, milliseconds: what output moderation cost the request. */
+  readonly totalWindowMs: number;
 }
 
 export interface OutputMonitorOptions {
@@ -44,6 +46,7 @@ export class OutputMonitor {
   private classified = 0;
   private windows = 0;
   private maxWindowMs = 0;
+  private totalWindowMs = 0;
   private blockedVerdict: Verdict | undefined;
   /** Characters dropped from the front of `buffer` after release (memory stays bounded). */
   private releasedOffset = 0;
@@ -74,6 +77,7 @@ export class OutputMonitor {
       blocked: this.blockedVerdict !== undefined,
       ...(this.blockedVerdict ? { blockedVerdict: this.blockedVerdict } : {}),
       maxWindowMs: this.maxWindowMs,
+      totalWindowMs: this.totalWindowMs,
     };
   }
 
@@ -84,7 +88,9 @@ export class OutputMonitor {
     const window = this.buffer.slice(start);
     const t = this.options.now();
     const verdict = this.options.check(window);
-    this.maxWindowMs = Math.max(this.maxWindowMs, this.options.now() - t);
+    const took = this.options.now() - t;
+    this.maxWindowMs = Math.max(this.maxWindowMs, took);
+    this.totalWindowMs += took;
     this.windows += 1;
     this.classified = this.buffer.length;
     if (verdict.action === 'block') {

@@ -314,6 +314,7 @@ async function serveOnce(x: Exchange, body: ModelBody, model: string | undefined
     blocked,
     ...(blocked ? { blockedVerdict: verdict } : {}),
     maxWindowMs: checkMs,
+    totalWindowMs: checkMs,
   };
   x.inputTokens = message.usage?.input_tokens ?? x.inputTokens;
   x.outputTokens = message.usage?.output_tokens ?? estimateTokens(text.length);

@@ -67,7 +67,15 @@ describe('decision recorder', () => {
     const r = new DecisionRecorder(start, sink)
       .upstream(40)
       .output(
-        { windows: 3, releasedChars: 120, heldChars: 30, blocked: true, blockedVerdict, maxWindowMs: 0.2 },
+        {
+          windows: 3,
+          releasedChars: 120,
+          heldChars: 30,
+          blocked: true,
+          blockedVerdict,
+          maxWindowMs: 0.2,
+          totalWindowMs: 0.5,
+        },
         { output: 41, releasedBeforeBlock: 30 },
         'refusal',
       )
@@ -77,6 +85,7 @@ describe('decision recorder', () => {
       expect.objectContaining({ releasedTokensBeforeBlock: 30, stopReason: 'refusal', windows: 3 }),
     );
     expect(r.latencyMs.added).toBe(5);
+    expect(r.latencyMs.output).toBe(0.5);
     expect(r.reason).toBe('output-blocked:harmful');
   });
 });

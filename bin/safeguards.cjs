@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+// Entry of `npx safeguards`: runs the TypeScript operator CLI through tsx (a dependency of this repo).
+require('tsx/cjs/api').register();
+require('../local/cli.ts');

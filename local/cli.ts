@@ -1,0 +1,220 @@
+/**
+ * `npx safeguards <command>` — the operator CLI. Local by default (the store of the running
+ * `npm start`, found through `.local/runtime.json`); with `--region <r>` it acts on that region's
+ * tables in AWS with your default credentials (same code, different endpoint; table names from
+ * SAFEGUARDS_TENANTS_TABLE, SAFEGUARDS_LIMITS_TABLE, SAFEGUARDS_VIOLATIONS_TABLE, SAFEGUARDS_AUDIT_TABLE).
+ */
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { EnforcementTableNames } from '../lambdas/adapters/dynamo/client';
+import type { TenantStatus } from '../lambdas/core/enforcement/types';
+import { localClients } from './dynalite';
+import {
+  addKey,
+  createTenant,
+  type OperatorContext,
+  operatorContext,
+  parseDuration,
+  setStatus,
+} from './operator';
+import { readRuntimeInfo } from './runtime-file';
+
+const HELP = `usage: npx safeguards <command> [options]
+
+tenants
+  tenant create [--tier standard] [--zone LOCAL] [--id <tenantId>]   create a tenant; prints its API key once
+  tenant list                                                        tenants with status and key count
+  tenant show <tenantId>                                             status, keys and audit trail
+  tenant suspend <tenantId> --reason <text> [--for 24h]
+  tenant throttle <tenantId> --reason <text> [--for 1h]
+  tenant ban <tenantId> --reason <text>
+  tenant unban <tenantId> --reason <text>                            back to active
+  key add <tenantId>                                                 another API key for a tenant
+observability (local)
+  decisions [--last 20] [--action block|allow|redact|flag]          recent decision records
+options
+  --region <r>      act on AWS in that region (tables from SAFEGUARDS_*_TABLE env vars)
+  --data-dir <dir>  where the local gateway keeps its state (default .local)
+  --actor <name>    audit actor (default operator:<os user>)
+  --json            machine-readable output
+`;
+
+interface Options {
+  region?: string;
+  'data-dir': string;
+  actor?: string;
+  json: boolean;
+  tier: string;
+  zone: string;
+  id?: string;
+  reason?: string;
+  for?: string;
+  last: string;
+  action?: string;
+  help: boolean;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`safeguards: ${message}\n`);
+  process.exit(2);
+}
+
+function awsTables(): EnforcementTableNames {
+  const get = (name: string) =>
+    process.env[name] ?? fail(`--region needs ${name} (the table's physical name from the stack)`);
+  return {
+    tenants: get('SAFEGUARDS_TENANTS_TABLE'),
+    limits: get('SAFEGUARDS_LIMITS_TABLE'),
+    violations: get('SAFEGUARDS_VIOLATIONS_TABLE'),
+    audit: get('SAFEGUARDS_AUDIT_TABLE'),
+  };
+}
+
+function connect(o: Options): { ctx: OperatorContext; close: () => void } {
+  const actor = o.actor ?? `operator:${userInfo().username}`;
+  if (o.region) {
+    const raw = new DynamoDBClient({ region: o.region });
+    const doc = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+    return { ctx: operatorContext(doc, awsTables(), actor), close: () => raw.destroy() };
+  }
+  const info = readRuntimeInfo(o['data-dir']);
+  const { raw, doc } = localClients(info.dynamoEndpoint);
+  return { ctx: operatorContext(doc, info.tables, actor), close: () => raw.destroy() };
+}
+
+function print(o: Options, value: unknown, text: string): void {
+  process.stdout.write(o.json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+}
+
+const STATUS_COMMANDS: Record<string, TenantStatus> = {
+  suspend: 'suspended',
+  throttle: 'throttled',
+  ban: 'banned',
+  unban: 'active',
+};
+
+async function run(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      region: { type: 'string' },
+      'data-dir': { type: 'string', default: '.local' },
+      actor: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      tier: { type: 'string', default: 'standard' },
+      zone: { type: 'string', default: 'LOCAL' },
+      id: { type: 'string' },
+      reason: { type: 'string' },
+      for: { type: 'string' },
+      last: { type: 'string', default: '20' },
+      action: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const o = values as Options;
+  const [group, verb, target] = positionals;
+  if (o.help || !group) {
+    process.stdout.write(HELP);
+    return;
+  }
+
+  if (group === 'decisions') {
+    if (o.region)
+      fail('decisions reads local telemetry; in AWS use the Logs Insights queries in docs/runbooks');
+    const info = readRuntimeInfo(o['data-dir']);
+    const n = Number(o.last);
+    if (!Number.isInteger(n) || n < 1) fail('--last must be a positive integer');
+    const lines = readFileSync(info.telemetryPath, 'utf8').trim().split('\n').filter(Boolean);
+    const records = lines
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            decisionId: string;
+            timestamp: string;
+            action: string;
+            status: number;
+            reason: string | null;
+            tenant: string | null;
+            route: string;
+            latencyMs: { added: number };
+          },
+      )
+      .filter((r) => !o.action || r.action === o.action)
+      .slice(-n);
+    print(
+      o,
+      records,
+      records
+        .map(
+          (r) =>
+            `${r.timestamp}  ${r.decisionId}  ${r.route.padEnd(22)} ${String(r.status).padEnd(4)} ${r.action.padEnd(6)} ${r.reason ?? ''}  tenant=${r.tenant ?? '-'}  added=${r.latencyMs.added}ms`,
+        )
+        .join('\n') || '(no decisions)',
+    );
+    return;
+  }
+
+  const { ctx, close } = connect(o);
+  try {
+    if (group === 'tenant' && verb === 'create') {
+      const out = await createTenant(ctx, {
+        tier: o.tier,
+        zone: o.zone,
+        ...(o.id ? { tenantId: o.id } : {}),
+      });
+      print(o, out, `tenant ${out.tenantId}\napi key ${out.apiKey}   (shown once; only its hash is stored)`);
+    } else if (group === 'tenant' && verb === 'list') {
+      const list = await ctx.tenants.listTenants();
+      print(
+        o,
+        list,
+        list
+          .map(
+            (t) =>
+              `${t.tenantId}  ${t.status.padEnd(9)} tier=${t.tier} zone=${t.zone} keys=${t.keys}${t.reason ? `  (${t.reason})` : ''}`,
+          )
+          .join('\n') || '(no tenants)',
+      );
+    } else if (group === 'tenant' && verb === 'show') {
+      if (!target) fail('tenant show needs a tenant id');
+      const keys = await ctx.tenants.keysOf(target);
+      if (keys.length === 0) fail(`no tenant '${target}'`);
+      const events = await ctx.audit.events(target);
+      const t = keys[0]!;
+      print(
+        o,
+        { tenant: { ...t, keyHash: undefined }, keys: keys.length, audit: events },
+        [
+          `${t.tenantId}  ${t.status}  tier=${t.tier} zone=${t.zone} keys=${keys.length}`,
+          ...events.map(
+            (e) => `  ${new Date(e.at).toISOString()}  ${e.action.padEnd(18)} by ${e.actor}: ${e.reason}`,
+          ),
+        ].join('\n'),
+      );
+    } else if (group === 'tenant' && verb && verb in STATUS_COMMANDS) {
+      if (!target) fail(`tenant ${verb} needs a tenant id`);
+      if (!o.reason) fail(`tenant ${verb} needs --reason (it goes to the audit log)`);
+      const forMs = o.for ? parseDuration(o.for) : undefined;
+      const event = await setStatus(ctx, target, STATUS_COMMANDS[verb]!, o.reason, forMs);
+      print(
+        o,
+        event,
+        `${event.action} ${target}: ${event.before?.status} → ${event.after?.status} (audit ${event.eventId})`,
+      );
+    } else if (group === 'key' && verb === 'add') {
+      if (!target) fail('key add needs a tenant id');
+      const out = await addKey(ctx, target);
+      print(o, out, `api key ${out.apiKey}   (shown once)`);
+    } else {
+      fail(`unknown command '${positionals.join(' ')}' (see --help)`);
+    }
+  } finally {
+    close();
+  }
+}
+
+run(process.argv.slice(2)).catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)));

@@ -1,0 +1,371 @@
+/**
+ * The local gateway: an HTTP server on 127.0.0.1 that adapts requests to the SAME code the Lambda
+ * functions run — `authorize()` (the REQUEST authorizer's logic) and `serveInference()` (the proxy's).
+ * What API Gateway does in AWS (routing, the authorizer call, rejecting before the proxy) is done here
+ * in a few lines; everything else is shared.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { DynamoAuditLog } from '../lambdas/adapters/dynamo/audit-log';
+import { DynamoEnforcementLadder } from '../lambdas/adapters/dynamo/ladder-store';
+import { LeasedRateLimiter } from '../lambdas/adapters/dynamo/leased-rate-limiter';
+import { DynamoRateLimiter } from '../lambdas/adapters/dynamo/rate-limiter';
+import { DynamoTenantStore } from '../lambdas/adapters/dynamo/tenant-store';
+import { localPseudonymizer } from '../lambdas/adapters/hmac';
+import { SageMakerTier2 } from '../lambdas/adapters/tier2';
+import { anthropicHttpUpstream } from '../lambdas/adapters/upstream';
+import {
+  type AuthorizeDeps,
+  type AuthorizeOutcome,
+  authorize,
+  CREDENTIAL_REASONS,
+} from '../lambdas/authorizer/authorize';
+import { DecisionRecorder, type DecisionSink } from '../lambdas/core/decision/record';
+import { createEngine, type Policy } from '../lambdas/core/index';
+import { anthropicError } from '../lambdas/core/serving/anthropic';
+import { renderError, retryAfterSeconds } from '../lambdas/core/serving/errors';
+import { nodeResponseWriter } from '../lambdas/core/serving/node-writer';
+import { emitMetrics, serveInference } from '../lambdas/core/serving/serve';
+import type { ServeDeps, ServeMetrics, ServeRoute } from '../lambdas/core/serving/types';
+import { ladderViolations, rateLimiterAdmission } from '../lambdas/proxy/ports';
+import type { LocalDynamo } from './dynalite';
+import { close, listen } from './http-util';
+
+/** Options of {@link startGateway}. */
+export interface GatewayOptions {
+  /** @default 8787; 0 picks a free port */
+  readonly port?: number;
+  /** Anthropic-compatible base URL of the model (the demo upstream locally). */
+  readonly upstreamUrl: string;
+  /** Reference classifier base URL (tier 2); absent → tier 2 is skipped. */
+  readonly classifierUrl?: string;
+  readonly dynamo: LocalDynamo;
+  /** HMAC key for pseudonyms (≥ 32 bytes). */
+  readonly hmacKey: Uint8Array;
+  readonly sink: DecisionSink;
+  /** @default the embedded default policy */
+  readonly policy?: Policy;
+  /** @default 2 MiB (the engine's limit) */
+  readonly maxBodyBytes?: number;
+  /** Tenant cache TTL; bounds how fast a status change is seen. @default 2000 */
+  readonly tenantCacheTtlMs?: number;
+  /** Receives metric increments (defaults to counting in memory; see {@link Gateway.metrics}). */
+  readonly metrics?: ServeMetrics;
+  /** Operational messages (never request content). @default stderr */
+  readonly log?: (line: string) => void;
+}
+
+export interface Gateway {
+  readonly url: string;
+  readonly server: Server;
+  /** Metric totals by name, for tests and the load report. */
+  readonly metrics: () => Readonly<Record<string, number>>;
+  close(): Promise<void>;
+}
+
+const ROUTES: ReadonlyArray<{ re: RegExp; route: ServeRoute }> = [
+  { re: /^\/v1\/messages$/, route: 'messages' },
+  { re: /^\/model\/([^/]{1,256})\/invoke$/, route: 'bedrock.invoke' },
+  { re: /^\/model\/([^/]{1,256})\/invoke-with-response-stream$/, route: 'bedrock.invoke-stream' },
+];
+
+/** Matches a path to a route; the Bedrock model id is URL-decoded (invalid escapes → no match). */
+export function matchRoute(path: string): { route: ServeRoute; modelId?: string } | undefined {
+  for (const { re, route } of ROUTES) {
+    const m = re.exec(path);
+    if (!m) continue;
+    if (!m[1]) return { route };
+    try {
+      return { route, modelId: decodeURIComponent(m[1]) };
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Lower-cased single-value headers (repeated headers keep the first value; identity never comes from them). */
+function flatHeaders(req: IncomingMessage): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.headers)) out[k.toLowerCase()] = Array.isArray(v) ? v[0] : v;
+  return out;
+}
+
+/**
+ * Reads at most `limit` + 1 bytes. A larger body is cut there (the parser then answers 413 without
+ * buffering the rest) and the connection is closed after the response.
+ */
+function readLimited(req: IncomingMessage, limit: number): Promise<{ body: Buffer; overflow: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (overflow: boolean) => {
+      if (done) return;
+      done = true;
+      resolve({ body: Buffer.concat(chunks), overflow });
+    };
+    req.on('data', (c: Buffer) => {
+      if (done) return;
+      const room = limit + 1 - size;
+      if (c.length >= room) {
+        chunks.push(c.subarray(0, room));
+        size += room;
+        req.pause();
+        finish(true);
+        return;
+      }
+      chunks.push(c);
+      size += c.length;
+    });
+    req.on('end', () => finish(false));
+    req.on('error', (e) => (done ? undefined : reject(e)));
+  });
+}
+
+/** In-memory metric totals (the local stand-in for CloudWatch EMF). */
+export function countingMetrics(): ServeMetrics & { totals: Record<string, number> } {
+  const totals: Record<string, number> = {};
+  return {
+    totals,
+    add(name, value, dimensions) {
+      totals[name] = (totals[name] ?? 0) + value;
+      if (dimensions) {
+        for (const [k, v] of Object.entries(dimensions))
+          totals[`${name}.${k}=${v}`] = (totals[`${name}.${k}=${v}`] ?? 0) + value;
+      }
+    },
+  };
+}
+
+/** Starts the gateway. Build-once parts (engine, stores, clients) are created here, not per request. */
+export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const counting = countingMetrics();
+  const metrics: ServeMetrics = opts.metrics
+    ? {
+        add: (n, v, d) => {
+          counting.add(n, v, d);
+          opts.metrics?.add(n, v, d);
+        },
+      }
+    : counting;
+  const client = opts.dynamo.doc;
+  const tables = opts.dynamo.tables;
+  const tenants = new DynamoTenantStore({
+    client,
+    tableName: tables.tenants,
+    cacheTtlMs: opts.tenantCacheTtlMs ?? 2_000,
+  });
+  const limiter = new LeasedRateLimiter(new DynamoRateLimiter({ client, tableName: tables.limits }), {
+    leaseMs: 1_000,
+  });
+  const audit = new DynamoAuditLog({ client, tableName: tables.audit });
+  const ladder = new DynamoEnforcementLadder({
+    client,
+    violationsTable: tables.violations,
+    tenants,
+    audit,
+    notifier: {
+      notify: async (n) =>
+        log(
+          `enforcement: tenant ${n.tenantId} ${n.before.status} → ${n.after.status} by ${n.actor} (${n.reason})`,
+        ),
+    },
+  });
+  const sagemaker = opts.classifierUrl
+    ? new SageMakerRuntimeClient({
+        region: 'local',
+        endpoint: opts.classifierUrl,
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        maxAttempts: 1,
+      })
+    : undefined;
+  const engine = createEngine({
+    ...(opts.policy ? { policy: opts.policy } : {}),
+    ...(sagemaker ? { tier2: new SageMakerTier2(sagemaker, { endpointName: 'safeguards-classifier' }) } : {}),
+  });
+  const authDeps: AuthorizeDeps = {
+    tenants,
+    limiter,
+    now: Date.now,
+    logger: { error: (message, extra) => log(`authorizer: ${message} ${JSON.stringify(extra)}`) },
+    metrics: { addMetric: (name, _unit, value) => metrics.add(name as never, value) },
+  };
+  const serveDeps: ServeDeps = {
+    engine,
+    region: 'local',
+    upstream: anthropicHttpUpstream({ baseUrl: opts.upstreamUrl }),
+    admission: rateLimiterAdmission(limiter),
+    violations: ladderViolations(ladder),
+    pseudonymize: localPseudonymizer(opts.hmacKey),
+    sink: opts.sink,
+    metrics,
+    log: (message, details) => log(`serving: ${message} ${JSON.stringify(details)}`),
+    ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}),
+  };
+  const maxBody = opts.maxBodyBytes ?? 2 * 1024 * 1024;
+  const pseudonymize = serveDeps.pseudonymize;
+
+  /** A request refused before the proxy (what API Gateway + the authorizer do in AWS): still one record. */
+  async function refuse(
+    res: ServerResponse,
+    route: ServeRoute,
+    decisionId: string,
+    receivedAt: number,
+    started: number,
+    status: number,
+    reason: string,
+    outcome?: AuthorizeOutcome,
+  ): Promise<void> {
+    const recorder = new DecisionRecorder(
+      {
+        decisionId,
+        region: 'local',
+        route,
+        policy: { name: engine.policy.name, version: engine.policy.version },
+        startedAt: receivedAt,
+      },
+      opts.sink,
+    );
+    const tenant = outcome && 'tenant' in outcome && outcome.tenant ? outcome.tenant : undefined;
+    if (tenant) {
+      recorder.identity({
+        tenant: await pseudonymize('tenant', tenant.tenantId),
+        apiKey: await pseudonymize('apiKey', tenant.keyHash),
+        tier: tenant.tier,
+      });
+    }
+    recorder.stage('auth').reject(status, reason);
+    let rendered: { status: number; headers: Record<string, string>; body: string };
+    if (status === 401) rendered = renderError(route, { kind: 'unauthenticated' }, decisionId);
+    else if (status === 429) {
+      const retry = outcome && !outcome.allow ? (outcome.retryAfterMs ?? 60_000) : 60_000;
+      rendered = renderError(route, { kind: 'rate_limited', retryAfterMs: retry }, decisionId);
+      rendered.headers['retry-after'] = retryAfterSeconds(retry);
+    } else if (status === 415) {
+      const error = {
+        status: 415 as const,
+        type: 'invalid_request_error' as const,
+        field: 'content-encoding',
+        message: 'compressed request bodies are not accepted',
+      };
+      rendered = renderError(route, { kind: 'invalid', error }, decisionId);
+    } else {
+      const message = `access denied: tenant ${reason} (decision ${decisionId})`;
+      rendered =
+        route === 'messages'
+          ? {
+              status,
+              headers: { 'content-type': 'application/json', 'request-id': decisionId },
+              body: JSON.stringify(anthropicError('permission_error', message, decisionId)),
+            }
+          : {
+              status,
+              headers: {
+                'content-type': 'application/json',
+                'request-id': decisionId,
+                'x-amzn-requestid': decisionId,
+                'x-amzn-errortype': 'AccessDeniedException',
+              },
+              body: JSON.stringify({ message }),
+            };
+    }
+    res.writeHead(rendered.status, rendered.headers);
+    res.end(rendered.body);
+    emitMetrics(serveDeps, recorder.finish(rendered.status, performance.now() - started));
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const receivedAt = Date.now();
+    const decisionId = `dec_${randomUUID().replace(/-/g, '')}`;
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (req.method === 'GET' && path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json', 'request-id': decisionId }).end('{"ok":true}');
+      return;
+    }
+    const matched = req.method === 'POST' ? matchRoute(path) : undefined;
+    if (!matched) {
+      res
+        .writeHead(404, { 'content-type': 'application/json', 'request-id': decisionId })
+        .end(
+          JSON.stringify(
+            anthropicError(
+              'not_found_error',
+              'unknown route: use POST /v1/messages or POST /model/{modelId}/invoke[-with-response-stream]',
+              decisionId,
+            ),
+          ),
+        );
+      return;
+    }
+    const headers = flatHeaders(req);
+    const encoding = (headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    if (encoding !== 'identity' && encoding !== '') {
+      res.setHeader('connection', 'close');
+      req.resume();
+      return refuse(res, matched.route, decisionId, receivedAt, started, 415, 'unsupported_content_encoding');
+    }
+    const outcome = await authorize(req.headers, authDeps);
+    if (!outcome.allow) {
+      const status = CREDENTIAL_REASONS.has(outcome.reason)
+        ? 401
+        : outcome.reason === 'rate_limited'
+          ? 429
+          : outcome.reason === 'internal_error'
+            ? 503
+            : 403;
+      req.resume();
+      return refuse(res, matched.route, decisionId, receivedAt, started, status, outcome.reason, outcome);
+    }
+    const { body, overflow } = await readLimited(req, maxBody);
+    if (overflow) res.setHeader('connection', 'close');
+    const writer = nodeResponseWriter(res);
+    await serveInference(
+      {
+        route: matched.route,
+        ...(matched.modelId !== undefined ? { modelId: matched.modelId } : {}),
+        body,
+        headers,
+        identity: {
+          tenantId: outcome.tenant.tenantId,
+          tier: outcome.tenant.tier,
+          zone: outcome.tenant.zone,
+          keyHash: outcome.tenant.keyHash,
+          limits: outcome.limits,
+        },
+        requestId: decisionId,
+        decisionId,
+        receivedAt,
+      },
+      serveDeps,
+      writer,
+    );
+    if (overflow) req.destroy();
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      log(`gateway: unexpected ${(e as Error).name}`);
+      if (!res.headersSent)
+        res
+          .writeHead(500, { 'content-type': 'application/json' })
+          .end('{"type":"error","error":{"type":"api_error","message":"internal error"}}');
+      else res.destroy();
+    });
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 300_000;
+  const url = await listen(server, opts.port ?? 8787);
+  return {
+    url,
+    server,
+    metrics: () => ({ ...counting.totals }),
+    async close() {
+      await close(server);
+      sagemaker?.destroy();
+    },
+  };
+}

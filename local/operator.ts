@@ -1,0 +1,91 @@
+/**
+ * Operator actions over a region's enforcement state — the same code against the local dynalite and
+ * against AWS (only the DynamoDB endpoint and table names differ). Every change is appended to the
+ * audit table with the operator as actor.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoAuditLog } from '../lambdas/adapters/dynamo/audit-log';
+import type { EnforcementTableNames } from '../lambdas/adapters/dynamo/client';
+import { DynamoEnforcementLadder, type Notifier } from '../lambdas/adapters/dynamo/ladder-store';
+import { DynamoTenantStore } from '../lambdas/adapters/dynamo/tenant-store';
+import type { AuditEvent } from '../lambdas/core/enforcement/audit';
+import type { TenantStatus } from '../lambdas/core/enforcement/types';
+
+export interface OperatorContext {
+  readonly tenants: DynamoTenantStore;
+  readonly audit: DynamoAuditLog;
+  readonly ladder: DynamoEnforcementLadder;
+  /** Who is acting: recorded as the audit actor. */
+  readonly actor: string;
+}
+
+/** Builds the stores for an operator session. No read caching: operators see the current state. */
+export function operatorContext(
+  client: DynamoDBDocumentClient,
+  tables: EnforcementTableNames,
+  actor: string,
+  notifier: Notifier = { notify: async () => {} },
+): OperatorContext {
+  const tenants = new DynamoTenantStore({ client, tableName: tables.tenants, cacheTtlMs: 0 });
+  const audit = new DynamoAuditLog({ client, tableName: tables.audit });
+  const ladder = new DynamoEnforcementLadder({
+    client,
+    violationsTable: tables.violations,
+    tenants,
+    audit,
+    notifier,
+  });
+  return { tenants, audit, ladder, actor };
+}
+
+/** Creates a tenant with its first key (the raw key is shown once) and audits it. */
+export async function createTenant(
+  ctx: OperatorContext,
+  input: { tenantId?: string; tier: string; zone: string; apiKey?: string },
+): Promise<{ tenantId: string; apiKey: string }> {
+  const issued = await ctx.tenants.createTenant(input);
+  await ctx.audit.append({
+    subject: issued.tenant.tenantId,
+    actor: ctx.actor,
+    action: 'tenant.create',
+    reason: `tier ${input.tier}`,
+  });
+  return { tenantId: issued.tenant.tenantId, apiKey: issued.apiKey };
+}
+
+/** Issues another key for a tenant and audits it. */
+export async function addKey(ctx: OperatorContext, tenantId: string): Promise<{ apiKey: string }> {
+  const issued = await ctx.tenants.addKey(tenantId);
+  await ctx.audit.append({ subject: tenantId, actor: ctx.actor, action: 'key.create', reason: 'operator' });
+  return { apiKey: issued.apiKey };
+}
+
+const DURATION = /^([0-9]{1,6})(s|m|h|d)$/;
+
+/** `90s`, `15m`, `24h`, `7d` → milliseconds; throws a clear error otherwise. */
+export function parseDuration(text: string): number {
+  const m = DURATION.exec(text);
+  if (!m) throw new Error(`expected a duration like 15m, 24h or 7d, got '${text}'`);
+  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
+}
+
+/** Sets a tenant's status on every key, audits and notifies. Throws when the tenant is unknown. */
+export async function setStatus(
+  ctx: OperatorContext,
+  tenantId: string,
+  status: TenantStatus,
+  reason: string,
+  forMs?: number,
+  now: () => number = Date.now,
+): Promise<AuditEvent> {
+  if (reason.trim() === '')
+    throw new Error('a reason is required for every status change (it goes to the audit log)');
+  const event = await ctx.ladder.applyStatus(
+    tenantId,
+    { status, reason, ...(forMs !== undefined ? { until: now() + forMs } : {}) },
+    ctx.actor,
+  );
+  if (!event) throw new Error(`no tenant '${tenantId}'`);
+  return event;
+}

@@ -1,0 +1,116 @@
+/**
+ * The whole local runtime in one call: dynalite with the enforcement tables, the reference classifier
+ * (tier 2 over the SageMaker contract), the demo upstream (unless an upstream URL is given), and the
+ * gateway — all on 127.0.0.1. `npm start` and the integration suites use it.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Policy } from '../lambdas/core/index';
+import { type DemoUpstream, startDemoUpstream } from './demo-upstream';
+import { type LocalDynamo, startDynalite } from './dynalite';
+import { type Gateway, startGateway } from './gateway';
+import { createTenant, operatorContext } from './operator';
+import { type ReferenceClassifier, startReferenceClassifier } from './reference-classifier';
+import { writeRuntimeInfo } from './runtime-file';
+import { createJsonlSink, type JsonlSink } from './telemetry-sink';
+
+export interface LocalRuntimeOptions {
+  /** Gateway port. @default 8787 (0 = any free port) */
+  readonly port?: number;
+  /** An Anthropic-compatible base URL; @default the demo upstream */
+  readonly upstreamUrl?: string;
+  /** API key for the demo tenant. @default a fresh random key */
+  readonly demoApiKey?: string;
+  /** State folder: HMAC key, telemetry, runtime.json. @default .local */
+  readonly dataDir?: string;
+  /** Start the reference classifier as tier 2. @default true */
+  readonly classifier?: boolean;
+  readonly policy?: Policy;
+  readonly tenantCacheTtlMs?: number;
+  /** Write runtime.json for the operator CLI. @default true */
+  readonly publish?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalRuntime {
+  readonly gateway: Gateway;
+  readonly dynamo: LocalDynamo;
+  readonly classifier?: ReferenceClassifier;
+  readonly upstream?: DemoUpstream;
+  readonly upstreamUrl: string;
+  readonly telemetry: JsonlSink;
+  readonly demo: { readonly tenantId: string; readonly apiKey: string };
+  stop(): Promise<void>;
+}
+
+/** The local HMAC key (32 random bytes, created once, kept in the data folder with mode 0600). */
+export function localHmacKey(dataDir: string): Buffer {
+  const path = join(dataDir, 'hmac.key');
+  if (existsSync(path)) {
+    const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'hex');
+    if (key.length >= 32) return key;
+  }
+  const key = randomBytes(32);
+  writeFileSync(path, key.toString('hex'), { mode: 0o600 });
+  return key;
+}
+
+export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const dataDir = opts.dataDir ?? '.local';
+  mkdirSync(dataDir, { recursive: true });
+  const started: { stop: () => Promise<void> }[] = [];
+  try {
+    const dynamo = await startDynalite({ prefix: 'local-' });
+    started.push({ stop: () => dynamo.stop() });
+    const classifier = opts.classifier === false ? undefined : await startReferenceClassifier();
+    if (classifier) started.push({ stop: () => classifier.close() });
+    const upstream = opts.upstreamUrl ? undefined : await startDemoUpstream();
+    if (upstream) started.push({ stop: () => upstream.close() });
+    const upstreamUrl = opts.upstreamUrl ?? upstream!.url;
+    const telemetry = createJsonlSink(join(dataDir, 'telemetry'));
+    const gateway = await startGateway({
+      port: opts.port ?? 8787,
+      upstreamUrl,
+      ...(classifier ? { classifierUrl: classifier.url } : {}),
+      dynamo,
+      hmacKey: localHmacKey(dataDir),
+      sink: telemetry.write,
+      ...(opts.policy ? { policy: opts.policy } : {}),
+      ...(opts.tenantCacheTtlMs !== undefined ? { tenantCacheTtlMs: opts.tenantCacheTtlMs } : {}),
+      ...(opts.log ? { log: opts.log } : {}),
+    });
+    started.push({ stop: () => gateway.close() });
+    const ops = operatorContext(dynamo.doc, dynamo.tables, 'system:npm-start');
+    const demo = await createTenant(ops, {
+      tenantId: 'demo-tenant',
+      tier: 'standard',
+      zone: 'LOCAL',
+      ...(opts.demoApiKey ? { apiKey: opts.demoApiKey } : {}),
+    });
+    if (opts.publish !== false) {
+      writeRuntimeInfo(dataDir, {
+        pid: process.pid,
+        gatewayUrl: gateway.url,
+        dynamoEndpoint: dynamo.endpoint,
+        tables: dynamo.tables,
+        telemetryPath: telemetry.path,
+      });
+    }
+    return {
+      gateway,
+      dynamo,
+      ...(classifier ? { classifier } : {}),
+      ...(upstream ? { upstream } : {}),
+      upstreamUrl,
+      telemetry,
+      demo,
+      async stop() {
+        for (const s of started.reverse()) await s.stop().catch(() => undefined);
+      },
+    };
+  } catch (e) {
+    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    throw e;
+  }
+}
