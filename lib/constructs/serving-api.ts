@@ -52,6 +52,16 @@ export interface ServingApiProps {
   readonly accessLogRetention?: logs.RetentionDays;
 
   /**
+   * Whether this stack sets the account's API Gateway CloudWatch Logs role (`AWS::ApiGateway::Account`, one
+   * per account and region). API Gateway needs it for *access* logging too, so a stage with access logs does
+   * not deploy in an account where it was never set. Turn this off when the partner manages that role
+   * centrally; the role and setting are retained on stack deletion, since other APIs may rely on them.
+   *
+   * @default true
+   */
+  readonly manageAccountLoggingRole?: boolean;
+
+  /**
    * What happens to the access log group when the stack is deleted.
    *
    * @default RemovalPolicy.RETAIN
@@ -190,7 +200,9 @@ export class ServingApi extends Construct {
       description: 'Safeguards inference API (Anthropic Messages and Bedrock Runtime routes)',
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
       disableExecuteApiEndpoint: false,
-      cloudWatchRole: false,
+      // The account-level role API Gateway uses to write logs (access logs included). Retained on deletion.
+      cloudWatchRole: props.manageAccountLoggingRole ?? true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       deployOptions: {
         stageName: props.stageName ?? 'prod',
         accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogGroup),
@@ -207,6 +219,14 @@ export class ServingApi extends Construct {
       },
     });
     this.stage = this.api.deploymentStage;
+    const loggingRole = this.api.node.tryFindChild('CloudWatchRole');
+    if (loggingRole) {
+      acknowledge(loggingRole, {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          'The account-wide role API Gateway assumes to write the logs of every REST API in this account and region; its AWS managed policy is what API Gateway documents for it, and scoping it to this stack’s log groups would break other APIs.',
+      });
+    }
     // The stack exports the URL under its own name (ApiUrl); drop the RestApi's automatic duplicate output.
     this.api.node.tryRemoveChild('Endpoint');
 

@@ -65,13 +65,40 @@ const idOf = (template: Template, type: string, prefix: string): string => {
 };
 
 describe('serving API', () => {
-  test('a regional REST API, execute-api endpoint on, no CDK-managed CloudWatch role', () => {
-    const template = t('eu-west-1');
-    template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+  test('a regional REST API, execute-api endpoint on', () => {
+    t('eu-west-1').hasResourceProperties('AWS::ApiGateway::RestApi', {
       EndpointConfiguration: { Types: ['REGIONAL'] },
       DisableExecuteApiEndpoint: false,
     });
-    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+  });
+
+  test('sets the account logging role API Gateway needs for access logs, retained on deletion', () => {
+    const template = t('eu-west-1');
+    const role = new Capture();
+    template.hasResource('AWS::ApiGateway::Account', {
+      Properties: { CloudWatchRoleArn: { 'Fn::GetAtt': [role, 'Arn'] } },
+      DeletionPolicy: 'Retain',
+    });
+    expect(template.toJSON().Resources[role.asString()]).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Statement: [{ Principal: { Service: 'apigateway.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        },
+        ManagedPolicyArns: [
+          {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+              ],
+            ],
+          },
+        ],
+      },
+    });
   });
 
   test.each(SERVING_ROUTES)(
