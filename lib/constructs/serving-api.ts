@@ -209,9 +209,9 @@ export class ServingApi extends Construct {
         accessLogFormat: apigateway.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
         tracingEnabled: true,
         metricsEnabled: true,
-        // Execution logs need the account-wide API Gateway CloudWatch role and land in unencrypted log groups
-        // API Gateway creates itself; data tracing would log prompts. Access logs + X-Ray + the proxy's decision
-        // records cover the same ground (docs/adr/0006-serving-api.md).
+        // Execution logs go to log groups API Gateway creates itself (not encrypted with the region key, no
+        // retention); data tracing would log prompts. Access logs + X-Ray + the proxy's decision records cover the
+        // same ground (docs/adr/0006-serving-api.md).
         loggingLevel: apigateway.MethodLoggingLevel.OFF,
         dataTraceEnabled: false,
         throttlingRateLimit: props.throttlingRateLimit ?? 1000,
@@ -291,12 +291,12 @@ export class ServingApi extends Construct {
       {
         id: 'AwsSolutions-APIG6',
         reason:
-          'Execution logging is off: it needs the account-wide API Gateway CloudWatch role (not this stack’s to own) and writes to unencrypted log groups outside this stack; JSON access logs, X-Ray and the proxy’s decision records cover each request.',
+          'Execution logging is off: API Gateway writes it to log groups it creates itself, outside this stack, without the region key or a retention, and data tracing would log prompts; JSON access logs, X-Ray and the proxy’s decision records cover each request.',
       },
       {
         id: 'NIST.800.53.R5-APIGWExecutionLoggingEnabled',
         reason:
-          'Execution logging is off (account-wide role, unencrypted API Gateway-owned log groups); JSON access logs, X-Ray and decision records cover each request.',
+          'Execution logging is off (API Gateway-owned log groups without the region key or retention; data tracing would log prompts); JSON access logs, X-Ray and decision records cover each request.',
       },
       {
         id: 'NIST.800.53.R5-APIGWCacheEnabledAndEncrypted',
