@@ -11,8 +11,9 @@
 import { createServer, type Server } from 'node:http';
 import { z } from 'zod';
 import { type LinearClassifier, loadModel } from '../lambdas/core/classifier';
+import { decisionScore } from '../lambdas/core/engine/scoring';
 import { normalizeSegment } from '../lambdas/core/normalize/normalize';
-import type { CategoryScores } from '../lambdas/core/types';
+import type { Category, CategoryScores } from '../lambdas/core/types';
 import { close, listen, readBody, sendJson } from './http-util';
 
 export interface ClassifierFaults {
@@ -33,12 +34,18 @@ export interface ReferenceClassifier {
 
 const requestSchema = z.object({ inputs: z.string().max(1_000_000) });
 
-/** Scores a text with the tier-1 model over its normalized views (max per category). */
+/**
+ * Scores a text with the tier-1 model over its normalized views (max per category). The contract's
+ * operating point is 0.5 (docs/classifier-contract.md), so each probability is mapped with the model's
+ * own recommended threshold placed at 0.5 — the same decision-score mapping the engine uses.
+ */
 export function scoreText(model: LinearClassifier, text: string): CategoryScores {
   const best: Record<string, number> = {};
   for (const view of normalizeSegment(text, 0).views) {
-    for (const [cat, s] of Object.entries(model.score(view.text))) {
-      if (s !== undefined && s > (best[cat] ?? -1)) best[cat] = Math.round(s * 10_000) / 10_000;
+    for (const [cat, p] of Object.entries(model.score(view.text))) {
+      if (p === undefined) continue;
+      const s = decisionScore(p, model.thresholds[cat as Category] ?? 0.5);
+      if (s > (best[cat] ?? -1)) best[cat] = Math.round(s * 10_000) / 10_000;
     }
   }
   return best;
