@@ -23,7 +23,8 @@ export interface HeuristicRule {
   readonly followedBy?: { readonly within: number; readonly patterns: readonly RegExp[] };
 }
 
-const SENTENCE_END = /[.!?\n]/;
+/** End of a sentence, for {@link HeuristicRule.followedBy}. */
+export const SENTENCE_END = /[.!?\n]/;
 
 /**
  * First match of `rule` in `text` as `[start, end)`, or undefined. Linear: the anchor regex is scanned

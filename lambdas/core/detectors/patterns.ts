@@ -4,7 +4,7 @@
  * Patterns run on a segment's RAW text so spans can be used for redaction.
  */
 import type { Category } from '../types';
-import { cardValid, digitsOnly, ibanValid, ssnValid } from './validators';
+import { cardValid, digitsOnly, ibanValid, ssnValid, THOUSANDS_GROUPED } from './validators';
 
 /** One pattern-based detector. */
 export interface PatternDetector {
@@ -95,7 +95,7 @@ export const PATTERN_DETECTORS: readonly PatternDetector[] = [
     validate: (m) => {
       const n = digitsOnly(m).length;
       // Thousands-grouped numbers such as 100.000.000 are not phone numbers.
-      return n >= 8 && n <= 15 && !/^\d{1,3}(?:[., ]\d{3})+$/.test(m);
+      return n >= 8 && n <= 15 && !THOUSANDS_GROUPED.test(m);
     },
   },
 ];

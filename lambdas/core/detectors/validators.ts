@@ -1,5 +1,12 @@
 /** Checksum validators used to cut false positives of the PII patterns. Pure, linear. */
 
+/** Card issuer prefixes: Visa, Mastercard, Amex, Diners, Discover/UnionPay, JCB. */
+export const ISSUER_PREFIX = /^(?:4|5[1-5]|2[2-7]|3[47]|3[0689]|6|35)/;
+/** IBAN shape after removing spaces: country, check digits, BBAN. */
+export const IBAN_SHAPE = /^[A-Z]{2}\d{2}[A-Z0-9]+$/;
+/** Thousands-grouped numbers (100.000.000, 1,000,000), which are not phone numbers. */
+export const THOUSANDS_GROUPED = /^\d{1,3}(?:[., ]\d{3})+$/;
+
 /** Keeps only ASCII digits. */
 export function digitsOnly(s: string): string {
   let out = '';
@@ -8,6 +15,11 @@ export function digitsOnly(s: string): string {
     if (c >= 48 && c <= 57) out += s[i];
   }
   return out;
+}
+
+function allSame(s: string): boolean {
+  for (let i = 1; i < s.length; i++) if (s.charCodeAt(i) !== s.charCodeAt(0)) return false;
+  return true;
 }
 
 /** Luhn (mod 10) checksum over a string of digits. */
@@ -31,15 +43,15 @@ export function luhnValid(digits: string): boolean {
 /** Card numbers: 13–19 digits, a known issuer prefix (Visa, Mastercard, Amex, Discover, JCB, UnionPay, Diners) and Luhn. */
 export function cardValid(digits: string): boolean {
   if (digits.length < 13 || digits.length > 19) return false;
-  if (/^(\d)\1+$/.test(digits)) return false;
-  if (!/^(?:4|5[1-5]|2[2-7]|3[47]|3[0689]|6|35)/.test(digits)) return false;
+  if (allSame(digits)) return false;
+  if (!ISSUER_PREFIX.test(digits)) return false;
   return luhnValid(digits);
 }
 
 /** IBAN: 15–34 alphanumerics, ISO 13616 mod-97 check equals 1. Spaces are ignored. */
 export function ibanValid(raw: string): boolean {
-  const s = raw.replace(/ /g, '').toUpperCase();
-  if (s.length < 15 || s.length > 34 || !/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(s)) return false;
+  const s = raw.split(' ').join('').toUpperCase();
+  if (s.length < 15 || s.length > 34 || !IBAN_SHAPE.test(s)) return false;
   const rearranged = s.slice(4) + s.slice(0, 4);
   let rem = 0;
   for (let i = 0; i < rearranged.length; i++) {

@@ -1,6 +1,15 @@
 import { checkSync } from 'recheck';
 import { HEURISTIC_RULES, PATTERN_DETECTORS, patternFindings } from '../../../../lambdas/core/detectors';
-import { cardValid, ibanValid, luhnValid, ssnValid } from '../../../../lambdas/core/detectors/validators';
+import { SENTENCE_END } from '../../../../lambdas/core/detectors/heuristics';
+import {
+  cardValid,
+  IBAN_SHAPE,
+  ISSUER_PREFIX,
+  ibanValid,
+  luhnValid,
+  ssnValid,
+  THOUSANDS_GROUPED,
+} from '../../../../lambdas/core/detectors/validators';
 
 const PEM =
   '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF8PbnGy\n-----END RSA PRIVATE KEY-----';
@@ -100,6 +109,13 @@ describe('every regex is linear-time (recheck)', () => {
   const regexes: Array<readonly [string, RegExp]> = [
     ...PATTERN_DETECTORS.map((d) => [`pattern ${d.id}`, d.regex] as const),
     ...HEURISTIC_RULES.map((r) => [`heuristic ${r.id}`, r.regex] as const),
+    ...HEURISTIC_RULES.flatMap((r) =>
+      (r.followedBy?.patterns ?? []).map((p, i) => [`heuristic ${r.id} followedBy[${i}]`, p] as const),
+    ),
+    ['SENTENCE_END', SENTENCE_END],
+    ['ISSUER_PREFIX', ISSUER_PREFIX],
+    ['IBAN_SHAPE', IBAN_SHAPE],
+    ['THOUSANDS_GROUPED', THOUSANDS_GROUPED],
   ];
   it.each(regexes)(
     '%s is safe',
