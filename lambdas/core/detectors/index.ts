@@ -184,14 +184,21 @@ export function rawHeuristics(text: string, segment: number, rules = HEURISTIC_R
   return out;
 }
 
-/** Hidden-character signals from the normalizer: smuggled instructions are themselves a signal. */
+/**
+ * Hidden-character signals from the normalizer. They are evidence, not a verdict: the text they hid is
+ * decoded into views and judged on its content, so a benign prompt sprinkled with zero-width or tag
+ * characters stays benign and a harmful one stays detected (the property tests hold both). Scores are
+ * therefore capped below the default 0.5 operating point: the finding is recorded with the decision and a
+ * policy that wants to refuse hidden characters outright sets its own threshold for
+ * `tier0.heuristic.hidden-chars` (e.g. `{ "id": "tier0.heuristic.hidden-chars", "threshold": 0.3 }`).
+ */
 export function signalFindings(norm: NormalizedSegment, segment: number): Finding[] {
   const s = norm.signals;
   let score = 0;
-  if (s.tags > 0) score = Math.max(score, s.tags >= 8 ? 0.95 : 0.8);
-  if (s.zeroWidth >= 3) score = Math.max(score, Math.min(0.8, 0.4 + s.zeroWidth * 0.02));
-  if (s.bidi > 0) score = Math.max(score, 0.5);
-  if (s.variationSelectors >= 4) score = Math.max(score, 0.75);
+  if (s.tags > 0) score = Math.max(score, s.tags >= 8 ? 0.45 : 0.4);
+  if (s.zeroWidth >= 3) score = Math.max(score, Math.min(0.4, 0.2 + s.zeroWidth * 0.01));
+  if (s.bidi > 0) score = Math.max(score, 0.35);
+  if (s.variationSelectors >= 4) score = Math.max(score, 0.4);
   if (score === 0) return [];
   return [
     {

@@ -83,7 +83,7 @@ describe('tier-0 heuristics', () => {
       signals: { zeroWidth: 0, bidi: 0, tags: 12, variationSelectors: 0, homoglyphs: 0, decodedViews: 1 },
     };
     expect(signalFindings(norm, 0)).toEqual([
-      expect.objectContaining({ detector: 'tier0.heuristic.hidden-chars', score: 0.95 }),
+      expect.objectContaining({ detector: 'tier0.heuristic.hidden-chars', score: 0.45 }),
     ]);
     const clean: NormalizedSegment = { ...norm, signals: { ...norm.signals, tags: 0 } };
     expect(signalFindings(clean, 0)).toEqual([]);
