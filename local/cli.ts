@@ -18,6 +18,8 @@ import {
   type OperatorContext,
   operatorContext,
   parseDuration,
+  setKillSwitch,
+  setModelDisabled,
   setStatus,
 } from './operator';
 import { readRuntimeInfo } from './runtime-file';
@@ -33,6 +35,12 @@ tenants
   tenant ban <tenantId> --reason <text>
   tenant unban <tenantId> --reason <text>                            back to active
   key add <tenantId>                                                 another API key for a tenant
+kill switch (regional; reaches every serving instance within the 2 s controls cache)
+  killswitch show
+  killswitch set fail-closed|block-all --reason <text>               fail-closed: every failing check blocks; block-all: refuse all
+  killswitch clear --reason <text>                                   back to normal
+  model disable <modelId> --reason <text>                            refuse requests for a model in this region
+  model enable <modelId> --reason <text>
 observability (local)
   decisions [--last 20] [--action block|allow|redact|flag]          recent decision records
 options
@@ -205,6 +213,25 @@ async function run(argv: string[]): Promise<void> {
         event,
         `${event.action} ${target}: ${event.before?.status} → ${event.after?.status} (audit ${event.eventId})`,
       );
+    } else if (group === 'killswitch' && verb === 'show') {
+      const c = await ctx.controls.read();
+      print(
+        o,
+        c,
+        `mode ${c.mode}; disabled models: ${c.disabledModels.join(', ') || '(none)'}${c.actor ? `; last set by ${c.actor}: ${c.reason ?? ''}` : ''}`,
+      );
+    } else if (group === 'killswitch' && (verb === 'set' || verb === 'clear')) {
+      const mode = verb === 'clear' ? 'normal' : target;
+      if (mode !== 'normal' && mode !== 'fail-closed' && mode !== 'block-all')
+        fail('killswitch set needs fail-closed or block-all');
+      if (!o.reason) fail(`killswitch ${verb} needs --reason (it goes to the audit log)`);
+      const c = await setKillSwitch(ctx, mode, o.reason);
+      print(o, c, `kill switch: ${c.mode} (reaches every instance within the 2 s controls cache)`);
+    } else if (group === 'model' && (verb === 'disable' || verb === 'enable')) {
+      if (!target) fail(`model ${verb} needs a model id`);
+      if (!o.reason) fail(`model ${verb} needs --reason (it goes to the audit log)`);
+      const c = await setModelDisabled(ctx, target, verb === 'disable', o.reason);
+      print(o, c, `disabled models: ${c.disabledModels.join(', ') || '(none)'}`);
     } else if (group === 'key' && verb === 'add') {
       if (!target) fail('key add needs a tenant id');
       const out = await addKey(ctx, target);

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { DynamoAuditLog } from '../lambdas/adapters/dynamo/audit-log';
+import { DynamoControlsStore } from '../lambdas/adapters/dynamo/controls-store';
 import { DynamoEnforcementLadder } from '../lambdas/adapters/dynamo/ladder-store';
 import { LeasedRateLimiter } from '../lambdas/adapters/dynamo/leased-rate-limiter';
 import { DynamoRateLimiter } from '../lambdas/adapters/dynamo/rate-limiter';
@@ -174,6 +175,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         ),
     },
   });
+  const controls = new DynamoControlsStore({ client, tableName: tables.tenants });
   const sagemaker = opts.classifierUrl
     ? new SageMakerRuntimeClient({
         region: 'local',
@@ -199,6 +201,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     upstream: anthropicHttpUpstream({ baseUrl: opts.upstreamUrl }),
     admission: rateLimiterAdmission(limiter),
     violations: ladderViolations(ladder),
+    controls,
     pseudonymize: localPseudonymizer(opts.hmacKey),
     sink: opts.sink,
     metrics,

@@ -6,15 +6,19 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAuditLog } from '../lambdas/adapters/dynamo/audit-log';
 import type { EnforcementTableNames } from '../lambdas/adapters/dynamo/client';
+import { DynamoControlsStore } from '../lambdas/adapters/dynamo/controls-store';
 import { DynamoEnforcementLadder, type Notifier } from '../lambdas/adapters/dynamo/ladder-store';
 import { DynamoTenantStore } from '../lambdas/adapters/dynamo/tenant-store';
 import type { AuditEvent } from '../lambdas/core/enforcement/audit';
+import type { KillSwitchMode, RegionControls } from '../lambdas/core/enforcement/controls';
 import type { TenantStatus } from '../lambdas/core/enforcement/types';
 
 export interface OperatorContext {
   readonly tenants: DynamoTenantStore;
   readonly audit: DynamoAuditLog;
   readonly ladder: DynamoEnforcementLadder;
+  /** Regional controls (kill switch), uncached. */
+  readonly controls: DynamoControlsStore;
   /** Who is acting: recorded as the audit actor. */
   readonly actor: string;
 }
@@ -35,7 +39,8 @@ export function operatorContext(
     audit,
     notifier,
   });
-  return { tenants, audit, ladder, actor };
+  const controls = new DynamoControlsStore({ client, tableName: tables.tenants, cacheTtlMs: 0 });
+  return { tenants, audit, ladder, controls, actor };
 }
 
 /** Creates a tenant with its first key (the raw key is shown once) and audits it. */
@@ -88,4 +93,35 @@ export async function setStatus(
   );
   if (!event) throw new Error(`no tenant '${tenantId}'`);
   return event;
+}
+
+/** Sets the kill switch mode (keeping disabled models), audited with the operator as actor. */
+export async function setKillSwitch(
+  ctx: OperatorContext,
+  mode: KillSwitchMode,
+  reason: string,
+): Promise<RegionControls> {
+  if (reason.trim() === '')
+    throw new Error('a reason is required for every kill-switch change (it goes to the audit log)');
+  const current = await ctx.controls.read();
+  return ctx.controls.set({ mode, disabledModels: current.disabledModels, reason }, ctx.actor, ctx.audit);
+}
+
+/** Disables or re-enables a model id in this region, audited. */
+export async function setModelDisabled(
+  ctx: OperatorContext,
+  model: string,
+  disabled: boolean,
+  reason: string,
+): Promise<RegionControls> {
+  if (reason.trim() === '') throw new Error('a reason is required (it goes to the audit log)');
+  const current = await ctx.controls.read();
+  const set = new Set(current.disabledModels);
+  if (disabled) set.add(model);
+  else set.delete(model);
+  return ctx.controls.set(
+    { mode: current.mode, disabledModels: [...set].sort(), reason },
+    ctx.actor,
+    ctx.audit,
+  );
 }

@@ -19,6 +19,7 @@
  * - `RATE_LIMIT_LEASE_MS` (default 1000; 0 = no leases).
  * - `MAX_BODY_BYTES` (optional): request body limit (default 2 MiB).
  * - `TENANTS_TABLE`, `VIOLATIONS_TABLE`, `AUDIT_TABLE` (optional, all three or none): the enforcement ladder
+ *   and the regional kill switch (the `control#region` item of the tenants table, cached 2 s per instance)
  *   (strikes on blocks → throttle/suspend/ban, audited). Status-change notifications are log lines
  *   (`enforcement status change`) until an SNS client is available.
  */
@@ -28,6 +29,7 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { z } from 'zod';
 import { DynamoAuditLog } from '../adapters/dynamo/audit-log';
 import { createDocumentClient } from '../adapters/dynamo/client';
+import { DynamoControlsStore } from '../adapters/dynamo/controls-store';
 import { DynamoEnforcementLadder, type Notifier } from '../adapters/dynamo/ladder-store';
 import { LeasedRateLimiter } from '../adapters/dynamo/leased-rate-limiter';
 import { DynamoRateLimiter, type RateLimiter } from '../adapters/dynamo/rate-limiter';
@@ -41,7 +43,7 @@ import {
   sagemakerUpstream,
 } from '../adapters/upstream';
 import { compilePolicy, createEngine, defaultPolicy, type Policy } from '../core/index';
-import type { ServeDeps, Upstream, Violations } from '../core/serving/types';
+import type { Controls, ServeDeps, Upstream, Violations } from '../core/serving/types';
 import { logger, loggerSink, metrics, portLog, powertoolsMetrics } from './instrumentation';
 import { ladderViolations, rateLimiterAdmission } from './ports';
 
@@ -303,8 +305,10 @@ export function buildServeDeps(config: ProxyConfig, env: Env, extra: Partial<Ser
       config.limits.leaseMs > 0 ? new LeasedRateLimiter(base, { leaseMs: config.limits.leaseMs }) : base;
   }
   let violations: Violations | undefined;
+  let controls: Controls | undefined;
   if (config.ladder) {
     const client = createDocumentClient({ region: config.region });
+    controls = new DynamoControlsStore({ client, tableName: config.ladder.tenantsTable });
     violations = ladderViolations(
       new DynamoEnforcementLadder({
         client,
@@ -318,6 +322,7 @@ export function buildServeDeps(config: ProxyConfig, env: Env, extra: Partial<Ser
   return {
     engine: createEngine({ policy: config.policy, ...(tier2 ? { tier2 } : {}) }),
     ...(violations ? { violations } : {}),
+    ...(controls ? { controls } : {}),
     region: config.region,
     upstream: buildUpstream(config, env, sagemaker),
     ...(limiter ? { admission: rateLimiterAdmission(limiter) } : {}),

@@ -8,6 +8,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { CONTROLS_KEY } from '../../core/enforcement/controls';
 import { API_KEY_PREFIX, generateApiKey, hashApiKey, isWellFormedApiKey } from '../../core/enforcement/keys';
 import type { RateLimits, Tenant, TenantRecord, TenantStatus } from '../../core/enforcement/types';
 import { TENANT_STATUSES } from '../../core/enforcement/types';
@@ -230,6 +231,7 @@ export class DynamoTenantStore implements TenantLookup {
         new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: start }),
       );
       for (const item of out.Items ?? []) {
+        if (item['keyHash'] === CONTROLS_KEY) continue;
         const { keyHash: _k, ...tenant } = parseTenantItem(item);
         const seen = byId.get(tenant.tenantId);
         if (seen) seen.keys += 1;

@@ -41,6 +41,8 @@ export interface DecisionRecord {
   readonly tokens: { readonly input: number; readonly output: number };
   readonly latencyMs: LatencyBreakdown;
   readonly error: { readonly type: string; readonly field: string } | null;
+  /** The regional kill switch mode when it was not `normal` for this request. */
+  readonly killSwitch?: 'fail-closed' | 'block-all';
   /** Redacted excerpt; only when the region's config and the policy allow it, and only for flagged requests. */
   readonly excerpt?: string;
 }
@@ -221,6 +223,11 @@ export class DecisionRecorder {
       this.rec.action = 'block';
       this.rec.reason = `output-blocked:${v.triggered.join(',')}`;
     }
+    return this;
+  }
+
+  killSwitch(mode: 'fail-closed' | 'block-all'): this {
+    this.rec.killSwitch = mode;
     return this;
   }
 

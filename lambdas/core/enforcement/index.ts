@@ -7,3 +7,4 @@ export * from './ladder';
 export * from './tenant';
 export * from './types';
 export * from './usage';
+export * from './controls';

@@ -33,6 +33,12 @@ export interface EngineDeps {
   readonly tier2MaxChars?: number;
 }
 
+/** Per-request options of {@link SafeguardsEngine.evaluateRequest}. */
+export interface EvaluateOptions {
+  /** Apply the closed fail mode to every category (regional kill switch). @default false */
+  readonly forceFailClosed?: boolean;
+}
+
 /** A check that failed and the fail mode that was applied for it. */
 export interface FailureApplied {
   readonly check: string;
@@ -113,8 +119,11 @@ export class SafeguardsEngine {
     this.now = deps.now ?? (() => performance.now());
   }
 
-  /** Checks a parsed request: tiers 0 and 1 in-process, tier 2 per the policy's mode, then the policy. */
-  async evaluateRequest(request: ParsedRequest): Promise<InputVerdict> {
+  /**
+   * Checks a parsed request: tiers 0 and 1 in-process, tier 2 per the policy's mode, then the policy.
+   * `forceFailClosed` (the regional kill switch) applies the closed fail mode to every category.
+   */
+  async evaluateRequest(request: ParsedRequest, options: EvaluateOptions = {}): Promise<InputVerdict> {
     const local = this.runLocal(request.segments);
     const escalate = this.tier2Categories(local.findings);
     let tier2: Tier2Outcome | undefined;
@@ -122,7 +131,13 @@ export class SafeguardsEngine {
       const text = tier2Text(request.segments, this.deps.tier2MaxChars ?? 16_384);
       tier2 = await callTier2(this.deps.tier2, text, this.policy.document.tier2.deadlineMs, this.now);
     }
-    const verdict = this.decide(local, escalate, tier2, this.policy.categories);
+    const verdict = this.decide(
+      local,
+      escalate,
+      tier2,
+      this.policy.categories,
+      options.forceFailClosed === true,
+    );
     if (verdict.action !== 'redact') return verdict;
     return { ...verdict, forwardBody: redactRequest(request, redactionsFor(verdict, this.policy)) };
   }
@@ -212,6 +227,7 @@ export class SafeguardsEngine {
     escalated: readonly Category[],
     tier2: Tier2Outcome | undefined,
     categories: Policy['categories'],
+    forceFailClosed = false,
   ): Verdict {
     const findings = local.findings;
     if (tier2?.outcome === 'ok') {
@@ -231,6 +247,7 @@ export class SafeguardsEngine {
     const modelThresholds = this.deps.classifier.thresholds;
     for (const [cat, cp] of categories) {
       const tops = topByTier(findings, cat, cp, modelThresholds);
+      const failMode: FailMode = forceFailClosed ? 'closed' : cp.failMode;
       const tier2Answered = escalatedSet.has(cat) && tier2?.outcome === 'ok' && tops.has('tier2');
       let decision = 0;
       let failedClosed = false;
@@ -239,8 +256,8 @@ export class SafeguardsEngine {
         if (check.outcome === 'ok' && !check.superseded && top) decision = Math.max(decision, top.decision);
       };
       const fail = (check: string, outcome: CheckOutcome, reason: string) => {
-        failures.push({ check, category: cat, outcome, failMode: cp.failMode, reason });
-        if (cp.failMode === 'closed') failedClosed = true;
+        failures.push({ check, category: cat, outcome, failMode, reason });
+        if (failMode === 'closed') failedClosed = true;
       };
       const threshold = (tier: Tier) => thresholdFor(cp, cat, tier, modelThresholds) ?? cp.threshold;
 
@@ -291,7 +308,7 @@ export class SafeguardsEngine {
             tier2.latencyMs,
             tier2.outcome,
           );
-          checks.push({ ...c, failMode: cp.failMode });
+          checks.push({ ...c, failMode });
           fail('tier2', tier2.outcome, tier2.reason ?? tier2.outcome);
         }
       }

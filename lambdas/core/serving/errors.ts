@@ -18,6 +18,8 @@ export type ServeFailure =
   | { readonly kind: 'upstream_unavailable' }
   | { readonly kind: 'upstream_timeout' }
   | { readonly kind: 'upstream_rejected' }
+  | { readonly kind: 'kill_switch' }
+  | { readonly kind: 'model_disabled' }
   | { readonly kind: 'internal' };
 
 /** A rendered error response. */
@@ -91,6 +93,20 @@ function shape(f: ServeFailure, decisionId: string): Shape {
         anthropic: 'invalid_request_error',
         bedrock: 'ValidationException',
         message: 'the model rejected the request',
+      };
+    case 'kill_switch':
+      return {
+        status: 503,
+        anthropic: 'overloaded_error',
+        bedrock: 'ServiceUnavailableException',
+        message: `serving is suspended in this region by the operator kill switch (decision ${decisionId})`,
+      };
+    case 'model_disabled':
+      return {
+        status: 403,
+        anthropic: 'permission_error',
+        bedrock: 'AccessDeniedException',
+        message: `this model is disabled in this region by the operator (decision ${decisionId})`,
       };
     case 'internal':
       return {

@@ -7,6 +7,7 @@
  */
 
 import type { DecisionRecord } from '../decision/record';
+import { controlRefusal, NORMAL_CONTROLS, type RegionControls } from '../enforcement/controls';
 import type { OutputSummary } from '../engine/output';
 import { DecisionRecorder, type InputVerdict, OutputMonitor, parseRequest, type Verdict } from '../index';
 import type { ParsedRequest } from '../request/parse';
@@ -220,9 +221,19 @@ async function run(x: Exchange): Promise<void> {
   x.inputTokens = estimateTokens(request.inputChars);
   recorder.request({ model: request.model ?? null, stream, inputTokens: x.inputTokens, parseMs });
 
+  const controls = await readControls(x);
+  if (controls.mode !== 'normal') recorder.killSwitch(controls.mode);
+  const refusal = controlRefusal(controls, request.model ?? req.modelId);
+  if (refusal) {
+    x.fail({ kind: refusal }, refusal);
+    return;
+  }
+
   if (!(await admit(x, req.identity, request))) return;
 
-  const verdict = await deps.engine.evaluateRequest(request);
+  const verdict = await deps.engine.evaluateRequest(request, {
+    forceFailClosed: controls.mode === 'fail-closed',
+  });
   recorder.input(verdict);
   if (verdict.action === 'block') {
     x.fail({ kind: 'blocked' }, `blocked:${verdict.triggered.join(',')}`);
@@ -238,6 +249,17 @@ async function run(x: Exchange): Promise<void> {
 
 function forwardBody(verdict: InputVerdict, request: ParsedRequest): Readonly<Record<string, unknown>> {
   return verdict.action === 'redact' && verdict.forwardBody ? verdict.forwardBody : request.body;
+}
+
+/** The regional controls; a read failure is counted and the request is served under normal controls. */
+async function readControls(x: Exchange): Promise<RegionControls> {
+  if (!x.deps.controls) return NORMAL_CONTROLS;
+  try {
+    return await x.deps.controls.current();
+  } catch (e) {
+    x.portError('controls', e);
+    return NORMAL_CONTROLS;
+  }
 }
 
 /** Reserves input tokens; false when the request was answered 429. Admission failures fail open (counted). */

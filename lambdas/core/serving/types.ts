@@ -3,6 +3,8 @@
  * Pure types (plus one error class): no AWS, no I/O. Adapters in `lambdas/adapters/**` implement the
  * ports; the proxy Lambda and the local gateway implement {@link ResponseWriter}.
  */
+
+import type { RegionControls } from '../enforcement/controls';
 import type { DecisionSink, SafeguardsEngine } from '../index';
 import type { Category } from '../types';
 import type { AnthropicStreamEvent } from './anthropic';
@@ -96,6 +98,11 @@ export interface Violation {
   readonly at: number;
 }
 
+/** Reads the regional controls (cached by the implementation; see DynamoControlsStore). */
+export interface Controls {
+  current(): Promise<RegionControls>;
+}
+
 /** The enforcement ladder's intake. */
 export interface Violations {
   report(tenantId: string, violation: Violation): Promise<void>;
@@ -167,6 +174,8 @@ export interface ServeDeps {
   readonly admission?: Admission;
   /** @default violations are not reported */
   readonly violations?: Violations;
+  /** Regional operator controls (kill switch, disabled models). @default always normal */
+  readonly controls?: Controls;
   readonly pseudonymize: Pseudonymize;
   readonly sink: DecisionSink;
   readonly metrics: ServeMetrics;

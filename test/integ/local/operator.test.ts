@@ -1,0 +1,85 @@
+/**
+ * Operator actions against the running local gateway: tenant status and the regional kill switch reach
+ * the serving path within the cache bound (2 s), and every change is in the audit log.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createTenant,
+  type OperatorContext,
+  operatorContext,
+  setKillSwitch,
+  setModelDisabled,
+  setStatus,
+} from '../../../local/operator';
+import { type LocalRuntime, startLocalRuntime } from '../../../local/runtime';
+
+describe('operator actions reach the serving path', () => {
+  let rt: LocalRuntime;
+  let dataDir: string;
+  let ops: OperatorContext;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'csp-ops-'));
+    rt = await startLocalRuntime({ port: 0, dataDir, publish: false, classifier: false, log: () => {} });
+    ops = operatorContext(rt.dynamo.doc, rt.dynamo.tables, 'operator:test');
+  }, 30_000);
+  afterAll(async () => {
+    await rt?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const ask = (key: string, model = 'demo') =>
+    fetch(`${rt.gateway.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify({ model, max_tokens: 16, messages: [{ role: 'user', content: 'hello' }] }),
+    });
+
+  /** Polls until `want` status is answered; returns the elapsed ms (bounded to 6 s). */
+  const propagation = async (key: string, want: number, model?: string): Promise<number> => {
+    const start = Date.now();
+    while (Date.now() - start < 6_000) {
+      if ((await ask(key, model)).status === want) return Date.now() - start;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`status ${want} not seen within 6 s`);
+  };
+
+  test('suspend → 403 within the tenant-cache bound; unban → 200 again; both audited', async () => {
+    const { tenantId, apiKey } = await createTenant(ops, { tier: 'standard', zone: 'LOCAL' });
+    expect((await ask(apiKey)).status).toBe(200);
+    await setStatus(ops, tenantId, 'suspended', 'abuse investigation', 3_600_000);
+    const down = await propagation(apiKey, 403);
+    await setStatus(ops, tenantId, 'active', 'cleared');
+    const up = await propagation(apiKey, 200);
+    process.stdout.write(
+      `status propagation: suspend ${down} ms, reinstate ${up} ms (bound: 2000 ms cache)\n`,
+    );
+    expect(down).toBeLessThanOrEqual(2_500);
+    const events = await ops.audit.events(tenantId);
+    expect(events.map((e) => [e.action, e.actor])).toEqual([
+      ['tenant.create', 'operator:test'],
+      ['status.suspend', 'operator:test'],
+      ['status.reinstate', 'operator:test'],
+    ]);
+  }, 20_000);
+
+  test('kill switch block-all → 503 for everyone within the controls-cache bound; a disabled model → 403', async () => {
+    const key = rt.demo.apiKey;
+    expect((await ask(key)).status).toBe(200);
+    await setKillSwitch(ops, 'block-all', 'incident drill');
+    const down = await propagation(key, 503);
+    await setKillSwitch(ops, 'normal', 'drill over');
+    await propagation(key, 200);
+    await setModelDisabled(ops, 'demo-off', true, 'model recalled');
+    const disabled = await propagation(key, 403, 'demo-off');
+    expect((await ask(key, 'demo')).status).toBe(200);
+    process.stdout.write(`kill switch propagation: block-all ${down} ms, model disable ${disabled} ms\n`);
+    expect(down).toBeLessThanOrEqual(2_500);
+    const events = await ops.audit.events('region');
+    expect(events.map((e) => e.action)).toEqual(['controls.set', 'controls.set', 'controls.set']);
+    expect(events[0]?.reason).toContain('mode normal → block-all');
+  }, 20_000);
+});
