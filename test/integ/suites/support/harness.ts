@@ -89,7 +89,7 @@ export async function startHarness(
 export interface RawRequest {
   readonly method?: string;
   readonly path: string;
-  readonly headers?: OutgoingHttpHeaders;
+  readonly headers?: Readonly<Record<string, string | string[]>>;
   readonly body?: Buffer | string;
   /** @default 10 000 ms */
   readonly timeoutMs?: number;
@@ -110,7 +110,8 @@ export function rawRequest(baseUrl: string, r: RawRequest): Promise<RawResponse>
         port: url.port,
         path: url.pathname + url.search,
         method: r.method ?? 'POST',
-        headers: r.headers ?? {},
+        // Any header may repeat on the wire (Node's typings only allow it for some).
+        headers: (r.headers ?? {}) as OutgoingHttpHeaders,
         agent: false,
         timeout: r.timeoutMs ?? 10_000,
       },
