@@ -42,6 +42,9 @@ const authorizerContext = z.object({
   limitRequests: count.optional(),
   limitInputTokens: count.optional(),
   limitOutputTokens: count.optional(),
+  /** Set by the authorizer in `RATE_LIMIT_RESPONSE=flag` mode: answer 429 here (a Deny can only be 403). */
+  rateLimited: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(),
+  retryAfterSeconds: count.optional(),
 });
 
 /** Identity from the authorizer context; null when absent or malformed (answered 401). */
@@ -53,12 +56,14 @@ export function identityFrom(authorizer: unknown): Identity | null {
     a.limitRequests !== undefined && a.limitInputTokens !== undefined && a.limitOutputTokens !== undefined
       ? { requests: a.limitRequests, inputTokens: a.limitInputTokens, outputTokens: a.limitOutputTokens }
       : undefined;
+  const rateLimited = a.rateLimited === true || a.rateLimited === 'true';
   return {
     tenantId: a.tenantId,
     tier: a.tier,
     zone: a.zone,
     keyHash: a.keyHash,
     ...(limits ? { limits } : {}),
+    ...(rateLimited ? { rateLimited: { retryAfterMs: (a.retryAfterSeconds ?? 60) * 1000 } } : {}),
   };
 }
 

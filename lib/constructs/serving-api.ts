@@ -242,14 +242,17 @@ export class ServingApi extends Construct {
       'IdentitySource',
     );
 
-    const validator = this.api.addRequestValidator('JsonBody', {
-      validateRequestBody: true,
+    // Parameters only: the body is validated by the proxy, so that a malformed body still gets a precise
+    // error naming the field, a decision id and its one decision record (a gateway-level body check would
+    // answer with API Gateway's own message and leave no record).
+    const validator = this.api.addRequestValidator('PathParameters', {
+      validateRequestBody: false,
       validateRequestParameters: true,
     });
-    const jsonObject = this.api.addModel('JsonObject', {
-      contentType: 'application/json',
-      description: 'Any JSON object; the proxy validates the request schema itself.',
-      schema: { schema: apigateway.JsonSchemaVersion.DRAFT4, type: apigateway.JsonSchemaType.OBJECT },
+    acknowledge(this.api, {
+      id: 'AwsSolutions-APIG2',
+      reason:
+        'Bodies are validated by the proxy, not by API Gateway, so that every malformed request gets a precise error naming the field, a decision id and its one decision record; an API Gateway body model would answer with its own message and leave no record. Path parameters are validated here.',
     });
 
     const integration = new apigateway.LambdaIntegration(props.proxy, {
@@ -263,7 +266,6 @@ export class ServingApi extends Construct {
         authorizer: this.authorizer,
         authorizationType: apigateway.AuthorizationType.CUSTOM,
         requestValidator: validator,
-        requestModels: { 'application/json': jsonObject },
         ...(route.includes('{modelId}')
           ? { requestParameters: { 'method.request.path.modelId': true } }
           : {}),

@@ -201,6 +201,12 @@ async function run(x: Exchange): Promise<void> {
     return;
   }
 
+  if (req.identity.rateLimited) {
+    recorder.stage('auth');
+    x.fail({ kind: 'rate_limited', retryAfterMs: req.identity.rateLimited.retryAfterMs }, 'rate_limited');
+    return;
+  }
+
   const t0 = now();
   const parsed = parseRequest(req.body, {
     format: req.route === 'messages' ? 'messages' : 'bedrock',

@@ -25,6 +25,11 @@ export interface Identity {
     readonly inputTokens: number;
     readonly outputTokens: number;
   };
+  /**
+   * The authorizer found the tenant over its request rate but let the request through so that serving can
+   * answer 429 with `retry-after` and a decision record (API Gateway can only turn a Deny into 403).
+   */
+  readonly rateLimited?: { readonly retryAfterMs: number };
 }
 
 /** One inbound inference request, already routed. */
