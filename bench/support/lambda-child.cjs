@@ -8,7 +8,12 @@ if (kind === 'proxy') {
   // The runtime's streaming globals, as Lambda provides them (a pass-through here).
   globalThis.awslambda = {
     streamifyResponse: (fn) => fn,
-    HttpResponseStream: { from: (stream, meta) => ((stream.meta = meta), stream) },
+    HttpResponseStream: {
+      from: (stream, meta) => {
+        stream.meta = meta;
+        return stream;
+      },
+    },
   };
 }
 
@@ -42,6 +47,6 @@ async function main() {
   );
 }
 main().catch((e) => {
-  process.stdout.write(`${JSON.stringify({ error: String((e && e.stack) || e) })}\n`);
+  process.stdout.write(`${JSON.stringify({ error: String(e?.stack || e) })}\n`);
   process.exit(1);
 });
