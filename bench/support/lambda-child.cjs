@@ -34,7 +34,7 @@ async function main() {
     await mod.handler(event, sink);
     await done;
     return {
-      status: sink.meta && sink.meta.statusCode,
+      status: sink.meta?.statusCode,
       body: Buffer.concat(chunks).toString('utf8').slice(0, 200),
     };
   };

@@ -1,5 +1,6 @@
 /** Enforcement logic (pure, AWS-free): credentials, tenant status and limits, GCRA buckets, the ladder. */
 export * from './audit';
+export * from './controls';
 export * from './credentials';
 export * from './gcra';
 export * from './keys';
@@ -7,4 +8,3 @@ export * from './ladder';
 export * from './tenant';
 export * from './types';
 export * from './usage';
-export * from './controls';
