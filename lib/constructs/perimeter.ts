@@ -42,6 +42,14 @@ export interface PerimeterProps {
   readonly bedrockRuntimeEndpoint?: boolean;
 
   /**
+   * Whether to add the Secrets Manager interface endpoint (needed when the upstream's API key is read from a
+   * secret: the proxy's Parameters and Secrets extension calls Secrets Manager from the isolated subnets).
+   *
+   * @default false
+   */
+  readonly secretsManagerEndpoint?: boolean;
+
+  /**
    * Retention of the VPC flow log group.
    *
    * @default logs.RetentionDays.ONE_YEAR
@@ -148,6 +156,9 @@ export class Perimeter extends Construct {
     const services: { [name: string]: ec2.IInterfaceVpcEndpointService } = { ...INTERFACE_ENDPOINTS };
     if (props.bedrockRuntimeEndpoint ?? true) {
       services['BedrockRuntime'] = ec2.InterfaceVpcEndpointAwsService.BEDROCK_RUNTIME;
+    }
+    if (props.secretsManagerEndpoint ?? false) {
+      services['SecretsManager'] = ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER;
     }
     const endpoints: { [name: string]: ec2.InterfaceVpcEndpoint } = {};
     for (const [name, service] of Object.entries(services)) {

@@ -62,6 +62,8 @@ export class SafeguardsStack extends Stack {
     this.perimeter = new Perimeter(this, 'Perimeter', {
       encryptionKey: dataKey,
       bedrockRuntimeEndpoint: settings.upstream.kind === 'bedrock',
+      secretsManagerEndpoint:
+        settings.upstream.kind === 'https' && settings.upstream.apiKeySecretName !== undefined,
     });
 
     this.telemetry = new TelemetryStore(this, 'Telemetry', {

@@ -561,6 +561,19 @@ describe('least privilege', () => {
     });
   });
 
+  test('https upstream with a secret: a Secrets Manager interface endpoint in the isolated VPC (and only then)', () => {
+    const endpoint = {
+      ServiceName: 'com.amazonaws.ap-southeast-2.secretsmanager',
+      VpcEndpointType: 'Interface',
+    };
+    t('ap-southeast-2').hasResourceProperties('AWS::EC2::VPCEndpoint', Match.objectLike(endpoint));
+    expect(
+      Object.values(t('eu-west-1').findResources('AWS::EC2::VPCEndpoint')).some((r) =>
+        JSON.stringify(r).includes('secretsmanager'),
+      ),
+    ).toBe(false);
+  });
+
   test('proxy: ladder grants without put or delete on tenants; audit is append-only', () => {
     const template = t('eu-west-1');
     const proxy = statements(template).filter((s) => s.id.startsWith('ServingProxyRoleDefaultPolicy'));
