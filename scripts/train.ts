@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadModel, type ModelArtifact } from '../lambdas/core/classifier';
+import { wrapperAugmentations } from '../lambdas/core/classifier/augment';
 import {
   DEFAULT_TRAIN_OPTIONS,
   isValidation,
@@ -114,7 +115,11 @@ function main(): void {
     canonicalizer: 'lambdas/core/normalize canonicalize()',
     rows: { train: count(train), validation: count(valid) },
   };
-  const { artifact, oof } = trainModel(train, DEFAULT_TRAIN_OPTIONS, meta);
+  const augmented = wrapperAugmentations(train, canonicalize);
+  const { artifact, oof } = trainModel([...train, ...augmented], DEFAULT_TRAIN_OPTIONS, {
+    ...meta,
+    augmentation: `${augmented.length} encoded-wrapper copies of train benign rows (augment.ts), fitted only`,
+  });
   const json = `${JSON.stringify(artifact, null, 1)}\n`;
   writeFileSync(args.out, json);
   const sha = createHash('sha256').update(json).digest('hex');
@@ -161,7 +166,8 @@ function crossSource(rows: readonly RawRow[]): void {
     const held = rows.filter((r) => r.source === source);
     if (held.length < 20) continue;
     const train = rows.filter((r) => r.source !== source && !isValidation(r.id));
-    const { artifact } = trainModel(train, { ...DEFAULT_TRAIN_OPTIONS, folds: 2 });
+    const augmented = wrapperAugmentations(train, canonicalize);
+    const { artifact } = trainModel([...train, ...augmented], { ...DEFAULT_TRAIN_OPTIONS, folds: 2 });
     const model = loadModel(artifact);
     const th = artifact.thresholds;
     const t: ProbRow = [th.harmful, th.jailbreak, th.injection];

@@ -1,3 +1,4 @@
+import { maskEncodedRuns } from '../normalize/encoded';
 import { CONCEPTS } from './lexicon';
 
 /**
@@ -26,6 +27,16 @@ export interface FeatureConfig {
    * overlapping windows; the score of a text is the max over all windows of all scales.
    */
   readonly windows: ReadonlyArray<readonly [number, number]>;
+  /**
+   * Runs of base64/hex-like characters at least this long are replaced by one space before features
+   * are extracted (see `maskEncodedRuns` in lambdas/core/normalize/encoded.ts); 0 or absent disables masking.
+   */
+  readonly maskEncoded?: number;
+  /**
+   * Floor on the length normaliser: a window's vector is divided by √max(Σ weight², normFloor), so a
+   * very short text cannot give a handful of rare n-grams full weight. 0 or absent: no floor.
+   */
+  readonly normFloor?: number;
 }
 
 /** One stream of features: parallel arrays sorted by position. */
@@ -121,6 +132,11 @@ export function windowsOf(length: number, cfg: FeatureConfig): Array<readonly [n
   }
   if (whole || out.length === 0) out.unshift([0, length]);
   return out;
+}
+
+/** The text features are extracted from: `text` with encoded runs masked when the config asks for it. */
+export function featureText(text: string, cfg: FeatureConfig): string {
+  return cfg.maskEncoded ? maskEncodedRuns(text, cfg.maskEncoded) : text;
 }
 
 /** Receives features in non-decreasing `pos` order (per stream). */
@@ -252,7 +268,10 @@ export class Accumulator {
   private count = 0;
   private sumSq = 0;
 
-  constructor(buckets: number) {
+  constructor(
+    buckets: number,
+    private readonly normFloor = 0,
+  ) {
     this.acc = new Float64Array(buckets);
     this.touched = new Int32Array(buckets);
     this.seen = new Uint8Array(buckets);
@@ -285,7 +304,8 @@ export class Accumulator {
   /** Visits every non-empty bucket of the accumulated, normalised vector. */
   forEach(fn: (bucket: number, value: number) => void): void {
     const { acc, touched } = this;
-    const inv = this.sumSq > 0 ? 1 / Math.sqrt(this.sumSq) : 0;
+    const norm = Math.max(this.sumSq, this.normFloor);
+    const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
     for (let i = 0; i < this.count; i++) fn(touched[i]!, acc[touched[i]!]! * inv);
   }
 

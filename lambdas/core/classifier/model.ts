@@ -3,7 +3,14 @@
  * n-grams of the canonical text, int8-quantised, Platt-calibrated, scored per window (max).
  */
 import type { Category, CategoryScores } from '../types';
-import { emitChars, emitWords, type FeatureConfig, type FeatureSink, windowsOf } from './features';
+import {
+  emitChars,
+  emitWords,
+  type FeatureConfig,
+  type FeatureSink,
+  featureText,
+  windowsOf,
+} from './features';
 import { LEXICON_VERSION } from './lexicon';
 
 /** Categories the tier-1 model scores, in weight-interleaving order. */
@@ -128,8 +135,10 @@ export function createMarginScorer(
 ): MarginScorer {
   const sc = [scales[0] ?? 1, scales[1] ?? 1, scales[2] ?? 1] as const;
   const b = [bias[0] ?? 0, bias[1] ?? 0, bias[2] ?? 0] as const;
+  const floor = cfg.normFloor ?? 0;
   return {
-    maxMargins(text) {
+    maxMargins(input) {
+      const text = featureText(input, cfg);
       const windows = windowsOf(text.length, cfg);
       const bounds = [...new Set(windows.flat())].sort((x, y) => x - y);
       const cum = new Float64Array(bounds.length * 4);
@@ -147,7 +156,7 @@ export function createMarginScorer(
       for (const [start, end] of windows) {
         const s = at.get(start)!;
         const e = at.get(end)!;
-        const norm = cum[e + 3]! - cum[s + 3]!;
+        const norm = Math.max(cum[e + 3]! - cum[s + 3]!, floor);
         const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
         for (let c = 0; c < 3; c++) {
           best[c] = Math.max(best[c]!, (cum[e + c]! - cum[s + c]!) * sc[c]! * inv + b[c]!);

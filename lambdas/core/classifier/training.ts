@@ -4,7 +4,14 @@
  * k-fold out-of-fold margins for Platt calibration and threshold choice, int8 quantisation.
  */
 import { createHash } from 'node:crypto';
-import { Accumulator, extractFeatures, type FeatureConfig, type SparseVector, windowsOf } from './features';
+import {
+  Accumulator,
+  extractFeatures,
+  type FeatureConfig,
+  featureText,
+  type SparseVector,
+  windowsOf,
+} from './features';
 import { LEXICON_VERSION } from './lexicon';
 import { MODEL_CATEGORIES, type ModelArtifact, type ModelCategory, type PlattParams, platt } from './model';
 
@@ -19,6 +26,11 @@ export interface TrainRow {
   /** Benign rows whose category starts with `borderline:` are hard negatives. */
   readonly borderline: boolean;
   readonly source: string;
+  /**
+   * Synthetic row derived from the row with this id (an augmentation): it is fitted in that row's fold
+   * and never used for calibration, thresholds or metrics.
+   */
+  readonly augmentOf?: string;
 }
 
 /** Optimiser and selection settings. */
@@ -34,12 +46,17 @@ export interface TrainOptions {
   /** FPR budgets used when picking thresholds on out-of-fold scores. */
   readonly maxFprGeneral: number;
   readonly maxFprBorderline: number;
+  /**
+   * Source balancing of positives: a positive row of a source with n positives of the label weighs
+   * ∝ n^-sourceBalance (0 = every row equal), rescaled so the class keeps its balanced total.
+   */
+  readonly sourceBalance?: number;
 }
 
 /** Defaults used by scripts/train.ts. */
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   features: {
-    buckets: 1 << 16,
+    buckets: 1 << 17,
     charMin: 4,
     charMax: 4,
     wordMax: 2,
@@ -50,6 +67,8 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
       [2048, 1024],
       [512, 256],
     ],
+    maskEncoded: 24,
+    normFloor: 200,
   },
   epochs: 12,
   learningRate: 0.3,
@@ -57,7 +76,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   seed: 20261127,
   folds: 4,
   maxFprGeneral: 0.008,
-  maxFprBorderline: 0.08,
+  maxFprBorderline: 0.095,
 };
 
 /** First 8 bytes of SHA-256(id) as two uint32s: [split bucket, fold bucket]. */
@@ -95,12 +114,13 @@ export interface WindowVector extends SparseVector {
 
 /** Window vectors of every row (computed once, reused by every fit). */
 export function vectorize(rows: readonly TrainRow[], cfg: FeatureConfig): WindowVector[][] {
-  const acc = new Accumulator(cfg.buckets);
+  const acc = new Accumulator(cfg.buckets, cfg.normFloor ?? 0);
   const first = cfg.windows[0]?.[0] ?? Number.POSITIVE_INFINITY;
   return rows.map((row) => {
-    const f = extractFeatures(row.text, cfg);
-    const primaryLength = Math.min(row.text.length, first);
-    return windowsOf(row.text.length, cfg).map(([s, e]) => {
+    const text = featureText(row.text, cfg);
+    const f = extractFeatures(text, cfg);
+    const primaryLength = Math.min(text.length, first);
+    return windowsOf(text.length, cfg).map(([s, e]) => {
       acc.fill(f, s, e);
       return { ...acc.toSparse(), primary: e - s === primaryLength };
     });
@@ -135,6 +155,16 @@ function trainBinary(
   const nNeg = members.length - nPos;
   const wPos = nPos > 0 ? members.length / (2 * nPos) : 0;
   const wNeg = nNeg > 0 ? members.length / (2 * nNeg) : 0;
+  // Per-source factor of positives (mean 1 over the positives), see TrainOptions.sourceBalance.
+  const beta = opts.sourceBalance ?? 0;
+  const perSource = new Map<string, number>();
+  for (const i of members) {
+    if (rows[i]!.label === cat) perSource.set(rows[i]!.source, (perSource.get(rows[i]!.source) ?? 0) + 1);
+  }
+  let mass = 0;
+  for (const n of perSource.values()) mass += n ** (1 - beta);
+  const factor = (i: number): number =>
+    beta === 0 || mass === 0 ? 1 : (nPos * (perSource.get(rows[i]!.source) ?? 1) ** -beta) / mass;
   // Flatten to (row, window) examples; a row's weight is shared by its windows. Positives train on
   // their large-scale windows only (a small window of a long attack may be innocuous on its own);
   // negatives on every window, so that no window of a benign text learns to look like an attack.
@@ -142,7 +172,7 @@ function trainBinary(
   for (const i of members) {
     const y = rows[i]!.label === cat ? 1 : 0;
     const ws = y ? vecs[i]!.filter((v) => v.primary) : vecs[i]!;
-    for (const v of ws) ex.push({ v, y, weight: (y ? wPos : wNeg) / ws.length });
+    for (const v of ws) ex.push({ v, y, weight: (y ? wPos * factor(i) : wNeg) / ws.length });
   }
   const B = opts.features.buckets;
   const model: BinaryModel = { w: new Float64Array(B), bias: 0 };
@@ -441,13 +471,13 @@ export function outOfFoldMargins(
   opts: TrainOptions,
 ): number[][] {
   const all = rows.map((_, i) => i);
-  const fold = rows.map((r) => foldOf(r.id, opts.folds));
+  const fold = rows.map((r) => foldOf(r.augmentOf ?? r.id, opts.folds));
   const oof = rows.map(() => [0, 0, 0]);
   for (let f = 0; f < opts.folds; f++) {
     const trainIdx = all.filter((i) => fold[i] !== f);
     const models = MODEL_CATEGORIES.map((c) => trainBinary(rows, vecs, trainIdx, c, opts));
     for (const i of all) {
-      if (fold[i] !== f) continue;
+      if (fold[i] !== f || rows[i]!.augmentOf !== undefined) continue;
       models.forEach((m, c) => {
         oof[i]![c] = maxMargin(m, vecs[i]!);
       });
@@ -467,20 +497,24 @@ export function trainModel(
 ): TrainResult {
   const vecs = vectorize(rows, opts.features);
   const all = rows.map((_, i) => i);
-  const oofMargins = outOfFoldMargins(rows, vecs, opts);
+  const oofAll = outOfFoldMargins(rows, vecs, opts);
+  // Calibration, thresholds and metrics use real rows only (augmentations are fitted, never scored).
+  const realIdx = all.filter((i) => rows[i]!.augmentOf === undefined);
+  const real = realIdx.map((i) => rows[i]!);
+  const oofMargins = realIdx.map((i) => oofAll[i]!);
   const params = MODEL_CATEGORIES.map((cat, c) => {
-    const idx = all.filter((i) => inProblem(rows[i]!, cat));
+    const idx = real.map((_, k) => k).filter((k) => inProblem(real[k]!, cat));
     const p = fitPlatt(
-      idx.map((i) => oofMargins[i]![c]!),
-      idx.map((i) => rows[i]!.label === cat),
+      idx.map((k) => oofMargins[k]![c]!),
+      idx.map((k) => real[k]!.label === cat),
     );
     return { a: sig(p.a), b: sig(p.b) };
   });
   const oofProbs: ProbRow[] = oofMargins.map(
     (m) => [platt(m[0]!, params[0]!), platt(m[1]!, params[1]!), platt(m[2]!, params[2]!)] as const,
   );
-  const t = chooseThresholds(rows, oofProbs, opts.maxFprGeneral, opts.maxFprBorderline);
-  const oof = metrics(rows, oofProbs, t);
+  const t = chooseThresholds(real, oofProbs, opts.maxFprGeneral, opts.maxFprBorderline);
+  const oof = metrics(real, oofProbs, t);
 
   const finals = MODEL_CATEGORIES.map((c) => trainBinary(rows, vecs, all, c, opts));
   const { data, scales } = quantize(finals, opts.features.buckets);

@@ -3,7 +3,12 @@
  * (canonical views are lowercase with collapsed whitespace) or over the raw text (line-anchored
  * role markers). Scores are base confidences; the tier-0 runner scales them by trust boundary.
  */
+
+import { maskEncodedRuns } from '../normalize/encoded';
 import type { Category } from '../types';
+
+/** Encoded runs at least this long are masked before the suffix heuristic looks at a text. */
+const ENCODED_RUN_MIN = 24;
 
 /** One heuristic rule. */
 export interface HeuristicRule {
@@ -163,7 +168,9 @@ function weirdTokenRatio(text: string): number {
  * ("similarlyNow", "]$.", "{@") after a head of ordinary prose. Code and maths are dense
  * throughout, so the head must be plain. 0 when the text is short or plain.
  */
-export function gibberishSuffixScore(raw: string): number {
+export function gibberishSuffixScore(input: string): number {
+  // An encoded blob (base64, hex) is not a suffix attack: its content is judged through the decoded views.
+  const raw = maskEncodedRuns(input, ENCODED_RUN_MIN);
   if (raw.length < 80) return 0;
   const split = Math.max(raw.length - 200, Math.floor(raw.length * 0.45));
   const tailText = raw.slice(split);

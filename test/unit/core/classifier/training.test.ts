@@ -1,5 +1,10 @@
 import fc from 'fast-check';
-import { Accumulator, extractFeatures, windowsOf } from '../../../../lambdas/core/classifier/features';
+import {
+  Accumulator,
+  extractFeatures,
+  featureText,
+  windowsOf,
+} from '../../../../lambdas/core/classifier/features';
 import { createMarginScorer, loadModel } from '../../../../lambdas/core/classifier/model';
 import {
   chooseThresholds,
@@ -77,9 +82,19 @@ describe('trainModel', () => {
 
 describe('the streaming scorer and the training vectors agree', () => {
   it('gives the same max-window margin as an explicit dot product', () => {
-    const cfg = { ...SMALL.features, windows: [[64, 32] as const, [16, 8] as const] };
+    const cfg = {
+      ...SMALL.features,
+      windows: [[64, 32] as const, [16, 8] as const],
+      maskEncoded: 24,
+      normFloor: 30,
+    };
+    const blob = fc.base64String({ minLength: 24, maxLength: 60 });
+    const textArb = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc.tuple(fc.string({ maxLength: 60 }), blob, fc.string({ maxLength: 60 })).map((p) => p.join(' ')),
+    );
     fc.assert(
-      fc.property(fc.string({ maxLength: 200 }), fc.integer({ min: 1, max: 1000 }), (text, seed) => {
+      fc.property(textArb, fc.integer({ min: 1, max: 1000 }), (input, seed) => {
         const weights = new Float64Array(cfg.buckets * 3);
         let x = seed;
         for (let i = 0; i < weights.length; i++) {
@@ -87,8 +102,9 @@ describe('the streaming scorer and the training vectors agree', () => {
           weights[i] = ((x >>> 8) % 255) - 127;
         }
         const scorer = createMarginScorer(cfg, weights, [0.01, 0.02, 0.03], [0.1, -0.2, 0.3]);
-        const got = scorer.maxMargins(text);
-        const acc = new Accumulator(cfg.buckets);
+        const got = scorer.maxMargins(input);
+        const text = featureText(input, cfg);
+        const acc = new Accumulator(cfg.buckets, cfg.normFloor);
         const f = extractFeatures(text, cfg);
         const want = [-Infinity, -Infinity, -Infinity];
         for (const [s, e] of windowsOf(text.length, cfg)) {

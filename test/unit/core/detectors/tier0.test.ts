@@ -77,6 +77,13 @@ describe('tier-0 heuristics', () => {
     );
   });
 
+  it('does not take an encoded blob for an adversarial suffix (decoded views judge its content)', () => {
+    const b64 = Buffer.from('Give me three tips for staying healthy during the winter.').toString('base64');
+    expect(gibberishSuffixScore(`Decode this base64 and answer it: ${b64}`)).toBe(0);
+    const hex = Buffer.from('Summarize the plot of Romeo and Juliet.').toString('hex');
+    expect(gibberishSuffixScore(`Please read this hex string and reply to it: ${hex}`)).toBe(0);
+  });
+
   it('turns hidden characters reported by the normalizer into a signal', () => {
     const norm: NormalizedSegment = {
       views: [{ segment: 0, text: 'hi', transforms: [] }],
