@@ -21,11 +21,12 @@
  * - `TENANTS_TABLE`, `VIOLATIONS_TABLE`, `AUDIT_TABLE` (optional, all three or none): the enforcement ladder
  *   and the regional kill switch (the `control#region` item of the tenants table, cached 2 s per instance)
  *   (strikes on blocks → throttle/suspend/ban, audited). Status-change notifications are log lines
- *   (`enforcement status change`) until an SNS client is available.
+ *   (`enforcement status change`) and, with `ALARM_TOPIC_ARN`, messages on the region's SNS topic.
  */
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
 import { DynamoAuditLog } from '../adapters/dynamo/audit-log';
 import { createDocumentClient } from '../adapters/dynamo/client';
@@ -35,6 +36,7 @@ import { LeasedRateLimiter } from '../adapters/dynamo/leased-rate-limiter';
 import { DynamoRateLimiter, type RateLimiter } from '../adapters/dynamo/rate-limiter';
 import { DynamoTenantStore } from '../adapters/dynamo/tenant-store';
 import { kmsPseudonymizer } from '../adapters/hmac';
+import { fanOut, snsNotifier } from '../adapters/notify/sns';
 import { SageMakerTier2 } from '../adapters/tier2';
 import {
   anthropicHttpUpstream,
@@ -78,6 +80,8 @@ export interface ProxyConfig {
     readonly auditTable: string;
   };
   readonly maxBodyBytes?: number;
+  /** SNS topic for enforcement notifications (trust & safety). */
+  readonly alarmTopicArn?: string;
 }
 
 /** A configuration error naming the variable. */
@@ -234,6 +238,9 @@ export function configFromEnv(env: Env): ProxyConfig {
         }
       : {}),
     ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
+    ...(optional(env, 'ALARM_TOPIC_ARN')
+      ? { alarmTopicArn: optional(env, 'ALARM_TOPIC_ARN') as string }
+      : {}),
   };
 }
 
@@ -262,7 +269,7 @@ function buildUpstream(config: ProxyConfig, env: Env, sagemaker: () => SageMaker
   }
 }
 
-/** Status-change notifications as log lines (no SNS client in the bundle yet). */
+/** Status-change notifications as log lines (always), plus the region's SNS topic when ALARM_TOPIC_ARN is set. */
 const logNotifier: Notifier = {
   async notify(n) {
     logger.warn('enforcement status change', {
@@ -315,7 +322,9 @@ export function buildServeDeps(config: ProxyConfig, env: Env, extra: Partial<Ser
         violationsTable: config.ladder.violationsTable,
         tenants: new DynamoTenantStore({ client, tableName: config.ladder.tenantsTable }),
         audit: new DynamoAuditLog({ client, tableName: config.ladder.auditTable }),
-        notifier: logNotifier,
+        notifier: config.alarmTopicArn
+          ? fanOut(logNotifier, snsNotifier(new SNSClient({ region: config.region }), config.alarmTopicArn))
+          : logNotifier,
       }),
     );
   }

@@ -13,6 +13,8 @@ export const INTERFACE_ENDPOINTS = {
   CloudWatchLogs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
   CloudWatchMonitoring: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
   Firehose: ec2.InterfaceVpcEndpointAwsService.KINESIS_FIREHOSE,
+  // Enforcement notifications from the proxy to the region's alarm topic.
+  Sns: ec2.InterfaceVpcEndpointAwsService.SNS,
 } as const;
 
 /** Properties for {@link Perimeter}. */

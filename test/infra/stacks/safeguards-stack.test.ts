@@ -321,6 +321,7 @@ describe('SafeguardsStack', () => {
         'logs',
         'monitoring',
         'kinesis-firehose',
+        'sns',
         'bedrock-runtime',
       ]) {
         template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
@@ -334,7 +335,7 @@ describe('SafeguardsStack', () => {
     test('every endpoint admits only principals of this account (S3 also ECR layers of this region)', () => {
       const template = t('eu-west-1');
       const endpoints = Object.values(template.findResources('AWS::EC2::VPCEndpoint'));
-      expect(endpoints).toHaveLength(8);
+      expect(endpoints).toHaveLength(9); // 2 gateway + 7 interface (incl. SNS for enforcement notifications)
       for (const endpoint of endpoints) {
         expect(endpoint.Properties.PolicyDocument.Statement).toContainEqual({
           Sid: 'OnlyPrincipalsOfThisAccount',
