@@ -1,18 +1,46 @@
 /**
- * The local runtime (gateway + dynalite + reference classifier) in its own process, pointed at a given
- * upstream, for `bench/gateway.bench.ts`. Creates a high-limit tenant (the bench measures the serving
- * path, not the rate limiter) and prints `READY {"url", "apiKey", "telemetryPath"}` on stdout.
+ * Our gateway in its own process for `bench/gateway.bench.ts`, composed like `startLocalRuntime` (same
+ * gateway, reference classifier, JSONL telemetry, local HMAC key) except that the enforcement tables
+ * live in a dynalite started by another process, as DynamoDB is remote in AWS. Creates a high-limit
+ * tenant (the bench measures the serving path, not the rate limiter) and prints
+ * `READY {"url", "apiKey", "telemetryPath"}` on stdout.
  *
- *   node --import tsx bench/support/runtime-child.ts <upstreamUrl> <dataDir>
+ *   node --import tsx bench/support/runtime-child.ts <upstreamUrl> <dataDir> <dynamoEndpoint>
  */
+import { join } from 'node:path';
+import { tableNames } from '../../lambdas/adapters/dynamo/tables';
+import { localClients } from '../../local/dynalite';
+import { startGateway } from '../../local/gateway';
 import { operatorContext } from '../../local/operator';
-import { startLocalRuntime } from '../../local/runtime';
+import { startReferenceClassifier } from '../../local/reference-classifier';
+import { localHmacKey } from '../../local/runtime';
+import { createJsonlSink } from '../../local/telemetry-sink';
 
 async function main(): Promise<void> {
-  const [upstreamUrl, dataDir] = process.argv.slice(2);
-  if (!upstreamUrl || !dataDir) throw new Error('usage: runtime-child.ts <upstreamUrl> <dataDir>');
-  const rt = await startLocalRuntime({ port: 0, dataDir, upstreamUrl, publish: false, log: () => undefined });
-  const ops = operatorContext(rt.dynamo.doc, rt.dynamo.tables, 'bench:gateway');
+  const [upstreamUrl, dataDir, endpoint] = process.argv.slice(2);
+  if (!upstreamUrl || !dataDir || !endpoint)
+    throw new Error('usage: runtime-child.ts <upstreamUrl> <dataDir> <dynamoEndpoint>');
+  const { raw, doc } = localClients(endpoint);
+  const tables = tableNames('local-');
+  const dynamo = {
+    endpoint,
+    raw,
+    doc,
+    tables,
+    stop: async () => raw.destroy(),
+  };
+  const classifier = await startReferenceClassifier();
+  const telemetry = createJsonlSink(join(dataDir, 'telemetry'));
+  const gateway = await startGateway({
+    port: 0,
+    upstreamUrl,
+    classifierUrl: classifier.url,
+    dynamo,
+    hmacKey: localHmacKey(dataDir),
+    sink: telemetry.write,
+    log: () => undefined,
+  });
+  const ops = operatorContext(doc, tables, 'bench:gateway');
   const { apiKey } = await ops.tenants.createTenant({
     tenantId: 'bench',
     tier: 'enterprise',
@@ -20,9 +48,10 @@ async function main(): Promise<void> {
     limits: { requests: 1e9, inputTokens: 1e12, outputTokens: 1e12 },
   });
   process.stdout.write(
-    `READY ${JSON.stringify({ url: rt.gateway.url, apiKey, telemetryPath: rt.telemetry.path })}\n`,
+    `READY ${JSON.stringify({ url: gateway.url, apiKey, telemetryPath: telemetry.path })}\n`,
   );
-  const stop = () => void rt.stop().then(() => process.exit(0));
+  const stop = () =>
+    void Promise.allSettled([gateway.close(), classifier.close(), dynamo.stop()]).then(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }
