@@ -5,6 +5,7 @@ import { AlarmTopic } from '../constructs/alarm-topic';
 import { ClassifierEndpoint } from '../constructs/classifier-endpoint';
 import { EnforcementTables } from '../constructs/enforcement-tables';
 import { RegionalKeys } from '../constructs/keys';
+import { Monitoring } from '../constructs/monitoring';
 import { Perimeter } from '../constructs/perimeter';
 import { ServingApi } from '../constructs/serving-api';
 import { retentionAtMost, ServingFunctions } from '../constructs/serving-functions';
@@ -40,6 +41,7 @@ export class SafeguardsStack extends Stack {
   public readonly api: ServingApi;
   public readonly firewall: ApiFirewall;
   public readonly decisionRecords: DecisionRecordSubscription;
+  public readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: SafeguardsStackProps) {
     super(scope, id, {
@@ -130,6 +132,16 @@ export class SafeguardsStack extends Stack {
     new CfnOutput(this, 'ProxyLogGroupName', {
       value: this.serving.proxyLogGroup.logGroupName,
       description: 'Log group of the inference proxy (decision records)',
+    });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      serving: this.serving,
+      api: this.api,
+      telemetry: this.telemetry,
+      tables: this.tables,
+      alarmTopic: this.alarms,
+      ...(this.classifier ? { classifier: this.classifier } : {}),
+      classifierLatencyBudget: Duration.millis(classifier.invocationDeadlineMs),
     });
   }
 
