@@ -85,5 +85,61 @@ export function foldLeet(text: string): string {
   }
   if (parts.length === 0) return text;
   parts.push(text.slice(last));
+  const folded = parts.length / 2;
+  const out = parts.join('');
+  return folded >= MIN_LEET_TOKENS && folded * 4 >= countWords(out) ? foldStandaloneDigits(out) : out;
+}
+
+/** Mixed tokens needed (and at least a quarter of the words) before standalone digit words are folded. */
+const MIN_LEET_TOKENS = 2;
+
+/** Digits that stand for letters in short all-digit leet words ("4" a, "70" to, "15 17" is it). */
+const isLetterDigit = (c: number): boolean =>
+  c === 0x30 || c === 0x31 || c === 0x33 || c === 0x34 || c === 0x35 || c === 0x37;
+
+function countWords(text: string): number {
+  let n = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const space = text.charCodeAt(i) === 0x20;
+    if (!space && !inWord) n++;
+    inWord = !space;
+  }
+  return n;
+}
+
+/**
+ * In text that is clearly leetspeak, also folds standalone words of 1–3 letter-like digits ("4" → a,
+ * "70" → to, "1" → i), which {@link foldLeet} otherwise keeps as numbers. A digit word touching
+ * `.`, `,` or `:` followed by a digit (3.5, 1,000, 10:30) or any letter/digit stays.
+ */
+function foldStandaloneDigits(text: string): string {
+  const parts: string[] = [];
+  let last = 0;
+  const n = text.length;
+  for (let i = 0; i < n; ) {
+    if (!isLetterDigit(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const s = i;
+    while (i < n && isLetterDigit(text.charCodeAt(i))) i++;
+    const before = text.charCodeAt(s - 1);
+    const after = text.charCodeAt(i);
+    const boundary = (c: number) => Number.isNaN(c) || !(isLowerAscii(c) || isDigit(c));
+    const numeric = (c: number, next: number) => (c === 0x2e || c === 0x2c || c === 0x3a) && isDigit(next);
+    if (
+      i - s <= 3 &&
+      boundary(before) &&
+      boundary(after) &&
+      !numeric(after, text.charCodeAt(i + 1)) &&
+      !numeric(before, text.charCodeAt(s - 2))
+    ) {
+      parts.push(text.slice(last, s), foldLeetToken(text.slice(s, i)));
+      last = i;
+    }
+  }
+  if (parts.length === 0) return text;
+  parts.push(text.slice(last));
   return parts.join('');
 }
