@@ -247,6 +247,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       const retry = outcome && !outcome.allow ? (outcome.retryAfterMs ?? 60_000) : 60_000;
       rendered = renderError(route, { kind: 'rate_limited', retryAfterMs: retry }, decisionId);
       rendered.headers['retry-after'] = retryAfterSeconds(retry);
+    } else if (status === 503) {
+      // The authorizer could not reach its store: fail closed, as a retryable service error.
+      rendered = renderError(route, { kind: 'upstream_unavailable' }, decisionId);
+      const message = `authorization is temporarily unavailable; retry later (decision ${decisionId})`;
+      rendered.body =
+        route === 'messages'
+          ? JSON.stringify(anthropicError('overloaded_error', message, decisionId))
+          : JSON.stringify({ message });
     } else if (status === 415) {
       const error = {
         status: 415 as const,
@@ -291,6 +299,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     const matched = req.method === 'POST' ? matchRoute(path) : undefined;
     if (!matched) {
+      // Like the proxy: an unknown route is answered 404 and still leaves its decision record.
+      req.resume();
+      const route: ServeRoute = path.startsWith('/model/') ? 'bedrock.invoke' : 'messages';
       res
         .writeHead(404, { 'content-type': 'application/json', 'request-id': decisionId })
         .end(
@@ -302,6 +313,18 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
             ),
           ),
         );
+      const recorder = new DecisionRecorder(
+        {
+          decisionId,
+          region: 'local',
+          route,
+          policy: { name: engine.policy.name, version: engine.policy.version },
+          startedAt: receivedAt,
+        },
+        opts.sink,
+      );
+      recorder.stage('parse').reject(404, 'not_found');
+      emitMetrics(serveDeps, recorder.finish(404, performance.now() - started));
       return;
     }
     const headers = flatHeaders(req);
@@ -311,7 +334,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       req.resume();
       return refuse(res, matched.route, decisionId, receivedAt, started, 415, 'unsupported_content_encoding');
     }
-    const outcome = await authorize(req.headers, authDeps);
+    // headersDistinct keeps repeated headers (Node's req.headers keeps only the first Authorization), so two
+    // different credentials are refused as conflicting instead of silently using the first.
+    const outcome = await authorize(req.headersDistinct, authDeps);
     if (!outcome.allow) {
       const status = CREDENTIAL_REASONS.has(outcome.reason)
         ? 401

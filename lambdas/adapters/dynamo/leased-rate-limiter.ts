@@ -60,12 +60,14 @@ export class LeasedRateLimiter implements RateLimiter {
     const claim: Record<Dimension, number> = zero();
     const slice: Record<Dimension, number> = zero();
     for (const d of DIMENSIONS) {
-      const c = cost[d] ?? 0;
-      if (c <= 0) continue;
+      const c = Math.max(0, cost[d] ?? 0);
       const cap = Math.max(0, Math.floor(limits[d] * this.maxFraction));
       // Ran dry before expiry: demand exceeds the slice, double it. Expired recently: size it by what it served.
+      // Dimensions this admission does not charge (output tokens, settled after the response) are claimed
+      // too when recent demand exists, so their settlements are served from the lease as well.
       const recent = lease && lease.expiresAt > now - this.leaseMs ? lease.spent[d] : 0;
-      const wanted = live ? Math.max(c, live.slice[d] * 2) : recent;
+      const wanted = live ? Math.max(c, live.slice[d] * 2, c > 0 ? 0 : recent) : recent;
+      if (c <= 0 && wanted <= 0) continue;
       slice[d] = Math.min(cap, wanted);
       claim[d] = Math.min(limits[d], c + slice[d]);
     }
@@ -101,8 +103,14 @@ export class LeasedRateLimiter implements RateLimiter {
     const toTable: Record<Dimension, number> = zero();
     for (const d of DIMENSIONS) {
       const c = delta[d] ?? 0;
-      if (live && (c < 0 || live.remaining[d] >= c)) live.remaining[d] -= c;
-      else toTable[d] = c;
+      if (live && (c < 0 || live.remaining[d] >= c)) {
+        live.remaining[d] -= c;
+        if (c > 0) live.spent[d] += c;
+      } else {
+        toTable[d] = c;
+        // Remember demand served by the table, so the next claim brings a slice for it.
+        if (live && c > 0) live.spent[d] += c;
+      }
     }
     await this.inner.settle(tenantId, limits, toTable);
   }

@@ -20,6 +20,11 @@ export interface AnthropicHttpUpstreamOptions {
   readonly defaultModel?: string;
   /** @default globalThis.fetch */
   readonly fetch?: typeof fetch;
+  /**
+   * Longest wait for the response head (status and headers); past it the call is aborted and fails as a
+   * `timeout` (503 to the client). Streams are not cut once they have started. @default 60000
+   */
+  readonly headersTimeoutMs?: number;
 }
 
 /** Milliseconds from a `retry-after` header (seconds or HTTP date); undefined when absent or bad. */
@@ -37,17 +42,33 @@ export function anthropicHttpUpstream(opts: AnthropicHttpUpstreamOptions): Upstr
   const doFetch = opts.fetch ?? globalThis.fetch;
   const call = async (b: ModelBody, model: string | undefined, stream: boolean, signal: AbortSignal) => {
     const m = model ?? opts.defaultModel;
-    const res = await doFetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: stream ? 'text/event-stream' : 'application/json',
-        'anthropic-version': opts.anthropicVersion ?? '2023-06-01',
-        ...(opts.apiKey ? { 'x-api-key': await opts.apiKey() } : {}),
-      },
-      body: JSON.stringify({ ...(m ? { model: m } : {}), ...b, ...(stream ? { stream: true } : {}) }),
-      signal,
-    });
+    // A model that never answers must not hold the request (and its Lambda) until the platform timeout.
+    const headDeadline = new AbortController();
+    const timer = setTimeout(
+      () => headDeadline.abort(new UpstreamError('timeout', 'no response head in time')),
+      opts.headersTimeoutMs ?? 60_000,
+    );
+    const combined = AbortSignal.any([signal, headDeadline.signal]);
+    let res: Response;
+    try {
+      res = await doFetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: stream ? 'text/event-stream' : 'application/json',
+          'anthropic-version': opts.anthropicVersion ?? '2023-06-01',
+          ...(opts.apiKey ? { 'x-api-key': await opts.apiKey() } : {}),
+        },
+        body: JSON.stringify({ ...(m ? { model: m } : {}), ...b, ...(stream ? { stream: true } : {}) }),
+        signal: combined,
+      });
+    } catch (e) {
+      if (headDeadline.signal.aborted && !signal.aborted)
+        throw new UpstreamError('timeout', 'no response head in time');
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
     if (!res.ok) {
       // Drain without reading the upstream's message into ours: it is not shown to the client.
       await res.body?.cancel().catch(() => undefined);

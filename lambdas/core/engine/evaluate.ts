@@ -53,6 +53,11 @@ export interface Verdict {
   readonly action: Action;
   /** Enforced categories whose action applied (score ≥ threshold or failed closed). */
   readonly triggered: readonly Category[];
+  /**
+   * Triggered categories that fired only because a failing check's closed fail mode applied (no detector
+   * scored them over threshold): refused, but not evidence of abuse — not reported as a violation.
+   */
+  readonly failedClosedOnly: readonly Category[];
   /** Shadow categories that would have triggered. */
   readonly shadowTriggered: readonly Category[];
   readonly checks: readonly CheckResult[];
@@ -241,6 +246,7 @@ export class SafeguardsEngine {
     const failures: FailureApplied[] = [];
     const triggered: Category[] = [];
     const shadowTriggered: Category[] = [];
+    const failedClosedOnly: Category[] = [];
     const scores: CategoryScores = {};
     let action: Action = 'allow';
 
@@ -321,12 +327,14 @@ export class SafeguardsEngine {
         continue;
       }
       triggered.push(cat);
+      if (decision < 0.5) failedClosedOnly.push(cat);
       action = mostSevere(action, cp.action);
     }
 
     return {
       action,
       triggered,
+      failedClosedOnly,
       shadowTriggered,
       checks,
       scores,

@@ -105,11 +105,15 @@ class Exchange {
     const { violations } = this.deps;
     const identity = this.req.identity;
     if (!violations || !identity) return;
+    // A category refused only because a check failed closed (e.g. tier 2 down) is not the tenant's doing:
+    // an outage must never walk tenants up the enforcement ladder.
+    const categories = v.triggered.filter((c) => !v.failedClosedOnly.includes(c));
+    if (categories.length === 0) return;
     try {
       await violations.report(identity.tenantId, {
         decisionId: this.req.decisionId,
         stage,
-        categories: v.triggered,
+        categories,
         at: (this.deps.clock ?? Date.now)(),
       });
     } catch (e) {
