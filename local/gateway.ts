@@ -211,6 +211,19 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const maxBody = opts.maxBodyBytes ?? 2 * 1024 * 1024;
   const pseudonymize = serveDeps.pseudonymize;
 
+  /** The recorder for a request the gateway answers itself (before or instead of the proxy). */
+  const recorderFor = (route: ServeRoute, decisionId: string, receivedAt: number) =>
+    new DecisionRecorder(
+      {
+        decisionId,
+        region: 'local',
+        route,
+        policy: { name: engine.policy.name, version: engine.policy.version },
+        startedAt: receivedAt,
+      },
+      opts.sink,
+    );
+
   /** A request refused before the proxy (what API Gateway + the authorizer do in AWS): still one record. */
   async function refuse(
     res: ServerResponse,
@@ -222,16 +235,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     reason: string,
     outcome?: AuthorizeOutcome,
   ): Promise<void> {
-    const recorder = new DecisionRecorder(
-      {
-        decisionId,
-        region: 'local',
-        route,
-        policy: { name: engine.policy.name, version: engine.policy.version },
-        startedAt: receivedAt,
-      },
-      opts.sink,
-    );
+    const recorder = recorderFor(route, decisionId, receivedAt);
     const tenant = outcome && 'tenant' in outcome && outcome.tenant ? outcome.tenant : undefined;
     if (tenant) {
       recorder.identity({
@@ -313,16 +317,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
             ),
           ),
         );
-      const recorder = new DecisionRecorder(
-        {
-          decisionId,
-          region: 'local',
-          route,
-          policy: { name: engine.policy.name, version: engine.policy.version },
-          startedAt: receivedAt,
-        },
-        opts.sink,
-      );
+      const recorder = recorderFor(route, decisionId, receivedAt);
       recorder.stage('parse').reject(404, 'not_found');
       emitMetrics(serveDeps, recorder.finish(404, performance.now() - started));
       return;
