@@ -3,10 +3,10 @@
  * `fetch`. The API key comes from a secret resolved at run time (`apiKey()`), never from config.
  * IAM: none for the call itself; reading the secret needs `secretsmanager:GetSecretValue` on it.
  */
-import { type AnthropicStreamEvent, readStreamEvent } from '../../core/serving/anthropic';
-import { parseSse } from '../../core/serving/sse';
+import type { AnthropicStreamEvent } from '../../core/serving/anthropic';
 import { type ModelBody, type Upstream, UpstreamError } from '../../core/serving/types';
 import { kindForStatus, readBody, toUpstreamError } from './errors';
+import { anthropicEvents } from './events';
 
 /** Options for {@link anthropicHttpUpstream}. */
 export interface AnthropicHttpUpstreamOptions {
@@ -98,16 +98,7 @@ export function anthropicHttpUpstream(opts: AnthropicHttpUpstreamOptions): Upstr
       try {
         const res = await call(b, model, true, signal);
         if (!res.body) throw new UpstreamError('invalid', 'empty response stream');
-        for await (const sse of parseSse(readBody(res.body))) {
-          let value: unknown;
-          try {
-            value = JSON.parse(sse.data);
-          } catch {
-            throw new UpstreamError('invalid', 'stream event is not JSON');
-          }
-          const event = readStreamEvent(value);
-          if (event) yield event;
-        }
+        yield* anthropicEvents(readBody(res.body));
       } catch (e) {
         throw toUpstreamError(e, signal);
       }

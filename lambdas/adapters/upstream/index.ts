@@ -2,5 +2,6 @@
 export * from './anthropic-http';
 export * from './bedrock';
 export * from './errors';
+export * from './events';
 export * from './sagemaker';
 export * from './secret';

@@ -8,10 +8,10 @@ import {
   InvokeEndpointWithResponseStreamCommand,
   type SageMakerRuntimeClient,
 } from '@aws-sdk/client-sagemaker-runtime';
-import { type AnthropicStreamEvent, readStreamEvent } from '../../core/serving/anthropic';
-import { parseSse } from '../../core/serving/sse';
+import type { AnthropicStreamEvent } from '../../core/serving/anthropic';
 import { type ModelBody, type Upstream, UpstreamError } from '../../core/serving/types';
 import { parseJsonBytes, toUpstreamError } from './errors';
+import { anthropicEvents } from './events';
 
 /** Options for {@link sagemakerUpstream}. */
 export interface SageMakerUpstreamOptions {
@@ -79,16 +79,7 @@ export function sagemakerUpstream(client: SageMakerRuntimeClient, opts: SageMake
         }
       }
       try {
-        for await (const sse of parseSse(bytes())) {
-          let value: unknown;
-          try {
-            value = JSON.parse(sse.data);
-          } catch {
-            throw new UpstreamError('invalid', 'stream event is not JSON');
-          }
-          const event = readStreamEvent(value);
-          if (event) yield event;
-        }
+        yield* anthropicEvents(bytes());
       } catch (e) {
         throw toUpstreamError(e, signal);
       }
