@@ -19,63 +19,10 @@ import {
   type Violation,
 } from '../../../lambdas/core/serving';
 import type { CategoryScores, Finding } from '../../../lambdas/core/types';
+import { fakeClassifier, fakeTier0 } from '../core/engine/fakes';
 
-/** Tier 1 stand-in: keywords decide the scores. */
-export const fakeClassifier = (): LinearClassifier => ({
-  version: 'fake-model',
-  thresholds: {},
-  score(text: string): CategoryScores {
-    const s: CategoryScores = { harmful: 0.01, jailbreak: 0.01, injection: 0.01 };
-    if (text.includes('detonator')) s.harmful = 0.97;
-    if (text.includes('borderline')) s.harmful = 0.4;
-    return s;
-  },
-});
-
-/** Tier 0 stand-in: `alice@example.com` is PII with a span. */
-export const fakeTier0 = (): Tier0 => ({
-  run(segments) {
-    const out: Finding[] = [];
-    segments.forEach((s, i) => {
-      const at = s.text.indexOf('alice@example.com');
-      if (at >= 0) {
-        out.push({
-          detector: 'tier0.pii.email',
-          category: 'pii',
-          score: 0.99,
-          segment: i,
-          label: 'email',
-          span: [at, at + 17],
-        });
-      }
-    });
-    return out;
-  },
-});
-
-export type Tier2Behaviour = 'benign' | 'harmful' | 'error' | 'garbage' | 'hang';
-
-export class FakeTier2 implements Tier2Classifier {
-  calls = 0;
-  constructor(public behaviour: Tier2Behaviour) {}
-  async classify(_text: string, signal: AbortSignal): Promise<unknown> {
-    this.calls++;
-    switch (this.behaviour) {
-      case 'benign':
-        return { scores: { harmful: 0.02, jailbreak: 0.01, injection: 0.01 } };
-      case 'harmful':
-        return { scores: { harmful: 0.95 } };
-      case 'garbage':
-        return '<html>502 Bad Gateway</html>';
-      case 'error':
-        throw Object.assign(new Error('endpoint 500'), { name: 'ModelError' });
-      case 'hang':
-        return new Promise((_r, reject) =>
-          signal.addEventListener('abort', () => reject(new Error('aborted'))),
-        );
-    }
-  }
-}
+// The engine stand-ins (tier 0, tier 1, tier 2) are shared with the engine's own tests.
+export { FakeTier2, fakeClassifier, fakeTier0, type Tier2Behaviour } from '../core/engine/fakes';
 
 export function testPolicy(mutate: (d: Record<string, any>) => void = () => {}) {
   const doc = JSON.parse(JSON.stringify(defaultDoc));

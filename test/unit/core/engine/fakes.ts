@@ -14,7 +14,8 @@ export const fakeClassifier = (overrides: Partial<LinearClassifier> = {}): Linea
   score(text: string): CategoryScores {
     const s: CategoryScores = { harmful: 0.01, jailbreak: 0.01, injection: 0.01 };
     if (text.includes('detonator')) s.harmful = 0.97;
-    if (text.includes('borderline-harm')) s.harmful = 0.4;
+    // Any "borderline" text is an uncertain harmful score, except the injection variant below.
+    if (text.includes('borderline') && !text.includes('borderline-inject')) s.harmful = 0.4;
     if (text.includes('borderline-inject')) s.injection = 0.4;
     return s;
   },
