@@ -46,11 +46,6 @@ export interface TrainOptions {
   /** FPR budgets used when picking thresholds on out-of-fold scores. */
   readonly maxFprGeneral: number;
   readonly maxFprBorderline: number;
-  /**
-   * Source balancing of positives: a positive row of a source with n positives of the label weighs
-   * ∝ n^-sourceBalance (0 = every row equal), rescaled so the class keeps its balanced total.
-   */
-  readonly sourceBalance?: number;
 }
 
 /** Defaults used by scripts/train.ts. */
@@ -155,16 +150,6 @@ function trainBinary(
   const nNeg = members.length - nPos;
   const wPos = nPos > 0 ? members.length / (2 * nPos) : 0;
   const wNeg = nNeg > 0 ? members.length / (2 * nNeg) : 0;
-  // Per-source factor of positives (mean 1 over the positives), see TrainOptions.sourceBalance.
-  const beta = opts.sourceBalance ?? 0;
-  const perSource = new Map<string, number>();
-  for (const i of members) {
-    if (rows[i]!.label === cat) perSource.set(rows[i]!.source, (perSource.get(rows[i]!.source) ?? 0) + 1);
-  }
-  let mass = 0;
-  for (const n of perSource.values()) mass += n ** (1 - beta);
-  const factor = (i: number): number =>
-    beta === 0 || mass === 0 ? 1 : (nPos * (perSource.get(rows[i]!.source) ?? 1) ** -beta) / mass;
   // Flatten to (row, window) examples; a row's weight is shared by its windows. Positives train on
   // their large-scale windows only (a small window of a long attack may be innocuous on its own);
   // negatives on every window, so that no window of a benign text learns to look like an attack.
@@ -172,7 +157,7 @@ function trainBinary(
   for (const i of members) {
     const y = rows[i]!.label === cat ? 1 : 0;
     const ws = y ? vecs[i]!.filter((v) => v.primary) : vecs[i]!;
-    for (const v of ws) ex.push({ v, y, weight: (y ? wPos * factor(i) : wNeg) / ws.length });
+    for (const v of ws) ex.push({ v, y, weight: (y ? wPos : wNeg) / ws.length });
   }
   const B = opts.features.buckets;
   const model: BinaryModel = { w: new Float64Array(B), bias: 0 };
