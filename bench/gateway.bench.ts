@@ -18,11 +18,12 @@
  *
  *   npm run bench:gateway -- [--n 500] [--duration 5] [--connections 16]
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { DecisionRecord } from '../lambdas/core/decision/record';
+import { readDecisionRecords } from '../local/telemetry-sink';
 import {
   benignBody,
   cpuSeconds,
@@ -193,9 +194,9 @@ async function main(): Promise<void> {
     const perRound = Math.ceil(n / rounds);
     const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
     const statuses = new Map<string, Record<string, number>>(contenders.map((c) => [c.name, {}]));
-    const oursLinesBefore = readRecords(ours.info.telemetryPath).length;
+    const oursLinesBefore = readDecisionRecords(ours.info.telemetryPath).length;
     for (const c of contenders) await sequentialLatency(c.target, 0, 50); // warm-up
-    const warmedLines = readRecords(ours.info.telemetryPath).length;
+    const warmedLines = readDecisionRecords(ours.info.telemetryPath).length;
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 === 0 ? contenders : [...contenders].reverse();
       for (const c of order) {
@@ -208,7 +209,7 @@ async function main(): Promise<void> {
     const lat = new Map<string, LatencySummary>(
       contenders.map((c) => [c.name, summarize(samples.get(c.name)!, statuses.get(c.name)!)]),
     );
-    const oursRecords = readRecords(ours.info.telemetryPath).slice(warmedLines);
+    const oursRecords = readDecisionRecords(ours.info.telemetryPath).slice(warmedLines);
     const added = oursRecords.map((r) => r.latencyMs.added).sort((a, b) => a - b);
     say(
       `\n1. sequential latency (ms), ${rounds} interleaved rounds × ${perRound} requests, keep-alive, body ${body.length} B`,
@@ -275,17 +276,6 @@ async function main(): Promise<void> {
   } finally {
     for (const c of children.reverse()) await c.stop();
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function readRecords(path: string): DecisionRecord[] {
-  try {
-    return readFileSync(path, 'utf8')
-      .split('\n')
-      .filter((l) => l !== '')
-      .map((l) => JSON.parse(l) as DecisionRecord);
-  } catch {
-    return [];
   }
 }
 

@@ -7,13 +7,14 @@
  *
  *   npm run load -- [--connections 16] [--duration 10] [--no-stream]
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { DecisionRecord } from '../lambdas/core/decision/record';
 import { operatorContext } from '../local/operator';
 import { startLocalRuntime } from '../local/runtime';
+import { readDecisionRecords } from '../local/telemetry-sink';
 import { benignBody, fmt, type LoadResult, mib, peakSampler, runAutocannon } from './support/measure';
 
 async function main(): Promise<void> {
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
     const probeId = probe.headers.get('request-id');
     await probe.text();
     await new Promise((r) => setTimeout(r, 50));
-    const probeRecord = readRecords(rt.telemetry.path).find((r) => r.decisionId === probeId);
+    const probeRecord = readDecisionRecords(rt.telemetry.path).find((r) => r.decisionId === probeId);
     if (probe.status !== 200 || !probeRecord || probeRecord.tier2.called)
       throw new Error(
         `the benign body is not served plainly (status ${probe.status}, tier2 ${JSON.stringify(probeRecord?.tier2)})`,
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
 
     const runs: Array<{ name: string; r: LoadResult; peakRss: number; records: number; cpuSec: number }> = [];
     for (const stream of values['no-stream'] ? [false] : [false, true]) {
-      const linesBefore = readRecords(rt.telemetry.path).length;
+      const linesBefore = readDecisionRecords(rt.telemetry.path).length;
       const cpuBefore = process.cpuUsage();
       const rss = peakSampler(() => process.memoryUsage().rss, 100);
       const r = await runAutocannon(
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
         name: stream ? 'stream: true' : 'JSON',
         r,
         peakRss,
-        records: readRecords(rt.telemetry.path).length - linesBefore,
+        records: readDecisionRecords(rt.telemetry.path).length - linesBefore,
         cpuSec: (cpu.user + cpu.system) / 1e6,
       });
     }
@@ -110,17 +111,6 @@ async function main(): Promise<void> {
   } finally {
     await rt.stop();
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function readRecords(path: string): DecisionRecord[] {
-  try {
-    return readFileSync(path, 'utf8')
-      .split('\n')
-      .filter((l) => l !== '')
-      .map((l) => JSON.parse(l) as DecisionRecord);
-  } catch {
-    return [];
   }
 }
 

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DecisionRecord } from '../lambdas/core/decision/record';
 
@@ -47,4 +47,18 @@ export function createJsonlSink(
       injected = n;
     },
   };
+}
+
+/** Reads the decision records of a JSONL telemetry file (an absent file has none). */
+export function readDecisionRecords(path: string): DecisionRecord[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as DecisionRecord);
 }

@@ -4,7 +4,7 @@
  * @aws-sdk/client-bedrock-runtime with a Bedrock-style API key (`Authorization: Bearer`).
  * The gateway speaks HTTP/1.1, so the Bedrock client gets a NodeHttpHandler (its default is HTTP/2).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
@@ -16,6 +16,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { DecisionRecord } from '../../../lambdas/core/decision/record';
 import { type LocalRuntime, startLocalRuntime } from '../../../local/runtime';
+import { readDecisionRecords } from '../../../local/telemetry-sink';
 
 const MODEL = 'anthropic.claude-demo-v1:0';
 
@@ -25,12 +26,7 @@ describe('real SDK clients against the local gateway', () => {
   let anthropic: Anthropic;
   let bedrock: BedrockRuntimeClient;
 
-  const records = (): DecisionRecord[] =>
-    readFileSync(rt.telemetry.path, 'utf8')
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as DecisionRecord);
+  const records = (): DecisionRecord[] => readDecisionRecords(rt.telemetry.path);
   const record = (id: string) => records().find((r) => r.decisionId === id);
   /** The record is written when the request finishes, which can be a moment after the client has the response. */
   const waitFor = async <T>(probe: () => T | undefined, ms = 3_000): Promise<T | undefined> => {
