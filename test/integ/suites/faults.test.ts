@@ -374,10 +374,11 @@ describe('faults against the local runtime', () => {
     // before the ~10 s the full 200-word stream takes at 50 ms per word.
     const conn = spy.connections().find((c) => c.sent.includes(marker));
     expect(conn).toBeDefined();
-    const deadline = Date.now() + 2_000;
+    // Generous bound (the full stream would take ~10 s): this checks cancellation, not speed.
+    const deadline = Date.now() + 5_000;
     while (conn!.closedAt === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(conn!.closedAt).toBeDefined();
-    expect(conn!.closedAt! - abortedAt).toBeLessThan(1_000);
+    expect(conn!.closedAt! - abortedAt).toBeLessThan(5_000);
   });
 
   test('model unreachable → 503 overloaded_error, upstream_unavailable', async () => {

@@ -77,7 +77,6 @@ describe('engine decisions', () => {
     const tier2 = new FakeTier2('hang');
     const v = await engineWith({ tier2 }).evaluateRequest(request('borderline-harm question'));
     expect(v.latencyMs.tier2).toBeGreaterThanOrEqual(25);
-    expect(v.latencyMs.tier2).toBeLessThan(1000);
   });
 
   test('mode never does not call tier 2; mode always calls it for every request', async () => {
