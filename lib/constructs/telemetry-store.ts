@@ -165,6 +165,12 @@ export class TelemetryStore extends Construct {
         errorOutputPrefix: `${ERRORS_PREFIX}!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/`,
         bufferingInterval: props.bufferingInterval ?? Duration.seconds(60),
         compression: firehose.Compression.GZIP,
+        // Records arrive as CloudWatch Logs subscription batches (gzipped envelopes): decompress and extract each
+        // log message, so the bucket holds one decision-record log line per line (queryable by Athena).
+        processors: [
+          new firehose.DecompressionProcessor(),
+          new firehose.CloudWatchLogProcessor({ dataMessageExtraction: true }),
+        ],
         loggingConfig: new firehose.EnableLogging(this.deliveryLogGroup),
       }),
     });

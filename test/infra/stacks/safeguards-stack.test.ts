@@ -214,6 +214,26 @@ describe('SafeguardsStack', () => {
       });
     });
 
+    test('firehose: CloudWatch Logs batches are decompressed and each log message extracted (one record per line)', () => {
+      t('eu-west-1').hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+        ExtendedS3DestinationConfiguration: Match.objectLike({
+          CompressionFormat: 'GZIP',
+          ProcessingConfiguration: {
+            Enabled: true,
+            Processors: [
+              Match.objectLike({ Type: 'Decompression' }),
+              Match.objectLike({
+                Type: 'CloudWatchLogProcessing',
+                Parameters: Match.arrayWith([
+                  { ParameterName: 'DataMessageExtraction', ParameterValue: 'true' },
+                ]),
+              }),
+            ],
+          },
+        }),
+      });
+    });
+
     test('firehose role: assumed by firehose for this account only, never deletes telemetry', () => {
       const template = t('eu-west-1');
       const role = new Capture();
