@@ -1,6 +1,5 @@
 import {
   ASCII_LETTER_RE,
-  BASE64_RUN_RE,
   BASE64URL_RE,
   ENGLISH_WORDS_RE,
   HEX_ESCAPED_RE,
@@ -48,6 +47,49 @@ const stripPadding = (run: string): string => {
   return run.slice(0, end);
 };
 
+/** `[A-Za-z0-9+/_-]`: the base64 and base64url alphabets. */
+const B64 = new Uint8Array(128);
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-')
+  B64[ch.charCodeAt(0)] = 1;
+const isB64 = (c: number): boolean => c < 0x80 && B64[c] === 1;
+
+/** Shortest candidate run (symbols, padding excluded). */
+const MIN_BASE64_RUN = 16;
+
+/**
+ * The matches (group 1) of {@link BASE64_RUN_RE} — maximal runs of ≥ 16 base64/base64url symbols
+ * with up to two `=` of padding, each starting at the text start or after a symbol not consumed by the
+ * previous match — found without trying a match at every position: the symbol 15 places ahead of a
+ * possible run start is looked at first, and the scan jumps past the last non-symbol in that window.
+ * Ordinary words are mostly skipped unread. Linear: a code unit is read at most twice by the window
+ * checks and once when a run is extended.
+ */
+export function base64Runs(text: string): string[] {
+  const runs: string[] = [];
+  const n = text.length;
+  let lastEnd = 0;
+  let i = 0; // invariant: i === 0 or text[i - 1] is not a symbol
+  while (i + MIN_BASE64_RUN <= n) {
+    let k = i + MIN_BASE64_RUN - 1;
+    while (k >= i && isB64(text.charCodeAt(k))) k--;
+    if (k >= i) {
+      i = k + 1;
+      continue;
+    }
+    let e = i + MIN_BASE64_RUN;
+    while (e < n && isB64(text.charCodeAt(e))) e++;
+    let padded = e;
+    while (padded < n && padded - e < 2 && text.charCodeAt(padded) === 0x3d) padded++;
+    // The regex needs the text start or an unconsumed non-symbol before the run.
+    if (i === 0 || i - 1 >= lastEnd) {
+      runs.push(text.slice(i, padded));
+      lastEnd = padded;
+    }
+    i = e + 1; // text[e] is not a symbol (or e === n)
+  }
+  return runs;
+}
+
 /**
  * Decodes every base64 / base64url run of ≥ 16 symbols that yields mostly printable UTF-8.
  * Runs made only of hex digits are also appended to `hexRuns` when given (see {@link decodeHexRuns}).
@@ -56,8 +98,7 @@ const stripPadding = (run: string): string => {
 export function decodeBase64Runs(text: string, budget: number, hexRuns?: string[]): string[] {
   const out: string[] = [];
   let used = 0;
-  for (const m of text.matchAll(BASE64_RUN_RE)) {
-    const run = m[1] ?? '';
+  for (const run of base64Runs(text)) {
     if (hexRuns !== undefined && HEX_ONLY_RE.test(run)) hexRuns.push(run);
     const body = stripPadding(run);
     if (body.length % 4 === 1) continue;
@@ -132,6 +173,7 @@ const decodePercentRuns = (window: string): string =>
  * @returns the decoded windows, or undefined when there are fewer than {@link MIN_URL_ESCAPES} escapes.
  */
 export function decodeUrlRuns(text: string): string | undefined {
+  if (!text.includes('%')) return undefined;
   const runs = URL_RUN_RE;
   runs.lastIndex = 0;
   const windows: Array<[number, number]> = [];

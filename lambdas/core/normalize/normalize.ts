@@ -4,7 +4,8 @@ import { collapseSpacedLetters } from './despace';
 import { foldHomoglyphs } from './homoglyph-fold';
 import { decodeTagRuns, emptyInvisibleCounts, type InvisibleCounts, stripInvisible } from './invisible';
 import { foldLeet } from './leet';
-import { NON_ASCII_RUN_RE, WHITESPACE_RE } from './patterns';
+import { NON_ASCII_RUN_RE } from './patterns';
+import { collapseWhitespace, scanLower } from './scan';
 
 /** Bounds on the views produced for one segment. */
 export interface NormalizeOptions {
@@ -49,14 +50,14 @@ interface Stages {
   readonly nfkc: string;
   /** Folded and lowercased, whitespace not yet collapsed (the despacer's input). */
   readonly lower: string;
-  /** The canonical text. */
-  readonly canonical: string;
   readonly homoglyphs: number;
 }
 
-const collapseWhitespace = (text: string): string => text.replace(WHITESPACE_RE, ' ').trim();
-
-const HAS_NON_ASCII = /[^\x00-\x7f]/;
+/**
+ * Whether every code unit is ASCII: the UTF-8 length equals the UTF-16 length exactly then (anything
+ * else, lone surrogates included, takes two or more bytes per unit). Native, far cheaper than a scan.
+ */
+const isAscii = (text: string): boolean => Buffer.byteLength(text, 'utf8') === text.length;
 
 /**
  * NFKC applied only where it can change something: ASCII is invariant under NFKC and never composes
@@ -65,7 +66,7 @@ const HAS_NON_ASCII = /[^\x00-\x7f]/;
  * ASCII text, identical in result.
  */
 export function nfkc(text: string): string {
-  if (!HAS_NON_ASCII.test(text)) return text;
+  if (isAscii(text)) return text;
   const runs = NON_ASCII_RUN_RE;
   runs.lastIndex = 0;
   const parts: string[] = [];
@@ -83,15 +84,20 @@ export function nfkc(text: string): string {
   return parts.join('');
 }
 
-/** Runs the canonical pipeline, keeping the intermediate stages other views start from. */
+/**
+ * Runs the canonical pipeline up to lowercasing, keeping the intermediate stages other views start
+ * from. ASCII text skips straight to lowercasing: it holds no invisible characters, is NFKC-invariant
+ * and has no confusables (every one of them is non-ASCII).
+ */
 function canonicalStages(text: string, counts: InvisibleCounts): Stages {
+  if (isAscii(text)) return { nfkc: text, lower: text.toLowerCase(), homoglyphs: 0 };
   const normalized = nfkc(stripInvisible(text, counts));
   const folded = foldHomoglyphs(normalized);
   let lower = folded.text.toLowerCase();
   // Folding can put an ASCII letter before a combining mark that NFKC then composes (а + U+0301 → á):
   // normalize once more so that canonicalize() is idempotent.
   if (folded.folds > 0 || lower !== folded.text) lower = nfkc(lower);
-  return { nfkc: normalized, lower, canonical: collapseWhitespace(lower), homoglyphs: folded.folds };
+  return { nfkc: normalized, lower, homoglyphs: folded.folds };
 }
 
 /**
@@ -100,13 +106,12 @@ function canonicalStages(text: string, counts: InvisibleCounts): Stages {
  * tier-1 classifier is trained on.
  */
 export function canonicalize(text: string): string {
-  return canonicalStages(text, emptyInvisibleCounts()).canonical;
+  return collapseWhitespace(canonicalStages(text, emptyInvisibleCounts()).lower);
 }
 
 /** Accumulates views under the count, size and uniqueness bounds. */
 class ViewSet {
   readonly views: View[] = [];
-  private readonly seen = new Set<string>();
   private used = 0;
   decoded = 0;
 
@@ -127,8 +132,9 @@ class ViewSet {
 
   /** Adds a view unless it is empty, a duplicate or over a bound. Returns whether it was added. */
   add(text: string, transforms: readonly Transform[], extra?: Pick<SmuggledView, 'decodedFrom'>): boolean {
-    if (text.length === 0 || this.seen.has(text) || !this.fits(text.length)) return false;
-    this.seen.add(text);
+    if (text.length === 0 || !this.fits(text.length)) return false;
+    // At most `maxViews` (8) views: comparing is cheaper than hashing long texts into a Set.
+    for (const v of this.views) if (v.text === text) return false;
     this.used += text.length;
     this.views.push({ segment: this.segment, text, transforms, ...extra });
     return true;
@@ -179,23 +185,29 @@ export function normalizeSegment(
   const { maxViews, maxExpansion, maxDepth } = { ...NORMALIZE_DEFAULTS, ...opts };
   const counts = emptyInvisibleCounts();
   const stages = canonicalStages(text, counts);
+  // One pass decides which of the steps below can change anything (for ordinary text: none of them).
+  const scan = scanLower(stages.lower);
+  const canonical = scan.collapse ? collapseWhitespace(stages.lower) : stages.lower;
   const set = new ViewSet(segment, Math.floor(text.length * maxExpansion), Math.max(1, maxViews));
 
-  set.add(stages.canonical.slice(0, set.remaining), CANONICAL_TRANSFORMS);
+  set.add(canonical.slice(0, set.remaining), CANONICAL_TRANSFORMS);
   if (counts.tags > 0) {
     const smuggled = canonicalize(decodeTagRuns(text));
     if (set.add(smuggled, CANONICAL_TRANSFORMS, { decodedFrom: 'tag-chars' })) set.decoded++;
   }
-  set.add(foldLeet(stages.canonical), [...CANONICAL_TRANSFORMS, 'leet']);
-  const despaced = collapseSpacedLetters(stages.lower);
-  if (despaced.text !== stages.lower) {
-    const transforms: Transform[] = [...CANONICAL_TRANSFORMS, 'despace'];
-    if (despaced.leet) transforms.push('leet');
-    set.add(collapseWhitespace(despaced.text), transforms);
+  // Without a leet symbol touching a letter the fold is the canonical text, which the set would drop.
+  if (scan.leet) set.add(foldLeet(canonical), [...CANONICAL_TRANSFORMS, 'leet']);
+  if (scan.spaced) {
+    const despaced = collapseSpacedLetters(stages.lower);
+    if (despaced.text !== stages.lower) {
+      const transforms: Transform[] = [...CANONICAL_TRANSFORMS, 'despace'];
+      if (despaced.leet) transforms.push('leet');
+      set.add(collapseWhitespace(despaced.text), transforms);
+    }
   }
   addDecodedViews(set, stages.nfkc, [], maxDepth);
-  if (wantsRot13(stages.canonical)) {
-    if (set.add(rot13(stages.canonical), [...CANONICAL_TRANSFORMS, 'rot13'])) set.decoded++;
+  if (scan.rot13 ?? wantsRot13(canonical)) {
+    if (set.add(rot13(canonical), [...CANONICAL_TRANSFORMS, 'rot13'])) set.decoded++;
   }
 
   const signals: NormalizationSignals = {

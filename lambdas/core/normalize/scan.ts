@@ -1,0 +1,244 @@
+/**
+ * One linear pass over the lowercased text that tells the normalizer which of its costlier steps can
+ * change anything: whitespace collapsing, the leet fold, the despacer and the rot13 view. For ordinary
+ * text all four are no-ops, and this pass (a table lookup per code unit) replaces four regex scans.
+ * Each answer is exact — "no" only when the step would provably return its input unchanged (or, for
+ * rot13, when {@link wantsRot13} would answer false); a "maybe" runs the step itself.
+ */
+
+// Character classes of ASCII code units, as bit flags in a 128-entry table.
+/** `[a-z0-9]`: a unit of a spaced-out run (despace). */
+const UNIT = 1;
+/** Separators between spaced-out letters: space, tab, `.`, `-`, `_`, `*`, `,`, `/`, `|`, `~`. */
+const SEP = 2;
+/** `[0-9@$!|+]`: leet symbols. */
+const LEET = 4;
+/** `[a-z]` */
+const LOWER = 8;
+/** `[A-Za-z0-9_]`: regex word characters (`\b`). */
+const WORD = 16;
+/** ASCII whitespace (`\t \n \v \f \r` and space). */
+const SPACE = 32;
+
+const CLASS = new Uint8Array(128);
+for (let c = 0x30; c <= 0x39; c++) CLASS[c] = UNIT | LEET | WORD;
+for (let c = 0x61; c <= 0x7a; c++) CLASS[c] = UNIT | LOWER | WORD;
+for (let c = 0x41; c <= 0x5a; c++) CLASS[c] = WORD;
+CLASS[0x5f] = WORD | SEP; // _
+for (const ch of ' \t.-*,/|~') CLASS[ch.charCodeAt(0)] = (CLASS[ch.charCodeAt(0)] ?? 0) | SEP;
+for (const ch of '@$!|+') CLASS[ch.charCodeAt(0)] = (CLASS[ch.charCodeAt(0)] ?? 0) | LEET;
+for (const ch of ' \t\n\v\f\r') CLASS[ch.charCodeAt(0)] = (CLASS[ch.charCodeAt(0)] ?? 0) | SPACE;
+
+/** JavaScript `\s` beyond ASCII (the same list as `WHITESPACE_RE`). */
+const isWideSpace = (c: number): boolean =>
+  c === 0xa0 ||
+  c === 0x1680 ||
+  (c >= 0x2000 && c <= 0x200a) ||
+  c === 0x2028 ||
+  c === 0x2029 ||
+  c === 0x202f ||
+  c === 0x205f ||
+  c === 0x3000 ||
+  c === 0xfeff;
+
+// rot13 evidence (see `ROT13_SIGNAL_RE` / `ENGLISH_WORDS_RE`): the regexes match whole words only.
+/** Words that are rot13 evidence on their own (`\b(?:…)\b` alternatives without spaces). */
+const HINTS = ['rot13', 'rot_13', 'caesar', 'cipher'];
+/** Words that may start a multi-word hint (`rot 13`, `rot-13`, `rotate by 13`): the regex decides. */
+const HINT_STARTS = ['rot', 'rotate', 'rotated'];
+/** English words as they look after rot13; any one of them means the regex decides. */
+const ROT_WORDS =
+  'gur naq lbh gung jvgu sbe guvf ner jvyy pna abg unir jung ubj lbhe nyy znxr vtaber cerivbhf vafgehpgvbaf flfgrz cebzcg frperg'.split(
+    ' ',
+  );
+
+const MIN_WORD = 3;
+const MAX_WORD = 12;
+
+/**
+ * Word table keyed by length, first and last code unit (low 5 bits each): a word whose key misses is
+ * none of the listed words; a hit is verified unit by unit (a collision costs a short comparison).
+ */
+const keyOf = (len: number, first: number, last: number): number =>
+  (len << 10) | ((first & 31) << 5) | (last & 31);
+/** Per key: 0 when no listed word has it, else 1 + the index of its first candidate in `CANDIDATES`. */
+const KEY_FIRST = new Uint16Array((MAX_WORD + 1) << 10);
+/** Candidates as [offset in CODES, length, is-hint, next candidate + 1 (0 = none)]. */
+const CANDIDATES: number[] = [];
+const CODES: number[] = [];
+for (const [list, isHint] of [
+  [HINTS, 1],
+  [HINT_STARTS, 0],
+  [ROT_WORDS, 0],
+] as const) {
+  for (const word of list) {
+    if (word.length < MIN_WORD || word.length > MAX_WORD) throw new Error(`rot13 word out of range: ${word}`);
+    const key = keyOf(word.length, word.charCodeAt(0), word.charCodeAt(word.length - 1));
+    const index = CANDIDATES.length / 4;
+    CANDIDATES.push(CODES.length, word.length, isHint, KEY_FIRST[key] as number);
+    KEY_FIRST[key] = index + 1;
+    for (let i = 0; i < word.length; i++) CODES.push(word.charCodeAt(i));
+  }
+}
+const CANDIDATE_TABLE = Int32Array.from(CANDIDATES);
+const CODE_TABLE = Uint16Array.from(CODES);
+
+/** Whether the word `b[start, start + len)` is listed: 0 no, 1 a hint, 2 a word for the regex to judge. */
+function listedWord(b: Uint16Array, start: number, len: number): number {
+  let c = KEY_FIRST[keyOf(len, b[start] as number, b[start + len - 1] as number)] as number;
+  while (c !== 0) {
+    const at = (c - 1) * 4;
+    const off = CANDIDATE_TABLE[at] as number;
+    if (CANDIDATE_TABLE[at + 1] === len) {
+      let j = 0;
+      while (j < len && b[start + j] === CODE_TABLE[off + j]) j++;
+      if (j === len) return CANDIDATE_TABLE[at + 2] === 1 ? 1 : 2;
+    }
+    c = CANDIDATE_TABLE[at + 3] as number;
+  }
+  return 0;
+}
+
+/** What {@link scanLower} found. */
+export interface LowerScan {
+  /** Whitespace collapsing (runs to one space, trim) would change the text. */
+  readonly collapse: boolean;
+  /** A run of leet symbols touches a lowercase letter: `foldLeet` may change the text. */
+  readonly leet: boolean;
+  /** A spaced-out seed (two lone alphanumerics 1–3 separators apart) exists: the despacer may act. */
+  readonly spaced: boolean;
+  /**
+   * `wantsRot13` of the text: true when a one-word hint occurs (`rot13`, `caesar`, …), false when no
+   * listed word occurs at all, undefined when the regex must decide (a rot13 word, or a word that may
+   * start a multi-word hint: `rot`, `rotate`, `rotated`).
+   */
+  readonly rot13: boolean | undefined;
+}
+
+const LETTER_CLASS = UNIT | LOWER | WORD;
+
+/**
+ * Scans lowercased text once. `collapse` refers to `text` itself; `leet`, `spaced` and `rot13` are
+ * invariant under whitespace collapsing (it only rewrites whitespace, which is none of a letter, a leet
+ * symbol or a word character, and never joins two non-space characters), so they hold for the
+ * collapsed text too. Linear: every code unit is classified once (runs of `[a-z]` in a tight loop),
+ * plus a lookahead of at most five units at each lone alphanumeric and a comparison of at most twelve
+ * per word whose length, first and last letters match a listed word.
+ */
+export function scanLower(text: string): LowerScan {
+  const n = text.length;
+  const b = codeUnits(text);
+  let collapse = false;
+  let leet = false;
+  let spaced = false;
+  let hint = false;
+  let judge = false;
+  // Previous code unit's class; the text start counts as whitespace so that leading space is caught.
+  let prev = SPACE;
+  let wordStart = -1;
+  let i = 0;
+  while (i < n) {
+    const c = b[i] as number;
+    const k = c < 0x80 ? (CLASS[c] as number) : isWideSpace(c) ? SPACE : 0;
+    if (k & WORD) {
+      if (wordStart < 0) wordStart = i;
+    } else if (wordStart >= 0) {
+      const len = i - wordStart;
+      if (len >= MIN_WORD && len <= MAX_WORD) {
+        const listed = listedWord(b, wordStart, len);
+        if (listed === 1) hint = true;
+        else if (listed === 2) judge = true;
+      }
+      wordStart = -1;
+    }
+    // A whitespace run other than one U+0020 between two non-space characters changes.
+    if (k & SPACE && (c !== 0x20 || prev & SPACE)) collapse = true;
+    if ((k & LEET && prev & LOWER) || (k & LOWER && prev & LEET)) leet = true;
+    // A seed: a lone [a-z0-9] (not after one), 1–3 separators, a lone [a-z0-9] (not before one).
+    if (k & UNIT && !(prev & UNIT) && i + 1 < n && !spaced && isSep(b[i + 1] as number)) {
+      let j = i + 2;
+      while (j < n && j - i - 1 < 3 && isSep(b[j] as number)) j++;
+      if (j < n && isUnit(b[j] as number) && !(j + 1 < n && isUnit(b[j + 1] as number))) spaced = true;
+    }
+    i++;
+    if (k === LETTER_CLASS) {
+      // The rest of a run of [a-z]: no leet pair, no seed, no whitespace, the word goes on.
+      while (i < n) {
+        const d = b[i] as number;
+        if (d < 0x61 || d > 0x7a) break;
+        i++;
+      }
+    }
+    prev = k;
+  }
+  if (wordStart >= 0) {
+    const len = n - wordStart;
+    if (len >= MIN_WORD && len <= MAX_WORD) {
+      const listed = listedWord(b, wordStart, len);
+      if (listed === 1) hint = true;
+      else if (listed === 2) judge = true;
+    }
+  }
+  if (n > 0 && prev & SPACE) collapse = true; // trailing whitespace
+  return { collapse, leet, spaced, rot13: hint ? true : judge ? undefined : false };
+}
+
+/** Reused buffer for the code units of the text being scanned (grown on demand, kept up to 1 Mi units). */
+let scratch = Buffer.alloc(1 << 16);
+let scratch16 = new Uint16Array(scratch.buffer, scratch.byteOffset, scratch.length >> 1);
+const KEEP_UNITS = 1 << 20;
+
+/** The UTF-16 code units of `text` in a typed array (indexed loads are much cheaper than `charCodeAt`). */
+function codeUnits(text: string): Uint16Array {
+  const bytes = text.length * 2;
+  if (bytes > scratch.length) {
+    const grown = Buffer.alloc(Math.max(bytes, scratch.length * 2));
+    if (text.length > KEEP_UNITS) {
+      grown.write(text, 0, 'utf16le');
+      return new Uint16Array(grown.buffer, grown.byteOffset, text.length);
+    }
+    scratch = grown;
+    scratch16 = new Uint16Array(scratch.buffer, scratch.byteOffset, scratch.length >> 1);
+  }
+  scratch.write(text, 0, 'utf16le');
+  return scratch16;
+}
+
+const isSep = (c: number): boolean => c < 0x80 && ((CLASS[c] as number) & SEP) !== 0;
+const isUnit = (c: number): boolean => c < 0x80 && ((CLASS[c] as number) & UNIT) !== 0;
+
+/** JavaScript `\s`: ASCII whitespace or one of the wide spaces. */
+const isSpace = (c: number): boolean => (c < 0x80 ? ((CLASS[c] as number) & SPACE) !== 0 : isWideSpace(c));
+
+/**
+ * Whitespace runs collapsed to one space and the ends trimmed: exactly
+ * `text.replace(WHITESPACE_RE, ' ').trim()` (every `\s` run other than a single U+0020 becomes one
+ * space), in one pass. Returns the input itself when nothing changes.
+ */
+export function collapseWhitespace(text: string): string {
+  const n = text.length;
+  let start = 0;
+  while (start < n && isSpace(text.charCodeAt(start))) start++;
+  let end = n;
+  while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+  let out = '';
+  let changed = false;
+  let last = start;
+  for (let i = start; i < end; ) {
+    const c = text.charCodeAt(i);
+    if (!isSpace(c)) {
+      i++;
+      continue;
+    }
+    const s = i;
+    i++;
+    while (i < end && isSpace(text.charCodeAt(i))) i++;
+    if (i - s === 1 && c === 0x20) continue;
+    out += text.slice(last, s);
+    out += ' ';
+    last = i;
+    changed = true;
+  }
+  if (!changed) return start === 0 && end === n ? text : text.slice(start, end);
+  return out + text.slice(last, end);
+}
