@@ -4,6 +4,7 @@ import type { RegionConfig } from '../../config/schema';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { ClassifierEndpoint } from '../constructs/classifier-endpoint';
 import { EnforcementTables } from '../constructs/enforcement-tables';
+import { SituationalAwareness } from '../constructs/insights';
 import { RegionalKeys } from '../constructs/keys';
 import { Monitoring } from '../constructs/monitoring';
 import { Perimeter } from '../constructs/perimeter';
@@ -42,6 +43,8 @@ export class SafeguardsStack extends Stack {
   public readonly firewall: ApiFirewall;
   public readonly decisionRecords: DecisionRecordSubscription;
   public readonly monitoring: Monitoring;
+  /** Logs Insights saved queries and the Athena table over this region's decision records. */
+  public readonly insights: SituationalAwareness;
 
   constructor(scope: Construct, id: string, props: SafeguardsStackProps) {
     super(scope, id, {
@@ -142,6 +145,12 @@ export class SafeguardsStack extends Stack {
       alarmTopic: this.alarms,
       ...(this.classifier ? { classifier: this.classifier } : {}),
       classifierLatencyBudget: Duration.millis(classifier.invocationDeadlineMs),
+    });
+
+    this.insights = new SituationalAwareness(this, 'Insights', {
+      decisionLogGroup: this.serving.proxyLogGroup,
+      telemetryBucket: this.telemetry.bucket,
+      encryptionKey: dataKey,
     });
   }
 
