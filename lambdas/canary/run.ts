@@ -27,8 +27,12 @@ export interface RunOptions {
   readonly now?: () => number;
 }
 
+/** The abort reason of `AbortSignal.timeout` is a `TimeoutError` DOMException (not always an `Error` instance). */
 const isTimeout = (e: unknown): boolean =>
-  e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
+  typeof e === 'object' &&
+  e !== null &&
+  'name' in e &&
+  (e.name === 'TimeoutError' || e.name === 'AbortError');
 
 /** Sends every probe on every route and evaluates the results. Never throws for a failed probe. */
 export async function runCanary(options: RunOptions): Promise<CanaryVerdict> {

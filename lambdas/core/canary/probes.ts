@@ -38,7 +38,7 @@ const probeSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['expect'],
-        message: `a ${p.stage} probe expects ${allowed[p.stage].join(' or ')}, got '${p.expect}'`,
+        message: `an ${p.stage} probe expects ${allowed[p.stage].join(' or ')}, got '${p.expect}'`,
       });
     }
   });
