@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import type { Segment } from '../types';
 import { formatErrorPath, invalid, type PathStep, type RequestError } from './errors';
 import { LIMITS } from './limits';
-import { MODEL_ID_RE } from './patterns';
+import { MODEL_ID_RE, SURROGATE_ESCAPE_RE } from './patterns';
 import { prescanJson } from './prescan';
 import { ALLOWED_FIELDS, BedrockBody, type BedrockBodyT, MessagesBody, type MessagesBodyT } from './schema';
 import { collectSegments } from './segments';
@@ -56,7 +56,11 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 /** Size check, then strict UTF-8 decoding (a leading UTF-8 BOM is dropped; UTF-16 is refused with 415). */
 function decodeBody(body: string | Uint8Array, maxBytes: number): string | RequestError {
   if (typeof body === 'string') {
-    if (body.length > maxBytes || Buffer.byteLength(body, 'utf8') > maxBytes) {
+    // A UTF-16 code unit takes at most 3 UTF-8 bytes: the exact count is needed only near the limit.
+    if (
+      body.length > maxBytes ||
+      (body.length * 3 > maxBytes && Buffer.byteLength(body, 'utf8') > maxBytes)
+    ) {
       return {
         status: 413,
         type: 'request_too_large',
@@ -93,6 +97,13 @@ function decodeBody(body: string | Uint8Array, maxBytes: number): string | Reque
     return invalid('', 'request body is not valid UTF-8');
   }
 }
+
+/**
+ * Whether parsed JSON text may hold a lone surrogate: only if the text itself has one (a string body)
+ * or has a `\uD…` escape. Otherwise every string and key is a well-formed piece of the text (quotes,
+ * which delimit them, are never half of a pair) joined with escapes of non-surrogates.
+ */
+const mayHoldLoneSurrogate = (text: string): boolean => !isWellFormed(text) || SURROGATE_ESCAPE_RE.test(text);
 
 /** Lone UTF-16 surrogates (only reachable through `\uD800`-style escapes) are rejected, not replaced. */
 function findLoneSurrogate(value: unknown): PathStep[] | undefined {
@@ -200,7 +211,7 @@ export function parseRequest(body: string | Uint8Array, opts: ParseOptions): Par
   }
   if (!isPlainObject(json)) return fail(invalid('', 'request body must be a JSON object'));
 
-  const surrogate = findLoneSurrogate(json);
+  const surrogate = mayHoldLoneSurrogate(text) ? findLoneSurrogate(json) : undefined;
   if (surrogate !== undefined)
     return fail(invalid(formatErrorPath(surrogate), 'string contains a lone UTF-16 surrogate'));
 

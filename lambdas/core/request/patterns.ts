@@ -17,6 +17,8 @@ export const IPV6_ULA_RE = /^f[cd]/;
 export const IPV6_LINK_LOCAL_RE = /^fe[89ab]/;
 /** A trailing dot of a fully-qualified host name. */
 export const TRAILING_DOT_RE = /\.$/;
+/** A JSON `\uD…` escape (a UTF-16 surrogate); an escaped backslash before `u` may match too (harmless). */
+export const SURROGATE_ESCAPE_RE = /\\u[dD]/;
 
 /** Every pattern above, named, for the ReDoS test. */
 export const REQUEST_PATTERNS: Readonly<Record<string, RegExp>> = {
@@ -28,4 +30,5 @@ export const REQUEST_PATTERNS: Readonly<Record<string, RegExp>> = {
   IPV6_ULA_RE,
   IPV6_LINK_LOCAL_RE,
   TRAILING_DOT_RE,
+  SURROGATE_ESCAPE_RE,
 };

@@ -10,12 +10,17 @@ type Frame =
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
-/** Index of the quote closing the string that opens at `start`, or -1 when it is unterminated. */
+/**
+ * Index of the quote closing the string that opens at `start`, or -1 when it is unterminated: the
+ * first quote after `start` preceded by an even number of backslashes (each backslash escapes the
+ * unit after it). `indexOf` finds quotes natively; only the backslashes right before each quote are
+ * counted, so every unit is still looked at a bounded number of times.
+ */
 const stringEnd = (text: string, start: number): number => {
-  for (let i = start + 1; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === BACKSLASH) i++;
-    else if (c === QUOTE) return i;
+  for (let q = text.indexOf('"', start + 1); q >= 0; q = text.indexOf('"', q + 1)) {
+    let b = q - 1;
+    while (b > start && text.charCodeAt(b) === BACKSLASH) b--;
+    if ((q - 1 - b) % 2 === 0) return q;
   }
   return -1;
 };

@@ -59,3 +59,15 @@ describe('paths', () => {
     expect(formatErrorPath(['messages', 0, 'input', '<script>', 'ok'])).toBe('messages[0].input[?].ok');
   });
 });
+
+describe('prescanJson — escapes before quotes', () => {
+  it.each([
+    ['escaped backslash ends a value', '{"a":"x\\\\","a":1}', 'a'],
+    ['escaped quote inside a value', '{"a":"\\"","b":1,"b":2}', 'b'],
+    ['three backslashes then a quote', '{"a":"\\\\\\"","a":1}', 'a'],
+    ['three backslashes then a quote, distinct keys', '{"a":"\\\\\\"","b":1}', undefined],
+    ['escaped quote in a key', '{"a\\"b":1,"a\\"b":2}', '[?]'],
+  ])('GIVEN %s WHEN pre-scanned THEN %s', (_name, json, field) => {
+    expect(prescanJson(json, 64)?.field).toBe(field);
+  });
+});

@@ -434,6 +434,30 @@ const CASES: readonly Case[] = [
     status: 400,
     field: 'messages[1].content[0].input.q',
   },
+  {
+    name: 'raw lone surrogate in a string body (no escape)',
+    body: '{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"a\ud800b"}]}',
+    status: 400,
+    field: 'messages[0].content',
+  },
+  {
+    name: 'lone surrogate escape after an escaped backslash',
+    body: '{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"\\\\\\ud800"}]}',
+    status: 400,
+    field: 'messages[0].content',
+  },
+  {
+    name: 'duplicate key after a value ending in an escaped backslash',
+    body: `{"model":"m\\\\","max_tokens":1,"model":"${EVIL}"}`,
+    status: 400,
+    field: 'model',
+  },
+  {
+    name: 'duplicate key after a value with an escaped quote',
+    body: `{"model":"\\"}{","max_tokens":1,"model":"${EVIL}"}`,
+    status: 400,
+    field: 'model',
+  },
   // Bedrock
   {
     name: 'bedrock without anthropic_version',
