@@ -1,10 +1,3 @@
-/**
- * `npx safeguards <command>` — the operator CLI. Local by default (the store of the running
- * `npm start`, found through `.local/runtime.json`); with `--region <r>` it acts on that region's
- * tables in AWS with your default credentials (same code, different endpoint; table names from
- * SAFEGUARDS_TENANTS_TABLE, SAFEGUARDS_LIMITS_TABLE, SAFEGUARDS_VIOLATIONS_TABLE, SAFEGUARDS_AUDIT_TABLE).
- */
-import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -12,6 +5,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EnforcementTableNames } from '../lambdas/adapters/dynamo/client';
 import type { TenantStatus } from '../lambdas/core/enforcement/types';
 import { localClients } from './dynalite';
+import { buildIncident, renderIncident, selectWindow } from './incident';
 import {
   addKey,
   createTenant,
@@ -23,6 +17,7 @@ import {
   setStatus,
 } from './operator';
 import { readRuntimeInfo } from './runtime-file';
+import { readDecisionRecords } from './telemetry-sink';
 
 const HELP = `usage: npx safeguards <command> [options]
 
@@ -43,6 +38,9 @@ kill switch (regional; reaches every serving instance within the 2 s controls ca
   model enable <modelId> --reason <text>
 observability (local)
   decisions [--last 20] [--action block|allow|redact|flag]          recent decision records
+  incident --decision-id <id> [--around 10m] | --since <ISO time|30m>
+                                                                     decision records + audit entries of a window,
+                                                                     as a Markdown timeline for docs/postmortem-template.md
 options
   --region <r>      act on AWS in that region (tables from SAFEGUARDS_*_TABLE env vars)
   --data-dir <dir>  where the local gateway keeps its state (default .local)
@@ -62,6 +60,9 @@ interface Options {
   for?: string;
   last: string;
   action?: string;
+  'decision-id'?: string;
+  since?: string;
+  around?: string;
   help: boolean;
 }
 
@@ -120,6 +121,9 @@ async function run(argv: string[]): Promise<void> {
       for: { type: 'string' },
       last: { type: 'string', default: '20' },
       action: { type: 'string' },
+      'decision-id': { type: 'string' },
+      since: { type: 'string' },
+      around: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -136,21 +140,7 @@ async function run(argv: string[]): Promise<void> {
     const info = readRuntimeInfo(o['data-dir']);
     const n = Number(o.last);
     if (!Number.isInteger(n) || n < 1) fail('--last must be a positive integer');
-    const lines = readFileSync(info.telemetryPath, 'utf8').trim().split('\n').filter(Boolean);
-    const records = lines
-      .map(
-        (l) =>
-          JSON.parse(l) as {
-            decisionId: string;
-            timestamp: string;
-            action: string;
-            status: number;
-            reason: string | null;
-            tenant: string | null;
-            route: string;
-            latencyMs: { added: number };
-          },
-      )
+    const records = readDecisionRecords(info.telemetryPath)
       .filter((r) => !o.action || r.action === o.action)
       .slice(-n);
     print(
@@ -163,6 +153,40 @@ async function run(argv: string[]): Promise<void> {
         )
         .join('\n') || '(no decisions)',
     );
+    return;
+  }
+
+  if (group === 'incident') {
+    if (o.region)
+      fail(
+        'incident gathers local telemetry; in AWS use the saved Logs Insights / Athena queries (docs/runbooks)',
+      );
+    const info = readRuntimeInfo(o['data-dir']);
+    const records = readDecisionRecords(info.telemetryPath);
+    const since =
+      o.since === undefined
+        ? undefined
+        : /^[0-9]+[smhd]$/.test(o.since)
+          ? Date.now() - parseDuration(o.since)
+          : Date.parse(o.since);
+    if (since !== undefined && Number.isNaN(since))
+      fail(`--since: expected an ISO time or a duration like 30m, got '${o.since}'`);
+    const window = selectWindow(records, {
+      ...(o['decision-id'] ? { decisionId: o['decision-id'] } : {}),
+      ...(since !== undefined ? { since } : {}),
+      ...(o.around ? { aroundMs: parseDuration(o.around) } : {}),
+    });
+    const { ctx, close } = connect(o);
+    try {
+      const tenants = await ctx.tenants.listTenants();
+      const audit = (
+        await Promise.all([ctx.audit.events('region'), ...tenants.map((t) => ctx.audit.events(t.tenantId))])
+      ).flat();
+      const incident = buildIncident(window, audit);
+      print(o, incident, renderIncident(incident));
+    } finally {
+      close();
+    }
     return;
   }
 
