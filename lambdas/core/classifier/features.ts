@@ -37,6 +37,8 @@ export interface FeatureConfig {
    * very short text cannot give a handful of rare n-grams full weight. 0 or absent: no floor.
    */
   readonly normFloor?: number;
+  /** Runs of at least this many single-character words are replaced by one space; 0 or absent: off. */
+  readonly maskSpaced?: number;
 }
 
 /** One stream of features: parallel arrays sorted by position. */
@@ -136,7 +138,54 @@ export function windowsOf(length: number, cfg: FeatureConfig): Array<readonly [n
 
 /** The text features are extracted from: `text` with encoded runs masked when the config asks for it. */
 export function featureText(text: string, cfg: FeatureConfig): string {
-  return cfg.maskEncoded ? maskEncodedRuns(text, cfg.maskEncoded) : text;
+  const unencoded = cfg.maskEncoded ? maskEncodedRuns(text, cfg.maskEncoded) : text;
+  return cfg.maskSpaced ? maskSpacedLetters(unencoded, cfg.maskSpaced) : unencoded;
+}
+
+/** Three single-character words in a row: cheap native pre-check before the exact scan. */
+const SPACED_RUN_HINT = /(?:^| )[^ ] [^ ] [^ ](?: |$)/;
+
+/**
+ * Replaces each run of at least `min` single-character words separated by single spaces
+ * ("w h a t i s t h e …", as spaced-out text reads once canonical whitespace is collapsed) by one
+ * space. Those letters are not words the model knows; the despace view carries their content.
+ * Linear, one pass.
+ */
+export function maskSpacedLetters(text: string, min: number): string {
+  if (!(min > 1) || (min >= 3 && !SPACED_RUN_HINT.test(text))) return text;
+  const n = text.length;
+  let out: string[] | undefined;
+  let last = 0;
+  let runStart = -1;
+  let count = 0;
+  const flush = (end: number): void => {
+    if (count >= min) {
+      out ??= [];
+      out.push(text.slice(last, runStart), ' ');
+      last = end;
+    }
+    count = 0;
+    runStart = -1;
+  };
+  for (let i = 0; i < n; i++) {
+    const single =
+      text.charCodeAt(i) !== 32 &&
+      (i === 0 || text.charCodeAt(i - 1) === 32) &&
+      (i + 1 === n || text.charCodeAt(i + 1) === 32);
+    if (single) {
+      if (runStart < 0) runStart = i;
+      count++;
+      i++; // skip the following space (or the end)
+      continue;
+    }
+    if (runStart >= 0) flush(i);
+    // skip to the end of this word
+    while (i < n && text.charCodeAt(i) !== 32) i++;
+  }
+  if (runStart >= 0) flush(n);
+  if (out === undefined) return text;
+  out.push(text.slice(last));
+  return out.join('');
 }
 
 /** Receives features in non-decreasing `pos` order (per stream). */

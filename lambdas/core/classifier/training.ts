@@ -64,6 +64,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
     ],
     maskEncoded: 24,
     normFloor: 200,
+    maskSpaced: 6,
   },
   epochs: 12,
   learningRate: 0.3,

@@ -3,6 +3,7 @@ import {
   Accumulator,
   extractFeatures,
   featureText,
+  maskSpacedLetters,
   windowsOf,
 } from '../../../../lambdas/core/classifier/features';
 import { createMarginScorer, loadModel } from '../../../../lambdas/core/classifier/model';
@@ -92,6 +93,7 @@ describe('the streaming scorer and the training vectors agree', () => {
     const textArb = fc.oneof(
       fc.string({ maxLength: 200 }),
       fc.tuple(fc.string({ maxLength: 60 }), blob, fc.string({ maxLength: 60 })).map((p) => p.join(' ')),
+      fc.array(fc.constantFrom('a', 'b', 'x', '1', 'word', '?'), { maxLength: 40 }).map((w) => w.join(' ')),
     );
     fc.assert(
       fc.property(textArb, fc.integer({ min: 1, max: 1000 }), (input, seed) => {
@@ -166,5 +168,25 @@ describe('split rule', () => {
     expect(share).toBeGreaterThan(0.17);
     expect(share).toBeLessThan(0.23);
     expect(ids.map(isValidation)).toEqual(ids.map(isValidation));
+  });
+});
+
+describe('maskSpacedLetters', () => {
+  it('masks runs of single-character words and keeps everything else', () => {
+    expect(maskSpacedLetters('w h a t i s t h e c a p i t a l ?', 6)).toBe(' ');
+    expect(maskSpacedLetters('hello w h a t i s t h e capital', 6)).toBe('hello  capital');
+    expect(maskSpacedLetters('i am a cat and i like x y z', 6)).toBe('i am a cat and i like x y z');
+    expect(maskSpacedLetters('plain text', 6)).toBe('plain text');
+  });
+
+  it('never grows the text and is idempotent', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', 'b', 'cd', 'efg', ' ', '?'), { maxLength: 60 }), (parts) => {
+        const t = parts.join(' ');
+        const once = maskSpacedLetters(t, 4);
+        expect(once.length).toBeLessThanOrEqual(t.length);
+        expect(maskSpacedLetters(once, 4)).toBe(once);
+      }),
+    );
   });
 });

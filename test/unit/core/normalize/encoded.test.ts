@@ -32,3 +32,29 @@ describe('maskEncodedRuns', () => {
     );
   });
 });
+
+/** Reference: the same rule written with a regex over maximal runs. */
+function reference(text: string, min: number): string {
+  return text.replace(/[A-Za-z0-9+/]+(={0,2})/g, (run, pad: string) => {
+    const body = run.slice(0, run.length - pad.length);
+    const encoded = /[0-9+]/.test(body) || pad.length > 0 || (!body.includes('/') && body.length >= min + 8);
+    return body.length >= min && encoded ? ' ' : run;
+  });
+}
+
+describe('maskEncodedRuns matches a reference implementation', () => {
+  it('on text mixing words, blobs, padding and separators (fast path included)', () => {
+    const piece = fc.oneof(
+      fc.constantFrom('word', 'a/b', '=', '==', ' ', '. ', 'triphenylphosphoranylidene'),
+      fc.base64String({ minLength: 1, maxLength: 50 }),
+      fc.stringMatching(/^[a-z]{20,40}$/),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (parts) => {
+        const t = parts.join('');
+        expect(maskEncodedRuns(t, 24)).toBe(reference(t, 24));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
