@@ -114,6 +114,19 @@ export const OnCallSchema = z.strictObject({
   httpsEndpoints: z.array(HttpsUrl).default([]),
 });
 
+/**
+ * The enforcement canary (lib/constructs/canary.ts). Absent: no canary is deployed and the `EnforcementLive` alarm
+ * ignores missing data.
+ */
+export const CanarySchema = z.strictObject({
+  /** Secrets Manager secret holding the canary tenant's API key (the key itself never appears here). */
+  apiKeySecretName: SecretName,
+  /** Model the probes name. Defaults to the Bedrock upstream's `modelId`; required for other upstreams. */
+  model: z.string().min(1).max(256).optional(),
+  /** Also run the output probes: only for an upstream known to answer them with harmful text. */
+  outputProbes: z.boolean().default(false),
+});
+
 export const RegionSchema = z
   .strictObject({
     region: matching(REGION_PATTERN, "an AWS region name like 'eu-west-1'"),
@@ -123,8 +136,17 @@ export const RegionSchema = z
     upstream: UpstreamSchema,
     telemetry: TelemetrySchema,
     onCall: OnCallSchema,
+    /** Optional: the enforcement canary. */
+    canary: CanarySchema.optional(),
   })
   .superRefine((r, ctx) => {
+    if (r.canary && r.canary.model === undefined && r.upstream.kind !== 'bedrock') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['canary', 'model'],
+        message: `required when the upstream is '${r.upstream.kind}' (only a bedrock upstream provides a default model)`,
+      });
+    }
     const image = ECR_IMAGE_PATTERN.exec(r.classifier.imageUri)?.groups;
     if (image && image['region'] !== r.region) {
       ctx.addIssue({
@@ -164,6 +186,7 @@ export type ClassifierConfig = RegionConfig['classifier'];
 export type UpstreamConfig = RegionConfig['upstream'];
 export type TelemetryConfig = RegionConfig['telemetry'];
 export type OnCallConfig = RegionConfig['onCall'];
+export type CanaryConfig = NonNullable<RegionConfig['canary']>;
 
 /** Thrown for an invalid config; the message lists every problem, one per line. */
 export class ConfigError extends Error {

@@ -1,7 +1,10 @@
 import { CfnOutput, Duration, Fn, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { RegionConfig } from '../../config/schema';
 import { AlarmTopic } from '../constructs/alarm-topic';
+import { Canary } from '../constructs/canary';
 import { ClassifierEndpoint } from '../constructs/classifier-endpoint';
 import { EnforcementTables } from '../constructs/enforcement-tables';
 import { SituationalAwareness } from '../constructs/insights';
@@ -43,6 +46,8 @@ export class SafeguardsStack extends Stack {
   public readonly firewall: ApiFirewall;
   public readonly decisionRecords: DecisionRecordSubscription;
   public readonly monitoring: Monitoring;
+  /** Absent unless the region's config has a `canary` entry. */
+  public readonly canary?: Canary;
   /** Logs Insights saved queries and the Athena table over this region's decision records. */
   public readonly insights: SituationalAwareness;
 
@@ -137,6 +142,25 @@ export class SafeguardsStack extends Stack {
       description: 'Log group of the inference proxy (decision records)',
     });
 
+    if (settings.canary) {
+      const canary = settings.canary;
+      const model =
+        canary.model ?? (settings.upstream.kind === 'bedrock' ? settings.upstream.modelId : undefined);
+      if (model === undefined) {
+        throw new Error(
+          `SafeguardsStack ${id}: canary.model is required for a '${settings.upstream.kind}' upstream`,
+        );
+      }
+      this.canary = new Canary(this, 'Canary', {
+        apiUrl: this.api.url,
+        apiKeySecret: secretsmanager.Secret.fromSecretNameV2(this, 'CanaryApiKey', canary.apiKeySecretName),
+        model,
+        encryptionKey: dataKey,
+        outputProbes: canary.outputProbes,
+        logRetention: logs.RetentionDays.TWO_WEEKS,
+      });
+    }
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       serving: this.serving,
       api: this.api,
@@ -145,6 +169,8 @@ export class SafeguardsStack extends Stack {
       alarmTopic: this.alarms,
       ...(this.classifier ? { classifier: this.classifier } : {}),
       classifierLatencyBudget: Duration.millis(classifier.invocationDeadlineMs),
+      // Missing EnforcementLive data pages only where a canary publishes it.
+      canaryActive: this.canary !== undefined,
     });
 
     this.insights = new SituationalAwareness(this, 'Insights', {
