@@ -5,7 +5,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type { RegionConfig, SafeguardsConfig } from '../../../config/schema';
+import { ConfigError, parseConfig, type RegionConfig, type SafeguardsConfig } from '../../../config/schema';
 import { Canary, type CanaryProps } from '../../../lib/constructs/canary';
 import { addNagChecks } from '../../../lib/nag';
 import { addSafeguardsStacks } from '../../../lib/safeguards-app';
@@ -243,5 +243,49 @@ describe('canary in the regional stack (config regions[].canary)', () => {
     const fns = Object.values(templates['eu-central-1']!.findResources('AWS::Lambda::Function'));
     expect(fns.some((f) => JSON.stringify(f).includes('CANARY_API_URL'))).toBe(false);
     templates['eu-central-1']!.resourceCountIs('AWS::Events::Rule', 0);
+  });
+});
+
+describe('config regions[].canary', () => {
+  const https = (): Record<string, unknown> => {
+    const base = JSON.parse(JSON.stringify(testConfig())) as { regions: Record<string, unknown>[] };
+    return { ...base, regions: [base.regions[3]!] };
+  };
+
+  test('optional: absent means no canary', () => {
+    expect(parseConfig(https(), 'test.json').regions[0]!.canary).toBeUndefined();
+  });
+
+  test('outputProbes defaults to false; the model may be given', () => {
+    const doc = https();
+    (doc['regions'] as Record<string, unknown>[])[0]!['canary'] = {
+      apiKeySecretName: 'safeguards/canary',
+      model: 'm',
+    };
+    expect(parseConfig(doc, 'test.json').regions[0]!.canary).toEqual({
+      apiKeySecretName: 'safeguards/canary',
+      model: 'm',
+      outputProbes: false,
+    });
+  });
+
+  test('fails when the model is missing for a non-Bedrock upstream, naming the path', () => {
+    const doc = https();
+    (doc['regions'] as Record<string, unknown>[])[0]!['canary'] = { apiKeySecretName: 'safeguards/canary' };
+    expect(() => parseConfig(doc, 'test.json')).toThrow(
+      new ConfigError('test.json', [
+        "regions[0].canary.model: required when the upstream is 'https' (only a bedrock upstream provides a default model)",
+      ]),
+    );
+  });
+
+  test('fails when a key value is put in the config instead of a secret name (strict object)', () => {
+    const doc = https();
+    (doc['regions'] as Record<string, unknown>[])[0]!['canary'] = {
+      apiKeySecretName: 'safeguards/canary',
+      model: 'm',
+      apiKey: 'csk_x',
+    };
+    expect(() => parseConfig(doc, 'test.json')).toThrow(/regions\[0\]\.canary/);
   });
 });
