@@ -5,6 +5,7 @@ import { foldHomoglyphs } from './homoglyph-fold';
 import { decodeTagRuns, emptyInvisibleCounts, type InvisibleCounts, stripInvisible } from './invisible';
 import { foldLeet } from './leet';
 import { NON_ASCII_RUN_RE } from './patterns';
+import { hasNonInert, hasNonPlain } from './plain';
 import { collapseWhitespace, scanLower } from './scan';
 
 /** Bounds on the views produced for one segment. */
@@ -66,7 +67,7 @@ const isAscii = (text: string): boolean => Buffer.byteLength(text, 'utf8') === t
  * ASCII text, identical in result.
  */
 export function nfkc(text: string): string {
-  if (isAscii(text)) return text;
+  if (isAscii(text) || !hasNonInert(text)) return text;
   const runs = NON_ASCII_RUN_RE;
   runs.lastIndex = 0;
   const parts: string[] = [];
@@ -91,6 +92,12 @@ export function nfkc(text: string): string {
  */
 function canonicalStages(text: string, counts: InvisibleCounts): Stages {
   if (isAscii(text)) return { nfkc: text, lower: text.toLowerCase(), homoglyphs: 0 };
+  // Only ASCII and plain characters (curly quotes, accents, CJK, emoji…): nothing to strip, NFKC-stable,
+  // no confusable. Lowercasing may still produce something NFKC changes (İ → i + U+0307).
+  if (!hasNonPlain(text)) {
+    const lowered = text.toLowerCase();
+    return { nfkc: text, lower: lowered === text ? lowered : nfkc(lowered), homoglyphs: 0 };
+  }
   const normalized = nfkc(stripInvisible(text, counts));
   const folded = foldHomoglyphs(normalized);
   let lower = folded.text.toLowerCase();

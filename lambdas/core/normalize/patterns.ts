@@ -39,6 +39,8 @@ export const SPACED_SEED_RE = /(?<![a-z0-9])[a-z0-9][ \t.\-_*,/|~]{1,3}[a-z0-9](
  * are disjoint, so the loop is deterministic (linear).
  */
 export const NON_ASCII_RUN_RE = /[^\x00-\x7f](?:[\x00-\x7f]{0,64}[^\x00-\x7f])*/g;
+/** One non-ASCII code unit (global: `test` walks the text by `lastIndex`). */
+export const NON_ASCII_RE = /[^\x00-\x7f]/g;
 
 /**
  * Candidate base64 / base64url runs (≥ 16 symbols, optional padding), in capture group 1. Anchoring
@@ -93,6 +95,7 @@ export const ALL_PATTERNS: Readonly<Record<string, RegExp>> = {
   LEET_SYMBOLS_RE,
   SPACED_SEED_RE,
   NON_ASCII_RUN_RE,
+  NON_ASCII_RE,
   BASE64URL_RE,
   HEX_NOISE_RE,
   PERCENT_RE,

@@ -1,0 +1,97 @@
+/**
+ * Non-ASCII characters that the canonical pipeline provably leaves alone, so that ordinary text with
+ * a few curly quotes, dashes, accented letters or CJK can skip the costly steps instead of
+ * paying for NFKC on every cluster.
+ *
+ * A code point is **inert** when it is NFKC-stable on its own, has canonical combining class 0 and is
+ * not the second half of any canonical composition (no combining mark, no Hangul jamo). A string made
+ * of ASCII and inert characters is in NFKC (the Unicode quick-check answers YES: every character is
+ * NFKC_QC=Yes with ccc 0), so NFKC returns it unchanged. A code point is **plain** when it is inert,
+ * not removed as invisible and outside every block of the homoglyph table: the canonical pipeline then
+ * reduces to lowercasing for text made only of ASCII and plain characters.
+ * test/unit/core/normalize/plain.test.ts checks these claims exhaustively against the runtime's ICU.
+ */
+import { CONFUSABLE_BLOCKS_RE } from './homoglyphs';
+import { INVISIBLE_RE, NON_ASCII_RE } from './patterns';
+
+/**
+ * Ranges whose members are checked one by one (NFKC-stable, not a mark). BMP only: the patterns below
+ * work on code units (a \`u\` flag made them several times slower), so astral characters such as emoji,
+ * whose surrogates are not listed, take the full pipeline.
+ */
+const CHECKED_RANGES: ReadonlyArray<readonly [number, number]> = [
+  [0x80, 0x24f], // Latin-1, Latin Extended-A/B
+  [0x370, 0x52f], // Greek, Cyrillic
+  [0x2000, 0x206f], // General Punctuation
+  [0x20a0, 0x20cf], // currency
+  [0x2190, 0x22ff], // arrows, mathematical operators
+  [0x2500, 0x27bf], // box drawing, shapes, miscellaneous symbols, dingbats
+  [0x3000, 0x303f], // CJK punctuation
+];
+/** Ranges inert as a whole (no decompositions, no marks): CJK ideographs, Hangul syllables. */
+const WHOLE_RANGES: ReadonlyArray<readonly [number, number]> = [
+  [0x4e00, 0x9fff],
+  [0xac00, 0xd7a3],
+];
+
+const MARK_RE = /\p{M}/u;
+const INVISIBLE_ONE_RE = new RegExp(INVISIBLE_RE.source, 'u');
+const CONFUSABLE_ONE_RE = new RegExp(CONFUSABLE_BLOCKS_RE.source);
+
+/** The inert and plain code points (sorted, BMP). */
+export function inertAndPlain(): { inert: number[]; plain: number[] } {
+  const inert: number[] = [];
+  const plain: number[] = [];
+  const add = (c: number, checked: boolean) => {
+    const s = String.fromCharCode(c);
+    if (checked && (s.normalize('NFKC') !== s || MARK_RE.test(s))) return;
+    inert.push(c);
+    if (!INVISIBLE_ONE_RE.test(s) && !CONFUSABLE_ONE_RE.test(s)) plain.push(c);
+  };
+  const ranges = [
+    ...CHECKED_RANGES.map(([a, b]) => [a, b, 1] as const),
+    ...WHOLE_RANGES.map(([a, b]) => [a, b, 0] as const),
+  ].sort((x, y) => x[0] - y[0]);
+  for (const [a, b, checked] of ranges) for (let c = a; c <= b; c++) add(c, checked === 1);
+  return { inert, plain };
+}
+
+const INERT = 1;
+const PLAIN = 2;
+let table: Uint8Array | undefined;
+
+/** Per BMP code unit: INERT | PLAIN bits (ASCII has both). Built on first use (about a millisecond). */
+function buildTable(): Uint8Array {
+  const t = new Uint8Array(0x10000);
+  t.fill(INERT | PLAIN, 0, 0x80);
+  const { inert, plain } = inertAndPlain();
+  for (const c of inert) t[c] = (t[c] as number) | INERT;
+  for (const c of plain) t[c] = (t[c] as number) | PLAIN;
+  table = t;
+  return t;
+}
+
+/**
+ * Whether some code unit of `text` lacks `bit`. Non-ASCII units are found natively (`NON_ASCII_RE`,
+ * global, so `test` moves `lastIndex` without allocating), then each run of them is checked in the
+ * table; ASCII is never looked at in JavaScript. Linear.
+ */
+function lacks(text: string, bit: number): boolean {
+  const t = table ?? buildTable();
+  const re = NON_ASCII_RE;
+  re.lastIndex = 0;
+  while (re.test(text)) {
+    let i = re.lastIndex - 1;
+    for (let c = text.charCodeAt(i); c >= 0x80; c = text.charCodeAt(++i)) {
+      if (((t[c] as number) & bit) === 0) return true;
+    }
+    re.lastIndex = i;
+  }
+  return false;
+}
+
+/** Whether `text` has a character that is neither ASCII nor inert (NFKC might change the text). */
+export const hasNonInert = (text: string): boolean => lacks(text, INERT);
+
+/** Whether `text` has a character that is neither ASCII nor plain (the full canonical pipeline is needed). */
+export const hasNonPlain = (text: string): boolean => lacks(text, PLAIN);
