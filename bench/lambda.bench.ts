@@ -13,9 +13,9 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { hashApiKey } from '../lambdas/core/enforcement/keys';
+import { createTenant, operatorContext } from '../lambdas/operator/actions';
 import { startDynalite } from '../local/dynalite';
 import { close, listen, readBody } from '../local/http-util';
-import { createTenant, operatorContext } from '../local/operator';
 import { startReferenceClassifier } from '../local/reference-classifier';
 import { percentile, printTable } from './harness';
 

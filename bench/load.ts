@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { operatorContext } from '../local/operator';
+import { operatorContext } from '../lambdas/operator/actions';
 import { startLocalRuntime } from '../local/runtime';
 import { readDecisionRecords } from '../local/telemetry-sink';
 import { benignBody, fmt, type LoadResult, mib, peakSampler, runAutocannon } from './support/measure';

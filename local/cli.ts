@@ -4,8 +4,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EnforcementTableNames } from '../lambdas/adapters/dynamo/client';
 import type { TenantStatus } from '../lambdas/core/enforcement/types';
-import { localClients } from './dynalite';
-import { buildIncident, renderIncident, selectWindow } from './incident';
 import {
   addKey,
   createTenant,
@@ -15,7 +13,9 @@ import {
   setKillSwitch,
   setModelDisabled,
   setStatus,
-} from './operator';
+} from '../lambdas/operator/actions';
+import { localClients } from './dynalite';
+import { buildIncident, renderIncident, selectWindow } from './incident';
 import { readRuntimeInfo } from './runtime-file';
 import { readDecisionRecords } from './telemetry-sink';
 

@@ -9,9 +9,9 @@
  */
 import { join } from 'node:path';
 import { tableNames } from '../../lambdas/adapters/dynamo/tables';
+import { operatorContext } from '../../lambdas/operator/actions';
 import { localClients } from '../../local/dynalite';
 import { startGateway } from '../../local/gateway';
-import { operatorContext } from '../../local/operator';
 import { startReferenceClassifier } from '../../local/reference-classifier';
 import { localHmacKey } from '../../local/runtime';
 import { createJsonlSink } from '../../local/telemetry-sink';

@@ -4,14 +4,14 @@
  * audit table with the operator as actor.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoAuditLog } from '../lambdas/adapters/dynamo/audit-log';
-import type { EnforcementTableNames } from '../lambdas/adapters/dynamo/client';
-import { DynamoControlsStore } from '../lambdas/adapters/dynamo/controls-store';
-import { DynamoEnforcementLadder, type Notifier } from '../lambdas/adapters/dynamo/ladder-store';
-import { DynamoTenantStore } from '../lambdas/adapters/dynamo/tenant-store';
-import type { AuditEvent } from '../lambdas/core/enforcement/audit';
-import type { KillSwitchMode, RegionControls } from '../lambdas/core/enforcement/controls';
-import type { TenantStatus } from '../lambdas/core/enforcement/types';
+import { DynamoAuditLog } from '../adapters/dynamo/audit-log';
+import type { EnforcementTableNames } from '../adapters/dynamo/client';
+import { DynamoControlsStore } from '../adapters/dynamo/controls-store';
+import { DynamoEnforcementLadder, type Notifier } from '../adapters/dynamo/ladder-store';
+import { DynamoTenantStore } from '../adapters/dynamo/tenant-store';
+import type { AuditEvent } from '../core/enforcement/audit';
+import type { KillSwitchMode, RegionControls } from '../core/enforcement/controls';
+import type { TenantStatus } from '../core/enforcement/types';
 
 export interface OperatorContext {
   readonly tenants: DynamoTenantStore;

@@ -240,42 +240,8 @@ export class ServingFunctions extends Construct {
     for (const fn of [this.authorizer, this.proxy]) acknowledgeFunction(fn);
   }
 
-  /** A role for one function: its own log group, VPC network interfaces, X-Ray (added by `tracing`). */
   private executionRole(id: string, logGroup: logs.ILogGroup, description: string): iam.Role {
-    const role = new iam.Role(this, id, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description,
-    });
-    logGroup.grantWrite(role);
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'VpcNetworkInterfaces',
-        actions: [
-          'ec2:CreateNetworkInterface',
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DescribeSubnets',
-          'ec2:DeleteNetworkInterface',
-          'ec2:AssignPrivateIpAddresses',
-          'ec2:UnassignPrivateIpAddresses',
-        ],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:RequestedRegion': Stack.of(this).region } },
-      }),
-    );
-    acknowledge(
-      role,
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'Lambda VPC network-interface calls (region-conditioned) and X-Ray PutTraceSegments/PutTelemetryRecords (added by active tracing) support no resource-level scoping.',
-      },
-      {
-        id: 'NIST.800.53.R5-IAMNoInlinePolicy',
-        reason:
-          'CDK-generated default policy of a function role: attached to that one role, every statement scoped to the resources of this stack.',
-      },
-    );
-    return role;
+    return lambdaExecutionRole(this, id, logGroup, description);
   }
 
   /** Authorizer: tenants read (key hash lookup), limits (token buckets and leases). */
@@ -430,7 +396,54 @@ const keyGrantAcknowledgements = [
 ];
 
 /** Findings on the functions themselves, with the decision behind each. */
-const acknowledgeFunction = (fn: lambda.Function): void => {
+/**
+ * A role for one VPC function: writes to its own log group, VPC network interfaces (region-conditioned),
+ * X-Ray (added by `tracing`). Shared by the serving functions and the operator API.
+ */
+export function lambdaExecutionRole(
+  scope: Construct,
+  id: string,
+  logGroup: logs.ILogGroup,
+  description: string,
+): iam.Role {
+  const role = new iam.Role(scope, id, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description,
+  });
+  logGroup.grantWrite(role);
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'VpcNetworkInterfaces',
+      actions: [
+        'ec2:CreateNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeSubnets',
+        'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:UnassignPrivateIpAddresses',
+      ],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:RequestedRegion': Stack.of(scope).region } },
+    }),
+  );
+  acknowledge(
+    role,
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Lambda VPC network-interface calls (region-conditioned) and X-Ray PutTraceSegments/PutTelemetryRecords (added by active tracing) support no resource-level scoping.',
+    },
+    {
+      id: 'NIST.800.53.R5-IAMNoInlinePolicy',
+      reason:
+        'CDK-generated default policy of a function role: attached to that one role, every statement scoped to the resources of this stack.',
+    },
+  );
+  return role;
+}
+
+/** The per-function acknowledgements every safeguards function shares (runtime pin, concurrency, DLQ). */
+export const acknowledgeFunction = (fn: lambda.Function): void => {
   const runtime =
     'nodejs22.x is the runtime the bundles target (esbuild target node22) and the code is tested for (Node 20/22); moving to nodejs24.x is a deliberate upgrade with its own test run.';
   acknowledge(

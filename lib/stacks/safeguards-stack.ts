@@ -10,6 +10,7 @@ import { EnforcementTables } from '../constructs/enforcement-tables';
 import { SituationalAwareness } from '../constructs/insights';
 import { RegionalKeys } from '../constructs/keys';
 import { Monitoring } from '../constructs/monitoring';
+import { OperatorApi } from '../constructs/operator-api';
 import { Perimeter } from '../constructs/perimeter';
 import { ServingApi } from '../constructs/serving-api';
 import { retentionAtMost, ServingFunctions } from '../constructs/serving-functions';
@@ -50,6 +51,8 @@ export class SafeguardsStack extends Stack {
   public readonly canary?: Canary;
   /** Logs Insights saved queries and the Athena table over this region's decision records. */
   public readonly insights: SituationalAwareness;
+  /** IAM-authorized operator API (status, kill switch, model switches). */
+  public readonly operatorApi: OperatorApi;
 
   constructor(scope: Construct, id: string, props: SafeguardsStackProps) {
     super(scope, id, {
@@ -172,6 +175,17 @@ export class SafeguardsStack extends Stack {
       // Missing EnforcementLive data pages only where a canary publishes it.
       canaryActive: this.canary !== undefined,
     });
+
+    this.operatorApi = new OperatorApi(this, 'OperatorApi', {
+      tables: this.tables,
+      alarms: this.alarms,
+      encryptionKey: dataKey,
+      vpc: this.perimeter.vpc,
+      vpcSubnets: this.perimeter.isolatedSubnets,
+      securityGroups: [this.perimeter.workloadSecurityGroup],
+    });
+    new CfnOutput(this, 'OperatorApiUrl', { value: this.operatorApi.api.url });
+    new CfnOutput(this, 'OperatorInvokePolicyArn', { value: this.operatorApi.invokePolicy.managedPolicyArn });
 
     this.insights = new SituationalAwareness(this, 'Insights', {
       decisionLogGroup: this.serving.proxyLogGroup,

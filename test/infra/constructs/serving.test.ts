@@ -137,7 +137,10 @@ describe('serving API', () => {
   );
 
   test('every method is authorized by the REQUEST authorizer; exactly the three routes exist', () => {
-    const methods = Object.values(t('eu-west-1').findResources('AWS::ApiGateway::Method'));
+    // The serving API only (the operator API is a separate, IAM-authorized API: operator-api.test.ts).
+    const methods = Object.values(t('eu-west-1').findResources('AWS::ApiGateway::Method')).filter(
+      (m) => m.Properties.AuthorizationType !== 'AWS_IAM',
+    );
     expect(methods).toHaveLength(SERVING_ROUTES.length);
     for (const m of methods) {
       expect(m.Properties).toMatchObject({
@@ -169,7 +172,7 @@ describe('serving API', () => {
     template.resourceCountIs('AWS::ApiGateway::Model', 0);
     template.resourcePropertiesCountIs(
       'AWS::ApiGateway::Method',
-      { RequestParameters: { 'method.request.path.modelId': true } },
+      { AuthorizationType: 'CUSTOM', RequestParameters: { 'method.request.path.modelId': true } },
       2,
     );
   });
@@ -258,7 +261,13 @@ describe('serving API', () => {
     });
     template.hasOutput('ApiId', { Value: { Ref: api } });
     template.hasOutput('ProxyLogGroupName', { Value: { Ref: proxyLogs } });
-    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['ApiId', 'ApiUrl', 'ProxyLogGroupName']);
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual([
+      'ApiId',
+      'ApiUrl',
+      'OperatorApiUrl',
+      'OperatorInvokePolicyArn',
+      'ProxyLogGroupName',
+    ]);
   });
 });
 
@@ -515,6 +524,8 @@ describe('least privilege', () => {
       expect(wildcard).toEqual(
         [
           ...classifier,
+          'OperatorApiHandlerRoleDefaultPolicy VpcNetworkInterfaces',
+          'OperatorApiHandlerRoleDefaultPolicy xray:PutTelemetryRecords,xray:PutTraceSegments',
           'ServingAuthorizerRoleDefaultPolicy VpcNetworkInterfaces',
           'ServingAuthorizerRoleDefaultPolicy xray:PutTelemetryRecords,xray:PutTraceSegments',
           'ServingProxyRoleDefaultPolicy VpcNetworkInterfaces',

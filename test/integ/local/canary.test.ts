@@ -12,7 +12,7 @@ import type { CanaryDeps, CanaryMetrics } from '../../../lambdas/canary/deps';
 import { type CanaryRunSummary, makeHandler } from '../../../lambdas/canary/handler';
 import { CANARY_ROUTES, defaultProbes } from '../../../lambdas/core/canary';
 import { compilePolicy, defaultPolicy } from '../../../lambdas/core/index';
-import { createTenant, operatorContext } from '../../../local/operator';
+import { createTenant, operatorContext } from '../../../lambdas/operator/actions';
 import { type LocalRuntime, startLocalRuntime } from '../../../local/runtime';
 
 interface Published {

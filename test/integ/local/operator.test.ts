@@ -12,7 +12,7 @@ import {
   setKillSwitch,
   setModelDisabled,
   setStatus,
-} from '../../../local/operator';
+} from '../../../lambdas/operator/actions';
 import { type LocalRuntime, startLocalRuntime } from '../../../local/runtime';
 
 describe('operator actions reach the serving path', () => {

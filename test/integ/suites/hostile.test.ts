@@ -7,7 +7,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import type { DecisionRecord } from '../../../lambdas/core/decision/record';
-import { createTenant, operatorContext, setStatus } from '../../../local/operator';
+import { createTenant, operatorContext, setStatus } from '../../../lambdas/operator/actions';
 import {
   bodyRequestId,
   fetchRaw,

@@ -1,0 +1,100 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { OPERATOR_ROUTES } from '../../../lib/constructs/operator-api';
+import { addSafeguardsStacks } from '../../../lib/safeguards-app';
+import { makeApp, testConfig } from '../helpers';
+
+process.env['CDK_VALIDATION'] = 'false';
+
+let template: Template;
+
+beforeAll(() => {
+  const app = makeApp();
+  const stack = addSafeguardsStacks(app, testConfig(), { nagChecks: false }).find(
+    (s) => s.region === 'eu-west-1',
+  );
+  if (!stack) throw new Error('test config has no eu-west-1 stack');
+  template = Template.fromStack(stack);
+});
+
+const operatorApiId = () => {
+  const apis = template.findResources('AWS::ApiGateway::RestApi', {
+    Properties: { Description: Match.stringLikeRegexp('operator API') },
+  });
+  const ids = Object.keys(apis);
+  expect(ids).toHaveLength(1);
+  return ids[0]!;
+};
+
+describe('operator API (IAM-authorized)', () => {
+  test.each(OPERATOR_ROUTES)('%s %s requires AWS_IAM authorization', (method) => {
+    const apiId = operatorApiId();
+    const methods = Object.values(
+      template.findResources('AWS::ApiGateway::Method', {
+        Properties: { RestApiId: { Ref: apiId }, HttpMethod: method },
+      }),
+    );
+    expect(methods.length).toBeGreaterThan(0);
+    for (const m of methods) expect(m['Properties']['AuthorizationType']).toBe('AWS_IAM');
+  });
+
+  test('no method of the operator API is open', () => {
+    const apiId = operatorApiId();
+    const methods = Object.values(
+      template.findResources('AWS::ApiGateway::Method', { Properties: { RestApiId: { Ref: apiId } } }),
+    );
+    expect(methods).toHaveLength(OPERATOR_ROUTES.length);
+    expect(methods.every((m) => m['Properties']['AuthorizationType'] === 'AWS_IAM')).toBe(true);
+  });
+
+  test('the handler: node22 arm64 in the VPC, tables and topic from the stack, no wildcard actions', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('operator API'),
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue() }),
+      Environment: {
+        Variables: Match.objectLike({
+          TENANTS_TABLE: { Ref: 'EnforcementTenantsTable' },
+          AUDIT_TABLE: { Ref: 'EnforcementAuditTable' },
+          VIOLATIONS_TABLE: { Ref: 'EnforcementViolationsTable' },
+          ALARM_TOPIC_ARN: { Ref: Match.stringLikeRegexp('^AlarmsTopic') },
+        }),
+      },
+    });
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: { PolicyName: Match.stringLikeRegexp('^OperatorApiHandlerRole') },
+    });
+    const actions = Object.values(policies).flatMap((p) =>
+      (p['Properties']['PolicyDocument']['Statement'] as { Action: string | string[] }[]).flatMap((s) =>
+        [s.Action].flat(),
+      ),
+    );
+    expect(actions).toEqual(
+      expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:PutItem', 'sns:Publish']),
+    );
+    expect(actions.some((a) => a === '*' || /^[a-z0-9-]+:\*$/.test(a))).toBe(false);
+  });
+
+  test('operators get a managed policy that can invoke this API (stage ops) only', () => {
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      Description: Match.stringLikeRegexp('operator API'),
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Action: 'execute-api:Invoke',
+            Resource: { 'Fn::Join': ['', Match.arrayWith([{ Ref: operatorApiId() }, '/ops/*/*'])] },
+          }),
+        ],
+      },
+    });
+  });
+
+  test('access logs to a KMS-encrypted log group; stage throttled', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'ops',
+      RestApiId: { Ref: operatorApiId() },
+      AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
+      MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 10 })]),
+    });
+  });
+});
