@@ -19,11 +19,12 @@ export const PROXY_SERVICE = 'safeguards-proxy';
 /** `service` dimension of the authorizer's metrics (`POWERTOOLS_SERVICE_NAME` of the authorizer). */
 export const AUTHORIZER_SERVICE = 'safeguards-authorizer';
 /**
- * `service` dimension the canary will publish `EnforcementLive` under (the canary is not built yet: this is the
- * contract it must follow — Powertools Metrics with this service name, no other dimension).
+ * `service` dimension the canary (lambdas/canary, lib/constructs/canary.ts) publishes `EnforcementLive` under. The
+ * alarm reads the overall series, `{service}` only; the canary also publishes one series per route,
+ * `{service, Route}`, for the dashboard and the runbook.
  */
 export const CANARY_SERVICE = 'safeguards-canary';
-/** Canary metric: 1 when a known-bad probe was blocked and a known-good probe allowed, else 0. */
+/** Canary metric: 1 when every probe came out right (known-bad blocked or refused, known-good allowed), else 0. */
 export const ENFORCEMENT_LIVE_METRIC = 'EnforcementLive';
 
 const exhaustive = <T extends string>(values: Record<T, true>): readonly T[] => Object.keys(values) as T[];

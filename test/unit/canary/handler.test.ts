@@ -6,9 +6,11 @@ import {
   ConfigError,
   configFromEnv,
 } from '../../../lambdas/canary/deps';
-import { makeHandler, publishLiveness } from '../../../lambdas/canary/handler';
+import { ENFORCEMENT_LIVE_METRIC, makeHandler, publishLiveness } from '../../../lambdas/canary/handler';
+import { CANARY_SERVICE } from '../../../lambdas/canary/instrumentation';
 import { CANARY_ROUTES, defaultProbes, evaluateRun, probeResult } from '../../../lambdas/core/canary';
 import { bedrockChunkFrame } from '../../../lambdas/core/serving/bedrock';
+import * as alarmContract from '../../../lib/constructs/monitoring-metrics';
 
 interface Published {
   readonly name: string;
@@ -219,6 +221,13 @@ describe('canary handler', () => {
 });
 
 describe('publishLiveness with Powertools Metrics (the EMF the alarm reads)', () => {
+  test('metric name and service are the alarm’s (lib/constructs/monitoring-metrics.ts)', () => {
+    expect([ENFORCEMENT_LIVE_METRIC, CANARY_SERVICE]).toEqual([
+      alarmContract.ENFORCEMENT_LIVE_METRIC,
+      alarmContract.CANARY_SERVICE,
+    ]);
+  });
+
   test('per route {service, Route} and overall {service} only, namespace CspSafeguards', () => {
     const lines: string[] = [];
     const spy = jest.spyOn(console, 'log').mockImplementation((l: unknown) => void lines.push(String(l)));
