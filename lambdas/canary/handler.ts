@@ -34,6 +34,18 @@ export function publishLiveness(m: CanaryMetrics, verdict: CanaryVerdict): void 
   m.publishStoredMetrics();
 }
 
+/** `promise`, or a rejection after `ms` (the key read must not hold the run until the function times out). */
+const withDeadline = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(Object.assign(new Error(`${what}: no answer within ${ms} ms`), { name: 'TimeoutError' })),
+      ms,
+    );
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+};
+
 /**
  * The scheduled handler. A run that cannot start (the key cannot be read) reports 0 on every route: the canary
  * never says enforcement is live when it could not check.
@@ -44,7 +56,7 @@ export const makeHandler =
     const probes = selectProbes(deps.probes, { outputProbes: deps.config.outputProbes });
     let verdict: CanaryVerdict;
     try {
-      const apiKey = await deps.apiKey();
+      const apiKey = await withDeadline(deps.apiKey(), deps.config.probeTimeoutMs, 'api key');
       verdict = await runCanary({
         probes,
         target: { baseUrl: deps.config.apiUrl, apiKey, model: deps.config.model },

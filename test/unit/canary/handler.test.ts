@@ -205,6 +205,18 @@ describe('canary handler', () => {
     expectLive(metrics.published, all(0), 0);
   });
 
+  test('the key read hangs: the run ends after the probe deadline with 0 on every route', async () => {
+    const { deps, run, metrics, logs } = setup({ apiKey: () => new Promise<string>(() => {}) });
+    (deps.config as { probeTimeoutMs: number }).probeTimeoutMs = 100;
+    expect((await run()).live).toBe(0);
+    expectLive(metrics.published, all(0), 0);
+    expect(logs).toContainEqual({
+      level: 'error',
+      message: 'canary run failed',
+      extra: { reason: 'TimeoutError' },
+    });
+  });
+
   test('the key cannot be read: 0 on every route, an error line, no probe sent', async () => {
     const fetch = jest.fn();
     const { run, metrics, logs } = setup({
