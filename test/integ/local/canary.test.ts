@@ -12,7 +12,12 @@ import type { CanaryDeps, CanaryMetrics } from '../../../lambdas/canary/deps';
 import { type CanaryRunSummary, makeHandler } from '../../../lambdas/canary/handler';
 import { CANARY_ROUTES, defaultProbes } from '../../../lambdas/core/canary';
 import { compilePolicy, defaultPolicy } from '../../../lambdas/core/index';
-import { createTenant, operatorContext } from '../../../lambdas/operator/actions';
+import {
+  createTenant,
+  type OperatorContext,
+  operatorContext,
+  setKillSwitch,
+} from '../../../lambdas/operator/actions';
 import { type LocalRuntime, startLocalRuntime } from '../../../local/runtime';
 
 interface Published {
@@ -65,6 +70,7 @@ const settled = async (rt: LocalRuntime, summary: CanaryRunSummary): Promise<voi
 /** Starts a runtime, creates the canary tenant and runs the canary handler once against it. */
 const runAgainst = async (
   policy?: ReturnType<typeof defaultPolicy>,
+  before?: (ops: OperatorContext) => Promise<void>,
 ): Promise<{ summary: CanaryRunSummary; metrics: Published[]; logs: Logged[] }> => {
   const dataDir = mkdtempSync(join(tmpdir(), 'csp-canary-'));
   let rt: LocalRuntime | undefined;
@@ -79,6 +85,7 @@ const runAgainst = async (
     });
     const ops = operatorContext(rt.dynamo.doc, rt.dynamo.tables, 'operator:test');
     const canary = await createTenant(ops, { tenantId: 'canary', tier: 'standard', zone: 'LOCAL' });
+    await before?.(ops);
     const metrics = recordingMetrics();
     const logs: Logged[] = [];
     const deps: CanaryDeps = {
@@ -157,5 +164,17 @@ describe('canary against the local gateway', () => {
       ]);
       expect(line['pass']).toBe(probe.expect === 'allowed');
     }
+  }, 60_000);
+
+  test('the path refusing everything (kill switch block-all, 503): errored probes count as not live', async () => {
+    const { summary, logs } = await runAgainst(undefined, async (ops) => {
+      await setKillSwitch(ops, 'block-all', 'canary test');
+      // The gateway reads the controls through a 2 s cache.
+      await new Promise((r) => setTimeout(r, 2_500));
+    });
+    expect(summary.live).toBe(0);
+    expect(Object.values(summary.routes)).toEqual([0, 0, 0, 0]);
+    const lines = probeLines(logs);
+    expect(new Set(lines.map((l) => `${l['observed']} ${l['detail']}`))).toEqual(new Set(['error http-503']));
   }, 60_000);
 });
