@@ -163,6 +163,11 @@ export const ConfigSchema = z
     partner: z.string().min(1).max(64),
     account: matching(/^\d{12}$/, 'a 12-digit AWS account id'),
     regions: z.array(RegionSchema).min(1),
+    /**
+     * Region of the cross-region overview dashboard stack (metrics only). Default: the first region;
+     * `null` deploys no overview.
+     */
+    overviewRegion: matching(REGION_PATTERN, "an AWS region name like 'eu-west-1'").nullable().optional(),
   })
   .superRefine((c, ctx) => {
     const seen = new Map<string, number>();

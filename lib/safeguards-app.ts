@@ -2,6 +2,7 @@ import type { App } from 'aws-cdk-lib';
 import type { SafeguardsConfig } from '../config/schema';
 import { ResidencyGuard } from './aspects/residency-guard';
 import { addNagChecks } from './nag';
+import { OVERVIEW_STACK_NAME, OverviewStack } from './stacks/overview-stack';
 import { SafeguardsStack, stackNameFor } from './stacks/safeguards-stack';
 
 /**
@@ -17,6 +18,26 @@ export interface AddSafeguardsStacksOptions {
    */
   readonly nagChecks?: boolean;
 }
+
+/**
+ * The cross-region overview (metrics-only dashboard) in its own stack, guarded to exactly the regions it shows.
+ * Not added when `overviewRegion` is null.
+ */
+export const addOverviewStack = (app: App, config: SafeguardsConfig): OverviewStack | undefined => {
+  if (config.overviewRegion === null) return undefined;
+  const region = config.overviewRegion ?? config.regions[0]!.region;
+  const stack = new OverviewStack(app, OVERVIEW_STACK_NAME, {
+    stackName: OVERVIEW_STACK_NAME,
+    env: { account: config.account, region },
+    regions: config.regions.map((r) => ({ region: r.region, zone: r.residencyZone })),
+  });
+  ResidencyGuard.apply(stack, {
+    region,
+    zone: 'OVERVIEW',
+    allowedRegions: [...new Set([region, ...config.regions.map((r) => r.region)])],
+  });
+  return stack;
+};
 
 export const addSafeguardsStacks = (
   app: App,
@@ -35,6 +56,7 @@ export const addSafeguardsStacks = (
     ResidencyGuard.apply(stack, { region: settings.region, zone: settings.residencyZone });
     return stack;
   });
+  addOverviewStack(app, config);
   if (options.nagChecks ?? true) addNagChecks(app);
   return stacks;
 };
