@@ -58,10 +58,11 @@ interface Logged {
  * Waits until every probe left its decision record and the post-response work (violations, settlements) is done,
  * so the runtime is not stopped under it.
  */
-const settled = async (rt: LocalRuntime, summary: CanaryRunSummary): Promise<void> => {
-  const expected = Object.keys(summary.routes).length * defaultProbes().probes.length;
-  const count = () =>
-    existsSync(rt.telemetry.path) ? readFileSync(rt.telemetry.path, 'utf8').trim().split('\n').length : 0;
+const records = (rt: LocalRuntime): number =>
+  existsSync(rt.telemetry.path) ? readFileSync(rt.telemetry.path, 'utf8').trim().split('\n').length : 0;
+const settled = async (rt: LocalRuntime, summary: CanaryRunSummary, before: number): Promise<void> => {
+  const expected = before + Object.keys(summary.routes).length * defaultProbes().probes.length;
+  const count = () => records(rt);
   const until = Date.now() + 5_000;
   while (count() < expected && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
   await new Promise((r) => setTimeout(r, 500));
@@ -70,7 +71,7 @@ const settled = async (rt: LocalRuntime, summary: CanaryRunSummary): Promise<voi
 /** Starts a runtime, creates the canary tenant and runs the canary handler once against it. */
 const runAgainst = async (
   policy?: ReturnType<typeof defaultPolicy>,
-  before?: (ops: OperatorContext) => Promise<void>,
+  before?: (ops: OperatorContext, rt: LocalRuntime, apiKey: string) => Promise<void>,
 ): Promise<{ summary: CanaryRunSummary; metrics: Published[]; logs: Logged[] }> => {
   const dataDir = mkdtempSync(join(tmpdir(), 'csp-canary-'));
   let rt: LocalRuntime | undefined;
@@ -85,7 +86,8 @@ const runAgainst = async (
     });
     const ops = operatorContext(rt.dynamo.doc, rt.dynamo.tables, 'operator:test');
     const canary = await createTenant(ops, { tenantId: 'canary', tier: 'standard', zone: 'LOCAL' });
-    await before?.(ops);
+    await before?.(ops, rt, canary.apiKey);
+    const baseline = records(rt);
     const metrics = recordingMetrics();
     const logs: Logged[] = [];
     const deps: CanaryDeps = {
@@ -104,7 +106,7 @@ const runAgainst = async (
       metrics,
     };
     const summary = await makeHandler(deps)({ 'detail-type': 'Scheduled Event' });
-    await settled(rt, summary);
+    await settled(rt, summary, baseline);
     return { summary, metrics: metrics.published, logs };
   } finally {
     await rt?.stop();
@@ -167,10 +169,20 @@ describe('canary against the local gateway', () => {
   }, 60_000);
 
   test('the path refusing everything (kill switch block-all, 503): errored probes count as not live', async () => {
-    const { summary, logs } = await runAgainst(undefined, async (ops) => {
+    const { summary, logs } = await runAgainst(undefined, async (ops, rt, apiKey) => {
       await setKillSwitch(ops, 'block-all', 'canary test');
-      // The gateway reads the controls through a 2 s cache.
-      await new Promise((r) => setTimeout(r, 2_500));
+      // The gateway reads the controls through a 2 s cache: wait until a plain request is refused (bounded).
+      const until = Date.now() + 8_000;
+      for (;;) {
+        const res = await fetch(`${rt.gateway.url}/v1/messages`, {
+          method: 'POST',
+          headers: { 'x-api-key': apiKey, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'demo', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        await res.arrayBuffer();
+        if (res.status === 503 || Date.now() > until) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
     });
     expect(summary.live).toBe(0);
     expect(Object.values(summary.routes)).toEqual([0, 0, 0, 0]);
