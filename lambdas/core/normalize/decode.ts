@@ -1,5 +1,4 @@
 import {
-  ASCII_LETTER_RE,
   BASE64URL_RE,
   ENGLISH_WORDS_RE,
   HEX_ESCAPED_RE,
@@ -10,6 +9,7 @@ import {
   ROT13_SIGNAL_RE,
   URL_RUN_RE,
 } from './patterns';
+import { codeUnits, scratchOf } from './text';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -190,13 +190,28 @@ export function decodeUrlRuns(text: string): string | undefined {
   return windows.map(([start, end]) => decodePercentRuns(text.slice(start, end))).join('\n');
 }
 
-/** rot13 of ASCII letters (case kept); everything else unchanged. */
+/** rot13 of one code unit: ASCII letters rotate (case kept), anything else is returned as is. */
+const rot13Unit = (c: number): number => {
+  if (c >= 0x61 && c <= 0x7a) return c <= 0x6d ? c + 13 : c - 13;
+  if (c >= 0x41 && c <= 0x5a) return c <= 0x4d ? c + 13 : c - 13;
+  return c;
+};
+
+/**
+ * rot13 of ASCII letters (case kept); everything else unchanged. The code units are rotated in a
+ * typed array (one-byte text stays one-byte) rather than through a replace callback per letter.
+ */
 export function rot13(text: string): string {
-  return text.replace(ASCII_LETTER_RE, (ch) => {
-    const c = ch.charCodeAt(0);
-    const base = c >= 0x61 ? 0x61 : 0x41;
-    return String.fromCharCode(((c - base + 13) % 26) + base);
-  });
+  const n = text.length;
+  if (Buffer.byteLength(text, 'utf8') === n) {
+    const buf = scratchOf(n);
+    buf.write(text, 0, 'latin1');
+    for (let i = 0; i < n; i++) buf[i] = rot13Unit(buf[i] as number);
+    return buf.toString('latin1', 0, n);
+  }
+  const units = codeUnits(text);
+  for (let i = 0; i < n; i++) units[i] = rot13Unit(units[i] as number);
+  return Buffer.from(units.buffer, units.byteOffset, n * 2).toString('utf16le');
 }
 
 /** rot13-looking English words needed, regardless of how much plain English surrounds them. */

@@ -1,3 +1,5 @@
+import { codeUnits, scratchOf } from './text';
+
 /**
  * One linear pass over the lowercased text that tells the normalizer which of its costlier steps can
  * change anything: whitespace collapsing, the leet fold, the despacer and the rot13 view. For ordinary
@@ -183,27 +185,6 @@ export function scanLower(text: string): LowerScan {
   return { collapse, leet, spaced, rot13: hint ? true : judge ? undefined : false };
 }
 
-/** Reused buffer for the code units of the text being scanned (grown on demand, kept up to 1 Mi units). */
-let scratch = Buffer.alloc(1 << 16);
-let scratch16 = new Uint16Array(scratch.buffer, scratch.byteOffset, scratch.length >> 1);
-const KEEP_UNITS = 1 << 20;
-
-/** The UTF-16 code units of `text` in a typed array (indexed loads are much cheaper than `charCodeAt`). */
-function codeUnits(text: string): Uint16Array {
-  const bytes = text.length * 2;
-  if (bytes > scratch.length) {
-    const grown = Buffer.alloc(Math.max(bytes, scratch.length * 2));
-    if (text.length > KEEP_UNITS) {
-      grown.write(text, 0, 'utf16le');
-      return new Uint16Array(grown.buffer, grown.byteOffset, text.length);
-    }
-    scratch = grown;
-    scratch16 = new Uint16Array(scratch.buffer, scratch.byteOffset, scratch.length >> 1);
-  }
-  scratch.write(text, 0, 'utf16le');
-  return scratch16;
-}
-
 const isSep = (c: number): boolean => c < 0x80 && ((CLASS[c] as number) & SEP) !== 0;
 const isUnit = (c: number): boolean => c < 0x80 && ((CLASS[c] as number) & UNIT) !== 0;
 
@@ -211,34 +192,45 @@ const isUnit = (c: number): boolean => c < 0x80 && ((CLASS[c] as number) & UNIT)
 const isSpace = (c: number): boolean => (c < 0x80 ? ((CLASS[c] as number) & SPACE) !== 0 : isWideSpace(c));
 
 /**
- * Whitespace runs collapsed to one space and the ends trimmed: exactly
- * `text.replace(WHITESPACE_RE, ' ').trim()` (every `\s` run other than a single U+0020 becomes one
- * space), in one pass. Returns the input itself when nothing changes.
+ * Compacts `b[0, n)` in place: whitespace runs dropped at the ends and turned into one space inside.
+ * @returns the new length, or -1 when nothing changes (every inner run is a single U+0020).
  */
-export function collapseWhitespace(text: string): string {
-  const n = text.length;
-  let start = 0;
-  while (start < n && isSpace(text.charCodeAt(start))) start++;
-  let end = n;
-  while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
-  let out = '';
+function compactSpaces(b: Uint8Array | Uint16Array, n: number): number {
+  let w = 0;
   let changed = false;
-  let last = start;
-  for (let i = start; i < end; ) {
-    const c = text.charCodeAt(i);
+  for (let i = 0; i < n; i++) {
+    const c = b[i] as number;
     if (!isSpace(c)) {
-      i++;
+      b[w++] = c;
       continue;
     }
     const s = i;
-    i++;
-    while (i < end && isSpace(text.charCodeAt(i))) i++;
-    if (i - s === 1 && c === 0x20) continue;
-    out += text.slice(last, s);
-    out += ' ';
-    last = i;
-    changed = true;
+    while (i + 1 < n && isSpace(b[i + 1] as number)) i++;
+    if (w === 0 || i + 1 === n) {
+      changed = true; // a leading or trailing run goes
+      continue;
+    }
+    if (i !== s || c !== 0x20) changed = true;
+    b[w++] = 0x20;
   }
-  if (!changed) return start === 0 && end === n ? text : text.slice(start, end);
-  return out + text.slice(last, end);
+  return changed ? w : -1;
+}
+
+/**
+ * Whitespace runs collapsed to one space and the ends trimmed: exactly
+ * `text.replace(WHITESPACE_RE, ' ').trim()` (every `\s` run other than a single U+0020 becomes one
+ * space). One pass over the code units in a typed array, compacted in place; ASCII text stays a
+ * one-byte string. Returns the input itself when nothing changes.
+ */
+export function collapseWhitespace(text: string): string {
+  const n = text.length;
+  if (Buffer.byteLength(text, 'utf8') === n) {
+    const buf = scratchOf(n);
+    buf.write(text, 0, 'latin1');
+    const w = compactSpaces(buf, n);
+    return w < 0 ? text : buf.toString('latin1', 0, w);
+  }
+  const units = codeUnits(text);
+  const w = compactSpaces(units, n);
+  return w < 0 ? text : Buffer.from(units.buffer, units.byteOffset, w * 2).toString('utf16le');
 }

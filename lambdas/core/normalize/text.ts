@@ -10,3 +10,25 @@ export function fromCodeUnits(codes: ArrayLike<number>): string {
   }
   return parts.join('');
 }
+
+/** Reused buffer for the code units of the text being scanned (grown on demand, kept up to 2 MiB). */
+let scratch = Buffer.alloc(1 << 16);
+let scratch16 = new Uint16Array(scratch.buffer, scratch.byteOffset, scratch.length >> 1);
+const KEEP_BYTES = 1 << 21;
+
+/** A buffer of at least `bytes` bytes: the shared scratch buffer, grown if needed (or a one-off above 2 MiB). */
+export function scratchOf(bytes: number): Buffer {
+  if (bytes <= scratch.length) return scratch;
+  const grown = Buffer.alloc(Math.max(bytes, Math.min(KEEP_BYTES, scratch.length * 2)));
+  if (bytes > KEEP_BYTES) return grown;
+  scratch = grown;
+  scratch16 = new Uint16Array(scratch.buffer, scratch.byteOffset, scratch.length >> 1);
+  return scratch;
+}
+
+/** The UTF-16 code units of `text` in a typed array (indexed loads are much cheaper than `charCodeAt`). */
+export function codeUnits(text: string): Uint16Array {
+  const buf = scratchOf(text.length * 2);
+  buf.write(text, 0, 'utf16le');
+  return buf === scratch ? scratch16 : new Uint16Array(buf.buffer, buf.byteOffset, text.length);
+}

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { base64Runs, wantsRot13 } from '../../../../lambdas/core/normalize/decode';
+import { base64Runs, rot13, wantsRot13 } from '../../../../lambdas/core/normalize/decode';
 import { collapseSpacedLetters } from '../../../../lambdas/core/normalize/despace';
 import { foldLeet } from '../../../../lambdas/core/normalize/leet';
 import { BASE64_RUN_RE, WHITESPACE_RE } from '../../../../lambdas/core/normalize/patterns';
@@ -121,5 +121,24 @@ describe('base64Runs', () => {
     ['url-safe alphabet', 'aGVsbG8gd29ybGQgaGVsbG8-_ and more'],
   ])('GIVEN %s WHEN scanned THEN it matches the regex', (_name, s) => {
     expect(base64Runs(s)).toEqual(regexRuns(s));
+  });
+});
+
+describe('rot13', () => {
+  const reference = (s: string): string =>
+    s.replace(/[a-zA-Z]/g, (ch) => {
+      const c = ch.charCodeAt(0);
+      const base = c >= 0x61 ? 0x61 : 0x41;
+      return String.fromCharCode(((c - base + 13) % 26) + base);
+    });
+
+  it('GIVEN any text WHEN rotated THEN it equals the per-letter reference and rotating twice restores it', () => {
+    fc.assert(
+      fc.property(anyText, (s) => {
+        expect(rot13(s)).toBe(reference(s));
+        expect(rot13(rot13(s))).toBe(s);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
