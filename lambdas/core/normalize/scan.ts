@@ -194,8 +194,30 @@ const isSpace = (c: number): boolean => (c < 0x80 ? ((CLASS[c] as number) & SPAC
 /**
  * Compacts `b[0, n)` in place: whitespace runs dropped at the ends and turned into one space inside.
  * @returns the new length, or -1 when nothing changes (every inner run is a single U+0020).
+ * Two copies (one-byte / two-byte) so that each stays monomorphic.
  */
-function compactSpaces(b: Uint8Array | Uint16Array, n: number): number {
+function compactSpaces8(b: Uint8Array, n: number): number {
+  let w = 0;
+  let changed = false;
+  for (let i = 0; i < n; i++) {
+    const c = b[i] as number;
+    if (((CLASS[c] as number) & SPACE) === 0) {
+      b[w++] = c;
+      continue;
+    }
+    const s = i;
+    while (i + 1 < n && ((CLASS[b[i + 1] as number] as number) & SPACE) !== 0) i++;
+    if (w === 0 || i + 1 === n) {
+      changed = true; // a leading or trailing run goes
+      continue;
+    }
+    if (i !== s || c !== 0x20) changed = true;
+    b[w++] = 0x20;
+  }
+  return changed ? w : -1;
+}
+
+function compactSpaces16(b: Uint16Array, n: number): number {
   let w = 0;
   let changed = false;
   for (let i = 0; i < n; i++) {
@@ -227,10 +249,10 @@ export function collapseWhitespace(text: string): string {
   if (Buffer.byteLength(text, 'utf8') === n) {
     const buf = scratchOf(n);
     buf.write(text, 0, 'latin1');
-    const w = compactSpaces(buf, n);
+    const w = compactSpaces8(buf, n);
     return w < 0 ? text : buf.toString('latin1', 0, w);
   }
   const units = codeUnits(text);
-  const w = compactSpaces(units, n);
+  const w = compactSpaces16(units, n);
   return w < 0 ? text : Buffer.from(units.buffer, units.byteOffset, w * 2).toString('utf16le');
 }
