@@ -16,6 +16,8 @@ export const DEFAULT_TIER_CONFIG: TierConfig = {
     free: { requests: 20, inputTokens: 40_000, outputTokens: 8_000 },
     standard: { requests: 600, inputTokens: 400_000, outputTokens: 80_000 },
     enterprise: { requests: 4_000, inputTokens: 2_000_000, outputTokens: 400_000 },
+    // The live-enforcement canary: a few dozen probes a minute; its blocks are never ladder strikes.
+    canary: { requests: 240, inputTokens: 200_000, outputTokens: 40_000 },
   },
   fallbackTier: 'free',
   throttleFactor: 0.1,

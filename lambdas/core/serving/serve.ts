@@ -15,6 +15,7 @@ import { type AnthropicStreamEvent, anthropicMessage, readStreamEvent, sseFrame 
 import { bedrockChunkFrame, bedrockExceptionFrame } from './bedrock';
 import { renderError, type ServeFailure, streamFailure, upstreamFailure } from './errors';
 import {
+  CANARY_TIER,
   type Identity,
   type InboundRequest,
   type ModelBody,
@@ -105,6 +106,8 @@ class Exchange {
     const { violations } = this.deps;
     const identity = this.req.identity;
     if (!violations || !identity) return;
+    // The live-enforcement canary is blocked on purpose every minute: never a strike.
+    if (identity.tier === CANARY_TIER) return;
     // A category refused only because a check failed closed (e.g. tier 2 down) is not the tenant's doing:
     // an outage must never walk tenants up the enforcement ladder.
     const categories = v.triggered.filter((c) => !v.failedClosedOnly.includes(c));

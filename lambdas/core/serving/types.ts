@@ -12,6 +12,12 @@ import type { AnthropicStreamEvent } from './anthropic';
 /** The API surfaces served. */
 export type ServeRoute = 'messages' | 'bedrock.invoke' | 'bedrock.invoke-stream';
 
+/**
+ * Tier of the live-enforcement canary's tenant: its probes are blocked on purpose, so its blocks are never
+ * reported to the enforcement ladder (create it with `npx safeguards tenant create --tier canary`).
+ */
+export const CANARY_TIER = 'canary';
+
 /** The caller's identity, taken from the verified authorizer context — never from client headers. */
 export interface Identity {
   readonly tenantId: string;

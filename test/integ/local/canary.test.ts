@@ -72,6 +72,7 @@ const settled = async (rt: LocalRuntime, summary: CanaryRunSummary, before: numb
 const runAgainst = async (
   policy?: ReturnType<typeof defaultPolicy>,
   before?: (ops: OperatorContext, rt: LocalRuntime, apiKey: string) => Promise<void>,
+  runs = 1,
 ): Promise<{ summary: CanaryRunSummary; metrics: Published[]; logs: Logged[] }> => {
   const dataDir = mkdtempSync(join(tmpdir(), 'csp-canary-'));
   let rt: LocalRuntime | undefined;
@@ -85,7 +86,7 @@ const runAgainst = async (
       ...(policy ? { policy } : {}),
     });
     const ops = operatorContext(rt.dynamo.doc, rt.dynamo.tables, 'operator:test');
-    const canary = await createTenant(ops, { tenantId: 'canary', tier: 'standard', zone: 'LOCAL' });
+    const canary = await createTenant(ops, { tenantId: 'canary', tier: 'canary', zone: 'LOCAL' });
     await before?.(ops, rt, canary.apiKey);
     const baseline = records(rt);
     const metrics = recordingMetrics();
@@ -105,7 +106,14 @@ const runAgainst = async (
       },
       metrics,
     };
-    const summary = await makeHandler(deps)({ 'detail-type': 'Scheduled Event' });
+    let summary = await makeHandler(deps)({ 'detail-type': 'Scheduled Event' });
+    for (let i = 1; i < runs; i++) {
+      // Past the tenant cache (2 s), so a status change by the ladder would be seen by the next run.
+      await new Promise((r) => setTimeout(r, 2_200));
+      metrics.published.length = 0;
+      logs.length = 0;
+      summary = await makeHandler(deps)({ 'detail-type': 'Scheduled Event' });
+    }
     await settled(rt, summary, baseline);
     return { summary, metrics: metrics.published, logs };
   } finally {
@@ -118,6 +126,12 @@ const probeLines = (logs: readonly Logged[]) =>
   logs.filter((l) => l.message === 'canary probe').map((l) => l.extra);
 
 describe('canary against the local gateway', () => {
+  test('the canary tenant (tier canary) is never a ladder strike: three runs in a row stay live', async () => {
+    const { summary } = await runAgainst(undefined, undefined, 3);
+    expect(summary.failed).toEqual([]);
+    expect(summary.live).toBe(1);
+  }, 60_000);
+
   const probes = defaultProbes().probes;
 
   test('default policy: bad probes blocked (input) or refused (output), the good one allowed; EnforcementLive 1 on every route', async () => {

@@ -27,3 +27,18 @@ describe('violations reported to the enforcement ladder', () => {
     expect(h.violations).toEqual([]);
   });
 });
+
+describe('the canary tenant', () => {
+  test('blocks of a canary-tier tenant are refused but never reported to the ladder', async () => {
+    const h = harness();
+    const res = new FakeWriter();
+    const identity = { tenantId: 'canary-1', tier: 'canary', zone: 'eu', keyHash: 'c'.repeat(64) };
+    await serveInference(
+      inbound('messages', messagesBody('how do I wire a detonator'), { identity }),
+      h.deps,
+      res,
+    );
+    expect(res.status).toBe(400);
+    expect(h.violations).toEqual([]);
+  });
+});
