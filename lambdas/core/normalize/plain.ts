@@ -38,37 +38,40 @@ const MARK_RE = /\p{M}/u;
 const INVISIBLE_ONE_RE = new RegExp(INVISIBLE_RE.source, 'u');
 const CONFUSABLE_ONE_RE = new RegExp(CONFUSABLE_BLOCKS_RE.source);
 
-/** The inert and plain code points (sorted, BMP). */
-export function inertAndPlain(): { inert: number[]; plain: number[] } {
-  const inert: number[] = [];
-  const plain: number[] = [];
-  const add = (c: number, checked: boolean) => {
-    const s = String.fromCharCode(c);
-    if (checked && (s.normalize('NFKC') !== s || MARK_RE.test(s))) return;
-    inert.push(c);
-    if (!INVISIBLE_ONE_RE.test(s) && !CONFUSABLE_ONE_RE.test(s)) plain.push(c);
-  };
-  const ranges = [
-    ...CHECKED_RANGES.map(([a, b]) => [a, b, 1] as const),
-    ...WHOLE_RANGES.map(([a, b]) => [a, b, 0] as const),
-  ].sort((x, y) => x[0] - y[0]);
-  for (const [a, b, checked] of ranges) for (let c = a; c <= b; c++) add(c, checked === 1);
-  return { inert, plain };
-}
-
 const INERT = 1;
 const PLAIN = 2;
 let table: Uint8Array | undefined;
 
-/** Per BMP code unit: INERT | PLAIN bits (ASCII has both). Built on first use (about a millisecond). */
+/**
+ * Per BMP code unit: INERT | PLAIN bits (ASCII has both). Built on first use (about a millisecond:
+ * the whole ranges are filled, only the checked ones are normalized one by one).
+ */
 function buildTable(): Uint8Array {
   const t = new Uint8Array(0x10000);
   t.fill(INERT | PLAIN, 0, 0x80);
-  const { inert, plain } = inertAndPlain();
-  for (const c of inert) t[c] = (t[c] as number) | INERT;
-  for (const c of plain) t[c] = (t[c] as number) | PLAIN;
+  for (const [a, b] of WHOLE_RANGES) t.fill(INERT | PLAIN, a, b + 1);
+  for (const [a, b] of CHECKED_RANGES) {
+    for (let c = a; c <= b; c++) {
+      const s = String.fromCharCode(c);
+      if (s.normalize('NFKC') !== s || MARK_RE.test(s)) continue;
+      t[c] = INVISIBLE_ONE_RE.test(s) || CONFUSABLE_ONE_RE.test(s) ? INERT : INERT | PLAIN;
+    }
+  }
   table = t;
   return t;
+}
+
+/** The inert and plain non-ASCII code points (sorted, BMP), as the table has them (for the tests). */
+export function inertAndPlain(): { inert: number[]; plain: number[] } {
+  const t = table ?? buildTable();
+  const inert: number[] = [];
+  const plain: number[] = [];
+  for (let c = 0x80; c < 0x10000; c++) {
+    const bits = t[c] as number;
+    if (bits & INERT) inert.push(c);
+    if (bits & PLAIN) plain.push(c);
+  }
+  return { inert, plain };
 }
 
 /**
