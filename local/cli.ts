@@ -4,14 +4,19 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EnforcementTableNames } from '../lambdas/adapters/dynamo/client';
 import type { TenantStatus } from '../lambdas/core/enforcement/types';
+import type { TenantOverrides } from '../lambdas/core/engine/overrides';
+import { type Action, CATEGORIES, type Category } from '../lambdas/core/types';
 import {
   addKey,
   createTenant,
   type OperatorContext,
+  OverrideError,
   operatorContext,
   parseDuration,
   setKillSwitch,
   setModelDisabled,
+  setOverrides,
+  setShadow,
   setStatus,
 } from '../lambdas/operator/actions';
 import { localClients } from './dynalite';
@@ -30,6 +35,11 @@ tenants
   tenant ban <tenantId> --reason <text>
   tenant unban <tenantId> --reason <text>                            back to active
   key add <tenantId>                                                 another API key for a tenant
+  tenant tighten <tenantId> --category <c> [--threshold 0.3] [--action block] --reason <text>
+                                                                     per-tenant override (may only tighten the policy)
+  tenant overrides-clear <tenantId> --reason <text>
+  shadow set <category,…> --reason <text> | shadow clear --reason <text>
+                                                                     evaluate and record, do not enforce (this region)
 kill switch (regional; reaches every serving instance within the 2 s controls cache)
   killswitch show
   killswitch set fail-closed|block-all --reason <text>               fail-closed: every failing check blocks; block-all: refuse all
@@ -63,6 +73,8 @@ interface Options {
   'decision-id'?: string;
   since?: string;
   around?: string;
+  category?: string;
+  threshold?: string;
   help: boolean;
 }
 
@@ -124,6 +136,8 @@ async function run(argv: string[]): Promise<void> {
       'decision-id': { type: 'string' },
       since: { type: 'string' },
       around: { type: 'string' },
+      category: { type: 'string' },
+      threshold: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -256,6 +270,45 @@ async function run(argv: string[]): Promise<void> {
       if (!o.reason) fail(`model ${verb} needs --reason (it goes to the audit log)`);
       const c = await setModelDisabled(ctx, target, verb === 'disable', o.reason);
       print(o, c, `disabled models: ${c.disabledModels.join(', ') || '(none)'}`);
+    } else if (group === 'tenant' && (verb === 'tighten' || verb === 'overrides-clear')) {
+      if (!target) fail(`tenant ${verb} needs a tenant id`);
+      if (!o.reason) fail(`tenant ${verb} needs --reason (it goes to the audit log)`);
+      const current = (await ctx.tenants.keysOf(target))[0]?.overrides ?? {};
+      let next: TenantOverrides = {};
+      if (verb === 'tighten') {
+        const category = o.category as Category | undefined;
+        if (!category || !(CATEGORIES as readonly string[]).includes(category))
+          fail(`--category must be one of ${CATEGORIES.join(', ')}`);
+        const threshold = o.threshold === undefined ? undefined : Number(o.threshold);
+        if (threshold !== undefined && !(threshold >= 0 && threshold <= 1))
+          fail('--threshold must be a number in [0, 1]');
+        const action = o.action as Action | undefined;
+        if (action && !['allow', 'flag', 'redact', 'block'].includes(action))
+          fail('--action must be allow, flag, redact or block');
+        next = {
+          ...current,
+          [category]: {
+            ...current[category],
+            ...(threshold !== undefined ? { threshold } : {}),
+            ...(action ? { action } : {}),
+          },
+        };
+      }
+      try {
+        const event = await setOverrides(ctx, target, next, o.reason);
+        print(o, event, `overrides of ${target}: ${JSON.stringify(next)} (audit ${event.eventId})`);
+      } catch (e) {
+        if (e instanceof OverrideError) fail(`refused: ${e.message}`);
+        throw e;
+      }
+    } else if (group === 'shadow' && (verb === 'set' || verb === 'clear')) {
+      if (!o.reason) fail(`shadow ${verb} needs --reason (it goes to the audit log)`);
+      const cats = verb === 'clear' ? [] : (target ?? '').split(',').filter(Boolean);
+      const bad = cats.filter((c) => !(CATEGORIES as readonly string[]).includes(c));
+      if (verb === 'set' && (cats.length === 0 || bad.length > 0))
+        fail(`shadow set needs categories among ${CATEGORIES.join(', ')}`);
+      const c = await setShadow(ctx, cats as Category[], o.reason);
+      print(o, c, `shadow categories: ${c.shadowCategories.join(', ') || '(none)'}`);
     } else if (group === 'key' && verb === 'add') {
       if (!target) fail('key add needs a tenant id');
       const out = await addKey(ctx, target);

@@ -358,6 +358,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           zone: outcome.tenant.zone,
           keyHash: outcome.tenant.keyHash,
           limits: outcome.limits,
+          ...(outcome.tenant.overrides ? { overrides: outcome.tenant.overrides } : {}),
         },
         requestId: decisionId,
         decisionId,

@@ -86,6 +86,8 @@ export function toAuthorizerResult(
         limitRequests: limits.requests,
         limitInputTokens: limits.inputTokens,
         limitOutputTokens: limits.outputTokens,
+        // Context values are primitives: the tenant's policy overrides travel as JSON.
+        ...(tenant.overrides ? { overrides: JSON.stringify(tenant.overrides) } : {}),
       },
     };
   }

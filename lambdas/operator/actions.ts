@@ -12,6 +12,9 @@ import { DynamoTenantStore } from '../adapters/dynamo/tenant-store';
 import type { AuditEvent } from '../core/enforcement/audit';
 import type { KillSwitchMode, RegionControls } from '../core/enforcement/controls';
 import type { TenantStatus } from '../core/enforcement/types';
+import { looseningIn, type TenantOverrides } from '../core/engine/overrides';
+import { defaultPolicy, type Policy } from '../core/index';
+import type { Category } from '../core/types';
 
 export interface OperatorContext {
   readonly tenants: DynamoTenantStore;
@@ -104,7 +107,7 @@ export async function setKillSwitch(
   if (reason.trim() === '')
     throw new Error('a reason is required for every kill-switch change (it goes to the audit log)');
   const current = await ctx.controls.read();
-  return ctx.controls.set({ mode, disabledModels: current.disabledModels, reason }, ctx.actor, ctx.audit);
+  return ctx.controls.set({ ...current, mode, reason }, ctx.actor, ctx.audit);
 }
 
 /** Disables or re-enables a model id in this region, audited. */
@@ -119,8 +122,51 @@ export async function setModelDisabled(
   const set = new Set(current.disabledModels);
   if (disabled) set.add(model);
   else set.delete(model);
+  return ctx.controls.set({ ...current, disabledModels: [...set].sort(), reason }, ctx.actor, ctx.audit);
+}
+
+/**
+ * Sets a tenant's category overrides. They may only tighten the baseline policy: a lower threshold, a more
+ * severe action; anything looser is refused with the reason. Audited (`overrides.set`).
+ */
+export async function setOverrides(
+  ctx: OperatorContext,
+  tenantId: string,
+  overrides: TenantOverrides,
+  reason: string,
+  policy: Policy = defaultPolicy(),
+): Promise<AuditEvent> {
+  if (reason.trim() === '') throw new Error('a reason is required (it goes to the audit log)');
+  const loose = looseningIn(policy, overrides);
+  if (loose.length > 0) throw new OverrideError(loose);
+  const updated = await ctx.tenants.setOverrides(tenantId, overrides);
+  if (updated === 0) throw new Error(`no tenant '${tenantId}'`);
+  return ctx.audit.append({
+    subject: tenantId,
+    actor: ctx.actor,
+    action: 'overrides.set',
+    reason: `${reason} ${JSON.stringify(overrides)}`,
+  });
+}
+
+/** Overrides that would loosen the baseline: each problem names the category and field. */
+export class OverrideError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('; '));
+    this.name = 'OverrideError';
+  }
+}
+
+/** Switches categories to shadow in this region (or back, with an empty list). Audited. */
+export async function setShadow(
+  ctx: OperatorContext,
+  categories: readonly Category[],
+  reason: string,
+): Promise<RegionControls> {
+  if (reason.trim() === '') throw new Error('a reason is required (it goes to the audit log)');
+  const current = await ctx.controls.read();
   return ctx.controls.set(
-    { mode: current.mode, disabledModels: [...set].sort(), reason },
+    { ...current, shadowCategories: [...new Set(categories)].sort(), reason },
     ctx.actor,
     ctx.audit,
   );

@@ -8,13 +8,25 @@
  *   POST /models/{modelId}/disable {reason}  POST /models/{modelId}/enable {reason}
  *   GET  /tenants/{tenantId}                → status, key count, audit trail
  *   POST /tenants/{tenantId}/status {status, reason, forSeconds?}
+ *   PUT  /tenants/{tenantId}/overrides {overrides, reason}   (may only tighten the baseline policy)
+ *   PUT  /controls/shadow         {categories, reason}       (categories evaluated but not enforced)
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
 import { KILL_SWITCH_MODES } from '../core/enforcement/controls';
 import { TENANT_STATUSES } from '../core/enforcement/types';
+import { tenantOverridesSchema } from '../core/engine/overrides';
+import { CATEGORIES } from '../core/types';
 import { formatIssues } from '../core/util/issues';
-import { type OperatorContext, setKillSwitch, setModelDisabled, setStatus } from './actions';
+import {
+  type OperatorContext,
+  OverrideError,
+  setKillSwitch,
+  setModelDisabled,
+  setOverrides,
+  setShadow,
+  setStatus,
+} from './actions';
 
 const reason = z.string().trim().min(3).max(1000);
 const statusBody = z.strictObject({
@@ -29,6 +41,8 @@ const statusBody = z.strictObject({
 });
 const controlsBody = z.strictObject({ mode: z.enum(KILL_SWITCH_MODES), reason });
 const reasonBody = z.strictObject({ reason });
+const overridesBody = z.strictObject({ overrides: tenantOverridesSchema, reason });
+const shadowBody = z.strictObject({ categories: z.array(z.enum(CATEGORIES)).max(CATEGORIES.length), reason });
 const idParam = z
   .string()
   .min(1)
@@ -84,6 +98,23 @@ export function makeHandler(contextFor: (actor: string) => OperatorContext, now:
         const b = parseBody(controlsBody, event.body);
         if (!b.ok) return b.res;
         return json(200, await setKillSwitch(ctx, b.value.mode, b.value.reason));
+      }
+      if (resource === '/controls/shadow' && method === 'PUT') {
+        const b = parseBody(shadowBody, event.body);
+        if (!b.ok) return b.res;
+        return json(200, await setShadow(ctx, b.value.categories, b.value.reason));
+      }
+      if (resource === '/tenants/{tenantId}/overrides' && method === 'PUT') {
+        const id = idParam.safeParse(params['tenantId']);
+        if (!id.success) return error(400, 'tenantId', 'expected a tenant id');
+        const b = parseBody(overridesBody, event.body);
+        if (!b.ok) return b.res;
+        try {
+          return json(200, await setOverrides(ctx, id.data, b.value.overrides, b.value.reason));
+        } catch (e) {
+          if (e instanceof OverrideError) return error(400, 'overrides', e.message);
+          throw e;
+        }
       }
       if (resource === '/models/{modelId}/disable' || resource === '/models/{modelId}/enable') {
         const id = idParam.safeParse(params['modelId']);

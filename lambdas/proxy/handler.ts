@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { DecisionRecorder } from '../core/decision/record';
+import { type TenantOverrides, tenantOverridesSchema } from '../core/engine/overrides';
 import { anthropicError } from '../core/serving/anthropic';
 import { serveInference } from '../core/serving/serve';
 import type { Identity, InboundRequest, ResponseWriter, ServeDeps, ServeRoute } from '../core/serving/types';
@@ -45,6 +46,8 @@ const authorizerContext = z.object({
   /** Set by the authorizer in `RATE_LIMIT_RESPONSE=flag` mode: answer 429 here (a Deny can only be 403). */
   rateLimited: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(),
   retryAfterSeconds: count.optional(),
+  /** The tenant's policy overrides as JSON (validated again here). */
+  overrides: z.string().max(4096).optional(),
 });
 
 /** Identity from the authorizer context; null when absent or malformed (answered 401). */
@@ -57,6 +60,14 @@ export function identityFrom(authorizer: unknown): Identity | null {
       ? { requests: a.limitRequests, inputTokens: a.limitInputTokens, outputTokens: a.limitOutputTokens }
       : undefined;
   const rateLimited = a.rateLimited === true || a.rateLimited === 'true';
+  let overrides: TenantOverrides | undefined;
+  if (a.overrides !== undefined) {
+    try {
+      overrides = tenantOverridesSchema.parse(JSON.parse(a.overrides));
+    } catch {
+      return null; // A corrupt verified context is not trusted: answered 401, recorded.
+    }
+  }
   return {
     tenantId: a.tenantId,
     tier: a.tier,
@@ -64,6 +75,7 @@ export function identityFrom(authorizer: unknown): Identity | null {
     keyHash: a.keyHash,
     ...(limits ? { limits } : {}),
     ...(rateLimited ? { rateLimited: { retryAfterMs: (a.retryAfterSeconds ?? 60) * 1000 } } : {}),
+    ...(overrides ? { overrides } : {}),
   };
 }
 

@@ -23,6 +23,8 @@ export const OPERATOR_ROUTES: ReadonlyArray<readonly [method: string, path: stri
   ['POST', '/models/{modelId}/enable'],
   ['GET', '/tenants/{tenantId}'],
   ['POST', '/tenants/{tenantId}/status'],
+  ['PUT', '/tenants/{tenantId}/overrides'],
+  ['PUT', '/controls/shadow'],
 ];
 
 /** Properties for {@link OperatorApi}. */

@@ -12,6 +12,7 @@ import { CONTROLS_KEY } from '../../core/enforcement/controls';
 import { API_KEY_PREFIX, generateApiKey, hashApiKey, isWellFormedApiKey } from '../../core/enforcement/keys';
 import type { RateLimits, Tenant, TenantRecord, TenantStatus } from '../../core/enforcement/types';
 import { TENANT_STATUSES } from '../../core/enforcement/types';
+import { type TenantOverrides, tenantOverridesSchema } from '../../core/engine/overrides';
 
 /** Default lifetime of a cached tenant lookup: the bound for a status change to reach every instance. */
 export const DEFAULT_TENANT_CACHE_TTL_MS = 2_000;
@@ -75,7 +76,7 @@ const isStatus = (v: unknown): v is TenantStatus => TENANT_STATUSES.includes(v a
 
 /** Parses a stored item; throws on a corrupt item (the authorizer then fails closed). */
 export function parseTenantItem(item: Record<string, unknown>): TenantRecord {
-  const { keyHash, tenantId, tier, status, reason, until, zone, limits } = item;
+  const { keyHash, tenantId, tier, status, reason, until, zone, limits, overrides } = item;
   if (typeof keyHash !== 'string' || typeof tenantId !== 'string' || typeof tier !== 'string') {
     throw new Error('tenants: item lacks keyHash/tenantId/tier');
   }
@@ -97,6 +98,7 @@ export function parseTenantItem(item: Record<string, unknown>): TenantRecord {
     ...(typeof reason === 'string' ? { reason } : {}),
     ...(typeof until === 'number' ? { until } : {}),
     ...(Object.keys(parsedLimits).length ? { limits: parsedLimits } : {}),
+    ...(overrides === undefined ? {} : { overrides: tenantOverridesSchema.parse(overrides) }),
   };
 }
 
@@ -247,6 +249,28 @@ export class DynamoTenantStore implements TenantLookup {
    * still equals `expected.status` (the ladder uses this so that concurrent escalations apply once); returns
    * `undefined` when the tenant does not exist or the first item no longer matches.
    */
+  /**
+   * Replaces a tenant's policy overrides on every key (an empty object removes them). Returns the number of keys
+   * updated (0 when the tenant does not exist). Callers validate that overrides only tighten.
+   */
+  async setOverrides(tenantId: string, overrides: TenantOverrides): Promise<number> {
+    const keys = await this.keysOf(tenantId);
+    const empty = Object.keys(overrides).length === 0;
+    for (const key of keys) {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { keyHash: key.keyHash },
+          UpdateExpression: empty ? 'REMOVE overrides' : 'SET overrides = :o',
+          ConditionExpression: 'attribute_exists(keyHash)',
+          ...(empty ? {} : { ExpressionAttributeValues: { ':o': tenantOverridesSchema.parse(overrides) } }),
+        }),
+      );
+      this.invalidate(key.keyHash);
+    }
+    return keys.length;
+  }
+
   async setStatus(
     tenantId: string,
     change: StatusChange,

@@ -1,3 +1,5 @@
+import type { TenantOverrides } from '../engine/overrides';
+
 /**
  * Enforcement state as seen by the serving path: tenants, their status and rate limits.
  * Pure types, no AWS imports.
@@ -39,6 +41,8 @@ export interface Tenant {
   readonly zone: string;
   /** Per-tenant overrides; missing dimensions use the tier's defaults. */
   readonly limits?: Partial<RateLimits>;
+  /** Per-tenant policy overrides that may only tighten the baseline (validated on write and on read). */
+  readonly overrides?: TenantOverrides;
 }
 
 /** A tenant resolved from a credential, plus the hash of that credential. */

@@ -17,6 +17,7 @@ import type {
   NormalizedSegment,
   Segment,
 } from '../types';
+import { effectiveCategories, type TenantOverrides } from './overrides';
 import { decisionScore, mostSevere, type Tier, type TierTop, thresholdFor, topByTier } from './scoring';
 import { callTier2, type Tier2Classifier, type Tier2Outcome } from './tier2';
 
@@ -37,6 +38,10 @@ export interface EngineDeps {
 export interface EvaluateOptions {
   /** Apply the closed fail mode to every category (regional kill switch). @default false */
   readonly forceFailClosed?: boolean;
+  /** Per-tenant category overrides; only tightening values apply. @default none */
+  readonly overrides?: TenantOverrides;
+  /** Categories an operator switched to shadow (evaluated and recorded, not enforced). @default none */
+  readonly shadow?: readonly Category[];
 }
 
 /** A check that failed and the fail mode that was applied for it. */
@@ -136,13 +141,13 @@ export class SafeguardsEngine {
       const text = tier2Text(request.segments, this.deps.tier2MaxChars ?? 16_384);
       tier2 = await callTier2(this.deps.tier2, text, this.policy.document.tier2.deadlineMs, this.now);
     }
-    const verdict = this.decide(
-      local,
-      escalate,
-      tier2,
+    const categories = effectiveCategories(
       this.policy.categories,
-      options.forceFailClosed === true,
+      options.overrides,
+      options.shadow,
+      this.deps.classifier.thresholds,
     );
+    const verdict = this.decide(local, escalate, tier2, categories, options.forceFailClosed === true);
     if (verdict.action !== 'redact') return verdict;
     return { ...verdict, forwardBody: redactRequest(request, redactionsFor(verdict, this.policy)) };
   }

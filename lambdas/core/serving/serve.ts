@@ -246,6 +246,8 @@ async function run(x: Exchange): Promise<void> {
 
   const verdict = await deps.engine.evaluateRequest(request, {
     forceFailClosed: controls.mode === 'fail-closed',
+    shadow: controls.shadowCategories,
+    ...(req.identity.overrides ? { overrides: req.identity.overrides } : {}),
   });
   recorder.input(verdict);
   if (verdict.action === 'block') {

@@ -5,6 +5,7 @@
  */
 
 import type { RegionControls } from '../enforcement/controls';
+import type { TenantOverrides } from '../engine/overrides';
 import type { DecisionSink, SafeguardsEngine } from '../index';
 import type { Category } from '../types';
 import type { AnthropicStreamEvent } from './anthropic';
@@ -36,6 +37,8 @@ export interface Identity {
    * answer 429 with `retry-after` and a decision record (API Gateway can only turn a Deny into 403).
    */
   readonly rateLimited?: { readonly retryAfterMs: number };
+  /** The tenant's category overrides (tightening only), from the verified tenant record. */
+  readonly overrides?: TenantOverrides;
 }
 
 /** One inbound inference request, already routed. */

@@ -54,6 +54,7 @@ describe('situational awareness (Logs Insights + Athena), in-region', () => {
               [
                 's3://',
                 { Ref: Match.stringLikeRegexp('^TelemetryBucket') },
+                // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena partition-projection placeholders
                 '/decisions/year=${year}/month=${month}/day=${day}/',
               ],
             ],

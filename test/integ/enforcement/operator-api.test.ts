@@ -78,6 +78,41 @@ describe('operator API handler against dynalite', () => {
     expect(audit.map((e) => e.actor)).toEqual([`iam:${ARN}`, `iam:${ARN}`]);
   });
 
+  test('tenant overrides: tightening is stored on every key and audited; loosening is refused naming the field', async () => {
+    const ok = await handler(
+      event(
+        'PUT',
+        '/tenants/{tenantId}/overrides',
+        { tenantId },
+        { overrides: { pii: { action: 'block' } }, reason: 'contract requires no PII' },
+      ),
+    );
+    expect(ok.statusCode).toBe(200);
+    const show = JSON.parse((await handler(event('GET', '/tenants/{tenantId}', { tenantId }))).body);
+    expect(show.tenant.overrides).toEqual({ pii: { action: 'block' } });
+    const loose = await handler(
+      event(
+        'PUT',
+        '/tenants/{tenantId}/overrides',
+        { tenantId },
+        { overrides: { harmful: { threshold: 0.95 } }, reason: 'please' },
+      ),
+    );
+    expect(loose.statusCode).toBe(400);
+    expect(JSON.parse(loose.body).error).toEqual({
+      field: 'overrides',
+      message: expect.stringContaining('harmful.threshold'),
+    });
+  });
+
+  test('shadow toggles are set through the API and audited', async () => {
+    const res = await handler(
+      event('PUT', '/controls/shadow', {}, { categories: ['injection'], reason: 'false-positive storm' }),
+    );
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body).shadowCategories).toEqual(['injection']);
+  });
+
   test.each([
     ['no IAM caller', event('GET', '/controls', {}, undefined, null), 403, '(caller)'],
     ['invalid JSON', event('PUT', '/controls', {}, '{nope'), 400, '(body)'],

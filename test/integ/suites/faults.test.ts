@@ -12,8 +12,8 @@
  */
 import { defaultPolicy } from '../../../lambdas/core/index';
 import { compilePolicy } from '../../../lambdas/core/policy/load';
-import { type DemoUpstream, startDemoUpstream } from '../../../local/demo-upstream';
 import { createTenant, operatorContext } from '../../../lambdas/operator/actions';
+import { type DemoUpstream, startDemoUpstream } from '../../../local/demo-upstream';
 import { fetchRaw, type Harness, messagesBody, type RawResponse, startHarness } from './support/harness';
 import { startTcpSpy, type TcpSpy } from './support/tcp-spy';
 

@@ -27,7 +27,12 @@ const audit = (minute: number, action: string): AuditEvent => ({
 describe('incident gathering', () => {
   const records = [
     rec('d1', 0),
-    rec('d2', 3, { action: 'block', status: 400, reason: 'blocked:harmful', failMode: { applied: 'closed', failures: [] } }),
+    rec('d2', 3, {
+      action: 'block',
+      status: 400,
+      reason: 'blocked:harmful',
+      failMode: { applied: 'closed', failures: [] },
+    }),
     rec('d3', 5, { tenant: 'tn_b' }),
     rec('d4', 30),
   ];
@@ -51,7 +56,13 @@ describe('incident gathering', () => {
     const w = selectWindow(records, { since: T0 }, T0 + 10 * 60_000);
     const i = buildIncident(w, [audit(2, 'controls.set'), audit(45, 'status.ban')]);
     expect(i.timeline.map((e) => e.ref)).toEqual(['d1', `${T0 + 120_000}-x`, 'd2', 'd3', 'd4']);
-    expect(i.summary).toEqual({ requests: 4, byAction: { allow: 3, block: 1 }, failOpen: 0, failClosed: 1, tenants: 2 });
+    expect(i.summary).toEqual({
+      requests: 4,
+      byAction: { allow: 3, block: 1 },
+      failOpen: 0,
+      failClosed: 1,
+      tenants: 2,
+    });
     const md = renderIncident(i);
     expect(md).toContain('| time (UTC) | kind | ref | what |');
     expect(md).toContain('messages 400 block (blocked:harmful) tenant=tn_a fail-closed');

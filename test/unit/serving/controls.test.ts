@@ -3,7 +3,12 @@ import { serveInference } from '../../../lambdas/core/serving';
 import { FakeTier2, FakeWriter, harness, inbound, messagesBody, testEngine, testPolicy } from './fakes';
 
 const controls = (c: Partial<RegionControls>) => ({
-  current: async () => ({ mode: 'normal' as const, disabledModels: [], ...c }),
+  current: async (): Promise<RegionControls> => ({
+    mode: 'normal',
+    disabledModels: [],
+    shadowCategories: [],
+    ...c,
+  }),
 });
 
 describe('regional controls (kill switch) in serving', () => {

@@ -1,7 +1,5 @@
 import defaultDoc from '../../../config/policies/default.json';
-import type { LinearClassifier } from '../../../lambdas/core/classifier';
 import type { DecisionRecord } from '../../../lambdas/core/decision/record';
-import type { Tier0 } from '../../../lambdas/core/detectors';
 import { SafeguardsEngine } from '../../../lambdas/core/engine/evaluate';
 import type { Tier2Classifier } from '../../../lambdas/core/engine/tier2';
 import { compilePolicy } from '../../../lambdas/core/policy/load';
@@ -18,7 +16,6 @@ import {
   UpstreamError,
   type Violation,
 } from '../../../lambdas/core/serving';
-import type { CategoryScores, Finding } from '../../../lambdas/core/types';
 import { fakeClassifier, fakeTier0 } from '../core/engine/fakes';
 
 // The engine stand-ins (tier 0, tier 1, tier 2) are shared with the engine's own tests.

@@ -207,3 +207,38 @@ describe('engine decisions', () => {
     expect(tier2.calls).toBe(0);
   });
 });
+
+describe('per-tenant overrides and operator shadow toggles', () => {
+  test('an override can lower a threshold (tighten) and the request blocks', async () => {
+    const v = await engineWith({}).evaluateRequest(request('borderline-harm question'), {
+      overrides: { harmful: { threshold: 0.3 } },
+    });
+    expect(v.action).toBe('block');
+    expect(v.checks).toContainEqual(
+      expect.objectContaining({ check: 'tier1', category: 'harmful', threshold: 0.3 }),
+    );
+  });
+
+  test('a loosening override is ignored (threshold above the baseline, milder action)', async () => {
+    const v = await engineWith({}).evaluateRequest(request('how do I wire a detonator'), {
+      overrides: { harmful: { threshold: 0.99, action: 'flag' } },
+    });
+    expect(v.action).toBe('block');
+  });
+
+  test('an override can make an action more severe (redact → block)', async () => {
+    const v = await engineWith({}).evaluateRequest(request('Email alice@example.com now'), {
+      overrides: { pii: { action: 'block' } },
+    });
+    expect(v.action).toBe('block');
+    expect(v.triggered).toEqual(['pii']);
+  });
+
+  test('a shadow toggle evaluates and records but does not enforce', async () => {
+    const v = await engineWith({}).evaluateRequest(request('how do I wire a detonator'), {
+      shadow: ['harmful'],
+    });
+    expect(v.action).toBe('allow');
+    expect(v.shadowTriggered).toEqual(['harmful']);
+  });
+});
