@@ -5,7 +5,7 @@
 import type { Finding, NormalizedSegment, Segment, TrustBoundary, View } from '../types';
 import { type BlocklistEntry, canonicalPhrase, compileBlocklist, DEFAULT_BLOCKLIST } from './blocklist';
 import { gibberishSuffixScore, HEURISTIC_RULES, type HeuristicRule, matchRule } from './heuristics';
-import { PATTERN_DETECTORS, type PatternDetector } from './patterns';
+import { PATTERN_DETECTORS, type PatternDetector, textFacts } from './patterns';
 
 export { type AcMatch, AhoCorasick } from './aho-corasick';
 export { type BlocklistEntry, canonicalPhrase, DEFAULT_BLOCKLIST, parseBlocklist } from './blocklist';
@@ -115,7 +115,9 @@ function round(x: number): number {
  */
 export function patternFindings(text: string, segment: number, detectors = PATTERN_DETECTORS): Finding[] {
   const all: Array<Finding & { readonly span: readonly [number, number] }> = [];
+  const facts = textFacts(text);
   for (const d of detectors) {
+    if (d.requires && !d.requires(text, facts)) continue;
     for (const m of text.matchAll(d.regex)) {
       const start = m.index ?? 0;
       if (d.validate && !d.validate(m[0])) continue;

@@ -18,7 +18,30 @@ export interface PatternDetector {
   readonly validate?: (match: string) => boolean;
   /** Optional end-of-span extension (e.g. to the PEM end marker); returns the exclusive end. */
   readonly extend?: (text: string, matchEnd: number) => number;
+  /**
+   * A cheap necessary condition (a literal every match contains, or digits): when it is false the regex
+   * cannot match and is not run. Keeps the common text — no `@`, no key prefix — off the regex engine.
+   */
+  readonly requires?: (text: string, facts: TextFacts) => boolean;
 }
+
+/** Facts computed once per text and shared by every pattern's precondition. */
+export interface TextFacts {
+  /** Number of ASCII digits in the text (counted up to 32: enough for every pattern). */
+  readonly digits: number;
+}
+
+/** One pass: the facts the preconditions need. */
+export function textFacts(text: string): TextFacts {
+  let digits = 0;
+  for (let i = 0; i < text.length && digits < 32; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+  }
+  return { digits };
+}
+
+const includesAny = (text: string, literals: readonly string[]) => literals.some((l) => text.includes(l));
 
 /** Extends a PEM header match to the end of the matching `-----END … PRIVATE KEY-----` line when present. */
 function pemExtend(text: string, matchEnd: number): number {
@@ -35,21 +58,42 @@ export const PATTERN_DETECTORS: readonly PatternDetector[] = [
     category: 'secrets',
     regex: /\b(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA)[A-Z0-9]{16}\b/g,
     score: 0.99,
+    requires: (t) => includesAny(t, ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AIDA', 'AROA']),
   },
-  { id: 'openai-key', category: 'secrets', regex: /\bsk-[A-Za-z0-9_-]{20,200}/g, score: 0.95 },
+  {
+    id: 'openai-key',
+    category: 'secrets',
+    regex: /\bsk-[A-Za-z0-9_-]{20,200}/g,
+    score: 0.95,
+    requires: (t) => t.includes('sk-'),
+  },
   {
     id: 'github-token',
     category: 'secrets',
     regex: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})/g,
     score: 0.99,
+    requires: (t) => includesAny(t, ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_']),
   },
-  { id: 'slack-token', category: 'secrets', regex: /\bxox[abposr]-[A-Za-z0-9-]{10,200}/g, score: 0.97 },
-  { id: 'google-api-key', category: 'secrets', regex: /\bAIza[0-9A-Za-z_-]{35}/g, score: 0.97 },
+  {
+    id: 'slack-token',
+    category: 'secrets',
+    regex: /\bxox[abposr]-[A-Za-z0-9-]{10,200}/g,
+    score: 0.97,
+    requires: (t) => t.includes('xox'),
+  },
+  {
+    id: 'google-api-key',
+    category: 'secrets',
+    regex: /\bAIza[0-9A-Za-z_-]{35}/g,
+    score: 0.97,
+    requires: (t) => t.includes('AIza'),
+  },
   {
     id: 'jwt',
     category: 'secrets',
     regex: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g,
     score: 0.9,
+    requires: (t) => t.includes('eyJ'),
   },
   {
     id: 'private-key',
@@ -57,6 +101,7 @@ export const PATTERN_DETECTORS: readonly PatternDetector[] = [
     regex: /-----BEGIN (?:[A-Z0-9]{1,16} ){0,3}PRIVATE KEY-----/g,
     score: 0.99,
     extend: pemExtend,
+    requires: (t) => t.includes('-----BEGIN '),
   },
   {
     id: 'email',
@@ -64,6 +109,7 @@ export const PATTERN_DETECTORS: readonly PatternDetector[] = [
     regex:
       /(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}\b/g,
     score: 0.8,
+    requires: (t) => t.includes('@'),
   },
   {
     id: 'card',
@@ -71,6 +117,7 @@ export const PATTERN_DETECTORS: readonly PatternDetector[] = [
     regex: /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g,
     score: 0.95,
     validate: (m) => cardValid(digitsOnly(m)),
+    requires: (_t, f) => f.digits >= 13,
   },
   {
     id: 'iban',
@@ -78,6 +125,7 @@ export const PATTERN_DETECTORS: readonly PatternDetector[] = [
     regex: /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])/g,
     score: 0.95,
     validate: ibanValid,
+    requires: (_t, f) => f.digits >= 2,
   },
   {
     id: 'ssn',
@@ -85,6 +133,7 @@ export const PATTERN_DETECTORS: readonly PatternDetector[] = [
     regex: /(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])/g,
     score: 0.9,
     validate: (m) => ssnValid(digitsOnly(m)),
+    requires: (_t, f) => f.digits >= 9,
   },
   {
     id: 'phone',
@@ -97,5 +146,6 @@ export const PATTERN_DETECTORS: readonly PatternDetector[] = [
       // Thousands-grouped numbers such as 100.000.000 are not phone numbers.
       return n >= 8 && n <= 15 && !THOUSANDS_GROUPED.test(m);
     },
+    requires: (_t, f) => f.digits >= 8,
   },
 ];
