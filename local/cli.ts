@@ -1,8 +1,10 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EnforcementTableNames } from '../lambdas/adapters/dynamo/client';
+import type { DecisionRecord } from '../lambdas/core/decision/record';
 import type { TenantStatus } from '../lambdas/core/enforcement/types';
 import type { TenantOverrides } from '../lambdas/core/engine/overrides';
 import { type Action, CATEGORIES, type Category } from '../lambdas/core/types';
@@ -19,6 +21,7 @@ import {
   setShadow,
   setStatus,
 } from '../lambdas/operator/actions';
+import { fetchDecisionRecords } from '../lambdas/operator/decisions-aws';
 import { localClients } from './dynalite';
 import { buildIncident, renderIncident, selectWindow } from './incident';
 import { readRuntimeInfo } from './runtime-file';
@@ -48,7 +51,8 @@ kill switch (regional; reaches every serving instance within the 2 s controls ca
   model enable <modelId> --reason <text>
 observability (local)
   decisions [--last 20] [--action block|allow|redact|flag]          recent decision records
-  incident --decision-id <id> [--around 10m] | --since <ISO time|30m>
+  incident --decision-id <id> [--around 10m] | --since <ISO time|30m>   (--region: the region's proxy log group
+                                                                     via Logs Insights; SAFEGUARDS_PROXY_LOG_GROUP)
                                                                      decision records + audit entries of a window,
                                                                      as a Markdown timeline for docs/postmortem-template.md
 options
@@ -171,12 +175,6 @@ async function run(argv: string[]): Promise<void> {
   }
 
   if (group === 'incident') {
-    if (o.region)
-      fail(
-        'incident gathers local telemetry; in AWS use the saved Logs Insights / Athena queries (docs/runbooks)',
-      );
-    const info = readRuntimeInfo(o['data-dir']);
-    const records = readDecisionRecords(info.telemetryPath);
     const since =
       o.since === undefined
         ? undefined
@@ -185,6 +183,32 @@ async function run(argv: string[]): Promise<void> {
           : Date.parse(o.since);
     if (since !== undefined && Number.isNaN(since))
       fail(`--since: expected an ISO time or a duration like 30m, got '${o.since}'`);
+    let records: DecisionRecord[];
+    if (o.region) {
+      // In AWS: the region's proxy log group, queried in that region with the operator's credentials.
+      const logGroupName =
+        process.env['SAFEGUARDS_PROXY_LOG_GROUP'] ??
+        fail('--region needs SAFEGUARDS_PROXY_LOG_GROUP (the stack output ProxyLogGroupName)');
+      const around = o.around ? parseDuration(o.around) : 600_000;
+      const to = Date.now();
+      const from = since ?? to - 7 * 86_400_000;
+      const logs = new CloudWatchLogsClient({ region: o.region });
+      try {
+        const hit = o['decision-id']
+          ? await fetchDecisionRecords(logs, { logGroupName, from, to, decisionId: o['decision-id'] })
+          : [];
+        const at = hit[0] ? Date.parse(hit[0].timestamp) : undefined;
+        records = await fetchDecisionRecords(logs, {
+          logGroupName,
+          from: at !== undefined ? at - around : from,
+          to: at !== undefined ? at + around : to,
+        });
+      } finally {
+        logs.destroy();
+      }
+    } else {
+      records = readDecisionRecords(readRuntimeInfo(o['data-dir']).telemetryPath);
+    }
     const window = selectWindow(records, {
       ...(o['decision-id'] ? { decisionId: o['decision-id'] } : {}),
       ...(since !== undefined ? { since } : {}),
