@@ -51,7 +51,7 @@ export interface TrainOptions {
 /** Defaults used by scripts/train.ts. */
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   features: {
-    buckets: 1 << 17,
+    buckets: 1 << 16,
     charMin: 4,
     charMax: 4,
     wordMax: 2,
