@@ -27,6 +27,10 @@ import { buildIncident, renderIncident, selectWindow } from './incident';
 import { readRuntimeInfo } from './runtime-file';
 import { readDecisionRecords } from './telemetry-sink';
 
+// The local tools run on the machine's Node (20 here); the Lambda functions run on Node 22. The AWS SDK's
+// notice about Node 20 support is for the SDK's own roadmap, not for this demo: keep it out of the output.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
 const HELP = `usage: npx safeguards <command> [options]
 
 tenants

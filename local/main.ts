@@ -7,6 +7,10 @@ import { parsePolicy } from '../lambdas/core/index';
 import { startLocalRuntime } from './runtime';
 import { runtimeFile } from './runtime-file';
 
+// The local tools run on the machine's Node (20 here); the Lambda functions run on Node 22. The AWS SDK's
+// notice about Node 20 support is for the SDK's own roadmap, not for this demo: keep it out of the output.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
 const HELP = `npm start -- [options]
 
 Starts on 127.0.0.1: the safeguards gateway (the same authorizer and proxy code as the Lambda
