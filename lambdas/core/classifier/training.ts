@@ -3,7 +3,9 @@
  * imported at request time). Plain loops, a seeded shuffle, AdaGrad SGD with L2, class weights,
  * k-fold out-of-fold margins for Platt calibration and threshold choice, int8 quantisation.
  */
+
 import { createHash } from 'node:crypto';
+import { isValidationId } from '../eval/split';
 import {
   Accumulator,
   extractFeatures,
@@ -75,20 +77,20 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   maxFprBorderline: 0.095,
 };
 
-/** First 8 bytes of SHA-256(id) as two uint32s: [split bucket, fold bucket]. */
-function idHash(id: string): [number, number] {
-  const h = createHash('sha256').update(id, 'utf8').digest();
-  return [h.readUInt32BE(0), h.readUInt32BE(4)];
+/** Bytes 4..8 of SHA-256(id) as a uint32: the fold bucket (bytes 0..4 decide the split). */
+function foldHash(id: string): number {
+  return createHash('sha256').update(id, 'utf8').digest().readUInt32BE(4);
 }
 
-/** The split rule: SHA-256(id)[0..4] as uint32, mod 5 == 0 → validation (20 %). */
-export function isValidation(id: string): boolean {
-  return idHash(id)[0] % 5 === 0;
-}
+/**
+ * The split rule, shared with the evaluation so both always agree on which rows the model never saw
+ * (lambdas/core/eval/split.ts: SHA-256(id)[0..4] as uint32, mod 5 == 0 → validation).
+ */
+export const isValidation = isValidationId;
 
 /** Out-of-fold assignment inside TRAIN: SHA-256(id)[4..8] as uint32, mod `folds`. */
 export function foldOf(id: string, folds: number): number {
-  return idHash(id)[1] % folds;
+  return foldHash(id) % folds;
 }
 
 /** Mulberry32: tiny seeded PRNG for the shuffle. */
