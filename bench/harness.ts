@@ -1,4 +1,5 @@
 /** Minimal benchmark harness: bounded by iterations and time, reports percentiles. */
+import { nearestRank } from '../lambdas/core/eval/metrics';
 
 export interface BenchResult {
   readonly name: string;
@@ -9,11 +10,8 @@ export interface BenchResult {
   readonly meanMs: number;
 }
 
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[idx] ?? 0;
-}
+/** Nearest-rank percentile of an ascending-sorted sample: the same definition as the eval report. */
+export const percentile = nearestRank;
 
 /**
  * Runs `fn` after `warmup` calls until `maxIterations` or `maxMs` is reached (whichever first),

@@ -3,10 +3,12 @@
  * over a keep-alive connection, autocannon as a separate process (so the load generator never shares
  * an event loop with what it measures), CPU seconds of a process from /proc, and the benign body.
  */
+
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
+import { nearestRank } from '../../lambdas/core/eval/metrics';
 
 /** A benign ~2 KB Messages API body (not escalated to tier 2 by the default policy: checked by the callers). */
 export function benignBody(stream = false): string {
@@ -26,9 +28,7 @@ export function benignBody(stream = false): string {
 
 /** Value at quantile q (0..1) of ascending-sorted numbers (nearest rank). */
 export function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i]!;
+  return sorted.length === 0 ? Number.NaN : nearestRank(sorted, q * 100);
 }
 
 export interface LatencySummary {

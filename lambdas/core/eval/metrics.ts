@@ -93,12 +93,19 @@ export function confusion(rows: readonly EvalDecision[]): Record<Label, Record<L
   return m;
 }
 
-/** Nearest-rank percentile of an unsorted sample. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
+/** Nearest-rank percentile of an ascending-sorted sample (0 for an empty one). */
+export function nearestRank(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
   const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[idx] ?? 0;
+}
+
+/** Nearest-rank percentile of an unsorted sample. */
+export function percentile(values: readonly number[], p: number): number {
+  return nearestRank(
+    [...values].sort((a, b) => a - b),
+    p,
+  );
 }
 
 export interface CurvePoint {
