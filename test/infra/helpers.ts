@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, type AppProps } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { loadConfig } from '../../bin/load-config';
 import type { RegionConfig, SafeguardsConfig } from '../../config/schema';
+import { addSafeguardsStacks } from '../../lib/safeguards-app';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -35,4 +37,26 @@ export const testConfig = (): SafeguardsConfig => {
     onCall: { emails: ['oncall-au@example.com'], httpsEndpoints: [] },
   };
   return { ...example, regions: [...example.regions, extra] };
+};
+
+/** A lookup of regional templates by region, with the regions it holds. */
+export type RegionTemplates = ((region: string) => Template) & { readonly regions: readonly string[] };
+
+/**
+ * Synthesizes every stack of `config` once (bundling skipped, no nag) and returns the regional templates by
+ * region; an unknown region throws, so a typo in a test cannot pass silently.
+ */
+export const regionTemplates = (config: SafeguardsConfig): RegionTemplates => {
+  const app = makeApp();
+  const templates = new Map(
+    addSafeguardsStacks(app, config, { nagChecks: false }).map(
+      (s) => [s.region, Template.fromStack(s)] as const,
+    ),
+  );
+  const lookup = (region: string): Template => {
+    const template = templates.get(region);
+    if (!template) throw new Error(`no stack for ${region}`);
+    return template;
+  };
+  return Object.assign(lookup, { regions: [...templates.keys()] });
 };

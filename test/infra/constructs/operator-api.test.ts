@@ -1,19 +1,13 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { OPERATOR_ROUTES } from '../../../lib/constructs/operator-api';
-import { addSafeguardsStacks } from '../../../lib/safeguards-app';
-import { makeApp, testConfig } from '../helpers';
+import { regionTemplates, testConfig } from '../helpers';
 
 process.env['CDK_VALIDATION'] = 'false';
 
 let template: Template;
 
 beforeAll(() => {
-  const app = makeApp();
-  const stack = addSafeguardsStacks(app, testConfig(), { nagChecks: false }).find(
-    (s) => s.region === 'eu-west-1',
-  );
-  if (!stack) throw new Error('test config has no eu-west-1 stack');
-  template = Template.fromStack(stack);
+  template = regionTemplates(testConfig())('eu-west-1');
 });
 
 const operatorApiId = () => {

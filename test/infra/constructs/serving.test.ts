@@ -17,7 +17,7 @@ import {
 } from '../../../lib/constructs/serving-functions';
 import { BODY_RULES_COUNTED } from '../../../lib/constructs/waf';
 import { addSafeguardsStacks } from '../../../lib/safeguards-app';
-import { makeApp, testConfig } from '../helpers';
+import { makeApp, regionTemplates, testConfig } from '../helpers';
 
 process.env['CDK_VALIDATION'] = 'false';
 
@@ -34,20 +34,12 @@ const servingConfig = (): SafeguardsConfig => {
 };
 
 const config = servingConfig();
-const templates: Record<string, Template> = {};
+
+let t: (region: string) => Template;
 
 beforeAll(() => {
-  const app = makeApp();
-  for (const stack of addSafeguardsStacks(app, config, { nagChecks: false })) {
-    templates[stack.region] = Template.fromStack(stack);
-  }
+  t = regionTemplates(config);
 });
-
-const t = (region: string): Template => {
-  const template = templates[region];
-  if (!template) throw new Error(`no stack for ${region}`);
-  return template;
-};
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 const resources = (template: Template): Resources => template.toJSON().Resources as Resources;

@@ -1,27 +1,18 @@
-import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
+import { Capture, Match, type Template } from 'aws-cdk-lib/assertions';
 import { TABLE_LOGICAL_IDS } from '../../../lib/constructs/enforcement-tables';
 import { TABLE_DEFINITIONS, TABLE_NAMES, TTL_ATTRIBUTE } from '../../../lib/constructs/table-definitions';
-import { addSafeguardsStacks } from '../../../lib/safeguards-app';
-import { makeApp, testConfig } from '../helpers';
+import { type RegionTemplates, regionTemplates, testConfig } from '../helpers';
 
 process.env['CDK_VALIDATION'] = 'false';
 
 /** One App, four stacks (three example regions + one exercising mode `never` and an HTTPS upstream). */
-const templates: Record<string, Template> = {};
 const config = testConfig();
 
-beforeAll(() => {
-  const app = makeApp();
-  for (const stack of addSafeguardsStacks(app, config, { nagChecks: false })) {
-    templates[stack.region] = Template.fromStack(stack);
-  }
-});
+let t: RegionTemplates;
 
-const t = (region: string): Template => {
-  const template = templates[region];
-  if (!template) throw new Error(`no stack for ${region}`);
-  return template;
-};
+beforeAll(() => {
+  t = regionTemplates(config);
+});
 
 const dataKeyRef = (template: Template): { 'Fn::GetAtt': [string, 'Arn'] } => {
   const keys = template.findResources('AWS::KMS::Key', { Properties: { EnableKeyRotation: true } });
@@ -32,16 +23,11 @@ const dataKeyRef = (template: Template): { 'Fn::GetAtt': [string, 'Arn'] } => {
 
 describe('SafeguardsStack', () => {
   test('one stack per configured region, named after it', () => {
-    expect(Object.keys(templates).sort()).toEqual([
-      'ap-southeast-2',
-      'eu-central-1',
-      'eu-west-1',
-      'us-east-1',
-    ]);
+    expect([...t.regions].sort()).toEqual(['ap-southeast-2', 'eu-central-1', 'eu-west-1', 'us-east-1']);
   });
 
   test('no literal partition in any template', () => {
-    for (const template of Object.values(templates)) {
+    for (const template of t.regions.map(t)) {
       expect(JSON.stringify(template.toJSON())).not.toMatch(/arn:aws-(cn|us-gov):/);
     }
   });
