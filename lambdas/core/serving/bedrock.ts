@@ -19,13 +19,22 @@ export const eventStreamCodec = new EventStreamCodec(toUtf8, fromUtf8);
  */
 export function bedrockChunkFrame(event: { readonly type: string }): Uint8Array {
   const bytes = Buffer.from(JSON.stringify(event), 'utf8').toString('base64');
+  return jsonFrame('event', [':event-type', 'chunk'], { bytes });
+}
+
+/** One event-stream frame with a JSON payload: `:message-type`, one type header, `:content-type` JSON. */
+function jsonFrame(
+  messageType: 'event' | 'exception',
+  typeHeader: readonly [string, string],
+  payload: unknown,
+): Uint8Array {
   return eventStreamCodec.encode({
     headers: {
-      ':event-type': { type: 'string', value: 'chunk' },
+      [typeHeader[0]]: { type: 'string', value: typeHeader[1] },
       ':content-type': { type: 'string', value: 'application/json' },
-      ':message-type': { type: 'string', value: 'event' },
+      ':message-type': { type: 'string', value: messageType },
     },
-    body: fromUtf8(JSON.stringify({ bytes })),
+    body: fromUtf8(JSON.stringify(payload)),
   });
 }
 
@@ -40,14 +49,7 @@ export type BedrockStreamException =
 
 /** An exception frame: `:message-type exception`, `:exception-type <name>`, payload `{"message": …}`. */
 export function bedrockExceptionFrame(type: BedrockStreamException, message: string): Uint8Array {
-  return eventStreamCodec.encode({
-    headers: {
-      ':exception-type': { type: 'string', value: type },
-      ':content-type': { type: 'string', value: 'application/json' },
-      ':message-type': { type: 'string', value: 'exception' },
-    },
-    body: fromUtf8(JSON.stringify({ message })),
-  });
+  return jsonFrame('exception', [':exception-type', type], { message });
 }
 
 /** Bedrock error types (the `x-amzn-errortype` header) used by serving. */
