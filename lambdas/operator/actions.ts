@@ -14,6 +14,7 @@ import type { KillSwitchMode, RegionControls } from '../core/enforcement/control
 import type { TenantStatus } from '../core/enforcement/types';
 import { looseningIn, type TenantOverrides } from '../core/engine/overrides';
 import { defaultPolicy, type Policy } from '../core/index';
+import { canonicalModel } from '../core/models/identity';
 import type { Category } from '../core/types';
 
 export interface OperatorContext {
@@ -110,7 +111,10 @@ export async function setKillSwitch(
   return ctx.controls.set({ ...current, mode, reason }, ctx.actor, ctx.audit);
 }
 
-/** Disables or re-enables a model id in this region, audited. */
+/**
+ * Disables or re-enables a model in this region, audited. Ids are compared in canonical form: enabling
+ * `Demo` removes a `demo` entry, and disabling a model already disabled under another form adds nothing.
+ */
 export async function setModelDisabled(
   ctx: OperatorContext,
   model: string,
@@ -119,9 +123,10 @@ export async function setModelDisabled(
 ): Promise<RegionControls> {
   if (reason.trim() === '') throw new Error('a reason is required (it goes to the audit log)');
   const current = await ctx.controls.read();
-  const set = new Set(current.disabledModels);
-  if (disabled) set.add(model);
-  else set.delete(model);
+  const wanted = canonicalModel(model).model;
+  const others = current.disabledModels.filter((m) => canonicalModel(m).model !== wanted);
+  const same = current.disabledModels.filter((m) => canonicalModel(m).model === wanted);
+  const set = new Set(disabled ? [...others, ...(same.length > 0 ? same : [model])] : others);
   return ctx.controls.set({ ...current, disabledModels: [...set].sort(), reason }, ctx.actor, ctx.audit);
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canonicalModel } from '../models/identity';
 import { CATEGORIES } from '../types';
 
 /**
@@ -28,12 +29,18 @@ export const NORMAL_CONTROLS: RegionControls = { mode: 'normal', disabledModels:
 /** The item key of the controls in the tenants table (never a valid key hash: those are 64 hex chars). */
 export const CONTROLS_KEY = 'control#region';
 
-/** Whether a request for `model` is refused by the controls, and why. */
+/**
+ * Whether a request for `model` is refused by the controls, and why. Models are compared in canonical form
+ * (lambdas/core/models/identity.ts): disabling `demo` also refuses `Demo`, and disabling a Bedrock id also
+ * refuses its ARN, inference-profile and Claude API forms.
+ */
 export function controlRefusal(
   controls: RegionControls,
   model: string | undefined,
 ): 'kill_switch' | 'model_disabled' | undefined {
   if (controls.mode === 'block-all') return 'kill_switch';
-  if (model !== undefined && controls.disabledModels.includes(model)) return 'model_disabled';
+  if (model === undefined || controls.disabledModels.length === 0) return undefined;
+  const wanted = canonicalModel(model).model;
+  if (controls.disabledModels.some((d) => canonicalModel(d).model === wanted)) return 'model_disabled';
   return undefined;
 }
