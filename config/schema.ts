@@ -8,6 +8,7 @@
  * Objects are strict, so a stray `apiKey` or `password` field is rejected rather than ignored.
  */
 import { z } from 'zod';
+import { isKnownRegion, KNOWN_REGIONS, zoneMismatch } from './regions';
 
 /** Readonly all the way down: the parsed config is a value, not a mutable bag. */
 export type DeepReadonly<T> = T extends (infer E)[]
@@ -16,8 +17,6 @@ export type DeepReadonly<T> = T extends (infer E)[]
     ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
     : T;
 
-/** `eu-west-1`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-5`, ... */
-export const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 /** SageMaker GPU hosting instance types: `ml.g5.xlarge`, `ml.g6e.2xlarge`, `ml.p4d.24xlarge`, ... */
 export const GPU_INSTANCE_PATTERN = /^ml\.[gp]\d+[a-z]*\.(\d*x)?large$/;
 /** Private ECR image: `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repo>(:tag|@sha256:digest)`. */
@@ -37,6 +36,16 @@ const matching = (re: RegExp, expected: string) =>
 
 const positiveInt = z.number().int().min(1);
 
+/** A region of the geography table (config/regions.ts), in its canonical lower-case form. */
+const Region = z.string().superRefine((value, ctx) => {
+  if (!isKnownRegion(value)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a known AWS region (${KNOWN_REGIONS.length} listed in config/regions.ts, e.g. 'eu-west-1'), got ${quote(value)}`,
+    });
+  }
+});
+
 const Email = z.email({ error: (iss) => `expected an email address, got ${quote(iss.input)}` });
 
 const HttpsUrl = z
@@ -45,6 +54,20 @@ const HttpsUrl = z
     const url = new URL(value);
     if (url.protocol !== 'https:') {
       ctx.addIssue({ code: 'custom', message: `expected an https:// URL, got ${quote(value)}` });
+    }
+    // Write hosts as they resolve: `%2D`, full-width hyphens or other non-ASCII look-alikes would make a region
+    // name invisible to a reader and to the residency guard while fetch and SNS still resolve them.
+    const written = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^/?#@]*@)?([^/?#]*)/.exec(value)?.[1] ?? '';
+    if (/%|[^\x21-\x7e]/.test(written)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `the host must be plain ASCII without percent-escapes, got ${quote(written)} (resolves to '${url.host}')`,
+      });
+    } else if (written.replace(/:\d*$/, '').toLowerCase() !== url.hostname) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `the host must be written as it resolves, got ${quote(written)} (resolves to '${url.host}')`,
+      });
     }
     if (url.username || url.password || url.search) {
       ctx.addIssue({
@@ -129,8 +152,11 @@ export const CanarySchema = z.strictObject({
 
 export const RegionSchema = z
   .strictObject({
-    region: matching(REGION_PATTERN, "an AWS region name like 'eu-west-1'"),
-    /** Residency zone the region belongs to, e.g. `EU`, `US`. Signals never leave their zone. */
+    region: Region,
+    /**
+     * Residency zone the region belongs to, e.g. `EU`, `US`: must be the region's zone in config/regions.ts.
+     * Signals never leave their zone.
+     */
     residencyZone: matching(/^[A-Z][A-Z0-9-]{1,15}$/, "an upper-case residency zone like 'EU' or 'US'"),
     classifier: ClassifierSchema,
     upstream: UpstreamSchema,
@@ -140,6 +166,10 @@ export const RegionSchema = z
     canary: CanarySchema.optional(),
   })
   .superRefine((r, ctx) => {
+    const mismatch = isKnownRegion(r.region) ? zoneMismatch(r.region, r.residencyZone) : undefined;
+    if (mismatch !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['residencyZone'], message: mismatch });
+    }
     if (r.canary && r.canary.model === undefined && r.upstream.kind !== 'bedrock') {
       ctx.addIssue({
         code: 'custom',
@@ -167,7 +197,7 @@ export const ConfigSchema = z
      * Region of the cross-region overview dashboard stack (metrics only). Default: the first region;
      * `null` deploys no overview.
      */
-    overviewRegion: matching(REGION_PATTERN, "an AWS region name like 'eu-west-1'").nullable().optional(),
+    overviewRegion: Region.nullable().optional(),
   })
   .superRefine((c, ctx) => {
     const seen = new Map<string, number>();

@@ -1,6 +1,7 @@
 import { AspectPriority, Aspects, CfnResource, type IAspect, Stack, Token } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type { IConstruct } from 'constructs';
+import { isResidencyZone, zoneMismatch } from '../../config/regions';
 import { checkResource, makeContext, type ResidencyContext } from '../report/residency-rules';
 import type { CfnResourceJson, CfnTemplateJson } from '../report/template';
 
@@ -8,10 +9,15 @@ import type { CfnResourceJson, CfnTemplateJson } from '../report/template';
 export interface ResidencyGuardProps {
   /** The region the guarded stack is deployed to (must match the stack's `env.region` when that is set). */
   readonly region: string;
-  /** The residency zone the region belongs to (e.g. `EU`, `US`); used in messages and the report. */
+  /**
+   * The residency zone the region belongs to (e.g. `EU`, `US`); used in messages and the report. A zone of the
+   * geography table (config/regions.ts) must contain `region` and every allowed region; any other label (such as
+   * `OVERVIEW` for a metrics-only stack) is taken as given.
+   */
   readonly zone: string;
   /**
-   * Regions the zone allows resources of this stack to reference or send data to.
+   * Regions the zone allows resources of this stack to reference or send data to. With a zone of the geography
+   * table, each must be in that zone.
    *
    * @default - only `region` itself
    */
@@ -64,6 +70,12 @@ export class ResidencyGuard implements IAspect {
   public constructor(props: ResidencyGuardProps) {
     if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(props.region)) {
       throw new Error(`ResidencyGuard: region must be a literal region code, got '${props.region}'`);
+    }
+    if (isResidencyZone(props.zone)) {
+      const outside = [props.region, ...(props.allowedRegions ?? [])]
+        .map((r) => zoneMismatch(r, props.zone))
+        .filter((m) => m !== undefined);
+      if (outside.length > 0) throw new Error(`ResidencyGuard: ${outside.join('; ')}`);
     }
     this.props = {
       region: props.region,

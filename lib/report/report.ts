@@ -5,6 +5,7 @@
 import { type AccessGrant, collectAccess, collectPrincipals, type PrincipalFacts } from './access';
 import {
   checkTemplateStructure,
+  checkZoneGeography,
   localResourcesOf,
   makeContext,
   type ResidencyFinding,
@@ -75,7 +76,7 @@ export interface ResidencyReport {
   readonly principals: readonly PrincipalFacts[];
   /** References to other regions found in any string of Resources, Outputs and Parameters. */
   readonly crossRegionReferences: readonly ResidencyFinding[];
-  /** Replication, replicas, destinations, edge compute and multi-region keys. */
+  /** Zone geography, replication, replicas, destinations, edge compute and multi-region keys. */
   readonly residencyRuleFindings: readonly ResidencyFinding[];
 }
 
@@ -112,7 +113,10 @@ export function buildResidencyReport(template: CfnTemplateJson, target: ReportTa
   const stores = collectStores(template);
   const access = collectAccess(template);
   const crossRegionReferences = scanTemplateReferences(template, ctx);
-  const residencyRuleFindings = checkTemplateStructure(template, ctx);
+  const residencyRuleFindings = [
+    ...checkZoneGeography(target.zone, ctx),
+    ...checkTemplateStructure(template, ctx),
+  ];
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     stackName: target.stackName,

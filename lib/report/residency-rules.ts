@@ -3,7 +3,13 @@
  * aspect runs them per resource at synth time (and fails synthesis); the compliance report runs
  * them over a whole template and lists what they find.
  */
-import { findOutOfZoneProfiles, findRegionCodes, isRegionCode } from './regions';
+import {
+  findOutOfZoneProfiles,
+  findRegionCodes,
+  isRegionCode,
+  isResidencyZone,
+  zoneMismatch,
+} from '../../config/regions';
 import {
   asArray,
   type CfnResourceJson,
@@ -43,7 +49,8 @@ export type ResidencyRule =
   | 'log-destination'
   | 'firehose-destination'
   | 'kms-multi-region-key'
-  | 'edge-inspection';
+  | 'edge-inspection'
+  | 'zone-geography';
 
 /** One residency violation, located in a resource. */
 export interface ResidencyFinding {
@@ -414,4 +421,27 @@ export function scanTemplateReferences(template: CfnTemplateJson, ctx: Residency
 /** Structural findings (replication, replicas, destinations, edge, multi-region keys) of a whole template. */
 export function checkTemplateStructure(template: CfnTemplateJson, ctx: ResidencyContext): ResidencyFinding[] {
   return Object.entries(template.Resources).flatMap(([id, r]) => checkStructure(id, r, ctx));
+}
+
+/**
+ * The stack's region and allowed regions checked against the geography table (config/regions.ts) when `zone` is
+ * one of its zones: a stack labelled `EU` in `us-west-2` is a finding, not a report that says "EU/us-west-2".
+ */
+export function checkZoneGeography(zone: string, ctx: ResidencyContext): ResidencyFinding[] {
+  if (!isResidencyZone(zone)) return [];
+  return [...ctx.allowedRegions].flatMap((region) => {
+    const message = zoneMismatch(region, zone);
+    return message === undefined
+      ? []
+      : [
+          {
+            rule: 'zone-geography' as const,
+            logicalId: '(stack)',
+            path: 'zone',
+            region,
+            value: zone,
+            message,
+          },
+        ];
+  });
 }

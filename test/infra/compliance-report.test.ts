@@ -266,6 +266,33 @@ describe('compliance report — cross-region references', () => {
   });
 });
 
+describe('compliance report — zone geography', () => {
+  test('fails when the stack is labelled with a zone that does not contain its region', () => {
+    const { f } = cleanFixture();
+    const template = parseTemplate(Template.fromStack(f.stack).toJSON(), 'test');
+    const report = buildResidencyReport(template, {
+      stackName: 'Report',
+      region: 'eu-central-1',
+      zone: 'US',
+    });
+    expect(report.residencyRuleFindings).toEqual([
+      expect.objectContaining({
+        rule: 'zone-geography',
+        region: 'eu-central-1',
+        message: "'US' does not contain eu-central-1 (zone of eu-central-1: EU)",
+      }),
+    ]);
+    expect(renderMarkdown(report)).toContain('zone-geography');
+  });
+
+  test('a label outside the geography table (e.g. OVERVIEW) is reported as given', () => {
+    const { f } = cleanFixture();
+    const template = parseTemplate(Template.fromStack(f.stack).toJSON(), 'test');
+    const report = buildResidencyReport(template, { stackName: 'R', region: REGION, zone: 'OVERVIEW' });
+    expect(report.residencyRuleFindings).toEqual([]);
+  });
+});
+
 describe('compliance report — output', () => {
   test('the JSON is versioned and deterministic, the markdown has every section', () => {
     const { f, report: first } = cleanFixture();

@@ -9,6 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { INFERENCE_PROFILE_GEOGRAPHIES, regionsInZone } from '../../config/regions';
 import {
   RESIDENCY_METADATA_TYPE,
   ResidencyGuard,
@@ -18,16 +19,8 @@ import { makeContext, scanString } from '../../lib/report/residency-rules';
 import { collectStrings, flatten, type Json } from '../../lib/report/template';
 
 const ACCOUNT = '111111111111';
-const EU_REGIONS = [
-  'eu-central-1',
-  'eu-central-2',
-  'eu-north-1',
-  'eu-south-1',
-  'eu-south-2',
-  'eu-west-1',
-  'eu-west-2',
-  'eu-west-3',
-];
+/** Bedrock's `eu.` profile geography: wider than the `EU` residency zone (London is `UK`, Zurich is `CH`). */
+const EUROPE_REGIONS = INFERENCE_PROFILE_GEOGRAPHIES['eu'] ?? [];
 
 interface Fixture {
   readonly app: App;
@@ -122,7 +115,8 @@ describe('ResidencyGuard — references to another region', () => {
 
   test.each([
     ['us.anthropic.claude-sonnet-4-5-20250929-v1:0', {}],
-    ['global.anthropic.claude-sonnet-4-5-20250929-v1:0', { allowedRegions: EU_REGIONS }],
+    ['global.anthropic.claude-sonnet-4-5-20250929-v1:0', { zone: 'EUROPE', allowedRegions: EUROPE_REGIONS }],
+    ['eu.anthropic.claude-sonnet-4-5-20250929-v1:0', { allowedRegions: regionsInZone('EU') }],
     ['eu.anthropic.claude-sonnet-4-5-20250929-v1:0', { allowedRegions: ['eu-west-1'] }],
   ])('fails when a Bedrock inference profile spans outside the zone (%s)', (modelId, guard) => {
     const { app, stack } = guardedStack(guard);
@@ -376,7 +370,7 @@ describe('ResidencyGuard — clean stacks pass', () => {
   });
 
   test('an EU profile passes when the zone allows every EU destination region', () => {
-    const { app, stack } = guardedStack({ allowedRegions: EU_REGIONS });
+    const { app, stack } = guardedStack({ zone: 'EUROPE', allowedRegions: EUROPE_REGIONS });
     fnWithEnv(stack, { MODEL_ID: 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0' });
     expect(synthError(app)).toBe('');
   });
@@ -416,6 +410,16 @@ describe('ResidencyGuard — clean stacks pass', () => {
         residencyBound: true,
       },
     });
+  });
+
+  test.each([
+    [{ region: 'us-west-2', zone: 'EU' }, "'EU' does not contain us-west-2 (zone of us-west-2: US)"],
+    [
+      { region: 'eu-central-1', zone: 'EU', allowedRegions: ['eu-west-2'] },
+      "'EU' does not contain eu-west-2 (zone of eu-west-2: UK)",
+    ],
+  ])('fails when a table zone does not contain the guarded or allowed regions (%j)', (props, message) => {
+    expect(() => new ResidencyGuard(props)).toThrow(`ResidencyGuard: ${message}`);
   });
 
   test('fails when the guard region is not a literal region code', () => {

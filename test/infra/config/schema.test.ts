@@ -82,16 +82,49 @@ describe('config schema', () => {
     ]);
   });
 
-  test.each(['EU-WEST-1', 'europe', 'eu-west', 'eu_west_1', ''])(
-    "fails when the region name is '%s'",
+  test.each(['EU-WEST-1', 'europe', 'eu-west', 'eu_west_1', '', 'eu-wset-1', 'eu-west-9', 'us-iso-east-1'])(
+    "fails when the region name is '%s' (not a region of the geography table)",
     (region) => {
       const doc = example();
       doc.regions[0]!.region = region;
       expect(problems(doc)).toContain(
-        `${FILE}: regions[0].region: expected an AWS region name like 'eu-west-1', got '${region}'`,
+        `${FILE}: regions[0].region: expected a known AWS region (41 listed in config/regions.ts, e.g. 'eu-west-1'), got '${region}'`,
       );
     },
   );
+
+  test("fails when the residency zone does not contain the region, naming both (us-east-1 as 'EU')", () => {
+    const doc = example();
+    doc.regions[2]!.residencyZone = 'EU';
+    expect(problems(doc)).toEqual([
+      `${FILE}: regions[2].residencyZone: 'EU' does not contain us-east-1 (zone of us-east-1: US)`,
+    ]);
+  });
+
+  test.each([
+    ['us-west-2', 'EU', 'US'],
+    ['eu-west-2', 'EU', 'UK'],
+    ['eu-central-2', 'EU', 'CH'],
+    ['us-gov-west-1', 'US', 'US-GOV'],
+    ['cn-north-1', 'APAC', 'CN'],
+    ['ap-southeast-2', 'NZ', 'AU'],
+  ])('fails when %s is declared in zone %s (its zone is %s)', (region, zone, actual) => {
+    const doc = example();
+    Object.assign(doc.regions[0]!, { region, residencyZone: zone });
+    doc.regions[0]!.classifier.imageUri =
+      `111111111111.dkr.ecr.${region}.amazonaws.com/safeguards-classifier:1.0.0`;
+    expect(problems(doc)).toEqual([
+      `${FILE}: regions[0].residencyZone: '${zone}' does not contain ${region} (zone of ${region}: ${actual})`,
+    ]);
+  });
+
+  test('fails when the overview region is not a known region', () => {
+    const doc = example();
+    doc.overviewRegion = 'eu-west-7';
+    expect(problems(doc)).toEqual([
+      `${FILE}: overviewRegion: expected a known AWS region (41 listed in config/regions.ts, e.g. 'eu-west-1'), got 'eu-west-7'`,
+    ]);
+  });
 
   test('fails when the account is not 12 digits', () => {
     const doc = example();
@@ -143,6 +176,43 @@ describe('config schema', () => {
       `${FILE}: regions[1].upstream.baseUrl: URLs must not carry credentials or query strings; reference a Secrets Manager secret instead`,
       `${FILE}: regions[2].upstream.baseUrl: expected an https:// URL, got 'http://api.example.com'`,
     ]);
+  });
+
+  test.each([
+    ['https://x.execute-api.us%2Deast%2D1.amazonaws.com/v1', 'x.execute-api.us%2Deast%2D1.amazonaws.com'],
+    [
+      'https://x.execute-api.us\uff0deast\uff0d1.amazonaws.com/v1',
+      'x.execute-api.us\uff0deast\uff0d1.amazonaws.com',
+    ],
+    ['https://bücher.example/hook', 'bücher.example'],
+  ])('fails when a URL host hides what it resolves to: %s', (url, host) => {
+    const doc = example();
+    doc.regions[1]!.upstream = { kind: 'https', baseUrl: url };
+    doc.regions[0]!.onCall.httpsEndpoints = [url];
+    const resolved = new URL(url).host;
+    const message = `the host must be plain ASCII without percent-escapes, got '${host}' (resolves to '${resolved}')`;
+    expect(problems(doc)).toEqual([
+      `${FILE}: regions[0].onCall.httpsEndpoints[0]: ${message}`,
+      `${FILE}: regions[1].upstream.baseUrl: ${message}`,
+    ]);
+  });
+
+  test.each([
+    ['https://x.execute-api.US-EAST-1.amazonaws.com', []],
+    ['https://pager.example.com:443/hooks', []],
+    [
+      'https://pager.example.com\\@evil.example/hooks',
+      ["the host must be written as it resolves, got 'evil.example' (resolves to 'pager.example.com')"],
+    ],
+  ])('accepts a host only when written as it resolves: %s', (url, expected) => {
+    const doc = example();
+    doc.regions[0]!.onCall.httpsEndpoints = [url];
+    const run = () => parseConfig(doc, FILE);
+    if (expected.length === 0) expect(run).not.toThrow();
+    else
+      expect(problems(doc)).toEqual(
+        expected.map((m) => `${FILE}: regions[0].onCall.httpsEndpoints[0]: ${m}`),
+      );
   });
 
   test('fails when the upstream kind is unknown', () => {
