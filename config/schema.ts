@@ -96,6 +96,11 @@ export const ClassifierSchema = z
     maxInstances: positiveInt,
     /** Deadline for one classifier call from the proxy; past it the check times out and its fail mode applies. */
     invocationDeadlineMs: z.number().int().min(10).max(60_000),
+    /**
+     * In-flight invocations one instance must answer within `invocationDeadlineMs` at the p99: the load at
+     * which the conformance suite (`npm run classifier:conformance`) measures an image.
+     */
+    invocationConcurrency: z.number().int().min(1).max(256).default(8),
     /** When tier 2 runs: on every request, only when tiers 0/1 are not confident, or never. */
     mode: z.enum(['always', 'cascade', 'never']),
     /** Capture endpoint inputs/outputs into the region's telemetry bucket. */

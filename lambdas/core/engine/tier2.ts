@@ -16,7 +16,7 @@ export interface Tier2Classifier {
  * The tier-2 wire contract (docs/classifier-contract.md): `{"scores": {"harmful": 0.93, ...}}`
  * with probabilities in [0, 1]. Unknown category keys are ignored; anything else is garbage.
  */
-const tier2ResponseSchema = z.object({
+export const tier2ResponseSchema = z.object({
   scores: z.partialRecord(z.enum(CATEGORIES), z.number().min(0).max(1)),
 });
 

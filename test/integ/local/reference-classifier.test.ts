@@ -51,6 +51,7 @@ describe('reference classifier server (SageMaker container contract)', () => {
     const text = 'What is the boiling point of water at sea level?';
     const direct = await fetch(`${server.url}/invocations`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ inputs: text }),
     });
     expect(direct.status).toBe(200);
@@ -58,8 +59,13 @@ describe('reference classifier server (SageMaker container contract)', () => {
   });
 
   test('a body that is not the contract gets a 400', async () => {
-    const res = await fetch(`${server.url}/invocations`, { method: 'POST', body: '{"text": 1}' });
+    const res = await fetch(`${server.url}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"text": 1}',
+    });
     expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ field: 'inputs', reason: 'invalid-field' });
   });
 
   test('injected faults: failure is a 5xx to the client, garbage is a 200 with a non-contract body', async () => {
