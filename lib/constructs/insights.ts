@@ -33,14 +33,15 @@ const RECORDS = 'message = "csp.decision/v1"';
 export const INSIGHTS_QUERIES: Readonly<Record<string, logs.QueryStringProps>> = {
   'decisions-by-tenant': {
     filterStatements: [RECORDS],
-    stats:
+    statsStatements: [
       'count(*) as requests, sum(decision.action = "block") as blocked, sum(decision.action = "redact") as redacted by decision.tenant',
+    ],
     sort: 'blocked desc',
     limit: 100,
   },
   'category-trends': {
     filterStatements: [RECORDS, 'decision.action = "block"'],
-    stats: 'count(*) as blocks by bin(1h), decision.reason',
+    statsStatements: ['count(*) as blocks by bin(1h), decision.reason'],
   },
   'fail-open-incidents': {
     filterStatements: [RECORDS, 'decision.failMode.applied = "open"'],
@@ -185,7 +186,7 @@ export class SituationalAwareness extends Construct {
         },
       },
     });
-    this.table.addDependency(this.database);
+    this.table.addResourceDependency(this.database);
     this.tableName = `${dbName}.decisions`;
 
     this.workgroup = new athena.CfnWorkGroup(this, 'Workgroup', {
@@ -211,8 +212,8 @@ export class SituationalAwareness extends Construct {
         queryString: sql.replaceAll('%TABLE%', this.tableName),
         description: `Safeguards: ${name.replace(/-/g, ' ')}`,
       });
-      q.addDependency(this.workgroup);
-      q.addDependency(this.database);
+      q.addResourceDependency(this.workgroup);
+      q.addResourceDependency(this.database);
     }
   }
 }

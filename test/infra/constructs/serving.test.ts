@@ -215,7 +215,11 @@ describe('serving API', () => {
     const format = new Capture();
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       TracingEnabled: true,
-      AccessLogSetting: { DestinationArn: { 'Fn::GetAtt': [group, 'Arn'] }, Format: format },
+      // Log group ARN without the `:*` suffix (feature flag @aws-cdk/aws-apigateway:logGroupDestinationArnWithoutWildcard).
+      AccessLogSetting: {
+        DestinationArn: { 'Fn::Join': ['', [Match.stringLikeRegexp(':log-group:$'), { Ref: group }]] },
+        Format: format,
+      },
       MethodSettings: [
         {
           HttpMethod: '*',
