@@ -15,6 +15,8 @@
  * The isolated (ISO) partitions are not listed. See docs/residency-model.md (zones) and docs/adr/0008-residency-zones.md.
  */
 
+import { closest, distance } from 'fastest-levenshtein';
+
 /** A residency zone: the jurisdiction a region's data stays in. */
 export type ResidencyZone =
   | 'US'
@@ -124,6 +126,17 @@ export const RESIDENCY_ZONES: readonly ResidencyZone[] = [...new Set(REGIONS.map
 
 /** True when `region` is a region of the table (exact, canonical lower-case code). */
 export const isKnownRegion = (region: string): boolean => BY_REGION.has(region);
+
+/**
+ * The known region closest to `value` when `value` is plausibly a typo of it (at most 2 edits after
+ * lower-casing and turning `_` into `-`), else `undefined`: the "did you mean" of config errors.
+ */
+export const nearestRegion = (value: string): string | undefined => {
+  const candidate = value.trim().toLowerCase().replaceAll('_', '-');
+  if (candidate === '') return undefined;
+  const near = closest(candidate, KNOWN_REGIONS as string[]);
+  return distance(candidate, near) <= 2 ? near : undefined;
+};
 
 /** True when `zone` is one of {@link RESIDENCY_ZONES}. */
 export const isResidencyZone = (zone: string): zone is ResidencyZone =>

@@ -8,7 +8,7 @@
  * Objects are strict, so a stray `apiKey` or `password` field is rejected rather than ignored.
  */
 import { z } from 'zod';
-import { isKnownRegion, KNOWN_REGIONS, zoneMismatch } from './regions';
+import { isKnownRegion, KNOWN_REGIONS, nearestRegion, zoneMismatch } from './regions';
 
 /** Readonly all the way down: the parsed config is a value, not a mutable bag. */
 export type DeepReadonly<T> = T extends (infer E)[]
@@ -39,9 +39,12 @@ const positiveInt = z.number().int().min(1);
 /** A region of the geography table (config/regions.ts), in its canonical lower-case form. */
 const Region = z.string().superRefine((value, ctx) => {
   if (!isKnownRegion(value)) {
+    const near = nearestRegion(value);
     ctx.addIssue({
       code: 'custom',
-      message: `expected a known AWS region (${KNOWN_REGIONS.length} listed in config/regions.ts, e.g. 'eu-west-1'), got ${quote(value)}`,
+      message: near
+        ? `expected a known AWS region (${KNOWN_REGIONS.length} listed in config/regions.ts), got ${quote(value)}; did you mean '${near}'?`
+        : `expected a known AWS region (${KNOWN_REGIONS.length} listed in config/regions.ts, e.g. 'eu-west-1'), got ${quote(value)}`,
     });
   }
 });
@@ -203,6 +206,13 @@ export const ConfigSchema = z
      * `null` deploys no overview.
      */
     overviewRegion: Region.nullable().optional(),
+    /**
+     * Base URL of the runbooks, ending in `/` (e.g. the repository's browse URL of `docs/runbooks/`): every alarm
+     * description ends with `Runbook: <runbookBaseUrl><runbook>.md`. Default: the repository path `docs/runbooks/`.
+     */
+    runbookBaseUrl: HttpsUrl.refine((u) => u.endsWith('/'), {
+      error: (iss) => `expected a URL ending in '/', got ${quote(iss.input)}`,
+    }).optional(),
   })
   .superRefine((c, ctx) => {
     const seen = new Map<string, number>();
@@ -251,13 +261,21 @@ export const formatPath = (path: readonly PropertyKey[]): string =>
  *
  * @param input the decoded JSON document
  * @param source where it came from, used as the prefix of every error line (e.g. the file path)
+ * @param locate optional: where a document path is in the source text (`line L, column C`), prefixed to its error
  * @throws ConfigError naming the source, the path and the problem for every issue found
  */
-export const parseConfig = (input: unknown, source: string): SafeguardsConfig => {
+export const parseConfig = (
+  input: unknown,
+  source: string,
+  locate: (path: readonly PropertyKey[]) => string | undefined = () => undefined,
+): SafeguardsConfig => {
   const result = ConfigSchema.safeParse(input);
   if (result.success) return result.data;
   throw new ConfigError(
     source,
-    result.error.issues.map((issue) => `${formatPath(issue.path) || '(root)'}: ${issue.message}`),
+    result.error.issues.map((issue) => {
+      const at = locate(issue.path);
+      return `${at ? `${at}: ` : ''}${formatPath(issue.path) || '(root)'}: ${issue.message}`;
+    }),
   );
 };

@@ -82,8 +82,8 @@ describe('config schema', () => {
     ]);
   });
 
-  test.each(['EU-WEST-1', 'europe', 'eu-west', 'eu_west_1', '', 'eu-wset-1', 'eu-west-9', 'us-iso-east-1'])(
-    "fails when the region name is '%s' (not a region of the geography table)",
+  test.each(['europe', '', 'us-iso-east-1'])(
+    "fails when the region name is '%s' (not a region of the geography table, nothing close)",
     (region) => {
       const doc = example();
       doc.regions[0]!.region = region;
@@ -92,6 +92,22 @@ describe('config schema', () => {
       );
     },
   );
+
+  test.each([
+    ['eu-nrth-1', 'eu-north-1'],
+    ['EU-WEST-1', 'eu-west-1'],
+    ['eu-west', 'eu-west-1'],
+    ['eu_west_1', 'eu-west-1'],
+    ['eu-wset-1', 'eu-west-1'],
+    // Region-shaped but not a region: the old pattern accepted it.
+    ['eu-west-9', 'eu-west-1'],
+  ])("fails when the region name is '%s', naming the field and suggesting '%s'", (region, near) => {
+    const doc = example();
+    doc.regions[0]!.region = region;
+    expect(problems(doc)).toContain(
+      `${FILE}: regions[0].region: expected a known AWS region (41 listed in config/regions.ts), got '${region}'; did you mean '${near}'?`,
+    );
+  });
 
   test("fails when the residency zone does not contain the region, naming both (us-east-1 as 'EU')", () => {
     const doc = example();
@@ -122,7 +138,19 @@ describe('config schema', () => {
     const doc = example();
     doc.overviewRegion = 'eu-west-7';
     expect(problems(doc)).toEqual([
-      `${FILE}: overviewRegion: expected a known AWS region (41 listed in config/regions.ts, e.g. 'eu-west-1'), got 'eu-west-7'`,
+      `${FILE}: overviewRegion: expected a known AWS region (41 listed in config/regions.ts), got 'eu-west-7'; did you mean 'eu-west-1'?`,
+    ]);
+  });
+
+  test('runbookBaseUrl: an https URL ending in /', () => {
+    const doc = example();
+    doc.runbookBaseUrl = 'https://git.example.com/safeguards/docs/runbooks';
+    expect(problems(doc)).toEqual([
+      `${FILE}: runbookBaseUrl: expected a URL ending in '/', got 'https://git.example.com/safeguards/docs/runbooks'`,
+    ]);
+    doc.runbookBaseUrl = 'http://git.example.com/runbooks/';
+    expect(problems(doc)).toEqual([
+      `${FILE}: runbookBaseUrl: expected an https:// URL, got 'http://git.example.com/runbooks/'`,
     ]);
   });
 
