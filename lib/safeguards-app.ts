@@ -51,6 +51,7 @@ export const addSafeguardsStacks = (
       env: { account: config.account, region: settings.region },
       partner: config.partner,
       settings,
+      ...(config.runbookBaseUrl ? { runbookBaseUrl: config.runbookBaseUrl } : {}),
     });
     // Strict: a stack may reference its own region only, even within its zone.
     ResidencyGuard.apply(stack, { region: settings.region, zone: settings.residencyZone });

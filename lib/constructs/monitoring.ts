@@ -75,12 +75,17 @@ export interface MonitoringProps {
   readonly classifierLatencyBudget?: Duration;
 
   /**
-   * Fail-open events per minute tolerated. The default pages on any: every one is a request that passed a check
-   * that did not run. With a policy whose open categories see routine tier-2 timeouts, raise it deliberately.
+   * Fail-open events in a 5-minute window that raise the alarm (and so page, through the composite). One event
+   * is a request that passed a check that did not run: it is counted (`FailOpen` metric, decision record with
+   * `failMode.applied = "open"`, the `fail-open-incidents` saved query) but does not page, because an isolated
+   * tier-2 deadline miss on a category that fails open is expected at any traffic. Five in five minutes is a
+   * sustained failure (a tier-2 endpoint timing out about once a minute, a store failing admission) or a burst,
+   * either of which someone must look at; an attacker who can induce fail-opens gets at most four unchecked
+   * requests per window before the page.
    *
-   * @default 0
+   * @default 5
    */
-  readonly failOpenPerMinute?: number;
+  readonly failOpenPer5Minutes?: number;
 
   /**
    * Tier-2 timeouts per minute tolerated (3 of 5 minutes above it → alarm).
@@ -179,12 +184,13 @@ export class Monitoring extends Construct {
       evaluationPeriods: 5,
       datapointsToAlarm: 3,
     });
+    const failOpenCount = props.failOpenPer5Minutes ?? 5;
     const failOpen = this.alarm('FailOpen', {
       runbook: 'fail-open',
-      meaning:
-        'a check failed and its category failed open (or admission failed open): requests passed unchecked',
-      metric: ServingMetrics.failures('open'),
-      threshold: props.failOpenPerMinute ?? 0,
+      meaning: `${failOpenCount} or more checks failed open (or admission failed open) within 5 minutes: requests passed unchecked`,
+      metric: ServingMetrics.failures('open', Duration.minutes(5)),
+      threshold: failOpenCount,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
     });
     this.anomalyAlarm('BlockRateAnomaly', {
@@ -540,6 +546,10 @@ const validate = (props: MonitoringProps): void => {
   const rate = props.api5xxRate;
   if (rate !== undefined && !(rate > 0 && rate < 1)) {
     throw new Error(`Monitoring: api5xxRate must be between 0 and 1 (exclusive), got ${rate}`);
+  }
+  const failOpen = props.failOpenPer5Minutes;
+  if (failOpen !== undefined && !(Number.isInteger(failOpen) && failOpen >= 1)) {
+    throw new Error(`Monitoring: failOpenPer5Minutes must be a positive integer, got ${failOpen}`);
   }
   const width = props.anomalyBandWidth;
   if (width !== undefined && !(width > 0)) {

@@ -28,6 +28,12 @@ export interface SafeguardsStackProps extends StackProps {
   readonly partner: string;
   /** This region's validated config entry; `settings.region` must equal `env.region`. */
   readonly settings: RegionConfig;
+  /**
+   * Prefix of the runbook links in alarm descriptions.
+   *
+   * @default - the repository path `docs/runbooks/`
+   */
+  readonly runbookBaseUrl?: string;
 }
 
 /**
@@ -174,6 +180,7 @@ export class SafeguardsStack extends Stack {
       classifierLatencyBudget: Duration.millis(classifier.invocationDeadlineMs),
       // Missing EnforcementLive data pages only where a canary publishes it.
       canaryActive: this.canary !== undefined,
+      ...(props.runbookBaseUrl ? { runbookBaseUrl: props.runbookBaseUrl } : {}),
     });
 
     this.operatorApi = new OperatorApi(this, 'OperatorApi', {

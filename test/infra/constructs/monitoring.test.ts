@@ -37,14 +37,14 @@ beforeAll(() => {
   const config = testConfig();
   customStack = addSafeguardsStacks(
     other,
-    { ...config, regions: [config.regions[0]!] },
+    { ...config, regions: [config.regions[0]!], runbookBaseUrl: 'https://runbooks.example.com/safeguards/' },
     { nagChecks: false },
   )[0]!;
   new Monitoring(customStack, 'Custom', {
     ...monitoringDeps(customStack),
     canaryActive: true,
     addedLatencyBudget: Duration.millis(80),
-    failOpenPerMinute: 2,
+    failOpenPer5Minutes: 2,
     api5xxRate: 0.01,
     runbookBaseUrl: 'https://git.example.com/safeguards/blob/main/docs/runbooks/',
   });
@@ -379,11 +379,11 @@ describe.each([WITH_CLASSIFIER, WITHOUT_CLASSIFIER])('alarms in %s', (region) =>
     expect(tier2).toHaveLength(hasClassifier ? 4 : 0);
   });
 
-  test('FailOpen: the sum of every FailOpen reason the proxy emits, above 0 in one minute', () => {
+  test('FailOpen: the sum of every FailOpen reason the proxy emits, 5 or more in a 5-minute window (one event does not page)', () => {
     const props = alarm(t(region), 'FailOpen');
     expect(props).toMatchObject({
-      Threshold: 0,
-      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 5,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       EvaluationPeriods: 1,
       DatapointsToAlarm: 1,
       TreatMissingData: 'notBreaching',
@@ -391,7 +391,7 @@ describe.each([WITH_CLASSIFIER, WITHOUT_CLASSIFIER])('alarms in %s', (region) =>
     const q = queries(props);
     const metrics = q.filter((x) => x.metric);
     expect(metrics.every((m) => m.namespace === 'CspSafeguards' && m.metric === 'FailOpen')).toBe(true);
-    expect(metrics.every((m) => m.stat === 'Sum' && m.period === 60 && m.returnData === false)).toBe(true);
+    expect(metrics.every((m) => m.stat === 'Sum' && m.period === 300 && m.returnData === false)).toBe(true);
     expect(
       metrics.map((m) => m.dims).sort((a, b) => String(a!['Reason']).localeCompare(String(b!['Reason']))),
     ).toEqual(
@@ -525,6 +525,18 @@ describe.each([WITH_CLASSIFIER, WITHOUT_CLASSIFIER])('alarms in %s', (region) =>
     }
   });
 
+  test('every logical id a runbook resolves with `res <LogicalId>` exists in the template', () => {
+    const fs = require('node:fs') as typeof import('node:fs');
+    const dir = path.join(ROOT, 'docs/runbooks');
+    const resources = new Set(Object.keys(t(region).toJSON()['Resources'] as object));
+    const ids = fs
+      .readdirSync(dir)
+      .flatMap((f) => [...fs.readFileSync(path.join(dir, f), 'utf8').matchAll(/\bres "?([A-Za-z0-9]+)\)?/g)])
+      .map((m) => m[1]!);
+    expect(ids).toEqual(expect.arrayContaining(['TelemetryBucketFB1718EF', 'KeysDataKey8F3FE3A4']));
+    expect(ids.filter((id) => !resources.has(id))).toEqual([]);
+  });
+
   test('every runbook is listed in the runbook index', () => {
     const index = require('node:fs').readFileSync(
       path.join(ROOT, 'docs/runbooks/README.md'),
@@ -640,6 +652,26 @@ describe('props', () => {
         /Runbook: https:\/\/git\.example\.com\/safeguards\/blob\/main\/docs\/runbooks\/[a-z-]+\.md$/,
       );
     }
+  });
+
+  test('config runbookBaseUrl reaches every alarm of the stack, composite included', () => {
+    const alarms = Object.values(allAlarms(custom, 'Monitoring'));
+    expect(alarms.length).toBeGreaterThan(10);
+    for (const a of alarms) {
+      expect(a.Properties['AlarmDescription']).toMatch(
+        /Runbook: https:\/\/runbooks\.example\.com\/safeguards\/[a-z-]+\.md$/,
+      );
+    }
+  });
+
+  test('fails when failOpenPer5Minutes is not a positive integer', () => {
+    expect(
+      () =>
+        new Monitoring(customStack, 'BadFailOpen', {
+          ...monitoringDeps(customStack),
+          failOpenPer5Minutes: 0,
+        }),
+    ).toThrow('Monitoring: failOpenPer5Minutes must be a positive integer, got 0');
   });
 
   test('fails when api5xxRate is not a share', () => {
