@@ -40,8 +40,10 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 export function anthropicHttpUpstream(opts: AnthropicHttpUpstreamOptions): Upstream {
   const url = `${opts.baseUrl.replace(/\/+$/, '')}/v1/messages`;
   const doFetch = opts.fetch ?? globalThis.fetch;
-  const call = async (b: ModelBody, model: string | undefined, stream: boolean, signal: AbortSignal) => {
+  const call = async (mb: ModelBody, model: string | undefined, stream: boolean, signal: AbortSignal) => {
     const m = model ?? opts.defaultModel;
+    // Beta flags travel as the `anthropic-beta` header on this wire, not in the body.
+    const { anthropic_beta: betas, ...b } = mb;
     // A model that never answers must not hold the request (and its Lambda) until the platform timeout.
     const headDeadline = new AbortController();
     const timer = setTimeout(
@@ -57,6 +59,7 @@ export function anthropicHttpUpstream(opts: AnthropicHttpUpstreamOptions): Upstr
           'content-type': 'application/json',
           accept: stream ? 'text/event-stream' : 'application/json',
           'anthropic-version': opts.anthropicVersion ?? '2023-06-01',
+          ...(Array.isArray(betas) && betas.length > 0 ? { 'anthropic-beta': betas.join(',') } : {}),
           ...(opts.apiKey ? { 'x-api-key': await opts.apiKey() } : {}),
         },
         body: JSON.stringify({ ...(m ? { model: m } : {}), ...b, ...(stream ? { stream: true } : {}) }),

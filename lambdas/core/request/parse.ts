@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { Segment } from '../types';
 import { formatErrorPath, invalid, type PathStep, type RequestError } from './errors';
+import { filterBetas, REFUSED_TOP_LEVEL } from './fields';
 import { LIMITS } from './limits';
 import { MODEL_ID_RE, SURROGATE_ESCAPE_RE } from './patterns';
 import { prescanJson } from './prescan';
@@ -26,6 +27,8 @@ export interface ParseOptions {
   readonly maxBytes?: number;
   /** Bedrock only: the `{modelId}` from the URL path (already URL-decoded). */
   readonly modelFromPath?: string;
+  /** The `anthropic-beta` header value(s), comma-separated as sent. @default none */
+  readonly betaHeader?: string;
 }
 
 /** A validated request, ready for the checks. */
@@ -39,8 +42,18 @@ export interface ParsedRequest {
   readonly anthropicVersion?: string;
   /** Every piece of text to check, in document order, labelled by trust boundary. */
   readonly segments: readonly Segment[];
-  /** The validated body, safe to forward (no unknown fields, no duplicate or prototype keys). */
+  /**
+   * The validated body as the schema re-built it (never the client's bytes): only classified fields,
+   * no duplicate or prototype keys. This, not the raw body, is what may be forwarded.
+   */
   readonly body: Readonly<Record<string, unknown>>;
+  /**
+   * Beta flags to forward: the `anthropic-beta` header (Messages API) or the body's `anthropic_beta`
+   * (Bedrock), filtered through the allowlist in fields.ts, deduplicated, in order.
+   */
+  readonly betas: readonly string[];
+  /** How many beta flags were dropped because they are not on the allowlist. */
+  readonly droppedBetas: number;
   readonly metadata?: { readonly userId?: string };
   /** Total UTF-16 length of all segments. */
   readonly inputChars: number;
@@ -178,6 +191,8 @@ function unknownTopLevelField(
         'not allowed in a Bedrock InvokeModel body: the model and streaming come from the URL path',
       );
     }
+    if (REFUSED_TOP_LEVEL.has(key))
+      return invalid(key, 'not accepted by this gateway (see the field table in docs/serving.md)');
     return invalid(formatErrorPath([key]), `unknown field; allowed fields: ${allowed.join(', ')}`);
   }
   return undefined;
@@ -226,25 +241,46 @@ export function parseRequest(body: string | Uint8Array, opts: ParseOptions): Par
     }
     const parsed = BedrockBody.safeParse(json);
     if (!parsed.success) return fail(issueToError(parsed.error.issues[0] as Issue));
-    return build(json, parsed.data, opts.format, {
+    const { anthropic_beta: requested, ...rest } = parsed.data;
+    const betas = filterBetas(requested ?? []);
+    return build({ ...rest, ...(betas.kept.length > 0 ? { anthropic_beta: betas.kept } : {}) }, opts.format, {
       ...(opts.modelFromPath === undefined ? {} : { model: opts.modelFromPath }),
       stream: false,
       anthropicVersion: parsed.data.anthropic_version,
+      betas: betas.kept,
+      droppedBetas: betas.dropped,
     });
   }
   const parsed = MessagesBody.safeParse(json);
   if (!parsed.success) return fail(issueToError(parsed.error.issues[0] as Issue));
-  return build(json, parsed.data, opts.format, {
+  const betas = filterBetas(splitBetaHeader(opts.betaHeader));
+  return build(parsed.data, opts.format, {
     model: parsed.data.model,
     stream: parsed.data.stream ?? false,
+    betas: betas.kept,
+    droppedBetas: betas.dropped,
   });
 }
 
+/** The flags of an `anthropic-beta` header (comma-separated; whitespace and empty items ignored). */
+export function splitBetaHeader(header: string | undefined): string[] {
+  if (header === undefined) return [];
+  return header
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
+}
+
 function build(
-  json: Record<string, unknown>,
   data: MessagesBodyT | BedrockBodyT,
   format: ParseOptions['format'],
-  extra: { model?: string; stream: boolean; anthropicVersion?: string },
+  extra: {
+    model?: string;
+    stream: boolean;
+    anthropicVersion?: string;
+    betas: readonly string[];
+    droppedBetas: number;
+  },
 ): ParseResult {
   const collected = collectSegments(data);
   if ('error' in collected) return fail(collected.error);
@@ -259,7 +295,7 @@ function build(
       ...extra,
       maxTokens: data.max_tokens,
       segments,
-      body: json,
+      body: data,
       ...(data.metadata === undefined ? {} : { metadata: userId == null ? {} : { userId } }),
       inputChars,
     },

@@ -9,8 +9,16 @@ export const IDENTIFIER_RE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 /** Dotted-quad IPv4 as produced by the WHATWG URL parser. */
 export const IPV4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
-/** A versioned server tool type such as `web_search_20250305`. */
-export const SERVER_TOOL_TYPE_RE = /^[a-z_]{1,64}_\d{8}$/;
+/** A tool-use id (`toolu_…`), as the API issues and accepts them. */
+export const ID_RE = /^[A-Za-z0-9_-]{1,256}$/;
+/** A tool name, as the API accepts them (`^[a-zA-Z0-9_-]{1,128}$`). */
+export const TOOL_NAME_RE = /^[A-Za-z0-9_-]{1,128}$/;
+/** An opaque token the API issued (thinking signature, redacted thinking, encrypted index). */
+export const OPAQUE_RE = /^[A-Za-z0-9+/=_-]*$/;
+/** `metadata.user_id`: printable ASCII without spaces (an id, hash or small JSON object, not prose). */
+export const USER_ID_RE = /^[\x21-\x7e]{1,512}$/;
+/** A web-search domain filter: a host name, optionally with a path (`example.com/docs`). */
+export const DOMAIN_RE = /^[A-Za-z0-9*][A-Za-z0-9.*-]{0,252}(?:\/[A-Za-z0-9._~%/-]{0,512})?$/;
 /** IPv6 unique-local (fc00::/7) prefix. */
 export const IPV6_ULA_RE = /^f[cd]/;
 /** IPv6 link-local (fe80::/10) prefix. */
@@ -26,7 +34,11 @@ export const REQUEST_PATTERNS: Readonly<Record<string, RegExp>> = {
   MODEL_ID_RE,
   IDENTIFIER_RE,
   IPV4_RE,
-  SERVER_TOOL_TYPE_RE,
+  ID_RE,
+  TOOL_NAME_RE,
+  OPAQUE_RE,
+  USER_ID_RE,
+  DOMAIN_RE,
   IPV6_ULA_RE,
   IPV6_LINK_LOCAL_RE,
   TRAILING_DOT_RE,

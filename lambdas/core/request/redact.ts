@@ -1,5 +1,6 @@
 import { type PathStep, parsePath } from './errors';
 import type { ParsedRequest } from './parse';
+import { KEY_SEGMENT_SUFFIX } from './segments';
 
 /** One span to redact: UTF-16 offsets `[start, end)` into `request.segments[segment].text`. */
 export interface Redaction {
@@ -80,6 +81,27 @@ function replaceAt(root: unknown, path: readonly PathStep[], expected: string, v
 }
 
 /**
+ * Renames the key `expected` of the object at `parent` to `value` (keeping the key order); a name that
+ * is already taken gets ` (2)`, ` (3)`… appended.
+ */
+function renameKeyAt(root: unknown, parent: readonly PathStep[], expected: string, value: string): boolean {
+  let node: unknown = root;
+  for (const step of parent) {
+    if (node === null || typeof node !== 'object') return false;
+    node = (node as Record<PathStep, unknown>)[step];
+  }
+  if (node === null || typeof node !== 'object' || Array.isArray(node)) return false;
+  const obj = node as Record<string, unknown>;
+  if (!Object.hasOwn(obj, expected)) return false;
+  let name = value;
+  for (let n = 2; name !== expected && Object.hasOwn(obj, name); n++) name = `${value} (${n})`;
+  const entries = Object.entries(obj);
+  for (const k of Object.keys(obj)) delete obj[k];
+  for (const [k, v] of entries) obj[k === expected ? name : k] = v;
+  return true;
+}
+
+/**
  * Returns a NEW body in which each span of a segment's raw text is replaced by `[REDACTED:<label>]`
  * (overlapping spans merged, spans clamped to the text and never splitting a surrogate pair). The
  * request and its body are left untouched. Redactions naming a segment that does not exist are ignored.
@@ -101,8 +123,16 @@ export function redactRequest(
   for (const [index, spans] of bySegment) {
     const segment = request.segments[index];
     if (segment === undefined) continue;
-    const path = parsePath(segment.path);
-    if (path === undefined || !replaceAt(body, path, segment.text, redactText(segment.text, spans))) {
+    const keyed = segment.path.endsWith(KEY_SEGMENT_SUFFIX);
+    const path = parsePath(keyed ? segment.path.slice(0, -KEY_SEGMENT_SUFFIX.length) : segment.path);
+    const redacted = redactText(segment.text, spans);
+    const done =
+      path !== undefined &&
+      (keyed
+        ? path[path.length - 1] === segment.text &&
+          renameKeyAt(body, path.slice(0, -1), segment.text, redacted)
+        : replaceAt(body, path, segment.text, redacted));
+    if (!done) {
       throw new Error(`redactRequest: segment ${index} path does not resolve to its text`);
     }
   }

@@ -30,13 +30,18 @@ export function estimateTokens(chars: number): number {
   return Math.ceil(chars / 4);
 }
 
-/** Fields the route owns (model, streaming, API version): adapters set them for their wire. */
-const ROUTE_FIELDS = new Set(['model', 'stream', 'anthropic_version']);
+/** Fields the route owns (model, streaming, API version, beta flags): adapters set them for their wire. */
+const ROUTE_FIELDS = new Set(['model', 'stream', 'anthropic_version', 'anthropic_beta']);
 
-/** The body forwarded to the model: the validated (possibly redacted) body minus route-owned fields. */
-export function modelBody(body: Readonly<Record<string, unknown>>): ModelBody {
+/**
+ * The body forwarded to the model: the validated (possibly redacted) body — re-built by the schema,
+ * never the client's bytes — minus route-owned fields, plus the allowlisted beta flags as
+ * `anthropic_beta` (the HTTPS adapter sends them as the `anthropic-beta` header, Bedrock in the body).
+ */
+export function modelBody(body: Readonly<Record<string, unknown>>, betas: readonly string[] = []): ModelBody {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(body)) if (!ROUTE_FIELDS.has(k)) out[k] = v;
+  if (betas.length > 0) out['anthropic_beta'] = [...betas];
   return out;
 }
 
@@ -219,6 +224,7 @@ async function run(x: Exchange): Promise<void> {
     format: req.route === 'messages' ? 'messages' : 'bedrock',
     ...(deps.maxBodyBytes === undefined ? {} : { maxBytes: deps.maxBodyBytes }),
     ...(req.modelId === undefined ? {} : { modelFromPath: req.modelId }),
+    ...(req.headers['anthropic-beta'] === undefined ? {} : { betaHeader: req.headers['anthropic-beta'] }),
   });
   const parseMs = now() - t0;
   if (!parsed.ok) {
@@ -230,6 +236,7 @@ async function run(x: Exchange): Promise<void> {
     return;
   }
   const request = parsed.request;
+  if (request.droppedBetas > 0) deps.metrics.add('DroppedBetas', request.droppedBetas);
   const stream = req.route === 'bedrock.invoke-stream' || (req.route === 'messages' && request.stream);
   x.inputTokens = estimateTokens(request.inputChars);
   recorder.request({ model: request.model ?? null, stream, inputTokens: x.inputTokens, parseMs });
@@ -257,7 +264,7 @@ async function run(x: Exchange): Promise<void> {
   }
 
   recorder.stage('upstream');
-  const body = modelBody(forwardBody(verdict, request));
+  const body = modelBody(forwardBody(verdict, request), request.betas);
   if (stream) await serveStream(x, body, request.model);
   else await serveOnce(x, body, request.model);
 }

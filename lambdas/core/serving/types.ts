@@ -137,7 +137,8 @@ export type ServeMetricName =
   | 'RateLimited'
   | 'UpstreamErrors'
   | 'PortErrors'
-  | 'AddedLatency';
+  | 'AddedLatency'
+  | 'DroppedBetas';
 
 /** Metrics sink (Powertools EMF on Lambda). `AddedLatency` is in milliseconds, the rest are counts. */
 export interface ServeMetrics {
@@ -160,7 +161,10 @@ export class UpstreamError extends Error {
   }
 }
 
-/** A model body as forwarded: the Messages body without `model`, `stream` or `anthropic_version`. */
+/**
+ * A model body as forwarded: the validated Messages body without `model`, `stream` or
+ * `anthropic_version`; allowlisted beta flags, if any, as `anthropic_beta` (string array).
+ */
 export type ModelBody = Readonly<Record<string, unknown>>;
 
 /**

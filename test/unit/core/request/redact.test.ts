@@ -89,11 +89,34 @@ describe('redactRequest', () => {
         },
       ],
     });
-    const out = redactRequest(request, [{ segment: 1, span: [0, 6], label: 'secret' }]) as {
+    // Segment 1 is the key `api key`, segment 2 its value.
+    expect(request.segments[2]).toMatchObject({ path: 'messages[1].content[0].input["api key"]' });
+    const out = redactRequest(request, [{ segment: 2, span: [0, 6], label: 'secret' }]) as {
       messages: Array<{ content: Array<{ input: Record<string, string> }> | string }>;
     };
     const content = out.messages[1]?.content;
     expect(typeof content !== 'string' && content?.[0]?.input['api key']).toBe('[REDACTED:secret]');
+  });
+
+  it('GIVEN a redaction inside a free-form JSON key WHEN redacted THEN the key is renamed in place', () => {
+    const request = parse({
+      tools: [
+        {
+          name: 't',
+          input_schema: {
+            type: 'object',
+            properties: { 'jane@example.com': { type: 'string' }, other: { type: 'string' } },
+          },
+        },
+      ],
+      messages: [{ role: 'user', content: 'x' }],
+    });
+    const index = request.segments.findIndex((s) => s.text === 'jane@example.com');
+    expect(request.segments[index]?.path).toBe('tools[0].input_schema.properties["jane@example.com"]#key');
+    const out = redactRequest(request, [{ segment: index, span: [0, 16], label: 'email' }]) as {
+      tools: Array<{ input_schema: { properties: Record<string, unknown> } }>;
+    };
+    expect(Object.keys(out.tools[0]?.input_schema.properties ?? {})).toEqual(['[REDACTED:email]', 'other']);
   });
 
   it('GIVEN no redactions or an unknown segment WHEN redacted THEN an equal copy', () => {
