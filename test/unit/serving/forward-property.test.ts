@@ -186,8 +186,9 @@ type Path = Array<string | number>;
 /** Every place a string can be planted: string leaves, and object keys (`key: true`). */
 function sites(value: unknown, path: Path = [], out: Array<{ path: Path; key: boolean }> = []) {
   if (typeof value === 'string') out.push({ path, key: false });
-  else if (Array.isArray(value)) value.forEach((v, i) => sites(v, [...path, i], out));
-  else if (value !== null && typeof value === 'object') {
+  else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) sites(value[i], [...path, i], out);
+  } else if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       out.push({ path: [...path, k], key: true });
       sites(v, [...path, k], out);
