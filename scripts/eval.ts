@@ -1,10 +1,14 @@
 /**
  * `npm run eval -- --data <JSONL file or folder> --out <dir> [--policy <file>] [--scope validation|all]
- *                 [--no-transforms] [--baseline <report.json> --margin 0.01]`
+ *                 [--transforms all|none|legacy|<names and families>] [--sample <n>]
+ *                 [--baseline <report.json> --margin 0.01]`
  *
  * Replays labeled rows (JSONL: id, text, label, category, source[, context]) through the engine and
- * writes decisions.jsonl, report.json and report.html. With --baseline, exits 1 when recall falls or
- * false positives rise by more than --margin (absolute) against that report.
+ * writes decisions.jsonl, report.json and report.html. `--transforms` replays the in-scope rows through
+ * evasion techniques (scripts/eval/techniques.ts) and reports recall and benign FPR per technique;
+ * `--sample n` keeps at most n rows per label for the transformed passes (chosen by a hash of the id).
+ * With --baseline, exits 1 when recall falls or false positives rise by more than --margin (absolute)
+ * against that report, overall or for any technique both reports have.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,9 +16,8 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { renderHtml } from '../lambdas/core/eval/html';
 import { type EvalDecision, LABELS, type Label } from '../lambdas/core/eval/metrics';
-import { buildReport, type EvalReport, regressions } from '../lambdas/core/eval/report';
+import { buildReport, type EvalReport, regressions, transformRegressions } from '../lambdas/core/eval/report';
 import { isValidationId, SPLIT_RULE } from '../lambdas/core/eval/split';
-import { OBFUSCATIONS } from '../lambdas/core/eval/transforms';
 import {
   createEngine,
   defaultPolicy,
@@ -23,6 +26,10 @@ import {
   type SafeguardsEngine,
 } from '../lambdas/core/index';
 import { SAFETY_CATEGORIES } from '../lambdas/core/types';
+import { DEFAULT_SIZES, runDilution } from './eval/dilution';
+import { seededRng } from './eval/rng';
+import { makeFiller, requestBody, selectTechniques } from './eval/select';
+import { type EvalRequest, type TechniqueContext, techniqueRng } from './eval/techniques';
 
 const rowSchema = z.looseObject({
   id: z.string().min(1),
@@ -36,7 +43,7 @@ type Row = z.infer<typeof rowSchema>;
 
 function usage(message: string): never {
   process.stderr.write(
-    `eval: ${message}\nusage: npm run eval -- --data <file|dir> --out <dir> [--policy <file>] [--scope validation|all] [--no-transforms] [--baseline <report.json>] [--margin 0.01]\n`,
+    `eval: ${message}\nusage: npm run eval -- --data <file|dir> --out <dir> [--policy <file>] [--scope validation|all] [--transforms all|none|legacy|<names,families>] [--sample <n per label>] [--baseline <report.json>] [--margin 0.01]\n`,
   );
   process.exit(2);
 }
@@ -87,18 +94,21 @@ function loadRows(files: readonly string[]): Loaded {
   return out;
 }
 
+/** The row as it was labeled: one user message, with the row's system prompt when it has one. */
+function plainRequest(row: Row): EvalRequest {
+  return {
+    ...(row.context ? { system: row.context } : {}),
+    messages: [{ role: 'user', content: row.text === '' ? ' ' : row.text }],
+  };
+}
+
 async function decide(
   engine: SafeguardsEngine,
   row: Row,
-  text: string,
+  request: EvalRequest,
   transform?: string,
 ): Promise<EvalDecision> {
-  const body = JSON.stringify({
-    model: 'eval',
-    max_tokens: 16,
-    ...(row.context ? { system: row.context } : {}),
-    messages: [{ role: 'user', content: text === '' ? ' ' : text }],
-  });
+  const body = requestBody(request);
   const t0 = performance.now();
   const parsed = parseRequest(body, { format: 'messages' });
   const base = {
@@ -137,6 +147,32 @@ async function decide(
   };
 }
 
+/** `1k,16k,1m,2000` → characters. */
+function parseSizes(spec: string): number[] {
+  return spec.split(',').map((raw) => {
+    const m = /^(\d+)([km]?)$/i.exec(raw.trim());
+    if (!m) usage(`--dilution-sizes: "${raw}" is not a size like 4k or 1m`);
+    const unit = m[2]?.toLowerCase() === 'k' ? 1024 : m[2]?.toLowerCase() === 'm' ? 1024 * 1024 : 1;
+    return Number(m[1]) * unit;
+  });
+}
+
+/** At most `n` rows per label, chosen by a seeded hash of the id (the same rows every run). */
+function sampleByLabel(rows: readonly Row[], n: number): Row[] {
+  if (!Number.isFinite(n)) return [...rows];
+  const keyed = rows.map((r) => ({ r, k: seededRng(`sample\u0000${r.id}`).next() }));
+  keyed.sort((a, b) => a.k - b.k);
+  const per = new Map<string, number>();
+  const keep = new Set<Row>();
+  for (const { r } of keyed) {
+    const c = per.get(r.label) ?? 0;
+    if (c >= n) continue;
+    per.set(r.label, c + 1);
+    keep.add(r);
+  }
+  return rows.filter((r) => keep.has(r));
+}
+
 function progress(done: number, total: number): void {
   if (!process.stderr.isTTY) return;
   const width = 30;
@@ -152,7 +188,12 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       policy: { type: 'string' },
       scope: { type: 'string', default: 'validation' },
+      transforms: { type: 'string' },
       'no-transforms': { type: 'boolean', default: false },
+      sample: { type: 'string' },
+      dilution: { type: 'boolean', default: false },
+      'dilution-rows': { type: 'string', default: '30' },
+      'dilution-sizes': { type: 'string' },
       baseline: { type: 'string' },
       margin: { type: 'string', default: '0.01' },
     },
@@ -173,18 +214,73 @@ async function main(): Promise<void> {
     : defaultPolicy();
   const engine = createEngine({ policy });
   const loaded = loadRows(listFiles(resolve(values.data)));
-  const transforms = values['no-transforms'] ? [] : Object.entries(OBFUSCATIONS);
-  const total = loaded.rows.length * (1 + transforms.length);
+  let techniques: ReturnType<typeof selectTechniques>;
+  try {
+    techniques = selectTechniques(values['no-transforms'] ? 'none' : (values.transforms ?? 'legacy'));
+  } catch (e) {
+    usage(e instanceof Error ? e.message : String(e));
+  }
+  const sample = values.sample === undefined ? Number.POSITIVE_INFINITY : Number(values.sample);
+  if (!(sample > 0) || (Number.isFinite(sample) && !Number.isInteger(sample)))
+    usage('--sample must be a positive integer (rows per label)');
+
+  const dilutionRows = Number(values['dilution-rows']);
+  if (!Number.isInteger(dilutionRows) || dilutionRows < 1)
+    usage('--dilution-rows must be a positive integer');
+  const dilutionSizes = values['dilution-sizes'] ? parseSizes(values['dilution-sizes']) : DEFAULT_SIZES;
+
+  // Transformed passes: in-scope rows only, at most `sample` per label (lowest hash of the id first).
+  const inScope = loaded.rows.filter((r) => scope === 'all' || isValidationId(r.id));
+  const variantRows = sampleByLabel(inScope, sample);
+  const total = loaded.rows.length + variantRows.length * techniques.length;
 
   const decisions: EvalDecision[] = [];
   const transformed: EvalDecision[] = [];
   let done = 0;
   for (const row of loaded.rows) {
-    decisions.push(await decide(engine, row, row.text));
-    for (const [name, fn] of transforms) transformed.push(await decide(engine, row, fn(row.text), name));
-    done += 1 + transforms.length;
+    decisions.push(await decide(engine, row, plainRequest(row)));
+    done += 1;
     if (done % 50 === 0 || done === total) progress(done, total);
   }
+  // Filler for the dilution techniques and the sweep: general benign rows the engine passes on their
+  // own, so a detection inside padding is the payload's, not a false positive already in the filler.
+  const passed = new Set(decisions.filter((d) => !d.detected).map((d) => d.id));
+  const benignPool = loaded.rows
+    .filter(
+      (r) =>
+        r.label === 'benign' &&
+        !(r.category ?? '').startsWith('borderline:') &&
+        r.text.length < 4000 &&
+        passed.has(r.id),
+    )
+    .map((r) => r.text);
+  const filler = benignPool.length > 0 ? makeFiller(benignPool) : undefined;
+  for (const technique of techniques) {
+    for (const row of variantRows) {
+      const ctx: TechniqueContext = {
+        rng: techniqueRng(row.id, technique.name),
+        filler: (chars, rng) => {
+          if (!filler) throw new Error('dilution techniques need general benign rows in --data');
+          return filler(chars, rng);
+        },
+      };
+      transformed.push(await decide(engine, row, technique.apply(row, ctx), technique.name));
+      done += 1;
+      if (done % 50 === 0 || done === total) progress(done, total);
+    }
+  }
+
+  const dilution = values.dilution
+    ? await runDilution(
+        inScope,
+        makeFiller(benignPool.filter((t) => /^[\x20-\x7e\n]*$/.test(t))),
+        async (row, request) => {
+          const d = await decide(engine, row as Row, request, 'dilution');
+          return { detected: d.detected, latencyMs: d.latencyMs, rejected: d.action.startsWith('rejected') };
+        },
+        { sizes: dilutionSizes, perLabel: dilutionRows },
+      )
+    : undefined;
 
   const byLabel: Record<string, number> = {};
   for (const r of loaded.unknownLabel) byLabel[r.label] = (byLabel[r.label] ?? 0) + 1;
@@ -200,6 +296,8 @@ async function main(): Promise<void> {
     splitRule: SPLIT_RULE,
     policy: { name: engine.policy.name, version: engine.policy.version },
     modelVersion: engine.modelVersion,
+    families: Object.fromEntries(techniques.map((t) => [t.name, t.family])),
+    ...(dilution ? { dilution } : {}),
   });
 
   mkdirSync(values.out, { recursive: true });
@@ -222,9 +320,34 @@ async function main(): Promise<void> {
       `wrote ${join(values.out, 'decisions.jsonl')}, report.json, report.html\n`,
   );
 
+  if (report.transformsOverall) {
+    const o = report.transformsOverall;
+    process.stdout.write(
+      `${o.techniques} techniques, ${o.rows} variants (${variantRows.length} rows each): recall harmful ${p(o.recall.harmful)}  jailbreak ${p(o.recall.jailbreak)}  injection ${p(o.recall.injection)}  benign FPR ${p(o.benignFpr)}\n`,
+    );
+    const weak = Object.entries(report.byTransform)
+      .filter(([, t]) => (t.counts['harmful'] ?? 0) > 0 && t.recall.harmful < 0.7)
+      .map(([n, t]) => `${n} ${p(t.recall.harmful)}`);
+    if (weak.length > 0) process.stdout.write(`harmful recall < 70%: ${weak.join(', ')}\n`);
+  }
+
+  if (report.dilution) {
+    const d = report.dilution;
+    process.stdout.write(
+      `dilution (${d.harmfulRows} harmful, ${d.benignRows} benign rows): recall start/middle/end | benign FPR\n`,
+    );
+    for (const c of d.cells)
+      process.stdout.write(
+        `  ${String(Math.round(c.paddingChars / 1024)).padStart(5)} KB  ${d.positions.map((x) => p(c.recall[x] ?? 0)).join(' / ')}  |  ${d.positions.map((x) => p(c.benignFpr[x] ?? 0)).join(' / ')}  (${c.harmfulRows}+${c.benignRows} rows, p50 ${c.latencyMsP50} ms${c.rejected ? `, ${c.rejected} rejected` : ''})\n`,
+      );
+  }
+
   if (values.baseline) {
     const baseline = JSON.parse(readFileSync(values.baseline, 'utf8')) as EvalReport;
-    const found = regressions(report, baseline, margin);
+    const found = [
+      ...regressions(report, baseline, margin),
+      ...transformRegressions(report, baseline, margin),
+    ];
     if (found.length > 0) {
       process.stderr.write(
         `eval: regression against ${values.baseline} (margin ${margin}):\n${found.map((f) => `  ${f}`).join('\n')}\n`,

@@ -1,5 +1,5 @@
 import { LABELS } from './metrics';
-import type { EvalReport } from './report';
+import type { EvalReport, TransformRates } from './report';
 
 const esc = (s: string) =>
   s.replace(
@@ -52,26 +52,61 @@ export function renderHtml(r: EvalReport): string {
     ['label \\ predicted', ...LABELS],
     LABELS.map((l) => [l, ...LABELS.map((p) => r.confusion[l][p])]),
   );
+  const transformRow = (name: string, x: Omit<TransformRates, 'examples'>) => [
+    name,
+    x.family ?? '',
+    x.rows,
+    x.counts['harmful'] ? pct(x.recall.harmful) : '–',
+    x.counts['jailbreak'] ? pct(x.recall.jailbreak) : '–',
+    x.counts['injection'] ? pct(x.recall.injection) : '–',
+    pct(x.benignFpr),
+    x.counts['general'] ? pct(x.fpr.general) : '–',
+    x.counts['borderline'] ? pct(x.fpr.borderline) : '–',
+  ];
   const transforms = table(
     [
-      'transform',
+      'technique',
+      'family',
       'rows',
       'recall harmful',
       'recall jailbreak',
       'recall injection',
+      'FPR benign',
       'FPR general',
       'FPR borderline',
     ],
-    Object.entries(r.byTransform).map(([t, x]) => [
-      t,
-      x.rows,
-      pct(x.recall.harmful),
-      pct(x.recall.jailbreak),
-      pct(x.recall.injection),
-      pct(x.fpr.general),
-      pct(x.fpr.borderline),
-    ]),
+    [
+      ...(r.transformsOverall
+        ? [transformRow(`all ${r.transformsOverall.techniques} techniques`, r.transformsOverall)]
+        : []),
+      ...Object.entries(r.byTransform).map(([t, x]) => transformRow(t, x)),
+    ],
   );
+  const dilution = r.dilution
+    ? `<h2>Dilution: recall vs padding size and position</h2>
+<p>Harmful requests placed at the start, middle or end of benign text of each size (whole general-benign
+rows that the engine passes on their own); benign requests padded the same way are the control.</p>
+${table(
+  [
+    'padding',
+    ...r.dilution.positions.map((p) => `recall ${p}`),
+    ...r.dilution.positions.map((p) => `FPR ${p}`),
+    'rows (harmful + benign)',
+    'p50 ms',
+    'rejected',
+  ],
+  r.dilution.cells.map((c) => [
+    c.paddingChars >= 1024 * 1024
+      ? `${(c.paddingChars / (1024 * 1024)).toFixed(2)} MiB`
+      : `${Math.round(c.paddingChars / 1024)} KiB`,
+    ...r.dilution!.positions.map((p) => pct(c.recall[p] ?? 0)),
+    ...r.dilution!.positions.map((p) => pct(c.benignFpr[p] ?? 0)),
+    `${c.harmfulRows} + ${c.benignRows}`,
+    c.latencyMsP50,
+    c.rejected,
+  ]),
+)}`
+    : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Safeguards evaluation</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse;margin:1rem 0}
 td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:right}th{background:#eee}td:first-child{text-align:left}
@@ -98,7 +133,10 @@ ${table(['p50', 'p90', 'p99', 'max'], [[r.latencyMs.p50, r.latencyMs.p90, r.late
 <h2>Curves (attack vs benign, max safety score)</h2>
 <div class="charts">${lineChart(`ROC (AUC ${r.roc.auc})`, 'false-positive rate', 'true-positive rate', roc)}
 ${lineChart('Precision / recall', 'recall', 'precision', pr)}</div>
-<h2>Per obfuscation</h2>${transforms}
+<h2>Per evasion technique</h2>
+<p>Each technique is applied to the same in-scope rows (benign rows too); recall per attack label and the
+false-positive rate on the benign variants. <code>–</code>: no rows of that label.</p>${transforms}
+${dilution}
 <h2>Per source</h2>
 ${table(
   ['source', 'label', 'rows', 'metric', 'value'],

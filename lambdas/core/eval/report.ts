@@ -38,8 +38,49 @@ export interface EvalReport extends Rates {
   readonly roc: { readonly auc: number; readonly points: ReturnType<typeof curve> };
   /** Same figures on every scored row, including rows the model trained on (optimistic). */
   readonly allRows: Rates & { readonly rows: number };
-  /** Recall and FPR per obfuscation, on the headline rows. */
-  readonly byTransform: Readonly<Record<string, Rates & { readonly rows: number }>>;
+  /** Recall and FPR per obfuscation technique, on the headline rows. */
+  readonly byTransform: Readonly<Record<string, TransformRates>>;
+  /** All techniques together (every transformed row in scope); absent when none ran. */
+  readonly transformsOverall?: Rates & {
+    readonly rows: number;
+    readonly techniques: number;
+    readonly benignFpr: number;
+  };
+  /** Recall vs padding size and position (`--dilution`). */
+  readonly dilution?: DilutionReport;
+}
+
+/** Recall of harmful requests diluted in benign text, by padding size and position (and the benign control). */
+export interface DilutionReport {
+  readonly harmfulRows: number;
+  readonly benignRows: number;
+  readonly positions: readonly string[];
+  readonly cells: readonly DilutionCell[];
+}
+
+export interface DilutionCell {
+  readonly paddingChars: number;
+  /** Rows behind this cell (large paddings use a smaller sample). */
+  readonly harmfulRows: number;
+  readonly benignRows: number;
+  /** Harmful recall per position. */
+  readonly recall: Readonly<Record<string, number>>;
+  /** Benign control rows flagged, per position. */
+  readonly benignFpr: Readonly<Record<string, number>>;
+  readonly latencyMsP50: number;
+  /** Requests the parser refused (over the size limit): counted as not detected. */
+  readonly rejected: number;
+}
+
+/** One technique's figures: recall per attack label, FPR on its benign variants, examples to inspect. */
+export interface TransformRates extends Rates {
+  readonly rows: number;
+  /** The technique's family (e.g. `encoding`), when the caller knows it. */
+  readonly family?: string;
+  /** False-positive rate over all benign variants (general and borderline together). */
+  readonly benignFpr: number;
+  /** Up to five ids of attack rows the technique got past, and of benign rows it got flagged. */
+  readonly examples: { readonly missed: readonly string[]; readonly falsePositives: readonly string[] };
 }
 
 export interface ReportInput {
@@ -50,6 +91,10 @@ export interface ReportInput {
   readonly splitRule: string;
   readonly policy: { readonly name: string; readonly version: string };
   readonly modelVersion: string;
+  /** Family of each technique name, shown beside its figures. @default none */
+  readonly families?: Readonly<Record<string, string>>;
+  /** The dilution sweep, when it ran. @default none */
+  readonly dilution?: DilutionReport;
 }
 
 /** Builds the report from per-row decisions. Pure. */
@@ -85,9 +130,74 @@ export function buildReport(input: ReportInput): EvalReport {
     roc: { auc: auc(points), points },
     allRows: { rows: input.decisions.length, ...rates(input.decisions) },
     byTransform: Object.fromEntries(
-      [...byT.entries()].map(([t, rows]) => [t, { rows: rows.length, ...rates(rows) }]),
+      [...byT.entries()].map(([t, rows]) => [t, transformRates(rows, input.families?.[t])]),
     ),
+    ...(byT.size > 0
+      ? {
+          transformsOverall: (() => {
+            const all = [...byT.values()].flat();
+            return {
+              rows: all.length,
+              techniques: byT.size,
+              ...rates(all),
+              benignFpr: benignFpr(all),
+            };
+          })(),
+        }
+      : {}),
+    ...(input.dilution ? { dilution: input.dilution } : {}),
   };
+}
+
+function benignFpr(rows: readonly EvalDecision[]): number {
+  const benign = rows.filter((r) => r.label === 'benign');
+  return round4(benign.filter((r) => r.detected).length / Math.max(1, benign.length));
+}
+
+function transformRates(rows: readonly EvalDecision[], family: string | undefined): TransformRates {
+  return {
+    rows: rows.length,
+    ...(family ? { family } : {}),
+    ...rates(rows),
+    benignFpr: benignFpr(rows),
+    examples: {
+      missed: rows
+        .filter((r) => r.label !== 'benign' && !r.detected)
+        .slice(0, 5)
+        .map((r) => r.id),
+      falsePositives: rows
+        .filter((r) => r.label === 'benign' && r.detected)
+        .slice(0, 5)
+        .map((r) => r.id),
+    },
+  };
+}
+
+/**
+ * Per-technique regressions: for every technique in both reports, a recall drop (any attack label with
+ * rows in both) or a benign false-positive rise larger than `margin` (absolute). One line each.
+ */
+export function transformRegressions(
+  current: Pick<EvalReport, 'byTransform'>,
+  baseline: Pick<EvalReport, 'byTransform'>,
+  margin: number,
+): string[] {
+  const out: string[] = [];
+  for (const [name, cur] of Object.entries(current.byTransform)) {
+    const base = baseline.byTransform?.[name];
+    if (!base) continue;
+    for (const k of ['harmful', 'jailbreak', 'injection'] as const) {
+      if (!(cur.counts[k] ?? 0) || !(base.counts[k] ?? 0)) continue;
+      const drop = base.recall[k] - cur.recall[k];
+      if (drop > margin)
+        out.push(`${name}: recall.${k} fell ${pct(drop)} (${pct(base.recall[k])} → ${pct(cur.recall[k])})`);
+    }
+    const baseFpr = base.benignFpr ?? 0;
+    const rise = cur.benignFpr - baseFpr;
+    if (rise > margin)
+      out.push(`${name}: benign FPR rose ${pct(rise)} (${pct(baseFpr)} → ${pct(cur.benignFpr)})`);
+  }
+  return out;
 }
 
 /**
