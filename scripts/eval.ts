@@ -27,6 +27,7 @@ import {
 } from '../lambdas/core/index';
 import { SAFETY_CATEGORIES } from '../lambdas/core/types';
 import { DEFAULT_SIZES, runDilution } from './eval/dilution';
+import { loadTranslations, runMultilingual, TRANSLATIONS_DIR } from './eval/multilingual';
 import { seededRng } from './eval/rng';
 import { makeFiller, requestBody, selectTechniques } from './eval/select';
 import { type EvalRequest, type TechniqueContext, techniqueRng } from './eval/techniques';
@@ -194,6 +195,8 @@ async function main(): Promise<void> {
       dilution: { type: 'boolean', default: false },
       'dilution-rows': { type: 'string', default: '30' },
       'dilution-sizes': { type: 'string' },
+      multilingual: { type: 'boolean', default: false },
+      translations: { type: 'string' },
       baseline: { type: 'string' },
       margin: { type: 'string', default: '0.01' },
     },
@@ -282,6 +285,22 @@ async function main(): Promise<void> {
       )
     : undefined;
 
+  let multilingual: Awaited<ReturnType<typeof runMultilingual>> | undefined;
+  if (values.multilingual || values.translations) {
+    let translations: ReturnType<typeof loadTranslations>;
+    try {
+      translations = loadTranslations(values.translations ? resolve(values.translations) : TRANSLATIONS_DIR);
+    } catch (e) {
+      usage(`--translations: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const byId = new Map(loaded.rows.map((r) => [r.id, r]));
+    multilingual = await runMultilingual(translations, byId, async (row, text) => {
+      const src = row as Row;
+      const d = await decide(engine, src, { messages: [{ role: 'user', content: text }] }, 'language');
+      return d.detected;
+    });
+  }
+
   const byLabel: Record<string, number> = {};
   for (const r of loaded.unknownLabel) byLabel[r.label] = (byLabel[r.label] ?? 0) + 1;
   const report = buildReport({
@@ -298,6 +317,7 @@ async function main(): Promise<void> {
     modelVersion: engine.modelVersion,
     families: Object.fromEntries(techniques.map((t) => [t.name, t.family])),
     ...(dilution ? { dilution } : {}),
+    ...(multilingual ? { multilingual } : {}),
   });
 
   mkdirSync(values.out, { recursive: true });
@@ -340,6 +360,14 @@ async function main(): Promise<void> {
       process.stdout.write(
         `  ${String(Math.round(c.paddingChars / 1024)).padStart(5)} KB  ${d.positions.map((x) => p(c.recall[x] ?? 0)).join(' / ')}  |  ${d.positions.map((x) => p(c.benignFpr[x] ?? 0)).join(' / ')}  (${c.harmfulRows}+${c.benignRows} rows, p50 ${c.latencyMsP50} ms${c.rejected ? `, ${c.rejected} rejected` : ''})\n`,
       );
+  }
+
+  if (report.multilingual) {
+    const m = report.multilingual;
+    const line = (l: string, x: typeof m.english) =>
+      `  ${l.padEnd(3)} harmful recall ${p(x.recallHarmful)} (${x.harmfulRows})  benign FPR ${p(x.benignFpr)} (${x.benignRows})${x.missing ? `  ${x.missing} missing` : ''}\n`;
+    process.stdout.write(`languages (${m.source}):\n${line('en', m.english)}`);
+    for (const [l, x] of Object.entries(m.byLanguage)) process.stdout.write(line(l, x));
   }
 
   if (values.baseline) {

@@ -107,6 +107,32 @@ ${table(
   ]),
 )}`
     : '';
+  const ml = r.multilingual;
+  const multilingual = ml
+    ? `<h2>Languages</h2>
+<p>${esc(ml.source)}: the same rows in English and in each language.</p>
+${table(
+  ['language', 'harmful rows', 'recall harmful', 'benign rows', 'FPR benign', 'missing'],
+  [
+    [
+      'en (source rows)',
+      ml.english.harmfulRows,
+      pct(ml.english.recallHarmful),
+      ml.english.benignRows,
+      pct(ml.english.benignFpr),
+      0,
+    ],
+    ...Object.entries(ml.byLanguage).map(([l, x]) => [
+      l,
+      x.harmfulRows,
+      pct(x.recallHarmful),
+      x.benignRows,
+      pct(x.benignFpr),
+      x.missing,
+    ]),
+  ],
+)}`
+    : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Safeguards evaluation</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse;margin:1rem 0}
 td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:right}th{background:#eee}td:first-child{text-align:left}
@@ -137,6 +163,7 @@ ${lineChart('Precision / recall', 'recall', 'precision', pr)}</div>
 <p>Each technique is applied to the same in-scope rows (benign rows too); recall per attack label and the
 false-positive rate on the benign variants. <code>–</code>: no rows of that label.</p>${transforms}
 ${dilution}
+${multilingual}
 <h2>Per source</h2>
 ${table(
   ['source', 'label', 'rows', 'metric', 'value'],

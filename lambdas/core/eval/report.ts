@@ -48,6 +48,25 @@ export interface EvalReport extends Rates {
   };
   /** Recall vs padding size and position (`--dilution`). */
   readonly dilution?: DilutionReport;
+  /** Recall per language (`--multilingual`). */
+  readonly multilingual?: MultilingualReport;
+}
+
+/** Recall and benign FPR of one language's rows. */
+export interface LanguageRates {
+  readonly harmfulRows: number;
+  readonly benignRows: number;
+  readonly recallHarmful: number;
+  readonly benignFpr: number;
+  /** Translations whose source row was not in the data (not scored). */
+  readonly missing: number;
+}
+
+/** Harmful recall and benign FPR per language, with the English source rows as the reference. */
+export interface MultilingualReport {
+  readonly source: string;
+  readonly english: LanguageRates;
+  readonly byLanguage: Readonly<Record<string, LanguageRates>>;
 }
 
 /** Recall of harmful requests diluted in benign text, by padding size and position (and the benign control). */
@@ -95,6 +114,8 @@ export interface ReportInput {
   readonly families?: Readonly<Record<string, string>>;
   /** The dilution sweep, when it ran. @default none */
   readonly dilution?: DilutionReport;
+  /** The multilingual figures, when they ran. @default none */
+  readonly multilingual?: MultilingualReport;
 }
 
 /** Builds the report from per-row decisions. Pure. */
@@ -146,6 +167,7 @@ export function buildReport(input: ReportInput): EvalReport {
         }
       : {}),
     ...(input.dilution ? { dilution: input.dilution } : {}),
+    ...(input.multilingual ? { multilingual: input.multilingual } : {}),
   };
 }
 
