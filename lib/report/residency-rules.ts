@@ -100,6 +100,54 @@ function isParameterRef(placeholder: string, ctx: ResidencyContext): boolean {
   return name !== undefined && !ctx.localResources.has(name);
 }
 
+const URL_SHAPED = /[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/giu;
+const PERCENT_ESCAPE = /%[0-9a-f]{2}/i;
+
+/** Decodes percent-escapes until none is left (double encoding included), leaving malformed ones as they are. */
+function percentDecode(text: string): string {
+  let out = text;
+  for (let i = 0; i < 4 && PERCENT_ESCAPE.test(out); i++) {
+    out = out.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run.replace(/%([0-9a-f]{2})/gi, (_, hex: string) =>
+          String.fromCharCode(Number.parseInt(hex, 16)),
+        );
+      }
+    });
+  }
+  return out;
+}
+
+/**
+ * The forms of `text` that AWS, `fetch` or SNS may resolve it to, other than `text` itself: the host of every
+ * URL-shaped value as the WHATWG URL parser resolves it (lower case, percent-decoded, IDNA/UTS-46 mapped, so
+ * `US%2DEAST%2D1`, full-width hyphens and ideographic dots become `us-east-1` and `.`), and the whole string
+ * lower-cased, percent-decoded and NFKC-normalized with every dash-like character read as `-` (fail-closed for
+ * region names outside URLs).
+ */
+export function resolvedForms(text: string): string[] {
+  const forms = new Set<string>();
+  for (const m of text.matchAll(URL_SHAPED)) {
+    for (const candidate of [m[0], percentDecode(m[0])]) {
+      try {
+        forms.add(new URL(candidate).hostname);
+      } catch {
+        // Not a parseable URL: the whole-string form below still covers it.
+      }
+    }
+  }
+  forms.add(
+    percentDecode(text)
+      .normalize('NFKC')
+      .toLowerCase()
+      .replace(/\p{Pd}/gu, '-'),
+  );
+  forms.delete(text);
+  return [...forms];
+}
+
 /** Findings for one located string: ARNs, endpoints, principals, profile ids, bare region names. */
 export function scanString(
   logicalId: string,
@@ -110,6 +158,8 @@ export function scanString(
 ): ResidencyFinding[] {
   const findings: ResidencyFinding[] = [];
   const seen = new Set<number>();
+  /** Regions already reported for this string, so a resolved form does not report them twice. */
+  const named = new Set<string>();
   const add = (rule: ResidencyRule, region: string, message: string): void => {
     findings.push({ rule, logicalId, path, region, value: text, message });
   };
@@ -118,32 +168,44 @@ export function scanString(
     seen.add((m.index ?? 0) + 6 + (m[1] ?? '').length + (m[2] ?? '').length);
     if (region === '' || region === OWN_REGION_PLACEHOLDER || isAllowed(ctx, region)) continue;
     if (isRegionCode(region)) {
+      named.add(region);
       add('cross-region-arn', region, `ARN in region '${region}' (${m[2]}), outside the zone`);
     } else if (isParameterRef(region, ctx)) {
       add('cross-region-arn', '*', `ARN whose region is the parameter ${region}, not the stack's region`);
     }
   }
-  for (const { region, index } of findRegionCodes(text)) {
-    if (seen.has(index) || isAllowed(ctx, region)) continue;
-    const after = text.slice(index + region.length);
-    if (ENDPOINT_SUFFIX.test(after)) {
-      if (/principal/i.test(path)) {
-        add('cross-region-service-principal', region, `service principal of region '${region}'`);
+  const scanRegionNames = (form: string, skip: ReadonlySet<number>, note: string): void => {
+    for (const { region, index } of findRegionCodes(form)) {
+      if (skip.has(index) || isAllowed(ctx, region) || named.has(region)) continue;
+      named.add(region);
+      const after = form.slice(index + region.length);
+      if (ENDPOINT_SUFFIX.test(after)) {
+        if (/principal/i.test(path)) {
+          add('cross-region-service-principal', region, `service principal of region '${region}'${note}`);
+        } else {
+          add('cross-region-endpoint', region, `endpoint hostname in region '${region}'${note}`);
+        }
+      } else if (/region$/i.test(key)) {
+        add('cross-region-region-property', region, `${key} is '${region}', not the stack's region${note}`);
       } else {
-        add('cross-region-endpoint', region, `endpoint hostname in region '${region}'`);
+        add('cross-region-region-name', region, `mentions region '${region}'${note}`);
       }
-    } else if (/region$/i.test(key)) {
-      add('cross-region-region-property', region, `${key} is '${region}', not the stack's region`);
-    } else {
-      add('cross-region-region-name', region, `mentions region '${region}'`);
     }
-  }
-  for (const p of findOutOfZoneProfiles(text, ctx.allowedRegions)) {
-    add(
-      'cross-region-inference-profile',
-      p.outside.join(','),
-      `inference profile '${p.profileId}' routes to regions outside the zone (${p.outside.join(', ')})`,
-    );
+  };
+  const resolved = resolvedForms(text);
+  scanRegionNames(text, seen, '');
+  for (const form of resolved) scanRegionNames(form, new Set(), ` (as resolved: '${form}')`);
+  const profiles = new Set<string>();
+  for (const form of [text, ...resolved]) {
+    for (const p of findOutOfZoneProfiles(form, ctx.allowedRegions)) {
+      if (profiles.has(p.profileId.toLowerCase())) continue;
+      profiles.add(p.profileId.toLowerCase());
+      add(
+        'cross-region-inference-profile',
+        p.outside.join(','),
+        `inference profile '${p.profileId}' routes to regions outside the zone (${p.outside.join(', ')})`,
+      );
+    }
   }
   return findings;
 }

@@ -126,6 +126,27 @@ describe('ResidencyGuard — references to another region', () => {
     );
   });
 
+  test.each([
+    'https://x.execute-api.US-EAST-1.amazonaws.com/prod',
+    'https://x.execute-api.us%2Deast%2D1.amazonaws.com/prod',
+    'https://x.execute-api.us\uff0deast\uff0d1.amazonaws.com/prod',
+  ])('fails synth when an upstream URL or an on-call HTTPS endpoint hides another region (%s)', (url) => {
+    const { app, stack } = guardedStack();
+    fnWithEnv(stack, { UPSTREAM_BASE_URL: url });
+    new sns.Subscription(stack, 'Pager', {
+      topic: new sns.Topic(stack, 'Topic'),
+      protocol: sns.SubscriptionProtocol.HTTPS,
+      endpoint: url,
+    });
+    const error = synthError(app);
+    expect(error).toMatch(
+      /\[Eu\/Fn\/Resource\] .*cross-region-endpoint: endpoint hostname in region 'us-east-1'/,
+    );
+    expect(error).toMatch(
+      /\[Eu\/Pager\/Resource\] .*cross-region-endpoint: endpoint hostname in region 'us-east-1'/,
+    );
+  });
+
   test('fails when an explicit Region property names another region', () => {
     const { app, stack } = guardedStack();
     new CfnResource(stack, 'Reader', {
@@ -455,6 +476,36 @@ describe('residency rules — pure string scanning', () => {
     ],
   ])('%s → %j', (text, expected) => {
     expect(rulesFor(text)).toEqual(expected);
+  });
+
+  test.each([
+    ['https://x.execute-api.US-EAST-1.amazonaws.com/prod', 'cross-region-endpoint:us-east-1'],
+    ['https://x.execute-api.us%2Deast%2D1.amazonaws.com/prod', 'cross-region-endpoint:us-east-1'],
+    ['https://x.execute-api.us%252Deast%252D1.amazonaws.com/prod', 'cross-region-endpoint:us-east-1'],
+    ['https://x.execute-api.us\uff0deast\uff0d1.amazonaws.com/prod', 'cross-region-endpoint:us-east-1'],
+    [
+      'https://x\u3002execute-api\u3002us\uff0deast\uff0d1\u3002amazonaws\u3002com',
+      'cross-region-endpoint:us-east-1',
+    ],
+    ['https://x.execute-api.\uff55\uff53-east-1.amazonaws.com', 'cross-region-endpoint:us-east-1'],
+    ['bedrock-runtime.US-WEST-2.amazonaws.com', 'cross-region-endpoint:us-west-2'],
+    ['arn:aws:sqs:US-EAST-1:111111111111:q', 'cross-region-region-name:us-east-1'],
+    ['queue in us\u2011east\u20111', 'cross-region-region-name:us-east-1'],
+    [
+      'US.anthropic.claude-sonnet-4-5-20250929-v1:0',
+      expect.stringMatching(/^cross-region-inference-profile:/),
+    ],
+  ])('fails on a region disguised as AWS, fetch or SNS would resolve it: %s', (text, expected) => {
+    expect(rulesFor(text)).toEqual([expected]);
+  });
+
+  test.each([
+    'https://x.execute-api.EU-CENTRAL-1.amazonaws.com/prod',
+    'https://x.execute-api.eu%2Dwest%2D1.amazonaws.com/prod',
+    'https://pager.example.com/hooks/safeguards?a=%41',
+    'arn:aws:sqs:eu-central-1:111111111111:q',
+  ])('a disguised in-zone region or a plain URL passes: %s', (text) => {
+    expect(rulesFor(text)).toEqual([]);
   });
 
   test('a Region key and a Principal path change the classification', () => {
