@@ -311,6 +311,7 @@ export function buildServeDeps(config: ProxyConfig, env: Env, extra: Partial<Ser
     limiter =
       config.limits.leaseMs > 0 ? new LeasedRateLimiter(base, { leaseMs: config.limits.leaseMs }) : base;
   }
+  const pseudonymize = kmsPseudonymizer(new KMSClient({ region: config.region }), config.hmacKeyId);
   let violations: Violations | undefined;
   let controls: Controls | undefined;
   if (config.ladder) {
@@ -323,7 +324,10 @@ export function buildServeDeps(config: ProxyConfig, env: Env, extra: Partial<Ser
         tenants: new DynamoTenantStore({ client, tableName: config.ladder.tenantsTable }),
         audit: new DynamoAuditLog({ client, tableName: config.ladder.auditTable }),
         notifier: config.alarmTopicArn
-          ? fanOut(logNotifier, snsNotifier(new SNSClient({ region: config.region }), config.alarmTopicArn))
+          ? fanOut(
+              logNotifier,
+              snsNotifier(new SNSClient({ region: config.region }), config.alarmTopicArn, pseudonymize),
+            )
           : logNotifier,
       }),
     );
@@ -335,7 +339,7 @@ export function buildServeDeps(config: ProxyConfig, env: Env, extra: Partial<Ser
     region: config.region,
     upstream: buildUpstream(config, env, sagemaker),
     ...(limiter ? { admission: rateLimiterAdmission(limiter) } : {}),
-    pseudonymize: kmsPseudonymizer(new KMSClient({ region: config.region }), config.hmacKeyId),
+    pseudonymize,
     sink: loggerSink(logger),
     metrics: powertoolsMetrics(metrics),
     log: portLog(logger),

@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { acknowledge, nagResource } from '../nag';
 import type { AlarmTopic } from './alarm-topic';
 import type { EnforcementTables } from './enforcement-tables';
+import type { RegionalKeys } from './keys';
 import { acknowledgeFunction, DEFAULT_BUNDLING, lambdaExecutionRole } from './serving-functions';
 
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
@@ -27,10 +28,15 @@ export const OPERATOR_ROUTES: ReadonlyArray<readonly [method: string, path: stri
   ['PUT', '/controls/shadow'],
 ];
 
+/** True for a method that changes state (everything but GET/HEAD/OPTIONS). */
+export const isMutating = (method: string): boolean => !['GET', 'HEAD', 'OPTIONS'].includes(method);
+
 /** Properties for {@link OperatorApi}. */
 export interface OperatorApiProps {
   readonly tables: EnforcementTables;
   readonly alarms: AlarmTopic;
+  /** The region's keys: notifications to the alarm topic carry HMAC pseudonyms (`kms:GenerateMac`). */
+  readonly keys: RegionalKeys;
   readonly encryptionKey: kms.IKey;
   readonly vpc: ec2.IVpc;
   readonly vpcSubnets: ec2.SubnetSelection;
@@ -48,8 +54,10 @@ export interface OperatorApiProps {
 export class OperatorApi extends Construct {
   public readonly api: apigateway.RestApi;
   public readonly handler: nodejs.NodejsFunction;
-  /** Attach to operator roles: `execute-api:Invoke` on this API only. */
-  public readonly invokePolicy: iam.ManagedPolicy;
+  /** Attach to operator roles that read: `execute-api:Invoke` on the GET routes of this API only. */
+  public readonly readOnlyInvokePolicy: iam.ManagedPolicy;
+  /** Attach to operator roles that change state: `execute-api:Invoke` on the PUT/POST routes of this API only. */
+  public readonly mutatingInvokePolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: OperatorApiProps) {
     super(scope, id);
@@ -82,6 +90,7 @@ export class OperatorApi extends Construct {
         VIOLATIONS_TABLE: props.tables.violations.tableName,
         AUDIT_TABLE: props.tables.audit.tableName,
         ALARM_TOPIC_ARN: props.alarms.topic.topicArn,
+        HMAC_KEY_ID: props.keys.hmacKey.keyArn,
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
@@ -90,6 +99,7 @@ export class OperatorApi extends Construct {
     props.tables.grantAuditAppend(this.handler);
     props.tables.grantAuditRead(this.handler);
     props.alarms.grantPublish(this.handler);
+    props.keys.grantGenerateMac(this.handler);
     acknowledgeFunction(this.handler);
     acknowledge(
       role,
@@ -149,16 +159,45 @@ export class OperatorApi extends Construct {
         requestParameters: Object.fromEntries(params.map((p) => [`method.request.path.${p}`, true])),
       });
     }
-    this.invokePolicy = new iam.ManagedPolicy(this, 'InvokePolicy', {
-      description: 'Attach to safeguards operator roles: call the operator API of this region',
-      statements: [
-        new iam.PolicyStatement({
-          sid: 'InvokeOperatorApi',
-          actions: ['execute-api:Invoke'],
-          resources: [this.api.arnForExecuteApi('*', '/*', 'ops')],
-        }),
-      ],
-    });
+    const invokeArns = (mutating: boolean): string[] =>
+      OPERATOR_ROUTES.filter(([method]) => isMutating(method) === mutating).map(([method, route]) =>
+        this.api.arnForExecuteApi(method, route.replace(/\{\w+\}/g, '*'), 'ops'),
+      );
+    const invokePolicy = (id: string, mutating: boolean, description: string): iam.ManagedPolicy => {
+      const resources = invokeArns(mutating);
+      const policy = new iam.ManagedPolicy(this, id, {
+        description,
+        statements: [
+          new iam.PolicyStatement({
+            sid: mutating ? 'InvokeMutatingOperatorRoutes' : 'InvokeReadOnlyOperatorRoutes',
+            actions: ['execute-api:Invoke'],
+            resources,
+          }),
+        ],
+      });
+      acknowledge(
+        policy,
+        ...resources
+          .map((arn) => nagResource(this, arn))
+          .filter((arn) => arn.includes('*'))
+          .map((arn) => ({
+            id: `AwsSolutions-IAM5[Resource::${arn}]`,
+            reason:
+              'One operator route of this API (stage ops); the wildcard stands for its path parameter (tenant or model id), which the operator chooses.',
+          })),
+      );
+      return policy;
+    };
+    this.readOnlyInvokePolicy = invokePolicy(
+      'ReadOnlyInvokePolicy',
+      false,
+      'Attach to safeguards operator roles that only read: the GET routes of this region operator API',
+    );
+    this.mutatingInvokePolicy = invokePolicy(
+      'MutatingInvokePolicy',
+      true,
+      'Attach to safeguards operator roles that change state: the PUT and POST routes of this region operator API (audited)',
+    );
 
     const reasonIam =
       'Operators call it with SigV4 under their IAM roles (AWS_IAM authorization on every method).';
@@ -195,11 +234,6 @@ export class OperatorApi extends Construct {
     acknowledge(this.api.deploymentStage, {
       id: 'NIST.800.53.R5-APIGWAssociatedWithWAF',
       reason: `${reasonIam} Internal, low-rate (10 rps throttle) and never called by tenants; IAM authentication refuses anonymous traffic before the handler.`,
-    });
-    acknowledge(this.invokePolicy, {
-      id: `AwsSolutions-IAM5[Resource::${nagResource(this, this.api.arnForExecuteApi('*', '/*', 'ops'))}]`,
-      reason:
-        'Every method of this operator API (stage ops) — the policy is for operator roles and names this API only.',
     });
   }
 }

@@ -186,13 +186,19 @@ export class SafeguardsStack extends Stack {
     this.operatorApi = new OperatorApi(this, 'OperatorApi', {
       tables: this.tables,
       alarms: this.alarms,
+      keys: this.keys,
       encryptionKey: dataKey,
       vpc: this.perimeter.vpc,
       vpcSubnets: this.perimeter.isolatedSubnets,
       securityGroups: [this.perimeter.workloadSecurityGroup],
     });
     new CfnOutput(this, 'OperatorApiUrl', { value: this.operatorApi.api.url });
-    new CfnOutput(this, 'OperatorInvokePolicyArn', { value: this.operatorApi.invokePolicy.managedPolicyArn });
+    new CfnOutput(this, 'OperatorReadOnlyPolicyArn', {
+      value: this.operatorApi.readOnlyInvokePolicy.managedPolicyArn,
+    });
+    new CfnOutput(this, 'OperatorMutatingPolicyArn', {
+      value: this.operatorApi.mutatingInvokePolicy.managedPolicyArn,
+    });
 
     this.insights = new SituationalAwareness(this, 'Insights', {
       decisionLogGroup: this.serving.proxyLogGroup,

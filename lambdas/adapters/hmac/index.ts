@@ -1,16 +1,16 @@
 /**
  * Pseudonymizers for identifiers in telemetry: HMAC-SHA-256 over `<kind>:<value>`, hex, truncated to
- * 32 characters, prefixed (`tn_` tenants, `ak_` API key hashes). The KMS variant calls `GenerateMac`
+ * 32 characters, prefixed (`tn_` tenants, `ak_` API key hashes, `pr_` IAM principals). The KMS variant calls `GenerateMac`
  * with the region's HMAC_256 key (IAM: `kms:GenerateMac` on that key); the local variant uses
  * `node:crypto` with a key buffer. Both produce the same pseudonym for the same key material, and both
  * cache per identifier in a bounded LRU map so a warm instance calls KMS once per identity.
  */
 import { createHmac } from 'node:crypto';
 import { GenerateMacCommand, type KMSClient } from '@aws-sdk/client-kms';
-import type { Pseudonymize } from '../../core/serving/types';
+import type { Pseudonymize, PseudonymKind } from '../../core/serving/types';
 
 /** Pseudonym prefixes per kind. */
-export const PSEUDONYM_PREFIX = { tenant: 'tn_', apiKey: 'ak_' } as const;
+export const PSEUDONYM_PREFIX = { tenant: 'tn_', apiKey: 'ak_', principal: 'pr_' } as const;
 
 /** Hex characters kept from the MAC (128 bits). */
 export const PSEUDONYM_HEX_CHARS = 32;
@@ -51,16 +51,16 @@ export interface PseudonymizerOptions {
 }
 
 /** The MAC input for an identifier: kind-separated so a tenant id never collides with a key hash. */
-export function macMessage(kind: 'tenant' | 'apiKey', value: string): Uint8Array {
+export function macMessage(kind: PseudonymKind, value: string): Uint8Array {
   return new TextEncoder().encode(`${kind}:${value}`);
 }
 
-function format(kind: 'tenant' | 'apiKey', mac: Uint8Array): string {
+function format(kind: PseudonymKind, mac: Uint8Array): string {
   return PSEUDONYM_PREFIX[kind] + Buffer.from(mac).toString('hex').slice(0, PSEUDONYM_HEX_CHARS);
 }
 
 function cached(
-  compute: (kind: 'tenant' | 'apiKey', value: string) => Promise<string>,
+  compute: (kind: PseudonymKind, value: string) => Promise<string>,
   size: number,
 ): Pseudonymize {
   const cache = new LruMap<string, Promise<string>>(size);

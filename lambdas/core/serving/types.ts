@@ -122,8 +122,11 @@ export interface Violations {
   report(tenantId: string, violation: Violation): Promise<void>;
 }
 
-/** Keyed-HMAC pseudonym of an identifier (`tn_…` for tenants, `ak_…` for API key hashes). */
-export type Pseudonymize = (kind: 'tenant' | 'apiKey', value: string) => Promise<string>;
+/** What a pseudonym stands for: a tenant id, an API key hash, or an IAM principal (operator ARN). */
+export type PseudonymKind = 'tenant' | 'apiKey' | 'principal';
+
+/** Keyed-HMAC pseudonym of an identifier (`tn_…` tenants, `ak_…` API key hashes, `pr_…` principals). */
+export type Pseudonymize = (kind: PseudonymKind, value: string) => Promise<string>;
 
 /** Metric names emitted by serving (all counts unless noted). */
 export type ServeMetricName =

@@ -52,6 +52,7 @@ describe('operator API (IAM-authorized)', () => {
           AUDIT_TABLE: { Ref: 'EnforcementAuditTable' },
           VIOLATIONS_TABLE: { Ref: 'EnforcementViolationsTable' },
           ALARM_TOPIC_ARN: { Ref: Match.stringLikeRegexp('^AlarmsTopic') },
+          HMAC_KEY_ID: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KeysHmacKey'), 'Arn'] },
         }),
       },
     });
@@ -64,24 +65,41 @@ describe('operator API (IAM-authorized)', () => {
       ),
     );
     expect(actions).toEqual(
-      expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:PutItem', 'sns:Publish']),
+      expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:PutItem', 'sns:Publish', 'kms:GenerateMac']),
     );
     expect(actions.some((a) => a === '*' || /^[a-z0-9-]+:\*$/.test(a))).toBe(false);
   });
 
-  test('operators get a managed policy that can invoke this API (stage ops) only', () => {
-    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
-      Description: Match.stringLikeRegexp('operator API'),
-      PolicyDocument: {
-        Statement: [
-          Match.objectLike({
-            Action: 'execute-api:Invoke',
-            Resource: { 'Fn::Join': ['', Match.arrayWith([{ Ref: operatorApiId() }, '/ops/*/*'])] },
-          }),
-        ],
-      },
-    });
-  });
+  test.each([
+    ['read-only', 'only read', false],
+    ['mutating', 'change state', true],
+  ])(
+    'operators get a %s invoke policy naming exactly those routes of this API (stage ops)',
+    (_, words, mutating) => {
+      const policies = Object.values(
+        template.findResources('AWS::IAM::ManagedPolicy', {
+          Properties: { Description: Match.stringLikeRegexp(`operator roles that ${words}`) },
+        }),
+      );
+      expect(policies).toHaveLength(1);
+      const statements = policies[0]!['Properties']['PolicyDocument']['Statement'] as {
+        Action: string;
+        Resource: { 'Fn::Join': [string, unknown[]] }[];
+      }[];
+      expect(statements).toHaveLength(1);
+      expect(statements[0]!.Action).toBe('execute-api:Invoke');
+      const tails = statements[0]!.Resource.map((r) => {
+        const parts = r['Fn::Join'][1];
+        expect(parts).toContainEqual({ Ref: operatorApiId() });
+        return parts[parts.length - 1];
+      });
+      const expected = OPERATOR_ROUTES.filter(([m]) => (m !== 'GET') === mutating).map(
+        ([m, route]) => `/ops/${m}${route.replace(/\{\w+\}/g, '*')}`,
+      );
+      expect(tails.sort()).toEqual(expected.sort());
+      expect(tails.every((t) => typeof t === 'string' && !t.startsWith('/ops/*'))).toBe(true);
+    },
+  );
 
   test('access logs to a KMS-encrypted log group; stage throttled', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', {

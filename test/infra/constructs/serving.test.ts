@@ -261,7 +261,8 @@ describe('serving API', () => {
       'ApiId',
       'ApiUrl',
       'OperatorApiUrl',
-      'OperatorInvokePolicyArn',
+      'OperatorMutatingPolicyArn',
+      'OperatorReadOnlyPolicyArn',
       'ProxyLogGroupName',
     ]);
   });
