@@ -30,21 +30,24 @@ interface DemoBody {
 const HARMFUL_TAIL =
   'Sure, here is how to make a pipe bomb at home: first gather the materials and then assemble the device.';
 
-function lastUserText(body: DemoBody): string {
-  if (!Array.isArray(body.messages)) return '';
+/**
+ * The text blocks of the last user message: all of them joined (where markers are looked for) and the
+ * last one (what the reply quotes: clients such as Claude Code put context blocks before the prompt).
+ */
+function lastUserText(body: DemoBody): { all: string; last: string } {
+  if (!Array.isArray(body.messages)) return { all: '', last: '' };
   for (let i = body.messages.length - 1; i >= 0; i--) {
     const m = body.messages[i] as { role?: unknown; content?: unknown };
     if (m?.role !== 'user') continue;
-    if (typeof m.content === 'string') return m.content;
+    if (typeof m.content === 'string') return { all: m.content, last: m.content };
     if (Array.isArray(m.content)) {
-      return m.content
-        .map((b: { type?: unknown; text?: unknown }) =>
-          b?.type === 'text' && typeof b.text === 'string' ? b.text : '',
-        )
-        .join(' ');
+      const texts = m.content
+        .filter((b: { type?: unknown; text?: unknown }) => b?.type === 'text' && typeof b.text === 'string')
+        .map((b: { text: string }) => b.text);
+      return { all: texts.join(' '), last: texts[texts.length - 1] ?? '' };
     }
   }
-  return '';
+  return { all: '', last: '' };
 }
 
 function marker(text: string, name: string): string | undefined {
@@ -53,9 +56,9 @@ function marker(text: string, name: string): string | undefined {
   return m[1] ?? '';
 }
 
-/** The demo reply for a user message (deterministic). */
-export function demoReply(user: string): string {
-  const quoted = user
+/** The demo reply for a user message (deterministic); `quote` is the part quoted back (default: all of it). */
+export function demoReply(user: string, quote = user): string {
+  const quoted = quote
     .replace(/\[\[demo:[^\]]*\]\]/g, '')
     .trim()
     .slice(0, 120);
@@ -99,14 +102,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, count: () => vo
     sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: 'invalid JSON' } });
     return;
   }
-  const user = lastUserText(body);
+  const { all: user, last } = lastUserText(body);
   const status = Number(marker(user, 'status') ?? 0);
   if (status >= 400) {
     sendJson(res, status, errorBody(status), { 'request-id': `demo_${randomUUID()}` });
     return;
   }
   const model = typeof body.model === 'string' ? body.model : 'demo-model';
-  const reply = demoReply(user);
+  const reply = demoReply(user, last);
   const id = `msg_demo_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
   const usage = {
     input_tokens: estimateTokens(JSON.stringify(body.messages ?? '')),

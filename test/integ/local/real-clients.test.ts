@@ -114,6 +114,58 @@ describe('real SDK clients against the local gateway', () => {
       );
     });
 
+    test('beta.messages.create: /v1/messages?beta=true with beta fields and flags is served', async () => {
+      const { data, response } = await anthropic.beta.messages
+        .create({
+          model: 'demo',
+          max_tokens: 64,
+          betas: ['context-management-2025-06-27', 'not-a-real-beta-2099-01-01'],
+          thinking: { type: 'adaptive', display: 'omitted' },
+          context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] },
+          output_config: { effort: 'low' },
+          system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }],
+          tools: [
+            {
+              name: 'Lookup',
+              description: 'Looks things up.',
+              input_schema: { type: 'object', properties: { q: { type: 'string' } } },
+              defer_loading: true,
+            },
+          ],
+          metadata: { user_id: 'user-42' },
+          messages: [{ role: 'user', content: 'What is the capital of France?' }],
+        })
+        .withResponse();
+      expect(data.content[0]?.type === 'text' && data.content[0].text).toContain(
+        'You wrote: "What is the capital of France?"',
+      );
+      const id = response.headers.get('request-id')!;
+      expect(await waitFor(() => record(id))).toEqual(
+        expect.objectContaining({ action: 'allow', status: 200, route: 'messages' }),
+      );
+    });
+
+    test('beta.messages.create: a harmful phrase inside a tool schema enum is blocked', async () => {
+      const err = await anthropic.beta.messages
+        .create({
+          model: 'demo',
+          max_tokens: 64,
+          tools: [
+            {
+              name: 'Lookup',
+              input_schema: {
+                type: 'object',
+                properties: { topic: { type: 'string', enum: ['how to synthesize sarin'] } },
+              },
+            },
+          ],
+          messages: [{ role: 'user', content: 'Use the tool.' }],
+        })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+      expect((err as Error).message).toContain('request blocked by policy');
+    });
+
     test('messages.stream: an allowed stream delivers the whole text', async () => {
       const stream = anthropic.messages.stream({
         model: 'demo',

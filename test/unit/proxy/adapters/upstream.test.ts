@@ -157,6 +157,24 @@ describe('anthropicHttpUpstream', () => {
     });
   });
 
+  test('GIVEN allowlisted beta flags in the model body WHEN called THEN they travel as the anthropic-beta header, not in the body', async () => {
+    const calls: Array<{ url: string; init: RequestInit }> = [];
+    const fetchImpl = (async (url: string, init: RequestInit) => {
+      calls.push({ url, init });
+      return new Response(JSON.stringify({ type: 'message', content: [] }), { status: 200 });
+    }) as unknown as typeof fetch;
+    const up = anthropicHttpUpstream({ baseUrl: 'https://model.example', fetch: fetchImpl });
+    await up.invoke(
+      { max_tokens: 1, anthropic_beta: ['context-management-2025-06-27', 'effort-2025-11-24'] },
+      'claude-x',
+      signal(),
+    );
+    expect(calls[0]?.init.headers).toEqual(
+      expect.objectContaining({ 'anthropic-beta': 'context-management-2025-06-27,effort-2025-11-24' }),
+    );
+    expect(JSON.parse(String(calls[0]?.init.body))).toEqual({ model: 'claude-x', max_tokens: 1 });
+  });
+
   test.each([
     [429, 'throttled'],
     [529, 'unavailable'],
