@@ -8,6 +8,7 @@
  * Objects are strict, so a stray `apiKey` or `password` field is rejected rather than ignored.
  */
 import { z } from 'zod';
+import { ModelAllowlist } from '../lambdas/core/models/identity';
 import { isKnownRegion, KNOWN_REGIONS, nearestRegion, zoneMismatch } from './regions';
 
 /** Readonly all the way down: the parsed config is a value, not a mutable bag. */
@@ -158,6 +159,9 @@ export const CanarySchema = z.strictObject({
   outputProbes: z.boolean().default(false),
 });
 
+/** A model id as the request parser accepts it (letters, digits and `.:_-/@`, 1–256 characters). */
+const ModelId = matching(/^[A-Za-z0-9._:/@-]{1,256}$/, 'a model id (letters, digits and .:_-/@)');
+
 export const RegionSchema = z
   .strictObject({
     region: Region,
@@ -168,6 +172,13 @@ export const RegionSchema = z
     residencyZone: matching(/^[A-Z][A-Z0-9-]{1,15}$/, "an upper-case residency zone like 'EU' or 'US'"),
     classifier: ClassifierSchema,
     upstream: UpstreamSchema,
+    /**
+     * Models this region serves, as sent upstream (a Bedrock model or inference-profile id, a model name of an
+     * HTTPS or SageMaker upstream). Requests are matched in canonical form (case, ARN and inference-profile
+     * forms, documented aliases: lambdas/core/models/identity.ts); any other model is answered 404 and never
+     * forwarded. Default: the Bedrock upstream's `modelId`; required for other upstreams.
+     */
+    models: z.array(ModelId).min(1).max(32).optional(),
     telemetry: TelemetrySchema,
     onCall: OnCallSchema,
     /** Optional: the enforcement canary. */
@@ -177,6 +188,23 @@ export const RegionSchema = z
     const mismatch = isKnownRegion(r.region) ? zoneMismatch(r.region, r.residencyZone) : undefined;
     if (mismatch !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['residencyZone'], message: mismatch });
+    }
+    if (r.models === undefined && r.upstream.kind !== 'bedrock') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['models'],
+        message: `required when the upstream is '${r.upstream.kind}' (only a bedrock upstream provides a default model)`,
+      });
+    }
+    const models = allowedModels(r);
+    if (r.canary?.model !== undefined && models.length > 0) {
+      if (!new ModelAllowlist(models, r.region).resolve(r.canary.model).ok) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['canary', 'model'],
+          message: `expected one of the region's models (${models.join(', ')}), got ${quote(r.canary.model)}: the proxy answers any other model 404`,
+        });
+      }
     }
     if (r.canary && r.canary.model === undefined && r.upstream.kind !== 'bedrock') {
       ctx.addIssue({
@@ -237,6 +265,10 @@ export type UpstreamConfig = RegionConfig['upstream'];
 export type TelemetryConfig = RegionConfig['telemetry'];
 export type OnCallConfig = RegionConfig['onCall'];
 export type CanaryConfig = NonNullable<RegionConfig['canary']>;
+
+/** The models a region serves: `models`, or the Bedrock upstream's model (the one place this default lives). */
+export const allowedModels = (r: RegionConfig): readonly string[] =>
+  r.models ?? (r.upstream.kind === 'bedrock' ? [r.upstream.modelId] : []);
 
 /** Thrown for an invalid config; the message lists every problem, one per line. */
 export class ConfigError extends Error {

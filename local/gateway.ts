@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { MODELS } from '../config/models';
 import { DynamoAuditLog } from '../lambdas/adapters/dynamo/audit-log';
 import { DynamoControlsStore } from '../lambdas/adapters/dynamo/controls-store';
 import { DynamoEnforcementLadder } from '../lambdas/adapters/dynamo/ladder-store';
@@ -24,6 +25,7 @@ import {
 } from '../lambdas/authorizer/authorize';
 import { DecisionRecorder, type DecisionSink } from '../lambdas/core/decision/record';
 import { createEngine, type Policy } from '../lambdas/core/index';
+import { ModelAllowlist } from '../lambdas/core/models/identity';
 import { anthropicError } from '../lambdas/core/serving/anthropic';
 import { renderError, retryAfterSeconds } from '../lambdas/core/serving/errors';
 import { nodeResponseWriter } from '../lambdas/core/serving/node-writer';
@@ -39,6 +41,8 @@ export interface GatewayOptions {
   readonly port?: number;
   /** Anthropic-compatible base URL of the model (the demo upstream locally). */
   readonly upstreamUrl: string;
+  /** Sent as `x-api-key` to `upstreamUrl` (and nowhere else: redirects are not followed). @default - none */
+  readonly upstreamApiKey?: string;
   /** Reference classifier base URL (tier 2); absent → tier 2 is skipped. */
   readonly classifierUrl?: string;
   readonly dynamo: LocalDynamo;
@@ -49,6 +53,11 @@ export interface GatewayOptions {
   readonly policy?: Policy;
   /** @default 2 MiB (the engine's limit) */
   readonly maxBodyBytes?: number;
+  /**
+   * Models served (compared in canonical form; any other model is answered 404).
+   * @default {@link DEMO_MODELS}
+   */
+  readonly models?: readonly string[];
   /** Tenant cache TTL; bounds how fast a status change is seen. @default 2000 */
   readonly tenantCacheTtlMs?: number;
   /** Receives metric increments (defaults to counting in memory; see {@link Gateway.metrics}). */
@@ -60,6 +69,8 @@ export interface GatewayOptions {
 export interface Gateway {
   readonly url: string;
   readonly server: Server;
+  /** The models served, as configured. */
+  readonly models: readonly string[];
   /** Metric totals by name, for tests and the load report. */
   readonly metrics: () => Readonly<Record<string, number>>;
   close(): Promise<void>;
@@ -140,6 +151,12 @@ export function countingMetrics(): ServeMetrics & { totals: Record<string, numbe
   };
 }
 
+/** The demo upstream's model names (`demo`, and `claude-demo` for Bedrock-style ids such as `anthropic.claude-demo-v1:0`). */
+export const DEMO_MODELS: readonly string[] = ['demo', 'claude-demo'];
+
+/** The active models of the reviewed table (config/models.ts): the default with a real upstream. */
+export const ACTIVE_MODELS: readonly string[] = MODELS.filter((m) => m.status === 'active').map((m) => m.id);
+
 /** Starts the gateway. Build-once parts (engine, stores, clients) are created here, not per request. */
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
@@ -198,7 +215,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const serveDeps: ServeDeps = {
     engine,
     region: 'local',
-    upstream: anthropicHttpUpstream({ baseUrl: opts.upstreamUrl }),
+    upstream: anthropicHttpUpstream({
+      baseUrl: opts.upstreamUrl,
+      ...(opts.upstreamApiKey ? { apiKey: async () => opts.upstreamApiKey as string } : {}),
+    }),
+    models: new ModelAllowlist(opts.models ?? DEMO_MODELS),
     admission: rateLimiterAdmission(limiter),
     violations: ladderViolations(ladder),
     controls,
@@ -386,6 +407,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   return {
     url,
     server,
+    models: serveDeps.models.ids,
     metrics: () => ({ ...counting.totals }),
     async close() {
       await close(server);

@@ -4,6 +4,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parsePolicy } from '../lambdas/core/index';
+import { MODEL_ID_RE } from '../lambdas/core/request/patterns';
 import { startLocalRuntime } from './runtime';
 import { runtimeFile } from './runtime-file';
 
@@ -21,6 +22,11 @@ its API key. Ctrl-C stops everything.
 options
   --port <n>             gateway port (default 8787)
   --upstream <url>       an Anthropic-compatible base URL instead of the demo upstream
+  --upstream-api-key <k> the upstream's API key, sent as x-api-key to that origin only
+                         (default: the ANTHROPIC_API_KEY environment variable, with --upstream)
+  --model <id>           a model to serve (repeatable; others are answered 404). Default: demo and
+                         claude-demo with the demo upstream, the active models of config/models.ts
+                         with --upstream
   --demo-api-key <key>   the demo tenant's key (csk_ + 32 base62 chars; default: a fresh random key)
   --policy <file>        a policy JSON file (default: config/policies/default.json, embedded)
   --no-classifier        run without tier 2 (escalations are recorded as skipped)
@@ -33,6 +39,8 @@ async function main(): Promise<void> {
     options: {
       port: { type: 'string', default: '8787' },
       upstream: { type: 'string' },
+      'upstream-api-key': { type: 'string' },
+      model: { type: 'string', multiple: true },
       'demo-api-key': { type: 'string' },
       policy: { type: 'string' },
       'no-classifier': { type: 'boolean', default: false },
@@ -52,12 +60,22 @@ async function main(): Promise<void> {
     if (u.protocol !== 'https:' && u.protocol !== 'http:')
       throw new Error('--upstream: expected an http(s) base URL');
   }
+  const upstreamApiKey = values.upstream
+    ? (values['upstream-api-key'] ?? process.env['ANTHROPIC_API_KEY'])
+    : undefined;
+  if (values['upstream-api-key'] && !values.upstream)
+    throw new Error('--upstream-api-key: only with --upstream (the demo upstream needs no key)');
+  const models = values.model;
+  if (models?.some((m) => !MODEL_ID_RE.test(m)))
+    throw new Error('--model: expected a model id (letters, digits and .:_-/@)');
   const policy = values.policy ? parsePolicy(readFileSync(values.policy, 'utf8'), values.policy) : undefined;
   const dataDir = values['data-dir'];
   const rt = await startLocalRuntime({
     port,
     dataDir,
     ...(values.upstream ? { upstreamUrl: values.upstream } : {}),
+    ...(upstreamApiKey ? { upstreamApiKey } : {}),
+    ...(models && models.length > 0 ? { models } : {}),
     ...(values['demo-api-key'] ? { demoApiKey: values['demo-api-key'] } : {}),
     ...(policy ? { policy } : {}),
     classifier: !values['no-classifier'],
@@ -66,7 +84,8 @@ async function main(): Promise<void> {
   const key = rt.demo.apiKey;
   process.stdout.write(`
 CSP Safeguards — local gateway on ${url}
-  upstream    ${rt.upstream ? `${rt.upstreamUrl} (DEMO model: not a real LLM)` : rt.upstreamUrl}
+  upstream    ${rt.upstream ? `${rt.upstreamUrl} (DEMO model: not a real LLM)` : `${rt.upstreamUrl}${upstreamApiKey ? ' (with an API key)' : ' (no API key)'}`}
+  models      ${rt.gateway.models.join(', ')}
   tier 2      ${rt.classifier ? `${rt.classifier.url} (reference classifier, SageMaker contract)` : 'off'}
   store       ${rt.dynamo.endpoint} (dynalite)
   telemetry   ${rt.telemetry.path}

@@ -10,7 +10,7 @@ import type { Policy } from '../lambdas/core/index';
 import { createTenant, operatorContext } from '../lambdas/operator/actions';
 import { type DemoUpstream, startDemoUpstream } from './demo-upstream';
 import { type LocalDynamo, startDynalite } from './dynalite';
-import { type Gateway, startGateway } from './gateway';
+import { ACTIVE_MODELS, DEMO_MODELS, type Gateway, startGateway } from './gateway';
 import { type ReferenceClassifier, startReferenceClassifier } from './reference-classifier';
 import { writeRuntimeInfo } from './runtime-file';
 import { createJsonlSink, type JsonlSink } from './telemetry-sink';
@@ -20,6 +20,13 @@ export interface LocalRuntimeOptions {
   readonly port?: number;
   /** An Anthropic-compatible base URL; @default the demo upstream */
   readonly upstreamUrl?: string;
+  /** API key sent as `x-api-key` to `upstreamUrl` only. @default - none */
+  readonly upstreamApiKey?: string;
+  /**
+   * Models served (canonical comparison; others → 404). @default the demo models with the demo upstream,
+   * every active model of config/models.ts with `upstreamUrl`
+   */
+  readonly models?: readonly string[];
   /** API key for the demo tenant. @default a fresh random key */
   readonly demoApiKey?: string;
   /** State folder: HMAC key, telemetry, runtime.json. @default .local */
@@ -72,6 +79,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     const gateway = await startGateway({
       port: opts.port ?? 8787,
       upstreamUrl,
+      ...(opts.upstreamApiKey ? { upstreamApiKey: opts.upstreamApiKey } : {}),
+      models: opts.models ?? (upstream ? DEMO_MODELS : ACTIVE_MODELS),
       ...(classifier ? { classifierUrl: classifier.url } : {}),
       dynamo,
       hmacKey: localHmacKey(dataDir),

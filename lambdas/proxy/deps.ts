@@ -7,6 +7,8 @@
  * - `POLICY` (default `default`): the embedded policy; no other source is supported yet.
  * - `UPSTREAM_KIND`: `bedrock` | `sagemaker` | `anthropic`.
  * - `UPSTREAM_TARGET`: bedrock — default model id (optional); sagemaker — endpoint name; anthropic — https base URL.
+ * - `ALLOWED_MODELS`: comma-separated model ids the region serves (config `regions[].models`), matched in
+ *   canonical form and forwarded as written; optional for bedrock (default: `UPSTREAM_TARGET`).
  * - `UPSTREAM_MODEL_MAP` (bedrock, optional): JSON object, requested model → Bedrock model id / inference profile.
  * - `UPSTREAM_API_KEY_SECRET_ID` (anthropic, optional): Secrets Manager id of the API key, read via the
  *   Parameters and Secrets extension; absent → no `x-api-key` (an endpoint that needs none).
@@ -45,6 +47,8 @@ import {
   sagemakerUpstream,
 } from '../adapters/upstream';
 import { compilePolicy, createEngine, defaultPolicy, type Policy } from '../core/index';
+import { ModelAllowlist } from '../core/models/identity';
+import { MODEL_ID_RE } from '../core/request/patterns';
 import type { Controls, ServeDeps, Upstream, Violations } from '../core/serving/types';
 import { logger, loggerSink, metrics, portLog, powertoolsMetrics } from './instrumentation';
 import { ladderViolations, rateLimiterAdmission } from './ports';
@@ -64,6 +68,8 @@ export interface ProxyConfig {
   readonly region: string;
   readonly policy: Policy;
   readonly upstream: UpstreamConfig;
+  /** Allowed model ids, as configured (at least one). */
+  readonly models: readonly string[];
   readonly classifier:
     | { readonly mode: 'never' }
     | {
@@ -197,6 +203,8 @@ export function configFromEnv(env: Env): ProxyConfig {
     upstream = { kind, baseUrl, ...(apiKeySecretId ? { apiKeySecretId } : {}) };
   }
 
+  const models = allowedModels(env, upstream);
+
   const effectiveMode = policy.document.tier2.mode;
   const classifier: ProxyConfig['classifier'] =
     effectiveMode === 'never'
@@ -223,6 +231,7 @@ export function configFromEnv(env: Env): ProxyConfig {
     region,
     policy,
     upstream,
+    models,
     classifier,
     hmacKeyId: required(env, 'HMAC_KEY_ID'),
     ...(limitsTable
@@ -242,6 +251,23 @@ export function configFromEnv(env: Env): ProxyConfig {
       ? { alarmTopicArn: optional(env, 'ALARM_TOPIC_ARN') as string }
       : {}),
   };
+}
+
+/** `ALLOWED_MODELS`, checked with the request parser's model-id pattern; a Bedrock upstream defaults to its model. */
+function allowedModels(env: Env, upstream: UpstreamConfig): readonly string[] {
+  const raw = optional(env, 'ALLOWED_MODELS');
+  if (raw === undefined) {
+    if (upstream.kind === 'bedrock' && upstream.defaultModelId) return [upstream.defaultModelId];
+    throw new ConfigError('proxy: environment variable ALLOWED_MODELS is required');
+  }
+  const ids = raw.split(',').map((m) => m.trim());
+  const bad = ids.find((m) => !MODEL_ID_RE.test(m));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      `proxy: environment variable ALLOWED_MODELS must be comma-separated model ids, got '${bad}'`,
+    );
+  }
+  return ids;
 }
 
 function buildUpstream(config: ProxyConfig, env: Env, sagemaker: () => SageMakerRuntimeClient): Upstream {
@@ -338,6 +364,7 @@ export function buildServeDeps(config: ProxyConfig, env: Env, extra: Partial<Ser
     ...(controls ? { controls } : {}),
     region: config.region,
     upstream: buildUpstream(config, env, sagemaker),
+    models: new ModelAllowlist(config.models, config.region),
     ...(limiter ? { admission: rateLimiterAdmission(limiter) } : {}),
     pseudonymize,
     sink: loggerSink(logger),

@@ -58,6 +58,12 @@ export interface ServingFunctionsProps {
   readonly alarms: AlarmTopic;
   readonly classifier: ServingClassifier;
   readonly upstream: ServingUpstream;
+  /**
+   * Models the proxy serves, as forwarded upstream (`ALLOWED_MODELS`); any other model is answered 404.
+   *
+   * @default - the Bedrock upstream's `modelId` (required for other upstreams)
+   */
+  readonly models?: readonly string[];
   /** Whether decision records of flagged requests may carry a redacted excerpt. */
   readonly excerpts: 'none' | 'redacted';
 
@@ -294,7 +300,10 @@ export class ServingFunctions extends Construct {
           new iam.PolicyStatement({
             sid: 'InvokeConfiguredBedrockModel',
             actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
-            resources: [bedrockModelArn(stack, upstream.modelId)],
+            // The proxy forwards only allowlisted ids (never the client's string): exactly these.
+            resources: [...new Set([upstream.modelId, ...(props.models ?? [])])].map((m) =>
+              bedrockModelArn(stack, m),
+            ),
           }),
         );
         break;
@@ -367,6 +376,10 @@ export const proxyEnvironment = (props: ServingFunctionsProps): { [name: string]
     EXCERPTS: props.excerpts,
   };
   if (classifier.endpoint) env['CLASSIFIER_ENDPOINT_NAME'] = classifier.endpoint.endpointName;
+  const models = props.models ?? (upstream.kind === 'bedrock' ? [upstream.modelId] : []);
+  if (models.length === 0)
+    throw new Error(`ServingFunctions: models is required for a '${upstream.kind}' upstream`);
+  env['ALLOWED_MODELS'] = models.join(',');
   switch (upstream.kind) {
     case 'bedrock':
       // The default model for requests that name none; Bedrock-route requests name theirs in the path.

@@ -2,7 +2,7 @@ import { CfnOutput, Duration, Fn, Stack, type StackProps, Tags } from 'aws-cdk-l
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import type { RegionConfig } from '../../config/schema';
+import { allowedModels, type RegionConfig } from '../../config/schema';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { Canary } from '../constructs/canary';
 import { ClassifierEndpoint } from '../constructs/classifier-endpoint';
@@ -129,6 +129,7 @@ export class SafeguardsStack extends Stack {
         ...(this.classifier ? { endpoint: this.classifier } : {}),
       },
       upstream: settings.upstream,
+      models: allowedModels(settings),
       excerpts: settings.telemetry.excerpts,
       // Decision records stay in the log group no longer than in the telemetry bucket, and two weeks at most.
       logRetention: retentionAtMost(Math.min(14, settings.telemetry.retentionDays)),

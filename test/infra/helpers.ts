@@ -34,6 +34,7 @@ export const testConfig = (): SafeguardsConfig => {
       mode: 'never',
     },
     upstream: { kind: 'https', baseUrl: 'https://models.example.com/anthropic' },
+    models: ['claude-sonnet-4-6'],
     onCall: { emails: ['oncall-au@example.com'], httpsEndpoints: [] },
   };
   return { ...example, regions: [...example.regions, extra] };

@@ -1,6 +1,8 @@
 /**
  * Upstream over any Anthropic-compatible HTTPS base URL (`POST {baseUrl}/v1/messages`), with the global
- * `fetch`. The API key comes from a secret resolved at run time (`apiKey()`), never from config.
+ * `fetch`. The API key comes from a secret resolved at run time (`apiKey()`), never from config. Redirects
+ * are not followed (`redirect: 'manual'`): a 3xx is an upstream error, so the key and the prompt reach the
+ * configured origin only.
  * IAM: none for the call itself; reading the secret needs `secretsmanager:GetSecretValue` on it.
  */
 import type { AnthropicStreamEvent } from '../../core/serving/anthropic';
@@ -63,6 +65,9 @@ export function anthropicHttpUpstream(opts: AnthropicHttpUpstreamOptions): Upstr
           ...(opts.apiKey ? { 'x-api-key': await opts.apiKey() } : {}),
         },
         body: JSON.stringify({ ...(m ? { model: m } : {}), ...b, ...(stream ? { stream: true } : {}) }),
+        // Never follow a redirect: the prompt and the API key go to the configured origin only. A 3xx
+        // comes back as is and fails below as a `redirect` upstream error.
+        redirect: 'manual',
         signal: combined,
       });
     } catch (e) {

@@ -12,8 +12,10 @@ interface SdkErrorLike {
 export function kindForStatus(status: number): UpstreamError['kind'] {
   if (status === 429) return 'throttled';
   if (status === 408 || status === 504) return 'timeout';
-  // 401/403 mean our credentials or permissions are wrong: not the client's fault.
-  if (status === 401 || status === 403) return 'unavailable';
+  // 401/403 mean our credentials or permissions are wrong: not the client's fault, and not worth a retry.
+  if (status === 401 || status === 403) return 'credentials';
+  // A redirect is never followed (credentials go to the configured origin only): an upstream error.
+  if (status >= 300 && status < 400) return 'redirect';
   if (status >= 400 && status < 500) return 'rejected';
   return 'unavailable';
 }

@@ -31,7 +31,11 @@ export function extensionSecret(opts: ExtensionSecretOptions): () => Promise<str
   let cached: { value: Promise<string>; at: number } | undefined;
   const load = async (): Promise<string> => {
     const url = `http://localhost:${opts.port ?? 2773}/secretsmanager/get?secretId=${encodeURIComponent(opts.secretId)}`;
-    const res = await doFetch(url, { headers: { 'X-Aws-Parameters-Secrets-Token': opts.sessionToken } });
+    // The session token goes to the extension only: a redirect is refused, not followed.
+    const res = await doFetch(url, {
+      headers: { 'X-Aws-Parameters-Secrets-Token': opts.sessionToken },
+      redirect: 'error',
+    });
     if (!res.ok) throw new Error(`secret ${opts.secretId}: extension answered ${res.status}`);
     const parsed = secretResponse.safeParse(await res.json());
     if (!parsed.success) throw new Error(`secret ${opts.secretId}: no SecretString`);

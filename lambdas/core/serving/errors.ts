@@ -18,8 +18,12 @@ export type ServeFailure =
   | { readonly kind: 'upstream_unavailable' }
   | { readonly kind: 'upstream_timeout' }
   | { readonly kind: 'upstream_rejected' }
+  | { readonly kind: 'upstream_credentials' }
+  | { readonly kind: 'upstream_redirect' }
   | { readonly kind: 'kill_switch' }
   | { readonly kind: 'model_disabled' }
+  /** The requested model is not in the region's allowlist (`model` is the client's id, echoed to it only). */
+  | { readonly kind: 'model_not_found'; readonly model: string }
   | { readonly kind: 'internal' };
 
 /** A rendered error response. */
@@ -94,6 +98,21 @@ function shape(f: ServeFailure, decisionId: string): Shape {
         bedrock: 'ValidationException',
         message: 'the model rejected the request',
       };
+    case 'upstream_credentials':
+      // Not 503 "overloaded": SDKs retry that, and no retry fixes the gateway's own credentials.
+      return {
+        status: 502,
+        anthropic: 'api_error',
+        bedrock: 'InternalServerException',
+        message: `the upstream model service refused the gateway's credentials; the operator must fix the gateway's upstream key or permissions (decision ${decisionId})`,
+      };
+    case 'upstream_redirect':
+      return {
+        status: 502,
+        anthropic: 'api_error',
+        bedrock: 'InternalServerException',
+        message: `the upstream model service answered with a redirect, which the gateway does not follow (decision ${decisionId})`,
+      };
     case 'kill_switch':
       return {
         status: 503,
@@ -107,6 +126,15 @@ function shape(f: ServeFailure, decisionId: string): Shape {
         anthropic: 'permission_error',
         bedrock: 'AccessDeniedException',
         message: `this model is disabled in this region by the operator (decision ${decisionId})`,
+      };
+    case 'model_not_found':
+      // As the Claude API and Bedrock answer an unknown model: never a retryable 5xx. The id passed the
+      // parser's model-id pattern (letters, digits and `.:_-/@`), so echoing it cannot inject markup.
+      return {
+        status: 404,
+        anthropic: 'not_found_error',
+        bedrock: 'ResourceNotFoundException',
+        message: `model: ${f.model} is not available in this region (decision ${decisionId})`,
       };
     case 'internal':
       return {
@@ -175,6 +203,10 @@ export function upstreamFailure(kind: string, retryAfterMs?: number): ServeFailu
       return { kind: 'upstream_timeout' };
     case 'rejected':
       return { kind: 'upstream_rejected' };
+    case 'credentials':
+      return { kind: 'upstream_credentials' };
+    case 'redirect':
+      return { kind: 'upstream_redirect' };
     default:
       return { kind: 'upstream_unavailable' };
   }

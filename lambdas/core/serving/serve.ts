@@ -239,11 +239,24 @@ async function run(x: Exchange): Promise<void> {
   if (request.droppedBetas > 0) deps.metrics.add('DroppedBetas', request.droppedBetas);
   const stream = req.route === 'bedrock.invoke-stream' || (req.route === 'messages' && request.stream);
   x.inputTokens = estimateTokens(request.inputChars);
-  recorder.request({ model: request.model ?? null, stream, inputTokens: x.inputTokens, parseMs });
+  // The model is resolved against the region's allowlist in canonical form; the record and the upstream
+  // only ever see the allowlist's names, never the client's string.
+  const requested = request.model ?? req.modelId ?? '';
+  const model = deps.models.resolve(requested);
+  recorder.request({
+    model: model.ok ? model.model : null,
+    stream,
+    inputTokens: x.inputTokens,
+    parseMs,
+  });
+  if (!model.ok) {
+    x.fail({ kind: 'model_not_found', model: requested }, 'model_not_found');
+    return;
+  }
 
   const controls = await readControls(x);
   if (controls.mode !== 'normal') recorder.killSwitch(controls.mode);
-  const refusal = controlRefusal(controls, request.model ?? req.modelId);
+  const refusal = controlRefusal(controls, model.model);
   if (refusal) {
     x.fail({ kind: refusal }, refusal);
     return;
@@ -265,8 +278,8 @@ async function run(x: Exchange): Promise<void> {
 
   recorder.stage('upstream');
   const body = modelBody(forwardBody(verdict, request), request.betas);
-  if (stream) await serveStream(x, body, request.model);
-  else await serveOnce(x, body, request.model);
+  if (stream) await serveStream(x, body, model.forward);
+  else await serveOnce(x, body, model.forward);
 }
 
 function forwardBody(verdict: InputVerdict, request: ParsedRequest): Readonly<Record<string, unknown>> {

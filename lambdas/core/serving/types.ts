@@ -7,6 +7,7 @@
 import type { RegionControls } from '../enforcement/controls';
 import type { TenantOverrides } from '../engine/overrides';
 import type { DecisionSink, SafeguardsEngine } from '../index';
+import type { ModelAllowlist } from '../models/identity';
 import type { Category } from '../types';
 import type { AnthropicStreamEvent } from './anthropic';
 
@@ -148,8 +149,19 @@ export interface ServeMetrics {
   add(name: ServeMetricName, value: number, dimensions?: Readonly<Record<string, string>>): void;
 }
 
-/** What an upstream failure was, independent of the transport. */
-export type UpstreamErrorKind = 'throttled' | 'unavailable' | 'timeout' | 'rejected' | 'aborted' | 'invalid';
+/**
+ * What an upstream failure was, independent of the transport. `credentials`: the upstream refused the
+ * gateway's own credentials (401/403, IAM denial); `redirect`: it answered 3xx, which is never followed.
+ */
+export type UpstreamErrorKind =
+  | 'throttled'
+  | 'unavailable'
+  | 'timeout'
+  | 'rejected'
+  | 'aborted'
+  | 'invalid'
+  | 'credentials'
+  | 'redirect';
 
 /** A failed model call. `status` is the upstream's HTTP status when known. */
 export class UpstreamError extends Error {
@@ -191,6 +203,11 @@ export interface ServeDeps {
   /** Serving region for the record (`local` locally). */
   readonly region: string;
   readonly upstream: Upstream;
+  /**
+   * The region's allowed models (config `regions[].models`, default the upstream's model). Any other model
+   * is answered 404 and never forwarded; an allowed one is forwarded under the allowlist's id.
+   */
+  readonly models: ModelAllowlist;
   /** @default no token admission (requests are not rate limited here; the authorizer still limits requests) */
   readonly admission?: Admission;
   /** @default violations are not reported */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, parseConfig, type SafeguardsConfig } from '../../../config/schema';
+import { allowedModels, ConfigError, parseConfig, type SafeguardsConfig } from '../../../config/schema';
 
 const FILE = 'config/example.config.json';
 /** A mutable copy of the example document; tests break it on purpose, so it is loosely typed. */
@@ -200,6 +200,7 @@ describe('config schema', () => {
     const doc = example();
     doc.regions[1]!.upstream = { kind: 'https', baseUrl: 'https://user:pw@api.example.com' };
     doc.regions[2]!.upstream = { kind: 'https', baseUrl: 'http://api.example.com' };
+    doc.regions[2]!.models = ['claude-sonnet-4-6'];
     expect(problems(doc)).toEqual([
       `${FILE}: regions[1].upstream.baseUrl: URLs must not carry credentials or query strings; reference a Secrets Manager secret instead`,
       `${FILE}: regions[2].upstream.baseUrl: expected an https:// URL, got 'http://api.example.com'`,
@@ -241,6 +242,32 @@ describe('config schema', () => {
       expect(problems(doc)).toEqual(
         expected.map((m) => `${FILE}: regions[0].onCall.httpsEndpoints[0]: ${m}`),
       );
+  });
+
+  test('fails when a non-Bedrock upstream names no models, or a model id is malformed', () => {
+    const doc = example();
+    doc.regions[1]!.models = undefined;
+    doc.regions[2]!.models = ['../../admin models'];
+    expect(problems(doc)).toEqual([
+      `${FILE}: regions[1].models: required when the upstream is 'sagemaker' (only a bedrock upstream provides a default model)`,
+      `${FILE}: regions[2].models[0]: expected a model id (letters, digits and .:_-/@), got '../../admin models'`,
+    ]);
+  });
+
+  test('fails when the canary names a model the region does not serve', () => {
+    const doc = example();
+    doc.regions[1]!.canary = { apiKeySecretName: 'canary/key', model: 'us.anthropic.claude-sonnet-4-6' };
+    expect(problems(doc)).toEqual([
+      `${FILE}: regions[1].canary.model: expected one of the region's models (claude-sonnet-4-6), got 'us.anthropic.claude-sonnet-4-6': the proxy answers any other model 404`,
+    ]);
+  });
+
+  test('a Bedrock region serves its upstream model by default; models override it', () => {
+    const config = parseConfig(example(), FILE);
+    expect(allowedModels(config.regions[0]!)).toEqual([
+      (config.regions[0]!.upstream as { modelId: string }).modelId,
+    ]);
+    expect(allowedModels(config.regions[1]!)).toEqual(['claude-sonnet-4-6']);
   });
 
   test('fails when the upstream kind is unknown', () => {

@@ -440,8 +440,18 @@ describe('serving functions', () => {
   });
 
   test.each([
-    ['eu-west-1', { UPSTREAM_KIND: 'bedrock', UPSTREAM_TARGET: 'anthropic.claude-sonnet-4-5-20250929-v1:0' }],
-    ['eu-central-1', { UPSTREAM_KIND: 'sagemaker', UPSTREAM_TARGET: 'frontier-model' }],
+    [
+      'eu-west-1',
+      {
+        UPSTREAM_KIND: 'bedrock',
+        UPSTREAM_TARGET: 'anthropic.claude-sonnet-4-5-20250929-v1:0',
+        ALLOWED_MODELS: 'anthropic.claude-sonnet-4-5-20250929-v1:0',
+      },
+    ],
+    [
+      'eu-central-1',
+      { UPSTREAM_KIND: 'sagemaker', UPSTREAM_TARGET: 'frontier-model', ALLOWED_MODELS: 'claude-sonnet-4-6' },
+    ],
     [
       'ap-southeast-2',
       {
@@ -449,6 +459,7 @@ describe('serving functions', () => {
         UPSTREAM_TARGET: 'https://models.example.com/anthropic',
         UPSTREAM_API_KEY_SECRET_ID: 'safeguards/upstream-key',
         CLASSIFIER_MODE: 'never',
+        ALLOWED_MODELS: 'claude-sonnet-4-6',
       },
     ],
   ])(

@@ -74,12 +74,28 @@ describe('operator actions reach the serving path', () => {
     const down = await propagation(key, 503);
     await setKillSwitch(ops, 'normal', 'drill over');
     await propagation(key, 200);
-    await setModelDisabled(ops, 'demo-off', true, 'model recalled');
-    const disabled = await propagation(key, 403, 'demo-off');
+    await setModelDisabled(ops, 'claude-demo', true, 'model recalled');
+    const disabled = await propagation(key, 403, 'claude-demo');
+    // The same model in any case or Bedrock form is refused too; another model is still served.
+    for (const form of [
+      'Claude-Demo',
+      'anthropic.claude-demo-v1:0',
+      'arn:aws:bedrock:eu-west-1::foundation-model/anthropic.CLAUDE-DEMO-v1:0',
+    ]) {
+      expect((await ask(key, form)).status).toBe(403);
+    }
     expect((await ask(key, 'demo')).status).toBe(200);
+    // Re-enabling under another form of the id lifts it.
+    await setModelDisabled(ops, 'Claude-Demo', false, 'recall over');
+    await propagation(key, 200, 'claude-demo');
     process.stdout.write(`kill switch propagation: block-all ${down} ms, model disable ${disabled} ms\n`);
     const events = await ops.audit.events('region');
-    expect(events.map((e) => e.action)).toEqual(['controls.set', 'controls.set', 'controls.set']);
+    expect(events.map((e) => e.action)).toEqual([
+      'controls.set',
+      'controls.set',
+      'controls.set',
+      'controls.set',
+    ]);
     expect(events[0]?.reason).toContain('mode normal → block-all');
   }, 20_000);
 

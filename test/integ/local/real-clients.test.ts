@@ -228,7 +228,8 @@ describe('real SDK clients against the local gateway', () => {
       const json = decode(out.body);
       expect(json.content[0].text).toContain('You wrote: "Name three rivers."');
       expect(await waitFor(() => record(out.$metadata.requestId ?? ''))).toEqual(
-        expect.objectContaining({ route: 'bedrock.invoke', action: 'allow', model: MODEL }),
+        // The record names the canonical model, never the client's string.
+        expect.objectContaining({ route: 'bedrock.invoke', action: 'allow', model: 'claude-demo' }),
       );
     });
 

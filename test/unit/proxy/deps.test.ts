@@ -8,6 +8,7 @@ const base = {
   UPSTREAM_KIND: 'bedrock',
   CLASSIFIER_ENDPOINT_NAME: 'classifier',
   HMAC_KEY_ID: 'alias/hmac',
+  ALLOWED_MODELS: 'claude-x, eu.anthropic.claude-x-v1:0',
 };
 
 describe('configFromEnv', () => {
@@ -22,6 +23,16 @@ describe('configFromEnv', () => {
       expect.objectContaining({ mode: 'cascade', endpointName: 'classifier', failureThreshold: 5 }),
     );
     expect(c.limits).toEqual({ table: 'limits', leaseMs: 1000 });
+    expect(c.models).toEqual(['claude-x', 'eu.anthropic.claude-x-v1:0']);
+  });
+
+  test('a Bedrock upstream serves its own model when ALLOWED_MODELS is not set', () => {
+    const c = configFromEnv({
+      ...base,
+      ALLOWED_MODELS: undefined,
+      UPSTREAM_TARGET: 'anthropic.claude-x-v1:0',
+    });
+    expect(c.models).toEqual(['anthropic.claude-x-v1:0']);
   });
 
   test.each([
@@ -46,6 +57,9 @@ describe('configFromEnv', () => {
     ['CLASSIFIER_DEADLINE_MS', { ...base, CLASSIFIER_DEADLINE_MS: '0' }],
     ['CLASSIFIER_DEADLINE_MS', { ...base, CLASSIFIER_DEADLINE_MS: '20000' }],
     ['POLICY', { ...base, POLICY: 'strict' }],
+    ['ALLOWED_MODELS', { ...base, ALLOWED_MODELS: undefined }],
+    ['ALLOWED_MODELS', { ...base, ALLOWED_MODELS: 'claude-x,a b' }],
+    ['ALLOWED_MODELS', { ...base, ALLOWED_MODELS: 'claude-x,' }],
   ])('fails when %s is missing or invalid', (name, env) => {
     expect(() => configFromEnv(env)).toThrow(ConfigError);
     expect(() => configFromEnv(env)).toThrow(name);

@@ -99,7 +99,8 @@ describe('proxy streaming handler', () => {
       s.raw,
     );
     expect(s.metadata[0]?.headers?.['content-type']).toBe('application/vnd.amazon.eventstream');
-    expect(upstream.calls[0]?.model).toBe('arn:aws:bedrock:eu-west-1:1:inference-profile/x');
+    // The decoded ARN names model `x` in this region: the allowlist's id is forwarded, not the ARN.
+    expect(upstream.calls[0]?.model).toBe('x');
   });
 
   test('base64 bodies are decoded', async () => {

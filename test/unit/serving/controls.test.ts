@@ -1,4 +1,5 @@
 import type { RegionControls } from '../../../lambdas/core/enforcement/controls';
+import { ModelAllowlist } from '../../../lambdas/core/models/identity';
 import { serveInference } from '../../../lambdas/core/serving';
 import { FakeTier2, FakeWriter, harness, inbound, messagesBody, testEngine, testPolicy } from './fakes';
 
@@ -108,5 +109,94 @@ describe('regional controls (kill switch) in serving', () => {
     expect(h.metrics).toContainEqual(
       expect.objectContaining({ name: 'PortErrors', dimensions: { Port: 'controls' } }),
     );
+  });
+});
+
+describe('the region serves only its allowlisted models, compared in canonical form', () => {
+  const eu = new ModelAllowlist(['eu.anthropic.claude-sonnet-4-6'], 'eu-west-1');
+
+  test.each([
+    '../../admin/models/internal',
+    'global.anthropic.claude-sonnet-4-6',
+    'us.anthropic.claude-sonnet-4-6',
+    'arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-6',
+    'claude-opus-4-6',
+  ])(
+    '%s → 404 not_found_error naming the model, never forwarded, recorded without the client string',
+    async (model) => {
+      const h = harness();
+      const res = new FakeWriter();
+      await serveInference(
+        inbound('messages', messagesBody('hi', { model })),
+        { ...h.deps, models: eu },
+        res,
+      );
+      expect(res.status).toBe(404);
+      expect(res.json().error.type).toBe('not_found_error');
+      expect(res.json().error.message).toContain(`model: ${model}`);
+      expect(h.upstream.calls).toHaveLength(0);
+      expect(h.records).toEqual([
+        expect.objectContaining({ status: 404, reason: 'model_not_found', model: null }),
+      ]);
+      expect(JSON.stringify(h.records[0])).not.toContain(model);
+    },
+  );
+
+  test('the Bedrock route answers an unknown model id with ResourceNotFoundException', async () => {
+    const h = harness();
+    const res = new FakeWriter();
+    await serveInference(
+      inbound(
+        'bedrock.invoke',
+        {
+          anthropic_version: 'bedrock-2023-05-31',
+          max_tokens: 5,
+          messages: [{ role: 'user', content: 'hi' }],
+        },
+        { modelId: 'us.anthropic.claude-sonnet-4-6' },
+      ),
+      { ...h.deps, models: eu },
+      res,
+    );
+    expect(res.status).toBe(404);
+    expect(res.headers['x-amzn-errortype']).toBe('ResourceNotFoundException');
+    expect(h.upstream.calls).toHaveLength(0);
+  });
+
+  test('every form of the allowed model is served under the configured id and recorded canonically', async () => {
+    const h = harness();
+    for (const model of [
+      'Claude-Sonnet-4-6',
+      'eu.anthropic.claude-sonnet-4-6',
+      'anthropic.claude-sonnet-4-6',
+    ]) {
+      const res = new FakeWriter();
+      await serveInference(
+        inbound('messages', messagesBody('hi', { model })),
+        { ...h.deps, models: eu },
+        res,
+      );
+      expect(res.status).toBe(200);
+    }
+    expect(h.upstream.calls.map((c) => c.model)).toEqual(Array(3).fill('eu.anthropic.claude-sonnet-4-6'));
+    expect(h.records.map((r) => r.model)).toEqual(Array(3).fill('claude-sonnet-4-6'));
+  });
+
+  test('after disabling a model, its other case and ARN forms are refused too', async () => {
+    const h = harness();
+    const c = controls({ disabledModels: ['Claude-Sonnet-4-6'] });
+    for (const model of [
+      'claude-sonnet-4-6',
+      'arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-sonnet-4-6',
+    ]) {
+      const res = new FakeWriter();
+      await serveInference(
+        inbound('messages', messagesBody('hi', { model })),
+        { ...h.deps, models: eu, controls: c },
+        res,
+      );
+      expect(res.status).toBe(403);
+    }
+    expect(h.upstream.calls).toHaveLength(0);
   });
 });

@@ -2,6 +2,7 @@ import defaultDoc from '../../../config/policies/default.json';
 import type { DecisionRecord } from '../../../lambdas/core/decision/record';
 import { SafeguardsEngine } from '../../../lambdas/core/engine/evaluate';
 import type { Tier2Classifier } from '../../../lambdas/core/engine/tier2';
+import { ModelAllowlist } from '../../../lambdas/core/models/identity';
 import { compilePolicy } from '../../../lambdas/core/policy/load';
 import {
   type Admission,
@@ -241,6 +242,7 @@ export function harness(
     engine: opts.engine ?? testEngine(),
     region: 'eu-west-1',
     upstream,
+    models: new ModelAllowlist(['claude-test', 'm', 'm-on', 'm-off', 'x'], 'eu-west-1'),
     admission,
     violations: { report: async (tenantId, v) => void violations.push({ tenantId, v }) },
     pseudonymize: async (kind, value) => `${kind === 'tenant' ? 'tn_' : 'ak_'}${value.length}`,

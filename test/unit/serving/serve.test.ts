@@ -146,7 +146,8 @@ describe('serveInference — non-streaming', () => {
         'x-amzn-bedrock-output-token-count': '7',
       }),
     );
-    expect(h.upstream.calls[0]?.model).toBe('anthropic.claude-test-v1:0');
+    // The path names `anthropic.claude-test-v1:0`: the allowlist's id for that model is forwarded.
+    expect(h.upstream.calls[0]?.model).toBe('claude-test');
     expect(h.upstream.calls[0]?.body).not.toHaveProperty('anthropic_version');
   });
 });

@@ -8,6 +8,7 @@ import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DecisionRecord } from '../../../../lambdas/core/decision/record';
+import { DEMO_MODELS } from '../../../../local/gateway';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../../../../local/runtime';
 
 /** A response as the suites see it: status, lower-cased headers, the body as text. */
@@ -43,6 +44,8 @@ export async function startHarness(
     log: (l) => {
       if (logs.length < 10_000) logs.push(l);
     },
+    // The suites drive the demo model, also through an upstream URL (a proxy in front of the demo upstream).
+    models: DEMO_MODELS,
     ...opts,
     port: 0,
     dataDir: dir,

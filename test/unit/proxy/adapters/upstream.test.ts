@@ -181,7 +181,10 @@ describe('anthropicHttpUpstream', () => {
     [500, 'unavailable'],
     [504, 'timeout'],
     [400, 'rejected'],
-    [401, 'unavailable'],
+    [401, 'credentials'],
+    [403, 'credentials'],
+    [307, 'redirect'],
+    [301, 'redirect'],
   ] as const)('status %i → %s', async (status, kind) => {
     const fetchImpl = (async () =>
       new Response('{"type":"error"}', {
