@@ -44,7 +44,23 @@ export type Transform =
   | 'base64'
   | 'hex'
   | 'rot13'
-  | 'url';
+  | 'url'
+  | 'letterlike'
+  | 'strip-marks'
+  | 'tags'
+  | 'variation-selectors'
+  | 'invisible-bits'
+  | 'bidi-visual'
+  | 'upside-down'
+  | 'reverse'
+  | 'base32'
+  | 'binary'
+  | 'morse'
+  | 'html'
+  | 'quoted-printable'
+  | 'unicode-escape'
+  | 'residual'
+  | 'joined';
 
 /** A normalized rendering of one segment. `transforms` lists, in order, what produced it. */
 export interface View {
@@ -60,7 +76,17 @@ export interface NormalizationSignals {
   readonly tags: number;
   readonly variationSelectors: number;
   readonly homoglyphs: number;
+  /** Letter-like symbols folded to Latin (small capitals, regional indicators, Braille, enclosed letters…). */
+  readonly letterlike: number;
+  /** Combining marks removed (diacritics left after NFKC, "zalgo" stacks). */
+  readonly combiningMarks: number;
   readonly decodedViews: number;
+  /**
+   * Which transforms fired, sorted: canonical steps that changed something (`strip-invisible`,
+   * `letterlike`, `strip-marks`, `homoglyph`) and every transform behind an extra view (`base64`,
+   * `reverse`, `tags`, `residual`, `joined`…).
+   */
+  readonly transforms: readonly string[];
 }
 
 export interface NormalizedSegment {

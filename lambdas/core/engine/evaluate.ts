@@ -100,7 +100,10 @@ const EMPTY_SIGNALS: NormalizationSignals = {
   tags: 0,
   variationSelectors: 0,
   homoglyphs: 0,
+  letterlike: 0,
+  combiningMarks: 0,
   decodedViews: 0,
+  transforms: [],
 };
 
 interface LocalStage {
@@ -404,18 +407,25 @@ function redactionsFor(verdict: Verdict, policy: Policy) {
   return out;
 }
 
-function mergeSignals(normalized: readonly NormalizedSegment[]): NormalizationSignals {
-  if (normalized.length === 0) return EMPTY_SIGNALS;
-  const s: { -readonly [K in keyof NormalizationSignals]: number } = { ...EMPTY_SIGNALS };
+function mergeSignals(
+  normalized: readonly NormalizedSegment[],
+  extra: readonly string[] = [],
+): NormalizationSignals {
+  if (normalized.length === 0 && extra.length === 0) return EMPTY_SIGNALS;
+  const s = { ...EMPTY_SIGNALS };
+  const transforms = new Set<string>(extra);
   for (const n of normalized) {
     s.zeroWidth += n.signals.zeroWidth;
     s.bidi += n.signals.bidi;
     s.tags += n.signals.tags;
     s.variationSelectors += n.signals.variationSelectors;
     s.homoglyphs += n.signals.homoglyphs;
+    s.letterlike += n.signals.letterlike;
+    s.combiningMarks += n.signals.combiningMarks;
     s.decodedViews += n.signals.decodedViews;
+    for (const t of n.signals.transforms) transforms.add(t);
   }
-  return s;
+  return { ...s, transforms: [...transforms].sort() };
 }
 
 /** Text for tier 2: the checked segments joined, capped at `max` characters. */

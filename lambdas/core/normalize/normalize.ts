@@ -1,12 +1,25 @@
 import type { NormalizationSignals, NormalizedSegment, Transform, View } from '../types';
 import { decodeBase64Runs, decodeHexRuns, decodeUrlRuns, rot13, wantsRot13 } from './decode';
 import { collapseSpacedLetters } from './despace';
+import {
+  type Decoded,
+  decodeBase32Runs,
+  decodeBinaryRuns,
+  decodeHtmlEntities,
+  decodeMorseRuns,
+  decodeQuotedPrintable,
+  decodeUnicodeEscapes,
+  type Span,
+} from './encodings';
 import { foldHomoglyphs } from './homoglyph-fold';
 import { decodeTagRuns, emptyInvisibleCounts, type InvisibleCounts, stripInvisible } from './invisible';
 import { foldLeet } from './leet';
-import { NON_ASCII_RUN_RE } from './patterns';
+import { foldLetterlike } from './letterlike';
+import { COMBINING_MARK_RE, HEX_ESCAPED_RE, HEX_SPACED_RE, NON_ASCII_RUN_RE, URL_RUN_RE } from './patterns';
 import { hasNonInert, hasNonPlain } from './plain';
+import { reverseText, rightSideUp, visualOrder, wantsReverse } from './reorder';
 import { collapseWhitespace, scanLower } from './scan';
+import { decodeInvisibleBits, decodeVariationSelectors, MIN_SMUGGLED_RUN } from './smuggle';
 
 /** Bounds on the views produced for one segment. */
 export interface NormalizeOptions {
@@ -22,13 +35,17 @@ export interface NormalizeOptions {
   readonly maxExpansion?: number;
   /**
    * How many layers of nested encodings are decoded (base64 inside base64 is depth 2).
-   * @default 2
+   * @default 3
    */
   readonly maxDepth?: number;
 }
 
-/** Defaults for {@link NormalizeOptions}. */
-export const NORMALIZE_DEFAULTS: Required<NormalizeOptions> = { maxViews: 8, maxExpansion: 4, maxDepth: 2 };
+/**
+ * Defaults for {@link NormalizeOptions}. Ten views: the canonical one, up to three hidden-character
+ * payloads or re-orderings, leet/despace, a three-deep decoding chain and the residual view fit
+ * together; views are produced only on evidence, so ordinary text still has one.
+ */
+export const NORMALIZE_DEFAULTS: Required<NormalizeOptions> = { maxViews: 10, maxExpansion: 4, maxDepth: 3 };
 
 /**
  * A view recovered from Unicode tag characters ("ASCII smuggling"). `View` has no transform for this,
@@ -41,17 +58,44 @@ export interface SmuggledView extends View {
 /** Transforms that produce the canonical view, in the order they are applied. */
 export const CANONICAL_TRANSFORMS: readonly Transform[] = [
   'strip-invisible',
+  'letterlike',
   'nfkc',
+  'strip-marks',
   'homoglyph',
   'lowercase',
 ];
 
+/** Canonical steps: reported in `signals.transforms` only when they changed something (counted). */
+const CANONICAL_SET: ReadonlySet<Transform> = new Set(CANONICAL_TRANSFORMS);
+
 interface Stages {
-  /** Invisible-stripped and NFKC-normalized, case and spacing untouched (the decoders' input). */
+  /**
+   * Invisible-stripped, letter-like symbols folded, NFKC-normalized and combining marks removed; case
+   * and spacing untouched (the decoders' input).
+   */
   readonly nfkc: string;
   /** Folded and lowercased, whitespace not yet collapsed (the despacer's input). */
   readonly lower: string;
   readonly homoglyphs: number;
+  readonly letterlike: number;
+  readonly marks: number;
+  /** NFKC changed the text (fullwidth, mathematical, circled, superscript letters…). */
+  readonly nfkcChanged?: boolean;
+}
+
+/** Combining marks (at least one per five code units) that make text "zalgo" rather than accented. */
+const MIN_ZALGO_MARKS = 4;
+
+/** Removes combining marks (see {@link COMBINING_MARK_RE}), counting them. */
+function stripMarks(text: string): { text: string; marks: number } {
+  COMBINING_MARK_RE.lastIndex = 0;
+  if (!COMBINING_MARK_RE.test(text)) return { text, marks: 0 };
+  let marks = 0;
+  const out = text.replace(COMBINING_MARK_RE, () => {
+    marks++;
+    return '';
+  });
+  return { text: out, marks };
 }
 
 /**
@@ -91,20 +135,42 @@ export function nfkc(text: string): string {
  * and has no confusables (every one of them is non-ASCII).
  */
 function canonicalStages(text: string, counts: InvisibleCounts): Stages {
-  if (isAscii(text)) return { nfkc: text, lower: text.toLowerCase(), homoglyphs: 0 };
+  if (isAscii(text)) return { nfkc: text, lower: text.toLowerCase(), homoglyphs: 0, letterlike: 0, marks: 0 };
   // Only ASCII and plain characters (curly quotes, accents, CJK, emoji…): nothing to strip, NFKC-stable,
   // no confusable. Lowercasing may still produce something NFKC changes (İ → i + U+0307).
   if (!hasNonPlain(text)) {
     const lowered = text.toLowerCase();
-    return { nfkc: text, lower: lowered === text ? lowered : nfkc(lowered), homoglyphs: 0 };
+    const lower = lowered === text ? lowered : stripMarks(nfkc(lowered)).text;
+    return { nfkc: text, lower, homoglyphs: 0, letterlike: 0, marks: 0 };
   }
-  const normalized = nfkc(stripInvisible(text, counts));
+  const visible = stripInvisible(text, counts);
+  // Letter-like symbols are folded before NFKC (which would turn ⒜ into "(a)") and again after it
+  // (NFKC can produce one: superscript ᶦ → ɪ).
+  const lettered = foldLetterlike(visible);
+  // Dense combining marks ("zalgo": several per letter) are removed before NFKC, which would otherwise
+  // compose some of them into accented letters (o + U+0301 → ó). Ordinary accented text keeps its
+  // accents: its marks are few and mostly precomposed already.
+  const premarked = stripMarks(lettered.text);
+  const zalgo = premarked.marks >= MIN_ZALGO_MARKS && premarked.marks * 5 >= lettered.text.length;
+  const before = zalgo ? { text: premarked.text, folds: lettered.folds } : lettered;
+  const composed = nfkc(before.text);
+  const changed = composed !== before.text;
+  const after = changed ? foldLetterlike(composed) : { text: composed, folds: 0 };
+  const unmarked = stripMarks(after.text);
+  const normalized = unmarked.text;
   const folded = foldHomoglyphs(normalized);
   let lower = folded.text.toLowerCase();
   // Folding can put an ASCII letter before a combining mark that NFKC then composes (а + U+0301 → á):
   // normalize once more so that canonicalize() is idempotent.
-  if (folded.folds > 0 || lower !== folded.text) lower = nfkc(lower);
-  return { nfkc: normalized, lower, homoglyphs: folded.folds };
+  if (folded.folds > 0 || lower !== folded.text) lower = stripMarks(nfkc(lower)).text;
+  return {
+    nfkc: normalized,
+    lower,
+    homoglyphs: folded.folds,
+    letterlike: before.folds + after.folds,
+    marks: unmarked.marks + (zalgo ? premarked.marks : 0),
+    nfkcChanged: changed,
+  };
 }
 
 /**
@@ -139,7 +205,8 @@ class ViewSet {
 
   /** Adds a view unless it is empty, a duplicate or over a bound. Returns whether it was added. */
   add(text: string, transforms: readonly Transform[], extra?: Pick<SmuggledView, 'decodedFrom'>): boolean {
-    if (text.length === 0 || !this.fits(text.length)) return false;
+    // The canonical view always comes first, even when empty (text made only of invisible characters).
+    if ((text.length === 0 && this.views.length > 0) || !this.fits(text.length)) return false;
     // At most `maxViews` (8) views: comparing is cheaper than hashing long texts into a Set.
     for (const v of this.views) if (v.text === text) return false;
     this.used += text.length;
@@ -148,39 +215,130 @@ class ViewSet {
   }
 }
 
-type Decoder = 'base64' | 'hex' | 'url';
+type Decoder =
+  | 'base64'
+  | 'hex'
+  | 'url'
+  | 'base32'
+  | 'binary'
+  | 'morse'
+  | 'html'
+  | 'quoted-printable'
+  | 'unicode-escape';
 
-/** Decodes embedded encodings in `source`, returning one decoded text per decoder that found something. */
-function decodeAll(source: string, budget: number): Array<{ via: Decoder; text: string }> {
-  const found: Array<{ via: Decoder; text: string }> = [];
+/** One decoder's output on a source text: the decoded text and the spans of the source it explained. */
+interface DecodedText {
+  readonly via: Decoder;
+  readonly text: string;
+  readonly spans: readonly Span[];
+}
+
+/** Spans of every match of a global regex. */
+function matchSpans(re: RegExp, text: string): Span[] {
+  const spans: Span[] = [];
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) spans.push([m.index, m.index + m[0].length]);
+  return spans;
+}
+
+/**
+ * Decodes embedded encodings in `source`, returning one decoded text per decoder that found something.
+ * `withSpans` also collects the spans each decoder explained (for the residual view; top level only).
+ */
+function decodeAll(source: string, budget: number, withSpans: boolean): DecodedText[] {
+  const found: DecodedText[] = [];
   const plainHex: string[] = [];
   const b64 = decodeBase64Runs(source, budget, plainHex);
-  if (b64.length > 0) found.push({ via: 'base64', text: b64.join('\n') });
+  // base64 / plain-hex blobs are masked by the classifier's own feature masks: no spans needed.
+  if (b64.length > 0) found.push({ via: 'base64', text: b64.join('\n'), spans: [] });
   const hex = decodeHexRuns(source, budget, plainHex);
-  if (hex.length > 0) found.push({ via: 'hex', text: hex.join('\n') });
+  if (hex.length > 0) {
+    const spans = withSpans
+      ? [...matchSpans(HEX_ESCAPED_RE, source), ...matchSpans(HEX_SPACED_RE, source)]
+      : [];
+    found.push({ via: 'hex', text: hex.join('\n'), spans });
+  }
   const url = decodeUrlRuns(source);
-  if (url !== undefined && url.length <= budget) found.push({ via: 'url', text: url });
+  if (url !== undefined && url.length <= budget)
+    found.push({ via: 'url', text: url, spans: withSpans ? matchSpans(URL_RUN_RE, source) : [] });
+  const more: ReadonlyArray<readonly [Decoder, Decoded]> = [
+    ['base32', decodeBase32Runs(source, budget)],
+    ['binary', decodeBinaryRuns(source, budget)],
+    ['morse', decodeMorseRuns(source, budget)],
+    ['html', decodeHtmlEntities(source)],
+    ['quoted-printable', decodeQuotedPrintable(source)],
+    ['unicode-escape', decodeUnicodeEscapes(source)],
+  ];
+  for (const [via, d] of more) {
+    const text = d.pieces.join('\n');
+    if (text.length > 0 && text.length <= budget) found.push({ via, text, spans: d.spans });
+  }
   return found;
 }
 
-/** Adds decoded views (and, up to `depth`, views of encodings nested inside them). */
-function addDecodedViews(set: ViewSet, source: string, via: readonly Transform[], depth: number): void {
-  if (depth <= 0) return;
-  for (const { via: step, text } of decodeAll(source, set.remaining)) {
+/** Transforms that, applied to a decoded text, may reveal a further layer without a decoder's marker. */
+function addReadings(set: ViewSet, canonical: string, chain: readonly Transform[]): void {
+  if (wantsRot13(canonical) && set.add(rot13(canonical), [...chain, ...CANONICAL_TRANSFORMS, 'rot13']))
+    set.decoded++;
+  if (
+    wantsReverse(canonical) &&
+    set.add(reverseText(canonical), [...chain, ...CANONICAL_TRANSFORMS, 'reverse'])
+  )
+    set.decoded++;
+}
+
+/**
+ * Adds decoded views (and, up to `depth`, views of encodings nested inside them). Every decoded text
+ * is also checked for rot13 / reversed writing, so stacks such as base64(rot13(x)) are read too.
+ * @returns the spans of `source` explained by the first layer (collected when `withSpans`).
+ */
+function addDecodedViews(
+  set: ViewSet,
+  source: string,
+  via: readonly Transform[],
+  depth: number,
+  withSpans = false,
+): Span[] {
+  const spans: Span[] = [];
+  if (depth <= 0) return spans;
+  for (const { via: step, text, spans: explained } of decodeAll(source, set.remaining, withSpans)) {
     const chain = [...via, step];
     const canonical = canonicalize(text);
     if (set.add(canonical, [...chain, ...CANONICAL_TRANSFORMS])) set.decoded++;
-    addDecodedViews(set, nfkc(text), chain, depth - 1);
+    for (const s of explained) spans.push(s);
+    addReadings(set, canonical, chain);
+    addDecodedViews(set, canonicalStages(text, emptyInvisibleCounts()).nfkc, chain, depth - 1);
   }
+  return spans;
+}
+
+/** `text` with the given spans replaced by a space each (spans clamped to the text). Linear after sorting. */
+function blankSpans(text: string, spans: readonly Span[]): string {
+  const sorted = [...spans].sort((a, b) => a[0] - b[0]);
+  const parts: string[] = [];
+  let last = 0;
+  for (const [start, end] of sorted) {
+    const s = Math.max(last, Math.min(start, text.length));
+    const e = Math.max(s, Math.min(end, text.length));
+    if (e <= s) continue;
+    parts.push(text.slice(last, s), ' ');
+    last = e;
+  }
+  parts.push(text.slice(last));
+  return parts.join('');
 }
 
 /**
  * Normalizes one segment into views, the canonical view first, followed (when they differ and fit
- * the bounds) by: the ASCII hidden in tag characters, leetspeak folding, spaced-out letters
- * collapsed (runs leet-folded too), URL/base64/hex decodings (recursively, up to `maxDepth`) and
- * rot13. Total view text is at most `maxExpansion` × the input length (the canonical view is
- * truncated if NFKC alone expands beyond it); views identical to an earlier one are dropped.
- * Linear in the input size; never throws.
+ * the bounds) by: payloads hidden in invisible characters (tag characters, variation selectors,
+ * invisible binary), the displayed order of right-to-left overrides, upside-down text turned upright,
+ * leetspeak folding, spaced-out letters collapsed (runs leet-folded too), decodings (base64, hex, URL,
+ * base32, binary, Morse, HTML entities, quoted-printable, `\\u` escapes; recursively, up to `maxDepth`,
+ * each also read as rot13 / reversed when it looks so), rot13, reversed text, and the residual view
+ * (the canonical text with its decoded runs blanked; the engine scores it instead of the canonical
+ * view, so encoded noise is judged by its decoding only). Total view text is at most `maxExpansion` ×
+ * the input length (the canonical view is truncated if NFKC alone expands beyond it); views identical
+ * to an earlier one are dropped. Linear in the input size; never throws.
  * @param text the segment's raw text
  * @param segment the segment's index, copied into each view
  */
@@ -196,26 +354,60 @@ export function normalizeSegment(
   const scan = scanLower(stages.lower);
   const canonical = scan.collapse ? collapseWhitespace(stages.lower) : stages.lower;
   const set = new ViewSet(segment, Math.floor(text.length * maxExpansion), Math.max(1, maxViews));
+  const fired = new Set<string>();
 
   set.add(canonical.slice(0, set.remaining), CANONICAL_TRANSFORMS);
-  if (counts.tags > 0) {
-    const smuggled = canonicalize(decodeTagRuns(text));
-    if (set.add(smuggled, CANONICAL_TRANSFORMS, { decodedFrom: 'tag-chars' })) set.decoded++;
+  const hidden = (payload: string, transform: Transform, extra?: Pick<SmuggledView, 'decodedFrom'>): void => {
+    if (payload.length === 0) return;
+    const view = canonicalize(payload);
+    if (set.add(view, [transform, ...CANONICAL_TRANSFORMS], extra)) set.decoded++;
+    addReadings(set, view, [transform]);
+  };
+  if (counts.tags > 0) hidden(decodeTagRuns(text), 'tags', { decodedFrom: 'tag-chars' });
+  if (counts.variationSelectors >= MIN_SMUGGLED_RUN)
+    hidden(decodeVariationSelectors(text), 'variation-selectors');
+  if (counts.zeroWidth >= MIN_SMUGGLED_RUN) hidden(decodeInvisibleBits(text), 'invisible-bits');
+  if (counts.bidi > 0) hidden(visualOrder(text) ?? '', 'bidi-visual');
+  if (!isAscii(text)) hidden(rightSideUp(text) ?? '', 'upside-down');
+  const explained = addDecodedViews(set, stages.nfkc, [], maxDepth, true);
+  // With encoded runs decoded, the rest of the text (the runs blanked) is what leet, despace, rot13 and
+  // reversed readings start from, and what the engine scores instead of the canonical view.
+  let base = { lower: stages.lower, canonical, scan };
+  if (explained.length > 0) {
+    const lower = canonicalStages(blankSpans(stages.nfkc, explained), emptyInvisibleCounts()).lower;
+    const baseScan = scanLower(lower);
+    const residual = collapseWhitespace(lower);
+    if (residual !== canonical) {
+      set.add(residual.length > 0 ? residual : ' ', [...CANONICAL_TRANSFORMS, 'residual']);
+      base = { lower, canonical: residual, scan: baseScan };
+    }
   }
-  // Without a leet symbol touching a letter the fold is the canonical text, which the set would drop.
-  if (scan.leet) set.add(foldLeet(canonical), [...CANONICAL_TRANSFORMS, 'leet']);
-  if (scan.spaced) {
-    const despaced = collapseSpacedLetters(stages.lower);
-    if (despaced.text !== stages.lower) {
+  // Without a leet symbol touching a letter the fold is the text itself, which the set would drop.
+  if (base.scan.leet) set.add(foldLeet(base.canonical), [...CANONICAL_TRANSFORMS, 'leet']);
+  if (base.scan.spaced) {
+    const despaced = collapseSpacedLetters(base.lower);
+    if (despaced.text !== base.lower) {
       const transforms: Transform[] = [...CANONICAL_TRANSFORMS, 'despace'];
       if (despaced.leet) transforms.push('leet');
       set.add(collapseWhitespace(despaced.text), transforms);
     }
   }
-  addDecodedViews(set, stages.nfkc, [], maxDepth);
-  if (scan.rot13 ?? wantsRot13(canonical)) {
-    if (set.add(rot13(canonical), [...CANONICAL_TRANSFORMS, 'rot13'])) set.decoded++;
+  if (base.scan.rot13 ?? wantsRot13(base.canonical)) {
+    if (set.add(rot13(base.canonical), [...CANONICAL_TRANSFORMS, 'rot13'])) set.decoded++;
   }
+  if (
+    wantsReverse(base.canonical) &&
+    set.add(reverseText(base.canonical), [...CANONICAL_TRANSFORMS, 'reverse'])
+  )
+    set.decoded++;
+
+  if (counts.zeroWidth + counts.bidi + counts.tags + counts.variationSelectors > 0)
+    fired.add('strip-invisible');
+  if (stages.letterlike > 0) fired.add('letterlike');
+  if (stages.nfkcChanged) fired.add('nfkc');
+  if (stages.marks > 0) fired.add('strip-marks');
+  if (stages.homoglyphs > 0) fired.add('homoglyph');
+  for (const v of set.views.slice(1)) for (const t of v.transforms) if (!CANONICAL_SET.has(t)) fired.add(t);
 
   const signals: NormalizationSignals = {
     zeroWidth: counts.zeroWidth,
@@ -223,7 +415,10 @@ export function normalizeSegment(
     tags: counts.tags,
     variationSelectors: counts.variationSelectors,
     homoglyphs: stages.homoglyphs,
+    letterlike: stages.letterlike,
+    combiningMarks: stages.marks,
     decodedViews: set.decoded,
+    transforms: [...fired].sort(),
   };
   return { views: set.views, signals };
 }

@@ -7,7 +7,7 @@
 /** Characters that render as nothing (or steer rendering) and are removed from the canonical view. */
 export const INVISIBLE_RE =
   // biome-ignore lint/suspicious/noMisleadingCharacterClass: each format/combining code point is matched and removed on its own, on purpose.
-  /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\u{1D173}-\u{1D17A}\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}]/gu;
+  /[\u00AD\u034F\u061C\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFE00-\uFE0F\uFEFF\u{1D173}-\u{1D17A}\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}]/gu;
 
 /** A run of Unicode tag characters (U+E0000–U+E007F), the carrier of "ASCII smuggling". */
 export const TAG_RUN_RE = /[\u{E0000}-\u{E007F}]+/gu;
@@ -80,6 +80,49 @@ export const LETTER_RE = /\p{L}/u;
 /** One Latin-script character (single-character test). */
 export const LATIN_RE = /\p{Script=Latin}/u;
 
+/** Combining marks (diacritics, "zalgo" stacks) left after NFKC composition; removed from the canonical view. */
+export const COMBINING_MARK_RE =
+  // biome-ignore lint/suspicious/noMisleadingCharacterClass: combining marks are matched and removed one by one, on purpose.
+  /[\u0300-\u036F\u0483-\u0489\u1AB0-\u1AFF\u1DC0-\u1DFF\u20D0-\u20FF\uFE20-\uFE2F]/g;
+
+/** Common English words written backwards (the → eht, how → woh, make → ekam, …): reversed-text evidence. */
+export const REVERSED_WORDS_RE =
+  /\b(?:eht|uoy|taht|htiw|siht|lliw|nac|evah|tahw|woh|ruoy|ekam|erongi|suoiverp|snoitcurtsni|metsys|tpmorp|terces|llet|etirw|edivorp|rof|dluow|dluohs|erehw|yhw|nehw|tuoba|esaelp|etaerc|nialpxe)\b/g;
+/** Hints that text is to be read backwards, forwards or reversed. */
+export const REVERSED_HINT_RE = /\b(?:backwards?|reversed?|right to left|mirrored|sdrawkcab|desrever)\b/g;
+/** Characters that only upside-down ("flipped") text uses. */
+export const UPSIDE_DOWN_RE =
+  /[\u0250\u01DD\u0265\u1D09\u0279\u0287\u028E\u026F\u029E\u028D\u028C\u025F\u0183\u1D77\u2200\u018E\u2141\uA4D8\u02E5\u0500\u1D1A\u22A5\u2229\u039B\u2144]/g;
+
+/** Base32 runs (RFC 4648 alphabet, ≥ 16 symbols, optional padding), starting at the start of a run. */
+export const BASE32_RUN_RE = /(?<![A-Za-z0-9+/])[A-Z2-7]{16,}={0,6}/g;
+/** Binary written as ≥ 4 separated groups of 7–8 bits. */
+export const BINARY_SPACED_RE = /(?<![01])[01]{7,8}(?:[ ,;]+[01]{7,8}){3,}(?![01])/g;
+/** Binary written as ≥ 4 packed octets. */
+export const BINARY_PACKED_RE = /(?<![01])(?:[01]{8}){4,}(?![01])/g;
+/** Separators between binary groups. */
+export const BINARY_SPLIT_RE = /[ ,;]+/;
+/** Morse code: ≥ 4 codes of `.`/`-`/`_` separated by spaces, `/` or `|`. */
+export const MORSE_RUN_RE = /(?<![.\-_])[.\-_]{1,7}(?:[ /|]{1,7}[.\-_]{1,7}){3,}/g;
+/** Word gaps inside a Morse run. */
+export const MORSE_WORD_SPLIT_RE = / *[/|] *| {3,}/;
+/** Letter gaps inside a Morse word. */
+export const MORSE_LETTER_SPLIT_RE = / +/;
+/** Underscores (Morse dashes written as `_`). */
+export const UNDERSCORE_RE = /_/g;
+/** HTML / XML character references. */
+export const HTML_ENTITY_RE = /&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});/g;
+/** Runs of quoted-printable escapes (`=68=6F`; upper-case hex as RFC 2045 requires). */
+export const QP_RUN_RE = /(?:=[0-9A-F]{2})+/g;
+/** Quoted-printable soft line breaks. */
+export const QP_SOFT_BREAK_RE = /=\r?\n/g;
+/** The `=` signs of a quoted-printable run. */
+export const EQUALS_RE = /=/g;
+/** Runs of `\uXXXX` / `\u{X…}` escapes. */
+export const UNICODE_ESCAPE_RE = /(?:\\u(?:[0-9a-fA-F]{4}|\{[0-9a-fA-F]{1,6}\}))+/g;
+/** A base32-only digit (2–7): a cheap pre-check for base32 runs. */
+export const BASE32_DIGIT_RE = /[2-7]/;
+
 /** Every pattern above, named, for the ReDoS test. */
 export const ALL_PATTERNS: Readonly<Record<string, RegExp>> = {
   INVISIBLE_RE,
@@ -103,4 +146,22 @@ export const ALL_PATTERNS: Readonly<Record<string, RegExp>> = {
   WORD_CHAR_RE,
   LETTER_RE,
   LATIN_RE,
+  COMBINING_MARK_RE,
+  REVERSED_WORDS_RE,
+  REVERSED_HINT_RE,
+  UPSIDE_DOWN_RE,
+  BASE32_RUN_RE,
+  BINARY_SPACED_RE,
+  BINARY_PACKED_RE,
+  BINARY_SPLIT_RE,
+  MORSE_RUN_RE,
+  MORSE_WORD_SPLIT_RE,
+  MORSE_LETTER_SPLIT_RE,
+  UNDERSCORE_RE,
+  HTML_ENTITY_RE,
+  QP_RUN_RE,
+  QP_SOFT_BREAK_RE,
+  EQUALS_RE,
+  UNICODE_ESCAPE_RE,
+  BASE32_DIGIT_RE,
 };

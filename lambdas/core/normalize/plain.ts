@@ -7,11 +7,13 @@
  * not the second half of any canonical composition (no combining mark, no Hangul jamo). A string made
  * of ASCII and inert characters is in NFKC (the Unicode quick-check answers YES: every character is
  * NFKC_QC=Yes with ccc 0), so NFKC returns it unchanged. A code point is **plain** when it is inert,
- * not removed as invisible and outside every block of the homoglyph table: the canonical pipeline then
+ * not removed as invisible, not a letter-like symbol (`letterlike.ts`) and outside every block of the
+ * homoglyph table: the canonical pipeline then
  * reduces to lowercasing for text made only of ASCII and plain characters.
  * test/unit/core/normalize/plain.test.ts checks these claims exhaustively against the runtime's ICU.
  */
 import { CONFUSABLE_BLOCKS_RE } from './homoglyphs';
+import { LETTERLIKE } from './letterlike';
 import { INVISIBLE_RE, NON_ASCII_RE } from './patterns';
 
 /**
@@ -54,7 +56,8 @@ function buildTable(): Uint8Array {
     for (let c = a; c <= b; c++) {
       const s = String.fromCharCode(c);
       if (s.normalize('NFKC') !== s || MARK_RE.test(s)) continue;
-      t[c] = INVISIBLE_ONE_RE.test(s) || CONFUSABLE_ONE_RE.test(s) ? INERT : INERT | PLAIN;
+      t[c] =
+        INVISIBLE_ONE_RE.test(s) || CONFUSABLE_ONE_RE.test(s) || LETTERLIKE.has(c) ? INERT : INERT | PLAIN;
     }
   }
   table = t;

@@ -87,7 +87,17 @@ describe('tier-0 heuristics', () => {
   it('turns hidden characters reported by the normalizer into a signal', () => {
     const norm: NormalizedSegment = {
       views: [{ segment: 0, text: 'hi', transforms: [] }],
-      signals: { zeroWidth: 0, bidi: 0, tags: 12, variationSelectors: 0, homoglyphs: 0, decodedViews: 1 },
+      signals: {
+        zeroWidth: 0,
+        bidi: 0,
+        tags: 12,
+        variationSelectors: 0,
+        homoglyphs: 0,
+        letterlike: 0,
+        combiningMarks: 0,
+        decodedViews: 1,
+        transforms: ['tags'],
+      },
     };
     expect(signalFindings(norm, 0)).toEqual([
       expect.objectContaining({ detector: 'tier0.heuristic.hidden-chars', score: 0.45 }),

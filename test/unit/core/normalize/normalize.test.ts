@@ -52,7 +52,15 @@ describe('normalizeSegment', () => {
   it('GIVEN plain English WHEN normalized THEN only the canonical view is produced', () => {
     const { views, signals } = normalizeSegment('What is the capital of France? It is Paris, since 1999.', 0);
     expect(views).toHaveLength(1);
-    expect(views[0]?.transforms).toEqual(['strip-invisible', 'nfkc', 'homoglyph', 'lowercase']);
+    expect(views[0]?.transforms).toEqual([
+      'strip-invisible',
+      'letterlike',
+      'nfkc',
+      'strip-marks',
+      'homoglyph',
+      'lowercase',
+    ]);
+    expect(signals.transforms).toEqual([]);
     expect(signals.decodedViews).toBe(0);
   });
 });

@@ -1,8 +1,9 @@
 import { foldHomoglyphs } from '../../../../lambdas/core/normalize/homoglyph-fold';
 import { CONFUSABLE_BLOCKS_RE } from '../../../../lambdas/core/normalize/homoglyphs';
 import { emptyInvisibleCounts, stripInvisible } from '../../../../lambdas/core/normalize/invisible';
+import { foldLetterlike, LETTERLIKE } from '../../../../lambdas/core/normalize/letterlike';
 import { canonicalize, nfkc } from '../../../../lambdas/core/normalize/normalize';
-import { INVISIBLE_RE, WHITESPACE_RE } from '../../../../lambdas/core/normalize/patterns';
+import { COMBINING_MARK_RE, INVISIBLE_RE, WHITESPACE_RE } from '../../../../lambdas/core/normalize/patterns';
 import { inertAndPlain } from '../../../../lambdas/core/normalize/plain';
 
 /** Every code point that is a non-first character of some canonical decomposition (a composition second). */
@@ -25,8 +26,15 @@ const hasCombiningClass = (c: string): boolean =>
 
 /** The canonical pipeline with String.prototype.normalize everywhere (no shortcut). */
 const reference = (s: string): string => {
-  const folded = foldHomoglyphs(stripInvisible(s, emptyInvisibleCounts()).normalize('NFKC')).text;
-  return folded.toLowerCase().normalize('NFKC').replace(WHITESPACE_RE, ' ').trim();
+  const lettered = foldLetterlike(stripInvisible(s, emptyInvisibleCounts())).text.normalize('NFKC');
+  const unmarked = foldLetterlike(lettered).text.replace(COMBINING_MARK_RE, '');
+  const folded = foldHomoglyphs(unmarked).text;
+  return folded
+    .toLowerCase()
+    .normalize('NFKC')
+    .replace(COMBINING_MARK_RE, '')
+    .replace(WHITESPACE_RE, ' ')
+    .trim();
 };
 
 describe('inert and plain characters (the canonical fast paths)', () => {
@@ -44,13 +52,13 @@ describe('inert and plain characters (the canonical fast paths)', () => {
     expect(hasCombiningClass('\u00e9')).toBe(false);
   });
 
-  it('GIVEN every plain code point THEN it is inert, not invisible and outside the confusable blocks', () => {
+  it('GIVEN every plain code point THEN it is inert, not invisible, not letter-like and outside the confusable blocks', () => {
     const inertSet = new Set(inert);
     const invisible = new RegExp(INVISIBLE_RE.source, 'u');
     const blocks = new RegExp(CONFUSABLE_BLOCKS_RE.source);
     const bad = plain.filter((c) => {
       const s = String.fromCharCode(c);
-      return !inertSet.has(c) || invisible.test(s) || blocks.test(s);
+      return !inertSet.has(c) || invisible.test(s) || blocks.test(s) || LETTERLIKE.has(c);
     });
     expect(bad).toEqual([]);
     expect(plain).toEqual(expect.arrayContaining([0x2019, 0x201c, 0x201d, 0x2014, 0xe9, 0x4e2d, 0xd55c]));

@@ -1,0 +1,143 @@
+/**
+ * Letter-like symbols folded to the Latin letters they spell, unconditionally (unlike the homoglyph
+ * table, which folds Cyrillic/Greek letters only inside words that look spoofed). Every character listed
+ * here is a decorative or phonetic stand-in for a Latin letter that NFKC leaves alone, and that "fancy
+ * text" generators and published filter-evasion catalogs use to spell whole sentences:
+ *
+ * - Latin small capitals (`ʜᴏᴡ ᴛᴏ`) and the IPA / hooked letters of "IPA" text (`ɦɵɯ`, `ɓ`, `ƈ`, `ɗ`…);
+ * - regional indicator symbols (`🇭 🇴 🇼`), negative circled (`🅗`) and negative squared (`🅷`) letters;
+ * - parenthesized letters (`⒣⒪⒲`; NFKC would turn them into `(h)(o)(w)`);
+ * - Braille letters (grade 1: `⠓⠕⠺`), with the Braille blank U+2800 as a space;
+ * - invisible spacers that render as a blank (Hangul fillers U+3164, U+FFA0, U+115F, U+1160) → a space,
+ *   so that words separated by them stay separate words.
+ *
+ * Upside-down letters (`ɐ ǝ ɥ ɹ ʇ ʎ ɯ ʞ ʍ ʌ ɔ ɟ ƃ ᴉ`) are deliberately absent: upside-down text is
+ * written in reverse order too, so it gets its own view (`upside-down.ts`).
+ */
+const MAP = new Map<number, string>();
+const put = (chars: string, to: string): void => {
+  for (const ch of chars) MAP.set(ch.codePointAt(0) ?? 0, to);
+};
+const range = (first: number, letters = 'abcdefghijklmnopqrstuvwxyz'): void => {
+  for (let i = 0; i < letters.length; i++) MAP.set(first + i, letters[i] as string);
+};
+
+// Small capitals (Latin and phonetic extensions). ǫ (q with ogonek) and ꞯ stand in for Q.
+const SMALL_CAPS: ReadonlyArray<readonly [string, string]> = [
+  ['ᴀ', 'a'],
+  ['ʙ', 'b'],
+  ['ᴄ', 'c'],
+  ['ᴅ', 'd'],
+  ['ᴇ', 'e'],
+  ['ꜰ', 'f'],
+  ['ɢ', 'g'],
+  ['ʜ', 'h'],
+  ['ɪ', 'i'],
+  ['ᴊ', 'j'],
+  ['ᴋ', 'k'],
+  ['ʟ', 'l'],
+  ['ᴍ', 'm'],
+  ['ɴ', 'n'],
+  ['ᴏ', 'o'],
+  ['ᴘ', 'p'],
+  ['ǫ', 'q'],
+  ['ꞯ', 'q'],
+  ['ʀ', 'r'],
+  ['ꜱ', 's'],
+  ['ᴛ', 't'],
+  ['ᴜ', 'u'],
+  ['ᴠ', 'v'],
+  ['ᴡ', 'w'],
+  ['ʏ', 'y'],
+  ['ᴢ', 'z'],
+];
+for (const [from, to] of SMALL_CAPS) put(from, to);
+
+// IPA and hooked / stroked Latin letters used as "IPA text" and as lookalikes.
+put('ɑɒ', 'a');
+put('ɓƀƃ', 'b');
+put('ƈɕ', 'c');
+put('ɗɖđ', 'd');
+put('ɛɘɜ', 'e');
+put('ƒ', 'f');
+put('ɠɡ', 'g');
+put('ɦɧ', 'h');
+put('ɨɩı', 'i');
+put('ʝ', 'j');
+put('ƙ', 'k');
+put('ɭɬ', 'l');
+put('ɱ', 'm');
+put('ɲɳŋ', 'n');
+put('ɵø', 'o');
+put('ƥ', 'p');
+put('ʠ', 'q');
+put('ɽ', 'r');
+put('ʂ', 's');
+put('ƭʈ', 't');
+put('ʋⱱ', 'v');
+put('ⱳ', 'w');
+put('ƴ', 'y');
+put('ʐʑȥ', 'z');
+// Superscript phi is what superscript generators use for the missing superscript q.
+put('ᵠ', 'q');
+
+range(0x1f1e6); // regional indicators 🇦…🇿
+range(0x1f150); // negative circled 🅐…🅩
+range(0x1f170); // negative squared 🅰…🆉
+range(0x249c); // parenthesized ⒜…⒵
+
+// Braille, grade 1 letters; the blank is a space; capital and number signs are dropped.
+const BRAILLE = 'abcdefghijklmnopqrstuvwxyz';
+const BRAILLE_DOTS = [
+  0x01, 0x03, 0x09, 0x19, 0x11, 0x0b, 0x1b, 0x13, 0x0a, 0x1a, 0x05, 0x07, 0x0d, 0x1d, 0x15, 0x0f, 0x1f, 0x17,
+  0x0e, 0x1e, 0x25, 0x27, 0x3a, 0x2d, 0x3d, 0x35,
+];
+BRAILLE_DOTS.forEach((dots, i) => {
+  MAP.set(0x2800 + dots, BRAILLE[i] as string);
+});
+MAP.set(0x2800, ' ');
+MAP.set(0x2802, ',');
+MAP.set(0x2832, '.');
+MAP.set(0x2826, '?');
+MAP.set(0x2816, '!');
+MAP.set(0x2820, '');
+MAP.set(0x283c, '');
+
+// Spacers that render as a blank.
+for (const cp of [0x3164, 0xffa0, 0x115f, 0x1160]) MAP.set(cp, ' ');
+
+// Closed under upper-casing (Ɑ → ɑ, Ʀ → ʀ): canonicalization lowercases after folding, and a capital
+// whose lowercase is listed must fold too, or canonicalize would not be idempotent.
+for (const [cp, to] of [...MAP]) {
+  const upper = String.fromCodePoint(cp).toUpperCase();
+  const u = upper.codePointAt(0) ?? 0;
+  if ([...upper].length === 1 && u !== cp && u >= 0x80 && !MAP.has(u)) MAP.set(u, to);
+}
+
+/** Code point → replacement. */
+export const LETTERLIKE: ReadonlyMap<number, string> = MAP;
+
+/** Any key of {@link LETTERLIKE}: a plain character class (code point escapes), so linear. */
+export const LETTERLIKE_RE = new RegExp(
+  `[${[...MAP.keys()]
+    .sort((a, b) => a - b)
+    .map((cp) => `\\u{${cp.toString(16)}}`)
+    .join('')}]`,
+  'gu',
+);
+
+const TEST = new RegExp(LETTERLIKE_RE.source, 'u');
+
+/**
+ * Folds letter-like symbols (see the module comment). Linear: one native scan for candidates, one map
+ * lookup per hit. Returns the input itself when nothing is folded.
+ */
+export function foldLetterlike(text: string): { text: string; folds: number } {
+  if (!TEST.test(text)) return { text, folds: 0 };
+  let folds = 0;
+  const out = text.replace(LETTERLIKE_RE, (ch) => {
+    folds++;
+    return MAP.get(ch.codePointAt(0) ?? 0) ?? ch;
+  });
+  return { text: out, folds };
+}

@@ -1,0 +1,104 @@
+/**
+ * Views that undo a change of reading order: the visual order of right-to-left overrides, plain
+ * reversed text ("read this backwards") and upside-down text (flipped letters in reverse order).
+ * Each costs one copy of the text and is produced only on evidence; all are linear.
+ */
+import { ENGLISH_WORDS_RE, REVERSED_HINT_RE, REVERSED_WORDS_RE, UPSIDE_DOWN_RE } from './patterns';
+
+/** Reverses a string by code points (surrogate pairs stay in order). */
+export function reverseText(text: string): string {
+  const out: string[] = new Array(text.length);
+  let w = 0;
+  for (let i = text.length - 1; i >= 0; i--) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xdc00 && c <= 0xdfff && i > 0) {
+      const h = text.charCodeAt(i - 1);
+      if (h >= 0xd800 && h <= 0xdbff) {
+        out[w++] = text.slice(i - 1, i + 1);
+        i--;
+        continue;
+      }
+    }
+    out[w++] = text[i] as string;
+  }
+  out.length = w;
+  return out.join('');
+}
+
+const RLO = 0x202e;
+/** What ends an override: PDF, PDI, or a paragraph break. */
+const endsOverride = (c: number): boolean => c === 0x202c || c === 0x2069 || c === 0x0a || c === 0x0d;
+
+/**
+ * The text as it is displayed when it holds RIGHT-TO-LEFT OVERRIDE (U+202E): each overridden run (up
+ * to the matching POP DIRECTIONAL FORMATTING / isolate end or the end of the line) is shown reversed,
+ * so `\u202Eetirw` reads `write`. Nested embeddings are treated as one run. Undefined without an RLO.
+ */
+export function visualOrder(text: string): string | undefined {
+  if (!text.includes('\u202e')) return undefined;
+  const parts: string[] = [];
+  let last = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) !== RLO) continue;
+    let end = i + 1;
+    while (end < text.length && !endsOverride(text.charCodeAt(end))) end++;
+    parts.push(text.slice(last, i), reverseText(text.slice(i + 1, end)));
+    last = end;
+    i = end;
+  }
+  parts.push(text.slice(last));
+  return parts.join('');
+}
+
+/** Number of matches of a global regex (its `lastIndex` is reset first). */
+const count = (re: RegExp, text: string, stopAt = Number.POSITIVE_INFINITY): number => {
+  let n = 0;
+  re.lastIndex = 0;
+  while (n < stopAt && re.exec(text) !== null) n++;
+  return n;
+};
+
+/** Reversed common English words needed on their own. */
+export const MIN_REVERSED_WORDS = 3;
+
+/**
+ * Whether lowercase text deserves a reversed view: at least {@link MIN_REVERSED_WORDS} common English
+ * words written backwards (`eht`, `woh`, `ekam`, `snoitcurtsni`…), or one together with a hint
+ * (`backwards`, `reversed`, `right to left`), or two with fewer plain English words than reversed
+ * ones. At most three regex scans; no per-character statistics.
+ */
+export function wantsReverse(lower: string): boolean {
+  const reversed = count(REVERSED_WORDS_RE, lower, MIN_REVERSED_WORDS);
+  if (reversed >= MIN_REVERSED_WORDS) return true;
+  if (reversed === 0) return false;
+  REVERSED_HINT_RE.lastIndex = 0;
+  if (REVERSED_HINT_RE.test(lower)) return true;
+  return reversed >= 2 && count(ENGLISH_WORDS_RE, lower, reversed) < reversed;
+}
+
+/** Upside-down characters needed before an upside-down view is produced. */
+export const MIN_UPSIDE_DOWN = 3;
+
+const FLIP = new Map<number, string>();
+const flip = (pairs: string): void => {
+  // "xy" pairs: x (as written upside down) reads y.
+  const cps = [...pairs];
+  for (let i = 0; i + 1 < cps.length; i += 2) FLIP.set(cps[i]?.codePointAt(0) ?? 0, cps[i + 1] as string);
+};
+flip('ɐaqbɔcpdǝeɟfƃgᵷgɥhᴉiıiɾjſjʞkꞁlןlɯmunoodpbqɹrʇtnuʌvʍwʎy');
+flip('∀AᗺBƆCᗡDƎEℲFⅎf⅁GꓘK˥LWMԀPΌQᴚR⊥T∩UΛVMW⅄Y');
+flip("¿?¡!˙.',,'‾_⅋&؛;");
+flip('()' + ')(' + '[]' + '][' + '{}' + '}{' + '<>' + '><');
+flip('Ɩ1ᄅ2Ɛ3ㄣ4ϛ5ㄥ79669');
+
+/**
+ * Upside-down text turned right side up: flipped characters mapped back (`ɥ`→h, `q`→b, `p`→d, `u`→n…,
+ * ASCII letters that are their own flip stay) and the order reversed. Undefined unless the text holds
+ * at least {@link MIN_UPSIDE_DOWN} characters that only upside-down text uses.
+ */
+export function rightSideUp(text: string): string | undefined {
+  if (count(UPSIDE_DOWN_RE, text, MIN_UPSIDE_DOWN) < MIN_UPSIDE_DOWN) return undefined;
+  let out = '';
+  for (const ch of text) out += FLIP.get(ch.codePointAt(0) ?? 0) ?? ch;
+  return reverseText(out);
+}
