@@ -122,6 +122,51 @@ class BoundarySums implements FeatureSink {
   }
 }
 
+/** Sentence windows of the runtime scorer (see {@link sentenceWindows}). */
+export interface SentenceWindowOptions {
+  /** Texts at most this long are scored whole only. @default 256 */
+  readonly minText: number;
+  /** Longest sentence window (a single sentence or two consecutive ones). @default 512 */
+  readonly maxChars: number;
+}
+
+export const SENTENCE_WINDOW_DEFAULTS: SentenceWindowOptions = { minText: 256, maxChars: 512 };
+
+const isSentenceEnd = (c: number): boolean => c === 0x2e || c === 0x21 || c === 0x3f || c === 0x3b;
+const isBreak = (c: number): boolean => c === 0x0a || c === 0x0d;
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || isBreak(c);
+
+/**
+ * Windows aligned on sentences: every sentence (ended by `.`, `!`, `?` or `;` before a space, or by a
+ * line break) and every two consecutive sentences, up to `maxChars`. A harmful sentence padded with
+ * any amount of benign text is then scored as if it stood alone — the fixed windows alone average it
+ * with up to 500 characters of its neighbours. One pass; O(sentences) windows.
+ */
+export function sentenceWindows(text: string, opts: SentenceWindowOptions): Array<readonly [number, number]> {
+  const spans: Array<readonly [number, number]> = [];
+  let start = 0;
+  const close = (end: number): void => {
+    let s = start;
+    while (s < end && isSpace(text.charCodeAt(s))) s++;
+    if (end > s) spans.push([s, end]);
+    start = end;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (isBreak(c)) close(i);
+    else if (isSentenceEnd(c) && (i + 1 === text.length || isSpace(text.charCodeAt(i + 1)))) close(i + 1);
+  }
+  close(text.length);
+  const out: Array<readonly [number, number]> = [];
+  for (let i = 0; i < spans.length; i++) {
+    const [s, e] = spans[i] as readonly [number, number];
+    if (e - s <= opts.maxChars) out.push([s, e]);
+    const next = spans[i + 1];
+    if (next && next[1] - s <= opts.maxChars) out.push([s, next[1]]);
+  }
+  return out;
+}
+
 /**
  * Builds a margin scorer from weights (`buckets × 3`, interleaved, dequantised by `scales`) and biases.
  * Features are hashed and summed in one streaming pass (nothing stored per feature); cumulative sums at
@@ -132,6 +177,7 @@ export function createMarginScorer(
   weights: ArrayLike<number>,
   scales: readonly number[],
   bias: readonly number[],
+  sentences?: SentenceWindowOptions,
 ): MarginScorer {
   const sc = [scales[0] ?? 1, scales[1] ?? 1, scales[2] ?? 1] as const;
   const b = [bias[0] ?? 0, bias[1] ?? 0, bias[2] ?? 0] as const;
@@ -140,6 +186,8 @@ export function createMarginScorer(
     maxMargins(input) {
       const text = featureText(input, cfg);
       const windows = windowsOf(text.length, cfg);
+      if (sentences && text.length > sentences.minText)
+        for (const w of sentenceWindows(text, sentences)) windows.push(w);
       const bounds = [...new Set(windows.flat())].sort((x, y) => x - y);
       const cum = new Float64Array(bounds.length * 4);
       const chars = new BoundarySums(weights, bounds, cum);
@@ -192,7 +240,14 @@ export function loadModel(artifact?: ModelArtifact): LinearClassifier {
     );
   }
   const q = decodeWeights(artifact);
-  const scorer = createMarginScorer(artifact.features, q, artifact.weights.scales, artifact.weights.bias);
+  // At run time long texts are also scored per sentence (dilution); training keeps the fixed windows.
+  const scorer = createMarginScorer(
+    artifact.features,
+    q,
+    artifact.weights.scales,
+    artifact.weights.bias,
+    SENTENCE_WINDOW_DEFAULTS,
+  );
   const cal = artifact.calibration.params;
   const thresholds: Partial<Record<Category, number>> = { ...artifact.thresholds };
   return {

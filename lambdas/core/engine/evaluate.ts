@@ -16,6 +16,7 @@ import type {
   NormalizationSignals,
   NormalizedSegment,
   Segment,
+  View,
 } from '../types';
 import { effectiveCategories, type TenantOverrides } from './overrides';
 import { decisionScore, mostSevere, type Tier, type TierTop, thresholdFor, topByTier } from './scoring';
@@ -113,6 +114,8 @@ interface LocalStage {
   readonly tier1Outcome: CheckOutcome;
   readonly tier0Error?: string;
   readonly tier1Error?: string;
+  /** Segments were also scored joined (payload splitting). */
+  readonly joined: boolean;
   readonly latency: { normalize: number; tier0: number; tier1: number };
 }
 
@@ -183,10 +186,11 @@ export class SafeguardsEngine {
     const t2 = this.now();
     let tier1Outcome: CheckOutcome = 'ok';
     let tier1Error: string | undefined;
+    let joined = false;
     try {
       for (const n of normalized) {
         const best: CategoryScores = {};
-        for (const view of n.views) {
+        for (const view of scoredViews(n)) {
           const scores = this.deps.classifier.score(view.text);
           for (const [cat, score] of Object.entries(scores) as [Category, number][]) {
             if (score > (best[cat] ?? -1)) best[cat] = score;
@@ -194,6 +198,15 @@ export class SafeguardsEngine {
         }
         const segment = n.views[0]?.segment ?? 0;
         for (const [cat, score] of Object.entries(best) as [Category, number][]) {
+          findings.push({ detector: 'tier1', category: cat, score, segment });
+        }
+      }
+      // Payload splitting: content of one trust class, split across messages, blocks or tool results,
+      // is also scored joined (windows see across the joins).
+      for (const { segment, text } of joinedTexts(segments, normalized)) {
+        joined = true;
+        const scores = this.deps.classifier.score(text);
+        for (const [cat, score] of Object.entries(scores) as [Category, number][]) {
           findings.push({ detector: 'tier1', category: cat, score, segment });
         }
       }
@@ -209,6 +222,7 @@ export class SafeguardsEngine {
       tier1Outcome,
       tier0Error,
       tier1Error,
+      joined,
       latency: { normalize: t1 - t0, tier0: t2 - t1, tier1: t3 - t2 },
     };
   }
@@ -348,7 +362,7 @@ export class SafeguardsEngine {
       scores,
       failures,
       findings,
-      signals: mergeSignals(local.normalized),
+      signals: mergeSignals(local.normalized, local.joined ? ['joined'] : []),
       tier2: {
         called: tier2 !== undefined,
         escalated,
@@ -382,6 +396,61 @@ export class SafeguardsEngine {
       ...(top && check === 'tier0' ? { detector: top.detector } : {}),
     };
   }
+}
+
+/**
+ * Trust classes whose segments are joined for scoring: text the user wrote (every user message and
+ * block), and external content (tool results and documents). System text, assistant turns and tool
+ * calls are not joined with them: a payload split across a trust boundary is not one author's text,
+ * and joining trusted instructions with untrusted data would make ordinary system prompts read as
+ * injections.
+ */
+const JOIN_CLASSES: Readonly<Partial<Record<Segment['trust'], string>>> = {
+  user: 'user',
+  tool_result: 'external',
+  document: 'external',
+};
+
+/** Characters of each end of a segment that take part in the joined text (the middle is scored alone already). */
+export const JOIN_EDGE = 2048;
+
+/**
+ * Joined texts for payload-splitting detection: per trust class with two or more segments, the
+ * segments' scored views in document order, one per line; a segment longer than 2 × {@link JOIN_EDGE}
+ * contributes only its head and tail (a split payload sits at the joins). Linear in the input.
+ */
+export function joinedTexts(
+  segments: readonly Segment[],
+  normalized: readonly NormalizedSegment[],
+): Array<{ segment: number; text: string }> {
+  const groups = new Map<string, { segment: number; parts: string[] }>();
+  segments.forEach((s, i) => {
+    const cls = JOIN_CLASSES[s.trust];
+    const n = normalized[i];
+    if (cls === undefined || n === undefined) return;
+    const text = (n.views.find((v) => v.transforms.includes('residual')) ?? n.views[0])?.text ?? '';
+    if (text.trim().length === 0) return;
+    const part =
+      text.length > 2 * JOIN_EDGE ? `${text.slice(0, JOIN_EDGE)}\n${text.slice(-JOIN_EDGE)}` : text;
+    const g = groups.get(cls);
+    if (g) g.parts.push(part);
+    else groups.set(cls, { segment: i, parts: [part] });
+  });
+  const out: Array<{ segment: number; text: string }> = [];
+  for (const g of groups.values())
+    if (g.parts.length > 1) out.push({ segment: g.segment, text: g.parts.join('\n') });
+  return out;
+}
+
+/**
+ * The views tier 1 scores: all of them, except that the canonical view gives way to the residual view
+ * when there is one (the same text with its decoded encoded runs blanked). Encoded noise — Morse, HTML
+ * entities, binary — is then judged only by what it decodes to, so a benign prompt stays benign under
+ * any encoding, while plain text around the runs is still scored.
+ */
+function scoredViews(n: NormalizedSegment): readonly View[] {
+  if (!n.views.some((v) => v.transforms.includes('residual'))) return n.views;
+  return n.views.slice(1);
 }
 
 function usesTier(cp: CategoryPolicy, tier: Tier): boolean {

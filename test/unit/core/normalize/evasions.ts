@@ -1,0 +1,149 @@
+/**
+ * Encoders for the published character-level evasions, written from their public descriptions, for
+ * the normalizer and engine tests. Each maps a plain prompt to its obfuscated form.
+ */
+const rev = (s: string): string => [...s].reverse().join('');
+const caesar13 = (s: string): string =>
+  s.replace(/[a-z]/gi, (c) => {
+    const base = c <= 'Z' ? 65 : 97;
+    return String.fromCharCode(((c.charCodeAt(0) - base + 13) % 26) + base);
+  });
+const mapLetters = (s: string, f: (i: number, upper: boolean) => string): string =>
+  s.replace(/[a-z]/gi, (c) => f(c.toLowerCase().charCodeAt(0) - 97, c !== c.toLowerCase()));
+const SMALL_CAPS = 'ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡxʏᴢ';
+const FLIP: Record<string, string> = {
+  a: 'ɐ',
+  b: 'q',
+  c: 'ɔ',
+  d: 'p',
+  e: 'ǝ',
+  f: 'ɟ',
+  g: 'ƃ',
+  h: 'ɥ',
+  i: 'ᴉ',
+  j: 'ɾ',
+  k: 'ʞ',
+  m: 'ɯ',
+  n: 'u',
+  p: 'd',
+  q: 'b',
+  r: 'ɹ',
+  t: 'ʇ',
+  u: 'n',
+  v: 'ʌ',
+  w: 'ʍ',
+  y: 'ʎ',
+  '?': '¿',
+  '.': '˙',
+  '!': '¡',
+};
+const MORSE: Record<string, string> = {
+  a: '.-',
+  b: '-...',
+  c: '-.-.',
+  d: '-..',
+  e: '.',
+  f: '..-.',
+  g: '--.',
+  h: '....',
+  i: '..',
+  j: '.---',
+  k: '-.-',
+  l: '.-..',
+  m: '--',
+  n: '-.',
+  o: '---',
+  p: '.--.',
+  q: '--.-',
+  r: '.-.',
+  s: '...',
+  t: '-',
+  u: '..-',
+  v: '...-',
+  w: '.--',
+  x: '-..-',
+  y: '-.--',
+  z: '--..',
+  '?': '..--..',
+  '.': '.-.-.-',
+  ',': '--..--',
+};
+const BRAILLE = [
+  0x01, 0x03, 0x09, 0x19, 0x11, 0x0b, 0x1b, 0x13, 0x0a, 0x1a, 0x05, 0x07, 0x0d, 0x1d, 0x15, 0x0f, 0x1f, 0x17,
+  0x0e, 0x1e, 0x25, 0x27, 0x3a, 0x2d, 0x3d, 0x35,
+];
+const b32 = (s: string): string => {
+  const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const b of Buffer.from(s)) bits += b.toString(2).padStart(8, '0');
+  let out = '';
+  for (let i = 0; i < bits.length; i += 5) out += A[Number.parseInt(bits.slice(i, i + 5).padEnd(5, '0'), 2)];
+  while (out.length % 8) out += '=';
+  return out;
+};
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
+
+/** name → encoder. */
+export const EVASIONS: Readonly<Record<string, (s: string) => string>> = {
+  'variation-selectors': (s) =>
+    `😀${[...Buffer.from(s)].map((b) => String.fromCodePoint(b < 16 ? 0xfe00 + b : 0xe0100 + b - 16)).join('')}`,
+  'variation-selectors-direct': (s) =>
+    `Hi ${[...s].map((c) => String.fromCodePoint(0xe0100 + c.charCodeAt(0))).join('')}`,
+  'sneaky-bits': (s) =>
+    [...s]
+      .map((c) =>
+        c === ' ' ? '\u200b' : c.charCodeAt(0).toString(2).replace(/0/g, '\u2062').replace(/1/g, '\u2064'),
+      )
+      .join(''),
+  'zero-width-binary': (s) =>
+    [...Buffer.from(s)]
+      .map((b) => b.toString(2).padStart(8, '0').replace(/0/g, '\u200b').replace(/1/g, '\u200c'))
+      .join(''),
+  'small-caps': (s) => mapLetters(s, (i) => SMALL_CAPS[i] as string),
+  'regional-indicators': (s) => mapLetters(s, (i) => `${String.fromCodePoint(0x1f1e6 + i)} `),
+  'negative-squared': (s) => mapLetters(s, (i) => String.fromCodePoint(0x1f170 + i)),
+  parenthesized: (s) => mapLetters(s, (i) => String.fromCodePoint(0x249c + i)),
+  circled: (s) => mapLetters(s, (i, up) => String.fromCodePoint((up ? 0x24b6 : 0x24d0) + i)),
+  'math-bold': (s) => mapLetters(s, (i, up) => String.fromCodePoint((up ? 0x1d400 : 0x1d41a) + i)),
+  fullwidth: (s) => s.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)),
+  braille: (s) =>
+    s
+      .toLowerCase()
+      .replace(/[a-z ]/g, (c) =>
+        c === ' ' ? '\u2800' : String.fromCodePoint(0x2800 + (BRAILLE[c.charCodeAt(0) - 97] as number)),
+      ),
+  'upside-down': (s) => rev([...s.toLowerCase()].map((c) => FLIP[c] ?? c).join('')),
+  zalgo: (s) =>
+    [...s]
+      .map((c, i) => (/[a-z]/i.test(c) ? `${c}\u0301\u0316${i % 2 ? '\u0334\u035c' : '\u0352'}` : c))
+      .join(''),
+  'bidi-override': (s) => `\u202e${rev(s)}\u202c`,
+  reversed: (s) => `Read this backwards: ${rev(s)}`,
+  'hangul-filler': (s) => s.replace(/ /g, '\u3164'),
+  'braille-blank': (s) => s.replace(/ /g, '\u2800'),
+  morse: (s) =>
+    s
+      .toLowerCase()
+      .split(' ')
+      .map((w) =>
+        [...w]
+          .map((c) => MORSE[c] ?? '')
+          .filter(Boolean)
+          .join(' '),
+      )
+      .join(' / '),
+  'html-entities': (s) => [...s].map((c) => `&#${c.charCodeAt(0)};`).join(''),
+  'html-hex-entities': (s) => [...s].map((c) => `&#x${c.charCodeAt(0).toString(16)};`).join(''),
+  'quoted-printable': (s) =>
+    [...Buffer.from(s)].map((b) => `=${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+  binary: (s) => [...Buffer.from(s)].map((b) => b.toString(2).padStart(8, '0')).join(' '),
+  base32: (s) => `Decode this: ${b32(s)}`,
+  'unicode-escapes': (s) => [...s].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''),
+  'base64-x3': (s) => b64(b64(b64(s))),
+  'base64-rot13': (s) => `Decode: ${b64(caesar13(s))}`,
+  'hex-base64-url': (s) =>
+    Buffer.from(encodeURIComponent(b64(s)))
+      .toString('hex')
+      .replace(/(..)/g, '$1 ')
+      .trim(),
+};
