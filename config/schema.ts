@@ -85,6 +85,47 @@ const HttpsUrl = z
 /** Name (not value) of a Secrets Manager secret. */
 const SecretName = matching(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a Secrets Manager secret name');
 
+/**
+ * SageMaker data capture stores every sampled classifier input — the raw prompt text, whatever `excerpts` says —
+ * in the telemetry bucket. `false` (the default) is off; turning it on takes an object that acknowledges that
+ * explicitly and bounds how long the captures are kept. Parsed to `null` (off) or the capture settings.
+ */
+export const DataCaptureSchema = z
+  .union([
+    z.boolean(),
+    z.strictObject({
+      enabled: z.boolean(),
+      /** Must be `true` when enabled: captures hold raw prompts and completions, unredacted. */
+      acknowledgeRawPromptCapture: z.boolean().optional(),
+      /** Days captured objects are kept (their own lifecycle rule on the capture prefix). */
+      retentionDays: z.number().int().min(1).max(365),
+      /** Percentage of invocations captured. */
+      samplingPercentage: z.number().int().min(1).max(100).default(100),
+    }),
+  ])
+  .default(false)
+  .superRefine((value, ctx) => {
+    if (value === true) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'data capture stores every classifier input (raw prompt text) in the telemetry bucket; to turn it on write { "enabled": true, "acknowledgeRawPromptCapture": true, "retentionDays": <1-365> }',
+      });
+    } else if (typeof value === 'object' && value.enabled && value.acknowledgeRawPromptCapture !== true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['acknowledgeRawPromptCapture'],
+        message:
+          'must be true to enable data capture: SageMaker stores every sampled classifier input (raw prompt text, unredacted) in the telemetry bucket',
+      });
+    }
+  })
+  .transform((value) =>
+    typeof value === 'object' && value.enabled
+      ? { retentionDays: value.retentionDays, samplingPercentage: value.samplingPercentage }
+      : null,
+  );
+
 export const ClassifierSchema = z
   .strictObject({
     /** Container image implementing the SageMaker contract (`GET /ping`, `POST /invocations`). Private ECR. */
@@ -107,8 +148,8 @@ export const ClassifierSchema = z
     invocationConcurrency: z.number().int().min(1).max(256).default(8),
     /** When tier 2 runs: on every request, only when tiers 0/1 are not confident, or never. */
     mode: z.enum(['always', 'cascade', 'never']),
-    /** Capture endpoint inputs/outputs into the region's telemetry bucket. */
-    dataCapture: z.boolean().default(false),
+    /** SageMaker data capture of the classifier's inputs (raw prompt text) and outputs; off unless acknowledged. */
+    dataCapture: DataCaptureSchema,
   })
   .superRefine((c, ctx) => {
     if (c.minInstances > c.initialInstances || c.initialInstances > c.maxInstances) {
@@ -185,6 +226,14 @@ export const RegionSchema = z
     canary: CanarySchema.optional(),
   })
   .superRefine((r, ctx) => {
+    const capture = r.classifier.dataCapture;
+    if (capture && capture.retentionDays > r.telemetry.retentionDays) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['classifier', 'dataCapture', 'retentionDays'],
+        message: `expected at most telemetry.retentionDays (${r.telemetry.retentionDays}): the telemetry bucket expires every object after that, got ${capture.retentionDays}`,
+      });
+    }
     const mismatch = isKnownRegion(r.region) ? zoneMismatch(r.region, r.residencyZone) : undefined;
     if (mismatch !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['residencyZone'], message: mismatch });
@@ -261,6 +310,7 @@ export const ConfigSchema = z
 export type SafeguardsConfig = DeepReadonly<z.output<typeof ConfigSchema>>;
 export type RegionConfig = SafeguardsConfig['regions'][number];
 export type ClassifierConfig = RegionConfig['classifier'];
+export type DataCaptureConfig = NonNullable<ClassifierConfig['dataCapture']>;
 export type UpstreamConfig = RegionConfig['upstream'];
 export type TelemetryConfig = RegionConfig['telemetry'];
 export type OnCallConfig = RegionConfig['onCall'];

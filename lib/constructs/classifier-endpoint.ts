@@ -37,6 +37,9 @@ export const LOCAL_STORAGE_GPU_FAMILIES: readonly string[] = [
 /** `ml.g5.xlarge` → `g5`. */
 export const instanceFamily = (instanceType: string): string => instanceType.split('.')[1] ?? '';
 
+/** Default key prefix of SageMaker data capture in the telemetry bucket. */
+export const CAPTURE_PREFIX = 'classifier-capture/';
+
 /** Where captured requests/responses go. */
 export interface DataCaptureDestination {
   /** The region's telemetry bucket. */
@@ -44,7 +47,7 @@ export interface DataCaptureDestination {
   /**
    * Key prefix inside the bucket (no leading slash).
    *
-   * @default 'classifier-capture/'
+   * @default CAPTURE_PREFIX
    */
   readonly prefix?: string;
   /**
@@ -172,7 +175,7 @@ export class ClassifierEndpoint extends Construct {
             dataCaptureConfig: {
               enableCapture: true,
               initialSamplingPercentage: capture.samplingPercentage ?? 100,
-              destinationS3Uri: capture.bucket.s3UrlForObject(capture.prefix ?? 'classifier-capture/'),
+              destinationS3Uri: capture.bucket.s3UrlForObject(capture.prefix ?? CAPTURE_PREFIX),
               kmsKeyId: props.encryptionKey.keyArn,
               captureOptions: [{ captureMode: 'Input' }, { captureMode: 'Output' }],
             },
@@ -354,7 +357,7 @@ export class ClassifierEndpoint extends Construct {
       }),
     );
     if (props.dataCapture) {
-      props.dataCapture.bucket.grantPut(policy, `${props.dataCapture.prefix ?? 'classifier-capture/'}*`);
+      props.dataCapture.bucket.grantPut(policy, `${props.dataCapture.prefix ?? CAPTURE_PREFIX}*`);
     }
 
     acknowledge(
@@ -376,7 +379,7 @@ export class ClassifierEndpoint extends Construct {
       },
     );
     if (props.dataCapture) {
-      const prefix = props.dataCapture.prefix ?? 'classifier-capture/';
+      const prefix = props.dataCapture.prefix ?? CAPTURE_PREFIX;
       acknowledge(
         policy,
         {

@@ -227,6 +227,19 @@ export class TelemetryStore extends Construct {
     }
   }
 
+  /**
+   * Expires objects under `prefix` after `retention` (and their noncurrent versions a day later), on top of the
+   * bucket's own expiry: for stores of raw content such as SageMaker data capture.
+   */
+  public expireUnder(prefix: string, retention: Duration): void {
+    this.bucket.addLifecycleRule({
+      id: `expire-${prefix.replace(/[^A-Za-z0-9-]+/g, '-').replace(/-+$/, '')}`,
+      prefix,
+      expiration: retention,
+      noncurrentVersionExpiration: Duration.days(1),
+    });
+  }
+
   /** Lets `grantee` (e.g. the CloudWatch Logs subscription role) put records into the delivery stream. */
   public grantPutRecords(grantee: iam.IGrantable): iam.Grant {
     return this.deliveryStream.grantPutRecords(grantee);

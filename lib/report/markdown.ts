@@ -60,6 +60,7 @@ export function renderMarkdown(report: ResidencyReport): string {
     `- Unencrypted stores: ${s.unencryptedStores.length === 0 ? 'none' : s.unencryptedStores.join(', ')}.`,
     `- Stores whose customer managed key has rotation off: ${s.storesWithoutKeyRotation.length === 0 ? 'none' : s.storesWithoutKeyRotation.join(', ')}.`,
     `- Grants with a wildcard resource/principal: ${s.wildcardGrants}.`,
+    `- Raw prompt content stored: ${report.rawContentStores.length === 0 ? 'none' : report.rawContentStores.map((r) => `${r.bucket}/${r.prefix} (${r.retention})`).join(', ')}.`,
     '',
     ...table(
       [
@@ -105,6 +106,21 @@ export function renderMarkdown(report: ResidencyReport): string {
         st.publicAccess,
         st.updateReplacePolicy,
         st.notes.join('; '),
+      ]),
+    ),
+    '## Raw prompt content',
+    '',
+    'Stores that hold prompt text as sent (not a redacted excerpt, not a pseudonym). Empty unless data capture is on.',
+    '',
+    ...table(
+      ['written by', 'bucket', 'prefix', 'content', 'sampling', 'retention'],
+      report.rawContentStores.map((r) => [
+        r.writer,
+        r.bucket,
+        r.prefix,
+        r.content,
+        r.samplingPercentage === null ? null : `${r.samplingPercentage} %`,
+        r.retention,
       ]),
     ),
     '## Who can read, write or administer each store',

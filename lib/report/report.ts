@@ -11,7 +11,7 @@ import {
   type ResidencyFinding,
   scanTemplateReferences,
 } from './residency-rules';
-import { collectStores, type StoreFacts } from './stores';
+import { collectRawContentStores, collectStores, type RawContentStore, type StoreFacts } from './stores';
 import type { CfnTemplateJson } from './template';
 
 /** Version of the JSON report schema; bump on any breaking change to {@link ResidencyReport}. */
@@ -72,6 +72,8 @@ export interface ResidencyReport {
     readonly rows: readonly StoreSummaryRow[];
   };
   readonly stores: readonly StoreFacts[];
+  /** Where raw prompt content is stored (SageMaker data capture prefixes), with retention. */
+  readonly rawContentStores: readonly RawContentStore[];
   readonly access: readonly AccessGrant[];
   readonly principals: readonly PrincipalFacts[];
   /** References to other regions found in any string of Resources, Outputs and Parameters. */
@@ -146,6 +148,7 @@ export function buildResidencyReport(template: CfnTemplateJson, target: ReportTa
       })),
     },
     stores,
+    rawContentStores: collectRawContentStores(template),
     access,
     principals: collectPrincipals(template),
     crossRegionReferences,

@@ -293,7 +293,9 @@ function endpointConfigFacts(template: CfnTemplateJson, res: CfnResourceJson): O
   const capture = p['DataCaptureConfig'];
   const notes =
     capture !== undefined && prop(capture, 'EnableCapture') !== false
-      ? [`DATA CAPTURE to ${describeRef(prop(capture, 'DestinationS3Uri'))} (payloads are stored)`]
+      ? [
+          `DATA CAPTURE to ${describeRef(prop(capture, 'DestinationS3Uri'))} (raw prompt content is stored; see "Raw prompt content")`,
+        ]
       : ['no data capture'];
   return {
     encryption:
@@ -422,5 +424,74 @@ export function collectStores(template: CfnTemplateJson): StoreFacts[] {
         deletionPolicy: res.DeletionPolicy ?? 'Delete (default)',
         updateReplacePolicy: res.UpdateReplacePolicy ?? 'Delete (default)',
       };
+    });
+}
+
+/** A place where raw prompt content (not a redacted excerpt, not a pseudonym) is stored, with how long. */
+export interface RawContentStore {
+  /** The resource that writes the content (a SageMaker endpoint config with data capture). */
+  readonly writer: string;
+  /** Bucket logical id (or the literal bucket when it is not in the template). */
+  readonly bucket: string;
+  /** Key prefix the content is written under. */
+  readonly prefix: string;
+  readonly content: string;
+  /** Share of requests stored, in percent (null when not stated). */
+  readonly samplingPercentage: number | null;
+  /** Retention from the bucket's lifecycle rules that cover the prefix. */
+  readonly retention: string;
+}
+
+/** Shortest expiration (days) among the enabled lifecycle rules of `bucket` that cover `prefix`. */
+function expiryCovering(bucket: CfnResourceJson | undefined, prefix: string): number | undefined {
+  const rules = asArray(prop(prop(bucket?.Properties, 'LifecycleConfiguration'), 'Rules')).filter(
+    (r) => prop(r, 'Status') !== 'Disabled',
+  );
+  const covering = rules.filter((r) => {
+    const p = prop(r, 'Prefix') ?? prop(prop(r, 'Filter'), 'Prefix') ?? '';
+    return typeof p === 'string' && prefix.startsWith(p);
+  });
+  const days = covering
+    .map((r) => prop(r, 'ExpirationInDays'))
+    .filter((d): d is number => typeof d === 'number');
+  return days.length > 0 ? Math.min(...days) : undefined;
+}
+
+/**
+ * Stores of raw prompt content in the template: every SageMaker endpoint config with data capture on writes the
+ * classifier's inputs (prompt text) and outputs to an S3 prefix. Retention is what the bucket's lifecycle rules
+ * covering that prefix give it.
+ */
+export function collectRawContentStores(template: CfnTemplateJson): RawContentStore[] {
+  return Object.entries(template.Resources)
+    .filter(([, res]) => res.Type === 'AWS::SageMaker::EndpointConfig')
+    .flatMap(([logicalId, res]) => {
+      const capture = res.Properties?.['DataCaptureConfig'];
+      if (capture === undefined || prop(capture, 'EnableCapture') === false) return [];
+      const uri = prop(capture, 'DestinationS3Uri') ?? '';
+      const flat = flatten(uri) ?? '';
+      const bucketId = [...referencedLogicalIds(uri)].find(
+        (id) => template.Resources[id]?.Type === 'AWS::S3::Bucket',
+      );
+      const prefix = /^s3:\/\/[^/]+\/?(.*)$/.exec(flat)?.[1] ?? '';
+      const modes = asArray(prop(capture, 'CaptureOptions')).map((o) => String(prop(o, 'CaptureMode')));
+      const sampling = prop(capture, 'InitialSamplingPercentage');
+      const expiry =
+        bucketId === undefined ? undefined : expiryCovering(template.Resources[bucketId], prefix);
+      return [
+        {
+          writer: logicalId,
+          bucket: bucketId ?? flat,
+          prefix,
+          content: `SageMaker data capture (${modes.join(' + ') || 'Input + Output'}): raw classifier inputs, i.e. prompt text, unredacted`,
+          samplingPercentage: typeof sampling === 'number' ? sampling : null,
+          retention:
+            bucketId === undefined
+              ? 'unknown (bucket outside this template)'
+              : expiry === undefined
+                ? 'KEPT UNTIL DELETED (no lifecycle rule covers the prefix)'
+                : `${expiry} d`,
+        },
+      ];
     });
 }

@@ -5,7 +5,7 @@ import type { Construct } from 'constructs';
 import { allowedModels, type RegionConfig } from '../../config/schema';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { Canary } from '../constructs/canary';
-import { ClassifierEndpoint } from '../constructs/classifier-endpoint';
+import { CAPTURE_PREFIX, ClassifierEndpoint } from '../constructs/classifier-endpoint';
 import { EnforcementTables } from '../constructs/enforcement-tables';
 import { SituationalAwareness } from '../constructs/insights';
 import { RegionalKeys } from '../constructs/keys';
@@ -99,6 +99,9 @@ export class SafeguardsStack extends Stack {
     });
 
     const classifier = settings.classifier;
+    if (classifier.dataCapture && classifier.mode !== 'never') {
+      this.telemetry.expireUnder(CAPTURE_PREFIX, Duration.days(classifier.dataCapture.retentionDays));
+    }
     if (classifier.mode !== 'never') {
       this.classifier = new ClassifierEndpoint(this, 'Classifier', {
         imageUri: classifier.imageUri,
@@ -111,7 +114,15 @@ export class SafeguardsStack extends Stack {
         vpc: this.perimeter.vpc,
         vpcSubnets: this.perimeter.isolatedSubnets,
         securityGroups: [this.perimeter.classifierSecurityGroup],
-        ...(classifier.dataCapture ? { dataCapture: { bucket: this.telemetry.bucket } } : {}),
+        ...(classifier.dataCapture
+          ? {
+              dataCapture: {
+                bucket: this.telemetry.bucket,
+                prefix: CAPTURE_PREFIX,
+                samplingPercentage: classifier.dataCapture.samplingPercentage,
+              },
+            }
+          : {}),
       });
     }
 

@@ -35,8 +35,56 @@ describe('config schema', () => {
     delete doc.regions[0]!.classifier.dataCapture;
     doc.regions[0]!.onCall = {};
     const config = parseConfig(doc, FILE);
-    expect(config.regions[0]!.classifier.dataCapture).toBe(false);
+    expect(config.regions[0]!.classifier.dataCapture).toBeNull();
     expect(config.regions[0]!.onCall).toEqual({ emails: [], httpsEndpoints: [] });
+  });
+
+  test('data capture on takes an explicit acknowledgement of raw prompt capture and a retention', () => {
+    const doc = example();
+    doc.regions[0]!.classifier.dataCapture = {
+      enabled: true,
+      acknowledgeRawPromptCapture: true,
+      retentionDays: 7,
+    };
+    doc.regions[1]!.classifier.dataCapture = { enabled: false, retentionDays: 1 };
+    const config = parseConfig(doc, FILE);
+    expect(config.regions[0]!.classifier.dataCapture).toEqual({ retentionDays: 7, samplingPercentage: 100 });
+    expect(config.regions[1]!.classifier.dataCapture).toBeNull();
+  });
+
+  test('fails when data capture is turned on with a bare true (it stores raw prompts)', () => {
+    const doc = example();
+    doc.regions[0]!.classifier.dataCapture = true;
+    expect(problems(doc)).toEqual([
+      `${FILE}: regions[0].classifier.dataCapture: data capture stores every classifier input (raw prompt text) in the telemetry bucket; to turn it on write { "enabled": true, "acknowledgeRawPromptCapture": true, "retentionDays": <1-365> }`,
+    ]);
+  });
+
+  test.each([[undefined], [false]])(
+    'fails when data capture is enabled without acknowledging raw prompt capture (%s)',
+    (ack) => {
+      const doc = example();
+      doc.regions[0]!.classifier.dataCapture = {
+        enabled: true,
+        acknowledgeRawPromptCapture: ack,
+        retentionDays: 7,
+      };
+      expect(problems(doc)).toEqual([
+        `${FILE}: regions[0].classifier.dataCapture.acknowledgeRawPromptCapture: must be true to enable data capture: SageMaker stores every sampled classifier input (raw prompt text, unredacted) in the telemetry bucket`,
+      ]);
+    },
+  );
+
+  test('fails when captures would be kept longer than the telemetry bucket keeps anything', () => {
+    const doc = example();
+    doc.regions[0]!.classifier.dataCapture = {
+      enabled: true,
+      acknowledgeRawPromptCapture: true,
+      retentionDays: 60,
+    };
+    expect(problems(doc)).toEqual([
+      `${FILE}: regions[0].classifier.dataCapture.retentionDays: expected at most telemetry.retentionDays (30): the telemetry bucket expires every object after that, got 60`,
+    ]);
   });
 
   test('fails when the classifier instance type is not a GPU type, naming file, path and value', () => {

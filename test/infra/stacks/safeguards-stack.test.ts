@@ -1,6 +1,9 @@
 import { Capture, Match, type Template } from 'aws-cdk-lib/assertions';
 import { TABLE_LOGICAL_IDS } from '../../../lib/constructs/enforcement-tables';
 import { TABLE_DEFINITIONS, TABLE_NAMES, TTL_ATTRIBUTE } from '../../../lib/constructs/table-definitions';
+import { renderMarkdown } from '../../../lib/report/markdown';
+import { buildResidencyReport } from '../../../lib/report/report';
+import { parseTemplate } from '../../../lib/report/template';
 import { type RegionTemplates, regionTemplates, testConfig } from '../helpers';
 
 process.env['CDK_VALIDATION'] = 'false';
@@ -450,6 +453,48 @@ describe('SafeguardsStack', () => {
           },
         }),
       });
+    });
+
+    test('captures expire under their own lifecycle rule; the report lists the prefix as raw prompt content', () => {
+      const template = t('us-east-1');
+      const bucket = Object.keys(
+        template.findResources('AWS::S3::Bucket', {
+          Properties: {
+            LifecycleConfiguration: {
+              Rules: Match.arrayWith([Match.objectLike({ Id: 'expire-telemetry' })]),
+            },
+          },
+        }),
+      );
+      expect(bucket).toHaveLength(1);
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        LifecycleConfiguration: {
+          Rules: Match.arrayWith([
+            Match.objectLike({ Prefix: 'classifier-capture/', ExpirationInDays: 7, Status: 'Enabled' }),
+          ]),
+        },
+      });
+      const report = buildResidencyReport(parseTemplate(template.toJSON(), 'us-east-1'), {
+        stackName: 'Safeguards-us-east-1',
+        region: 'us-east-1',
+        zone: 'US',
+      });
+      expect(report.rawContentStores).toEqual([
+        expect.objectContaining({
+          bucket: bucket[0],
+          prefix: 'classifier-capture/',
+          samplingPercentage: 100,
+          retention: '7 d',
+        }),
+      ]);
+      expect(report.rawContentStores[0]!.content).toMatch(/prompt text, unredacted/);
+      expect(renderMarkdown(report)).toMatch(/Raw prompt content stored: .*classifier-capture\/ \(7 d\)/);
+      const eu = buildResidencyReport(parseTemplate(t('eu-west-1').toJSON(), 'eu-west-1'), {
+        stackName: 'Safeguards-eu-west-1',
+        region: 'eu-west-1',
+        zone: 'EU',
+      });
+      expect(eu.rawContentStores).toEqual([]);
     });
 
     test('autoscaling between configured min and max on invocations per instance', () => {
