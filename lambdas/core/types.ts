@@ -60,7 +60,9 @@ export type Transform =
   | 'quoted-printable'
   | 'unicode-escape'
   | 'residual'
-  | 'joined';
+  | 'joined'
+  /** Word-for-word English gloss of French/Spanish/German/Portuguese/Italian text. */
+  | 'gloss';
 
 /** A normalized rendering of one segment. `transforms` lists, in order, what produced it. */
 export interface View {

@@ -1,5 +1,6 @@
 import type { LinearClassifier } from '../classifier';
 import type { Tier0 } from '../detectors';
+import { withGlossView } from '../detectors/multilingual';
 import { normalizeSegment } from '../normalize/normalize';
 import type { Policy } from '../policy/load';
 import type { CategoryPolicy } from '../policy/schema';
@@ -172,7 +173,7 @@ export class SafeguardsEngine {
 
   private runLocal(segments: readonly Segment[]): LocalStage {
     const t0 = this.now();
-    const normalized = segments.map((s, i) => normalizeSegment(s.text, i));
+    const normalized = segments.map((s, i) => withGlossView(normalizeSegment(s.text, i)));
     const t1 = this.now();
     const findings: Finding[] = [];
     let tier0Outcome: CheckOutcome = 'ok';
