@@ -178,9 +178,10 @@ export function findRegionCodes(text: string): { readonly region: string; readon
 
 /**
  * Destination regions Bedrock may route a system-defined cross-region inference profile to, by
- * profile prefix. A conservative superset taken from the Bedrock user guide (2026-11); `undefined`
- * means "any commercial region" (global profiles). Destination lists change per model over time;
- * ids with a prefix missing here are not recognised (see docs/residency-model.md, limits).
+ * profile prefix, for any model publisher: a conservative superset taken from the Bedrock user guide
+ * ("Supported Regions and models for inference profiles", 2026-11). `undefined` means "any commercial
+ * region" (`global.` profiles). Destination lists differ per model; {@link CLAUDE_PROFILE_GEOGRAPHIES}
+ * narrows them for the Claude profiles this product serves.
  */
 export const INFERENCE_PROFILE_GEOGRAPHIES: Readonly<Record<string, readonly string[] | undefined>> = {
   global: undefined,
@@ -215,9 +216,85 @@ export const INFERENCE_PROFILE_GEOGRAPHIES: Readonly<Record<string, readonly str
   au: ['ap-southeast-2', 'ap-southeast-4'],
 };
 
-/** Matches a system-defined inference profile id such as `eu.anthropic.claude-sonnet-4-5-20250929-v1:0`. */
+/**
+ * The reviewed profile → regions table of the Anthropic Claude geographic profiles (`<prefix>.anthropic.claude-…`):
+ * the regions Bedrock may route a Claude request to, and exactly the regions the proxy's IAM grant lists. Where a
+ * prefix is missing here, {@link INFERENCE_PROFILE_GEOGRAPHIES} applies.
+ *
+ * Source: Amazon Bedrock user guide, "Supported Regions and models for inference profiles" and the Claude model
+ * cards (EU Anthropic Claude 4.x profiles: eu-central-1, eu-north-1, eu-south-1, eu-south-2, eu-west-1,
+ * eu-west-3 — no London or Zurich), cross-checked with a public IAM fix for `eu.anthropic.*`
+ * (github.com/javaBin/platform#47, 2026-03). Reviewed 2026-12-07. Verify a new profile before deploying it:
+ * `aws bedrock get-inference-profile --inference-profile-identifier <id>` lists one model ARN per destination.
+ *
+ * Fail mode when Bedrock adds a destination not listed here: the proxy's role is not granted that region's
+ * foundation model, so Bedrock refuses the invocation (AccessDenied → the client gets an upstream error): prompts
+ * never reach an unlisted region, at the price of availability until this table is updated.
+ */
+export const CLAUDE_PROFILE_GEOGRAPHIES: Readonly<Record<string, readonly string[]>> = {
+  us: ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2'],
+  eu: ['eu-central-1', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-3'],
+  jp: ['ap-northeast-1', 'ap-northeast-3'],
+  au: ['ap-southeast-2', 'ap-southeast-4'],
+};
+
+/** Matches a system-defined inference profile id such as `eu.anthropic.claude-sonnet-4-6`. */
 export const INFERENCE_PROFILE_PATTERN =
   /(?<![A-Za-z0-9-])(global|us-gov|us|eu|apac|jp|au|ca)\.(anthropic|amazon|meta|mistral|cohere|deepseek|writer|ai21|twelvelabs|openai|qwen|stability|luma|google|nvidia|minimax|moonshot)\.[A-Za-z0-9._:-]+/g;
+
+/** A system-defined (cross-region) inference profile id, parsed. */
+export interface InferenceProfile {
+  readonly profileId: string;
+  /** `eu`, `us`, `global`, ... */
+  readonly prefix: string;
+  /** The model publisher (`anthropic`). */
+  readonly publisher: string;
+  /** The foundation model id without the prefix (`anthropic.claude-sonnet-4-6`). */
+  readonly baseModelId: string;
+  /** Regions Bedrock may route it to; `undefined` = any commercial region (global or unknown prefix). */
+  readonly regions: readonly string[] | undefined;
+}
+
+/** The profile `modelId` names when it is exactly one system-defined inference profile id, else `undefined`. */
+export const inferenceProfileOf = (modelId: string): InferenceProfile | undefined => {
+  const m = new RegExp(`^${INFERENCE_PROFILE_PATTERN.source}$`).exec(modelId);
+  if (!m) return undefined;
+  return profileFromMatch(m[0], m[1] ?? '', m[2] ?? '');
+};
+
+const profileFromMatch = (profileId: string, prefix: string, publisher: string): InferenceProfile => {
+  const claude = publisher === 'anthropic' && Object.hasOwn(CLAUDE_PROFILE_GEOGRAPHIES, prefix);
+  const regions = claude
+    ? CLAUDE_PROFILE_GEOGRAPHIES[prefix]
+    : Object.hasOwn(INFERENCE_PROFILE_GEOGRAPHIES, prefix)
+      ? INFERENCE_PROFILE_GEOGRAPHIES[prefix]
+      : undefined;
+  return { profileId, prefix, publisher, baseModelId: profileId.slice(prefix.length + 1), regions };
+};
+
+/**
+ * Why `modelId` may not serve a region of `zone`, or `undefined` when it may. A plain (in-region) model id always
+ * may; a geographic profile may when every region it reaches lies in the zone and the zone does not demand strict
+ * in-region processing; `global.` never may. The message names the regions outside the zone.
+ */
+export const profileZoneProblem = (
+  modelId: string,
+  zone: string,
+  strictInRegion: boolean,
+): string | undefined => {
+  const profile = inferenceProfileOf(modelId);
+  if (profile === undefined) return undefined;
+  if (strictInRegion) {
+    return `zone ${zone} requires in-region processing: inference profile '${modelId}' routes to ${profile.regions?.join(', ') ?? 'any commercial region'}; name the in-region model id instead`;
+  }
+  if (profile.regions === undefined) {
+    return `inference profile '${modelId}' routes to any commercial region, outside zone ${zone}`;
+  }
+  const outside = profile.regions.filter((r) => zoneOf(r) !== zone);
+  return outside.length === 0
+    ? undefined
+    : `inference profile '${modelId}' routes to ${outside.join(', ')}, outside zone ${zone} (zone ${zone}: ${regionsInZone(zone).join(', ')})`;
+};
 
 /** Result of checking one inference profile id against the regions a zone allows. */
 export interface ProfileCheck {
@@ -231,12 +308,9 @@ export interface ProfileCheck {
 export function findOutOfZoneProfiles(text: string, allowed: ReadonlySet<string>): ProfileCheck[] {
   const out: ProfileCheck[] = [];
   for (const m of text.matchAll(INFERENCE_PROFILE_PATTERN)) {
-    const prefix = m[1] ?? '';
-    const destinations = Object.hasOwn(INFERENCE_PROFILE_GEOGRAPHIES, prefix)
-      ? INFERENCE_PROFILE_GEOGRAPHIES[prefix]
-      : undefined;
-    const outside = destinations === undefined ? ['*'] : destinations.filter((r) => !allowed.has(r));
-    if (outside.length > 0) out.push({ profileId: m[0], prefix, outside });
+    const profile = profileFromMatch(m[0], m[1] ?? '', m[2] ?? '');
+    const outside = profile.regions === undefined ? ['*'] : profile.regions.filter((r) => !allowed.has(r));
+    if (outside.length > 0) out.push({ profileId: m[0], prefix: profile.prefix, outside });
   }
   return out;
 }

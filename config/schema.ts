@@ -9,7 +9,14 @@
  */
 import { z } from 'zod';
 import { ModelAllowlist } from '../lambdas/core/models/identity';
-import { isKnownRegion, KNOWN_REGIONS, nearestRegion, zoneMismatch } from './regions';
+import {
+  isKnownRegion,
+  isResidencyZone,
+  KNOWN_REGIONS,
+  nearestRegion,
+  profileZoneProblem,
+  zoneMismatch,
+} from './regions';
 
 /** Readonly all the way down: the parsed config is a value, not a mutable bag. */
 export type DeepReadonly<T> = T extends (infer E)[]
@@ -162,7 +169,15 @@ export const ClassifierSchema = z
   });
 
 export const UpstreamSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('bedrock'), modelId: z.string().min(1) }),
+  z.strictObject({
+    kind: z.literal('bedrock'),
+    /**
+     * A Bedrock model id served in the region (`anthropic.claude-…`) or a geographic inference profile whose regions
+     * all lie in the region's residency zone (`eu.anthropic.claude-…` in `EU`); `global.` profiles are refused.
+     * Current Claude models are served on demand only through a profile (config/regions.ts has the regions).
+     */
+    modelId: z.string().min(1),
+  }),
   z.strictObject({
     kind: z.literal('sagemaker'),
     endpointName: matching(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'a SageMaker endpoint name'),
@@ -290,8 +305,32 @@ export const ConfigSchema = z
     runbookBaseUrl: HttpsUrl.refine((u) => u.endsWith('/'), {
       error: (iss) => `expected a URL ending in '/', got ${quote(iss.input)}`,
     }).optional(),
+    /**
+     * Residency zones whose prompts must be processed in the region that received them: a Bedrock upstream there may
+     * not name a cross-region inference profile (only in-region model ids). Default: none.
+     */
+    strictInRegionZones: z
+      .array(
+        z.string().refine(isResidencyZone, {
+          error: (iss) => `expected a residency zone of config/regions.ts, got ${quote(iss.input)}`,
+        }),
+      )
+      .default([]),
   })
   .superRefine((c, ctx) => {
+    c.regions.forEach((r, i) => {
+      // A zone that does not fit its region is reported on residencyZone; judging the profile against it adds noise.
+      if (r.upstream.kind !== 'bedrock' || zoneMismatch(r.region, r.residencyZone) !== undefined) return;
+      const strict = (c.strictInRegionZones as readonly string[]).includes(r.residencyZone);
+      const checked: [string, (string | number)[]][] = [
+        [r.upstream.modelId, ['regions', i, 'upstream', 'modelId']],
+        ...(r.models ?? []).map((m, j): [string, (string | number)[]] => [m, ['regions', i, 'models', j]]),
+      ];
+      for (const [modelId, path] of checked) {
+        const problem = profileZoneProblem(modelId, r.residencyZone, strict);
+        if (problem) ctx.addIssue({ code: 'custom', path, message: problem });
+      }
+    });
     const seen = new Map<string, number>();
     c.regions.forEach((r, i) => {
       const first = seen.get(r.region);

@@ -1,5 +1,6 @@
 import type { App } from 'aws-cdk-lib';
-import type { SafeguardsConfig } from '../config/schema';
+import { inferenceProfileOf } from '../config/regions';
+import { allowedModels, type SafeguardsConfig } from '../config/schema';
 import { ResidencyGuard } from './aspects/residency-guard';
 import { addNagChecks } from './nag';
 import { OVERVIEW_STACK_NAME, OverviewStack } from './stacks/overview-stack';
@@ -53,8 +54,17 @@ export const addSafeguardsStacks = (
       settings,
       ...(config.runbookBaseUrl ? { runbookBaseUrl: config.runbookBaseUrl } : {}),
     });
-    // Strict: a stack may reference its own region only, even within its zone.
-    ResidencyGuard.apply(stack, { region: settings.region, zone: settings.residencyZone });
+    // Strict: a stack may reference its own region only, even within its zone; a Bedrock inference profile (already
+    // validated to lie in the zone) may in addition reach the profile's regions, through Bedrock ARNs only.
+    const inferenceRegions =
+      settings.upstream.kind === 'bedrock'
+        ? [...new Set(allowedModels(settings).flatMap((m) => inferenceProfileOf(m)?.regions ?? []))]
+        : [];
+    ResidencyGuard.apply(stack, {
+      region: settings.region,
+      zone: settings.residencyZone,
+      ...(inferenceRegions.length > 0 ? { inferenceRegions } : {}),
+    });
     return stack;
   });
   addOverviewStack(app, config);

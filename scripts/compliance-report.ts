@@ -20,7 +20,7 @@ function main(argv: readonly string[]): number {
     findings += n;
     console.log(
       `${r.stackName} (${r.zone}/${r.region}): ${r.summary.stores} stores, ${r.access.length} grants, ` +
-        `${r.summary.wildcardGrants} wildcard, ${n} residency finding(s)`,
+        `${r.summary.wildcardGrants} wildcard, ${n} residency finding(s); prompts processed in: ${r.promptProcessing.regions.join(', ') || 'none'}`,
     );
   }
   console.log(`wrote ${files.length} files to ${join(dir, 'reports')}`);

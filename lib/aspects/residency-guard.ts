@@ -28,6 +28,13 @@ export interface ResidencyGuardProps {
    * @default true
    */
   readonly residencyBound?: boolean;
+  /**
+   * Regions the stack's Bedrock inference profile may route prompts to: Bedrock foundation-model and
+   * inference-profile ARNs and profile ids in these regions pass, nothing else does. Each must lie in the zone.
+   *
+   * @default - none (Bedrock in the stack's region only)
+   */
+  readonly inferenceRegions?: readonly string[];
 }
 
 /** Construct metadata type under which the guard records the zone for the compliance report. */
@@ -39,6 +46,7 @@ export interface ResidencyMetadata {
   readonly zone: string;
   readonly allowedRegions: readonly string[];
   readonly residencyBound: boolean;
+  readonly inferenceRegions: readonly string[];
 }
 
 /**
@@ -82,6 +90,7 @@ export class ResidencyGuard implements IAspect {
       zone: props.zone,
       allowedRegions: [...new Set([props.region, ...(props.allowedRegions ?? [])])],
       residencyBound: props.residencyBound ?? true,
+      inferenceRegions: [...(props.inferenceRegions ?? [])],
     };
   }
 
@@ -143,7 +152,13 @@ export class ResidencyGuard implements IAspect {
       );
       this.localResources.set(stack, local);
     }
-    return makeContext(this.props.region, this.props.allowedRegions, local, this.props.residencyBound);
+    return makeContext(
+      this.props.region,
+      this.props.allowedRegions,
+      local,
+      this.props.residencyBound,
+      this.props.inferenceRegions,
+    );
   }
 
   private message(rule: string, reason: string): string {

@@ -8,6 +8,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { inferenceProfileOf } from '../../config/regions';
 import { acknowledge, nagResource } from '../nag';
 import type { AlarmTopic } from './alarm-topic';
 import type { ClassifierEndpoint } from './classifier-endpoint';
@@ -296,16 +297,10 @@ export class ServingFunctions extends Construct {
 
     switch (upstream.kind) {
       case 'bedrock':
-        fn.addToRolePolicy(
-          new iam.PolicyStatement({
-            sid: 'InvokeConfiguredBedrockModel',
-            actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
-            // The proxy forwards only allowlisted ids (never the client's string): exactly these.
-            resources: [...new Set([upstream.modelId, ...(props.models ?? [])])].map((m) =>
-              bedrockModelArn(stack, m),
-            ),
-          }),
-        );
+        // The proxy forwards only allowlisted ids (never the client's string): exactly these.
+        for (const statement of bedrockInvokeStatements(stack, [upstream.modelId, ...(props.models ?? [])])) {
+          fn.addToRolePolicy(statement);
+        }
         break;
       case 'sagemaker':
         fn.addToRolePolicy(
@@ -340,10 +335,66 @@ export class ServingFunctions extends Construct {
   }
 }
 
-/** `arn:<partition>:bedrock:<region>::foundation-model/<modelId>` of this stack's region. */
-export const bedrockModelArn = (stack: Stack, modelId: string): string =>
+const BEDROCK_INVOKE = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
+
+/**
+ * The proxy's Bedrock grant for the region's models. A plain model id: that foundation model in this region only. A
+ * geographic inference profile (config/regions.ts): the profile in this region, and the profile's foundation
+ * model in exactly the profile's regions, usable only through that profile (`bedrock:InferenceProfileArn`,
+ * Bedrock user guide "Prerequisites for inference profiles"). Bedrock refuses a routing to any other region, so the
+ * granted regions are the regions that may process prompts (the compliance report reads them from the template).
+ *
+ * @throws Error for a profile without a known, finite region list (`global.`): config validation refuses those.
+ */
+export const bedrockInvokeStatements = (stack: Stack, modelIds: readonly string[]): iam.PolicyStatement[] => {
+  const unique = [...new Set(modelIds)];
+  const plain = unique.filter((m) => inferenceProfileOf(m) === undefined);
+  const statements: iam.PolicyStatement[] = [];
+  if (plain.length > 0) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'InvokeConfiguredBedrockModel',
+        actions: BEDROCK_INVOKE,
+        resources: plain.map((m) => bedrockModelArn(stack, m)),
+      }),
+    );
+  }
+  unique.forEach((modelId) => {
+    const profile = inferenceProfileOf(modelId);
+    if (profile === undefined) return;
+    if (profile.regions === undefined) {
+      throw new Error(`ServingFunctions: inference profile '${modelId}' routes to any commercial region`);
+    }
+    const profileArn = stack.formatArn({
+      service: 'bedrock',
+      resource: 'inference-profile',
+      resourceName: profile.profileId,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    const n = statements.filter((s) => s.sid?.startsWith('InvokeConfiguredInferenceProfile')).length;
+    const suffix = n === 0 ? '' : String(n + 1);
+    statements.push(
+      new iam.PolicyStatement({
+        sid: `InvokeConfiguredInferenceProfile${suffix}`,
+        actions: BEDROCK_INVOKE,
+        resources: [profileArn],
+      }),
+      new iam.PolicyStatement({
+        sid: `InvokeProfileModelInTheProfileRegionsOnly${suffix}`,
+        actions: BEDROCK_INVOKE,
+        resources: profile.regions.map((region) => bedrockModelArn(stack, profile.baseModelId, region)),
+        conditions: { StringEquals: { 'bedrock:InferenceProfileArn': profileArn } },
+      }),
+    );
+  });
+  return statements;
+};
+
+/** `arn:<partition>:bedrock:<region>::foundation-model/<modelId>` of this stack's region (or `region`). */
+export const bedrockModelArn = (stack: Stack, modelId: string, region?: string): string =>
   stack.formatArn({
     service: 'bedrock',
+    ...(region ? { region } : {}),
     account: '',
     resource: 'foundation-model',
     resourceName: modelId,

@@ -82,7 +82,7 @@ interface RawGrant {
   readonly conditional: boolean;
 }
 
-interface Statement {
+export interface Statement {
   readonly effect: string;
   readonly actions: readonly string[];
   readonly notAction: boolean;
@@ -91,7 +91,7 @@ interface Statement {
   readonly principal: Json | undefined;
 }
 
-function statementsOf(document: Json | undefined): Statement[] {
+export function statementsOf(document: Json | undefined): Statement[] {
   return asArray(prop(document, 'Statement'))
     .filter(isObject)
     .map((s) => ({
@@ -162,7 +162,7 @@ export function principalNames(principal: Json | undefined, template: CfnTemplat
 }
 
 /** Identity policies: (principal, document, source) triples for roles, users and groups. */
-function identityDocuments(
+export function identityDocuments(
   template: CfnTemplateJson,
 ): { principal: string; document: Json; source: string }[] {
   const out: { principal: string; document: Json; source: string }[] = [];

@@ -22,6 +22,7 @@ export interface StackArtifact {
   readonly zone: string;
   readonly allowedRegions?: readonly string[];
   readonly residencyBound?: boolean;
+  readonly inferenceRegions?: readonly string[];
 }
 
 function readJson(file: string): unknown {
@@ -44,6 +45,7 @@ function residencyOf(metadata: MetadataEntries): {
   zone?: string;
   allowedRegions?: string[];
   residencyBound?: boolean;
+  inferenceRegions?: string[];
 } {
   for (const entries of Object.values(metadata)) {
     for (const entry of entries) {
@@ -53,6 +55,9 @@ function residencyOf(metadata: MetadataEntries): {
           zone: typeof d['zone'] === 'string' ? d['zone'] : undefined,
           allowedRegions: Array.isArray(d['allowedRegions']) ? d['allowedRegions'].map(String) : undefined,
           residencyBound: typeof d['residencyBound'] === 'boolean' ? d['residencyBound'] : undefined,
+          inferenceRegions: Array.isArray(d['inferenceRegions'])
+            ? d['inferenceRegions'].map(String)
+            : undefined,
         };
       }
     }
@@ -96,6 +101,7 @@ export function readStackArtifacts(dir: string): StackArtifact[] {
       zone: residency.zone ?? zoneTag(properties) ?? 'unknown',
       allowedRegions: residency.allowedRegions,
       residencyBound: residency.residencyBound,
+      inferenceRegions: residency.inferenceRegions,
     });
   }
   return out.sort((a, b) => a.stackName.localeCompare(b.stackName));

@@ -40,6 +40,26 @@ function findingsTable(findings: readonly ResidencyFinding[]): string[] {
   );
 }
 
+/** "Regions that may process prompts": computed from the stack's model-invocation grants. */
+function promptProcessingSection(report: ResidencyReport): string[] {
+  const p = report.promptProcessing;
+  const hosts =
+    p.externalHosts.length > 0 ? ` HTTPS upstream outside AWS IAM: ${p.externalHosts.join(', ')}.` : '';
+  return [
+    '## Regions that may process prompts',
+    '',
+    `**${p.regions.join(', ')}**.${hosts} Computed from the synthesized policies: every region where a role of`,
+    'this stack may invoke a model (Bedrock foundation model or inference profile, SageMaker endpoint), plus the',
+    "stack's own region (the Lambda functions). Bedrock refuses to route an inference profile to a region whose",
+    'foundation model is not granted.',
+    '',
+    ...table(
+      ['region', 'via', 'principal', 'conditional'],
+      p.processors.map((x) => [x.region, x.via, x.principal, x.conditional]),
+    ),
+  ];
+}
+
 /** The markdown report: summary, stores, access, principals, cross-region references, residency rules. */
 export function renderMarkdown(report: ResidencyReport): string {
   const s = report.summary;
@@ -86,6 +106,7 @@ export function renderMarkdown(report: ResidencyReport): string {
         r.admins,
       ]),
     ),
+    ...promptProcessingSection(report),
     '## Data stores',
     '',
     ...table(

@@ -3,6 +3,7 @@
  * stack's region/zone. Everything in it is computed from the template, nothing is asserted.
  */
 import { type AccessGrant, collectAccess, collectPrincipals, type PrincipalFacts } from './access';
+import { collectPromptProcessing, type PromptProcessing } from './prompt-processing';
 import {
   checkTemplateStructure,
   checkZoneGeography,
@@ -36,6 +37,12 @@ export interface ReportTarget {
    * @default true
    */
   readonly residencyBound?: boolean;
+  /**
+   * Regions the stack's Bedrock inference profile may route prompts to (from the guard's metadata).
+   *
+   * @default - none
+   */
+  readonly inferenceRegions?: readonly string[];
 }
 
 /** One row of the summary table. */
@@ -80,6 +87,8 @@ export interface ResidencyReport {
   readonly crossRegionReferences: readonly ResidencyFinding[];
   /** Zone geography, replication, replicas, destinations, edge compute and multi-region keys. */
   readonly residencyRuleFindings: readonly ResidencyFinding[];
+  /** Regions that may process prompts, from the stack's model-invocation grants. */
+  readonly promptProcessing: PromptProcessing;
 }
 
 function encryptionLabel(store: StoreFacts): string {
@@ -111,6 +120,7 @@ export function buildResidencyReport(template: CfnTemplateJson, target: ReportTa
     target.allowedRegions,
     localResourcesOf(template),
     target.residencyBound,
+    target.inferenceRegions,
   );
   const stores = collectStores(template);
   const access = collectAccess(template);
@@ -151,6 +161,7 @@ export function buildResidencyReport(template: CfnTemplateJson, target: ReportTa
     rawContentStores: collectRawContentStores(template),
     access,
     principals: collectPrincipals(template),
+    promptProcessing: collectPromptProcessing(template, target.region),
     crossRegionReferences,
     residencyRuleFindings,
   };

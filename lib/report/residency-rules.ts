@@ -34,6 +34,12 @@ export interface ResidencyContext {
   readonly residencyBound: boolean;
   /** Logical id → resource type of every resource in the same stack (hence the same region). */
   readonly localResources: ReadonlyMap<string, string>;
+  /**
+   * Regions the stack's Bedrock inference profile may route prompts to (config/regions.ts): Bedrock ARNs
+   * (`foundation-model`, `inference-profile`) and profile ids in these regions are not findings. Nothing else is
+   * allowed there.
+   */
+  readonly inferenceRegions: ReadonlySet<string>;
 }
 
 /** Identifier of the rule a finding comes from. */
@@ -73,12 +79,14 @@ export function makeContext(
   allowedRegions: readonly string[] | undefined,
   localResources: ReadonlyMap<string, string>,
   residencyBound = true,
+  inferenceRegions: readonly string[] = [],
 ): ResidencyContext {
   return {
     region,
     allowedRegions: new Set([region, ...(allowedRegions ?? [])]),
     residencyBound,
     localResources,
+    inferenceRegions: new Set(inferenceRegions),
   };
 }
 
@@ -88,6 +96,9 @@ export function localResourcesOf(template: CfnTemplateJson): Map<string, string>
 }
 
 const ARN_PATTERN = /arn:([^:\s"]*):([^:\s"]*):([^:\s"]*):/g;
+/** A Bedrock foundation-model or inference-profile ARN (the only ARNs {@link ResidencyContext.inferenceRegions} admits). */
+const BEDROCK_INFERENCE_RESOURCE =
+  /^arn:[^:\s"]*:bedrock:[^:\s"]*:[^:\s"]*:(?:foundation-model|inference-profile)\//;
 const ENDPOINT_SUFFIX = /^\.(?:amazonaws\.com(?:\.cn)?|api\.aws|on\.aws|amazonaws\.eu)\b/;
 
 function isAllowed(ctx: ResidencyContext, region: string): boolean {
@@ -167,6 +178,13 @@ export function scanString(
     const region = m[3] ?? '';
     seen.add((m.index ?? 0) + 6 + (m[1] ?? '').length + (m[2] ?? '').length);
     if (region === '' || region === OWN_REGION_PLACEHOLDER || isAllowed(ctx, region)) continue;
+    if (
+      m[2] === 'bedrock' &&
+      ctx.inferenceRegions.has(region) &&
+      BEDROCK_INFERENCE_RESOURCE.test(text.slice(m.index ?? 0))
+    ) {
+      continue;
+    }
     if (isRegionCode(region)) {
       named.add(region);
       add('cross-region-arn', region, `ARN in region '${region}' (${m[2]}), outside the zone`);
@@ -197,7 +215,7 @@ export function scanString(
   for (const form of resolved) scanRegionNames(form, new Set(), ` (as resolved: '${form}')`);
   const profiles = new Set<string>();
   for (const form of [text, ...resolved]) {
-    for (const p of findOutOfZoneProfiles(form, ctx.allowedRegions)) {
+    for (const p of findOutOfZoneProfiles(form, new Set([...ctx.allowedRegions, ...ctx.inferenceRegions]))) {
       if (profiles.has(p.profileId.toLowerCase())) continue;
       profiles.add(p.profileId.toLowerCase());
       add(
@@ -491,7 +509,7 @@ export function checkTemplateStructure(template: CfnTemplateJson, ctx: Residency
  */
 export function checkZoneGeography(zone: string, ctx: ResidencyContext): ResidencyFinding[] {
   if (!isResidencyZone(zone)) return [];
-  return [...ctx.allowedRegions].flatMap((region) => {
+  return [...new Set([...ctx.allowedRegions, ...ctx.inferenceRegions])].flatMap((region) => {
     const message = zoneMismatch(region, zone);
     return message === undefined
       ? []

@@ -11,6 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ResidencyGuard } from '../../lib/aspects/residency-guard';
+import { bedrockInvokeStatements } from '../../lib/constructs/serving-functions';
 import { classifyAction } from '../../lib/report/access';
 import { readStackArtifacts, reportAssembly, writeReports } from '../../lib/report/assembly';
 import { renderMarkdown } from '../../lib/report/markdown';
@@ -311,6 +312,7 @@ describe('compliance report — output', () => {
       '## Principals',
       '## Cross-region references',
       '## Residency rules',
+      '## Regions that may process prompts',
     ]) {
       expect(md).toContain(heading);
     }
@@ -320,6 +322,54 @@ describe('compliance report — output', () => {
   test('fails when a template has no Resources', () => {
     expect(() => parseTemplate({ Outputs: {} }, 'x.template.json')).toThrow(
       /x.template.json: not a CloudFormation template/,
+    );
+  });
+});
+
+describe('compliance report — regions that may process prompts', () => {
+  /** A stack in eu-west-1 whose role invokes `modelId` as the proxy does, plus `extra` statements. */
+  const promptReport = (modelId: string, extra: iam.PolicyStatement[] = []): ResidencyReport => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Safeguards-eu-west-1', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+    const role = new iam.Role(stack, 'ProxyRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    for (const st of [...bedrockInvokeStatements(stack, [modelId]), ...extra]) role.addToPolicy(st);
+    const template = parseTemplate(Template.fromStack(stack).toJSON(), 'test');
+    return buildResidencyReport(template, { stackName: stack.stackName, region: 'eu-west-1', zone: 'EU' });
+  };
+
+  test("an eu. profile: the profile's regions, read from the grant; a plain id: the stack's region only", () => {
+    const profile = promptReport('eu.anthropic.claude-sonnet-4-6').promptProcessing;
+    expect(profile.regions).toEqual([
+      'eu-central-1',
+      'eu-north-1',
+      'eu-south-1',
+      'eu-south-2',
+      'eu-west-1',
+      'eu-west-3',
+    ]);
+    expect(profile.processors).toContainEqual({
+      region: 'eu-north-1',
+      via: 'bedrock foundation-model/anthropic.claude-sonnet-4-6',
+      principal: expect.stringMatching(/^role:ProxyRole/),
+      conditional: true,
+    });
+    expect(promptReport('anthropic.claude-haiku-4-5-20251001-v1:0').promptProcessing.regions).toEqual([
+      'eu-west-1',
+    ]);
+  });
+
+  test('computed, not asserted: a grant in another region shows up in the section', () => {
+    const report = promptReport('eu.anthropic.claude-sonnet-4-6', [
+      new iam.PolicyStatement({
+        actions: ['bedrock:InvokeModel'],
+        resources: ['arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-6'],
+      }),
+    ]);
+    expect(report.promptProcessing.regions).toContain('us-east-1');
+    expect(renderMarkdown(report)).toMatch(
+      /## Regions that may process prompts\n\n\*\*eu-central-1, eu-north-1, eu-south-1, eu-south-2, eu-west-1, eu-west-3, us-east-1\*\*/,
     );
   });
 });

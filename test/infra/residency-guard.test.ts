@@ -9,12 +9,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { INFERENCE_PROFILE_GEOGRAPHIES, regionsInZone } from '../../config/regions';
+import { INFERENCE_PROFILE_GEOGRAPHIES, inferenceProfileOf, regionsInZone } from '../../config/regions';
 import {
   RESIDENCY_METADATA_TYPE,
   ResidencyGuard,
   type ResidencyGuardProps,
 } from '../../lib/aspects/residency-guard';
+import { bedrockInvokeStatements } from '../../lib/constructs/serving-functions';
 import { makeContext, scanString } from '../../lib/report/residency-rules';
 import { collectStrings, flatten, type Json } from '../../lib/report/template';
 
@@ -116,7 +117,8 @@ describe('ResidencyGuard — references to another region', () => {
   test.each([
     ['us.anthropic.claude-sonnet-4-5-20250929-v1:0', {}],
     ['global.anthropic.claude-sonnet-4-5-20250929-v1:0', { zone: 'EUROPE', allowedRegions: EUROPE_REGIONS }],
-    ['eu.anthropic.claude-sonnet-4-5-20250929-v1:0', { allowedRegions: regionsInZone('EU') }],
+    // The prefix-level eu. geography (any publisher) reaches London and Zurich.
+    ['eu.amazon.nova-pro-v1:0', { allowedRegions: regionsInZone('EU') }],
     ['eu.anthropic.claude-sonnet-4-5-20250929-v1:0', { allowedRegions: ['eu-west-1'] }],
   ])('fails when a Bedrock inference profile spans outside the zone (%s)', (modelId, guard) => {
     const { app, stack } = guardedStack(guard);
@@ -418,6 +420,42 @@ describe('ResidencyGuard — clean stacks pass', () => {
     expect(synthError(app)).toBe('');
   });
 
+  test("an eu. Claude profile passes in EU with the profile's regions as inference regions (IAM grant included)", () => {
+    const regions = inferenceProfileOf('eu.anthropic.claude-sonnet-4-6')!.regions!;
+    const { app, stack } = guardedStack({ inferenceRegions: regions });
+    const fn = fnWithEnv(stack, { MODEL_ID: 'eu.anthropic.claude-sonnet-4-6' });
+    for (const statement of bedrockInvokeStatements(stack, ['eu.anthropic.claude-sonnet-4-6'])) {
+      fn.addToRolePolicy(statement);
+    }
+    expect(synthError(app)).toBe('');
+  });
+
+  test('fails when inference regions are used for anything but Bedrock model ARNs', () => {
+    const { app, stack } = guardedStack({ inferenceRegions: ['eu-west-1', 'eu-north-1'] });
+    // A Bedrock resource that is not a model (a knowledge base holds data) is not admitted either.
+    grantArn(stack, `arn:aws:bedrock:eu-north-1:${ACCOUNT}:knowledge-base/KB123`);
+    fnWithEnv(stack, { TABLE: `arn:aws:dynamodb:eu-north-1:${ACCOUNT}:table/elsewhere` });
+    const message = synthError(app);
+    expect(message).toMatch(/cross-region-arn: ARN in region 'eu-north-1' \(bedrock\)/);
+    expect(message).toMatch(/cross-region-arn: ARN in region 'eu-north-1' \(dynamodb\)/);
+  });
+
+  test.each([
+    [
+      'us.anthropic.claude-sonnet-4-6',
+      /routes to regions outside the zone \(us-east-1, us-east-2, us-west-1, us-west-2\)/,
+    ],
+    ['global.anthropic.claude-sonnet-4-6', /routes to regions outside the zone \(\*\)/],
+  ])(
+    'fails when %s is named in an EU stack whose inference regions are the EU profile',
+    (modelId, message) => {
+      const regions = inferenceProfileOf('eu.anthropic.claude-sonnet-4-6')!.regions!;
+      const { app, stack } = guardedStack({ inferenceRegions: regions });
+      fnWithEnv(stack, { MODEL_ID: modelId });
+      expect(synthError(app)).toMatch(message);
+    },
+  );
+
   test('records the zone as stack metadata for the compliance report', () => {
     const { app } = guardedStack({ allowedRegions: ['eu-west-1'] });
     const artifact = app.synth().getStackByName('Eu');
@@ -429,6 +467,7 @@ describe('ResidencyGuard — clean stacks pass', () => {
         zone: 'EU',
         allowedRegions: ['eu-central-1', 'eu-west-1'],
         residencyBound: true,
+        inferenceRegions: [],
       },
     });
   });

@@ -190,6 +190,66 @@ describe('config schema', () => {
     ]);
   });
 
+  describe('Bedrock by zone', () => {
+    const withModel = (modelId: string, region = 0): Doc => {
+      const doc = example();
+      doc.regions[region]!.upstream = { kind: 'bedrock', modelId };
+      return doc;
+    };
+
+    test('an eu. Claude profile in an EU region and a us. profile in a US region are accepted', () => {
+      const config = parseConfig(example(), FILE);
+      expect(config.regions[0]!.upstream).toEqual({
+        kind: 'bedrock',
+        modelId: 'eu.anthropic.claude-sonnet-4-6',
+      });
+      expect(config.regions[2]!.upstream).toEqual({
+        kind: 'bedrock',
+        modelId: 'us.anthropic.claude-sonnet-4-6',
+      });
+    });
+
+    test('fails for a global. profile, naming the field', () => {
+      expect(problems(withModel('global.anthropic.claude-sonnet-4-6'))).toEqual([
+        `${FILE}: regions[0].upstream.modelId: inference profile 'global.anthropic.claude-sonnet-4-6' routes to any commercial region, outside zone EU`,
+      ]);
+    });
+
+    test('fails for a us. profile in the EU zone, naming the regions outside it', () => {
+      expect(problems(withModel('us.anthropic.claude-sonnet-4-6'))).toEqual([
+        `${FILE}: regions[0].upstream.modelId: inference profile 'us.anthropic.claude-sonnet-4-6' routes to us-east-1, us-east-2, us-west-1, us-west-2, outside zone EU (zone EU: eu-central-1, eu-north-1, eu-south-1, eu-south-2, eu-west-1, eu-west-3)`,
+      ]);
+    });
+
+    test('fails for an eu. profile of a publisher whose eu. geography reaches London and Zurich', () => {
+      expect(problems(withModel('eu.amazon.nova-pro-v1:0'))).toEqual([
+        expect.stringMatching(/routes to eu-central-2, eu-west-2, outside zone EU/),
+      ]);
+    });
+
+    test('fails for a profile, even in its zone, when the zone demands in-region processing', () => {
+      const doc = example();
+      doc.strictInRegionZones = ['EU'];
+      expect(problems(doc)).toEqual([
+        `${FILE}: regions[0].upstream.modelId: zone EU requires in-region processing: inference profile 'eu.anthropic.claude-sonnet-4-6' routes to eu-central-1, eu-north-1, eu-south-1, eu-south-2, eu-west-1, eu-west-3; name the in-region model id instead`,
+      ]);
+      doc.regions[0]!.upstream.modelId = 'anthropic.claude-sonnet-4-6';
+      expect(parseConfig(doc, FILE).strictInRegionZones).toEqual(['EU']);
+    });
+
+    test('fails when a strict zone is not a zone of the geography table', () => {
+      const doc = example();
+      doc.strictInRegionZones = ['EUROPE'];
+      expect(problems(doc)).toEqual([
+        `${FILE}: strictInRegionZones[0]: expected a residency zone of config/regions.ts, got 'EUROPE'`,
+      ]);
+    });
+
+    test('a plain in-region model id is always accepted', () => {
+      expect(() => parseConfig(withModel('anthropic.claude-haiku-4-5-20251001-v1:0'), FILE)).not.toThrow();
+    });
+  });
+
   test('runbookBaseUrl: an https URL ending in /', () => {
     const doc = example();
     doc.runbookBaseUrl = 'https://git.example.com/safeguards/docs/runbooks';

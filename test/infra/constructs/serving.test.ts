@@ -444,8 +444,8 @@ describe('serving functions', () => {
       'eu-west-1',
       {
         UPSTREAM_KIND: 'bedrock',
-        UPSTREAM_TARGET: 'anthropic.claude-sonnet-4-5-20250929-v1:0',
-        ALLOWED_MODELS: 'anthropic.claude-sonnet-4-5-20250929-v1:0',
+        UPSTREAM_TARGET: 'eu.anthropic.claude-sonnet-4-6',
+        ALLOWED_MODELS: 'eu.anthropic.claude-sonnet-4-6',
       },
     ],
     [
@@ -547,17 +547,29 @@ describe('least privilege', () => {
     },
   );
 
-  test('Bedrock: invoke and stream the configured foundation model of this region only', () => {
+  test('Bedrock (eu. profile in EU): the profile in this region, its model in exactly the profile regions, only through the profile', () => {
     const bedrock = statements(t('eu-west-1')).filter((s) =>
       list(s['Action']).some((a) => String(a).startsWith('bedrock:')),
     );
+    const profileArn =
+      'arn:aws:bedrock:eu-west-1:111111111111:inference-profile/eu.anthropic.claude-sonnet-4-6';
     expect(bedrock).toEqual([
       expect.objectContaining({
-        Sid: 'InvokeConfiguredBedrockModel',
+        Sid: 'InvokeConfiguredInferenceProfile',
         Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
-        Resource: 'arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0',
+        Resource: profileArn,
+      }),
+      expect.objectContaining({
+        Sid: 'InvokeProfileModelInTheProfileRegionsOnly',
+        Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+        Resource: ['eu-central-1', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-3'].map(
+          (r) => `arn:aws:bedrock:${r}::foundation-model/anthropic.claude-sonnet-4-6`,
+        ),
+        Condition: { StringEquals: { 'bedrock:InferenceProfileArn': profileArn } },
       }),
     ]);
+    // No London (UK) or Zurich (CH): the EU zone is EU member states.
+    expect(JSON.stringify(bedrock)).not.toMatch(/eu-west-2|eu-central-2/);
     expect(JSON.stringify(statements(t('eu-central-1')))).not.toMatch(/bedrock:/);
   });
 
@@ -691,6 +703,19 @@ describe('construct validation', () => {
         }),
     ).toThrow(
       "ServingFunctions: classifier mode 'cascade' needs a classifier endpoint (only 'never' runs without one)",
+    );
+  });
+
+  test('fails when the upstream is a global inference profile (no finite region list to grant)', () => {
+    const { stack, base } = props();
+    expect(
+      () =>
+        new ServingFunctions(stack, 'S', {
+          ...base,
+          upstream: { kind: 'bedrock', modelId: 'global.anthropic.claude-sonnet-4-6' },
+        }),
+    ).toThrow(
+      "ServingFunctions: inference profile 'global.anthropic.claude-sonnet-4-6' routes to any commercial region",
     );
   });
 
