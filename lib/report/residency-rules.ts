@@ -101,6 +101,15 @@ const BEDROCK_INFERENCE_RESOURCE =
   /^arn:[^:\s"]*:bedrock:[^:\s"]*:[^:\s"]*:(?:foundation-model|inference-profile)\//;
 const ENDPOINT_SUFFIX = /^\.(?:amazonaws\.com(?:\.cn)?|api\.aws|on\.aws|amazonaws\.eu)\b/;
 
+/** A Bedrock foundation-model or inference-profile ARN in one of the context's inference regions. */
+function isInferenceArn(ctx: ResidencyContext, service: string, region: string, fromArn: string): boolean {
+  return (
+    service.toLowerCase() === 'bedrock' &&
+    ctx.inferenceRegions.has(region) &&
+    BEDROCK_INFERENCE_RESOURCE.test(fromArn)
+  );
+}
+
 function isAllowed(ctx: ResidencyContext, region: string): boolean {
   return ctx.allowedRegions.has(region);
 }
@@ -178,13 +187,7 @@ export function scanString(
     const region = m[3] ?? '';
     seen.add((m.index ?? 0) + 6 + (m[1] ?? '').length + (m[2] ?? '').length);
     if (region === '' || region === OWN_REGION_PLACEHOLDER || isAllowed(ctx, region)) continue;
-    if (
-      m[2] === 'bedrock' &&
-      ctx.inferenceRegions.has(region) &&
-      BEDROCK_INFERENCE_RESOURCE.test(text.slice(m.index ?? 0))
-    ) {
-      continue;
-    }
+    if (isInferenceArn(ctx, m[2] ?? '', region, text.slice(m.index ?? 0))) continue;
     if (isRegionCode(region)) {
       named.add(region);
       add('cross-region-arn', region, `ARN in region '${region}' (${m[2]}), outside the zone`);
@@ -193,7 +196,14 @@ export function scanString(
     }
   }
   const scanRegionNames = (form: string, skip: ReadonlySet<number>, note: string): void => {
+    // The region field of a Bedrock model ARN in an inference region, in this form too.
+    const admitted = new Set(
+      [...form.matchAll(ARN_PATTERN)]
+        .filter((m) => isInferenceArn(ctx, m[2] ?? '', m[3] ?? '', form.slice(m.index ?? 0)))
+        .map((m) => (m.index ?? 0) + 6 + (m[1] ?? '').length + (m[2] ?? '').length),
+    );
     for (const { region, index } of findRegionCodes(form)) {
+      if (admitted.has(index)) continue;
       if (skip.has(index) || isAllowed(ctx, region) || named.has(region)) continue;
       named.add(region);
       const after = form.slice(index + region.length);

@@ -16,11 +16,14 @@ const sources = (): string[] => [
     .map((f) => `local/${f}`),
 ];
 
-/** Every Claude model id written in `text` (API ids, Bedrock ids, inference-profile ids); not `claude-code`. */
+/**
+ * Every Claude model id written in `text` (API ids, Bedrock ids, inference-profile ids); not `claude-code` (the
+ * CLI) nor `claude-demo` (the local demo upstream's model, not a Claude model).
+ */
 const claudeIds = (text: string): string[] =>
-  [...text.matchAll(/(?:[a-z-]+\.)?(?:anthropic\.)?claude-(?!code\b)[a-z0-9][a-z0-9.:-]*[a-z0-9]/g)].map(
-    (m) => m[0],
-  );
+  [
+    ...text.matchAll(/(?:[a-z-]+\.)?(?:anthropic\.)?claude-(?!code\b|demo\b)[a-z0-9][a-z0-9.:-]*[a-z0-9]/g),
+  ].map((m) => m[0]);
 
 describe('current models in what partners copy', () => {
   test('the example config, README, docs and demo name only active models of config/models.ts', () => {
