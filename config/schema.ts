@@ -287,6 +287,65 @@ export const RegionSchema = z
     }
   });
 
+/** A DNS hostname in its canonical form: lower-case ASCII labels, no trailing dot, no port. */
+const Hostname = matching(
+  /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+  "a lower-case DNS hostname like 'api.example.com'",
+);
+
+/** ACM certificate ARN; its region is checked where it is used. */
+export const ACM_CERTIFICATE_PATTERN =
+  /^arn:aws(?:-[a-z]+)*:acm:(?<region>[a-z0-9-]+):(?<account>\d{12}):certificate\/[0-9a-f-]{36}$/;
+const AcmCertificateArn = matching(ACM_CERTIFICATE_PATTERN, 'an ACM certificate ARN');
+
+/** Ed25519 public key as the JWK `x` value (base64url of the raw 32 bytes). */
+const Ed25519PublicKey = matching(/^[A-Za-z0-9_-]{43}$/, 'an Ed25519 public key (43 base64url characters)');
+
+/** One regional API the edge fronts, through a custom domain served by that region's stack. */
+export const EdgeOriginSchema = z.strictObject({
+  region: Region,
+  /** Custom domain of the region's serving API (created by the regional stack), e.g. `eu-west-1.origin.api.example.com`. */
+  domainName: Hostname,
+  /** ACM certificate for `domainName`, in that region (regional API custom domains take a same-region certificate). */
+  certificateArn: AcmCertificateArn,
+});
+
+/**
+ * Optional global entry: one hostname in front of the regional APIs, with content-free Lambda@Edge checks that
+ * route every tenant to its home region (docs/edge.md). Absent: no edge stack, nothing else changes.
+ */
+export const EdgeSchema = z.strictObject({
+  /** Public hostname of the global endpoint, e.g. `api.example.com`. */
+  hostname: Hostname,
+  /** ACM certificate for `hostname`, in us-east-1 (CloudFront requires it there). Referenced, not created. */
+  certificateArn: AcmCertificateArn,
+  /** The regional APIs behind the edge; each must be a configured region. */
+  origins: z.array(EdgeOriginSchema).min(1),
+  /** Public keys that verify home-region claims in API keys (current first; two during a rotation). */
+  claimPublicKeys: z.array(Ed25519PublicKey).min(1).max(4),
+  /** Public keys that verify the edge's origin assertions at the regional APIs (two during a rotation). */
+  originPublicKeys: z.array(Ed25519PublicKey).min(1).max(4),
+  /** Secrets Manager secret (us-east-1) holding the edge's origin-signing private key (PKCS#8 PEM). */
+  originSigningSecretName: SecretName,
+  /** Whether the fronted regional APIs refuse requests that did not come through the edge. */
+  requireEdge: z.boolean().default(false),
+  limits: z
+    .strictObject({
+      /** Largest declared request body (bytes); the regional APIs' own limit still applies behind it. */
+      maxBodyBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(10 * 1024 * 1024)
+        .default(6 * 1024 * 1024),
+      /** Largest total request-header size (bytes). */
+      maxHeaderBytes: z.number().int().min(1024).max(20_480).default(16_384),
+      /** WAF rate rule: requests per client IP in any 5-minute window. */
+      requestsPer5MinPerIp: z.number().int().min(100).max(2_000_000_000).default(3000),
+    })
+    .prefault({}),
+});
+
 export const ConfigSchema = z
   .strictObject({
     /** Human-readable partner name, used in tags and descriptions. */
@@ -316,6 +375,8 @@ export const ConfigSchema = z
         }),
       )
       .default([]),
+    /** Optional: the global edge in front of some or all regions (docs/edge.md). */
+    edge: EdgeSchema.optional(),
   })
   .superRefine((c, ctx) => {
     c.regions.forEach((r, i) => {
@@ -344,7 +405,62 @@ export const ConfigSchema = z
         seen.set(r.region, i);
       }
     });
+    checkEdge(c, ctx);
   });
+
+/** Cross-field rules of the `edge` section: origins are configured regions, certificates sit where AWS needs them. */
+function checkEdge(
+  c: {
+    readonly regions: readonly { readonly region: string }[];
+    readonly edge?: z.output<typeof EdgeSchema>;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const edge = c.edge;
+  if (edge === undefined) return;
+  const cert = ACM_CERTIFICATE_PATTERN.exec(edge.certificateArn)?.groups;
+  if (cert && cert['region'] !== 'us-east-1') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['edge', 'certificateArn'],
+      message: `expected a certificate in 'us-east-1' (CloudFront), got one in ${quote(cert['region'])}`,
+    });
+  }
+  const configured = new Set(c.regions.map((r) => r.region));
+  const seenOrigins = new Set<string>();
+  edge.origins.forEach((o, i) => {
+    if (!configured.has(o.region)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['edge', 'origins', i, 'region'],
+        message: `expected one of the configured regions (${[...configured].join(', ')}), got ${quote(o.region)}`,
+      });
+    }
+    if (seenOrigins.has(o.region)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['edge', 'origins', i, 'region'],
+        message: `duplicate origin region ${quote(o.region)}`,
+      });
+    }
+    seenOrigins.add(o.region);
+    const oc = ACM_CERTIFICATE_PATTERN.exec(o.certificateArn)?.groups;
+    if (oc && oc['region'] !== o.region) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['edge', 'origins', i, 'certificateArn'],
+        message: `expected a certificate in ${quote(o.region)} (regional API custom domain), got one in ${quote(oc['region'])}`,
+      });
+    }
+    if (o.domainName === edge.hostname) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['edge', 'origins', i, 'domainName'],
+        message: 'an origin domain must differ from the edge hostname',
+      });
+    }
+  });
+}
 
 export type SafeguardsConfig = DeepReadonly<z.output<typeof ConfigSchema>>;
 export type RegionConfig = SafeguardsConfig['regions'][number];
@@ -354,6 +470,7 @@ export type UpstreamConfig = RegionConfig['upstream'];
 export type TelemetryConfig = RegionConfig['telemetry'];
 export type OnCallConfig = RegionConfig['onCall'];
 export type CanaryConfig = NonNullable<RegionConfig['canary']>;
+export type EdgeConfig = NonNullable<SafeguardsConfig['edge']>;
 
 /** The models a region serves: `models`, or the Bedrock upstream's model (the one place this default lives). */
 export const allowedModels = (r: RegionConfig): readonly string[] =>

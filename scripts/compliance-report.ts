@@ -7,7 +7,7 @@
  * exit code is 1 when any stack has a cross-region reference or a residency rule finding.
  */
 import { join, resolve } from 'node:path';
-import { reportAssembly, writeReports } from '../lib/report/assembly';
+import { reportAssembly, reportEdge, writeEdgeReport, writeReports } from '../lib/report/assembly';
 
 function main(argv: readonly string[]): number {
   const failOnFindings = argv.includes('--fail-on-findings');
@@ -21,6 +21,16 @@ function main(argv: readonly string[]): number {
     console.log(
       `${r.stackName} (${r.zone}/${r.region}): ${r.summary.stores} stores, ${r.access.length} grants, ` +
         `${r.summary.wildcardGrants} wildcard, ${n} residency finding(s); prompts processed in: ${r.promptProcessing.regions.join(', ') || 'none'}`,
+    );
+  }
+  const edge = reportEdge(dir);
+  if (edge !== undefined) {
+    files.push(...writeEdgeReport(edge, join(dir, 'reports')));
+    findings += edge.findings.length;
+    console.log(
+      `${edge.stackName} (edge/${edge.region}): ${edge.routes.length} origins, zones ${edge.zones
+        .map((z) => `${z.zone}→${z.reachableRegions.join('+')}`)
+        .join(' ')}, ${edge.findings.length} edge finding(s)`,
     );
   }
   console.log(`wrote ${files.length} files to ${join(dir, 'reports')}`);

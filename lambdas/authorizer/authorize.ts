@@ -10,6 +10,7 @@ import {
   type TierConfig,
 } from '../core/enforcement/tenant';
 import type { Dimension, RateLimits, TenantRecord, TenantStatus } from '../core/enforcement/types';
+import { cameThroughEdge, type EdgeRequirement, type RequestLine } from './edge-origin';
 
 /** Why a request was refused. Credential reasons map to 401, the others to 403 / 429 (docs/enforcement.md). */
 export type DenyReason =
@@ -20,6 +21,7 @@ export type DenyReason =
   | 'suspended'
   | 'banned'
   | 'rate_limited'
+  | 'not_via_edge'
   | 'internal_error';
 
 /** Reasons that mean "no valid credential" (401) rather than "valid tenant, refused" (403/429). */
@@ -71,7 +73,17 @@ export interface AuthorizeDeps {
   readonly now: () => number;
   readonly logger: AuthorizerLogger;
   readonly metrics: AuthorizerMetrics;
+  /**
+   * Set when this region is served only through the global edge: requests without a valid edge assertion are
+   * refused (`not_via_edge`, 403) before any table is read (docs/edge.md).
+   *
+   * @default - requests are accepted directly
+   */
+  readonly edge?: EdgeRequirement;
 }
+
+/** Metric counted when a request is refused for not coming through the edge. */
+export const EDGE_REFUSED_METRIC = 'EdgeAssertionRefused';
 
 /** Metric counted on every internal error (the request is denied: fail closed). */
 export const AUTHORIZER_ERRORS_METRIC = 'AuthorizerErrors';
@@ -81,10 +93,18 @@ export const AUTHORIZER_ERRORS_METRIC = 'AuthorizerErrors';
  * authorizer and the local gateway both call this; tenant identity comes only from the verified key.
  * Never throws: any error yields `{ allow: false, reason: 'internal_error' }`, counted and logged (without the key).
  */
-export async function authorize(headers: HeaderBag, deps: AuthorizeDeps): Promise<AuthorizeOutcome> {
+export async function authorize(
+  headers: HeaderBag,
+  deps: AuthorizeDeps,
+  line?: RequestLine,
+): Promise<AuthorizeOutcome> {
   const credential = extractCredential(headers);
   if (!credential.ok) return { allow: false, reason: credential.reason };
   if (!isWellFormedApiKey(credential.apiKey)) return { allow: false, reason: 'unknown_key' };
+  if (deps.edge && !cameThroughEdge(headers, credential.apiKey, line, deps.edge, deps.now())) {
+    deps.metrics.addMetric(EDGE_REFUSED_METRIC, 'Count', 1);
+    return { allow: false, reason: 'not_via_edge' };
+  }
   const keyHash = hashApiKey(credential.apiKey);
   try {
     const tenant = await deps.tenants.lookup(keyHash);

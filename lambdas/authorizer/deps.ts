@@ -4,6 +4,7 @@ import { createDocumentClient } from '../adapters/dynamo/client';
 import { LeasedRateLimiter } from '../adapters/dynamo/leased-rate-limiter';
 import { DynamoRateLimiter, type RateLimiter } from '../adapters/dynamo/rate-limiter';
 import { DEFAULT_TENANT_CACHE_TTL_MS, DynamoTenantStore } from '../adapters/dynamo/tenant-store';
+import { publicKeyFromX } from '../core/edge/claim-key';
 import { DEFAULT_TIER_CONFIG } from '../core/enforcement/tenant';
 import type { AuthorizeDeps } from './authorize';
 
@@ -36,6 +37,8 @@ function nonNegativeInt(env: NodeJS.ProcessEnv, name: string, fallback: number):
  * - `TENANT_CACHE_TTL_MS` (default 2000): status propagation bound
  * - `RATE_LIMIT_LEASE_MS` (default 1000; 0 = no leases, one table call per request)
  * - `RATE_LIMIT_RESPONSE` (`deny` | `flag`, default `deny`): see `HandlerDeps.rateLimitResponse`
+ * - `EDGE_ORIGIN_PUBLIC_KEYS` (comma-separated Ed25519 keys, optional): when set, only requests with a valid
+ *   edge assertion for `AWS_REGION` are served (docs/edge.md)
  * - `POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE`: read by Powertools
  *
  * Does no network I/O (clients connect on first use).
@@ -51,6 +54,11 @@ export function depsFromEnv(env: NodeJS.ProcessEnv): AuthorizerDeps {
       `authorizer: environment variable RATE_LIMIT_RESPONSE must be 'deny' or 'flag', got '${rateLimitResponse}'`,
     );
   }
+  const edgeKeys = (env.EDGE_ORIGIN_PUBLIC_KEYS ?? '').split(',').filter((x) => x !== '');
+  const edge =
+    edgeKeys.length > 0
+      ? { region: required(env, 'AWS_REGION'), publicKeys: edgeKeys.map(publicKeyFromX) }
+      : undefined;
   const client = createDocumentClient();
   const base = new DynamoRateLimiter({ client, tableName: limitsTable });
   const limiter: RateLimiter = leaseMs > 0 ? new LeasedRateLimiter(base, { leaseMs }) : base;
@@ -59,6 +67,7 @@ export function depsFromEnv(env: NodeJS.ProcessEnv): AuthorizerDeps {
     limiter,
     tierConfig: DEFAULT_TIER_CONFIG,
     rateLimitResponse,
+    ...(edge ? { edge } : {}),
     now: Date.now,
     logger: new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'safeguards-authorizer' }),
     metrics: new Metrics({

@@ -135,7 +135,7 @@ export const makeHandler =
   async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
     let outcome: AuthorizeOutcome;
     try {
-      outcome = await authorize(headersOf(event), deps);
+      outcome = await authorize(headersOf(event), deps, { method: event.httpMethod, path: event.path });
     } catch {
       deps.metrics.addMetric(AUTHORIZER_ERRORS_METRIC, 'Count', 1);
       outcome = { allow: false, reason: 'internal_error' };

@@ -69,6 +69,14 @@ export interface ServingFunctionsProps {
   readonly excerpts: 'none' | 'redacted';
 
   /**
+   * Ed25519 public keys of the global edge's origin assertions. When given, the authorizer refuses every request
+   * that did not come through the edge (docs/edge.md).
+   *
+   * @default - requests are accepted directly
+   */
+  readonly edgeOriginPublicKeys?: readonly string[];
+
+  /**
    * Retention of the two function log groups. The proxy log group carries decision records on their way to
    * Firehose; the durable copy is the telemetry bucket, so this stays short (and should not exceed the region's
    * telemetry retention, see {@link retentionAtMost}).
@@ -214,6 +222,9 @@ export class ServingFunctions extends Construct {
         // Over-rate requests are allowed with a flag and answered 429 + retry-after by the proxy (with a
         // decision record); a Deny could only become 403 (ADR 0006).
         RATE_LIMIT_RESPONSE: 'flag',
+        ...(props.edgeOriginPublicKeys && props.edgeOriginPublicKeys.length > 0
+          ? { EDGE_ORIGIN_PUBLIC_KEYS: props.edgeOriginPublicKeys.join(',') }
+          : {}),
         POWERTOOLS_SERVICE_NAME: 'safeguards-authorizer',
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         NODE_OPTIONS: '--enable-source-maps',

@@ -4,6 +4,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildEdgeReport, type EdgeReport, renderEdgeMarkdown } from './edge-report';
 import { renderMarkdown } from './markdown';
 import { buildResidencyReport, type ResidencyReport } from './report';
 import { isObject, type Json, parseTemplate } from './template';
@@ -112,6 +113,27 @@ export function reportAssembly(dir: string): ResidencyReport[] {
   return readStackArtifacts(dir).map((stack) =>
     buildResidencyReport(parseTemplate(readJson(join(dir, stack.templateFile)), stack.templateFile), stack),
   );
+}
+
+/** The edge section over every stack of the assembly in `dir` (undefined without an edge stack). */
+export function reportEdge(dir: string): EdgeReport | undefined {
+  return buildEdgeReport(
+    readStackArtifacts(dir).map((s) => ({
+      stackName: s.stackName,
+      region: s.region,
+      zone: s.zone,
+      template: parseTemplate(readJson(join(dir, s.templateFile)), s.templateFile),
+    })),
+  );
+}
+
+/** Writes `<outDir>/edge.md` and `.json`; returns the files written. */
+export function writeEdgeReport(report: EdgeReport, outDir: string): string[] {
+  mkdirSync(outDir, { recursive: true });
+  const base = join(outDir, 'edge');
+  writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(`${base}.md`, renderEdgeMarkdown(report));
+  return [`${base}.md`, `${base}.json`];
 }
 
 /** Writes `<outDir>/<stack>.residency.md` and `.json` for each report; returns the files written. */

@@ -10,6 +10,7 @@ import {
   isResidencyZone,
   zoneMismatch,
 } from '../../config/regions';
+import { checkContentFreeEdge } from './edge-rules';
 import {
   asArray,
   type CfnResourceJson,
@@ -56,7 +57,10 @@ export type ResidencyRule =
   | 'firehose-destination'
   | 'kms-multi-region-key'
   | 'edge-inspection'
-  | 'zone-geography';
+  | 'zone-geography'
+  | 'edge-body-access'
+  | 'edge-body-inspection'
+  | 'edge-content-logging';
 
 /** One residency violation, located in a resource. */
 export interface ResidencyFinding {
@@ -434,12 +438,22 @@ function checkEdgeRole(id: string, props: JsonObject): ResidencyFinding[] {
     : [];
 }
 
-/** Structural rules: replication, replicas, log and stream destinations, edge compute, multi-region keys. */
+/**
+ * Structural rules: replication, replicas, log and stream destinations, edge compute, multi-region keys; in a
+ * stack that allows edge compute, the content-free edge rules (edge-rules.ts) instead of the edge ban.
+ */
 export function checkStructure(
   logicalId: string,
   resource: CfnResourceJson,
   ctx: ResidencyContext,
 ): ResidencyFinding[] {
+  const edge = ctx.residencyBound
+    ? []
+    : checkContentFreeEdge(resource).map((v) => finding(v.rule, logicalId, v.path, v.value, v.message));
+  return [...edge, ...structural(logicalId, resource, ctx)];
+}
+
+function structural(logicalId: string, resource: CfnResourceJson, ctx: ResidencyContext): ResidencyFinding[] {
   const props = resource.Properties ?? {};
   switch (resource.Type) {
     case 'AWS::S3::Bucket':

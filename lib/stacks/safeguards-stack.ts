@@ -6,6 +6,7 @@ import { allowedModels, type RegionConfig } from '../../config/schema';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { Canary } from '../constructs/canary';
 import { CAPTURE_PREFIX, ClassifierEndpoint } from '../constructs/classifier-endpoint';
+import { EdgeOrigin } from '../constructs/edge-origin';
 import { EnforcementTables } from '../constructs/enforcement-tables';
 import { SituationalAwareness } from '../constructs/insights';
 import { RegionalKeys } from '../constructs/keys';
@@ -34,6 +35,17 @@ export interface SafeguardsStackProps extends StackProps {
    * @default - the repository path `docs/runbooks/`
    */
   readonly runbookBaseUrl?: string;
+  /**
+   * Set when the global edge fronts this region: its custom domain for the edge, and, when the region is served
+   * only through the edge, the public keys of the edge's origin assertions.
+   *
+   * @default - no edge origin
+   */
+  readonly edgeOrigin?: {
+    readonly domainName: string;
+    readonly certificateArn: string;
+    readonly requiredAssertionKeys?: readonly string[];
+  };
 }
 
 /**
@@ -59,6 +71,8 @@ export class SafeguardsStack extends Stack {
   public readonly insights: SituationalAwareness;
   /** IAM-authorized operator API (status, kill switch, model switches). */
   public readonly operatorApi: OperatorApi;
+  /** The custom domain the global edge forwards to; absent when no edge fronts this region. */
+  public readonly edgeOrigin?: EdgeOrigin;
 
   constructor(scope: Construct, id: string, props: SafeguardsStackProps) {
     super(scope, id, {
@@ -155,6 +169,13 @@ export class SafeguardsStack extends Stack {
       encryptionKey: dataKey,
     });
     this.firewall = new ApiFirewall(this, 'Firewall', { stage: this.api.stage, encryptionKey: dataKey });
+    if (props.edgeOrigin) {
+      this.edgeOrigin = new EdgeOrigin(this, 'EdgeOrigin', {
+        api: this.api.api,
+        domainName: props.edgeOrigin.domainName,
+        certificateArn: props.edgeOrigin.certificateArn,
+      });
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the inference API' });
     new CfnOutput(this, 'ApiId', { value: this.api.api.restApiId, description: 'REST API id' });

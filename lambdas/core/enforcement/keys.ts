@@ -4,7 +4,8 @@ import { createHash, randomInt } from 'node:crypto';
 export const API_KEY_PREFIX = 'csk_';
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const KEY_BODY_LENGTH = 32;
-const API_KEY_PATTERN = /^csk_[0-9A-Za-z]{32}$/;
+/** A plain key, optionally followed by a signed home-region claim (`.<region>.<signature>`, lambdas/core/edge/claim-key.ts). */
+const API_KEY_PATTERN = /^csk_[0-9A-Za-z]{32}(?:\.[a-z]{2}(?:-[a-z]+)+-\d{1,2}\.[A-Za-z0-9_-]{86})?$/;
 
 /**
  * A new API key: `csk_` + 32 base62 characters from the CSPRNG (≈190 bits).
@@ -23,7 +24,7 @@ export function hashApiKey(apiKey: string): string {
   return createHash('sha256').update(apiKey, 'utf8').digest('hex');
 }
 
-/** Whether a string has the shape of an API key (cheap pre-check before any lookup). */
+/** Whether a string has the shape of an API key, plain or with a home-region claim (cheap pre-check before any lookup). */
 export function isWellFormedApiKey(candidate: string): boolean {
   return API_KEY_PATTERN.test(candidate);
 }
