@@ -156,6 +156,9 @@ export class SafeguardsStack extends Stack {
       upstream: settings.upstream,
       models: allowedModels(settings),
       excerpts: settings.telemetry.excerpts,
+      ...(props.edgeOrigin?.requiredAssertionKeys
+        ? { edgeOriginPublicKeys: props.edgeOrigin.requiredAssertionKeys }
+        : {}),
       // Decision records stay in the log group no longer than in the telemetry bucket, and two weeks at most.
       logRetention: retentionAtMost(Math.min(14, settings.telemetry.retentionDays)),
     });
