@@ -4,6 +4,7 @@
  * What API Gateway does in AWS (routing, the authorizer call, rejecting before the proxy) is done here
  * in a few lines; everything else is shared.
  */
+
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
@@ -23,6 +24,7 @@ import {
   authorize,
   CREDENTIAL_REASONS,
 } from '../lambdas/authorizer/authorize';
+import type { EdgeRequirement } from '../lambdas/authorizer/edge-origin';
 import { DecisionRecorder, type DecisionSink } from '../lambdas/core/decision/record';
 import { createEngine, type Policy } from '../lambdas/core/index';
 import { ModelAllowlist } from '../lambdas/core/models/identity';
@@ -64,6 +66,12 @@ export interface GatewayOptions {
   readonly metrics?: ServeMetrics;
   /** Operational messages (never request content). @default stderr */
   readonly log?: (line: string) => void;
+  /**
+   * Serve only requests that came through the (local) edge, as a region with `edge.requireEdge` does.
+   *
+   * @default - direct requests are served
+   */
+  readonly edge?: EdgeRequirement;
 }
 
 export interface Gateway {
@@ -211,6 +219,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     now: Date.now,
     logger: { error: (message, extra) => log(`authorizer: ${message} ${JSON.stringify(extra)}`) },
     metrics: { addMetric: (name, _unit, value) => metrics.add(name as never, value) },
+    ...(opts.edge ? { edge: opts.edge } : {}),
   };
   const serveDeps: ServeDeps = {
     engine,
@@ -352,7 +361,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     // headersDistinct keeps repeated headers (Node's req.headers keeps only the first Authorization), so two
     // different credentials are refused as conflicting instead of silently using the first.
-    const outcome = await authorize(req.headersDistinct, authDeps);
+    const outcome = await authorize(req.headersDistinct, authDeps, { method: req.method ?? '', path });
     if (!outcome.allow) {
       const status = CREDENTIAL_REASONS.has(outcome.reason)
         ? 401

@@ -31,6 +31,9 @@ options
   --policy <file>        a policy JSON file (default: config/policies/default.json, embedded)
   --no-classifier        run without tier 2 (escalations are recorded as skipped)
   --data-dir <dir>       state folder: HMAC key, telemetry JSONL, runtime.json (default .local)
+  --edge                 put the local global edge (the Lambda@Edge handler code) in front of the gateway:
+                         the demo key carries a signed home-region claim, direct gateway calls are refused
+  --edge-port <n>        edge port (default 8788)
   -h, --help             this help
 `;
 
@@ -45,6 +48,8 @@ async function main(): Promise<void> {
       policy: { type: 'string' },
       'no-classifier': { type: 'boolean', default: false },
       'data-dir': { type: 'string', default: '.local' },
+      edge: { type: 'boolean', default: false },
+      'edge-port': { type: 'string', default: '8788' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -55,6 +60,9 @@ async function main(): Promise<void> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new Error(`--port: expected a port number, got '${values.port}'`);
+  const edgePort = Number(values['edge-port']);
+  if (!Number.isInteger(edgePort) || edgePort < 0 || edgePort > 65_535)
+    throw new Error(`--edge-port: expected a port number, got '${values['edge-port']}'`);
   if (values.upstream) {
     const u = new URL(values.upstream);
     if (u.protocol !== 'https:' && u.protocol !== 'http:')
@@ -79,8 +87,9 @@ async function main(): Promise<void> {
     ...(values['demo-api-key'] ? { demoApiKey: values['demo-api-key'] } : {}),
     ...(policy ? { policy } : {}),
     classifier: !values['no-classifier'],
+    ...(values.edge ? { edge: { port: edgePort } } : {}),
   });
-  const url = rt.gateway.url;
+  const url = rt.edge?.url ?? rt.gateway.url;
   const key = rt.demo.apiKey;
   process.stdout.write(`
 CSP Safeguards — local gateway on ${url}
@@ -89,7 +98,11 @@ CSP Safeguards — local gateway on ${url}
   tier 2      ${rt.classifier ? `${rt.classifier.url} (reference classifier, SageMaker contract)` : 'off'}
   store       ${rt.dynamo.endpoint} (dynalite)
   telemetry   ${rt.telemetry.path}
-  demo tenant ${rt.demo.tenantId}, API key: ${key}
+  demo tenant ${rt.demo.tenantId}, API key: ${key}${
+    rt.edge
+      ? `\n  edge        ${rt.edge.url} (Lambda@Edge handler code) → home region ${rt.edge.region} = the gateway; direct gateway calls are refused`
+      : ''
+  }
 
 Try it:
   curl -s ${url}/v1/messages -H 'x-api-key: ${key}' -H 'content-type: application/json' \\

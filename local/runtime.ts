@@ -6,10 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mintClaimKey } from '../lambdas/core/edge/claim-key';
+import { generateApiKey } from '../lambdas/core/enforcement/keys';
 import type { Policy } from '../lambdas/core/index';
 import { createTenant, operatorContext } from '../lambdas/operator/actions';
 import { type DemoUpstream, startDemoUpstream } from './demo-upstream';
 import { type LocalDynamo, startDynalite } from './dynalite';
+import { type LocalEdge, localEdgeKeys, startLocalEdge } from './edge';
 import { ACTIVE_MODELS, DEMO_MODELS, type Gateway, startGateway } from './gateway';
 import { type ReferenceClassifier, startReferenceClassifier } from './reference-classifier';
 import { writeRuntimeInfo } from './runtime-file';
@@ -38,6 +41,13 @@ export interface LocalRuntimeOptions {
   /** Write runtime.json for the operator CLI. @default true */
   readonly publish?: boolean;
   readonly log?: (line: string) => void;
+  /**
+   * Put the local global edge (the Lambda@Edge handler code) in front of the gateway: the demo key then carries
+   * a signed home-region claim for `region`, and the gateway serves only requests that came through the edge.
+   *
+   * @default - no edge
+   */
+  readonly edge?: { readonly port?: number; readonly region?: string };
 }
 
 export interface LocalRuntime {
@@ -48,6 +58,8 @@ export interface LocalRuntime {
   readonly upstreamUrl: string;
   readonly telemetry: JsonlSink;
   readonly demo: { readonly tenantId: string; readonly apiKey: string };
+  /** The local edge, when started with `edge`. */
+  readonly edge?: LocalEdge & { readonly region: string };
   stop(): Promise<void>;
 }
 
@@ -76,7 +88,10 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     if (upstream) started.push({ stop: () => upstream.close() });
     const upstreamUrl = opts.upstreamUrl ?? upstream!.url;
     const telemetry = createJsonlSink(join(dataDir, 'telemetry'));
+    const edgeRegion = opts.edge?.region ?? 'eu-west-1';
+    const edgeKeys = opts.edge ? localEdgeKeys() : undefined;
     const gateway = await startGateway({
+      ...(edgeKeys ? { edge: { region: edgeRegion, publicKeys: [edgeKeys.origin.publicKey] } } : {}),
       port: opts.port ?? 8787,
       upstreamUrl,
       ...(opts.upstreamApiKey ? { upstreamApiKey: opts.upstreamApiKey } : {}),
@@ -91,12 +106,25 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     });
     started.push({ stop: () => gateway.close() });
     const ops = operatorContext(dynamo.doc, dynamo.tables, 'system:npm-start');
+    const plainKey = opts.demoApiKey ?? (edgeKeys ? generateApiKey() : undefined);
     const demo = await createTenant(ops, {
       tenantId: 'demo-tenant',
       tier: 'standard',
       zone: 'LOCAL',
-      ...(opts.demoApiKey ? { apiKey: opts.demoApiKey } : {}),
+      ...(plainKey
+        ? { apiKey: edgeKeys ? mintClaimKey(plainKey, edgeRegion, edgeKeys.claim.privateKey) : plainKey }
+        : {}),
     });
+    let edge: (LocalEdge & { region: string }) | undefined;
+    if (edgeKeys) {
+      const started_ = await startLocalEdge({
+        port: opts.edge?.port ?? 0,
+        keys: edgeKeys,
+        origins: { [edgeRegion]: { url: gateway.url, zone: 'LOCAL' } },
+      });
+      started.push({ stop: () => started_.close() });
+      edge = Object.assign(started_, { region: edgeRegion });
+    }
     if (opts.publish !== false) {
       writeRuntimeInfo(dataDir, {
         pid: process.pid,
@@ -114,6 +142,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       upstreamUrl,
       telemetry,
       demo,
+      ...(edge ? { edge } : {}),
       async stop() {
         for (const s of started.reverse()) await s.stop().catch(() => undefined);
       },
