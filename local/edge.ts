@@ -5,7 +5,13 @@
  * only; the body is streamed to the chosen origin afterwards, untouched.
  */
 import { generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type Server,
+} from 'node:http';
 import type { CloudFrontRequest, CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
 import type { EdgeSettings } from '../lambdas/core/edge/checks';
 import { publicKeyX } from '../lambdas/core/edge/claim-key';
@@ -82,6 +88,8 @@ export async function startLocalEdge(opts: LocalEdgeOptions): Promise<LocalEdge>
     log,
   });
 
+  // Keep-alive to the origins, as CloudFront keeps connections to its origins open.
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://edge.local');
     const event = (
@@ -134,6 +142,7 @@ export async function startLocalEdge(opts: LocalEdgeOptions): Promise<LocalEdge>
           method: routed.method,
           path: `${routed.uri}${routed.querystring ? `?${routed.querystring}` : ''}`,
           headers,
+          agent,
         },
         (up) => {
           res.writeHead(up.statusCode ?? 502, up.headers);
@@ -153,5 +162,13 @@ export async function startLocalEdge(opts: LocalEdgeOptions): Promise<LocalEdge>
     });
   });
   const url = await listen(server, opts.port ?? 0);
-  return { url, server, settings, close: () => close(server) };
+  return {
+    url,
+    server,
+    settings,
+    close: async () => {
+      agent.destroy();
+      await close(server);
+    },
+  };
 }
