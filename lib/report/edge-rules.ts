@@ -78,7 +78,7 @@ function checkWebAcl(props: Json | undefined): EdgeViolation[] {
   const out: EdgeViolation[] = [];
   const visit = (value: Json | undefined, path: string): void => {
     if (Array.isArray(value)) {
-      (value as readonly Json[]).forEach((v, i) => visit(v, `${path}.${i}`));
+      for (const [i, v] of (value as readonly Json[]).entries()) visit(v, `${path}.${i}`);
       return;
     }
     if (value === null || typeof value !== 'object') return;

@@ -163,6 +163,13 @@ describe('regional side: refusing requests that did not come through the edge', 
 });
 
 describe('edge config', () => {
+  test('config/edge.example.config.json is the example config plus an edge section (no drift)', () => {
+    const { edge, ...rest } = edgeConfig();
+    expect(edge).toBeDefined();
+    expect(rest).toEqual(loadConfig('config/example.config.json'));
+    expect(edge!.origins.map((o) => o.region)).toEqual(rest.regions.map((r) => r.region));
+  });
+
   const raw = () => JSON.parse(JSON.stringify(edgeConfig())) as Record<string, any>;
   const problems = (doc: unknown): string => {
     try {

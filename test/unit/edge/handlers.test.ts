@@ -205,7 +205,9 @@ describe('origin-request: home-region routing', () => {
       )) as CloudFrontRequest;
       const domain = r.origin?.custom?.domainName ?? '';
       const target = Object.entries(SETTINGS.origins).find(([, v]) => v.domainName === domain);
-      (reached[o.zone] ??= new Set()).add(target?.[1].zone ?? 'none');
+      const set = reached[o.zone] ?? new Set<string>();
+      set.add(target?.[1].zone ?? 'none');
+      reached[o.zone] = set;
     }
     expect(Object.fromEntries(Object.entries(reached).map(([z, s]) => [z, [...s]]))).toEqual({
       EU: ['EU'],
