@@ -10,7 +10,14 @@ import { filterBetas, REFUSED_TOP_LEVEL } from './fields';
 import { LIMITS } from './limits';
 import { MODEL_ID_RE, SURROGATE_ESCAPE_RE } from './patterns';
 import { prescanJson } from './prescan';
-import { ALLOWED_FIELDS, BedrockBody, type BedrockBodyT, MessagesBody, type MessagesBodyT } from './schema';
+import {
+  ALLOWED_FIELDS,
+  BedrockBody,
+  type BedrockBodyT,
+  DEFINED_TOOL_TYPES,
+  MessagesBody,
+  type MessagesBodyT,
+} from './schema';
 import { collectSegments } from './segments';
 
 export type { RequestError } from './errors';
@@ -201,6 +208,24 @@ function unknownTopLevelField(
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 
+const TOOL_TYPES: ReadonlySet<string> = new Set(['custom', ...DEFINED_TOOL_TYPES]);
+
+/** A tool whose `type` is not served (web fetch, MCP toolsets, advisor…) gets an error naming it as such. */
+function refusedToolType(body: Record<string, unknown>): RequestError | undefined {
+  const tools = body['tools'];
+  if (!Array.isArray(tools)) return undefined;
+  for (let i = 0; i < tools.length; i++) {
+    const type = isPlainObject(tools[i]) ? (tools[i] as Record<string, unknown>)['type'] : undefined;
+    if (typeof type === 'string' && !TOOL_TYPES.has(type)) {
+      return invalid(
+        formatErrorPath(['tools', i, 'type']),
+        `tool type not accepted by this gateway; accepted: ${[...TOOL_TYPES].join(', ')}`,
+      );
+    }
+  }
+  return undefined;
+}
+
 /**
  * Parses and validates a request body.
  *
@@ -230,7 +255,7 @@ export function parseRequest(body: string | Uint8Array, opts: ParseOptions): Par
   if (surrogate !== undefined)
     return fail(invalid(formatErrorPath(surrogate), 'string contains a lone UTF-16 surrogate'));
 
-  const unknownField = unknownTopLevelField(json, opts.format);
+  const unknownField = unknownTopLevelField(json, opts.format) ?? refusedToolType(json);
   if (unknownField !== undefined) return fail(unknownField);
 
   if (opts.format === 'bedrock') {

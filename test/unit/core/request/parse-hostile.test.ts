@@ -28,6 +28,102 @@ interface Case {
 }
 
 const CASES: readonly Case[] = [
+  // Fields and types the field table refuses (lambdas/core/request/fields.ts): 400 naming the path
+  {
+    name: 'server tool the gateway does not serve',
+    body: JSON.stringify({ ...base, tools: [{ type: 'web_fetch_20250910', name: 'web_fetch' }] }),
+    status: 400,
+    field: 'tools[0].type',
+  },
+  {
+    name: 'extra field on a server tool',
+    body: JSON.stringify({
+      ...base,
+      tools: [{ type: 'web_search_20250305', name: 'web_search', notes: EVIL }],
+    }),
+    status: 400,
+    field: 'tools[0].notes',
+  },
+  {
+    name: 'refused block type (mcp_tool_use)',
+    body: withUser({ type: 'mcp_tool_use', id: 'a', name: 'b', server_name: EVIL, input: {} }),
+    status: 400,
+    field: 'messages[0].content[0].type',
+  },
+  {
+    name: 'extra field on a citation',
+    body: withUser({
+      type: 'text',
+      text: 'a',
+      citations: [
+        {
+          type: 'char_location',
+          cited_text: 'x',
+          document_index: 0,
+          document_title: null,
+          start_char_index: 0,
+          end_char_index: 1,
+          note: EVIL,
+        },
+      ],
+    }),
+    status: 400,
+    field: 'messages[0].content[0].citations[0].note',
+  },
+  {
+    name: 'inference_geo (residency is fixed)',
+    body: JSON.stringify({ ...base, inference_geo: 'us' }),
+    status: 400,
+    field: 'inference_geo',
+  },
+  {
+    name: 'fallbacks to another model',
+    body: JSON.stringify({ ...base, fallbacks: [{ model: EVIL }] }),
+    status: 400,
+    field: 'fallbacks',
+  },
+  {
+    name: 'mcp_servers',
+    body: JSON.stringify({ ...base, mcp_servers: [{ name: EVIL }] }),
+    status: 400,
+    field: 'mcp_servers',
+  },
+  {
+    name: 'betas in the body',
+    body: JSON.stringify({ ...base, betas: [EVIL] }),
+    status: 400,
+    field: 'betas',
+  },
+  {
+    name: 'prose in metadata.user_id',
+    body: JSON.stringify({ ...base, metadata: { user_id: `${EVIL} x` } }),
+    status: 400,
+    field: 'metadata.user_id',
+  },
+  {
+    name: 'prose in a thinking signature',
+    body: withMessages([
+      { role: 'user', content: 'q' },
+      { role: 'assistant', content: [{ type: 'thinking', thinking: 't', signature: `${EVIL} x` }] },
+    ]),
+    status: 400,
+    field: 'messages[1].content[0].signature',
+  },
+  {
+    name: 'prose in a tool_use id',
+    body: withMessages([
+      { role: 'user', content: 'q' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: `${EVIL} x`, name: 't', input: {} }] },
+    ]),
+    status: 400,
+    field: 'messages[1].content[0].id',
+  },
+  {
+    name: 'thinking block_binding (not served)',
+    body: JSON.stringify({ ...base, thinking: { type: 'adaptive', block_binding: {} } }),
+    status: 400,
+    field: 'thinking.block_binding',
+  },
   // Encoding, size and syntax
   { name: 'invalid JSON', body: `{"model": ${EVIL}`, status: 400, field: '' },
   { name: 'truncated JSON', body: `{"model":"${EVIL}`, status: 400, field: '' },

@@ -269,6 +269,44 @@ describe('parseRequest — valid Bedrock bodies', () => {
     }
   });
 
+  it('GIVEN anthropic_beta with unknown and repeated flags WHEN parsed THEN only allowlisted flags stay, once', () => {
+    const body = {
+      anthropic_version: 'bedrock-2023-05-31',
+      anthropic_beta: [
+        'computer-use-2024-10-22',
+        'mcp-client-2025-11-20',
+        'made-up',
+        'computer-use-2024-10-22',
+      ],
+      max_tokens: 1,
+      messages: [{ role: 'user', content: 'a' }],
+    };
+    const result = parseRequest(JSON.stringify(body), { format: 'bedrock', modelFromPath: 'm' });
+    expect(result).toMatchObject({
+      ok: true,
+      request: {
+        betas: ['computer-use-2024-10-22'],
+        droppedBetas: 2,
+        body: { anthropic_beta: ['computer-use-2024-10-22'] },
+      },
+    });
+  });
+
+  it('GIVEN the anthropic-beta header WHEN a Messages body is parsed THEN flags are split, trimmed and allowlisted', () => {
+    const result = parseRequest(
+      JSON.stringify({ model: 'm', max_tokens: 1, messages: [{ role: 'user', content: 'a' }] }),
+      {
+        format: 'messages',
+        betaHeader: ' claude-code-20250219 ,, files-api-2025-04-14,effort-2025-11-24',
+      },
+    );
+    expect(result).toMatchObject({
+      ok: true,
+      request: { betas: ['claude-code-20250219', 'effort-2025-11-24'], droppedBetas: 1 },
+    });
+    expect(result.ok && 'anthropic_beta' in result.request.body).toBe(false);
+  });
+
   it('GIVEN an inference-profile ARN as model id WHEN parsed THEN it is accepted', () => {
     const body = {
       anthropic_version: 'bedrock-2023-05-31',
