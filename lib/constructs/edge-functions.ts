@@ -98,6 +98,11 @@ export class EdgeFunctions extends Construct {
           id: 'Serverless-LambdaTracing',
           reason: 'Lambda@Edge does not support X-Ray active tracing.',
         },
+        {
+          id: 'NIST.800.53.R5-CloudWatchLogGroupEncrypted',
+          reason:
+            'Replicas log to /aws/lambda/us-east-1.<function> in the region of each edge location, groups Lambda@Edge creates itself; this us-east-1 group only receives direct invocations. Every line is a pseudonymous request id and a reason code (no identifiers, no content), so a regional key would protect nothing.',
+        },
       );
     }
   }

@@ -2,7 +2,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { addSafeguardsStacks } from '../../lib/safeguards-app';
+import { loadConfig } from '../../bin/load-config';
+import { addNagChecks } from '../../lib/nag';
+import { addEdgeStack, addSafeguardsStacks } from '../../lib/safeguards-app';
 import { makeApp, testConfig } from './helpers';
 
 process.env['CDK_VALIDATION'] = 'false';
@@ -35,6 +37,22 @@ describe('cdk-nag (AwsSolutions, NIST 800-53 R5, Serverless), same wiring as bin
     const outdir = mkdtempSync(path.join(tmpdir(), 'safeguards-nag-'));
     const app = makeApp({ outdir });
     addSafeguardsStacks(app, testConfig());
+    const synth = () => {
+      try {
+        app.synth();
+      } catch (e) {
+        console.error(`cdk-nag findings:\n${findings(outdir)}`);
+        throw e;
+      }
+    };
+    expect(synth).not.toThrow();
+  });
+
+  test('the edge stack synthesizes with zero unacknowledged findings', () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'safeguards-nag-edge-'));
+    const app = makeApp({ outdir });
+    addEdgeStack(app, loadConfig('config/edge.example.config.json'));
+    addNagChecks(app);
     const synth = () => {
       try {
         app.synth();
