@@ -60,6 +60,9 @@ export type Transform =
   | 'quoted-printable'
   | 'unicode-escape'
   | 'residual'
+  | 'fragments'
+  | 'atbash'
+  | 'camel-case'
   | 'joined'
   /** Word-for-word English gloss of French/Spanish/German/Portuguese/Italian text. */
   | 'gloss';

@@ -99,7 +99,11 @@ export const HEURISTIC_RULES: readonly HeuristicRule[] = [
   {
     id: 'role-spoof',
     category: 'injection',
-    score: 0.85,
+    // A signal, not a verdict, in the user's own text (0.55 × 0.85 = 0.47 < 0.5): the spoofed turn is
+    // judged by what it instructs (the residual view without the markers is scored). In a tool result or
+    // a document (weight 1.0) chat-template markup is itself an attack on the conversation structure
+    // and is refused (docs/normalization.md).
+    score: 0.55,
     on: 'raw',
     regex:
       /<\|(?:im_start|im_end|system|user|assistant|endoftext|begin_of_text|start_header_id|eot_id)\|>|\[\/?INST\]|<<\/?SYS>>|(?:^|\n)[ \t]*#{2,4}[ \t]*(?:system|instructions?|response|assistant)[ \t]*:|\n\n(?:Human|Assistant|System|H|A)[ \t]*:|(?:^|\n)[ \t]*(?:system|assistant)[ \t]*:[ \t]/gi,

@@ -2,6 +2,7 @@ import type { LinearClassifier } from '../classifier';
 import type { Tier0 } from '../detectors';
 import { withGlossView } from '../detectors/multilingual';
 import { normalizeSegment } from '../normalize/normalize';
+import { quotedFragments } from '../normalize/reorder';
 import type { Policy } from '../policy/load';
 import type { CategoryPolicy } from '../policy/schema';
 import type { ParsedRequest } from '../request/parse';
@@ -438,8 +439,14 @@ export function joinedTexts(
     else groups.set(cls, { segment: i, parts: [part] });
   });
   const out: Array<{ segment: number; text: string }> = [];
-  for (const g of groups.values())
-    if (g.parts.length > 1) out.push({ segment: g.segment, text: g.parts.join('\n') });
+  for (const g of groups.values()) {
+    if (g.parts.length < 2) continue;
+    const text = g.parts.join('\n');
+    out.push({ segment: g.segment, text });
+    // Parts assigned to variables across turns (`A = "…"`, then `B = "…"`) are also read joined.
+    const fragments = quotedFragments(text);
+    if (fragments !== undefined) out.push({ segment: g.segment, text: fragments });
+  }
   return out;
 }
 

@@ -282,17 +282,24 @@ const hexBytesText = (hex: string): string => {
 export function decodeQuotedPrintable(text: string): Decoded {
   const out: Decoded = { pieces: [], spans: [] };
   if (!text.includes('=')) return out;
-  const joined = text.includes('=\n') || text.includes('=\r\n') ? text.replace(QP_SOFT_BREAK_RE, '') : text;
+  const softBreaks = text.includes('=\n') || text.includes('=\r\n');
+  const joined = softBreaks ? text.replace(QP_SOFT_BREAK_RE, '') : text;
+  // A lone `=XX` is common outside quoted-printable (`68=280` in a score table): it needs a run of two
+  // escapes or a soft line break somewhere before the text counts as quoted-printable.
+  let evidence = softBreaks;
   decodeInPlace(
     joined,
     QP_RUN_RE,
-    (run) => hexBytesText(run.replace(EQUALS_RE, '')),
+    (run) => {
+      if (run.length >= 6) evidence = true;
+      return hexBytesText(run.replace(EQUALS_RE, ''));
+    },
     out,
-    // A lone `=XX` is too common outside quoted-printable (`68=280` in a score table): only runs of two or more count.
-    (run) => (run.length >= 6 ? run.length / 3 : 0),
+    (run) => run.length / 3,
   );
-  // Spans refer to the text after soft breaks were joined: only used for masking, where they are clamped.
-  return out;
+  if (!evidence) return { pieces: [], spans: [] };
+  // With soft breaks joined, spans would not refer to `text`: none are reported (no residual view).
+  return softBreaks ? { pieces: out.pieces, spans: [] } : out;
 }
 
 /** `\uXXXX` / `\u{X…}` escapes (JSON, JavaScript), decoded in place (surrogate pairs joined). */

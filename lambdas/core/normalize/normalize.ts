@@ -15,9 +15,25 @@ import { foldHomoglyphs } from './homoglyph-fold';
 import { decodeTagRuns, emptyInvisibleCounts, type InvisibleCounts, stripInvisible } from './invisible';
 import { foldLeet } from './leet';
 import { foldLetterlike } from './letterlike';
-import { COMBINING_MARK_RE, HEX_ESCAPED_RE, HEX_SPACED_RE, NON_ASCII_RUN_RE, URL_RUN_RE } from './patterns';
+import {
+  COMBINING_MARK_RE,
+  HEX_ESCAPED_RE,
+  HEX_SPACED_RE,
+  NON_ASCII_RUN_RE,
+  ROLE_MARKER_RE,
+  URL_RUN_RE,
+} from './patterns';
 import { hasNonInert, hasNonPlain } from './plain';
-import { reverseText, rightSideUp, visualOrder, wantsReverse } from './reorder';
+import {
+  atbash,
+  quotedFragments,
+  reverseText,
+  rightSideUp,
+  splitCamelCase,
+  visualOrder,
+  wantsAtbash,
+  wantsReverse,
+} from './reorder';
 import { collapseWhitespace, scanLower } from './scan';
 import { decodeInvisibleBits, decodeVariationSelectors, MIN_SMUGGLED_RUN } from './smuggle';
 
@@ -370,6 +386,11 @@ export function normalizeSegment(
   if (counts.bidi > 0) hidden(visualOrder(text) ?? '', 'bidi-visual');
   if (!isAscii(text)) hidden(rightSideUp(text) ?? '', 'upside-down');
   const explained = addDecodedViews(set, stages.nfkc, [], maxDepth, true);
+  // Role markers are markup, not content: blanked in the residual view too (the raw-text role-spoof
+  // heuristic still records them).
+  if (stages.nfkc.includes(':') || stages.nfkc.includes('<') || stages.nfkc.includes('[')) {
+    for (const span of matchSpans(ROLE_MARKER_RE, stages.nfkc)) explained.push(span);
+  }
   // With encoded runs decoded, the rest of the text (the runs blanked) is what leet, despace, rot13 and
   // reversed readings start from, and what the engine scores instead of the canonical view.
   let base = { lower: stages.lower, canonical, scan };
@@ -400,6 +421,13 @@ export function normalizeSegment(
     set.add(reverseText(base.canonical), [...CANONICAL_TRANSFORMS, 'reverse'])
   )
     set.decoded++;
+
+  if (wantsAtbash(base.canonical) && set.add(atbash(base.canonical), [...CANONICAL_TRANSFORMS, 'atbash']))
+    set.decoded++;
+  const camel = splitCamelCase(stages.nfkc);
+  if (camel !== undefined) set.add(canonicalize(camel), ['camel-case', ...CANONICAL_TRANSFORMS]);
+  const fragments = quotedFragments(stages.nfkc);
+  if (fragments !== undefined) set.add(canonicalize(fragments), ['fragments', ...CANONICAL_TRANSFORMS]);
 
   if (counts.zeroWidth + counts.bidi + counts.tags + counts.variationSelectors > 0)
     fired.add('strip-invisible');

@@ -122,6 +122,23 @@ export const EQUALS_RE = /=/g;
 export const UNICODE_ESCAPE_RE = /(?:\\u(?:[0-9a-fA-F]{4}|\{[0-9a-fA-F]{1,6}\}))+/g;
 /** A base32-only digit (2–7): a cheap pre-check for base32 runs. */
 export const BASE32_DIGIT_RE = /[2-7]/;
+/** A quoted string assigned to a name (`A = "how to"`, `b='make'`): the parts of a split payload. */
+export const QUOTED_ASSIGNMENT_RE = /= ?(?:"([^"\n]{1,2000})"|'([^'\n]{1,2000})')/g;
+/**
+ * Chat-template role markers written into text: ChatML / Llama tokens, `[INST]`, `<<SYS>>`, line-start
+ * `Human:` / `Assistant:` / `System:` / `User:` (optionally as a Markdown heading), and the keys of a
+ * fake `{"role": "system", "content": …}` message. Blanked in the residual view: a spoofed turn is
+ * judged by what it says, not by its markup.
+ */
+export const ROLE_MARKER_RE =
+  /<\|[A-Za-z_]{2,24}\|>|\[\/?INST\]|<<\/?SYS>>|(?<![^\n])[ \t]*(?:#{2,4}[ \t]*)?(?:Human|Assistant|System|User|AI|H|A)[ \t]*:|"role"[ \t]*:[ \t]*"(?:system|user|assistant|developer)"[ \t]*,[ \t]*"content"[ \t]*:/gi;
+/** Common English words as they look under atbash (the → gsv, how → sld, make → nzpv…), and the hint. */
+export const ATBASH_SIGNAL_RE =
+  /\b(?:atbash|gsv|zmw|blf|sld|nzpv|dszg|uli|drgs|gsrh|gszg|rtmliv|rmhgifxgrlmh|dirgv|gvoo|xzm|blfi|kovzhv|vckozrm)\b/g;
+/** A camelCase join: a lower-case letter directly followed by a capital. */
+export const CAMEL_JOIN_RE = /[a-z][A-Z]/g;
+/** Where to split camelCase (an empty match): lower→upper, or capital→capital+lower (`IMake` → `I Make`). */
+export const CAMEL_SPLIT_RE = /(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/g;
 
 /** Every pattern above, named, for the ReDoS test. */
 export const ALL_PATTERNS: Readonly<Record<string, RegExp>> = {
@@ -164,4 +181,9 @@ export const ALL_PATTERNS: Readonly<Record<string, RegExp>> = {
   EQUALS_RE,
   UNICODE_ESCAPE_RE,
   BASE32_DIGIT_RE,
+  QUOTED_ASSIGNMENT_RE,
+  ROLE_MARKER_RE,
+  ATBASH_SIGNAL_RE,
+  CAMEL_JOIN_RE,
+  CAMEL_SPLIT_RE,
 };

@@ -3,7 +3,16 @@
  * reversed text ("read this backwards") and upside-down text (flipped letters in reverse order).
  * Each costs one copy of the text and is produced only on evidence; all are linear.
  */
-import { ENGLISH_WORDS_RE, REVERSED_HINT_RE, REVERSED_WORDS_RE, UPSIDE_DOWN_RE } from './patterns';
+import {
+  ATBASH_SIGNAL_RE,
+  CAMEL_JOIN_RE,
+  CAMEL_SPLIT_RE,
+  ENGLISH_WORDS_RE,
+  QUOTED_ASSIGNMENT_RE,
+  REVERSED_HINT_RE,
+  REVERSED_WORDS_RE,
+  UPSIDE_DOWN_RE,
+} from './patterns';
 
 /** Reverses a string by code points (surrogate pairs stay in order). */
 export function reverseText(text: string): string {
@@ -25,21 +34,23 @@ export function reverseText(text: string): string {
   return out.join('');
 }
 
-const RLO = 0x202e;
+/** RIGHT-TO-LEFT OVERRIDE and RIGHT-TO-LEFT ISOLATE: text after them is stored in reverse. */
+const isRtlStart = (c: number): boolean => c === 0x202e || c === 0x2067;
 /** What ends an override: PDF, PDI, or a paragraph break. */
 const endsOverride = (c: number): boolean => c === 0x202c || c === 0x2069 || c === 0x0a || c === 0x0d;
 
 /**
- * The text as it is displayed when it holds RIGHT-TO-LEFT OVERRIDE (U+202E): each overridden run (up
- * to the matching POP DIRECTIONAL FORMATTING / isolate end or the end of the line) is shown reversed,
- * so `\u202Eetirw` reads `write`. Nested embeddings are treated as one run. Undefined without an RLO.
+ * The text as it is meant to be read when it holds RIGHT-TO-LEFT OVERRIDE (U+202E) or RIGHT-TO-LEFT
+ * ISOLATE (U+2067) runs: each run (up to the matching POP DIRECTIONAL FORMATTING / isolate end or the
+ * end of the line) is reversed, so `\u202Eetirw` reads `write` (for isolates, evasion tools store each
+ * word reversed inside one). Nested embeddings are treated as one run. Undefined without either.
  */
 export function visualOrder(text: string): string | undefined {
-  if (!text.includes('\u202e')) return undefined;
+  if (!text.includes('\u202e') && !text.includes('\u2067')) return undefined;
   const parts: string[] = [];
   let last = 0;
   for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) !== RLO) continue;
+    if (!isRtlStart(text.charCodeAt(i))) continue;
     let end = i + 1;
     while (end < text.length && !endsOverride(text.charCodeAt(end))) end++;
     parts.push(text.slice(last, i), reverseText(text.slice(i + 1, end)));
@@ -101,4 +112,53 @@ export function rightSideUp(text: string): string | undefined {
   let out = '';
   for (const ch of text) out += FLIP.get(ch.codePointAt(0) ?? 0) ?? ch;
   return reverseText(out);
+}
+
+/**
+ * Payload splitting by variables: the strings assigned in `A = "how to"`, `B = 'make'`… joined in
+ * order with spaces, when there are at least two. Undefined otherwise. One regex scan.
+ */
+export function quotedFragments(text: string): string | undefined {
+  if (!text.includes('=')) return undefined;
+  const parts: string[] = [];
+  QUOTED_ASSIGNMENT_RE.lastIndex = 0;
+  for (let m = QUOTED_ASSIGNMENT_RE.exec(text); m !== null; m = QUOTED_ASSIGNMENT_RE.exec(text)) {
+    parts.push(m[1] ?? m[2] ?? '');
+  }
+  return parts.length >= 2 ? parts.join(' ') : undefined;
+}
+
+/** Atbash (a↔z, b↔y, …) of ASCII letters, case kept. */
+export function atbash(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x61 && c <= 0x7a) out += String.fromCharCode(0xdb - c);
+    else if (c >= 0x41 && c <= 0x5a) out += String.fromCharCode(0x9b - c);
+    else out += text[i];
+  }
+  return out;
+}
+
+/** Atbash evidence needed: this many common English words as they look under atbash (or a hint). */
+export const MIN_ATBASH_WORDS = 2;
+
+/** Whether lowercase text looks like atbash: the hint `atbash`, or ≥ 2 atbash-looking common words. */
+export function wantsAtbash(lower: string): boolean {
+  const n = count(ATBASH_SIGNAL_RE, lower, MIN_ATBASH_WORDS);
+  if (n >= MIN_ATBASH_WORDS) return true;
+  return n > 0 && lower.includes('atbash');
+}
+
+/** camelCase joins (a lower-case letter then a capital) needed before a split view is made. */
+export const MIN_CAMEL_JOINS = 4;
+
+/**
+ * Words run together in camelCase (`howDoIMakeABomb`) split again: a space before each capital that
+ * follows a lower-case letter, and between two capitals when the second starts a word. Undefined
+ * with fewer than {@link MIN_CAMEL_JOINS} joins.
+ */
+export function splitCamelCase(text: string): string | undefined {
+  if (count(CAMEL_JOIN_RE, text, MIN_CAMEL_JOINS) < MIN_CAMEL_JOINS) return undefined;
+  return text.replace(CAMEL_SPLIT_RE, ' ');
 }

@@ -44,6 +44,13 @@ const FIRES: Readonly<Record<string, string>> = {
   'base64-x3': 'base64',
   'base64-rot13': 'rot13',
   'hex-base64-url': 'hex',
+  atbash: 'atbash',
+  'camel-case': 'camel-case',
+  ipa: 'letterlike',
+  'bidi-isolates': 'bidi-visual',
+  'transcript-spoof': 'residual',
+  'inst-spoof': 'residual',
+  'split-variables': 'fragments',
 };
 
 describe('normalization sees through the published evasions', () => {
