@@ -429,6 +429,8 @@ export function chooseThresholds(
 export interface TrainResult {
   readonly artifact: ModelArtifact;
   readonly oof: Metrics;
+  /** Calibrated out-of-fold probabilities of the real (non-augmented) rows, in input order. */
+  readonly oofProbs: readonly ProbRow[];
 }
 
 function sig(x: number, digits = 8): number {
@@ -532,7 +534,7 @@ export function trainModel(
   };
   const version = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
   const { format, ...rest } = body;
-  return { artifact: { format, version, ...rest }, oof };
+  return { artifact: { format, version, ...rest }, oof, oofProbs };
 }
 
 /** Metrics rounded for printing and storing. */
