@@ -1,7 +1,7 @@
 /**
  * `npm run eval -- --data <JSONL file or folder> --out <dir> [--policy <file>] [--scope validation|all]
  *                 [--transforms all|none|legacy|<names and families>] [--sample <n>]
- *                 [--baseline <report.json> --margin 0.01]`
+ *                 [--tier2 none|reference|<url>] [--baseline <report.json> --margin 0.01]`
  *
  * Replays labeled rows (JSONL: id, text, label, category, source[, context]) through the engine and
  * writes decisions.jsonl, report.json and report.html. `--transforms` replays the in-scope rows through
@@ -9,13 +9,21 @@
  * `--sample n` keeps at most n rows per label for the transformed passes (chosen by a hash of the id).
  * With --baseline, exits 1 when recall falls or false positives rise by more than --margin (absolute)
  * against that report, overall or for any technique both reports have.
+ *
+ * Every row is decided twice: by tiers 0+1 alone and by the cascade with tier 2 (`--tier2 reference`,
+ * the default: the committed tier-2 model in-process; a URL: an endpoint speaking the SageMaker
+ * container contract; `none`: no tier 2). decisions.jsonl keeps both (`detected`, `tier1Detected`,
+ * `escalated`, `tier2Ms`); the report puts them side by side with the escalation rate on benign rows
+ * and the tier-2 latency.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { loadTier2 } from '../classifier/model/tier2';
+import type { Tier2Classifier } from '../lambdas/core/engine/tier2';
 import { renderHtml } from '../lambdas/core/eval/html';
-import { type EvalDecision, LABELS, type Label } from '../lambdas/core/eval/metrics';
+import { LABELS, type Label } from '../lambdas/core/eval/metrics';
 import { buildReport, type EvalReport, regressions, transformRegressions } from '../lambdas/core/eval/report';
 import { isValidationId, SPLIT_RULE } from '../lambdas/core/eval/split';
 import {
@@ -31,6 +39,7 @@ import { loadTranslations, runMultilingual, TRANSLATIONS_DIR } from './eval/mult
 import { seededRng } from './eval/rng';
 import { makeFiller, requestBody, selectTechniques } from './eval/select';
 import { type EvalRequest, type TechniqueContext, techniqueRng } from './eval/techniques';
+import { type CascadeDecision, cascadeHtml, cascadeSummary, httpTier2, inProcessTier2 } from './lib/cascade';
 
 const rowSchema = z.looseObject({
   id: z.string().min(1),
@@ -44,7 +53,7 @@ type Row = z.infer<typeof rowSchema>;
 
 function usage(message: string): never {
   process.stderr.write(
-    `eval: ${message}\nusage: npm run eval -- --data <file|dir> --out <dir> [--policy <file>] [--scope validation|all] [--transforms all|none|legacy|<names,families>] [--sample <n per label>] [--baseline <report.json>] [--margin 0.01]\n`,
+    `eval: ${message}\nusage: npm run eval -- --data <file|dir> --out <dir> [--policy <file>] [--scope validation|all] [--transforms all|none|legacy|<names,families>] [--sample <n per label>] [--tier2 none|reference|<url>] [--baseline <report.json>] [--margin 0.01]\n`,
   );
   process.exit(2);
 }
@@ -103,12 +112,30 @@ function plainRequest(row: Row): EvalRequest {
   };
 }
 
+interface Engines {
+  /** Tiers 0+1 only (no tier 2 wired). */
+  readonly local: SafeguardsEngine;
+  /** The same policy with tier 2 wired; absent with `--tier2 none`. */
+  readonly cascade?: SafeguardsEngine;
+}
+
+type Verdict = Awaited<ReturnType<SafeguardsEngine['evaluateRequest']>>;
+
+function outcome(v: Verdict): { flagged: string[]; detected: boolean; scores: Record<string, number> } {
+  const flagged = SAFETY_CATEGORIES.filter((c) => v.triggered.includes(c) || v.shadowTriggered.includes(c));
+  const scores: Record<string, number> = {};
+  for (const [k, s] of Object.entries(v.scores)) scores[k] = Math.round(s * 10_000) / 10_000;
+  const detected =
+    flagged.length > 0 && (v.action === 'block' || v.action === 'flag' || v.shadowTriggered.length > 0);
+  return { flagged, detected, scores };
+}
+
 async function decide(
-  engine: SafeguardsEngine,
+  engines: Engines,
   row: Row,
   request: EvalRequest,
   transform?: string,
-): Promise<EvalDecision> {
+): Promise<CascadeDecision> {
   const body = requestBody(request);
   const t0 = performance.now();
   const parsed = parseRequest(body, { format: 'messages' });
@@ -125,25 +152,38 @@ async function decide(
       ...base,
       action: `rejected:${parsed.error.status}`,
       detected: false,
+      tier1Detected: false,
       flagged: [],
       scores: {},
       escalated: false,
       latencyMs: performance.now() - t0,
     };
   }
-  const v = await engine.evaluateRequest(parsed.request);
-  const latencyMs = performance.now() - t0;
-  const flagged = SAFETY_CATEGORIES.filter((c) => v.triggered.includes(c) || v.shadowTriggered.includes(c));
-  const scores: Record<string, number> = {};
-  for (const [k, s] of Object.entries(v.scores)) scores[k] = Math.round(s * 10_000) / 10_000;
+  const local = await engines.local.evaluateRequest(parsed.request);
+  const localMs = performance.now() - t0;
+  const tier1 = outcome(local);
+  if (!engines.cascade) {
+    return {
+      ...base,
+      action: local.action,
+      ...tier1,
+      tier1Detected: tier1.detected,
+      escalated: local.tier2.escalated.length > 0,
+      latencyMs: Math.round(localMs * 1000) / 1000,
+    };
+  }
+  const t1 = performance.now();
+  const v = await engines.cascade.evaluateRequest(parsed.request);
+  const latencyMs = performance.now() - t1;
   return {
     ...base,
     action: v.action,
-    detected:
-      flagged.length > 0 && (v.action === 'block' || v.action === 'flag' || v.shadowTriggered.length > 0),
-    flagged,
-    scores,
+    ...outcome(v),
+    tier1Detected: tier1.detected,
     escalated: v.tier2.escalated.length > 0,
+    ...(v.tier2.called
+      ? { tier2Outcome: v.tier2.outcome, tier2Ms: Math.round(v.latencyMs.tier2 * 1000) / 1000 }
+      : {}),
     latencyMs: Math.round(latencyMs * 1000) / 1000,
   };
 }
@@ -199,6 +239,7 @@ async function main(): Promise<void> {
       translations: { type: 'string' },
       baseline: { type: 'string' },
       margin: { type: 'string', default: '0.01' },
+      tier2: { type: 'string', default: 'reference' },
     },
   });
   if (!values.data) usage('--data is required');
@@ -215,7 +256,20 @@ async function main(): Promise<void> {
   const policy = values.policy
     ? parsePolicy(readFileSync(values.policy, 'utf8'), values.policy)
     : defaultPolicy();
+  const tier2Arg = values.tier2 ?? 'reference';
+  let tier2: Tier2Classifier | undefined;
+  let tier2Model: string | undefined;
+  if (tier2Arg === 'reference') {
+    const model = loadTier2();
+    tier2 = inProcessTier2(model);
+    tier2Model = model.version;
+  } else if (/^https?:\/\/\S+$/.test(tier2Arg)) {
+    tier2 = httpTier2(tier2Arg);
+  } else if (tier2Arg !== 'none') {
+    usage('--tier2 must be none, reference or an http(s) URL of a tier-2 endpoint');
+  }
   const engine = createEngine({ policy });
+  const engines: Engines = { local: engine, ...(tier2 ? { cascade: createEngine({ policy, tier2 }) } : {}) };
   const loaded = loadRows(listFiles(resolve(values.data)));
   let techniques: ReturnType<typeof selectTechniques>;
   try {
@@ -237,11 +291,11 @@ async function main(): Promise<void> {
   const variantRows = sampleByLabel(inScope, sample);
   const total = loaded.rows.length + variantRows.length * techniques.length;
 
-  const decisions: EvalDecision[] = [];
-  const transformed: EvalDecision[] = [];
+  const decisions: CascadeDecision[] = [];
+  const transformed: CascadeDecision[] = [];
   let done = 0;
   for (const row of loaded.rows) {
-    decisions.push(await decide(engine, row, plainRequest(row)));
+    decisions.push(await decide(engines, row, plainRequest(row)));
     done += 1;
     if (done % 50 === 0 || done === total) progress(done, total);
   }
@@ -267,7 +321,7 @@ async function main(): Promise<void> {
           return filler(chars, rng);
         },
       };
-      transformed.push(await decide(engine, row, technique.apply(row, ctx), technique.name));
+      transformed.push(await decide(engines, row, technique.apply(row, ctx), technique.name));
       done += 1;
       if (done % 50 === 0 || done === total) progress(done, total);
     }
@@ -278,7 +332,7 @@ async function main(): Promise<void> {
         inScope,
         makeFiller(benignPool.filter((t) => /^[\x20-\x7e\n]*$/.test(t))),
         async (row, request) => {
-          const d = await decide(engine, row as Row, request, 'dilution');
+          const d = await decide(engines, row as Row, request, 'dilution');
           return { detected: d.detected, latencyMs: d.latencyMs, rejected: d.action.startsWith('rejected') };
         },
         { sizes: dilutionSizes, perLabel: dilutionRows },
@@ -296,7 +350,7 @@ async function main(): Promise<void> {
     const byId = new Map(loaded.rows.map((r) => [r.id, r]));
     multilingual = await runMultilingual(translations, byId, async (row, text) => {
       const src = row as Row;
-      const d = await decide(engine, src, { messages: [{ role: 'user', content: text }] }, 'language');
+      const d = await decide(engines, src, { messages: [{ role: 'user', content: text }] }, 'language');
       return d.detected;
     });
   }
@@ -320,6 +374,9 @@ async function main(): Promise<void> {
     ...(multilingual ? { multilingual } : {}),
   });
 
+  const headline = decisions.filter((d) => scope === 'all' || d.validation);
+  const cascade = cascadeSummary(headline, tier2Arg, engine.policy.document.tier2.band, tier2Model);
+
   mkdirSync(values.out, { recursive: true });
   writeFileSync(
     join(values.out, 'decisions.jsonl'),
@@ -327,9 +384,9 @@ async function main(): Promise<void> {
   );
   writeFileSync(
     join(values.out, 'report.json'),
-    `${JSON.stringify({ ...report, invalidRows: loaded.invalid.slice(0, 50), invalidCount: loaded.invalid.length }, null, 2)}\n`,
+    `${JSON.stringify({ ...report, cascade, invalidRows: loaded.invalid.slice(0, 50), invalidCount: loaded.invalid.length }, null, 2)}\n`,
   );
-  writeFileSync(join(values.out, 'report.html'), renderHtml(report));
+  writeFileSync(join(values.out, 'report.html'), renderHtml(report, cascadeHtml(cascade)));
 
   const p = (x: number) => `${(x * 100).toFixed(2)}%`;
   process.stdout.write(
@@ -337,6 +394,8 @@ async function main(): Promise<void> {
       `recall harmful ${p(report.recall.harmful)}  jailbreak ${p(report.recall.jailbreak)}  injection ${p(report.recall.injection)}\n` +
       `FPR general ${p(report.fpr.general)}  borderline ${p(report.fpr.borderline)}\n` +
       `latency p50 ${report.latencyMs.p50} ms  p99 ${report.latencyMs.p99} ms  tier-2 escalation ${p(report.tier2EscalationRate)}  AUC ${report.roc.auc}\n` +
+      `tiers 0+1 alone: recall harmful ${p(cascade.tier1Only.recall.harmful)}  jailbreak ${p(cascade.tier1Only.recall.jailbreak)}  injection ${p(cascade.tier1Only.recall.injection)}  FPR general ${p(cascade.tier1Only.fpr.general)}  borderline ${p(cascade.tier1Only.fpr.borderline)}\n` +
+      `cascade (tier 2 ${tier2Arg}${tier2Model ? ` ${tier2Model}` : ''}, band [${cascade.band.join(', ')}]): benign escalated ${p(cascade.escalation.benignRate)} (${cascade.escalation.perThousandBenign} per 1,000), tier-2 calls ${cascade.tier2LatencyMs.calls} p50 ${cascade.tier2LatencyMs.p50} ms p99 ${cascade.tier2LatencyMs.p99} ms ${JSON.stringify(cascade.tier2Outcomes)}\n` +
       `wrote ${join(values.out, 'decisions.jsonl')}, report.json, report.html\n`,
   );
 

@@ -1,16 +1,23 @@
 import { LABELS } from './metrics';
 import type { EvalReport, TransformRates } from './report';
 
-const esc = (s: string) =>
+/** Escapes text for HTML element content and attribute values. */
+export const escapeHtml = (s: string) =>
   s.replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
   );
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
-function table(head: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
-  const th = head.map((h) => `<th>${esc(h)}</th>`).join('');
-  const tr = rows.map((r) => `<tr>${r.map((c) => `<td>${esc(String(c))}</td>`).join('')}</tr>`).join('\n');
+/** An HTML table with escaped cells. */
+export function htmlTable(
+  head: readonly string[],
+  rows: ReadonlyArray<ReadonlyArray<string | number>>,
+): string {
+  const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const tr = rows
+    .map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(String(c))}</td>`).join('')}</tr>`)
+    .join('\n');
   return `<table><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
 }
 
@@ -36,19 +43,22 @@ function lineChart(
         `<text x="${m - 6}" y="${sy(t) + 3}" font-size="10" text-anchor="end">${t}</text>`,
     )
     .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(title)}">
 <rect x="${m}" y="${m}" width="${W - 2 * m}" height="${H - 2 * m}" fill="#fafafa" stroke="#999"/>
-<text x="${W / 2}" y="18" font-size="13" text-anchor="middle">${esc(title)}</text>
-<text x="${W / 2}" y="${H - 6}" font-size="11" text-anchor="middle">${esc(xLabel)}</text>
-<text x="12" y="${H / 2}" font-size="11" text-anchor="middle" transform="rotate(-90 12 ${H / 2})">${esc(yLabel)}</text>
+<text x="${W / 2}" y="18" font-size="13" text-anchor="middle">${escapeHtml(title)}</text>
+<text x="${W / 2}" y="${H - 6}" font-size="11" text-anchor="middle">${escapeHtml(xLabel)}</text>
+<text x="12" y="${H / 2}" font-size="11" text-anchor="middle" transform="rotate(-90 12 ${H / 2})">${escapeHtml(yLabel)}</text>
 ${ticks}<path d="${path}" fill="none" stroke="#1f77b4" stroke-width="2"/></svg>`;
 }
 
-/** Renders the evaluation report as a self-contained HTML page (no scripts, inline SVG). */
-export function renderHtml(r: EvalReport): string {
+/**
+ * Renders the evaluation report as a self-contained HTML page (no scripts, inline SVG). `extra` is
+ * trusted HTML (built with {@link htmlTable}) placed after the headline figures.
+ */
+export function renderHtml(r: EvalReport, extra = ''): string {
   const roc = [[0, 0] as const, ...r.roc.points.map((p) => [p.fpr, p.tpr] as const), [1, 1] as const];
   const pr = r.roc.points.map((p) => [p.tpr, p.precision] as const);
-  const conf = table(
+  const conf = htmlTable(
     ['label \\ predicted', ...LABELS],
     LABELS.map((l) => [l, ...LABELS.map((p) => r.confusion[l][p])]),
   );
@@ -63,7 +73,7 @@ export function renderHtml(r: EvalReport): string {
     x.counts['general'] ? pct(x.fpr.general) : '–',
     x.counts['borderline'] ? pct(x.fpr.borderline) : '–',
   ];
-  const transforms = table(
+  const transforms = htmlTable(
     [
       'technique',
       'family',
@@ -86,7 +96,7 @@ export function renderHtml(r: EvalReport): string {
     ? `<h2>Dilution: recall vs padding size and position</h2>
 <p>Harmful requests placed at the start, middle or end of benign text of each size (whole general-benign
 rows that the engine passes on their own); benign requests padded the same way are the control.</p>
-${table(
+${htmlTable(
   [
     'padding',
     ...r.dilution.positions.map((p) => `recall ${p}`),
@@ -110,8 +120,8 @@ ${table(
   const ml = r.multilingual;
   const multilingual = ml
     ? `<h2>Languages</h2>
-<p>${esc(ml.source)}: the same rows in English and in each language.</p>
-${table(
+<p>${escapeHtml(ml.source)}: the same rows in English and in each language.</p>
+${htmlTable(
   ['language', 'harmful rows', 'recall harmful', 'benign rows', 'FPR benign', 'missing'],
   [
     [
@@ -138,11 +148,11 @@ ${table(
 td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:right}th{background:#eee}td:first-child{text-align:left}
 .charts{display:flex;gap:2rem;flex-wrap:wrap}</style></head><body>
 <h1>Safeguards evaluation</h1>
-<p>Policy <code>${esc(r.policy.name)}</code> (${esc(r.policy.version)}), tier-1 model ${esc(r.model.version)}.
-Headline figures on <b>${r.split.scope === 'validation' ? 'the validation split only' : 'all rows'}</b> (${esc(r.split.rule)}): ${r.rows} rows.
+<p>Policy <code>${escapeHtml(r.policy.name)}</code> (${escapeHtml(r.policy.version)}), tier-1 model ${escapeHtml(r.model.version)}.
+Headline figures on <b>${r.split.scope === 'validation' ? 'the validation split only' : 'all rows'}</b> (${escapeHtml(r.split.rule)}): ${r.rows} rows.
 ${r.skipped.count} rows skipped for an unknown label.</p>
 <h2>Recall and false positives</h2>
-${table(
+${htmlTable(
   ['metric', 'value', 'rows'],
   [
     ['recall harmful', pct(r.recall.harmful), r.counts['harmful'] ?? 0],
@@ -153,9 +163,10 @@ ${table(
     ['tier-2 escalation rate', pct(r.tier2EscalationRate), r.rows],
   ],
 )}
+${extra}
 <h2>Confusion matrix</h2>${conf}
 <h2>Latency (ms per decision, in-process)</h2>
-${table(['p50', 'p90', 'p99', 'max'], [[r.latencyMs.p50, r.latencyMs.p90, r.latencyMs.p99, r.latencyMs.max]])}
+${htmlTable(['p50', 'p90', 'p99', 'max'], [[r.latencyMs.p50, r.latencyMs.p90, r.latencyMs.p99, r.latencyMs.max]])}
 <h2>Curves (attack vs benign, max safety score)</h2>
 <div class="charts">${lineChart(`ROC (AUC ${r.roc.auc})`, 'false-positive rate', 'true-positive rate', roc)}
 ${lineChart('Precision / recall', 'recall', 'precision', pr)}</div>
@@ -165,12 +176,12 @@ false-positive rate on the benign variants. <code>–</code>: no rows of that la
 ${dilution}
 ${multilingual}
 <h2>Per source</h2>
-${table(
+${htmlTable(
   ['source', 'label', 'rows', 'metric', 'value'],
   r.bySource.map((s) => [s.source, s.label, s.rows, s.metric, pct(s.value)]),
 )}
 <h2>All rows (includes rows the model trained on: optimistic)</h2>
-${table(
+${htmlTable(
   ['rows', 'recall harmful', 'recall jailbreak', 'recall injection', 'FPR general', 'FPR borderline'],
   [
     [
