@@ -4,7 +4,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EnforcementTableNames } from '../lambdas/adapters/dynamo/client';
-import type { DecisionRecord } from '../lambdas/core/decision/record';
+import { type DecisionRecord, RECORD_ACTIONS } from '../lambdas/core/decision/record';
 import type { TenantStatus } from '../lambdas/core/enforcement/types';
 import type { TenantOverrides } from '../lambdas/core/engine/overrides';
 import { type Action, CATEGORIES, type Category } from '../lambdas/core/types';
@@ -54,7 +54,7 @@ kill switch (regional; reaches every serving instance within the 2 s controls ca
   model disable <modelId> --reason <text>                            refuse requests for a model in this region
   model enable <modelId> --reason <text>
 observability (local)
-  decisions [--last 20] [--action block|allow|redact|flag]          recent decision records
+  decisions [--last 20] [--action allow|flag|redact|block|refuse|error]  recent decision records
   incident --decision-id <id> [--around 10m] | --since <ISO time|30m>   (--region: the region's proxy log group
                                                                      via Logs Insights; SAFEGUARDS_PROXY_LOG_GROUP)
                                                                      decision records + audit entries of a window,
@@ -159,6 +159,8 @@ async function run(argv: string[]): Promise<void> {
   if (group === 'decisions') {
     if (o.region)
       fail('decisions reads local telemetry; in AWS use the Logs Insights queries in docs/runbooks');
+    if (o.action !== undefined && !(RECORD_ACTIONS as readonly string[]).includes(o.action))
+      fail(`--action must be one of ${RECORD_ACTIONS.join(', ')}, got '${o.action}'`);
     const info = readRuntimeInfo(o['data-dir']);
     const n = Number(o.last);
     if (!Number.isInteger(n) || n < 1) fail('--last must be a positive integer');

@@ -30,6 +30,12 @@ export interface Incident {
   readonly summary: {
     readonly requests: number;
     readonly byAction: Readonly<Record<string, number>>;
+    /** Requests refused before or instead of the checks (auth, limits, controls, invalid, unknown model). */
+    readonly refused: number;
+    /** Requests blocked by policy (input or output). */
+    readonly blocked: number;
+    /** Requests whose serving failed (upstream, client gone, internal). */
+    readonly errors: number;
     readonly failOpen: number;
     readonly failClosed: number;
     readonly tenants: number;
@@ -96,6 +102,9 @@ export function buildIncident(
     summary: {
       requests: window.decisions.length,
       byAction,
+      refused: byAction['refuse'] ?? 0,
+      blocked: byAction['block'] ?? 0,
+      errors: byAction['error'] ?? 0,
       failOpen,
       failClosed,
       tenants: new Set(window.decisions.map((r) => r.tenant)).size,
@@ -114,6 +123,7 @@ export function renderIncident(i: Incident): string {
         .map(([a, n]) => `${a} ${n}`)
         .join(', ') || 'none'
     })`,
+    `- refused: ${i.summary.refused}, blocked: ${i.summary.blocked}, errors: ${i.summary.errors}`,
     `- fail-open: ${i.summary.failOpen}, fail-closed: ${i.summary.failClosed}, tenants (pseudonyms): ${i.summary.tenants}`,
     `- audit entries: ${i.audit.length}`,
     '',

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import type { Route } from '../../lambdas/core/decision/record';
+import type { RecordAction, Route } from '../../lambdas/core/decision/record';
 import type { Tier } from '../../lambdas/core/engine/scoring';
 import type { ServeRoute } from '../../lambdas/core/serving/types';
 import type { Action, CATEGORIES, CheckOutcome } from '../../lambdas/core/types';
@@ -29,12 +29,14 @@ export const ENFORCEMENT_LIVE_METRIC = 'EnforcementLive';
 
 const exhaustive = <T extends string>(values: Record<T, true>): readonly T[] => Object.keys(values) as T[];
 
-/** `Action` dimension values of `Decisions` (every {@link Action}). */
-export const ACTIONS: readonly Action[] = exhaustive<Action>({
+/** `Action` dimension values of `Decisions` (every {@link RecordAction}: policy actions, `refuse` and `error`). */
+export const ACTIONS: readonly RecordAction[] = exhaustive<RecordAction>({
   allow: true,
   flag: true,
   redact: true,
   block: true,
+  refuse: true,
+  error: true,
 });
 /** `Route` dimension values of `Decisions` the proxy emits (every {@link ServeRoute}; `canary`/`eval` are not served). */
 export const SERVED_ROUTES: readonly Route[] = exhaustive<ServeRoute>({
@@ -123,12 +125,12 @@ export const ServingMetrics = {
   },
 
   /** `Decisions{Action,Route}`, summed. */
-  decisions(action: Action, route: Route, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+  decisions(action: RecordAction, route: Route, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
     return metric('Decisions', PROXY_SERVICE, { Action: action, Route: route }, options);
   },
 
   /** `Decisions` with `action` over every served route, as one series. */
-  decisionsFor(action: Action, period: Duration = Duration.minutes(1)): cloudwatch.MathExpression {
+  decisionsFor(action: RecordAction, period: Duration = Duration.minutes(1)): cloudwatch.MathExpression {
     return sumOf(
       action,
       SERVED_ROUTES.map((r) => ServingMetrics.decisions(action, r, { period })),

@@ -1,11 +1,77 @@
 import type { FailureApplied, Verdict } from '../engine/evaluate';
 import type { OutputSummary } from '../engine/output';
+import { FIELD_TABLE } from '../request/fields';
 import type { Action, Category, CheckResult, FailMode, NormalizationSignals } from '../types';
 
 /** Schema id of the decision record; bump on incompatible changes (docs/decision-record.md). */
 export const DECISION_SCHEMA = 'csp.decision/v1';
 
 export type Route = 'messages' | 'bedrock.invoke' | 'bedrock.invoke-stream' | 'canary' | 'eval';
+
+/**
+ * Final action of a request: a policy action (`allow`, `flag`, `redact`, `block`), `refuse` for a request
+ * refused before or instead of the checks (authentication, limits, operator controls, invalid request,
+ * unknown model or route), or `error` when serving failed (upstream failure, client gone, internal error).
+ * Every response that is not a served completion has an action other than `allow`.
+ */
+export type RecordAction = Action | 'refuse' | 'error';
+
+/** Every {@link RecordAction}, in display order (CLI validation, dashboards). */
+export const RECORD_ACTIONS: readonly RecordAction[] = [
+  'allow',
+  'flag',
+  'redact',
+  'block',
+  'refuse',
+  'error',
+];
+
+/** The action a rejected request is recorded with, by its reason. */
+export function rejectionAction(reason: string): RecordAction {
+  if (reason.startsWith('blocked') || reason.startsWith('output-blocked')) return 'block';
+  if (reason.startsWith('upstream_') || reason === 'internal_error' || reason === 'client_aborted') {
+    return 'error';
+  }
+  return 'refuse';
+}
+
+/** Request header names an error may name as its field. */
+const HEADER_FIELDS = ['modelId', 'content-type', 'content-encoding', 'anthropic-version', 'anthropic-beta'];
+
+/**
+ * Field names the record may carry: the names of the request field table (lambdas/core/request/fields.ts,
+ * kept current against the SDK types) and the header fields above. Anything else in an error path is a
+ * client-chosen key.
+ */
+const KNOWN_FIELDS: ReadonlySet<string> = new Set([
+  ...Object.values(FIELD_TABLE).flatMap((row) => (row === 'refused' ? [] : Object.keys(row))),
+  ...HEADER_FIELDS,
+]);
+
+/** A path step: `[12]`, `[?]`/`["key"]`, or a bare name. */
+const PATH_STEP_RE = /\[(\d{1,9})\]|\[[^\]"]*\]|([^.[\]"]+)|\./gy;
+
+/**
+ * The error path as recorded: indices and known field names are kept, every other key (client-chosen, such
+ * as an unknown field `patient_john_doe_hiv_positive` or a key inside a tool input) becomes `?`, and a path
+ * that does not read as a plain path (quoted keys) becomes the fixed `(field)`. The response to the client
+ * still names the path in full; only the record is redacted (docs/decision-record.md).
+ */
+export function recordedField(field: string): string {
+  if (field === '') return '';
+  let out = '';
+  PATH_STEP_RE.lastIndex = 0;
+  let consumed = 0;
+  for (let m = PATH_STEP_RE.exec(field); m !== null; m = PATH_STEP_RE.exec(field)) {
+    consumed = PATH_STEP_RE.lastIndex;
+    const [step, index, name] = m;
+    if (step === '.') continue;
+    if (index !== undefined) out += `[${index}]`;
+    else if (name !== undefined) out += `${out === '' ? '' : '.'}${KNOWN_FIELDS.has(name) ? name : '?'}`;
+    else out += '[?]';
+  }
+  return consumed === field.length ? out : '(field)';
+}
 
 /** Where the request's processing ended. */
 export type Stage = 'auth' | 'parse' | 'input' | 'upstream' | 'output' | 'complete';
@@ -26,8 +92,8 @@ export interface DecisionRecord {
   readonly stream: boolean;
   readonly policy: { readonly name: string; readonly version: string };
   readonly stage: Stage;
-  /** Final action taken for the request. */
-  readonly action: Action;
+  /** Final action taken for the request ({@link RecordAction}). */
+  readonly action: RecordAction;
   readonly status: number;
   /** Machine-readable reason for a non-2xx or intervened outcome, e.g. `blocked:harmful`. */
   readonly reason: string | null;
@@ -168,9 +234,9 @@ export class DecisionRecorder {
   reject(status: number, reason: string, error?: { type: string; field: string }): this {
     this.rec.status = status;
     this.rec.reason = reason;
-    if (error) this.rec.error = error;
-    if (status >= 400 && this.rec.action === 'allow' && reason.startsWith('blocked'))
-      this.rec.action = 'block';
+    if (error) this.rec.error = { type: error.type, field: recordedField(error.field) };
+    // A block already recorded (input verdict, output) stays a block; anything else is not a served completion.
+    if (this.rec.action !== 'block') this.rec.action = rejectionAction(reason);
     return this;
   }
 

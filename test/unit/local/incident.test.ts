@@ -33,7 +33,7 @@ describe('incident gathering', () => {
       reason: 'blocked:harmful',
       failMode: { applied: 'closed', failures: [] },
     }),
-    rec('d3', 5, { tenant: 'tn_b' }),
+    rec('d3', 5, { tenant: 'tn_b', action: 'refuse', status: 503, reason: 'kill_switch' }),
     rec('d4', 30),
   ];
 
@@ -58,12 +58,16 @@ describe('incident gathering', () => {
     expect(i.timeline.map((e) => e.ref)).toEqual(['d1', `${T0 + 120_000}-x`, 'd2', 'd3', 'd4']);
     expect(i.summary).toEqual({
       requests: 4,
-      byAction: { allow: 3, block: 1 },
+      byAction: { allow: 2, block: 1, refuse: 1 },
+      refused: 1,
+      blocked: 1,
+      errors: 0,
       failOpen: 0,
       failClosed: 1,
       tenants: 2,
     });
     const md = renderIncident(i);
+    expect(md).toContain('- refused: 1, blocked: 1, errors: 0');
     expect(md).toContain('| time (UTC) | kind | ref | what |');
     expect(md).toContain('messages 400 block (blocked:harmful) tenant=tn_a fail-closed');
     expect(md).toContain('region: controls.set by operator:alice: drill');
