@@ -3,7 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { RecordAction, Route } from '../../lambdas/core/decision/record';
 import type { Tier } from '../../lambdas/core/engine/scoring';
 import type { ServeRoute } from '../../lambdas/core/serving/types';
-import type { Action, CATEGORIES, CheckOutcome } from '../../lambdas/core/types';
+import type { CATEGORIES, CheckOutcome } from '../../lambdas/core/types';
 import { METRICS_NAMESPACE } from './serving-functions';
 
 /**
