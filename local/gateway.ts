@@ -62,6 +62,8 @@ export interface GatewayOptions {
   readonly models?: readonly string[];
   /** Tenant cache TTL; bounds how fast a status change is seen. @default 2000 */
   readonly tenantCacheTtlMs?: number;
+  /** Tenants the enforcement ladder never strikes (the demo tenant, unless `--ladder`). @default none */
+  readonly ladderExemptTenants?: readonly string[];
   /** Receives metric increments (defaults to counting in memory; see {@link Gateway.metrics}). */
   readonly metrics?: ServeMetrics;
   /** Operational messages (never request content). @default stderr */
@@ -230,7 +232,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }),
     models: new ModelAllowlist(opts.models ?? DEMO_MODELS),
     admission: rateLimiterAdmission(limiter),
-    violations: ladderViolations(ladder),
+    violations: ladderViolations(ladder, (tenantId) => (opts.ladderExemptTenants ?? []).includes(tenantId)),
     controls,
     pseudonymize: localPseudonymizer(opts.hmacKey),
     sink: opts.sink,

@@ -27,6 +27,8 @@ options
   --model <id>           a model to serve (repeatable; others are answered 404). Default: demo and
                          claude-demo with the demo upstream, the active models of config/models.ts
                          with --upstream
+  --ladder               let the enforcement ladder throttle/suspend the demo tenant too (default: the demo
+                         tenant is exempt, so trying blocked examples never locks it out)
   --demo-api-key <key>   the demo tenant's key (csk_ + 32 base62 chars; default: a fresh random key)
   --policy <file>        a policy JSON file (default: config/policies/default.json, embedded)
   --no-classifier        run without tier 2 (escalations are recorded as skipped)
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
       'demo-api-key': { type: 'string' },
       policy: { type: 'string' },
       'no-classifier': { type: 'boolean', default: false },
+      ladder: { type: 'boolean', default: false },
       'data-dir': { type: 'string', default: '.local' },
       edge: { type: 'boolean', default: false },
       'edge-port': { type: 'string', default: '8788' },
@@ -88,6 +91,7 @@ async function main(): Promise<void> {
     ...(policy ? { policy } : {}),
     classifier: !values['no-classifier'],
     ...(values.edge ? { edge: { port: edgePort } } : {}),
+    demoLadder: values.ladder,
   });
   const url = rt.edge?.url ?? rt.gateway.url;
   const key = rt.demo.apiKey;

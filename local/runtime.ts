@@ -38,6 +38,11 @@ export interface LocalRuntimeOptions {
   readonly classifier?: boolean;
   readonly policy?: Policy;
   readonly tenantCacheTtlMs?: number;
+  /**
+   * Let the enforcement ladder strike the demo tenant too. Off by default: trying the README's blocked examples
+   * must not suspend the only tenant of a local demo (`npm start -- --ladder` turns it on).
+   */
+  readonly demoLadder?: boolean;
   /** Write runtime.json for the operator CLI. @default true */
   readonly publish?: boolean;
   readonly log?: (line: string) => void;
@@ -49,6 +54,9 @@ export interface LocalRuntimeOptions {
    */
   readonly edge?: { readonly port?: number; readonly region?: string };
 }
+
+/** The demo tenant `npm start` creates. */
+export const DEMO_TENANT_ID = 'demo-tenant';
 
 export interface LocalRuntime {
   readonly gateway: Gateway;
@@ -102,13 +110,14 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       sink: telemetry.write,
       ...(opts.policy ? { policy: opts.policy } : {}),
       ...(opts.tenantCacheTtlMs !== undefined ? { tenantCacheTtlMs: opts.tenantCacheTtlMs } : {}),
+      ...(opts.demoLadder ? {} : { ladderExemptTenants: [DEMO_TENANT_ID] }),
       ...(opts.log ? { log: opts.log } : {}),
     });
     started.push({ stop: () => gateway.close() });
     const ops = operatorContext(dynamo.doc, dynamo.tables, 'system:npm-start');
     const plainKey = opts.demoApiKey ?? (edgeKeys ? generateApiKey() : undefined);
     const demo = await createTenant(ops, {
-      tenantId: 'demo-tenant',
+      tenantId: DEMO_TENANT_ID,
       tier: 'standard',
       zone: 'LOCAL',
       ...(plainKey

@@ -46,13 +46,20 @@ export function rateLimiterAdmission(limiter: Pick<RateLimiter, 'admit' | 'settl
   };
 }
 
-/** Violations over the enforcement ladder: one strike per blocking category. */
-export function ladderViolations(ladder: {
-  recordViolation(v: { tenantId: string; category: string }): Promise<unknown>;
-}): Violations {
+/**
+ * Violations over the enforcement ladder: one strike per blocked request, counted under its first blocking
+ * category (a request blocked in three categories is one strike, not three). Tenants for which `exempt` holds
+ * (e.g. the local demo tenant) are never struck.
+ */
+export function ladderViolations(
+  ladder: { recordViolation(v: { tenantId: string; category: string }): Promise<unknown> },
+  exempt: (tenantId: string) => boolean = () => false,
+): Violations {
   return {
     async report(tenantId, violation) {
-      for (const category of violation.categories) await ladder.recordViolation({ tenantId, category });
+      const category = violation.categories[0];
+      if (category === undefined || exempt(tenantId)) return;
+      await ladder.recordViolation({ tenantId, category });
     },
   };
 }

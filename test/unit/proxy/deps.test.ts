@@ -181,13 +181,27 @@ describe('ports', () => {
     expect(settles).toBe(0);
   });
 
-  test('ladderViolations records one strike per category', async () => {
+  test('ladderViolations records one strike per blocked request, under its first category', async () => {
     const strikes: unknown[] = [];
     const v = ladderViolations({ recordViolation: async (s) => strikes.push(s) });
-    await v.report('t', { decisionId: 'd', stage: 'input', categories: ['harmful', 'jailbreak'], at: 0 });
-    expect(strikes).toEqual([
-      { tenantId: 't', category: 'harmful' },
-      { tenantId: 't', category: 'jailbreak' },
-    ]);
+    await v.report('t', {
+      decisionId: 'd',
+      stage: 'input',
+      categories: ['harmful', 'jailbreak', 'pii'],
+      at: 0,
+    });
+    await v.report('t', { decisionId: 'e', stage: 'output', categories: [], at: 0 });
+    expect(strikes).toEqual([{ tenantId: 't', category: 'harmful' }]);
+  });
+
+  test('ladderViolations never strikes an exempt tenant', async () => {
+    const strikes: unknown[] = [];
+    const v = ladderViolations(
+      { recordViolation: async (s) => strikes.push(s) },
+      (id) => id === 'demo-tenant',
+    );
+    await v.report('demo-tenant', { decisionId: 'd', stage: 'input', categories: ['harmful'], at: 0 });
+    await v.report('other', { decisionId: 'e', stage: 'input', categories: ['harmful'], at: 0 });
+    expect(strikes).toEqual([{ tenantId: 'other', category: 'harmful' }]);
   });
 });
