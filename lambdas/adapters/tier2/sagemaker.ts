@@ -1,12 +1,12 @@
 /**
  * Tier-2 classifier over a SageMaker endpoint (docs/classifier-contract.md): `POST /invocations` with
- * `{"inputs": text}` → `{"scores": {...}}`. Calls go through a circuit breaker (open after N consecutive
+ * `{"inputs": text}` (or `{"inputs": output, "prompt": request}` for an exchange) → `{"scores": {...}}`. Calls go through a circuit breaker (open after N consecutive
  * failures — errors, timeouts, non-JSON answers — and fail fast with an error named `circuit-open` until
  * a half-open probe succeeds). The caller's `AbortSignal` (the engine's deadline) cancels the HTTP call.
  * IAM: `sagemaker:InvokeEndpoint` on the classifier endpoint ARN.
  */
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import type { Tier2Classifier } from '../../core/engine/tier2';
+import type { Tier2Classifier, Tier2Context } from '../../core/engine/tier2';
 import { type Breaker, type BreakerOptions, ConsecutiveFailureBreaker } from './breaker';
 
 /** Options for {@link SageMakerTier2}. */
@@ -43,14 +43,15 @@ export class SageMakerTier2 implements Tier2Classifier {
     return this.breaker.state === 'open';
   }
 
-  async classify(text: string, signal: AbortSignal): Promise<unknown> {
+  async classify(text: string, signal: AbortSignal, context?: Tier2Context): Promise<unknown> {
+    const payload = context ? { inputs: text, prompt: context.prompt } : { inputs: text };
     return this.breaker.execute(async () => {
       const out = await this.client.send(
         new InvokeEndpointCommand({
           EndpointName: this.options.endpointName,
           ContentType: 'application/json',
           Accept: 'application/json',
-          Body: encoder.encode(JSON.stringify({ inputs: text })),
+          Body: encoder.encode(JSON.stringify(payload)),
         }),
         { abortSignal: signal },
       );

@@ -122,6 +122,8 @@ export interface OutputRecord {
   /** Output tokens the client had received when the stream was stopped; null when not blocked. */
   readonly releasedTokensBeforeBlock: number | null;
   readonly stopReason: string | null;
+  /** Present when output checks escalated to tier 2 (exchange checks): calls made and failed calls. */
+  readonly tier2?: OutputSummary['tier2'];
 }
 
 export interface LatencyBreakdown {
@@ -282,6 +284,7 @@ export class DecisionRecorder {
       releasedChars: summary.releasedChars,
       releasedTokensBeforeBlock: v ? tokens.releasedBeforeBlock : null,
       stopReason,
+      ...(summary.tier2 ? { tier2: summary.tier2 } : {}),
     };
     this.rec.tokens = { ...this.rec.tokens, output: tokens.output };
     this.latency.output += summary.totalWindowMs;

@@ -113,12 +113,18 @@ interface LocalStage {
   readonly normalized: readonly NormalizedSegment[];
   readonly findings: Finding[];
   readonly tier0Outcome: CheckOutcome;
-  readonly tier1Outcome: CheckOutcome;
+  tier1Outcome: CheckOutcome;
   readonly tier0Error?: string;
-  readonly tier1Error?: string;
+  tier1Error?: string;
   /** Segments were also scored joined (payload splitting). */
   readonly joined: boolean;
   readonly latency: { normalize: number; tier0: number; tier1: number };
+}
+
+/** Per-check options of {@link SafeguardsEngine.evaluateOutput}. */
+export interface OutputOptions {
+  /** The request the output answers ({@link SafeguardsEngine.promptContext}); empty or absent: output alone. */
+  readonly prompt?: string;
 }
 
 /** The safeguards engine: pure, AWS-free, shared by Lambda, the local gateway, eval and bench. */
@@ -161,15 +167,80 @@ export class SafeguardsEngine {
   }
 
   /**
-   * Checks model output (a whole completion, or one window of a stream) with the in-process tiers,
-   * for the policy's output categories. Synchronous: output windows never wait on the network.
+   * The request text an output check reads with the output (exchange checks): the request's segments
+   * joined with blank lines, its last `output.exchange.promptChars` characters (the end of a
+   * conversation is what the completion answers). Empty when the policy has no exchange checks.
    */
-  evaluateOutput(text: string): Verdict {
+  promptContext(request: Pick<ParsedRequest, 'segments'>): string {
+    const max = this.policy.document.output.exchange?.promptChars ?? 0;
+    if (max === 0) return '';
+    const parts: string[] = [];
+    let length = 0;
+    for (let i = request.segments.length - 1; i >= 0 && length < max; i--) {
+      const text = request.segments[i]!.text;
+      parts.push(text);
+      length += text.length + (parts.length > 1 ? 2 : 0);
+    }
+    const joined = parts.reverse().join('\n\n');
+    return joined.length > max ? joined.slice(joined.length - max) : joined;
+  }
+
+  /**
+   * Checks model output (a whole completion, or one window of a stream) for the policy's output
+   * categories. With `prompt` (see {@link promptContext}) the output is judged as an exchange: tier 1
+   * also scores the request's end followed by the output (`output.exchange.tier1`), and an uncertain
+   * window escalates to tier 2 with the request as context (`output.exchange.tier2`), under the same
+   * deadline and fail modes as an input check. Without exchange settings, in-process tiers only.
+   */
+  async evaluateOutput(text: string, options: OutputOptions = {}): Promise<Verdict> {
     const segments: Segment[] = [{ trust: 'output', path: 'output', text }];
     const local = this.runLocal(segments);
+    const prompt = options.prompt ?? '';
+    const exchange = this.policy.document.output.exchange;
+    if (prompt !== '' && exchange?.tier1 && local.tier1Outcome === 'ok') {
+      const t = this.now();
+      try {
+        const exchange = normalizeSegment(`${prompt}\n\n${text}`, 0);
+        for (const [cat, score] of Object.entries(this.tier1Best(exchange)) as [Category, number][]) {
+          local.findings.push({ detector: 'tier1', category: cat, score, segment: 0 });
+        }
+      } catch (e) {
+        local.tier1Outcome = 'error';
+        local.tier1Error = errorName(e);
+      }
+      local.latency.tier1 += this.now() - t;
+    }
     const wanted = new Set<Category>(this.policy.document.output.categories);
     const categories = this.policy.categories.filter(([c]) => wanted.has(c));
-    return this.decide(local, [], undefined, categories);
+    // Output windows escalate only when uncertain (the band), even in `always` mode: a stream has many
+    // windows, and calling the GPU endpoint for each would multiply its load by the window count.
+    const escalate = exchange?.tier2
+      ? this.tier2Categories(local.findings, 'cascade').filter((c) => wanted.has(c))
+      : [];
+    let tier2: Tier2Outcome | undefined;
+    if (escalate.length > 0 && this.deps.tier2) {
+      const max = this.deps.tier2MaxChars ?? 16_384;
+      tier2 = await callTier2(
+        this.deps.tier2,
+        text.length > max ? text.slice(0, max) : text,
+        this.policy.document.tier2.deadlineMs,
+        this.now,
+        prompt !== '' ? { prompt } : undefined,
+      );
+    }
+    return this.decide(local, escalate, tier2, categories);
+  }
+
+  /** Tier 1 over the scored views of one normalized segment: the highest score per category. */
+  private tier1Best(n: NormalizedSegment): CategoryScores {
+    const best: CategoryScores = {};
+    for (const view of scoredViews(n)) {
+      const scores = this.deps.classifier.score(view.text);
+      for (const [cat, score] of Object.entries(scores) as [Category, number][]) {
+        if (score > (best[cat] ?? -1)) best[cat] = score;
+      }
+    }
+    return best;
   }
 
   private runLocal(segments: readonly Segment[]): LocalStage {
@@ -191,13 +262,7 @@ export class SafeguardsEngine {
     let joined = false;
     try {
       for (const n of normalized) {
-        const best: CategoryScores = {};
-        for (const view of scoredViews(n)) {
-          const scores = this.deps.classifier.score(view.text);
-          for (const [cat, score] of Object.entries(scores) as [Category, number][]) {
-            if (score > (best[cat] ?? -1)) best[cat] = score;
-          }
-        }
+        const best = this.tier1Best(n);
         const segment = n.views[0]?.segment ?? 0;
         for (const [cat, score] of Object.entries(best) as [Category, number][]) {
           findings.push({ detector: 'tier1', category: cat, score, segment });
@@ -230,14 +295,15 @@ export class SafeguardsEngine {
   }
 
   /** Categories to send to tier 2, per mode: all (always), uncertain ones (cascade), none (never). */
-  private tier2Categories(findings: readonly Finding[]): Category[] {
+  private tier2Categories(findings: readonly Finding[], modeCap?: 'cascade'): Category[] {
     const t2 = this.policy.document.tier2;
     if (t2.mode === 'never') return [];
+    const mode = modeCap ?? t2.mode;
     const out: Category[] = [];
     for (const cat of t2.categories) {
       const cp = this.policy.document.categories[cat];
       if (!cp) continue;
-      if (t2.mode === 'always') {
+      if (mode === 'always') {
         out.push(cat);
         continue;
       }

@@ -1,4 +1,4 @@
-import type { Verdict } from './evaluate';
+import type { FailureApplied, Verdict } from './evaluate';
 
 /** What the output monitor returns for each pushed delta. */
 export interface OutputStep {
@@ -19,15 +19,20 @@ export interface OutputSummary {
   readonly maxWindowMs: number;
   /** All window checks together, milliseconds: what output moderation cost the request. */
   readonly totalWindowMs: number;
+  /** Windows escalated to tier 2 (exchange checks), and the outcome of those that failed. */
+  readonly tier2?: { readonly calls: number; readonly failures: readonly FailureApplied[] };
 }
+
+/** Failures kept per output (the count is exact; the list is bounded). */
+const MAX_FAILURES = 16;
 
 export interface OutputMonitorOptions {
   /** Characters kept unreleased behind the classified point. */
   readonly holdbackChars: number;
   /** New characters that trigger a window check. */
   readonly windowChars: number;
-  /** Classifies a window of text. */
-  readonly check: (text: string) => Verdict;
+  /** Classifies a window of text (in-process tiers, and tier 2 when the policy escalates the window). */
+  readonly check: (text: string) => Verdict | Promise<Verdict>;
   /** Monotonic milliseconds. */
   readonly now: () => number;
 }
@@ -48,13 +53,15 @@ export class OutputMonitor {
   private maxWindowMs = 0;
   private totalWindowMs = 0;
   private blockedVerdict: Verdict | undefined;
+  private tier2Calls = 0;
+  private readonly tier2Failures: FailureApplied[] = [];
   /** Characters dropped from the front of `buffer` after release (memory stays bounded). */
   private releasedOffset = 0;
 
   constructor(private readonly options: OutputMonitorOptions) {}
 
   /** Adds a delta of model output and returns what may be released now. */
-  push(delta: string): OutputStep {
+  async push(delta: string): Promise<OutputStep> {
     if (this.blockedVerdict) return { release: '', blocked: this.blockedVerdict };
     this.buffer += delta;
     if (this.buffer.length - this.classified < this.options.windowChars) return { release: '' };
@@ -62,7 +69,7 @@ export class OutputMonitor {
   }
 
   /** Ends the stream: classifies what is left and releases it unless blocked. */
-  end(): OutputStep {
+  async end(): Promise<OutputStep> {
     if (this.blockedVerdict) return { release: '', blocked: this.blockedVerdict };
     if (this.classified === this.buffer.length && this.released === this.buffer.length)
       return { release: '' };
@@ -78,17 +85,26 @@ export class OutputMonitor {
       ...(this.blockedVerdict ? { blockedVerdict: this.blockedVerdict } : {}),
       maxWindowMs: this.maxWindowMs,
       totalWindowMs: this.totalWindowMs,
+      ...(this.tier2Calls > 0
+        ? { tier2: { calls: this.tier2Calls, failures: [...this.tier2Failures] } }
+        : {}),
     };
   }
 
-  private classifyAndRelease(final: boolean): OutputStep {
+  private async classifyAndRelease(final: boolean): Promise<OutputStep> {
     // The window covers the held (unreleased) text, the new text, and `holdbackChars` of already
     // released text as context, so a phrase straddling two windows is seen whole.
     const start = Math.max(0, this.released - this.options.holdbackChars);
     const window = this.buffer.slice(start);
     const t = this.options.now();
-    const verdict = this.options.check(window);
+    const verdict = await this.options.check(window);
     const took = this.options.now() - t;
+    if (verdict.tier2.called) {
+      this.tier2Calls += 1;
+      for (const f of verdict.failures) {
+        if (f.check === 'tier2' && this.tier2Failures.length < MAX_FAILURES) this.tier2Failures.push(f);
+      }
+    }
     this.maxWindowMs = Math.max(this.maxWindowMs, took);
     this.totalWindowMs += took;
     this.windows += 1;

@@ -8,8 +8,17 @@ import { CATEGORIES } from '../types';
  * validates the answer; the adapter may add a circuit breaker and must honour `signal`.
  */
 export interface Tier2Classifier {
-  /** Returns the raw, unvalidated response body parsed as JSON. */
-  classify(text: string, signal: AbortSignal): Promise<unknown>;
+  /**
+   * Returns the raw, unvalidated response body parsed as JSON. With `context.prompt`, `text` is model
+   * output to judge against that request (an exchange; the wire field `prompt`).
+   */
+  classify(text: string, signal: AbortSignal, context?: Tier2Context): Promise<unknown>;
+}
+
+/** What an exchange (output) check sends along with the output text. */
+export interface Tier2Context {
+  /** The request the output answers, bounded (policy `output.exchange.promptChars`). */
+  readonly prompt: string;
 }
 
 /**
@@ -34,6 +43,7 @@ export async function callTier2(
   text: string,
   deadlineMs: number,
   now: () => number,
+  context?: Tier2Context,
 ): Promise<Tier2Outcome> {
   const start = now();
   const controller = new AbortController();
@@ -42,7 +52,7 @@ export async function callTier2(
     timer = setTimeout(() => resolve('deadline'), deadlineMs);
   });
   try {
-    const raced = await Promise.race([client.classify(text, controller.signal), deadline]);
+    const raced = await Promise.race([client.classify(text, controller.signal, context), deadline]);
     if (raced === 'deadline') {
       controller.abort();
       return { outcome: 'timeout', scores: {}, latencyMs: now() - start, reason: 'deadline' };

@@ -60,6 +60,23 @@ export const outputPolicySchema = z.strictObject({
   windowChars: z.number().int().min(16).max(65_536),
   /** Categories checked on model output. */
   categories: z.array(z.enum(CATEGORIES)).min(1),
+  /**
+   * Exchange checks: each output check (whole completion or stream window) is judged together with the
+   * request it answers. Absent: the output is judged alone and never escalated to tier 2.
+   */
+  exchange: z
+    .strictObject({
+      /** Characters of the request (its end) read with the output; 0 judges the output alone. */
+      promptChars: z.number().int().min(0).max(65_536),
+      /**
+       * Tier 1 also scores the request's end followed by the output, and that score decides like any
+       * tier-1 score. Off: tier 1 judges the output alone and only tier 2 reads the exchange.
+       */
+      tier1: z.boolean(),
+      /** Escalate uncertain output checks to tier 2 (the band), sending the request as `prompt`. */
+      tier2: z.boolean(),
+    })
+    .optional(),
 });
 
 export const policySchema = z

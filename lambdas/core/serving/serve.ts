@@ -278,8 +278,10 @@ async function run(x: Exchange): Promise<void> {
 
   recorder.stage('upstream');
   const body = modelBody(forwardBody(verdict, request), request.betas);
-  if (stream) await serveStream(x, body, model.forward);
-  else await serveOnce(x, body, model.forward);
+  // Exchange checks: every output check reads the end of the request with the output.
+  const prompt = deps.engine.promptContext(request);
+  if (stream) await serveStream(x, body, model.forward, prompt);
+  else await serveOnce(x, body, model.forward, prompt);
 }
 
 function forwardBody(verdict: InputVerdict, request: ParsedRequest): Readonly<Record<string, unknown>> {
@@ -337,7 +339,12 @@ function okHeaders(x: Exchange, extra: Record<string, string>): Record<string, s
 }
 
 /** Non-streaming: the whole completion is classified before anything is released. */
-async function serveOnce(x: Exchange, body: ModelBody, model: string | undefined): Promise<void> {
+async function serveOnce(
+  x: Exchange,
+  body: ModelBody,
+  model: string | undefined,
+  prompt: string,
+): Promise<void> {
   const { deps, recorder, now } = x;
   const t = now();
   let json: unknown;
@@ -361,7 +368,7 @@ async function serveOnce(x: Exchange, body: ModelBody, model: string | undefined
     .map((b) => b.text)
     .join('\n\n');
   const t2 = now();
-  const verdict = deps.engine.evaluateOutput(text);
+  const verdict = await deps.engine.evaluateOutput(text, { prompt });
   const checkMs = now() - t2;
   const blocked = verdict.action === 'block';
   const summary: OutputSummary = {
@@ -372,6 +379,9 @@ async function serveOnce(x: Exchange, body: ModelBody, model: string | undefined
     ...(blocked ? { blockedVerdict: verdict } : {}),
     maxWindowMs: checkMs,
     totalWindowMs: checkMs,
+    ...(verdict.tier2.called
+      ? { tier2: { calls: 1, failures: verdict.failures.filter((f) => f.check === 'tier2') } }
+      : {}),
   };
   x.inputTokens = message.usage?.input_tokens ?? x.inputTokens;
   x.outputTokens = message.usage?.output_tokens ?? estimateTokens(text.length);
@@ -425,7 +435,12 @@ function writeStreamFailure(x: Exchange, failure: ServeFailure): void {
 }
 
 /** Streaming: text deltas go through the output monitor; only classified text is released. */
-async function serveStream(x: Exchange, body: ModelBody, model: string | undefined): Promise<void> {
+async function serveStream(
+  x: Exchange,
+  body: ModelBody,
+  model: string | undefined,
+  prompt: string,
+): Promise<void> {
   const { deps, recorder, now } = x;
   const policy = deps.engine.policy.document.output;
   const t = now();
@@ -472,7 +487,7 @@ async function serveStream(x: Exchange, body: ModelBody, model: string | undefin
   const monitor = new OutputMonitor({
     holdbackChars: policy.holdbackChars,
     windowChars: policy.windowChars,
-    check: (text) => deps.engine.evaluateOutput(text),
+    check: (text) => deps.engine.evaluateOutput(text, { prompt }),
     now,
   });
   let openBlock: number | undefined;
@@ -489,23 +504,23 @@ async function serveStream(x: Exchange, body: ModelBody, model: string | undefin
     writeEvent(x, { type: 'content_block_delta', index, delta: { type: 'text_delta', text } });
   };
   /** Releases what the monitor still holds for the current text block; false when that was blocked. */
-  const flush = (): boolean => {
+  const flush = async (): Promise<boolean> => {
     if (textBlock === undefined) return true;
-    const step = monitor.end();
+    const step = await monitor.end();
     release(textBlock, step.release);
     textBlock = undefined;
     if (step.blocked) blocked = step.blocked;
     return !step.blocked;
   };
   /** Handles one upstream event; false to stop the stream. */
-  const handle = (event: AnthropicStreamEvent): boolean => {
+  const handle = async (event: AnthropicStreamEvent): Promise<boolean> => {
     switch (event.type) {
       case 'content_block_delta': {
         const text = event.delta.text;
         if (event.delta.type === 'text_delta' && typeof text === 'string') {
-          if (textBlock !== undefined && textBlock !== event.index && !flush()) return false;
+          if (textBlock !== undefined && textBlock !== event.index && !(await flush())) return false;
           textBlock = event.index;
-          const step = monitor.push(text);
+          const step = await monitor.push(text);
           release(event.index, step.release);
           if (step.blocked) {
             blocked = step.blocked;
@@ -519,7 +534,7 @@ async function serveStream(x: Exchange, body: ModelBody, model: string | undefin
         writeEvent(x, event);
         return true;
       case 'error':
-        if (!flush()) return false;
+        if (!(await flush())) return false;
         outcome = {
           kind: event.error.type === 'rate_limit_error' ? 'upstream_throttled' : 'upstream_unavailable',
         };
@@ -527,7 +542,7 @@ async function serveStream(x: Exchange, body: ModelBody, model: string | undefin
       default:
         break;
     }
-    if (!flush()) return false;
+    if (!(await flush())) return false;
     if (event.type === 'content_block_start') openBlock = event.index;
     if (event.type === 'content_block_stop') openBlock = undefined;
     if (event.type === 'message_start') x.inputTokens = event.message.usage?.input_tokens ?? x.inputTokens;
@@ -548,11 +563,11 @@ async function serveStream(x: Exchange, body: ModelBody, model: string | undefin
         break;
       }
       const event = readStreamEvent(step.value);
-      if (event && !handle(event)) break;
+      if (event && !(await handle(event))) break;
       if (x.res.ready) await x.res.ready();
       step = await next();
     }
-    if (step.done && outcome === 'complete' && !blocked) flush();
+    if (step.done && outcome === 'complete' && !blocked) await flush();
   } catch (e) {
     if (x.res.aborted || x.controller.signal.aborted) outcome = 'client_aborted';
     else {
@@ -614,6 +629,10 @@ export function emitMetrics(deps: Pick<ServeDeps, 'metrics'>, record: DecisionRe
   }
   if (record.tier2.called && record.tier2.outcome === 'timeout') m.add('Tier2Timeouts', 1);
   if (record.tier2.called && record.tier2.outcome === 'error') m.add('Tier2Errors', 1);
+  for (const f of record.output?.tier2?.failures ?? []) {
+    m.add(f.failMode === 'open' ? 'FailOpen' : 'FailClosed', 1, { Reason: `output-${f.check}-${f.outcome}` });
+    m.add(f.outcome === 'timeout' ? 'Tier2Timeouts' : 'Tier2Errors', 1);
+  }
   const released = record.output?.releasedTokensBeforeBlock;
   if (released !== null && released !== undefined) m.add('TokensReleasedBeforeBlock', released);
   if (record.reason === 'rate_limited') m.add('RateLimited', 1, { Source: 'admission' });

@@ -2,7 +2,7 @@ import defaultDoc from '../../../../config/policies/default.json';
 import type { LinearClassifier } from '../../../../lambdas/core/classifier';
 import type { Tier0 } from '../../../../lambdas/core/detectors';
 import { SafeguardsEngine } from '../../../../lambdas/core/engine/evaluate';
-import type { Tier2Classifier } from '../../../../lambdas/core/engine/tier2';
+import type { Tier2Classifier, Tier2Context } from '../../../../lambdas/core/engine/tier2';
 import { compilePolicy } from '../../../../lambdas/core/policy/load';
 import { parseRequest } from '../../../../lambdas/core/request/parse';
 import type { CategoryScores, Finding } from '../../../../lambdas/core/types';
@@ -50,9 +50,12 @@ export type Tier2Behaviour = 'harmful' | 'benign' | 'slow' | 'error' | 'garbage'
 /** Tier 2 stand-in that can answer, be slow, fail or return garbage; counts its calls. */
 export class FakeTier2 implements Tier2Classifier {
   calls = 0;
+  /** What each call was sent: the text and, for an exchange, the request context. */
+  readonly sent: Array<{ text: string; context?: Tier2Context }> = [];
   constructor(public behaviour: Tier2Behaviour) {}
-  async classify(_text: string, signal: AbortSignal): Promise<unknown> {
+  async classify(text: string, signal: AbortSignal, context?: Tier2Context): Promise<unknown> {
     this.calls++;
+    this.sent.push(context ? { text, context } : { text });
     switch (this.behaviour) {
       case 'harmful':
         return { scores: { harmful: 0.93, jailbreak: 0.02, injection: 0.9 } };

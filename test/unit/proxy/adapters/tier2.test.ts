@@ -28,6 +28,17 @@ describe('SageMakerTier2', () => {
     expect(JSON.parse(new TextDecoder().decode(body))).toEqual({ inputs: 'some text' });
   });
 
+  test('an exchange check sends the request as prompt beside the output', async () => {
+    sm.on(InvokeEndpointCommand).resolves({ Body: bytes('{"scores":{"harmful":0.1}}') as never });
+    const t2 = new SageMakerTier2(new SageMakerRuntimeClient({}), { endpointName: 'classifier' });
+    await callTier2(t2, 'the output window', 1000, now, { prompt: 'the request' });
+    const body = sm.commandCalls(InvokeEndpointCommand)[0]?.args[0].input.Body as Uint8Array;
+    expect(JSON.parse(new TextDecoder().decode(body))).toEqual({
+      inputs: 'the output window',
+      prompt: 'the request',
+    });
+  });
+
   test('a call slower than the deadline is a timeout', async () => {
     sm.on(InvokeEndpointCommand).callsFake(() => new Promise(() => {}));
     const t2 = new SageMakerTier2(new SageMakerRuntimeClient({}), { endpointName: 'c' });
