@@ -12,7 +12,7 @@ import {
   textEvents,
 } from './fakes';
 
-/** Output escalation to tier 2 is off in the default policy (ADR 0012); these tests turn it on. */
+/** Output escalation to tier 2 is off in the default policy (ADR 0013); these tests turn it on. */
 const policy = () =>
   testPolicy((d) => {
     d.output.exchange.tier2 = true;

@@ -21,7 +21,7 @@ const exchangeAware = (): LinearClassifier =>
 
 const COMPLIANT = 'Sure, here are the steps you asked for, one by one.';
 
-/** The default policy with output escalation to tier 2 on (off by default: ADR 0012), then `mutate`. */
+/** The default policy with output escalation to tier 2 on (off by default: ADR 0013), then `mutate`. */
 const exchangePolicy = (mutate: (d: Record<string, any>) => void = () => {}) =>
   policyWith((d) => {
     d.output.exchange.tier2 = true;
