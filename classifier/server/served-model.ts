@@ -9,6 +9,7 @@ import { loadModel, type ModelArtifact } from '../../lambdas/core/classifier';
 import { decisionScore } from '../../lambdas/core/engine/scoring';
 import { normalizeSegment } from '../../lambdas/core/normalize/normalize';
 import type { Category, CategoryScores } from '../../lambdas/core/types';
+import { loadTier2, TIER2_ARTIFACT, type Tier2Model } from '../model/tier2';
 
 /** One thing to classify: a request, or a completion judged in the context of its request. */
 export interface Exchange {
@@ -63,16 +64,34 @@ export function linearServedModel(artifact?: ModelArtifact): ServedModel {
   };
 }
 
+/** Serves the tier-2 model (classifier/model): contract scores, exchanges read as one text. */
+export function tier2ServedModel(model: Tier2Model): ServedModel {
+  return {
+    version: model.version,
+    kind: 'tier-2 (GloVe-pooled perceptron stacked on an n-gram model)',
+    score: (x) => model.contractScores(x),
+  };
+}
+
 /** Thrown when the model directory holds nothing this server can serve. */
 export class ModelLoadError extends Error {
   override readonly name = 'ModelLoadError';
 }
 
 /**
- * Loads the model found in `dir`: `model.json` (`csp-linear-v1`, the tier-1 artifact). Fails with the
+ * Loads the model found in `dir`: `tier2.json` (`csp-tier2-v1`, classifier/model) when present, else
+ * `model.json` (`csp-linear-v1`, the tier-1 artifact). Fails with the
  * path and the reason, so a bad `model.tar.gz` shows up in the endpoint's logs at start, not as 500s.
  */
 export function loadServedModel(dir: string): ServedModel {
+  const tier2 = join(dir, TIER2_ARTIFACT);
+  if (existsSync(tier2)) {
+    try {
+      return tier2ServedModel(loadTier2(dir));
+    } catch (e) {
+      throw new ModelLoadError((e as Error).message);
+    }
+  }
   const linear = join(dir, LINEAR_ARTIFACT);
   if (existsSync(linear)) {
     let artifact: ModelArtifact;
