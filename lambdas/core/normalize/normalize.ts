@@ -417,12 +417,17 @@ export function normalizeSegment(
     if (set.add(rot13(base.canonical), [...CANONICAL_TRANSFORMS, 'rot13'])) set.decoded++;
   }
   if (
+    base.scan.reversedWord &&
     wantsReverse(base.canonical) &&
     set.add(reverseText(base.canonical), [...CANONICAL_TRANSFORMS, 'reverse'])
   )
     set.decoded++;
 
-  if (wantsAtbash(base.canonical) && set.add(atbash(base.canonical), [...CANONICAL_TRANSFORMS, 'atbash']))
+  if (
+    base.scan.atbashWord &&
+    wantsAtbash(base.canonical) &&
+    set.add(atbash(base.canonical), [...CANONICAL_TRANSFORMS, 'atbash'])
+  )
     set.decoded++;
   const camel = splitCamelCase(stages.nfkc);
   if (camel !== undefined) set.add(canonicalize(camel), ['camel-case', ...CANONICAL_TRANSFORMS]);

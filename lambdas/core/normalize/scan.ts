@@ -54,6 +54,16 @@ const ROT_WORDS =
     ' ',
   );
 
+/** Common English words written backwards and under atbash: one of them must occur for those views. */
+const REVERSED_WORDS =
+  'eht uoy taht htiw siht lliw nac evah tahw woh ruoy ekam erongi suoiverp snoitcurtsni metsys tpmorp terces llet etirw edivorp rof dluow dluohs erehw yhw nehw tuoba esaelp etaerc nialpxe'.split(
+    ' ',
+  );
+const ATBASH_WORDS =
+  'atbash gsv zmw blf sld nzpv dszg uli drgs gsrh gszg rtmliv rmhgifxgrlmh dirgv gvoo xzm blfi kovzhv vckozrm'.split(
+    ' ',
+  );
+
 const MIN_WORD = 3;
 const MAX_WORD = 12;
 
@@ -72,6 +82,8 @@ for (const [list, isHint] of [
   [HINTS, 1],
   [HINT_STARTS, 0],
   [ROT_WORDS, 0],
+  [REVERSED_WORDS, 3],
+  [ATBASH_WORDS, 4],
 ] as const) {
   for (const word of list) {
     if (word.length < MIN_WORD || word.length > MAX_WORD) throw new Error(`rot13 word out of range: ${word}`);
@@ -85,20 +97,27 @@ for (const [list, isHint] of [
 const CANDIDATE_TABLE = Int32Array.from(CANDIDATES);
 const CODE_TABLE = Uint16Array.from(CODES);
 
-/** Whether the word `b[start, start + len)` is listed: 0 no, 1 a hint, 2 a word for the regex to judge. */
+/**
+ * Which lists the word `b[start, start + len)` is on, as bits: 1 a rot13 hint, 2 a rot13 word (or a
+ * word that may start a hint) for the regex to judge, 4 a reversed English word, 8 an atbash word.
+ */
 function listedWord(b: Uint16Array, start: number, len: number): number {
   let c = KEY_FIRST[keyOf(len, b[start] as number, b[start + len - 1] as number)] as number;
+  let bits = 0;
   while (c !== 0) {
     const at = (c - 1) * 4;
     const off = CANDIDATE_TABLE[at] as number;
     if (CANDIDATE_TABLE[at + 1] === len) {
       let j = 0;
       while (j < len && b[start + j] === CODE_TABLE[off + j]) j++;
-      if (j === len) return CANDIDATE_TABLE[at + 2] === 1 ? 1 : 2;
+      if (j === len) {
+        const kind = CANDIDATE_TABLE[at + 2] as number;
+        bits |= kind === 1 ? 1 : kind === 0 ? 2 : kind === 3 ? 4 : 8;
+      }
     }
     c = CANDIDATE_TABLE[at + 3] as number;
   }
-  return 0;
+  return bits;
 }
 
 /** What {@link scanLower} found. */
@@ -115,6 +134,10 @@ export interface LowerScan {
    * start a multi-word hint: `rot`, `rotate`, `rotated`).
    */
   readonly rot13: boolean | undefined;
+  /** A common English word written backwards occurs (`wantsReverse` can only answer yes then). */
+  readonly reversedWord: boolean;
+  /** A common English word under atbash occurs (`wantsAtbash` can only answer yes then). */
+  readonly atbashWord: boolean;
 }
 
 const LETTER_CLASS = UNIT | LOWER | WORD;
@@ -133,8 +156,7 @@ export function scanLower(text: string): LowerScan {
   let collapse = false;
   let leet = false;
   let spaced = false;
-  let hint = false;
-  let judge = false;
+  let words = 0;
   // Previous code unit's class; the text start counts as whitespace so that leading space is caught.
   let prev = SPACE;
   let wordStart = -1;
@@ -146,11 +168,7 @@ export function scanLower(text: string): LowerScan {
       if (wordStart < 0) wordStart = i;
     } else if (wordStart >= 0) {
       const len = i - wordStart;
-      if (len >= MIN_WORD && len <= MAX_WORD) {
-        const listed = listedWord(b, wordStart, len);
-        if (listed === 1) hint = true;
-        else if (listed === 2) judge = true;
-      }
+      if (len >= MIN_WORD && len <= MAX_WORD) words |= listedWord(b, wordStart, len);
       wordStart = -1;
     }
     // A whitespace run other than one U+0020 between two non-space characters changes.
@@ -175,14 +193,19 @@ export function scanLower(text: string): LowerScan {
   }
   if (wordStart >= 0) {
     const len = n - wordStart;
-    if (len >= MIN_WORD && len <= MAX_WORD) {
-      const listed = listedWord(b, wordStart, len);
-      if (listed === 1) hint = true;
-      else if (listed === 2) judge = true;
-    }
+    if (len >= MIN_WORD && len <= MAX_WORD) words |= listedWord(b, wordStart, len);
   }
+  const hint = (words & 1) !== 0;
+  const judge = (words & 2) !== 0;
   if (n > 0 && prev & SPACE) collapse = true; // trailing whitespace
-  return { collapse, leet, spaced, rot13: hint ? true : judge ? undefined : false };
+  return {
+    collapse,
+    leet,
+    spaced,
+    rot13: hint ? true : judge ? undefined : false,
+    reversedWord: (words & 4) !== 0,
+    atbashWord: (words & 8) !== 0,
+  };
 }
 
 const isSep = (c: number): boolean => c < 0x80 && ((CLASS[c] as number) & SEP) !== 0;

@@ -96,7 +96,7 @@ describe('scanLower and collapseWhitespace agree with the steps they stand in fo
     ],
     ['empty', '', { collapse: false, leet: false, spaced: false, rot13: false }],
   ])('GIVEN %s WHEN scanned THEN the flags are as expected', (_name, input, expected) => {
-    expect(scanLower(input)).toEqual(expected);
+    expect(scanLower(input)).toMatchObject(expected);
   });
 });
 
