@@ -227,7 +227,7 @@ describe('forwarding — a blocked phrase planted anywhere is never forwarded', 
     });
     expect(r).toMatchObject({ status: 400, reason: 'blocked:harmful' });
     expect(r.calls).toHaveLength(0);
-  });
+  }, 30_000);
 
   test('GIVEN generated valid bodies WHEN the phrase is planted at every string leaf and key THEN 400 and the model is not called', async () => {
     await fc.assert(
@@ -257,5 +257,5 @@ describe('forwarding — a blocked phrase planted anywhere is never forwarded', 
     );
     expect(r.status).toBe(200);
     expect(r.calls[0]?.body['anthropic_beta']).toEqual(['context-management-2025-06-27']);
-  });
+  }, 30_000);
 });
