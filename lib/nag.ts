@@ -1,9 +1,11 @@
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { type App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
 /**
- * Registers the cdk-nag rule packs (AWS Solutions, NIST 800-53 R5, Serverless) as validation plugins. Called
+ * Registers the cdk-nag rule packs (AWS Solutions, NIST 800-53 R5, Serverless) and the AWS Control Tower cfn-guard
+ * rules (docs/adr/0011-control-tower-guard-rules.md) as validation plugins. Called
  * by `bin/app.ts` and by the nag test, so both check with the same packs; acknowledgements live next to each
  * resource in `lib/constructs/` (see {@link acknowledge}). HIPAA is left out: on these stacks its findings are
  * the NIST R5 ones under other ids (docs/adr/0001-cdk-nag-version.md).
@@ -13,8 +15,17 @@ export const addNagChecks = (app: App): void => {
     new AwsSolutionsChecks(app),
     new NIST80053R5Checks(app),
     new ServerlessChecks(app),
+    // AWS Control Tower proactive controls (bundled cfn-guard binary and rules, runs offline).
+    new CfnGuardValidator({ maxBuffer: 16 * 1024 * 1024 }),
   );
 };
+
+/** Namespace of the Control Tower (cfn-guard) rules in acknowledgement ids: `cdk-validator-cfnguard::<rule>`. */
+export const CFN_GUARD = 'cdk-validator-cfnguard';
+
+/** Acknowledges a Control Tower rule (its cfn-guard rule name, e.g. `sqs_dlq_check`) on one construct. */
+export const acknowledgeGuard = (scope: IConstruct, rule: string, reason: string): void =>
+  acknowledge(scope, { id: `${CFN_GUARD}::${rule}`, reason });
 
 /** One acknowledgement: a cdk-nag finding id (narrowest form, e.g. `AwsSolutions-IAM5[Action::s3:List*]`) and why. */
 export interface NagAcknowledgement {

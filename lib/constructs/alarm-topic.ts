@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledge } from '../nag';
+import { acknowledge, acknowledgeGuard } from '../nag';
 
 /** Properties for {@link AlarmTopic}. */
 export interface AlarmTopicProps {
@@ -70,6 +70,7 @@ export class AlarmTopic extends Construct {
     });
     const dlqReason =
       'This queue is the dead-letter queue of the on-call SNS subscriptions (cdk-nag only recognizes SQS-to-SQS redrive); a DLQ of a DLQ would only move the problem.';
+    acknowledgeGuard(this.undelivered, 'sqs_dlq_check', dlqReason);
     acknowledge(
       this.undelivered,
       { id: 'AwsSolutions-SQS3', reason: dlqReason },

@@ -152,6 +152,21 @@ const addResidencyStatements = (key: kms.Key): void => {
       conditions: { StringNotEquals: { 'aws:RequestedRegion': stack.region } },
     }),
   );
+  // Grants are how AWS services (DynamoDB, SageMaker, Firehose, CloudWatch Logs) use the key on a caller's
+  // behalf; a grant made for anything else would be a second, unaudited way to hand out key use
+  // (Control Tower CT.KMS.PR.3).
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'DenyGrantsNotForAwsResources',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: {
+        BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+      },
+    }),
+  );
   key.addToResourcePolicy(
     new iam.PolicyStatement({
       sid: 'DenyUseThroughServicesInOtherRegions',

@@ -8,7 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acknowledge, nagResource } from '../nag';
+import { acknowledge, acknowledgeGuard, nagResource } from '../nag';
 import type { AlarmTopic } from './alarm-topic';
 import type { EnforcementTables } from './enforcement-tables';
 import type { RegionalKeys } from './keys';
@@ -230,6 +230,16 @@ export class OperatorApi extends Construct {
         reason: 'Client certificates apply to HTTP backends; the backend is a Lambda function.',
       },
       { id: 'AwsSolutions-COG4', reason: reasonIam },
+    );
+    acknowledgeGuard(
+      this.api,
+      'lambda_function_public_access_prohibited_check',
+      "Principal apigateway.amazonaws.com with a SourceArn naming this API, stage and method; the Control Tower rule cannot evaluate the SourceArn's Fn::Join.",
+    );
+    acknowledgeGuard(
+      this.api.deploymentStage,
+      'api_gw_v1_execution_logging_enabled_check',
+      'See AwsSolutions-APIG6: execution logs would go to log groups API Gateway creates without our key; access logs (KMS) and the audit table record every call.',
     );
     acknowledge(this.api.deploymentStage, {
       id: 'NIST.800.53.R5-APIGWAssociatedWithWAF',

@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acknowledge } from '../nag';
+import { acknowledge, acknowledgeGuard } from '../nag';
 
 /** Interface endpoints every region gets (the Bedrock runtime one is optional, see the props). */
 export const INTERFACE_ENDPOINTS = {
@@ -16,6 +16,9 @@ export const INTERFACE_ENDPOINTS = {
   // Enforcement notifications from the proxy to the region's alarm topic.
   Sns: ec2.InterfaceVpcEndpointAwsService.SNS,
 } as const;
+
+/** Interface endpoints whose resources belong to AWS rather than an account (no `aws:ResourceAccount` check). */
+const AWS_OWNED_RESOURCE_ENDPOINTS: ReadonlySet<string> = new Set(['BedrockRuntime']);
 
 /** Properties for {@link Perimeter}. */
 export interface PerimeterProps {
@@ -112,6 +115,16 @@ export class Perimeter extends Construct {
       restrictDefaultSecurityGroup: true,
       subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 22 }],
     });
+    const restrictDefaultSg = Stack.of(this).node.tryFindChild(
+      'Custom::VpcRestrictDefaultSGCustomResourceProvider',
+    );
+    if (restrictDefaultSg) {
+      acknowledgeGuard(
+        restrictDefaultSg,
+        'lambda_inside_vpc_check',
+        "CDK's deploy-time function that strips the default security group's rules (restrictDefaultSecurityGroup); it calls the EC2 API once per deployment, handles no tenant data, and the VPC it would sit in has no route to EC2.",
+      );
+    }
     this.s3Endpoint = this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
     this.dynamoDbEndpoint = this.vpc.addGatewayEndpoint('DynamoDb', {
       service: ec2.GatewayVpcEndpointAwsService.DYNAMODB,
@@ -174,19 +187,28 @@ export class Perimeter extends Construct {
     }
     this.interfaceEndpoints = endpoints;
 
-    // Identity perimeter: only principals of this account may use the endpoints, so credentials of another
-    // account cannot carry data out through this VPC.
+    // Identity and resource perimeter: only principals of this account, acting on resources of this account, may
+    // use the endpoints, so neither foreign credentials nor a foreign bucket, table or topic can carry data out
+    // through this VPC. Bedrock foundation models and inference profiles belong to AWS, not to an account, so the
+    // Bedrock runtime endpoint checks the principal only.
     const account = Stack.of(this).account;
-    const ownPrincipalsOnly = () =>
+    const perimeterStatement = (resourceAccount: boolean) =>
       new iam.PolicyStatement({
-        sid: 'OnlyPrincipalsOfThisAccount',
+        sid: resourceAccount ? 'OnlyPrincipalsAndResourcesOfThisAccount' : 'OnlyPrincipalsOfThisAccount',
         principals: [new iam.AnyPrincipal()],
         actions: ['*'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:PrincipalAccount': account } },
+        conditions: {
+          StringEquals: {
+            'aws:PrincipalAccount': account,
+            ...(resourceAccount ? { 'aws:ResourceAccount': account } : {}),
+          },
+        },
       });
-    for (const endpoint of [this.s3Endpoint, this.dynamoDbEndpoint, ...Object.values(endpoints)]) {
-      endpoint.addToPolicy(ownPrincipalsOnly());
+    for (const endpoint of [this.s3Endpoint, this.dynamoDbEndpoint])
+      endpoint.addToPolicy(perimeterStatement(true));
+    for (const [name, endpoint] of Object.entries(endpoints)) {
+      endpoint.addToPolicy(perimeterStatement(!AWS_OWNED_RESOURCE_ENDPOINTS.has(name)));
     }
     // ECR serves image layers from an AWS-owned bucket through presigned URLs (signed by another account).
     this.s3Endpoint.addToPolicy(

@@ -4,7 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acknowledge } from '../nag';
+import { acknowledge, acknowledgeGuard } from '../nag';
 
 /** The routes the proxy serves, relative to the stage (clients use `<url>` as their base URL / endpoint). */
 export const SERVING_ROUTES = [
@@ -249,6 +249,15 @@ export class ServingApi extends Construct {
       validateRequestBody: false,
       validateRequestParameters: true,
     });
+    const sourceArnReason =
+      "Principal apigateway.amazonaws.com with a SourceArn naming this API (and stage/method or authorizer); the Control Tower rule cannot evaluate the SourceArn's Fn::Join.";
+    acknowledgeGuard(this.api, 'lambda_function_public_access_prohibited_check', sourceArnReason);
+    acknowledgeGuard(props.authorizer, 'lambda_function_public_access_prohibited_check', sourceArnReason);
+    acknowledgeGuard(
+      this.api.deploymentStage,
+      'api_gw_v1_execution_logging_enabled_check',
+      'Execution logs would hold request data in log groups API Gateway creates without our key or retention; access logs (KMS) and one decision record per request are kept instead (see AwsSolutions-APIG6).',
+    );
     acknowledge(this.api, {
       id: 'AwsSolutions-APIG2',
       reason:

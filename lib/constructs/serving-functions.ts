@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { inferenceProfileOf } from '../../config/regions';
-import { acknowledge, nagResource } from '../nag';
+import { acknowledge, acknowledgeGuard, nagResource } from '../nag';
 import type { AlarmTopic } from './alarm-topic';
 import type { ClassifierEndpoint } from './classifier-endpoint';
 import type { EnforcementTables } from './enforcement-tables';
@@ -192,6 +192,14 @@ export class ServingFunctions extends Construct {
       retention,
       removalPolicy,
     });
+
+    for (const group of [this.authorizerLogGroup, this.proxyLogGroup]) {
+      acknowledgeGuard(
+        group,
+        'cloudwatch_log_group_retention_period_check',
+        'Decision records and request logs are kept for the retention the partner configures (telemetry.retentionDays, data minimization); the long-term copy is the telemetry bucket.',
+      );
+    }
 
     const common = {
       runtime: lambda.Runtime.NODEJS_22_X,

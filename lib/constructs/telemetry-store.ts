@@ -5,7 +5,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledge, nagResource } from '../nag';
+import { acknowledge, acknowledgeGuard, nagResource } from '../nag';
 
 /** Prefix under which Firehose writes decision records, partitioned by delivery date (UTC). */
 export const DECISIONS_PREFIX = 'decisions/';
@@ -91,6 +91,16 @@ export class TelemetryStore extends Construct {
       ],
       removalPolicy,
     });
+    acknowledgeGuard(
+      this.accessLogBucket,
+      's3_bucket_default_encryption_kms_check',
+      'S3 server access logging does not support SSE-KMS target buckets; SSE-S3 is the strongest option.',
+    );
+    acknowledgeGuard(
+      this.accessLogBucket,
+      's3_bucket_logging_enabled_check',
+      'This bucket is the access-log target; logging it to itself would loop and to another bucket would only move the problem.',
+    );
     acknowledge(
       this.accessLogBucket,
       {
@@ -131,6 +141,18 @@ export class TelemetryStore extends Construct {
       reason:
         'Residency: telemetry must not leave its region; versioning and lifecycle retention protect it instead.',
     });
+    for (const bucket of [this.accessLogBucket, this.bucket]) {
+      acknowledgeGuard(
+        bucket,
+        's3_bucket_object_lock_enabled_check',
+        'Objects must expire on the configured retention (data minimization, raw-content capture); object lock would keep them past it. Versioning and the TLS/KMS bucket policy protect them meanwhile.',
+      );
+      acknowledgeGuard(
+        bucket,
+        's3_event_notifications_enabled_check',
+        'Nothing consumes object events: Firehose writes decision records, Athena reads them on demand, and CloudTrail data events can audit access.',
+      );
+    }
     this.addEncryptionGuards(key);
 
     this.deliveryLogGroup = new logs.LogGroup(this, 'DeliveryLogs', {

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { loadConfig } from '../../bin/load-config';
 import { addNagChecks } from '../../lib/nag';
@@ -32,7 +33,7 @@ const findings = (outdir: string): string => {
     .join('\n');
 };
 
-describe('cdk-nag (AwsSolutions, NIST 800-53 R5, Serverless), same wiring as bin/app.ts', () => {
+describe('cdk-nag (AwsSolutions, NIST 800-53 R5, Serverless) and Control Tower cfn-guard rules, same wiring as bin/app.ts', () => {
   test('every stack synthesizes with zero unacknowledged findings', () => {
     const outdir = mkdtempSync(path.join(tmpdir(), 'safeguards-nag-'));
     const app = makeApp({ outdir });
@@ -69,7 +70,12 @@ describe('cdk-nag (AwsSolutions, NIST 800-53 R5, Serverless), same wiring as bin
     const app = makeApp({ outdir });
     const [stack] = addSafeguardsStacks(app, { ...testConfig(), regions: [testConfig().regions[0]!] });
     new s3.Bucket(stack!, 'BareBucket');
+    new kms.Key(stack!, 'BareKey');
     expect(() => app.synth()).toThrow();
-    expect(findings(outdir)).toMatch(/AwsSolutions-S1 Safeguards-eu-west-1\/BareBucket\/Resource/);
+    const report = findings(outdir);
+    expect(report).toMatch(/AwsSolutions-S1 Safeguards-eu-west-1\/BareBucket\/Resource/);
+    // The Control Tower rules run too (cfn-guard, offline): a key without the grant restriction (CT.KMS.PR.3).
+    expect(report).toMatch(/kms_create_grant_aws_service_check Safeguards-eu-west-1\/BareKey\/Resource/);
+    expect(report).not.toMatch(/kms_create_grant_aws_service_check Safeguards-eu-west-1\/Keys\//);
   });
 });

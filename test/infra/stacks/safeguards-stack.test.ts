@@ -68,6 +68,16 @@ describe('SafeguardsStack', () => {
           Effect: 'Deny',
           Condition: { StringNotEquals: { 'aws:RequestedRegion': 'eu-central-1' } },
         });
+        expect(bySid['DenyGrantsNotForAwsResources']).toEqual({
+          Sid: 'DenyGrantsNotForAwsResources',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 'kms:CreateGrant',
+          Resource: '*',
+          Condition: {
+            BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+          },
+        });
         expect(bySid['DenyUseThroughServicesInOtherRegions']).toMatchObject({
           Effect: 'Deny',
           Condition: {
@@ -341,20 +351,29 @@ describe('SafeguardsStack', () => {
       }
     });
 
-    test('every endpoint admits only principals of this account (S3 also ECR layers of this region)', () => {
+    test('every endpoint admits only principals (and, but for Bedrock models, resources) of this account', () => {
       const template = t('eu-west-1');
       const endpoints = Object.values(template.findResources('AWS::EC2::VPCEndpoint'));
       expect(endpoints).toHaveLength(9); // 2 gateway + 7 interface (incl. SNS for enforcement notifications)
       for (const endpoint of endpoints) {
+        const bedrock = JSON.stringify(endpoint.Properties.ServiceName).includes('bedrock-runtime');
         expect(endpoint.Properties.PolicyDocument.Statement).toContainEqual({
-          Sid: 'OnlyPrincipalsOfThisAccount',
+          Sid: bedrock ? 'OnlyPrincipalsOfThisAccount' : 'OnlyPrincipalsAndResourcesOfThisAccount',
           Effect: 'Allow',
           Principal: { AWS: '*' },
           Action: '*',
           Resource: '*',
-          Condition: { StringEquals: { 'aws:PrincipalAccount': config.account } },
+          Condition: {
+            StringEquals: {
+              'aws:PrincipalAccount': config.account,
+              ...(bedrock ? {} : { 'aws:ResourceAccount': config.account }),
+            },
+          },
         });
       }
+      expect(
+        endpoints.filter((e) => JSON.stringify(e.Properties.ServiceName).includes('bedrock-runtime')),
+      ).toHaveLength(1);
       template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
         VpcEndpointType: 'Gateway',
         PolicyDocument: {
