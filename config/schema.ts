@@ -100,6 +100,8 @@ const SecretName = matching(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a Secrets Manager se
 export const DataCaptureSchema = z
   .union([
     z.boolean(),
+    // The parsed form of "off", so that a parsed config parses again to itself.
+    z.null(),
     z.strictObject({
       enabled: z.boolean(),
       /** Must be `true` when enabled: captures hold raw prompts and completions, unredacted. */
@@ -118,7 +120,12 @@ export const DataCaptureSchema = z
         message:
           'data capture stores every classifier input (raw prompt text) in the telemetry bucket; to turn it on write { "enabled": true, "acknowledgeRawPromptCapture": true, "retentionDays": <1-365> }',
       });
-    } else if (typeof value === 'object' && value.enabled && value.acknowledgeRawPromptCapture !== true) {
+    } else if (
+      typeof value === 'object' &&
+      value !== null &&
+      value.enabled &&
+      value.acknowledgeRawPromptCapture !== true
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['acknowledgeRawPromptCapture'],
@@ -128,8 +135,13 @@ export const DataCaptureSchema = z
     }
   })
   .transform((value) =>
-    typeof value === 'object' && value.enabled
-      ? { retentionDays: value.retentionDays, samplingPercentage: value.samplingPercentage }
+    typeof value === 'object' && value !== null && value.enabled
+      ? {
+          enabled: true as const,
+          acknowledgeRawPromptCapture: true as const,
+          retentionDays: value.retentionDays,
+          samplingPercentage: value.samplingPercentage,
+        }
       : null,
   );
 

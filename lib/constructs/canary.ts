@@ -9,7 +9,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { acknowledge } from '../nag';
+import { acknowledge, acknowledgeGuard } from '../nag';
 import { CANARY_SERVICE } from './monitoring-metrics';
 import { DEFAULT_BUNDLING, METRICS_NAMESPACE } from './serving-functions';
 
@@ -173,6 +173,16 @@ export class Canary extends Construct {
 
   /** Findings on the function and its role, with the decision behind each. */
   private acknowledgeFindings(role: iam.Role): void {
+    acknowledgeGuard(
+      this.function,
+      'lambda_inside_vpc_check',
+      'The canary must reach the public regional API endpoint as a client does; the isolated subnets have no route to it (see NIST.800.53.R5-LambdaInsideVPC below).',
+    );
+    acknowledgeGuard(
+      this.logGroup,
+      'cloudwatch_log_group_retention_period_check',
+      'Probe results only (no customer data); EnforcementLive metrics carry the history. Retention is a prop (default two weeks).',
+    );
     acknowledge(
       role,
       {

@@ -48,7 +48,13 @@ describe('config schema', () => {
     };
     doc.regions[1]!.classifier.dataCapture = { enabled: false, retentionDays: 1 };
     const config = parseConfig(doc, FILE);
-    expect(config.regions[0]!.classifier.dataCapture).toEqual({ retentionDays: 7, samplingPercentage: 100 });
+    expect(config.regions[0]!.classifier.dataCapture).toEqual({
+      enabled: true,
+      acknowledgeRawPromptCapture: true,
+      retentionDays: 7,
+      samplingPercentage: 100,
+    });
+    expect(parseConfig(JSON.parse(JSON.stringify(config)), FILE)).toEqual(config);
     expect(config.regions[1]!.classifier.dataCapture).toBeNull();
   });
 

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { ConfigError, parseConfig, type RegionConfig, type SafeguardsConfig } from '../../../config/schema';
 import { Canary, type CanaryProps } from '../../../lib/constructs/canary';
+import { RegionalKeys } from '../../../lib/constructs/keys';
 import { addNagChecks } from '../../../lib/nag';
 import { addSafeguardsStacks } from '../../../lib/safeguards-app';
 import { makeApp, testConfig } from '../helpers';
@@ -20,7 +20,7 @@ const API_URL = 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/';
 const canaryStack = (over: Partial<CanaryProps> = {}, options: { nag?: boolean; outdir?: string } = {}) => {
   const app = makeApp(options.outdir ? { outdir: options.outdir } : {});
   const stack = new Stack(app, 'CanaryTest', { env: { account: '111111111111', region: 'eu-west-1' } });
-  const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+  const key = new RegionalKeys(stack, 'Keys').dataKey;
   const canary = new Canary(stack, 'Canary', {
     apiUrl: API_URL,
     apiKeySecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Secret', 'safeguards/canary-key'),
