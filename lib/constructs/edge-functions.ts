@@ -6,7 +6,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { EdgeSettings } from '../../lambdas/core/edge/checks';
-import { acknowledge, nagResource } from '../nag';
+import { acknowledge, acknowledgeGuard, nagResource } from '../nag';
 import { acknowledgeFunction, DEFAULT_BUNDLING } from './serving-functions';
 
 const PROJECT_ROOT = path.resolve(__dirname, '../..');
@@ -88,6 +88,16 @@ export class EdgeFunctions extends Construct {
     for (const fn of [this.viewerRequest, this.originRequest]) {
       (fn.node.defaultChild as lambda.CfnFunction).addMetadata(EDGE_ROUTING_METADATA, routing);
       acknowledgeFunction(fn);
+      acknowledgeGuard(
+        fn,
+        'lambda_inside_vpc_check',
+        'Lambda@Edge functions cannot be attached to a VPC; they run at CloudFront edge locations.',
+      );
+      acknowledgeGuard(
+        fn,
+        'cloudwatch_log_group_encrypted_check',
+        'Same as NIST.800.53.R5-CloudWatchLogGroupEncrypted below: replicas log to groups Lambda@Edge creates itself; lines carry a pseudonymous request id and a reason code only.',
+      );
       acknowledge(
         fn,
         {

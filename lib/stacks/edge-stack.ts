@@ -7,7 +7,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import type { EdgeSettings } from '../../lambdas/core/edge/checks';
 import { EdgeFunctions } from '../constructs/edge-functions';
-import { acknowledge } from '../nag';
+import { acknowledge, acknowledgeGuard } from '../nag';
 import { EDGE_MANAGED_RULE_GROUPS_ALLOWED } from '../report/edge-policy';
 
 /** CloudFront distributions, their certificates and Lambda@Edge functions are created in this region. */
@@ -131,6 +131,21 @@ export class EdgeStack extends Stack {
       },
     });
 
+    acknowledgeGuard(
+      this.distribution,
+      'cloudfront_access_logs_enabled_check',
+      'See AwsSolutions-CFR3: edge access logs would hold client IPs and paths outside every residency zone.',
+    );
+    acknowledgeGuard(
+      this.distribution,
+      'cloudfront_default_root_object_configured_check',
+      'An API distribution: there is no root object to serve.',
+    );
+    acknowledgeGuard(
+      this.distribution,
+      'cloudfront_origin_failover_enabled_check',
+      "Requests are routed to their home region's origin; failing over to another region's origin would move them out of their residency zone.",
+    );
     acknowledge(
       this.distribution,
       {
