@@ -5,7 +5,7 @@ import type { IConstruct } from 'constructs';
 
 /**
  * Registers the cdk-nag rule packs (AWS Solutions, NIST 800-53 R5, Serverless) and the AWS Control Tower cfn-guard
- * rules (docs/adr/0011-control-tower-guard-rules.md) as validation plugins. Called
+ * rules (docs/adr/0014-control-tower-guard-rules.md) as validation plugins. Called
  * by `bin/app.ts` and by the nag test, so both check with the same packs; acknowledgements live next to each
  * resource in `lib/constructs/` (see {@link acknowledge}). HIPAA is left out: on these stacks its findings are
  * the NIST R5 ones under other ids (docs/adr/0001-cdk-nag-version.md).
