@@ -119,6 +119,12 @@ export const REGIONS: readonly RegionInfo[] = [
 const BY_REGION: ReadonlyMap<string, RegionInfo> = new Map(REGIONS.map((r) => [r.region, r]));
 
 /** Every known region code, in table order. */
+/**
+ * Where CloudFront distributions, their ACM certificates and Lambda@Edge functions are created (AWS requires
+ * us-east-1 for all three; source: CloudFront developer guide, "Requirements for Lambda@Edge", 2026-12-07).
+ */
+export const CLOUDFRONT_CONTROL_REGION = 'us-east-1';
+
 export const KNOWN_REGIONS: readonly string[] = REGIONS.map((r) => r.region);
 
 /** Every residency zone, in table order of first appearance. */

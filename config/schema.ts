@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { ModelAllowlist } from '../lambdas/core/models/identity';
 import {
+  CLOUDFRONT_CONTROL_REGION,
   isKnownRegion,
   isResidencyZone,
   KNOWN_REGIONS,
@@ -431,11 +432,11 @@ function checkEdge(
   const edge = c.edge;
   if (edge === undefined) return;
   const cert = ACM_CERTIFICATE_PATTERN.exec(edge.certificateArn)?.groups;
-  if (cert && cert['region'] !== 'us-east-1') {
+  if (cert && cert['region'] !== CLOUDFRONT_CONTROL_REGION) {
     ctx.addIssue({
       code: 'custom',
       path: ['edge', 'certificateArn'],
-      message: `expected a certificate in 'us-east-1' (CloudFront), got one in ${quote(cert['region'])}`,
+      message: `expected a certificate in ${quote(CLOUDFRONT_CONTROL_REGION)} (CloudFront), got one in ${quote(cert['region'])}`,
     });
   }
   const configured = new Set(c.regions.map((r) => r.region));

@@ -5,13 +5,14 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
+import { CLOUDFRONT_CONTROL_REGION } from '../../config/regions';
 import type { EdgeSettings } from '../../lambdas/core/edge/checks';
 import { EdgeFunctions } from '../constructs/edge-functions';
 import { acknowledge, acknowledgeGuard } from '../nag';
 import { EDGE_MANAGED_RULE_GROUPS_ALLOWED } from '../report/edge-policy';
 
 /** CloudFront distributions, their certificates and Lambda@Edge functions are created in this region. */
-export const CLOUDFRONT_REGION = 'us-east-1';
+export const CLOUDFRONT_REGION = CLOUDFRONT_CONTROL_REGION;
 
 /** Name of the edge stack (one per app, in us-east-1 as CloudFront requires). */
 export const EDGE_STACK_NAME = 'Safeguards-edge';

@@ -24,7 +24,7 @@ const canaryStack = (over: Partial<CanaryProps> = {}, options: { nag?: boolean; 
   const canary = new Canary(stack, 'Canary', {
     apiUrl: API_URL,
     apiKeySecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Secret', 'safeguards/canary-key'),
-    model: 'anthropic.claude-sonnet-4-5-20250929-v1:0',
+    model: 'anthropic.claude-sonnet-4-6',
     encryptionKey: key,
     ...over,
   });
@@ -71,7 +71,7 @@ describe('Canary construct', () => {
         Variables: Match.objectLike({
           CANARY_API_URL: API_URL,
           CANARY_API_KEY_SECRET_ID: 'safeguards/canary-key',
-          CANARY_MODEL: 'anthropic.claude-sonnet-4-5-20250929-v1:0',
+          CANARY_MODEL: 'anthropic.claude-sonnet-4-6',
           CANARY_OUTPUT_PROBES: 'false',
           CANARY_PROBE_TIMEOUT_MS: '10000',
           POWERTOOLS_SERVICE_NAME: 'safeguards-canary',
@@ -198,7 +198,7 @@ describe('canary in the regional stack (config regions[].canary)', () => {
             'Fn::Join': ['', Match.arrayWith([{ Ref: Match.stringLikeRegexp('^Api[0-9A-F]{8}$') }])],
           },
           CANARY_API_KEY_SECRET_ID: 'safeguards/canary-api-key',
-          CANARY_MODEL: 'anthropic.claude-sonnet-4-5-20250929-v1:0',
+          CANARY_MODEL: (testConfig().regions[0]!.upstream as { modelId: string }).modelId,
           CANARY_OUTPUT_PROBES: 'false',
         }),
       },
@@ -249,7 +249,10 @@ describe('canary in the regional stack (config regions[].canary)', () => {
 describe('config regions[].canary', () => {
   const https = (): Record<string, unknown> => {
     const base = JSON.parse(JSON.stringify(testConfig())) as { regions: Record<string, unknown>[] };
-    return { ...base, regions: [base.regions[3]!] };
+    const region = base.regions[3]!;
+    // The parsed form of "no data capture" is null; the config file form is false.
+    (region['classifier'] as Record<string, unknown>)['dataCapture'] = false;
+    return { ...base, regions: [region] };
   };
 
   test('optional: absent means no canary', () => {
@@ -260,11 +263,11 @@ describe('config regions[].canary', () => {
     const doc = https();
     (doc['regions'] as Record<string, unknown>[])[0]!['canary'] = {
       apiKeySecretName: 'safeguards/canary',
-      model: 'm',
+      model: 'claude-sonnet-4-6',
     };
     expect(parseConfig(doc, 'test.json').regions[0]!.canary).toEqual({
       apiKeySecretName: 'safeguards/canary',
-      model: 'm',
+      model: 'claude-sonnet-4-6',
       outputProbes: false,
     });
   });
