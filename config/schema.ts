@@ -441,6 +441,7 @@ function checkEdge(
   }
   const configured = new Set(c.regions.map((r) => r.region));
   const seenOrigins = new Set<string>();
+  const seenDomains = new Map<string, string>();
   edge.origins.forEach((o, i) => {
     if (!configured.has(o.region)) {
       ctx.addIssue({
@@ -449,6 +450,15 @@ function checkEdge(
         message: `expected one of the configured regions (${[...configured].join(', ')}), got ${quote(o.region)}`,
       });
     }
+    const sharing = seenDomains.get(o.domainName);
+    if (sharing !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['edge', 'origins', i, 'domainName'],
+        message: `${quote(o.domainName)} is already the origin of ${quote(sharing)}: one domain can resolve to one region only, so tenants of one would land in the other`,
+      });
+    }
+    seenDomains.set(o.domainName, o.region);
     if (seenOrigins.has(o.region)) {
       ctx.addIssue({
         code: 'custom',

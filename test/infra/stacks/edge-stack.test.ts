@@ -199,6 +199,14 @@ describe('edge config', () => {
     expect(problems(doc)).toMatch(/edge\.origins\[0\]\.region: expected one of the configured regions/);
   });
 
+  test('fails when two origins share a domain name (cross-zone routing through DNS)', () => {
+    const doc = raw();
+    doc['edge'].origins[2].domainName = doc['edge'].origins[0].domainName;
+    expect(problems(doc)).toMatch(
+      /edge\.origins\[2\]\.domainName: 'eu-west-1\.origin\.api\.example\.com' is already the origin of 'eu-west-1'/,
+    );
+  });
+
   test("fails when an origin's certificate is in another region", () => {
     const doc = raw();
     doc['edge'].origins[0].certificateArn = doc['edge'].origins[1].certificateArn;
