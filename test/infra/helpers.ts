@@ -61,3 +61,13 @@ export const regionTemplates = (config: SafeguardsConfig): RegionTemplates => {
   };
   return Object.assign(lookup, { regions: [...templates.keys()] });
 };
+
+/** Synthesizes `app` and returns the error message, or '' when synthesis succeeded. */
+export const synthError = (app: App): string => {
+  try {
+    app.synth();
+    return '';
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+};

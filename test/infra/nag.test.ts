@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import type { App } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { loadConfig } from '../../bin/load-config';
@@ -33,36 +34,32 @@ const findings = (outdir: string): string => {
     .join('\n');
 };
 
+/** A synth of what `build` adds to a fresh app, printing the validation report's findings when it throws. */
+const synthReportingFindings = (prefix: string, build: (app: App) => void) => () => {
+  const outdir = mkdtempSync(path.join(tmpdir(), prefix));
+  const app = makeApp({ outdir });
+  build(app);
+  try {
+    app.synth();
+  } catch (e) {
+    console.error(`cdk-nag findings:\n${findings(outdir)}`);
+    throw e;
+  }
+};
+
 describe('cdk-nag (AwsSolutions, NIST 800-53 R5, Serverless) and Control Tower cfn-guard rules, same wiring as bin/app.ts', () => {
   test('every stack synthesizes with zero unacknowledged findings', () => {
-    const outdir = mkdtempSync(path.join(tmpdir(), 'safeguards-nag-'));
-    const app = makeApp({ outdir });
-    addSafeguardsStacks(app, testConfig());
-    const synth = () => {
-      try {
-        app.synth();
-      } catch (e) {
-        console.error(`cdk-nag findings:\n${findings(outdir)}`);
-        throw e;
-      }
-    };
-    expect(synth).not.toThrow();
+    expect(
+      synthReportingFindings('safeguards-nag-', (app) => addSafeguardsStacks(app, testConfig())),
+    ).not.toThrow();
   });
 
   test('the edge stack synthesizes with zero unacknowledged findings', () => {
-    const outdir = mkdtempSync(path.join(tmpdir(), 'safeguards-nag-edge-'));
-    const app = makeApp({ outdir });
-    addEdgeStack(app, loadConfig('config/edge.example.config.json'));
-    addNagChecks(app);
-    const synth = () => {
-      try {
-        app.synth();
-      } catch (e) {
-        console.error(`cdk-nag findings:\n${findings(outdir)}`);
-        throw e;
-      }
+    const build = (app: App) => {
+      addEdgeStack(app, loadConfig('config/edge.example.config.json'));
+      addNagChecks(app);
     };
-    expect(synth).not.toThrow();
+    expect(synthReportingFindings('safeguards-nag-edge-', build)).not.toThrow();
   });
 
   test('fails when a resource is left unacknowledged (the check can fail)', () => {

@@ -18,6 +18,7 @@ import {
 import { bedrockInvokeStatements } from '../../lib/constructs/serving-functions';
 import { makeContext, scanString } from '../../lib/report/residency-rules';
 import { collectStrings, flatten, type Json } from '../../lib/report/template';
+import { synthError } from './helpers';
 
 const ACCOUNT = '111111111111';
 /** Bedrock's `eu.` profile geography: wider than the `EU` residency zone (London is `UK`, Zurich is `CH`). */
@@ -34,16 +35,6 @@ function guardedStack(guard: Partial<ResidencyGuardProps> = {}, region = 'eu-cen
   const stack = new Stack(app, 'Eu', { env: { account: ACCOUNT, region } });
   ResidencyGuard.apply(stack, { region: 'eu-central-1', zone: 'EU', ...guard });
   return { app, stack };
-}
-
-/** Synthesizes and returns the error message (or '' when synthesis succeeded). */
-function synthError(app: App): string {
-  try {
-    app.synth();
-    return '';
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
 }
 
 function fnWithEnv(stack: Stack, env: Record<string, string>): lambda.Function {

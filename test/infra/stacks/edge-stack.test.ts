@@ -11,7 +11,7 @@ import { buildEdgeReport } from '../../../lib/report/edge-report';
 import type { CfnTemplateJson } from '../../../lib/report/template';
 import { addSafeguardsStacks } from '../../../lib/safeguards-app';
 import { EDGE_STACK_NAME, UNROUTED_ORIGIN } from '../../../lib/stacks/edge-stack';
-import { makeApp } from '../helpers';
+import { makeApp, synthError } from '../helpers';
 
 process.env['CDK_VALIDATION'] = 'false';
 
@@ -240,14 +240,6 @@ describe('ResidencyGuard — the edge only in its content-free form', () => {
     ResidencyGuard.apply(stack, { region: 'us-east-1', zone: 'EDGE', residencyBound: false });
     return { app, stack };
   }
-  const synthError = (app: App): string => {
-    try {
-      app.synth();
-      return '';
-    } catch (e) {
-      return (e as Error).message;
-    }
-  };
   const distribution = (stack: Stack, association: Record<string, unknown>) =>
     new cloudfront.CfnDistribution(stack, 'Cdn', {
       distributionConfig: {
