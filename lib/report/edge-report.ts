@@ -17,7 +17,7 @@ export interface TemplateInRegion {
 }
 
 /** One routing entry and the evidence for where it lands. */
-export interface EdgeRoute {
+export interface EdgeRouteProof {
   /** The home region named by the tenant's verified claim. */
   readonly homeRegion: string;
   /** The zone the edge settings give for it. */
@@ -45,7 +45,7 @@ export interface EdgeReport {
     readonly sampledRequests: boolean;
     readonly logging: boolean;
   };
-  readonly routes: readonly EdgeRoute[];
+  readonly routes: readonly EdgeRouteProof[];
   /** Per tenant zone, every region its requests may reach through the edge. */
   readonly zones: readonly {
     readonly zone: string;
@@ -113,7 +113,7 @@ export function buildEdgeReport(stacks: readonly TemplateInRegion[]): EdgeReport
     if (r.Type === 'AWS::WAFv2::LoggingConfiguration') wafLogging = true;
   }
 
-  const routes: EdgeRoute[] = Object.entries(routing)
+  const routes: EdgeRouteProof[] = Object.entries(routing)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([homeRegion, o]) => {
       const owner = stacks.find((s) => s !== edge && declaredDomains(s).includes(o.domainName));

@@ -182,11 +182,6 @@ export function routeOf(uri: string): EdgeRoute | undefined {
   return undefined;
 }
 
-/** Parsed claim-signing public keys, built once per settings object. */
-export function claimKeys(settings: EdgeSettings, parse: (x: string) => KeyObject): KeyObject[] {
-  return settings.claimPublicKeys.map(parse);
-}
-
 /**
  * The viewer-request checks, in order: route and method, query, header size, declared body size,
  * credential shape, home-region claim, served region. Cheap checks first; one signature verification last.

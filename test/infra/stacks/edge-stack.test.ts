@@ -153,6 +153,8 @@ describe('regional side: refusing requests that did not come through the edge', 
       Object.values(Template.fromStack(s).findResources('AWS::Lambda::Function'))
         .map((f) => f['Properties']['Environment']?.['Variables'] ?? {})
         .find((v) => 'RATE_LIMIT_RESPONSE' in v);
+    expect(env(off)).toBeDefined();
+    expect(env(on)).toBeDefined();
     expect(env(off)?.['EDGE_ORIGIN_PUBLIC_KEYS']).toBeUndefined();
     expect(env(on)?.['EDGE_ORIGIN_PUBLIC_KEYS']).toBe(base.edge!.originPublicKeys.join(','));
   });
