@@ -12,13 +12,21 @@
  * 1. Sequential latency: N requests per contender, one at a time over a keep-alive connection,
  *    interleaved in rounds so drift on a shared machine hits all three alike → added latency of ours
  *    = (b) − (a) at p50 and p99 (also the gateway's own `latencyMs.added` from its decision records).
- * 2. Throughput: autocannon (its own process), fixed connections for a fixed time, per contender;
- *    CPU seconds of each gateway process read from /proc → requests per CPU-second ("per core"); for
- *    ours also with the dynalite process's CPU added.
+ * 2. Throughput and CPU: autocannon (its own process) at each connection count of `--connections`
+ *    (default 1 and 32) for a fixed time, per contender; CPU time of each gateway process (and of our
+ *    store) read from /proc before and after → CPU µs per request, requests per CPU-second ("per core"),
+ *    and added latency at that concurrency (contender p50/p99 − direct p50/p99).
  *
- *   npm run bench:gateway -- [--n 500] [--duration 5] [--connections 16]
+ * Pinned (default on a machine with ≥ 2 CPUs, `--pin none` to turn off): our gateway, its store and
+ * Portkey each run on core `--pin` (default 1) — one contender loaded at a time — while this process,
+ * the upstream and the load generator run on `--load-cpus` (default 0). On one pinned core, req/s at
+ * saturation IS req/s per core.
+ *
+ *   npm run bench:gateway -- [--n 500] [--duration 5] [--connections 1,32] [--pin 1|none] [--load-cpus 0]
+ *                            [--cpu-prof <dir>]   (writes a V8 CPU profile of our gateway process there)
  */
 
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,15 +64,28 @@ async function main(): Promise<void> {
     options: {
       n: { type: 'string', default: '500' },
       duration: { type: 'string', default: '5' },
-      connections: { type: 'string', default: '16' },
+      connections: { type: 'string', default: '1,32' },
+      pin: { type: 'string', default: cpus().length >= 2 ? '1' : 'none' },
+      'load-cpus': { type: 'string', default: '0' },
+      'cpu-prof': { type: 'string' },
     },
   });
   const n = Number(values.n);
   const duration = Number(values.duration);
-  const connections = Number(values.connections);
+  const connectionCounts = values.connections.split(',').map(Number);
   if (!(n >= 10 && n <= 20_000)) throw new Error('--n: expected 10..20000');
   if (!(duration >= 1 && duration <= 60)) throw new Error('--duration: expected 1..60 seconds');
-  if (!(connections >= 1 && connections <= 512)) throw new Error('--connections: expected 1..512');
+  if (connectionCounts.some((c) => !(Number.isInteger(c) && c >= 1 && c <= 512)))
+    throw new Error('--connections: expected a comma-separated list of 1..512');
+  const CPU_LIST = /^\d{1,3}(-\d{1,3})?(,\d{1,3}(-\d{1,3})?)*$/;
+  const pin = values.pin === 'none' ? undefined : values.pin;
+  const loadCpus = pin ? values['load-cpus'] : undefined;
+  if (pin && !CPU_LIST.test(pin)) throw new Error('--pin: expected a taskset CPU list (e.g. 1) or none');
+  if (loadCpus && !CPU_LIST.test(loadCpus))
+    throw new Error('--load-cpus: expected a taskset CPU list (e.g. 0)');
+  // This process (sequential client), the upstream and autocannon run on the load cores; all threads.
+  if (loadCpus) execFileSync('taskset', ['-a', '-pc', loadCpus, String(process.pid)], { stdio: 'ignore' });
+  const profDir = values['cpu-prof'];
 
   const out: string[] = [];
   const say = (l = '') => {
@@ -79,22 +100,33 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(2))
         .join(' ')} at start`,
     );
+    say(
+      pin
+        ? `pinned: gateway + its store and Portkey on CPU ${pin}; this process, the upstream and autocannon on CPU ${loadCpus}`
+        : 'not pinned (--pin none): every process may use every core',
+    );
 
     // --- start the three processes ---
     const up = await startReady<{ url: string }>([...TSX, join(__dirname, 'support', 'upstream-child.ts')]);
     children.push(up.child);
-    const dyn = await startReady<{ endpoint: string }>([
-      ...TSX,
-      join(__dirname, 'support', 'dynalite-child.ts'),
-    ]);
+    const dyn = await startReady<{ endpoint: string }>(
+      [...TSX, join(__dirname, 'support', 'dynalite-child.ts')],
+      30_000,
+      pin,
+    );
     children.push(dyn.child);
-    const ours = await startReady<{ url: string; apiKey: string; telemetryPath: string }>([
-      ...TSX,
-      join(__dirname, 'support', 'runtime-child.ts'),
-      up.info.url,
-      dir,
-      dyn.info.endpoint,
-    ]);
+    const ours = await startReady<{ url: string; apiKey: string; telemetryPath: string }>(
+      [
+        ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
+        ...TSX,
+        join(__dirname, 'support', 'runtime-child.ts'),
+        up.info.url,
+        dir,
+        dyn.info.endpoint,
+      ],
+      30_000,
+      pin,
+    );
     children.push(ours.child);
 
     const body = benignBody();
@@ -124,7 +156,7 @@ async function main(): Promise<void> {
     let portkeyProblem: string | undefined;
     try {
       const port = await freePort();
-      const pk = spawnNode([PORTKEY, '--headless', `--port=${port}`]);
+      const pk = spawnNode([PORTKEY, '--headless', `--port=${port}`], undefined, process.env, pin);
       children.push(pk);
       await waitForHttp(`http://127.0.0.1:${port}/`, 20_000, () => pk.proc.exitCode !== null);
       const config = {
@@ -235,40 +267,59 @@ async function main(): Promise<void> {
     );
     if (p) say(`portkey added (c − a): p50 ${fmt(p.p50 - a.p50, 3)} ms, p99 ${fmt(p.p99 - a.p99, 3)} ms`);
 
-    // --- 2. throughput at fixed concurrency ---
-    say(`\n2. throughput: autocannon (own process), ${connections} connections × ${duration} s each`);
+    // --- 2. throughput and CPU per request at each connection count ---
     say(
-      '| contender | req/s | total | p50 ms | p99 ms | errors | non-2xx | gateway CPU s | dynalite CPU s | upstream CPU s | req per gateway CPU-s |',
+      `\n2. throughput: autocannon (own process${loadCpus ? `, CPU ${loadCpus}` : ''}), ${connectionCounts.join(' and ')} connection(s) × ${duration} s each`,
     );
-    say('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-    const tp = new Map<string, { r: LoadResult; cpu: number; perCpu: number; dynCpu: number }>();
-    for (const c of contenders) {
-      const cpu0 = cpuSeconds(c.pid);
-      const up0 = cpuSeconds(up.child.pid);
-      const dyn0 = cpuSeconds(dyn.child.pid);
-      const r = await runAutocannon(c.target, connections, duration);
-      const cpu = cpuSeconds(c.pid) - cpu0;
-      const upCpu = cpuSeconds(up.child.pid) - up0;
-      const dynCpu = cpuSeconds(dyn.child.pid) - dyn0;
-      const perCpu = r.total / cpu;
-      tp.set(c.name, { r, cpu, perCpu, dynCpu });
-      const upCol = c.name === 'direct' ? '(same)' : fmt(upCpu, 2);
-      say(
-        `| ${c.name} | ${fmt(r.requestsPerSec, 0)} | ${r.total} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} | ${fmt(cpu, 2)} | ${fmt(dynCpu, 2)} | ${upCol} | ${fmt(perCpu, 0)} |`,
-      );
-      await new Promise((res) => setTimeout(res, 500));
+    say(
+      '| contender | conns | req/s | total | p50 ms | p99 ms | errors | non-2xx | gateway CPU s | CPU µs/req | store CPU µs/req | req per gateway CPU-s | req per CPU-s incl. store |',
+    );
+    say('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    interface Run {
+      readonly r: LoadResult;
+      readonly cpu: number;
+      readonly dynCpu: number;
     }
-    const tOurs = tp.get('ours')!;
-    const tPk = tp.get('portkey');
-    if (tPk) {
-      const raw = tOurs.r.requestsPerSec / tPk.r.requestsPerSec;
-      const perCore = tOurs.perCpu / tPk.perCpu;
-      const withDyn = tOurs.r.total / (tOurs.cpu + tOurs.dynCpu) / tPk.perCpu;
+    const runs = new Map<string, Run>();
+    const key = (name: string, conns: number) => `${name}@${conns}`;
+    for (const conns of connectionCounts) {
+      for (const c of contenders) {
+        const cpu0 = cpuSeconds(c.pid);
+        const dyn0 = cpuSeconds(dyn.child.pid);
+        const r = await runAutocannon(c.target, conns, duration, loadCpus);
+        const cpu = cpuSeconds(c.pid) - cpu0;
+        const dynCpu = c.name === 'ours' ? cpuSeconds(dyn.child.pid) - dyn0 : 0;
+        runs.set(key(c.name, conns), { r, cpu, dynCpu });
+        const isGateway = c.name !== 'direct';
+        say(
+          `| ${c.name} | ${conns} | ${fmt(r.requestsPerSec, 0)} | ${r.total} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} | ${fmt(cpu, 2)} | ${fmt((cpu / r.total) * 1e6, 0)} | ${
+            c.name === 'ours' ? fmt((dynCpu / r.total) * 1e6, 0) : '—'
+          } | ${isGateway ? fmt(r.total / cpu, 0) : '(upstream)'} | ${isGateway ? fmt(r.total / (cpu + dynCpu), 0) : '—'} |`,
+        );
+        await new Promise((res) => setTimeout(res, 500));
+      }
+    }
+    say('');
+    for (const conns of connectionCounts) {
+      const d = runs.get(key('direct', conns))!;
+      const o = runs.get(key('ours', conns))!;
+      const pk = runs.get(key('portkey', conns));
+      const oursCpuUs = (o.cpu / o.r.total) * 1e6;
       say(
-        `ours / portkey: req/s ${fmt(raw, 2)}×; per core (requests per CPU-second of the gateway process) ${fmt(perCore, 2)}× (target ≥ 5× → ${perCore >= 5 ? 'MET' : 'NOT MET'}); counting dynalite's CPU too ${fmt(withDyn, 2)}×`,
+        `${conns} conn: ours CPU ${fmt(oursCpuUs, 0)} µs/request (target ≤ 500 → ${oursCpuUs <= 500 ? 'MET' : 'NOT MET'}), store +${fmt((o.dynCpu / o.r.total) * 1e6, 0)} µs; added latency p50 ${fmt(o.r.p50 - d.r.p50, 2)} ms, p99 ${fmt(o.r.p99 - d.r.p99, 2)} ms${
+          pk
+            ? `; portkey CPU ${fmt((pk.cpu / pk.r.total) * 1e6, 0)} µs/request, added p50 ${fmt(pk.r.p50 - d.r.p50, 2)} ms, p99 ${fmt(pk.r.p99 - d.r.p99, 2)} ms`
+            : ''
+        }`,
       );
-    } else {
-      say(`ours / portkey: not measured — ${portkeyProblem}`);
+      if (pk) {
+        const raw = o.r.requestsPerSec / pk.r.requestsPerSec;
+        const perCore = o.r.total / o.cpu / (pk.r.total / pk.cpu);
+        const withDyn = o.r.total / (o.cpu + o.dynCpu) / (pk.r.total / pk.cpu);
+        say(
+          `${conns} conn: ours / portkey req/s ${fmt(raw, 2)}×${pin ? ' (one pinned core each: req/s per core)' : ''}; per gateway CPU-second ${fmt(perCore, 2)}× (target ≥ 5× → ${perCore >= 5 ? 'MET' : 'NOT MET'}); counting our store's CPU too ${fmt(withDyn, 2)}×`,
+        );
+      } else say(`${conns} conn: ours / portkey not measured — ${portkeyProblem}`);
     }
     say(
       '\nnotes: ours does more per request than the peer (API-key authorization and request-rate limiting against the tables, token admission + settle (one UpdateItem each), tier 0 + tier 1 on the input, output moderation, a decision record appended to a JSONL file); Portkey runs one regex. On 2 shared cores the load generator, the upstream and the gateway compete for CPU: compare within one run, not across runs.',

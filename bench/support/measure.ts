@@ -142,12 +142,20 @@ const AUTOCANNON = join(__dirname, '..', '..', 'node_modules', 'autocannon', 'au
  * and parses its JSON result. Bounded: autocannon stops after `durationSec`; the child is killed after
  * `durationSec + 30 s` in any case.
  */
-export function runAutocannon(t: Target, connections: number, durationSec: number): Promise<LoadResult> {
+export function runAutocannon(
+  t: Target,
+  connections: number,
+  durationSec: number,
+  cpus?: string,
+): Promise<LoadResult> {
   const args = [AUTOCANNON, '-j', '-n', '-c', String(connections), '-d', String(durationSec), '-m', 'POST'];
   for (const [k, v] of Object.entries(t.headers)) args.push('-H', `${k}=${v}`);
   args.push('-b', t.body, t.url);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // With `cpus`, the load generator is pinned (`taskset -c`) apart from the process it measures.
+    const child = cpus
+      ? spawn('taskset', ['-c', cpus, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -191,14 +199,17 @@ export function runAutocannon(t: Target, connections: number, durationSec: numbe
   });
 }
 
-/** User + system CPU seconds a process has used so far (Linux /proc; NaN elsewhere). */
+/** Clock ticks per second of /proc CPU times (USER_HZ: 100 on Linux). */
+const USER_HZ = 100;
+
+/** User + system CPU seconds a process has used so far (Linux /proc, 10 ms resolution; NaN elsewhere). */
 export function cpuSeconds(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name, which is in parentheses and may contain spaces.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
-    return ticks / 100; // USER_HZ is 100 on Linux
+    return ticks / USER_HZ;
   } catch {
     return Number.NaN;
   }

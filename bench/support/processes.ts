@@ -13,13 +13,20 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** Spawns `node <args>`; stdout/stderr are kept (last 4 KiB) and passed to `onLine`. */
+/**
+ * Spawns `node <args>`; stdout/stderr are kept (last 4 KiB) and passed to `onLine`. With `cpus` (a
+ * `taskset -c` list such as `1`) the process is pinned to those cores; `taskset` execs node, so the pid
+ * is node's own.
+ */
 export function spawnNode(
   args: readonly string[],
   onLine?: (line: string) => void,
   env = process.env,
+  cpus?: string,
 ): Child {
-  const proc = spawn(process.execPath, [...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const proc = cpus
+    ? spawn('taskset', ['-c', cpus, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
+    : spawn(process.execPath, [...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let tail = '';
   let partial = '';
   const keep = (d: Buffer) => {
@@ -55,15 +62,21 @@ export function spawnNode(
 export function startReady<T>(
   args: readonly string[],
   timeoutMs = 30_000,
+  cpus?: string,
 ): Promise<{ child: Child; info: T }> {
   return new Promise((resolve, reject) => {
     let done = false;
-    const child = spawnNode(args, (line) => {
-      if (done || !line.startsWith('READY ')) return;
-      done = true;
-      clearTimeout(timer);
-      resolve({ child, info: JSON.parse(line.slice(6)) as T });
-    });
+    const child = spawnNode(
+      args,
+      (line) => {
+        if (done || !line.startsWith('READY ')) return;
+        done = true;
+        clearTimeout(timer);
+        resolve({ child, info: JSON.parse(line.slice(6)) as T });
+      },
+      process.env,
+      cpus,
+    );
     const timer = setTimeout(() => {
       if (done) return;
       done = true;
