@@ -21,6 +21,16 @@ interface Lease {
   readonly expiresAt: number;
 }
 
+/** Table settlements of one tenant added up into one update. */
+interface SettleBatch {
+  limits: RateLimits;
+  readonly delta: Record<Dimension, number>;
+  done: Promise<void>;
+}
+
+/** Claims an admission waits for before it claims for itself (each doubles the slice while demand lasts). */
+const MAX_CLAIM_WAITS = 4;
+
 const zero = (): Record<Dimension, number> => ({ requests: 0, inputTokens: 0, outputTokens: 0 });
 
 /**
@@ -32,6 +42,13 @@ const zero = (): Record<Dimension, number> => ({ requests: 0, inputTokens: 0, ou
  */
 export class LeasedRateLimiter implements RateLimiter {
   private readonly leases = new Map<string, Lease>();
+  /** The claim in flight per tenant (settles, never rejects), which concurrent admissions wait for. */
+  private readonly claims = new Map<string, Promise<void>>();
+  /** Per tenant: the table settlement in flight (never rejects), and the one collecting deltas behind it. */
+  private readonly settling = new Map<string, Promise<void>>();
+  private readonly queuedSettlements = new Map<string, SettleBatch>();
+  /** Admissions waiting for that claim: the next claim brings their cost too. */
+  private readonly waiting = new Map<string, number>();
   private readonly leaseMs: number;
   private readonly maxFraction: number;
   private readonly now: () => number;
@@ -46,19 +63,56 @@ export class LeasedRateLimiter implements RateLimiter {
   }
 
   async admit(tenantId: string, limits: RateLimits, cost: Cost): Promise<AdmitResult> {
+    // One claim per tenant in flight: concurrent admissions that find the lease dry wait for that claim and
+    // are then served from the slice it brought, instead of each claiming (and racing on the bucket item) on
+    // its own. Bounded: after a few claims that did not cover it, an admission claims for itself.
+    for (let waits = 0; ; waits++) {
+      if (this.spendFromLease(tenantId, cost)) return { allowed: true, retryAfterMs: 0 };
+      const pending = this.claims.get(tenantId);
+      if (!pending || waits >= MAX_CLAIM_WAITS) break;
+      this.waiting.set(tenantId, (this.waiting.get(tenantId) ?? 0) + 1);
+      try {
+        await pending;
+      } finally {
+        const left = (this.waiting.get(tenantId) ?? 1) - 1;
+        if (left > 0) this.waiting.set(tenantId, left);
+        else this.waiting.delete(tenantId);
+      }
+    }
+    const claim = this.claim(tenantId, limits, cost);
+    const settled = claim.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.claims.set(tenantId, settled);
+    try {
+      return await claim;
+    } finally {
+      if (this.claims.get(tenantId) === settled) this.claims.delete(tenantId);
+    }
+  }
+
+  /** Takes `cost` from the tenant's unexpired lease when it covers every dimension; false otherwise. */
+  private spendFromLease(tenantId: string, cost: Cost): boolean {
+    const lease = this.leases.get(tenantId);
+    if (!lease || lease.expiresAt <= this.now()) return false;
+    if (!DIMENSIONS.every((d) => lease.remaining[d] >= (cost[d] ?? 0))) return false;
+    for (const d of DIMENSIONS) {
+      lease.remaining[d] -= cost[d] ?? 0;
+      lease.spent[d] += cost[d] ?? 0;
+    }
+    return true;
+  }
+
+  /** One round trip (two near the limit): this admission's cost plus a slice for the ones that follow. */
+  private async claim(tenantId: string, limits: RateLimits, cost: Cost): Promise<AdmitResult> {
     const now = this.now();
     const lease = this.leases.get(tenantId);
     const live = lease && lease.expiresAt > now ? lease : undefined;
-    if (live && DIMENSIONS.every((d) => live.remaining[d] >= (cost[d] ?? 0))) {
-      for (const d of DIMENSIONS) {
-        live.remaining[d] -= cost[d] ?? 0;
-        live.spent[d] += cost[d] ?? 0;
-      }
-      return { allowed: true, retryAfterMs: 0 };
-    }
     // Claim: this request's cost plus a slice sized by recent local demand.
     const claim: Record<Dimension, number> = zero();
     const slice: Record<Dimension, number> = zero();
+    const queued = this.waiting.get(tenantId) ?? 0;
     for (const d of DIMENSIONS) {
       const c = Math.max(0, cost[d] ?? 0);
       const cap = Math.max(0, Math.floor(limits[d] * this.maxFraction));
@@ -66,7 +120,8 @@ export class LeasedRateLimiter implements RateLimiter {
       // Dimensions this admission does not charge (output tokens, settled after the response) are claimed
       // too when recent demand exists, so their settlements are served from the lease as well.
       const recent = lease && lease.expiresAt > now - this.leaseMs ? lease.spent[d] : 0;
-      const wanted = live ? Math.max(c, live.slice[d] * 2, c > 0 ? 0 : recent) : recent;
+      // Admissions queued behind this claim are assumed to cost what this one does.
+      const wanted = Math.max(live ? Math.max(c, live.slice[d] * 2, c > 0 ? 0 : recent) : recent, c * queued);
       if (c <= 0 && wanted <= 0) continue;
       slice[d] = Math.min(cap, wanted);
       claim[d] = Math.min(limits[d], c + slice[d]);
@@ -83,11 +138,15 @@ export class LeasedRateLimiter implements RateLimiter {
       result = await this.inner.admit(tenantId, limits, granted);
     }
     if (!result.allowed) return result;
+    // Merge into the lease as it is now (spends and settlements went on during the round trip); a lease
+    // dropped meanwhile by clear() contributes nothing.
+    const current = this.leases.get(tenantId);
+    const base = current && current === live && current.expiresAt > this.now() ? current : undefined;
     const remaining = zero();
     const spent = zero();
     for (const d of DIMENSIONS) {
-      remaining[d] = granted[d] - (cost[d] ?? 0) + (live ? live.remaining[d] : 0);
-      spent[d] = (cost[d] ?? 0) + (live ? live.spent[d] : 0);
+      remaining[d] = granted[d] - (cost[d] ?? 0) + (base ? base.remaining[d] : 0);
+      spent[d] = (cost[d] ?? 0) + (base ? base.spent[d] : 0);
     }
     setBounded(this.leases, tenantId, { remaining, spent, slice, expiresAt: now + this.leaseMs }, 10_000);
     return result;
@@ -95,7 +154,9 @@ export class LeasedRateLimiter implements RateLimiter {
 
   /**
    * With a live lease, refunds go back into it and charges it can cover come out of it (no table call); the rest
-   * goes to the table (off the hot path: after the response).
+   * goes to the table (off the hot path: after the response). Table settlements of one tenant are coalesced: while
+   * one is in flight, the next ones add up into a single update sent after it (so concurrent responses do not race
+   * on the bucket item); each caller's promise settles with the update that carries its delta.
    */
   async settle(tenantId: string, limits: RateLimits, delta: Cost): Promise<void> {
     const lease = this.leases.get(tenantId);
@@ -108,11 +169,31 @@ export class LeasedRateLimiter implements RateLimiter {
         if (c > 0) live.spent[d] += c;
       } else {
         toTable[d] = c;
-        // Remember demand served by the table, so the next claim brings a slice for it.
-        if (live && c > 0) live.spent[d] += c;
+        // Remember demand served by the table (also just after expiry), so the next claim brings a slice for it.
+        if (lease && c > 0) lease.spent[d] += c;
       }
     }
-    await this.inner.settle(tenantId, limits, toTable);
+    if (!DIMENSIONS.some((d) => toTable[d] !== 0)) return;
+    let batch = this.queuedSettlements.get(tenantId);
+    if (!batch) {
+      const previous = this.settling.get(tenantId) ?? Promise.resolve();
+      const b: SettleBatch = { limits, delta: zero(), done: Promise.resolve() };
+      b.done = previous.then(() => {
+        // The batch closes when its update starts: later settlements queue behind it.
+        if (this.queuedSettlements.get(tenantId) === b) this.queuedSettlements.delete(tenantId);
+        return this.inner.settle(tenantId, b.limits, b.delta);
+      });
+      const tail = b.done.catch(() => undefined);
+      this.settling.set(tenantId, tail);
+      void tail.then(() => {
+        if (this.settling.get(tenantId) === tail) this.settling.delete(tenantId);
+      });
+      this.queuedSettlements.set(tenantId, b);
+      batch = b;
+    }
+    for (const d of DIMENSIONS) batch.delta[d] += toTable[d];
+    batch.limits = limits;
+    await batch.done;
   }
 
   /** Drops every lease (e.g. after a status change). Unspent slices are not returned. */
