@@ -5,11 +5,14 @@
  * growth between sizes, then a per-stage breakdown (p50 µs of parse, normalize, tier 0, tier 1 and
  * the rest: policy + decision record).
  *
- * `BENCH_SIZES=2048,4096 npm run bench` limits the sizes (bytes).
+ * `BENCH_SIZES=2048,4096 npm run bench` limits the sizes (bytes). `BENCH_BASE=<git ref>` also loads
+ * the engine of that commit (scripts/lib/core-at.ts) and measures both side by side in one process,
+ * alternating in chunks of requests so both see the same machine load; each row is labelled
+ * `base` or `current`. Pin it (`taskset -c 1`) and compare ratios, not absolute figures.
  */
-import { DecisionRecorder } from '../lambdas/core/decision/record';
-import { createEngine, parseRequest } from '../lambdas/core/index';
-import { type BenchResult, bench, fillerText, percentile, printTable } from './harness';
+import * as current from '../lambdas/core/index';
+import { type CoreModule, coreAt } from '../scripts/lib/core-at';
+import { fillerText, percentile, printTable } from './harness';
 
 const ALL_SIZES: ReadonlyArray<readonly [string, number]> = [
   ['0.5 KB', 512],
@@ -38,84 +41,142 @@ const p50us = (xs: number[]): string =>
     ) * 1000
   ).toFixed(1);
 
+interface Contender {
+  readonly label: string;
+  readonly core: CoreModule;
+}
+
+interface Measured {
+  readonly label: string;
+  readonly name: string;
+  readonly bytes: number;
+  readonly samples: number[];
+  wallMs: number;
+  cpuUs: number;
+  readonly stages: StageSamples;
+}
+
+const emptyStages = (): StageSamples => ({ parse: [], normalize: [], tier0: [], tier1: [], rest: [] });
+
+/** One decision through `core`'s pipeline, its per-stage times pushed into `stages`. */
+function decider(core: CoreModule, body: string, sink: (r: unknown) => void) {
+  const engine = core.createEngine();
+  return async (stages: StageSamples): Promise<void> => {
+    const t0 = performance.now();
+    const rec = new core.DecisionRecorder(
+      {
+        decisionId: 'bench',
+        region: 'local',
+        route: 'messages',
+        policy: { name: engine.policy.name, version: engine.policy.version },
+        startedAt: Date.now(),
+      },
+      sink,
+    );
+    const tp = performance.now();
+    const parsed = core.parseRequest(body, { format: 'messages', maxBytes: 4 * 1024 * 1024 });
+    const parseMs = performance.now() - tp;
+    if (!parsed.ok) throw new Error(`bench body rejected: ${parsed.error.message}`);
+    rec.request({ model: 'bench', stream: false, inputTokens: 0, parseMs: performance.now() - t0 });
+    const verdict = await engine.evaluateRequest(parsed.request);
+    rec.input(verdict).finish(200, performance.now() - t0);
+    const total = performance.now() - t0;
+    const l = verdict.latencyMs;
+    stages.parse.push(parseMs);
+    stages.normalize.push(l.normalize);
+    stages.tier0.push(l.tier0);
+    stages.tier1.push(l.tier1);
+    stages.rest.push(total - parseMs - l.normalize - l.tier0 - l.tier1);
+  };
+}
+
 async function main(): Promise<void> {
-  const engine = createEngine();
+  const contenders: Contender[] = [];
+  if (process.env.BENCH_BASE) contenders.push({ label: 'base', core: coreAt(process.env.BENCH_BASE) });
+  contenders.push({ label: 'current', core: current });
   let lines = 0;
   const sink = (r: unknown) => {
     lines += JSON.stringify(r).length > 0 ? 1 : 0;
   };
-  const results: (BenchResult & { bytes: number; cpuUs: number; stages: StageSamples })[] = [];
+  const results: Measured[] = [];
   for (const [name, bytes] of SIZES) {
     const body = JSON.stringify({
       model: 'bench',
       max_tokens: 256,
       messages: [{ role: 'user', content: fillerText(bytes) }],
     });
-    let stages: StageSamples = { parse: [], normalize: [], tier0: [], tier1: [], rest: [] };
-    const once = async () => {
-      const t0 = performance.now();
-      const rec = new DecisionRecorder(
-        {
-          decisionId: 'bench',
-          region: 'local',
-          route: 'messages',
-          policy: { name: engine.policy.name, version: engine.policy.version },
-          startedAt: Date.now(),
-        },
-        sink,
-      );
-      const tp = performance.now();
-      const parsed = parseRequest(body, { format: 'messages', maxBytes: 4 * 1024 * 1024 });
-      const parseMs = performance.now() - tp;
-      if (!parsed.ok) throw new Error(`bench body rejected: ${parsed.error.message}`);
-      rec.request({ model: 'bench', stream: false, inputTokens: 0, parseMs: performance.now() - t0 });
-      const verdict = await engine.evaluateRequest(parsed.request);
-      rec.input(verdict).finish(200, performance.now() - t0);
-      const total = performance.now() - t0;
-      const l = verdict.latencyMs;
-      stages.parse.push(parseMs);
-      stages.normalize.push(l.normalize);
-      stages.tier0.push(l.tier0);
-      stages.tier1.push(l.tier1);
-      stages.rest.push(total - parseMs - l.normalize - l.tier0 - l.tier1);
-    };
     const big = bytes >= 65_536;
-    const warmup = big ? 3 : 200;
-    for (let i = 0; i < warmup; i++) await once();
-    stages = { parse: [], normalize: [], tier0: [], tier1: [], rest: [] };
-    const cpu0 = process.cpuUsage();
-    const r = await bench(name, once, {
-      warmup: 0,
-      maxIterations: big ? 60 : 50_000,
-      maxMs: big ? 4_000 : 2_500,
+    const maxIterations = big ? 60 : 50_000;
+    const maxMs = big ? 4_000 : 2_500;
+    // Chunks alternate between contenders so that both run under the same load.
+    const chunk = big ? 5 : 200;
+    const runs = contenders.map((c) => {
+      const once = decider(c.core, body, sink);
+      const m: Measured = {
+        label: c.label,
+        name,
+        bytes,
+        samples: [],
+        wallMs: 0,
+        cpuUs: 0,
+        stages: emptyStages(),
+      };
+      return { once, m };
     });
-    const cpu = process.cpuUsage(cpu0);
-    results.push({ bytes, ...r, cpuUs: (cpu.user + cpu.system) / r.iterations, stages });
+    for (const { once } of runs) {
+      const scratch = emptyStages();
+      for (let i = 0; i < (big ? 3 : 200); i++) await once(scratch);
+    }
+    while (runs.some(({ m }) => m.samples.length < maxIterations && m.wallMs < maxMs)) {
+      for (const { once, m } of runs) {
+        const cpu0 = process.cpuUsage();
+        const w0 = performance.now();
+        for (let i = 0; i < chunk && m.samples.length < maxIterations; i++) {
+          const t = performance.now();
+          await once(m.stages);
+          m.samples.push(performance.now() - t);
+        }
+        m.wallMs += performance.now() - w0;
+        const cpu = process.cpuUsage(cpu0);
+        m.cpuUs += cpu.user + cpu.system;
+      }
+    }
+    results.push(...runs.map(({ m }) => m));
   }
-  const base = results.find((r) => r.bytes === 4096);
+  const p50 = (m: Measured) =>
+    percentile(
+      [...m.samples].sort((a, b) => a - b),
+      50,
+    );
+  const label = (m: Measured) => (contenders.length > 1 ? `${m.name} ${m.label}` : m.name);
   printTable(
-    results.map((r) => ({
-      size: r.name,
-      iterations: r.iterations,
-      'decisions/s': Math.round(r.opsPerSec),
-      'p50 ms': r.p50Ms.toFixed(3),
-      'p99 ms': r.p99Ms.toFixed(3),
-      'CPU µs/decision': r.cpuUs.toFixed(1),
-      'µs/KB (p50)': ((r.p50Ms * 1000) / (r.bytes / 1024)).toFixed(1),
-      'p50 vs 4 KB': base ? (r.p50Ms / base.p50Ms).toFixed(2) : '-',
-      'size vs 4 KB': (r.bytes / 4096).toFixed(2),
-    })),
+    results.map((r) => {
+      const sorted = [...r.samples].sort((a, b) => a - b);
+      const base = results.find((x) => x.bytes === 4096 && x.label === r.label);
+      const rp50 = percentile(sorted, 50);
+      return {
+        size: label(r),
+        iterations: r.samples.length,
+        'decisions/s': Math.round((r.samples.length / r.wallMs) * 1000),
+        'p50 ms': rp50.toFixed(3),
+        'p99 ms': percentile(sorted, 99).toFixed(3),
+        'CPU µs/decision': (r.cpuUs / r.samples.length).toFixed(1),
+        'µs/KB (p50)': ((rp50 * 1000) / (r.bytes / 1024)).toFixed(1),
+        'p50 vs 4 KB': base ? (rp50 / p50(base)).toFixed(2) : '-',
+        'size vs 4 KB': (r.bytes / 4096).toFixed(2),
+      };
+    }),
   );
   process.stdout.write('\nper stage, p50 µs:\n');
   printTable(
     results.map((r) => ({
-      size: r.name,
+      size: label(r),
       parse: p50us(r.stages.parse),
       normalize: p50us(r.stages.normalize),
       tier0: p50us(r.stages.tier0),
       tier1: p50us(r.stages.tier1),
       'policy+record': p50us(r.stages.rest),
-      total: (r.p50Ms * 1000).toFixed(1),
+      total: (p50(r) * 1000).toFixed(1),
     })),
   );
   process.stdout.write(

@@ -3,14 +3,7 @@
  * n-grams of the canonical text, int8-quantised, Platt-calibrated, scored per window (max).
  */
 import type { Category, CategoryScores } from '../types';
-import {
-  emitChars,
-  emitWords,
-  type FeatureConfig,
-  type FeatureSink,
-  featureText,
-  windowsOf,
-} from './features';
+import { emitChars, emitWords, type FeatureConfig, type FeatureSink, featureText } from './features';
 import { LEXICON_VERSION } from './lexicon';
 
 /** Categories the tier-1 model scores, in weight-interleaving order. */
@@ -81,7 +74,8 @@ export function decodeWeights(artifact: ModelArtifact): Int8Array {
 
 /**
  * Feature sink of the scorer: running sums of the three categories' int8 weights and of the squared
- * feature weights, recorded into `cum` each time a feature's position passes a window boundary.
+ * feature weights, recorded into `cum` each time a feature's position passes a window boundary
+ * (`cum[4·k …]` = the sums over features positioned before `bounds[k]`). Reused across calls.
  */
 class BoundarySums implements FeatureSink {
   private s0 = 0;
@@ -89,15 +83,26 @@ class BoundarySums implements FeatureSink {
   private s2 = 0;
   private sq = 0;
   private bi = 0;
+  private bounds: Int32Array = new Int32Array(0);
+  private nb = 0;
+  private cum: Float64Array = new Float64Array(0);
 
-  constructor(
-    private readonly q: ArrayLike<number>,
-    private readonly bounds: readonly number[],
-    private readonly cum: Float64Array,
-  ) {}
+  constructor(private readonly q: ArrayLike<number>) {}
+
+  /** Starts a stream over `nb` sorted boundaries, adding into `cum`. */
+  reset(bounds: Int32Array, nb: number, cum: Float64Array): void {
+    this.s0 = 0;
+    this.s1 = 0;
+    this.s2 = 0;
+    this.sq = 0;
+    this.bi = 0;
+    this.bounds = bounds;
+    this.nb = nb;
+    this.cum = cum;
+  }
 
   add(code: number, pos: number, weight: number): void {
-    while (this.bi < this.bounds.length && pos >= this.bounds[this.bi]!) this.record();
+    while (this.bi < this.nb && pos >= this.bounds[this.bi]!) this.record();
     const o = (code >>> 1) * 3;
     const v = code & 1 ? -weight : weight;
     this.s0 += this.q[o]! * v;
@@ -108,7 +113,7 @@ class BoundarySums implements FeatureSink {
 
   /** Records the remaining boundaries (call once after the stream ends). */
   finish(): void {
-    while (this.bi < this.bounds.length) this.record();
+    while (this.bi < this.nb) this.record();
   }
 
   private record(): void {
@@ -122,6 +127,66 @@ class BoundarySums implements FeatureSink {
   }
 }
 
+/**
+ * Flat list of windows (`[start0, end0, start1, end1, …]`) with the sorted set of their boundaries,
+ * built without a tuple per window; buffers grow and are reused across calls (the scorer is
+ * synchronous, so one set per scorer suffices).
+ */
+class WindowList {
+  ends: Int32Array = new Int32Array(64);
+  length = 0;
+  /** Position → 1 + index of the boundary in `bounds` (0: not a boundary). Sized to the text. */
+  at: Int32Array = new Int32Array(0);
+  bounds: Int32Array = new Int32Array(0);
+  nb = 0;
+
+  clear(): void {
+    this.length = 0;
+  }
+
+  push(start: number, end: number): void {
+    if (this.length + 2 > this.ends.length) {
+      const grown = new Int32Array(this.ends.length * 2);
+      grown.set(this.ends);
+      this.ends = grown;
+    }
+    this.ends[this.length++] = start;
+    this.ends[this.length++] = end;
+  }
+
+  /** Sorts the distinct boundaries of the windows of a text of `n` code units into `bounds`. */
+  index(n: number): void {
+    if (this.at.length < n + 1) this.at = new Int32Array(Math.max(n + 1, this.at.length * 2));
+    if (this.bounds.length < this.length) this.bounds = new Int32Array(Math.max(this.length, 64));
+    const { at, ends } = this;
+    at.fill(0, 0, n + 1);
+    for (let i = 0; i < this.length; i++) at[ends[i]!] = 1;
+    let nb = 0;
+    for (let p = 0; p <= n; p++) {
+      if (at[p] === 0) continue;
+      this.bounds[nb] = p;
+      at[p] = ++nb;
+    }
+    this.nb = nb;
+  }
+}
+
+/** Appends the windows of {@link windowsOf} to `out`. */
+function pushFixedWindows(out: WindowList, length: number, cfg: FeatureConfig): void {
+  const first = out.length;
+  let whole = false;
+  for (const [size, stride] of cfg.windows) {
+    if (length <= size) {
+      whole = true;
+      continue;
+    }
+    for (let start = 0; start + size < length; start += stride) out.push(start, start + size);
+    out.push(length - size, length);
+  }
+  // windowsOf puts the whole text first; the order of windows does not change the maximum.
+  if (whole || out.length === first) out.push(0, length);
+}
+
 /** Sentence windows of the runtime scorer (see {@link sentenceWindows}). */
 export interface SentenceWindowOptions {
   /** Texts at most this long are scored whole only. @default 256 */
@@ -133,8 +198,7 @@ export interface SentenceWindowOptions {
 export const SENTENCE_WINDOW_DEFAULTS: SentenceWindowOptions = { minText: 256, maxChars: 512 };
 
 const isSentenceEnd = (c: number): boolean => c === 0x2e || c === 0x21 || c === 0x3f || c === 0x3b;
-const isBreak = (c: number): boolean => c === 0x0a || c === 0x0d;
-const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || isBreak(c);
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
 /**
  * Windows aligned on sentences: every sentence (ended by `.`, `!`, `?` or `;` before a space, or by a
@@ -143,28 +207,44 @@ const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || isBreak(c);
  * with up to 500 characters of its neighbours. One pass; O(sentences) windows.
  */
 export function sentenceWindows(text: string, opts: SentenceWindowOptions): Array<readonly [number, number]> {
-  const spans: Array<readonly [number, number]> = [];
+  const out: Array<readonly [number, number]> = [];
+  eachSentenceWindow(text, opts, (s, e) => {
+    out.push([s, e]);
+  });
+  return out;
+}
+
+/** Calls `emit` for each window of {@link sentenceWindows}, in the same order, without building spans. */
+function eachSentenceWindow(
+  text: string,
+  opts: SentenceWindowOptions,
+  emit: (start: number, end: number) => void,
+): void {
+  const max = opts.maxChars;
+  const n = text.length;
+  // The previous sentence span (its single and paired windows are emitted once the next one closes).
+  let ps = -1;
+  let pe = -1;
   let start = 0;
   const close = (end: number): void => {
     let s = start;
     while (s < end && isSpace(text.charCodeAt(s))) s++;
-    if (end > s) spans.push([s, end]);
     start = end;
+    if (end <= s) return;
+    if (ps >= 0) {
+      if (pe - ps <= max) emit(ps, pe);
+      if (end - ps <= max) emit(ps, end);
+    }
+    ps = s;
+    pe = end;
   };
-  for (let i = 0; i < text.length; i++) {
+  for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (isBreak(c)) close(i);
-    else if (isSentenceEnd(c) && (i + 1 === text.length || isSpace(text.charCodeAt(i + 1)))) close(i + 1);
+    if (c === 0x0a || c === 0x0d) close(i);
+    else if (isSentenceEnd(c) && (i + 1 === n || isSpace(text.charCodeAt(i + 1)))) close(i + 1);
   }
-  close(text.length);
-  const out: Array<readonly [number, number]> = [];
-  for (let i = 0; i < spans.length; i++) {
-    const [s, e] = spans[i] as readonly [number, number];
-    if (e - s <= opts.maxChars) out.push([s, e]);
-    const next = spans[i + 1];
-    if (next && next[1] - s <= opts.maxChars) out.push([s, next[1]]);
-  }
-  return out;
+  close(n);
+  if (ps >= 0 && pe - ps <= max) emit(ps, pe);
 }
 
 /**
@@ -182,35 +262,40 @@ export function createMarginScorer(
   const sc = [scales[0] ?? 1, scales[1] ?? 1, scales[2] ?? 1] as const;
   const b = [bias[0] ?? 0, bias[1] ?? 0, bias[2] ?? 0] as const;
   const floor = cfg.normFloor ?? 0;
+  const list = new WindowList();
+  const sums = new BoundarySums(weights);
+  const push = (s: number, e: number): void => list.push(s, e);
+  let cum = new Float64Array(256);
   return {
     maxMargins(input) {
       const text = featureText(input, cfg);
-      const windows = windowsOf(text.length, cfg);
-      if (sentences && text.length > sentences.minText)
-        for (const w of sentenceWindows(text, sentences)) windows.push(w);
-      const bounds = [...new Set(windows.flat())].sort((x, y) => x - y);
-      const cum = new Float64Array(bounds.length * 4);
-      const chars = new BoundarySums(weights, bounds, cum);
-      emitChars(text, cfg, chars);
-      chars.finish();
-      const words = new BoundarySums(weights, bounds, cum);
-      emitWords(text, cfg, words);
-      words.finish();
-      const at = new Map<number, number>();
-      bounds.forEach((x, i) => {
-        at.set(x, i * 4);
-      });
-      const best = new Float64Array([-Infinity, -Infinity, -Infinity]);
-      for (const [start, end] of windows) {
-        const s = at.get(start)!;
-        const e = at.get(end)!;
+      const n = text.length;
+      list.clear();
+      pushFixedWindows(list, n, cfg);
+      if (sentences && n > sentences.minText) eachSentenceWindow(text, sentences, push);
+      list.index(n);
+      const { bounds, nb, at, ends } = list;
+      if (cum.length < nb * 4) cum = new Float64Array(Math.max(nb * 4, cum.length * 2));
+      cum.fill(0, 0, nb * 4);
+      sums.reset(bounds, nb, cum);
+      emitChars(text, cfg, sums);
+      sums.finish();
+      sums.reset(bounds, nb, cum);
+      emitWords(text, cfg, sums);
+      sums.finish();
+      let best0 = -Infinity;
+      let best1 = -Infinity;
+      let best2 = -Infinity;
+      for (let w = 0; w < list.length; w += 2) {
+        const s = (at[ends[w]!]! - 1) * 4;
+        const e = (at[ends[w + 1]!]! - 1) * 4;
         const norm = Math.max(cum[e + 3]! - cum[s + 3]!, floor);
         const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-        for (let c = 0; c < 3; c++) {
-          best[c] = Math.max(best[c]!, (cum[e + c]! - cum[s + c]!) * sc[c]! * inv + b[c]!);
-        }
+        best0 = Math.max(best0, (cum[e]! - cum[s]!) * sc[0] * inv + b[0]);
+        best1 = Math.max(best1, (cum[e + 1]! - cum[s + 1]!) * sc[1] * inv + b[1]);
+        best2 = Math.max(best2, (cum[e + 2]! - cum[s + 2]!) * sc[2] * inv + b[2]);
       }
-      return best;
+      return Float64Array.of(best0, best1, best2);
     },
   };
 }

@@ -81,26 +81,79 @@ function tokenize(folded: string): string[] {
   return folded.match(TOKEN_RE) ?? [];
 }
 
-/** The language with the most function words, if it has at least two and more than English. */
-export function guessLanguage(tokens: readonly string[]): GlossLanguage | undefined {
-  const count = (l: GlossLanguage | 'en') => {
-    const set = STOPS.get(l)!;
-    let n = 0;
-    for (const t of tokens) if (set.has(t)) n++;
-    return n;
-  };
-  const en = count('en');
+/** Stopword → bit per language that lists it (bit i: LANGS[i]; bit 5: English). */
+const STOP_BITS: ReadonlyMap<string, number> = (() => {
+  const bits = new Map<string, number>();
+  const all: readonly (GlossLanguage | 'en')[] = [...LANGS, 'en'];
+  all.forEach((l, i) => {
+    for (const w of STOPS.get(l)!) bits.set(w, (bits.get(w) ?? 0) | (1 << i));
+  });
+  return bits;
+})();
+const EN_BIT = LANGS.length;
+const MAX_STOPWORD = Math.max(...[...STOP_BITS.keys()].map((w) => w.length));
+
+/** The language with the most function words in `counts` (LANGS order, then English), if any wins. */
+function winner(counts: ArrayLike<number>): GlossLanguage | undefined {
   let best: GlossLanguage | undefined;
   let bestN = 1;
-  for (const l of LANGS) {
-    const n = count(l);
+  LANGS.forEach((l, i) => {
+    const n = counts[i]!;
     if (n > bestN) {
       best = l;
       bestN = n;
     }
-  }
-  return best !== undefined && bestN > en ? best : undefined;
+  });
+  return best !== undefined && bestN > counts[EN_BIT]! ? best : undefined;
 }
+
+/** The language with the most function words, if it has at least two and more than English. */
+export function guessLanguage(tokens: readonly string[]): GlossLanguage | undefined {
+  const counts = new Int32Array(LANGS.length + 1);
+  for (const t of tokens) {
+    const bits = STOP_BITS.get(t);
+    if (bits !== undefined) for (let i = 0; i <= EN_BIT; i++) if (bits & (1 << i)) counts[i] = counts[i]! + 1;
+  }
+  return winner(counts);
+}
+
+const isAsciiAlnum = (c: number): boolean =>
+  (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
+
+/**
+ * {@link guessLanguage} of the tokens of ASCII text, without folding or tokenizing it: for ASCII,
+ * folding is lowercasing, and the tokens of {@link TOKEN_RE} are runs of `[a-z0-9]` joined by single
+ * hyphens (a hyphenated token is never a function word). One pass; slices only short tokens.
+ */
+function guessAsciiLanguage(text: string): GlossLanguage | undefined {
+  const counts = new Int32Array(LANGS.length + 1);
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    if (!isAsciiAlnum(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const s = i;
+    let hyphen = false;
+    for (;;) {
+      while (i < n && isAsciiAlnum(text.charCodeAt(i))) i++;
+      if (i + 1 < n && text.charCodeAt(i) === 45 && isAsciiAlnum(text.charCodeAt(i + 1))) {
+        hyphen = true;
+        i++;
+        continue;
+      }
+      break;
+    }
+    if (hyphen || i - s > MAX_STOPWORD) continue;
+    const bits = STOP_BITS.get(text.slice(s, i).toLowerCase());
+    if (bits !== undefined) for (let b = 0; b <= EN_BIT; b++) if (bits & (1 << b)) counts[b] = counts[b]! + 1;
+  }
+  return winner(counts);
+}
+
+/** Whether every code unit of `text` is ASCII (native: UTF-8 length equals UTF-16 length). */
+const isAscii = (text: string): boolean => Buffer.byteLength(text, 'utf8') === text.length;
 
 function lookup(word: string, lang: GlossLanguage): string | undefined {
   const order = [lang, ...LANGS.filter((l) => l !== lang)];
@@ -127,6 +180,8 @@ function lookup(word: string, lang: GlossLanguage): string | undefined {
 export function glossToEnglish(
   text: string,
 ): { readonly lang: GlossLanguage; readonly gloss: string } | undefined {
+  // Most traffic is English ASCII: decide the language without folding and tokenizing first.
+  if (isAscii(text) && guessAsciiLanguage(text) === undefined) return undefined;
   const tokens = tokenize(foldAccents(text));
   const lang = guessLanguage(tokens);
   if (!lang) return undefined;
