@@ -10,6 +10,9 @@ export interface AcMatch {
   readonly end: number;
 }
 
+/** Code units below this take the dense transition table; others walk the goto maps and failure links. */
+const DENSE = 128;
+
 /** An immutable automaton. Node 0 is the root. */
 export class AhoCorasick {
   private constructor(
@@ -18,6 +21,8 @@ export class AhoCorasick {
     /** Patterns ending at each node, including those reached through failure links. */
     private readonly out: readonly (readonly number[])[],
     private readonly lengths: readonly number[],
+    /** `node · DENSE + c` → next node for ASCII `c`, failure links already followed (a DFA). */
+    private readonly dense: Int32Array,
   ) {}
 
   /** Builds the automaton. Empty patterns are ignored (they would match everywhere). */
@@ -56,11 +61,20 @@ export class AhoCorasick {
         queue.push(child);
       }
     }
+    // Breadth-first order guarantees a node's failure target has its row filled before the node.
+    const dense = new Int32Array(goto.length * DENSE);
+    for (const node of [0, ...queue]) {
+      for (let c = 0; c < DENSE; c++) {
+        const next = goto[node]!.get(c);
+        dense[node * DENSE + c] = next ?? (node === 0 ? 0 : dense[fail[node]! * DENSE + c]!);
+      }
+    }
     return new AhoCorasick(
       goto,
       fail,
       out,
       patterns.map((p) => p.length),
+      dense,
     );
   }
 
@@ -69,12 +83,15 @@ export class AhoCorasick {
     let node = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      let next = this.goto[node]!.get(c);
-      while (next === undefined && node !== 0) {
-        node = this.fail[node]!;
-        next = this.goto[node]!.get(c);
+      if (c < DENSE) node = this.dense[node * DENSE + c]!;
+      else {
+        let next = this.goto[node]!.get(c);
+        while (next === undefined && node !== 0) {
+          node = this.fail[node]!;
+          next = this.goto[node]!.get(c);
+        }
+        node = next ?? 0;
       }
-      node = next ?? 0;
       const hits = this.out[node]!;
       for (let k = 0; k < hits.length; k++) {
         const pattern = hits[k]!;

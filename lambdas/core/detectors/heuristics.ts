@@ -181,7 +181,8 @@ export function gibberishSuffixScore(input: string): number {
   // Suffix attacks are one line; code, tables and lists are not.
   if (tailText.includes('\n')) return 0;
   const tail = weirdTokenRatio(tailText);
+  if (tail < 0.3) return 0;
   const head = weirdTokenRatio(raw.slice(0, split));
-  if (tail < 0.3 || head > 0.12) return 0;
+  if (head > 0.12) return 0;
   return Math.min(0.85, 0.45 + (tail - head));
 }
