@@ -125,7 +125,7 @@ const isAsciiAlnum = (c: number): boolean =>
  * folding is lowercasing, and the tokens of {@link TOKEN_RE} are runs of `[a-z0-9]` joined by single
  * hyphens (a hyphenated token is never a function word). One pass; slices only short tokens.
  */
-function guessAsciiLanguage(text: string): GlossLanguage | undefined {
+export function guessAsciiLanguage(text: string): GlossLanguage | undefined {
   const counts = new Int32Array(LANGS.length + 1);
   const n = text.length;
   let i = 0;

@@ -1,6 +1,9 @@
+import fc from 'fast-check';
 import { checkSync } from 'recheck';
 import {
+  foldAccents,
   glossToEnglish,
+  guessAsciiLanguage,
   guessLanguage,
   MARKS_RE,
   TOKEN_RE,
@@ -54,6 +57,30 @@ describe('multilingual gloss', () => {
   test('needs at least two function words of the language', () => {
     expect(guessLanguage(['bombe'])).toBeUndefined();
     expect(guessLanguage(['la', 'bombe', 'est'])).toBe('fr');
+  });
+
+  test('the ASCII shortcut guesses what folding and tokenizing guess', () => {
+    const words = [
+      ...'the a to of and how is est la le les un une des que el los es wie ist der die das und o um uma e il lo di che per'.split(
+        ' ',
+      ),
+      'Est',
+      'LA',
+      'est-ce',
+      'la-bas',
+      'comment',
+      'bombe',
+      'x1',
+    ];
+    const sep = fc.constantFrom(' ', '  ', '-', '--', ', ', '. ', "'", '\n', '');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...words), sep), { maxLength: 30 }), (parts) => {
+        const text = parts.map(([w, s]) => w + s).join('');
+        const tokens = foldAccents(text).match(TOKEN_RE) ?? [];
+        expect(guessAsciiLanguage(text)).toBe(guessLanguage(tokens));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   test('adds exactly one gloss view, bounded by the canonical view, only for those languages', () => {
