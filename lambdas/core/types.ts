@@ -107,6 +107,14 @@ export interface Finding {
   readonly segment: number;
   readonly label?: string;
   readonly span?: readonly [number, number];
+  /**
+   * Set on tier-1 findings read by trust boundary (docs/normalization.md, section 4): `operator` text
+   * (system prompt, system turns, tool definitions) or a `harness` block. Tier 2 does not read those
+   * segments: such findings do not escalate and are not superseded by a tier-2 answer.
+   */
+  readonly reading?: 'operator' | 'harness';
+  /** Judged against this threshold instead of the detector's own (operator text: the operator threshold). */
+  readonly threshold?: number;
 }
 
 export type Action = 'allow' | 'flag' | 'redact' | 'block';
@@ -138,4 +146,9 @@ export interface CheckDetail {
   readonly superseded?: boolean;
   /** Fail mode applied because this check failed or timed out. */
   readonly failMode?: FailMode;
+  /**
+   * The highest score came from operator text (judged per instruction at the operator threshold) or a
+   * harness block (docs/normalization.md, section 4).
+   */
+  readonly reading?: 'operator' | 'harness';
 }

@@ -23,6 +23,7 @@ import type {
 import { effectiveCategories, type TenantOverrides } from './overrides';
 import { decisionScore, mostSevere, type Tier, type TierTop, thresholdFor, topByTier } from './scoring';
 import { callTier2, type Tier2Classifier, type Tier2Outcome } from './tier2';
+import { type Reading, readingOf, scoreInstructions } from './trust';
 
 /** What the engine needs; everything is injected so tests can replace any part. */
 export interface EngineDeps {
@@ -111,6 +112,8 @@ const EMPTY_SIGNALS: NormalizationSignals = {
 
 interface LocalStage {
   readonly normalized: readonly NormalizedSegment[];
+  /** How tier 1 read each segment (trust boundaries). */
+  readonly readings: readonly Reading[];
   readonly findings: Finding[];
   readonly tier0Outcome: CheckOutcome;
   tier1Outcome: CheckOutcome;
@@ -152,7 +155,7 @@ export class SafeguardsEngine {
     const escalate = this.tier2Categories(local.findings);
     let tier2: Tier2Outcome | undefined;
     if (escalate.length > 0 && this.deps.tier2) {
-      const text = tier2Text(request.segments, this.deps.tier2MaxChars ?? 16_384);
+      const text = tier2Text(request.segments, local.readings, this.deps.tier2MaxChars ?? 16_384);
       tier2 = await callTier2(this.deps.tier2, text, this.policy.document.tier2.deadlineMs, this.now);
     }
     const categories = effectiveCategories(
@@ -243,11 +246,63 @@ export class SafeguardsEngine {
     return best;
   }
 
+  /**
+   * Tier-1 findings of one segment by its reading (see trust.ts): every window of a plain segment;
+   * operator text per instruction at the operator thresholds, without injection; a harness block's
+   * jailbreak and injection per instruction.
+   */
+  private tier1Read(n: NormalizedSegment, segment: number, reading: Reading): Finding[] {
+    const out: Finding[] = [];
+    if (reading === 'operator') {
+      const op = this.policy.document.operator.tier1;
+      const model = this.deps.classifier.thresholds;
+      const best = scoreInstructions(this.deps.classifier, scoredViews(n), {
+        categories: ['harmful', 'jailbreak'],
+        prohibitionsExempt: true,
+      });
+      for (const [cat, score] of Object.entries(best) as ['harmful' | 'jailbreak', number][]) {
+        const t = op[cat];
+        const threshold = t === 'model' ? model[cat] : t;
+        out.push({
+          detector: 'tier1',
+          category: cat,
+          score,
+          segment,
+          reading: 'operator',
+          ...(threshold !== undefined ? { threshold } : {}),
+        });
+      }
+      return out;
+    }
+    const whole = this.tier1Best(n);
+    if (reading === 'harness') {
+      const perInstruction = scoreInstructions(this.deps.classifier, scoredViews(n), {
+        categories: ['jailbreak', 'injection'],
+        prohibitionsExempt: false,
+      });
+      for (const cat of ['jailbreak', 'injection'] as const) {
+        if (perInstruction[cat] !== undefined) whole[cat] = perInstruction[cat];
+      }
+    }
+    for (const [cat, score] of Object.entries(whole) as [Category, number][]) {
+      out.push({
+        detector: 'tier1',
+        category: cat,
+        score,
+        segment,
+        ...(reading === 'harness' ? { reading } : {}),
+      });
+    }
+    return out;
+  }
+
   private runLocal(segments: readonly Segment[]): LocalStage {
     const t0 = this.now();
     const normalized = segments.map((s, i) => withGlossView(normalizeSegment(s.text, i)));
     const t1 = this.now();
     const findings: Finding[] = [];
+    const markup = this.policy.document.operator.harnessMarkup;
+    const readings = segments.map((s) => readingOf(s, markup));
     let tier0Outcome: CheckOutcome = 'ok';
     let tier0Error: string | undefined;
     try {
@@ -261,16 +316,13 @@ export class SafeguardsEngine {
     let tier1Error: string | undefined;
     let joined = false;
     try {
-      for (const n of normalized) {
-        const best = this.tier1Best(n);
-        const segment = n.views[0]?.segment ?? 0;
-        for (const [cat, score] of Object.entries(best) as [Category, number][]) {
-          findings.push({ detector: 'tier1', category: cat, score, segment });
-        }
-      }
+      normalized.forEach((n, segment) => {
+        const reading = readings[segment] ?? 'whole';
+        for (const f of this.tier1Read(n, segment, reading)) findings.push(f);
+      });
       // Payload splitting: content of one trust class, split across messages, blocks or tool results,
       // is also scored joined (windows see across the joins).
-      for (const { segment, text } of joinedTexts(segments, normalized)) {
+      for (const { segment, text } of joinedTexts(segments, normalized, readings)) {
         joined = true;
         const scores = this.deps.classifier.score(text);
         for (const [cat, score] of Object.entries(scores) as [Category, number][]) {
@@ -284,6 +336,7 @@ export class SafeguardsEngine {
     const t3 = this.now();
     return {
       normalized,
+      readings,
       findings,
       tier0Outcome,
       tier1Outcome,
@@ -307,7 +360,14 @@ export class SafeguardsEngine {
         out.push(cat);
         continue;
       }
-      const tops = topByTier(findings, cat, cp, this.deps.classifier.thresholds);
+      // Operator text and harness blocks are judged by tier 1 alone (tier 2 does not read them): their
+      // scores do not escalate.
+      const tops = topByTier(
+        findings.filter((f) => f.reading === undefined),
+        cat,
+        cp,
+        this.deps.classifier.thresholds,
+      );
       // Already decided by a deterministic tier-0 hit: no need to pay for tier 2.
       if ((tops.get('tier0')?.decision ?? 0) >= 0.5) continue;
       // The band is in decision-score space: tier 1's own threshold sits at 0.5.
@@ -374,17 +434,27 @@ export class SafeguardsEngine {
         if (local.tier0Outcome !== 'ok') fail('tier0', local.tier0Outcome, local.tier0Error ?? 'error');
       }
       if (usesTier(cp, 'tier1')) {
-        const top = tops.get('tier1');
+        // Tier 2 reads everything but operator text and harness blocks: its answer supersedes tier 1
+        // there, while tier 1's reading of those segments stands.
+        const operatorTop = tier2Answered
+          ? topByTier(
+              findings.filter((f) => f.reading !== undefined),
+              cat,
+              cp,
+              modelThresholds,
+            ).get('tier1')
+          : undefined;
+        const top = operatorTop ?? tops.get('tier1');
         const check = this.check(
           'tier1',
           cat,
           cp,
           top,
-          threshold('tier1'),
+          top?.threshold ?? threshold('tier1'),
           local.latency.tier1,
           local.tier1Outcome,
         );
-        add(tier2Answered ? { ...check, superseded: true } : check, top);
+        add(tier2Answered && !operatorTop ? { ...check, superseded: true } : check, top);
         if (local.tier1Outcome !== 'ok') fail('tier1', local.tier1Outcome, local.tier1Error ?? 'error');
       }
       if (usesTier(cp, 'tier2')) {
@@ -462,6 +532,7 @@ export class SafeguardsEngine {
       outcome,
       ...(cp.shadow ? { shadow: true } : {}),
       ...(top && check === 'tier0' ? { detector: top.detector } : {}),
+      ...(top?.reading ? { reading: top.reading } : {}),
     };
   }
 }
@@ -490,10 +561,12 @@ export const JOIN_EDGE = 2048;
 export function joinedTexts(
   segments: readonly Segment[],
   normalized: readonly NormalizedSegment[],
+  readings: readonly Reading[] = [],
 ): Array<{ segment: number; text: string }> {
   const groups = new Map<string, { segment: number; parts: string[] }>();
   segments.forEach((s, i) => {
-    const cls = JOIN_CLASSES[s.trust];
+    // A harness block is the harness's text, not the user's: not joined with what the user wrote.
+    const cls = readings[i] === 'harness' ? undefined : JOIN_CLASSES[s.trust];
     const n = normalized[i];
     if (cls === undefined || n === undefined) return;
     const text = (n.views.find((v) => v.transforms.includes('residual')) ?? n.views[0])?.text ?? '';
@@ -571,11 +644,15 @@ function mergeSignals(
   return { ...s, transforms: [...transforms].sort() };
 }
 
-/** Text for tier 2: the checked segments joined, capped at `max` characters. */
-function tier2Text(segments: readonly Segment[], max: number): string {
+/**
+ * Text for tier 2: the checked segments joined, capped at `max` characters — except operator text and
+ * harness blocks, which tier 1 reads per instruction and tier 2 would read as one user prompt.
+ */
+function tier2Text(segments: readonly Segment[], readings: readonly Reading[], max: number): string {
   let out = '';
-  for (const s of segments) {
+  for (const [i, s] of segments.entries()) {
     if (out.length >= max) break;
+    if ((readings[i] ?? 'whole') !== 'whole') continue;
     out += (out ? '\n\n' : '') + s.text;
   }
   return out.length > max ? out.slice(0, max) : out;

@@ -20,6 +20,8 @@ export interface TierTop {
   /** `score` mapped so that its threshold sits at 0.5 (see {@link decisionScore}). */
   readonly decision: number;
   readonly detector: string;
+  /** The finding's trust-boundary reading, when not read whole (see Finding.reading). */
+  readonly reading?: 'operator' | 'harness';
 }
 
 /** Tier name of a check id: `tier0.pii.email` → `tier0`. */
@@ -60,7 +62,10 @@ export function decisionScore(score: number, threshold: number): number {
   return score < threshold ? (0.5 * score) / threshold : 0.5 + (0.5 * (score - threshold)) / (1 - threshold);
 }
 
-/** Groups a category's findings by tier: the finding with the highest decision score per tier. */
+/**
+ * Groups a category's findings by tier: the finding with the highest decision score per tier. A finding
+ * that carries its own threshold (operator text) is judged against it, if the category takes its detector.
+ */
 export function topByTier(
   findings: readonly Finding[],
   category: Category,
@@ -70,13 +75,20 @@ export function topByTier(
   const out = new Map<Tier, TierTop>();
   for (const f of findings) {
     if (f.category !== category) continue;
-    const threshold = thresholdFor(policy, category, f.detector, modelThresholds);
-    if (threshold === undefined) continue;
+    const own = thresholdFor(policy, category, f.detector, modelThresholds);
+    if (own === undefined) continue;
+    const threshold = f.threshold ?? own;
     const tier = tierOf(f.detector);
     const decision = decisionScore(f.score, threshold);
     const prev = out.get(tier);
     if (!prev || decision > prev.decision)
-      out.set(tier, { score: f.score, threshold, decision, detector: f.detector });
+      out.set(tier, {
+        score: f.score,
+        threshold,
+        decision,
+        detector: f.detector,
+        ...(f.reading ? { reading: f.reading } : {}),
+      });
   }
   return out;
 }

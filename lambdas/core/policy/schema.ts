@@ -79,6 +79,22 @@ export const outputPolicySchema = z.strictObject({
     .optional(),
 });
 
+const operatorThreshold = z.union([unit, z.literal('model')]);
+
+/**
+ * How tier 1 reads operator text and agent-harness blocks (docs/normalization.md, "Trust boundaries").
+ * Operator text is judged instruction by instruction; injection is not scored there.
+ */
+export const operatorPolicySchema = z.strictObject({
+  /** Tier-1 thresholds for operator text; `"model"` takes the model's recommended threshold. */
+  tier1: z.strictObject({ harmful: operatorThreshold, jailbreak: operatorThreshold }),
+  /**
+   * Tag names of harness markup: a user content block that is exactly one `<tag>…</tag>` element has its
+   * jailbreak and injection scores judged per instruction and is not joined with the user's other blocks.
+   */
+  harnessMarkup: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a lower-case tag name')).max(8),
+});
+
 export const policySchema = z
   .strictObject({
     schema: z.literal('csp.policy/v1'),
@@ -87,6 +103,10 @@ export const policySchema = z
     categories: z.partialRecord(z.enum(CATEGORIES), categoryPolicySchema),
     tier2: tier2PolicySchema,
     output: outputPolicySchema,
+    operator: operatorPolicySchema.default({
+      tier1: { harmful: 'model', jailbreak: 'model' },
+      harnessMarkup: [],
+    }),
     /** Add redacted excerpts of flagged requests to telemetry (only where the region's config allows). */
     excerpts: z.enum(['none', 'redacted']).default('none'),
   })
@@ -117,3 +137,4 @@ export const policySchema = z
 export type PolicyDocument = z.infer<typeof policySchema>;
 export type CategoryPolicy = z.infer<typeof categoryPolicySchema>;
 export type Tier2Policy = z.infer<typeof tier2PolicySchema>;
+export type OperatorPolicy = z.infer<typeof operatorPolicySchema>;

@@ -112,7 +112,10 @@ export const FIELD_TABLE: Readonly<Record<string, 'refused' | Row>> = {
     anthropic_version: 'control — bedrock-2023-05-31',
     anthropic_beta: 'control — filtered through the beta allowlist (unknown flags dropped)',
   },
-  Metadata: { user_id: 'control — 1–512 printable ASCII characters without spaces (an id, not prose)' },
+  Metadata: {
+    user_id:
+      'text:user — 1–512 printable ASCII characters without spaces; not shown to the model but forwarded, so checked as user text (words spelled as an id are blocked, an e-mail is redacted)',
+  },
 
   UserMessageParam: { role: type, content: 'text:user — string, or blocks' },
   AssistantMessageParam: { role: type, content: 'text:assistant — string, or blocks' },

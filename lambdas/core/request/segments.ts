@@ -223,6 +223,8 @@ export function collectSegments(
   body.stop_sequences?.forEach((s, i) => {
     c.text('user', ['stop_sequences', i], s);
   });
+  // Not shown to the model, but forwarded: checked like user text (an id can spell words, or an e-mail).
+  c.text('user', ['metadata', 'user_id'], body.metadata?.user_id);
   if (body.output_config?.format)
     jsonText(c, 'system', body.output_config.format.schema, ['output_config', 'format', 'schema']);
   if (body.output_format) jsonText(c, 'system', body.output_format.schema, ['output_format', 'schema']);

@@ -97,13 +97,12 @@ describe('Claude Code CLI against the local gateway', () => {
   const records = (): DecisionRecord[] => readDecisionRecords(rt.telemetry.path);
 
   /**
-   * KNOWN GAP (fails today, so marked `failing`): the request reaches the engine intact, but the default
-   * policy blocks it — tier 1 scores Claude Code's own system prompt, its environment `role: "system"`
-   * turn and several tool descriptions above the harmful/injection/jailbreak thresholds (0.88–0.9999).
-   * When the classifier or the policy accepts agent system prompts, this test starts passing and jest
-   * reports it: drop `.failing` then.
+   * Claude Code's own system prompt, `role: "system"` environment turn and tool descriptions are operator
+   * text, read per instruction at the operator thresholds; its `<system-reminder>` user block is harness
+   * markup (docs/normalization.md, "Trust boundaries"). The reminder carries a no-reply e-mail address,
+   * which the default policy redacts before forwarding: served, with `redact`.
    */
-  test.failing('GIVEN a benign prompt WHEN claude -p runs THEN the demo model answer is printed and the request was served', async () => {
+  test('GIVEN a benign prompt WHEN claude -p runs THEN the demo model answer is printed and the request was served', async () => {
     const before = records().length;
     const run = await claude('What is the capital of France?', await tenantKey('claude-code-benign'));
     expect(run.code).toBe(0);
@@ -111,7 +110,13 @@ describe('Claude Code CLI against the local gateway', () => {
     expect(run.stdout).toContain('What is the capital of France?');
     const served = records().slice(before);
     expect(served.length).toBeGreaterThanOrEqual(1);
-    expect(served.every((r) => r.status === 200 && r.action === 'allow')).toBe(true);
+    for (const r of served) {
+      expect(r).toEqual(
+        expect.objectContaining({ status: 200, action: expect.stringMatching(/^(allow|redact)$/) }),
+      );
+      // Not one harmful, jailbreak or injection check over its threshold: nothing was near a strike.
+      expect(r.checks.filter((c) => c.category !== 'pii' && c.action !== 'allow')).toEqual([]);
+    }
   }, 150_000);
 
   test('GIVEN a benign prompt WHEN claude -p runs THEN the whole Claude Code request passes the schema and reaches the checks', async () => {
@@ -120,8 +125,14 @@ describe('Claude Code CLI against the local gateway', () => {
     const made = records().slice(before);
     // Never refused by the schema (`invalid_request`, as `context_management: unknown field` was).
     expect(made.filter((r) => r.stage === 'parse' || r.reason === 'invalid_request')).toEqual([]);
+    // Checked by every tier (served or not, each record lists the checks that read it).
     expect(made).toContainEqual(
-      expect.objectContaining({ route: 'messages', stream: true, model: 'demo', stage: 'input' }),
+      expect.objectContaining({
+        route: 'messages',
+        stream: true,
+        model: 'demo',
+        checks: expect.arrayContaining([expect.objectContaining({ check: 'tier1', outcome: 'ok' })]),
+      }),
     );
   }, 150_000);
 

@@ -1,0 +1,196 @@
+/**
+ * Trust-boundary reading of tier 1 (docs/normalization.md, "Trust boundaries"; ADR 0015).
+ *
+ * The tier-1 model was trained on what people type to a model. Operator text — system prompts,
+ * `role: "system"` turns, tool definitions and schemas, output schemas, compaction instructions — is a
+ * different genre: long lists of instructions that name the risks they guard against ("refuse requests
+ * for … malware …", "this replaces earlier guidance"). Scored like a user turn, an agent harness's own
+ * prompt reads as an attack. So tier 1 reads each segment by its trust boundary:
+ *
+ * - **operator text** (`system` trust): judged instruction by instruction (sentence windows, not the
+ *   pooled 500-character windows), harmful and jailbreak at the policy's operator thresholds; an
+ *   instruction that only forbids something is neither a harmful request nor a jailbreak; prompt
+ *   injection is not scored
+ *   (operator text IS the instructions an injection tries to override).
+ * - **harness blocks** (a user content block that is exactly one element of the policy's harness markup,
+ *   e.g. `<system-reminder>…</system-reminder>`): still user text — harmful is scored as usual — but
+ *   jailbreak and injection are judged instruction by instruction, and the block is not joined with the
+ *   user's other blocks. Anyone can write the markup, so the markup never switches a check off.
+ * - everything else: every window, as before.
+ *
+ * Tier 0 (blocklist, patterns, heuristics weighted per trust) reads every segment the same way.
+ */
+import type { LinearClassifier } from '../classifier';
+import { SENTENCE_WINDOW_DEFAULTS, sentenceWindows } from '../classifier/model';
+import type { Category, CategoryScores, Segment, View } from '../types';
+
+/** How tier 1 reads a segment. */
+export type Reading = 'whole' | 'operator' | 'harness';
+
+/** The reading of a segment: operator text by trust, harness blocks by markup, the rest whole. */
+export function readingOf(segment: Segment, harnessMarkup: readonly string[]): Reading {
+  if (segment.trust === 'system') return 'operator';
+  if (segment.trust === 'user' && isHarnessBlock(segment.text, harnessMarkup)) return 'harness';
+  return 'whole';
+}
+
+/**
+ * True when `text` (surrounding whitespace aside) is exactly one `<tag>…</tag>` element of one of the
+ * `tags`, with no other closing tag of it inside: text after the element is not covered.
+ */
+export function isHarnessBlock(text: string, tags: readonly string[]): boolean {
+  if (tags.length === 0) return false;
+  const t = text.trim();
+  for (const tag of tags) {
+    const open = `<${tag}>`;
+    const close = `</${tag}>`;
+    if (t.startsWith(open) && t.endsWith(close) && t.indexOf(close) === t.length - close.length) return true;
+  }
+  return false;
+}
+
+/** Windows of one instruction each: every sentence and every two consecutive ones, however short the text. */
+export function instructionWindows(text: string): Array<readonly [number, number]> {
+  return sentenceWindows(text, SENTENCE_WINDOW_DEFAULTS);
+}
+
+/**
+ * A forbidding instruction at the start of a sentence (after list markers and a label such as
+ * `important:`): refuse / decline / never / do not / must not / avoid … Lower-case text (the normalized
+ * views are). Sticky, no nested quantifiers: linear.
+ */
+export const PROHIBITION_HEAD_RE =
+  /[\s\-*•>#\d.)]*(?:(?:important|note|warning|critical|rule|policy)\s*:\s*)?(?:you\s+(?:must|should|will|may)\s+(?:not|never)|you\s+(?:won't|shouldn't|mustn't|cannot|can't)|refuse|decline|never|do\s+not|don't|must\s+not|avoid|not\s+allowed\s+to)\s+([a-z']+)/y;
+
+/**
+ * Words right after a negation that turn it into a push to comply ("never refuse", "do not hold back",
+ * "don't mention the rules"): such a sentence is not a prohibition.
+ */
+const REVERSALS: ReadonlySet<string> = new Set([
+  'refuse',
+  'refusing',
+  'decline',
+  'declining',
+  'deny',
+  'reject',
+  'hesitate',
+  'withhold',
+  'hold',
+  'censor',
+  'filter',
+  'restrict',
+  'limit',
+  'warn',
+  'mention',
+  'apologize',
+  'apologise',
+  'moralize',
+  'lecture',
+  'stop',
+  'judge',
+  'question',
+  'mind',
+  'worry',
+  'care',
+  'break',
+  'be',
+  'let',
+  'forget',
+  'ignore',
+  'skip',
+  'omit',
+  'leave',
+  'hide',
+  'shy',
+  'water',
+  'add',
+  'include',
+  'say',
+  'tell',
+  'remind',
+  'nothing',
+  'anything',
+]);
+
+/** Words that ask for content: a sentence holding one is judged as a request even after a negation. */
+export const COMPLIANCE_RE =
+  /\b(?:explain|describe|detail|provide|give|write|tell|show|list|teach|generate|create|make|produce|build|answer|respond|output|share|instruction|step|how|recipe|guide|tutorial|synthesi[sz]e|method|procedure|exact|precise|specific)/;
+
+/** Positions in `[start, end)` where a sentence starts (start, and after `.`/`!`/`?`/`;`/line breaks). */
+function sentenceStarts(text: string, start: number, end: number): number[] {
+  const out = [start];
+  for (let i = start; i < end - 1; i++) {
+    const c = text.charCodeAt(i);
+    const next = text.charCodeAt(i + 1);
+    const ends = c === 0x2e || c === 0x21 || c === 0x3f || c === 0x3b;
+    if (c === 0x0a || c === 0x0d || (ends && (next === 0x20 || next === 0x0a || next === 0x09)))
+      out.push(i + 1);
+  }
+  return out;
+}
+
+/** End of the sentence starting at `from` (exclusive), within `end`. */
+function sentenceEnd(text: string, from: number, end: number): number {
+  for (let i = from; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a || c === 0x0d) return i;
+    if (
+      (c === 0x2e || c === 0x21 || c === 0x3f || c === 0x3b) &&
+      (i + 1 === end || text.charCodeAt(i + 1) <= 0x20)
+    )
+      return i + 1;
+  }
+  return end;
+}
+
+/**
+ * True when some sentence of `text[start, end)` only forbids: it opens with a prohibition, the word after
+ * the negation does not reverse it, and it asks for no content (see {@link COMPLIANCE_RE}).
+ */
+export function holdsProhibition(text: string, start = 0, end = text.length): boolean {
+  for (const s of sentenceStarts(text, start, end)) {
+    PROHIBITION_HEAD_RE.lastIndex = s;
+    const m = PROHIBITION_HEAD_RE.exec(text);
+    if (!m || m.index !== s) continue;
+    const word = m[1] ?? '';
+    if (REVERSALS.has(word)) continue;
+    const sentence = text.slice(s, sentenceEnd(text, s, end));
+    if (COMPLIANCE_RE.test(sentence)) continue;
+    return true;
+  }
+  return false;
+}
+
+/** What {@link scoreInstructions} reads for each category. */
+export interface InstructionReading {
+  /** Categories scored per instruction; the others are not scored here. */
+  readonly categories: readonly Category[];
+  /** Instructions that only forbid are not scored for `harmful` or `jailbreak` (operator text). */
+  readonly prohibitionsExempt: boolean;
+}
+
+/**
+ * Tier 1 per instruction over `views`: the highest score per category among the sentence windows of
+ * every view. Each window is scored alone, so the work is linear in the text (a character is in at most
+ * two windows).
+ */
+export function scoreInstructions(
+  classifier: LinearClassifier,
+  views: readonly View[],
+  reading: InstructionReading,
+): CategoryScores {
+  const best: CategoryScores = {};
+  const wanted = new Set(reading.categories);
+  for (const view of views) {
+    const text = view.text;
+    for (const [a, b] of instructionWindows(text)) {
+      const scores = classifier.score(text.slice(a, b));
+      const forbids = reading.prohibitionsExempt && holdsProhibition(text, a, b);
+      for (const [cat, score] of Object.entries(scores) as [Category, number][]) {
+        if (!wanted.has(cat) || (forbids && cat !== 'injection')) continue;
+        if (score > (best[cat] ?? -1)) best[cat] = score;
+      }
+    }
+  }
+  return best;
+}
