@@ -1,4 +1,4 @@
-/** Maps AWS SDK and fetch failures to {@link UpstreamError} kinds, without leaking internals. */
+/** Maps AWS SDK and HTTP client failures to {@link UpstreamError} kinds, without leaking internals. */
 import { UpstreamError } from '../../core/serving/types';
 
 interface SdkErrorLike {
@@ -36,6 +36,10 @@ export function toUpstreamError(e: unknown, signal: AbortSignal): UpstreamError 
     case 'TimeoutError':
     case 'RequestTimeout':
     case 'RequestTimeoutException':
+    // undici (the HTTPS upstream's pool): no response head, a stalled body, or no connection in time.
+    case 'HeadersTimeoutError':
+    case 'BodyTimeoutError':
+    case 'ConnectTimeoutError':
       return new UpstreamError('timeout', name, status);
     case 'ValidationException':
       return new UpstreamError('rejected', name, status ?? 400);
@@ -47,20 +51,6 @@ export function toUpstreamError(e: unknown, signal: AbortSignal): UpstreamError 
       return new UpstreamError('aborted', name);
     default:
       return new UpstreamError(status === undefined ? 'unavailable' : kindForStatus(status), name, status);
-  }
-}
-
-/** Reads a web `ReadableStream` of bytes as an async iterable (works on Node 20 and 22). */
-export async function* readBody(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = body.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      if (value) yield value;
-    }
-  } finally {
-    reader.releaseLock();
   }
 }
 

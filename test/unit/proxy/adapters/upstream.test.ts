@@ -1,4 +1,6 @@
 import 'aws-sdk-client-mock-jest';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   BedrockRuntimeClient,
   InvokeModelCommand,
@@ -12,6 +14,7 @@ import {
   SageMakerRuntimeClient,
 } from '@aws-sdk/client-sagemaker-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
+import { MockAgent } from 'undici';
 import {
   anthropicHttpUpstream,
   bedrockUpstream,
@@ -134,45 +137,56 @@ describe('sagemakerUpstream', () => {
 });
 
 describe('anthropicHttpUpstream', () => {
+  /** A mock dispatcher for one origin that records each request (network connections refused). */
+  function mockOrigin(origin: string) {
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    const calls: Array<{ path: string; headers: Record<string, string>; body: string }> = [];
+    const record = (o: { path: string; headers?: unknown; body?: unknown }) => {
+      calls.push({ path: o.path, headers: o.headers as Record<string, string>, body: String(o.body) });
+    };
+    return { agent, pool: agent.get(origin), calls, record };
+  }
+
   test('posts to /v1/messages with the secret key and parses the SSE stream', async () => {
     const sse = events.map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join('');
-    const calls: Array<{ url: string; init: RequestInit }> = [];
-    const fetchImpl = (async (url: string, init: RequestInit) => {
-      calls.push({ url, init });
-      return new Response(sse, { status: 200, headers: { 'content-type': 'text/event-stream' } });
-    }) as unknown as typeof fetch;
+    const m = mockOrigin('https://model.example');
+    m.pool.intercept({ path: '/v1/messages', method: 'POST' }).reply((o) => {
+      m.record(o);
+      return {
+        statusCode: 200,
+        data: sse,
+        responseOptions: { headers: { 'content-type': 'text/event-stream' } },
+      };
+    });
     const up = anthropicHttpUpstream({
       baseUrl: 'https://model.example/',
       apiKey: async () => 'sk-secret',
-      fetch: fetchImpl,
+      dispatcher: m.agent,
     });
     const out = await collect(up.stream({ max_tokens: 1 }, 'claude-x', signal()));
     expect(out).toEqual(events);
-    expect(calls[0]?.url).toBe('https://model.example/v1/messages');
-    expect(calls[0]?.init.headers).toEqual(expect.objectContaining({ 'x-api-key': 'sk-secret' }));
-    expect(JSON.parse(String(calls[0]?.init.body))).toEqual({
-      model: 'claude-x',
-      max_tokens: 1,
-      stream: true,
-    });
+    expect(m.calls[0]?.path).toBe('/v1/messages');
+    expect(m.calls[0]?.headers).toEqual(expect.objectContaining({ 'x-api-key': 'sk-secret' }));
+    expect(JSON.parse(m.calls[0]?.body ?? '')).toEqual({ model: 'claude-x', max_tokens: 1, stream: true });
   });
 
   test('GIVEN allowlisted beta flags in the model body WHEN called THEN they travel as the anthropic-beta header, not in the body', async () => {
-    const calls: Array<{ url: string; init: RequestInit }> = [];
-    const fetchImpl = (async (url: string, init: RequestInit) => {
-      calls.push({ url, init });
-      return new Response(JSON.stringify({ type: 'message', content: [] }), { status: 200 });
-    }) as unknown as typeof fetch;
-    const up = anthropicHttpUpstream({ baseUrl: 'https://model.example', fetch: fetchImpl });
+    const m = mockOrigin('https://model.example');
+    m.pool.intercept({ path: '/v1/messages', method: 'POST' }).reply((o) => {
+      m.record(o);
+      return { statusCode: 200, data: JSON.stringify({ type: 'message', content: [] }) };
+    });
+    const up = anthropicHttpUpstream({ baseUrl: 'https://model.example', dispatcher: m.agent });
     await up.invoke(
       { max_tokens: 1, anthropic_beta: ['context-management-2025-06-27', 'effort-2025-11-24'] },
       'claude-x',
       signal(),
     );
-    expect(calls[0]?.init.headers).toEqual(
+    expect(m.calls[0]?.headers).toEqual(
       expect.objectContaining({ 'anthropic-beta': 'context-management-2025-06-27,effort-2025-11-24' }),
     );
-    expect(JSON.parse(String(calls[0]?.init.body))).toEqual({ model: 'claude-x', max_tokens: 1 });
+    expect(JSON.parse(m.calls[0]?.body ?? '')).toEqual({ model: 'claude-x', max_tokens: 1 });
   });
 
   test.each([
@@ -186,15 +200,63 @@ describe('anthropicHttpUpstream', () => {
     [307, 'redirect'],
     [301, 'redirect'],
   ] as const)('status %i → %s', async (status, kind) => {
-    const fetchImpl = (async () =>
-      new Response('{"type":"error"}', {
-        status,
-        headers: { 'retry-after': '2' },
-      })) as unknown as typeof fetch;
-    const up = anthropicHttpUpstream({ baseUrl: 'https://m', apiKey: async () => 'k', fetch: fetchImpl });
+    const m = mockOrigin('https://m');
+    m.pool
+      .intercept({ path: '/v1/messages', method: 'POST' })
+      .reply(status, '{"type":"error"}', { headers: { 'retry-after': '2', location: 'https://elsewhere/' } });
+    const up = anthropicHttpUpstream({ baseUrl: 'https://m', apiKey: async () => 'k', dispatcher: m.agent });
     const err = await up.invoke({}, 'm', signal()).catch((e: unknown) => e);
     expect(err).toEqual(expect.objectContaining({ kind, status }));
     if (status === 429) expect((err as UpstreamError).retryAfterMs).toBe(2000);
+  });
+
+  test('a base path is kept and only that origin is called', async () => {
+    const m = mockOrigin('https://gw.example');
+    m.pool.intercept({ path: '/anthropic/v1/messages', method: 'POST' }).reply((o) => {
+      m.record(o);
+      return { statusCode: 200, data: '{"type":"message","content":[]}' };
+    });
+    const up = anthropicHttpUpstream({ baseUrl: 'https://gw.example/anthropic/', dispatcher: m.agent });
+    await up.invoke({}, 'm', signal());
+    expect(m.calls.map((c) => c.path)).toEqual(['/anthropic/v1/messages']);
+  });
+
+  test('a base URL that is not http(s) is refused at construction', () => {
+    expect(() => anthropicHttpUpstream({ baseUrl: 'file:///etc/passwd' })).toThrow(/http\(s\)/);
+  });
+
+  test('no response head within headersTimeoutMs → timeout (the pool holds the deadline)', async () => {
+    // GIVEN a loopback model server that accepts the request and never answers
+    const held: ServerResponse[] = [];
+    const server = createServer((_req, res) => {
+      held.push(res);
+    });
+    const url = await new Promise<string>((resolve) =>
+      server.listen(0, '127.0.0.1', () =>
+        resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+      ),
+    );
+    try {
+      const up = anthropicHttpUpstream({ baseUrl: url, headersTimeoutMs: 150 });
+      const t = Date.now();
+      const err = await up.invoke({}, 'm', signal()).catch((e: unknown) => e);
+      expect(err).toEqual(expect.objectContaining({ kind: 'timeout' }));
+      expect(Date.now() - t).toBeLessThan(5_000);
+    } finally {
+      for (const r of held) r.destroy();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  test('an abort by the caller fails the call as aborted', async () => {
+    const m = mockOrigin('https://m');
+    m.pool.intercept({ path: '/v1/messages', method: 'POST' }).reply(200, '{}').delay(5_000);
+    const up = anthropicHttpUpstream({ baseUrl: 'https://m', dispatcher: m.agent });
+    const c = new AbortController();
+    const p = up.invoke({}, 'm', c.signal).catch((e: unknown) => e);
+    c.abort();
+    expect(await p).toEqual(expect.objectContaining({ kind: 'aborted' }));
   });
 
   test('parseRetryAfter reads seconds and HTTP dates', () => {
