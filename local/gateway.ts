@@ -319,9 +319,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
               body: JSON.stringify({ message }),
             };
     }
+    emitMetrics(serveDeps, recorder.finish(rendered.status, performance.now() - started));
+    // The answer goes out once its record is stored (see DecisionSink).
+    await recorder.persisted();
     res.writeHead(rendered.status, rendered.headers);
     res.end(rendered.body);
-    emitMetrics(serveDeps, recorder.finish(rendered.status, performance.now() - started));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -338,6 +340,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       // Like the proxy: an unknown route is answered 404 and still leaves its decision record.
       req.resume();
       const route: ServeRoute = path.startsWith('/model/') ? 'bedrock.invoke' : 'messages';
+      const recorder = recorderFor(route, decisionId, receivedAt);
+      recorder.stage('parse').reject(404, 'not_found');
+      emitMetrics(serveDeps, recorder.finish(404, performance.now() - started));
+      await recorder.persisted();
       res
         .writeHead(404, { 'content-type': 'application/json', 'request-id': decisionId })
         .end(
@@ -349,9 +355,6 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
             ),
           ),
         );
-      const recorder = recorderFor(route, decisionId, receivedAt);
-      recorder.stage('parse').reject(404, 'not_found');
-      emitMetrics(serveDeps, recorder.finish(404, performance.now() - started));
       return;
     }
     const headers = flatHeaders(req);

@@ -96,6 +96,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     if (upstream) started.push({ stop: () => upstream.close() });
     const upstreamUrl = opts.upstreamUrl ?? upstream!.url;
     const telemetry = createJsonlSink(join(dataDir, 'telemetry'));
+    // Stopped after the gateway (the list is stopped in reverse): its last records are flushed first.
+    started.push({ stop: async () => telemetry.close() });
     const edgeRegion = opts.edge?.region ?? 'eu-west-1';
     const edgeKeys = opts.edge ? localEdgeKeys() : undefined;
     const gateway = await startGateway({

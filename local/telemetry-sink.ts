@@ -1,50 +1,178 @@
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, write, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DecisionRecord } from '../lambdas/core/decision/record';
 
 export interface JsonlSink {
-  /** The sink function to hand to the serving deps. */
-  readonly write: (record: DecisionRecord) => void;
+  /**
+   * The sink function to hand to the serving deps. Resolves once the record is in the file (handed to the
+   * kernel with one `write` per batch) or on the stderr fallback; never rejects.
+   */
+  readonly write: (record: DecisionRecord) => Promise<void>;
   /** Records written, and records that could not be written to the file (sent to stderr instead). */
   readonly counts: () => { written: number; failed: number };
   readonly path: string;
   /** Make the next writes fail (fault suite). */
   failNext(n: number): void;
+  /** Writes whatever is buffered now, synchronously (also done on process exit). */
+  flushSync(): void;
+  /** Flushes and closes the file. Later records go to the stderr fallback. */
+  close(): void;
 }
 
+/** Options of {@link createJsonlSink}. */
+export interface JsonlSinkOptions {
+  /**
+   * Bytes buffered behind a write in flight before the buffer is written synchronously (backpressure: the event
+   * loop waits for the disk instead of records piling up or being dropped). @default 1 MiB
+   */
+  readonly maxBufferBytes?: number;
+}
+
+interface Batch {
+  readonly lines: string[];
+  readonly records: DecisionRecord[];
+  bytes: number;
+  readonly done: Promise<void>;
+  readonly resolve: () => void;
+}
+
+function newBatch(): Batch {
+  let resolve!: () => void;
+  const done = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { lines: [], records: [], bytes: 0, done, resolve };
+}
+
+/** Sinks with records still buffered, flushed synchronously when the process exits (one listener for all). */
+const open = new Set<{ flushSync(): void }>();
+let exitHook = false;
+
 /**
- * Local telemetry: one decision record per line in `<dir>/decisions.jsonl`, the same records the
- * Lambda writes to CloudWatch Logs. A failed write never loses the record: it is counted and written
+ * Local telemetry: one decision record per line in `<dir>/decisions.jsonl`, the same records the Lambda writes
+ * to CloudWatch Logs. Records are batched: those of one event-loop turn go out in one `write` on the open file
+ * (append mode), while the next batch collects behind it; the buffer is bounded ({@link JsonlSinkOptions}) and
+ * flushed on exit. The serving path releases a response only when its record's batch is written, so a kill -9
+ * loses no record of an answered request (test/integ/suites/telemetry-kill.test.ts); what it can lose is the
+ * records of requests still in flight. A failed write never loses a record: it is counted and the record goes
  * to stderr as a `decision-record-fallback` line instead.
  */
 export function createJsonlSink(
   dir: string,
   stderr: (line: string) => void = (l) => process.stderr.write(l),
+  options: JsonlSinkOptions = {},
 ): JsonlSink {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'decisions.jsonl');
+  const maxBuffer = options.maxBufferBytes ?? 1024 * 1024;
+  let fd: number | undefined = openSync(path, 'a');
   let written = 0;
   let failed = 0;
   let injected = 0;
+  let next = newBatch();
+  let inFlight = false;
+  let scheduled = false;
+
+  const fallback = (records: readonly DecisionRecord[], e: unknown) => {
+    failed += records.length;
+    const error = e instanceof Error ? e.message : String(e);
+    for (const record of records) stderr(`decision-record-fallback ${JSON.stringify({ error, record })}\n`);
+  };
+  const take = (): Batch | undefined => {
+    if (next.records.length === 0) return undefined;
+    const b = next;
+    next = newBatch();
+    return b;
+  };
+  /** Writes one batch synchronously (exit, backpressure, close). */
+  const writeNow = (b: Batch) => {
+    try {
+      if (fd === undefined) throw new Error('telemetry sink is closed');
+      const buf = Buffer.from(b.lines.join(''), 'utf8');
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off);
+      written += b.records.length;
+    } catch (e) {
+      fallback(b.records, e);
+    }
+    b.resolve();
+  };
+  /** Writes the collected batch asynchronously; the one collected meanwhile follows when it is done. */
+  const flush = () => {
+    scheduled = false;
+    if (inFlight) return;
+    const b = take();
+    if (!b) {
+      open.delete(self);
+      return;
+    }
+    if (fd === undefined) {
+      writeNow(b);
+      return;
+    }
+    inFlight = true;
+    const buf = Buffer.from(b.lines.join(''), 'utf8');
+    const finish = (e: unknown) => {
+      inFlight = false;
+      if (e) fallback(b.records, e);
+      else written += b.records.length;
+      b.resolve();
+      flush();
+    };
+    const writeFrom = (off: number) => {
+      if (fd === undefined) return finish(new Error('telemetry sink is closed'));
+      write(fd, buf, off, buf.length - off, null, (e, n) => {
+        if (e) return finish(e);
+        if (off + n < buf.length) return writeFrom(off + n);
+        finish(undefined);
+      });
+    };
+    writeFrom(0);
+  };
+  const self = {
+    flushSync() {
+      const b = take();
+      if (b) writeNow(b);
+    },
+  };
+
   return {
     path,
     write(record) {
-      const line = `${JSON.stringify(record)}\n`;
-      try {
-        if (injected > 0) {
-          injected--;
-          throw new Error('injected telemetry failure');
-        }
-        appendFileSync(path, line);
-        written++;
-      } catch (e) {
-        failed++;
-        stderr(`decision-record-fallback ${JSON.stringify({ error: (e as Error).message, record })}\n`);
+      if (injected > 0) {
+        injected--;
+        fallback([record], new Error('injected telemetry failure'));
+        return Promise.resolve();
       }
+      const line = `${JSON.stringify(record)}\n`;
+      const b = next;
+      b.lines.push(line);
+      b.records.push(record);
+      b.bytes += line.length;
+      open.add(self);
+      if (!exitHook) {
+        exitHook = true;
+        process.on('exit', () => {
+          for (const s of open) s.flushSync();
+        });
+      }
+      if (b.bytes > maxBuffer && inFlight) self.flushSync();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+      return b.done;
     },
     counts: () => ({ written, failed }),
     failNext(n) {
       injected = n;
+    },
+    flushSync: () => self.flushSync(),
+    close() {
+      self.flushSync();
+      open.delete(self);
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
     },
   };
 }

@@ -149,8 +149,12 @@ export interface RecordStart {
   readonly startedAt: number;
 }
 
-/** Where decision records go: one JSON line each (stdout on Lambda, a JSONL file locally). */
-export type DecisionSink = (record: DecisionRecord) => void;
+/**
+ * Where decision records go: one JSON line each (stdout on Lambda, a JSONL file locally). A sink that stores
+ * asynchronously (in batches) returns a promise that settles once the record is stored; serving releases the
+ * response only then, so no answered request's record can be lost with the process.
+ */
+export type DecisionSink = (record: DecisionRecord) => void | PromiseLike<void>;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -163,6 +167,7 @@ export class DecisionRecorder {
   private readonly rec: Mutable<DecisionRecord>;
   private readonly latency: Mutable<Omit<LatencyBreakdown, 'total' | 'added'>>;
   private emitted: DecisionRecord | undefined;
+  private stored: void | PromiseLike<void> = undefined;
 
   constructor(
     start: RecordStart,
@@ -328,8 +333,13 @@ export class DecisionRecorder {
     };
     const record: DecisionRecord = { ...this.rec };
     this.emitted = record;
-    this.sink(record);
+    this.stored = this.sink(record);
     return record;
+  }
+
+  /** Settles once the emitted record is stored (at once for a synchronous sink, or before `finish`). */
+  async persisted(): Promise<void> {
+    await this.stored;
   }
 }
 

@@ -78,11 +78,22 @@ class Exchange {
     if (!this.ended && !this.res.aborted) this.res.write(chunk);
   }
 
+  /**
+   * Marks the response complete. The writer's own end is sent by {@link release}, once the decision record is
+   * stored: a client never holds a complete answer whose record could still be lost with the process.
+   */
   end(): void {
-    if (this.ended) return;
+    this.ended = true;
+  }
+
+  /** Ends the response on the wire (after the record is stored; see {@link end}). */
+  release(): void {
     this.ended = true;
     if (!this.res.aborted) this.res.end();
   }
+
+  /** Work that follows the response (strikes on the enforcement ladder): run after {@link release}. */
+  readonly after: Array<() => Promise<void>> = [];
 
   /** Sends a complete JSON response. */
   json(status: number, headers: Record<string, string>, body: string): void {
@@ -172,10 +183,13 @@ export async function serveInference(
     recorder.identity({ ...ids, tier: req.identity?.tier ?? null });
     try {
       emitMetrics(deps, recorder.finish(x.status || 500, now() - started));
+      await recorder.persisted();
     } catch (e) {
-      // A failing sink or metrics backend must not fail the response, which is already sent.
+      // A failing sink or metrics backend must not fail the response, which is already written.
       x.portError('telemetry', e);
     }
+    x.release();
+    for (const job of x.after) await job();
     if (x.reservation && deps.admission) {
       try {
         await deps.admission.settle(x.reservation, {
@@ -272,7 +286,7 @@ async function run(x: Exchange): Promise<void> {
   recorder.input(verdict);
   if (verdict.action === 'block') {
     x.fail({ kind: 'blocked' }, `blocked:${verdict.triggered.join(',')}`);
-    await x.reportViolation('input', verdict);
+    x.after.push(() => x.reportViolation('input', verdict));
     return;
   }
 
@@ -406,7 +420,7 @@ async function serveOnce(
     extra['x-amzn-bedrock-output-token-count'] = String(x.outputTokens);
   }
   x.json(200, okHeaders(x, extra), JSON.stringify(out));
-  if (blocked) await x.reportViolation('output', verdict);
+  if (blocked) x.after.push(() => x.reportViolation('output', verdict));
 }
 
 /**
@@ -614,7 +628,10 @@ async function serveStream(
   );
   if (outcome === 'client_aborted') recorder.reject(x.status, 'client_aborted');
   else if (typeof outcome === 'object') recorder.reject(x.status, outcome.kind);
-  if (blocked) await x.reportViolation('output', blocked);
+  if (blocked) {
+    const verdict = blocked;
+    x.after.push(() => x.reportViolation('output', verdict));
+  }
 }
 
 /** Translates the final record into metrics, so metrics and records can never disagree. */
