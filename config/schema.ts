@@ -94,9 +94,9 @@ const HttpsUrl = z
 const SecretName = matching(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a Secrets Manager secret name');
 
 /**
- * SageMaker data capture stores every sampled classifier input — the raw prompt text, whatever `excerpts` says —
- * in the telemetry bucket. `false` (the default) is off; turning it on takes an object that acknowledges that
- * explicitly and bounds how long the captures are kept. Parsed to `null` (off) or the capture settings.
+ * SageMaker data capture stores every sampled classifier input — the raw prompt text — in the telemetry bucket.
+ * `false` (the default) is off; turning it on takes an object that acknowledges that explicitly and bounds how long
+ * the captures are kept. Parsed to `null` (off) or the capture settings.
  */
 export const DataCaptureSchema = z
   .union([
@@ -204,10 +204,8 @@ export const UpstreamSchema = z.discriminatedUnion('kind', [
 ]);
 
 export const TelemetrySchema = z.strictObject({
-  /** Days decision records are kept in the telemetry bucket. */
+  /** Days decision records are kept in the telemetry bucket (and at most 14 in the proxy's log group). */
   retentionDays: z.number().int().min(1).max(3650),
-  /** Whether flagged requests may carry a redacted excerpt of the content. */
-  excerpts: z.enum(['none', 'redacted']),
 });
 
 export const OnCallSchema = z.strictObject({
@@ -229,7 +227,7 @@ export const CanarySchema = z.strictObject({
 });
 
 /** A model id as the request parser accepts it (letters, digits and `.:_-/@`, 1–256 characters). */
-const ModelId = matching(/^[A-Za-z0-9._:/@-]{1,256}$/, 'a model id (letters, digits and .:_-/@)');
+export const ModelId = matching(/^[A-Za-z0-9._:/@-]{1,256}$/, 'a model id (letters, digits and .:_-/@)');
 
 export const RegionSchema = z
   .strictObject({

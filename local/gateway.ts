@@ -1,23 +1,15 @@
 /**
  * The local gateway: an HTTP server on 127.0.0.1 that adapts requests to the SAME code the Lambda
- * functions run — `authorize()` (the REQUEST authorizer's logic) and `serveInference()` (the proxy's).
- * What API Gateway does in AWS (routing, the authorizer call, rejecting before the proxy) is done here
- * in a few lines; everything else is shared.
+ * functions run — `authorize()` (the REQUEST authorizer's logic) and `serveInference()` (the proxy's), over the
+ * serving graph the proxy Lambda builds too (`composeServing`, lambdas/shared/compose.ts). What API Gateway does
+ * in AWS (routing, the authorizer call, rejecting before the proxy) is done here in a few lines.
  */
 
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { MODELS } from '../config/models';
-import { DynamoAuditLog } from '../lambdas/adapters/dynamo/audit-log';
-import { DynamoControlsStore } from '../lambdas/adapters/dynamo/controls-store';
-import { DynamoEnforcementLadder } from '../lambdas/adapters/dynamo/ladder-store';
-import { LeasedRateLimiter } from '../lambdas/adapters/dynamo/leased-rate-limiter';
-import { DynamoRateLimiter } from '../lambdas/adapters/dynamo/rate-limiter';
-import { DynamoTenantStore } from '../lambdas/adapters/dynamo/tenant-store';
 import { localPseudonymizer } from '../lambdas/adapters/hmac';
-import { SageMakerTier2 } from '../lambdas/adapters/tier2';
-import { anthropicHttpUpstream } from '../lambdas/adapters/upstream';
 import {
   type AuthorizeDeps,
   type AuthorizeOutcome,
@@ -26,14 +18,13 @@ import {
 } from '../lambdas/authorizer/authorize';
 import type { EdgeRequirement } from '../lambdas/authorizer/edge-origin';
 import { DecisionRecorder, type DecisionSink } from '../lambdas/core/decision/record';
-import { createEngine, type Policy } from '../lambdas/core/index';
-import { ModelAllowlist } from '../lambdas/core/models/identity';
+import { defaultPolicy, type Policy } from '../lambdas/core/index';
 import { anthropicError } from '../lambdas/core/serving/anthropic';
 import { renderError, retryAfterSeconds } from '../lambdas/core/serving/errors';
 import { nodeResponseWriter } from '../lambdas/core/serving/node-writer';
 import { emitMetrics, serveInference } from '../lambdas/core/serving/serve';
-import type { ServeDeps, ServeMetrics, ServeRoute } from '../lambdas/core/serving/types';
-import { ladderViolations, rateLimiterAdmission } from '../lambdas/proxy/ports';
+import type { ServeMetrics, ServeRoute } from '../lambdas/core/serving/types';
+import { composeServing, enforcementAccess, type ServingConfig } from '../lambdas/shared/compose';
 import type { LocalDynamo } from './dynalite';
 import { close, listen } from './http-util';
 
@@ -161,6 +152,11 @@ export function countingMetrics(): ServeMetrics & { totals: Record<string, numbe
   };
 }
 
+/** The serving region of the local runtime, in decision records. */
+export const LOCAL_REGION = 'local';
+/** Endpoint name of the reference classifier (tier 2 over the SageMaker contract). */
+const LOCAL_CLASSIFIER_ENDPOINT = 'safeguards-classifier';
+
 /** The demo upstream's model names (`demo`, and `claude-demo` for Bedrock-style ids such as `anthropic.claude-demo-v1:0`). */
 export const DEMO_MODELS: readonly string[] = ['demo', 'claude-demo'];
 
@@ -179,30 +175,6 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         },
       }
     : counting;
-  const client = opts.dynamo.doc;
-  const tables = opts.dynamo.tables;
-  const tenants = new DynamoTenantStore({
-    client,
-    tableName: tables.tenants,
-    cacheTtlMs: opts.tenantCacheTtlMs ?? 2_000,
-  });
-  const limiter = new LeasedRateLimiter(new DynamoRateLimiter({ client, tableName: tables.limits }), {
-    leaseMs: 1_000,
-  });
-  const audit = new DynamoAuditLog({ client, tableName: tables.audit });
-  const ladder = new DynamoEnforcementLadder({
-    client,
-    violationsTable: tables.violations,
-    tenants,
-    audit,
-    notifier: {
-      notify: async (n) =>
-        log(
-          `enforcement: tenant ${n.tenantId} ${n.before.status} → ${n.after.status} by ${n.actor} (${n.reason})`,
-        ),
-    },
-  });
-  const controls = new DynamoControlsStore({ client, tableName: tables.tenants });
   const sagemaker = opts.classifierUrl
     ? new SageMakerRuntimeClient({
         region: 'local',
@@ -211,34 +183,47 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         maxAttempts: 1,
       })
     : undefined;
-  const engine = createEngine({
-    ...(opts.policy ? { policy: opts.policy } : {}),
-    ...(sagemaker ? { tier2: new SageMakerTier2(sagemaker, { endpointName: 'safeguards-classifier' }) } : {}),
-  });
+  const config: ServingConfig = {
+    region: LOCAL_REGION,
+    policy: opts.policy ?? defaultPolicy(),
+    upstream: { kind: 'https', baseUrl: opts.upstreamUrl },
+    models: opts.models ?? DEMO_MODELS,
+    ...(sagemaker ? { classifierEndpointName: LOCAL_CLASSIFIER_ENDPOINT } : {}),
+    tables: opts.dynamo.tables,
+    rateLimitLeaseMs: 1_000,
+    tenantCacheTtlMs: opts.tenantCacheTtlMs ?? 2_000,
+    ladderExemptTenants: opts.ladderExemptTenants ?? [],
+    ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}),
+  };
+  // One tenant cache and one set of leases for the authorizer and the proxy, as in one Lambda instance each.
+  const access = enforcementAccess(config, opts.dynamo.doc);
+  const serveDeps = composeServing(
+    config,
+    {
+      documents: opts.dynamo.doc,
+      ...(sagemaker ? { sagemaker } : {}),
+      ...(opts.upstreamApiKey ? { upstreamApiKey: async () => opts.upstreamApiKey as string } : {}),
+      pseudonymize: localPseudonymizer(opts.hmacKey),
+      notifier: {
+        notify: async (n) =>
+          log(
+            `enforcement: tenant ${n.tenantId} ${n.before.status} → ${n.after.status} by ${n.actor} (${n.reason})`,
+          ),
+      },
+      sink: opts.sink,
+      metrics,
+      log: (message, details) => log(`serving: ${message} ${JSON.stringify(details)}`),
+    },
+    access,
+  );
+  const engine = serveDeps.engine;
   const authDeps: AuthorizeDeps = {
-    tenants,
-    limiter,
+    tenants: access.tenants,
+    limiter: access.limiter,
     now: Date.now,
     logger: { error: (message, extra) => log(`authorizer: ${message} ${JSON.stringify(extra)}`) },
     metrics: { addMetric: (name, _unit, value) => metrics.add(name as never, value) },
     ...(opts.edge ? { edge: opts.edge } : {}),
-  };
-  const serveDeps: ServeDeps = {
-    engine,
-    region: 'local',
-    upstream: anthropicHttpUpstream({
-      baseUrl: opts.upstreamUrl,
-      ...(opts.upstreamApiKey ? { apiKey: async () => opts.upstreamApiKey as string } : {}),
-    }),
-    models: new ModelAllowlist(opts.models ?? DEMO_MODELS),
-    admission: rateLimiterAdmission(limiter),
-    violations: ladderViolations(ladder, (tenantId) => (opts.ladderExemptTenants ?? []).includes(tenantId)),
-    controls,
-    pseudonymize: localPseudonymizer(opts.hmacKey),
-    sink: opts.sink,
-    metrics,
-    log: (message, details) => log(`serving: ${message} ${JSON.stringify(details)}`),
-    ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}),
   };
   const maxBody = opts.maxBodyBytes ?? 2 * 1024 * 1024;
   const pseudonymize = serveDeps.pseudonymize;
@@ -248,7 +233,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     new DecisionRecorder(
       {
         decisionId,
-        region: 'local',
+        region: serveDeps.region,
         route,
         policy: { name: engine.policy.name, version: engine.policy.version },
         startedAt: receivedAt,

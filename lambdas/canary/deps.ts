@@ -1,19 +1,16 @@
 /**
- * The canary's dependencies: configuration read once from the environment (failing fast with the variable's
- * name) and the API-key provider, built once per instance. Does no network I/O.
+ * The canary's dependencies: configuration read once from the environment through the one contract
+ * (lambdas/shared/environment.ts, written by lib/constructs/canary.ts; failing fast naming every variable at
+ * fault) and the API-key provider, built once per instance. Does no network I/O.
  *
- * Environment (set by lib/constructs/canary.ts):
- * - `CANARY_API_URL`: base URL of the inference API (the stage URL), `https://` (or `http://` on loopback).
- * - `CANARY_API_KEY_SECRET_ID`: Secrets Manager id of the canary tenant's API key, read through the Parameters
- *   and Secrets Lambda extension (`localhost:2773`, authenticated with `AWS_SESSION_TOKEN`).
- * - `CANARY_MODEL`: the model the probes name (body of `/v1/messages`, path of the Bedrock routes).
- * - `CANARY_OUTPUT_PROBES` (`true` | `false`, default `false`): also run the output probes.
- * - `CANARY_PROBE_TIMEOUT_MS` (default 10000, 100–60000): deadline of one probe.
- * - `POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE`: read by Powertools.
+ * `CANARY_API_URL` (https://, or http:// on loopback), `CANARY_API_KEY_SECRET_ID` (read through the Parameters and
+ * Secrets extension with `AWS_SESSION_TOKEN`), `CANARY_MODEL`, `CANARY_OUTPUT_PROBES` (default `false`),
+ * `CANARY_PROBE_TIMEOUT_MS` (default 10000, 100–60000).
  */
 import type { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { extensionSecret } from '../adapters/upstream/secret';
 import { defaultProbes, type ProbeSet } from '../core/canary';
+import { type CanarySettings, fromEnvironment } from '../shared/environment';
 
 /** The canary's validated configuration. */
 export interface CanaryConfig {
@@ -23,46 +20,19 @@ export interface CanaryConfig {
   readonly probeTimeoutMs: number;
 }
 
-/** A configuration error naming the variable. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
 type Env = Readonly<Record<string, string | undefined>>;
 
-const required = (env: Env, name: string): string => {
-  const v = env[name]?.trim();
-  if (!v) throw new ConfigError(`canary: environment variable ${name} is required`);
-  return v;
-};
+/** The run configuration of the canary's settings (defaults: output probes off, 10 s per probe). */
+const configOf = (s: CanarySettings): CanaryConfig => ({
+  apiUrl: s.apiUrl,
+  model: s.model,
+  outputProbes: s.outputProbes ?? false,
+  probeTimeoutMs: s.probeTimeoutMs ?? 10_000,
+});
 
-/** Reads and validates the canary's environment. @throws ConfigError naming the variable at fault. */
+/** Reads and validates the canary's environment. @throws ConfigError naming every variable at fault. */
 export function configFromEnv(env: Env): CanaryConfig {
-  const apiUrl = required(env, 'CANARY_API_URL');
-  let url: URL;
-  try {
-    url = new URL(apiUrl);
-  } catch {
-    throw new ConfigError('canary: environment variable CANARY_API_URL must be a URL');
-  }
-  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost';
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new ConfigError('canary: environment variable CANARY_API_URL must be an https:// URL');
-  }
-  const output = env['CANARY_OUTPUT_PROBES']?.trim() || 'false';
-  if (output !== 'true' && output !== 'false') {
-    throw new ConfigError(
-      `canary: environment variable CANARY_OUTPUT_PROBES must be 'true' or 'false', got '${output}'`,
-    );
-  }
-  const timeoutRaw = env['CANARY_PROBE_TIMEOUT_MS']?.trim();
-  const probeTimeoutMs = timeoutRaw ? Number(timeoutRaw) : 10_000;
-  if (!Number.isInteger(probeTimeoutMs) || probeTimeoutMs < 100 || probeTimeoutMs > 60_000) {
-    throw new ConfigError(
-      `canary: environment variable CANARY_PROBE_TIMEOUT_MS must be an integer from 100 to 60000, got '${timeoutRaw}'`,
-    );
-  }
-  return { apiUrl, model: required(env, 'CANARY_MODEL'), outputProbes: output === 'true', probeTimeoutMs };
+  return configOf(fromEnvironment('canary', env));
 }
 
 /** A Powertools metric unit. */
@@ -103,14 +73,11 @@ export function depsFromEnv(
   env: Env,
   instrumentation: { logger: CanaryLogger; metrics: CanaryMetrics },
 ): CanaryDeps {
-  const config = configFromEnv(env);
+  const settings = fromEnvironment('canary', env);
   return {
-    config,
+    config: configOf(settings),
     probes: defaultProbes(),
-    apiKey: extensionSecret({
-      secretId: required(env, 'CANARY_API_KEY_SECRET_ID'),
-      sessionToken: required(env, 'AWS_SESSION_TOKEN'),
-    }),
+    apiKey: extensionSecret({ secretId: settings.apiKeySecretId, sessionToken: settings.sessionToken }),
     ...instrumentation,
   };
 }

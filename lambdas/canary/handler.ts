@@ -6,12 +6,13 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { CANARY_ROUTES, type CanaryVerdict, evaluateRun, selectProbes } from '../core/canary';
+import { ENFORCEMENT_LIVE_METRIC } from '../shared/names';
 import { type CanaryDeps, type CanaryMetrics, depsFromEnv } from './deps';
 import { logger, metrics } from './instrumentation';
 import { runCanary } from './run';
 
 /** The metric the `EnforcementLive` alarm reads (lib/constructs/monitoring-metrics.ts). */
-export const ENFORCEMENT_LIVE_METRIC = 'EnforcementLive';
+export { ENFORCEMENT_LIVE_METRIC };
 /** Dimension of the per-route series. */
 export const ROUTE_DIMENSION = 'Route';
 

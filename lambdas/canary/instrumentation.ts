@@ -3,19 +3,11 @@
  * `safeguards-canary`, namespace `CspSafeguards`: the contract of the `EnforcementLive` alarm in
  * lib/constructs/monitoring-metrics.ts). Creating them does no I/O.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { SERVICE_NAMES } from '../shared/names';
+import { powertools } from '../shared/powertools';
 
 /** `service` of every canary log line and metric. */
-export const CANARY_SERVICE = 'safeguards-canary';
+export const CANARY_SERVICE = SERVICE_NAMES.canary;
 
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? CANARY_SERVICE;
-
-/** Structured JSON logger. */
-export const logger = new Logger({ serviceName });
-
-/** EMF metrics. */
-export const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'CspSafeguards',
-  serviceName,
-});
+/** Structured JSON logger and EMF metrics of the canary. */
+export const { logger, metrics } = powertools('canary');

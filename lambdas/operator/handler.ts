@@ -27,6 +27,7 @@ import {
   setShadow,
   setStatus,
 } from './actions';
+import { contextFor } from './deps';
 
 const reason = z.string().trim().min(3).max(1000);
 const statusBody = z.strictObject({
@@ -152,3 +153,6 @@ export function makeHandler(contextFor: (actor: string) => OperatorContext, now:
     }
   };
 }
+
+/** The Lambda entry point; clients built once at init from the environment (./deps). */
+export const handler = makeHandler(contextFor);

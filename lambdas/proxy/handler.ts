@@ -2,9 +2,9 @@
  * The inference-proxy Lambda: API Gateway REST (Lambda proxy integration, `responseTransferMode: STREAM`)
  * → `serveInference` → a streamed HTTP response (`awslambda.HttpResponseStream.from`).
  *
- * `makeStreamingHandler(deps)` returns the inner `(event, responseStream)` function, testable without the
- * runtime's `awslambda` global; the exported `handler` wraps it with `awslambda.streamifyResponse` only
- * when that global exists, and only then reads the environment and builds clients.
+ * `makeStreamingHandler(deps)` returns the inner `(event, responseStream)` function, testable with any deps; the
+ * exported `handler` wraps it with the runtime's `awslambda.streamifyResponse` over the deps built at init
+ * (./deps: environment → clients → composeServing).
  */
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
@@ -14,6 +14,8 @@ import { type TenantOverrides, tenantOverridesSchema } from '../core/engine/over
 import { anthropicError } from '../core/serving/anthropic';
 import { serveInference } from '../core/serving/serve';
 import type { Identity, InboundRequest, ResponseWriter, ServeDeps, ServeRoute } from '../core/serving/types';
+import { serveDeps } from './deps';
+import { metrics } from './instrumentation';
 
 /** The parts of an API Gateway REST proxy event the proxy reads, validated. */
 const proxyEvent = z.object({
@@ -283,37 +285,14 @@ export function makeStreamingHandler(deps: ProxyDeps) {
   };
 }
 
-/** Builds the production handler (reads env, creates clients): called only inside the Lambda runtime. */
-function lambdaHandler(runtime: AwsLambdaRuntime) {
-  // Loaded here so importing this module in tests builds no clients and reads no environment.
-  const { buildServeDeps, configFromEnv } = require('./deps') as typeof import('./deps');
-  const { metrics } = require('./instrumentation') as typeof import('./instrumentation');
-  const config = configFromEnv(process.env);
-  const inner = makeStreamingHandler({
-    serve: buildServeDeps(config, process.env),
-    from: (stream, metadata) => runtime.HttpResponseStream.from(stream, metadata),
+/**
+ * The Lambda entry point: the serving graph built at init (./deps), streamed through the runtime's
+ * `awslambda.streamifyResponse`. Metrics buffered during a request are flushed after it.
+ */
+export const handler = awslambda.streamifyResponse(
+  makeStreamingHandler({
+    serve: serveDeps,
+    from: (stream, metadata) => awslambda.HttpResponseStream.from(stream, { ...metadata }),
     afterRequest: () => metrics.publishStoredMetrics(),
-  });
-  return runtime.streamifyResponse(async (event: unknown, stream: Writable) => inner(event, stream));
-}
-
-/** The runtime's `awslambda` global when running in Lambda (checked, not assumed). */
-export function runtimeGlobal(g: object = globalThis): AwsLambdaRuntime | undefined {
-  const candidate: unknown = Reflect.get(g, 'awslambda');
-  if (typeof candidate !== 'object' || candidate === null) return undefined;
-  const streamify: unknown = Reflect.get(candidate, 'streamifyResponse');
-  const hrs: unknown = Reflect.get(candidate, 'HttpResponseStream');
-  if (
-    typeof streamify !== 'function' ||
-    (typeof hrs !== 'function' && typeof hrs !== 'object') ||
-    hrs === null
-  ) {
-    return undefined;
-  }
-  return candidate as AwsLambdaRuntime;
-}
-
-const runtime = runtimeGlobal();
-
-/** The Lambda entry point (`handler`); undefined outside the Lambda runtime. */
-export const handler = runtime ? lambdaHandler(runtime) : undefined;
+  }),
+);

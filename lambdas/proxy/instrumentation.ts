@@ -3,22 +3,15 @@
  * sink (one log line per request, the record under `decision`, no prompt text) and the metrics port.
  * Creating them does no I/O.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DecisionSink } from '../core/decision/record';
 import { DECISION_SCHEMA } from '../core/decision/record';
 import type { ServeMetrics } from '../core/serving/types';
+import { powertools } from '../shared/powertools';
 
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'safeguards-proxy';
-
-/** Structured JSON logger. */
-export const logger = new Logger({ serviceName });
-
-/** EMF metrics. */
-export const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'CspSafeguards',
-  serviceName,
-});
+/** Structured JSON logger and EMF metrics of the proxy. */
+export const { logger, metrics } = powertools('proxy');
 
 /** Writes a decision record as one JSON log line: `{"message":"csp.decision/v1","decision":{…}, …}`. */
 export function loggerSink(log: Pick<Logger, 'info'>): DecisionSink {

@@ -9,9 +9,9 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { toEnvironment } from '../../lambdas/shared/environment';
 import { acknowledge, acknowledgeGuard } from '../nag';
-import { CANARY_SERVICE } from './monitoring-metrics';
-import { DEFAULT_BUNDLING, METRICS_NAMESPACE } from './serving-functions';
+import { DEFAULT_BUNDLING } from './serving-functions';
 
 /** Repository root: the handler entry and the lockfile live under it (local esbuild bundling). */
 const PROJECT_ROOT = path.resolve(__dirname, '../..');
@@ -140,16 +140,13 @@ export class Canary extends Construct {
           logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
         },
       ),
-      environment: {
-        CANARY_API_URL: props.apiUrl,
-        CANARY_API_KEY_SECRET_ID: props.apiKeySecret.secretName,
-        CANARY_MODEL: props.model,
-        CANARY_OUTPUT_PROBES: String(props.outputProbes ?? false),
-        CANARY_PROBE_TIMEOUT_MS: String(probeTimeout.toMilliseconds()),
-        POWERTOOLS_SERVICE_NAME: CANARY_SERVICE,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        NODE_OPTIONS: '--enable-source-maps',
-      },
+      environment: toEnvironment('canary', {
+        apiUrl: props.apiUrl,
+        apiKeySecretId: props.apiKeySecret.secretName,
+        model: props.model,
+        outputProbes: props.outputProbes ?? false,
+        probeTimeoutMs: probeTimeout.toMilliseconds(),
+      }),
     });
     props.apiKeySecret.grantRead(this.function);
 

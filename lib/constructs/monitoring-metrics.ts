@@ -4,28 +4,28 @@ import type { RecordAction, Route } from '../../lambdas/core/decision/record';
 import type { Tier } from '../../lambdas/core/engine/scoring';
 import type { ServeRoute } from '../../lambdas/core/serving/types';
 import type { CATEGORIES, CheckOutcome } from '../../lambdas/core/types';
-import { METRICS_NAMESPACE } from './serving-functions';
+import { ENFORCEMENT_LIVE_METRIC, METRICS_NAMESPACE, SERVICE_NAMES } from '../../lambdas/shared/names';
+
+export { ENFORCEMENT_LIVE_METRIC, METRICS_NAMESPACE };
 
 /**
  * The serving path's custom metrics exactly as the code emits them (Powertools EMF, namespace
  * {@link METRICS_NAMESPACE}). Powertools adds a `service` dimension (the function's `POWERTOOLS_SERVICE_NAME`,
- * set in lib/constructs/serving-functions.ts) to every metric: dimensionless metrics carry `{service}` only,
+ * lambdas/shared/names.ts, written by lambdas/shared/environment.ts) to every metric: dimensionless metrics carry `{service}` only,
  * dimensioned ones (lambdas/core/serving/serve.ts `emitMetrics`) carry `{service, <dims>}`. A CloudWatch metric is
  * identified by its full dimension set, so every helper below names all of them.
  */
 
 /** `service` dimension of the proxy's metrics (`POWERTOOLS_SERVICE_NAME` of the proxy). */
-export const PROXY_SERVICE = 'safeguards-proxy';
+export const PROXY_SERVICE = SERVICE_NAMES.proxy;
 /** `service` dimension of the authorizer's metrics (`POWERTOOLS_SERVICE_NAME` of the authorizer). */
-export const AUTHORIZER_SERVICE = 'safeguards-authorizer';
+export const AUTHORIZER_SERVICE = SERVICE_NAMES.authorizer;
 /**
  * `service` dimension the canary (lambdas/canary, lib/constructs/canary.ts) publishes `EnforcementLive` under. The
  * alarm reads the overall series, `{service}` only; the canary also publishes one series per route,
  * `{service, Route}`, for the dashboard and the runbook.
  */
-export const CANARY_SERVICE = 'safeguards-canary';
-/** Canary metric: 1 when every probe came out right (known-bad blocked or refused, known-good allowed), else 0. */
-export const ENFORCEMENT_LIVE_METRIC = 'EnforcementLive';
+export const CANARY_SERVICE = SERVICE_NAMES.canary;
 
 const exhaustive = <T extends string>(values: Record<T, true>): readonly T[] => Object.keys(values) as T[];
 

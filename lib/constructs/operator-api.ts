@@ -8,6 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { toEnvironment } from '../../lambdas/shared/environment';
 import { acknowledge, acknowledgeGuard, nagResource } from '../nag';
 import type { AlarmTopic } from './alarm-topic';
 import type { EnforcementTables } from './enforcement-tables';
@@ -70,7 +71,7 @@ export class OperatorApi extends Construct {
     const role = lambdaExecutionRole(this, 'HandlerRole', fnLogs, 'Safeguards operator API');
     this.handler = new nodejs.NodejsFunction(this, 'Handler', {
       description: 'Safeguards operator API: tenant status, kill switch, model switches (audited)',
-      entry: path.join(PROJECT_ROOT, 'lambdas', 'operator', 'entry.ts'),
+      entry: path.join(PROJECT_ROOT, 'lambdas', 'operator', 'handler.ts'),
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
@@ -85,14 +86,13 @@ export class OperatorApi extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       logGroup: fnLogs,
       role,
-      environment: {
-        TENANTS_TABLE: props.tables.tenants.tableName,
-        VIOLATIONS_TABLE: props.tables.violations.tableName,
-        AUDIT_TABLE: props.tables.audit.tableName,
-        ALARM_TOPIC_ARN: props.alarms.topic.topicArn,
-        HMAC_KEY_ID: props.keys.hmacKey.keyArn,
-        NODE_OPTIONS: '--enable-source-maps',
-      },
+      environment: toEnvironment('operator', {
+        tenantsTable: props.tables.tenants.tableName,
+        violationsTable: props.tables.violations.tableName,
+        auditTable: props.tables.audit.tableName,
+        alarmTopicArn: props.alarms.topic.topicArn,
+        hmacKeyId: props.keys.hmacKey.keyArn,
+      }),
     });
     props.tables.grantTenantWrite(this.handler);
     props.tables.grantViolations(this.handler);

@@ -9,6 +9,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { inferenceProfileOf } from '../../config/regions';
+import type { UpstreamConfig } from '../../config/schema';
+import { toEnvironment } from '../../lambdas/shared/environment';
 import { acknowledge, acknowledgeGuard, nagResource } from '../nag';
 import type { AlarmTopic } from './alarm-topic';
 import type { ClassifierEndpoint } from './classifier-endpoint';
@@ -22,12 +24,6 @@ const PROJECT_ROOT = path.resolve(__dirname, '../..');
 export const AUTHORIZER_ENTRY = path.join(PROJECT_ROOT, 'lambdas/authorizer/handler.ts');
 /** Handler entry of the inference proxy (streamified). */
 export const PROXY_ENTRY = path.join(PROJECT_ROOT, 'lambdas/proxy/handler.ts');
-
-/** Where the proxy forwards a request once it is admitted (mirrors `config/schema.ts` `upstream`). */
-export type ServingUpstream =
-  | { readonly kind: 'bedrock'; readonly modelId: string }
-  | { readonly kind: 'sagemaker'; readonly endpointName: string }
-  | { readonly kind: 'https'; readonly baseUrl: string; readonly apiKeySecretName?: string };
 
 /** The tier-2 classifier as the proxy sees it. */
 export interface ServingClassifier {
@@ -58,15 +54,14 @@ export interface ServingFunctionsProps {
   /** On-call topic: the enforcement ladder notifies status changes (throttle, suspend, ban) to it. */
   readonly alarms: AlarmTopic;
   readonly classifier: ServingClassifier;
-  readonly upstream: ServingUpstream;
+  /** Where the proxy forwards an admitted request: the region's `upstream` from the config, as written. */
+  readonly upstream: UpstreamConfig;
   /**
    * Models the proxy serves, as forwarded upstream (`ALLOWED_MODELS`); any other model is answered 404.
    *
    * @default - the Bedrock upstream's `modelId` (required for other upstreams)
    */
   readonly models?: readonly string[];
-  /** Whether decision records of flagged requests may carry a redacted excerpt. */
-  readonly excerpts: 'none' | 'redacted';
 
   /**
    * Ed25519 public keys of the global edge's origin assertions. When given, the authorizer refuses every request
@@ -131,7 +126,7 @@ export interface ServingFunctionsProps {
 
 /**
  * The longest CloudWatch Logs retention that does not exceed `days` (at least one day). Used so that decision
- * records (and any excerpts in them) never outlive the region's configured telemetry retention in the proxy log
+ * records never outlive the region's configured telemetry retention in the proxy log
  * group.
  */
 export const retentionAtMost = (days: number): logs.RetentionDays => {
@@ -140,9 +135,6 @@ export const retentionAtMost = (days: number): logs.RetentionDays => {
     .sort((a, b) => b - a);
   return allowed[0] as logs.RetentionDays;
 };
-
-/** CloudWatch metric namespace of the serving path (Powertools EMF). */
-export const METRICS_NAMESPACE = 'CspSafeguards';
 
 /**
  * Default bundling: one minified CommonJS file per function, for node22, with a source map (no embedded
@@ -222,21 +214,18 @@ export class ServingFunctions extends Construct {
       timeout: Duration.seconds(5),
       logGroup: this.authorizerLogGroup,
       role: this.executionRole('AuthorizerRole', this.authorizerLogGroup, 'Safeguards authorizer'),
-      environment: {
-        TENANTS_TABLE: props.tables.tenants.tableName,
-        LIMITS_TABLE: props.tables.limits.tableName,
-        TENANT_CACHE_TTL_MS: String((props.tenantCacheTtl ?? Duration.seconds(2)).toMilliseconds()),
-        RATE_LIMIT_LEASE_MS: String((props.rateLimitLease ?? Duration.seconds(1)).toMilliseconds()),
+      environment: toEnvironment('authorizer', {
+        tenantsTable: props.tables.tenants.tableName,
+        limitsTable: props.tables.limits.tableName,
+        tenantCacheTtlMs: (props.tenantCacheTtl ?? Duration.seconds(2)).toMilliseconds(),
+        rateLimitLeaseMs: (props.rateLimitLease ?? Duration.seconds(1)).toMilliseconds(),
         // Over-rate requests are allowed with a flag and answered 429 + retry-after by the proxy (with a
         // decision record); a Deny could only become 403 (ADR 0006).
-        RATE_LIMIT_RESPONSE: 'flag',
+        rateLimitResponse: 'flag',
         ...(props.edgeOriginPublicKeys && props.edgeOriginPublicKeys.length > 0
-          ? { EDGE_ORIGIN_PUBLIC_KEYS: props.edgeOriginPublicKeys.join(',') }
+          ? { edgeOriginPublicKeys: props.edgeOriginPublicKeys }
           : {}),
-        POWERTOOLS_SERVICE_NAME: 'safeguards-authorizer',
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        NODE_OPTIONS: '--enable-source-maps',
-      },
+      }),
     });
 
     this.proxy = new nodejs.NodejsFunction(this, 'Proxy', {
@@ -421,49 +410,29 @@ export const bedrockModelArn = (stack: Stack, modelId: string, region?: string):
   });
 
 /**
- * The proxy's environment: names, ids and settings only, never a secret value. Names follow
- * lambdas/proxy/deps.ts (`configFromEnv`); the ones marked "pending" are for parts of the proxy not wired yet
- * (the enforcement ladder, the configured tier-2 deadline, excerpts) and are read by nothing today.
+ * The proxy's environment (lambdas/shared/environment.ts): names, ids and settings only, never a secret value.
+ *
+ * @throws Error when no model is given for an upstream that has no default model
  */
 export const proxyEnvironment = (props: ServingFunctionsProps): { [name: string]: string } => {
   const { upstream, classifier, tables } = props;
-  const env: { [name: string]: string } = {
-    UPSTREAM_KIND: upstream.kind === 'https' ? 'anthropic' : upstream.kind,
-    HMAC_KEY_ID: props.keys.hmacKey.keyArn,
-    LIMITS_TABLE: tables.limits.tableName,
-    RATE_LIMIT_LEASE_MS: String((props.rateLimitLease ?? Duration.seconds(1)).toMilliseconds()),
-    CLASSIFIER_MODE: classifier.mode,
-    POWERTOOLS_SERVICE_NAME: 'safeguards-proxy',
-    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-    NODE_OPTIONS: '--enable-source-maps',
-    // pending: the enforcement ladder (violations, tenant status, audit, notifications)
-    TENANTS_TABLE: tables.tenants.tableName,
-    VIOLATIONS_TABLE: tables.violations.tableName,
-    AUDIT_TABLE: tables.audit.tableName,
-    ALARM_TOPIC_ARN: props.alarms.topic.topicArn,
-    // pending: the region's tier-2 deadline and excerpt setting (today the policy's values apply)
-    CLASSIFIER_DEADLINE_MS: String(classifier.deadline.toMilliseconds()),
-    EXCERPTS: props.excerpts,
-  };
-  if (classifier.endpoint) env['CLASSIFIER_ENDPOINT_NAME'] = classifier.endpoint.endpointName;
   const models = props.models ?? (upstream.kind === 'bedrock' ? [upstream.modelId] : []);
   if (models.length === 0)
     throw new Error(`ServingFunctions: models is required for a '${upstream.kind}' upstream`);
-  env['ALLOWED_MODELS'] = models.join(',');
-  switch (upstream.kind) {
-    case 'bedrock':
-      // The default model for requests that name none; Bedrock-route requests name theirs in the path.
-      env['UPSTREAM_TARGET'] = upstream.modelId;
-      break;
-    case 'sagemaker':
-      env['UPSTREAM_TARGET'] = upstream.endpointName;
-      break;
-    case 'https':
-      env['UPSTREAM_TARGET'] = upstream.baseUrl;
-      if (upstream.apiKeySecretName) env['UPSTREAM_API_KEY_SECRET_ID'] = upstream.apiKeySecretName;
-      break;
-  }
-  return env;
+  return toEnvironment('proxy', {
+    upstream,
+    models,
+    classifierMode: classifier.mode,
+    classifierDeadlineMs: classifier.deadline.toMilliseconds(),
+    ...(classifier.endpoint ? { classifierEndpointName: classifier.endpoint.endpointName } : {}),
+    hmacKeyId: props.keys.hmacKey.keyArn,
+    limitsTable: tables.limits.tableName,
+    tenantsTable: tables.tenants.tableName,
+    violationsTable: tables.violations.tableName,
+    auditTable: tables.audit.tableName,
+    alarmTopicArn: props.alarms.topic.topicArn,
+    rateLimitLeaseMs: (props.rateLimitLease ?? Duration.seconds(1)).toMilliseconds(),
+  });
 };
 
 /** The region key grants of the table grant methods (`grantEncryptDecrypt`), on the data key only. */

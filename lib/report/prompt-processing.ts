@@ -4,6 +4,8 @@
  * upstream model and the tier-2 classifier), plus the stack's own region (the Lambda functions). An HTTPS
  * upstream is outside IAM and is listed by its host. Pure function of the template.
  */
+import { z } from 'zod';
+import { PROXY_ENVIRONMENT } from '../../lambdas/shared/environment';
 import { identityDocuments, statementsOf } from './access';
 import { type CfnTemplateJson, flatten, isObject, OWN_REGION_PLACEHOLDER, prop } from './template';
 
@@ -56,8 +58,9 @@ export function collectPromptProcessing(template: CfnTemplateJson, region: strin
     const env = prop(prop(res.Properties ?? null, 'Environment') ?? null, 'Variables');
     if (!isObject(env)) continue;
     processors.push({ region, via: 'lambda', principal: `function:${id}`, conditional: false });
-    if (env['UPSTREAM_KIND'] === 'https' && typeof env['UPSTREAM_TARGET'] === 'string') {
-      const host = safeHost(env['UPSTREAM_TARGET']);
+    const upstream = upstreamOf(env[PROXY_ENVIRONMENT.upstream.name]);
+    if (upstream?.kind === 'https') {
+      const host = safeHost(upstream.baseUrl);
       externalHosts.push(host);
       processors.push({ region: host, via: 'https', principal: `function:${id}`, conditional: false });
     }
@@ -71,6 +74,13 @@ export function collectPromptProcessing(template: CfnTemplateJson, region: strin
     ),
   };
 }
+
+/** The proxy's upstream as the contract writes it (lambdas/shared/environment.ts), or undefined. */
+const upstreamOf = (value: unknown) => {
+  if (typeof value !== 'string') return undefined;
+  const parsed = z.safeDecode(PROXY_ENVIRONMENT.upstream.codec, value);
+  return parsed.success ? parsed.data : undefined;
+};
 
 const safeHost = (url: string): string => {
   try {

@@ -155,7 +155,6 @@ export class SafeguardsStack extends Stack {
       },
       upstream: settings.upstream,
       models: allowedModels(settings),
-      excerpts: settings.telemetry.excerpts,
       ...(props.edgeOrigin?.requiredAssertionKeys
         ? { edgeOriginPublicKeys: props.edgeOrigin.requiredAssertionKeys }
         : {}),

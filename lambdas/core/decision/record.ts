@@ -109,8 +109,6 @@ export interface DecisionRecord {
   readonly error: { readonly type: string; readonly field: string } | null;
   /** The regional kill switch mode when it was not `normal` for this request. */
   readonly killSwitch?: 'fail-closed' | 'block-all';
-  /** Redacted excerpt; only when the region's config and the policy allow it, and only for flagged requests. */
-  readonly excerpt?: string;
 }
 
 export interface OutputRecord {
@@ -302,11 +300,6 @@ export class DecisionRecorder {
 
   killSwitch(mode: 'fail-closed' | 'block-all'): this {
     this.rec.killSwitch = mode;
-    return this;
-  }
-
-  excerpt(text: string): this {
-    this.rec.excerpt = text;
     return this;
   }
 

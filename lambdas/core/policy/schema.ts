@@ -107,8 +107,6 @@ export const policySchema = z
       tier1: { harmful: 'model', jailbreak: 'model' },
       harnessMarkup: [],
     }),
-    /** Add redacted excerpts of flagged requests to telemetry (only where the region's config allows). */
-    excerpts: z.enum(['none', 'redacted']).default('none'),
   })
   .superRefine((p, ctx) => {
     if (Object.keys(p.categories).length === 0) {

@@ -390,13 +390,18 @@ describe('config schema', () => {
     expect(problems(doc)[0]).toMatch(/^config\/example\.config\.json: regions\[0\]\.upstream\.kind: /);
   });
 
-  test('fails when telemetry retention or excerpts are out of range', () => {
+  test('fails when telemetry retention is out of range', () => {
     const doc = example();
-    doc.regions[0]!.telemetry = { retentionDays: 0, excerpts: 'full' };
+    doc.regions[0]!.telemetry = { retentionDays: 0 };
     const lines = problems(doc);
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/regions\[0\]\.telemetry\.retentionDays: /);
-    expect(lines[1]).toMatch(/regions\[0\]\.telemetry\.excerpts: /);
+  });
+
+  test('fails when a config still carries the removed telemetry.excerpts setting (no record carries prompt text)', () => {
+    const doc = example();
+    doc.regions[0]!.telemetry = { retentionDays: 30, excerpts: 'redacted' };
+    expect(problems(doc)).toEqual([expect.stringMatching(/regions\[0\]\.telemetry: .*excerpts/)]);
   });
 
   test('fails when an on-call destination is malformed', () => {

@@ -443,27 +443,28 @@ describe('serving functions', () => {
     [
       'eu-west-1',
       {
-        UPSTREAM_KIND: 'bedrock',
-        UPSTREAM_TARGET: 'eu.anthropic.claude-sonnet-4-6',
+        UPSTREAM: '{"kind":"bedrock","modelId":"eu.anthropic.claude-sonnet-4-6"}',
         ALLOWED_MODELS: 'eu.anthropic.claude-sonnet-4-6',
       },
     ],
     [
       'eu-central-1',
-      { UPSTREAM_KIND: 'sagemaker', UPSTREAM_TARGET: 'frontier-model', ALLOWED_MODELS: 'claude-sonnet-4-6' },
+      {
+        UPSTREAM: '{"kind":"sagemaker","endpointName":"frontier-model"}',
+        ALLOWED_MODELS: 'claude-sonnet-4-6',
+      },
     ],
     [
       'ap-southeast-2',
       {
-        UPSTREAM_KIND: 'anthropic',
-        UPSTREAM_TARGET: 'https://models.example.com/anthropic',
-        UPSTREAM_API_KEY_SECRET_ID: 'safeguards/upstream-key',
+        UPSTREAM:
+          '{"kind":"https","baseUrl":"https://models.example.com/anthropic","apiKeySecretName":"safeguards/upstream-key"}',
         CLASSIFIER_MODE: 'never',
         ALLOWED_MODELS: 'claude-sonnet-4-6',
       },
     ],
   ])(
-    'proxy environment in %s follows the region config (names of lambdas/proxy/deps.ts)',
+    'proxy environment in %s follows the region config (lambdas/shared/environment.ts)',
     (region, expected) => {
       const template = t(region);
       const env = new Capture();
@@ -688,7 +689,6 @@ describe('construct validation', () => {
         alarms: new AlarmTopic(stack, 'A', { encryptionKey: key }),
         classifier: { mode: 'never', deadline: Duration.millis(150) },
         upstream: { kind: 'bedrock', modelId: 'anthropic.claude-sonnet-4-5-20250929-v1:0' },
-        excerpts: 'none',
       },
     };
   };

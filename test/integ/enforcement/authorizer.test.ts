@@ -71,7 +71,11 @@ describe('authorize against dynalite', () => {
     });
     try {
       const handler = makeHandler(
-        depsFromEnv({ TENANTS_TABLE: db.tables.tenants, LIMITS_TABLE: db.tables.limits }),
+        depsFromEnv({
+          AWS_REGION: 'eu-west-1',
+          TENANTS_TABLE: db.tables.tenants,
+          LIMITS_TABLE: db.tables.limits,
+        }),
       );
       const { apiKey } = await admin().createTenant({ tenantId: 'lambda-1', tier: 'standard', zone: 'eu' });
       const event = {

@@ -1,3 +1,4 @@
+import '../../unit/operator/env';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { createTenant, operatorContext } from '../../../lambdas/operator/actions';
 import { makeHandler } from '../../../lambdas/operator/handler';

@@ -1,11 +1,7 @@
 import './env';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import {
-  type CanaryDeps,
-  type CanaryMetrics,
-  ConfigError,
-  configFromEnv,
-} from '../../../lambdas/canary/deps';
+import { ConfigError } from '../../../config/schema';
+import { type CanaryDeps, type CanaryMetrics, configFromEnv } from '../../../lambdas/canary/deps';
 import { ENFORCEMENT_LIVE_METRIC, makeHandler, publishLiveness } from '../../../lambdas/canary/handler';
 import { CANARY_SERVICE } from '../../../lambdas/canary/instrumentation';
 import { CANARY_ROUTES, defaultProbes, evaluateRun, probeResult } from '../../../lambdas/core/canary';
@@ -287,7 +283,12 @@ describe('publishLiveness with Powertools Metrics (the EMF the alarm reads)', ()
 });
 
 describe('configFromEnv', () => {
-  const env = { CANARY_API_URL: 'https://api.example.com/prod/', CANARY_MODEL: 'm' };
+  const env = {
+    CANARY_API_URL: 'https://api.example.com/prod/',
+    CANARY_MODEL: 'm',
+    CANARY_API_KEY_SECRET_ID: 'safeguards/canary',
+    AWS_SESSION_TOKEN: 'session',
+  };
   test('defaults: output probes off, 10 s per probe', () => {
     expect(configFromEnv(env)).toEqual({
       apiUrl: env.CANARY_API_URL,
@@ -297,22 +298,15 @@ describe('configFromEnv', () => {
     });
   });
   test.each([
-    [{ CANARY_API_URL: undefined }, 'canary: environment variable CANARY_API_URL is required'],
-    [
-      { CANARY_API_URL: 'http://api.example.com/' },
-      'canary: environment variable CANARY_API_URL must be an https:// URL',
-    ],
-    [{ CANARY_MODEL: ' ' }, 'canary: environment variable CANARY_MODEL is required'],
-    [
-      { CANARY_OUTPUT_PROBES: 'yes' },
-      "canary: environment variable CANARY_OUTPUT_PROBES must be 'true' or 'false', got 'yes'",
-    ],
-    [
-      { CANARY_PROBE_TIMEOUT_MS: '99' },
-      "canary: environment variable CANARY_PROBE_TIMEOUT_MS must be an integer from 100 to 60000, got '99'",
-    ],
+    [{ CANARY_API_URL: undefined }, 'CANARY_API_URL: required'],
+    [{ CANARY_API_URL: 'http://api.example.com/' }, 'CANARY_API_URL: expected an https:// URL'],
+    [{ CANARY_MODEL: ' ' }, 'CANARY_MODEL: required'],
+    [{ CANARY_OUTPUT_PROBES: 'yes' }, 'CANARY_OUTPUT_PROBES: '],
+    [{ CANARY_PROBE_TIMEOUT_MS: '99' }, 'CANARY_PROBE_TIMEOUT_MS: '],
+    [{ CANARY_API_KEY_SECRET_ID: undefined }, 'CANARY_API_KEY_SECRET_ID: required'],
   ])('fails when %j', (over, message) => {
-    expect(() => configFromEnv({ ...env, ...over })).toThrow(new ConfigError(message));
+    expect(() => configFromEnv({ ...env, ...over })).toThrow(ConfigError);
+    expect(() => configFromEnv({ ...env, ...over })).toThrow(`canary environment: ${message}`);
   });
   test('http only on loopback (the local gateway)', () => {
     expect(configFromEnv({ ...env, CANARY_API_URL: 'http://127.0.0.1:8787' }).apiUrl).toBe(

@@ -1,11 +1,7 @@
+import './env';
 import { PassThrough, type Writable } from 'node:stream';
 import type { DecisionRecord } from '../../../lambdas/core/decision/record';
-import {
-  lambdaResponseWriter,
-  makeStreamingHandler,
-  routeOf,
-  runtimeGlobal,
-} from '../../../lambdas/proxy/handler';
+import { lambdaResponseWriter, makeStreamingHandler, routeOf } from '../../../lambdas/proxy/handler';
 import { FakeUpstream, harness, textEvents } from '../serving/fakes';
 
 const authorizer = {
@@ -171,13 +167,6 @@ describe('handler helpers', () => {
     [{ path: '/model/a/b/invoke', httpMethod: 'POST' }, undefined],
   ])('routeOf(%j)', (e, expected) => {
     expect(routeOf(e)).toEqual(expected);
-  });
-
-  test('runtimeGlobal only accepts something shaped like the runtime', () => {
-    expect(runtimeGlobal({})).toBeUndefined();
-    expect(runtimeGlobal({ awslambda: { streamifyResponse: 1 } })).toBeUndefined();
-    const rt = { streamifyResponse: () => () => {}, HttpResponseStream: { from: () => new PassThrough() } };
-    expect(runtimeGlobal({ awslambda: rt })).toBe(rt);
   });
 
   test('lambdaResponseWriter writes metadata once and settles `finished` after end', async () => {

@@ -1,7 +1,7 @@
 /**
- * The production entry point as the Lambda runtime loads it: a fake `awslambda` global, the environment,
- * module-scope clients (Bedrock and KMS mocked with aws-sdk-client-mock), Powertools writing the
- * decision record to stdout.
+ * The production entry point as the Lambda runtime loads it: a fake `awslambda` global, the environment the
+ * construct writes (lambdas/shared/environment.ts), module-scope clients (Bedrock, KMS and DynamoDB mocked with
+ * aws-sdk-client-mock), Powertools writing the decision record to stdout.
  */
 import 'aws-sdk-client-mock-jest';
 import { PassThrough, type Writable } from 'node:stream';
@@ -9,13 +9,21 @@ import { mockClient } from 'aws-sdk-client-mock';
 
 type BedrockModule = typeof import('@aws-sdk/client-bedrock-runtime');
 type KmsModule = typeof import('@aws-sdk/client-kms');
+type DocumentModule = typeof import('@aws-sdk/lib-dynamodb');
 
 const ENV = {
   AWS_REGION: 'eu-west-1',
-  UPSTREAM_KIND: 'bedrock',
-  UPSTREAM_TARGET: 'anthropic.claude-test-v1:0',
+  UPSTREAM: '{"kind":"bedrock","modelId":"anthropic.claude-test-v1:0"}',
+  ALLOWED_MODELS: 'anthropic.claude-test-v1:0',
   CLASSIFIER_MODE: 'never',
+  CLASSIFIER_DEADLINE_MS: '150',
   HMAC_KEY_ID: 'arn:aws:kms:eu-west-1:111122223333:key/hmac',
+  LIMITS_TABLE: 'limits',
+  TENANTS_TABLE: 'tenants',
+  VIOLATIONS_TABLE: 'violations',
+  AUDIT_TABLE: 'audit',
+  ALARM_TOPIC_ARN: 'arn:aws:sns:eu-west-1:111122223333:alarms',
+  RATE_LIMIT_LEASE_MS: '1000',
   POWERTOOLS_DEV: 'false',
 };
 
@@ -26,6 +34,7 @@ describe('lambdas/proxy/handler.ts in a (simulated) Lambda runtime', () => {
 
   let bedrock: ReturnType<typeof mockClient>;
   let kms: ReturnType<typeof mockClient>;
+  let documents: ReturnType<typeof mockClient>;
   let InvokeModelCommand: BedrockModule['InvokeModelCommand'];
   let GenerateMacCommand: KmsModule['GenerateMacCommand'];
 
@@ -60,6 +69,10 @@ describe('lambdas/proxy/handler.ts in a (simulated) Lambda runtime', () => {
       // Mock the client classes of this module registry: the handler builds its clients from them.
       const b: BedrockModule = require('@aws-sdk/client-bedrock-runtime');
       const k: KmsModule = require('@aws-sdk/client-kms');
+      const d: DocumentModule = require('@aws-sdk/lib-dynamodb');
+      // The regional controls item (kill switch): none set.
+      documents = mockClient(d.DynamoDBDocumentClient);
+      documents.onAnyCommand().resolves({});
       InvokeModelCommand = b.InvokeModelCommand;
       GenerateMacCommand = k.GenerateMacCommand;
       bedrock = mockClient(b.BedrockRuntimeClient);
@@ -118,6 +131,8 @@ describe('lambdas/proxy/handler.ts in a (simulated) Lambda runtime', () => {
     expect(JSON.parse(Buffer.concat(body).toString('utf8')).content[0].text).toBe('Paris.');
     expect(bedrock).toHaveReceivedCommandWith(InvokeModelCommand, { modelId: 'anthropic.claude-test-v1:0' });
     expect(kms).toHaveReceivedCommandTimes(GenerateMacCommand, 2);
+    // The regional controls were read through the module-scope document client (mocked: no network).
+    expect(documents.calls().length).toBeGreaterThan(0);
 
     const decisions = lines.filter((l) => l.includes('"csp.decision/v1"'));
     expect(decisions).toHaveLength(1);

@@ -1,3 +1,4 @@
+import '../proxy/env';
 import { serveInference } from '../../../lambdas/core/serving';
 import { identityFrom } from '../../../lambdas/proxy/handler';
 import { FakeWriter, harness, inbound, messagesBody } from './fakes';
