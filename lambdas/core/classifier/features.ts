@@ -86,11 +86,14 @@ function isWordCode(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c > 127;
 }
 
-/** Hash of one word token, as computed inside {@link extractFeatures}. */
+/**
+ * Hash of one word token, as computed inside {@link extractFeatures}, as a signed 32-bit integer (a
+ * small-integer map key; the unsigned form above 2³¹ would be a boxed number on every lookup).
+ */
 function tokenHash(word: string): number {
   let h = WORD_SEED;
   for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), FNV_PRIME);
-  return h >>> 0;
+  return h | 0;
 }
 
 const conceptTables = new Map<number, ReadonlyMap<number, readonly number[]>>();
@@ -259,7 +262,8 @@ export function emitWords(text: string, cfg: FeatureConfig, sink: FeatureSink): 
   const n = text.length;
   const concepts = cfg.conceptWeight > 0 ? conceptTable(cfg.buckets) : undefined;
   const wordMax = Math.max(1, cfg.wordMax);
-  const recent = new Uint32Array(wordMax);
+  const recent = new Int32Array(wordMax);
+  const { wordWeight, conceptWeight, wordMax: ngramMax } = cfg;
   let tokens = 0;
   for (let i = 0; i < n; ) {
     if (!isWordCode(text.charCodeAt(i))) {
@@ -272,16 +276,16 @@ export function emitWords(text: string, cfg: FeatureConfig, sink: FeatureSink): 
       h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
       i++;
     }
-    recent[tokens % wordMax] = h >>> 0;
+    recent[tokens % wordMax] = h;
     tokens++;
     let g = 0x9747b28c;
-    for (let len = 1; len <= cfg.wordMax && len <= tokens; len++) {
+    for (let len = 1; len <= ngramMax && len <= tokens; len++) {
       g = Math.imul(g ^ recent[(tokens - len) % wordMax]!, FNV_PRIME) ^ len;
       const x = fmix32(g ^ 0x27d4eb2f);
-      sink.add(((x & mask) << 1) | (x >>> 31), s, cfg.wordWeight);
+      sink.add(((x & mask) << 1) | (x >>> 31), s, wordWeight);
     }
-    const concept = concepts?.get(h >>> 0);
-    if (concept) for (const code of concept) sink.add(code, s, cfg.conceptWeight);
+    const concept = concepts?.get(h | 0);
+    if (concept) for (const code of concept) sink.add(code, s, conceptWeight);
   }
 }
 

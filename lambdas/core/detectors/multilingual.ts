@@ -117,13 +117,49 @@ export function guessLanguage(tokens: readonly string[]): GlossLanguage | undefi
   return winner(counts);
 }
 
+/** FNV-1a of `text[s, e)` with ASCII letters lowercased, as a signed 32-bit integer. */
+function lowerHash(text: string, s: number, e: number): number {
+  let h = 0x811c9dc5 | 0;
+  for (let k = s; k < e; k++) {
+    const c = text.charCodeAt(k);
+    h = Math.imul(h ^ (c >= 65 && c <= 90 ? c + 32 : c), 0x01000193);
+  }
+  return h;
+}
+
+/** Stopwords (all lowercase ASCII) by {@link lowerHash}, with their language bits. */
+const STOP_BY_HASH: ReadonlyMap<number, ReadonlyArray<readonly [string, number]>> = (() => {
+  const table = new Map<number, Array<readonly [string, number]>>();
+  for (const [w, bits] of STOP_BITS) {
+    const h = lowerHash(w, 0, w.length);
+    table.set(h, [...(table.get(h) ?? []), [w, bits]]);
+  }
+  return table;
+})();
+
+/** Language bits of the stopword spelled by ASCII `text[s, e)` in any case, or 0. Allocates nothing. */
+function stopBits(text: string, s: number, e: number): number {
+  const candidates = STOP_BY_HASH.get(lowerHash(text, s, e));
+  if (candidates === undefined) return 0;
+  for (const [w, bits] of candidates) {
+    if (w.length !== e - s) continue;
+    let k = 0;
+    for (; k < w.length; k++) {
+      const c = text.charCodeAt(s + k);
+      if ((c >= 65 && c <= 90 ? c + 32 : c) !== w.charCodeAt(k)) break;
+    }
+    if (k === w.length) return bits;
+  }
+  return 0;
+}
+
 const isAsciiAlnum = (c: number): boolean =>
   (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
 
 /**
  * {@link guessLanguage} of the tokens of ASCII text, without folding or tokenizing it: for ASCII,
  * folding is lowercasing, and the tokens of {@link TOKEN_RE} are runs of `[a-z0-9]` joined by single
- * hyphens (a hyphenated token is never a function word). One pass; slices only short tokens.
+ * hyphens (a hyphenated token is never a function word). One pass; allocates no token strings.
  */
 export function guessAsciiLanguage(text: string): GlossLanguage | undefined {
   const counts = new Int32Array(LANGS.length + 1);
@@ -146,8 +182,8 @@ export function guessAsciiLanguage(text: string): GlossLanguage | undefined {
       break;
     }
     if (hyphen || i - s > MAX_STOPWORD) continue;
-    const bits = STOP_BITS.get(text.slice(s, i).toLowerCase());
-    if (bits !== undefined) for (let b = 0; b <= EN_BIT; b++) if (bits & (1 << b)) counts[b] = counts[b]! + 1;
+    const bits = stopBits(text, s, i);
+    if (bits !== 0) for (let b = 0; b <= EN_BIT; b++) if (bits & (1 << b)) counts[b] = counts[b]! + 1;
   }
   return winner(counts);
 }
