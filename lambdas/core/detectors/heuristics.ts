@@ -32,12 +32,31 @@ export interface HeuristicRule {
 export const SENTENCE_END = /[.!?\n]/;
 
 /**
+ * The next match of global regex `re` in `text` from `re.lastIndex`, as `String.prototype.matchAll`
+ * iterates (an empty match advances by one code unit, or code point with the `u` or `v` flag), without
+ * the regex copy and iterator `matchAll` makes on every call. Callers set `re.lastIndex = 0` first; the
+ * scan is synchronous, so sharing the regex object is safe.
+ */
+export function nextMatch(re: RegExp, text: string): RegExpExecArray | null {
+  const m = re.exec(text);
+  if (m !== null && m[0].length === 0) {
+    const i = re.lastIndex;
+    const wide =
+      (re.unicode || re.flags.includes('v')) && i < text.length && (text.codePointAt(i) ?? 0) > 0xffff;
+    re.lastIndex = i + (wide ? 2 : 1);
+  }
+  return m;
+}
+
+/**
  * First match of `rule` in `text` as `[start, end)`, or undefined. Linear: the anchor regex is scanned
  * once and each anchor hit checks at most `followedBy.within` code units.
  */
 export function matchRule(rule: HeuristicRule, text: string): readonly [number, number] | undefined {
-  for (const m of text.matchAll(rule.regex)) {
-    const start = m.index ?? 0;
+  const re = rule.regex;
+  re.lastIndex = 0;
+  for (let m = nextMatch(re, text); m !== null; m = nextMatch(re, text)) {
+    const start = m.index;
     const anchorEnd = start + m[0].length;
     if (!rule.followedBy) return [start, anchorEnd];
     let slice = text.slice(anchorEnd, anchorEnd + rule.followedBy.within);

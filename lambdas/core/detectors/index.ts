@@ -4,7 +4,13 @@
  */
 import type { Finding, NormalizedSegment, Segment, TrustBoundary, View } from '../types';
 import { type BlocklistEntry, canonicalPhrase, compileBlocklist, DEFAULT_BLOCKLIST } from './blocklist';
-import { gibberishSuffixScore, HEURISTIC_RULES, type HeuristicRule, matchRule } from './heuristics';
+import {
+  gibberishSuffixScore,
+  HEURISTIC_RULES,
+  type HeuristicRule,
+  matchRule,
+  nextMatch,
+} from './heuristics';
 import { PATTERN_DETECTORS, type PatternDetector, textFacts } from './patterns';
 
 export { type AcMatch, AhoCorasick } from './aho-corasick';
@@ -118,8 +124,10 @@ export function patternFindings(text: string, segment: number, detectors = PATTE
   const facts = textFacts(text);
   for (const d of detectors) {
     if (d.requires && !d.requires(text, facts)) continue;
-    for (const m of text.matchAll(d.regex)) {
-      const start = m.index ?? 0;
+    const re = d.regex;
+    re.lastIndex = 0;
+    for (let m = nextMatch(re, text); m !== null; m = nextMatch(re, text)) {
+      const start = m.index;
       if (d.validate && !d.validate(m[0])) continue;
       const end = d.extend ? d.extend(text, start + m[0].length) : start + m[0].length;
       all.push({
