@@ -26,13 +26,35 @@ export const RECORD_ACTIONS: readonly RecordAction[] = [
   'error',
 ];
 
-/** The action a rejected request is recorded with, by its reason. */
-export function rejectionAction(reason: string): RecordAction {
-  if (reason.startsWith('blocked') || reason.startsWith('output-blocked')) return 'block';
-  if (reason.startsWith('upstream_') || reason === 'internal_error' || reason === 'client_aborted') {
-    return 'error';
+/**
+ * How a request ended, as serving knows it. The recorder keeps it typed and turns it into the record's `action`
+ * and `reason` in one place ({@link outcomeFields}) when the record is finished.
+ */
+export type Outcome =
+  /** Answered with the model's completion; the action is the input verdict's (allow, flag, redact). */
+  | { readonly kind: 'served' }
+  /** Refused by a check, on the input or in the output. */
+  | { readonly kind: 'blocked'; readonly stage: 'input' | 'output'; readonly categories: readonly string[] }
+  /** Refused before or instead of the checks: authentication, limits, controls, invalid request, unknown model. */
+  | { readonly kind: 'refused'; readonly reason: string }
+  /** Serving failed: the upstream, the client going away, or an internal error. */
+  | { readonly kind: 'failed'; readonly reason: string };
+
+/**
+ * The record's `action` and `reason` for an outcome. A block stays a block whatever happened after it (a client
+ * gone after an output block keeps action `block`, with the later reason).
+ */
+export function outcomeFields(
+  verdictAction: Action,
+  blocked: Extract<Outcome, { kind: 'blocked' }> | undefined,
+  ended: Extract<Outcome, { kind: 'refused' | 'failed' }> | undefined,
+): { action: RecordAction; reason: string | null } {
+  if (blocked) {
+    const own = `${blocked.stage === 'input' ? 'blocked' : 'output-blocked'}:${blocked.categories.join(',')}`;
+    return { action: 'block', reason: ended?.reason ?? own };
   }
-  return 'refuse';
+  if (ended) return { action: ended.kind === 'failed' ? 'error' : 'refuse', reason: ended.reason };
+  return { action: verdictAction, reason: null };
 }
 
 /** Request header names an error may name as its field. */
@@ -166,6 +188,10 @@ export class DecisionRecorder {
   private readonly latency: Mutable<Omit<LatencyBreakdown, 'total' | 'added'>>;
   private emitted: DecisionRecord | undefined;
   private stored: void | PromiseLike<void> = undefined;
+  /** The input verdict's action (allow until one is recorded). */
+  private verdictAction: Action = 'allow';
+  private blocked: Extract<Outcome, { kind: 'blocked' }> | undefined;
+  private ended: Extract<Outcome, { kind: 'refused' | 'failed' }> | undefined;
 
   constructor(
     start: RecordStart,
@@ -235,13 +261,32 @@ export class DecisionRecorder {
     return this;
   }
 
-  /** Records a rejected request (4xx/5xx before or instead of the model call). */
-  reject(status: number, reason: string, error?: { type: string; field: string }): this {
+  /** A request refused before or instead of the checks (4xx, or 503 when serving cannot decide). */
+  refuse(status: number, reason: string, error?: { type: string; field: string }): this {
     this.rec.status = status;
-    this.rec.reason = reason;
+    this.ended = { kind: 'refused', reason };
     if (error) this.rec.error = { type: error.type, field: recordedField(error.field) };
-    // A block already recorded (input verdict, output) stays a block; anything else is not a served completion.
-    if (this.rec.action !== 'block') this.rec.action = rejectionAction(reason);
+    return this;
+  }
+
+  /** A request whose serving failed (upstream error, client gone, internal error). */
+  fail(status: number, reason: string): this {
+    this.rec.status = status;
+    this.ended = { kind: 'failed', reason };
+    return this;
+  }
+
+  /**
+   * A request answered before the proxy (the authorizer's refusals, an unknown route): refused, except
+   * `internal_error` (the authorizer could not reach its store), which is a failure.
+   */
+  reject(status: number, reason: string, error?: { type: string; field: string }): this {
+    return reason === 'internal_error' ? this.fail(status, reason) : this.refuse(status, reason, error);
+  }
+
+  /** The status of the refusal answered for a block already recorded by {@link input}. */
+  blockedAnswer(status: number): this {
+    this.rec.status = status;
     return this;
   }
 
@@ -252,7 +297,6 @@ export class DecisionRecorder {
 
   /** Records the input verdict and its latencies. */
   input(v: Verdict): this {
-    this.rec.action = v.action;
     this.rec.triggered = v.triggered;
     this.rec.shadowTriggered = v.shadowTriggered;
     this.rec.checks = v.checks;
@@ -263,7 +307,8 @@ export class DecisionRecorder {
     this.latency.tier0 = v.latencyMs.tier0;
     this.latency.tier1 = v.latencyMs.tier1;
     this.latency.tier2 = v.latencyMs.tier2;
-    if (v.action === 'block') this.rec.reason = `blocked:${v.triggered.join(',')}`;
+    this.verdictAction = v.action;
+    if (v.action === 'block') this.blocked = { kind: 'blocked', stage: 'input', categories: v.triggered };
     return this;
   }
 
@@ -291,10 +336,7 @@ export class DecisionRecorder {
     };
     this.rec.tokens = { ...this.rec.tokens, output: tokens.output };
     this.latency.output += summary.totalWindowMs;
-    if (v) {
-      this.rec.action = 'block';
-      this.rec.reason = `output-blocked:${v.triggered.join(',')}`;
-    }
+    if (v) this.blocked = { kind: 'blocked', stage: 'output', categories: v.triggered };
     return this;
   }
 
@@ -307,6 +349,9 @@ export class DecisionRecorder {
   finish(status: number, totalMs: number): DecisionRecord {
     if (this.emitted) return this.emitted;
     if (this.rec.status === 0) this.rec.status = status;
+    const { action, reason } = outcomeFields(this.verdictAction, this.blocked, this.ended);
+    this.rec.action = action;
+    this.rec.reason = reason;
     // `complete` only for a request that ran to its end: a stream that failed or was aborted after a
     // 200 head keeps the stage where it stopped (its reason says why).
     if (this.rec.stage !== 'auth' && this.rec.stage !== 'parse' && status < 400 && this.rec.reason === null) {

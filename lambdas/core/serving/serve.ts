@@ -11,9 +11,10 @@ import { controlRefusal, NORMAL_CONTROLS, type RegionControls } from '../enforce
 import type { OutputSummary } from '../engine/output';
 import { DecisionRecorder, type InputVerdict, OutputMonitor, parseRequest, type Verdict } from '../index';
 import type { ParsedRequest } from '../request/parse';
-import { type AnthropicStreamEvent, anthropicMessage, readStreamEvent, sseFrame } from './anthropic';
-import { bedrockChunkFrame, bedrockExceptionFrame } from './bedrock';
-import { renderError, type ServeFailure, streamFailure, upstreamFailure } from './errors';
+import { type AnthropicStreamEvent, anthropicMessage, readStreamEvent } from './anthropic';
+import { renderError, type ServeFailure, upstreamFailure } from './errors';
+import { refusalDetails, StreamRelay } from './stream-relay';
+import { estimateTokens } from './tokens';
 import {
   CANARY_TIER,
   type Identity,
@@ -24,11 +25,10 @@ import {
   type ServeDeps,
   UpstreamError,
 } from './types';
+import { type WireFormat, wireFor } from './wire';
 
-/** Rough token estimate used before the model reports usage: one token per four UTF-16 units. */
-export function estimateTokens(chars: number): number {
-  return Math.ceil(chars / 4);
-}
+export { refusalDetails } from './stream-relay';
+export { estimateTokens } from './tokens';
 
 /** Fields the route owns (model, streaming, API version, beta flags): adapters set them for their wire. */
 const ROUTE_FIELDS = new Set(['model', 'stream', 'anthropic_version', 'anthropic_beta']);
@@ -45,9 +45,6 @@ export function modelBody(body: Readonly<Record<string, unknown>>, betas: readon
   return out;
 }
 
-/** An Anthropic event as written to the client. */
-type WireEvent = { readonly type: string; readonly [field: string]: unknown };
-
 /** Per-request state shared by the stages. */
 class Exchange {
   status = 0;
@@ -57,6 +54,8 @@ class Exchange {
   inputTokens = 0;
   outputTokens = 0;
   readonly controller = new AbortController();
+  /** The route's wire format, chosen once. */
+  readonly wire: WireFormat;
 
   constructor(
     readonly req: InboundRequest,
@@ -64,7 +63,9 @@ class Exchange {
     readonly res: ResponseWriter,
     readonly recorder: DecisionRecorder,
     readonly now: () => number,
-  ) {}
+  ) {
+    this.wire = wireFor(req.route);
+  }
 
   head(status: number, headers: Record<string, string>): void {
     if (this.headSent) return;
@@ -102,11 +103,29 @@ class Exchange {
     this.end();
   }
 
-  /** Sends an error response and records why. */
-  fail(failure: ServeFailure, reason: string, error?: { type: string; field: string }): void {
-    const r = renderError(this.req.route, failure, this.req.decisionId);
-    this.recorder.reject(r.status, reason, error);
+  /** Answers a refusal (auth, limits, controls, invalid request, unknown model) and records why. */
+  refuse(failure: ServeFailure, reason: string, error?: { type: string; field: string }): void {
+    const r = this.render(failure);
+    this.recorder.refuse(r.status, reason, error);
     this.json(r.status, r.headers, r.body);
+  }
+
+  /** Answers a serving failure (upstream, client gone, internal) and records why. */
+  fail(failure: ServeFailure, reason: string): void {
+    const r = this.render(failure);
+    this.recorder.fail(r.status, reason);
+    this.json(r.status, r.headers, r.body);
+  }
+
+  /** Answers the refusal of a request whose input verdict (already recorded) blocked it. */
+  block(): void {
+    const r = this.render({ kind: 'blocked' });
+    this.recorder.blockedAnswer(r.status);
+    this.json(r.status, r.headers, r.body);
+  }
+
+  private render(failure: ServeFailure) {
+    return renderError(this.req.route, failure, this.req.decisionId);
   }
 
   portError(port: string, e: unknown): void {
@@ -174,7 +193,7 @@ export async function serveInference(
     if (!x.headSent) {
       x.fail({ kind: 'internal' }, 'internal_error');
     } else {
-      recorder.reject(x.status, 'internal_error');
+      recorder.fail(x.status, 'internal_error');
       writeStreamFailure(x, { kind: 'internal' });
       x.end();
     }
@@ -223,19 +242,19 @@ async function run(x: Exchange): Promise<void> {
   const { req, deps, recorder, now } = x;
   if (!req.identity) {
     recorder.stage('auth');
-    x.fail({ kind: 'unauthenticated' }, 'unauthenticated');
+    x.refuse({ kind: 'unauthenticated' }, 'unauthenticated');
     return;
   }
 
   if (req.identity.rateLimited) {
     recorder.stage('auth');
-    x.fail({ kind: 'rate_limited', retryAfterMs: req.identity.rateLimited.retryAfterMs }, 'rate_limited');
+    x.refuse({ kind: 'rate_limited', retryAfterMs: req.identity.rateLimited.retryAfterMs }, 'rate_limited');
     return;
   }
 
   const t0 = now();
   const parsed = parseRequest(req.body, {
-    format: req.route === 'messages' ? 'messages' : 'bedrock',
+    format: x.wire.format,
     ...(deps.maxBodyBytes === undefined ? {} : { maxBytes: deps.maxBodyBytes }),
     ...(req.modelId === undefined ? {} : { modelFromPath: req.modelId }),
     ...(req.headers['anthropic-beta'] === undefined ? {} : { betaHeader: req.headers['anthropic-beta'] }),
@@ -243,7 +262,7 @@ async function run(x: Exchange): Promise<void> {
   const parseMs = now() - t0;
   if (!parsed.ok) {
     recorder.stage('parse');
-    x.fail({ kind: 'invalid', error: parsed.error }, 'invalid_request', {
+    x.refuse({ kind: 'invalid', error: parsed.error }, 'invalid_request', {
       type: parsed.error.type,
       field: parsed.error.field,
     });
@@ -251,7 +270,7 @@ async function run(x: Exchange): Promise<void> {
   }
   const request = parsed.request;
   if (request.droppedBetas > 0) deps.metrics.add('DroppedBetas', request.droppedBetas);
-  const stream = req.route === 'bedrock.invoke-stream' || (req.route === 'messages' && request.stream);
+  const stream = x.wire.streams(request);
   x.inputTokens = estimateTokens(request.inputChars);
   // The model is resolved against the region's allowlist in canonical form; the record and the upstream
   // only ever see the allowlist's names, never the client's string.
@@ -264,7 +283,7 @@ async function run(x: Exchange): Promise<void> {
     parseMs,
   });
   if (!model.ok) {
-    x.fail({ kind: 'model_not_found', model: requested }, 'model_not_found');
+    x.refuse({ kind: 'model_not_found', model: requested }, 'model_not_found');
     return;
   }
 
@@ -272,7 +291,7 @@ async function run(x: Exchange): Promise<void> {
   if (controls.mode !== 'normal') recorder.killSwitch(controls.mode);
   const refusal = controlRefusal(controls, model.model);
   if (refusal) {
-    x.fail({ kind: refusal }, refusal);
+    x.refuse({ kind: refusal }, refusal);
     return;
   }
 
@@ -285,7 +304,7 @@ async function run(x: Exchange): Promise<void> {
   });
   recorder.input(verdict);
   if (verdict.action === 'block') {
-    x.fail({ kind: 'blocked' }, `blocked:${verdict.triggered.join(',')}`);
+    x.block();
     x.after.push(() => x.reportViolation('input', verdict));
     return;
   }
@@ -326,7 +345,7 @@ async function admit(x: Exchange, identity: Identity, request: ParsedRequest): P
       x.reservation = r.reservation;
       return true;
     }
-    x.fail({ kind: 'rate_limited', retryAfterMs: r.retryAfterMs }, 'rate_limited');
+    x.refuse({ kind: 'rate_limited', retryAfterMs: r.retryAfterMs }, 'rate_limited');
     return false;
   } catch (e) {
     x.portError('admission.reserve', e);
@@ -344,12 +363,6 @@ function failUpstream(x: Exchange, e: unknown): void {
   const retry = e instanceof UpstreamError ? e.retryAfterMs : undefined;
   const failure = upstreamFailure(kind, retry);
   x.fail(failure, failure.kind);
-}
-
-function okHeaders(x: Exchange, extra: Record<string, string>): Record<string, string> {
-  const h: Record<string, string> = { 'request-id': x.req.decisionId, ...extra };
-  if (x.req.route !== 'messages') h['x-amzn-requestid'] = x.req.decisionId;
-  return h;
 }
 
 /** Non-streaming: the whole completion is classified before anything is released. */
@@ -414,38 +427,13 @@ async function serveOnce(
         stop_details: refusalDetails(verdict, x.req.decisionId),
       }
     : message;
-  const extra: Record<string, string> = { 'content-type': 'application/json' };
-  if (x.req.route !== 'messages') {
-    extra['x-amzn-bedrock-input-token-count'] = String(x.inputTokens);
-    extra['x-amzn-bedrock-output-token-count'] = String(x.outputTokens);
-  }
-  x.json(200, okHeaders(x, extra), JSON.stringify(out));
+  const headers = x.wire.onceHeaders(x.req.decisionId, { input: x.inputTokens, output: x.outputTokens });
+  x.json(200, headers, JSON.stringify(out));
   if (blocked) x.after.push(() => x.reportViolation('output', verdict));
 }
 
-/**
- * `stop_details` as the first-party API sends it with a streaming-classifier refusal
- * (`{type: "refusal", category, explanation}`); the explanation names the decision id.
- */
-export function refusalDetails(
-  v: Verdict,
-  decisionId: string,
-): { type: 'refusal'; category: string | null; explanation: string } {
-  return {
-    type: 'refusal',
-    category: v.triggered[0] ?? null,
-    explanation: `This response was stopped by the safeguards policy (decision ${decisionId}).`,
-  };
-}
-
-function writeEvent(x: Exchange, event: WireEvent): void {
-  x.write(x.req.route === 'messages' ? sseFrame(event) : bedrockChunkFrame(event));
-}
-
 function writeStreamFailure(x: Exchange, failure: ServeFailure): void {
-  const f = streamFailure(failure);
-  if (x.req.route === 'messages') x.write(sseFrame(f.anthropic));
-  else x.write(bedrockExceptionFrame(f.bedrock.type, f.bedrock.message));
+  x.write(x.wire.streamFailure(failure));
 }
 
 /** Streaming: text deltas go through the output monitor; only classified text is released. */
@@ -484,18 +472,7 @@ async function serveStream(
     return;
   }
 
-  x.head(
-    200,
-    okHeaders(
-      x,
-      x.req.route === 'messages'
-        ? { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' }
-        : {
-            'content-type': 'application/vnd.amazon.eventstream',
-            'x-amzn-bedrock-content-type': 'application/json',
-          },
-    ),
-  );
+  x.head(200, x.wire.streamHeaders(x.req.decisionId));
   recorder.stage('output');
 
   const monitor = new OutputMonitor({
@@ -504,112 +481,35 @@ async function serveStream(
     check: (text) => deps.engine.evaluateOutput(text, { prompt }),
     now,
   });
-  let openBlock: number | undefined;
-  let textBlock: number | undefined;
-  let releasedChars = 0;
-  let usageOutput: number | undefined;
-  let stopReason: string | null = null;
-  let blocked: Verdict | undefined;
-  let outcome: 'complete' | 'client_aborted' | ServeFailure = 'complete';
-
-  const release = (index: number, text: string): void => {
-    if (text === '') return;
-    releasedChars += text.length;
-    writeEvent(x, { type: 'content_block_delta', index, delta: { type: 'text_delta', text } });
-  };
-  /** Releases what the monitor still holds for the current text block; false when that was blocked. */
-  const flush = async (): Promise<boolean> => {
-    if (textBlock === undefined) return true;
-    const step = await monitor.end();
-    release(textBlock, step.release);
-    textBlock = undefined;
-    if (step.blocked) blocked = step.blocked;
-    return !step.blocked;
-  };
-  /** Handles one upstream event; false to stop the stream. */
-  const handle = async (event: AnthropicStreamEvent): Promise<boolean> => {
-    switch (event.type) {
-      case 'content_block_delta': {
-        const text = event.delta.text;
-        if (event.delta.type === 'text_delta' && typeof text === 'string') {
-          if (textBlock !== undefined && textBlock !== event.index && !(await flush())) return false;
-          textBlock = event.index;
-          const step = await monitor.push(text);
-          release(event.index, step.release);
-          if (step.blocked) {
-            blocked = step.blocked;
-            return false;
-          }
-          return true;
-        }
-        break;
-      }
-      case 'ping':
-        writeEvent(x, event);
-        return true;
-      case 'error':
-        if (!(await flush())) return false;
-        outcome = {
-          kind: event.error.type === 'rate_limit_error' ? 'upstream_throttled' : 'upstream_unavailable',
-        };
-        return false;
-      default:
-        break;
-    }
-    if (!(await flush())) return false;
-    if (event.type === 'content_block_start') openBlock = event.index;
-    if (event.type === 'content_block_stop') openBlock = undefined;
-    if (event.type === 'message_start') x.inputTokens = event.message.usage?.input_tokens ?? x.inputTokens;
-    if (event.type === 'message_delta') {
-      usageOutput = event.usage?.output_tokens ?? usageOutput;
-      const sr = event.delta['stop_reason'];
-      if (typeof sr === 'string') stopReason = sr;
-    }
-    writeEvent(x, event);
-    return true;
-  };
+  const relay = new StreamRelay(monitor, (event) => x.write(x.wire.event(event)));
 
   try {
     let step = first;
     while (!step.done) {
       if (x.res.aborted) {
-        outcome = 'client_aborted';
+        relay.end = 'client_aborted';
         break;
       }
       const event = readStreamEvent(step.value);
-      if (event && !(await handle(event))) break;
+      if (event && !(await relay.handle(event))) break;
       if (x.res.ready) await x.res.ready();
       step = await next();
     }
-    if (step.done && outcome === 'complete' && !blocked) await flush();
+    if (step.done && relay.end === 'complete' && !relay.blocked) await relay.flush();
   } catch (e) {
-    if (x.res.aborted || x.controller.signal.aborted) outcome = 'client_aborted';
+    if (x.res.aborted || x.controller.signal.aborted) relay.end = 'client_aborted';
     else {
       const kind = e instanceof UpstreamError ? e.kind : 'unavailable';
-      outcome = upstreamFailure(kind, e instanceof UpstreamError ? e.retryAfterMs : undefined);
+      relay.end = upstreamFailure(kind, e instanceof UpstreamError ? e.retryAfterMs : undefined);
     }
   }
+  x.inputTokens = relay.inputTokens ?? x.inputTokens;
 
-  const releasedTokens = estimateTokens(releasedChars);
-  if (blocked) {
-    // Stop like first-party: close the open block, then message_delta(stop_reason refusal) + message_stop.
-    if (openBlock !== undefined) writeEvent(x, { type: 'content_block_stop', index: openBlock });
-    writeEvent(x, {
-      type: 'message_delta',
-      delta: {
-        stop_reason: 'refusal',
-        stop_sequence: null,
-        stop_details: refusalDetails(blocked, x.req.decisionId),
-      },
-      usage: { output_tokens: releasedTokens },
-    });
-    writeEvent(x, { type: 'message_stop' });
-    stopReason = 'refusal';
-  } else if (typeof outcome === 'object') {
-    writeStreamFailure(x, outcome);
-  }
+  const { blocked, end } = relay;
+  if (blocked) relay.closeRefused(x.req.decisionId);
+  else if (typeof end === 'object') writeStreamFailure(x, end);
   x.end();
-  if (blocked || outcome !== 'complete') {
+  if (blocked || end !== 'complete') {
     x.controller.abort();
     try {
       await iterator.return?.();
@@ -620,18 +520,15 @@ async function serveStream(
 
   recorder.upstream(upstreamMs);
   const summary = monitor.summary();
-  x.outputTokens = usageOutput ?? estimateTokens(summary.releasedChars + summary.heldChars);
+  x.outputTokens = relay.usageOutput ?? estimateTokens(summary.releasedChars + summary.heldChars);
   recorder.output(
     summary,
-    { output: x.outputTokens, releasedBeforeBlock: blocked ? releasedTokens : null },
-    stopReason,
+    { output: x.outputTokens, releasedBeforeBlock: blocked ? relay.releasedTokens : null },
+    relay.stopReason,
   );
-  if (outcome === 'client_aborted') recorder.reject(x.status, 'client_aborted');
-  else if (typeof outcome === 'object') recorder.reject(x.status, outcome.kind);
-  if (blocked) {
-    const verdict = blocked;
-    x.after.push(() => x.reportViolation('output', verdict));
-  }
+  if (end === 'client_aborted') recorder.fail(x.status, 'client_aborted');
+  else if (typeof end === 'object') recorder.fail(x.status, end.kind);
+  if (blocked) x.after.push(() => x.reportViolation('output', blocked));
 }
 
 /** Translates the final record into metrics, so metrics and records can never disagree. */
