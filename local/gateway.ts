@@ -15,6 +15,7 @@ import {
   type AuthorizeOutcome,
   authorize,
   CREDENTIAL_REASONS,
+  denyMessage,
 } from '../lambdas/authorizer/authorize';
 import type { EdgeRequirement } from '../lambdas/authorizer/edge-origin';
 import { DecisionRecorder, type DecisionSink } from '../lambdas/core/decision/record';
@@ -266,7 +267,12 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     if (status === 401) rendered = renderError(route, { kind: 'unauthenticated' }, decisionId);
     else if (status === 429) {
       const retry = outcome && !outcome.allow ? (outcome.retryAfterMs ?? 60_000) : 60_000;
-      rendered = renderError(route, { kind: 'rate_limited', retryAfterMs: retry }, decisionId);
+      const notice = outcome && !outcome.allow ? outcome.notice : undefined;
+      rendered = renderError(
+        route,
+        { kind: 'rate_limited', retryAfterMs: retry, ...(notice ? { notice } : {}) },
+        decisionId,
+      );
       rendered.headers['retry-after'] = retryAfterSeconds(retry);
     } else if (status === 503) {
       // The authorizer could not reach its store: fail closed, as a retryable service error.
@@ -285,24 +291,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       };
       rendered = renderError(route, { kind: 'invalid', error }, decisionId);
     } else {
-      const message = `access denied: tenant ${reason} (decision ${decisionId})`;
-      rendered =
-        route === 'messages'
-          ? {
-              status,
-              headers: { 'content-type': 'application/json', 'request-id': decisionId },
-              body: JSON.stringify(anthropicError('permission_error', message, decisionId)),
-            }
-          : {
-              status,
-              headers: {
-                'content-type': 'application/json',
-                'request-id': decisionId,
-                'x-amzn-requestid': decisionId,
-                'x-amzn-errortype': 'AccessDeniedException',
-              },
-              body: JSON.stringify({ message }),
-            };
+      // Suspended, banned, not through the edge: the authorizer's message (for a tenant status: by whom, until
+      // when, and the command that lifts it), as API Gateway renders it from the authorizer context in AWS.
+      const message = outcome && !outcome.allow ? denyMessage(outcome) : `request refused: ${reason}`;
+      rendered = renderError(route, { kind: 'access_denied', message }, decisionId);
     }
     emitMetrics(serveDeps, recorder.finish(rendered.status, performance.now() - started));
     // The answer goes out once its record is stored (see DecisionSink).

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -31,4 +31,15 @@ export function readRuntimeInfo(dataDir: string): RuntimeInfo {
   const parsed = runtimeInfoSchema.safeParse(JSON.parse(text));
   if (!parsed.success) throw new Error(`${runtimeFile(dataDir)} is not a valid runtime file`);
   return parsed.data;
+}
+
+/** Path of the local HMAC key (32 random bytes, hex, mode 0600) in the data folder. */
+export const hmacKeyFile = (dataDir: string) => join(dataDir, 'hmac.key');
+
+/** The local HMAC key if the data folder has a valid one (≥ 32 bytes), else undefined. */
+export function readLocalHmacKey(dataDir: string): Buffer | undefined {
+  const path = hmacKeyFile(dataDir);
+  if (!existsSync(path)) return undefined;
+  const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'hex');
+  return key.length >= 32 ? key : undefined;
 }

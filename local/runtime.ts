@@ -4,7 +4,7 @@
  * gateway — all on 127.0.0.1. `npm start` and the integration suites use it.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mintClaimKey } from '../lambdas/core/edge/claim-key';
 import { generateApiKey } from '../lambdas/core/enforcement/keys';
@@ -15,7 +15,7 @@ import { type LocalDynamo, startDynalite } from './dynalite';
 import { type LocalEdge, localEdgeKeys, startLocalEdge } from './edge';
 import { ACTIVE_MODELS, DEMO_MODELS, type Gateway, startGateway } from './gateway';
 import { type ReferenceClassifier, startReferenceClassifier } from './reference-classifier';
-import { writeRuntimeInfo } from './runtime-file';
+import { hmacKeyFile, readLocalHmacKey, writeRuntimeInfo } from './runtime-file';
 import { createJsonlSink, type JsonlSink } from './telemetry-sink';
 
 export interface LocalRuntimeOptions {
@@ -73,13 +73,10 @@ export interface LocalRuntime {
 
 /** The local HMAC key (32 random bytes, created once, kept in the data folder with mode 0600). */
 export function localHmacKey(dataDir: string): Buffer {
-  const path = join(dataDir, 'hmac.key');
-  if (existsSync(path)) {
-    const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'hex');
-    if (key.length >= 32) return key;
-  }
+  const existing = readLocalHmacKey(dataDir);
+  if (existing) return existing;
   const key = randomBytes(32);
-  writeFileSync(path, key.toString('hex'), { mode: 0o600 });
+  writeFileSync(hmacKeyFile(dataDir), key.toString('hex'), { mode: 0o600 });
   return key;
 }
 

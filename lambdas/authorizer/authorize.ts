@@ -2,6 +2,7 @@ import type { RateLimiter } from '../adapters/dynamo/rate-limiter';
 import type { TenantLookup } from '../adapters/dynamo/tenant-store';
 import { extractCredential, type HeaderBag } from '../core/enforcement/credentials';
 import { hashApiKey, isWellFormedApiKey } from '../core/enforcement/keys';
+import { statusNotice } from '../core/enforcement/notice';
 import {
   admitsTraffic,
   DEFAULT_TIER_CONFIG,
@@ -52,6 +53,11 @@ export type AuthorizeOutcome =
       readonly retryAfterMs?: number;
       /** For `suspended`: when the suspension lapses (epoch ms). */
       readonly until?: number;
+      /**
+       * For a suspended, banned or throttled tenant: by whom, until when and how it is lifted, for the response
+       * body (lambdas/core/enforcement/notice.ts).
+       */
+      readonly notice?: string;
     };
 
 /** Minimal logger (Powertools Logger satisfies it). */
@@ -111,12 +117,14 @@ export async function authorize(
     if (!tenant) return { allow: false, reason: 'unknown_key' };
     const now = deps.now();
     const status = effectiveStatus(tenant, now);
+    const notice = statusNotice(tenant, now);
     if (!admitsTraffic(status)) {
       return {
         allow: false,
         reason: status === 'banned' ? 'banned' : 'suspended',
         tenant,
         ...(status === 'suspended' && tenant.until !== undefined ? { until: tenant.until } : {}),
+        ...(notice ? { notice } : {}),
       };
     }
     const limits = effectiveLimits(tenant, status, deps.tierConfig ?? DEFAULT_TIER_CONFIG);
@@ -128,6 +136,7 @@ export async function authorize(
         tenant,
         retryAfterMs: admitted.retryAfterMs,
         ...(admitted.dimension ? { dimension: admitted.dimension } : {}),
+        ...(notice ? { notice } : {}),
       };
     }
     return { allow: true, tenant, status, limits };
@@ -139,4 +148,30 @@ export async function authorize(
     });
     return { allow: false, reason: 'internal_error' };
   }
+}
+
+/** Fixed wording per refusal reason, used when there is no tenant notice. */
+const DENY_MESSAGES: Readonly<Record<DenyReason, string>> = {
+  missing_credential: 'invalid or missing API key (x-api-key or Authorization: Bearer)',
+  conflicting_credentials: 'invalid or missing API key (x-api-key or Authorization: Bearer)',
+  malformed_credential: 'invalid or missing API key (x-api-key or Authorization: Bearer)',
+  unknown_key: 'invalid or missing API key (x-api-key or Authorization: Bearer)',
+  suspended: 'request refused: the tenant is suspended',
+  banned: 'request refused: the tenant is banned',
+  rate_limited: 'request refused: request rate limit exceeded; retry later',
+  not_via_edge: 'request refused: this region is served through the global edge only',
+  internal_error: 'request refused: authorization is temporarily unavailable; retry later',
+};
+
+/**
+ * The message a refused request is answered with: the tenant notice (who, until when, how to lift it) when the
+ * tenant is suspended, banned or throttled, else the reason's fixed wording. Free of `"` and `\` (API Gateway
+ * substitutes it into a JSON string unescaped).
+ */
+export function denyMessage(outcome: Extract<AuthorizeOutcome, { allow: false }>): string {
+  const base = DENY_MESSAGES[outcome.reason];
+  if (!outcome.notice) return base;
+  return outcome.reason === 'rate_limited'
+    ? `${base}; ${outcome.notice}`
+    : `request refused: ${outcome.notice}`;
 }

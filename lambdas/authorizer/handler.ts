@@ -6,6 +6,7 @@ import {
   type AuthorizeOutcome,
   authorize,
   CREDENTIAL_REASONS,
+  denyMessage,
 } from './authorize';
 import { depsFromEnv } from './deps';
 
@@ -69,6 +70,7 @@ export function toAuthorizerResult(
         rateLimited: true,
         ...(outcome.dimension ? { dimension: outcome.dimension } : {}),
         retryAfterSeconds: Number.isFinite(retry) ? Math.max(1, Math.ceil(retry / 1000)) : 60,
+        ...(outcome.notice ? { notice: outcome.notice } : {}),
       },
     };
   }
@@ -102,6 +104,8 @@ export function toAuthorizerResult(
     policyDocument: policy('Deny', resource),
     context: {
       reason: outcome.reason,
+      // The gateway response for ACCESS_DENIED renders this (lib/constructs/serving-api.ts).
+      message: denyMessage(outcome),
       ...(outcome.tenant ? { tenantId: outcome.tenant.tenantId } : {}),
       ...(outcome.retryAfterMs !== undefined && Number.isFinite(outcome.retryAfterMs)
         ? { retryAfterSeconds: Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)) }

@@ -11,11 +11,19 @@ import { DynamoEnforcementLadder, type Notifier } from '../adapters/dynamo/ladde
 import { DynamoTenantStore } from '../adapters/dynamo/tenant-store';
 import type { AuditEvent } from '../core/enforcement/audit';
 import type { KillSwitchMode, RegionControls } from '../core/enforcement/controls';
-import type { TenantStatus } from '../core/enforcement/types';
+import {
+  DEFAULT_TIER_CONFIG,
+  type TierConfig,
+  tenantLimitsSchema,
+  unknownTierMessage,
+} from '../core/enforcement/tenant';
+import type { RateLimits, Tenant, TenantRecord, TenantStatus } from '../core/enforcement/types';
 import { looseningIn, type TenantOverrides } from '../core/engine/overrides';
 import { defaultPolicy, type Policy } from '../core/index';
 import { canonicalModel } from '../core/models/identity';
+import type { Pseudonymize } from '../core/serving/types';
 import type { Category } from '../core/types';
+import { formatIssues } from '../core/util/issues';
 
 export interface OperatorContext {
   readonly tenants: DynamoTenantStore;
@@ -25,7 +33,35 @@ export interface OperatorContext {
   readonly controls: DynamoControlsStore;
   /** Who is acting: recorded as the audit actor. */
   readonly actor: string;
+  /** The tier table tenants are created against (the one the authorizer enforces). */
+  readonly tierConfig: TierConfig;
+  /**
+   * The region's pseudonymizer (local HMAC key, or KMS `GenerateMac` in AWS), to resolve a `tn_…` pseudonym
+   * from a decision record to its tenant. Absent: pseudonyms are refused with the reason.
+   */
+  readonly pseudonymize?: Pseudonymize;
 }
+
+/**
+ * A refused operator input or a missing subject: `status` is what the API answers (400, 404, 409), `field` names
+ * the input at fault. The CLI exits with code 2 and the message.
+ */
+export class ActionError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 409 | 501,
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ActionError';
+  }
+}
+
+/** Tenant ids operators may give (also what the operator API's path parameter accepts). */
+export const TENANT_ID_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+/** A tenant pseudonym as decision records show it: `tn_` and 32 hex digits (compared lower-cased). */
+export const TENANT_PSEUDONYM_PATTERN = /^tn_[0-9a-f]{32}$/i;
 
 /** Builds the stores for an operator session. No read caching: operators see the current state. */
 export function operatorContext(
@@ -33,6 +69,7 @@ export function operatorContext(
   tables: EnforcementTableNames,
   actor: string,
   notifier: Notifier = { notify: async () => {} },
+  extra: { readonly tierConfig?: TierConfig; readonly pseudonymize?: Pseudonymize } = {},
 ): OperatorContext {
   const tenants = new DynamoTenantStore({ client, tableName: tables.tenants, cacheTtlMs: 0 });
   const audit = new DynamoAuditLog({ client, tableName: tables.audit });
@@ -44,7 +81,15 @@ export function operatorContext(
     notifier,
   });
   const controls = new DynamoControlsStore({ client, tableName: tables.tenants, cacheTtlMs: 0 });
-  return { tenants, audit, ladder, controls, actor };
+  return {
+    tenants,
+    audit,
+    ladder,
+    controls,
+    actor,
+    tierConfig: extra.tierConfig ?? DEFAULT_TIER_CONFIG,
+    ...(extra.pseudonymize ? { pseudonymize: extra.pseudonymize } : {}),
+  };
 }
 
 /** Creates a tenant with its first key (the raw key is shown once) and audits it. */
@@ -52,20 +97,51 @@ export async function createTenant(
   ctx: OperatorContext,
   input: { tenantId?: string; tier: string; zone: string; apiKey?: string },
 ): Promise<{ tenantId: string; apiKey: string }> {
-  const issued = await ctx.tenants.createTenant(input);
+  const tier = input.tier.trim().toLowerCase();
+  const unknown = unknownTierMessage(tier, ctx.tierConfig);
+  if (unknown) throw new ActionError(400, 'tier', unknown);
+  if (input.tenantId !== undefined && !TENANT_ID_PATTERN.test(input.tenantId)) {
+    throw new ActionError(
+      400,
+      'tenantId',
+      `a tenant id is 1 to 128 letters, digits and . _ : @ -, got '${input.tenantId.slice(0, 140)}'`,
+    );
+  }
+  if (input.tenantId !== undefined && TENANT_PSEUDONYM_PATTERN.test(input.tenantId)) {
+    throw new ActionError(400, 'tenantId', 'a tenant id must not look like a tn_ pseudonym');
+  }
+  if (input.tenantId !== undefined && (await ctx.tenants.keysOf(input.tenantId)).length > 0) {
+    throw new ActionError(409, 'tenantId', `tenant '${input.tenantId}' exists already`);
+  }
+  const issued = await ctx.tenants.createTenant({ ...input, tier });
   await ctx.audit.append({
     subject: issued.tenant.tenantId,
     actor: ctx.actor,
     action: 'tenant.create',
-    reason: `tier ${input.tier}`,
+    reason: `tier ${tier}`,
   });
   return { tenantId: issued.tenant.tenantId, apiKey: issued.apiKey };
 }
 
 /** Issues another key for a tenant and audits it. */
-export async function addKey(ctx: OperatorContext, tenantId: string): Promise<{ apiKey: string }> {
-  const issued = await ctx.tenants.addKey(tenantId);
-  await ctx.audit.append({ subject: tenantId, actor: ctx.actor, action: 'key.create', reason: 'operator' });
+export async function addKey(
+  ctx: OperatorContext,
+  tenantId: string,
+  opts: {
+    /** A key minted elsewhere (e.g. with a signed home-region claim). @default - a fresh random key */
+    readonly apiKey?: string;
+    /** What the audit records about the key (never the key). @default 'operator' */
+    readonly note?: string;
+  } = {},
+): Promise<{ apiKey: string }> {
+  await keysOrFail(ctx, tenantId);
+  const issued = await ctx.tenants.addKey(tenantId, opts.apiKey);
+  await ctx.audit.append({
+    subject: tenantId,
+    actor: ctx.actor,
+    action: 'key.create',
+    reason: opts.note ?? 'operator',
+  });
   return { apiKey: issued.apiKey };
 }
 
@@ -95,7 +171,7 @@ export async function setStatus(
     { status, reason, ...(forMs !== undefined ? { until: now() + forMs } : {}) },
     ctx.actor,
   );
-  if (!event) throw new Error(`no tenant '${tenantId}'`);
+  if (!event) throw new ActionError(404, 'tenantId', `no tenant '${tenantId}'`);
   return event;
 }
 
@@ -145,7 +221,7 @@ export async function setOverrides(
   const loose = looseningIn(policy, overrides);
   if (loose.length > 0) throw new OverrideError(loose);
   const updated = await ctx.tenants.setOverrides(tenantId, overrides);
-  if (updated === 0) throw new Error(`no tenant '${tenantId}'`);
+  if (updated === 0) throw new ActionError(404, 'tenantId', `no tenant '${tenantId}'`);
   return ctx.audit.append({
     subject: tenantId,
     actor: ctx.actor,
@@ -175,4 +251,145 @@ export async function setShadow(
     ctx.actor,
     ctx.audit,
   );
+}
+
+/** The keys of a tenant, or a 404 {@link ActionError}. */
+async function keysOrFail(ctx: OperatorContext, tenantId: string): Promise<TenantRecord[]> {
+  const keys = await ctx.tenants.keysOf(tenantId);
+  if (keys.length === 0) throw new ActionError(404, 'tenantId', `no tenant '${tenantId}'`);
+  return keys;
+}
+
+function requireReason(reason: string): void {
+  if (reason.trim() === '')
+    throw new ActionError(400, 'reason', 'a reason is required (it goes to the audit log)');
+}
+
+/**
+ * Validates per-tenant limits (each a positive whole number per minute, bounded by `LIMIT_BOUNDS`, at least one
+ * given). Throws an {@link ActionError} naming the dimension at fault.
+ */
+export function validateLimits(limits: unknown): Partial<RateLimits> {
+  const parsed = tenantLimitsSchema.safeParse(limits);
+  if (parsed.success) return parsed.data as Partial<RateLimits>;
+  const first = formatIssues(parsed.error.issues)[0] ?? 'limits: invalid';
+  const [field = 'limits', ...rest] = first.split(': ');
+  throw new ActionError(400, field === '(root)' ? 'limits' : field, rest.join(': '));
+}
+
+/**
+ * Sets a tenant's per-minute limits over its tier's defaults (dimensions not given keep their current override
+ * or the tier default). Audited (`limits.set`) with the before and after values.
+ */
+export async function setLimits(
+  ctx: OperatorContext,
+  tenantId: string,
+  limits: Partial<RateLimits>,
+  reason: string,
+): Promise<AuditEvent> {
+  requireReason(reason);
+  const given = validateLimits(limits);
+  const [first] = await keysOrFail(ctx, tenantId);
+  const next = { ...first?.limits, ...given };
+  await ctx.tenants.setLimits(tenantId, next);
+  return ctx.audit.append({
+    subject: tenantId,
+    actor: ctx.actor,
+    action: 'limits.set',
+    reason: `${reason} ${JSON.stringify(first?.limits ?? {})} → ${JSON.stringify(next)}`,
+  });
+}
+
+/** Removes a tenant's limit overrides: its tier's defaults apply again. Audited (`limits.clear`). */
+export async function clearLimits(
+  ctx: OperatorContext,
+  tenantId: string,
+  reason: string,
+): Promise<AuditEvent> {
+  requireReason(reason);
+  const [first] = await keysOrFail(ctx, tenantId);
+  await ctx.tenants.setLimits(tenantId, {});
+  return ctx.audit.append({
+    subject: tenantId,
+    actor: ctx.actor,
+    action: 'limits.clear',
+    reason: `${reason} ${JSON.stringify(first?.limits ?? {})} → tier ${first?.tier} defaults`,
+  });
+}
+
+/**
+ * Lifts a throttle or suspension (set by an operator or by the ladder): the tenant is active again, the strikes
+ * of its current ladder windows are forgiven (otherwise its next block would escalate it again at once), audited
+ * as `status.reinstate` and notified like every status change. A banned tenant is refused (`tenant unban` is the
+ * deliberate step after a review), and so is a tenant that is active already.
+ */
+export async function reinstate(
+  ctx: OperatorContext,
+  tenantId: string,
+  reason: string,
+): Promise<AuditEvent & { readonly strikesCleared: number }> {
+  requireReason(reason);
+  const [first] = await keysOrFail(ctx, tenantId);
+  const stored = first!.status;
+  if (stored === 'banned') {
+    throw new ActionError(
+      409,
+      'status',
+      `tenant '${tenantId}' is banned (pending review); lift a ban with 'tenant unban' after the review`,
+    );
+  }
+  if (stored === 'active') {
+    throw new ActionError(409, 'status', `tenant '${tenantId}' is active already; nothing to reinstate`);
+  }
+  const strikesCleared = await ctx.ladder.clearStrikes(tenantId);
+  const event = await ctx.ladder.applyStatus(tenantId, { status: 'active', reason }, ctx.actor, {
+    status: stored,
+  });
+  if (!event)
+    throw new ActionError(409, 'status', `the status of '${tenantId}' changed meanwhile; try again`);
+  return { ...event, strikesCleared };
+}
+
+/** How many tenant pseudonyms are computed at once when resolving one (KMS request rate stays modest). */
+const PSEUDONYM_CONCURRENCY = 8;
+
+/**
+ * Resolves what an operator typed to a tenant id: a tenant id as is, or a `tn_…` pseudonym from a decision record,
+ * by computing every tenant's pseudonym with the region's key and comparing in canonical (lower-case) form. In
+ * AWS that is one KMS `GenerateMac` per tenant (docs/operations.md gives the cost). Throws a 404/400
+ * {@link ActionError} when nothing matches or the pseudonym cannot be computed here.
+ */
+export async function resolveTenant(ctx: OperatorContext, ref: string): Promise<string> {
+  const wanted = ref.trim();
+  if (!TENANT_PSEUDONYM_PATTERN.test(wanted)) {
+    if (wanted === '') throw new ActionError(400, 'tenantId', 'expected a tenant id or a tn_ pseudonym');
+    return wanted;
+  }
+  if (!ctx.pseudonymize) {
+    throw new ActionError(
+      501,
+      'tenantId',
+      'pseudonyms cannot be resolved here: no pseudonym key is configured (local: the data folder of npm start; AWS: SAFEGUARDS_HMAC_KEY_ID)',
+    );
+  }
+  const canonical = wanted.toLowerCase();
+  const tenants: Tenant[] = await ctx.tenants.listTenants();
+  for (let i = 0; i < tenants.length; i += PSEUDONYM_CONCURRENCY) {
+    const batch = tenants.slice(i, i + PSEUDONYM_CONCURRENCY);
+    const names = await Promise.all(batch.map((t) => ctx.pseudonymize!('tenant', t.tenantId)));
+    const hit = names.findIndex((n) => n.toLowerCase() === canonical);
+    if (hit >= 0) return batch[hit]!.tenantId;
+  }
+  throw new ActionError(404, 'tenantId', `no tenant has the pseudonym ${canonical} in this region`);
+}
+
+/** What `tenant show` reports: the tenant (no key hash), its key count and audit trail. */
+export async function showTenant(
+  ctx: OperatorContext,
+  ref: string,
+): Promise<{ tenant: Tenant; keys: number; audit: AuditEvent[] }> {
+  const tenantId = await resolveTenant(ctx, ref);
+  const keys = await keysOrFail(ctx, tenantId);
+  const { keyHash: _k, ...tenant } = keys[0]!;
+  return { tenant, keys: keys.length, audit: await ctx.audit.events(tenantId) };
 }

@@ -15,11 +15,9 @@ import { type OperatorContext, operatorContext } from './actions';
 export const settings: OperatorSettings = fromEnvironment('operator', process.env);
 
 const documents = createDocumentClient({});
-const notifier = snsNotifier(
-  new SNSClient({}),
-  settings.alarmTopicArn,
-  kmsPseudonymizer(new KMSClient({}), settings.hmacKeyId),
-);
+// One pseudonymizer (and its cache) for the notifications and for resolving `tn_…` in `GET /tenants/{tenantId}`.
+const pseudonymize = kmsPseudonymizer(new KMSClient({}), settings.hmacKeyId);
+const notifier = snsNotifier(new SNSClient({}), settings.alarmTopicArn, pseudonymize);
 const tables = {
   tenants: settings.tenantsTable,
   // The operator API sets no limits: its role has no grant on the limits table.
@@ -30,4 +28,4 @@ const tables = {
 
 /** The actions' context for one caller (its IAM principal is the audit actor). */
 export const contextFor = (actor: string): OperatorContext =>
-  operatorContext(documents, tables, actor, notifier);
+  operatorContext(documents, tables, actor, notifier, { pseudonymize });

@@ -6,8 +6,12 @@
  *   GET  /controls                          → current kill switch and disabled models
  *   PUT  /controls                {mode, reason}
  *   POST /models/{modelId}/disable {reason}  POST /models/{modelId}/enable {reason}
- *   GET  /tenants/{tenantId}                → status, key count, audit trail
+ *   POST /tenants                 {tier, zone, tenantId?}    → {tenantId, apiKey} (the key is shown once)
+ *   GET  /tenants/{tenantId}                → status, key count, audit trail ({tenantId} may be a tn_… pseudonym)
  *   POST /tenants/{tenantId}/status {status, reason, forSeconds?}
+ *   POST /tenants/{tenantId}/reinstate {reason}              (lifts a throttle or suspension, forgives strikes)
+ *   PUT  /tenants/{tenantId}/limits {limits: {requests?, inputTokens?, outputTokens?}, reason}
+ *   DELETE /tenants/{tenantId}/limits {reason}                (back to the tier's defaults)
  *   PUT  /tenants/{tenantId}/overrides {overrides, reason}   (may only tighten the baseline policy)
  *   PUT  /controls/shadow         {categories, reason}       (categories evaluated but not enforced)
  */
@@ -19,13 +23,19 @@ import { tenantOverridesSchema } from '../core/engine/overrides';
 import { CATEGORIES } from '../core/types';
 import { formatIssues } from '../core/util/issues';
 import {
+  ActionError,
+  clearLimits,
+  createTenant,
   type OperatorContext,
   OverrideError,
+  reinstate,
   setKillSwitch,
+  setLimits,
   setModelDisabled,
   setOverrides,
   setShadow,
   setStatus,
+  showTenant,
 } from './actions';
 import { contextFor } from './deps';
 
@@ -44,6 +54,12 @@ const controlsBody = z.strictObject({ mode: z.enum(KILL_SWITCH_MODES), reason })
 const reasonBody = z.strictObject({ reason });
 const overridesBody = z.strictObject({ overrides: tenantOverridesSchema, reason });
 const shadowBody = z.strictObject({ categories: z.array(z.enum(CATEGORIES)).max(CATEGORIES.length), reason });
+const limitsBody = z.strictObject({ limits: z.record(z.string(), z.unknown()), reason });
+const createBody = z.strictObject({
+  tier: z.string().min(1).max(64),
+  zone: z.string().min(1).max(32),
+  tenantId: z.string().min(1).max(128).optional(),
+});
 const idParam = z
   .string()
   .min(1)
@@ -124,14 +140,35 @@ export function makeHandler(contextFor: (actor: string) => OperatorContext, now:
         if (!b.ok) return b.res;
         return json(200, await setModelDisabled(ctx, id.data, resource.endsWith('/disable'), b.value.reason));
       }
+      if (resource === '/tenants' && method === 'POST') {
+        const b = parseBody(createBody, event.body);
+        if (!b.ok) return b.res;
+        const { tier, zone, tenantId } = b.value;
+        return json(201, await createTenant(ctx, { tier, zone, ...(tenantId ? { tenantId } : {}) }));
+      }
       if (resource === '/tenants/{tenantId}' && method === 'GET') {
         const id = idParam.safeParse(params['tenantId']);
+        if (!id.success) return error(400, 'tenantId', 'expected a tenant id or a tn_ pseudonym');
+        return json(200, await showTenant(ctx, id.data));
+      }
+      if (resource === '/tenants/{tenantId}/reinstate' && method === 'POST') {
+        const id = idParam.safeParse(params['tenantId']);
         if (!id.success) return error(400, 'tenantId', 'expected a tenant id');
-        const keys = await ctx.tenants.keysOf(id.data);
-        const first = keys[0];
-        if (!first) return error(404, 'tenantId', 'no such tenant');
-        const { keyHash: _k, ...tenant } = first;
-        return json(200, { tenant, keys: keys.length, audit: await ctx.audit.events(id.data) });
+        const b = parseBody(reasonBody, event.body);
+        if (!b.ok) return b.res;
+        return json(200, await reinstate(ctx, id.data, b.value.reason));
+      }
+      if (resource === '/tenants/{tenantId}/limits' && (method === 'PUT' || method === 'DELETE')) {
+        const id = idParam.safeParse(params['tenantId']);
+        if (!id.success) return error(400, 'tenantId', 'expected a tenant id');
+        if (method === 'DELETE') {
+          const b = parseBody(reasonBody, event.body);
+          if (!b.ok) return b.res;
+          return json(200, await clearLimits(ctx, id.data, b.value.reason));
+        }
+        const b = parseBody(limitsBody, event.body);
+        if (!b.ok) return b.res;
+        return json(200, await setLimits(ctx, id.data, b.value.limits, b.value.reason));
       }
       if (resource === '/tenants/{tenantId}/status' && method === 'POST') {
         const id = idParam.safeParse(params['tenantId']);
@@ -143,6 +180,7 @@ export function makeHandler(contextFor: (actor: string) => OperatorContext, now:
       }
       return error(404, '(route)', 'unknown operator route');
     } catch (e) {
+      if (e instanceof ActionError) return error(e.status, e.field, e.message);
       const message = e instanceof Error ? e.message : '';
       if (/^no tenant '/.test(message)) return error(404, 'tenantId', 'no such tenant');
       return error(

@@ -48,6 +48,8 @@ const authorizerContext = z.object({
   /** Set by the authorizer in `RATE_LIMIT_RESPONSE=flag` mode: answer 429 here (a Deny can only be 403). */
   rateLimited: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(),
   retryAfterSeconds: count.optional(),
+  /** With `rateLimited`, for a throttled tenant: by whom, until when and how it is lifted. */
+  notice: z.string().max(1000).optional(),
   /** The tenant's policy overrides as JSON (validated again here). */
   overrides: z.string().max(4096).optional(),
 });
@@ -76,7 +78,14 @@ export function identityFrom(authorizer: unknown): Identity | null {
     zone: a.zone,
     keyHash: a.keyHash,
     ...(limits ? { limits } : {}),
-    ...(rateLimited ? { rateLimited: { retryAfterMs: (a.retryAfterSeconds ?? 60) * 1000 } } : {}),
+    ...(rateLimited
+      ? {
+          rateLimited: {
+            retryAfterMs: (a.retryAfterSeconds ?? 60) * 1000,
+            ...(a.notice ? { notice: a.notice } : {}),
+          },
+        }
+      : {}),
     ...(overrides ? { overrides } : {}),
   };
 }

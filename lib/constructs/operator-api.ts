@@ -23,8 +23,12 @@ export const OPERATOR_ROUTES: ReadonlyArray<readonly [method: string, path: stri
   ['PUT', '/controls'],
   ['POST', '/models/{modelId}/disable'],
   ['POST', '/models/{modelId}/enable'],
+  ['POST', '/tenants'],
   ['GET', '/tenants/{tenantId}'],
   ['POST', '/tenants/{tenantId}/status'],
+  ['POST', '/tenants/{tenantId}/reinstate'],
+  ['PUT', '/tenants/{tenantId}/limits'],
+  ['DELETE', '/tenants/{tenantId}/limits'],
   ['PUT', '/tenants/{tenantId}/overrides'],
   ['PUT', '/controls/shadow'],
 ];
@@ -70,7 +74,7 @@ export class OperatorApi extends Construct {
     });
     const role = lambdaExecutionRole(this, 'HandlerRole', fnLogs, 'Safeguards operator API');
     this.handler = new nodejs.NodejsFunction(this, 'Handler', {
-      description: 'Safeguards operator API: tenant status, kill switch, model switches (audited)',
+      description: 'Safeguards operator API: tenants, status, limits, kill switch, model switches (audited)',
       entry: path.join(PROJECT_ROOT, 'lambdas', 'operator', 'handler.ts'),
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
@@ -196,7 +200,7 @@ export class OperatorApi extends Construct {
     this.mutatingInvokePolicy = invokePolicy(
       'MutatingInvokePolicy',
       true,
-      'Attach to safeguards operator roles that change state: the PUT and POST routes of this region operator API (audited)',
+      'Attach to safeguards operator roles that change state: the POST, PUT and DELETE routes of this region operator API (audited)',
     );
 
     const reasonIam =

@@ -125,8 +125,9 @@ export const GATEWAY_RESPONSES: ReadonlyArray<{
     id: 'AccessDenied',
     statusCode: '403',
     errorType: 'permission_error',
-    // The authorizer puts a fixed reason code (suspended, banned, rate_limited, internal_error) in its context.
-    message: '"request refused: $context.authorizer.reason"',
+    // The authorizer puts the message in its context: for a suspended, banned or throttled tenant by whom, until
+    // when and the command that lifts it; else fixed wording per reason. It holds no `"` or `\` (substituted as is).
+    message: '"$context.authorizer.message"',
   },
   {
     type: apigateway.ResponseType.WAF_FILTERED,

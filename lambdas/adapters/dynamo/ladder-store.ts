@@ -134,7 +134,7 @@ export class DynamoEnforcementLadder {
     actor: string,
     expected?: { readonly status: TenantStatus },
   ): Promise<AuditEvent | undefined> {
-    const result = await this.options.tenants.setStatus(tenantId, change, expected);
+    const result = await this.options.tenants.setStatus(tenantId, { ...change, by: actor }, expected);
     if (!result) return undefined;
     if (change.status === 'suspended') await this.countSuspension(tenantId);
     const event = await this.options.audit.append({
@@ -154,6 +154,32 @@ export class DynamoEnforcementLadder {
       auditEventId: event.eventId,
     });
     return event;
+  }
+
+  /**
+   * Sets every strike counter of a tenant's current windows to 0 (an operator reinstating a tenant forgives the
+   * strikes that led there, so the next block does not escalate it again at once). Suspension day counters stay:
+   * the ban rule still sees them. Returns the number of counters reset.
+   */
+  async clearStrikes(tenantId: string): Promise<number> {
+    const now = this.now();
+    const from = now - this.maxWindowMs - this.config.bucketMs;
+    const items = await this.queryRange(tenantId, `${STRIKE}${pad(from)}`, `${STRIKE}${pad(now)}#\uffff`);
+    let n = 0;
+    for (const item of items) {
+      if (Number(item.count ?? 0) === 0) continue;
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { tenantId, window: item.window },
+          UpdateExpression: 'SET #c = :zero',
+          ExpressionAttributeNames: { '#c': 'count' },
+          ExpressionAttributeValues: { ':zero': 0 },
+        }),
+      );
+      n += 1;
+    }
+    return n;
   }
 
   private async countSuspension(tenantId: string): Promise<void> {

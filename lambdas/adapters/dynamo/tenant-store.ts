@@ -57,6 +57,8 @@ export interface StatusChange {
   readonly reason: string;
   /** Epoch ms; only meaningful for throttled/suspended. */
   readonly until?: number;
+  /** Who sets it (`system:ladder` or the operator's principal), kept on the items for refusal messages. */
+  readonly by?: string;
 }
 
 /** Result of {@link DynamoTenantStore.setStatus}. */
@@ -72,11 +74,15 @@ export interface TenantLookup {
   lookup(keyHash: string): Promise<TenantRecord | undefined>;
 }
 
+/** `SET a, b REMOVE c, d` from its two lists (REMOVE left out when empty). */
+const updateExpression = (set: readonly string[], remove: readonly string[]): string =>
+  `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`;
+
 const isStatus = (v: unknown): v is TenantStatus => TENANT_STATUSES.includes(v as TenantStatus);
 
 /** Parses a stored item; throws on a corrupt item (the authorizer then fails closed). */
 export function parseTenantItem(item: Record<string, unknown>): TenantRecord {
-  const { keyHash, tenantId, tier, status, reason, until, zone, limits, overrides } = item;
+  const { keyHash, tenantId, tier, status, reason, until, statusBy, zone, limits, overrides } = item;
   if (typeof keyHash !== 'string' || typeof tenantId !== 'string' || typeof tier !== 'string') {
     throw new Error('tenants: item lacks keyHash/tenantId/tier');
   }
@@ -97,6 +103,7 @@ export function parseTenantItem(item: Record<string, unknown>): TenantRecord {
     zone,
     ...(typeof reason === 'string' ? { reason } : {}),
     ...(typeof until === 'number' ? { until } : {}),
+    ...(typeof statusBy === 'string' ? { statusBy } : {}),
     ...(Object.keys(parsedLimits).length ? { limits: parsedLimits } : {}),
     ...(overrides === undefined ? {} : { overrides: tenantOverridesSchema.parse(overrides) }),
   };
@@ -180,12 +187,12 @@ export class DynamoTenantStore implements TenantLookup {
     return this.putKey(tenant, input.apiKey);
   }
 
-  /** Issues another API key for an existing tenant (copying its current state). */
-  async addKey(tenantId: string): Promise<IssuedKey> {
+  /** Issues another API key for an existing tenant (copying its current state); `apiKey` as in `createTenant`. */
+  async addKey(tenantId: string, apiKey?: string): Promise<IssuedKey> {
     const [existing] = await this.keysOf(tenantId);
     if (!existing) throw new Error(`tenants: no tenant '${tenantId}'`);
     const { keyHash: _ignored, ...tenant } = existing;
-    return this.putKey(tenant);
+    return this.putKey(tenant, apiKey);
   }
 
   private async putKey(tenant: Tenant, given?: string): Promise<IssuedKey> {
@@ -245,10 +252,27 @@ export class DynamoTenantStore implements TenantLookup {
   }
 
   /**
-   * Sets the status of every key of a tenant. With `expected`, each item is updated only if its stored status
-   * still equals `expected.status` (the ladder uses this so that concurrent escalations apply once); returns
-   * `undefined` when the tenant does not exist or the first item no longer matches.
+   * Replaces a tenant's per-tenant rate limits on every key (an empty object removes them: the tier's defaults
+   * apply again). Returns the number of keys updated (0 when the tenant does not exist). Callers validate.
    */
+  async setLimits(tenantId: string, limits: Partial<RateLimits>): Promise<number> {
+    const keys = await this.keysOf(tenantId);
+    const empty = Object.keys(limits).length === 0;
+    for (const key of keys) {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { keyHash: key.keyHash },
+          UpdateExpression: empty ? 'REMOVE limits' : 'SET limits = :l',
+          ConditionExpression: 'attribute_exists(keyHash)',
+          ...(empty ? {} : { ExpressionAttributeValues: { ':l': { ...limits } } }),
+        }),
+      );
+      this.invalidate(key.keyHash);
+    }
+    return keys.length;
+  }
+
   /**
    * Replaces a tenant's policy overrides on every key (an empty object removes them). Returns the number of keys
    * updated (0 when the tenant does not exist). Callers validate that overrides only tighten.
@@ -271,6 +295,11 @@ export class DynamoTenantStore implements TenantLookup {
     return keys.length;
   }
 
+  /**
+   * Sets the status of every key of a tenant. With `expected`, each item is updated only if its stored status
+   * still equals `expected.status` (the ladder uses this so that concurrent escalations apply once); returns
+   * `undefined` when the tenant does not exist or the first item no longer matches.
+   */
   async setStatus(
     tenantId: string,
     change: StatusChange,
@@ -280,6 +309,7 @@ export class DynamoTenantStore implements TenantLookup {
     const first = keys[0];
     if (!first) return undefined;
     const before = { status: first.status, ...(first.until !== undefined ? { until: first.until } : {}) };
+    const by = change.by;
     let updated = 0;
     for (const key of keys) {
       const hasUntil =
@@ -289,9 +319,16 @@ export class DynamoTenantStore implements TenantLookup {
           new UpdateCommand({
             TableName: this.tableName,
             Key: { keyHash: key.keyHash },
-            UpdateExpression: hasUntil
-              ? 'SET #s = :s, reason = :r, #u = :u, statusAt = :at'
-              : 'SET #s = :s, reason = :r, statusAt = :at REMOVE #u',
+            UpdateExpression: updateExpression(
+              [
+                '#s = :s',
+                'reason = :r',
+                'statusAt = :at',
+                ...(hasUntil ? ['#u = :u'] : []),
+                ...(by ? ['statusBy = :by'] : []),
+              ],
+              [...(hasUntil ? [] : ['#u']), ...(by ? [] : ['statusBy'])],
+            ),
             ConditionExpression: expected
               ? 'attribute_exists(keyHash) AND #s = :expected'
               : 'attribute_exists(keyHash)',
@@ -301,6 +338,7 @@ export class DynamoTenantStore implements TenantLookup {
               ':r': change.reason,
               ':at': this.now(),
               ...(hasUntil ? { ':u': change.until } : {}),
+              ...(by ? { ':by': by } : {}),
               ...(expected ? { ':expected': expected.status } : {}),
             },
           }),

@@ -1,3 +1,5 @@
+import { closest, distance } from 'fastest-levenshtein';
+import { z } from 'zod';
 import type { RateLimits, Tenant, TenantStatus } from './types';
 
 /** Per-minute default limits of each tier, and how much a throttled tenant keeps. */
@@ -56,4 +58,45 @@ export function effectiveLimits(
 /** Whether a status admits traffic at all. */
 export function admitsTraffic(status: TenantStatus): boolean {
   return status === 'active' || status === 'throttled';
+}
+
+/**
+ * Upper bounds of a per-tenant limit (per minute): 25× the enterprise tier's requests and 50× its tokens, far
+ * above any real contract, low enough that a typo with extra zeros is refused rather than silently unlimiting.
+ */
+export const LIMIT_BOUNDS: RateLimits = {
+  requests: 100_000,
+  inputTokens: 100_000_000,
+  outputTokens: 20_000_000,
+};
+
+const limitOf = (d: keyof RateLimits) =>
+  z
+    .number({ error: 'expected a number' })
+    .int('expected a whole number')
+    .min(1, 'expected a positive whole number')
+    .max(LIMIT_BOUNDS[d], `at most ${LIMIT_BOUNDS[d]} per minute`);
+
+/** Per-tenant limit overrides as written by operators: at least one dimension, each a bounded positive integer. */
+export const tenantLimitsSchema = z
+  .strictObject({
+    requests: limitOf('requests').optional(),
+    inputTokens: limitOf('inputTokens').optional(),
+    outputTokens: limitOf('outputTokens').optional(),
+  })
+  .refine((l) => Object.values(l).some((v) => v !== undefined), {
+    message: 'give at least one of requests, inputTokens, outputTokens',
+  });
+
+/** The tier names of a tier table an operator may assign, and the closest one to a mistyped name. */
+export function unknownTierMessage(
+  tier: string,
+  config: TierConfig = DEFAULT_TIER_CONFIG,
+): string | undefined {
+  const known = Object.keys(config.tiers);
+  if (known.includes(tier)) return undefined;
+  const near = known.length > 0 ? closest(tier.toLowerCase(), known) : undefined;
+  const hint =
+    near !== undefined && distance(tier.toLowerCase(), near) <= 2 ? `; did you mean '${near}'?` : '';
+  return `unknown tier '${tier}': the tier table has ${known.join(', ')}${hint}`;
 }

@@ -37,6 +37,8 @@ export interface Tenant {
   readonly reason?: string;
   /** Epoch ms after which a `throttled`/`suspended` status lapses back to `active`. */
   readonly until?: number;
+  /** Who set the current status: `system:ladder` or the operator's principal (absent on older items). */
+  readonly statusBy?: string;
   /** Residency zone the tenant is bound to (e.g. `eu`). */
   readonly zone: string;
   /** Per-tenant overrides; missing dimensions use the tier's defaults. */

@@ -13,7 +13,10 @@ export type ServeFailure =
   | { readonly kind: 'invalid'; readonly error: RequestError }
   | { readonly kind: 'unauthenticated' }
   | { readonly kind: 'blocked' }
-  | { readonly kind: 'rate_limited'; readonly retryAfterMs: number }
+  /** `notice`: for a throttled tenant, by whom, until when and how it is lifted (core/enforcement/notice.ts). */
+  | { readonly kind: 'rate_limited'; readonly retryAfterMs: number; readonly notice?: string }
+  /** A suspended or banned tenant (403); `message` says by whom, until when and how it is lifted. */
+  | { readonly kind: 'access_denied'; readonly message: string }
   | { readonly kind: 'upstream_throttled'; readonly retryAfterMs?: number }
   | { readonly kind: 'upstream_unavailable' }
   | { readonly kind: 'upstream_timeout' }
@@ -68,7 +71,14 @@ function shape(f: ServeFailure, decisionId: string): Shape {
         status: 429,
         anthropic: 'rate_limit_error',
         bedrock: 'ThrottlingException',
-        message: 'token rate limit exceeded; retry after the time in the retry-after header',
+        message: `token rate limit exceeded; retry after the time in the retry-after header${f.notice ? `; ${f.notice}` : ''}`,
+      };
+    case 'access_denied':
+      return {
+        status: 403,
+        anthropic: 'permission_error',
+        bedrock: 'AccessDeniedException',
+        message: `${f.message} (decision ${decisionId})`,
       };
     case 'upstream_throttled':
       return {

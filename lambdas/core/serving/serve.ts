@@ -248,7 +248,8 @@ async function run(x: Exchange): Promise<void> {
 
   if (req.identity.rateLimited) {
     recorder.stage('auth');
-    x.refuse({ kind: 'rate_limited', retryAfterMs: req.identity.rateLimited.retryAfterMs }, 'rate_limited');
+    const { retryAfterMs, notice } = req.identity.rateLimited;
+    x.refuse({ kind: 'rate_limited', retryAfterMs, ...(notice ? { notice } : {}) }, 'rate_limited');
     return;
   }
 

@@ -37,7 +37,7 @@ export interface Identity {
    * The authorizer found the tenant over its request rate but let the request through so that serving can
    * answer 429 with `retry-after` and a decision record (API Gateway can only turn a Deny into 403).
    */
-  readonly rateLimited?: { readonly retryAfterMs: number };
+  readonly rateLimited?: { readonly retryAfterMs: number; readonly notice?: string };
   /** The tenant's category overrides (tightening only), from the verified tenant record. */
   readonly overrides?: TenantOverrides;
 }

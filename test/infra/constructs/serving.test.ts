@@ -5,6 +5,8 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { RegionConfig, SafeguardsConfig } from '../../../config/schema';
+import { denyMessage } from '../../../lambdas/authorizer/authorize';
+import { statusNotice } from '../../../lambdas/core/enforcement/notice';
 import { AlarmTopic } from '../../../lib/constructs/alarm-topic';
 import { EnforcementTables } from '../../../lib/constructs/enforcement-tables';
 import { RegionalKeys } from '../../../lib/constructs/keys';
@@ -18,6 +20,25 @@ import {
 import { BODY_RULES_COUNTED } from '../../../lib/constructs/waf';
 import { addSafeguardsStacks } from '../../../lib/safeguards-app';
 import { makeApp, regionTemplates, testConfig } from '../helpers';
+
+/**
+ * What the authorizer puts in `message` for a suspended tenant whose stored id and ladder reason carry JSON
+ * metacharacters: API Gateway substitutes it unescaped, so it must still yield valid JSON.
+ */
+const HOSTILE_DENY_MESSAGE = denyMessage({
+  allow: false,
+  reason: 'suspended',
+  notice: statusNotice(
+    {
+      tenantId: 'a"b\\c\u2028',
+      status: 'suspended',
+      until: Date.UTC(2026, 11, 8),
+      statusBy: 'system:ladder',
+      reason: 'x"}\\\n',
+    },
+    Date.UTC(2026, 11, 7),
+  ),
+});
 
 process.env['CDK_VALIDATION'] = 'false';
 
@@ -186,13 +207,18 @@ describe('serving API', () => {
       const rendered = body
         .asString()
         .replace('$context.error.messageString', '"Invalid request body"')
-        .replaceAll('$context.authorizer.reason', 'suspended')
+        .replaceAll('$context.authorizer.message', HOSTILE_DENY_MESSAGE)
         .replaceAll('$context.requestId', 'abc-123');
       expect(JSON.parse(rendered)).toEqual({
         type: 'error',
         error: { type: r.errorType, message: expect.any(String) },
         request_id: 'abc-123',
       });
+      if (r.id === 'AccessDenied') {
+        expect(JSON.parse(rendered).error.message).toContain(
+          "suspended by the automatic enforcement ladder (x'}'') until 2026-12-08T00:00:00Z",
+        );
+      }
     },
   );
 

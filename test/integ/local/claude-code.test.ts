@@ -148,7 +148,7 @@ describe('Claude Code CLI against the local gateway', () => {
     // Claude Code re-sends a refused request a few times with fewer features; each block is a strike, so
     // what it displays last may already be the ladder's answer (throttled tenant: 429; suspended: 403).
     expect(shown).toMatch(
-      /(request blocked by policy|access denied: tenant \w+) \(decision dec_[0-9a-f]+\)|\(429\) · token rate limit exceeded/,
+      /(request blocked by policy|request refused: tenant [\w-]+ is \w+.*) \(decision dec_[0-9a-f]+\)|\(429\) · token rate limit exceeded/,
     );
     expect(shown).not.toContain('This is the CSP Safeguards demo model');
     expect(rt.upstream?.received()).toBe(forwarded);

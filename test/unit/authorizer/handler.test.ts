@@ -123,26 +123,70 @@ describe('authorizer handler', () => {
   > = [
     [
       'banned',
-      item({ status: 'banned', reason: 'abuse' }),
+      item({ status: 'banned', reason: 'abuse', statusBy: 'iam:arn:aws:sts::1:assumed-role/Ops/alice' }),
       'ok',
       { 'x-api-key': KEY },
-      { reason: 'banned', tenantId: 'acme' },
+      {
+        reason: 'banned',
+        tenantId: 'acme',
+        // Who (never the operator's principal or free text), and the command that lifts it.
+        message:
+          'request refused: tenant acme is banned by an operator pending review; an operator lifts it with `npx safeguards tenant unban acme --reason <text>` (operator API: POST /tenants/acme/status)',
+      },
     ],
     [
       'suspended until later',
-      item({ status: 'suspended', until: NOW + 1_000 }),
+      item({
+        status: 'suspended',
+        until: NOW + 1_000,
+        statusBy: 'system:ladder',
+        reason: 'strikes-1h: 10 strikes within 60 min',
+      }),
       'ok',
       { 'x-api-key': KEY },
-      { reason: 'suspended', tenantId: 'acme', until: NOW + 1_000 },
+      {
+        reason: 'suspended',
+        tenantId: 'acme',
+        until: NOW + 1_000,
+        message: `request refused: tenant acme is suspended by the automatic enforcement ladder (strikes-1h: 10 strikes within 60 min) until ${new Date(NOW + 1_000).toISOString().replace(/\.\d{3}Z$/, 'Z')}; an operator lifts it now with \`npx safeguards tenant reinstate acme --reason <text>\` (operator API: POST /tenants/acme/reinstate)`,
+      },
     ],
     [
       'over the request rate',
       item(),
       'over',
       { authorization: `Bearer ${KEY}` },
-      { reason: 'rate_limited', tenantId: 'acme', dimension: 'requests', retryAfterSeconds: 1 },
+      {
+        reason: 'rate_limited',
+        tenantId: 'acme',
+        dimension: 'requests',
+        retryAfterSeconds: 1,
+        message: 'request refused: request rate limit exceeded; retry later',
+      },
     ],
-    ['a DynamoDB error', item(), 'error', { 'x-api-key': KEY }, { reason: 'internal_error' }],
+    [
+      'a throttled tenant over its reduced rate',
+      item({ status: 'throttled', until: NOW + 60_000, statusBy: 'operator:bob', reason: 'review' }),
+      'over',
+      { 'x-api-key': KEY },
+      {
+        reason: 'rate_limited',
+        tenantId: 'acme',
+        dimension: 'requests',
+        retryAfterSeconds: 1,
+        message: `request refused: request rate limit exceeded; retry later; tenant acme is throttled (reduced rate limits) by an operator until ${new Date(NOW + 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z')}; an operator lifts it now with \`npx safeguards tenant reinstate acme --reason <text>\` (operator API: POST /tenants/acme/reinstate)`,
+      },
+    ],
+    [
+      'a DynamoDB error',
+      item(),
+      'error',
+      { 'x-api-key': KEY },
+      {
+        reason: 'internal_error',
+        message: 'request refused: authorization is temporarily unavailable; retry later',
+      },
+    ],
   ];
   test.each(denies)(
     'GIVEN %s THEN Deny with the reason in context',
