@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
@@ -9,8 +8,6 @@ import { isKnownRegion, nearestRegion, zoneMismatch } from '../config/regions';
 import type { EnforcementTableNames } from '../lambdas/adapters/dynamo/client';
 import { kmsPseudonymizer, localPseudonymizer } from '../lambdas/adapters/hmac';
 import { type DecisionRecord, RECORD_ACTIONS } from '../lambdas/core/decision/record';
-import { mintClaimKey, privateKeyFromPem } from '../lambdas/core/edge/claim-key';
-import { generateApiKey } from '../lambdas/core/enforcement/keys';
 import { LIMIT_BOUNDS } from '../lambdas/core/enforcement/tenant';
 import type { RateLimits, TenantStatus } from '../lambdas/core/enforcement/types';
 import type { TenantOverrides } from '../lambdas/core/engine/overrides';
@@ -36,10 +33,17 @@ import {
 } from '../lambdas/operator/actions';
 import { fetchDecisionRecords } from '../lambdas/operator/decisions-aws';
 import { localClients } from './dynalite';
-import { generateEdgeKeys } from './edge-keys';
+import { generateEdgeKeys, issueClaimKey } from './edge-keys';
 import { buildIncident, renderIncident, selectWindow } from './incident';
 import { readLocalHmacKey, readRuntimeInfo } from './runtime-file';
 import { readDecisionRecords } from './telemetry-sink';
+
+/**
+ * The operator CLI, `npx safeguards …` (bin/safeguards.cjs calls {@link runCli}). Every command is one entry of
+ * the command table below — its words, arguments, flags, help text with an example, and its action — so that
+ * `--help` and the strict flag check cannot drift from what a command does. Actions are the shared operator
+ * actions (lambdas/operator/actions.ts), the same code as the operator API.
+ */
 
 // The local tools run on the machine's Node (20 here); the Lambda functions run on Node 22. The AWS SDK's
 // notice about Node 20 support is for the SDK's own roadmap, not for this demo: keep it out of the output.
@@ -81,6 +85,8 @@ interface Call {
   readonly o: Values;
   readonly args: readonly string[];
   readonly command: Command;
+  /** Prints a result: `value` as JSON with --json, else `text`. */
+  print(value: unknown, text: string): void;
   /** The operator context over the local gateway's store or the region's tables (opened once, closed after). */
   ctx(): OperatorContext;
 }
@@ -110,9 +116,16 @@ const LIMIT_FLAGS: ReadonlyArray<readonly [flag: string, dimension: keyof RateLi
   ['output-tokens', 'outputTokens', 'output tokens per minute'],
 ];
 
-function print(o: Values, value: unknown, text: string): void {
-  process.stdout.write(o['json'] ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+/** Where the CLI writes (the process's streams, or a test's buffers). */
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
 }
+
+const PROCESS_IO: CliIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
 
 const str = (o: Values, name: string): string | undefined =>
   typeof o[name] === 'string' ? (o[name] as string) : undefined;
@@ -225,8 +238,7 @@ const statusCommand = ([verb, status, duration]: (typeof STATUS_COMMANDS)[number
       throw new UsageError(`--for: ${(e as Error).message}`, helpOf(call.command));
     }
     const event = await setStatus(call.ctx(), target, status, need(call, 'reason'), forMs);
-    print(
-      call.o,
+    call.print(
       event,
       `${event.action} ${target}: ${event.before?.status} → ${event.after?.status} (audit ${event.eventId})`,
     );
@@ -257,8 +269,7 @@ const COMMANDS: readonly Command[] = [
         zone: str(call.o, 'zone') ?? 'LOCAL',
         ...(id ? { tenantId: id } : {}),
       });
-      print(
-        call.o,
+      call.print(
         out,
         `tenant ${out.tenantId}\napi key ${out.apiKey}   (shown once; only its hash is stored)`,
       );
@@ -270,8 +281,7 @@ const COMMANDS: readonly Command[] = [
     examples: ['npx safeguards tenant list --json'],
     async run(call) {
       const list = await call.ctx().tenants.listTenants();
-      print(
-        call.o,
+      call.print(
         list,
         list
           .map(
@@ -289,7 +299,7 @@ const COMMANDS: readonly Command[] = [
     details:
       'Accepts the tenant id or the tn_… pseudonym a decision record shows. Locally the pseudonym is resolved\n' +
       "with the gateway's HMAC key; with --region, with KMS GenerateMac over every tenant of the region\n" +
-      '(SAFEGUARDS_HMAC_KEY_ID = the stack output HmacKeyArn; one KMS request per tenant, see docs/operations.md).',
+      '(SAFEGUARDS_HMAC_KEY_ID = the stack output HmacKeyArn; one KMS request per tenant, see docs/enforcement.md).',
     examples: [
       'npx safeguards tenant show acme',
       'npx safeguards tenant show tn_3f9a0c1d2e4b5a6978800112233445566',
@@ -302,8 +312,7 @@ const COMMANDS: readonly Command[] = [
             .map(([k, v]) => `${k}:${v}`)
             .join(',')}/min`
         : '';
-      print(
-        call.o,
+      call.print(
         shown,
         [
           `${t.tenantId}  ${t.status}${t.until ? ` until ${new Date(t.until).toISOString()}` : ''}  tier=${t.tier} zone=${t.zone} keys=${shown.keys}${limits}`,
@@ -327,8 +336,7 @@ const COMMANDS: readonly Command[] = [
     examples: ['npx safeguards tenant reinstate demo-tenant --reason "blocked examples were a test"'],
     async run(call) {
       const event = await reinstate(call.ctx(), call.args[0]!, need(call, 'reason'));
-      print(
-        call.o,
+      call.print(
         event,
         `${event.action} ${call.args[0]}: ${event.before?.status} → ${event.after?.status}; ${event.strikesCleared} strike counter(s) cleared (audit ${event.eventId})`,
       );
@@ -376,7 +384,7 @@ const COMMANDS: readonly Command[] = [
         if (flag) throw new UsageError(`--${flag}: ${(e as Error).message}`, helpOf(call.command));
         throw e;
       }
-      print(call.o, event, `limits of ${call.args[0]}: ${event.reason} (audit ${event.eventId})`);
+      call.print(event, `limits of ${call.args[0]}: ${event.reason} (audit ${event.eventId})`);
     },
   },
   {
@@ -388,7 +396,7 @@ const COMMANDS: readonly Command[] = [
     examples: ['npx safeguards tenant limits clear acme --reason "contract ended"'],
     async run(call) {
       const event = await clearLimits(call.ctx(), call.args[0]!, need(call, 'reason'));
-      print(call.o, event, `limits of ${call.args[0]}: ${event.reason} (audit ${event.eventId})`);
+      call.print(event, `limits of ${call.args[0]}: ${event.reason} (audit ${event.eventId})`);
     },
   },
   {
@@ -429,7 +437,7 @@ const COMMANDS: readonly Command[] = [
         },
       };
       const event = await setOverrides(ctx, target, next, reason);
-      print(call.o, event, `overrides of ${target}: ${JSON.stringify(next)} (audit ${event.eventId})`);
+      call.print(event, `overrides of ${target}: ${JSON.stringify(next)} (audit ${event.eventId})`);
     },
   },
   {
@@ -441,7 +449,7 @@ const COMMANDS: readonly Command[] = [
     examples: ['npx safeguards tenant overrides-clear acme --reason "contract ended"'],
     async run(call) {
       const event = await setOverrides(call.ctx(), call.args[0]!, {}, need(call, 'reason'));
-      print(call.o, event, `overrides of ${call.args[0]}: {} (audit ${event.eventId})`);
+      call.print(event, `overrides of ${call.args[0]}: {} (audit ${event.eventId})`);
     },
   },
   {
@@ -476,7 +484,7 @@ const COMMANDS: readonly Command[] = [
         if (pem !== undefined)
           throw new UsageError('--claim-signing-key goes with --home-region', helpOf(call.command));
         const out = await addKey(call.ctx(), target);
-        print(call.o, out, `api key ${out.apiKey}   (shown once)`);
+        call.print(out, `api key ${out.apiKey}   (shown once)`);
         return;
       }
       const region = home.trim().toLowerCase();
@@ -489,23 +497,21 @@ const COMMANDS: readonly Command[] = [
       }
       if (pem === undefined)
         throw new UsageError('--home-region needs --claim-signing-key <pem>', helpOf(call.command));
-      let signingKey: ReturnType<typeof privateKeyFromPem>;
-      try {
-        signingKey = privateKeyFromPem(readFileSync(pem, 'utf8'));
-      } catch (e) {
-        throw new UsageError(
-          `--claim-signing-key: cannot read an Ed25519 private key from '${pem}' (${(e as Error).message})`,
-        );
-      }
       const ctx = call.ctx();
       const [tenant] = await ctx.tenants.keysOf(target);
       if (!tenant) throw new ActionError(404, 'tenantId', `no tenant '${target}'`);
       const mismatch = tenant.zone === 'LOCAL' ? undefined : zoneMismatch(region, tenant.zone);
       if (mismatch) throw new UsageError(`--home-region: tenant ${target} is bound to zone ${mismatch}`);
-      const apiKey = mintClaimKey(generateApiKey(), region, signingKey);
+      let apiKey: string;
+      try {
+        apiKey = issueClaimKey(pem, region);
+      } catch (e) {
+        throw new UsageError(
+          `--claim-signing-key: cannot read an Ed25519 private key from '${pem}' (${(e as Error).message})`,
+        );
+      }
       const out = await addKey(ctx, target, { apiKey, note: `operator; home region ${region}` });
-      print(
-        call.o,
+      call.print(
         { ...out, homeRegion: region },
         `api key ${out.apiKey}   (shown once; home region ${region})`,
       );
@@ -533,8 +539,7 @@ const COMMANDS: readonly Command[] = [
           throw new UsageError(`--out: ${out} already holds edge keys; refusing to overwrite them`);
         throw e;
       }
-      print(
-        call.o,
+      call.print(
         keys,
         [
           `claim-signing key   ${keys.claimSigningKeyFile}   (keep with the operators)`,
@@ -563,7 +568,7 @@ const COMMANDS: readonly Command[] = [
           helpOf(call.command),
         );
       const c = await setShadow(call.ctx(), cats as Category[], reason);
-      print(call.o, c, `shadow categories: ${c.shadowCategories.join(', ') || '(none)'}`);
+      call.print(c, `shadow categories: ${c.shadowCategories.join(', ') || '(none)'}`);
     },
   },
   {
@@ -574,7 +579,7 @@ const COMMANDS: readonly Command[] = [
     examples: ['npx safeguards shadow clear --reason "storm over"'],
     async run(call) {
       const c = await setShadow(call.ctx(), [], need(call, 'reason'));
-      print(call.o, c, `shadow categories: ${c.shadowCategories.join(', ') || '(none)'}`);
+      call.print(c, `shadow categories: ${c.shadowCategories.join(', ') || '(none)'}`);
     },
   },
   {
@@ -583,8 +588,7 @@ const COMMANDS: readonly Command[] = [
     examples: ['npx safeguards killswitch show'],
     async run(call) {
       const c = await call.ctx().controls.read();
-      print(
-        call.o,
+      call.print(
         c,
         `mode ${c.mode}; disabled models: ${c.disabledModels.join(', ') || '(none)'}${c.actor ? `; last set by ${c.actor}: ${c.reason ?? ''}` : ''}`,
       );
@@ -602,7 +606,7 @@ const COMMANDS: readonly Command[] = [
       if (mode !== 'fail-closed' && mode !== 'block-all')
         throw new UsageError('killswitch set needs fail-closed or block-all', helpOf(call.command));
       const c = await setKillSwitch(call.ctx(), mode, need(call, 'reason'));
-      print(call.o, c, `kill switch: ${c.mode} (reaches every instance within the 2 s controls cache)`);
+      call.print(c, `kill switch: ${c.mode} (reaches every instance within the 2 s controls cache)`);
     },
   },
   {
@@ -613,7 +617,7 @@ const COMMANDS: readonly Command[] = [
     examples: ['npx safeguards killswitch clear --reason "incident 7 resolved"'],
     async run(call) {
       const c = await setKillSwitch(call.ctx(), 'normal', need(call, 'reason'));
-      print(call.o, c, `kill switch: ${c.mode} (reaches every instance within the 2 s controls cache)`);
+      call.print(c, `kill switch: ${c.mode} (reaches every instance within the 2 s controls cache)`);
     },
   },
   ...(['disable', 'enable'] as const).map(
@@ -627,7 +631,7 @@ const COMMANDS: readonly Command[] = [
       examples: [`npx safeguards model ${verb} anthropic.claude-sonnet-4-6 --reason "model recall"`],
       async run(call) {
         const c = await setModelDisabled(call.ctx(), call.args[0]!, verb === 'disable', need(call, 'reason'));
-        print(call.o, c, `disabled models: ${c.disabledModels.join(', ') || '(none)'}`);
+        call.print(c, `disabled models: ${c.disabledModels.join(', ') || '(none)'}`);
       },
     }),
   ),
@@ -653,8 +657,7 @@ const COMMANDS: readonly Command[] = [
       const records = readDecisionRecords(info.telemetryPath)
         .filter((r) => !action || r.action === action)
         .slice(-n);
-      print(
-        call.o,
+      call.print(
         records,
         records
           .map(
@@ -740,7 +743,7 @@ const COMMANDS: readonly Command[] = [
         await Promise.all([ctx.audit.events('region'), ...tenants.map((t) => ctx.audit.events(t.tenantId))])
       ).flat();
       const incident = buildIncident(window, audit);
-      print(o, incident, renderIncident(incident));
+      call.print(incident, renderIncident(incident));
     },
   },
 ];
@@ -820,12 +823,12 @@ function allFlags(): Record<string, { type: 'string' | 'boolean'; short?: string
 }
 
 /** Runs the CLI; returns the exit code. */
-async function main(argv: readonly string[]): Promise<number> {
+async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const loose = parseArgs({ args: [...argv], allowPositionals: true, strict: false, options: allFlags() });
   const words = loose.positionals;
   const wantsHelp = loose.values['help'] === true;
   if (words.length === 0) {
-    process.stdout.write(overview());
+    io.out(overview());
     return 0;
   }
   const command = [...COMMANDS]
@@ -834,7 +837,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (!command) {
     const group = GROUPS.find(([prefix]) => prefix === words[0]);
     if (group && words.length === 1 && wantsHelp) {
-      process.stdout.write(overview(group[0]));
+      io.out(overview(group[0]));
       return 0;
     }
     const known = COMMANDS.filter((c) => c.name.startsWith(`${words[0]} `)).map((c) => c.name);
@@ -844,7 +847,7 @@ async function main(argv: readonly string[]): Promise<number> {
     );
   }
   if (wantsHelp) {
-    process.stdout.write(commandHelp(command));
+    io.out(commandHelp(command));
     return 0;
   }
   const options = { ...GLOBAL_FLAGS, ...command.flags };
@@ -866,11 +869,10 @@ async function main(argv: readonly string[]): Promise<number> {
       ),
     });
   } catch (e) {
-    const m = /'(-{1,2}[^']+)'/.exec((e as Error).message);
+    const text = (e as Error).message;
+    const unknown = /^Unknown option '([^']+)'/.exec(text);
     throw new UsageError(
-      m
-        ? `${command.name}: unknown or malformed option '${m[1]}'`
-        : `${command.name}: ${(e as Error).message}`,
+      unknown ? `${command.name}: unknown option '${unknown[1]}'` : `${command.name}: ${text}`,
       helpOf(command),
     );
   }
@@ -900,6 +902,7 @@ async function main(argv: readonly string[]): Promise<number> {
       o: values,
       args,
       command,
+      print: (value, text) => io.out(values['json'] ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`),
       ctx: () => {
         session ??= connect(values);
         return session.ctx;
@@ -912,20 +915,26 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 /** Exit code and message for what `main` threw. */
-function report(e: unknown): number {
+function report(e: unknown, io: CliIo): number {
   if (e instanceof UsageError) {
-    process.stderr.write(`safeguards: ${e.message}\n(see ${e.help})\n`);
+    io.err(`safeguards: ${e.message}\n(see ${e.help})\n`);
     return 2;
   }
   if (e instanceof ActionError || e instanceof OverrideError) {
-    process.stderr.write(`safeguards: ${e instanceof OverrideError ? `refused: ${e.message}` : e.message}\n`);
+    io.err(`safeguards: ${e instanceof OverrideError ? `refused: ${e.message}` : e.message}\n`);
     return 2;
   }
-  process.stderr.write(`safeguards: ${e instanceof Error ? e.message : String(e)}\n`);
+  io.err(`safeguards: ${e instanceof Error ? e.message : String(e)}\n`);
   return 1;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => process.exit(report(e)),
-);
+/**
+ * Runs `npx safeguards <argv>` and returns the exit code: 0 done, 2 a usage or input error (nothing changed),
+ * 1 any other failure. Never throws.
+ */
+export function runCli(argv: readonly string[], io: CliIo = PROCESS_IO): Promise<number> {
+  return main(argv, io).catch((e: unknown) => report(e, io));
+}
+
+/** Every command's words (for tests and docs). */
+export const COMMAND_NAMES: readonly string[] = COMMANDS.map((c) => c.name);

@@ -356,7 +356,7 @@ const PSEUDONYM_CONCURRENCY = 8;
 /**
  * Resolves what an operator typed to a tenant id: a tenant id as is, or a `tn_…` pseudonym from a decision record,
  * by computing every tenant's pseudonym with the region's key and comparing in canonical (lower-case) form. In
- * AWS that is one KMS `GenerateMac` per tenant (docs/operations.md gives the cost). Throws a 404/400
+ * AWS that is one KMS `GenerateMac` per tenant (docs/enforcement.md gives the cost). Throws a 404/400
  * {@link ActionError} when nothing matches or the pseudonym cannot be computed here.
  */
 export async function resolveTenant(ctx: OperatorContext, ref: string): Promise<string> {

@@ -36,6 +36,7 @@ import {
   setShadow,
   setStatus,
   showTenant,
+  validateLimits,
 } from './actions';
 import { contextFor } from './deps';
 
@@ -168,7 +169,16 @@ export function makeHandler(contextFor: (actor: string) => OperatorContext, now:
         }
         const b = parseBody(limitsBody, event.body);
         if (!b.ok) return b.res;
-        return json(200, await setLimits(ctx, id.data, b.value.limits, b.value.reason));
+        let limits: ReturnType<typeof validateLimits>;
+        try {
+          limits = validateLimits(b.value.limits);
+        } catch (e) {
+          // Name the field as it is in the body.
+          if (e instanceof ActionError)
+            return error(400, `limits.${e.field}`.replace(/\.limits$/, ''), e.message);
+          throw e;
+        }
+        return json(200, await setLimits(ctx, id.data, limits, b.value.reason));
       }
       if (resource === '/tenants/{tenantId}/status' && method === 'POST') {
         const id = idParam.safeParse(params['tenantId']);

@@ -234,6 +234,11 @@ export class SafeguardsStack extends Stack {
     new CfnOutput(this, 'OperatorMutatingPolicyArn', {
       value: this.operatorApi.mutatingInvokePolicy.managedPolicyArn,
     });
+    new CfnOutput(this, 'HmacKeyArn', {
+      value: this.keys.hmacKey.keyArn,
+      description:
+        'HMAC key of the tn_ pseudonyms in decision records (SAFEGUARDS_HMAC_KEY_ID for npx safeguards tenant show tn_…)',
+    });
 
     this.insights = new SituationalAwareness(this, 'Insights', {
       decisionLogGroup: this.serving.proxyLogGroup,

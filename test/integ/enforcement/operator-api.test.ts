@@ -1,5 +1,6 @@
 import '../../unit/operator/env';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { localPseudonymizer } from '../../../lambdas/adapters/hmac';
 import { createTenant, operatorContext } from '../../../lambdas/operator/actions';
 import { makeHandler } from '../../../lambdas/operator/handler';
 import { type LocalDynamo, startDynalite } from '../support/dynalite';
@@ -104,6 +105,116 @@ describe('operator API handler against dynalite', () => {
       field: 'overrides',
       message: expect.stringContaining('harmful.threshold'),
     });
+  });
+
+  test('create: the tier is checked against the tier table (did-you-mean), the key is returned once', async () => {
+    const bad = await handler(event('POST', '/tenants', {}, { tier: 'enterprize', zone: 'EU' }));
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.parse(bad.body).error).toEqual({
+      field: 'tier',
+      message: expect.stringContaining("did you mean 'enterprise'?"),
+    });
+    const made = await handler(
+      event('POST', '/tenants', {}, { tier: 'enterprise', zone: 'EU', tenantId: 'api-made' }),
+    );
+    expect(made.statusCode).toBe(201);
+    expect(JSON.parse(made.body)).toEqual({ tenantId: 'api-made', apiKey: expect.stringMatching(/^csk_/) });
+    const dup = await handler(
+      event('POST', '/tenants', {}, { tier: 'free', zone: 'EU', tenantId: 'api-made' }),
+    );
+    expect([dup.statusCode, JSON.parse(dup.body).error.field]).toEqual([409, 'tenantId']);
+  });
+
+  test('limits: PUT sets bounded positive integers (errors name the field), DELETE restores the tier; audited', async () => {
+    for (const [limits, field] of [
+      [{ requests: 0 }, 'limits.requests'],
+      [{ inputTokens: 1.5 }, 'limits.inputTokens'],
+      [{ outputTokens: 20_000_001 }, 'limits.outputTokens'],
+      [{ requests: '5' }, 'limits.requests'],
+      [{ rps: 5 }, 'limits'],
+      [{}, 'limits'],
+    ] as const) {
+      const res = await handler(
+        event('PUT', '/tenants/{tenantId}/limits', { tenantId }, { limits, reason: 'abc' }),
+      );
+      expect([res.statusCode, JSON.parse(res.body).error.field]).toEqual([400, field]);
+    }
+    const ok = await handler(
+      event(
+        'PUT',
+        '/tenants/{tenantId}/limits',
+        { tenantId },
+        { limits: { requests: 1200 }, reason: 'contract' },
+      ),
+    );
+    expect(ok.statusCode).toBe(200);
+    expect(JSON.parse(ok.body)).toMatchObject({ action: 'limits.set', actor: `iam:${ARN}` });
+    let show = JSON.parse((await handler(event('GET', '/tenants/{tenantId}', { tenantId }))).body);
+    expect(show.tenant.limits).toEqual({ requests: 1200 });
+    const cleared = await handler(
+      event('DELETE', '/tenants/{tenantId}/limits', { tenantId }, { reason: 'ended' }),
+    );
+    expect(cleared.statusCode).toBe(200);
+    show = JSON.parse((await handler(event('GET', '/tenants/{tenantId}', { tenantId }))).body);
+    expect(show.tenant.limits).toBeUndefined();
+    const none = await handler(
+      event('DELETE', '/tenants/{tenantId}/limits', { tenantId: 'nobody' }, { reason: 'gone' }),
+    );
+    expect(none.statusCode).toBe(404);
+  });
+
+  test('reinstate lifts a suspension with the IAM caller as actor; refuses an active or banned tenant (409)', async () => {
+    const ops = operatorContext(db.doc, db.tables, 'setup');
+    const t = await createTenant(ops, { tier: 'standard', zone: 'EU', tenantId: 'to-reinstate' });
+    const reinstate = () =>
+      handler(
+        event('POST', '/tenants/{tenantId}/reinstate', { tenantId: t.tenantId }, { reason: 'cleared' }),
+      );
+    expect((await reinstate()).statusCode).toBe(409);
+    await handler(
+      event(
+        'POST',
+        '/tenants/{tenantId}/status',
+        { tenantId: t.tenantId },
+        { status: 'suspended', reason: 'abc' },
+      ),
+    );
+    const res = await reinstate();
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({
+      action: 'status.reinstate',
+      actor: `iam:${ARN}`,
+      after: { status: 'active' },
+    });
+    await handler(
+      event(
+        'POST',
+        '/tenants/{tenantId}/status',
+        { tenantId: t.tenantId },
+        { status: 'banned', reason: 'abc' },
+      ),
+    );
+    const banned = await reinstate();
+    expect([banned.statusCode, JSON.parse(banned.body).error.message]).toEqual([
+      409,
+      expect.stringContaining('unban'),
+    ]);
+  });
+
+  test('GET /tenants/{tn_…}: resolves a pseudonym with the region key; unknown → 404; no key → 501', async () => {
+    const key = Buffer.alloc(32, 7);
+    const pseudonymize = localPseudonymizer(key);
+    const withKey = makeHandler((actor) =>
+      operatorContext(db.doc, db.tables, actor, undefined, { pseudonymize }),
+    );
+    const pseudonym = await pseudonymize('tenant', tenantId);
+    const res = await withKey(event('GET', '/tenants/{tenantId}', { tenantId: pseudonym.toUpperCase() }));
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body).tenant.tenantId).toBe(tenantId);
+    const unknown = await withKey(event('GET', '/tenants/{tenantId}', { tenantId: `tn_${'a'.repeat(32)}` }));
+    expect(unknown.statusCode).toBe(404);
+    const noKey = await handler(event('GET', '/tenants/{tenantId}', { tenantId: pseudonym }));
+    expect([noKey.statusCode, JSON.parse(noKey.body).error.field]).toEqual([501, 'tenantId']);
   });
 
   test('shadow toggles are set through the API and audited', async () => {

@@ -8,12 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeRuntimeInfo } from '../../../local/runtime-file';
 
-const TSX = join(__dirname, '../../../node_modules/.bin/tsx');
-const CLI = join(__dirname, '../../../local/cli.ts');
+const BIN = join(__dirname, '../../../bin/safeguards.cjs');
 
 const run = (args: string[]) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(TSX, [CLI, ...args], { timeout: 60_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, [BIN, ...args], { timeout: 60_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
