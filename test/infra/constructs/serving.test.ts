@@ -274,7 +274,7 @@ describe('serving API', () => {
     });
   });
 
-  test('outputs: API URL, API id, proxy log group name', () => {
+  test('outputs: API URL, API id, proxy log group name, HMAC key', () => {
     const template = t('eu-west-1');
     const api = idOf(template, 'AWS::ApiGateway::RestApi', 'Api');
     const proxyLogs = idOf(template, 'AWS::Logs::LogGroup', 'ServingProxyLogs');
@@ -283,9 +283,12 @@ describe('serving API', () => {
     });
     template.hasOutput('ApiId', { Value: { Ref: api } });
     template.hasOutput('ProxyLogGroupName', { Value: { Ref: proxyLogs } });
+    const hmacKey = idOf(template, 'AWS::KMS::Key', 'KeysHmacKey');
+    template.hasOutput('HmacKeyArn', { Value: { 'Fn::GetAtt': [hmacKey, 'Arn'] } });
     expect(Object.keys(template.toJSON().Outputs).sort()).toEqual([
       'ApiId',
       'ApiUrl',
+      'HmacKeyArn',
       'OperatorApiUrl',
       'OperatorMutatingPolicyArn',
       'OperatorReadOnlyPolicyArn',

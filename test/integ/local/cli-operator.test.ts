@@ -175,8 +175,13 @@ describe('safeguards operator commands against the local gateway', () => {
   test('tenant show accepts the tn_ pseudonym of a decision record, in any case; an unknown one is a clear error', async () => {
     const res = await ask(rt.demo.apiKey);
     expect(res.status).toBe(200);
+    await res.text();
     const decisionId = res.headers.get('request-id');
-    const record = readDecisionRecords(rt.telemetry.path).find((r) => r.decisionId === decisionId);
+    let record = readDecisionRecords(rt.telemetry.path).find((r) => r.decisionId === decisionId);
+    for (let i = 0; i < 40 && !record; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      record = readDecisionRecords(rt.telemetry.path).find((r) => r.decisionId === decisionId);
+    }
     expect(record?.tenant).toMatch(/^tn_[0-9a-f]{32}$/);
     const pseudonym = record!.tenant!;
     expect((await json('tenant', 'show', pseudonym)).tenant.tenantId).toBe(rt.demo.tenantId);
