@@ -388,6 +388,21 @@ export const ConfigSchema = z
       .default([]),
     /** Optional: the global edge in front of some or all regions (docs/edge.md). */
     edge: EdgeSchema.optional(),
+    /**
+     * IAM roles of this account that administer the regional KMS keys (manage only: no encrypt/decrypt, ADR 0014).
+     * Must include the role CloudFormation deploys with (CDK bootstrap: `cdk-<qualifier>-cfn-exec-role-…`): KMS
+     * refuses a key policy that would lock its caller out. Default: the account, whose IAM policies decide.
+     */
+    keyAdministratorRoleArns: z
+      .array(
+        matching(
+          /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+          'an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
+        ),
+      )
+      .min(1)
+      .max(10)
+      .optional(),
   })
   .superRefine((c, ctx) => {
     c.regions.forEach((r, i) => {
@@ -401,6 +416,16 @@ export const ConfigSchema = z
       for (const [modelId, path] of checked) {
         const problem = profileZoneProblem(modelId, r.residencyZone, strict);
         if (problem) ctx.addIssue({ code: 'custom', path, message: problem });
+      }
+    });
+    c.keyAdministratorRoleArns?.forEach((arn, i) => {
+      const account = arn.split(':')[4];
+      if (account !== c.account) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['keyAdministratorRoleArns', i],
+          message: `expected a role of account ${c.account}, got ${quote(arn)} (account ${quote(account ?? '')})`,
+        });
       }
     });
     const seen = new Map<string, number>();

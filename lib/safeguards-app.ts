@@ -85,6 +85,9 @@ export const addSafeguardsStacks = (
       partner: config.partner,
       settings,
       ...(config.runbookBaseUrl ? { runbookBaseUrl: config.runbookBaseUrl } : {}),
+      ...(config.keyAdministratorRoleArns
+        ? { keyAdministratorRoleArns: config.keyAdministratorRoleArns }
+        : {}),
       ...(origin && config.edge
         ? {
             edgeOrigin: {

@@ -47,9 +47,11 @@ export class AlarmTopic extends Construct {
   public readonly alarmAction: cloudwatch.IAlarmAction;
   /** Dead-letter queue of every subscription: notifications SNS gave up delivering. */
   public readonly undelivered: sqs.Queue;
+  private readonly key: kms.IKey;
 
   constructor(scope: Construct, id: string, props: AlarmTopicProps) {
     super(scope, id);
+    this.key = props.encryptionKey;
     const stack = Stack.of(this);
     for (const url of props.httpsEndpoints ?? []) {
       if (!url.startsWith('https://'))
@@ -106,6 +108,8 @@ export class AlarmTopic extends Construct {
 
   /** Lets `grantee` publish to the topic (and use the key for it). */
   public grantPublish(grantee: iam.IGrantable): iam.Grant {
+    // SNS encrypts the message with a data key of the topic's key on the publisher's behalf.
+    this.key.grant(grantee, 'kms:Decrypt', 'kms:GenerateDataKey*');
     return this.topic.grantPublish(grantee);
   }
 }

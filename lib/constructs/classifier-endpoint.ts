@@ -1,13 +1,14 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { acknowledge, nagResource } from '../nag';
+import { acknowledge, acknowledgeGuard, nagResource } from '../nag';
 
 /** Service-linked role Application Auto Scaling uses for SageMaker variants. */
 const SAGEMAKER_SCALING_SLR =
@@ -104,6 +105,14 @@ export interface ClassifierEndpointProps {
   readonly dataCapture?: DataCaptureDestination;
 
   /**
+   * Retention of the endpoint's log group (`/aws/sagemaker/Endpoints/<endpoint name>`, created here, encrypted with
+   * `encryptionKey`).
+   *
+   * @default logs.RetentionDays.TWO_WEEKS
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
    * Extra container environment (no secrets).
    *
    * @default - none
@@ -122,8 +131,13 @@ export class ClassifierEndpoint extends Construct {
   public readonly endpointConfig: sagemaker.CfnEndpointConfig;
   public readonly endpoint: sagemaker.CfnEndpoint;
   public readonly scalableTarget: appscaling.ScalableTarget;
-  /** Generated endpoint name. */
+  /**
+   * Endpoint name: fixed at synth (so that its log group can be created before the endpoint), referenced through
+   * the endpoint's attribute so that whatever uses it is created after the endpoint.
+   */
   public readonly endpointName: string;
+  /** The endpoint's log group, created by the stack (encrypted, with retention) before SageMaker writes to it. */
+  public readonly logGroup: logs.LogGroup;
   /** Endpoint ARN. */
   public readonly endpointArn: string;
 
@@ -137,6 +151,20 @@ export class ClassifierEndpoint extends Construct {
       description: 'Safeguards classifier: read model data, pull its image, write its logs and metrics',
     });
     const policy = new iam.ManagedPolicy(this, 'ExecutionPolicy', { roles: [this.role] });
+    // SageMaker names the log group after the endpoint; a fixed name lets the stack own the group (key, retention)
+    // and the role write to that one group only.
+    const endpointName = Names.uniqueResourceName(this, { maxLength: 63, separator: '-' });
+    this.logGroup = new logs.LogGroup(this, 'EndpointLogs', {
+      logGroupName: `/aws/sagemaker/Endpoints/${endpointName}`,
+      encryptionKey: props.encryptionKey,
+      retention: props.logRetention ?? logs.RetentionDays.TWO_WEEKS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledgeGuard(
+      this.logGroup,
+      'cloudwatch_log_group_retention_period_check',
+      "Classifier container logs can quote the inputs it failed on: kept for the serving logs' retention (bounded by telemetry.retentionDays, data minimization), not a year.",
+    );
     this.grantExecution(policy, props);
 
     const subnetIds = props.vpc.selectSubnets(props.vpcSubnets).subnetIds;
@@ -154,7 +182,7 @@ export class ClassifierEndpoint extends Construct {
         securityGroupIds: props.securityGroups.map((sg) => sg.securityGroupId),
       },
     });
-    this.model.node.addDependency(policy);
+    this.model.node.addDependency(policy, this.role);
 
     const family = instanceFamily(props.instanceType);
     const localStorage = LOCAL_STORAGE_GPU_FAMILIES.includes(family);
@@ -191,8 +219,10 @@ export class ClassifierEndpoint extends Construct {
     }
 
     this.endpoint = new sagemaker.CfnEndpoint(this, 'Endpoint', {
+      endpointName,
       endpointConfigName: this.endpointConfig.attrEndpointConfigName,
     });
+    this.endpoint.node.addDependency(this.logGroup);
     this.endpointName = this.endpoint.attrEndpointName;
     this.endpointArn = stack.formatArn({
       service: 'sagemaker',
@@ -307,22 +337,24 @@ export class ClassifierEndpoint extends Construct {
       );
     }
 
-    const endpointLogGroups = stack.formatArn({
+    // This endpoint's log group only. `logs:CreateLogGroup` on that exact name: the stack has created it, so the
+    // call can only fail with "already exists" (SageMaker may issue it); no other group can be created.
+    const logGroupArn = stack.formatArn({
       service: 'logs',
       resource: 'log-group',
-      resourceName: '/aws/sagemaker/Endpoints/*',
+      resourceName: this.logGroup.logGroupName,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     policy.addStatements(
       new iam.PolicyStatement({
+        sid: 'CreateOwnLogGroupOnly',
+        actions: ['logs:CreateLogGroup'],
+        resources: [logGroupArn],
+      }),
+      new iam.PolicyStatement({
         sid: 'EndpointLogs',
-        actions: [
-          'logs:CreateLogGroup',
-          'logs:CreateLogStream',
-          'logs:PutLogEvents',
-          'logs:DescribeLogStreams',
-        ],
-        resources: [endpointLogGroups],
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        resources: [logGroupArn, `${logGroupArn}:log-stream:*`],
       }),
       new iam.PolicyStatement({
         sid: 'EndpointMetrics',
@@ -347,7 +379,8 @@ export class ClassifierEndpoint extends Construct {
         conditions: { StringEquals: { 'aws:RequestedRegion': stack.region } },
       }),
     );
-    props.encryptionKey.grant(policy, 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:DescribeKey');
+    // Key use is granted to the role (not the managed policy), so the key policy names the role (keys.ts).
+    props.encryptionKey.grant(this.role, 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:DescribeKey');
     policy.addStatements(
       new iam.PolicyStatement({
         sid: 'VolumeKeyGrantsForAwsResourcesOnly',
@@ -357,7 +390,7 @@ export class ClassifierEndpoint extends Construct {
       }),
     );
     if (props.dataCapture) {
-      props.dataCapture.bucket.grantPut(policy, `${props.dataCapture.prefix ?? CAPTURE_PREFIX}*`);
+      props.dataCapture.bucket.grantPut(this.role, `${props.dataCapture.prefix ?? CAPTURE_PREFIX}*`);
     }
 
     acknowledge(
@@ -368,20 +401,28 @@ export class ClassifierEndpoint extends Construct {
           'ecr:GetAuthorizationToken, cloudwatch:PutMetricData (namespace-conditioned) and the EC2 ENI/Describe calls SageMaker makes for VPC-attached endpoints (region-conditioned) have no resource-level scoping.',
       },
       {
-        id: `AwsSolutions-IAM5[Resource::${nagResource(this, endpointLogGroups)}]`,
+        id: `AwsSolutions-IAM5[Resource::${nagResource(this, `${logGroupArn}:log-stream:*`)}]`,
         reason:
-          'SageMaker names the endpoint log group after the generated endpoint name; scoped to SageMaker endpoint log groups of this account and region.',
+          "SageMaker names the log streams after the variant and instance; the streams of this endpoint's own log group only.",
       },
+    );
+    acknowledge(
+      this.role,
       {
         id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         reason:
           'SageMaker needs GenerateDataKey and GenerateDataKeyWithoutPlaintext for volumes and capture; region key only.',
       },
+      {
+        id: 'NIST.800.53.R5-IAMNoInlinePolicy',
+        reason:
+          'Key use (and the data-capture put) is granted to the role itself so that the key policy can name it (ADR 0014); the default policy is attached to this one role, every statement scoped to this stack.',
+      },
     );
     if (props.dataCapture) {
       const prefix = props.dataCapture.prefix ?? CAPTURE_PREFIX;
       acknowledge(
-        policy,
+        this.role,
         {
           id: `AwsSolutions-IAM5[Resource::${nagResource(this, props.dataCapture.bucket.arnForObjects(`${prefix}*`))}]`,
           reason:

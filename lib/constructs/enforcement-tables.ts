@@ -1,8 +1,9 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { CONTROLS_KEY } from '../../lambdas/core/enforcement/controls';
 import { acknowledge } from '../nag';
 import { type KeyAttribute, TABLE_DEFINITIONS, TABLE_NAMES, type TableName } from './table-definitions';
 
@@ -16,6 +17,41 @@ export const TABLE_LOGICAL_IDS: { readonly [K in TableName]: string } = {
   violations: 'EnforcementViolationsTable',
   audit: 'EnforcementAuditTable',
 };
+
+/** The tenants table's index from tenant id to its keys. */
+const BY_TENANT = ((): string => {
+  const index = TABLE_DEFINITIONS.tenants.globalIndexes?.[0];
+  if (!index) throw new Error('EnforcementTables: the tenants table definition has no index');
+  return index.indexName;
+})();
+
+/** DynamoDB actions that write an item (the caller then needs data keys, not only decrypt). */
+const WRITE_ACTIONS: ReadonlySet<string> = new Set([
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+]);
+
+/** Key actions of a table reader (CDK's `grantReadData` set). */
+const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
+
+/** Key actions of a table writer (CDK's `grantReadWriteData` set). */
+const KEY_WRITE_ACTIONS = [
+  'kms:Decrypt',
+  'kms:DescribeKey',
+  'kms:Encrypt',
+  'kms:GenerateDataKey*',
+  'kms:ReEncrypt*',
+];
+
+/** One caller's access to one table or index: exactly these actions, optionally on these partition keys only. */
+interface TableAccess {
+  readonly table: TableName;
+  readonly index?: string;
+  readonly actions: readonly string[];
+  /** `dynamodb:LeadingKeys`: the partition key values the caller may touch. */
+  readonly leadingKeys?: readonly string[];
+}
 
 /** Properties for {@link EnforcementTables}. */
 export interface EnforcementTablesProps {
@@ -51,7 +87,8 @@ const attribute = (a: KeyAttribute): dynamodb.Attribute => ({
  * `table-definitions.ts`). On-demand, encrypted with the region's key, point-in-time recovery, deletion
  * protection, retained on stack deletion, no replicas.
  *
- * Access goes through the grant methods, which also grant the key.
+ * Access goes through one grant method per caller (authorizer, proxy, operator API), each with exactly the
+ * actions, tables and index its code calls (`lambdas/adapters/dynamo/`), and the key actions those need.
  */
 export class EnforcementTables extends Construct {
   public readonly tenants: dynamodb.Table;
@@ -99,37 +136,70 @@ export class EnforcementTables extends Construct {
     this.audit = audit!;
   }
 
-  /** Authorizer: look a tenant up by key hash or id (GetItem, Query, incl. the `byTenant` index). */
-  public grantTenantRead(grantee: iam.IGrantable): iam.Grant {
-    return this.tenants.grantReadData(grantee);
+  /**
+   * Authorizer: looks a key up by its hash (`GetItem` on `tenants`) and admits requests against its token bucket
+   * and leases (`GetItem`, `UpdateItem` on `limits`). Nothing else: no index, no write to `tenants`.
+   */
+  public grantAuthorizer(grantee: iam.IGrantable): void {
+    this.grantAccess(grantee, [
+      { table: 'tenants', actions: ['dynamodb:GetItem'] },
+      { table: 'limits', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+    ]);
   }
 
-  /** Operator API: create tenants and change their status. */
-  public grantTenantWrite(grantee: iam.IGrantable): iam.Grant {
-    return this.tenants.grantReadWriteData(grantee);
+  /**
+   * Proxy: reads the regional controls (`GetItem` on `tenants`, only the controls item), settles token buckets
+   * (`limits`), counts strikes and reads a tenant's windows (`violations`), finds a tenant's keys through the
+   * `byTenant` index and updates their status (the ladder), and appends audit events (`PutItem` only).
+   */
+  public grantProxy(grantee: iam.IGrantable): void {
+    this.grantAccess(grantee, [
+      { table: 'tenants', actions: ['dynamodb:GetItem'], leadingKeys: [CONTROLS_KEY] },
+      { table: 'tenants', actions: ['dynamodb:UpdateItem'] },
+      { table: 'tenants', index: BY_TENANT, actions: ['dynamodb:Query'] },
+      { table: 'limits', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+      { table: 'violations', actions: ['dynamodb:Query', 'dynamodb:UpdateItem'] },
+      { table: 'audit', actions: ['dynamodb:PutItem'] },
+    ]);
   }
 
-  /** Rate limiter: read and conditionally update token buckets and leases. */
-  public grantRateLimit(grantee: iam.IGrantable): iam.Grant {
-    this.key.grantEncryptDecrypt(grantee);
-    return this.limits.grant(grantee, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+  /**
+   * Operator API (`lambdas/operator/handler.ts` routes): reads and writes the regional controls item (`GetItem`,
+   * `PutItem`), creates tenants and their first key (`PutItem`), finds a tenant's keys through the `byTenant`
+   * index and changes their status, limits or overrides (`UpdateItem`), resolves a `tn_` pseudonym by listing the
+   * tenants (`Scan`), resets strikes on reinstatement and counts suspensions (`Query`, `UpdateItem` on
+   * `violations`), appends and reads audit events. No delete anywhere, never `limits`.
+   */
+  public grantOperator(grantee: iam.IGrantable): void {
+    this.grantAccess(grantee, [
+      {
+        table: 'tenants',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+      },
+      { table: 'tenants', index: BY_TENANT, actions: ['dynamodb:Query'] },
+      { table: 'violations', actions: ['dynamodb:Query', 'dynamodb:UpdateItem'] },
+      { table: 'audit', actions: ['dynamodb:PutItem', 'dynamodb:Query'] },
+    ]);
   }
 
-  /** Enforcement: count strikes (conditional `ADD`) and read the windows of a tenant. */
-  public grantViolations(grantee: iam.IGrantable): iam.Grant {
-    this.key.grantEncryptDecrypt(grantee);
-    return this.violations.grant(grantee, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
-  }
-
-  /** Append-only writers of the audit log: `PutItem` only, no update, no delete. */
-  public grantAuditAppend(grantee: iam.IGrantable): iam.Grant {
-    this.key.grantEncrypt(grantee);
-    this.key.grant(grantee, 'kms:Decrypt');
-    return this.audit.grant(grantee, 'dynamodb:PutItem');
-  }
-
-  /** Operators and reviewers reading the audit log. */
-  public grantAuditRead(grantee: iam.IGrantable): iam.Grant {
-    return this.audit.grantReadData(grantee);
+  /**
+   * One statement per table (or index) with exactly `actions`, and the key actions DynamoDB needs for them: reads
+   * decrypt, writes also generate data keys. The key grant goes through the key, so its policy names the caller.
+   */
+  private grantAccess(grantee: iam.IGrantable, access: readonly TableAccess[]): void {
+    for (const a of access) {
+      const tableArn = this[a.table].tableArn;
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: [...a.actions],
+          resources: [a.index ? `${tableArn}/index/${a.index}` : tableArn],
+          ...(a.leadingKeys
+            ? { conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...a.leadingKeys] } } }
+            : {}),
+        }),
+      );
+    }
+    const writes = access.some((a) => a.actions.some((x) => WRITE_ACTIONS.has(x)));
+    this.key.grant(grantee, ...(writes ? KEY_WRITE_ACTIONS : KEY_READ_ACTIONS));
   }
 }

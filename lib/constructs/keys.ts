@@ -13,6 +13,140 @@ export const KMS_DATA_ACTIONS = [
   'kms:VerifyMac',
 ] as const;
 
+/**
+ * KMS actions that manage a key. Listed one by one (no `kms:Create*`, which would include `kms:CreateGrant`): none
+ * uses key material or hands its use out. The administrator can still change the key policy (`kms:PutKeyPolicy`),
+ * which CloudTrail records; what it cannot do is decrypt with the key as it stands.
+ */
+export const KMS_ADMIN_ACTIONS = [
+  'kms:CancelKeyDeletion',
+  'kms:CreateAlias',
+  'kms:DeleteAlias',
+  'kms:DescribeKey',
+  'kms:DisableKey',
+  'kms:DisableKeyRotation',
+  'kms:EnableKey',
+  'kms:EnableKeyRotation',
+  'kms:GetKeyPolicy',
+  'kms:GetKeyRotationStatus',
+  'kms:ListAliases',
+  'kms:ListGrants',
+  'kms:ListKeyPolicies',
+  'kms:ListKeyRotations',
+  'kms:ListResourceTags',
+  'kms:PutKeyPolicy',
+  'kms:RevokeGrant',
+  'kms:RotateKeyOnDemand',
+  'kms:ScheduleKeyDeletion',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:UpdateAlias',
+  'kms:UpdateKeyDescription',
+] as const;
+
+/** Key-policy statement ids the tests and the compliance report look for. */
+export const KEY_POLICY_SIDS = {
+  administration: 'KeyAdministrationWithoutUse',
+  grantsForAwsResources: 'GrantsForAwsResourcesOfThisAccount',
+  /** Prefix of the use statements, one per distinct action set (`KeyUse1`, `KeyUse2`, …). */
+  use: 'KeyUse',
+} as const;
+
+/**
+ * A customer managed key whose policy separates administration from use.
+ *
+ * CDK's default key policy (`@aws-cdk/aws-kms:defaultKeyPolicies`, always on in CDK v2) gives the account root
+ * `kms:*` and lets IAM policies hand out everything, key use included. Passing an explicit `policy` turns that
+ * statement off; this class then writes three kinds of statements instead:
+ *
+ * - administration: the administrators, {@link KMS_ADMIN_ACTIONS} only;
+ * - grants for AWS resources: the account may let AWS services create grants on its behalf (DynamoDB tables,
+ *   SageMaker volumes, Firehose), only with `kms:GrantIsForAWSResource`;
+ * - use: every role this stack grants key use to (through any `grant*` method of the key, including the ones
+ *   CDK's L2 constructs call) is named, with exactly the actions granted. A role in another stack or a principal
+ *   that is neither a role of this stack nor an AWS service is refused at synth.
+ */
+class SeparatedKey extends kms.Key {
+  private readonly useStatements = new Map<
+    string,
+    { statement: iam.PolicyStatement; roles: Set<iam.Role> }
+  >();
+
+  constructor(
+    scope: Construct,
+    id: string,
+    props: Omit<kms.KeyProps, 'admins' | 'policy'> & { readonly administrators: readonly iam.IPrincipal[] },
+  ) {
+    const { administrators, ...keyProps } = props;
+    const stack = Stack.of(scope);
+    super(scope, id, {
+      ...keyProps,
+      policy: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: KEY_POLICY_SIDS.administration,
+            principals: [...administrators],
+            actions: [...KMS_ADMIN_ACTIONS],
+            resources: ['*'],
+          }),
+          new iam.PolicyStatement({
+            sid: KEY_POLICY_SIDS.grantsForAwsResources,
+            principals: [new iam.AccountRootPrincipal()],
+            actions: ['kms:CreateGrant'],
+            resources: ['*'],
+            conditions: {
+              Bool: { 'kms:GrantIsForAWSResource': 'true' },
+              StringEquals: { 'kms:CallerAccount': stack.account },
+            },
+          }),
+        ],
+      }),
+    });
+  }
+
+  /** Every grant on this key also names its grantee in the key policy (see the class comment). */
+  public override get grants(): kms.KeyGrants {
+    const grants = kms.KeyGrants.fromKey(this, true);
+    const grant = grants.actions.bind(grants);
+    return Object.assign(grants, {
+      actions: (grantee: iam.IGrantable, ...actions: string[]): iam.Grant => {
+        this.allowUse(grantee, actions);
+        return grant(grantee, ...actions);
+      },
+    });
+  }
+
+  private allowUse(grantee: iam.IGrantable, actions: readonly string[]): void {
+    const principal = grantee.grantPrincipal;
+    // An AWS service has no identity policy: CDK writes its grant into the key policy itself.
+    if (principal instanceof iam.ServicePrincipal) return;
+    if (!(principal instanceof iam.Role) || Stack.of(principal) !== Stack.of(this)) {
+      throw new Error(
+        `${this.node.path}: key use can only be granted to a role of this stack or an AWS service ` +
+          `(got ${principal.toString()}); grant the role, not a policy or an imported principal`,
+      );
+    }
+    const sorted = [...new Set(actions)].sort();
+    const id = sorted.join(',');
+    let use = this.useStatements.get(id);
+    if (!use) {
+      use = {
+        statement: new iam.PolicyStatement({
+          sid: `${KEY_POLICY_SIDS.use}${this.useStatements.size + 1}`,
+          actions: sorted,
+          resources: ['*'],
+        }),
+        roles: new Set(),
+      };
+      this.useStatements.set(id, use);
+      this.addToResourcePolicy(use.statement);
+    }
+    if (use.roles.has(principal)) return;
+    use.roles.add(principal);
+    use.statement.addArnPrincipal(principal.roleArn);
+  }
+}
+
 /** Properties for {@link RegionalKeys}. */
 export interface RegionalKeysProps {
   /**
@@ -35,15 +169,24 @@ export interface RegionalKeysProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Who administers the keys ({@link KMS_ADMIN_ACTIONS} only, no use of key material). The principal CloudFormation
+   * deploys with must be able to administer them (KMS refuses a key policy that would lock its caller out).
+   *
+   * @default - the account (its IAM policies decide which administrator roles hold the admin actions)
+   */
+  readonly administrators?: readonly iam.IPrincipal[];
 }
 
 /**
  * The region's keys: a symmetric data key (rotation on) for every encrypted resource of the stack, and an
  * HMAC_256 key to pseudonymize identifiers (`kms:GenerateMac`).
  *
- * Both key policies deny the use of key material by principals of another account and through AWS services
- * in another region, and deny any request outside this region. No literal region or partition: everything is
- * built from the stack's tokens.
+ * Both key policies separate administration from use (see {@link SeparatedKey}: administrators manage, the
+ * roles granted use are named one by one), deny the use of key material by principals of another account and
+ * through AWS services in another region, and deny any request outside this region. No literal region or
+ * partition: everything is built from the stack's tokens.
  */
 export class RegionalKeys extends Construct {
   /** Symmetric encryption key for tables, buckets, logs, streams, topics and volumes of this region. */
@@ -59,14 +202,17 @@ export class RegionalKeys extends Construct {
     const stack = Stack.of(this);
     const pendingWindow = props.pendingWindow ?? Duration.days(30);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const admins = props.administrators?.length ? props.administrators : [new iam.AccountRootPrincipal()];
 
-    this.dataKey = new kms.Key(this, 'DataKey', {
+    this.dataKey = new SeparatedKey(this, 'DataKey', {
+      administrators: admins,
       description: `Safeguards data key (${stack.stackName}): telemetry, tables, logs, topics, volumes`,
       enableKeyRotation: true,
       pendingWindow,
       removalPolicy,
     });
-    this.hmacKey = new kms.Key(this, 'HmacKey', {
+    this.hmacKey = new SeparatedKey(this, 'HmacKey', {
+      administrators: admins,
       description: `Safeguards HMAC key (${stack.stackName}): pseudonymized identifiers`,
       keySpec: kms.KeySpec.HMAC_256,
       keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC,
@@ -123,8 +269,8 @@ export class RegionalKeys extends Construct {
 }
 
 /**
- * Deny statements that keep a key's material inside this account and region. `kms:*` management actions stay
- * with the account (the CDK default admin statement), so the key can never become unmanageable.
+ * Deny statements that keep a key's material inside this account and region. Management actions stay with the
+ * administrators (the `KeyAdministrationWithoutUse` statement), so the key can never become unmanageable.
  */
 const addResidencyStatements = (key: kms.Key): void => {
   const stack = Stack.of(key);

@@ -98,20 +98,12 @@ export class OperatorApi extends Construct {
         hmacKeyId: props.keys.hmacKey.keyArn,
       }),
     });
-    props.tables.grantTenantWrite(this.handler);
-    props.tables.grantViolations(this.handler);
-    props.tables.grantAuditAppend(this.handler);
-    props.tables.grantAuditRead(this.handler);
+    props.tables.grantOperator(this.handler);
     props.alarms.grantPublish(this.handler);
     props.keys.grantGenerateMac(this.handler);
     acknowledgeFunction(this.handler);
     acknowledge(
       role,
-      {
-        id: `AwsSolutions-IAM5[Resource::${nagResource(this, `${props.tables.tenants.tableArn}/index/*`)}]`,
-        reason:
-          'Status changes update every key of a tenant, found through the byTenant index of the tenants table.',
-      },
       {
         id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         reason: "Table grants on the region's data key only.",

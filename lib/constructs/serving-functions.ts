@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { inferenceProfileOf } from '../../config/regions';
 import type { UpstreamConfig } from '../../config/schema';
 import { toEnvironment } from '../../lambdas/shared/environment';
-import { acknowledge, acknowledgeGuard, nagResource } from '../nag';
+import { acknowledge, acknowledgeGuard } from '../nag';
 import type { AlarmTopic } from './alarm-topic';
 import type { ClassifierEndpoint } from './classifier-endpoint';
 import type { EnforcementTables } from './enforcement-tables';
@@ -262,17 +262,8 @@ export class ServingFunctions extends Construct {
   /** Authorizer: tenants read (key hash lookup), limits (token buckets and leases). */
   private grantAuthorizer(props: ServingFunctionsProps): void {
     const fn = this.authorizer;
-    props.tables.grantTenantRead(fn);
-    props.tables.grantRateLimit(fn);
-    acknowledge(
-      fn.role!,
-      {
-        id: `AwsSolutions-IAM5[Resource::${nagResource(this, `${props.tables.tenants.tableArn}/index/*`)}]`,
-        reason:
-          'grantTenantRead: queries the byTenant index of the tenants table (index names are not known to IAM).',
-      },
-      ...keyGrantAcknowledgements,
-    );
+    props.tables.grantAuthorizer(fn);
+    acknowledge(fn.role!, ...keyGrantAcknowledgements);
   }
 
   /**
@@ -283,25 +274,12 @@ export class ServingFunctions extends Construct {
     const fn = this.proxy;
     const stack = Stack.of(this);
     const { tables, upstream } = props;
-    tables.grantRateLimit(fn);
-    tables.grantViolations(fn);
-    tables.grantAuditAppend(fn);
-    // The ladder reads a tenant's keys (byTenant index) and updates their status; it never puts or deletes a
-    // tenant, so it gets UpdateItem rather than grantTenantWrite (which is the operator API's grant).
-    tables.grantTenantRead(fn);
-    tables.tenants.grant(fn, 'dynamodb:UpdateItem');
+    tables.grantProxy(fn);
     props.keys.grantGenerateMac(fn);
     props.alarms.grantPublish(fn);
     props.classifier.endpoint?.grantInvoke(fn);
 
-    const acks = [
-      {
-        id: `AwsSolutions-IAM5[Resource::${nagResource(this, `${tables.tenants.tableArn}/index/*`)}]`,
-        reason:
-          'grantTenantRead: the ladder finds a tenant’s keys through the byTenant index (index names are not known to IAM).',
-      },
-      ...keyGrantAcknowledgements,
-    ];
+    const acks = [...keyGrantAcknowledgements];
 
     switch (upstream.kind) {
       case 'bedrock':
@@ -435,7 +413,7 @@ export const proxyEnvironment = (props: ServingFunctionsProps): { [name: string]
   });
 };
 
-/** The region key grants of the table grant methods (`grantEncryptDecrypt`), on the data key only. */
+/** The region key grants of the table grant methods (DynamoDB writes need data keys), on the data key only. */
 const keyGrantAcknowledgements = [
   {
     id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
@@ -443,7 +421,7 @@ const keyGrantAcknowledgements = [
   },
   {
     id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
-    reason: 'EnforcementTables grant methods (grantEncryptDecrypt) on the region key only.',
+    reason: 'EnforcementTables grant methods (the key actions of a table writer) on the region key only.',
   },
 ];
 

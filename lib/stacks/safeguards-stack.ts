@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, Fn, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -35,6 +36,12 @@ export interface SafeguardsStackProps extends StackProps {
    * @default - the repository path `docs/runbooks/`
    */
   readonly runbookBaseUrl?: string;
+  /**
+   * IAM roles that administer the region's keys (config `keyAdministratorRoleArns`).
+   *
+   * @default - the account
+   */
+  readonly keyAdministratorRoleArns?: readonly string[];
   /**
    * Set when the global edge fronts this region: its custom domain for the edge, and, when the region is served
    * only through the edge, the public keys of the edge's origin assertions.
@@ -89,7 +96,11 @@ export class SafeguardsStack extends Stack {
     Tags.of(this).add('safeguards:partner', props.partner);
     Tags.of(this).add('safeguards:residency-zone', settings.residencyZone);
 
-    this.keys = new RegionalKeys(this, 'Keys');
+    this.keys = new RegionalKeys(this, 'Keys', {
+      ...(props.keyAdministratorRoleArns
+        ? { administrators: props.keyAdministratorRoleArns.map((arn) => new iam.ArnPrincipal(arn)) }
+        : {}),
+    });
     const dataKey = this.keys.dataKey;
 
     this.perimeter = new Perimeter(this, 'Perimeter', {
@@ -128,6 +139,7 @@ export class SafeguardsStack extends Stack {
         vpc: this.perimeter.vpc,
         vpcSubnets: this.perimeter.isolatedSubnets,
         securityGroups: [this.perimeter.classifierSecurityGroup],
+        logRetention: retentionAtMost(Math.min(14, settings.telemetry.retentionDays)),
         ...(classifier.dataCapture
           ? {
               dataCapture: {

@@ -268,6 +268,21 @@ describe('config schema', () => {
     ]);
   });
 
+  test('keyAdministratorRoleArns: roles of this account only', () => {
+    const doc = example();
+    const admin = `arn:aws:iam::${doc.account}:role/cdk-hnb659fds-cfn-exec-role-${doc.account}-eu-west-1`;
+    doc.keyAdministratorRoleArns = [admin];
+    expect(parseConfig(doc, FILE).keyAdministratorRoleArns).toEqual([admin]);
+    doc.keyAdministratorRoleArns = [
+      'arn:aws:iam::999999999999:role/KeyAdmin',
+      `arn:aws:iam::${doc.account}:user/alice`,
+    ];
+    expect(problems(doc)).toEqual([
+      `${FILE}: keyAdministratorRoleArns[1]: expected an IAM role ARN (arn:aws:iam::<account>:role/<name>), got 'arn:aws:iam::${doc.account}:user/alice'`,
+      `${FILE}: keyAdministratorRoleArns[0]: expected a role of account ${doc.account}, got 'arn:aws:iam::999999999999:role/KeyAdmin' (account '999999999999')`,
+    ]);
+  });
+
   test('fails when the account is not 12 digits', () => {
     const doc = example();
     doc.account = '1234';
