@@ -147,7 +147,11 @@ async function main(): Promise<void> {
         target: {
           name: 'ours',
           url: `${ours.info.url}/v1/messages`,
-          headers: { 'content-type': 'application/json', 'x-api-key': ours.info.apiKey },
+          headers: {
+            'content-type': 'application/json',
+            'x-api-key': ours.info.apiKey,
+            'anthropic-version': '2023-06-01',
+          },
           body,
         },
       },

@@ -107,7 +107,7 @@ async function main(): Promise<void> {
         resource: '/v1/messages',
         path: '/v1/messages',
         httpMethod: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
         // A blocked prompt: the whole check path runs (tiers, policy, ladder, pseudonyms, record), no model call.
         body: JSON.stringify({
           model: 'demo',

@@ -51,7 +51,11 @@ async function main(): Promise<void> {
       limits: { requests: 1e9, inputTokens: 1e12, outputTokens: 1e12 },
     });
     const url = `${rt.gateway.url}/v1/messages`;
-    const headers = { 'content-type': 'application/json', 'x-api-key': apiKey };
+    const headers = {
+      'content-type': 'application/json',
+      'x-api-key': apiKey,
+      'anthropic-version': '2023-06-01',
+    };
 
     // The body must be served, not blocked or escalated: check one request and its record.
     const probe = await fetch(url, { method: 'POST', headers, body: benignBody() });

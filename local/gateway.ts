@@ -5,8 +5,14 @@
  * in AWS (routing, the authorizer call, rejecting before the proxy) is done here in a few lines.
  */
 
-import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
+import type { Duplex } from 'node:stream';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { MODELS } from '../config/models';
 import { localPseudonymizer } from '../lambdas/adapters/hmac';
@@ -18,13 +24,14 @@ import {
   denyMessage,
 } from '../lambdas/authorizer/authorize';
 import type { EdgeRequirement } from '../lambdas/authorizer/edge-origin';
-import { DecisionRecorder, type DecisionSink } from '../lambdas/core/decision/record';
+import { type DecisionSink, newDecisionId } from '../lambdas/core/decision/record';
 import { defaultPolicy, type Policy } from '../lambdas/core/index';
-import { anthropicError } from '../lambdas/core/serving/anthropic';
-import { renderError, retryAfterSeconds } from '../lambdas/core/serving/errors';
+import type { ErrorResponse, ServeFailure } from '../lambdas/core/serving/errors';
+import { matchRoute } from '../lambdas/core/serving/http-edge';
 import { nodeResponseWriter } from '../lambdas/core/serving/node-writer';
-import { emitMetrics, serveInference } from '../lambdas/core/serving/serve';
-import type { ServeMetrics, ServeRoute } from '../lambdas/core/serving/types';
+import { type Refusal, refuseRequest } from '../lambdas/core/serving/refusal';
+import { serveInference } from '../lambdas/core/serving/serve';
+import type { ServeMetrics } from '../lambdas/core/serving/types';
 import { composeServing, enforcementAccess, type ServingConfig } from '../lambdas/shared/compose';
 import type { LocalDynamo } from './dynalite';
 import { close, listen } from './http-util';
@@ -47,6 +54,8 @@ export interface GatewayOptions {
   readonly policy?: Policy;
   /** @default 2 MiB (the engine's limit) */
   readonly maxBodyBytes?: number;
+  /** Request header bytes accepted; larger → 431. @default {@link MAX_HEADER_BYTES} */
+  readonly maxHeaderBytes?: number;
   /**
    * Models served (compared in canonical form; any other model is answered 404).
    * @default {@link DEMO_MODELS}
@@ -78,27 +87,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-const ROUTES: ReadonlyArray<{ re: RegExp; route: ServeRoute }> = [
-  { re: /^\/v1\/messages$/, route: 'messages' },
-  { re: /^\/model\/([^/]{1,256})\/invoke$/, route: 'bedrock.invoke' },
-  { re: /^\/model\/([^/]{1,256})\/invoke-with-response-stream$/, route: 'bedrock.invoke-stream' },
-];
-
-/** Matches a path to a route; the Bedrock model id is URL-decoded (invalid escapes → no match). */
-export function matchRoute(path: string): { route: ServeRoute; modelId?: string } | undefined {
-  for (const { re, route } of ROUTES) {
-    const m = re.exec(path);
-    if (!m) continue;
-    if (!m[1]) return { route };
-    try {
-      return { route, modelId: decodeURIComponent(m[1]) };
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
-}
-
 /** Lower-cased single-value headers (repeated headers keep the first value; identity never comes from them). */
 function flatHeaders(req: IncomingMessage): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
@@ -107,8 +95,8 @@ function flatHeaders(req: IncomingMessage): Record<string, string | undefined> {
 }
 
 /**
- * Reads at most `limit` + 1 bytes. A larger body is cut there (the parser then answers 413 without
- * buffering the rest) and the connection is closed after the response.
+ * Reads at most `limit` + 1 bytes. A larger body is cut there (serving then answers 413 without buffering
+ * the rest, which {@link discardBody} reads and drops).
  */
 function readLimited(req: IncomingMessage, limit: number): Promise<{ body: Buffer; overflow: boolean }> {
   return new Promise((resolve, reject) => {
@@ -138,6 +126,55 @@ function readLimited(req: IncomingMessage, limit: number): Promise<{ body: Buffe
   });
 }
 
+/** Bytes of a refused request body read and dropped beyond the limit before the connection is closed. */
+export const DRAIN_BYTES = 16 * 1024 * 1024;
+/** How long a refused request body is read and dropped before the connection is closed. */
+export const DRAIN_MS = 10_000;
+/** Request header bytes the gateway accepts, as API Gateway's limit (10,240 bytes); more → 431. */
+export const MAX_HEADER_BYTES = 10_240;
+
+/**
+ * Reads and drops the rest of a request body that will not be served, so that a client still sending it
+ * reads the answer instead of a connection reset. Call it before the response head is written: the
+ * connection is kept open (not closed when the response ends) until the body is read, then closed if the
+ * client asked for that. Bounded: past `limit` + {@link DRAIN_BYTES} bytes or {@link DRAIN_MS} the
+ * connection is closed.
+ */
+function discardBody(req: IncomingMessage, res: ServerResponse, limit: number): void {
+  if (req.complete || req.destroyed) return;
+  const clientCloses = !res.shouldKeepAlive;
+  // Node closes a `connection: close` exchange as soon as the response is written, with the body unread: the
+  // kernel then resets the connection and the client may lose the answer.
+  if (!res.headersSent) res.shouldKeepAlive = true;
+  let seen = 0;
+  const stop = () => {
+    clearTimeout(timer);
+    req.socket.destroy();
+  };
+  const timer = setTimeout(stop, DRAIN_MS);
+  timer.unref();
+  req.on('data', (c: Buffer) => {
+    seen += c.length;
+    if (seen > limit + DRAIN_BYTES) stop();
+  });
+  req.once('end', () => {
+    clearTimeout(timer);
+    if (!clientCloses) return;
+    if (res.writableFinished) req.socket.end();
+    else res.once('finish', () => req.socket.end());
+  });
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
+}
+
+/** An HTTP/1.1 response as bytes, for a socket the HTTP server has given up on (it closes the connection). */
+function rawResponse(r: ErrorResponse): string {
+  const lines = [`HTTP/1.1 ${r.status} ${STATUS_CODES[r.status] ?? 'Error'}`];
+  for (const [k, v] of Object.entries(r.headers)) lines.push(`${k}: ${v}`);
+  lines.push(`content-length: ${Buffer.byteLength(r.body)}`, 'connection: close');
+  return `${lines.join('\r\n')}\r\n\r\n${r.body}`;
+}
+
 /** In-memory metric totals (the local stand-in for CloudWatch EMF). */
 export function countingMetrics(): ServeMetrics & { totals: Record<string, number> } {
   const totals: Record<string, number> = {};
@@ -157,6 +194,26 @@ export function countingMetrics(): ServeMetrics & { totals: Record<string, numbe
 export const LOCAL_REGION = 'local';
 /** Endpoint name of the reference classifier (tier 2 over the SageMaker contract). */
 const LOCAL_CLASSIFIER_ENDPOINT = 'safeguards-classifier';
+
+/**
+ * What API Gateway answers in AWS when the authorizer refuses: credential problems 401, the rate limit 429,
+ * the authorizer's store unreachable 503, the tenant's status 403.
+ */
+function authFailure(outcome: Extract<AuthorizeOutcome, { allow: false }>): ServeFailure {
+  if (CREDENTIAL_REASONS.has(outcome.reason)) return { kind: 'unauthenticated' };
+  if (outcome.reason === 'rate_limited') {
+    const notice = outcome.notice;
+    return {
+      kind: 'rate_limited',
+      retryAfterMs: outcome.retryAfterMs ?? 60_000,
+      ...(notice ? { notice } : {}),
+    };
+  }
+  if (outcome.reason === 'internal_error') return { kind: 'auth_unavailable' };
+  // Suspended, banned, not through the edge: the authorizer's message (for a tenant status: by whom, until
+  // when, and the command that lifts it), as API Gateway renders it from the authorizer context in AWS.
+  return { kind: 'access_denied', message: denyMessage(outcome) };
+}
 
 /** The demo upstream's model names (`demo`, and `claude-demo` for Bedrock-style ids such as `anthropic.claude-demo-v1:0`). */
 export const DEMO_MODELS: readonly string[] = ['demo', 'claude-demo'];
@@ -217,7 +274,6 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     },
     access,
   );
-  const engine = serveDeps.engine;
   const authDeps: AuthorizeDeps = {
     tenants: access.tenants,
     limiter: access.limiter,
@@ -227,136 +283,62 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     ...(opts.edge ? { edge: opts.edge } : {}),
   };
   const maxBody = opts.maxBodyBytes ?? 2 * 1024 * 1024;
-  const pseudonymize = serveDeps.pseudonymize;
 
-  /** The recorder for a request the gateway answers itself (before or instead of the proxy). */
-  const recorderFor = (route: ServeRoute, decisionId: string, receivedAt: number) =>
-    new DecisionRecorder(
-      {
-        decisionId,
-        region: serveDeps.region,
-        route,
-        policy: { name: engine.policy.name, version: engine.policy.version },
-        startedAt: receivedAt,
-      },
-      opts.sink,
-    );
-
-  /** A request refused before the proxy (what API Gateway + the authorizer do in AWS): still one record. */
+  /** Answers a request refused before the proxy (what API Gateway and the authorizer do in AWS): one record. */
   async function refuse(
     res: ServerResponse,
-    route: ServeRoute,
-    decisionId: string,
-    receivedAt: number,
-    started: number,
-    status: number,
-    reason: string,
-    outcome?: AuthorizeOutcome,
+    refusal: Omit<Refusal, 'decisionId' | 'receivedAt'>,
+    request: { readonly decisionId: string; readonly receivedAt: number; readonly started: number },
   ): Promise<void> {
-    const recorder = recorderFor(route, decisionId, receivedAt);
-    const tenant = outcome && 'tenant' in outcome && outcome.tenant ? outcome.tenant : undefined;
-    if (tenant) {
-      recorder.identity({
-        tenant: await pseudonymize('tenant', tenant.tenantId),
-        apiKey: await pseudonymize('apiKey', tenant.keyHash),
-        tier: tenant.tier,
-      });
-    }
-    recorder.stage('auth').reject(status, reason);
-    let rendered: { status: number; headers: Record<string, string>; body: string };
-    if (status === 401) rendered = renderError(route, { kind: 'unauthenticated' }, decisionId);
-    else if (status === 429) {
-      const retry = outcome && !outcome.allow ? (outcome.retryAfterMs ?? 60_000) : 60_000;
-      const notice = outcome && !outcome.allow ? outcome.notice : undefined;
-      rendered = renderError(
-        route,
-        { kind: 'rate_limited', retryAfterMs: retry, ...(notice ? { notice } : {}) },
-        decisionId,
-      );
-      rendered.headers['retry-after'] = retryAfterSeconds(retry);
-    } else if (status === 503) {
-      // The authorizer could not reach its store: fail closed, as a retryable service error.
-      rendered = renderError(route, { kind: 'upstream_unavailable' }, decisionId);
-      const message = `authorization is temporarily unavailable; retry later (decision ${decisionId})`;
-      rendered.body =
-        route === 'messages'
-          ? JSON.stringify(anthropicError('overloaded_error', message, decisionId))
-          : JSON.stringify({ message });
-    } else if (status === 415) {
-      const error = {
-        status: 415 as const,
-        type: 'invalid_request_error' as const,
-        field: 'content-encoding',
-        message: 'compressed request bodies are not accepted',
-      };
-      rendered = renderError(route, { kind: 'invalid', error }, decisionId);
-    } else {
-      // Suspended, banned, not through the edge: the authorizer's message (for a tenant status: by whom, until
-      // when, and the command that lifts it), as API Gateway renders it from the authorizer context in AWS.
-      const message = outcome && !outcome.allow ? denyMessage(outcome) : `request refused: ${reason}`;
-      rendered = renderError(route, { kind: 'access_denied', message }, decisionId);
-    }
-    emitMetrics(serveDeps, recorder.finish(rendered.status, performance.now() - started));
-    // The answer goes out once its record is stored (see DecisionSink).
-    await recorder.persisted();
-    res.writeHead(rendered.status, rendered.headers);
-    res.end(rendered.body);
+    const r = await refuseRequest(
+      serveDeps,
+      { ...refusal, decisionId: request.decisionId, receivedAt: request.receivedAt },
+      () => performance.now() - request.started,
+    );
+    if (!res.headersSent) res.writeHead(r.status, r.headers).end(r.body);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const receivedAt = Date.now();
-    const decisionId = `dec_${randomUUID().replace(/-/g, '')}`;
+    const decisionId = newDecisionId();
+    const request = { decisionId, receivedAt, started };
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'GET' && path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json', 'request-id': decisionId }).end('{"ok":true}');
       return;
     }
-    const matched = req.method === 'POST' ? matchRoute(path) : undefined;
-    if (!matched) {
-      // Like the proxy: an unknown route is answered 404 and still leaves its decision record.
-      req.resume();
-      const route: ServeRoute = path.startsWith('/model/') ? 'bedrock.invoke' : 'messages';
-      const recorder = recorderFor(route, decisionId, receivedAt);
-      recorder.stage('parse').reject(404, 'not_found');
-      emitMetrics(serveDeps, recorder.finish(404, performance.now() - started));
-      await recorder.persisted();
-      res
-        .writeHead(404, { 'content-type': 'application/json', 'request-id': decisionId })
-        .end(
-          JSON.stringify(
-            anthropicError(
-              'not_found_error',
-              'unknown route: use POST /v1/messages or POST /model/{modelId}/invoke[-with-response-stream]',
-              decisionId,
-            ),
-          ),
-        );
-      return;
+    const matched = matchRoute(req.method, path);
+    if (!matched.ok) {
+      discardBody(req, res, maxBody);
+      return refuse(
+        res,
+        { route: matched.route, stage: 'parse', reason: matched.reason, failure: matched.failure },
+        request,
+      );
     }
     const headers = flatHeaders(req);
-    const encoding = (headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-    if (encoding !== 'identity' && encoding !== '') {
-      res.setHeader('connection', 'close');
-      req.resume();
-      return refuse(res, matched.route, decisionId, receivedAt, started, 415, 'unsupported_content_encoding');
-    }
     // headersDistinct keeps repeated headers (Node's req.headers keeps only the first Authorization), so two
     // different credentials are refused as conflicting instead of silently using the first.
     const outcome = await authorize(req.headersDistinct, authDeps, { method: req.method ?? '', path });
     if (!outcome.allow) {
-      const status = CREDENTIAL_REASONS.has(outcome.reason)
-        ? 401
-        : outcome.reason === 'rate_limited'
-          ? 429
-          : outcome.reason === 'internal_error'
-            ? 503
-            : 403;
-      req.resume();
-      return refuse(res, matched.route, decisionId, receivedAt, started, status, outcome.reason, outcome);
+      discardBody(req, res, maxBody);
+      return refuse(
+        res,
+        {
+          route: matched.route,
+          stage: 'auth',
+          reason: outcome.reason,
+          failure: authFailure(outcome),
+          ...(outcome.tenant ? { tenant: outcome.tenant } : {}),
+        },
+        request,
+      );
     }
     const { body, overflow } = await readLimited(req, maxBody);
-    if (overflow) res.setHeader('connection', 'close');
+    // The client may still be sending an oversized body: read the rest (bounded) while serving answers 413,
+    // so that it reads the answer instead of a connection reset.
+    if (overflow) discardBody(req, res, maxBody);
     const writer = nodeResponseWriter(res);
     await serveInference(
       {
@@ -379,10 +361,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       serveDeps,
       writer,
     );
-    if (overflow) req.destroy();
   }
 
-  const server = createServer((req, res) => {
+  const server = createServer({ maxHeaderSize: opts.maxHeaderBytes ?? MAX_HEADER_BYTES }, (req, res) => {
     handle(req, res).catch((e: unknown) => {
       log(`gateway: unexpected ${(e as Error).name}`);
       if (!res.headersSent)
@@ -391,6 +372,37 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           .end('{"type":"error","error":{"type":"api_error","message":"internal error"}}');
       else res.destroy();
     });
+  });
+  // A request Node cannot parse (headers over the limit, malformed HTTP) never reaches `handle`: it is
+  // answered here in the API's error shape with a request id, and recorded like every other refusal.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    const code = err.code ?? '';
+    // Not a parse error, or the client hung up mid-request (EOF): there is nobody to answer.
+    const answerable = code.startsWith('HPE_') && code !== 'HPE_INVALID_EOF_STATE';
+    if (!answerable || !socket.writable || Reflect.get(socket, '_httpMessage')) {
+      socket.destroy();
+      return;
+    }
+    const started = performance.now();
+    const decisionId = newDecisionId();
+    const overflow = code === 'HPE_HEADER_OVERFLOW';
+    refuseRequest(
+      serveDeps,
+      {
+        route: 'messages',
+        decisionId,
+        receivedAt: Date.now(),
+        stage: 'parse',
+        reason: overflow ? 'headers_too_large' : 'malformed_http',
+        failure: { kind: overflow ? 'headers_too_large' : 'malformed_http' },
+      },
+      () => performance.now() - started,
+    )
+      .then((r) => {
+        if (socket.writable) socket.end(rawResponse(r));
+        else socket.destroy();
+      })
+      .catch(() => socket.destroy());
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 300_000;

@@ -6,14 +6,14 @@
  * exported `handler` wraps it with the runtime's `awslambda.streamifyResponse` over the deps built at init
  * (./deps: environment → clients → composeServing).
  */
-import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
-import { DecisionRecorder } from '../core/decision/record';
+import { newDecisionId } from '../core/decision/record';
 import { type TenantOverrides, tenantOverridesSchema } from '../core/engine/overrides';
-import { anthropicError } from '../core/serving/anthropic';
+import { matchRoute, type RouteMatch } from '../core/serving/http-edge';
+import { refuseRequest } from '../core/serving/refusal';
 import { serveInference } from '../core/serving/serve';
-import type { Identity, InboundRequest, ResponseWriter, ServeDeps, ServeRoute } from '../core/serving/types';
+import type { Identity, InboundRequest, ResponseWriter, ServeDeps } from '../core/serving/types';
 import { serveDeps } from './deps';
 import { metrics } from './instrumentation';
 
@@ -90,44 +90,12 @@ export function identityFrom(authorizer: unknown): Identity | null {
   };
 }
 
-const ROUTES: ReadonlyArray<readonly [RegExp, ServeRoute]> = [
-  [/^\/v1\/messages$/, 'messages'],
-  [/^\/model\/([^/]+)\/invoke$/, 'bedrock.invoke'],
-  [/^\/model\/([^/]+)\/invoke-with-response-stream$/, 'bedrock.invoke-stream'],
-];
-
-/** Route and model id for an event (by API Gateway resource, else by path). */
-export function routeOf(event: ProxyEvent): { route: ServeRoute; modelId?: string } | undefined {
-  if (event.httpMethod !== undefined && event.httpMethod.toUpperCase() !== 'POST') return undefined;
-  const byResource: Record<string, ServeRoute> = {
-    '/v1/messages': 'messages',
-    '/model/{modelId}/invoke': 'bedrock.invoke',
-    '/model/{modelId}/invoke-with-response-stream': 'bedrock.invoke-stream',
-  };
-  const decode = (v: string | undefined): string | undefined => {
-    if (v === undefined) return undefined;
-    try {
-      return decodeURIComponent(v);
-    } catch {
-      return v;
-    }
-  };
-  const fromResource = event.resource ? byResource[event.resource] : undefined;
-  if (fromResource) {
-    const modelId = decode(event.pathParameters?.['modelId'] ?? undefined);
-    return {
-      route: fromResource,
-      ...(fromResource !== 'messages' && modelId !== undefined ? { modelId } : {}),
-    };
-  }
-  const path = event.path ?? '';
-  for (const [re, route] of ROUTES) {
-    const m = re.exec(path);
-    if (!m) continue;
-    const modelId = decode(m[1]);
-    return { route, ...(modelId !== undefined ? { modelId } : {}) };
-  }
-  return undefined;
+/** Routes an event with the shared route table (by API Gateway resource when present, else by path). */
+export function routeOf(event: ProxyEvent): RouteMatch {
+  return matchRoute(event.httpMethod, event.path ?? '', {
+    resource: event.resource,
+    modelId: event.pathParameters?.['modelId'] ?? undefined,
+  });
 }
 
 /** Lower-cased header map. */
@@ -214,7 +182,7 @@ export interface ProxyDeps {
   readonly serve: ServeDeps;
   /** @default awslambda.HttpResponseStream.from */
   readonly from: HttpResponseStreamFrom;
-  /** Decision ids. @default crypto.randomUUID */
+  /** Decision ids. @default {@link newDecisionId} */
   readonly newId?: () => string;
   /** Wall clock. @default Date.now */
   readonly clock?: () => number;
@@ -222,53 +190,34 @@ export interface ProxyDeps {
   readonly afterRequest?: () => void;
 }
 
-/** 404 for anything that is not one of the three routes; still one decision record. */
-function notFound(
-  event: ProxyEvent,
-  deps: ProxyDeps,
-  res: ResponseWriter,
-  decisionId: string,
-  receivedAt: number,
-) {
-  const route = (event.path ?? '').startsWith('/model/') ? 'bedrock.invoke' : 'messages';
-  const recorder = new DecisionRecorder(
-    {
-      decisionId,
-      region: deps.serve.region,
-      route,
-      policy: { name: deps.serve.engine.policy.name, version: deps.serve.engine.policy.version },
-      startedAt: receivedAt,
-    },
-    deps.serve.sink,
-  );
-  recorder.stage('parse').reject(404, 'not_found');
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'request-id': decisionId };
-  let body: string;
-  if (route === 'messages') body = JSON.stringify(anthropicError('not_found_error', 'not found', decisionId));
-  else {
-    headers['x-amzn-errortype'] = 'ResourceNotFoundException';
-    headers['x-amzn-requestid'] = decisionId;
-    body = JSON.stringify({ message: 'not found' });
-  }
-  res.head(404, headers);
-  res.write(body);
-  res.end();
-  recorder.finish(404, (deps.clock ?? Date.now)() - receivedAt);
-}
-
 /** The inner streaming handler: `(event, responseStream) => Promise<void>`. */
 export function makeStreamingHandler(deps: ProxyDeps) {
   return async (rawEvent: unknown, responseStream: Writable): Promise<void> => {
     const clock = deps.clock ?? Date.now;
     const receivedAt = clock();
-    const decisionId = (deps.newId ?? randomUUID)();
+    const decisionId = (deps.newId ?? newDecisionId)();
     const res = lambdaResponseWriter(responseStream, deps.from);
     try {
       const parsed = proxyEvent.safeParse(rawEvent);
       const event: ProxyEvent = parsed.success ? parsed.data : {};
       const routed = routeOf(event);
-      if (!routed) {
-        notFound(event, deps, res, decisionId, receivedAt);
+      if (!routed.ok) {
+        // Unknown route or method: refused here, still one decision record.
+        const r = await refuseRequest(
+          deps.serve,
+          {
+            route: routed.route,
+            decisionId,
+            receivedAt,
+            stage: 'parse',
+            reason: routed.reason,
+            failure: routed.failure,
+          },
+          () => clock() - receivedAt,
+        );
+        res.head(r.status, r.headers);
+        res.write(r.body);
+        res.end();
         return;
       }
       const body = event.body ?? '';

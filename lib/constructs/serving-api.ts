@@ -4,14 +4,14 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ROUTE_TABLE } from '../../lambdas/core/serving/http-edge';
 import { acknowledge, acknowledgeGuard } from '../nag';
 
-/** The routes the proxy serves, relative to the stage (clients use `<url>` as their base URL / endpoint). */
-export const SERVING_ROUTES = [
-  '/v1/messages',
-  '/model/{modelId}/invoke',
-  '/model/{modelId}/invoke-with-response-stream',
-] as const;
+/**
+ * The API Gateway resources of the routes the proxy serves, relative to the stage (clients use `<url>` as their
+ * base URL / endpoint): the serving route table's, so the API and the proxy cannot disagree.
+ */
+export const SERVING_ROUTES: readonly string[] = ROUTE_TABLE.map((r) => r.resource);
 
 /** Properties for {@link ServingApi}. */
 export interface ServingApiProps {

@@ -1,7 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import type { FailureApplied, Verdict } from '../engine/evaluate';
 import type { OutputSummary } from '../engine/output';
 import { FIELD_TABLE } from '../request/fields';
 import type { Action, Category, CheckResult, FailMode, NormalizationSignals } from '../types';
+
+/**
+ * A new decision id: `dec_` and 32 lower-case hex digits (a random UUID without dashes). The same format in
+ * the proxy Lambda and the local gateway; the prefix tells it apart from API Gateway's request ids (UUIDs).
+ */
+export function newDecisionId(): string {
+  return `dec_${randomUUID().replaceAll('-', '')}`;
+}
 
 /** Schema id of the decision record; bump on incompatible changes (docs/decision-record.md). */
 export const DECISION_SCHEMA = 'csp.decision/v1';

@@ -73,31 +73,27 @@ export type ParseResult =
 const fail = (error: RequestError): ParseResult => ({ ok: false, error });
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
+/** The 413 for a body over `maxBytes` bytes; undefined when it fits. */
+export function bodyTooLarge(body: string | Uint8Array, maxBytes: number): RequestError | undefined {
+  // A UTF-16 code unit takes at most 3 UTF-8 bytes: the exact count is needed only near the limit.
+  const over =
+    typeof body === 'string'
+      ? body.length > maxBytes || (body.length * 3 > maxBytes && Buffer.byteLength(body, 'utf8') > maxBytes)
+      : body.byteLength > maxBytes;
+  if (!over) return undefined;
+  return {
+    status: 413,
+    type: 'request_too_large',
+    field: '',
+    message: `request body exceeds ${maxBytes} bytes`,
+  };
+}
+
 /** Size check, then strict UTF-8 decoding (a leading UTF-8 BOM is dropped; UTF-16 is refused with 415). */
 function decodeBody(body: string | Uint8Array, maxBytes: number): string | RequestError {
-  if (typeof body === 'string') {
-    // A UTF-16 code unit takes at most 3 UTF-8 bytes: the exact count is needed only near the limit.
-    if (
-      body.length > maxBytes ||
-      (body.length * 3 > maxBytes && Buffer.byteLength(body, 'utf8') > maxBytes)
-    ) {
-      return {
-        status: 413,
-        type: 'request_too_large',
-        field: '',
-        message: `request body exceeds ${maxBytes} bytes`,
-      };
-    }
-    return body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
-  }
-  if (body.byteLength > maxBytes) {
-    return {
-      status: 413,
-      type: 'request_too_large',
-      field: '',
-      message: `request body exceeds ${maxBytes} bytes`,
-    };
-  }
+  const tooLarge = bodyTooLarge(body, maxBytes);
+  if (tooLarge) return tooLarge;
+  if (typeof body === 'string') return body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
   const utf16 =
     (body[0] === 0xff && body[1] === 0xfe) ||
     (body[0] === 0xfe && body[1] === 0xff) ||

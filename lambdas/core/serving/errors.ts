@@ -12,6 +12,16 @@ import type { ServeRoute } from './types';
 export type ServeFailure =
   | { readonly kind: 'invalid'; readonly error: RequestError }
   | { readonly kind: 'unauthenticated' }
+  /** The authorizer could not reach its store: refused closed, as a retryable service error. */
+  | { readonly kind: 'auth_unavailable' }
+  /** No served route has this path. */
+  | { readonly kind: 'route_not_found' }
+  /** A served route, another method: `allow` is the `Allow` header. */
+  | { readonly kind: 'method_not_allowed'; readonly allow: string }
+  /** The request headers exceed the server's limit (the local gateway; API Gateway answers this in AWS). */
+  | { readonly kind: 'headers_too_large' }
+  /** The HTTP request could not be parsed at all. */
+  | { readonly kind: 'malformed_http' }
   | { readonly kind: 'blocked' }
   /** `notice`: for a throttled tenant, by whom, until when and how it is lifted (core/enforcement/notice.ts). */
   | { readonly kind: 'rate_limited'; readonly retryAfterMs: number; readonly notice?: string }
@@ -58,6 +68,42 @@ function shape(f: ServeFailure, decisionId: string): Shape {
         anthropic: 'authentication_error',
         bedrock: 'AccessDeniedException',
         message: 'authentication required',
+      };
+    case 'auth_unavailable':
+      return {
+        status: 503,
+        anthropic: 'overloaded_error',
+        bedrock: 'ServiceUnavailableException',
+        message: `authorization is temporarily unavailable; retry later (decision ${decisionId})`,
+      };
+    case 'route_not_found':
+      return {
+        status: 404,
+        anthropic: 'not_found_error',
+        bedrock: 'ResourceNotFoundException',
+        message:
+          'unknown route: use POST /v1/messages or POST /model/{modelId}/invoke[-with-response-stream]',
+      };
+    case 'method_not_allowed':
+      return {
+        status: 405,
+        anthropic: 'invalid_request_error',
+        bedrock: 'ValidationException',
+        message: `method not allowed on this route; use ${f.allow}`,
+      };
+    case 'headers_too_large':
+      return {
+        status: 431,
+        anthropic: 'invalid_request_error',
+        bedrock: 'ValidationException',
+        message: 'request headers are too large',
+      };
+    case 'malformed_http':
+      return {
+        status: 400,
+        anthropic: 'invalid_request_error',
+        bedrock: 'ValidationException',
+        message: 'malformed HTTP request',
       };
     case 'blocked':
       return {
@@ -170,6 +216,7 @@ export function renderError(route: ServeRoute, f: ServeFailure, decisionId: stri
   };
   const retryMs = 'retryAfterMs' in f ? f.retryAfterMs : undefined;
   if (retryMs !== undefined) headers['retry-after'] = retryAfterSeconds(retryMs);
+  if (f.kind === 'method_not_allowed') headers['allow'] = f.allow;
   if (route === 'messages') {
     return {
       status: s.status,

@@ -13,6 +13,7 @@ import { DecisionRecorder, type InputVerdict, OutputMonitor, parseRequest, type 
 import type { ParsedRequest } from '../request/parse';
 import { type AnthropicStreamEvent, anthropicMessage, readStreamEvent } from './anthropic';
 import { renderError, type ServeFailure, upstreamFailure } from './errors';
+import { checkEnvelope } from './http-edge';
 import { refusalDetails, StreamRelay } from './stream-relay';
 import { estimateTokens } from './tokens';
 import {
@@ -250,6 +251,15 @@ async function run(x: Exchange): Promise<void> {
     recorder.stage('auth');
     const { retryAfterMs, notice } = req.identity.rateLimited;
     x.refuse({ kind: 'rate_limited', retryAfterMs, ...(notice ? { notice } : {}) }, 'rate_limited');
+    return;
+  }
+
+  // The envelope (media type, API version) before the body is read as JSON.
+  const envelope = checkEnvelope(req.route, req.headers, req.body, deps.maxBodyBytes);
+  if (envelope) {
+    recorder.stage('parse');
+    const error = envelope.failure.kind === 'invalid' ? envelope.failure.error : undefined;
+    x.refuse(envelope.failure, envelope.reason, error && { type: error.type, field: error.field });
     return;
   }
 

@@ -190,7 +190,11 @@ describe('canary against the local gateway', () => {
       for (;;) {
         const res = await fetch(`${rt.gateway.url}/v1/messages`, {
           method: 'POST',
-          headers: { 'x-api-key': apiKey, 'content-type': 'application/json' },
+          headers: {
+            'x-api-key': apiKey,
+            'content-type': 'application/json',
+            'anthropic-version': '2023-06-01',
+          },
           body: JSON.stringify({ model: 'demo', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }),
         });
         await res.arrayBuffer();

@@ -35,7 +35,7 @@ describe('operator actions reach the serving path', () => {
   const ask = (key: string, model = 'demo') =>
     fetch(`${rt.gateway.url}/v1/messages`, {
       method: 'POST',
-      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      headers: { 'x-api-key': key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
       body: JSON.stringify({ model, max_tokens: 16, messages: [{ role: 'user', content: 'hello' }] }),
     });
 
@@ -103,7 +103,7 @@ describe('operator actions reach the serving path', () => {
     const ask2 = (key: string, content: string) =>
       fetch(`${rt.gateway.url}/v1/messages`, {
         method: 'POST',
-        headers: { 'x-api-key': key, 'content-type': 'application/json' },
+        headers: { 'x-api-key': key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
         body: JSON.stringify({ model: 'demo', max_tokens: 16, messages: [{ role: 'user', content }] }),
       });
     const strict = await createTenant(ops, { tier: 'standard', zone: 'LOCAL' });

@@ -131,7 +131,7 @@ describe('faults against the local runtime', () => {
   const post = (text: string, extra: Record<string, unknown> = {}, init: RequestInit = {}) =>
     fetchRaw(`${h.rt.gateway.url}/v1/messages`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': key },
+      headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' },
       body: messagesBody(text, extra),
       ...init,
     });
@@ -347,7 +347,7 @@ describe('faults against the local runtime', () => {
       const controller = new AbortController();
       const r = await fetch(`${h.rt.gateway.url}/v1/messages`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': key },
+        headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' },
         body: messagesBody(`${marker} [[demo:delay=50]] [[demo:long=200]]`, { stream: true }),
         signal: controller.signal,
       });
@@ -400,7 +400,17 @@ describe('faults against the local runtime', () => {
       'dynalite stopped',
       async () => [
         await post(BENIGN),
-        await post(BENIGN, {}, { headers: { 'content-type': 'application/json', 'x-api-key': unusedKey } }),
+        await post(
+          BENIGN,
+          {},
+          {
+            headers: {
+              'content-type': 'application/json',
+              'x-api-key': unusedKey,
+              'anthropic-version': '2023-06-01',
+            },
+          },
+        ),
         await post(UNCERTAIN),
       ],
       known,
@@ -455,7 +465,7 @@ describe('faults with tier 2 in "always" mode for injection only (fail open)', (
     const before = h.rt.gateway.metrics();
     const res = await fetchRaw(`${h.rt.gateway.url}/v1/messages`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': key },
+      headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' },
       body: messagesBody(BENIGN),
     });
     h.rt.classifier!.setFaults({});

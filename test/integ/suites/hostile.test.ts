@@ -8,6 +8,7 @@
 import { gzipSync } from 'node:zlib';
 import { type DecisionRecord, recordedField } from '../../../lambdas/core/decision/record';
 import { createTenant, operatorContext, setStatus } from '../../../lambdas/operator/actions';
+import { MESSAGES_HEADERS } from '../support/http';
 import {
   bodyRequestId,
   fetchRaw,
@@ -41,7 +42,7 @@ interface Case {
   readonly mustNotEcho?: readonly string[];
 }
 
-const json = { 'content-type': 'application/json' };
+const json = { ...MESSAGES_HEADERS };
 
 /** POST /v1/messages with the tenant's key and a JSON content type. */
 const post = (c: Ctx, body: string | Buffer, headers: Record<string, string> = {}) =>
@@ -109,8 +110,8 @@ const CASES: readonly Case[] = [
     name: 'form-encoded body',
     send: (c) =>
       post(c, `model=demo&text=${CANARY}`, { 'content-type': 'application/x-www-form-urlencoded' }),
-    status: 400,
-    says: 'not valid JSON',
+    status: 415,
+    says: 'content-type: must be application/json',
   },
   {
     name: 'invalid UTF-8 bytes in a string',
@@ -663,11 +664,12 @@ const CASES: readonly Case[] = [
     field: 'content-encoding',
   },
   {
+    // Authentication comes first, as API Gateway runs the authorizer before the proxy sees the envelope.
     name: 'Content-Encoding: br without a key',
     send: (c) =>
       rawRequest(c.url, { path: '/v1/messages', headers: { ...json, 'content-encoding': 'br' }, body: 'xx' }),
-    status: 415,
-    field: 'content-encoding',
+    status: 401,
+    says: 'authentication',
   },
   {
     name: 'Content-Encoding: deflate, gzip on Bedrock',
@@ -819,14 +821,13 @@ describe('hostile input against the local gateway', () => {
     expect(res.status).toBe(401);
   });
 
-  // Deliberate: the content type is not enforced (curl -d sends form-urlencoded); the body must still be
-  // valid JSON of the right shape, which the parser checks with precise errors.
-  test('a JSON body sent as text/plain is parsed as JSON (content type not enforced)', async () => {
+  // As the Anthropic API: the media type is enforced (415), so a JSON body under another type is not served.
+  test('fails when a JSON body is sent as text/plain: 415, recorded as a refusal', async () => {
     const res = await post(ctx, messagesBody('Hello'), { 'content-type': 'text/plain' });
     const id = res.headers['request-id'] as string;
     sent.push(id);
-    await h.waitForRecord(id);
-    expect(res.status).toBe(200);
+    expect(await h.waitForRecord(id)).toEqual(expect.objectContaining({ action: 'refuse', status: 415 }));
+    expect(res.status).toBe(415);
   });
 
   test('every request left exactly one decision record, and the gateway still serves', async () => {

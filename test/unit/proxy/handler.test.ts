@@ -21,7 +21,11 @@ function event(resource: string, body: unknown, extra: Record<string, unknown> =
     resource,
     path: resource,
     httpMethod: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-Tenant-Id': 'spoofed' },
+    headers: {
+      'Content-Type': 'application/json',
+      'Anthropic-Version': '2023-06-01',
+      'X-Tenant-Id': 'spoofed',
+    },
     body: typeof body === 'string' ? body : JSON.stringify(body),
     isBase64Encoded: false,
     requestContext: { requestId: 'apigw-1', authorizer },
@@ -158,13 +162,22 @@ describe('proxy streaming handler', () => {
 
 describe('handler helpers', () => {
   test.each([
-    [{ resource: '/v1/messages', httpMethod: 'POST' }, { route: 'messages' }],
+    [
+      { resource: '/v1/messages', httpMethod: 'POST' },
+      { ok: true, route: 'messages' },
+    ],
     [
       { path: '/model/m1/invoke', httpMethod: 'POST' },
-      { route: 'bedrock.invoke', modelId: 'm1' },
+      { ok: true, route: 'bedrock.invoke', modelId: 'm1' },
     ],
-    [{ path: '/v1/messages', httpMethod: 'GET' }, undefined],
-    [{ path: '/model/a/b/invoke', httpMethod: 'POST' }, undefined],
+    [
+      { path: '/v1/messages', httpMethod: 'GET' },
+      expect.objectContaining({ ok: false, reason: 'method_not_allowed' }),
+    ],
+    [
+      { path: '/model/a/b/invoke', httpMethod: 'POST' },
+      expect.objectContaining({ ok: false, reason: 'not_found' }),
+    ],
   ])('routeOf(%j)', (e, expected) => {
     expect(routeOf(e)).toEqual(expected);
   });

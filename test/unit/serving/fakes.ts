@@ -255,6 +255,12 @@ export function harness(
   return { deps, records, metrics, violations, upstream, admission };
 }
 
+/** The headers the Anthropic SDK sends on every Messages request (the envelope serving checks). */
+export const MESSAGES_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'application/json',
+  'anthropic-version': '2023-06-01',
+};
+
 let seq = 0;
 export function inbound(
   route: InboundRequest['route'],
@@ -266,7 +272,7 @@ export function inbound(
     route,
     ...(route === 'messages' ? {} : { modelId: 'anthropic.claude-test-v1:0' }),
     body: typeof body === 'string' ? body : JSON.stringify(body),
-    headers: {},
+    headers: route === 'messages' ? MESSAGES_HEADERS : { 'content-type': 'application/json' },
     identity: { tenantId: 'tenant-1', tier: 'standard', zone: 'eu', keyHash: 'f'.repeat(64) },
     requestId: `apigw-${seq}`,
     decisionId: `dec-${seq}`,

@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { createEngine } from '../../../lambdas/core/index';
 import { serveInference } from '../../../lambdas/core/serving';
-import { FakeWriter, harness, inbound } from './fakes';
+import { FakeWriter, harness, inbound, MESSAGES_HEADERS } from './fakes';
 
 const PHRASE = 'synthesize sarin';
 const engine = createEngine();
@@ -214,7 +214,7 @@ function plant(value: unknown, site: { path: Path; key: boolean }, mode: 'replac
 async function serve(b: unknown, headers: Record<string, string> = {}) {
   const h = harness({ engine });
   const res = new FakeWriter();
-  await serveInference(inbound('messages', b, { headers }), h.deps, res);
+  await serveInference(inbound('messages', b, { headers: { ...MESSAGES_HEADERS, ...headers } }), h.deps, res);
   return { status: res.status, calls: h.upstream.calls, reason: h.records[0]?.reason };
 }
 
