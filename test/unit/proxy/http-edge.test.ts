@@ -1,3 +1,4 @@
+import './env';
 /**
  * The proxy Lambda's HTTP edge with fake API Gateway events: body size, media type, API version and method
  * refusals come back as JSON in the route's shape with `request-id`, and each leaves exactly one decision
