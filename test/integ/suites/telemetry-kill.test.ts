@@ -40,6 +40,7 @@ function post(agent: Agent, url: URL, apiKey: string, body: string): Promise<Ans
         method: 'POST',
         headers: {
           'content-type': 'application/json',
+          'anthropic-version': '2023-06-01',
           'x-api-key': apiKey,
           'content-length': Buffer.byteLength(body),
         },
