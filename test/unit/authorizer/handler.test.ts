@@ -243,6 +243,23 @@ describe('authorizer handler', () => {
     });
   });
 
+  test('GIVEN rateLimitResponse flag WHEN a throttled tenant is over its reduced rate THEN the context carries the notice', async () => {
+    given(
+      item({
+        status: 'throttled',
+        until: NOW + 60_000,
+        statusBy: 'system:ladder',
+        reason: 'strikes-10m: 3 strikes within 10 min',
+      }),
+      'over',
+    );
+    const result = await makeHandler({ ...deps(), rateLimitResponse: 'flag' })(event({ 'x-api-key': KEY }));
+    expect(result.policyDocument.Statement[0]?.Effect).toBe('Allow');
+    expect(result.context?.['notice']).toBe(
+      `tenant acme is throttled (reduced rate limits) by the automatic enforcement ladder (strikes-10m: 3 strikes within 10 min) until ${new Date(NOW + 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z')}; an operator lifts it now with \`npx safeguards tenant reinstate acme --reason <text>\` (operator API: POST /tenants/acme/reinstate)`,
+    );
+  });
+
   test('GIVEN x-api-key repeated with two keys (multiValueHeaders) THEN Unauthorized', async () => {
     given(item());
     const e = { ...event({ 'x-api-key': KEY }), multiValueHeaders: { 'x-api-key': [OTHER, KEY] } };
