@@ -138,6 +138,7 @@ export const CONFIG_CONSUMERS: Readonly<Record<string, Consumer>> = {
   overviewRegion: synth(APP, 'config.overviewRegion'),
   runbookBaseUrl: synth(APP, 'runbookBaseUrl: config.runbookBaseUrl'),
   strictInRegionZones: validation('c.strictInRegionZones'),
+  keyAdministratorRoleArns: synth(APP, 'keyAdministratorRoleArns: config.keyAdministratorRoleArns'),
   'edge.hostname': synth(APP, 'hostname: edge.hostname'),
   'edge.certificateArn': synth(APP, 'certificateArn: edge.certificateArn'),
   'edge.origins[].region': synth(APP, 'o.region'),
