@@ -6,7 +6,7 @@
  * reach the configured origin only.
  * IAM: none for the call itself; reading the secret needs `secretsmanager:GetSecretValue` on it.
  */
-import { type Dispatcher, Pool } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { AnthropicStreamEvent } from '../../core/serving/anthropic';
 import { type ModelBody, type Upstream, UpstreamError } from '../../core/serving/types';
 import { kindForStatus, toUpstreamError } from './errors';
@@ -61,10 +61,17 @@ export function anthropicHttpUpstream(opts: AnthropicHttpUpstreamOptions): Upstr
   const origin = base.origin;
   const path = `${base.pathname.replace(/\/+$/, '')}/v1/messages`;
   const headersTimeout = opts.headersTimeoutMs ?? 60_000;
-  // bodyTimeout 0: a stream that has started is not cut (as before); the head is bounded by headersTimeout.
-  const dispatcher =
-    opts.dispatcher ??
-    new Pool(origin, { connections: MAX_UPSTREAM_CONNECTIONS, headersTimeout, bodyTimeout: 0 });
+  // The client is loaded on the first call: a function configured with another upstream (Bedrock, SageMaker)
+  // never pays for it at cold start. bodyTimeout 0: a stream that has started is not cut; the head is bounded
+  // by headersTimeout.
+  let pool: Promise<Dispatcher> | undefined;
+  const dispatcher = (): Promise<Dispatcher> =>
+    (pool ??= opts.dispatcher
+      ? Promise.resolve(opts.dispatcher)
+      : import('undici').then(
+          ({ Pool }) =>
+            new Pool(origin, { connections: MAX_UPSTREAM_CONNECTIONS, headersTimeout, bodyTimeout: 0 }),
+        ));
   const call = async (mb: ModelBody, model: string | undefined, stream: boolean, signal: AbortSignal) => {
     const m = model ?? opts.defaultModel;
     // Beta flags travel as the `anthropic-beta` header on this wire, not in the body.
@@ -78,7 +85,7 @@ export function anthropicHttpUpstream(opts: AnthropicHttpUpstreamOptions): Upstr
     if (opts.apiKey) headers['x-api-key'] = await opts.apiKey();
     // undici's request() never follows a redirect (no redirect interceptor here): a 3xx comes back as is and
     // fails below as a `redirect` upstream error. The origin is fixed: the pool serves only that origin.
-    const res = await dispatcher.request({
+    const res = await (await dispatcher()).request({
       origin,
       path,
       method: 'POST',
