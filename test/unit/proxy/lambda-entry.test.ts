@@ -6,26 +6,13 @@
 import 'aws-sdk-client-mock-jest';
 import { PassThrough, type Writable } from 'node:stream';
 import { mockClient } from 'aws-sdk-client-mock';
+import { PROXY_TEST_ENV } from './env';
 
 type BedrockModule = typeof import('@aws-sdk/client-bedrock-runtime');
 type KmsModule = typeof import('@aws-sdk/client-kms');
 type DocumentModule = typeof import('@aws-sdk/lib-dynamodb');
 
-const ENV = {
-  AWS_REGION: 'eu-west-1',
-  UPSTREAM: '{"kind":"bedrock","modelId":"anthropic.claude-test-v1:0"}',
-  ALLOWED_MODELS: 'anthropic.claude-test-v1:0',
-  CLASSIFIER_MODE: 'never',
-  CLASSIFIER_DEADLINE_MS: '150',
-  HMAC_KEY_ID: 'arn:aws:kms:eu-west-1:111122223333:key/hmac',
-  LIMITS_TABLE: 'limits',
-  TENANTS_TABLE: 'tenants',
-  VIOLATIONS_TABLE: 'violations',
-  AUDIT_TABLE: 'audit',
-  ALARM_TOPIC_ARN: 'arn:aws:sns:eu-west-1:111122223333:alarms',
-  RATE_LIMIT_LEASE_MS: '1000',
-  POWERTOOLS_DEV: 'false',
-};
+const ENV = { ...PROXY_TEST_ENV, POWERTOOLS_DEV: 'false' };
 
 describe('lambdas/proxy/handler.ts in a (simulated) Lambda runtime', () => {
   const saved = { ...process.env };

@@ -123,22 +123,18 @@ describe('toEnvironment / fromEnvironment', () => {
   });
 
   test('the authorizer and canary contracts read what their constructs write', () => {
-    const authorizer = toEnvironment('authorizer', {
+    const authorizerSettings = {
       tenantsTable: 't',
       limitsTable: 'l',
       tenantCacheTtlMs: 2000,
       rateLimitLeaseMs: 1000,
       rateLimitResponse: 'flag',
       edgeOriginPublicKeys: ['a'.repeat(43), 'b'.repeat(43)],
-    });
+    } as const;
+    const authorizer = toEnvironment('authorizer', authorizerSettings);
     expect(fromEnvironment('authorizer', { ...authorizer, AWS_REGION: 'eu-west-1' })).toEqual({
       region: 'eu-west-1',
-      tenantsTable: 't',
-      limitsTable: 'l',
-      tenantCacheTtlMs: 2000,
-      rateLimitLeaseMs: 1000,
-      rateLimitResponse: 'flag',
-      edgeOriginPublicKeys: ['a'.repeat(43), 'b'.repeat(43)],
+      ...authorizerSettings,
     });
     const canary = toEnvironment('canary', {
       apiUrl: 'http://127.0.0.1:8787',
