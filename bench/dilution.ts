@@ -8,8 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isValidationId } from '../lambdas/core/eval/split';
 import { createEngine, parseRequest } from '../lambdas/core/index';
+import { isValidationId } from '../scripts/eval/split';
 
 interface Row {
   readonly id: string;

@@ -1,5 +1,5 @@
 /** Minimal benchmark harness: bounded by iterations and time, reports percentiles. */
-import { nearestRank } from '../lambdas/core/eval/metrics';
+import { nearestRank } from '../scripts/eval/metrics';
 
 export interface BenchResult {
   readonly name: string;

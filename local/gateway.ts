@@ -32,7 +32,8 @@ import { nodeResponseWriter } from '../lambdas/core/serving/node-writer';
 import { type Refusal, refuseRequest } from '../lambdas/core/serving/refusal';
 import { serveInference } from '../lambdas/core/serving/serve';
 import type { ServeMetrics } from '../lambdas/core/serving/types';
-import { composeServing, enforcementAccess, type ServingConfig } from '../lambdas/shared/compose';
+import { enforcementAccess } from '../lambdas/shared/access';
+import { composeServing, type ServingConfig } from '../lambdas/shared/compose';
 import type { LocalDynamo } from './dynalite';
 import { close, listen } from './http-util';
 

@@ -17,12 +17,12 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isValidationId } from '../lambdas/core/eval/split';
 import type { SafeguardsEngine } from '../lambdas/core/index';
 import * as current from '../lambdas/core/index';
 import { loadTranslations } from './eval/multilingual';
 import { seededRng } from './eval/rng';
 import { makeFiller, requestBody, selectTechniques } from './eval/select';
+import { isValidationId } from './eval/split';
 import { type EvalRequest, techniqueRng } from './eval/techniques';
 import { type CoreModule, coreAt } from './lib/core-at';
 

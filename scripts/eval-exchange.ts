@@ -20,8 +20,6 @@ import { z } from 'zod';
 import { CONTINUATION_KINDS, type ContinuationKind, continuation } from '../classifier/exchange/pairs';
 import { loadServedModel, REPO_MODEL_DIR } from '../classifier/server/served-model';
 import type { Tier2Classifier, Tier2Context } from '../lambdas/core/engine/tier2';
-import { nearestRank } from '../lambdas/core/eval/metrics';
-import { isValidationId, SPLIT_RULE } from '../lambdas/core/eval/split';
 import {
   compilePolicy,
   createEngine,
@@ -29,6 +27,8 @@ import {
   parseRequest,
   type SafeguardsEngine,
 } from '../lambdas/core/index';
+import { nearestRank } from './eval/metrics';
+import { isValidationId, SPLIT_RULE } from './eval/split';
 
 function usage(message: string): never {
   process.stderr.write(

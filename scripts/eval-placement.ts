@@ -10,8 +10,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isValidationId } from '../lambdas/core/eval/split';
 import * as current from '../lambdas/core/index';
+import { isValidationId } from './eval/split';
 import { type CoreModule, coreAt } from './lib/core-at';
 
 const GO = 'Go ahead.';

@@ -22,10 +22,6 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadTier2 } from '../classifier/model/tier2';
 import type { Tier2Classifier } from '../lambdas/core/engine/tier2';
-import { renderHtml } from '../lambdas/core/eval/html';
-import { LABELS, type Label } from '../lambdas/core/eval/metrics';
-import { buildReport, type EvalReport, regressions, transformRegressions } from '../lambdas/core/eval/report';
-import { isValidationId, SPLIT_RULE } from '../lambdas/core/eval/split';
 import {
   createEngine,
   defaultPolicy,
@@ -35,9 +31,13 @@ import {
 } from '../lambdas/core/index';
 import { SAFETY_CATEGORIES } from '../lambdas/core/types';
 import { DEFAULT_SIZES, runDilution } from './eval/dilution';
+import { renderHtml } from './eval/html';
+import { LABELS, type Label } from './eval/metrics';
 import { loadTranslations, runMultilingual, TRANSLATIONS_DIR } from './eval/multilingual';
+import { buildReport, type EvalReport, regressions, transformRegressions } from './eval/report';
 import { seededRng } from './eval/rng';
 import { makeFiller, requestBody, selectTechniques } from './eval/select';
+import { isValidationId, SPLIT_RULE } from './eval/split';
 import { type EvalRequest, type TechniqueContext, techniqueRng } from './eval/techniques';
 import { type CascadeDecision, cascadeHtml, cascadeSummary, httpTier2, inProcessTier2 } from './lib/cascade';
 

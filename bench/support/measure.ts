@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { nearestRank } from '../../lambdas/core/eval/metrics';
+import { nearestRank } from '../../scripts/eval/metrics';
 
 /** A benign ~2 KB Messages API body (not escalated to tier 2 by the default policy: checked by the callers). */
 export function benignBody(stream = false): string {

@@ -8,7 +8,7 @@
  */
 
 import { tier2ResponseSchema } from '../../lambdas/core/engine/tier2';
-import { nearestRank } from '../../lambdas/core/eval/metrics';
+import { nearestRank } from '../../scripts/eval/metrics';
 
 export const CONFORMANCE_SCHEMA = 'csp.classifier-conformance/v1';
 

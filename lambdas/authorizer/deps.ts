@@ -4,7 +4,7 @@ import { createDocumentClient } from '../adapters/dynamo/client';
 import { DEFAULT_TENANT_CACHE_TTL_MS } from '../adapters/dynamo/tenant-store';
 import { publicKeyFromX } from '../core/edge/claim-key';
 import { DEFAULT_TIER_CONFIG } from '../core/enforcement/tenant';
-import { enforcementAccess } from '../shared/compose';
+import { enforcementAccess } from '../shared/access';
 import { fromEnvironment } from '../shared/environment';
 import { powertools } from '../shared/powertools';
 import type { AuthorizeDeps } from './authorize';

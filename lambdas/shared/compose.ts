@@ -17,15 +17,13 @@ import { DynamoAuditLog } from '../adapters/dynamo/audit-log';
 import type { EnforcementTableNames } from '../adapters/dynamo/client';
 import { DynamoControlsStore } from '../adapters/dynamo/controls-store';
 import { DynamoEnforcementLadder, type Notifier } from '../adapters/dynamo/ladder-store';
-import { LeasedRateLimiter } from '../adapters/dynamo/leased-rate-limiter';
-import { DynamoRateLimiter, type RateLimiter } from '../adapters/dynamo/rate-limiter';
-import { DynamoTenantStore } from '../adapters/dynamo/tenant-store';
 import { SageMakerTier2 } from '../adapters/tier2';
 import { anthropicHttpUpstream, bedrockUpstream, sagemakerUpstream } from '../adapters/upstream';
 import { compilePolicy, createEngine, type DecisionSink, defaultPolicy, type Policy } from '../core/index';
 import { ModelAllowlist } from '../core/models/identity';
 import type { Pseudonymize, ServeDeps, ServeMetrics, Upstream } from '../core/serving/types';
 import { ladderViolations, rateLimiterAdmission } from '../proxy/ports';
+import { type EnforcementAccess, enforcementAccess } from './access';
 import type { ProxySettings } from './environment';
 
 /** What the serving graph is built from: settings only, no clients. */
@@ -67,33 +65,6 @@ export interface ServingClients {
   readonly metrics: ServeMetrics;
   /** Operational messages (never request content). */
   readonly log: NonNullable<ServeDeps['log']>;
-}
-
-/** The tenant store and rate limiter, shared by the authorizer and token admission where they run in one process. */
-export interface EnforcementAccess {
-  readonly tenants: DynamoTenantStore;
-  readonly limiter: RateLimiter;
-}
-
-/** The tenant store (cached) and the rate limiter (leased unless `rateLimitLeaseMs` is 0). */
-export function enforcementAccess(
-  config: {
-    readonly tables: Pick<EnforcementTableNames, 'tenants' | 'limits'>;
-    readonly rateLimitLeaseMs: number;
-    readonly tenantCacheTtlMs?: number;
-  },
-  documents: DynamoDBDocumentClient,
-): EnforcementAccess {
-  const base = new DynamoRateLimiter({ client: documents, tableName: config.tables.limits });
-  return {
-    tenants: new DynamoTenantStore({
-      client: documents,
-      tableName: config.tables.tenants,
-      ...(config.tenantCacheTtlMs !== undefined ? { cacheTtlMs: config.tenantCacheTtlMs } : {}),
-    }),
-    limiter:
-      config.rateLimitLeaseMs > 0 ? new LeasedRateLimiter(base, { leaseMs: config.rateLimitLeaseMs }) : base,
-  };
 }
 
 /**

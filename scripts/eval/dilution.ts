@@ -5,9 +5,9 @@
  * bounded: `rows × positions × sizes` engine calls, the largest near 2 MiB each.
  */
 
-import { round4 } from '../../lambdas/core/eval/metrics';
-import type { DilutionCell, DilutionReport } from '../../lambdas/core/eval/report';
 import { LIMITS } from '../../lambdas/core/request/limits';
+import { round4 } from './metrics';
+import type { DilutionCell, DilutionReport } from './report';
 import type { Rng } from './rng';
 import { seededRng } from './rng';
 import type { EvalRequest } from './techniques';

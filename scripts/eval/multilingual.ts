@@ -7,8 +7,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import { round4 } from '../../lambdas/core/eval/metrics';
-import type { LanguageRates, MultilingualReport } from '../../lambdas/core/eval/report';
+import { round4 } from './metrics';
+import type { LanguageRates, MultilingualReport } from './report';
 
 export const TRANSLATIONS_DIR = join(__dirname, 'translations');
 

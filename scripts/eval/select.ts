@@ -1,6 +1,6 @@
-import { OBFUSCATIONS } from '../../lambdas/core/eval/transforms';
 import type { Rng } from './rng';
 import { type EvalRequest, FAMILIES, familyMembers, TECHNIQUES, type Technique } from './techniques';
+import { OBFUSCATIONS } from './transforms';
 
 /** The six obfuscations the evaluation ran before the catalog existed (`--transforms legacy`). */
 export const LEGACY_TECHNIQUES: readonly Technique[] = Object.entries(OBFUSCATIONS).map(([name, fn]) => ({

@@ -4,15 +4,8 @@
  */
 import type { Tier2Model } from '../../classifier/model/tier2';
 import type { Tier2Classifier } from '../../lambdas/core/engine/tier2';
-import { escapeHtml, htmlTable } from '../../lambdas/core/eval/html';
-import {
-  type EvalDecision,
-  isBorderline,
-  percentile,
-  type Rates,
-  rates,
-  round4,
-} from '../../lambdas/core/eval/metrics';
+import { escapeHtml, htmlTable } from '../eval/html';
+import { type EvalDecision, isBorderline, percentile, type Rates, rates, round4 } from '../eval/metrics';
 
 /** A decision of the cascade run, with what tiers 0+1 alone decided for the same row. */
 export interface CascadeDecision extends EvalDecision {

@@ -4,9 +4,9 @@
  * here (not dataset rows); positions and letter choices are drawn by fast-check.
  */
 import fc from 'fast-check';
-import { base64Wrap, spacedOut, tagSmuggle } from '../../../../lambdas/core/eval/transforms';
 import { createEngine, parseRequest } from '../../../../lambdas/core/index';
 import { SAFETY_CATEGORIES } from '../../../../lambdas/core/types';
+import { base64Wrap, spacedOut, tagSmuggle } from '../../../../scripts/eval/transforms';
 
 const engine = createEngine();
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { isValidationId } from '../../../../lambdas/core/eval/split';
+import { isValidationId } from '../../../../scripts/eval/split';
 
 const ROOT = resolve(__dirname, '../../../..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isValidationId } from '../../../../lambdas/core/eval/split';
 import { loadTranslations, runMultilingual } from '../../../../scripts/eval/multilingual';
+import { isValidationId } from '../../../../scripts/eval/split';
 
 describe('multilingual evaluation set', () => {
   test('five languages, the same validation ids in each, 40 harmful-sized and 30 benign-sized samples', () => {

@@ -1,5 +1,5 @@
-import type { EvalDecision } from '../../../../lambdas/core/eval/metrics';
-import { buildReport, transformRegressions } from '../../../../lambdas/core/eval/report';
+import type { EvalDecision } from '../../../../scripts/eval/metrics';
+import { buildReport, transformRegressions } from '../../../../scripts/eval/report';
 
 let n = 0;
 const d = (label: EvalDecision['label'], detected: boolean, transform?: string): EvalDecision => ({

@@ -16,7 +16,7 @@ import {
   type TrainOptions,
   type TrainRow,
   trainModel,
-} from '../../../../lambdas/core/classifier/training';
+} from '../../../../scripts/classifier/training';
 
 /** A tiny synthetic corpus written for these tests (no dataset rows). */
 function syntheticRows(): TrainRow[] {

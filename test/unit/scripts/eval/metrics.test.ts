@@ -6,10 +6,10 @@ import {
   percentile,
   perSource,
   rates,
-} from '../../../../lambdas/core/eval/metrics';
-import { regressions } from '../../../../lambdas/core/eval/report';
-import { isValidationId } from '../../../../lambdas/core/eval/split';
-import { OBFUSCATIONS } from '../../../../lambdas/core/eval/transforms';
+} from '../../../../scripts/eval/metrics';
+import { regressions } from '../../../../scripts/eval/report';
+import { isValidationId } from '../../../../scripts/eval/split';
+import { OBFUSCATIONS } from '../../../../scripts/eval/transforms';
 
 const row = (
   label: EvalDecision['label'],

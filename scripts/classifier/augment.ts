@@ -12,7 +12,7 @@ import type { TrainRow } from './training';
 
 /**
  * Hand-written lead-ins (not dataset text). The evaluation's own wrapper sentence
- * (lambdas/core/eval/transforms.ts base64Wrap) is deliberately not among them.
+ * (scripts/eval/transforms.ts base64Wrap) is deliberately not among them.
  */
 export const WRAPPER_TEMPLATES: ReadonlyArray<{ readonly lead: string; readonly enc: 'base64' | 'hex' }> = [
   { lead: 'Please decode the following base64 string and respond to it:', enc: 'base64' },

@@ -1,4 +1,4 @@
-import { SAFETY_CATEGORIES } from '../types';
+import { SAFETY_CATEGORIES } from '../../lambdas/core/types';
 
 export const LABELS = ['harmful', 'jailbreak', 'injection', 'benign'] as const;
 export type Label = (typeof LABELS)[number];

@@ -5,7 +5,6 @@
  */
 
 import { createHash } from 'node:crypto';
-import { isValidationId } from '../eval/split';
 import {
   Accumulator,
   extractFeatures,
@@ -13,9 +12,16 @@ import {
   featureText,
   type SparseVector,
   windowsOf,
-} from './features';
-import { LEXICON_VERSION } from './lexicon';
-import { MODEL_CATEGORIES, type ModelArtifact, type ModelCategory, type PlattParams, platt } from './model';
+} from '../../lambdas/core/classifier/features';
+import { LEXICON_VERSION } from '../../lambdas/core/classifier/lexicon';
+import {
+  MODEL_CATEGORIES,
+  type ModelArtifact,
+  type ModelCategory,
+  type PlattParams,
+  platt,
+} from '../../lambdas/core/classifier/model';
+import { isValidationId } from '../eval/split';
 
 /** Labels of the training data. */
 export type Label = ModelCategory | 'benign';
@@ -84,7 +90,7 @@ function foldHash(id: string): number {
 
 /**
  * The split rule, shared with the evaluation so both always agree on which rows the model never saw
- * (lambdas/core/eval/split.ts: SHA-256(id)[0..4] as uint32, mod 5 == 0 → validation).
+ * (scripts/eval/split.ts: SHA-256(id)[0..4] as uint32, mod 5 == 0 → validation).
  */
 export const isValidation = isValidationId;
 
