@@ -310,7 +310,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       return;
     }
     const matched = matchRoute(req.method, path);
-    if (!matched.ok) {
+    // An unknown path is answered before authentication (API Gateway answers it without the authorizer); a
+    // wrong method on a served route is authenticated first, as the API's ANY method is (serving-api.ts).
+    if (!matched.ok && matched.reason === 'not_found') {
       discardBody(req, res, maxBody);
       return refuse(
         res,
@@ -331,6 +333,20 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           stage: 'auth',
           reason: outcome.reason,
           failure: authFailure(outcome),
+          ...(outcome.tenant ? { tenant: outcome.tenant } : {}),
+        },
+        request,
+      );
+    }
+    if (!matched.ok) {
+      discardBody(req, res, maxBody);
+      return refuse(
+        res,
+        {
+          route: matched.route,
+          stage: 'parse',
+          reason: matched.reason,
+          failure: matched.failure,
           ...(outcome.tenant ? { tenant: outcome.tenant } : {}),
         },
         request,

@@ -188,6 +188,8 @@ export class ServingApi extends Construct {
   public readonly stage: apigateway.Stage;
   /** The methods of {@link SERVING_ROUTES}, in that order. */
   public readonly methods: readonly apigateway.Method[];
+  /** The `ANY` method of each served route: wrong methods reach the proxy, which answers 405 with `Allow`. */
+  public readonly wrongMethods: readonly apigateway.Method[];
 
   constructor(scope: Construct, id: string, props: ServingApiProps) {
     super(scope, id);
@@ -270,18 +272,22 @@ export class ServingApi extends Construct {
       responseTransferMode: apigateway.ResponseTransferMode.STREAM,
       allowTestInvoke: false,
     });
-    this.methods = SERVING_ROUTES.map((route) => {
-      const resource = this.api.root.resourceForPath(route);
-      return resource.addMethod('POST', integration, {
-        authorizer: this.authorizer,
-        authorizationType: apigateway.AuthorizationType.CUSTOM,
-        requestValidator: validator,
-        ...(route.includes('{modelId}')
-          ? { requestParameters: { 'method.request.path.modelId': true } }
-          : {}),
-      });
+    const methodOptions = (route: string): apigateway.MethodOptions => ({
+      authorizer: this.authorizer,
+      authorizationType: apigateway.AuthorizationType.CUSTOM,
+      requestValidator: validator,
+      ...(route.includes('{modelId}') ? { requestParameters: { 'method.request.path.modelId': true } } : {}),
     });
-    for (const method of this.methods) {
+    this.methods = SERVING_ROUTES.map((route) =>
+      this.api.root.resourceForPath(route).addMethod('POST', integration, methodOptions(route)),
+    );
+    // Every other method of a served route reaches the proxy too (authorized like POST), which answers 405 with
+    // `Allow` and records the refusal, as the local gateway does; without it API Gateway would answer a bare 404
+    // with no decision record. API Gateway prefers the explicit POST method over ANY.
+    this.wrongMethods = SERVING_ROUTES.map((route) =>
+      this.api.root.resourceForPath(route).addMethod('ANY', integration, methodOptions(route)),
+    );
+    for (const method of [...this.methods, ...this.wrongMethods]) {
       acknowledge(method, {
         id: 'AwsSolutions-COG4',
         reason:

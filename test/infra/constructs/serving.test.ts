@@ -149,12 +149,16 @@ describe('serving API', () => {
     },
   );
 
-  test('every method is authorized by the REQUEST authorizer; exactly the three routes exist', () => {
+  test('every method is authorized by the REQUEST authorizer; exactly the three routes exist, each POST and ANY', () => {
     // The serving API only (the operator API is a separate, IAM-authorized API: operator-api.test.ts).
     const methods = Object.values(t('eu-west-1').findResources('AWS::ApiGateway::Method')).filter(
       (m) => m.Properties.AuthorizationType !== 'AWS_IAM',
     );
-    expect(methods).toHaveLength(SERVING_ROUTES.length);
+    // POST serves; ANY brings every other method to the proxy, which answers 405 with Allow and a record.
+    expect(methods).toHaveLength(SERVING_ROUTES.length * 2);
+    expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(
+      [...SERVING_ROUTES.map(() => 'ANY'), ...SERVING_ROUTES.map(() => 'POST')].sort(),
+    );
     for (const m of methods) {
       expect(m.Properties).toMatchObject({
         AuthorizationType: 'CUSTOM',
@@ -186,7 +190,7 @@ describe('serving API', () => {
     template.resourcePropertiesCountIs(
       'AWS::ApiGateway::Method',
       { AuthorizationType: 'CUSTOM', RequestParameters: { 'method.request.path.modelId': true } },
-      2,
+      4, // POST and ANY on each of the two Bedrock routes
     );
   });
 

@@ -300,6 +300,20 @@ describe('local gateway HTTP edge', () => {
     expect(rec.reason).toBe('method_not_allowed');
   });
 
+  test('fails when the method is wrong and no key is sent: 401 first, as the API authorizes its ANY method', async () => {
+    const a = await nodePost(
+      rt.gateway.url,
+      '/v1/messages',
+      { 'anthropic-version': '2023-06-01' },
+      Buffer.from(''),
+      {
+        method: 'GET',
+      },
+    );
+    expectRefused(a, 401);
+    expect(a.headers['allow']).toBeUndefined();
+  });
+
   test('fails when the path is unknown: 404 JSON', async () => {
     const a = await nodePost(
       rt.gateway.url,
