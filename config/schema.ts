@@ -214,16 +214,23 @@ export const OnCallSchema = z.strictObject({
 });
 
 /**
- * The enforcement canary (lib/constructs/canary.ts). Absent: no canary is deployed and the `EnforcementLive` alarm
- * ignores missing data.
+ * The enforcement canary (lib/constructs/canary.ts) and its tenant (lib/constructs/canary-tenant.ts). On by
+ * default: the stack generates the canary's API key into a Secrets Manager secret, stores its hash as the
+ * `canary`-tier tenant and runs the probes every minute, so the `EnforcementLive` alarm pages on a dead canary.
+ * `{ "enabled": false }` opts out (no canary, no key; the alarm then ignores missing data).
  */
 export const CanarySchema = z.strictObject({
-  /** Secrets Manager secret holding the canary tenant's API key (the key itself never appears here). */
-  apiKeySecretName: SecretName,
-  /** Model the probes name. Defaults to the Bedrock upstream's `modelId`; required for other upstreams. */
+  /** Whether the region deploys the canary and its tenant. */
+  enabled: z.boolean().default(true),
+  /** Model the probes name. Defaults to the region's first model (`models[0]`, or the Bedrock upstream's `modelId`). */
   model: z.string().min(1).max(256).optional(),
   /** Also run the output probes: only for an upstream known to answer them with harmful text. */
   outputProbes: z.boolean().default(false),
+  /**
+   * Generation of the canary's API key: raising it rotates the key on the next deploy (a new generated secret, the
+   * new key stored, the old one revoked; docs/runbooks/enforcement-live.md).
+   */
+  keyGeneration: z.number().int().min(1).max(1_000_000).default(1),
 });
 
 /** A model id as the request parser accepts it (letters, digits and `.:_-/@`, 1–256 characters). */
@@ -248,8 +255,8 @@ export const RegionSchema = z
     models: z.array(ModelId).min(1).max(32).optional(),
     telemetry: TelemetrySchema,
     onCall: OnCallSchema,
-    /** Optional: the enforcement canary. */
-    canary: CanarySchema.optional(),
+    /** The enforcement canary: on unless `{ "enabled": false }`. */
+    canary: CanarySchema.prefault({}),
   })
   .superRefine((r, ctx) => {
     const capture = r.classifier.dataCapture;
@@ -272,7 +279,7 @@ export const RegionSchema = z
       });
     }
     const models = allowedModels(r);
-    if (r.canary?.model !== undefined && models.length > 0) {
+    if (r.canary.model !== undefined && models.length > 0) {
       if (!new ModelAllowlist(models, r.region).resolve(r.canary.model).ok) {
         ctx.addIssue({
           code: 'custom',
@@ -280,13 +287,6 @@ export const RegionSchema = z
           message: `expected one of the region's models (${models.join(', ')}), got ${quote(r.canary.model)}: the proxy answers any other model 404`,
         });
       }
-    }
-    if (r.canary && r.canary.model === undefined && r.upstream.kind !== 'bedrock') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['canary', 'model'],
-        message: `required when the upstream is '${r.upstream.kind}' (only a bedrock upstream provides a default model)`,
-      });
     }
     const image = ECR_IMAGE_PATTERN.exec(r.classifier.imageUri)?.groups;
     if (image && image['region'] !== r.region) {
@@ -447,7 +447,7 @@ export const ConfigSchema = z
 /** Cross-field rules of the `edge` section: origins are configured regions, certificates sit where AWS needs them. */
 function checkEdge(
   c: {
-    readonly regions: readonly { readonly region: string }[];
+    readonly regions: readonly { readonly region: string; readonly canary: { readonly enabled: boolean } }[];
     readonly edge?: z.output<typeof EdgeSchema>;
   },
   ctx: z.RefinementCtx,
@@ -498,6 +498,15 @@ function checkEdge(
         message: `expected a certificate in ${quote(o.region)} (regional API custom domain), got one in ${quote(oc['region'])}`,
       });
     }
+    const fronted = c.regions.findIndex((r) => r.region === o.region);
+    if (edge.requireEdge && fronted >= 0 && c.regions[fronted]?.canary.enabled) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['regions', fronted, 'canary', 'enabled'],
+        message:
+          'expected false while edge.requireEdge is true: the canary probes the regional API directly, which then refuses every request that did not come through the edge (set "canary": { "enabled": false } for this region)',
+      });
+    }
     if (o.domainName === edge.hostname) {
       ctx.addIssue({
         code: 'custom',
@@ -515,12 +524,15 @@ export type DataCaptureConfig = NonNullable<ClassifierConfig['dataCapture']>;
 export type UpstreamConfig = RegionConfig['upstream'];
 export type TelemetryConfig = RegionConfig['telemetry'];
 export type OnCallConfig = RegionConfig['onCall'];
-export type CanaryConfig = NonNullable<RegionConfig['canary']>;
+export type CanaryConfig = RegionConfig['canary'];
 export type EdgeConfig = NonNullable<SafeguardsConfig['edge']>;
 
 /** The models a region serves: `models`, or the Bedrock upstream's model (the one place this default lives). */
 export const allowedModels = (r: RegionConfig): readonly string[] =>
   r.models ?? (r.upstream.kind === 'bedrock' ? [r.upstream.modelId] : []);
+
+/** The model the region's canary probes name: `canary.model`, else the region's first model. */
+export const canaryModel = (r: RegionConfig): string | undefined => r.canary.model ?? allowedModels(r)[0];
 
 /** Thrown for an invalid config; the message lists every problem, one per line. */
 export class ConfigError extends Error {

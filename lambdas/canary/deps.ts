@@ -3,13 +3,15 @@
  * (lambdas/shared/environment.ts, written by lib/constructs/canary.ts; failing fast naming every variable at
  * fault) and the API-key provider, built once per instance. Does no network I/O.
  *
- * `CANARY_API_URL` (https://, or http:// on loopback), `CANARY_API_KEY_SECRET_ID` (read through the Parameters and
+ * `CANARY_API_URL` (https://, or http:// on loopback), `CANARY_API_KEY_SECRET_ID` (the canary tenant's key,
+ * generated at deploy time: 32 letters and digits, the API key being `csk_` + those; read through the Parameters and
  * Secrets extension with `AWS_SESSION_TOKEN`), `CANARY_MODEL`, `CANARY_OUTPUT_PROBES` (default `false`),
  * `CANARY_PROBE_TIMEOUT_MS` (default 10000, 100–60000).
  */
 import type { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { extensionSecret } from '../adapters/upstream/secret';
 import { defaultProbes, type ProbeSet } from '../core/canary';
+import { apiKeyFromGeneratedSecret } from '../core/enforcement/keys';
 import { type CanarySettings, fromEnvironment } from '../shared/environment';
 
 /** The canary's validated configuration. */
@@ -74,10 +76,11 @@ export function depsFromEnv(
   instrumentation: { logger: CanaryLogger; metrics: CanaryMetrics },
 ): CanaryDeps {
   const settings = fromEnvironment('canary', env);
+  const secret = extensionSecret({ secretId: settings.apiKeySecretId, sessionToken: settings.sessionToken });
   return {
     config: configOf(settings),
     probes: defaultProbes(),
-    apiKey: extensionSecret({ secretId: settings.apiKeySecretId, sessionToken: settings.sessionToken }),
+    apiKey: async () => apiKeyFromGeneratedSecret(await secret()),
     ...instrumentation,
   };
 }

@@ -183,6 +183,18 @@ export class EnforcementTables extends Construct {
   }
 
   /**
+   * Canary-tenant provisioning (deploy time, lambdas/canary-tenant): read a key item, add one (conditional
+   * `PutItem`), revoke one (conditional `DeleteItem`) and list a tenant's keys through the `byTenant` index. No scan,
+   * no update, no other table.
+   */
+  public grantTenantKeyProvisioning(grantee: iam.IGrantable): void {
+    this.grantAccess(grantee, [
+      { table: 'tenants', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'] },
+      { table: 'tenants', index: BY_TENANT, actions: ['dynamodb:Query'] },
+    ]);
+  }
+
+  /**
    * One statement per table (or index) with exactly `actions`, and the key actions DynamoDB needs for them: reads
    * decrypt, writes also generate data keys. The key grant goes through the key, so its policy names the caller.
    */

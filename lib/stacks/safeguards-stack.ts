@@ -1,11 +1,11 @@
 import { CfnOutput, Duration, Fn, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { allowedModels, type RegionConfig } from '../../config/schema';
+import { allowedModels, canaryModel, type RegionConfig } from '../../config/schema';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { Canary } from '../constructs/canary';
+import { CanaryTenant } from '../constructs/canary-tenant';
 import { CAPTURE_PREFIX, ClassifierEndpoint } from '../constructs/classifier-endpoint';
 import { EdgeOrigin } from '../constructs/edge-origin';
 import { EnforcementTables } from '../constructs/enforcement-tables';
@@ -72,8 +72,10 @@ export class SafeguardsStack extends Stack {
   public readonly firewall: ApiFirewall;
   public readonly decisionRecords: DecisionRecordSubscription;
   public readonly monitoring: Monitoring;
-  /** Absent unless the region's config has a `canary` entry. */
+  /** The enforcement canary; absent when the region opts out (`canary.enabled: false`). */
   public readonly canary?: Canary;
+  /** The canary's tenant and generated key; present with the canary. */
+  public readonly canaryTenant?: CanaryTenant;
   /** Logs Insights saved queries and the Athena table over this region's decision records. */
   public readonly insights: SituationalAwareness;
   /** IAM-authorized operator API (status, kill switch, model switches). */
@@ -198,23 +200,30 @@ export class SafeguardsStack extends Stack {
       description: 'Log group of the inference proxy (decision records)',
     });
 
-    if (settings.canary) {
-      const canary = settings.canary;
-      const model =
-        canary.model ?? (settings.upstream.kind === 'bedrock' ? settings.upstream.modelId : undefined);
+    if (settings.canary.enabled) {
+      const model = canaryModel(settings);
       if (model === undefined) {
-        throw new Error(
-          `SafeguardsStack ${id}: canary.model is required for a '${settings.upstream.kind}' upstream`,
-        );
+        throw new Error(`SafeguardsStack ${id}: the canary needs a model (canary.model or models[0])`);
       }
+      this.canaryTenant = new CanaryTenant(this, 'CanaryTenant', {
+        tables: this.tables,
+        encryptionKey: dataKey,
+        zone: settings.residencyZone,
+        keyGeneration: settings.canary.keyGeneration,
+      });
       this.canary = new Canary(this, 'Canary', {
         apiUrl: this.api.url,
-        apiKeySecret: secretsmanager.Secret.fromSecretNameV2(this, 'CanaryApiKey', canary.apiKeySecretName),
+        apiKeySecret: this.canaryTenant.secret,
         model,
         encryptionKey: dataKey,
-        outputProbes: canary.outputProbes,
+        outputProbes: settings.canary.outputProbes,
         logRetention: logs.RetentionDays.TWO_WEEKS,
       });
+      // Probes start once the key's hash is in the tenants table; on a rotation the canary switches to the new secret
+      // only after its key is stored (the old key is revoked after that, in CloudFormation's clean-up phase).
+      // (The function and the rule, not the whole construct: the key policy names the canary's role.)
+      this.canary.function.node.addDependency(this.canaryTenant.resource);
+      this.canary.rule.node.addDependency(this.canaryTenant.resource);
     }
 
     this.monitoring = new Monitoring(this, 'Monitoring', {

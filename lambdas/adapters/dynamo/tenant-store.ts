@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -209,6 +210,28 @@ export class DynamoTenantStore implements TenantLookup {
       }),
     );
     return { apiKey, tenant: record };
+  }
+
+  /**
+   * Revokes one key: deletes its item if it belongs to `tenantId`. Returns whether an item was deleted (false when
+   * the key does not exist or belongs to another tenant). A tenant whose last key is revoked no longer exists.
+   */
+  async revokeKey(tenantId: string, keyHash: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { keyHash },
+          ConditionExpression: 'tenantId = :t',
+          ExpressionAttributeValues: { ':t': tenantId },
+        }),
+      );
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+    this.invalidate(keyHash);
+    return true;
   }
 
   /** Every key item of a tenant (via the `byTenant` index; eventually consistent). */

@@ -385,7 +385,7 @@ describe('config schema', () => {
 
   test('fails when the canary names a model the region does not serve', () => {
     const doc = example();
-    doc.regions[1]!.canary = { apiKeySecretName: 'canary/key', model: 'us.anthropic.claude-sonnet-4-6' };
+    doc.regions[1]!.canary = { model: 'us.anthropic.claude-sonnet-4-6' };
     expect(problems(doc)).toEqual([
       `${FILE}: regions[1].canary.model: expected one of the region's models (claude-sonnet-4-6), got 'us.anthropic.claude-sonnet-4-6': the proxy answers any other model 404`,
     ]);

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { ConfigError, parseConfig, type RegionConfig, type SafeguardsConfig } from '../../../config/schema';
+import { canaryModel, parseConfig, type SafeguardsConfig } from '../../../config/schema';
 import { Canary, type CanaryProps } from '../../../lib/constructs/canary';
 import { RegionalKeys } from '../../../lib/constructs/keys';
 import { addNagChecks } from '../../../lib/nag';
@@ -155,28 +155,18 @@ describe('Canary construct', () => {
 });
 
 describe('canary in the regional stack (config regions[].canary)', () => {
-  const withCanary = (region: RegionConfig): RegionConfig => ({
-    ...region,
-    canary: { apiKeySecretName: 'safeguards/canary-api-key', outputProbes: false },
-  });
   let templates: Record<string, Template>;
   beforeAll(() => {
     const base = testConfig();
-    // eu-west-1 (bedrock) and ap-southeast-2 (https, model given) with a canary; eu-central-1 without.
+    // eu-west-1 (bedrock) and us-east-1 by default; ap-southeast-2 (https) with a model and output probes;
+    // eu-central-1 opted out.
     const config: SafeguardsConfig = {
       ...base,
       regions: base.regions.map((r) =>
-        r.region === 'eu-west-1'
-          ? withCanary(r)
-          : r.region === 'ap-southeast-2'
-            ? {
-                ...withCanary(r),
-                canary: {
-                  apiKeySecretName: 'safeguards/canary-api-key',
-                  model: 'claude-x',
-                  outputProbes: true,
-                },
-              }
+        r.region === 'ap-southeast-2'
+          ? { ...r, canary: { ...r.canary, model: 'claude-sonnet-4-6', outputProbes: true } }
+          : r.region === 'eu-central-1'
+            ? { ...r, canary: { ...r.canary, enabled: false } }
             : r,
       ),
     };
@@ -190,14 +180,16 @@ describe('canary in the regional stack (config regions[].canary)', () => {
       id.startsWith('MonitoringEnforcementLive'),
     )![1]['Properties'] as Json;
 
-  test('the canary probes this stack’s API URL with the Bedrock model id, as its own secret', () => {
+  test('the canary probes this stack’s API URL with the Bedrock model id, with the generated secret', () => {
     templates['eu-west-1']!.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
           CANARY_API_URL: {
             'Fn::Join': ['', Match.arrayWith([{ Ref: Match.stringLikeRegexp('^Api[0-9A-F]{8}$') }])],
           },
-          CANARY_API_KEY_SECRET_ID: 'safeguards/canary-api-key',
+          CANARY_API_KEY_SECRET_ID: {
+            'Fn::Join': ['-', Match.arrayWith([{ 'Fn::Select': Match.anyValue() }])],
+          },
           CANARY_MODEL: (testConfig().regions[0]!.upstream as { modelId: string }).modelId,
           CANARY_OUTPUT_PROBES: 'false',
         }),
@@ -208,7 +200,7 @@ describe('canary in the regional stack (config regions[].canary)', () => {
   test('a non-Bedrock upstream uses the configured model and output-probe setting', () => {
     templates['ap-southeast-2']!.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
-        Variables: Match.objectLike({ CANARY_MODEL: 'claude-x', CANARY_OUTPUT_PROBES: 'true' }),
+        Variables: Match.objectLike({ CANARY_MODEL: 'claude-sonnet-4-6', CANARY_OUTPUT_PROBES: 'true' }),
       },
     });
   });
@@ -222,11 +214,11 @@ describe('canary in the regional stack (config regions[].canary)', () => {
     ]);
   });
 
-  test('cdk-nag clean in a whole regional stack with the canary (same packs as bin/app.ts)', () => {
+  test('cdk-nag and Control Tower rules clean in a whole regional stack with the canary (same packs as bin/app.ts)', () => {
     const outdir = mkdtempSync(path.join(tmpdir(), 'canary-stack-nag-'));
     const app = makeApp({ outdir });
     const base = testConfig();
-    addSafeguardsStacks(app, { ...base, regions: [withCanary(base.regions[0]!)] });
+    addSafeguardsStacks(app, { ...base, regions: [base.regions[0]!] });
     const synth = () => {
       try {
         app.synth();
@@ -239,10 +231,13 @@ describe('canary in the regional stack (config regions[].canary)', () => {
     expect(synth).not.toThrow();
   });
 
-  test('no canary without config', () => {
-    const fns = Object.values(templates['eu-central-1']!.findResources('AWS::Lambda::Function'));
+  test('opted out: no canary, no tenant, no secret', () => {
+    const t = templates['eu-central-1']!;
+    const fns = Object.values(t.findResources('AWS::Lambda::Function'));
     expect(fns.some((f) => JSON.stringify(f).includes('CANARY_API_URL'))).toBe(false);
-    templates['eu-central-1']!.resourceCountIs('AWS::Events::Rule', 0);
+    t.resourceCountIs('AWS::Events::Rule', 0);
+    t.resourceCountIs('Custom::SafeguardsCanaryTenant', 0);
+    t.resourceCountIs('AWS::SecretsManager::Secret', 0);
   });
 });
 
@@ -252,43 +247,61 @@ describe('config regions[].canary', () => {
     const region = base.regions[3]!;
     // The parsed form of "no data capture" is null; the config file form is false.
     (region['classifier'] as Record<string, unknown>)['dataCapture'] = false;
+    delete region['canary'];
     return { ...base, regions: [region] };
   };
-
-  test('optional: absent means no canary', () => {
-    expect(parseConfig(https(), 'test.json').regions[0]!.canary).toBeUndefined();
-  });
-
-  test('outputProbes defaults to false; the model may be given', () => {
+  const withCanary = (canary: unknown) => {
     const doc = https();
-    (doc['regions'] as Record<string, unknown>[])[0]!['canary'] = {
-      apiKeySecretName: 'safeguards/canary',
-      model: 'claude-sonnet-4-6',
-    };
-    expect(parseConfig(doc, 'test.json').regions[0]!.canary).toEqual({
-      apiKeySecretName: 'safeguards/canary',
-      model: 'claude-sonnet-4-6',
+    (doc['regions'] as Record<string, unknown>[])[0]!['canary'] = canary;
+    return doc;
+  };
+
+  test('on by default: absent means a canary with the defaults', () => {
+    expect(parseConfig(https(), 'test.json').regions[0]!.canary).toEqual({
+      enabled: true,
       outputProbes: false,
+      keyGeneration: 1,
     });
   });
 
-  test('fails when the model is missing for a non-Bedrock upstream, naming the path', () => {
-    const doc = https();
-    (doc['regions'] as Record<string, unknown>[])[0]!['canary'] = { apiKeySecretName: 'safeguards/canary' };
-    expect(() => parseConfig(doc, 'test.json')).toThrow(
-      new ConfigError('test.json', [
-        "regions[0].canary.model: required when the upstream is 'https' (only a bedrock upstream provides a default model)",
-      ]),
+  test('opting out is explicit', () => {
+    expect(parseConfig(withCanary({ enabled: false }), 'test.json').regions[0]!.canary.enabled).toBe(false);
+  });
+
+  test('the model may be given; it defaults to the region’s first model', () => {
+    const given = parseConfig(withCanary({ model: 'claude-sonnet-4-6', keyGeneration: 3 }), 'test.json');
+    expect(given.regions[0]!.canary).toEqual({
+      enabled: true,
+      model: 'claude-sonnet-4-6',
+      outputProbes: false,
+      keyGeneration: 3,
+    });
+    expect(canaryModel(parseConfig(https(), 'test.json').regions[0]!)).toBe('claude-sonnet-4-6');
+  });
+
+  test.each([[0], [1.5], ['2']])('fails when keyGeneration is %p, naming the path', (keyGeneration) => {
+    expect(() => parseConfig(withCanary({ keyGeneration }), 'test.json')).toThrow(
+      /regions\[0\]\.canary\.keyGeneration/,
     );
   });
 
-  test('fails when a key value is put in the config instead of a secret name (strict object)', () => {
-    const doc = https();
-    (doc['regions'] as Record<string, unknown>[])[0]!['canary'] = {
-      apiKeySecretName: 'safeguards/canary',
-      model: 'm',
-      apiKey: 'csk_x',
-    };
-    expect(() => parseConfig(doc, 'test.json')).toThrow(/regions\[0\]\.canary/);
+  test('fails when a key or a secret name is put in the config (strict object: the stack generates the key)', () => {
+    expect(() => parseConfig(withCanary({ apiKey: 'csk_x' }), 'test.json')).toThrow(/regions\[0\]\.canary/);
+    expect(() => parseConfig(withCanary({ apiKeySecretName: 'safeguards/canary' }), 'test.json')).toThrow(
+      /regions\[0\]\.canary/,
+    );
+  });
+
+  test('fails with the edge required in front of a region whose canary is on, naming the field', () => {
+    const doc = JSON.parse(
+      readFileSync(path.resolve(__dirname, '../../../config/edge.example.config.json'), 'utf8'),
+    );
+    doc.edge.requireEdge = true;
+    doc.regions[1].canary = { enabled: false };
+    expect(() => parseConfig(doc, 'edge.json')).toThrow(
+      /regions\[0\]\.canary\.enabled: expected false while edge\.requireEdge is true/,
+    );
+    for (const r of doc.regions) r.canary = { enabled: false };
+    expect(() => parseConfig(doc, 'edge.json')).not.toThrow();
   });
 });

@@ -366,7 +366,8 @@ describe.each([WITH_CLASSIFIER, WITHOUT_CLASSIFIER])('alarms in %s', (region) =>
       ComparisonOperator: e.comparison,
       EvaluationPeriods: e.periods,
       DatapointsToAlarm: e.datapoints,
-      TreatMissingData: 'notBreaching',
+      // The canary is on by default, so a missing EnforcementLive data point means a dead canary or path.
+      TreatMissingData: e.id === 'EnforcementLive' ? 'breaching' : 'notBreaching',
     });
     expect(e.stat.startsWith('p') ? props['ExtendedStatistic'] : props['Statistic']).toBe(e.stat);
     expect(dims(props['Dimensions'])).toEqual(e.dims(template));
@@ -573,8 +574,8 @@ describe.each([WITH_CLASSIFIER, WITHOUT_CLASSIFIER])('alarms in %s', (region) =>
     );
   });
 
-  test('the canary alarm ignores missing data by default (no canary yet)', () => {
-    expect(alarm(t(region), 'EnforcementLive')['TreatMissingData']).toBe('notBreaching');
+  test('the canary is deployed by default, so missing EnforcementLive data is breaching', () => {
+    expect(alarm(t(region), 'EnforcementLive')['TreatMissingData']).toBe('breaching');
   });
 });
 

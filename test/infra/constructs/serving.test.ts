@@ -566,6 +566,8 @@ describe('least privilege', () => {
       expect(wildcard).toEqual(
         [
           ...classifier,
+          // The canary (on by default): X-Ray only.
+          'CanaryRoleDefaultPolicy xray:PutTelemetryRecords,xray:PutTraceSegments',
           'OperatorApiHandlerRoleDefaultPolicy VpcNetworkInterfaces',
           'OperatorApiHandlerRoleDefaultPolicy xray:PutTelemetryRecords,xray:PutTraceSegments',
           'ServingAuthorizerRoleDefaultPolicy VpcNetworkInterfaces',
