@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { API_KEY_BODY_LENGTH } from '../../lambdas/core/enforcement/keys';
 import { acknowledge, acknowledgeGuard, nagResource } from '../nag';
 import type { EnforcementTables } from './enforcement-tables';
-import { DEFAULT_BUNDLING } from './serving-functions';
+import { acknowledgeRuntimePin, DEFAULT_BUNDLING } from './serving-functions';
 
 /** Repository root: the handler entry and the lockfile live under it (local esbuild bundling). */
 const PROJECT_ROOT = path.resolve(__dirname, '../..');
@@ -192,13 +192,7 @@ export class CanaryTenant extends Construct {
         },
       );
     }
-    const runtime =
-      'nodejs22.x is the runtime the bundles target (esbuild target node22) and the code is tested for (Node 20/22); moving to nodejs24.x is a deliberate upgrade with its own test run.';
-    acknowledge(
-      this.function,
-      { id: 'AwsSolutions-L1', reason: runtime },
-      { id: 'Serverless-LambdaLatestVersion', reason: runtime },
-    );
+    acknowledgeRuntimePin(this.function);
     acknowledge(framework, {
       id: 'Serverless-LambdaDefaultMemorySize',
       reason:

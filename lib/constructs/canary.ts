@@ -11,7 +11,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { toEnvironment } from '../../lambdas/shared/environment';
 import { acknowledge, acknowledgeGuard } from '../nag';
-import { DEFAULT_BUNDLING } from './serving-functions';
+import { acknowledgeRuntimePin, DEFAULT_BUNDLING } from './serving-functions';
 
 /** Repository root: the handler entry and the lockfile live under it (local esbuild bundling). */
 const PROJECT_ROOT = path.resolve(__dirname, '../..');
@@ -195,14 +195,11 @@ export class Canary extends Construct {
           'CDK-generated default policy of the canary role: attached to that one role, scoped to its log group, its API-key secret and X-Ray.',
       },
     );
-    const runtime =
-      'nodejs22.x is the runtime the bundles target (esbuild target node22) and the code is tested for (Node 20/22); moving to nodejs24.x is a deliberate upgrade with its own test run.';
     const noDlq =
       'Scheduled every minute and not retried: a failed run is a missing EnforcementLive data point, which the alarm treats as breaching; a dead-letter queue would only hold stale probe runs.';
+    acknowledgeRuntimePin(this.function);
     acknowledge(
       this.function,
-      { id: 'AwsSolutions-L1', reason: runtime },
-      { id: 'Serverless-LambdaLatestVersion', reason: runtime },
       {
         id: 'NIST.800.53.R5-LambdaInsideVPC',
         reason:

@@ -472,14 +472,22 @@ export function lambdaExecutionRole(
   return role;
 }
 
-/** The per-function acknowledgements every safeguards function shares (runtime pin, concurrency, DLQ). */
-export const acknowledgeFunction = (fn: lambda.Function): void => {
+/** The runtime pin every safeguards function shares (nodejs22.x, the bundles' target), acknowledged with its reason. */
+export const acknowledgeRuntimePin = (fn: lambda.Function): void => {
   const runtime =
     'nodejs22.x is the runtime the bundles target (esbuild target node22) and the code is tested for (Node 20/22); moving to nodejs24.x is a deliberate upgrade with its own test run.';
   acknowledge(
     fn,
     { id: 'AwsSolutions-L1', reason: runtime },
     { id: 'Serverless-LambdaLatestVersion', reason: runtime },
+  );
+};
+
+/** The per-function acknowledgements every safeguards function shares (runtime pin, concurrency, DLQ). */
+export const acknowledgeFunction = (fn: lambda.Function): void => {
+  acknowledgeRuntimePin(fn);
+  acknowledge(
+    fn,
     {
       id: 'NIST.800.53.R5-LambdaConcurrency',
       reason:
