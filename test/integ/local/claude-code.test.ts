@@ -1,6 +1,6 @@
 /**
- * The real Claude Code CLI (npm `@anthropic-ai/claude-code`, headless `claude -p`) pointed at the local
- * gateway with `ANTHROPIC_BASE_URL`, with the demo tenant's key, telemetry and nonessential traffic off
+ * The real Claude Code CLI (its native binary, npm `@anthropic-ai/claude-code-<platform>`, headless `claude -p`)
+ * pointed at the local gateway with `ANTHROPIC_BASE_URL`, with the demo tenant's key, telemetry and nonessential traffic off
  * and a throw-away HOME. It posts to `/v1/messages?beta=true` with an `anthropic-beta` header and the
  * beta body shapes (`context_management`, `output_config`, adaptive thinking, `role: "system"` turns,
  * tools with `defer_loading`, system blocks with `cache_control`, `metadata.user_id`), streaming.
@@ -13,14 +13,36 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { DecisionRecord } from '../../../lambdas/core/decision/record';
 import { createTenant, operatorContext } from '../../../lambdas/operator/actions';
 import { type LocalRuntime, startLocalRuntime } from '../../../local/runtime';
 import { readDecisionRecords } from '../../../local/telemetry-sink';
 
-/** The package's launcher: spawns the platform binary whether or not its postinstall copied it. */
-const CLI = join(__dirname, '../../../node_modules/@anthropic-ai/claude-code/cli-wrapper.cjs');
+/**
+ * The CLI's native binary for this platform. The repository depends on the per-platform packages
+ * (`@anthropic-ai/claude-code-<os>-<cpu>[-musl]`, optionalDependencies: npm installs the one matching the machine)
+ * rather than on the `@anthropic-ai/claude-code` launcher, whose Node wrapper declares Node >= 22: the binary needs
+ * no Node at all. Resolution follows the launcher's own (os, cpu, glibc or musl).
+ */
+const claudeBinary = (): string => {
+  const musl =
+    process.platform === 'linux' &&
+    (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header
+      ?.glibcVersionRuntime === undefined;
+  const name = `@anthropic-ai/claude-code-${process.platform}-${process.arch}${musl ? '-musl' : ''}`;
+  try {
+    return join(
+      dirname(require.resolve(`${name}/package.json`)),
+      process.platform === 'win32' ? 'claude.exe' : 'claude',
+    );
+  } catch {
+    throw new Error(
+      `Claude Code has no native package for this machine (${name} is not installed): run \`npm ci\` on a platform the CLI ships for (linux/darwin/win32, x64/arm64)`,
+    );
+  }
+};
+const CLI = claudeBinary();
 const RUN_MS = 120_000;
 
 interface Run {
@@ -62,7 +84,7 @@ describe('Claude Code CLI against the local gateway', () => {
   /** `claude -p <prompt>`, bounded in time; only loopback traffic to the gateway. */
   const claude = (prompt: string, apiKey: string): Promise<Run> =>
     new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, '-p', prompt, '--model', 'demo'], {
+      const child = spawn(CLI, ['-p', prompt, '--model', 'demo'], {
         cwd: home,
         env: {
           PATH: process.env['PATH'] ?? '/usr/bin:/bin',
