@@ -167,14 +167,19 @@ export const CANARY_ENVIRONMENT = {
   sessionToken: runtime('AWS_SESSION_TOKEN', text),
   /** Base URL of the region's inference API (the stage URL). */
   apiUrl: variable('CANARY_API_URL', serviceUrl),
-  /** `regions[].canary.apiKeySecretName`. */
+  /** The secret the stack generates the canary's key into (lib/constructs/canary-tenant.ts). */
   apiKeySecretId: variable('CANARY_API_KEY_SECRET_ID', text),
-  /** `regions[].canary.model` (or the Bedrock upstream's model). */
+  /** `regions[].canary.model` (or the region's first model). */
   model: variable('CANARY_MODEL', ModelId),
   /** `regions[].canary.outputProbes` (default `false`). */
   outputProbes: optional('CANARY_OUTPUT_PROBES', flag),
   /** Deadline of one probe (default 10 s). */
   probeTimeoutMs: optional('CANARY_PROBE_TIMEOUT_MS', integer(z.number().int().min(100).max(60_000))),
+} as const satisfies Spec;
+
+/** The canary-tenant custom resource (lambdas/canary-tenant): stores the canary key's hash. */
+export const CANARY_TENANT_ENVIRONMENT = {
+  tenantsTable: variable('TENANTS_TABLE', text),
 } as const satisfies Spec;
 
 export type ProxySettings = Settings<typeof PROXY_ENVIRONMENT>;
@@ -188,6 +193,7 @@ export const ENVIRONMENTS = {
   authorizer: AUTHORIZER_ENVIRONMENT,
   operator: OPERATOR_ENVIRONMENT,
   canary: CANARY_ENVIRONMENT,
+  canaryTenant: CANARY_TENANT_ENVIRONMENT,
 } as const satisfies Record<FunctionName, Spec>;
 
 /**

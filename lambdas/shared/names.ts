@@ -15,6 +15,7 @@ export const SERVICE_NAMES = {
   authorizer: 'safeguards-authorizer',
   operator: 'safeguards-operator',
   canary: 'safeguards-canary',
+  canaryTenant: 'safeguards-canary-tenant',
 } as const;
 
 /** Canary metric: 1 when every probe came out right (known-bad blocked or refused, known-good allowed), else 0. */

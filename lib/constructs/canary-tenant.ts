@@ -9,6 +9,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { API_KEY_BODY_LENGTH } from '../../lambdas/core/enforcement/keys';
+import { toEnvironment } from '../../lambdas/shared/environment';
 import { acknowledge, acknowledgeGuard, nagResource } from '../nag';
 import type { EnforcementTables } from './enforcement-tables';
 import { acknowledgeRuntimePin, DEFAULT_BUNDLING } from './serving-functions';
@@ -17,7 +18,7 @@ import { acknowledgeRuntimePin, DEFAULT_BUNDLING } from './serving-functions';
 const PROJECT_ROOT = path.resolve(__dirname, '../..');
 
 /** Handler entry of the provisioning function. */
-export const CANARY_TENANT_ENTRY = path.join(PROJECT_ROOT, 'lambdas/canary/provision-entry.ts');
+export const CANARY_TENANT_ENTRY = path.join(PROJECT_ROOT, 'lambdas/canary-tenant/handler.ts');
 
 /** Tenant id of the canary tenant a stack provisions. */
 export const CANARY_TENANT_ID = 'safeguards-canary';
@@ -59,7 +60,7 @@ export interface CanaryTenantProps {
  * - **Key.** A Secrets Manager secret of the stack, encrypted with the region's data key, whose value Secrets
  *   Manager generates at deploy time: 32 letters and digits, the API key being `csk_` + that value. The key never
  *   appears in the template, in a parameter or in a custom-resource response.
- * - **Tenant.** A custom resource (CDK provider framework; handler lambdas/canary/provision.ts) reads the secret and
+ * - **Tenant.** A custom resource (CDK provider framework; handler lambdas/canary-tenant/provision.ts) reads the secret and
  *   writes the SHA-256 of the key — hashed by the code the authorizer uses — to the `tenants` table as a key of the
  *   tenant `safeguards-canary`, tier `canary` (its blocks are never ladder strikes). Delete revokes that key.
  * - **Rotation.** `keyGeneration` + 1 creates a new secret; the custom resource stores the new key's hash and returns
@@ -120,10 +121,7 @@ export class CanaryTenant extends Construct {
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
       bundling: { ...DEFAULT_BUNDLING, ...props.bundling },
-      environment: {
-        TENANTS_TABLE: props.tables.tenants.tableName,
-        NODE_OPTIONS: '--enable-source-maps',
-      },
+      environment: toEnvironment('canaryTenant', { tenantsTable: props.tables.tenants.tableName }),
     });
 
     const frameworkLogs = new logs.LogGroup(this, 'ProviderLogs', {

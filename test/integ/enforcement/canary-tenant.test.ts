@@ -3,7 +3,11 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { DynamoRateLimiter } from '../../../lambdas/adapters/dynamo/rate-limiter';
 import { DynamoTenantStore } from '../../../lambdas/adapters/dynamo/tenant-store';
 import { authorize } from '../../../lambdas/authorizer/authorize';
-import { type ProvisionDeps, physicalIdFor, provisionCanaryTenant } from '../../../lambdas/canary/provision';
+import {
+  type ProvisionDeps,
+  physicalIdFor,
+  provisionCanaryTenant,
+} from '../../../lambdas/canary-tenant/provision';
 import { generateApiKey, hashApiKey } from '../../../lambdas/core/enforcement/keys';
 import { type LocalDynamo, startDynalite } from '../support/dynalite';
 
