@@ -23,6 +23,20 @@ export const CANARY_TENANT_ENTRY = path.join(PROJECT_ROOT, 'lambdas/canary-tenan
 /** Tenant id of the canary tenant a stack provisions. */
 export const CANARY_TENANT_ID = 'safeguards-canary';
 
+/**
+ * `secretsmanager:GetSecretValue` on one secret for one role, and `kms:Decrypt` on the secret's key when it has one
+ * (named in that key's policy, like every key use of this stack). Nothing else: no `DescribeSecret`, no other secret.
+ */
+export const grantSecretRead = (secret: secretsmanager.ISecret, role: iam.Role): void => {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
+    }),
+  );
+  secret.encryptionKey?.grant(role, 'kms:Decrypt');
+};
+
 /** Properties for {@link CanaryTenant}. */
 export interface CanaryTenantProps {
   /** The region's enforcement tables: the key's hash goes into `tenants`. */
@@ -105,7 +119,7 @@ export class CanaryTenant extends Construct {
       description: 'Safeguards canary tenant provisioning',
     });
     logGroup.grantWrite(role);
-    this.secret.grantRead(role);
+    grantSecretRead(this.secret, role);
     props.tables.grantTenantKeyProvisioning(role);
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {

@@ -11,6 +11,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { toEnvironment } from '../../lambdas/shared/environment';
 import { acknowledge, acknowledgeGuard } from '../nag';
+import { grantSecretRead } from './canary-tenant';
 import { acknowledgeRuntimePin, DEFAULT_BUNDLING } from './serving-functions';
 
 /** Repository root: the handler entry and the lockfile live under it (local esbuild bundling). */
@@ -150,7 +151,7 @@ export class Canary extends Construct {
         probeTimeoutMs: probeTimeout.toMilliseconds(),
       }),
     });
-    props.apiKeySecret.grantRead(this.function);
+    grantSecretRead(props.apiKeySecret, role);
 
     this.rule = new events.Rule(this, 'Schedule', {
       description: 'Runs the safeguards enforcement canary',

@@ -120,6 +120,10 @@ class SeparatedKey extends kms.Key {
     const principal = grantee.grantPrincipal;
     // An AWS service has no identity policy: CDK writes its grant into the key policy itself.
     if (principal instanceof iam.ServicePrincipal) return;
+    // A CMK-encrypted Secrets Manager secret (CDK's Secret): the account may use the key only through Secrets
+    // Manager in this region (`kms:ViaService`), which is how the secret is created and read; the reader still needs
+    // its own GetSecretValue and a key grant of its own.
+    if (principal instanceof kms.ViaServicePrincipal && isSecretsManagerVia(principal)) return;
     if (!(principal instanceof iam.Role) || Stack.of(principal) !== Stack.of(this)) {
       throw new Error(
         `${this.node.path}: key use can only be granted to a role of this stack or an AWS service ` +
@@ -146,6 +150,10 @@ class SeparatedKey extends kms.Key {
     use.statement.addArnPrincipal(principal.roleArn);
   }
 }
+
+/** Whether a via-service principal names Secrets Manager (the only service granted key use this way). */
+const isSecretsManagerVia = (principal: kms.ViaServicePrincipal): boolean =>
+  JSON.stringify(principal.policyFragment.conditions).includes('"kms:ViaService":"secretsmanager.');
 
 /** Properties for {@link RegionalKeys}. */
 export interface RegionalKeysProps {

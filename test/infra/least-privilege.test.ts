@@ -95,7 +95,11 @@ const keyPolicyViolations = (resources: Resources): string[] => {
           use.length === 1 &&
           use[0] === 'kms:CreateGrant' &&
           s.Condition?.['Bool']?.['kms:GrantIsForAWSResource'] === 'true';
-        if (use.length > 0 && !grantsForResources)
+        // A CMK-encrypted secret: the account may use the key only through Secrets Manager in this region.
+        const viaSecretsManager = /^secretsmanager\.[a-z0-9-]+\.amazonaws\.com$/.test(
+          String(s.Condition?.['StringEquals']?.['kms:ViaService'] ?? ''),
+        );
+        if (use.length > 0 && !grantsForResources && !viaSecretsManager)
           problems.push(
             `${keyId}/${s.Sid ?? '(no sid)'}: the account is allowed key use (${use.join(', ')})`,
           );
@@ -228,6 +232,9 @@ describe('KMS key policies separate key administration from key use', () => {
     );
     expect([...named].sort()).toEqual(
       [
+        // The canary reads its generated key's secret; the canary tenant's function reads it and writes its hash.
+        'CanaryRole',
+        'CanaryTenantRole',
         'ClassifierExecutionRole',
         'OperatorApiHandlerRole',
         'ServingAuthorizerRole',
@@ -416,10 +423,16 @@ describe('table grants: each caller gets exactly the calls its code makes (lambd
       violations: ['dynamodb:Query', 'dynamodb:UpdateItem'],
       audit: ['dynamodb:PutItem', 'dynamodb:Query'],
     },
+    // lambdas/canary-tenant/provision.ts (deploy time): get → GetItem, createTenant → PutItem of the key record,
+    // revoke → keysOf (Query byTenant) + DeleteItem of that key. Nothing else, no other table.
+    CanaryTenantRole: {
+      tenants: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+      'tenants/index/byTenant': ['dynamodb:Query'],
+    },
   };
 
   test.each(['eu-west-1', 'eu-central-1', 'us-east-1', 'ap-southeast-2'])(
-    '%s: authorizer, proxy and operator API, and no other role, on the enforcement tables',
+    '%s: authorizer, proxy, operator API and canary-tenant provisioning, and no other role, on the enforcement tables',
     (region) => {
       expect(tableGrants(resourcesOf(region))).toEqual(expected);
     },
