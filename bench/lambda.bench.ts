@@ -9,6 +9,8 @@ import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createHttp2Server } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
@@ -58,6 +60,34 @@ async function startKmsStub() {
   return { url, close: () => close(server) };
 }
 
+/**
+ * A Bedrock Runtime stand-in answering InvokeModel with a short Anthropic message (the served case). HTTP/2 in
+ * clear text: the Bedrock Runtime client's default request handler speaks HTTP/2.
+ */
+async function startBedrockStub() {
+  const server = createHttp2Server((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          id: 'msg_bench',
+          type: 'message',
+          role: 'assistant',
+          model: 'anthropic.claude-demo-v1:0',
+          content: [{ type: 'text', text: 'Paris is the capital of France.' }],
+          stop_reason: 'end_turn',
+          stop_sequence: null,
+          usage: { input_tokens: 12, output_tokens: 8 },
+        }),
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const sizes: Record<string, { external: number; bundled: number; file: string }> = {};
@@ -70,6 +100,7 @@ async function main(): Promise<void> {
   const dynamo = await startDynalite({ prefix: 'bench-' });
   const kms = await startKmsStub();
   const classifier = await startReferenceClassifier();
+  const bedrock = await startBedrockStub();
   try {
     const ops = operatorContext(dynamo.doc, dynamo.tables, 'bench');
     const { apiKey, tenantId } = await createTenant(ops, { tier: 'standard', zone: 'EU' });
@@ -81,6 +112,7 @@ async function main(): Promise<void> {
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_KMS: kms.url,
       AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: classifier.url,
+      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
       TENANTS_TABLE: dynamo.tables.tenants,
       LIMITS_TABLE: dynamo.tables.limits,
       VIOLATIONS_TABLE: dynamo.tables.violations,
@@ -130,15 +162,42 @@ async function main(): Promise<void> {
         },
       },
     } as const;
+    // The served case: a benign prompt through tiers 0+1, the (stand-in) Bedrock model, the output check and the
+    // record. Warm calls are repeated (WARM_CALLS) and their CPU reported apart from the stand-ins' round trips.
+    const served = {
+      ...events.proxy,
+      body: JSON.stringify({
+        model: 'demo',
+        max_tokens: 16,
+        messages: [{ role: 'user', content: 'What is the capital of France? Answer in one sentence.' }],
+      }),
+    };
+    const WARM_CALLS = Number(process.env['WARM_CALLS'] ?? 20);
+    const scenarios = [
+      { name: 'authorizer', fn: 'authorizer', event: events.authorizer, warm: WARM_CALLS },
+      // One warm call only: every blocked request is a ladder strike for the bench tenant.
+      { name: 'proxy (blocked)', fn: 'proxy', event: events.proxy, warm: 1 },
+      { name: 'proxy (served)', fn: 'proxy', event: served, warm: WARM_CALLS },
+    ] as const;
     const rows: Record<string, string | number>[] = [];
-    for (const name of Object.keys(ENTRIES) as (keyof typeof ENTRIES)[]) {
-      const runs: { importMs: number; firstMs: number; warmMs: number }[] = [];
+    for (const { name, fn, event, warm } of scenarios) {
+      const runs: { importMs: number; firstMs: number; warmMs: number; warmCpuMs: number }[] = [];
       let sample = '';
       for (let i = 0; i < RUNS; i++) {
         // Async on purpose: the local AWS stand-ins run in this process and must keep answering.
         const out = await run(
           process.execPath,
-          ['bench/support/lambda-child.cjs', sizes[name]!.file, name, JSON.stringify(events[name])],
+          [
+            // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each child (profile before optimizing).
+            ...(process.env['BENCH_CPU_PROF']
+              ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`]
+              : []),
+            'bench/support/lambda-child.cjs',
+            sizes[fn]!.file,
+            fn,
+            JSON.stringify(event),
+            String(warm),
+          ],
           {
             env,
             encoding: 'utf8',
@@ -153,6 +212,7 @@ async function main(): Promise<void> {
           importMs: number;
           firstMs: number;
           warmMs: number;
+          warmCpuMs: number;
           error?: string;
           result?: unknown;
         };
@@ -160,15 +220,15 @@ async function main(): Promise<void> {
         runs.push(parsed);
         sample = JSON.stringify(parsed.result).slice(0, 120);
       }
-      const p50 = (k: 'importMs' | 'firstMs' | 'warmMs') =>
+      const p50 = (k: 'importMs' | 'firstMs' | 'warmMs' | 'warmCpuMs') =>
         percentile(
           [...runs.map((r) => r[k])].sort((a, b) => a - b),
           50,
         ).toFixed(1);
       rows.push({
         function: name,
-        'bundle KB (SDK from runtime)': (sizes[name]!.external / 1024).toFixed(0),
-        'bundle KB (SDK bundled)': (sizes[name]!.bundled / 1024).toFixed(0),
+        'bundle KB (SDK from runtime)': (sizes[fn]!.external / 1024).toFixed(0),
+        'bundle KB (SDK bundled)': (sizes[fn]!.bundled / 1024).toFixed(0),
         'import ms p50': p50('importMs'),
         'first call ms p50': p50('firstMs'),
         'import+first p50': percentile(
@@ -176,15 +236,17 @@ async function main(): Promise<void> {
           50,
         ).toFixed(1),
         'warm call ms p50': p50('warmMs'),
+        'warm CPU ms/call p50': p50('warmCpuMs'),
       });
       process.stdout.write(`${name} first-call result: ${sample}\n`);
     }
     printTable(rows);
     process.stdout.write(
-      `(${RUNS} fresh processes per function; node ${process.version}; AWS calls go to local stand-ins on 127.0.0.1)\n`,
+      `(${RUNS} fresh processes per row, ${WARM_CALLS} warm calls each for authorizer and served; node ${process.version}; AWS calls go to local stand-ins on 127.0.0.1; warm CPU = the function process's CPU per warm call, without the stand-ins' round trips)\n`,
     );
   } finally {
     await classifier.close();
+    await bedrock.close();
     await kms.close();
     await dynamo.stop();
   }
