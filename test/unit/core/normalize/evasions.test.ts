@@ -77,7 +77,7 @@ describe('normalization sees through the published evasions', () => {
       'Café crème brûlée, naïve façade — señor, ¿dónde está la biblioteca? ¡Hola!',
       'We flew 🇫🇷 → 🇺🇸 last week.',
       '| Score | 72-69-71-68=280 | E |\n| Money | $1,000 | 2 |',
-      'Who proposed the first accurate model of DNA?',
+      'Which two scientists described the double helix in 1953?',
       'The DNA and RNA of a virus; we reverse the order of steps.',
     ]) {
       const { views } = normalizeSegment(text, 0);
