@@ -285,15 +285,26 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   };
   const maxBody = opts.maxBodyBytes ?? 2 * 1024 * 1024;
 
-  /** Answers a request refused before the proxy (what API Gateway and the authorizer do in AWS): one record. */
+  /**
+   * Answers a request refused before the proxy (what API Gateway and the authorizer do in AWS): one record. The
+   * rest of the body is read and dropped (bounded) so that the client reads the answer, not a reset.
+   */
   async function refuse(
+    req: IncomingMessage,
     res: ServerResponse,
-    refusal: Omit<Refusal, 'decisionId' | 'receivedAt'>,
+    refusal: Omit<Refusal, 'decisionId' | 'receivedAt' | 'tenant'>,
+    tenant: Refusal['tenant'] | undefined,
     request: { readonly decisionId: string; readonly receivedAt: number; readonly started: number },
   ): Promise<void> {
+    discardBody(req, res, maxBody);
     const r = await refuseRequest(
       serveDeps,
-      { ...refusal, decisionId: request.decisionId, receivedAt: request.receivedAt },
+      {
+        ...refusal,
+        ...(tenant ? { tenant } : {}),
+        decisionId: request.decisionId,
+        receivedAt: request.receivedAt,
+      },
       () => performance.now() - request.started,
     );
     if (!res.headersSent) res.writeHead(r.status, r.headers).end(r.body);
@@ -313,44 +324,26 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     // An unknown path is answered before authentication (API Gateway answers it without the authorizer); a
     // wrong method on a served route is authenticated first, as the API's ANY method is (serving-api.ts).
     if (!matched.ok && matched.reason === 'not_found') {
-      discardBody(req, res, maxBody);
-      return refuse(
-        res,
-        { route: matched.route, stage: 'parse', reason: matched.reason, failure: matched.failure },
-        request,
-      );
+      const { route, reason, failure } = matched;
+      return refuse(req, res, { route, stage: 'parse', reason, failure }, undefined, request);
     }
     const headers = flatHeaders(req);
     // headersDistinct keeps repeated headers (Node's req.headers keeps only the first Authorization), so two
     // different credentials are refused as conflicting instead of silently using the first.
     const outcome = await authorize(req.headersDistinct, authDeps, { method: req.method ?? '', path });
     if (!outcome.allow) {
-      discardBody(req, res, maxBody);
+      const failure = authFailure(outcome);
       return refuse(
+        req,
         res,
-        {
-          route: matched.route,
-          stage: 'auth',
-          reason: outcome.reason,
-          failure: authFailure(outcome),
-          ...(outcome.tenant ? { tenant: outcome.tenant } : {}),
-        },
+        { route: matched.route, stage: 'auth', reason: outcome.reason, failure },
+        outcome.tenant,
         request,
       );
     }
     if (!matched.ok) {
-      discardBody(req, res, maxBody);
-      return refuse(
-        res,
-        {
-          route: matched.route,
-          stage: 'parse',
-          reason: matched.reason,
-          failure: matched.failure,
-          ...(outcome.tenant ? { tenant: outcome.tenant } : {}),
-        },
-        request,
-      );
+      const { route, reason, failure } = matched;
+      return refuse(req, res, { route, stage: 'parse', reason, failure }, outcome.tenant, request);
     }
     const { body, overflow } = await readLimited(req, maxBody);
     // The client may still be sending an oversized body: read the rest (bounded) while serving answers 413,
