@@ -5,6 +5,7 @@
  */
 
 import { createHash } from 'node:crypto';
+import { mulberry32 } from '../../classifier/model/training';
 import {
   Accumulator,
   extractFeatures,
@@ -97,18 +98,6 @@ export const isValidation = isValidationId;
 /** Out-of-fold assignment inside TRAIN: SHA-256(id)[4..8] as uint32, mod `folds`. */
 export function foldOf(id: string, folds: number): number {
   return foldHash(id) % folds;
-}
-
-/** Mulberry32: tiny seeded PRNG for the shuffle. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A window's vector; `primary` marks windows of the first (largest) scale or the whole text. */
