@@ -36,6 +36,16 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/** Fisher–Yates shuffle of `items` in place, drawing from `rand` (reproducible with a seeded PRNG). */
+export function shuffleInPlace<T>(items: T[], rand: () => number): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    const t = items[i]!;
+    items[i] = items[j]!;
+    items[j] = t;
+  }
+}
+
 /**
  * One training example: its input vector, and per head a target (1 positive, 0 negative) and a
  * weight (0 = the head ignores this row: an attack of another category is not a negative).
@@ -121,12 +131,7 @@ export function trainNetwork(
   const order = [...use];
 
   for (let epoch = 0; epoch < opts.epochs; epoch++) {
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      const t = order[i]!;
-      order[i] = order[j]!;
-      order[j] = t;
-    }
+    shuffleInPlace(order, rand);
     for (let start = 0; start < order.length; start += opts.batch) {
       const end = Math.min(order.length, start + opts.batch);
       for (const g of grads) g.fill(0);

@@ -5,7 +5,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { mulberry32 } from '../../classifier/model/training';
+import { mulberry32, shuffleInPlace } from '../../classifier/model/training';
 import {
   Accumulator,
   extractFeatures,
@@ -165,12 +165,7 @@ function trainBinary(
   const rand = mulberry32(opts.seed ^ (MODEL_CATEGORIES.indexOf(cat) + 1));
   const order = ex.map((_, i) => i);
   for (let epoch = 0; epoch < opts.epochs; epoch++) {
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      const t = order[i]!;
-      order[i] = order[j]!;
-      order[j] = t;
-    }
+    shuffleInPlace(order, rand);
     for (const k of order) {
       const { v, y, weight } = ex[k]!;
       let z = model.bias;
