@@ -1,6 +1,6 @@
 /**
  * Rewrites config/edge.example.config.json as config/example.config.json plus its `edge` section, so the two
- * examples never drift (test/infra/stacks/edge-stack.test.ts fails when they do):
+ * examples never drift (test/infra/lib/stacks/edge-stack.test.ts fails when they do):
  *
  *   npx tsx scripts/edge-example-config.ts
  *

@@ -1,7 +1,7 @@
 /**
  * Types around the Lambda Node.js runtime's response-streaming global `awslambda` (declared by @types/aws-lambda),
  * which the runtime defines before it loads the handler module; tests that load the entry define a stand-in first
- * (test/unit/proxy/env.ts).
+ * (test/unit/lambdas/proxy/env.ts).
  */
 export {};
 

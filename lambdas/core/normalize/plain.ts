@@ -10,7 +10,7 @@
  * not removed as invisible, not a letter-like symbol (`letterlike.ts`) and outside every block of the
  * homoglyph table: the canonical pipeline then
  * reduces to lowercasing for text made only of ASCII and plain characters.
- * test/unit/core/normalize/plain.test.ts checks these claims exhaustively against the runtime's ICU.
+ * test/unit/lambdas/core/normalize/plain.test.ts checks these claims exhaustively against the runtime's ICU.
  */
 import { CONFUSABLE_BLOCKS_RE } from './homoglyphs';
 import { LETTERLIKE } from './letterlike';

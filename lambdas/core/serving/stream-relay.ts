@@ -3,7 +3,7 @@
  * Text deltas go through the output monitor (only classified text is released, per text block); every other
  * event passes once the held text before it is released. It owns the relay's state (open block, text block,
  * released characters, usage, stop reason, block verdict, how the stream ended) and writes through `emit`, so it
- * is tested without HTTP (test/unit/serving/stream-relay.test.ts).
+ * is tested without HTTP (test/unit/lambdas/core/serving/stream-relay.test.ts).
  */
 import type { OutputMonitor } from '../engine/output';
 import type { Verdict } from '../index';

@@ -1,4 +1,4 @@
-import '../../unit/operator/env';
+import '../../unit/lambdas/operator/env';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { localPseudonymizer } from '../../../lambdas/adapters/hmac';
 import { createTenant, operatorContext } from '../../../lambdas/operator/actions';

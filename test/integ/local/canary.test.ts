@@ -4,7 +4,7 @@
  * and the known-good one allowed on every route, and reports EnforcementLive 1; with enforcement switched off
  * (every category in shadow mode) it reports 0 on every route.
  */
-import '../../unit/canary/env';
+import '../../unit/lambdas/canary/env';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

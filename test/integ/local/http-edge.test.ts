@@ -3,7 +3,7 @@
  * bodies get a 413 JSON answer the client actually reads (no connection reset), non-JSON media types 415, a
  * missing `anthropic-version` 400, a wrong method 405 with `Allow`, oversized headers 431 JSON — each with
  * `request-id` and exactly one decision record with the `refuse` action. The proxy Lambda's twin is
- * test/unit/proxy/http-edge.test.ts.
+ * test/unit/lambdas/proxy/handler.http-edge.test.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';

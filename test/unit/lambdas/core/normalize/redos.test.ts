@@ -1,0 +1,21 @@
+import { checkSync } from 'recheck';
+import { COMPLIANCE_RE, PROHIBITION_HEAD_RE } from '../../../../../lambdas/core/engine/trust';
+import { CONFUSABLE_BLOCKS_RE, HOMOGLYPH_RE } from '../../../../../lambdas/core/normalize/homoglyphs';
+import { ALL_PATTERNS } from '../../../../../lambdas/core/normalize/patterns';
+import { REQUEST_PATTERNS } from '../../../../../lambdas/core/request/patterns';
+
+const PATTERNS: ReadonlyArray<readonly [string, RegExp]> = [
+  ...Object.entries(ALL_PATTERNS),
+  ['HOMOGLYPH_RE', HOMOGLYPH_RE],
+  ['CONFUSABLE_BLOCKS_RE', CONFUSABLE_BLOCKS_RE],
+  ...Object.entries(REQUEST_PATTERNS).map(([k, v]) => [`request.${k}`, v] as const),
+  ['engine.PROHIBITION_HEAD_RE', PROHIBITION_HEAD_RE],
+  ['engine.COMPLIANCE_RE', COMPLIANCE_RE],
+];
+
+describe('every regex of the normalizer and the request parser is linear-time', () => {
+  it.each(PATTERNS)('GIVEN %s WHEN checked by recheck THEN it is safe', (_name, re) => {
+    const diagnostics = checkSync(re.source, re.flags, { timeout: 30_000 });
+    expect(diagnostics.status).toBe('safe');
+  });
+});

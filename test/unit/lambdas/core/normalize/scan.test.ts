@@ -1,0 +1,144 @@
+import fc from 'fast-check';
+import { base64Runs, rot13, wantsRot13 } from '../../../../../lambdas/core/normalize/decode';
+import { collapseSpacedLetters } from '../../../../../lambdas/core/normalize/despace';
+import { foldLeet } from '../../../../../lambdas/core/normalize/leet';
+import { BASE64_RUN_RE, WHITESPACE_RE } from '../../../../../lambdas/core/normalize/patterns';
+import { collapseWhitespace, scanLower } from '../../../../../lambdas/core/normalize/scan';
+
+/** Strings biased towards what the scan looks for: spacing, separators, leet, rot13 words, base64. */
+const PIECES = [
+  ...'abcdefghijklmnopqrstuvwxyzABCZ0123456789'.split(''),
+  ...'@$!|+.-_*,/~=%:\\'.split(''),
+  ' ',
+  '  ',
+  '\t',
+  '\n',
+  '\r\n',
+  '\v',
+  '\f',
+  '\u00a0',
+  '\u2000',
+  '\u2028',
+  '\u3000',
+  '\ufeff',
+  '\u0085',
+  'é',
+  'ж',
+  '😀',
+  '\ud800',
+  'gur',
+  'naq',
+  'lbh',
+  'vtaber',
+  'the',
+  'and',
+  'you',
+  'rot13',
+  'rot_13',
+  'rot',
+  'rotate',
+  'rotated',
+  ' by 13',
+  '-13',
+  'caesar',
+  'cipher',
+  'h o w',
+  'a.b.c',
+  'k 1 l l',
+  'p4ss',
+  'aGVsbG8gd29ybGQgaGVsbG8=',
+  'QUJDREVGR0hJSktMTU5PUA==',
+  '==',
+  '0123456789abcdef0123',
+];
+const text = fc.array(fc.constantFrom(...PIECES), { maxLength: 40 }).map((p) => p.join(''));
+const anyText = fc.oneof(text, fc.string({ unit: 'binary', maxLength: 60 }));
+
+const regexCollapse = (s: string): string => s.replace(WHITESPACE_RE, ' ').trim();
+
+describe('scanLower and collapseWhitespace agree with the steps they stand in for', () => {
+  it('GIVEN any text WHEN collapsed THEN it equals the regex replace and trim', () => {
+    fc.assert(
+      fc.property(anyText, (s) => {
+        expect(collapseWhitespace(s)).toBe(regexCollapse(s));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('GIVEN any text WHEN scanned THEN each "no" means the step is a no-op and rot13 matches wantsRot13', () => {
+    fc.assert(
+      fc.property(anyText, (raw) => {
+        const s = raw.toLowerCase();
+        const scan = scanLower(s);
+        const canonical = regexCollapse(s);
+        if (!scan.collapse) expect(canonical).toBe(s);
+        if (!scan.leet) expect(foldLeet(canonical)).toBe(canonical);
+        if (!scan.spaced) expect(collapseSpacedLetters(s).text).toBe(s);
+        if (scan.rot13 !== undefined) expect(scan.rot13).toBe(wantsRot13(canonical));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it.each([
+    ['plain text', 'the cat sat on the mat', { collapse: false, leet: false, spaced: false, rot13: false }],
+    ['double space', 'the  cat', { collapse: true, leet: false, spaced: false, rot13: false }],
+    ['leading space', ' cat', { collapse: true, leet: false, spaced: false, rot13: false }],
+    ['newline', 'a\nb', { collapse: true, leet: false, spaced: false, rot13: false }],
+    ['leet', 'h4ck the planet', { collapse: false, leet: true, spaced: false, rot13: false }],
+    ['spaced', 'say h o w now', { collapse: false, leet: false, spaced: true, rot13: false }],
+    ['hint', 'decode this rot13 text', { collapse: false, leet: true, spaced: false, rot13: true }],
+    [
+      'rot13 word (regex decides)',
+      'gur cat',
+      { collapse: false, leet: false, spaced: false, rot13: undefined },
+    ],
+    ['empty', '', { collapse: false, leet: false, spaced: false, rot13: false }],
+  ])('GIVEN %s WHEN scanned THEN the flags are as expected', (_name, input, expected) => {
+    expect(scanLower(input)).toMatchObject(expected);
+  });
+});
+
+describe('base64Runs', () => {
+  const regexRuns = (s: string): string[] => [...s.matchAll(BASE64_RUN_RE)].map((m) => m[1] ?? '');
+
+  it('GIVEN any text WHEN scanned THEN the runs equal the BASE64_RUN_RE matches', () => {
+    fc.assert(
+      fc.property(anyText, (s) => {
+        expect(base64Runs(s)).toEqual(regexRuns(s));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it.each([
+    ['padding consumed by the previous run', `${'A'.repeat(16)}==${'B'.repeat(16)}`],
+    ['one pad then a run', `${'A'.repeat(16)}=${'B'.repeat(16)}`],
+    ['three pads then a run', `${'A'.repeat(16)}===${'B'.repeat(16)}`],
+    ['run at the start', `${'A'.repeat(20)} x`],
+    ['short runs only', 'abc def ghijklmnop qrstuvwxyz012345'],
+    ['url-safe alphabet', 'aGVsbG8gd29ybGQgaGVsbG8-_ and more'],
+  ])('GIVEN %s WHEN scanned THEN it matches the regex', (_name, s) => {
+    expect(base64Runs(s)).toEqual(regexRuns(s));
+  });
+});
+
+describe('rot13', () => {
+  const reference = (s: string): string =>
+    s.replace(/[a-zA-Z]/g, (ch) => {
+      const c = ch.charCodeAt(0);
+      const base = c >= 0x61 ? 0x61 : 0x41;
+      return String.fromCharCode(((c - base + 13) % 26) + base);
+    });
+
+  it('GIVEN any text WHEN rotated THEN it equals the per-letter reference and rotating twice restores it', () => {
+    fc.assert(
+      fc.property(anyText, (s) => {
+        expect(rot13(s)).toBe(reference(s));
+        expect(rot13(rot13(s))).toBe(s);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -1,0 +1,105 @@
+import { EventEmitter } from 'node:events';
+import { nodeResponseWriter, serveInference } from '../../../../../lambdas/core/serving';
+import { FakeUpstream, harness, inbound, messagesBody, textEvents } from './fakes';
+
+class FakeNodeResponse extends EventEmitter {
+  status: number | undefined;
+  headers: Record<string, string> = {};
+  body = '';
+  writableEnded = false;
+  destroyed = false;
+  writeHead(status: number, headers: Record<string, string>) {
+    this.status = status;
+    this.headers = headers;
+  }
+  /** Writes report a full buffer once `highWater` characters are pending; `drain()` empties it. */
+  highWater = Number.POSITIVE_INFINITY;
+  pending = 0;
+  write(chunk: Uint8Array | string): boolean {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    this.body += text;
+    this.pending += text.length;
+    return this.pending < this.highWater;
+  }
+  drain() {
+    this.pending = 0;
+    this.emit('drain');
+  }
+  end() {
+    this.writableEnded = true;
+  }
+  /** The client goes away. */
+  hangUp() {
+    this.destroyed = true;
+    this.emit('close');
+  }
+}
+
+describe('nodeResponseWriter', () => {
+  test('serves a request onto a Node response', async () => {
+    const h = harness();
+    const res = new FakeNodeResponse();
+    const req = inbound('messages', messagesBody('hi'));
+    await serveInference(req, h.deps, nodeResponseWriter(res));
+    expect(res.status).toBe(200);
+    expect(res.headers['request-id']).toBe(req.decisionId);
+    expect(res.writableEnded).toBe(true);
+    expect(JSON.parse(res.body).type).toBe('message');
+  });
+
+  test('a close before end aborts the upstream call', async () => {
+    const res = new FakeNodeResponse();
+    const upstream = new FakeUpstream(undefined, {
+      events: textEvents(['a'.repeat(40), 'b'.repeat(40)]),
+      onEvent: (i) => {
+        if (i === 3) res.hangUp();
+      },
+    });
+    const h = harness({ upstream });
+    await serveInference(
+      inbound('messages', messagesBody('hi', { stream: true })),
+      h.deps,
+      nodeResponseWriter(res),
+    );
+    expect(upstream.signal?.aborted).toBe(true);
+    expect(h.records[0]?.reason).toBe('client_aborted');
+  });
+
+  test('a close after end is not an abort', () => {
+    const res = new FakeNodeResponse();
+    const w = nodeResponseWriter(res);
+    let aborts = 0;
+    w.onAbort(() => aborts++);
+    w.head(200, {});
+    w.end();
+    res.emit('close');
+    expect(aborts).toBe(0);
+    expect(w.aborted).toBe(false);
+  });
+
+  test('backpressure: streaming waits for drain before pulling the next upstream event', async () => {
+    const res = new FakeNodeResponse();
+    res.highWater = 1;
+    const pulled: number[] = [];
+    const upstream = new FakeUpstream(undefined, {
+      events: textEvents(['a'.repeat(40), 'b'.repeat(40)]),
+      onEvent: (i) => pulled.push(i),
+    });
+    const h = harness({ upstream });
+    const served = serveInference(
+      inbound('messages', messagesBody('hi', { stream: true })),
+      h.deps,
+      nodeResponseWriter(res),
+    );
+    // The first event (message_start) filled the buffer: the next one is not pulled until a drain.
+    await new Promise((r) => setImmediate(r));
+    expect(pulled).toEqual([0]);
+    for (let i = 0; i < 20 && !res.writableEnded; i++) {
+      res.drain();
+      await new Promise((r) => setImmediate(r));
+    }
+    await served;
+    expect(pulled.length).toBe(textEvents(['a', 'b']).length);
+    expect(res.writableEnded).toBe(true);
+  });
+});

@@ -1,0 +1,52 @@
+import { parseSse, renderError, retryAfterSeconds } from '../../../../../lambdas/core/serving';
+
+async function* chunks(parts: Array<string | Uint8Array>) {
+  for (const p of parts) yield p;
+}
+async function all(parts: Array<string | Uint8Array>) {
+  const out = [];
+  for await (const e of parseSse(chunks(parts))) out.push(e);
+  return out;
+}
+
+describe('parseSse', () => {
+  test('events split anywhere, CRLF and CR line ends, comments and multi-line data', async () => {
+    const euro = new TextEncoder().encode('data: €\n\n');
+    expect(
+      await all([
+        ': comment\r\nevent: a\r',
+        '\ndata: 1\r\ndata:2\r\n\r\n',
+        'event: b\rdata: x\r\r',
+        euro.subarray(0, 7),
+        euro.subarray(7),
+        'data: last',
+      ]),
+    ).toEqual([{ event: 'a', data: '1\n2' }, { event: 'b', data: 'x' }, { data: '€' }, { data: 'last' }]);
+  });
+
+  test('an event without data is not dispatched', async () => {
+    expect(await all(['event: ping\n\n'])).toEqual([]);
+  });
+});
+
+describe('renderError', () => {
+  test('every error carries request-id; Bedrock errors carry x-amzn-errortype', () => {
+    const a = renderError('messages', { kind: 'rate_limited', retryAfterMs: 1200 }, 'd1');
+    expect(a.status).toBe(429);
+    expect(a.headers).toEqual({ 'content-type': 'application/json', 'request-id': 'd1', 'retry-after': '2' });
+    const b = renderError('bedrock.invoke-stream', { kind: 'upstream_unavailable' }, 'd2');
+    expect(b.headers).toEqual(
+      expect.objectContaining({
+        'request-id': 'd2',
+        'x-amzn-requestid': 'd2',
+        'x-amzn-errortype': 'ServiceUnavailableException',
+      }),
+    );
+    expect(JSON.parse(b.body)).toEqual({ message: expect.any(String) });
+  });
+
+  test('retry-after is at least one second and finite', () => {
+    expect(retryAfterSeconds(1)).toBe('1');
+    expect(retryAfterSeconds(Number.POSITIVE_INFINITY)).toBe('60');
+  });
+});

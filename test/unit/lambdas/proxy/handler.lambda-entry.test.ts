@@ -1,0 +1,138 @@
+/**
+ * The production entry point as the Lambda runtime loads it: a fake `awslambda` global, the environment the
+ * construct writes (lambdas/shared/environment.ts), module-scope clients (Bedrock, KMS and DynamoDB mocked with
+ * aws-sdk-client-mock), Powertools writing the decision record to stdout.
+ */
+import 'aws-sdk-client-mock-jest';
+import { PassThrough, type Writable } from 'node:stream';
+import { mockClient } from 'aws-sdk-client-mock';
+import { PROXY_TEST_ENV } from './env';
+
+type BedrockModule = typeof import('@aws-sdk/client-bedrock-runtime');
+type KmsModule = typeof import('@aws-sdk/client-kms');
+type DocumentModule = typeof import('@aws-sdk/lib-dynamodb');
+
+const ENV = { ...PROXY_TEST_ENV, POWERTOOLS_DEV: 'false' };
+
+describe('lambdas/proxy/handler.ts in a (simulated) Lambda runtime', () => {
+  const saved = { ...process.env };
+  let lines: string[] = [];
+  let spy: jest.SpyInstance;
+
+  let bedrock: ReturnType<typeof mockClient>;
+  let kms: ReturnType<typeof mockClient>;
+  let documents: ReturnType<typeof mockClient>;
+  let InvokeModelCommand: BedrockModule['InvokeModelCommand'];
+  let GenerateMacCommand: KmsModule['GenerateMacCommand'];
+
+  beforeEach(() => {
+    lines = [];
+    spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    Object.assign(process.env, ENV);
+  });
+
+  afterEach(() => {
+    spy.mockRestore();
+    process.env = { ...saved };
+    Reflect.deleteProperty(globalThis, 'awslambda');
+  });
+
+  function load() {
+    const metadata: AwsLambdaHttpResponseMetadata[] = [];
+    Reflect.set(globalThis, 'awslambda', {
+      streamifyResponse: (fn: (e: unknown, s: Writable, c: unknown) => Promise<void>) => fn,
+      HttpResponseStream: {
+        from: (s: Writable, m: AwsLambdaHttpResponseMetadata) => {
+          metadata.push(m);
+          return s;
+        },
+      },
+    });
+    let mod: typeof import('../../../../lambdas/proxy/handler') | undefined;
+    jest.isolateModules(() => {
+      // Mock the client classes of this module registry: the handler builds its clients from them.
+      const b: BedrockModule = require('@aws-sdk/client-bedrock-runtime');
+      const k: KmsModule = require('@aws-sdk/client-kms');
+      const d: DocumentModule = require('@aws-sdk/lib-dynamodb');
+      // The regional controls item (kill switch): none set.
+      documents = mockClient(d.DynamoDBDocumentClient);
+      documents.onAnyCommand().resolves({});
+      InvokeModelCommand = b.InvokeModelCommand;
+      GenerateMacCommand = k.GenerateMacCommand;
+      bedrock = mockClient(b.BedrockRuntimeClient);
+      kms = mockClient(k.KMSClient);
+      kms.on(GenerateMacCommand).resolves({ Mac: new Uint8Array(32).fill(1) });
+      bedrock.on(InvokeModelCommand).resolves({
+        body: new TextEncoder().encode(
+          JSON.stringify({
+            id: 'msg_1',
+            type: 'message',
+            role: 'assistant',
+            model: 'm',
+            content: [{ type: 'text', text: 'Paris.' }],
+            stop_reason: 'end_turn',
+            usage: { input_tokens: 5, output_tokens: 2 },
+          }),
+        ) as never,
+      });
+      mod = require('../../../../lambdas/proxy/handler');
+    });
+    return {
+      handler: mod?.handler as unknown as (e: unknown, s: Writable, c: unknown) => Promise<void>,
+      metadata,
+    };
+  }
+
+  test('exports a streamified handler that serves, pseudonymizes via KMS and logs one decision line without prompt text', async () => {
+    const { handler, metadata } = load();
+    expect(typeof handler).toBe('function');
+    const raw = new PassThrough();
+    const body: Buffer[] = [];
+    raw.on('data', (c: Buffer) => body.push(c));
+    const prompt = 'What is the capital of France? Marker-zebra-violet-4417';
+    await handler(
+      {
+        resource: '/model/{modelId}/invoke',
+        path: '/model/anthropic.claude-test-v1:0/invoke',
+        httpMethod: 'POST',
+        headers: {},
+        pathParameters: { modelId: 'anthropic.claude-test-v1:0' },
+        body: JSON.stringify({
+          anthropic_version: 'bedrock-2023-05-31',
+          max_tokens: 20,
+          messages: [{ role: 'user', content: prompt }],
+        }),
+        isBase64Encoded: false,
+        requestContext: {
+          requestId: 'r1',
+          authorizer: { tenantId: 'tenant-quokka-9', tier: 'standard', zone: 'eu', keyHash: 'b'.repeat(64) },
+        },
+      },
+      raw,
+      {},
+    );
+    expect(metadata[0]?.statusCode).toBe(200);
+    expect(JSON.parse(Buffer.concat(body).toString('utf8')).content[0].text).toBe('Paris.');
+    expect(bedrock).toHaveReceivedCommandWith(InvokeModelCommand, { modelId: 'anthropic.claude-test-v1:0' });
+    expect(kms).toHaveReceivedCommandTimes(GenerateMacCommand, 2);
+    // The regional controls were read through the module-scope document client (mocked: no network).
+    expect(documents.calls().length).toBeGreaterThan(0);
+
+    const decisions = lines.filter((l) => l.includes('"csp.decision/v1"'));
+    expect(decisions).toHaveLength(1);
+    const parsed = JSON.parse(decisions[0] ?? '{}');
+    expect(parsed.decision.decisionId).toBe(metadata[0]?.headers?.['request-id']);
+    expect(parsed.decision.tenant).toMatch(/^tn_[0-9a-f]{32}$/);
+    expect(parsed.decision.region).toBe('eu-west-1');
+    expect(lines.join('')).not.toContain('zebra-violet');
+    expect(lines.join('')).not.toContain('quokka');
+  });
+
+  test('fails at init naming the missing variable', () => {
+    Reflect.deleteProperty(process.env, 'HMAC_KEY_ID');
+    expect(() => load()).toThrow('HMAC_KEY_ID');
+  });
+});
