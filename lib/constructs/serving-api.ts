@@ -178,7 +178,8 @@ export const GATEWAY_RESPONSES: ReadonlyArray<{
  * `STREAM` transfer mode, each behind the REQUEST authorizer. JSON access logs to a KMS-encrypted log group,
  * X-Ray, metrics, stage throttling, Anthropic-style gateway responses.
  *
- * Decisions (authorizer caching, execution logging, sizes) are in docs/adr/0006-serving-api.md.
+ * Decisions: streaming routes and sizes docs/adr/0025-regional-streaming-rest-api.md, authorizer caching 0026,
+ * logging 0027, gateway responses 0029.
  */
 export class ServingApi extends Construct {
   public readonly api: apigateway.RestApi;
@@ -214,7 +215,7 @@ export class ServingApi extends Construct {
         metricsEnabled: true,
         // Execution logs go to log groups API Gateway creates itself (not encrypted with the region key, no
         // retention); data tracing would log prompts. Access logs + X-Ray + the proxy's decision records cover the
-        // same ground (docs/adr/0006-serving-api.md).
+        // same ground (docs/adr/0027-serving-logs-and-tracing.md).
         loggingLevel: apigateway.MethodLoggingLevel.OFF,
         dataTraceEnabled: false,
         throttlingRateLimit: props.throttlingRateLimit ?? 1000,
@@ -235,7 +236,7 @@ export class ServingApi extends Construct {
 
     // No result caching: the authorizer also admits the request against the tenant's rate limit, which a cached
     // result would skip; and a key may arrive in either of two headers, while a cached authorizer requires every
-    // identity source. The authorizer keeps its own per-key cache (status propagation bound, ADR 0006).
+    // identity source. The authorizer keeps its own per-key cache (status propagation bound, ADR 0026).
     this.authorizer = new apigateway.RequestAuthorizer(this, 'Authorizer', {
       handler: props.authorizer,
       identitySources: [],

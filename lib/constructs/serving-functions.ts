@@ -138,10 +138,10 @@ export const retentionAtMost = (days: number): logs.RetentionDays => {
 
 /**
  * Default bundling: one minified CommonJS file per function, for node22, with a source map (no embedded
- * sources). The AWS SDK v3 (`@aws-sdk/*`) is taken from the Lambda runtime, which ships it: that keeps the
- * proxy bundle under the 1 MB budget (1.57 MB with the SDK bundled, about 0.7 MB without; measured by
- * `npm run bench:lambda`). The trade-off — the runtime's SDK version instead of the pinned one the tests
- * use — is recorded in docs/adr/0006-serving-api.md; pass `bundling: { bundleAwsSDK: true }` to pin it.
+ * sources). The AWS SDK v3 (`@aws-sdk/*`) is taken from the Lambda runtime, which ships it: that keeps about
+ * 0.7 MB out of the proxy bundle (sizes per function measured by `npm run bench:lambda`, in ADR 0030). The
+ * trade-off — the runtime's SDK version instead of the pinned one the tests use — is recorded in
+ * docs/adr/0030-serving-functions.md; pass `bundling: { bundleAwsSDK: true }` to pin it.
  */
 export const DEFAULT_BUNDLING: nodejs.BundlingOptions = {
   minify: true,
@@ -220,7 +220,7 @@ export class ServingFunctions extends Construct {
         tenantCacheTtlMs: (props.tenantCacheTtl ?? Duration.seconds(2)).toMilliseconds(),
         rateLimitLeaseMs: (props.rateLimitLease ?? Duration.seconds(1)).toMilliseconds(),
         // Over-rate requests are allowed with a flag and answered 429 + retry-after by the proxy (with a
-        // decision record); a Deny could only become 403 (ADR 0006).
+        // decision record); a Deny could only become 403 (ADR 0029).
         rateLimitResponse: 'flag',
         ...(props.edgeOriginPublicKeys && props.edgeOriginPublicKeys.length > 0
           ? { edgeOriginPublicKeys: props.edgeOriginPublicKeys }
