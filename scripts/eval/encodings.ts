@@ -4,6 +4,7 @@
  * specification (RFC 4648 base32, RFC 2045 quoted-printable, POSIX uuencode, Adobe ASCII85, ITU
  * Morse), over the UTF-8 bytes of the text.
  */
+import { MORSE_CODE } from '../../lambdas/core/normalize/morse';
 import type { Rng } from './rng';
 
 const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
@@ -122,61 +123,6 @@ export function atbash(text: string): string {
   });
 }
 
-const MORSE: Readonly<Record<string, string>> = {
-  a: '.-',
-  b: '-...',
-  c: '-.-.',
-  d: '-..',
-  e: '.',
-  f: '..-.',
-  g: '--.',
-  h: '....',
-  i: '..',
-  j: '.---',
-  k: '-.-',
-  l: '.-..',
-  m: '--',
-  n: '-.',
-  o: '---',
-  p: '.--.',
-  q: '--.-',
-  r: '.-.',
-  s: '...',
-  t: '-',
-  u: '..-',
-  v: '...-',
-  w: '.--',
-  x: '-..-',
-  y: '-.--',
-  z: '--..',
-  '0': '-----',
-  '1': '.----',
-  '2': '..---',
-  '3': '...--',
-  '4': '....-',
-  '5': '.....',
-  '6': '-....',
-  '7': '--...',
-  '8': '---..',
-  '9': '----.',
-  '.': '.-.-.-',
-  ',': '--..--',
-  '?': '..--..',
-  "'": '.----.',
-  '!': '-.-.--',
-  '/': '-..-.',
-  '(': '-.--.',
-  ')': '-.--.-',
-  '&': '.-...',
-  ':': '---...',
-  ';': '-.-.-.',
-  '=': '-...-',
-  '+': '.-.-.',
-  '-': '-....-',
-  '"': '.-..-.',
-  '@': '.--.-.',
-};
-
 /** ITU Morse: letters separated by spaces, words by ` / `; characters without a code are dropped. */
 export function morse(text: string): string {
   return text
@@ -184,7 +130,7 @@ export function morse(text: string): string {
     .split(/\s+/)
     .map((w) =>
       Array.from(w)
-        .map((c) => MORSE[c])
+        .map((c) => MORSE_CODE[c])
         .filter((c) => c !== undefined)
         .join(' '),
     )

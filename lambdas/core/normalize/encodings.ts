@@ -7,6 +7,7 @@
  * to what it matched.
  */
 import { isMostlyPrintable } from './decode';
+import { MORSE_DECODE as MORSE } from './morse';
 import {
   BASE32_DIGIT_RE,
   BASE32_RUN_RE,
@@ -114,56 +115,6 @@ export function decodeBinaryRuns(text: string, budget: number): Decoded {
   if (out.pieces.length === 0) decodeMatches(text, BINARY_PACKED_RE, budget, decodeBinary, out);
   return out;
 }
-
-const MORSE: Readonly<Record<string, string>> = {
-  '.-': 'a',
-  '-...': 'b',
-  '-.-.': 'c',
-  '-..': 'd',
-  '.': 'e',
-  '..-.': 'f',
-  '--.': 'g',
-  '....': 'h',
-  '..': 'i',
-  '.---': 'j',
-  '-.-': 'k',
-  '.-..': 'l',
-  '--': 'm',
-  '-.': 'n',
-  '---': 'o',
-  '.--.': 'p',
-  '--.-': 'q',
-  '.-.': 'r',
-  '...': 's',
-  '-': 't',
-  '..-': 'u',
-  '...-': 'v',
-  '.--': 'w',
-  '-..-': 'x',
-  '-.--': 'y',
-  '--..': 'z',
-  '-----': '0',
-  '.----': '1',
-  '..---': '2',
-  '...--': '3',
-  '....-': '4',
-  '.....': '5',
-  '-....': '6',
-  '--...': '7',
-  '---..': '8',
-  '----.': '9',
-  '.-.-.-': '.',
-  '--..--': ',',
-  '..--..': '?',
-  '-.-.--': '!',
-  '.----.': "'",
-  '-..-.': '/',
-  '---...': ':',
-  '-....-': '-',
-  '.-..-.': '"',
-  '-.--.': '(',
-  '-.--.-': ')',
-};
 
 /**
  * One Morse run: letters separated by one or two spaces, words by `/`, `|` or three or more spaces.

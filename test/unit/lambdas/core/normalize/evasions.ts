@@ -2,6 +2,8 @@
  * Encoders for the published character-level evasions, written from their public descriptions, for
  * the normalizer and engine tests. Each maps a plain prompt to its obfuscated form.
  */
+import { morse } from '../../../../../scripts/eval/encodings';
+
 const rev = (s: string): string => [...s].reverse().join('');
 const caesar13 = (s: string): string =>
   s.replace(/[a-z]/gi, (c) => {
@@ -36,37 +38,6 @@ const FLIP: Record<string, string> = {
   '?': '¿',
   '.': '˙',
   '!': '¡',
-};
-const MORSE: Record<string, string> = {
-  a: '.-',
-  b: '-...',
-  c: '-.-.',
-  d: '-..',
-  e: '.',
-  f: '..-.',
-  g: '--.',
-  h: '....',
-  i: '..',
-  j: '.---',
-  k: '-.-',
-  l: '.-..',
-  m: '--',
-  n: '-.',
-  o: '---',
-  p: '.--.',
-  q: '--.-',
-  r: '.-.',
-  s: '...',
-  t: '-',
-  u: '..-',
-  v: '...-',
-  w: '.--',
-  x: '-..-',
-  y: '-.--',
-  z: '--..',
-  '?': '..--..',
-  '.': '.-.-.-',
-  ',': '--..--',
 };
 const BRAILLE = [
   0x01, 0x03, 0x09, 0x19, 0x11, 0x0b, 0x1b, 0x13, 0x0a, 0x1a, 0x05, 0x07, 0x0d, 0x1d, 0x15, 0x0f, 0x1f, 0x17,
@@ -121,17 +92,7 @@ export const EVASIONS: Readonly<Record<string, (s: string) => string>> = {
   reversed: (s) => `Read this backwards: ${rev(s)}`,
   'hangul-filler': (s) => s.replace(/ /g, '\u3164'),
   'braille-blank': (s) => s.replace(/ /g, '\u2800'),
-  morse: (s) =>
-    s
-      .toLowerCase()
-      .split(' ')
-      .map((w) =>
-        [...w]
-          .map((c) => MORSE[c] ?? '')
-          .filter(Boolean)
-          .join(' '),
-      )
-      .join(' / '),
+  morse,
   'html-entities': (s) => [...s].map((c) => `&#${c.charCodeAt(0)};`).join(''),
   'html-hex-entities': (s) => [...s].map((c) => `&#x${c.charCodeAt(0).toString(16)};`).join(''),
   'quoted-printable': (s) =>

@@ -1,0 +1,65 @@
+/**
+ * The International Morse Code table (ITU-R M.1677-1): letters, digits and the punctuation it defines, as
+ * character → code. One table for the normalizer's decoder (lambdas/core/normalize/encodings.ts reads
+ * {@link MORSE_DECODE}) and the evaluation's encoder (scripts/eval/encodings.ts), so what the catalog writes
+ * is what the engine reads back.
+ */
+export const MORSE_CODE: Readonly<Record<string, string>> = {
+  a: '.-',
+  b: '-...',
+  c: '-.-.',
+  d: '-..',
+  e: '.',
+  f: '..-.',
+  g: '--.',
+  h: '....',
+  i: '..',
+  j: '.---',
+  k: '-.-',
+  l: '.-..',
+  m: '--',
+  n: '-.',
+  o: '---',
+  p: '.--.',
+  q: '--.-',
+  r: '.-.',
+  s: '...',
+  t: '-',
+  u: '..-',
+  v: '...-',
+  w: '.--',
+  x: '-..-',
+  y: '-.--',
+  z: '--..',
+  '0': '-----',
+  '1': '.----',
+  '2': '..---',
+  '3': '...--',
+  '4': '....-',
+  '5': '.....',
+  '6': '-....',
+  '7': '--...',
+  '8': '---..',
+  '9': '----.',
+  '.': '.-.-.-',
+  ',': '--..--',
+  '?': '..--..',
+  '!': '-.-.--',
+  "'": '.----.',
+  '/': '-..-.',
+  ':': '---...',
+  '-': '-....-',
+  '"': '.-..-.',
+  '(': '-.--.',
+  ')': '-.--.-',
+  '&': '.-...',
+  ';': '-.-.-.',
+  '=': '-...-',
+  '+': '.-.-.',
+  '@': '.--.-.',
+};
+
+/** Code → character: the inverse of {@link MORSE_CODE} (the table has no two characters with one code). */
+export const MORSE_DECODE: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(MORSE_CODE).map(([char, code]) => [code, char]),
+);
