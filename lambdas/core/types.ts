@@ -59,6 +59,14 @@ export type Transform =
   | 'html'
   | 'quoted-printable'
   | 'unicode-escape'
+  /** ASCII85 (Adobe or undelimited) or RFC 1924 base85. */
+  | 'base85'
+  | 'uuencode'
+  /** NATO phonetic spelling ("Hotel Oscar Whiskey") read back as letters. */
+  | 'nato'
+  | 'pig-latin'
+  /** Words broken inside by a space, hyphen, dot, underscore or asterisk, put back together. */
+  | 'token-join'
   | 'residual'
   | 'fragments'
   | 'atbash'
@@ -97,6 +105,12 @@ export interface NormalizationSignals {
 export interface NormalizedSegment {
   readonly views: readonly View[];
   readonly signals: NormalizationSignals;
+  /**
+   * Spans of the raw text (UTF-16 offsets) that a decoder explained (URL escapes, HTML entities,
+   * ASCII85, uuencode…), when canonicalization kept the raw offsets. Raw-text heuristics blank them:
+   * encoded text is judged by what it decodes to, in the decoded views.
+   */
+  readonly encodedSpans?: readonly (readonly [number, number])[];
 }
 
 /** One detector hit. `score` is in [0, 1]. `span` (UTF-16 offsets) refers to the segment's raw text when set. */

@@ -5,6 +5,7 @@
  */
 
 import { maskEncodedRuns } from '../normalize/encoded';
+import { blankSpans, type Span } from '../normalize/text';
 import type { Category } from '../types';
 
 /** Encoded runs at least this long are masked before the suffix heuristic looks at a text. */
@@ -191,9 +192,10 @@ function weirdTokenRatio(text: string): number {
  * ("similarlyNow", "]$.", "{@") after a head of ordinary prose. Code and maths are dense
  * throughout, so the head must be plain. 0 when the text is short or plain.
  */
-export function gibberishSuffixScore(input: string): number {
-  // An encoded blob (base64, hex) is not a suffix attack: its content is judged through the decoded views.
-  const raw = maskEncodedRuns(input, ENCODED_RUN_MIN);
+export function gibberishSuffixScore(input: string, decoded: readonly Span[] = []): number {
+  // An encoded blob (base64, hex, and whatever the normalizer decoded: URL escapes, HTML entities,
+  // ASCII85, uuencode…) is not a suffix attack: its content is judged through the decoded views.
+  const raw = maskEncodedRuns(decoded.length > 0 ? blankSpans(input, decoded) : input, ENCODED_RUN_MIN);
   if (raw.length < 80) return 0;
   const split = Math.max(raw.length - 200, Math.floor(raw.length * 0.45));
   const tailText = raw.slice(split);

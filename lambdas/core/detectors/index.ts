@@ -95,7 +95,7 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
           if (runHeuristics && !despaced) for (const f of viewHeuristics(view.text, index)) keep(f);
         }
         if (runHeuristics) {
-          for (const f of rawHeuristics(segment.text, index)) keep(f);
+          for (const f of rawHeuristics(segment.text, index, HEURISTIC_RULES, norm?.encodedSpans)) keep(f);
           if (norm) for (const f of signalFindings(norm, index)) keep(f);
         }
         const weight = weights[segment.trust] ?? 1;
@@ -172,15 +172,24 @@ export function viewHeuristics(text: string, segment: number, rules = HEURISTIC_
   return out;
 }
 
-/** Heuristics over raw text (role markers, adversarial suffixes); spans refer to the raw text. */
-export function rawHeuristics(text: string, segment: number, rules = HEURISTIC_RULES): Finding[] {
+/**
+ * Heuristics over raw text (role markers, adversarial suffixes); spans refer to the raw text. The
+ * suffix heuristic skips `decoded` spans (the normalizer's `encodedSpans`): encoded text is judged by
+ * what it decodes to.
+ */
+export function rawHeuristics(
+  text: string,
+  segment: number,
+  rules = HEURISTIC_RULES,
+  decoded: readonly (readonly [number, number])[] = [],
+): Finding[] {
   const out: Finding[] = [];
   for (const rule of rules) {
     if (rule.on !== 'raw') continue;
     const span = matchRule(rule, text);
     if (span) out.push(ruleFinding(rule, segment, span));
   }
-  const gcg = gibberishSuffixScore(text);
+  const gcg = gibberishSuffixScore(text, decoded);
   if (gcg > 0) {
     out.push({
       detector: 'tier0.heuristic.adversarial-suffix',

@@ -31,7 +31,7 @@ export function isMostlyPrintable(text: string): boolean {
 }
 
 /** Decodes bytes as strict UTF-8 and keeps the result only when it looks like text. */
-const bytesToText = (bytes: Uint8Array): string | undefined => {
+export const bytesToText = (bytes: Uint8Array): string | undefined => {
   try {
     const text = UTF8.decode(bytes);
     return isMostlyPrintable(text) ? text : undefined;

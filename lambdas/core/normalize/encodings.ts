@@ -6,7 +6,7 @@
  * Every regex is in `patterns.ts` (recheck-tested); every decoder is one scan plus work proportional
  * to what it matched.
  */
-import { isMostlyPrintable } from './decode';
+import { bytesToText } from './decode';
 import { MORSE_DECODE as MORSE } from './morse';
 import {
   BASE32_DIGIT_RE,
@@ -24,21 +24,11 @@ import {
   UNDERSCORE_RE,
   UNICODE_ESCAPE_RE,
 } from './patterns';
-import { fromCodeUnits } from './text';
+import { fromCodeUnits, type Span } from './text';
 
-/** A span `[start, end)` of the source text. */
-export type Span = readonly [number, number];
+export type { Span } from './text';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
-const bytesToText = (bytes: Uint8Array): string | undefined => {
-  try {
-    const text = UTF8.decode(bytes);
-    return isMostlyPrintable(text) ? text : undefined;
-  } catch {
-    return undefined;
-  }
-};
 
 /** A decoder's result: decoded pieces (one line each) and the spans they came from. */
 export interface Decoded {
@@ -171,6 +161,46 @@ const NAMED: Readonly<Record<string, string>> = {
   ast: '*',
   equals: '=',
   commat: '@',
+  newline: '\n',
+  tab: '\t',
+  dollar: '$',
+  plus: '+',
+  lowbar: '_',
+  verbar: '|',
+  vert: '|',
+  bsol: '\\',
+  lsqb: '[',
+  rsqb: ']',
+  lbrack: '[',
+  rbrack: ']',
+  lcub: '{',
+  rcub: '}',
+  lbrace: '{',
+  rbrace: '}',
+  grave: '`',
+  hat: '^',
+  midast: '*',
+  tilde: '~',
+  ndash: '–',
+  mdash: '—',
+  hellip: '…',
+  lsquo: '‘',
+  rsquo: '’',
+  ldquo: '“',
+  rdquo: '”',
+  copy: '©',
+  reg: '®',
+  trade: '™',
+  deg: '°',
+  euro: '€',
+  pound: '£',
+  yen: '¥',
+  cent: '¢',
+  sect: '§',
+  para: '¶',
+  middot: '·',
+  times: '×',
+  divide: '÷',
 };
 
 const codePointText = (cp: number): string | undefined =>

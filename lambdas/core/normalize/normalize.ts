@@ -1,4 +1,5 @@
 import type { NormalizationSignals, NormalizedSegment, Transform, View } from '../types';
+import { decodeBase85Runs, decodeUuencode } from './base85';
 import { decodeBase64Runs, decodeHexRuns, decodeUrlRuns, rot13, wantsRot13 } from './decode';
 import { collapseSpacedLetters } from './despace';
 import {
@@ -36,6 +37,7 @@ import {
 } from './reorder';
 import { collapseWhitespace, scanLower } from './scan';
 import { decodeInvisibleBits, decodeVariationSelectors, MIN_SMUGGLED_RUN } from './smuggle';
+import { blankSpans } from './text';
 
 /** Bounds on the views produced for one segment. */
 export interface NormalizeOptions {
@@ -240,7 +242,9 @@ type Decoder =
   | 'morse'
   | 'html'
   | 'quoted-printable'
-  | 'unicode-escape';
+  | 'unicode-escape'
+  | 'base85'
+  | 'uuencode';
 
 /** One decoder's output on a source text: the decoded text and the spans of the source it explained. */
 interface DecodedText {
@@ -284,6 +288,8 @@ function decodeAll(source: string, budget: number, withSpans: boolean): DecodedT
     ['html', decodeHtmlEntities(source)],
     ['quoted-printable', decodeQuotedPrintable(source)],
     ['unicode-escape', decodeUnicodeEscapes(source)],
+    ['base85', decodeBase85Runs(source, budget)],
+    ['uuencode', decodeUuencode(source, budget)],
   ];
   for (const [via, d] of more) {
     const text = d.pieces.join('\n');
@@ -328,22 +334,6 @@ function addDecodedViews(
   return spans;
 }
 
-/** `text` with the given spans replaced by a space each (spans clamped to the text). Linear after sorting. */
-function blankSpans(text: string, spans: readonly Span[]): string {
-  const sorted = [...spans].sort((a, b) => a[0] - b[0]);
-  const parts: string[] = [];
-  let last = 0;
-  for (const [start, end] of sorted) {
-    const s = Math.max(last, Math.min(start, text.length));
-    const e = Math.max(s, Math.min(end, text.length));
-    if (e <= s) continue;
-    parts.push(text.slice(last, s), ' ');
-    last = e;
-  }
-  parts.push(text.slice(last));
-  return parts.join('');
-}
-
 /**
  * Normalizes one segment into views, the canonical view first, followed (when they differ and fit
  * the bounds) by: payloads hidden in invisible characters (tag characters, variation selectors,
@@ -386,6 +376,9 @@ export function normalizeSegment(
   if (counts.bidi > 0) hidden(visualOrder(text) ?? '', 'bidi-visual');
   if (!isAscii(text)) hidden(rightSideUp(text) ?? '', 'upside-down');
   const explained = addDecodedViews(set, stages.nfkc, [], maxDepth, true);
+  // Spans of the raw text the decoders explained (when canonicalization kept the offsets): heuristics
+  // that read raw text judge what is left, not the encoded noise.
+  const encodedSpans = explained.length > 0 && stages.nfkc === text ? [...explained] : undefined;
   // Role markers are markup, not content: blanked in the residual view too (the raw-text role-spoof
   // heuristic still records them).
   if (stages.nfkc.includes(':') || stages.nfkc.includes('<') || stages.nfkc.includes('[')) {
@@ -394,8 +387,11 @@ export function normalizeSegment(
   // With encoded runs decoded, the rest of the text (the runs blanked) is what leet, despace, rot13 and
   // reversed readings start from, and what the engine scores instead of the canonical view.
   let base = { lower: stages.lower, canonical, scan };
+  // The decoders' input with the runs they explained blanked: camelCase is looked for here, so that
+  // entity or escape noise (`&NewLine;`, `%4D`) never becomes a "split words" view of its own.
+  const residualNfkc = explained.length > 0 ? blankSpans(stages.nfkc, explained) : stages.nfkc;
   if (explained.length > 0) {
-    const lower = canonicalStages(blankSpans(stages.nfkc, explained), emptyInvisibleCounts()).lower;
+    const lower = canonicalStages(residualNfkc, emptyInvisibleCounts()).lower;
     const baseScan = scanLower(lower);
     const residual = collapseWhitespace(lower);
     if (residual !== canonical) {
@@ -429,7 +425,7 @@ export function normalizeSegment(
     set.add(atbash(base.canonical), [...CANONICAL_TRANSFORMS, 'atbash'])
   )
     set.decoded++;
-  const camel = splitCamelCase(stages.nfkc);
+  const camel = splitCamelCase(residualNfkc);
   if (camel !== undefined) set.add(canonicalize(camel), ['camel-case', ...CANONICAL_TRANSFORMS]);
   const fragments = quotedFragments(stages.nfkc);
   if (fragments !== undefined) set.add(canonicalize(fragments), ['fragments', ...CANONICAL_TRANSFORMS]);
@@ -453,5 +449,5 @@ export function normalizeSegment(
     decodedViews: set.decoded,
     transforms: [...fired].sort(),
   };
-  return { views: set.views, signals };
+  return encodedSpans ? { views: set.views, signals, encodedSpans } : { views: set.views, signals };
 }

@@ -32,3 +32,22 @@ export function codeUnits(text: string): Uint16Array {
   buf.write(text, 0, 'utf16le');
   return buf === scratch ? scratch16 : new Uint16Array(buf.buffer, buf.byteOffset, text.length);
 }
+
+/** A span `[start, end)` of a text (UTF-16 offsets). */
+export type Span = readonly [number, number];
+
+/** `text` with the given spans replaced by a space each (spans clamped to the text). Linear after sorting. */
+export function blankSpans(text: string, spans: readonly Span[]): string {
+  const sorted = [...spans].sort((a, b) => a[0] - b[0]);
+  const parts: string[] = [];
+  let last = 0;
+  for (const [start, end] of sorted) {
+    const s = Math.max(last, Math.min(start, text.length));
+    const e = Math.max(s, Math.min(end, text.length));
+    if (e <= s) continue;
+    parts.push(text.slice(last, s), ' ');
+    last = e;
+  }
+  parts.push(text.slice(last));
+  return parts.join('');
+}

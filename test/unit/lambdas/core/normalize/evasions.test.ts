@@ -44,6 +44,13 @@ const FIRES: Readonly<Record<string, string>> = {
   'base64-x3': 'base64',
   'base64-rot13': 'rot13',
   'hex-base64-url': 'hex',
+  'url-escapes': 'url',
+  'html-named-entities': 'html',
+  'ascii85-adobe': 'base85',
+  ascii85: 'base85',
+  base85: 'base85',
+  uuencode: 'uuencode',
+  'uuencode-lines': 'uuencode',
   atbash: 'atbash',
   'camel-case': 'camel-case',
   ipa: 'letterlike',
@@ -82,6 +89,21 @@ describe('normalization sees through the published evasions', () => {
     ]) {
       const { views } = normalizeSegment(text, 0);
       expect(views.map((v) => v.transforms.at(-1))).toEqual(['lowercase']);
+    }
+  });
+
+  it('GIVEN URLs, paths, code, hashes and long words THEN no base85 or uuencode view is produced', () => {
+    for (const text of [
+      'See https://docs.example.com/en-US/guide/getting-started?tab=cli#install-the-toolkit for the steps.',
+      'Open C:\\Users\\admin\\AppData\\Local\\Temp\\setup-log-2024-11-03.txt and check it.',
+      'const cfg = {"internationalization":true,"retries":[1,2,3]}; // pneumonoultramicroscopic',
+      'Password must be like Tr0ub4dor&3-x!Q?=9zz or longer; sha256=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+      'MAKE SURE THE TITLE LINE IS ALL CAPS\nAND THIS ONE TOO, WITH 5 WORDS\n#1 ITEM: 45 UNITS @ $3',
+      'Counter-revolutionaries/antidisestablishmentarianism -- (a+b)*(c-d)/[e^f]%g',
+    ]) {
+      const { signals } = normalizeSegment(text, 0);
+      expect(signals.transforms).not.toContain('base85');
+      expect(signals.transforms).not.toContain('uuencode');
     }
   });
 });
