@@ -16,7 +16,7 @@ export { SafeguardsEngine } from './engine/evaluate';
 export { OutputMonitor } from './engine/output';
 export type { Tier2Classifier } from './engine/tier2';
 export { compilePolicy, type Policy, PolicyError, parsePolicy } from './policy/load';
-export { formatRequestError, parseRequest } from './request/parse';
+export { parseRequest } from './request/parse';
 
 /** The embedded default policy (config/policies/default.json), validated. */
 export function defaultPolicy(): Policy {

@@ -9,6 +9,7 @@
 import type { KeyObject } from 'node:crypto';
 import { extractCredential, type HeaderBag } from '../enforcement/credentials';
 import { isWellFormedApiKey } from '../enforcement/keys';
+import { type ErrorResponse, renderErrorShape } from '../serving/error-body';
 import { verifyClaimKey } from './claim-key';
 
 /** The edge's view of one regional origin. */
@@ -227,30 +228,9 @@ export function checkViewerRequest(
 export const EDGE_OWNED_HEADERS: readonly string[] = ['x-csp-edge-assertion', 'x-csp-home-region'];
 
 /** JSON body and headers of a refusal, in the route's API error shape, with `request-id`. */
-export function renderRefusal(
-  route: EdgeRoute,
-  r: EdgeRefusal,
-  requestId: string,
-): { status: number; headers: Record<string, string>; body: string } {
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    'request-id': requestId,
-    ...(r.headers ?? {}),
-  };
-  if (route === 'messages') {
-    return {
-      status: r.status,
-      headers,
-      body: JSON.stringify({
-        type: 'error',
-        error: { type: r.anthropicType, message: r.message },
-        request_id: requestId,
-      }),
-    };
-  }
-  headers['x-amzn-requestid'] = requestId;
-  headers['x-amzn-errortype'] = r.bedrockType;
-  return { status: r.status, headers, body: JSON.stringify({ message: r.message }) };
+export function renderRefusal(route: EdgeRoute, r: EdgeRefusal, requestId: string): ErrorResponse {
+  const shape = { status: r.status, anthropic: r.anthropicType, bedrock: r.bedrockType, message: r.message };
+  return renderErrorShape(route, shape, requestId, r.headers);
 }
 
 /** A pseudonymous request id for an edge refusal, from CloudFront's own request id (opaque, per request). */

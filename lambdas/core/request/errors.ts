@@ -20,15 +20,12 @@ export const invalid = (field: string, message: string): RequestError => ({
   message,
 });
 
-/** The Anthropic-style error body: `{ type: 'error', error: { type, message } }` (the message names the field). */
-export function formatRequestError(e: RequestError): {
-  readonly type: 'error';
-  readonly error: { readonly type: RequestError['type']; readonly message: string };
-} {
-  return {
-    type: 'error',
-    error: { type: e.type, message: e.field === '' ? e.message : `${e.field}: ${e.message}` },
-  };
+/**
+ * The message a client reads for a request error: it names the field first (`messages[0].content: …`).
+ * lambdas/core/serving/errors.ts renders it in the route's error shape.
+ */
+export function requestErrorMessage(e: RequestError): string {
+  return e.field === '' ? e.message : `${e.field}: ${e.message}`;
 }
 
 /** One step of a JSON path. */

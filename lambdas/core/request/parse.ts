@@ -21,7 +21,6 @@ import {
 import { collectSegments } from './segments';
 
 export type { RequestError } from './errors';
-export { formatRequestError } from './errors';
 
 /** How to read a body. */
 export interface ParseOptions {

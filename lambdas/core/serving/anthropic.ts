@@ -83,12 +83,3 @@ export type AnthropicErrorType =
   | 'rate_limit_error'
   | 'api_error'
   | 'overloaded_error';
-
-/** The Messages API error body, with the request id as first-party responses carry it. */
-export function anthropicError(
-  type: AnthropicErrorType | string,
-  message: string,
-  requestId: string,
-): { type: 'error'; error: { type: string; message: string }; request_id: string } {
-  return { type: 'error', error: { type, message }, request_id: requestId };
-}

@@ -3,10 +3,13 @@
  * `/v1/messages` and as Bedrock `{"message": …}` with `x-amzn-errortype` on the Bedrock routes.
  * Messages never echo request content or internals. See docs/serving.md for the table.
  */
-import type { RequestError } from '../request/errors';
-import { type AnthropicErrorType, anthropicError } from './anthropic';
+import { type RequestError, requestErrorMessage } from '../request/errors';
+import type { AnthropicErrorType } from './anthropic';
 import type { BedrockErrorType, BedrockStreamException } from './bedrock';
+import { type ErrorResponse, renderErrorShape } from './error-body';
 import type { ServeRoute } from './types';
+
+export type { ErrorResponse } from './error-body';
 
 /** A failure serving answers with an error response. */
 export type ServeFailure =
@@ -39,13 +42,6 @@ export type ServeFailure =
   | { readonly kind: 'model_not_found'; readonly model: string }
   | { readonly kind: 'internal' };
 
-/** A rendered error response. */
-export interface ErrorResponse {
-  readonly status: number;
-  readonly headers: Record<string, string>;
-  readonly body: string;
-}
-
 interface Shape {
   readonly status: number;
   readonly anthropic: AnthropicErrorType;
@@ -60,7 +56,7 @@ function shape(f: ServeFailure, decisionId: string): Shape {
         status: f.error.status,
         anthropic: f.error.type,
         bedrock: 'ValidationException',
-        message: f.error.field === '' ? f.error.message : `${f.error.field}: ${f.error.message}`,
+        message: requestErrorMessage(f.error),
       };
     case 'unauthenticated':
       return {
@@ -209,24 +205,16 @@ export function retryAfterSeconds(ms: number): string {
 
 /** Renders a failure for the route. Every response carries `request-id` = decision id. */
 export function renderError(route: ServeRoute, f: ServeFailure, decisionId: string): ErrorResponse {
-  const s = shape(f, decisionId);
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    'request-id': decisionId,
-  };
+  const headers: Record<string, string> = {};
   const retryMs = 'retryAfterMs' in f ? f.retryAfterMs : undefined;
   if (retryMs !== undefined) headers['retry-after'] = retryAfterSeconds(retryMs);
   if (f.kind === 'method_not_allowed') headers['allow'] = f.allow;
-  if (route === 'messages') {
-    return {
-      status: s.status,
-      headers,
-      body: JSON.stringify(anthropicError(s.anthropic, s.message, decisionId)),
-    };
-  }
-  headers['x-amzn-requestid'] = decisionId;
-  headers['x-amzn-errortype'] = s.bedrock;
-  return { status: s.status, headers, body: JSON.stringify({ message: s.message }) };
+  return renderErrorShape(
+    route === 'messages' ? 'messages' : 'bedrock',
+    shape(f, decisionId),
+    decisionId,
+    headers,
+  );
 }
 
 /** The in-stream rendering of an upstream failure after the response head was sent. */

@@ -1,9 +1,6 @@
 import fc from 'fast-check';
-import {
-  formatRequestError,
-  type ParseOptions,
-  parseRequest,
-} from '../../../../../lambdas/core/request/parse';
+import { type ParseOptions, parseRequest } from '../../../../../lambdas/core/request/parse';
+import { renderError } from '../../../../../lambdas/core/serving/errors';
 
 /** A value that must never be echoed back in an error. */
 const EVIL = 'EVIL_MARKER_1337';
@@ -610,7 +607,7 @@ describe('parseRequest — hostile bodies', () => {
       expect(result.error.status).toBe(c.status);
       expect(result.error.field).toBe(c.field);
       expect(result.error.type).toBe(c.status === 413 ? 'request_too_large' : 'invalid_request_error');
-      const wire = JSON.stringify(formatRequestError(result.error));
+      const wire = renderError('messages', { kind: 'invalid', error: result.error }, 'dec_test').body;
       expect(result.error.message).not.toContain(EVIL);
       expect(wire.replace(c.field, '')).not.toContain(EVIL);
     },
