@@ -10,6 +10,8 @@ import type { KeyObject } from 'node:crypto';
 import { extractCredential, type HeaderBag } from '../enforcement/credentials';
 import { isWellFormedApiKey } from '../enforcement/keys';
 import { type ErrorResponse, renderErrorShape } from '../serving/error-body';
+import { ROUTE_TABLE, shapeRouteOf } from '../serving/routes';
+import type { ServeRoute } from '../serving/types';
 import { verifyClaimKey } from './claim-key';
 
 /** The edge's view of one regional origin. */
@@ -76,9 +78,14 @@ export interface EdgeRequest {
   readonly headers: Readonly<Record<string, readonly string[]>>;
 }
 
-const MESSAGES_PATH = '/v1/messages';
-/** `/model/{modelId}/invoke` and `-with-response-stream`; model ids are printable, bounded, no `/`. */
-const BEDROCK_PATH = /^\/model\/[A-Za-z0-9._:%-]{1,256}\/(invoke|invoke-with-response-stream)$/;
+/**
+ * Model ids the edge lets through in a Bedrock path: printable ASCII (percent-escapes as sent), bounded, no `/`.
+ * Stricter than the region's route match; the region then checks the id against its model allowlist.
+ */
+const EDGE_MODEL_ID = /^[A-Za-z0-9._:%-]{1,256}$/;
+
+/** The error shape of a serving route: Anthropic on `/v1/messages`, Bedrock on both Bedrock routes. */
+const edgeRouteOf = (route: ServeRoute): EdgeRoute => (route === 'messages' ? 'messages' : 'bedrock');
 
 /** The refusal for `reason`, with extra response headers (`allow`, `retry-after`) when given. */
 export function edgeRefusal(reason: EdgeRefusalReason, extraHeaders?: Record<string, string>): EdgeRefusal {
@@ -178,8 +185,12 @@ function headerBytes(headers: EdgeRequest['headers']): number {
 
 /** The route a path belongs to (for the error shape), `undefined` when the path is not served. */
 export function routeOf(uri: string): EdgeRoute | undefined {
-  if (uri === MESSAGES_PATH) return 'messages';
-  if (BEDROCK_PATH.test(uri)) return 'bedrock';
+  for (const spec of ROUTE_TABLE) {
+    const m = spec.pattern.exec(uri);
+    if (!m) continue;
+    const model = m[1];
+    return model === undefined || EDGE_MODEL_ID.test(model) ? edgeRouteOf(spec.route) : undefined;
+  }
   return undefined;
 }
 
@@ -193,7 +204,7 @@ export function checkViewerRequest(
   publicKeys: readonly KeyObject[],
 ): ViewerOutcome {
   const known = routeOf(req.uri);
-  const route: EdgeRoute = known ?? (req.uri.startsWith('/model/') ? 'bedrock' : 'messages');
+  const route: EdgeRoute = known ?? edgeRouteOf(shapeRouteOf(req.uri));
   const refuse = (reason: EdgeRefusalReason, headers?: Record<string, string>): ViewerOutcome => ({
     ok: false,
     route,

@@ -8,34 +8,10 @@ import type { RequestError } from '../request/errors';
 import { LIMITS } from '../request/limits';
 import { bodyTooLarge } from '../request/parse';
 import type { ServeFailure } from './errors';
+import { ROUTE_TABLE, type RouteSpec, shapeRouteOf } from './routes';
 import type { ServeRoute } from './types';
 
-/** One served route: its API Gateway resource, the path it matches, and the methods it answers. */
-export interface RouteSpec {
-  readonly route: ServeRoute;
-  /** The API Gateway resource path (`{modelId}` is the path parameter). */
-  readonly resource: string;
-  /** Matches the request path; the first group is the Bedrock model id, still URL-encoded. */
-  readonly pattern: RegExp;
-  readonly methods: readonly string[];
-}
-
-/** The routes the proxy serves, relative to the stage. The infrastructure creates its API methods from it. */
-export const ROUTE_TABLE: readonly RouteSpec[] = [
-  { route: 'messages', resource: '/v1/messages', pattern: /^\/v1\/messages$/, methods: ['POST'] },
-  {
-    route: 'bedrock.invoke',
-    resource: '/model/{modelId}/invoke',
-    pattern: /^\/model\/([^/]{1,256})\/invoke$/,
-    methods: ['POST'],
-  },
-  {
-    route: 'bedrock.invoke-stream',
-    resource: '/model/{modelId}/invoke-with-response-stream',
-    pattern: /^\/model\/([^/]{1,256})\/invoke-with-response-stream$/,
-    methods: ['POST'],
-  },
-];
+export { ROUTE_TABLE, type RouteSpec, shapeRouteOf } from './routes';
 
 /** The outcome of routing a request. A refusal carries the route whose error shape answers it. */
 export type RouteMatch =
@@ -46,11 +22,6 @@ export type RouteMatch =
       readonly failure: ServeFailure;
       readonly reason: 'not_found' | 'method_not_allowed';
     };
-
-/** The route whose error shape answers a path that matched no route (Bedrock clients get Bedrock errors). */
-export function shapeRouteOf(path: string): ServeRoute {
-  return path.startsWith('/model/') ? 'bedrock.invoke' : 'messages';
-}
 
 const NOT_FOUND: ServeFailure = { kind: 'route_not_found' };
 
