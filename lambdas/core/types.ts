@@ -80,6 +80,12 @@ export interface View {
   readonly segment: number;
   readonly text: string;
   readonly transforms: readonly Transform[];
+  /**
+   * Offsets (sorted) of the spaces in `text` that stand for a line break of the original: the
+   * canonical and residual views collapse whitespace, and tier 1 reads these as sentence ends so that a
+   * paragraph is scored on its own (see `linedText` in lambdas/core/normalize/normalize.ts).
+   */
+  readonly breaks?: readonly number[];
 }
 
 /** Signals the normalizer observed: the presence of hiding characters is itself suspicious. */

@@ -145,8 +145,11 @@ export function featureText(text: string, cfg: FeatureConfig): string {
   return cfg.maskSpaced ? maskSpacedLetters(unencoded, cfg.maskSpaced) : unencoded;
 }
 
+/** A word gap of canonical text: a space, or a line break kept by `linedText`. */
+const isGap = (c: number): boolean => c === 32 || c === 10;
+
 /** Three single-character words in a row: cheap native pre-check before the exact scan. */
-const SPACED_RUN_HINT = /(?:^| )[^ ] [^ ] [^ ](?: |$)/;
+const SPACED_RUN_HINT = /(?:^|[ \n])[^ \n][ \n][^ \n][ \n][^ \n](?:[ \n]|$)/;
 
 /**
  * Replaces each run of at least `min` single-character words separated by single spaces
@@ -172,9 +175,9 @@ export function maskSpacedLetters(text: string, min: number): string {
   };
   for (let i = 0; i < n; i++) {
     const single =
-      text.charCodeAt(i) !== 32 &&
-      (i === 0 || text.charCodeAt(i - 1) === 32) &&
-      (i + 1 === n || text.charCodeAt(i + 1) === 32);
+      !isGap(text.charCodeAt(i)) &&
+      (i === 0 || isGap(text.charCodeAt(i - 1))) &&
+      (i + 1 === n || isGap(text.charCodeAt(i + 1)));
     if (single) {
       if (runStart < 0) runStart = i;
       count++;
@@ -183,7 +186,7 @@ export function maskSpacedLetters(text: string, min: number): string {
     }
     if (runStart >= 0) flush(i);
     // skip to the end of this word
-    while (i < n && text.charCodeAt(i) !== 32) i++;
+    while (i < n && !isGap(text.charCodeAt(i))) i++;
   }
   if (runStart >= 0) flush(n);
   if (out === undefined) return text;

@@ -45,8 +45,10 @@ export interface LinearClassifier {
   readonly version: string;
   /**
    * Calibrated probabilities for harmful, jailbreak and injection. `text` is the canonical view
-   * (output of the normalizer's canonicalize). Long texts are scored in overlapping windows and the
-   * maximum per category is returned, so cost is linear and a bad paragraph is not diluted.
+   * (output of the normalizer's canonicalize), where a `\n` may mark a line break of the original
+   * (`linedText`): it is read as a space, and ends a sentence window. Long texts are scored in
+   * overlapping windows and the maximum per category is returned, so cost is linear and a bad
+   * paragraph is not diluted.
    */
   score(text: string): CategoryScores;
   /** Recommended operating points (probability thresholds), chosen on training folds. */
@@ -268,11 +270,14 @@ export function createMarginScorer(
   let cum = new Float64Array(256);
   return {
     maxMargins(input) {
-      const text = featureText(input, cfg);
-      const n = text.length;
+      const masked = featureText(input, cfg);
+      const n = masked.length;
       list.clear();
       pushFixedWindows(list, n, cfg);
-      if (sentences && n > sentences.minText) eachSentenceWindow(text, sentences, push);
+      if (sentences && n > sentences.minText) eachSentenceWindow(masked, sentences, push);
+      // A line break ends a sentence window and is read as a space (the model was trained on canonical
+      // text, where whitespace is collapsed to spaces).
+      const text = masked.includes('\n') ? masked.replaceAll('\n', ' ') : masked;
       list.index(n);
       const { bounds, nb, at, ends } = list;
       if (cum.length < nb * 4) cum = new Float64Array(Math.max(nb * 4, cum.length * 2));

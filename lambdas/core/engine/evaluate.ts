@@ -1,7 +1,7 @@
 import type { LinearClassifier } from '../classifier';
 import type { Tier0 } from '../detectors';
 import { withGlossView } from '../detectors/multilingual';
-import { normalizeSegment } from '../normalize/normalize';
+import { linedText, normalizeSegment } from '../normalize/normalize';
 import { quotedFragments } from '../normalize/reorder';
 import type { Policy } from '../policy/load';
 import type { CategoryPolicy } from '../policy/schema';
@@ -238,7 +238,7 @@ export class SafeguardsEngine {
   private tier1Best(n: NormalizedSegment): CategoryScores {
     const best: CategoryScores = {};
     for (const view of scoredViews(n)) {
-      const scores = this.deps.classifier.score(view.text);
+      const scores = this.deps.classifier.score(linedText(view));
       for (const [cat, score] of Object.entries(scores) as [Category, number][]) {
         if (score > (best[cat] ?? -1)) best[cat] = score;
       }
@@ -569,7 +569,8 @@ export function joinedTexts(
     const cls = readings[i] === 'harness' ? undefined : JOIN_CLASSES[s.trust];
     const n = normalized[i];
     if (cls === undefined || n === undefined) return;
-    const text = (n.views.find((v) => v.transforms.includes('residual')) ?? n.views[0])?.text ?? '';
+    const view = n.views.find((v) => v.transforms.includes('residual')) ?? n.views[0];
+    const text = view ? linedText(view) : '';
     if (text.trim().length === 0) return;
     const part =
       text.length > 2 * JOIN_EDGE ? `${text.slice(0, JOIN_EDGE)}\n${text.slice(-JOIN_EDGE)}` : text;

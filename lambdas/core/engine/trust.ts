@@ -22,6 +22,7 @@
  */
 import type { LinearClassifier } from '../classifier';
 import { SENTENCE_WINDOW_DEFAULTS, sentenceWindows } from '../classifier/model';
+import { linedText } from '../normalize/normalize';
 import type { Category, CategoryScores, Segment, View } from '../types';
 
 /** How tier 1 reads a segment. */
@@ -182,7 +183,7 @@ export function scoreInstructions(
   const best: CategoryScores = {};
   const wanted = new Set(reading.categories);
   for (const view of views) {
-    const text = view.text;
+    const text = linedText(view);
     for (const [a, b] of instructionWindows(text)) {
       const scores = classifier.score(text.slice(a, b));
       const forbids = reading.prohibitionsExempt && holdsProhibition(text, a, b);

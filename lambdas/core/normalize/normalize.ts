@@ -35,7 +35,7 @@ import {
   wantsAtbash,
   wantsReverse,
 } from './reorder';
-import { collapseWhitespace, scanLower } from './scan';
+import { collapseWhitespace, lineBreakOffsets, scanLower } from './scan';
 import { decodeInvisibleBits, decodeVariationSelectors, MIN_SMUGGLED_RUN } from './smuggle';
 import { blankSpans } from './text';
 
@@ -200,6 +200,34 @@ export function canonicalize(text: string): string {
   return collapseWhitespace(canonicalStages(text, emptyInvisibleCounts()).lower);
 }
 
+/** `{ breaks }` for a view, the offsets past its text dropped; undefined when none is left. */
+function breaksWithin(breaks: number[] | undefined, text: string): Pick<View, 'breaks'> | undefined {
+  if (breaks === undefined) return undefined;
+  let n = breaks.length;
+  while (n > 0 && (breaks[n - 1] as number) >= text.length) n--;
+  return n === 0 ? undefined : { breaks: n === breaks.length ? breaks : breaks.slice(0, n) };
+}
+
+/**
+ * The view's text with its line breaks back (`\n` at each offset of `view.breaks`; same length): what
+ * tier 1 reads, so that sentence windows end at paragraph and line ends too. The view itself when it
+ * has none.
+ */
+export function linedText(view: Pick<View, 'text' | 'breaks'>): string {
+  const breaks = view.breaks;
+  if (breaks === undefined || breaks.length === 0) return view.text;
+  const text = view.text;
+  const parts: string[] = [];
+  let last = 0;
+  for (const at of breaks) {
+    if (at < last || at >= text.length) continue;
+    parts.push(text.slice(last, at), '\n');
+    last = at + 1;
+  }
+  parts.push(text.slice(last));
+  return parts.join('');
+}
+
 /** Accumulates views under the count, size and uniqueness bounds. */
 class ViewSet {
   readonly views: View[] = [];
@@ -222,7 +250,11 @@ class ViewSet {
   }
 
   /** Adds a view unless it is empty, a duplicate or over a bound. Returns whether it was added. */
-  add(text: string, transforms: readonly Transform[], extra?: Pick<SmuggledView, 'decodedFrom'>): boolean {
+  add(
+    text: string,
+    transforms: readonly Transform[],
+    extra?: Pick<SmuggledView, 'decodedFrom'> | Pick<View, 'breaks'>,
+  ): boolean {
     // The canonical view always comes first, even when empty (text made only of invisible characters).
     if ((text.length === 0 && this.views.length > 0) || !this.fits(text.length)) return false;
     // At most `maxViews` (8) views: comparing is cheaper than hashing long texts into a Set.
@@ -362,7 +394,12 @@ export function normalizeSegment(
   const set = new ViewSet(segment, Math.floor(text.length * maxExpansion), Math.max(1, maxViews));
   const fired = new Set<string>();
 
-  set.add(canonical.slice(0, set.remaining), CANONICAL_TRANSFORMS);
+  const kept = canonical.slice(0, set.remaining);
+  set.add(
+    kept,
+    CANONICAL_TRANSFORMS,
+    breaksWithin(scan.collapse ? lineBreakOffsets(stages.lower) : undefined, kept),
+  );
   const hidden = (payload: string, transform: Transform, extra?: Pick<SmuggledView, 'decodedFrom'>): void => {
     if (payload.length === 0) return;
     const view = canonicalize(payload);
@@ -395,7 +432,11 @@ export function normalizeSegment(
     const baseScan = scanLower(lower);
     const residual = collapseWhitespace(lower);
     if (residual !== canonical) {
-      set.add(residual.length > 0 ? residual : ' ', [...CANONICAL_TRANSFORMS, 'residual']);
+      set.add(
+        residual.length > 0 ? residual : ' ',
+        [...CANONICAL_TRANSFORMS, 'residual'],
+        breaksWithin(lineBreakOffsets(lower), residual),
+      );
       base = { lower, canonical: residual, scan: baseScan };
     }
   }

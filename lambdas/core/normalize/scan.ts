@@ -279,3 +279,38 @@ export function collapseWhitespace(text: string): string {
   const w = compactSpaces16(units, n);
   return w < 0 ? text : Buffer.from(units.buffer, units.byteOffset, w * 2).toString('utf16le');
 }
+
+/** Line terminators among the `\s` characters: LF, VT, FF, CR, U+2028, U+2029. */
+const isLineBreak = (c: number): boolean =>
+  c === 0x0a || c === 0x0b || c === 0x0c || c === 0x0d || c === 0x2028 || c === 0x2029;
+
+const LINE_BREAK_HINT = /[\n\v\f\r\u2028\u2029]/;
+
+/**
+ * Where the line breaks of `text` went in {@link collapseWhitespace}`(text)`: the offsets (sorted) of the
+ * single spaces that replaced a whitespace run holding a line break (leading and trailing runs are
+ * trimmed, so they hold none). Undefined when there are none. The canonical view loses its paragraphs
+ * to the collapse; tier 1 still needs them as sentence ends (see `linedText`). Linear, one pass.
+ */
+export function lineBreakOffsets(text: string): number[] | undefined {
+  if (!LINE_BREAK_HINT.test(text)) return undefined;
+  const out: number[] = [];
+  const n = text.length;
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (!isSpace(c)) {
+      w++;
+      continue;
+    }
+    let line = isLineBreak(c);
+    while (i + 1 < n && isSpace(text.charCodeAt(i + 1))) {
+      i++;
+      if (!line && isLineBreak(text.charCodeAt(i))) line = true;
+    }
+    if (w === 0 || i + 1 === n) continue;
+    if (line) out.push(w);
+    w++;
+  }
+  return out.length > 0 ? out : undefined;
+}

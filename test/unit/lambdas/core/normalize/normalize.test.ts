@@ -1,4 +1,4 @@
-import { canonicalize, normalizeSegment } from '../../../../../lambdas/core/normalize/normalize';
+import { canonicalize, linedText, normalizeSegment } from '../../../../../lambdas/core/normalize/normalize';
 
 const tags = (s: string): string =>
   [...s].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('');
@@ -62,5 +62,24 @@ describe('normalizeSegment', () => {
     ]);
     expect(signals.transforms).toEqual([]);
     expect(signals.decodedViews).toBe(0);
+  });
+
+  it('GIVEN paragraphs WHEN normalized THEN the canonical and residual views keep where the line breaks were', () => {
+    const { views } = normalizeSegment('  First Paragraph\n\nsecond  line\r\nthird %41%42%43%44 end\n', 0);
+    const [canonical, ...rest] = views;
+    expect(canonical?.text).toBe('first paragraph second line third %41%42%43%44 end');
+    expect(canonical && linedText(canonical)).toBe('first paragraph\nsecond line\nthird %41%42%43%44 end');
+    const residual = rest.find((v) => v.transforms.includes('residual'));
+    expect(residual && linedText(residual)).toBe('first paragraph\nsecond line\nthird end');
+    expect(normalizeSegment('one line only', 0).views[0]?.breaks).toBeUndefined();
+  });
+
+  it('GIVEN a canonical view cut at the expansion bound THEN no break points past its end', () => {
+    const text = `${'ａ'.repeat(50)}\n${'b'.repeat(10)}`;
+    const { views } = normalizeSegment(text, 0, { maxExpansion: 0.5 });
+    const canonical = views[0];
+    expect(canonical?.text.length).toBeLessThanOrEqual(30);
+    expect(canonical?.breaks).toBeUndefined();
+    expect(linedText({ text: 'a b c', breaks: [1, 9] })).toBe('a\nb c');
   });
 });

@@ -3,7 +3,7 @@ import { base64Runs, rot13, wantsRot13 } from '../../../../../lambdas/core/norma
 import { collapseSpacedLetters } from '../../../../../lambdas/core/normalize/despace';
 import { foldLeet } from '../../../../../lambdas/core/normalize/leet';
 import { BASE64_RUN_RE, WHITESPACE_RE } from '../../../../../lambdas/core/normalize/patterns';
-import { collapseWhitespace, scanLower } from '../../../../../lambdas/core/normalize/scan';
+import { collapseWhitespace, lineBreakOffsets, scanLower } from '../../../../../lambdas/core/normalize/scan';
 
 /** Strings biased towards what the scan looks for: spacing, separators, leet, rot13 words, base64. */
 const PIECES = [
@@ -64,6 +64,23 @@ describe('scanLower and collapseWhitespace agree with the steps they stand in fo
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('GIVEN any text WHEN collapsed THEN lineBreakOffsets are the spaces that stand for a run holding a line break', () => {
+    const lined = (s: string): string =>
+      s.replace(WHITESPACE_RE, (run) => (/[\n\v\f\r\u2028\u2029]/.test(run) ? '\n' : ' ')).trim();
+    fc.assert(
+      fc.property(anyText, (s) => {
+        const want = lined(s);
+        const offsets: number[] = [];
+        for (let i = want.indexOf('\n'); i >= 0; i = want.indexOf('\n', i + 1)) offsets.push(i);
+        expect(want.replaceAll('\n', ' ')).toBe(collapseWhitespace(s));
+        expect(lineBreakOffsets(s) ?? []).toEqual(offsets);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(lineBreakOffsets('one two')).toBeUndefined();
+    expect(lineBreakOffsets('\n\none\r\n \ttwo  three\n')).toEqual([3]);
   });
 
   it('GIVEN any text WHEN scanned THEN each "no" means the step is a no-op and rot13 matches wantsRot13', () => {
