@@ -22,12 +22,19 @@
  * the upstream and the load generator run on `--load-cpus` (default 0). On one pinned core, req/s at
  * saturation IS req/s per core.
  *
+ * Store round trips: our gateway counts the table commands it sends (by command name); the throughput table
+ * shows them per request, so a cache that stops working shows up as calls, not only as CPU.
+ *
  *   npm run bench:gateway -- [--n 500] [--duration 5] [--connections 1,32] [--pin 1|none] [--load-cpus 0]
  *                            [--cpu-prof <dir>]   (writes a V8 CPU profile of our gateway process there)
+ *                            [--contenders direct,ours,portkey]   (a subset, e.g. `ours` alone while
+ *                            profiling; ratios need all three)
+ *                            [--base <git ref>]   (also runs our gateway as of that commit, exported with
+ *                            `git archive` to a temporary folder: before/after of a change in one run)
  */
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -57,6 +64,85 @@ interface Contender {
   readonly target: Target;
   /** The process doing the contender's work (the upstream for "direct"). */
   readonly pid: number;
+  /** A gateway of ours: its store process and its table-command counts. */
+  readonly store?: { readonly pid: number; readonly child: Child; readonly callsPath?: string };
+}
+
+interface OursInfo {
+  readonly url: string;
+  readonly apiKey: string;
+  readonly telemetryPath: string;
+  /** Absent in a `--base` tree older than the store-call counts. */
+  readonly storeCallsPath?: string;
+}
+
+/**
+ * Our gateway from the source tree at `root` (this one, or a `--base` export) over a dynalite of its own, both
+ * pinned to `pin`; `prof` adds a V8 CPU profile of the gateway process.
+ */
+async function startOurs(
+  root: string,
+  upstreamUrl: string,
+  dataDir: string,
+  children: Child[],
+  pin: string | undefined,
+  prof?: string,
+): Promise<{ gateway: { child: Child; info: OursInfo }; dyn: { child: Child } }> {
+  const support = join(root, 'bench', 'support');
+  const dyn = await startReady<{ endpoint: string }>(
+    [...TSX, join(support, 'dynalite-child.ts')],
+    30_000,
+    pin,
+  );
+  children.push(dyn.child);
+  mkdirSync(dataDir, { recursive: true });
+  const gateway = await startReady<OursInfo>(
+    [
+      ...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []),
+      ...TSX,
+      join(support, 'runtime-child.ts'),
+      upstreamUrl,
+      dataDir,
+      dyn.info.endpoint,
+    ],
+    30_000,
+    pin,
+  );
+  children.push(gateway.child);
+  return { gateway, dyn };
+}
+
+/**
+ * The tree of git ref `ref` exported to `into` (`git archive`, no worktree is added), with this tree's
+ * node_modules linked in. @returns the exported tree's root
+ */
+function exportTree(ref: string, into: string): string {
+  const root = join(__dirname, '..');
+  if (!/^[\w./~^-]{1,100}$/.test(ref)) throw new Error('--base: expected a git ref');
+  const commit = execFileSync('git', ['-C', root, 'rev-parse', '--verify', `${ref}^{commit}`], {
+    encoding: 'utf8',
+  }).trim();
+  mkdirSync(into, { recursive: true });
+  execFileSync('sh', ['-c', 'git -C "$1" archive "$2" | tar -x -C "$3"', 'sh', root, commit, into]);
+  symlinkSync(join(root, 'node_modules'), join(into, 'node_modules'), 'dir');
+  return into;
+}
+
+/** Table commands our gateway has sent so far, by command name (SIGUSR2 makes it write them to `path`). */
+async function storeCalls(child: Child, path: string): Promise<Record<string, number>> {
+  const before = existsSync(path) ? statSync(path).mtimeMs : 0;
+  child.proc.kill('SIGUSR2');
+  for (let i = 0; i < 100; i++) {
+    if (existsSync(path) && statSync(path).mtimeMs !== before) {
+      try {
+        return JSON.parse(readFileSync(path, 'utf8')) as Record<string, number>;
+      } catch {
+        // written meanwhile: read again
+      }
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('our gateway did not report its store calls');
 }
 
 async function main(): Promise<void> {
@@ -68,8 +154,15 @@ async function main(): Promise<void> {
       pin: { type: 'string', default: cpus().length >= 2 ? '1' : 'none' },
       'load-cpus': { type: 'string', default: '0' },
       'cpu-prof': { type: 'string' },
+      contenders: { type: 'string', default: 'direct,ours,portkey' },
+      base: { type: 'string' },
     },
   });
+  const wanted = new Set(values.contenders.split(','));
+  if (![...wanted].every((c) => c === 'direct' || c === 'ours' || c === 'portkey') || !wanted.has('ours'))
+    throw new Error(
+      '--contenders: expected a comma-separated subset of direct,ours,portkey that includes ours',
+    );
   const n = Number(values.n);
   const duration = Number(values.duration);
   const connectionCounts = values.connections.split(',').map(Number);
@@ -86,6 +179,7 @@ async function main(): Promise<void> {
   // This process (sequential client), the upstream and autocannon run on the load cores; all threads.
   if (loadCpus) execFileSync('taskset', ['-a', '-pc', loadCpus, String(process.pid)], { stdio: 'ignore' });
   const profDir = values['cpu-prof'];
+  const baseRef = values.base;
 
   const out: string[] = [];
   const say = (l = '') => {
@@ -109,28 +203,36 @@ async function main(): Promise<void> {
     // --- start the three processes ---
     const up = await startReady<{ url: string }>([...TSX, join(__dirname, 'support', 'upstream-child.ts')]);
     children.push(up.child);
-    const dyn = await startReady<{ endpoint: string }>(
-      [...TSX, join(__dirname, 'support', 'dynalite-child.ts')],
-      30_000,
-      pin,
-    );
-    children.push(dyn.child);
-    const ours = await startReady<{ url: string; apiKey: string; telemetryPath: string }>(
-      [
-        ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
-        ...TSX,
-        join(__dirname, 'support', 'runtime-child.ts'),
-        up.info.url,
-        dir,
-        dyn.info.endpoint,
-      ],
-      30_000,
-      pin,
-    );
-    children.push(ours.child);
-
     const body = benignBody();
-    const contenders: Contender[] = [
+    const { gateway: ours, dyn } = await startOurs(
+      join(__dirname, '..'),
+      up.info.url,
+      join(dir, 'ours'),
+      children,
+      pin,
+      profDir,
+    );
+    const base = baseRef
+      ? await startOurs(
+          exportTree(baseRef, join(dir, 'base-tree')),
+          up.info.url,
+          join(dir, 'base'),
+          children,
+          pin,
+        )
+      : undefined;
+    const oursTarget = (name: string, info: OursInfo): Target => ({
+      name,
+      url: `${info.url}/v1/messages`,
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': info.apiKey,
+        'anthropic-version': '2023-06-01',
+      },
+      body,
+    });
+
+    const all: Contender[] = [
       {
         name: 'direct',
         pid: up.child.pid,
@@ -141,59 +243,73 @@ async function main(): Promise<void> {
           body,
         },
       },
+      ...(base && baseRef
+        ? [
+            {
+              name: `base ${baseRef}`,
+              pid: base.gateway.child.pid,
+              target: oursTarget(`base ${baseRef}`, base.gateway.info),
+              store: {
+                pid: base.dyn.child.pid,
+                child: base.gateway.child,
+                ...(base.gateway.info.storeCallsPath ? { callsPath: base.gateway.info.storeCallsPath } : {}),
+              },
+            },
+          ]
+        : []),
       {
         name: 'ours',
         pid: ours.child.pid,
-        target: {
-          name: 'ours',
-          url: `${ours.info.url}/v1/messages`,
-          headers: {
-            'content-type': 'application/json',
-            'x-api-key': ours.info.apiKey,
-            'anthropic-version': '2023-06-01',
-          },
-          body,
+        target: oursTarget('ours', ours.info),
+        store: {
+          pid: dyn.child.pid,
+          child: ours.child,
+          ...(ours.info.storeCallsPath ? { callsPath: ours.info.storeCallsPath } : {}),
         },
       },
     ];
+    const contenders = all.filter((c) => wanted.has(c.name) || c.name.startsWith('base '));
 
-    let portkeyProblem: string | undefined;
-    try {
-      const port = await freePort();
-      const pk = spawnNode([PORTKEY, '--headless', `--port=${port}`], undefined, process.env, pin);
-      children.push(pk);
-      await waitForHttp(`http://127.0.0.1:${port}/`, 20_000, () => pk.proc.exitCode !== null);
-      const config = {
-        provider: 'anthropic',
-        custom_host: `${up.info.url}/v1`,
-        api_key: 'bench-placeholder-not-a-key',
-        before_request_hooks: [
-          {
-            type: 'guardrail',
-            id: 'input-regex',
-            deny: true,
-            // regexMatch's verdict is "the text matches"; not: true makes a match fail the check.
-            checks: [{ id: 'default.regexMatch', parameters: { rule: INJECTION_RE, not: true } }],
-          },
-        ],
-      };
-      contenders.push({
-        name: 'portkey',
-        pid: pk.pid,
-        target: {
+    let portkeyProblem: string | undefined = wanted.has('portkey')
+      ? undefined
+      : 'not selected (--contenders)';
+    if (!portkeyProblem)
+      try {
+        const port = await freePort();
+        const pk = spawnNode([PORTKEY, '--headless', `--port=${port}`], undefined, process.env, pin);
+        children.push(pk);
+        await waitForHttp(`http://127.0.0.1:${port}/`, 20_000, () => pk.proc.exitCode !== null);
+        const config = {
+          provider: 'anthropic',
+          custom_host: `${up.info.url}/v1`,
+          api_key: 'bench-placeholder-not-a-key',
+          before_request_hooks: [
+            {
+              type: 'guardrail',
+              id: 'input-regex',
+              deny: true,
+              // regexMatch's verdict is "the text matches"; not: true makes a match fail the check.
+              checks: [{ id: 'default.regexMatch', parameters: { rule: INJECTION_RE, not: true } }],
+            },
+          ],
+        };
+        contenders.push({
           name: 'portkey',
-          url: `http://127.0.0.1:${port}/v1/messages`,
-          headers: {
-            'content-type': 'application/json',
-            'anthropic-version': '2023-06-01',
-            'x-portkey-config': JSON.stringify(config),
+          pid: pk.pid,
+          target: {
+            name: 'portkey',
+            url: `http://127.0.0.1:${port}/v1/messages`,
+            headers: {
+              'content-type': 'application/json',
+              'anthropic-version': '2023-06-01',
+              'x-portkey-config': JSON.stringify(config),
+            },
+            body,
           },
-          body,
-        },
-      });
-    } catch (e) {
-      portkeyProblem = `Portkey gateway could not be used: ${e instanceof Error ? e.message : String(e)}`;
-    }
+        });
+      } catch (e) {
+        portkeyProblem = `Portkey gateway could not be used: ${e instanceof Error ? e.message : String(e)}`;
+      }
 
     // --- sanity: the benign body passes everywhere, the injection phrase is refused by both gateways ---
     say('\nsanity (benign body / injection phrase):');
@@ -258,27 +374,30 @@ async function main(): Promise<void> {
         `| ${c.name} | ${s.n} | ${fmt(s.p50, 3)} | ${fmt(s.p90, 3)} | ${fmt(s.p99, 3)} | ${fmt(s.mean, 3)} | ${JSON.stringify(s.statuses)} |`,
       );
     }
-    const a = lat.get('direct')!;
+    const a = lat.get('direct');
     const b = lat.get('ours')!;
     const p = lat.get('portkey');
-    const addedP50 = b.p50 - a.p50;
-    const addedP99 = b.p99 - a.p99;
-    say(
-      `ours added (b − a): p50 ${fmt(addedP50, 3)} ms (target ≤ 1 → ${addedP50 <= 1 ? 'MET' : 'NOT MET'}), p99 ${fmt(addedP99, 3)} ms (target ≤ 3 → ${addedP99 <= 3 ? 'MET' : 'NOT MET'})`,
-    );
+    if (a) {
+      const addedP50 = b.p50 - a.p50;
+      const addedP99 = b.p99 - a.p99;
+      say(
+        `ours added (b − a): p50 ${fmt(addedP50, 3)} ms (target ≤ 1 → ${addedP50 <= 1 ? 'MET' : 'NOT MET'}), p99 ${fmt(addedP99, 3)} ms (target ≤ 3 → ${addedP99 <= 3 ? 'MET' : 'NOT MET'})`,
+      );
+    }
     say(
       `ours, server-side latencyMs.added from ${added.length} decision records (${oursLinesBefore} earlier): p50 ${fmt(quantile(added, 0.5), 3)} ms, p99 ${fmt(quantile(added, 0.99), 3)} ms`,
     );
-    if (p) say(`portkey added (c − a): p50 ${fmt(p.p50 - a.p50, 3)} ms, p99 ${fmt(p.p99 - a.p99, 3)} ms`);
+    if (p && a)
+      say(`portkey added (c − a): p50 ${fmt(p.p50 - a.p50, 3)} ms, p99 ${fmt(p.p99 - a.p99, 3)} ms`);
 
     // --- 2. throughput and CPU per request at each connection count ---
     say(
       `\n2. throughput: autocannon (own process${loadCpus ? `, CPU ${loadCpus}` : ''}), ${connectionCounts.join(' and ')} connection(s) × ${duration} s each`,
     );
     say(
-      '| contender | conns | req/s | total | p50 ms | p99 ms | errors | non-2xx | gateway CPU s | CPU µs/req | store CPU µs/req | req per gateway CPU-s | req per CPU-s incl. store |',
+      '| contender | conns | req/s | total | p50 ms | p99 ms | errors | non-2xx | gateway CPU s | CPU µs/req | store CPU µs/req | req per gateway CPU-s | req per CPU-s incl. store | store calls/req |',
     );
-    say('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    say('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
     interface Run {
       readonly r: LoadResult;
       readonly cpu: number;
@@ -288,32 +407,50 @@ async function main(): Promise<void> {
     const key = (name: string, conns: number) => `${name}@${conns}`;
     for (const conns of connectionCounts) {
       for (const c of contenders) {
+        const st = c.store;
         const cpu0 = cpuSeconds(c.pid);
-        const dyn0 = cpuSeconds(dyn.child.pid);
+        const dyn0 = st ? cpuSeconds(st.pid) : 0;
+        const calls0 = st?.callsPath ? await storeCalls(st.child, st.callsPath) : {};
         const r = await runAutocannon(c.target, conns, duration, loadCpus);
         const cpu = cpuSeconds(c.pid) - cpu0;
-        const dynCpu = c.name === 'ours' ? cpuSeconds(dyn.child.pid) - dyn0 : 0;
+        const dynCpu = st ? cpuSeconds(st.pid) - dyn0 : 0;
+        const calls = st?.callsPath
+          ? Object.entries(await storeCalls(st.child, st.callsPath))
+              .map(([command, count]) => [command, (count - (calls0[command] ?? 0)) / r.total] as const)
+              .filter(([, perRequest]) => perRequest > 0)
+              .map(([command, perRequest]) => `${command.replace(/Command$/, '')} ${fmt(perRequest, 3)}`)
+              .join(', ') || '0'
+          : '—';
         runs.set(key(c.name, conns), { r, cpu, dynCpu });
         const isGateway = c.name !== 'direct';
         say(
           `| ${c.name} | ${conns} | ${fmt(r.requestsPerSec, 0)} | ${r.total} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} | ${fmt(cpu, 2)} | ${fmt((cpu / r.total) * 1e6, 0)} | ${
-            c.name === 'ours' ? fmt((dynCpu / r.total) * 1e6, 0) : '—'
-          } | ${isGateway ? fmt(r.total / cpu, 0) : '(upstream)'} | ${isGateway ? fmt(r.total / (cpu + dynCpu), 0) : '—'} |`,
+            st ? fmt((dynCpu / r.total) * 1e6, 0) : '—'
+          } | ${isGateway ? fmt(r.total / cpu, 0) : '(upstream)'} | ${isGateway ? fmt(r.total / (cpu + dynCpu), 0) : '—'} | ${calls} |`,
         );
         await new Promise((res) => setTimeout(res, 500));
       }
     }
     say('');
     for (const conns of connectionCounts) {
-      const d = runs.get(key('direct', conns))!;
+      const d = runs.get(key('direct', conns));
       const o = runs.get(key('ours', conns))!;
       const pk = runs.get(key('portkey', conns));
+      const bs = baseRef ? runs.get(key(`base ${baseRef}`, conns)) : undefined;
       const oursCpuUs = (o.cpu / o.r.total) * 1e6;
+      if (bs) {
+        const baseCpuUs = (bs.cpu / bs.r.total) * 1e6;
+        say(
+          `${conns} conn: ours vs base ${baseRef}: CPU ${fmt(oursCpuUs, 0)} vs ${fmt(baseCpuUs, 0)} µs/request (${fmt(oursCpuUs - baseCpuUs, 0)} µs, ${fmt(((oursCpuUs - baseCpuUs) / baseCpuUs) * 100, 1)} %)`,
+        );
+      }
+      const addedAt = (x: Run) =>
+        d
+          ? `added p50 ${fmt(x.r.p50 - d.r.p50, 2)} ms, p99 ${fmt(x.r.p99 - d.r.p99, 2)} ms`
+          : 'added: no direct run';
       say(
-        `${conns} conn: ours CPU ${fmt(oursCpuUs, 0)} µs/request (target ≤ 500 → ${oursCpuUs <= 500 ? 'MET' : 'NOT MET'}), store +${fmt((o.dynCpu / o.r.total) * 1e6, 0)} µs; added latency p50 ${fmt(o.r.p50 - d.r.p50, 2)} ms, p99 ${fmt(o.r.p99 - d.r.p99, 2)} ms${
-          pk
-            ? `; portkey CPU ${fmt((pk.cpu / pk.r.total) * 1e6, 0)} µs/request, added p50 ${fmt(pk.r.p50 - d.r.p50, 2)} ms, p99 ${fmt(pk.r.p99 - d.r.p99, 2)} ms`
-            : ''
+        `${conns} conn: ours CPU ${fmt(oursCpuUs, 0)} µs/request (target ≤ 500 → ${oursCpuUs <= 500 ? 'MET' : 'NOT MET'}), store +${fmt((o.dynCpu / o.r.total) * 1e6, 0)} µs; ${addedAt(o)}${
+          pk ? `; portkey CPU ${fmt((pk.cpu / pk.r.total) * 1e6, 0)} µs/request, ${addedAt(pk)}` : ''
         }`,
       );
       if (pk) {

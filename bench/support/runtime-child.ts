@@ -3,10 +3,12 @@
  * gateway, reference classifier, JSONL telemetry, local HMAC key) except that the enforcement tables
  * live in a dynalite started by another process, as DynamoDB is remote in AWS. Creates a high-limit
  * tenant (the bench measures the serving path, not the rate limiter) and prints
- * `READY {"url", "apiKey", "telemetryPath"}` on stdout.
+ * `READY {"url", "apiKey", "telemetryPath", "storeCallsPath"}` on stdout. On SIGUSR2 it writes the table
+ * commands it has sent so far (by command name) to `storeCallsPath`.
  *
  *   node --import tsx bench/support/runtime-child.ts <upstreamUrl> <dataDir> <dynamoEndpoint>
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableNames } from '../../lambdas/adapters/dynamo/tables';
 import { operatorContext } from '../../lambdas/operator/actions';
@@ -21,6 +23,17 @@ async function main(): Promise<void> {
   if (!upstreamUrl || !dataDir || !endpoint)
     throw new Error('usage: runtime-child.ts <upstreamUrl> <dataDir> <dynamoEndpoint>');
   const { raw, doc } = localClients(endpoint);
+  // Table commands sent, by name: written to `store-calls.json` on SIGUSR2 for the bench's per-request counts.
+  const calls: Record<string, number> = {};
+  raw.middlewareStack.add(
+    (next, context) => (args) => {
+      calls[context.commandName ?? '?'] = (calls[context.commandName ?? '?'] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchCountCalls' },
+  );
+  const storeCallsPath = join(dataDir, 'store-calls.json');
+  process.on('SIGUSR2', () => writeFileSync(storeCallsPath, JSON.stringify(calls)));
   const tables = tableNames('local-');
   const dynamo = {
     endpoint,
@@ -48,7 +61,7 @@ async function main(): Promise<void> {
     limits: { requests: 1e9, inputTokens: 1e12, outputTokens: 1e12 },
   });
   process.stdout.write(
-    `READY ${JSON.stringify({ url: gateway.url, apiKey, telemetryPath: telemetry.path })}\n`,
+    `READY ${JSON.stringify({ url: gateway.url, apiKey, telemetryPath: telemetry.path, storeCallsPath })}\n`,
   );
   const stop = () =>
     void Promise.allSettled([gateway.close(), classifier.close(), dynamo.stop()]).then(() => process.exit(0));
