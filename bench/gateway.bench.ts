@@ -29,6 +29,7 @@
  *                            [--cpu-prof <dir>]   (writes a V8 CPU profile of our gateway process there)
  *                            [--contenders direct,ours,portkey]   (a subset, e.g. `ours` alone while
  *                            profiling; ratios need all three)
+ *                            [--rounds 1]   (throughput runs per connection count, contenders interleaved)
  *                            [--base <git ref>]   (also runs our gateway as of that commit, exported with
  *                            `git archive` to a temporary folder: before/after of a change in one run)
  */
@@ -128,6 +129,33 @@ function exportTree(ref: string, into: string): string {
   return into;
 }
 
+/** Load results of several rounds as one: counts added, rates over the whole time, percentiles the rounds' median. */
+function mergeRounds(rs: readonly LoadResult[]): LoadResult {
+  if (rs.length === 1 && rs[0]) return rs[0];
+  const med = (f: (r: LoadResult) => number) =>
+    quantile(
+      [...rs.map(f)].sort((a, b) => a - b),
+      0.5,
+    );
+  const sum = (f: (r: LoadResult) => number) => rs.reduce((t, r) => t + f(r), 0);
+  const durationSec = sum((r) => r.durationSec);
+  const statusCodes: Record<string, number> = {};
+  for (const r of rs)
+    for (const [k, v] of Object.entries(r.statusCodes)) statusCodes[k] = (statusCodes[k] ?? 0) + v;
+  return {
+    requestsPerSec: sum((r) => r.total) / durationSec,
+    total: sum((r) => r.total),
+    p50: med((r) => r.p50),
+    p90: med((r) => r.p90),
+    p99: med((r) => r.p99),
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    non2xx: sum((r) => r.non2xx),
+    durationSec,
+    statusCodes,
+  };
+}
+
 /** Table commands our gateway has sent so far, by command name (SIGUSR2 makes it write them to `path`). */
 async function storeCalls(child: Child, path: string): Promise<Record<string, number>> {
   const before = existsSync(path) ? statSync(path).mtimeMs : 0;
@@ -156,6 +184,7 @@ async function main(): Promise<void> {
       'cpu-prof': { type: 'string' },
       contenders: { type: 'string', default: 'direct,ours,portkey' },
       base: { type: 'string' },
+      rounds: { type: 'string', default: '1' },
     },
   });
   const wanted = new Set(values.contenders.split(','));
@@ -180,6 +209,8 @@ async function main(): Promise<void> {
   if (loadCpus) execFileSync('taskset', ['-a', '-pc', loadCpus, String(process.pid)], { stdio: 'ignore' });
   const profDir = values['cpu-prof'];
   const baseRef = values.base;
+  const rounds = Number(values.rounds);
+  if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 20)) throw new Error('--rounds: expected 1..20');
 
   const out: string[] = [];
   const say = (l = '') => {
@@ -392,7 +423,11 @@ async function main(): Promise<void> {
 
     // --- 2. throughput and CPU per request at each connection count ---
     say(
-      `\n2. throughput: autocannon (own process${loadCpus ? `, CPU ${loadCpus}` : ''}), ${connectionCounts.join(' and ')} connection(s) × ${duration} s each`,
+      `\n2. throughput: autocannon (own process${loadCpus ? `, CPU ${loadCpus}` : ''}), ${connectionCounts.join(' and ')} connection(s) × ${duration} s each${
+        rounds > 1
+          ? ` × ${rounds} interleaved rounds (latency columns: median of the rounds' percentiles)`
+          : ''
+      }`,
     );
     say(
       '| contender | conns | req/s | total | p50 ms | p99 ms | errors | non-2xx | gateway CPU s | CPU µs/req | store CPU µs/req | req per gateway CPU-s | req per CPU-s incl. store | store calls/req |',
@@ -406,17 +441,37 @@ async function main(): Promise<void> {
     const runs = new Map<string, Run>();
     const key = (name: string, conns: number) => `${name}@${conns}`;
     for (const conns of connectionCounts) {
+      // Rounds interleave the contenders, so a change in the machine's load hits them alike.
+      const acc = new Map<
+        string,
+        { rs: LoadResult[]; cpu: number; dynCpu: number; calls: Record<string, number> }
+      >();
+      for (let round = 0; round < rounds; round++) {
+        for (const c of round % 2 === 0 ? contenders : [...contenders].reverse()) {
+          const st = c.store;
+          const cpu0 = cpuSeconds(c.pid);
+          const dyn0 = st ? cpuSeconds(st.pid) : 0;
+          const calls0 = st?.callsPath ? await storeCalls(st.child, st.callsPath) : {};
+          const r = await runAutocannon(c.target, conns, duration, loadCpus);
+          const a = acc.get(c.name) ?? { rs: [], cpu: 0, dynCpu: 0, calls: {} };
+          a.rs.push(r);
+          a.cpu += cpuSeconds(c.pid) - cpu0;
+          a.dynCpu += st ? cpuSeconds(st.pid) - dyn0 : 0;
+          if (st?.callsPath) {
+            for (const [command, count] of Object.entries(await storeCalls(st.child, st.callsPath)))
+              a.calls[command] = (a.calls[command] ?? 0) + count - (calls0[command] ?? 0);
+          }
+          acc.set(c.name, a);
+          await new Promise((res) => setTimeout(res, 500));
+        }
+      }
       for (const c of contenders) {
         const st = c.store;
-        const cpu0 = cpuSeconds(c.pid);
-        const dyn0 = st ? cpuSeconds(st.pid) : 0;
-        const calls0 = st?.callsPath ? await storeCalls(st.child, st.callsPath) : {};
-        const r = await runAutocannon(c.target, conns, duration, loadCpus);
-        const cpu = cpuSeconds(c.pid) - cpu0;
-        const dynCpu = st ? cpuSeconds(st.pid) - dyn0 : 0;
+        const { rs, cpu, dynCpu, calls: counted } = acc.get(c.name)!;
+        const r = mergeRounds(rs);
         const calls = st?.callsPath
-          ? Object.entries(await storeCalls(st.child, st.callsPath))
-              .map(([command, count]) => [command, (count - (calls0[command] ?? 0)) / r.total] as const)
+          ? Object.entries(counted)
+              .map(([command, count]) => [command, count / r.total] as const)
               .filter(([, perRequest]) => perRequest > 0)
               .map(([command, perRequest]) => `${command.replace(/Command$/, '')} ${fmt(perRequest, 3)}`)
               .join(', ') || '0'
@@ -428,7 +483,6 @@ async function main(): Promise<void> {
             st ? fmt((dynCpu / r.total) * 1e6, 0) : '—'
           } | ${isGateway ? fmt(r.total / cpu, 0) : '(upstream)'} | ${isGateway ? fmt(r.total / (cpu + dynCpu), 0) : '—'} | ${calls} |`,
         );
-        await new Promise((res) => setTimeout(res, 500));
       }
     }
     say('');
