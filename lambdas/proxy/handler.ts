@@ -164,7 +164,7 @@ export function lambdaResponseWriter(
         raw.once('close', done);
       });
     },
-    end() {
+    end(last) {
       if (ended) return;
       ended = true;
       if (!out || aborted || raw.destroyed) {
@@ -172,7 +172,9 @@ export function lambdaResponseWriter(
         return;
       }
       out.once('finish', resolveFinished);
-      out.end();
+      if (last === undefined) out.end();
+      else
+        out.end(typeof last === 'string' ? last : Buffer.from(last.buffer, last.byteOffset, last.byteLength));
     },
   };
 }

@@ -9,7 +9,7 @@ export interface NodeResponseLike {
   writeHead(status: number, headers: Record<string, string>): unknown;
   /** `false` when the buffer is full: wait for `drain`. */
   write(chunk: Uint8Array | string): boolean;
-  end(): unknown;
+  end(last?: Uint8Array | string): unknown;
   readonly writableEnded: boolean;
   readonly destroyed: boolean;
   on(event: 'close', listener: () => void): unknown;
@@ -50,8 +50,11 @@ export function nodeResponseWriter(res: NodeResponseLike): ResponseWriter {
         res.once('close', done);
       });
     },
-    end() {
-      if (!res.writableEnded && !res.destroyed) res.end();
+    end(last) {
+      if (res.writableEnded || res.destroyed) return;
+      // Node sends head and body in one write, with a content-length, when the body comes with `end` alone.
+      if (last === undefined) res.end();
+      else res.end(last);
     },
   };
 }

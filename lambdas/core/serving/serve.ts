@@ -80,6 +80,9 @@ class Exchange {
     if (!this.ended && !this.res.aborted) this.res.write(chunk);
   }
 
+  /** A whole (non-streamed) response body held until {@link release}. */
+  private held: string | undefined;
+
   /**
    * Marks the response complete. The writer's own end is sent by {@link release}, once the decision record is
    * stored: a client never holds a complete answer whose record could still be lost with the process.
@@ -88,19 +91,28 @@ class Exchange {
     this.ended = true;
   }
 
-  /** Ends the response on the wire (after the record is stored; see {@link end}). */
+  /** Ends the response on the wire (after the record is stored; see {@link end}), with a held body. */
   release(): void {
     this.ended = true;
-    if (!this.res.aborted) this.res.end();
+    const held = this.held;
+    this.held = undefined;
+    if (this.res.aborted) return;
+    if (held === undefined) this.res.end();
+    else this.res.end(held);
   }
 
   /** Work that follows the response (strikes on the enforcement ladder): run after {@link release}. */
   readonly after: Array<() => Promise<void>> = [];
 
-  /** Sends a complete JSON response. */
+  /**
+   * A complete JSON response: the head now, the body held and sent with the end by {@link release} (one piece on
+   * the wire, after the record is stored).
+   */
   json(status: number, headers: Record<string, string>, body: string): void {
+    const first = !this.headSent;
     this.head(status, headers);
-    this.write(body);
+    if (first && !this.ended) this.held = body;
+    else this.write(body);
     this.end();
   }
 

@@ -67,7 +67,11 @@ export interface InboundRequest {
 export interface ResponseWriter {
   head(status: number, headers: Readonly<Record<string, string>>): void;
   write(chunk: Uint8Array | string): void;
-  end(): void;
+  /**
+   * Ends the response, with `last` as its final bytes when given. A whole response given to `end` alone (no
+   * `write` before) leaves in one piece: the local gateway sends it with a `content-length` in one socket write.
+   */
+  end(last?: Uint8Array | string): void;
   /** Registers a callback run once when the client goes away before `end`. */
   onAbort(listener: () => void): void;
   /** True once the client went away. */

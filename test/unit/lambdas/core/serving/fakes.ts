@@ -59,8 +59,12 @@ export class FakeWriter implements ResponseWriter {
     if (this.ended) throw new Error('write after end');
     this.chunks.push(chunk);
   }
-  end(): void {
+  end(last?: Uint8Array | string): void {
     if (this.ended) throw new Error('end called twice');
+    if (last !== undefined) {
+      if (this.status === undefined) throw new Error('end with a body before head');
+      this.chunks.push(last);
+    }
     this.ended = true;
   }
   onAbort(listener: () => void): void {

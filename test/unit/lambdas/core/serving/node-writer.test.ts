@@ -25,7 +25,13 @@ class FakeNodeResponse extends EventEmitter {
     this.pending = 0;
     this.emit('drain');
   }
-  end() {
+  /** Like Node's: a body given to `end` alone is the whole response (sent with a content-length). */
+  endedWith: string | undefined;
+  end(last?: Uint8Array | string) {
+    if (last !== undefined) {
+      this.endedWith = typeof last === 'string' ? last : Buffer.from(last).toString('utf8');
+      this.body += this.endedWith;
+    }
     this.writableEnded = true;
   }
   /** The client goes away. */
@@ -45,6 +51,8 @@ describe('nodeResponseWriter', () => {
     expect(res.headers['request-id']).toBe(req.decisionId);
     expect(res.writableEnded).toBe(true);
     expect(JSON.parse(res.body).type).toBe('message');
+    // The whole body leaves with the end (after the record), not in an earlier write.
+    expect(res.endedWith).toBe(res.body);
   });
 
   test('a close before end aborts the upstream call', async () => {
