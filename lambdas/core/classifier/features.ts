@@ -292,6 +292,171 @@ export function emitWords(text: string, cfg: FeatureConfig, sink: FeatureSink): 
   }
 }
 
+/** Past the last boundary (a small integer, as positions are: keeps the comparisons integer). */
+const NO_BOUND = 0x7fffffff;
+
+/** Adds the running sums to boundary `k`'s entry of `cum` (`cum[4·k …]`). */
+function addAt(cum: Float64Array, k: number, s0: number, s1: number, s2: number, sq: number): void {
+  const o = k * 4;
+  cum[o] = cum[o]! + s0;
+  cum[o + 1] = cum[o + 1]! + s1;
+  cum[o + 2] = cum[o + 2]! + s2;
+  cum[o + 3] = cum[o + 3]! + sq;
+}
+
+/**
+ * Streams the features of a text — exactly those of {@link emitChars} and {@link emitWords}, hashed the
+ * same way — into running sums of the three categories' int8 weights and of the squared feature
+ * weights, recorded into `cum` each time a feature's position passes a window boundary (`cum[4·k …]` =
+ * the sums over features positioned before `bounds[k]`). The hashing is inlined rather than going
+ * through a `FeatureSink` per feature: this loop is most of tier 1's time. Every term is a multiple of
+ * 1/4 far below 2⁵³, so the sums are exact and equal to the generic path's in any order
+ * (test/unit/scripts/classifier/training.test.ts checks it against explicit dot products).
+ * Buffers are reused across calls (the scorer is synchronous).
+ */
+export class PrefixSums {
+  private padded = new Uint16Array(256);
+  private readonly recent: Int32Array;
+  private readonly mask: number;
+  private readonly concepts: ReadonlyMap<number, readonly number[]> | undefined;
+
+  constructor(
+    private readonly cfg: FeatureConfig,
+    private readonly q: Int8Array,
+  ) {
+    this.mask = cfg.buckets - 1;
+    this.recent = new Int32Array(Math.max(1, cfg.wordMax));
+    this.concepts = cfg.conceptWeight > 0 ? conceptTable(cfg.buckets) : undefined;
+  }
+
+  run(text: string, bounds: Int32Array, nb: number, cum: Float64Array): void {
+    this.chars(text, bounds, nb, cum);
+    this.words(text, bounds, nb, cum);
+  }
+
+  /** Character n-grams over " " + text + " ", positioned at their start (clamped to the text). */
+  private chars(text: string, bounds: Int32Array, nb: number, cum: Float64Array): void {
+    const { q, mask } = this;
+    const { charMin, charMax } = this.cfg;
+    const n = text.length;
+    const total = n + 2;
+    if (this.padded.length < total) this.padded = new Uint16Array(Math.max(total, this.padded.length * 2));
+    const padded = this.padded;
+    padded[0] = 32;
+    for (let j = 0; j < n; j++) padded[j + 1] = text.charCodeAt(j);
+    padded[n + 1] = 32;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let sq = 0;
+    let bi = 0;
+    let next = nb > 0 ? bounds[0]! : NO_BOUND;
+    if (charMin === charMax) {
+      // One gram length (the shipped model): no inner length loop; the sign is applied without a branch
+      // (`(w ^ m) - m` is `w` for m = 0 and `-w` for m = -1), as it is a coin flip per feature.
+      for (let i = 0; i + charMin <= total; i++) {
+        const p = i === 0 ? 0 : i - 1;
+        while (p >= next) {
+          addAt(cum, bi++, s0, s1, s2, sq);
+          next = bi < nb ? bounds[bi]! : NO_BOUND;
+        }
+        let h = FNV_OFFSET;
+        for (let k = i; k < i + charMin; k++) h = Math.imul(h ^ padded[k]!, FNV_PRIME);
+        const x = fmix32(h ^ charMin);
+        const o = (x & mask) * 3;
+        const m = -(x >>> 31);
+        s0 += (q[o]! ^ m) - m;
+        s1 += (q[o + 1]! ^ m) - m;
+        s2 += (q[o + 2]! ^ m) - m;
+        sq += 1;
+      }
+    } else {
+      for (let i = 0; i + charMin <= total; i++) {
+        const p = i === 0 ? 0 : i - 1;
+        while (p >= next) {
+          addAt(cum, bi++, s0, s1, s2, sq);
+          next = bi < nb ? bounds[bi]! : NO_BOUND;
+        }
+        let h = FNV_OFFSET;
+        const last = Math.min(charMax, total - i);
+        for (let len = 1; len <= last; len++) {
+          h = Math.imul(h ^ padded[i + len - 1]!, FNV_PRIME);
+          if (len < charMin) continue;
+          const x = fmix32(h ^ len);
+          const o = (x & mask) * 3;
+          const m = -(x >>> 31);
+          s0 += (q[o]! ^ m) - m;
+          s1 += (q[o + 1]! ^ m) - m;
+          s2 += (q[o + 2]! ^ m) - m;
+          sq += 1;
+        }
+      }
+    }
+    while (bi < nb) addAt(cum, bi++, s0, s1, s2, sq);
+  }
+
+  /** Word n-grams (positioned at the start of their last token) and the concept features of each token. */
+  private words(text: string, bounds: Int32Array, nb: number, cum: Float64Array): void {
+    const { q, mask, concepts, recent } = this;
+    const { wordWeight, conceptWeight, wordMax: ngramMax } = this.cfg;
+    const wordMax = recent.length;
+    const n = text.length;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let sq = 0;
+    let bi = 0;
+    let next = nb > 0 ? bounds[0]! : NO_BOUND;
+    let tokens = 0;
+    // `recent[slot]` is the latest token's hash; earlier ones precede it cyclically.
+    let slot = -1;
+    for (let i = 0; i < n; ) {
+      if (!isWordCode(text.charCodeAt(i))) {
+        i++;
+        continue;
+      }
+      let h = WORD_SEED;
+      const s = i;
+      while (i < n && isWordCode(text.charCodeAt(i))) {
+        h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
+        i++;
+      }
+      while (s >= next) {
+        addAt(cum, bi++, s0, s1, s2, sq);
+        next = bi < nb ? bounds[bi]! : NO_BOUND;
+      }
+      slot = slot + 1 === wordMax ? 0 : slot + 1;
+      recent[slot] = h;
+      tokens++;
+      let g = 0x9747b28c;
+      let r = slot;
+      for (let len = 1; len <= ngramMax && len <= tokens; len++) {
+        g = Math.imul(g ^ recent[r]!, FNV_PRIME) ^ len;
+        r = r === 0 ? wordMax - 1 : r - 1;
+        const x = fmix32(g ^ 0x27d4eb2f);
+        const o = (x & mask) * 3;
+        const v = x >>> 31 ? -wordWeight : wordWeight;
+        s0 += q[o]! * v;
+        s1 += q[o + 1]! * v;
+        s2 += q[o + 2]! * v;
+        sq += v * v;
+      }
+      const concept = concepts?.get(h | 0);
+      if (concept) {
+        for (const code of concept) {
+          const o = (code >>> 1) * 3;
+          const v = code & 1 ? -conceptWeight : conceptWeight;
+          s0 += q[o]! * v;
+          s1 += q[o + 1]! * v;
+          s2 += q[o + 2]! * v;
+          sq += v * v;
+        }
+      }
+    }
+    while (bi < nb) addAt(cum, bi++, s0, s1, s2, sq);
+  }
+}
+
 /** Hashes every n-gram of `text` once into two position-sorted streams. Linear in the text length. */
 export function extractFeatures(text: string, cfg: FeatureConfig): TextFeatures {
   const chars = new StreamBuffer((cfg.charMax - cfg.charMin + 1) * (text.length + 2));

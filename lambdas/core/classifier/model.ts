@@ -3,7 +3,7 @@
  * n-grams of the canonical text, int8-quantised, Platt-calibrated, scored per window (max).
  */
 import type { Category, CategoryScores } from '../types';
-import { emitChars, emitWords, type FeatureConfig, type FeatureSink, featureText } from './features';
+import { type FeatureConfig, featureText, PrefixSums } from './features';
 import { LEXICON_VERSION } from './lexicon';
 
 /** Categories the tier-1 model scores, in weight-interleaving order. */
@@ -72,61 +72,6 @@ export function decodeWeights(artifact: ModelArtifact): Int8Array {
     throw new Error(`model.weights.data: expected ${expected} bytes, got ${bytes.length}`);
   }
   return new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-}
-
-/**
- * Feature sink of the scorer: running sums of the three categories' int8 weights and of the squared
- * feature weights, recorded into `cum` each time a feature's position passes a window boundary
- * (`cum[4·k …]` = the sums over features positioned before `bounds[k]`). Reused across calls.
- */
-class BoundarySums implements FeatureSink {
-  private s0 = 0;
-  private s1 = 0;
-  private s2 = 0;
-  private sq = 0;
-  private bi = 0;
-  private bounds: Int32Array = new Int32Array(0);
-  private nb = 0;
-  private cum: Float64Array = new Float64Array(0);
-
-  constructor(private readonly q: ArrayLike<number>) {}
-
-  /** Starts a stream over `nb` sorted boundaries, adding into `cum`. */
-  reset(bounds: Int32Array, nb: number, cum: Float64Array): void {
-    this.s0 = 0;
-    this.s1 = 0;
-    this.s2 = 0;
-    this.sq = 0;
-    this.bi = 0;
-    this.bounds = bounds;
-    this.nb = nb;
-    this.cum = cum;
-  }
-
-  add(code: number, pos: number, weight: number): void {
-    while (this.bi < this.nb && pos >= this.bounds[this.bi]!) this.record();
-    const o = (code >>> 1) * 3;
-    const v = code & 1 ? -weight : weight;
-    this.s0 += this.q[o]! * v;
-    this.s1 += this.q[o + 1]! * v;
-    this.s2 += this.q[o + 2]! * v;
-    this.sq += v * v;
-  }
-
-  /** Records the remaining boundaries (call once after the stream ends). */
-  finish(): void {
-    while (this.bi < this.nb) this.record();
-  }
-
-  private record(): void {
-    const o = this.bi * 4;
-    const cum = this.cum;
-    cum[o] = cum[o]! + this.s0;
-    cum[o + 1] = cum[o + 1]! + this.s1;
-    cum[o + 2] = cum[o + 2]! + this.s2;
-    cum[o + 3] = cum[o + 3]! + this.sq;
-    this.bi++;
-  }
 }
 
 /**
@@ -228,30 +173,42 @@ function eachSentenceWindow(
   let ps = -1;
   let pe = -1;
   let start = 0;
-  const close = (end: number): void => {
+  let i = 0;
+  // Plain loops rather than a `close` closure: captured, mutated locals would live in a heap context.
+  for (;;) {
+    // The next sentence end: a line break (excluded) or `.!?;` before a space or the end (included).
+    let end = n;
+    let more = false;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x0a || c === 0x0d) {
+        end = i;
+      } else if (isSentenceEnd(c) && (i + 1 === n || isSpace(text.charCodeAt(i + 1)))) {
+        end = i + 1;
+      } else continue;
+      i++;
+      more = true;
+      break;
+    }
     let s = start;
     while (s < end && isSpace(text.charCodeAt(s))) s++;
     start = end;
-    if (end <= s) return;
-    if (ps >= 0) {
-      if (pe - ps <= max) emit(ps, pe);
-      if (end - ps <= max) emit(ps, end);
+    if (end > s) {
+      if (ps >= 0) {
+        if (pe - ps <= max) emit(ps, pe);
+        if (end - ps <= max) emit(ps, end);
+      }
+      ps = s;
+      pe = end;
     }
-    ps = s;
-    pe = end;
-  };
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x0a || c === 0x0d) close(i);
-    else if (isSentenceEnd(c) && (i + 1 === n || isSpace(text.charCodeAt(i + 1)))) close(i + 1);
+    if (!more) break;
   }
-  close(n);
   if (ps >= 0 && pe - ps <= max) emit(ps, pe);
 }
 
 /**
- * Builds a margin scorer from weights (`buckets × 3`, interleaved, dequantised by `scales`) and biases.
- * Features are hashed and summed in one streaming pass (nothing stored per feature); cumulative sums at
+ * Builds a margin scorer from int8 weights (`buckets × 3`, interleaved, dequantised by `scales`; other
+ * arrays are converted to int8) and biases. Features are hashed and summed in one streaming pass (nothing stored per feature); cumulative sums at
  * the window boundaries make each window's margin O(1): (S[end] − S[start]) / √(Q[end] − Q[start]) + bias.
  */
 export function createMarginScorer(
@@ -265,7 +222,7 @@ export function createMarginScorer(
   const b = [bias[0] ?? 0, bias[1] ?? 0, bias[2] ?? 0] as const;
   const floor = cfg.normFloor ?? 0;
   const list = new WindowList();
-  const sums = new BoundarySums(weights);
+  const sums = new PrefixSums(cfg, weights instanceof Int8Array ? weights : Int8Array.from(weights));
   const push = (s: number, e: number): void => list.push(s, e);
   let cum = new Float64Array(256);
   return {
@@ -282,12 +239,7 @@ export function createMarginScorer(
       const { bounds, nb, at, ends } = list;
       if (cum.length < nb * 4) cum = new Float64Array(Math.max(nb * 4, cum.length * 2));
       cum.fill(0, 0, nb * 4);
-      sums.reset(bounds, nb, cum);
-      emitChars(text, cfg, sums);
-      sums.finish();
-      sums.reset(bounds, nb, cum);
-      emitWords(text, cfg, sums);
-      sums.finish();
+      sums.run(text, bounds, nb, cum);
       let best0 = -Infinity;
       let best1 = -Infinity;
       let best2 = -Infinity;
