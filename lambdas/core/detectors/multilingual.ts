@@ -117,72 +117,95 @@ export function guessLanguage(tokens: readonly string[]): GlossLanguage | undefi
   return winner(counts);
 }
 
-/** FNV-1a of `text[s, e)` with ASCII letters lowercased, as a signed 32-bit integer. */
-function lowerHash(text: string, s: number, e: number): number {
+/** FNV-1a of `word`'s code units (lowercase ASCII stopwords), as a signed 32-bit integer. */
+function fnv1a(word: string): number {
   let h = 0x811c9dc5 | 0;
-  for (let k = s; k < e; k++) {
-    const c = text.charCodeAt(k);
-    h = Math.imul(h ^ (c >= 65 && c <= 90 ? c + 32 : c), 0x01000193);
-  }
+  for (let k = 0; k < word.length; k++) h = Math.imul(h ^ word.charCodeAt(k), 0x01000193);
   return h;
 }
 
-/** Stopwords (all lowercase ASCII) by {@link lowerHash}, with their language bits. */
-const STOP_BY_HASH: ReadonlyMap<number, ReadonlyArray<readonly [string, number]>> = (() => {
-  const table = new Map<number, Array<readonly [string, number]>>();
-  for (const [w, bits] of STOP_BITS) {
-    const h = lowerHash(w, 0, w.length);
-    table.set(h, [...(table.get(h) ?? []), [w, bits]]);
-  }
-  return table;
-})();
+/**
+ * Stopwords (all lowercase ASCII) in an open-addressing table keyed by {@link fnv1a}: slot → 1 + index
+ * of the word in `STOP_WORDS` (0: empty). Integer probes instead of a `Map` lookup per token.
+ */
+const STOP_SLOTS = 1024;
+const STOP_WORDS: readonly string[] = [...STOP_BITS.keys()];
+const STOP_WORD_BITS = Int32Array.from(STOP_WORDS, (w) => STOP_BITS.get(w)!);
+const STOP_HASH = new Int32Array(STOP_SLOTS);
+const STOP_SLOT = new Int32Array(STOP_SLOTS);
+if (STOP_WORDS.length * 2 > STOP_SLOTS) throw new Error('multilingual: stopword table too small');
+STOP_WORDS.forEach((w, i) => {
+  const h = fnv1a(w);
+  let slot = h & (STOP_SLOTS - 1);
+  while (STOP_SLOT[slot] !== 0) slot = (slot + 1) & (STOP_SLOTS - 1);
+  STOP_HASH[slot] = h;
+  STOP_SLOT[slot] = i + 1;
+});
 
-/** Language bits of the stopword spelled by ASCII `text[s, e)` in any case, or 0. Allocates nothing. */
-function stopBits(text: string, s: number, e: number): number {
-  const candidates = STOP_BY_HASH.get(lowerHash(text, s, e));
-  if (candidates === undefined) return 0;
-  for (const [w, bits] of candidates) {
+/**
+ * Language bits of the stopword spelled by ASCII `text[s, e)` in any case, or 0, given `h`, the
+ * {@link fnv1a} of the lowercased span. Allocates nothing.
+ */
+function stopBits(text: string, s: number, e: number, h: number): number {
+  for (let slot = h & (STOP_SLOTS - 1); STOP_SLOT[slot] !== 0; slot = (slot + 1) & (STOP_SLOTS - 1)) {
+    if (STOP_HASH[slot] !== h) continue;
+    const index = STOP_SLOT[slot]! - 1;
+    const w = STOP_WORDS[index]!;
     if (w.length !== e - s) continue;
     let k = 0;
     for (; k < w.length; k++) {
       const c = text.charCodeAt(s + k);
       if ((c >= 65 && c <= 90 ? c + 32 : c) !== w.charCodeAt(k)) break;
     }
-    if (k === w.length) return bits;
+    if (k === w.length) return STOP_WORD_BITS[index]!;
   }
   return 0;
 }
 
-const isAsciiAlnum = (c: number): boolean =>
-  (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
+/** ASCII code unit → its lowercase form when `[A-Za-z0-9]`, else 0. */
+const ALNUM_LOWER = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) ALNUM_LOWER[c] = c;
+for (let c = 97; c <= 122; c++) ALNUM_LOWER[c] = c;
+for (let c = 65; c <= 90; c++) ALNUM_LOWER[c] = c + 32;
+
+/** Lowercase form of an ASCII alphanumeric code unit, 0 for anything else. */
+const alnumLower = (c: number): number => (c < 128 ? ALNUM_LOWER[c]! : 0);
 
 /**
  * {@link guessLanguage} of the tokens of ASCII text, without folding or tokenizing it: for ASCII,
  * folding is lowercasing, and the tokens of {@link TOKEN_RE} are runs of `[a-z0-9]` joined by single
- * hyphens (a hyphenated token is never a function word). One pass; allocates no token strings.
+ * hyphens (a hyphenated token is never a function word). One pass that hashes each token as it reads
+ * it; allocates no token strings.
  */
 export function guessAsciiLanguage(text: string): GlossLanguage | undefined {
   const counts = new Int32Array(LANGS.length + 1);
   const n = text.length;
   let i = 0;
   while (i < n) {
-    if (!isAsciiAlnum(text.charCodeAt(i))) {
+    let c = alnumLower(text.charCodeAt(i));
+    if (c === 0) {
       i++;
       continue;
     }
     const s = i;
+    let h = 0x811c9dc5 | 0;
     let hyphen = false;
     for (;;) {
-      while (i < n && isAsciiAlnum(text.charCodeAt(i))) i++;
-      if (i + 1 < n && text.charCodeAt(i) === 45 && isAsciiAlnum(text.charCodeAt(i + 1))) {
+      while (c !== 0) {
+        h = Math.imul(h ^ c, 0x01000193);
+        i++;
+        c = i < n ? alnumLower(text.charCodeAt(i)) : 0;
+      }
+      if (i + 1 < n && text.charCodeAt(i) === 45 && alnumLower(text.charCodeAt(i + 1)) !== 0) {
         hyphen = true;
         i++;
+        c = alnumLower(text.charCodeAt(i));
         continue;
       }
       break;
     }
     if (hyphen || i - s > MAX_STOPWORD) continue;
-    const bits = stopBits(text, s, i);
+    const bits = stopBits(text, s, i, h);
     if (bits !== 0) for (let b = 0; b <= EN_BIT; b++) if (bits & (1 << b)) counts[b] = counts[b]! + 1;
   }
   return winner(counts);
