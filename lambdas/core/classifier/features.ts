@@ -292,6 +292,36 @@ export function emitWords(text: string, cfg: FeatureConfig, sink: FeatureSink): 
   }
 }
 
+/**
+ * {@link conceptTable} as an open-addressing table: slot `s` holds a token hash `key[s]` when
+ * `count[s] > 0`, and that token's feature codes are `codes[start[s], start[s] + count[s])`, in the
+ * map's order. Integer probes instead of a `Map` lookup per token.
+ */
+interface ConceptSlots {
+  readonly key: Int32Array;
+  readonly start: Int32Array;
+  readonly count: Int32Array;
+  readonly codes: Int32Array;
+}
+
+function conceptSlots(table: ReadonlyMap<number, readonly number[]>): ConceptSlots {
+  let size = 16;
+  while (size < table.size * 2) size *= 2;
+  const key = new Int32Array(size);
+  const start = new Int32Array(size);
+  const count = new Int32Array(size);
+  const codes: number[] = [];
+  for (const [h, list] of table) {
+    let slot = h & (size - 1);
+    while (count[slot] !== 0) slot = (slot + 1) & (size - 1);
+    key[slot] = h;
+    start[slot] = codes.length;
+    count[slot] = list.length;
+    codes.push(...list);
+  }
+  return { key, start, count, codes: Int32Array.from(codes) };
+}
+
 /** Past the last boundary (a small integer, as positions are: keeps the comparisons integer). */
 const NO_BOUND = 0x7fffffff;
 
@@ -318,7 +348,8 @@ export class PrefixSums {
   private padded = new Uint16Array(256);
   private readonly recent: Int32Array;
   private readonly mask: number;
-  private readonly concepts: ReadonlyMap<number, readonly number[]> | undefined;
+  /** Concept table as open addressing (see {@link ConceptSlots}); undefined when concepts are off. */
+  private readonly concepts: ConceptSlots | undefined;
 
   constructor(
     private readonly cfg: FeatureConfig,
@@ -326,7 +357,7 @@ export class PrefixSums {
   ) {
     this.mask = cfg.buckets - 1;
     this.recent = new Int32Array(Math.max(1, cfg.wordMax));
-    this.concepts = cfg.conceptWeight > 0 ? conceptTable(cfg.buckets) : undefined;
+    this.concepts = cfg.conceptWeight > 0 ? conceptSlots(conceptTable(cfg.buckets)) : undefined;
   }
 
   run(text: string, bounds: Int32Array, nb: number, cum: Float64Array): void {
@@ -441,9 +472,13 @@ export class PrefixSums {
         s2 += q[o + 2]! * v;
         sq += v * v;
       }
-      const concept = concepts?.get(h | 0);
-      if (concept) {
-        for (const code of concept) {
+      if (concepts !== undefined) {
+        const { key, start, count, codes } = concepts;
+        const cmask = key.length - 1;
+        let slot = h & cmask;
+        while (count[slot] !== 0 && key[slot] !== h) slot = (slot + 1) & cmask;
+        for (let c = start[slot]!, end = c + count[slot]!; c < end; c++) {
+          const code = codes[c]!;
           const o = (code >>> 1) * 3;
           const v = code & 1 ? -conceptWeight : conceptWeight;
           s0 += q[o]! * v;
