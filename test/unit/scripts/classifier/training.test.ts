@@ -6,7 +6,7 @@ import {
   maskSpacedLetters,
   windowsOf,
 } from '../../../../lambdas/core/classifier/features';
-import { createMarginScorer, loadModel } from '../../../../lambdas/core/classifier/model';
+import { createMarginScorer, loadModel, sentenceWindows } from '../../../../lambdas/core/classifier/model';
 import {
   chooseThresholds,
   DEFAULT_TRAIN_OPTIONS,
@@ -82,19 +82,28 @@ describe('trainModel', () => {
 });
 
 describe('the streaming scorer and the training vectors agree', () => {
-  it('gives the same max-window margin as an explicit dot product', () => {
-    const cfg = {
-      ...SMALL.features,
-      windows: [[64, 32] as const, [16, 8] as const],
-      maskEncoded: 24,
-      normFloor: 30,
-    };
-    const blob = fc.base64String({ minLength: 24, maxLength: 60 });
-    const textArb = fc.oneof(
-      fc.string({ maxLength: 200 }),
-      fc.tuple(fc.string({ maxLength: 60 }), blob, fc.string({ maxLength: 60 })).map((p) => p.join(' ')),
-      fc.array(fc.constantFrom('a', 'b', 'x', '1', 'word', '?'), { maxLength: 40 }).map((w) => w.join(' ')),
-    );
+  // The scorer hashes n-grams in its own inlined loop (PrefixSums): it must see exactly the features
+  // the training path extracts, for the shipped gram lengths and for the general ones, with and
+  // without sentence windows.
+  const blob = fc.base64String({ minLength: 24, maxLength: 60 });
+  const textArb = fc.oneof(
+    fc.string({ maxLength: 200 }),
+    fc.tuple(fc.string({ maxLength: 60 }), blob, fc.string({ maxLength: 60 })).map((p) => p.join(' ')),
+    fc
+      .array(fc.constantFrom('a', 'b', 'x', '1', 'word', '?', 'bomb', 'weapon', '.', '\n'), { maxLength: 60 })
+      .map((w) => w.join(' ')),
+  );
+  const base = {
+    ...SMALL.features,
+    windows: [[64, 32] as const, [16, 8] as const],
+    maskEncoded: 24,
+    normFloor: 30,
+  };
+  it.each([
+    ['shipped gram lengths', base, undefined],
+    ['character 2- to 5-grams, word trigrams', { ...base, charMin: 2, charMax: 5, wordMax: 3 }, undefined],
+    ['sentence windows', base, { minText: 20, maxChars: 40 }],
+  ] as const)('gives the same max-window margin as an explicit dot product (%s)', (_name, cfg, sentences) => {
     fc.assert(
       fc.property(textArb, fc.integer({ min: 1, max: 1000 }), (input, seed) => {
         const weights = new Float64Array(cfg.buckets * 3);
@@ -103,13 +112,18 @@ describe('the streaming scorer and the training vectors agree', () => {
           x = (Math.imul(x, 1103515245) + 12345) >>> 0;
           weights[i] = ((x >>> 8) % 255) - 127;
         }
-        const scorer = createMarginScorer(cfg, weights, [0.01, 0.02, 0.03], [0.1, -0.2, 0.3]);
+        const scorer = createMarginScorer(cfg, weights, [0.01, 0.02, 0.03], [0.1, -0.2, 0.3], sentences);
         const got = scorer.maxMargins(input);
-        const text = featureText(input, cfg);
+        // A line break ends a sentence window and is read as a space.
+        const masked = featureText(input, cfg);
         const acc = new Accumulator(cfg.buckets, cfg.normFloor);
-        const f = extractFeatures(text, cfg);
+        const f = extractFeatures(masked.replaceAll('\n', ' '), cfg);
         const want = [-Infinity, -Infinity, -Infinity];
-        for (const [s, e] of windowsOf(text.length, cfg)) {
+        const windows = [
+          ...windowsOf(masked.length, cfg),
+          ...(sentences && masked.length > sentences.minText ? sentenceWindows(masked, sentences) : []),
+        ];
+        for (const [s, e] of windows) {
           acc.fill(f, s, e);
           const d = [0, 0, 0];
           acc.forEach((b, v) => {
