@@ -35,7 +35,9 @@ async function bundle(name: string, entry: string, bundleSdk: boolean): Promise<
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    // Profiling (BENCH_CPU_PROF) keeps identifiers, so the profile names the functions; sizes stay minified.
     minify: true,
+    ...(process.env['BENCH_CPU_PROF'] ? { minifyIdentifiers: false, keepNames: true } : {}),
     sourcemap: false,
     external: bundleSdk ? [] : ['@aws-sdk/*'],
     logLevel: 'error',

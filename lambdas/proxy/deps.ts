@@ -6,7 +6,6 @@
  * Importing this module reads `process.env` and fails fast naming every variable at fault; it does no network I/O
  * (clients connect on first use).
  */
-import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -14,7 +13,7 @@ import { createDocumentClient } from '../adapters/dynamo/client';
 import type { Notifier } from '../adapters/dynamo/ladder-store';
 import { kmsPseudonymizer } from '../adapters/hmac';
 import { fanOut, snsNotifier } from '../adapters/notify/sns';
-import { extensionSecret } from '../adapters/upstream';
+import { bedrockRuntimeClient, extensionSecret } from '../adapters/upstream';
 import type { ServeDeps } from '../core/serving/types';
 import { composeServing, type ServingClients, servingConfigFromSettings } from '../shared/compose';
 import { fromEnvironment, type ProxySettings } from '../shared/environment';
@@ -41,7 +40,7 @@ export function awsClients(settings: ProxySettings): ServingClients {
   return {
     documents: createDocumentClient({ region }),
     ...(needsSageMaker ? { sagemaker: new SageMakerRuntimeClient({ region }) } : {}),
-    ...(upstream.kind === 'bedrock' ? { bedrock: new BedrockRuntimeClient({ region }) } : {}),
+    ...(upstream.kind === 'bedrock' ? { bedrock: bedrockRuntimeClient({ region }) } : {}),
     ...(upstream.kind === 'https' && upstream.apiKeySecretName
       ? {
           upstreamApiKey: extensionSecret({

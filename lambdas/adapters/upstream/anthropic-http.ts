@@ -1,12 +1,19 @@
 /**
- * Upstream over any Anthropic-compatible HTTPS base URL (`POST {baseUrl}/v1/messages`), over one pooled
- * keep-alive connection set to that origin (undici `Pool`: no per-request fetch/web-stream machinery). The API
- * key comes from a secret resolved at run time (`apiKey()`), never from config. The pool is bound to the
- * configured origin and redirects are never followed: a 3xx is an upstream error, so the key and the prompt
- * reach the configured origin only.
+ * Upstream over any Anthropic-compatible HTTPS base URL (`POST {baseUrl}/v1/messages`), over pooled keep-alive
+ * connections to that origin (`node:http`/`node:https` with one keep-alive `Agent`: no per-request fetch/web-stream
+ * machinery, no client library in the bundle). The API key comes from a secret resolved at run time (`apiKey()`),
+ * never from config. Requests go to the configured origin only and redirects are never followed (`node:http` does
+ * not follow them): a 3xx is an upstream error, so the key and the prompt reach the configured origin only.
  * IAM: none for the call itself; reading the secret needs `secretsmanager:GetSecretValue` on it.
  */
-import type { Dispatcher } from 'undici';
+import {
+  type ClientRequest,
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+} from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import type { AnthropicStreamEvent } from '../../core/serving/anthropic';
 import { type ModelBody, type Upstream, UpstreamError } from '../../core/serving/types';
 import { kindForStatus, toUpstreamError } from './errors';
@@ -23,23 +30,28 @@ export interface AnthropicHttpUpstreamOptions {
   /** Sent as `model` when the request names none. @default - omitted */
   readonly defaultModel?: string;
   /**
-   * Where requests are dispatched (tests pass an undici `MockAgent`). @default a keep-alive `Pool` to the
-   * origin of `baseUrl`, at most {@link MAX_UPSTREAM_CONNECTIONS} connections
-   */
-  readonly dispatcher?: Dispatcher;
-  /**
-   * Longest wait for the response head (status and headers); past it the call fails as a `timeout` (503 to
-   * the client). Held by the pool's own timers, not a timer per request. Streams are not cut once they have
-   * started. @default 60000
+   * Longest wait from the call to the response head (status and headers), queueing for a connection and
+   * connecting included; past it the call fails as a `timeout` (503 to the client). Held by one timer per
+   * upstream for all calls in flight ({@link HeadDeadlines}), not a timer per call. A stream that has started is
+   * not cut. @default 60000
    */
   readonly headersTimeoutMs?: number;
 }
 
-/** Connections the default pool opens to the upstream origin at most (more requests queue in the pool). */
+/** Connections the upstream's agent opens to its origin at most (more calls wait in the agent's queue). */
 export const MAX_UPSTREAM_CONNECTIONS = 256;
 
+/**
+ * How long an idle pooled connection is kept (shorter when the server announces a shorter `Keep-Alive: timeout`;
+ * Node's agent then closes it a second early), so a connection the server is about to close is not reused.
+ */
+export const UPSTREAM_IDLE_MS = 4_000;
+
+/** Bytes of an error response drained to keep its connection for reuse; a longer body closes the connection. */
+const MAX_DRAINED_ERROR_BYTES = 64 * 1024;
+
 /** Milliseconds from a `retry-after` header (seconds or HTTP date); undefined when absent or bad. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
   if (!value) return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
@@ -47,10 +59,80 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** The first value of a response header (undici gives repeated headers as an array). */
-function header(headers: Dispatcher.ResponseData['headers'], name: string): string | null {
-  const v = headers[name];
-  return (Array.isArray(v) ? v[0] : v) ?? null;
+/** One call waiting for its response head. */
+interface PendingHead {
+  readonly due: number;
+  readonly expire: () => void;
+}
+
+/**
+ * Response-head deadlines of one upstream. Every call has the same duration, so calls in start order are also in
+ * deadline order: a `Set` (insertion-ordered) holds the calls waiting for their head and ONE timer is armed for the
+ * oldest. When it fires, every call past its deadline expires and the timer is re-armed for the next one; a call
+ * whose head arrived leaves the set. Per call: a set insertion and a deletion, no timer, signal or listener. The
+ * timer is not cleared when the set empties (that would cost a timer per call at one connection); it fires once
+ * more and is not re-armed.
+ */
+export class HeadDeadlines {
+  private readonly pending = new Set<PendingHead>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ms: number,
+    private readonly now: () => number = performance.now.bind(performance),
+  ) {}
+
+  /** Starts a deadline; `expire` runs once when it passes. Returns the handle to {@link settle} it with. */
+  start(expire: () => void): PendingHead {
+    const entry = { due: this.now() + this.ms, expire };
+    this.pending.add(entry);
+    if (this.timer === undefined) this.arm(this.ms);
+    return entry;
+  }
+
+  /** The head arrived (or the call failed): the deadline no longer applies. */
+  settle(entry: PendingHead): void {
+    this.pending.delete(entry);
+  }
+
+  /** Calls waiting for their head. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  private arm(ms: number): void {
+    this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(ms)));
+    // Pending calls keep their sockets (and so the process) alive; the timer alone must not.
+    this.timer.unref();
+  }
+
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    const now = this.now();
+    for (const entry of this.pending) {
+      if (entry.due > now) {
+        this.arm(entry.due - now);
+        return;
+      }
+      this.pending.delete(entry);
+      entry.expire();
+    }
+  };
+}
+
+/** A response body as UTF-8 text (events, not an async iterator: cheaper for a body read whole). */
+function readText(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.once('error', reject);
+    // Closed before its end (reset, abort): an error, never a truncated body taken as whole.
+    res.once('close', () => {
+      if (!res.complete)
+        reject(new UpstreamError('unavailable', 'upstream closed the response before its end'));
+    });
+  });
 }
 
 /** An {@link Upstream} over an Anthropic-compatible HTTP API. */
@@ -58,65 +140,123 @@ export function anthropicHttpUpstream(opts: AnthropicHttpUpstreamOptions): Upstr
   const base = new URL(opts.baseUrl);
   if (base.protocol !== 'https:' && base.protocol !== 'http:')
     throw new Error(`upstream baseUrl: expected an http(s) URL, got '${base.protocol}'`);
-  const origin = base.origin;
-  const path = `${base.pathname.replace(/\/+$/, '')}/v1/messages`;
+  const tls = base.protocol === 'https:';
+  // Host, port, path (and IPv6 brackets) as Node's request options, computed once: only this URL is ever called.
+  const target = urlToHttpOptions(new URL(`${base.pathname.replace(/\/+$/, '')}/v1/messages`, base.origin));
+  const send = tls ? httpsRequest : httpRequest;
+  // One keep-alive agent per upstream, bounded; LIFO keeps the fewest connections warm under light load.
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: MAX_UPSTREAM_CONNECTIONS,
+    maxTotalSockets: MAX_UPSTREAM_CONNECTIONS,
+    scheduling: 'lifo',
+    timeout: UPSTREAM_IDLE_MS,
+  } as const;
+  const agent = tls ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
   const headersTimeout = opts.headersTimeoutMs ?? 60_000;
-  // The client is loaded on the first call: a function configured with another upstream (Bedrock, SageMaker)
-  // never pays for it at cold start. bodyTimeout 0: a stream that has started is not cut; the head is bounded
-  // by headersTimeout.
-  let pool: Promise<Dispatcher> | undefined;
-  const dispatcher = (): Promise<Dispatcher> =>
-    (pool ??= opts.dispatcher
-      ? Promise.resolve(opts.dispatcher)
-      : import('undici').then(
-          ({ Pool }) =>
-            new Pool(origin, { connections: MAX_UPSTREAM_CONNECTIONS, headersTimeout, bodyTimeout: 0 }),
-        ));
-  const call = async (mb: ModelBody, model: string | undefined, stream: boolean, signal: AbortSignal) => {
+  const deadlines = new HeadDeadlines(headersTimeout);
+  const anthropicVersion = opts.anthropicVersion ?? '2023-06-01';
+
+  /** Sends one call; resolves with a 2xx response whose body is unread, rejects with an error otherwise. */
+  const call = async (
+    mb: ModelBody,
+    model: string | undefined,
+    stream: boolean,
+    signal: AbortSignal,
+  ): Promise<IncomingMessage> => {
     const m = model ?? opts.defaultModel;
     // Beta flags travel as the `anthropic-beta` header on this wire, not in the body.
     const { anthropic_beta: betas, ...b } = mb;
-    const headers: Record<string, string> = {
+    // A string body: node:http sends it in the same write as the head.
+    const body = JSON.stringify({ ...(m ? { model: m } : {}), ...b, ...(stream ? { stream: true } : {}) });
+    const headers: Record<string, string | number> = {
       'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body, 'utf8'),
       accept: stream ? 'text/event-stream' : 'application/json',
-      'anthropic-version': opts.anthropicVersion ?? '2023-06-01',
+      'anthropic-version': anthropicVersion,
     };
     if (Array.isArray(betas) && betas.length > 0) headers['anthropic-beta'] = betas.join(',');
     if (opts.apiKey) headers['x-api-key'] = await opts.apiKey();
-    // undici's request() never follows a redirect (no redirect interceptor here): a 3xx comes back as is and
-    // fails below as a `redirect` upstream error. The origin is fixed: the pool serves only that origin.
-    const res = await (await dispatcher()).request({
-      origin,
-      path,
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ ...(m ? { model: m } : {}), ...b, ...(stream ? { stream: true } : {}) }),
-      signal,
-      headersTimeout,
-      bodyTimeout: 0,
-    });
-    if (res.statusCode < 200 || res.statusCode >= 300) {
-      // Drain without reading the upstream's message into ours: it is not shown to the client.
-      await res.body.dump().catch(() => undefined);
-      throw new UpstreamError(
-        kindForStatus(res.statusCode),
-        `upstream status ${res.statusCode}`,
-        res.statusCode,
-        parseRetryAfter(header(res.headers, 'retry-after')),
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      let settled = false;
+      const fail = (e: unknown) => {
+        deadlines.settle(head);
+        if (settled) return;
+        settled = true;
+        reject(e);
+      };
+      let req: ClientRequest | undefined;
+      const head = deadlines.start(() =>
+        req?.destroy(new UpstreamError('timeout', `no response head within ${headersTimeout} ms`)),
       );
-    }
-    return res;
+      // node:http follows no redirect: a 3xx comes back as is and fails below as a `redirect` upstream error.
+      req = send({ ...target, method: 'POST', agent, headers });
+      // The caller's abort ends the call while it is in progress, before the head (the request) or during the body
+      // (the response); once the body has ended or the request has closed, the socket may already serve another
+      // call and is never touched. One listener, removed then (cheaper than the `signal` option's stream plumbing).
+      const r = req;
+      let response: IncomingMessage | undefined;
+      let over = false;
+      const onAbort = () => {
+        if (over || response?.complete) return;
+        const e = new UpstreamError('aborted', 'call aborted by the caller');
+        if (response) response.destroy(e);
+        else r.destroy(e);
+      };
+      const done = () => {
+        if (over) return;
+        over = true;
+        signal.removeEventListener('abort', onAbort);
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      r.once('close', done);
+      // Kept for the request's whole life: an error after the head (e.g. a reset mid-stream) reaches the body's
+      // reader through the response, and must not be an unhandled 'error' event here.
+      req.on('error', fail);
+      req.once('response', (res) => {
+        deadlines.settle(head);
+        response = res;
+        res.once('end', done);
+        res.once('close', done);
+        // The reader gets errors through its own listener; this one keeps an error raised while no reader is
+        // attached (an abort between two reads) from being an unhandled 'error' event.
+        res.on('error', () => undefined);
+        if (settled) {
+          res.destroy();
+          return;
+        }
+        settled = true;
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) {
+          resolve(res);
+          return;
+        }
+        // Drained without reading the upstream's message into ours (it is not shown to the client), so the
+        // connection can be reused; a long error body closes it instead.
+        let drained = 0;
+        res.on('data', (c: Buffer) => {
+          drained += c.byteLength;
+          if (drained > MAX_DRAINED_ERROR_BYTES) res.destroy();
+        });
+        const retryAfter = res.headers['retry-after'];
+        reject(
+          new UpstreamError(
+            kindForStatus(status),
+            `upstream status ${status}`,
+            status,
+            parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
+          ),
+        );
+      });
+      req.end(body);
+    });
   };
+
   return {
     async invoke(b, model, signal) {
       try {
-        const res = await call(b, model, false, signal);
-        let text: string;
-        try {
-          text = await res.body.text();
-        } catch (e) {
-          throw toUpstreamError(e, signal);
-        }
+        const text = await readText(await call(b, model, false, signal));
         try {
           return JSON.parse(text) as unknown;
         } catch {
@@ -127,15 +267,15 @@ export function anthropicHttpUpstream(opts: AnthropicHttpUpstreamOptions): Upstr
       }
     },
     async *stream(b, model, signal): AsyncGenerator<AnthropicStreamEvent> {
-      let res: Dispatcher.ResponseData | undefined;
+      let res: IncomingMessage | undefined;
       try {
         res = await call(b, model, true, signal);
-        yield* anthropicEvents(res.body);
+        yield* anthropicEvents(res);
       } catch (e) {
         throw toUpstreamError(e, signal);
       } finally {
-        // Stopped early (blocked output, client gone): release the connection's body.
-        if (res && !res.body.readableEnded) res.body.destroy();
+        // Stopped early (blocked output, client gone): the connection is closed, not reused mid-body.
+        if (res && !res.complete) res.destroy();
       }
     },
   };

@@ -4,13 +4,24 @@
  * `bedrock:InvokeModelWithResponseStream` on the model (or inference profile) ARNs.
  */
 import {
-  type BedrockRuntimeClient,
+  BedrockRuntimeClient,
+  type BedrockRuntimeClientConfig,
   InvokeModelCommand,
   InvokeModelWithResponseStreamCommand,
 } from '@aws-sdk/client-bedrock-runtime';
 import { type AnthropicStreamEvent, readStreamEvent } from '../../core/serving/anthropic';
 import { type ModelBody, type Upstream, UpstreamError } from '../../core/serving/types';
 import { parseJsonBytes, toUpstreamError } from './errors';
+
+/**
+ * A Bedrock Runtime client for {@link bedrockUpstream}. The SDK's default HTTP/2 handler opens a new session (a TCP
+ * connection and a TLS handshake) for every call (`disableConcurrentStreams: true`); with concurrent streams allowed,
+ * `InvokeModel` calls share pooled sessions. Response streams (`InvokeModelWithResponseStream`) still get a session
+ * each: the SDK isolates every event-stream call whatever this setting.
+ */
+export function bedrockRuntimeClient(config: BedrockRuntimeClientConfig): BedrockRuntimeClient {
+  return new BedrockRuntimeClient({ ...config, requestHandler: { disableConcurrentStreams: false } });
+}
 
 /** Options for {@link bedrockUpstream}. */
 export interface BedrockUpstreamOptions {

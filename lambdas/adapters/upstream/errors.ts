@@ -36,10 +36,6 @@ export function toUpstreamError(e: unknown, signal: AbortSignal): UpstreamError 
     case 'TimeoutError':
     case 'RequestTimeout':
     case 'RequestTimeoutException':
-    // undici (the HTTPS upstream's pool): no response head, a stalled body, or no connection in time.
-    case 'HeadersTimeoutError':
-    case 'BodyTimeoutError':
-    case 'ConnectTimeoutError':
       return new UpstreamError('timeout', name, status);
     case 'ValidationException':
       return new UpstreamError('rejected', name, status ?? 400);
