@@ -5,7 +5,7 @@
 import { createServer, type Http2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
-import { bedrockRuntimeClient, bedrockUpstream } from '../../../lambdas/adapters/upstream';
+import { bedrockRuntimeClient, bedrockUpstream } from '../../../../../lambdas/adapters/upstream';
 
 const MESSAGE = { id: 'msg_1', type: 'message', role: 'assistant', content: [{ type: 'text', text: 'hi' }] };
 
