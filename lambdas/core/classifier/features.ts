@@ -382,20 +382,35 @@ export class PrefixSums {
     let sq = 0;
     let bi = 0;
     let next = nb > 0 ? bounds[0]! : NO_BOUND;
-    if (charMin === charMax) {
-      // One gram length (the shipped model): no inner length loop; the sign is applied without a branch
-      // (`(w ^ m) - m` is `w` for m = 0 and `-w` for m = -1), as it is a coin flip per feature.
-      for (let i = 0; i + charMin <= total; i++) {
+    if (charMin === 4 && charMax === 4) {
+      // Character 4-grams only (the shipped model): the last three code units stay in locals, the
+      // hash and its finaliser are unrolled, and the weight sign is applied without a branch
+      // (`(w ^ m) - m` is `w` for m = 0 and `-w` for m = -1), as it is a coin flip per feature. The
+      // hash stays a signed 32-bit integer: its low bits and sign are those of `fmix32`'s result.
+      let c0 = padded[0]!;
+      let c1 = padded[1]!;
+      let c2 = padded[2]!;
+      for (let i = 0; i + 4 <= total; i++) {
         const p = i === 0 ? 0 : i - 1;
         while (p >= next) {
           addAt(cum, bi++, s0, s1, s2, sq);
           next = bi < nb ? bounds[bi]! : NO_BOUND;
         }
-        let h = FNV_OFFSET;
-        for (let k = i; k < i + charMin; k++) h = Math.imul(h ^ padded[k]!, FNV_PRIME);
-        const x = fmix32(h ^ charMin);
-        const o = (x & mask) * 3;
-        const m = -(x >>> 31);
+        const c3 = padded[i + 3]!;
+        let h = Math.imul(FNV_OFFSET ^ c0, FNV_PRIME);
+        h = Math.imul(h ^ c1, FNV_PRIME);
+        h = Math.imul(h ^ c2, FNV_PRIME);
+        h = Math.imul(h ^ c3, FNV_PRIME) ^ 4;
+        c0 = c1;
+        c1 = c2;
+        c2 = c3;
+        h ^= h >>> 16;
+        h = Math.imul(h, 0x85ebca6b);
+        h ^= h >>> 13;
+        h = Math.imul(h, 0xc2b2ae35);
+        h ^= h >>> 16;
+        const o = (h & mask) * 3;
+        const m = h >> 31;
         s0 += (q[o]! ^ m) - m;
         s1 += (q[o + 1]! ^ m) - m;
         s2 += (q[o + 2]! ^ m) - m;
