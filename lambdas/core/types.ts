@@ -67,6 +67,8 @@ export type Transform =
   | 'pig-latin'
   /** Words broken inside by a space, hyphen, dot, underscore or asterisk, put back together. */
   | 'token-join'
+  /** The stretch of styled letters (Braille, small capitals, fullwidth…) read without its plain lead-in. */
+  | 'styled-run'
   | 'residual'
   | 'fragments'
   | 'atbash'

@@ -9,7 +9,7 @@ import {
   ROT13_SIGNAL_RE,
   URL_RUN_RE,
 } from './patterns';
-import { codeUnits, scratchOf } from './text';
+import { codeUnits, contextEnd, contextStart, scratchOf } from './text';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -180,8 +180,9 @@ export function decodeUrlRuns(text: string): string | undefined {
   let escapes = 0;
   for (let m = runs.exec(text); m !== null; m = runs.exec(text)) {
     escapes += m[0].length / 3;
-    const start = pairSafe(text, Math.max(0, m.index - URL_CONTEXT), -1);
-    const end = pairSafe(text, Math.min(text.length, m.index + m[0].length + URL_CONTEXT), 1);
+    // Context stops at a line break or a sentence end: a lead-in is not part of the payload.
+    const start = pairSafe(text, contextStart(text, m.index, URL_CONTEXT), -1);
+    const end = pairSafe(text, contextEnd(text, m.index + m[0].length, URL_CONTEXT), 1);
     const last = windows[windows.length - 1];
     if (last !== undefined && start <= last[1]) last[1] = end;
     else windows.push([start, end]);

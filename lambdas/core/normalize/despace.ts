@@ -73,3 +73,38 @@ export function collapseSpacedLetters(s: string): { text: string; leet: boolean 
   parts.push(s.slice(last));
   return { text: parts.join(''), leet };
 }
+
+/** Separators that token splitting puts inside a word (`ma-ke`, `bo.mb`, `ex_plo*sive`). */
+const INNER_SEPARATORS = ['-', '.', '_', '*'] as const;
+/** Inner separators needed, at least this many, and one per {@link WORDS_PER_JOIN} words. */
+const MIN_JOINS = 2;
+const WORDS_PER_JOIN = 6;
+
+/**
+ * Token splitting undone: in lowercase text where words are broken inside by `-`, `.`, `_` or `*`
+ * between two letters (promptfoo / guardrail-evasion "token splitting"), those separators are dropped
+ * (`ma-ke a bo.mb` → `make a bomb`). Undefined unless such breaks are dense (at least {@link MIN_JOINS}
+ * and one per {@link WORDS_PER_JOIN} words): ordinary hyphenated prose keeps one view. A break by a
+ * space inside a word is not rejoined (no dictionary). Linear: native `indexOf` per separator.
+ */
+export function joinSplitTokens(s: string): string | undefined {
+  const at: number[] = [];
+  for (const sep of INNER_SEPARATORS) {
+    for (let i = s.indexOf(sep); i >= 0; i = s.indexOf(sep, i + 1)) {
+      if (isLowerAscii(s.charCodeAt(i - 1)) && isLowerAscii(s.charCodeAt(i + 1))) at.push(i);
+    }
+  }
+  if (at.length < MIN_JOINS) return undefined;
+  let words = 1;
+  for (let i = s.indexOf(' '); i >= 0; i = s.indexOf(' ', i + 1)) words++;
+  if (at.length * WORDS_PER_JOIN < words) return undefined;
+  at.sort((a, b) => a - b);
+  const parts: string[] = [];
+  let last = 0;
+  for (const i of at) {
+    parts.push(s.slice(last, i));
+    last = i + 1;
+  }
+  parts.push(s.slice(last));
+  return parts.join('');
+}

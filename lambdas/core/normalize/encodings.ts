@@ -24,7 +24,7 @@ import {
   UNDERSCORE_RE,
   UNICODE_ESCAPE_RE,
 } from './patterns';
-import { fromCodeUnits, type Span } from './text';
+import { contextEnd, contextStart, fromCodeUnits, type Span } from './text';
 
 export type { Span } from './text';
 
@@ -221,8 +221,10 @@ const decodeEntity = (entity: string): string => {
 export const MIN_ESCAPES = 3;
 
 /**
- * Decodes every match of `re` in place (the whole text, one view), when there are at least
- * {@link MIN_ESCAPES} matches. The decoded text is never longer than the source.
+ * Decodes every match of `re` in place, when there are at least {@link MIN_ESCAPES} matches: one view
+ * of the stretch from the first match to the last, widened to its sentence or line ({@link contextStart},
+ * {@link contextEnd}) so that a plain lead-in ("Decode it and do what it says.") is not mixed into the
+ * payload; the plain text outside is read in the residual view. Never longer than the source.
  */
 function decodeInPlace(
   text: string,
@@ -233,13 +235,17 @@ function decodeInPlace(
 ): void {
   let n = 0;
   const spans: Span[] = [];
-  const decoded = text.replace(re, (m: string, ...args: unknown[]) => {
-    n += escapesIn(m);
-    const at = args[args.length - 2] as number;
-    spans.push([at, at + m.length]);
-    return decode(m);
-  });
-  if (n < MIN_ESCAPES || decoded === text) return;
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    n += escapesIn(m[0]);
+    spans.push([m.index, m.index + m[0].length]);
+  }
+  const first = spans[0];
+  const last = spans[spans.length - 1];
+  if (n < MIN_ESCAPES || first === undefined || last === undefined) return;
+  const region = text.slice(contextStart(text, first[0]), contextEnd(text, last[1]));
+  const decoded = region.replace(re, decode);
+  if (decoded === region) return;
   out.pieces.push(decoded);
   out.spans.push(...spans);
 }

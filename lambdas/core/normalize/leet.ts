@@ -143,3 +143,115 @@ function foldStandaloneDigits(text: string): string {
   parts.push(text.slice(last));
   return parts.join('');
 }
+
+/**
+ * Multi-symbol letters of "heavy" leetspeak (`|-|` h, `/-\` a, `|3` b, `|_` l, `()` o…), longest first
+ * where one is a prefix of another. Written from the common leet alphabets (garak's and the online
+ * generators'); lowercase text.
+ */
+const HEAVY_GROUPS: ReadonlyArray<readonly [string, string]> = [
+  ['|\\/|', 'm'],
+  ['\\/\\/', 'w'],
+  ['|-|', 'h'],
+  ['/-\\', 'a'],
+  ['|\\|', 'n'],
+  ['\\/', 'v'],
+  ['|3', 'b'],
+  ['|_', 'l'],
+  ['|<', 'k'],
+  ['()', 'o'],
+  ['><', 'x'],
+];
+
+/** Single symbols of heavy leetspeak beyond {@link LEET}: brackets for c, `#` for h, `|` for i. */
+const HEAVY_SINGLE: Readonly<Record<string, string>> = {
+  ...LEET,
+  '(': 'c',
+  '<': 'c',
+  '{': 'c',
+  '[': 'c',
+  '#': 'h',
+  '|': 'i',
+};
+
+/** Characters that can start a heavy group or are a heavy single symbol (a cheap pre-check per token). */
+const isHeavySymbol = (c: number): boolean =>
+  c === 0x7c /* | */ ||
+  c === 0x2f /* / */ ||
+  c === 0x5c /* \ */ ||
+  c === 0x28 /* ( */ ||
+  c === 0x3c /* < */ ||
+  c === 0x3e /* > */ ||
+  c === 0x23 /* # */ ||
+  c === 0x7b /* { */ ||
+  c === 0x5b /* [ */;
+
+function hasHeavy(text: string, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (isHeavySymbol(text.charCodeAt(i))) return true;
+  return false;
+}
+
+/** Punctuation kept as such at the end of a token (`word!`, `word?`). */
+const isClosing = (c: number): boolean =>
+  c === 0x21 ||
+  c === 0x3f ||
+  c === 0x2e ||
+  c === 0x2c ||
+  c === 0x3a ||
+  c === 0x3b ||
+  c === 0x29 ||
+  c === 0x22;
+
+/** Heavy replacements needed before the heavy view counts as leetspeak rather than punctuation. */
+const MIN_HEAVY = 3;
+
+/**
+ * Heavy-leetspeak view of lowercase text: in every token that holds a heavy symbol, multi-symbol letters
+ * (`|-|()w` → how, `/-\` → a) and then single symbols (`(` c, `#` h, `|` i, digits, `@ $ + !`) are read
+ * as letters; closing punctuation at a token's end stays. Undefined unless at least
+ * {@link MIN_HEAVY} heavy symbols were read (a bracket or a pipe in ordinary text is not leetspeak).
+ * Linear: each token is read once, groups are at most four units.
+ */
+export function foldHeavyLeet(text: string): string | undefined {
+  const parts: string[] = [];
+  let heavy = 0;
+  let last = 0;
+  const n = text.length;
+  for (let i = 0; i < n; ) {
+    if (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x0a) {
+      i++;
+      continue;
+    }
+    const s = i;
+    let symbol = false;
+    let letter = false;
+    while (i < n && text.charCodeAt(i) !== 0x20 && text.charCodeAt(i) !== 0x0a) {
+      const c = text.charCodeAt(i);
+      if (isHeavySymbol(c) || isLeetSymbol(c)) symbol = true;
+      else if (isLowerAscii(c)) letter = true;
+      i++;
+    }
+    // Plain numbers longer than a short word ("2024", "3.5%") are not letters.
+    if (!symbol || i - s > MAX_LEET_TOKEN || (!letter && i - s > 3 && !hasHeavy(text, s, i))) continue;
+    let out = '';
+    for (let j = s; j < i; ) {
+      const group = HEAVY_GROUPS.find(([g]) => text.startsWith(g, j) && j + g.length <= i);
+      if (group) {
+        out += group[1];
+        j += group[0].length;
+        heavy++;
+        continue;
+      }
+      const ch = text[j] as string;
+      const mapped = j === i - 1 && isClosing(ch.charCodeAt(0)) ? undefined : HEAVY_SINGLE[ch];
+      if (mapped !== undefined && isHeavySymbol(ch.charCodeAt(0))) heavy++;
+      out += ch === '1' && (text[j + 1] === '1' || text[j - 1] === '1') ? 'l' : (mapped ?? ch);
+      j++;
+    }
+    parts.push(text.slice(last, s), out);
+    last = i;
+  }
+  if (heavy < MIN_HEAVY) return undefined;
+  parts.push(text.slice(last));
+  return parts.join('');
+}

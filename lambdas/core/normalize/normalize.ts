@@ -1,7 +1,7 @@
 import type { NormalizationSignals, NormalizedSegment, Transform, View } from '../types';
 import { decodeBase85Runs, decodeUuencode } from './base85';
 import { decodeBase64Runs, decodeHexRuns, decodeUrlRuns, rot13, wantsRot13 } from './decode';
-import { collapseSpacedLetters } from './despace';
+import { collapseSpacedLetters, joinSplitTokens } from './despace';
 import {
   type Decoded,
   decodeBase32Runs,
@@ -14,8 +14,9 @@ import {
 } from './encodings';
 import { foldHomoglyphs } from './homoglyph-fold';
 import { decodeTagRuns, emptyInvisibleCounts, type InvisibleCounts, stripInvisible } from './invisible';
-import { foldLeet } from './leet';
+import { foldHeavyLeet, foldLeet } from './leet';
 import { foldLetterlike } from './letterlike';
+import { decodeNatoRuns } from './nato';
 import {
   COMBINING_MARK_RE,
   HEX_ESCAPED_RE,
@@ -24,6 +25,7 @@ import {
   ROLE_MARKER_RE,
   URL_RUN_RE,
 } from './patterns';
+import { readPigLatin } from './piglatin';
 import { hasNonInert, hasNonPlain } from './plain';
 import {
   atbash,
@@ -37,7 +39,7 @@ import {
 } from './reorder';
 import { collapseWhitespace, lineBreakOffsets, scanLower } from './scan';
 import { decodeInvisibleBits, decodeVariationSelectors, MIN_SMUGGLED_RUN } from './smuggle';
-import { blankSpans } from './text';
+import { blankSpans, contextEnd, contextStart } from './text';
 
 /** Bounds on the views produced for one segment. */
 export interface NormalizeOptions {
@@ -276,7 +278,8 @@ type Decoder =
   | 'quoted-printable'
   | 'unicode-escape'
   | 'base85'
-  | 'uuencode';
+  | 'uuencode'
+  | 'nato';
 
 /** One decoder's output on a source text: the decoded text and the spans of the source it explained. */
 interface DecodedText {
@@ -297,7 +300,7 @@ function matchSpans(re: RegExp, text: string): Span[] {
  * Decodes embedded encodings in `source`, returning one decoded text per decoder that found something.
  * `withSpans` also collects the spans each decoder explained (for the residual view; top level only).
  */
-function decodeAll(source: string, budget: number, withSpans: boolean): DecodedText[] {
+function decodeAll(source: string, budget: number, withSpans: boolean, nato: boolean): DecodedText[] {
   const found: DecodedText[] = [];
   const plainHex: string[] = [];
   const b64 = decodeBase64Runs(source, budget, plainHex);
@@ -313,7 +316,7 @@ function decodeAll(source: string, budget: number, withSpans: boolean): DecodedT
   const url = decodeUrlRuns(source);
   if (url !== undefined && url.length <= budget)
     found.push({ via: 'url', text: url, spans: withSpans ? matchSpans(URL_RUN_RE, source) : [] });
-  const more: ReadonlyArray<readonly [Decoder, Decoded]> = [
+  const more: Array<readonly [Decoder, Decoded]> = [
     ['base32', decodeBase32Runs(source, budget)],
     ['binary', decodeBinaryRuns(source, budget)],
     ['morse', decodeMorseRuns(source, budget)],
@@ -323,6 +326,7 @@ function decodeAll(source: string, budget: number, withSpans: boolean): DecodedT
     ['base85', decodeBase85Runs(source, budget)],
     ['uuencode', decodeUuencode(source, budget)],
   ];
+  if (nato) more.push(['nato', decodeNatoRuns(source, budget)]);
   for (const [via, d] of more) {
     const text = d.pieces.join('\n');
     if (text.length > 0 && text.length <= budget) found.push({ via, text, spans: d.spans });
@@ -332,6 +336,9 @@ function decodeAll(source: string, budget: number, withSpans: boolean): DecodedT
 
 /** Transforms that, applied to a decoded text, may reveal a further layer without a decoder's marker. */
 function addReadings(set: ViewSet, canonical: string, chain: readonly Transform[]): void {
+  // A decoded layer may itself be leetspeak (base32(base64(leet(x)))): fold it like top-level text.
+  const leet = foldLeet(canonical);
+  if (leet !== canonical) set.add(leet, [...chain, ...CANONICAL_TRANSFORMS, 'leet']);
   if (wantsRot13(canonical) && set.add(rot13(canonical), [...chain, ...CANONICAL_TRANSFORMS, 'rot13']))
     set.decoded++;
   if (
@@ -352,10 +359,11 @@ function addDecodedViews(
   via: readonly Transform[],
   depth: number,
   withSpans = false,
+  nato = true,
 ): Span[] {
   const spans: Span[] = [];
   if (depth <= 0) return spans;
-  for (const { via: step, text, spans: explained } of decodeAll(source, set.remaining, withSpans)) {
+  for (const { via: step, text, spans: explained } of decodeAll(source, set.remaining, withSpans, nato)) {
     const chain = [...via, step];
     const canonical = canonicalize(text);
     if (set.add(canonical, [...chain, ...CANONICAL_TRANSFORMS])) set.decoded++;
@@ -364,6 +372,23 @@ function addDecodedViews(
     addDecodedViews(set, canonicalStages(text, emptyInvisibleCounts()).nfkc, chain, depth - 1);
   }
   return spans;
+}
+
+/**
+ * The stretch of `text` from its first to its last non-ASCII character, widened to the sentence or line
+ * around it, when a plain lead-in stays outside ("Decode this braille and answer it: ⠓⠕⠺…"): styled
+ * letters are read alone there, since a lead-in mixed into the canonical view dilutes what they spell.
+ * Undefined when the stretch is the whole text.
+ */
+function styledRun(text: string): string | undefined {
+  let first = 0;
+  while (first < text.length && text.charCodeAt(first) < 0x80) first++;
+  let last = text.length;
+  while (last > first && text.charCodeAt(last - 1) < 0x80) last--;
+  if (first >= last) return undefined;
+  const start = contextStart(text, first);
+  const end = contextEnd(text, last);
+  return start > 0 || end < text.length ? text.slice(start, end) : undefined;
 }
 
 /**
@@ -412,7 +437,12 @@ export function normalizeSegment(
   if (counts.zeroWidth >= MIN_SMUGGLED_RUN) hidden(decodeInvisibleBits(text), 'invisible-bits');
   if (counts.bidi > 0) hidden(visualOrder(text) ?? '', 'bidi-visual');
   if (!isAscii(text)) hidden(rightSideUp(text) ?? '', 'upside-down');
-  const explained = addDecodedViews(set, stages.nfkc, [], maxDepth, true);
+  // NATO spelling is looked for only when the scan counted enough code words (nested layers: always).
+  if (stages.letterlike > 0 || stages.nfkcChanged) {
+    const run = styledRun(text);
+    if (run !== undefined) set.add(canonicalize(run), [...CANONICAL_TRANSFORMS, 'styled-run']);
+  }
+  const explained = addDecodedViews(set, stages.nfkc, [], maxDepth, true, scan.nato);
   // Spans of the raw text the decoders explained (when canonicalization kept the offsets): heuristics
   // that read raw text judge what is left, not the encoded noise.
   const encodedSpans = explained.length > 0 && stages.nfkc === text ? [...explained] : undefined;
@@ -441,7 +471,11 @@ export function normalizeSegment(
     }
   }
   // Without a leet symbol touching a letter the fold is the text itself, which the set would drop.
-  if (base.scan.leet) set.add(foldLeet(base.canonical), [...CANONICAL_TRANSFORMS, 'leet']);
+  if (base.scan.leet) {
+    set.add(foldLeet(base.canonical), [...CANONICAL_TRANSFORMS, 'leet']);
+    const heavy = foldHeavyLeet(base.canonical);
+    if (heavy !== undefined) set.add(heavy, [...CANONICAL_TRANSFORMS, 'leet']);
+  }
   if (base.scan.spaced) {
     const despaced = collapseSpacedLetters(base.lower);
     if (despaced.text !== base.lower) {
@@ -450,6 +484,10 @@ export function normalizeSegment(
       set.add(collapseWhitespace(despaced.text), transforms);
     }
   }
+  const pig = readPigLatin(base.canonical);
+  if (pig !== undefined) set.add(pig, [...CANONICAL_TRANSFORMS, 'pig-latin']);
+  const joined = joinSplitTokens(base.canonical);
+  if (joined !== undefined) set.add(joined, [...CANONICAL_TRANSFORMS, 'token-join']);
   if (base.scan.rot13 ?? wantsRot13(base.canonical)) {
     if (set.add(rot13(base.canonical), [...CANONICAL_TRANSFORMS, 'rot13'])) set.decoded++;
   }

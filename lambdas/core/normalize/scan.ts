@@ -64,6 +64,14 @@ const ATBASH_WORDS =
     ' ',
   );
 
+/** NATO phonetic code words (see `nato.ts`): enough of them and the NATO decoder runs. */
+const NATO_WORDS =
+  'alfa alpha bravo charlie delta echo foxtrot golf hotel india juliett juliet kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey whisky xray yankee zulu'.split(
+    ' ',
+  );
+/** Code words needed in a text before the NATO decoder looks for runs of them. */
+const MIN_NATO_WORDS = 4;
+
 const MIN_WORD = 3;
 const MAX_WORD = 12;
 
@@ -84,6 +92,7 @@ for (const [list, isHint] of [
   [ROT_WORDS, 0],
   [REVERSED_WORDS, 3],
   [ATBASH_WORDS, 4],
+  [NATO_WORDS, 5],
 ] as const) {
   for (const word of list) {
     if (word.length < MIN_WORD || word.length > MAX_WORD) throw new Error(`rot13 word out of range: ${word}`);
@@ -99,7 +108,8 @@ const CODE_TABLE = Uint16Array.from(CODES);
 
 /**
  * Which lists the word `b[start, start + len)` is on, as bits: 1 a rot13 hint, 2 a rot13 word (or a
- * word that may start a hint) for the regex to judge, 4 a reversed English word, 8 an atbash word.
+ * word that may start a hint) for the regex to judge, 4 a reversed English word, 8 an atbash word,
+ * 16 a NATO code word.
  */
 function listedWord(b: Uint16Array, start: number, len: number): number {
   let c = KEY_FIRST[keyOf(len, b[start] as number, b[start + len - 1] as number)] as number;
@@ -112,7 +122,7 @@ function listedWord(b: Uint16Array, start: number, len: number): number {
       while (j < len && b[start + j] === CODE_TABLE[off + j]) j++;
       if (j === len) {
         const kind = CANDIDATE_TABLE[at + 2] as number;
-        bits |= kind === 1 ? 1 : kind === 0 ? 2 : kind === 3 ? 4 : 8;
+        bits |= kind === 1 ? 1 : kind === 0 ? 2 : kind === 3 ? 4 : kind === 4 ? 8 : 16;
       }
     }
     c = CANDIDATE_TABLE[at + 3] as number;
@@ -138,6 +148,8 @@ export interface LowerScan {
   readonly reversedWord: boolean;
   /** A common English word under atbash occurs (`wantsAtbash` can only answer yes then). */
   readonly atbashWord: boolean;
+  /** At least four NATO code words occur (`decodeNatoRuns` can only find a run then). */
+  readonly nato: boolean;
 }
 
 const LETTER_CLASS = UNIT | LOWER | WORD;
@@ -157,6 +169,7 @@ export function scanLower(text: string): LowerScan {
   let leet = false;
   let spaced = false;
   let words = 0;
+  let natoWords = 0;
   // Previous code unit's class; the text start counts as whitespace so that leading space is caught.
   let prev = SPACE;
   let wordStart = -1;
@@ -168,7 +181,11 @@ export function scanLower(text: string): LowerScan {
       if (wordStart < 0) wordStart = i;
     } else if (wordStart >= 0) {
       const len = i - wordStart;
-      if (len >= MIN_WORD && len <= MAX_WORD) words |= listedWord(b, wordStart, len);
+      if (len >= MIN_WORD && len <= MAX_WORD) {
+        const listed = listedWord(b, wordStart, len);
+        words |= listed;
+        if (listed & 16) natoWords++;
+      }
       wordStart = -1;
     }
     // A whitespace run other than one U+0020 between two non-space characters changes.
@@ -193,7 +210,11 @@ export function scanLower(text: string): LowerScan {
   }
   if (wordStart >= 0) {
     const len = n - wordStart;
-    if (len >= MIN_WORD && len <= MAX_WORD) words |= listedWord(b, wordStart, len);
+    if (len >= MIN_WORD && len <= MAX_WORD) {
+      const listed = listedWord(b, wordStart, len);
+      words |= listed;
+      if (listed & 16) natoWords++;
+    }
   }
   const hint = (words & 1) !== 0;
   const judge = (words & 2) !== 0;
@@ -205,6 +226,7 @@ export function scanLower(text: string): LowerScan {
     rot13: hint ? true : judge ? undefined : false,
     reversedWord: (words & 4) !== 0,
     atbashWord: (words & 8) !== 0,
+    nato: natoWords >= MIN_NATO_WORDS,
   };
 }
 

@@ -51,3 +51,35 @@ export function blankSpans(text: string, spans: readonly Span[]): string {
   parts.push(text.slice(last));
   return parts.join('');
 }
+
+/** `.`, `:`, `?`, `!`: a sentence or a lead-in ("Decode this: …") ends here when a space follows. */
+const isSentenceEnd = (c: number): boolean => c === 0x2e || c === 0x3a || c === 0x3f || c === 0x21;
+
+/**
+ * Where the text an encoded run belongs to starts: scanning back from `at` (at most `limit` units),
+ * just after the nearest line break or sentence end. A lead-in such as "Decode it and do what it says."
+ * is then not read as part of the payload, which it would dilute.
+ */
+export function contextStart(text: string, at: number, limit = text.length): number {
+  const stop = Math.max(0, at - limit);
+  for (let i = at; i > stop; i--) {
+    const c = text.charCodeAt(i - 1);
+    if (c === 0x0a || c === 0x0d) return i;
+    if ((c === 0x20 || c === 0x09) && isSentenceEnd(text.charCodeAt(i - 2))) return i;
+  }
+  return stop;
+}
+
+/** Where the text an encoded run belongs to ends: the nearest line break, or just after a sentence end. */
+export function contextEnd(text: string, at: number, limit = text.length): number {
+  const stop = Math.min(text.length, at + limit);
+  for (let i = at; i < stop; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a || c === 0x0d) return i;
+    if (isSentenceEnd(c)) {
+      const next = text.charCodeAt(i + 1);
+      if (Number.isNaN(next) || next === 0x20 || next === 0x0a || next === 0x09) return i + 1;
+    }
+  }
+  return stop;
+}

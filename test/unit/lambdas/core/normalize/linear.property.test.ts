@@ -41,7 +41,7 @@ const WORST: Readonly<Record<string, (n: number) => string>> = {
       "9jqo^BlbD-BleB1DJ+*+F(f,q/0JhKF<GL>Cj@.4Gp$d7F!,L7@<6@)/0JDEF<G%<+EV:2F!,O<DJ+*.@<*K0@<6L(Df-\\0Ec5e;DffZ(EZee.Bl.9pF\"AGXBPCsi+DGm>@3BB/F*&OCAfu2/AKYi(DIb:@FD,*)+C]U=@3BN#EcYf8ATD3s@q?d$AftVqCh[NqF<G:8+EV:.+Cf>-FD5W8ARlolDIal(DId<j@<?3r@:F%a+D58'ATD4$Bl@l3De:,-DJs`8ARoFb/0JMK@qB4^F!,R<AKZ&-DfTqBG%G>uD.RTpAKYo'+CT/5+Cei#DII?(E,9)oF*2M7/c~> ",
       n,
     ),
-  'ascii85 adobe blocks': (n) => repeat('<~87cURD]i,"Ebo80~> <~z~> ', n),
+  'ascii85 adobe blocks': (n) => repeat('<~87cURD]i,"Ebo80~> ', n),
   'uuencode-like lines': (n) => repeat('M86%L;&\\@;W)L9"!H;W<@87)E(\'EO=3\\_\n', n),
   'uuencode lead-ins': (n) => repeat('UUencode: #86%L\n', n),
   'small capitals and braille': (n) => repeat('ʜᴏᴡ ⠓⠕⠺ ', n),
