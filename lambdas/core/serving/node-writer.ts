@@ -16,10 +16,20 @@ export interface NodeResponseLike {
   once(event: 'drain' | 'close', listener: () => void): unknown;
 }
 
-/** Wraps a Node response; a `close` before `end` is a client abort. */
+/**
+ * Wraps a Node response; a `close` before `end` is a client abort. The head is handed to Node with the first
+ * bytes: a response given whole to `end` gets a `content-length` (Node would otherwise have chosen chunked
+ * encoding at `writeHead`) and leaves in one socket write.
+ */
 export function nodeResponseWriter(res: NodeResponseLike): ResponseWriter {
   let aborted = false;
   let full = false;
+  let pendingHead: { status: number; headers: Record<string, string> } | undefined;
+  const flushHead = () => {
+    if (!pendingHead) return;
+    res.writeHead(pendingHead.status, pendingHead.headers);
+    pendingHead = undefined;
+  };
   const listeners: Array<() => void> = [];
   res.on('close', () => {
     if (res.writableEnded || aborted) return;
@@ -34,10 +44,12 @@ export function nodeResponseWriter(res: NodeResponseLike): ResponseWriter {
       listeners.push(listener);
     },
     head(status, headers) {
-      res.writeHead(status, { ...headers });
+      pendingHead = { status, headers: { ...headers } };
     },
     write(chunk) {
-      if (!aborted && !res.destroyed && !res.write(chunk)) full = true;
+      if (aborted || res.destroyed) return;
+      flushHead();
+      if (!res.write(chunk)) full = true;
     },
     ready() {
       if (!full || aborted || res.destroyed) return Promise.resolve();
@@ -52,7 +64,12 @@ export function nodeResponseWriter(res: NodeResponseLike): ResponseWriter {
     },
     end(last) {
       if (res.writableEnded || res.destroyed) return;
-      // Node sends head and body in one write, with a content-length, when the body comes with `end` alone.
+      if (pendingHead && last !== undefined) {
+        pendingHead.headers['content-length'] = String(
+          typeof last === 'string' ? Buffer.byteLength(last, 'utf8') : last.byteLength,
+        );
+      }
+      flushHead();
       if (last === undefined) res.end();
       else res.end(last);
     },

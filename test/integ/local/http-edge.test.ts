@@ -254,6 +254,9 @@ describe('local gateway HTTP edge', () => {
       Buffer.from(SMALL),
     );
     expect(a.status).toBe(200);
+    // A non-streamed answer leaves whole, with its length (no chunked encoding).
+    expect(a.headers['content-length']).toBe(String(Buffer.byteLength(a.body, 'utf8')));
+    expect(a.headers['transfer-encoding']).toBeUndefined();
   });
 
   test('fails when anthropic-version is missing: 400 invalid_request_error naming the header', async () => {

@@ -51,8 +51,9 @@ describe('nodeResponseWriter', () => {
     expect(res.headers['request-id']).toBe(req.decisionId);
     expect(res.writableEnded).toBe(true);
     expect(JSON.parse(res.body).type).toBe('message');
-    // The whole body leaves with the end (after the record), not in an earlier write.
+    // The whole body leaves with the end (after the record), not in an earlier write, with its length.
     expect(res.endedWith).toBe(res.body);
+    expect(res.headers['content-length']).toBe(String(Buffer.byteLength(res.body, 'utf8')));
   });
 
   test('a close before end aborts the upstream call', async () => {
