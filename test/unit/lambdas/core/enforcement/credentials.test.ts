@@ -58,6 +58,11 @@ describe('API keys', () => {
     expect(generateApiKey()).not.toBe(key);
   });
 
+  test('the key hash is SHA-256 of the key as UTF-8, in hex (the form stored in the tenants table)', () => {
+    // Stored hashes must keep matching: the value of `printf %s <key> | sha256sum`.
+    expect(hashApiKey(K)).toBe('a70ff3952d05d43c74bd973a1b0be249cde0a4dae2c327e8cbcc8df0faae3e1a');
+  });
+
   test('the key body uses the injected index source', () => {
     expect(generateApiKey(() => 61)).toBe(`csk_${'z'.repeat(32)}`);
   });
