@@ -29,7 +29,9 @@
  *                            [--cpu-prof <dir>]   (writes a V8 CPU profile of our gateway process there)
  *                            [--contenders direct,ours,portkey]   (a subset, e.g. `ours` alone while
  *                            profiling; ratios need all three)
+ *                            [--warmup 3]   (seconds of unmeasured load per contender before the throughput runs)
  *                            [--rounds 1]   (throughput runs per connection count, contenders interleaved)
+ *                            [--node-flags='<flags>']   (node/V8 options for our gateway process only, not the base)
  *                            [--base <git ref>]   (also runs our gateway as of that commit, exported with
  *                            `git archive` to a temporary folder: before/after of a change in one run)
  */
@@ -88,6 +90,7 @@ async function startOurs(
   children: Child[],
   pin: string | undefined,
   prof?: string,
+  nodeFlags: readonly string[] = [],
 ): Promise<{ gateway: { child: Child; info: OursInfo }; dyn: { child: Child } }> {
   const support = join(root, 'bench', 'support');
   const dyn = await startReady<{ endpoint: string }>(
@@ -100,6 +103,7 @@ async function startOurs(
   const gateway = await startReady<OursInfo>(
     [
       ...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []),
+      ...nodeFlags,
       ...TSX,
       join(support, 'runtime-child.ts'),
       upstreamUrl,
@@ -185,6 +189,8 @@ async function main(): Promise<void> {
       contenders: { type: 'string', default: 'direct,ours,portkey' },
       base: { type: 'string' },
       rounds: { type: 'string', default: '1' },
+      'node-flags': { type: 'string', default: '' },
+      warmup: { type: 'string', default: '3' },
     },
   });
   const wanted = new Set(values.contenders.split(','));
@@ -210,6 +216,12 @@ async function main(): Promise<void> {
   const profDir = values['cpu-prof'];
   const baseRef = values.base;
   const rounds = Number(values.rounds);
+  const warmup = Number(values.warmup);
+  if (!(Number.isInteger(warmup) && warmup >= 0 && warmup <= 60))
+    throw new Error('--warmup: expected 0..60 seconds');
+  const nodeFlags = values['node-flags'].split(' ').filter((f) => f !== '');
+  if (!nodeFlags.every((f) => /^--[a-z0-9-]+(=[\w.-]+)?$/.test(f)))
+    throw new Error('--node-flags: expected space-separated --flag or --flag=value options');
   if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 20)) throw new Error('--rounds: expected 1..20');
 
   const out: string[] = [];
@@ -242,6 +254,7 @@ async function main(): Promise<void> {
       children,
       pin,
       profDir,
+      nodeFlags,
     );
     const base = baseRef
       ? await startOurs(
@@ -440,6 +453,12 @@ async function main(): Promise<void> {
     }
     const runs = new Map<string, Run>();
     const key = (name: string, conns: number) => `${name}@${conns}`;
+    // Unmeasured load first: the JIT and the heap of every contender settle before CPU is counted (the 50
+    // sequential warm-up requests above are too few for that).
+    if (warmup > 0) {
+      for (const c of contenders)
+        await runAutocannon(c.target, Math.max(...connectionCounts), warmup, loadCpus);
+    }
     for (const conns of connectionCounts) {
       // Rounds interleave the contenders, so a change in the machine's load hits them alike.
       const acc = new Map<
