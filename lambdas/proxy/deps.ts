@@ -17,7 +17,7 @@ import { bedrockRuntimeClient, extensionSecret } from '../adapters/upstream';
 import type { ServeDeps } from '../core/serving/types';
 import { composeServing, type ServingClients, servingConfigFromSettings } from '../shared/compose';
 import { fromEnvironment, type ProxySettings } from '../shared/environment';
-import { logger, loggerSink, metrics, portLog, powertoolsMetrics } from './instrumentation';
+import { logger, loggerSink, metrics, portLog } from './instrumentation';
 
 /** Status changes as log lines, always: the on-call topic is the second channel. */
 const logNotifier: Notifier = {
@@ -55,7 +55,7 @@ export function awsClients(settings: ProxySettings): ServingClients {
       snsNotifier(new SNSClient({ region }), settings.alarmTopicArn, pseudonymize),
     ),
     sink: loggerSink(logger),
-    metrics: powertoolsMetrics(metrics),
+    metrics,
     log: portLog(logger),
   };
 }

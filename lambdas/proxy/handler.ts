@@ -253,6 +253,6 @@ export const handler = awslambda.streamifyResponse(
   makeStreamingHandler({
     serve: serveDeps,
     from: (stream, metadata) => awslambda.HttpResponseStream.from(stream, { ...metadata }),
-    afterRequest: () => metrics.publishStoredMetrics(),
+    afterRequest: () => metrics.flush(),
   }),
 );

@@ -129,6 +129,25 @@ describe('lambdas/proxy/handler.ts in a (simulated) Lambda runtime', () => {
     expect(parsed.decision.region).toBe('eu-west-1');
     expect(lines.join('')).not.toContain('zebra-violet');
     expect(lines.join('')).not.toContain('quokka');
+    // The request's metrics: one EMF line under the shared namespace, the proxy's service dimension on each.
+    const emf = lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({
+      service: 'safeguards-proxy',
+      Action: 'allow',
+      Route: 'bedrock.invoke',
+      Decisions: 1,
+      AddedLatency: expect.any(Number),
+    });
+    expect(
+      emf[0]._aws.CloudWatchMetrics.map((d: { Namespace: string; Dimensions: string[][] }) => [
+        d.Namespace,
+        d.Dimensions,
+      ]),
+    ).toEqual([
+      ['CspSafeguards', [['service', 'Action', 'Route']]],
+      ['CspSafeguards', [['service']]],
+    ]);
   });
 
   test('fails at init naming the missing variable', () => {

@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { loggerSink, powertoolsMetrics } from '../../../../lambdas/proxy/instrumentation';
+import { emfMetrics, loggerSink } from '../../../../lambdas/proxy/instrumentation';
 import { ladderViolations, rateLimiterAdmission } from '../../../../lambdas/proxy/ports';
 
 describe('instrumentation', () => {
@@ -10,23 +10,119 @@ describe('instrumentation', () => {
     expect(lines).toEqual([['csp.decision/v1', { decision: { decisionId: 'd1' } }]]);
   });
 
-  test('metrics: dimensioned metrics go out as single metrics; latency in milliseconds', () => {
-    const calls: unknown[] = [];
-    const single = {
-      addDimension: (k: string, v: string) => calls.push(['dim', k, v]),
-      addMetric: (n: string, u: string, v: number) => calls.push(['single', n, u, v]),
-    };
-    const m = powertoolsMetrics({
-      addMetric: (n, u, v) => calls.push(['buffered', n, u, v]),
-      singleMetric: () => single,
+  /** EMF documents written by a port, parsed; each checked against the format's rules. */
+  function emf() {
+    const lines: string[] = [];
+    const m = emfMetrics({
+      namespace: 'Ns',
+      service: 'svc',
+      write: (l) => void lines.push(l),
+      now: () => 42,
     });
-    m.add('Decisions', 1, { Action: 'block' });
+    const docs = () =>
+      lines.map((l) => {
+        expect(l.endsWith('\n')).toBe(true);
+        const doc = JSON.parse(l) as Record<string, unknown> & {
+          _aws: {
+            Timestamp: number;
+            CloudWatchMetrics: Array<{
+              Namespace: string;
+              Dimensions: string[][];
+              Metrics: Array<{ Name: string; Unit: string }>;
+            }>;
+          };
+        };
+        // Every dimension a directive names is a string at the root; every metric a number (or numbers).
+        for (const d of doc._aws.CloudWatchMetrics) {
+          for (const k of d.Dimensions.flat()) expect(typeof doc[k]).toBe('string');
+          for (const x of d.Metrics) expect(typeof [doc[x.Name]].flat()[0]).toBe('number');
+        }
+        return doc;
+      });
+    return { m, docs };
+  }
+
+  test("metrics: a request's metrics are one EMF line with one directive per dimension set, written on flush", () => {
+    const { m, docs } = emf();
+    m.add('Decisions', 1, { Action: 'allow', Route: 'messages' });
     m.add('AddedLatency', 3.5);
-    expect(calls).toEqual([
-      ['dim', 'Action', 'block'],
-      ['single', 'Decisions', MetricUnit.Count, 1],
-      ['buffered', 'AddedLatency', MetricUnit.Milliseconds, 3.5],
+    expect(docs()).toEqual([]);
+    m.flush();
+    expect(docs()).toEqual([
+      {
+        _aws: {
+          Timestamp: 42,
+          CloudWatchMetrics: [
+            {
+              Namespace: 'Ns',
+              Dimensions: [['service', 'Action', 'Route']],
+              Metrics: [{ Name: 'Decisions', Unit: MetricUnit.Count }],
+            },
+            {
+              Namespace: 'Ns',
+              Dimensions: [['service']],
+              Metrics: [{ Name: 'AddedLatency', Unit: MetricUnit.Milliseconds }],
+            },
+          ],
+        },
+        service: 'svc',
+        Action: 'allow',
+        Route: 'messages',
+        Decisions: 1,
+        AddedLatency: 3.5,
+      },
     ]);
+    m.flush();
+    expect(docs()).toHaveLength(1); // nothing added since: nothing written
+  });
+
+  test('metrics: a dimension needing two values at once starts a second line; the same series adds values', () => {
+    const { m, docs } = emf();
+    m.add('Decisions', 1, { Action: 'block', Route: 'messages' });
+    m.add('CategoryTriggered', 1, { Category: 'harmful', Stage: 'input' });
+    m.add('CategoryTriggered', 1, { Category: 'injection', Stage: 'input' });
+    m.add('PortErrors', 1, { Port: 'telemetry' });
+    m.add('PortErrors', 1, { Port: 'telemetry' });
+    m.add('AddedLatency', 2);
+    m.flush();
+    const out = docs();
+    expect(out).toHaveLength(2);
+    expect(out[0]).toMatchObject({
+      Action: 'block',
+      Category: 'harmful',
+      Port: 'telemetry',
+      CategoryTriggered: 1,
+      PortErrors: [1, 1],
+      AddedLatency: 2,
+    });
+    expect(out[1]).toMatchObject({
+      service: 'svc',
+      Category: 'injection',
+      Stage: 'input',
+      CategoryTriggered: 1,
+    });
+    expect(out[1]).not.toHaveProperty('Action');
+    // Every metric of the request is in exactly one line, with its own dimensions.
+    const series = out.flatMap((d) =>
+      d._aws.CloudWatchMetrics.flatMap((x) =>
+        x.Metrics.map((y) => `${y.Name}{${x.Dimensions[0]!.map((k) => `${k}=${String(d[k])}`).join(',')}}`),
+      ),
+    );
+    expect(series.sort()).toEqual([
+      'AddedLatency{service=svc}',
+      'CategoryTriggered{service=svc,Category=harmful,Stage=input}',
+      'CategoryTriggered{service=svc,Category=injection,Stage=input}',
+      'Decisions{service=svc,Action=block,Route=messages}',
+      'PortErrors{service=svc,Port=telemetry}',
+    ]);
+  });
+
+  test('metrics: at most 100 metrics per line', () => {
+    const { m, docs } = emf();
+    for (let i = 0; i < 150; i++) m.add('Decisions', 1, { Action: `a${i}` });
+    m.flush();
+    expect(docs().length).toBeGreaterThanOrEqual(2);
+    expect(docs().every((d) => d._aws.CloudWatchMetrics.flatMap((x) => x.Metrics).length <= 100)).toBe(true);
   });
 });
 
