@@ -74,6 +74,8 @@ export type Transform =
   | 'atbash'
   | 'camel-case'
   | 'joined'
+  /** String values of JSON and code, and comments, one per line (lambdas/core/normalize/embedded.ts). */
+  | 'embedded'
   /** Word-for-word English gloss of French/Spanish/German/Portuguese/Italian text. */
   | 'gloss';
 

@@ -136,13 +136,13 @@ function pushFixedWindows(out: WindowList, length: number, cfg: FeatureConfig): 
 
 /** Sentence windows of the runtime scorer (see {@link sentenceWindows}). */
 export interface SentenceWindowOptions {
-  /** Texts at most this long are scored whole only. @default 256 */
+  /** Texts at most this long are scored whole only. @default 0 (every text) */
   readonly minText: number;
   /** Longest sentence window (a single sentence or two consecutive ones). @default 512 */
   readonly maxChars: number;
 }
 
-export const SENTENCE_WINDOW_DEFAULTS: SentenceWindowOptions = { minText: 256, maxChars: 512 };
+export const SENTENCE_WINDOW_DEFAULTS: SentenceWindowOptions = { minText: 0, maxChars: 512 };
 
 const isSentenceEnd = (c: number): boolean => c === 0x2e || c === 0x21 || c === 0x3f || c === 0x3b;
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;

@@ -2,6 +2,7 @@ import type { NormalizationSignals, NormalizedSegment, Transform, View } from '.
 import { decodeBase85Runs, decodeUuencode } from './base85';
 import { decodeBase64Runs, decodeHexRuns, decodeUrlRuns, rot13, wantsRot13 } from './decode';
 import { collapseSpacedLetters, joinSplitTokens } from './despace';
+import { embeddedText } from './embedded';
 import {
   type Decoded,
   decodeBase32Runs,
@@ -508,6 +509,14 @@ export function normalizeSegment(
   if (camel !== undefined) set.add(canonicalize(camel), ['camel-case', ...CANONICAL_TRANSFORMS]);
   const fragments = quotedFragments(stages.nfkc);
   if (fragments !== undefined) set.add(canonicalize(fragments), ['fragments', ...CANONICAL_TRANSFORMS]);
+  // String values and comments, each read as if it stood alone (a request hidden in a JSON field); last,
+  // so that a view spelling the same text under another transform keeps its name.
+  const embedded = embeddedText(stages.nfkc);
+  if (embedded !== undefined) {
+    const lower = canonicalStages(embedded, emptyInvisibleCounts()).lower;
+    const view = collapseWhitespace(lower);
+    set.add(view, [...CANONICAL_TRANSFORMS, 'embedded'], breaksWithin(lineBreakOffsets(lower), view));
+  }
 
   if (counts.zeroWidth + counts.bidi + counts.tags + counts.variationSelectors > 0)
     fired.add('strip-invisible');
