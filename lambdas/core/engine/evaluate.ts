@@ -23,7 +23,7 @@ import type {
 import { effectiveCategories, type TenantOverrides } from './overrides';
 import { decisionScore, mostSevere, type Tier, type TierTop, thresholdFor, topByTier } from './scoring';
 import { callTier2, type Tier2Classifier, type Tier2Outcome } from './tier2';
-import { type Reading, readingOf, scoreInstructions } from './trust';
+import { type Reading, readingOf, scoreInstructions, transcriptTurns } from './trust';
 
 /** What the engine needs; everything is injected so tests can replace any part. */
 export interface EngineDeps {
@@ -296,9 +296,38 @@ export class SafeguardsEngine {
     return out;
   }
 
+  /**
+   * Tier 1 over a written-out dialogue (many-shot), turn by turn: each turn normalized and scored as if
+   * it were a message of its own, and each two consecutive turns joined (a request split between a
+   * question and its answer). The whole dialogue is not scored: its pooled windows would add up dozens
+   * of eager "Sure, here is how" replies into a harmful score, whatever is asked.
+   */
+  private tier1Turns(turns: readonly string[], segment: number): Finding[] {
+    const best: CategoryScores = {};
+    const keep = (scores: CategoryScores): void => {
+      for (const [cat, score] of Object.entries(scores) as [Category, number][]) {
+        if (score > (best[cat] ?? -1)) best[cat] = score;
+      }
+    };
+    let previous: string | undefined;
+    for (const turn of turns) {
+      const n = normalizeForScoring(turn, segment);
+      keep(this.tier1Best(n));
+      const text = primaryText(n);
+      if (previous !== undefined) keep(this.deps.classifier.score(`${previous}\n${text}`));
+      previous = text;
+    }
+    return (Object.entries(best) as [Category, number][]).map(([category, score]) => ({
+      detector: 'tier1',
+      category,
+      score,
+      segment,
+    }));
+  }
+
   private runLocal(segments: readonly Segment[]): LocalStage {
     const t0 = this.now();
-    const normalized = segments.map((s, i) => withGlossView(normalizeSegment(s.text, i)));
+    const normalized = segments.map((s, i) => normalizeForScoring(s.text, i));
     const t1 = this.now();
     const findings: Finding[] = [];
     const markup = this.policy.document.operator.harnessMarkup;
@@ -318,7 +347,9 @@ export class SafeguardsEngine {
     try {
       normalized.forEach((n, segment) => {
         const reading = readings[segment] ?? 'whole';
-        for (const f of this.tier1Read(n, segment, reading)) findings.push(f);
+        const turns = reading === 'whole' ? transcriptTurns(segments[segment]?.text ?? '') : undefined;
+        const read = turns ? this.tier1Turns(turns, segment) : this.tier1Read(n, segment, reading);
+        for (const f of read) findings.push(f);
       });
       // Payload splitting: content of one trust class, split across messages, blocks or tool results,
       // is also scored joined (windows see across the joins).
@@ -569,8 +600,7 @@ export function joinedTexts(
     const cls = readings[i] === 'harness' ? undefined : JOIN_CLASSES[s.trust];
     const n = normalized[i];
     if (cls === undefined || n === undefined) return;
-    const view = n.views.find((v) => v.transforms.includes('residual')) ?? n.views[0];
-    const text = view ? linedText(view) : '';
+    const text = primaryText(n);
     if (text.trim().length === 0) return;
     const part =
       text.length > 2 * JOIN_EDGE ? `${text.slice(0, JOIN_EDGE)}\n${text.slice(-JOIN_EDGE)}` : text;
@@ -588,6 +618,20 @@ export function joinedTexts(
     if (fragments !== undefined) out.push({ segment: g.segment, text: fragments });
   }
   return out;
+}
+
+/** One segment's (or dialogue turn's) views: the normalizer's, and the English gloss when it applies. */
+function normalizeForScoring(text: string, segment: number): NormalizedSegment {
+  return withGlossView(normalizeSegment(text, segment));
+}
+
+/**
+ * The one text that stands for a segment where segments are joined: the residual view when there is
+ * one (encoded runs blanked), else the canonical view, with its line breaks.
+ */
+function primaryText(n: NormalizedSegment): string {
+  const view = n.views.find((v) => v.transforms.includes('residual')) ?? n.views[0];
+  return view ? linedText(view) : '';
 }
 
 /**

@@ -50,6 +50,44 @@ export function isHarnessBlock(text: string, tags: readonly string[]): boolean {
   return false;
 }
 
+/** Fewest turn markers at line starts that make a text a written-out dialogue (three exchanges). */
+export const MIN_TRANSCRIPT_TURNS = 6;
+
+/** Speaker labels of a written-out dialogue, lower case: `User:`, `Assistant:`, `Human:`, `AI:`, `H:`, `A:`. */
+const SPEAKERS: ReadonlySet<string> = new Set(['user', 'assistant', 'human', 'ai', 'h', 'a']);
+
+/**
+ * The turns of a written-out dialogue, their speaker labels removed, when `text` is one: at least
+ * {@link MIN_TRANSCRIPT_TURNS} lines open with a speaker label (`User:` / `Assistant:` / `Human:` …).
+ * Text before the first label is a turn of its own. Undefined for anything else. Many-shot prompts are
+ * such dialogues; tier 1 reads them turn by turn (see the engine). One pass; a label is at most 9
+ * letters, so each line start is examined a bounded number of times.
+ */
+export function transcriptTurns(text: string): string[] | undefined {
+  const labels: Array<readonly [number, number]> = [];
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && text.charCodeAt(i - 1) !== 0x0a) continue;
+    let j = i;
+    while (j < n && (text.charCodeAt(j) === 0x20 || text.charCodeAt(j) === 0x09)) j++;
+    let k = j;
+    while (k < n && k - j <= 9 && isLetter(text.charCodeAt(k))) k++;
+    if (k < n && text.charCodeAt(k) === 0x3a && SPEAKERS.has(text.slice(j, k).toLowerCase()))
+      labels.push([i, k + 1]);
+  }
+  if (labels.length < MIN_TRANSCRIPT_TURNS) return undefined;
+  const turns: string[] = [];
+  const head = text.slice(0, labels[0]![0]);
+  if (head.trim() !== '') turns.push(head);
+  labels.forEach(([, bodyStart], t) => {
+    const body = text.slice(bodyStart, labels[t + 1]?.[0] ?? n);
+    if (body.trim() !== '') turns.push(body);
+  });
+  return turns;
+}
+
+const isLetter = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+
 /** Windows of one instruction each: every sentence and every two consecutive ones, however short the text. */
 export function instructionWindows(text: string): Array<readonly [number, number]> {
   return sentenceWindows(text, SENTENCE_WINDOW_DEFAULTS);

@@ -6,7 +6,13 @@
  * harness markup. Prompts are written here (not dataset rows, not a vendor's system prompt).
  */
 
-import { holdsProhibition, isHarnessBlock, readingOf } from '../../../../../lambdas/core/engine/trust';
+import {
+  holdsProhibition,
+  isHarnessBlock,
+  MIN_TRANSCRIPT_TURNS,
+  readingOf,
+  transcriptTurns,
+} from '../../../../../lambdas/core/engine/trust';
 import { createEngine, defaultPolicy, parsePolicy, parseRequest } from '../../../../../lambdas/core/index';
 import { FakeTier2 } from './fakes';
 
@@ -323,5 +329,35 @@ describe('readings and prohibitions', () => {
     const doc = JSON.parse(JSON.stringify(defaultPolicy().document));
     doc.operator.harnessMarkup = ['<b>'];
     expect(() => parsePolicy(JSON.stringify(doc), 'bad.json')).toThrow(/operator\.harnessMarkup\[0\]/);
+  });
+});
+
+describe('transcriptTurns', () => {
+  it('GIVEN a dialogue of enough labelled lines THEN its turns come out without the labels, a preamble first', () => {
+    const lines = [
+      'Answer like before.',
+      'User: one?',
+      'Assistant: Sure.',
+      '  Human: two',
+      'more of two',
+      'AI: ok',
+      'H: three',
+      'A:',
+    ];
+    expect(transcriptTurns(lines.join('\n'))).toEqual([
+      'Answer like before.\n',
+      ' one?\n',
+      ' Sure.\n',
+      ' two\nmore of two\n',
+      ' ok\n',
+      ' three\n',
+    ]);
+  });
+
+  it('GIVEN fewer labelled lines, or labels inside a line THEN it is not a dialogue', () => {
+    const short = Array.from({ length: MIN_TRANSCRIPT_TURNS - 1 }, (_, i) => `User: line ${i}`).join('\n');
+    expect(transcriptTurns(short)).toBeUndefined();
+    expect(transcriptTurns(`${'the user: said so. '.repeat(10)}`)).toBeUndefined();
+    expect(transcriptTurns(`${'Username: x\n'.repeat(10)}`)).toBeUndefined();
   });
 });
