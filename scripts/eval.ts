@@ -417,7 +417,7 @@ async function main(): Promise<void> {
     );
     for (const c of d.cells)
       process.stdout.write(
-        `  ${String(Math.round(c.paddingChars / 1024)).padStart(5)} KB  ${d.positions.map((x) => p(c.recall[x] ?? 0)).join(' / ')}  |  ${d.positions.map((x) => p(c.benignFpr[x] ?? 0)).join(' / ')}  (${c.harmfulRows}+${c.benignRows} rows, p50 ${c.latencyMsP50} ms${c.rejected ? `, ${c.rejected} rejected` : ''})\n`,
+        `  ${c.paddingChars === 0 ? 'alone   ' : `${String(Math.round(c.paddingChars / 1024)).padStart(5)} KB`}  ${d.positions.map((x) => p(c.recall[x] ?? 0)).join(' / ')}  |  ${d.positions.map((x) => p(c.benignFpr[x] ?? 0)).join(' / ')}  (${c.harmfulRows}+${c.benignRows} rows, p50 ${c.latencyMsP50} ms${c.rejected ? `, ${c.rejected} rejected` : ''})\n`,
       );
   }
 

@@ -15,8 +15,12 @@ import type { EvalRequest } from './techniques';
 export const POSITIONS = ['start', 'middle', 'end'] as const;
 export type Position = (typeof POSITIONS)[number];
 
-/** Filler sizes in characters; the last leaves room for the payload and JSON framing under the limit. */
+/**
+ * Filler sizes in characters: 0 is the sample alone (the reference each position is compared with); the
+ * last leaves room for the payload and JSON framing under the limit.
+ */
 export const DEFAULT_SIZES: readonly number[] = [
+  0,
   1024,
   4 * 1024,
   16 * 1024,
@@ -41,8 +45,9 @@ export interface DilutionOptions {
   readonly perLabelLarge?: number;
 }
 
-/** Places `payload` in `filler` at a sentence boundary near the position. */
+/** Places `payload` in `filler` at a sentence boundary near the position (alone when `filler` is empty). */
 export function placeIn(filler: string, payload: string, where: Position): string {
+  if (filler === '') return payload;
   if (where === 'start') return `${payload}\n\n${filler}`;
   if (where === 'end') return `${filler}\n\n${payload}`;
   const centre = Math.floor(filler.length / 2);

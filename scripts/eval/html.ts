@@ -106,9 +106,11 @@ ${htmlTable(
     'rejected',
   ],
   r.dilution.cells.map((c) => [
-    c.paddingChars >= 1024 * 1024
-      ? `${(c.paddingChars / (1024 * 1024)).toFixed(2)} MiB`
-      : `${Math.round(c.paddingChars / 1024)} KiB`,
+    c.paddingChars === 0
+      ? 'none (alone)'
+      : c.paddingChars >= 1024 * 1024
+        ? `${(c.paddingChars / (1024 * 1024)).toFixed(2)} MiB`
+        : `${Math.round(c.paddingChars / 1024)} KiB`,
     ...r.dilution!.positions.map((p) => pct(c.recall[p] ?? 0)),
     ...r.dilution!.positions.map((p) => pct(c.benignFpr[p] ?? 0)),
     `${c.harmfulRows} + ${c.benignRows}`,

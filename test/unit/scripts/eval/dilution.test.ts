@@ -15,6 +15,7 @@ describe('dilution sweep', () => {
     const mid = placeIn(pad, 'X', 'middle');
     expect(mid).toContain('. \n\nX\n\n');
     expect(mid.replace('\n\nX\n\n', '')).toBe(pad);
+    for (const where of ['start', 'middle', 'end'] as const) expect(placeIn('', 'X', where)).toBe('X');
   });
 
   test('samples short harmful rows and general benign rows, never borderline ones', () => {
