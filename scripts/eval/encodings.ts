@@ -37,33 +37,45 @@ export function base32(text: string): string {
   return out;
 }
 
-/** Adobe ASCII85 (`<~ … ~>`, `z` for a zero group). */
-export function ascii85(text: string): string {
+/** Base-85 digits of 4-byte groups (a final partial group of k bytes keeps k + 1 digits). */
+function base85Groups(text: string, alphabet: string, zeroGroup?: string): string {
   const bytes = utf8(text);
-  let out = '<~';
+  let out = '';
   for (let i = 0; i < bytes.length; i += 4) {
     const n = Math.min(4, bytes.length - i);
     let v = 0;
     for (let j = 0; j < 4; j++) v = v * 256 + (j < n ? bytes[i + j]! : 0);
-    if (n === 4 && v === 0) {
-      out += 'z';
+    if (n === 4 && v === 0 && zeroGroup) {
+      out += zeroGroup;
       continue;
     }
     const digits: string[] = [];
     for (let j = 0; j < 5; j++) {
-      digits.unshift(String.fromCharCode(33 + (v % 85)));
+      digits.unshift(alphabet[v % 85]!);
       v = Math.floor(v / 85);
     }
     out += digits.slice(0, n + 1).join('');
   }
-  return `${out}~>`;
+  return out;
 }
 
-/** POSIX uuencode body (`begin 644 file` … `end`), 45 bytes a line. */
-export function uuencode(text: string): string {
+const A85_ALPHABET = Array.from({ length: 85 }, (_, i) => String.fromCharCode(33 + i)).join('');
+const B85_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~';
+
+/** Python's `base64.a85encode` (no delimiters), one of garak InjectAscii85's two encoders. */
+export const a85 = (text: string): string => base85Groups(text, A85_ALPHABET, 'z');
+
+/** RFC 1924 base85, Python's `base64.b85encode`: garak InjectAscii85's other encoder. */
+export const b85 = (text: string): string => base85Groups(text, B85_ALPHABET);
+
+/** Adobe ASCII85 (`<~ … ~>`, `z` for a zero group). */
+export const ascii85 = (text: string): string => `<~${a85(text)}~>`;
+
+/** uuencoded lines of up to 45 bytes; `zero` is the character of a zero digit (backtick or space). */
+function uuBody(text: string, zero: '`' | ' '): string[] {
   const bytes = utf8(text);
-  const enc = (v: number) => String.fromCharCode(v === 0 ? 96 : v + 32);
-  const lines = ['begin 644 message.txt'];
+  const enc = (v: number) => (v === 0 ? zero : String.fromCharCode(v + 32));
+  const lines: string[] = [];
   for (let i = 0; i < bytes.length; i += 45) {
     const chunk = bytes.subarray(i, i + 45);
     let line = enc(chunk.length);
@@ -75,9 +87,21 @@ export function uuencode(text: string): string {
     }
     lines.push(line);
   }
-  lines.push(enc(0), 'end');
-  return lines.join('\n');
+  return lines;
 }
+
+/** POSIX uuencode body (`begin 644 file` … `end`), 45 bytes a line. */
+export const uuencode = (text: string): string =>
+  ['begin 644 message.txt', ...uuBody(text, '`'), '`', 'end'].join('\n');
+
+/**
+ * garak InjectUU: Python's `binascii.b2a_uu` over 45-byte chunks, concatenated — bare lines with no
+ * `begin`/`end`, a space for a zero digit.
+ */
+export const uuLines = (text: string): string =>
+  uuBody(text, ' ')
+    .map((line) => `${line}\n`)
+    .join('');
 
 /**
  * RFC 2045 quoted-printable. Bytes outside printable ASCII and `=` are always encoded; `encodeLetters`
@@ -167,6 +191,19 @@ const NATO = [
   'Zulu',
 ] as const;
 
+/**
+ * garak InjectNato: the code word of every letter, upper-cased, joined by spaces — word boundaries,
+ * digits and punctuation are dropped ("X-ray" is written "Xray").
+ */
+export function natoGarak(text: string): string {
+  const out: string[] = [];
+  for (const c of text.toUpperCase()) {
+    const i = c.charCodeAt(0) - 65;
+    if (c.length === 1 && i >= 0 && i < 26) out.push(NATO[i] === 'X-ray' ? 'Xray' : NATO[i]!);
+  }
+  return out.join(' ');
+}
+
 /** NATO phonetic alphabet, one code word a letter, `(space)` between words; digits kept. */
 export function nato(text: string): string {
   return text
@@ -196,6 +233,40 @@ export function brailleLetters(text: string): string {
     else if (ch === '0') out += '⠼⠚';
     else if (ch === ' ') out += ' ';
     else out += ch;
+  }
+  return out;
+}
+
+/** garak InjectBraille's cells for punctuation, capitals (U+2820 before the letter) and numbers (U+283C). */
+const BRAILLE_PUNCT: Readonly<Record<string, string>> = {
+  '.': '⠲',
+  "'": '⠄',
+  ',': '⠂',
+  '-': '⠤',
+  '/': '⠌',
+  '!': '⠖',
+  '?': '⠦',
+  $: '⠲',
+  ':': '⠒',
+  ';': '⠰',
+  '(': '⠶',
+  ')': '⠶',
+};
+
+/**
+ * garak InjectBraille: lower-case letters as grade-1 cells, a capital sign before upper-case letters,
+ * the number sign before each digit (digits as the cells of a–j), punctuation as its cell, line breaks
+ * and spaces kept, anything else dropped.
+ */
+export function brailleGarak(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const lo = ch.toLowerCase();
+    const i = lo.charCodeAt(0) - 97;
+    if (ch === '\n' || ch === '\r' || ch === '\t' || ch === ' ') out += ch;
+    else if (lo.length === 1 && i >= 0 && i < 26) out += (ch !== lo ? '⠠' : '') + BRAILLE_LETTERS[i];
+    else if (/[0-9]/.test(ch)) out += `⠼${BRAILLE_LETTERS[(Number(ch) + 9) % 10]}`;
+    else out += BRAILLE_PUNCT[ch] ?? '';
   }
   return out;
 }

@@ -12,21 +12,26 @@
  */
 import { ALPHABETS, type Alphabet, fullWidth, mapChars, UPSIDE_DOWN } from './alphabets';
 import {
+  a85,
   ascii85,
   atbash,
+  b85,
   base32,
   base64,
   binary,
+  brailleGarak,
   brailleLetters,
   hex,
   htmlEntities,
   htmlEntitiesMixed,
   morse,
   nato,
+  natoGarak,
   quotedPrintable,
   rot13,
   urlEncodeAll,
   uuencode,
+  uuLines,
 } from './encodings';
 import { type Rng, seededRng } from './rng';
 
@@ -500,8 +505,18 @@ const TECHNIQUE_LIST: readonly Technique[] = [
   encoded('base32', 'base32', 'the text in RFC 4648 base32 with a decode instruction', base32),
   encoded('hex', 'hex', 'the UTF-8 bytes in hexadecimal with a decode instruction', hex),
   encoded('binary', 'binary', 'each byte as 8 binary digits with a decode instruction', binary),
-  encoded('ascii85', 'ASCII85', 'Adobe ASCII85 with a decode instruction (garak InjectAscii85)', ascii85),
-  encoded('uuencode', 'uuencoded text', 'uuencode with a decode instruction (garak InjectUU)', uuencode),
+  encoded(
+    'ascii85',
+    'ASCII85',
+    'base85 with a decode instruction: Python a85encode or b85encode (garak InjectAscii85) or Adobe <~ ~>, chosen at random',
+    (t, rng) => rng.pick([a85, b85, ascii85])(t),
+  ),
+  encoded(
+    'uuencode',
+    'uuencoded text',
+    'uuencode with a decode instruction: bare b2a_uu lines (garak InjectUU) or a POSIX begin/end file, chosen at random',
+    (t, rng) => rng.pick([uuLines, uuencode])(t),
+  ),
   encoded('rot13', 'ROT13', 'ROT13 with a decode instruction', rot13),
   encoded('atbash', 'Atbash cipher', 'Atbash substitution (a↔z) with a decode instruction', atbash),
   encoded('url-encoding', 'URL-encoded text', 'every byte percent-encoded', urlEncodeAll),
@@ -524,8 +539,18 @@ const TECHNIQUE_LIST: readonly Technique[] = [
     (t, rng) => quotedPrintable(t, rng),
   ),
   encoded('morse', 'Morse code', 'ITU Morse code (garak InjectMorse)', morse),
-  encoded('nato-phonetic', 'NATO phonetic spelling', 'NATO phonetic alphabet (garak InjectNato)', nato),
-  encoded('braille', 'braille', 'grade-1 braille letters (garak InjectBraille)', brailleLetters),
+  encoded(
+    'nato-phonetic',
+    'NATO phonetic spelling',
+    'NATO phonetic alphabet: letters only, word gaps dropped (garak InjectNato), or "(space)" between words, chosen at random',
+    (t, rng) => rng.pick([natoGarak, nato])(t),
+  ),
+  encoded(
+    'braille',
+    'braille',
+    'grade-1 braille: with capital and number signs and braille punctuation (garak InjectBraille), or letters only, chosen at random',
+    (t, rng) => rng.pick([brailleGarak, brailleLetters])(t),
+  ),
   textual(
     'leetspeak',
     'encoding',

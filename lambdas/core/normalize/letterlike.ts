@@ -101,8 +101,19 @@ MAP.set(0x2802, ',');
 MAP.set(0x2832, '.');
 MAP.set(0x2826, '?');
 MAP.set(0x2816, '!');
+MAP.set(0x2804, "'");
+MAP.set(0x2812, ':');
+MAP.set(0x2824, '-');
+MAP.set(0x2830, ';');
+MAP.set(0x280c, '/');
+MAP.set(0x2836, '"');
 MAP.set(0x2820, '');
 MAP.set(0x283c, '');
+/** The number sign: the cells of a–j right after it are the digits 1–9, 0. */
+const NUMBER_SIGN = 0x283c;
+const DIGIT_OF_CELL: ReadonlyMap<number, string> = new Map(
+  BRAILLE_DOTS.slice(0, 10).map((dots, i) => [0x2800 + dots, String((i + 1) % 10)] as const),
+);
 
 // Spacers that render as a blank.
 for (const cp of [0x3164, 0xffa0, 0x115f, 0x1160]) MAP.set(cp, ' ');
@@ -136,9 +147,21 @@ const TEST = new RegExp(LETTERLIKE_RE.source, 'u');
 export function foldLetterlike(text: string): { text: string; folds: number } {
   if (!TEST.test(text)) return { text, folds: 0 };
   let folds = 0;
-  const out = text.replace(LETTERLIKE_RE, (ch) => {
+  // Braille digits: cells a–j directly after the number sign (and after each other) read as digits.
+  let digitsFrom = -1;
+  const out = text.replace(LETTERLIKE_RE, (ch: string, at: number) => {
     folds++;
-    return MAP.get(ch.codePointAt(0) ?? 0) ?? ch;
+    const cp = ch.codePointAt(0) ?? 0;
+    if (cp === NUMBER_SIGN) {
+      digitsFrom = at + ch.length;
+      return '';
+    }
+    const digit = at === digitsFrom ? DIGIT_OF_CELL.get(cp) : undefined;
+    if (digit !== undefined) {
+      digitsFrom = at + ch.length;
+      return digit;
+    }
+    return MAP.get(cp) ?? ch;
   });
   return { text: out, folds };
 }

@@ -41,8 +41,8 @@ function readWord(w: string): string | undefined {
   return r.slice(r.length - j) + r.slice(0, r.length - j);
 }
 
-/** Share of words that must end in "ay" (Pig Latin turns every word; English prose has a few: day, say). */
-const MIN_SHARE = 0.6;
+/** Share of words that must end in "ay" (Pig Latin turns every word; English prose has a few: day, say, may). */
+const MIN_SHARE = 0.8;
 const MIN_WORDS = 3;
 
 /**

@@ -1,7 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRequest } from '../../../../lambdas/core/request/parse';
-import { ascii85, base32, morse, quotedPrintable, uuencode } from '../../../../scripts/eval/encodings';
+import {
+  a85,
+  ascii85,
+  b85,
+  base32,
+  brailleGarak,
+  morse,
+  natoGarak,
+  quotedPrintable,
+  uuencode,
+  uuLines,
+} from '../../../../scripts/eval/encodings';
 import { seededRng } from '../../../../scripts/eval/rng';
 import { makeFiller, requestBody, selectTechniques } from '../../../../scripts/eval/select';
 import {
@@ -218,6 +229,21 @@ describe('encodings match their specifications', () => {
     expect(ascii85('Man ')).toBe('<~9jqo^~>');
     expect(ascii85('\0\0\0\0')).toBe('<~z~>');
     expect(uuencode('Cat').split('\n')[1]).toBe('#0V%T');
+  });
+
+  test("garak's forms: Python a85encode / b85encode, bare b2a_uu lines, InjectNato, InjectBraille", () => {
+    // Outputs of Python's base64.a85encode, base64.b85encode and binascii.b2a_uu.
+    expect(a85('Man ')).toBe('9jqo^');
+    expect(a85('\0\0\0\0')).toBe('z');
+    expect(b85('Man ')).toBe('O<`^z');
+    expect(uuLines('Cat')).toBe('#0V%T\n');
+    expect(
+      uuLines('x'.repeat(46))
+        .split('\n')
+        .map((l) => l.charAt(0)),
+    ).toEqual(['M', '!', '']);
+    expect(natoGarak('x-ray 1!')).toBe('Xray Romeo Alfa Yankee');
+    expect(brailleGarak('Hi 2.')).toBe('⠠⠓⠊ ⠼⠃⠲');
   });
 
   test('quoted-printable decodes back and keeps lines within 76 characters', () => {
