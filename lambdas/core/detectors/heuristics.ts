@@ -164,15 +164,14 @@ function weirdTokenRatio(text: string): number {
   let odd = 0;
   let camel = false;
   let prev = 32;
-  const close = (): void => {
-    if (letters + odd === 0 && !camel) return;
-    tokens++;
-    if ((letters > 0 && odd > 0) || camel || odd >= 2) weird++;
-  };
   for (let i = 0; i <= text.length; i++) {
     const c = i < text.length ? text.charCodeAt(i) : 32;
     if (c <= 32) {
-      close();
+      // A token ends (inline: a closure over these counters would keep them in a heap context).
+      if (letters + odd !== 0 || camel) {
+        tokens++;
+        if ((letters > 0 && odd > 0) || camel || odd >= 2) weird++;
+      }
       letters = 0;
       odd = 0;
       camel = false;

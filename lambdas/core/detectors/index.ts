@@ -77,14 +77,10 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
           ? norm.views
           : [{ segment: index, text: segment.text.toLowerCase(), transforms: ['lowercase'] }];
         const best = new Map<string, Finding>();
-        const keep = (f: Finding): void => {
-          const prev = best.get(f.detector);
-          if (!prev || f.score > prev.score) best.set(f.detector, f);
-        };
         for (const view of views) {
           const despaced = view.transforms.includes('despace');
           for (const hit of blocklist.match(view.text, despaced)) {
-            keep({
+            keepBest(best, {
               detector: 'tier0.blocklist',
               category: hit.entry.category,
               score: hit.entry.score,
@@ -92,11 +88,12 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
               label: hit.entry.phrase,
             });
           }
-          if (runHeuristics && !despaced) for (const f of viewHeuristics(view.text, index)) keep(f);
+          if (runHeuristics && !despaced) for (const f of viewHeuristics(view.text, index)) keepBest(best, f);
         }
         if (runHeuristics) {
-          for (const f of rawHeuristics(segment.text, index, HEURISTIC_RULES, norm?.encodedSpans)) keep(f);
-          if (norm) for (const f of signalFindings(norm, index)) keep(f);
+          for (const f of rawHeuristics(segment.text, index, HEURISTIC_RULES, norm?.encodedSpans))
+            keepBest(best, f);
+          if (norm) for (const f of signalFindings(norm, index)) keepBest(best, f);
         }
         const weight = weights[segment.trust] ?? 1;
         for (const f of best.values()) {
@@ -109,6 +106,12 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
       return findings;
     },
   };
+}
+
+/** Keeps the highest-scoring finding per detector (the first one on a tie). */
+function keepBest(best: Map<string, Finding>, f: Finding): void {
+  const prev = best.get(f.detector);
+  if (!prev || f.score > prev.score) best.set(f.detector, f);
 }
 
 function round(x: number): number {

@@ -437,32 +437,25 @@ export class SafeguardsEngine {
       const failMode: FailMode = forceFailClosed ? 'closed' : cp.failMode;
       const tier2Answered = escalatedSet.has(cat) && tier2?.outcome === 'ok' && tops.has('tier2');
       let decision = 0;
-      let failedClosed = false;
-      const add = (check: CheckResult, top: TierTop | undefined) => {
-        checks.push(check);
-        if (check.outcome === 'ok' && !check.superseded && top) decision = Math.max(decision, top.decision);
-      };
-      const fail = (check: string, outcome: CheckOutcome, reason: string) => {
-        failures.push({ check, category: cat, outcome, failMode, reason });
-        if (failMode === 'closed') failedClosed = true;
-      };
-      const threshold = (tier: Tier) => thresholdFor(cp, cat, tier, modelThresholds) ?? cp.threshold;
+      // A failure recorded for this category applies its fail mode (see `failure`). Plain statements
+      // rather than per-category closures: this runs for every category of every request.
+      const failuresBefore = failures.length;
 
       if (usesTier(cp, 'tier0')) {
         const top = tops.get('tier0');
-        add(
-          this.check(
-            'tier0',
-            cat,
-            cp,
-            top,
-            top?.threshold ?? cp.threshold,
-            local.latency.tier0,
-            local.tier0Outcome,
-          ),
+        const check = this.check(
+          'tier0',
+          cat,
+          cp,
           top,
+          top?.threshold ?? cp.threshold,
+          local.latency.tier0,
+          local.tier0Outcome,
         );
-        if (local.tier0Outcome !== 'ok') fail('tier0', local.tier0Outcome, local.tier0Error ?? 'error');
+        checks.push(check);
+        decision = raised(decision, check, top);
+        if (local.tier0Outcome !== 'ok')
+          failures.push(failure('tier0', cat, local.tier0Outcome, failMode, local.tier0Error ?? 'error'));
       }
       if (usesTier(cp, 'tier1')) {
         // Tier 2 reads everything but operator text and harness blocks: its answer supersedes tier 1
@@ -481,36 +474,35 @@ export class SafeguardsEngine {
           cat,
           cp,
           top,
-          top?.threshold ?? threshold('tier1'),
+          top?.threshold ?? categoryThreshold(cp, cat, 'tier1', modelThresholds),
           local.latency.tier1,
           local.tier1Outcome,
         );
-        add(tier2Answered && !operatorTop ? { ...check, superseded: true } : check, top);
-        if (local.tier1Outcome !== 'ok') fail('tier1', local.tier1Outcome, local.tier1Error ?? 'error');
+        const added = tier2Answered && !operatorTop ? { ...check, superseded: true } : check;
+        checks.push(added);
+        decision = raised(decision, added, top);
+        if (local.tier1Outcome !== 'ok')
+          failures.push(failure('tier1', cat, local.tier1Outcome, failMode, local.tier1Error ?? 'error'));
       }
       if (usesTier(cp, 'tier2')) {
+        const threshold2 = categoryThreshold(cp, cat, 'tier2', modelThresholds);
         if (!escalatedSet.has(cat) || !tier2) {
           // Not escalated, or no tier-2 client configured: recorded as skipped, not as a failure.
-          checks.push(this.check('tier2', cat, cp, undefined, threshold('tier2'), 0, 'skipped'));
+          checks.push(this.check('tier2', cat, cp, undefined, threshold2, 0, 'skipped'));
         } else if (tier2.outcome === 'ok') {
           const top = tops.get('tier2');
-          add(this.check('tier2', cat, cp, top, threshold('tier2'), tier2.latencyMs, 'ok'), top);
+          const check = this.check('tier2', cat, cp, top, threshold2, tier2.latencyMs, 'ok');
+          checks.push(check);
+          decision = raised(decision, check, top);
         } else {
-          const c = this.check(
-            'tier2',
-            cat,
-            cp,
-            undefined,
-            threshold('tier2'),
-            tier2.latencyMs,
-            tier2.outcome,
-          );
+          const c = this.check('tier2', cat, cp, undefined, threshold2, tier2.latencyMs, tier2.outcome);
           checks.push({ ...c, failMode });
-          fail('tier2', tier2.outcome, tier2.reason ?? tier2.outcome);
+          failures.push(failure('tier2', cat, tier2.outcome, failMode, tier2.reason ?? tier2.outcome));
         }
       }
 
       scores[cat] = round4(decision);
+      const failedClosed = failMode === 'closed' && failures.length > failuresBefore;
       const fires = decision >= 0.5 || failedClosed;
       if (!fires || cp.action === 'allow') continue;
       if (cp.shadow) {
@@ -643,6 +635,32 @@ function primaryText(n: NormalizedSegment): string {
 function scoredViews(n: NormalizedSegment): readonly View[] {
   if (!n.views.some((v) => v.transforms.includes('residual'))) return n.views;
   return n.views.slice(1);
+}
+
+/** `decision` raised to the check's decision score when the check counts (answered, not superseded). */
+function raised(decision: number, check: CheckResult, top: TierTop | undefined): number {
+  return check.outcome === 'ok' && !check.superseded && top ? Math.max(decision, top.decision) : decision;
+}
+
+/** A failed check of `category` with the fail mode that applies to it. */
+function failure(
+  check: string,
+  category: Category,
+  outcome: CheckOutcome,
+  failMode: FailMode,
+  reason: string,
+): FailureApplied {
+  return { check, category, outcome, failMode, reason };
+}
+
+/** The threshold of `tier`'s checks in a category: the detector reference's own, else the category's. */
+function categoryThreshold(
+  cp: CategoryPolicy,
+  category: Category,
+  tier: Tier,
+  modelThresholds: Partial<Record<Category, number>>,
+): number {
+  return thresholdFor(cp, category, tier, modelThresholds) ?? cp.threshold;
 }
 
 function usesTier(cp: CategoryPolicy, tier: Tier): boolean {
