@@ -36,7 +36,19 @@ export interface AnthropicHttpUpstreamOptions {
    * not cut. @default 60000
    */
   readonly headersTimeoutMs?: number;
+  /**
+   * Longest response body read whole (a non-streamed answer), and longest single stream event, in bytes
+   * (characters for an event). Past it the call fails as `invalid` and the connection is closed: a broken or
+   * hostile upstream cannot make the proxy buffer without bound. @default {@link MAX_UPSTREAM_RESPONSE_BYTES}
+   */
+  readonly maxResponseBytes?: number;
 }
+
+/**
+ * Default bound of a response read whole: a Messages answer at the largest output token limits is a few MB of
+ * JSON, even with every character escaped.
+ */
+export const MAX_UPSTREAM_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 /** Connections the upstream's agent opens to its origin at most (more calls wait in the agent's queue). */
 export const MAX_UPSTREAM_CONNECTIONS = 256;
@@ -120,11 +132,25 @@ export class HeadDeadlines {
   };
 }
 
-/** A response body as UTF-8 text (events, not an async iterator: cheaper for a body read whole). */
-function readText(res: IncomingMessage): Promise<string> {
+/**
+ * A response body as UTF-8 text (events, not an async iterator: cheaper for a body read whole), at most `max` bytes:
+ * a longer body (announced or received) destroys the response, so its connection is never reused.
+ */
+function readText(res: IncomingMessage, max: number): Promise<string> {
   return new Promise((resolve, reject) => {
+    const tooLarge = () => {
+      const e = new UpstreamError('invalid', `model response longer than ${max} bytes`);
+      reject(e);
+      res.destroy(e);
+    };
+    if (Number(res.headers['content-length'] ?? 0) > max) return tooLarge();
     const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
+    let length = 0;
+    res.on('data', (c: Buffer) => {
+      length += c.byteLength;
+      if (length > max) tooLarge();
+      else chunks.push(c);
+    });
     res.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     res.once('error', reject);
     // Closed before its end (reset, abort): an error, never a truncated body taken as whole.
@@ -154,6 +180,7 @@ export function anthropicHttpUpstream(opts: AnthropicHttpUpstreamOptions): Upstr
   } as const;
   const agent = tls ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
   const headersTimeout = opts.headersTimeoutMs ?? 60_000;
+  const maxResponseBytes = opts.maxResponseBytes ?? MAX_UPSTREAM_RESPONSE_BYTES;
   const deadlines = new HeadDeadlines(headersTimeout);
   const anthropicVersion = opts.anthropicVersion ?? '2023-06-01';
 
@@ -190,7 +217,13 @@ export function anthropicHttpUpstream(opts: AnthropicHttpUpstreamOptions): Upstr
         req?.destroy(new UpstreamError('timeout', `no response head within ${headersTimeout} ms`)),
       );
       // node:http follows no redirect: a 3xx comes back as is and fails below as a `redirect` upstream error.
-      req = send({ ...target, method: 'POST', agent, headers });
+      try {
+        req = send({ ...target, method: 'POST', agent, headers });
+      } catch (e) {
+        // A header value node:http refuses (a control character in the key): nothing was sent.
+        fail(e);
+        return;
+      }
       // The caller's abort ends the call while it is in progress, before the head (the request) or during the body
       // (the response); once the body has ended or the request has closed, the socket may already serve another
       // call and is never touched. One listener, removed then (cheaper than the `signal` option's stream plumbing).
@@ -256,7 +289,7 @@ export function anthropicHttpUpstream(opts: AnthropicHttpUpstreamOptions): Upstr
   return {
     async invoke(b, model, signal) {
       try {
-        const text = await readText(await call(b, model, false, signal));
+        const text = await readText(await call(b, model, false, signal), maxResponseBytes);
         try {
           return JSON.parse(text) as unknown;
         } catch {
@@ -270,7 +303,7 @@ export function anthropicHttpUpstream(opts: AnthropicHttpUpstreamOptions): Upstr
       let res: IncomingMessage | undefined;
       try {
         res = await call(b, model, true, signal);
-        yield* anthropicEvents(res);
+        yield* anthropicEvents(res, maxResponseBytes);
       } catch (e) {
         throw toUpstreamError(e, signal);
       } finally {

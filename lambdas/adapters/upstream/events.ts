@@ -1,22 +1,29 @@
 import { type AnthropicStreamEvent, readStreamEvent } from '../../core/serving/anthropic';
-import { parseSse } from '../../core/serving/sse';
+import { parseSse, SseEventTooLarge } from '../../core/serving/sse';
 import { UpstreamError } from '../../core/serving/types';
 
 /**
  * Anthropic stream events from an SSE byte stream (the HTTPS and SageMaker upstreams both carry the Messages
- * API's SSE). Unknown event types are skipped; an event that is not JSON fails the stream as `invalid`.
+ * API's SSE). Unknown event types are skipped; an event that is not JSON, or longer than `maxEventChars`, fails the
+ * stream as `invalid`.
  */
 export async function* anthropicEvents(
   chunks: AsyncIterable<Uint8Array | string>,
+  maxEventChars?: number,
 ): AsyncGenerator<AnthropicStreamEvent> {
-  for await (const sse of parseSse(chunks)) {
-    let value: unknown;
-    try {
-      value = JSON.parse(sse.data);
-    } catch {
-      throw new UpstreamError('invalid', 'stream event is not JSON');
+  try {
+    for await (const sse of parseSse(chunks, maxEventChars)) {
+      let value: unknown;
+      try {
+        value = JSON.parse(sse.data);
+      } catch {
+        throw new UpstreamError('invalid', 'stream event is not JSON');
+      }
+      const event = readStreamEvent(value);
+      if (event) yield event;
     }
-    const event = readStreamEvent(value);
-    if (event) yield event;
+  } catch (e) {
+    if (e instanceof SseEventTooLarge) throw new UpstreamError('invalid', e.message);
+    throw e;
   }
 }

@@ -1,4 +1,5 @@
 import { parseSse, renderError, retryAfterSeconds } from '../../../../../lambdas/core/serving';
+import { SseEventTooLarge } from '../../../../../lambdas/core/serving/sse';
 
 async function* chunks(parts: Array<string | Uint8Array>) {
   for (const p of parts) yield p;
@@ -22,6 +23,30 @@ describe('parseSse', () => {
         'data: last',
       ]),
     ).toEqual([{ event: 'a', data: '1\n2' }, { event: 'b', data: 'x' }, { data: '€' }, { data: 'last' }]);
+  });
+
+  test('GIVEN an event past the bound, as one endless line or as many data lines WHEN parsed THEN it fails, events before it pass', async () => {
+    const read = async (parts: string[]) => {
+      const out: unknown[] = [];
+      try {
+        for await (const e of parseSse(chunks(parts), 100)) out.push(e);
+      } catch (e) {
+        out.push(e);
+      }
+      return out;
+    };
+    const endless = await read(['data: ok\n\n', 'data: ', ...Array.from({ length: 50 }, () => 'aaaa')]);
+    expect(endless[0]).toEqual({ data: 'ok' });
+    expect(endless[1]).toBeInstanceOf(SseEventTooLarge);
+    const lines = await read(Array.from({ length: 50 }, () => 'data: aaaa\n'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toBeInstanceOf(SseEventTooLarge);
+    // An event at the bound passes: the bound counts one event, not the stream.
+    expect(await read(Array.from({ length: 40 }, () => `data: ${'b'.repeat(80)}\n\n`))).toHaveLength(40);
+  });
+
+  test('a line split into one-character chunks reads as one line', async () => {
+    expect(await all([...'data: abc\r\n\r\n'])).toEqual([{ data: 'abc' }]);
   });
 
   test('an event without data is not dispatched', async () => {
