@@ -386,14 +386,14 @@ async function main(): Promise<void> {
     if (portkeyProblem) say(`  portkey  NOT RUN — ${portkeyProblem}`);
 
     // --- 1. sequential latency, interleaved rounds ---
-    const rounds = 5;
-    const perRound = Math.ceil(n / rounds);
+    const latencyRounds = 5;
+    const perRound = Math.ceil(n / latencyRounds);
     const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
     const statuses = new Map<string, Record<string, number>>(contenders.map((c) => [c.name, {}]));
     const oursLinesBefore = readDecisionRecords(ours.info.telemetryPath).length;
     for (const c of contenders) await sequentialLatency(c.target, 0, 50); // warm-up
     const warmedLines = readDecisionRecords(ours.info.telemetryPath).length;
-    for (let r = 0; r < rounds; r++) {
+    for (let r = 0; r < latencyRounds; r++) {
       const order = r % 2 === 0 ? contenders : [...contenders].reverse();
       for (const c of order) {
         // 5 unmeasured requests re-open the keep-alive connection of this round.
@@ -408,7 +408,7 @@ async function main(): Promise<void> {
     const oursRecords = readDecisionRecords(ours.info.telemetryPath).slice(warmedLines);
     const added = oursRecords.map((r) => r.latencyMs.added).sort((a, b) => a - b);
     say(
-      `\n1. sequential latency (ms), ${rounds} interleaved rounds × ${perRound} requests, keep-alive, body ${body.length} B`,
+      `\n1. sequential latency (ms), ${latencyRounds} interleaved rounds × ${perRound} requests, keep-alive, body ${body.length} B`,
     );
     say('| contender | n | p50 | p90 | p99 | mean | statuses |');
     say('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
