@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, write, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DecisionRecord } from '../lambdas/core/decision/record';
 
@@ -22,8 +22,8 @@ export interface JsonlSink {
 /** Options of {@link createJsonlSink}. */
 export interface JsonlSinkOptions {
   /**
-   * Bytes collected in one event-loop turn past which the batch is written at once instead of at the end of
-   * the turn (the buffer stays bounded; no record is dropped). @default 1 MiB
+   * Bytes buffered behind a write in flight before the buffer is written synchronously (backpressure: the event
+   * loop waits for the disk instead of records piling up or being dropped). @default 1 MiB
    */
   readonly maxBufferBytes?: number;
 }
@@ -51,14 +51,11 @@ let exitHook = false;
 /**
  * Local telemetry: one decision record per line in `<dir>/decisions.jsonl`, the same records the Lambda writes
  * to CloudWatch Logs. Records are batched: those of one event-loop turn go out in one `write` on the open file
- * (append mode) at the end of the turn (`setImmediate`); the buffer is bounded ({@link JsonlSinkOptions}) and
- * flushed on exit. The write is synchronous: appending a few KiB to the page cache costs a few µs, less than
- * handing it to the thread pool and back (measured: ≈ 11 vs ≈ 34 µs of CPU per batch, and one event-loop
- * wake-up less before the response's last byte). The serving path releases a response only when its record's
- * batch is written, so a kill -9 loses no record of an answered request
- * (test/integ/suites/telemetry-kill.test.ts); what it can lose is the records of requests still in flight. A
- * failed write never loses a record: it is counted and the record goes to stderr as a
- * `decision-record-fallback` line instead.
+ * (append mode), while the next batch collects behind it; the buffer is bounded ({@link JsonlSinkOptions}) and
+ * flushed on exit. The serving path releases a response only when its record's batch is written, so a kill -9
+ * loses no record of an answered request (test/integ/suites/telemetry-kill.test.ts); what it can lose is the
+ * records of requests still in flight. A failed write never loses a record: it is counted and the record goes
+ * to stderr as a `decision-record-fallback` line instead.
  */
 export function createJsonlSink(
   dir: string,
@@ -73,6 +70,7 @@ export function createJsonlSink(
   let failed = 0;
   let injected = 0;
   let next = newBatch();
+  let inFlight = false;
   let scheduled = false;
 
   const fallback = (records: readonly DecisionRecord[], e: unknown) => {
@@ -86,7 +84,7 @@ export function createJsonlSink(
     next = newBatch();
     return b;
   };
-  /** Writes one batch synchronously. */
+  /** Writes one batch synchronously (exit, backpressure, close). */
   const writeNow = (b: Batch) => {
     try {
       if (fd === undefined) throw new Error('telemetry sink is closed');
@@ -99,12 +97,37 @@ export function createJsonlSink(
     }
     b.resolve();
   };
-  /** Writes the batch collected during this event-loop turn (scheduled at its end). */
+  /** Writes the collected batch asynchronously; the one collected meanwhile follows when it is done. */
   const flush = () => {
     scheduled = false;
+    if (inFlight) return;
     const b = take();
-    if (b) writeNow(b);
-    else open.delete(self);
+    if (!b) {
+      open.delete(self);
+      return;
+    }
+    if (fd === undefined) {
+      writeNow(b);
+      return;
+    }
+    inFlight = true;
+    const buf = Buffer.from(b.lines.join(''), 'utf8');
+    const finish = (e: unknown) => {
+      inFlight = false;
+      if (e) fallback(b.records, e);
+      else written += b.records.length;
+      b.resolve();
+      flush();
+    };
+    const writeFrom = (off: number) => {
+      if (fd === undefined) return finish(new Error('telemetry sink is closed'));
+      write(fd, buf, off, buf.length - off, null, (e, n) => {
+        if (e) return finish(e);
+        if (off + n < buf.length) return writeFrom(off + n);
+        finish(undefined);
+      });
+    };
+    writeFrom(0);
   };
   const self = {
     flushSync() {
@@ -133,7 +156,7 @@ export function createJsonlSink(
           for (const s of open) s.flushSync();
         });
       }
-      if (b.bytes > maxBuffer) self.flushSync();
+      if (b.bytes > maxBuffer && inFlight) self.flushSync();
       else if (!scheduled) {
         scheduled = true;
         setImmediate(flush);
