@@ -457,16 +457,19 @@ export class PrefixSums {
     // `recent[slot]` is the latest token's hash; earlier ones precede it cyclically.
     let slot = -1;
     for (let i = 0; i < n; ) {
-      if (!isWordCode(text.charCodeAt(i))) {
+      let c = text.charCodeAt(i);
+      if (!isWordCode(c)) {
         i++;
         continue;
       }
       let h = WORD_SEED;
       const s = i;
-      while (i < n && isWordCode(text.charCodeAt(i))) {
-        h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
+      // Each code unit read once (0 past the end: not a word code).
+      do {
+        h = Math.imul(h ^ c, FNV_PRIME);
         i++;
-      }
+        c = i < n ? text.charCodeAt(i) : 0;
+      } while (isWordCode(c));
       while (s >= next) {
         addAt(cum, bi++, s0, s1, s2, sq);
         next = bi < nb ? bounds[bi]! : NO_BOUND;
