@@ -485,7 +485,7 @@ export function normalizeSegment(
       set.add(collapseWhitespace(despaced.text), transforms);
     }
   }
-  const pig = readPigLatin(base.canonical);
+  const pig = base.scan.pigLatin ? readPigLatin(base.canonical) : undefined;
   if (pig !== undefined) set.add(pig, [...CANONICAL_TRANSFORMS, 'pig-latin']);
   const joined = joinSplitTokens(base.canonical);
   if (joined !== undefined) set.add(joined, [...CANONICAL_TRANSFORMS, 'token-join']);

@@ -55,6 +55,10 @@ export function readPigLatin(text: string): string | undefined {
     if (!isLower(text.charCodeAt(i + 2))) endings++;
   }
   if (endings < MIN_WORDS) return undefined;
+  // Words are about the spaces plus one (native scan): most text stops here, before the word pass.
+  let spaces = 0;
+  for (let i = text.indexOf(' '); i >= 0; i = text.indexOf(' ', i + 1)) spaces++;
+  if (endings < (spaces + 1) * MIN_SHARE) return undefined;
   let words = 0;
   const parts: string[] = [];
   let last = 0;

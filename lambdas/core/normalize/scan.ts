@@ -72,6 +72,10 @@ const NATO_WORDS =
 /** Code words needed in a text before the NATO decoder looks for runs of them. */
 const MIN_NATO_WORDS = 4;
 
+/** Pig Latin gate: words ending in "ay" (fewer, or a smaller share, and `readPigLatin` would refuse). */
+const MIN_PIG_WORDS = 3;
+const MIN_PIG_SHARE = 0.7;
+
 const MIN_WORD = 3;
 const MAX_WORD = 12;
 
@@ -150,6 +154,11 @@ export interface LowerScan {
   readonly atbashWord: boolean;
   /** At least four NATO code words occur (`decodeNatoRuns` can only find a run then). */
   readonly nato: boolean;
+  /**
+   * Most words (≥ 3 and ≥ 70 %) end in "ay", as in Pig Latin (`readPigLatin` decides on its own stricter
+   * count; a "no" here means it would find nothing).
+   */
+  readonly pigLatin: boolean;
 }
 
 const LETTER_CLASS = UNIT | LOWER | WORD;
@@ -170,6 +179,8 @@ export function scanLower(text: string): LowerScan {
   let spaced = false;
   let words = 0;
   let natoWords = 0;
+  let wordCount = 0;
+  let ayWords = 0;
   // Previous code unit's class; the text start counts as whitespace so that leading space is caught.
   let prev = SPACE;
   let wordStart = -1;
@@ -186,6 +197,8 @@ export function scanLower(text: string): LowerScan {
         words |= listed;
         if (listed & 16) natoWords++;
       }
+      wordCount++;
+      if (len >= 3 && b[i - 1] === 0x79 && b[i - 2] === 0x61) ayWords++;
       wordStart = -1;
     }
     // A whitespace run other than one U+0020 between two non-space characters changes.
@@ -215,6 +228,8 @@ export function scanLower(text: string): LowerScan {
       words |= listed;
       if (listed & 16) natoWords++;
     }
+    wordCount++;
+    if (len >= 3 && b[n - 1] === 0x79 && b[n - 2] === 0x61) ayWords++;
   }
   const hint = (words & 1) !== 0;
   const judge = (words & 2) !== 0;
@@ -227,6 +242,7 @@ export function scanLower(text: string): LowerScan {
     reversedWord: (words & 4) !== 0,
     atbashWord: (words & 8) !== 0,
     nato: natoWords >= MIN_NATO_WORDS,
+    pigLatin: ayWords >= MIN_PIG_WORDS && ayWords >= wordCount * MIN_PIG_SHARE,
   };
 }
 
