@@ -7,7 +7,7 @@
  * Secrets never appear here: credentials are referenced by the name of a Secrets Manager secret.
  * Objects are strict, so a stray `apiKey` or `password` field is rejected rather than ignored.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ModelAllowlist } from '../lambdas/core/models/identity';
 import {
   CLOUDFRONT_CONTROL_REGION,

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What a running `npm start` publishes so the operator CLI can reach its store and telemetry. */
 export const runtimeInfoSchema = z.object({

@@ -16,7 +16,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CONTINUATION_KINDS, type ContinuationKind, continuation } from '../classifier/exchange/pairs';
 import { loadServedModel, REPO_MODEL_DIR } from '../classifier/server/served-model';
 import type { Tier2Classifier, Tier2Context } from '../lambdas/core/engine/tier2';

@@ -19,7 +19,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadTier2 } from '../classifier/model/tier2';
 import type { Tier2Classifier } from '../lambdas/core/engine/tier2';
 import {

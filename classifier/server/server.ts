@@ -11,7 +11,7 @@
  * the reason; the server stays healthy.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ServedModel } from './served-model';
 
 /** Limits of one invocation. */

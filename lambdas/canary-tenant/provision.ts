@@ -15,7 +15,7 @@
  * Never returns, logs or throws the key: the response carries the tenant id only.
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiKeyFromGeneratedSecret, hashApiKey } from '../core/enforcement/keys';
 import type { TenantRecord } from '../core/enforcement/types';
 import { CANARY_TIER } from '../core/serving/types';

@@ -16,7 +16,7 @@
  *   PUT  /controls/shadow         {categories, reason}       (categories evaluated but not enforced)
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { KILL_SWITCH_MODES } from '../core/enforcement/controls';
 import { TENANT_STATUSES } from '../core/enforcement/types';
 import { tenantOverridesSchema } from '../core/engine/overrides';

@@ -7,7 +7,7 @@
  * (./deps: environment → clients → composeServing).
  */
 import type { Writable } from 'node:stream';
-import { z } from 'zod';
+import * as z from 'zod';
 import { newDecisionId } from '../core/decision/record';
 import { type TenantOverrides, tenantOverridesSchema } from '../core/engine/overrides';
 import { matchRoute, type RouteMatch } from '../core/serving/http-edge';

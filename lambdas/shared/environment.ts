@@ -7,7 +7,7 @@
  *
  * Nothing here reads `process.env`: the caller passes the environment.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ClassifierSchema, ConfigError, ModelId, UpstreamSchema } from '../../config/schema';
 import { type FunctionName, METRICS_NAMESPACE, SERVICE_NAMES } from './names';
 

@@ -4,7 +4,7 @@
  * upstream model and the tier-2 classifier), plus the stack's own region (the Lambda functions). An HTTPS
  * upstream is outside IAM and is listed by its host. Pure function of the template.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PROXY_ENVIRONMENT } from '../../lambdas/shared/environment';
 import { identityDocuments, statementsOf } from './access';
 import { type CfnTemplateJson, flatten, isObject, OWN_REGION_PLACEHOLDER, prop } from './template';

@@ -4,7 +4,7 @@
  * IAM: `secretsmanager:GetSecretValue` on the secret (and `kms:Decrypt` on its key); the function needs
  * the extension layer.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Options for {@link extensionSecret}. */
 export interface ExtensionSecretOptions {

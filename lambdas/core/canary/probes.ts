@@ -2,7 +2,7 @@
  * Canary probes: known-good and known-bad prompts with the outcome the live path must produce for each, kept as
  * versioned config next to the policy (config/canary/probes.json). Pure: validation and selection only.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { contentHash } from '../util/hash';
 import { formatIssues } from '../util/issues';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonicalModel } from '../models/identity';
 import { CATEGORIES } from '../types';
 

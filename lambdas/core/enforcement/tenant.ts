@@ -1,5 +1,5 @@
 import { closest, distance } from 'fastest-levenshtein';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RateLimits, Tenant, TenantStatus } from './types';
 
 /** Per-minute default limits of each tier, and how much a throttled tenant keeps. */

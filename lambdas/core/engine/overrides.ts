@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Policy } from '../policy/load';
 import type { CategoryPolicy, DetectorRef } from '../policy/schema';
 import { type Action, CATEGORIES, type Category } from '../types';

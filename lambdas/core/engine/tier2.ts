@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CategoryScores, CheckOutcome } from '../types';
 import { CATEGORIES } from '../types';
 

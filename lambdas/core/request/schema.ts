@@ -7,7 +7,7 @@
  * this schema and the table agree. Cross-field rules (first message is from the user, base64 and URL
  * checks) are applied after parsing in segments.ts, where they can name the field precisely.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { LIMITS } from './limits';
 import { DOMAIN_RE, ID_RE, MODEL_ID_RE, OPAQUE_RE, TOOL_NAME_RE, USER_ID_RE } from './patterns';
 

@@ -2,7 +2,7 @@
  * Anthropic Messages API wire shapes used by serving: stream events (validated loosely: the fields
  * serving reads are checked, everything else passes through), SSE framing and error bodies.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const usage = z.looseObject({
   input_tokens: z.number().int().nonnegative().optional(),

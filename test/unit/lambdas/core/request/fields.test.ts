@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ALLOWED_BETAS,
   DENIED_BETAS,
