@@ -1,4 +1,6 @@
 import { EventEmitter } from 'node:events';
+import { createServer } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { nodeResponseWriter, serveInference } from '../../../../../lambdas/core/serving';
 import { FakeUpstream, harness, inbound, messagesBody, textEvents } from './fakes';
 
@@ -110,5 +112,61 @@ describe('nodeResponseWriter', () => {
     await served;
     expect(pulled.length).toBe(textEvents(['a', 'b']).length);
     expect(res.writableEnded).toBe(true);
+  });
+});
+
+describe('nodeResponseWriter on a real socket', () => {
+  /** Serves one answer through the writer and returns the raw bytes the client received. */
+  async function rawAnswer(answer: (w: ReturnType<typeof nodeResponseWriter>) => void): Promise<Buffer> {
+    const server = createServer((_req, res) => answer(nodeResponseWriter(res)));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      return await new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        const s = connect(port, '127.0.0.1', () =>
+          s.end('GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n'),
+        );
+        s.on('data', (c: Buffer) => chunks.push(c));
+        s.on('end', () => resolve(Buffer.concat(chunks)));
+        s.on('error', reject);
+      });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  }
+  const split = (raw: Buffer) => {
+    const at = raw.indexOf('\r\n\r\n');
+    return { head: raw.subarray(0, at).toString('latin1'), body: raw.subarray(at + 4) };
+  };
+  const multiByte = JSON.stringify({ text: 'héllo ✓ 𝒳 日本語 \u2028 🙂' });
+
+  test.each([
+    ['a string', multiByte],
+    ['bytes', new TextEncoder().encode(multiByte)],
+  ])(
+    'GIVEN a whole multi-byte body as %s THEN content-length is the byte count sent, without chunking',
+    async (_n, body) => {
+      const raw = await rawAnswer((w) => {
+        w.head(200, { 'content-type': 'application/json' });
+        w.end(body);
+      });
+      const { head, body: sent } = split(raw);
+      expect(head).not.toMatch(/transfer-encoding/i);
+      expect(Number(/content-length: (\d+)/i.exec(head)?.[1])).toBe(sent.byteLength);
+      expect(sent.toString('utf8')).toBe(multiByte);
+    },
+  );
+
+  test('GIVEN a body written before the end THEN it is chunked and carries no content-length', async () => {
+    const raw = await rawAnswer((w) => {
+      w.head(200, { 'content-type': 'text/event-stream' });
+      w.write('data: ✓\n\n');
+      w.end('data: 🙂\n\n');
+    });
+    const { head } = split(raw);
+    expect(head).toMatch(/transfer-encoding: chunked/i);
+    expect(head).not.toMatch(/content-length/i);
   });
 });
