@@ -23,6 +23,7 @@ import {
   HEX_ESCAPED_RE,
   HEX_SPACED_RE,
   NON_ASCII_RUN_RE,
+  REVERSED_HINT_RE,
   ROLE_MARKER_RE,
   URL_RUN_RE,
 } from './patterns';
@@ -336,16 +337,21 @@ function decodeAll(source: string, budget: number, withSpans: boolean, nato: boo
 }
 
 /** Transforms that, applied to a decoded text, may reveal a further layer without a decoder's marker. */
-function addReadings(set: ViewSet, canonical: string, chain: readonly Transform[]): void {
+function addReadings(
+  set: ViewSet,
+  canonical: string,
+  chain: readonly Transform[],
+  reverseHint?: () => boolean,
+): void {
   // A decoded layer may itself be leetspeak (base32(base64(leet(x)))): fold it like top-level text.
   const leet = foldLeet(canonical);
   if (leet !== canonical) set.add(leet, [...chain, ...CANONICAL_TRANSFORMS, 'leet']);
   if (wantsRot13(canonical) && set.add(rot13(canonical), [...chain, ...CANONICAL_TRANSFORMS, 'rot13']))
     set.decoded++;
-  if (
-    wantsReverse(canonical) &&
-    set.add(reverseText(canonical), [...chain, ...CANONICAL_TRANSFORMS, 'reverse'])
-  )
+  // "Read it backwards" in the text around an encoded run is the hint for the decoded layer too.
+  const reverse =
+    wantsReverse(canonical) || (reverseHint?.() === true && wantsReverse(`reversed ${canonical}`));
+  if (reverse && set.add(reverseText(canonical), [...chain, ...CANONICAL_TRANSFORMS, 'reverse']))
     set.decoded++;
 }
 
@@ -361,6 +367,7 @@ function addDecodedViews(
   depth: number,
   withSpans = false,
   nato = true,
+  reverseHint?: () => boolean,
 ): Span[] {
   const spans: Span[] = [];
   if (depth <= 0) return spans;
@@ -369,8 +376,16 @@ function addDecodedViews(
     const canonical = canonicalize(text);
     if (set.add(canonical, [...chain, ...CANONICAL_TRANSFORMS])) set.decoded++;
     for (const s of explained) spans.push(s);
-    addReadings(set, canonical, chain);
-    addDecodedViews(set, canonicalStages(text, emptyInvisibleCounts()).nfkc, chain, depth - 1);
+    addReadings(set, canonical, chain, reverseHint);
+    addDecodedViews(
+      set,
+      canonicalStages(text, emptyInvisibleCounts()).nfkc,
+      chain,
+      depth - 1,
+      false,
+      true,
+      reverseHint,
+    );
   }
   return spans;
 }
@@ -443,7 +458,16 @@ export function normalizeSegment(
     const run = styledRun(text);
     if (run !== undefined) set.add(canonicalize(run), [...CANONICAL_TRANSFORMS, 'styled-run']);
   }
-  const explained = addDecodedViews(set, stages.nfkc, [], maxDepth, true, scan.nato);
+  // Asked only when something was decoded (one regex scan over the text, then remembered).
+  let hint: boolean | undefined;
+  const reverseHint = (): boolean => {
+    if (hint === undefined) {
+      REVERSED_HINT_RE.lastIndex = 0;
+      hint = REVERSED_HINT_RE.test(stages.lower);
+    }
+    return hint;
+  };
+  const explained = addDecodedViews(set, stages.nfkc, [], maxDepth, true, scan.nato, reverseHint);
   // Spans of the raw text the decoders explained (when canonicalization kept the offsets): heuristics
   // that read raw text judge what is left, not the encoded noise.
   const encodedSpans = explained.length > 0 && stages.nfkc === text ? [...explained] : undefined;

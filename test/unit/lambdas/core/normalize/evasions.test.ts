@@ -45,6 +45,7 @@ const FIRES: Readonly<Record<string, string>> = {
   'base64-rot13': 'rot13',
   'hex-base64-url': 'hex',
   'url-escapes': 'url',
+  'url-base64-reversed': 'reverse',
   nato: 'nato',
   'nato-slash': 'nato',
   'leet-heavy': 'leet',
