@@ -15,7 +15,6 @@ import { createTier0 } from '../lambdas/core/detectors';
 import { canonicalize, normalizeSegment } from '../lambdas/core/normalize/normalize';
 import { SAFETY_CATEGORIES } from '../lambdas/core/types';
 import { wrapperAugmentations } from './classifier/augment';
-import { operatorNegatives } from './classifier/operator-negatives';
 import {
   DEFAULT_TRAIN_OPTIONS,
   isValidation,
@@ -117,10 +116,9 @@ function main(): void {
     rows: { train: count(train), validation: count(valid) },
   };
   const augmented = wrapperAugmentations(train, canonicalize);
-  const operator = operatorNegatives(canonicalize);
-  const { artifact, oof } = trainModel([...train, ...augmented, ...operator], DEFAULT_TRAIN_OPTIONS, {
+  const { artifact, oof } = trainModel([...train, ...augmented], DEFAULT_TRAIN_OPTIONS, {
     ...meta,
-    augmentation: `${augmented.length} encoded-wrapper copies of train benign rows (augment.ts) and ${operator.length} generated operator-style benign texts (operator-negatives.ts), fitted only`,
+    augmentation: `${augmented.length} encoded-wrapper copies of train benign rows (augment.ts), fitted only`,
   });
   const json = `${JSON.stringify(artifact, null, 1)}\n`;
   writeFileSync(args.out, json);
@@ -168,7 +166,7 @@ function crossSource(rows: readonly RawRow[]): void {
     const held = rows.filter((r) => r.source === source);
     if (held.length < 20) continue;
     const train = rows.filter((r) => r.source !== source && !isValidation(r.id));
-    const augmented = [...wrapperAugmentations(train, canonicalize), ...operatorNegatives(canonicalize)];
+    const augmented = wrapperAugmentations(train, canonicalize);
     const { artifact } = trainModel([...train, ...augmented], { ...DEFAULT_TRAIN_OPTIONS, folds: 2 });
     const model = loadModel(artifact);
     const th = artifact.thresholds;

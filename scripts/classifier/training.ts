@@ -52,8 +52,6 @@ export interface TrainOptions {
   readonly seed: number;
   /** Number of folds of TRAIN used for out-of-fold calibration and thresholds. */
   readonly folds: number;
-  /** Which windows of a positive row are fitted (see trainBinary); absent: 'primary'. */
-  readonly positiveWindows?: 'primary' | 'max';
   /** FPR budgets used when picking thresholds on out-of-fold scores. */
   readonly maxFprGeneral: number;
   readonly maxFprBorderline: number;
@@ -76,15 +74,13 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
     maskEncoded: 24,
     normFloor: 200,
     maskSpaced: 6,
-    conceptPairs: 6,
   },
   epochs: 12,
   learningRate: 0.3,
   l2: { harmful: 3e-3, jailbreak: 1e-4, injection: 1e-2 },
   seed: 20261127,
   folds: 4,
-  positiveWindows: 'max',
-  maxFprGeneral: 0.009,
+  maxFprGeneral: 0.008,
   maxFprBorderline: 0.095,
 };
 
@@ -152,49 +148,23 @@ function trainBinary(
   const nNeg = members.length - nPos;
   const wPos = nPos > 0 ? members.length / (2 * nPos) : 0;
   const wNeg = nNeg > 0 ? members.length / (2 * nNeg) : 0;
-  // Flatten to (row, window) examples; a row's weight is shared by its windows. Negatives train on
-  // every window, so that no window of a benign text learns to look like an attack. Positives:
-  // - 'primary': their large-scale windows only (a small window of a long attack may be innocuous alone);
-  // - 'max': one example per row, the window (any scale) the current model scores highest, re-chosen
-  //   every epoch (multiple-instance learning: the scorer takes the max over windows, so a document with
-  //   one injected sentence is a positive because of that sentence, not because of the document around it).
-  const maxWindow = opts.positiveWindows === 'max';
+  // Flatten to (row, window) examples; a row's weight is shared by its windows. Positives train on
+  // their large-scale windows only (a small window of a long attack may be innocuous on its own);
+  // negatives on every window, so that no window of a benign text learns to look like an attack.
   const ex: Array<{ v: SparseVector; y: number; weight: number }> = [];
-  const slots: Array<{ readonly row: number; readonly k: number }> = [];
   for (const i of members) {
     const y = rows[i]!.label === cat ? 1 : 0;
-    if (y && maxWindow) {
-      slots.push({ row: i, k: ex.length });
-      ex.push({ v: vecs[i]!.find((v) => v.primary) ?? vecs[i]![0]!, y, weight: wPos });
-      continue;
-    }
     const ws = y ? vecs[i]!.filter((v) => v.primary) : vecs[i]!;
     for (const v of ws) ex.push({ v, y, weight: (y ? wPos : wNeg) / ws.length });
   }
   const B = opts.features.buckets;
   const model: BinaryModel = { w: new Float64Array(B), bias: 0 };
-  const rechoose = (): void => {
-    for (const { row, k } of slots) {
-      let best = ex[k]!.v;
-      let bestZ = -Infinity;
-      for (const v of vecs[row]!) {
-        let z = 0;
-        for (let j = 0; j < v.idx.length; j++) z += model.w[v.idx[j]!]! * v.val[j]!;
-        if (z > bestZ) {
-          bestZ = z;
-          best = v;
-        }
-      }
-      ex[k]!.v = best;
-    }
-  };
   const g2 = new Float64Array(B).fill(1e-8);
   let g2b = 1e-8;
   const l2 = opts.l2[cat];
   const rand = mulberry32(opts.seed ^ (MODEL_CATEGORIES.indexOf(cat) + 1));
   const order = ex.map((_, i) => i);
   for (let epoch = 0; epoch < opts.epochs; epoch++) {
-    if (epoch > 0 && slots.length > 0) rechoose();
     shuffleInPlace(order, rand);
     for (const k of order) {
       const { v, y, weight } = ex[k]!;
@@ -547,7 +517,6 @@ export function trainModel(
       ...meta,
       optimizer: `adagrad-sgd epochs=${opts.epochs} lr=${opts.learningRate} l2=${JSON.stringify(opts.l2)} seed=${opts.seed}`,
       classWeights: 'balanced per binary problem (positives vs benign)',
-      positiveWindows: opts.positiveWindows ?? 'primary',
       calibration: `platt on ${opts.folds}-fold out-of-fold max-window margins of TRAIN`,
       thresholdRule: `greedy joint choice on out-of-fold TRAIN scores, fprGeneral<=${opts.maxFprGeneral}, fprBorderline<=${opts.maxFprBorderline}`,
       oofMetrics: roundMetrics(oof),

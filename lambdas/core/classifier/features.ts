@@ -1,5 +1,5 @@
 import { maskEncodedRuns } from '../normalize/encoded';
-import { type Concepts, lexiconOf } from './lexicon';
+import { CONCEPTS } from './lexicon';
 
 /**
  * Hashed n-gram features of canonical text, shared by training and scoring so both see exactly
@@ -20,7 +20,7 @@ export interface FeatureConfig {
   readonly wordWeight: number;
   /** Multiplier of concept-lexicon features (0 disables them). */
   readonly conceptWeight: number;
-  /** Version of the concept lexicon the model was trained with (one that `lexiconOf` knows). */
+  /** Version of the concept lexicon the model was trained with (must equal LEXICON_VERSION). */
   readonly lexicon: string;
   /**
    * Window scales as `[length, stride]` in UTF-16 code units. Every scale tiles the text with
@@ -39,13 +39,6 @@ export interface FeatureConfig {
   readonly normFloor?: number;
   /** Runs of at least this many single-character words are replaced by one space; 0 or absent: off. */
   readonly maskSpaced?: number;
-  /**
-   * Concept pairs: when a token of one concept follows a token of another concept within this many
-   * tokens, one feature for the (unordered) pair of concepts fires, with weight `conceptWeight` ("hide"
-   * near "drugs"; "poison" near "undetectable"). A linear model cannot express that two concepts
-   * together mean more than each alone; the pair feature can. 0 or absent: off.
-   */
-  readonly conceptPairs?: number;
 }
 
 /** One stream of features: parallel arrays sorted by position. */
@@ -103,61 +96,28 @@ function tokenHash(word: string): number {
   return h | 0;
 }
 
-/** The concepts of a feature config's lexicon; an unknown version is a configuration error. */
-function conceptsOf(cfg: FeatureConfig): Concepts {
-  const concepts = lexiconOf(cfg.lexicon);
-  if (!concepts) throw new Error(`features.lexicon: unknown lexicon ${cfg.lexicon}; retrain (npm run train)`);
-  return concepts;
-}
+const conceptTables = new Map<number, ReadonlyMap<number, readonly number[]>>();
 
-/** Label hash of a concept (or concept pair) feature → signed feature code. */
-function labelCode(label: string, buckets: number): number {
-  let g = 0x3c6ef372;
-  for (let i = 0; i < label.length; i++) g = Math.imul(g ^ label.charCodeAt(i), FNV_PRIME);
-  const hashed = fmix32(g);
-  return ((hashed & (buckets - 1)) << 1) | (hashed >>> 31);
-}
-
-/** Per lexicon and bucket count: token hash → concept feature codes, token hash → concept indices, pair codes. */
-interface ConceptTables {
-  readonly codes: ReadonlyMap<number, readonly number[]>;
-  readonly indices: ReadonlyMap<number, readonly number[]>;
-  /** Code of each unordered concept pair at `[a * count + b]`, a < b. */
-  readonly pairs: Int32Array;
-  readonly count: number;
-}
-
-const conceptTables = new Map<string, ConceptTables>();
-
-function conceptTablesOf(cfg: FeatureConfig): ConceptTables {
-  const key = `${cfg.lexicon}:${cfg.buckets}`;
-  const cached = conceptTables.get(key);
+/** Token hash → feature codes of the concepts the token belongs to (built once per bucket count). */
+function conceptTable(buckets: number): ReadonlyMap<number, readonly number[]> {
+  const cached = conceptTables.get(buckets);
   if (cached) return cached;
-  const concepts = conceptsOf(cfg);
-  const names = Object.keys(concepts);
-  const codes = new Map<number, number[]>();
-  const indices = new Map<number, number[]>();
-  names.forEach((name, c) => {
-    const code = labelCode(`concept:${name}`, cfg.buckets);
-    for (const w of concepts[name] ?? []) {
-      const k = tokenHash(w);
-      const list = codes.get(k) ?? [];
+  const table = new Map<number, number[]>();
+  for (const [name, words] of Object.entries(CONCEPTS)) {
+    let g = 0x3c6ef372;
+    const label = `concept:${name}`;
+    for (let i = 0; i < label.length; i++) g = Math.imul(g ^ label.charCodeAt(i), FNV_PRIME);
+    const hashed = fmix32(g);
+    const code = ((hashed & (buckets - 1)) << 1) | (hashed >>> 31);
+    for (const w of words) {
+      const key = tokenHash(w);
+      const list = table.get(key) ?? [];
       if (!list.includes(code)) list.push(code);
-      codes.set(k, list);
-      const idx = indices.get(k) ?? [];
-      if (!idx.includes(c)) idx.push(c);
-      indices.set(k, idx);
+      table.set(key, list);
     }
-  });
-  const count = names.length;
-  const pairs = new Int32Array(count * count);
-  for (let a = 0; a < count; a++) {
-    for (let b = a + 1; b < count; b++)
-      pairs[a * count + b] = labelCode(`pair:${names[a]}+${names[b]}`, cfg.buckets);
   }
-  const tables = { codes, indices, pairs, count };
-  conceptTables.set(key, tables);
-  return tables;
+  conceptTables.set(buckets, table);
+  return table;
 }
 
 /**
@@ -303,17 +263,10 @@ export function emitChars(text: string, cfg: FeatureConfig, sink: FeatureSink): 
 export function emitWords(text: string, cfg: FeatureConfig, sink: FeatureSink): void {
   const mask = cfg.buckets - 1;
   const n = text.length;
-  const tables = cfg.conceptWeight > 0 ? conceptTablesOf(cfg) : undefined;
-  const concepts = tables?.codes;
+  const concepts = cfg.conceptWeight > 0 ? conceptTable(cfg.buckets) : undefined;
   const wordMax = Math.max(1, cfg.wordMax);
   const recent = new Int32Array(wordMax);
   const { wordWeight, conceptWeight, wordMax: ngramMax } = cfg;
-  const pairSpan = tables && cfg.conceptPairs ? cfg.conceptPairs : 0;
-  const index = pairSpan > 0 ? tables?.indices : undefined;
-  const pairs = pairSpan > 0 ? tables?.pairs : undefined;
-  const nConcepts = tables?.count ?? 0;
-  // Last token index at which each concept was seen (-∞: not yet).
-  const lastSeen = pairSpan > 0 ? new Float64Array(nConcepts).fill(Number.NEGATIVE_INFINITY) : undefined;
   let tokens = 0;
   for (let i = 0; i < n; ) {
     if (!isWordCode(text.charCodeAt(i))) {
@@ -335,23 +288,12 @@ export function emitWords(text: string, cfg: FeatureConfig, sink: FeatureSink): 
       sink.add(((x & mask) << 1) | (x >>> 31), s, wordWeight);
     }
     const concept = concepts?.get(h | 0);
-    if (concept === undefined) continue;
-    for (const code of concept) sink.add(code, s, conceptWeight);
-    const own = index?.get(h | 0);
-    if (own && pairs && lastSeen) {
-      const t = tokens - 1;
-      for (let other = 0; other < nConcepts; other++) {
-        if (t - lastSeen[other]! > pairSpan || own.includes(other)) continue;
-        for (const c of own)
-          sink.add(pairs[c < other ? c * nConcepts + other : other * nConcepts + c]!, s, conceptWeight);
-      }
-      for (const c of own) lastSeen[c] = t;
-    }
+    if (concept) for (const code of concept) sink.add(code, s, conceptWeight);
   }
 }
 
 /**
- * A token → concept codes map as an open-addressing table: slot `s` holds a token hash `key[s]` when
+ * {@link conceptTable} as an open-addressing table: slot `s` holds a token hash `key[s]` when
  * `count[s] > 0`, and that token's feature codes are `codes[start[s], start[s] + count[s])`, in the
  * map's order. Integer probes instead of a `Map` lookup per token.
  */
@@ -408,16 +350,6 @@ export class PrefixSums {
   private readonly mask: number;
   /** Concept table as open addressing (see {@link ConceptSlots}); undefined when concepts are off. */
   private readonly concepts: ConceptSlots | undefined;
-  /** Concept indices per token (same layout), pair codes and span, when concept pairs are on. */
-  private readonly pairs:
-    | {
-        readonly slots: ConceptSlots;
-        readonly codes: Int32Array;
-        readonly count: number;
-        readonly span: number;
-      }
-    | undefined;
-  private readonly lastSeen: Float64Array;
 
   constructor(
     private readonly cfg: FeatureConfig,
@@ -425,18 +357,7 @@ export class PrefixSums {
   ) {
     this.mask = cfg.buckets - 1;
     this.recent = new Int32Array(Math.max(1, cfg.wordMax));
-    const tables = cfg.conceptWeight > 0 ? conceptTablesOf(cfg) : undefined;
-    this.concepts = tables ? conceptSlots(tables.codes) : undefined;
-    this.pairs =
-      tables && cfg.conceptPairs
-        ? {
-            slots: conceptSlots(tables.indices),
-            codes: tables.pairs,
-            count: tables.count,
-            span: cfg.conceptPairs,
-          }
-        : undefined;
-    this.lastSeen = new Float64Array(tables?.count ?? 0);
+    this.concepts = cfg.conceptWeight > 0 ? conceptSlots(conceptTable(cfg.buckets)) : undefined;
   }
 
   run(text: string, bounds: Int32Array, nb: number, cum: Float64Array): void {
@@ -522,9 +443,8 @@ export class PrefixSums {
 
   /** Word n-grams (positioned at the start of their last token) and the concept features of each token. */
   private words(text: string, bounds: Int32Array, nb: number, cum: Float64Array): void {
-    const { q, mask, concepts, recent, pairs, lastSeen } = this;
+    const { q, mask, concepts, recent } = this;
     const { wordWeight, conceptWeight, wordMax: ngramMax } = this.cfg;
-    lastSeen.fill(Number.NEGATIVE_INFINITY);
     const wordMax = recent.length;
     const n = text.length;
     let s0 = 0;
@@ -583,33 +503,6 @@ export class PrefixSums {
           s1 += q[o + 1]! * v;
           s2 += q[o + 2]! * v;
           sq += v * v;
-        }
-        if (pairs !== undefined && count[slot]! > 0) {
-          // The same pairs as emitWords: this token's concepts × concepts seen within the span before it.
-          const ps = pairs.slots;
-          let k = h & cmask;
-          while (ps.count[k] !== 0 && ps.key[k] !== h) k = (k + 1) & cmask;
-          const t = tokens - 1;
-          const n = pairs.count;
-          const from = ps.start[k]!;
-          const to = from + ps.count[k]!;
-          for (let other = 0; other < n; other++) {
-            if (t - lastSeen[other]! > pairs.span) continue;
-            let own = false;
-            for (let c = from; c < to; c++) if (ps.codes[c] === other) own = true;
-            if (own) continue;
-            for (let c = from; c < to; c++) {
-              const a = ps.codes[c]!;
-              const code = pairs.codes[a < other ? a * n + other : other * n + a]!;
-              const o = (code >>> 1) * 3;
-              const v = code & 1 ? -conceptWeight : conceptWeight;
-              s0 += q[o]! * v;
-              s1 += q[o + 1]! * v;
-              s2 += q[o + 2]! * v;
-              sq += v * v;
-            }
-          }
-          for (let c = from; c < to; c++) lastSeen[ps.codes[c]!] = t;
         }
       }
     }

@@ -6,10 +6,7 @@
  */
 
 /** Concept → words (lowercase, single tokens, inflections listed explicitly). */
-export type Concepts = Readonly<Record<string, readonly string[]>>;
-
-/** The first lexicon (version `ce979189`); models trained with it (tier 2's stacked model) still load. */
-const FIRST: Concepts = {
+export const CONCEPTS: Readonly<Record<string, readonly string[]>> = {
   violence:
     'kill kills killed killing murder murders murdered murdering assassinate assassination stab stabbing strangle strangling behead torture tortured torturing kidnap kidnapping kidnapped abduct abduction maim massacre slaughter lynch lynching shooting shoot beat beating hurt harm harming injure wound execute dismember bludgeon choke suffocate drown'.split(
       ' ',
@@ -66,53 +63,10 @@ const FIRST: Concepts = {
     ),
 };
 
-/**
- * Words added in the second lexicon: more of the same concepts (poisoning, arson, prescription drugs,
- * getting caught, …) and two new concepts, extremism and harassment. Hand-written from general
- * knowledge, like the first; words common in everyday requests ("self", "identity") were left out.
- */
-const ADDED: Readonly<Record<string, string>> = {
-  violence:
-    'poison poisons poisoned poisoning arson assault assaulting attack attacking hurting injuring punch strangled stabbed shot',
-  weapons: 'knife knives crossbow machete ghost untraceable bullets',
-  drugs: 'oxycodone xanax adderall opium morphine psilocybin mushrooms marijuana weed dealer dealing pills',
-  fraud: 'counterfeit phishing launder launders laundered embezzled forging steal steals swindle',
-  selfharm: 'razor noose starvation',
-  evasion:
-    'caught police cops authorities evidence alibi hide hiding trace traces detection detected getaway',
-  extremism:
-    'terrorist terrorists terrorism terror extremist extremists extremism jihad jihadist radicalize radicalise radicalized militia manifesto recruit recruiting isis',
-  harassment:
-    'bully bullying bullied harass harassing harassment humiliate humiliating insult insults insulting threaten threatening threats intimidate intimidating revenge troll trolling',
-  sexual: 'sex erotic nsfw genitals seduce',
-  cyber: 'ddos keylog sniff sniffing spoof spoofing deface',
-};
-
-function extend(base: Concepts, added: Readonly<Record<string, string>>): Concepts {
-  const out: Record<string, readonly string[]> = { ...base };
-  for (const [name, words] of Object.entries(added)) {
-    out[name] = [...new Set([...(base[name] ?? []), ...words.split(' ')])];
-  }
-  return out;
-}
-
-/** The current lexicon: what `npm run train` uses. */
-export const CONCEPTS: Concepts = extend(FIRST, ADDED);
-
 /** Stable content hash of the lexicon (FNV-1a over the concept names and words). */
 export const LEXICON_VERSION: string = lexiconHash(CONCEPTS);
 
-const LEXICONS: ReadonlyMap<string, Concepts> = new Map([
-  [lexiconHash(FIRST), FIRST],
-  [LEXICON_VERSION, CONCEPTS],
-]);
-
-/** The lexicon of a version (as stored in a model artifact), or undefined when this code does not have it. */
-export function lexiconOf(version: string): Concepts | undefined {
-  return LEXICONS.get(version);
-}
-
-function lexiconHash(concepts: Concepts): string {
+function lexiconHash(concepts: Readonly<Record<string, readonly string[]>>): string {
   let h = 0x811c9dc5;
   const text = Object.keys(concepts)
     .map((k) => `${k}:${(concepts[k] ?? []).join(',')}`)

@@ -4,7 +4,7 @@
  */
 import type { Category, CategoryScores } from '../types';
 import { type FeatureConfig, featureText, PrefixSums } from './features';
-import { LEXICON_VERSION, lexiconOf } from './lexicon';
+import { LEXICON_VERSION } from './lexicon';
 
 /** Categories the tier-1 model scores, in weight-interleaving order. */
 export const MODEL_CATEGORIES = ['harmful', 'jailbreak', 'injection'] as const;
@@ -276,9 +276,9 @@ export function loadModel(artifact?: ModelArtifact): LinearClassifier {
   if (artifact.format !== 'csp-linear-v1') {
     throw new Error(`model.format: unsupported ${String(artifact.format)}`);
   }
-  if (artifact.features.conceptWeight > 0 && lexiconOf(artifact.features.lexicon) === undefined) {
+  if (artifact.features.conceptWeight > 0 && artifact.features.lexicon !== LEXICON_VERSION) {
     throw new Error(
-      `model.features.lexicon: trained with lexicon ${artifact.features.lexicon}, which this code does not have (current ${LEXICON_VERSION}); retrain (npm run train)`,
+      `model.features.lexicon: trained with lexicon ${artifact.features.lexicon}, code has ${LEXICON_VERSION}; retrain (npm run train)`,
     );
   }
   const q = decodeWeights(artifact);
