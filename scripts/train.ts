@@ -8,26 +8,23 @@
  * alone and combined with the tier-0 heuristics. `--cross-source` adds a leave-one-source-out estimate.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { loadModel, type ModelArtifact } from '../lambdas/core/classifier';
 import { createTier0 } from '../lambdas/core/detectors';
-import { canonicalize, normalizeSegment } from '../lambdas/core/normalize/normalize';
+import { normalizeSegment } from '../lambdas/core/normalize/normalize';
 import { SAFETY_CATEGORIES } from '../lambdas/core/types';
-import { wrapperAugmentations } from './classifier/augment';
+import type { RawTrainRow } from './classifier/augment';
+import { LABELS, readLabelledRows, tier1FitRows } from './classifier/recipe';
 import {
   DEFAULT_TRAIN_OPTIONS,
   isValidation,
-  type Label,
   type Metrics,
   metrics,
   type ProbRow,
   roundMetrics,
-  type TrainRow,
   trainModel,
 } from './classifier/training';
-
-const LABELS = ['harmful', 'jailbreak', 'injection', 'benign'] as const;
 
 interface Args {
   readonly data: string;
@@ -47,41 +44,6 @@ function parseArgs(argv: readonly string[]): Args {
     else throw new Error(`train: unknown argument ${a}`);
   }
   return { data, out, crossSource };
-}
-
-interface RawRow extends TrainRow {
-  readonly raw: string;
-}
-
-function readRows(dir: string): RawRow[] {
-  const rows: RawRow[] = [];
-  for (const label of LABELS) {
-    const file = join(dir, `${label}.jsonl`);
-    readFileSync(file, 'utf8')
-      .split('\n')
-      .forEach((line, n) => {
-        if (line.trim() === '') return;
-        const r = JSON.parse(line) as {
-          id?: unknown;
-          text?: unknown;
-          label?: unknown;
-          category?: unknown;
-          source?: unknown;
-        };
-        if (typeof r.id !== 'string' || typeof r.text !== 'string' || r.label !== label) {
-          throw new Error(`${file}:${n + 1}: expected {id, text, label: "${label}"}`);
-        }
-        rows.push({
-          id: r.id,
-          raw: r.text,
-          text: canonicalize(r.text),
-          label: label as Label,
-          borderline: typeof r.category === 'string' && r.category.startsWith('borderline:'),
-          source: typeof r.source === 'string' ? r.source : 'unknown',
-        });
-      });
-  }
-  return rows;
 }
 
 function pct(x: number): string {
@@ -104,10 +66,10 @@ function show(title: string, m: Metrics): void {
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const t0 = Date.now();
-  const rows = readRows(resolve(args.data));
+  const rows = readLabelledRows(resolve(args.data));
   const train = rows.filter((r) => !isValidation(r.id));
   const valid = rows.filter((r) => isValidation(r.id));
-  const count = (rs: readonly RawRow[]) =>
+  const count = (rs: readonly RawTrainRow[]) =>
     Object.fromEntries(LABELS.map((l) => [l, rs.filter((r) => r.label === l).length]));
   const meta = {
     split: 'SHA-256(id) first 4 bytes (uint32 BE) mod 5 == 0 -> validation; rest -> train',
@@ -115,10 +77,10 @@ function main(): void {
     canonicalizer: 'lambdas/core/normalize canonicalize()',
     rows: { train: count(train), validation: count(valid) },
   };
-  const augmented = wrapperAugmentations(train, canonicalize);
-  const { artifact, oof } = trainModel([...train, ...augmented], DEFAULT_TRAIN_OPTIONS, {
+  const fit = tier1FitRows(train);
+  const { artifact, oof } = trainModel(fit.rows, DEFAULT_TRAIN_OPTIONS, {
     ...meta,
-    augmentation: `${augmented.length} encoded-wrapper copies of train benign rows (augment.ts), fitted only`,
+    augmentation: fit.augmentation,
   });
   const json = `${JSON.stringify(artifact, null, 1)}\n`;
   writeFileSync(args.out, json);
@@ -157,7 +119,7 @@ function main(): void {
 }
 
 /** Leave-one-source-out: train on every other source (train split), score all rows of the held-out source. */
-function crossSource(rows: readonly RawRow[]): void {
+function crossSource(rows: readonly RawTrainRow[]): void {
   const sources = [...new Set(rows.map((r) => r.source))].sort();
   console.log(
     'cross-source (leave one source out; model trained without it; thresholds re-chosen out-of-fold):',
@@ -166,8 +128,7 @@ function crossSource(rows: readonly RawRow[]): void {
     const held = rows.filter((r) => r.source === source);
     if (held.length < 20) continue;
     const train = rows.filter((r) => r.source !== source && !isValidation(r.id));
-    const augmented = wrapperAugmentations(train, canonicalize);
-    const { artifact } = trainModel([...train, ...augmented], { ...DEFAULT_TRAIN_OPTIONS, folds: 2 });
+    const { artifact } = trainModel(tier1FitRows(train).rows, { ...DEFAULT_TRAIN_OPTIONS, folds: 2 });
     const model = loadModel(artifact);
     const th = artifact.thresholds;
     const t: ProbRow = [th.harmful, th.jailbreak, th.injection];
