@@ -5,7 +5,7 @@
  * benign request of the labeled data (`harmful.jsonl`, `benign.jsonl`), followed by the same written
  * continuations (generic compliant, compliant echoing the request, refusal). Every pair goes through
  * the engine's output check twice — the continuation alone, and with the request as context — with
- * tiers 0+1 only and with tier 2 (`reference`: the classifier server's model in-process; a URL: any
+ * tiers 0+1 only and with tier 2 (`reference`: the committed tier-2 model in-process; a URL: any
  * endpoint that passes the conformance suite). Reports, per arm: detection on harmful pairs, false
  * positives on benign pairs (general and borderline), and detection on the harmful pairs whose
  * request the input check let through — where an output check matters.
@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
 import { CONTINUATION_KINDS, type ContinuationKind, continuation } from '../classifier/exchange/pairs';
-import { loadServedModel, REPO_MODEL_DIR } from '../classifier/server/served-model';
+import { TIER2_MODEL_DIR } from '../classifier/model/tier2';
+import { loadServedModel } from '../classifier/server/served-model';
 import type { Tier2Classifier, Tier2Context } from '../lambdas/core/engine/tier2';
 import {
   compilePolicy,
@@ -75,9 +76,12 @@ function loadRows(dir: string, scope: 'validation' | 'all'): { rows: Row[]; skip
   return { rows, skipped };
 }
 
-/** Tier 2 in-process: the classifier server's model, called the way the server calls it. */
+/**
+ * Tier 2 in-process: the committed tier-2 model (classifier/model/tier2.json, as `npm run eval`
+ * uses), called the way the classifier server calls it.
+ */
 function referenceTier2(): Tier2Classifier & { name: string } {
-  const model = loadServedModel(REPO_MODEL_DIR);
+  const model = loadServedModel(TIER2_MODEL_DIR);
   return {
     name: `reference ${model.version}`,
     async classify(text: string, _signal: AbortSignal, context?: Tier2Context) {
