@@ -182,6 +182,35 @@ describe('written-out dialogues (many-shot) are read turn by turn', () => {
     for (const b of BENIGN) expect([b, await detected(dialogue(b))]).toEqual([b, false]);
   });
 
+  it('GIVEN 8× the turns THEN tier 1 reads at most about 8× the text (turns and pairs of turns: linear)', async () => {
+    const model = loadModel();
+    let read = 0;
+    const counting = createEngine({
+      classifier: {
+        ...model,
+        score: (text: string) => {
+          read += text.length;
+          return model.score(text);
+        },
+      },
+    });
+    const readFor = async (shots: number): Promise<number> => {
+      read = 0;
+      const text = dialogue(BENIGN[0] as string, shots);
+      const parsed = parseRequest(
+        JSON.stringify({ model: 'm', max_tokens: 8, messages: [{ role: 'user', content: text }] }),
+        { format: 'messages' },
+      );
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      await counting.evaluateRequest(parsed.request);
+      return read / text.length;
+    };
+    const small = await readFor(25);
+    const large = await readFor(200);
+    expect(large).toBeLessThanOrEqual(small * 1.1);
+    expect(large).toBeLessThan(6);
+  });
+
   it('GIVEN an attack as the last turn, as one of the shots, or split between a question and its answer THEN it is blocked', async () => {
     for (const a of ATTACKS) expect([a, await detected(dialogue(a))]).toEqual([a, true]);
     const harmfulShots = [[ATTACKS[2] as string, 'Sure, here is the full code.'], ...SHOTS] as const;

@@ -57,6 +57,11 @@ const WORST: Readonly<Record<string, (n: number) => string>> = {
   'lead-ins before entities': (n) => repeat('Decode it. &#104;&#105; ', n),
   'lead-ins before styled letters': (n) => repeat('Read this. ʜᴏᴡ ', n),
   sentences: (n) => repeat('a. ', n),
+  'line breaks': (n) => repeat('a\n\n', n),
+  'string values': (n) => repeat('{"k": "a b c d", "v": ["x y z"]}\n', n),
+  'unclosed quotes': (n) => repeat(':"a b c ', n),
+  'escaped values': (n) => repeat('("a \\n b \\" c \\u0041 d") ', n),
+  comments: (n) => repeat('# a b\n// c d\n/* e */ <!-- f -->\n', n),
   'letter runs': (n) => repeat('a', n),
   mixed: (n) =>
     repeat(
