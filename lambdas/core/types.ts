@@ -53,6 +53,8 @@ export type Transform =
   | 'bidi-visual'
   | 'upside-down'
   | 'reverse'
+  /** Every word spelled backwards in place, the word order kept. */
+  | 'reverse-words'
   | 'base32'
   | 'binary'
   | 'morse'

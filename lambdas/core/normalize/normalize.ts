@@ -32,6 +32,7 @@ import { hasNonInert, hasNonPlain } from './plain';
 import {
   atbash,
   quotedFragments,
+  reverseEachWord,
   reverseText,
   rightSideUp,
   splitCamelCase,
@@ -516,12 +517,11 @@ export function normalizeSegment(
   if (base.scan.rot13 ?? wantsRot13(base.canonical)) {
     if (set.add(rot13(base.canonical), [...CANONICAL_TRANSFORMS, 'rot13'])) set.decoded++;
   }
-  if (
-    base.scan.reversedWord &&
-    wantsReverse(base.canonical) &&
-    set.add(reverseText(base.canonical), [...CANONICAL_TRANSFORMS, 'reverse'])
-  )
-    set.decoded++;
+  if (base.scan.reversedWord && wantsReverse(base.canonical)) {
+    if (set.add(reverseText(base.canonical), [...CANONICAL_TRANSFORMS, 'reverse'])) set.decoded++;
+    // Words spelled backwards in place ("woh nac i"): each word turned round, their order kept.
+    if (set.add(reverseEachWord(base.canonical), [...CANONICAL_TRANSFORMS, 'reverse-words'])) set.decoded++;
+  }
 
   if (
     base.scan.atbashWord &&

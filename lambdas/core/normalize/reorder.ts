@@ -34,6 +34,11 @@ export function reverseText(text: string): string {
   return out.join('');
 }
 
+/** Each space-separated word of `text` reversed in place (`woh nac i` → `how can i`); linear. */
+export function reverseEachWord(text: string): string {
+  return text.split(' ').map(reverseText).join(' ');
+}
+
 /** RIGHT-TO-LEFT OVERRIDE and RIGHT-TO-LEFT ISOLATE: text after them is stored in reverse. */
 const isRtlStart = (c: number): boolean => c === 0x202e || c === 0x2067;
 /** What ends an override: PDF, PDI, or a paragraph break. */
