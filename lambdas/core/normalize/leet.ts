@@ -205,16 +205,62 @@ const isClosing = (c: number): boolean =>
 /** Heavy replacements needed before the heavy view counts as leetspeak rather than punctuation. */
 const MIN_HEAVY = 3;
 
+/** Disguised words (letters mixed with leet symbols, read back as a word) needed for the heavy view. */
+const MIN_HEAVY_WORDS = 3;
+
+/**
+ * Share of a text's tokens (numbers aside) that must be disguised words for the heavy view: one in
+ * three. Table pipes, numbers with units and code punctuation are not words, so a Markdown table, a
+ * numeric report or a code line does not reach it, while heavy leetspeak (most words carry a
+ * substituted letter) does.
+ */
+const HEAVY_WORD_SHARE = 3;
+
+/** Digits and the punctuation of figures (`1,204`, `28.0%`, `+3.1`, `-1.6`). */
+const isFigureChar = (c: number): boolean =>
+  isDigit(c) || c === 0x2e || c === 0x2c || c === 0x25 || c === 0x2b || c === 0x2d;
+
+/**
+ * A number followed by a short unit or ordinal (`5kg`, `10ms`, `3x`, `2nd`): digits first, then at most
+ * two letters. Not a disguised word.
+ */
+function isNumberWithUnit(text: string, s: number, e: number): boolean {
+  let i = s;
+  while (i < e && (isDigit(text.charCodeAt(i)) || text.charCodeAt(i) === 0x2e || text.charCodeAt(i) === 0x2c))
+    i++;
+  if (i === s || !isDigit(text.charCodeAt(s))) return false;
+  let letters = 0;
+  for (; i < e; i++) {
+    if (!isLowerAscii(text.charCodeAt(i))) return false;
+    letters++;
+  }
+  return letters <= 2;
+}
+
+/** Whether a folded token is a word: letters only, closing punctuation allowed at its end. */
+function isFoldedWord(word: string): boolean {
+  let e = word.length;
+  while (e > 0 && isClosing(word.charCodeAt(e - 1))) e--;
+  if (e < 2) return false;
+  for (let i = 0; i < e; i++) if (!isLowerAscii(word.charCodeAt(i))) return false;
+  return true;
+}
+
 /**
  * Heavy-leetspeak view of lowercase text: in every token that holds a heavy symbol, multi-symbol letters
  * (`|-|()w` → how, `/-\` → a) and then single symbols (`(` c, `#` h, `|` i, digits, `@ $ + !`) are read
- * as letters; closing punctuation at a token's end stays. Undefined unless at least
- * {@link MIN_HEAVY} heavy symbols were read (a bracket or a pipe in ordinary text is not leetspeak).
+ * as letters; closing punctuation at a token's end stays. Undefined unless at least {@link MIN_HEAVY}
+ * heavy symbols were read and the text is leetspeak rather than symbol-dense prose: at least
+ * {@link MIN_HEAVY_WORDS} tokens, and one in {@link HEAVY_WORD_SHARE} of the tokens that are not
+ * figures, mix letters with leet symbols (or hold a multi-symbol letter such as `|-|`) and read back as
+ * a word (a pipe, a bracket or `28.0%` in a table is not leetspeak).
  * Linear: each token is read once, groups are at most four units.
  */
 export function foldHeavyLeet(text: string): string | undefined {
   const parts: string[] = [];
   let heavy = 0;
+  let tokens = 0;
+  let words = 0;
   let last = 0;
   const n = text.length;
   for (let i = 0; i < n; ) {
@@ -225,21 +271,27 @@ export function foldHeavyLeet(text: string): string | undefined {
     const s = i;
     let symbol = false;
     let letter = false;
+    let figure = true;
     while (i < n && text.charCodeAt(i) !== 0x20 && text.charCodeAt(i) !== 0x0a) {
       const c = text.charCodeAt(i);
       if (isHeavySymbol(c) || isLeetSymbol(c)) symbol = true;
       else if (isLowerAscii(c)) letter = true;
+      if (!isFigureChar(c)) figure = false;
       i++;
     }
+    // Figures are neither leetspeak nor prose: they count on neither side of the share.
+    if (!figure) tokens++;
     // Plain numbers longer than a short word ("2024", "3.5%") are not letters.
     if (!symbol || i - s > MAX_LEET_TOKEN || (!letter && i - s > 3 && !hasHeavy(text, s, i))) continue;
     let out = '';
+    let grouped = false;
     for (let j = s; j < i; ) {
       const group = HEAVY_GROUPS.find(([g]) => text.startsWith(g, j) && j + g.length <= i);
       if (group) {
         out += group[1];
         j += group[0].length;
         heavy++;
+        grouped = true;
         continue;
       }
       const ch = text[j] as string;
@@ -248,10 +300,12 @@ export function foldHeavyLeet(text: string): string | undefined {
       out += ch === '1' && (text[j + 1] === '1' || text[j - 1] === '1') ? 'l' : (mapped ?? ch);
       j++;
     }
+    // A disguised word mixes letters with symbols, or spells a letter with a multi-symbol group.
+    if ((letter || grouped) && isFoldedWord(out) && !isNumberWithUnit(text, s, i)) words++;
     parts.push(text.slice(last, s), out);
     last = i;
   }
-  if (heavy < MIN_HEAVY) return undefined;
+  if (heavy < MIN_HEAVY || words < MIN_HEAVY_WORDS || words * HEAVY_WORD_SHARE < tokens) return undefined;
   parts.push(text.slice(last));
   return parts.join('');
 }
