@@ -499,8 +499,6 @@ export function normalizeSegment(
   // Without a leet symbol touching a letter the fold is the text itself, which the set would drop.
   if (base.scan.leet) {
     set.add(foldLeet(base.canonical), [...CANONICAL_TRANSFORMS, 'leet']);
-    const heavy = foldHeavyLeet(base.canonical);
-    if (heavy !== undefined) set.add(heavy, [...CANONICAL_TRANSFORMS, 'leet']);
   }
   if (base.scan.spaced) {
     const despaced = collapseSpacedLetters(base.lower);
@@ -512,8 +510,6 @@ export function normalizeSegment(
   }
   const pig = base.scan.pigLatin ? readPigLatin(base.canonical) : undefined;
   if (pig !== undefined) set.add(pig, [...CANONICAL_TRANSFORMS, 'pig-latin']);
-  const joined = joinSplitTokens(base.canonical);
-  if (joined !== undefined) set.add(joined, [...CANONICAL_TRANSFORMS, 'token-join']);
   if (base.scan.rot13 ?? wantsRot13(base.canonical)) {
     if (set.add(rot13(base.canonical), [...CANONICAL_TRANSFORMS, 'rot13'])) set.decoded++;
   }
@@ -531,6 +527,13 @@ export function normalizeSegment(
     set.decoded++;
   const camel = splitCamelCase(residualNfkc);
   if (camel !== undefined) set.add(canonicalize(camel), ['camel-case', ...CANONICAL_TRANSFORMS]);
+  // Heavy leetspeak and rejoined word pieces come after the decoders gated by a character signal: they
+  // are read from symbol-dense text (code, tables, markup) too, and the expansion budget they would
+  // spend there is what an Atbash or camelCase reading needs.
+  const heavy = base.scan.leet ? foldHeavyLeet(base.canonical) : undefined;
+  if (heavy !== undefined) set.add(heavy, [...CANONICAL_TRANSFORMS, 'leet']);
+  const joined = joinSplitTokens(base.canonical);
+  if (joined !== undefined) set.add(joined, [...CANONICAL_TRANSFORMS, 'token-join']);
   const fragments = quotedFragments(stages.nfkc);
   if (fragments !== undefined) set.add(canonicalize(fragments), ['fragments', ...CANONICAL_TRANSFORMS]);
   // String values and comments, each read as if it stood alone (a request hidden in a JSON field); last,
