@@ -530,7 +530,8 @@ export function normalizeSegment(
   // Heavy leetspeak and rejoined word pieces come after the decoders gated by a character signal: they
   // are read from symbol-dense text (code, tables, markup) too, and the expansion budget they would
   // spend there is what an Atbash or camelCase reading needs.
-  const heavy = base.scan.leet ? foldHeavyLeet(base.canonical) : undefined;
+  // Heavy leetspeak may keep no letter at all (`|-|()\/\/` → how): dense multi-symbol letters gate it too.
+  const heavy = base.scan.leet || base.scan.heavyLeet ? foldHeavyLeet(base.canonical) : undefined;
   if (heavy !== undefined) set.add(heavy, [...CANONICAL_TRANSFORMS, 'leet']);
   const joined = joinSplitTokens(base.canonical);
   if (joined !== undefined) set.add(joined, [...CANONICAL_TRANSFORMS, 'token-join']);

@@ -45,9 +45,17 @@ function readWord(w: string): string | undefined {
 const MIN_SHARE = 0.8;
 const MIN_WORDS = 3;
 
+/** Ends a sentence: `. ! ? : ;` (the same split as the scanner's gate; lines are collapsed by now). */
+const isSentenceEnd = (c: number): boolean =>
+  c === 0x2e || c === 0x21 || c === 0x3f || c === 0x3a || c === 0x3b;
+
 /**
- * Pig Latin view of lowercase text, or undefined when fewer than {@link MIN_SHARE} of the words (and
- * fewer than {@link MIN_WORDS}) end in "ay". A cheap count of "ay" endings decides first. Linear.
+ * Pig Latin view of lowercase text: the sentences in which at least {@link MIN_WORDS} words, and at least
+ * {@link MIN_SHARE} of the words, end in "ay", read back; undefined when there is none. Each sentence is
+ * judged on its own and the view holds only the sentences read back (as the other decoders give the runs
+ * they decode), so a plain lead-in neither dilutes the share nor the reading. A cheap count of "ay"
+ * endings decides first. Linear: every unit is visited once, and each "ay" word of a sentence is kept as
+ * one span until the sentence ends.
  */
 export function readPigLatin(text: string): string | undefined {
   let endings = 0;
@@ -55,28 +63,43 @@ export function readPigLatin(text: string): string | undefined {
     if (!isLower(text.charCodeAt(i + 2))) endings++;
   }
   if (endings < MIN_WORDS) return undefined;
-  // Words are about the spaces plus one (native scan): most text stops here, before the word pass.
-  let spaces = 0;
-  for (let i = text.indexOf(' '); i >= 0; i = text.indexOf(' ', i + 1)) spaces++;
-  if (endings < (spaces + 1) * MIN_SHARE) return undefined;
+  const sentences: string[] = [];
+  let start = 0;
   let words = 0;
-  const parts: string[] = [];
-  let last = 0;
+  // Start and end of each "ay" word of the current sentence.
+  const spans: number[] = [];
+  const endSentence = (end: number): void => {
+    const ays = spans.length / 2;
+    if (ays >= MIN_WORDS && ays >= words * MIN_SHARE) {
+      const parts: string[] = [];
+      let last = start;
+      for (let k = 0; k < spans.length; k += 2) {
+        const s = spans[k] as number;
+        const e = spans[k + 1] as number;
+        const word = readWord(text.slice(s, e));
+        if (word === undefined) continue;
+        parts.push(text.slice(last, s), word);
+        last = e;
+      }
+      parts.push(text.slice(last, end));
+      sentences.push(parts.join('').trim());
+    }
+    start = end;
+    words = 0;
+    spans.length = 0;
+  };
   for (let i = 0; i < text.length; ) {
-    if (!isLower(text.charCodeAt(i))) {
+    const c = text.charCodeAt(i);
+    if (!isLower(c)) {
       i++;
+      if (isSentenceEnd(c)) endSentence(i);
       continue;
     }
     const s = i;
     while (i < text.length && isLower(text.charCodeAt(i))) i++;
     words++;
-    const read = readWord(text.slice(s, i));
-    if (read !== undefined) {
-      parts.push(text.slice(last, s), read);
-      last = i;
-    }
+    if (i - s >= 3 && text.charCodeAt(i - 2) === 0x61 && text.charCodeAt(i - 1) === 0x79) spans.push(s, i);
   }
-  if (endings < words * MIN_SHARE) return undefined;
-  parts.push(text.slice(last));
-  return parts.join('');
+  endSentence(text.length);
+  return sentences.length > 0 ? sentences.join(' ') : undefined;
 }

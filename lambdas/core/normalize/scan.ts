@@ -72,9 +72,52 @@ const NATO_WORDS =
 /** Code words needed in a text before the NATO decoder looks for runs of them. */
 const MIN_NATO_WORDS = 4;
 
-/** Pig Latin gate: words ending in "ay" (fewer, or a smaller share, and `readPigLatin` would refuse). */
+/**
+ * Pig Latin gate, per sentence: words ending in "ay" (fewer, or a smaller share, and `readPigLatin`
+ * would refuse that sentence).
+ */
 const MIN_PIG_WORDS = 3;
 const MIN_PIG_SHARE = 0.7;
+
+/**
+ * Ends a sentence for the Pig Latin gate (`. ! ? : ;`), as `readPigLatin` splits. Not line breaks: the
+ * reader sees the whitespace-collapsed text, and the gate must hold for it too.
+ */
+const isSentenceEnd = (c: number): boolean =>
+  c === 0x2e || c === 0x21 || c === 0x3f || c === 0x3a || c === 0x3b;
+
+/**
+ * The second unit of a multi-symbol letter of heavy leetspeak (`|-|` h, `|\/|` m, `/-\` a, `()` o,
+ * `\/` v, `|<` k, `|3` b, `|_` l, `><` x) given the unit before it: one of the pairs those letters
+ * start with.
+ */
+function heavyPair(p: number, c: number): boolean {
+  switch (c) {
+    case 0x2d /* - */:
+      return p === 0x7c || p === 0x2f;
+    case 0x5c /* \ */:
+      return p === 0x7c || p === 0x2d;
+    case 0x2f /* / */:
+      return p === 0x5c;
+    case 0x29 /* ) */:
+      return p === 0x28;
+    case 0x3c /* < */:
+      return p === 0x7c || p === 0x3e;
+    case 0x33 /* 3 */:
+    case 0x5f /* _ */:
+      return p === 0x7c;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Multi-symbol letters needed before text without a letter next to a leet symbol counts as heavy
+ * leetspeak: at least this many, and at least one per {@link HEAVY_PAIR_SHARE} whitespace-separated
+ * tokens (`foldHeavyLeet` then judges the words on its own, stricter terms).
+ */
+const MIN_HEAVY_PAIRS = 3;
+const HEAVY_PAIR_SHARE = 2;
 
 const MIN_WORD = 3;
 const MAX_WORD = 12;
@@ -140,6 +183,11 @@ export interface LowerScan {
   readonly collapse: boolean;
   /** A run of leet symbols touches a lowercase letter: `foldLeet` may change the text. */
   readonly leet: boolean;
+  /**
+   * Multi-symbol letters (`|-|`, `|\/|`, `/-\`, `()` …) are dense: at least {@link MIN_HEAVY_PAIRS}, and
+   * one per {@link HEAVY_PAIR_SHARE} tokens (heavy leetspeak with no letter left, which `leet` misses).
+   */
+  readonly heavyLeet: boolean;
   /** A spaced-out seed (two lone alphanumerics 1–3 separators apart) exists: the despacer may act. */
   readonly spaced: boolean;
   /**
@@ -155,8 +203,9 @@ export interface LowerScan {
   /** At least four NATO code words occur (`decodeNatoRuns` can only find a run then). */
   readonly nato: boolean;
   /**
-   * Most words (≥ 3 and ≥ 70 %) end in "ay", as in Pig Latin (`readPigLatin` decides on its own stricter
-   * count; a "no" here means it would find nothing).
+   * In some sentence or line, most words (≥ 3 and ≥ 70 %) end in "ay", as in Pig Latin (`readPigLatin`
+   * decides on its own stricter count; a "no" here means it would find nothing). Per sentence, so that a
+   * plain lead-in does not dilute the share.
    */
   readonly pigLatin: boolean;
 }
@@ -181,6 +230,9 @@ export function scanLower(text: string): LowerScan {
   let natoWords = 0;
   let wordCount = 0;
   let ayWords = 0;
+  let pigLatin = false;
+  let heavyPairs = 0;
+  let tokens = 0;
   // Previous code unit's class; the text start counts as whitespace so that leading space is caught.
   let prev = SPACE;
   let wordStart = -1;
@@ -203,6 +255,13 @@ export function scanLower(text: string): LowerScan {
     }
     // A whitespace run other than one U+0020 between two non-space characters changes.
     if (k & SPACE && (c !== 0x20 || prev & SPACE)) collapse = true;
+    if (!(k & SPACE) && prev & SPACE) tokens++;
+    if (i > 0 && heavyPair(b[i - 1] as number, c)) heavyPairs++;
+    if (isSentenceEnd(c)) {
+      if (ayWords >= MIN_PIG_WORDS && ayWords >= wordCount * MIN_PIG_SHARE) pigLatin = true;
+      ayWords = 0;
+      wordCount = 0;
+    }
     if ((k & LEET && prev & LOWER) || (k & LOWER && prev & LEET)) leet = true;
     // A seed: a lone [a-z0-9] (not after one), 1–3 separators, a lone [a-z0-9] (not before one).
     if (k & UNIT && !(prev & UNIT) && i + 1 < n && !spaced && isSep(b[i + 1] as number)) {
@@ -237,12 +296,13 @@ export function scanLower(text: string): LowerScan {
   return {
     collapse,
     leet,
+    heavyLeet: heavyPairs >= MIN_HEAVY_PAIRS && heavyPairs * HEAVY_PAIR_SHARE >= tokens,
     spaced,
     rot13: hint ? true : judge ? undefined : false,
     reversedWord: (words & 4) !== 0,
     atbashWord: (words & 8) !== 0,
     nato: natoWords >= MIN_NATO_WORDS,
-    pigLatin: ayWords >= MIN_PIG_WORDS && ayWords >= wordCount * MIN_PIG_SHARE,
+    pigLatin: pigLatin || (ayWords >= MIN_PIG_WORDS && ayWords >= wordCount * MIN_PIG_SHARE),
   };
 }
 

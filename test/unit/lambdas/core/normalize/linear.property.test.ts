@@ -52,6 +52,11 @@ const WORST: Readonly<Record<string, (n: number) => string>> = {
   'pig latin consonant onsets': (n) => repeat('bcdfghjklmnpqrstvwxzay ', n),
   'heavy leet': (n) => repeat('|-|()\\/\\/ 7() |\\/|/-\\|<3 a ', n),
   'heavy leet, pipes only': (n) => repeat('|', n - 1) + 'a',
+  'pig latin, many short sentences': (n) => repeat('owhay otay akemay. ', n),
+  'pig latin after a lead-in, each sentence': (n) =>
+    repeat('a plain lead-in here: owhay otay akemay away; ', n),
+  'heavy leet, no letter at all': (n) => repeat('|-|()\\/\\/ 7() |\\/|/-\\|<3 ', n),
+  'heavy leet pairs, table rules': (n) => repeat('|---|()', n),
   'split tokens': (n) => repeat('b-o-m-b ', n),
   'split tokens, underscores': (n) => repeat('a_', n),
   'lead-ins before entities': (n) => repeat('Decode it. &#104;&#105; ', n),

@@ -3,6 +3,7 @@ import { base64Runs, rot13, wantsRot13 } from '../../../../../lambdas/core/norma
 import { collapseSpacedLetters } from '../../../../../lambdas/core/normalize/despace';
 import { foldLeet } from '../../../../../lambdas/core/normalize/leet';
 import { BASE64_RUN_RE, WHITESPACE_RE } from '../../../../../lambdas/core/normalize/patterns';
+import { readPigLatin } from '../../../../../lambdas/core/normalize/piglatin';
 import { collapseWhitespace, lineBreakOffsets, scanLower } from '../../../../../lambdas/core/normalize/scan';
 
 /** Strings biased towards what the scan looks for: spacing, separators, leet, rot13 words, base64. */
@@ -91,6 +92,7 @@ describe('scanLower and collapseWhitespace agree with the steps they stand in fo
         const canonical = regexCollapse(s);
         if (!scan.collapse) expect(canonical).toBe(s);
         if (!scan.leet) expect(foldLeet(canonical)).toBe(canonical);
+        if (!scan.pigLatin) expect(readPigLatin(canonical)).toBeUndefined();
         if (!scan.spaced) expect(collapseSpacedLetters(s).text).toBe(s);
         if (scan.rot13 !== undefined) expect(scan.rot13).toBe(wantsRot13(canonical));
       }),
@@ -112,6 +114,11 @@ describe('scanLower and collapseWhitespace agree with the steps they stand in fo
       { collapse: false, leet: false, spaced: false, rot13: undefined },
     ],
     ['empty', '', { collapse: false, leet: false, spaced: false, rot13: false }],
+    ['pig latin after a lead-in', 'play a game with me: owhay otay akemay away ipepay', { pigLatin: true }],
+    ['a few "ay" words in prose', 'say what you may on a sunny day, they stay away', { pigLatin: false }],
+    ['heavy leet with no letter', '|-|()\\/\\/ 7() |\\/|/-\\|<3 /-\\', { leet: false, heavyLeet: true }],
+    ['markdown table', '| a | b |\n|---|---|\n| 1 | 2 |', { heavyLeet: false }],
+    ['code call', 'const x = f();', { heavyLeet: false }],
   ])('GIVEN %s WHEN scanned THEN the flags are as expected', (_name, input, expected) => {
     expect(scanLower(input)).toMatchObject(expected);
   });
