@@ -49,13 +49,31 @@ const MIN_WORDS = 3;
 const isSentenceEnd = (c: number): boolean =>
   c === 0x2e || c === 0x21 || c === 0x3f || c === 0x3a || c === 0x3b;
 
+/** The text `[start, end)` with its "ay" words (`spans`: start, end pairs) read back. */
+function readSpans(text: string, start: number, end: number, spans: readonly number[]): string {
+  const parts: string[] = [];
+  let last = start;
+  for (let k = 0; k < spans.length; k += 2) {
+    const s = spans[k] as number;
+    const e = spans[k + 1] as number;
+    const word = readWord(text.slice(s, e));
+    if (word === undefined) continue;
+    parts.push(text.slice(last, s), word);
+    last = e;
+  }
+  parts.push(text.slice(last, end));
+  return parts.join('');
+}
+
+const passes = (ays: number, words: number): boolean => ays >= MIN_WORDS && ays >= words * MIN_SHARE;
+
 /**
- * Pig Latin view of lowercase text: the sentences in which at least {@link MIN_WORDS} words, and at least
- * {@link MIN_SHARE} of the words, end in "ay", read back; undefined when there is none. Each sentence is
- * judged on its own and the view holds only the sentences read back (as the other decoders give the runs
- * they decode), so a plain lead-in neither dilutes the share nor the reading. A cheap count of "ay"
- * endings decides first. Linear: every unit is visited once, and each "ay" word of a sentence is kept as
- * one span until the sentence ends.
+ * Pig Latin view of lowercase text, or undefined when it is none. When at least {@link MIN_WORDS} words,
+ * and at least {@link MIN_SHARE} of the words, of the whole text end in "ay", the whole text is read back.
+ * Otherwise each sentence is judged on its own and the view holds only the sentences that pass, read
+ * back (as the other decoders give the runs they decode), so a plain lead-in neither dilutes the share
+ * nor the reading. A cheap count of "ay" endings decides first. Linear: every unit is visited once, and
+ * each "ay" word is kept as one span.
  */
 export function readPigLatin(text: string): string | undefined {
   let endings = 0;
@@ -64,29 +82,20 @@ export function readPigLatin(text: string): string | undefined {
   }
   if (endings < MIN_WORDS) return undefined;
   const sentences: string[] = [];
+  // Start and end of each "ay" word of the text; those of the current sentence from `first` on.
+  const spans: number[] = [];
+  let first = 0;
   let start = 0;
   let words = 0;
-  // Start and end of each "ay" word of the current sentence.
-  const spans: number[] = [];
+  let allWords = 0;
   const endSentence = (end: number): void => {
-    const ays = spans.length / 2;
-    if (ays >= MIN_WORDS && ays >= words * MIN_SHARE) {
-      const parts: string[] = [];
-      let last = start;
-      for (let k = 0; k < spans.length; k += 2) {
-        const s = spans[k] as number;
-        const e = spans[k + 1] as number;
-        const word = readWord(text.slice(s, e));
-        if (word === undefined) continue;
-        parts.push(text.slice(last, s), word);
-        last = e;
-      }
-      parts.push(text.slice(last, end));
-      sentences.push(parts.join('').trim());
+    if (passes((spans.length - first) / 2, words)) {
+      sentences.push(readSpans(text, start, end, spans.slice(first)).trim());
     }
+    first = spans.length;
     start = end;
+    allWords += words;
     words = 0;
-    spans.length = 0;
   };
   for (let i = 0; i < text.length; ) {
     const c = text.charCodeAt(i);
@@ -101,5 +110,6 @@ export function readPigLatin(text: string): string | undefined {
     if (i - s >= 3 && text.charCodeAt(i - 2) === 0x61 && text.charCodeAt(i - 1) === 0x79) spans.push(s, i);
   }
   endSentence(text.length);
+  if (passes(spans.length / 2, allWords)) return readSpans(text, 0, text.length, spans);
   return sentences.length > 0 ? sentences.join(' ') : undefined;
 }
