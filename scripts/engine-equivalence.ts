@@ -7,7 +7,7 @@
  *   - every validation row of `--data` as a plain request;
  *   - every validation row under every technique of the evasion catalog (`--transforms all`), with the
  *     same seeded randomness and filler as the evaluation;
- *   - the hand-translated multilingual rows (scripts/eval/translations);
+ *   - the hand-translated multilingual rows, with `--translations <dir>`;
  *   - `--fuzz n` random strings mixing ASCII, accents, confusables, invisible and combining characters,
  *     encodings and sentence punctuation.
  * A request differs when the action, the triggered categories, a per-category decision score, a check's
@@ -159,6 +159,7 @@ async function main(): Promise<void> {
       data: { type: 'string', default: '../shared/data/dev' },
       sample: { type: 'string' },
       fuzz: { type: 'string', default: '2000' },
+      translations: { type: 'string' },
     },
   });
   if (!values.base) usage('--base is required');
@@ -210,7 +211,8 @@ async function main(): Promise<void> {
     }
     process.stderr.write(`  ${technique.name}: ${compared} compared, ${differences.length} differ\n`);
   }
-  for (const t of loadTranslations()) await check(`translation ${t.lang} ${t.id}`, messages(t.text));
+  const translations = values.translations ? loadTranslations(values.translations) : [];
+  for (const t of translations) await check(`translation ${t.lang} ${t.id}`, messages(t.text));
   for (let i = 0; i < fuzz; i++) await check(`fuzz ${i}`, messages(fuzzText(i)));
 
   process.stdout.write(`${compared} requests compared, ${differences.length} differ\n`);

@@ -33,7 +33,7 @@ import { SAFETY_CATEGORIES } from '../lambdas/core/types';
 import { DEFAULT_SIZES, runDilution } from './eval/dilution';
 import { renderHtml } from './eval/html';
 import { LABELS, type Label } from './eval/metrics';
-import { loadTranslations, runMultilingual, TRANSLATIONS_DIR } from './eval/multilingual';
+import { loadTranslations, runMultilingual } from './eval/multilingual';
 import { buildReport, type EvalReport, regressions, transformRegressions } from './eval/report';
 import { seededRng } from './eval/rng';
 import { makeFiller, requestBody, selectTechniques } from './eval/select';
@@ -343,7 +343,11 @@ async function main(): Promise<void> {
   if (values.multilingual || values.translations) {
     let translations: ReturnType<typeof loadTranslations>;
     try {
-      translations = loadTranslations(values.translations ? resolve(values.translations) : TRANSLATIONS_DIR);
+      if (!values.translations)
+        throw new Error(
+          '--multilingual needs a folder of <lang>.jsonl translations (kept outside this repository)',
+        );
+      translations = loadTranslations(resolve(values.translations));
     } catch (e) {
       usage(`--translations: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -1,16 +1,14 @@
 /**
- * Recall on harmful requests written in other languages. The translations in `translations/<lang>.jsonl`
- * are this project's own hand translations of a sample of validation rows, keyed by the source row id
- * and holding only the translated text: the label, category and source come from the dev data at run
- * time (see translations/README.md and docs/adr for why).
+ * Recall on harmful requests written in other languages. A translation set is a folder of
+ * `<lang>.jsonl` files, one `{id, text}` per translated dev-data row, kept outside this repository like
+ * the dev data itself (it is derived from the rows) and named with `--translations <dir>`; the label,
+ * category and source come from the dev data at run time (see translations/README.md and ADR 0010).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as z from 'zod';
 import { round4 } from './metrics';
 import type { LanguageRates, MultilingualReport } from './report';
-
-export const TRANSLATIONS_DIR = join(__dirname, 'translations');
 
 const lineSchema = z.strictObject({ id: z.string().min(1), text: z.string().min(1) });
 
@@ -21,7 +19,7 @@ export interface Translation {
 }
 
 /** Reads every `<lang>.jsonl` in `dir`; a malformed line is an error naming the file and line. */
-export function loadTranslations(dir: string = TRANSLATIONS_DIR): Translation[] {
+export function loadTranslations(dir: string): Translation[] {
   const out: Translation[] = [];
   for (const file of readdirSync(dir)
     .filter((f) => /^[a-z]{2,3}\.jsonl$/.test(f))
@@ -114,7 +112,7 @@ export async function runMultilingual(
   });
   const languages = [...tally.keys()].filter((l) => l !== 'en').sort();
   return {
-    source: 'hand translations of validation rows (scripts/eval/translations)',
+    source: 'hand translations of validation rows (--translations)',
     english: rates(get('en')),
     byLanguage: Object.fromEntries(languages.map((l) => [l, rates(tally.get(l)!)])),
   };

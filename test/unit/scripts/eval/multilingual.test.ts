@@ -2,20 +2,22 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTranslations, runMultilingual } from '../../../../scripts/eval/multilingual';
-import { isValidationId } from '../../../../scripts/eval/split';
 
 describe('multilingual evaluation set', () => {
-  test('five languages, the same validation ids in each, 40 harmful-sized and 30 benign-sized samples', () => {
-    const all = loadTranslations();
-    const langs = [...new Set(all.map((t) => t.lang))].sort();
-    expect(langs).toEqual(['de', 'es', 'fr', 'it', 'pt']);
-    const ids = (l: string) => all.filter((t) => t.lang === l).map((t) => t.id);
-    for (const l of langs) {
-      expect(ids(l)).toEqual(ids('fr'));
-      expect(new Set(ids(l)).size).toBe(70);
+  test('reads every <lang>.jsonl of the folder it is given, in language order, ignoring other files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tr-'));
+    try {
+      writeFileSync(join(dir, 'fr.jsonl'), '{"id":"x:1","text":"Bonjour"}\n\n{"id":"x:2","text":"Merci"}\n');
+      writeFileSync(join(dir, 'de.jsonl'), '{"id":"x:1","text":"Hallo"}\n');
+      writeFileSync(join(dir, 'README.md'), '# not a translation\n');
+      expect(loadTranslations(dir)).toEqual([
+        { lang: 'de', id: 'x:1', text: 'Hallo' },
+        { lang: 'fr', id: 'x:1', text: 'Bonjour' },
+        { lang: 'fr', id: 'x:2', text: 'Merci' },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    // Only validation rows: never a paraphrase of a row the classifier trained on.
-    for (const id of ids('fr')) expect(isValidationId(id)).toBe(true);
   });
 
   test('fails on a malformed line, naming the file and line', () => {
