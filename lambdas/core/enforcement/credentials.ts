@@ -13,10 +13,13 @@ const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
 function header(headers: HeaderBag, name: string): string[] {
   const values: string[] = [];
-  for (const [k, v] of Object.entries(headers)) {
-    if (k.toLowerCase() !== name || v === undefined || v === null) continue;
+  // Own keys only, without an entries array per lookup (this runs twice on every request).
+  for (const k of Object.keys(headers)) {
+    if (k.toLowerCase() !== name) continue;
+    const v = headers[k];
+    if (v === undefined || v === null) continue;
     if (typeof v === 'string') values.push(v);
-    else values.push(...v);
+    else for (const one of v) values.push(one);
   }
   return values;
 }

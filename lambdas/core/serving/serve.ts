@@ -41,7 +41,7 @@ const ROUTE_FIELDS = new Set(['model', 'stream', 'anthropic_version', 'anthropic
  */
 export function modelBody(body: Readonly<Record<string, unknown>>, betas: readonly string[] = []): ModelBody {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(body)) if (!ROUTE_FIELDS.has(k)) out[k] = v;
+  for (const k of Object.keys(body)) if (!ROUTE_FIELDS.has(k)) out[k] = body[k];
   if (betas.length > 0) out['anthropic_beta'] = [...betas];
   return out;
 }
