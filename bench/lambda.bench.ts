@@ -4,6 +4,12 @@
  * locally: module import + first call, in a fresh Node process each run, against local stand-ins for AWS
  * (dynalite for DynamoDB, a KMS GenerateMac stub, the reference classifier for SageMaker). Bounded: RUNS
  * child processes per function.
+ *
+ * Each row also counts the AWS calls a warm call makes, by operation (each one a network round trip in AWS). Logs
+ * are written at the deployed level (INFO: the decision record is a log line). Knobs: RUNS, WARM_CALLS,
+ * ONLY=<text> (scenarios whose name contains it), BASE=<dir> (a second checkout run side by side, run after run),
+ * BENCH_CPU_PROF=<dir> (profile each child), BENCH_WARM_PROF=<dir> (profile the warm calls only), TRACE_CALLS=1
+ * (each warm call's CPU on stderr).
  */
 import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -26,18 +32,25 @@ const RUNS = Number(process.env['RUNS'] ?? 7);
 const OUT = resolve('.local/bench-lambda');
 const ENTRIES = { authorizer: 'lambdas/authorizer/handler.ts', proxy: 'lambdas/proxy/handler.ts' } as const;
 
-async function bundle(name: string, entry: string, bundleSdk: boolean): Promise<string> {
-  const outfile = join(OUT, `${name}${bundleSdk ? '-sdk' : ''}.js`);
+async function bundle(
+  name: string,
+  entry: string,
+  bundleSdk: boolean,
+  root = '.',
+  prefix = '',
+): Promise<string> {
+  const outfile = join(OUT, `${prefix}${name}${bundleSdk ? '-sdk' : ''}.js`);
   await build({
+    absWorkingDir: resolve(root),
     entryPoints: [entry],
     outfile,
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    // Profiling (BENCH_CPU_PROF) keeps identifiers, so the profile names the functions; sizes stay minified.
-    minify: true,
-    ...(process.env['BENCH_CPU_PROF'] ? { minifyIdentifiers: false, keepNames: true } : {}),
+    // Profiling (BENCH_CPU_PROF, BENCH_WARM_PROF) builds unminified, so the profile names functions and lines
+    // (its bundle sizes are then not the deployed ones).
+    minify: !(process.env['BENCH_CPU_PROF'] || process.env['BENCH_WARM_PROF']),
     sourcemap: false,
     external: bundleSdk ? [] : ['@aws-sdk/*'],
     logLevel: 'error',
@@ -92,11 +105,19 @@ async function startBedrockStub() {
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
+  // BASE=<dir>: another checkout of the repository (e.g. `git archive main | tar -x -C <dir>` with a node_modules
+  // link) whose bundles run side by side with this tree's, run after run, so both see the same machine load.
+  const variants = [
+    { label: '', root: '.', prefix: '' },
+    ...(process.env['BASE'] ? [{ label: 'base ', root: process.env['BASE'], prefix: 'base-' }] : []),
+  ];
   const sizes: Record<string, { external: number; bundled: number; file: string }> = {};
-  for (const [name, entry] of Object.entries(ENTRIES)) {
-    const file = await bundle(name, entry, false);
-    const withSdk = await bundle(name, entry, true);
-    sizes[name] = { external: statSync(file).size, bundled: statSync(withSdk).size, file };
+  for (const v of variants) {
+    for (const [name, entry] of Object.entries(ENTRIES)) {
+      const file = await bundle(name, entry, false, v.root, v.prefix);
+      const withSdk = await bundle(name, entry, true, v.root, v.prefix);
+      sizes[`${v.label}${name}`] = { external: statSync(file).size, bundled: statSync(withSdk).size, file };
+    }
   }
 
   const dynamo = await startDynalite({ prefix: 'bench-' });
@@ -129,7 +150,7 @@ async function main(): Promise<void> {
       CLASSIFIER_ENDPOINT_NAME: 'safeguards-classifier',
       POWERTOOLS_METRICS_NAMESPACE: 'Bench',
       POWERTOOLS_SERVICE_NAME: 'bench',
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      POWERTOOLS_LOG_LEVEL: process.env['POWERTOOLS_LOG_LEVEL'] ?? 'INFO',
     };
     const events = {
       authorizer: {
@@ -196,75 +217,99 @@ async function main(): Promise<void> {
       { name: 'proxy (blocked)', fn: 'proxy', events: blocked, warm: WARM_CALLS },
       { name: 'proxy (served)', fn: 'proxy', events: async () => [served], warm: WARM_CALLS },
     ] as const;
+    // ONLY=<text>: run only the scenarios whose name contains it (e.g. ONLY=served while profiling).
+    const only = process.env['ONLY'];
+    type ChildRun = {
+      importMs: number;
+      importCpuMs: number;
+      firstMs: number;
+      warmMs: number;
+      warmCpuMs: number;
+      sdkCalls: Record<string, number>;
+      error?: string;
+      result?: unknown;
+    };
+    const child = async (
+      file: string,
+      fn: string,
+      callEvents: unknown[],
+      warm: number,
+    ): Promise<ChildRun> => {
+      // Async on purpose: the local AWS stand-ins run in this process and must keep answering.
+      const out = await run(
+        process.execPath,
+        [
+          // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each child (profile before optimizing).
+          ...(process.env['BENCH_CPU_PROF']
+            ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`]
+            : []),
+          'bench/support/lambda-child.cjs',
+          file,
+          fn,
+          JSON.stringify(callEvents),
+          String(warm),
+        ],
+        { env, encoding: 'utf8', timeout: 30_000, maxBuffer: 64 << 20 },
+      ).catch((e: { stdout?: string; stderr?: string }) => ({
+        stdout: e.stdout ?? '',
+        stderr: e.stderr ?? '',
+      }));
+      const line = (out.stdout ?? '').trim().split('\n').pop() ?? '';
+      const parsed = JSON.parse(line || '{"error":"no output"}') as ChildRun;
+      if (parsed.error) throw new Error(`${fn}: ${parsed.error} ${(out.stderr ?? '').slice(-500)}`);
+      if (process.env['TRACE_CALLS']) process.stderr.write(out.stderr ?? '');
+      return parsed;
+    };
     const rows: Record<string, string | number>[] = [];
-    for (const { name, fn, events: eventsOf, warm } of scenarios) {
-      const runs: {
-        importMs: number;
-        importCpuMs: number;
-        firstMs: number;
-        warmMs: number;
-        warmCpuMs: number;
-      }[] = [];
-      let sample = '';
+    for (const { name, fn, events: eventsOf, warm } of scenarios.filter(
+      (s) => !only || s.name.includes(only),
+    )) {
+      const runs = new Map<string, ChildRun[]>(variants.map((v) => [v.label, []]));
+      const samples = new Map<string, string>();
       for (let i = 0; i < RUNS; i++) {
-        const callEvents = await eventsOf();
-        // Async on purpose: the local AWS stand-ins run in this process and must keep answering.
-        const out = await run(
-          process.execPath,
-          [
-            // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each child (profile before optimizing).
-            ...(process.env['BENCH_CPU_PROF']
-              ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`]
-              : []),
-            'bench/support/lambda-child.cjs',
-            sizes[fn]!.file,
-            fn,
-            JSON.stringify(callEvents),
-            String(warm),
-          ],
-          {
-            env,
-            encoding: 'utf8',
-            timeout: 30_000,
-          },
-        ).catch((e: { stdout?: string; stderr?: string }) => ({
-          stdout: e.stdout ?? '',
-          stderr: e.stderr ?? '',
-        }));
-        const line = (out.stdout ?? '').trim().split('\n').pop() ?? '';
-        const parsed = JSON.parse(line || '{"error":"no output"}') as {
-          importMs: number;
-          importCpuMs: number;
-          firstMs: number;
-          warmMs: number;
-          warmCpuMs: number;
-          error?: string;
-          result?: unknown;
-        };
-        if (parsed.error) throw new Error(`${name}: ${parsed.error} ${(out.stderr ?? '').slice(-500)}`);
-        runs.push(parsed);
-        sample = JSON.stringify(parsed.result).slice(0, 120);
+        for (const v of variants) {
+          const parsed = await child(sizes[`${v.label}${fn}`]!.file, fn, await eventsOf(), warm);
+          runs.get(v.label)!.push(parsed);
+          samples.set(v.label, JSON.stringify(parsed.result).slice(0, 120));
+        }
       }
-      const p50 = (k: 'importMs' | 'importCpuMs' | 'firstMs' | 'warmMs' | 'warmCpuMs') =>
-        percentile(
-          [...runs.map((r) => r[k])].sort((a, b) => a - b),
-          50,
-        ).toFixed(1);
-      rows.push({
-        function: name,
-        'bundle KB (SDK from runtime)': (sizes[fn]!.external / 1024).toFixed(0),
-        'bundle KB (SDK bundled)': (sizes[fn]!.bundled / 1024).toFixed(0),
-        'import ms p50': p50('importMs'),
-        'import CPU ms p50': p50('importCpuMs'),
-        'first call ms p50': p50('firstMs'),
-        'import+first p50': percentile(
-          runs.map((r) => r.importMs + r.firstMs).sort((a, b) => a - b),
-          50,
-        ).toFixed(1),
-        'warm call ms p50': p50('warmMs'),
-        'warm CPU ms/call p50': p50('warmCpuMs'),
-      });
-      process.stdout.write(`${name} first-call result: ${sample}\n`);
+      for (const v of variants) {
+        const label = `${v.label}${name}`;
+        const rs = runs.get(v.label)!;
+        const size = sizes[`${v.label}${fn}`]!;
+        const p50 = (k: 'importMs' | 'importCpuMs' | 'firstMs' | 'warmMs' | 'warmCpuMs') =>
+          percentile(
+            [...rs.map((r) => r[k])].sort((a, b) => a - b),
+            50,
+          ).toFixed(1);
+        // AWS calls per warm call by operation, the mean over the runs.
+        const callsPerWarmCall: Record<string, number> = {};
+        for (const r of rs) {
+          for (const [op, n] of Object.entries(r.sdkCalls)) {
+            callsPerWarmCall[op] = (callsPerWarmCall[op] ?? 0) + n / rs.length;
+          }
+        }
+        rows.push({
+          function: label,
+          'bundle KB (SDK from runtime)': (size.external / 1024).toFixed(0),
+          'bundle KB (SDK bundled)': (size.bundled / 1024).toFixed(0),
+          'import ms p50': p50('importMs'),
+          'import CPU ms p50': p50('importCpuMs'),
+          'first call ms p50': p50('firstMs'),
+          'import+first p50': percentile(
+            rs.map((r) => r.importMs + r.firstMs).sort((a, b) => a - b),
+            50,
+          ).toFixed(1),
+          'warm call ms p50': p50('warmMs'),
+          'warm CPU ms/call p50': p50('warmCpuMs'),
+          'AWS calls/call': Object.values(callsPerWarmCall)
+            .reduce((a, b) => a + b, 0)
+            .toFixed(2),
+        });
+        process.stdout.write(`${label} first-call result: ${samples.get(v.label)}\n`);
+        const ops = Object.entries(callsPerWarmCall).map(([op, n]) => `${op} ×${n.toFixed(2)}`);
+        process.stdout.write(`${label} AWS calls per warm call: ${ops.join(', ') || 'none'}\n`);
+      }
     }
     printTable(rows);
     process.stdout.write(

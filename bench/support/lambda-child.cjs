@@ -2,7 +2,8 @@
 // argv: <bundle path> <authorizer|proxy> <event JSON or JSON array of events> [warm calls]. Prints one JSON line: importMs (and importCpuMs,
 // the CPU it took: steadier than wall time on a shared machine), firstMs,
 // warmMs (median wall time of the warm calls, round trips to the stand-ins included) and warmCpuMs (this process's
-// CPU per warm call: the function's own work, without the time spent waiting for the stand-ins).
+// CPU per warm call: the function's own work, without the time spent waiting for the stand-ins) and sdkCalls (the
+// AWS calls per warm call, by operation). TRACE_CALLS=1 writes each warm call's CPU to stderr.
 const { Writable } = require('node:stream');
 const [bundle, kind, eventJson, warmArg] = process.argv.slice(2);
 const WARM = Math.max(1, Number(warmArg ?? 1));
@@ -10,6 +11,33 @@ const WARM = Math.max(1, Number(warmArg ?? 1));
 const parsed = JSON.parse(eventJson);
 const events = Array.isArray(parsed) ? parsed : [parsed];
 let calls = 0;
+
+// Outgoing AWS calls of the warm calls, by operation: HTTP/1.1 requests (DynamoDB, KMS, SageMaker Runtime) through
+// the `http.client.request.start` diagnostics channel, HTTP/2 streams (Bedrock Runtime) by wrapping `http2.connect`.
+const sdkCalls = new Map();
+let counting = false;
+const countCall = (op) => {
+  if (counting) sdkCalls.set(op, (sdkCalls.get(op) ?? 0) + 1);
+};
+require('node:diagnostics_channel').subscribe('http.client.request.start', ({ request }) => {
+  const target = request.getHeader('x-amz-target');
+  countCall(target ? String(target).split('.').pop() : `${request.method} ${request.path.split('?')[0]}`);
+});
+{
+  const http2 = require('node:http2');
+  const connect = http2.connect;
+  http2.connect = (...args) => {
+    const session = connect(...args);
+    const request = session.request;
+    session.request = function (headers, ...rest) {
+      countCall(
+        `h2 ${headers?.[':method'] ?? 'GET'} ${String(headers?.[':path'] ?? '').replace(/\/model\/[^/]+/, '/model/*')}`,
+      );
+      return request.call(this, headers, ...rest);
+    };
+    return session;
+  };
+}
 
 if (kind === 'proxy') {
   // The runtime's streaming globals, as Lambda provides them (a pass-through here).
@@ -20,6 +48,24 @@ if (kind === 'proxy') {
         stream.meta = meta;
         return stream;
       },
+    },
+  };
+}
+
+async function startProfiler() {
+  const { Session } = require('node:inspector');
+  const session = new Session();
+  session.connect();
+  const post = (method, params) =>
+    new Promise((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stop(dir) {
+      const { profile } = await post('Profiler.stop');
+      session.disconnect();
+      const file = require('node:path').join(dir, `warm-${kind}-${process.pid}.cpuprofile`);
+      require('node:fs').writeFileSync(file, JSON.stringify(profile));
     },
   };
 }
@@ -50,19 +96,30 @@ async function main() {
   };
   const first = await call();
   const t2 = performance.now();
+  // BENCH_WARM_PROF=<dir>: a V8 CPU profile of the warm calls only (the import and the first call left out).
+  const profiler = process.env.BENCH_WARM_PROF ? await startProfiler() : undefined;
   const walls = [];
   const cpu0 = process.cpuUsage();
+  counting = true;
   for (let i = 0; i < WARM; i++) {
     const w0 = performance.now();
+    const c1 = process.env.TRACE_CALLS ? process.cpuUsage() : undefined;
     await call();
     walls.push(performance.now() - w0);
+    if (c1) {
+      const d = process.cpuUsage(c1);
+      process.stderr.write(`call ${i} cpu ${((d.user + d.system) / 1000).toFixed(2)}\n`);
+    }
   }
   const cpu = process.cpuUsage(cpu0);
+  if (profiler) await profiler.stop(process.env.BENCH_WARM_PROF);
+  counting = false;
+  const sdk = Object.fromEntries([...sdkCalls].map(([op, n]) => [op, n / WARM]));
   walls.sort((a, b) => a - b);
   const warmMs = walls[Math.floor((walls.length - 1) / 2)];
   const warmCpuMs = (cpu.user + cpu.system) / 1000 / WARM;
   process.stdout.write(
-    `${JSON.stringify({ importMs: t1 - t0, importCpuMs: (ci.user + ci.system) / 1000, firstMs: t2 - t1, warmMs, warmCpuMs, result: first })}\n`,
+    `${JSON.stringify({ importMs: t1 - t0, importCpuMs: (ci.user + ci.system) / 1000, firstMs: t2 - t1, warmMs, warmCpuMs, sdkCalls: sdk, result: first })}\n`,
   );
 }
 main().catch((e) => {
