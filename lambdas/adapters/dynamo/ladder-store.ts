@@ -5,6 +5,7 @@ import {
   DEFAULT_LADDER,
   decideEscalation,
   type Escalation,
+  escalationInputs,
   type LadderConfig,
   type StrikeBucket,
 } from '../../core/enforcement/ladder';
@@ -82,7 +83,11 @@ export class DynamoEnforcementLadder {
     this.maxWindowMs = Math.max(...this.config.rules.map((r) => r.windowMs), this.config.bucketMs);
   }
 
-  /** Counts a strike and escalates the tenant when a threshold is crossed. Off the serving path (after a block). */
+  /**
+   * Counts a strike and escalates the tenant when a threshold is crossed. Off the serving path (after a block).
+   * Table calls: the strike `UpdateItem` and one `Query` of the strike counters; only when a rule's threshold is
+   * reached, the tenant's keys (and, for a suspending rule, the suspension counters) are read, in parallel.
+   */
   async recordViolation(violation: Violation): Promise<ViolationOutcome> {
     const now = this.now();
     const { bucketMs } = this.config;
@@ -100,18 +105,17 @@ export class DynamoEnforcementLadder {
       }),
     );
     const counts = countStrikes(await this.strikes(violation.tenantId, now), this.config, now);
-    const [key] = await this.options.tenants.keysOf(violation.tenantId);
+    // Below every threshold (the usual strike) nothing can escalate: the status and the suspensions are not read.
+    const needs = escalationInputs(counts, this.config);
+    if (!needs.status) return { counts };
+    const [keys, recentSuspensions] = await Promise.all([
+      this.options.tenants.keysOf(violation.tenantId),
+      needs.suspensions ? this.recentSuspensions(violation.tenantId, now) : 0,
+    ]);
+    const [key] = keys;
     if (!key) return { counts };
     const current = effectiveStatus(key, now);
-    const escalation = decideEscalation(
-      {
-        status: current,
-        counts,
-        recentSuspensions: await this.recentSuspensions(violation.tenantId, now),
-        now,
-      },
-      this.config,
-    );
+    const escalation = decideEscalation({ status: current, counts, recentSuspensions, now }, this.config);
     if (!escalation) return { counts };
     const change: StatusChange = {
       status: escalation.status,

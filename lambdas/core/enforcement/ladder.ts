@@ -70,6 +70,22 @@ export function countStrikes(
   return counts;
 }
 
+/**
+ * What {@link decideEscalation} still needs to read for these counts: nothing when no rule reached its threshold
+ * (the result is `undefined` whatever the status), the tenant's status when one did, and the recent suspensions
+ * only when a triggered rule suspends (they matter only for a suspension that may become a ban).
+ */
+export function escalationInputs(
+  counts: Readonly<Record<string, number>>,
+  config: LadderConfig,
+): { readonly status: boolean; readonly suspensions: boolean } {
+  const triggered = config.rules.filter((rule) => (counts[rule.name] ?? 0) >= rule.threshold);
+  return {
+    status: triggered.length > 0,
+    suspensions: triggered.some((rule) => rule.status === 'suspended'),
+  };
+}
+
 /** Inputs to {@link decideEscalation}. */
 export interface LadderInput {
   /** The tenant's effective status now (expired suspensions already read as `active`). */

@@ -1,5 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoAuditLog } from '../../../lambdas/adapters/dynamo/audit-log';
+import { countRoundTrips } from '../../../lambdas/adapters/dynamo/client';
 import {
   DynamoEnforcementLadder,
   type EnforcementNotification,
@@ -7,7 +8,7 @@ import {
 import { DynamoTenantStore } from '../../../lambdas/adapters/dynamo/tenant-store';
 import { hashApiKey, isWellFormedApiKey } from '../../../lambdas/core/enforcement/keys';
 import { DEFAULT_LADDER } from '../../../lambdas/core/enforcement/ladder';
-import { type LocalDynamo, startDynalite } from '../support/dynalite';
+import { clientFor, type LocalDynamo, startDynalite } from '../support/dynalite';
 
 const MIN = 60_000;
 
@@ -164,6 +165,45 @@ describe('enforcement ladder', () => {
     expect(notifications).toEqual([
       expect.objectContaining({ tenantId: 'strikes', auditEventId: events[0]?.eventId }),
     ]);
+  });
+
+  test('a strike below every threshold costs two table calls; one reaching a threshold reads the tenant', async () => {
+    // GIVEN an active tenant and a ladder on a client whose table calls are counted
+    const c = clock();
+    const doc = clientFor(db.endpoint);
+    const calls = countRoundTrips(doc);
+    const tenants = new DynamoTenantStore({ client: doc, tableName: db.tables.tenants, now: c.now });
+    const ladder = new DynamoEnforcementLadder({
+      client: doc,
+      violationsTable: db.tables.violations,
+      tenants,
+      audit: new DynamoAuditLog({ client: doc, tableName: db.tables.audit, now: c.now }),
+      notifier: { notify: async () => {} },
+      now: c.now,
+    });
+    await tenants.createTenant({ tenantId: 'counted', tier: 'standard', zone: 'eu' });
+    // WHEN two strikes land (below the 3-in-10-min threshold)
+    calls.reset();
+    await ladder.recordViolation({ tenantId: 'counted', category: 'harmful' });
+    await ladder.recordViolation({ tenantId: 'counted', category: 'harmful' });
+    // THEN each is the strike update and one query of the counters
+    expect(calls.count).toBe(4);
+    expect(Object.keys(calls.byTable).every((k) => k.endsWith(` ${db.tables.violations}`))).toBe(true);
+    // WHEN the third reaches the throttle threshold
+    calls.reset();
+    const third = await ladder.recordViolation({ tenantId: 'counted', category: 'harmful' });
+    // THEN the tenant's keys are read, then changed (no suspension counters: throttling never becomes a ban)
+    expect(third.escalation?.status).toBe('throttled');
+    const v = db.tables.violations;
+    const t = db.tables.tenants;
+    expect(calls.byTable).toEqual({
+      [`UpdateItemCommand ${v}`]: 1,
+      [`QueryCommand ${v}`]: 1,
+      // the ladder's read of the status, then setStatus's own read of every key before its conditional update
+      [`QueryCommand ${t}`]: 2,
+      [`UpdateItemCommand ${t}`]: 1,
+      [`PutItemCommand ${db.tables.audit}`]: 1,
+    });
   });
 
   test('strikes older than the window do not count', async () => {

@@ -3,6 +3,7 @@ import {
   countStrikes,
   DEFAULT_LADDER,
   decideEscalation,
+  escalationInputs,
   type LadderConfig,
 } from '../../../../../lambdas/core/enforcement/ladder';
 import type { TenantStatus } from '../../../../../lambdas/core/enforcement/types';
@@ -98,6 +99,61 @@ describe('decideEscalation (default ladder)', () => {
       expect(next?.until).toBe(expected.until);
       expect(next?.reason).toMatch(/strikes/);
     }
+  });
+});
+
+describe('escalationInputs', () => {
+  const STATUSES: TenantStatus[] = ['active', 'throttled', 'suspended', 'banned'];
+  const categoryLadder: LadderConfig = {
+    ...DEFAULT_LADDER,
+    rules: [
+      ...DEFAULT_LADDER.rules,
+      {
+        name: 'cbrn-1h',
+        windowMs: 60 * MIN,
+        threshold: 1,
+        category: 'cbrn',
+        status: 'suspended',
+        durationMs: MIN,
+      },
+    ],
+  };
+  test.each([
+    ['default', DEFAULT_LADDER],
+    ['with a category rule', categoryLadder],
+  ] as const)('what it skips never changes the decision (%s ladder)', (_name, config) => {
+    for (let tenMin = 0; tenMin <= 12; tenMin++) {
+      for (let hour = tenMin; hour <= 12; hour++) {
+        for (const cbrn of [0, 1]) {
+          const counts = { 'strikes-10m': tenMin, 'strikes-1h': hour, 'cbrn-1h': cbrn };
+          const needs = escalationInputs(counts, config);
+          const decide = (status: TenantStatus, recentSuspensions: number) =>
+            decideEscalation({ status, counts, recentSuspensions, now: NOW }, config);
+          for (const status of STATUSES) {
+            const bySuspensions = [0, 1, 2, 5].map((n) => decide(status, n));
+            // No status read: nothing escalates, whatever the status and suspensions.
+            if (!needs.status) expect(bySuspensions).toEqual([undefined, undefined, undefined, undefined]);
+            // No suspensions read: the decision does not depend on them.
+            if (!needs.suspensions) for (const d of bySuspensions) expect(d).toEqual(bySuspensions[0]);
+          }
+        }
+      }
+    }
+  });
+
+  test('a first strike needs nothing; a threshold needs the status; a suspending rule the suspensions', () => {
+    expect(escalationInputs({ 'strikes-10m': 1, 'strikes-1h': 1 }, DEFAULT_LADDER)).toEqual({
+      status: false,
+      suspensions: false,
+    });
+    expect(escalationInputs({ 'strikes-10m': 3, 'strikes-1h': 3 }, DEFAULT_LADDER)).toEqual({
+      status: true,
+      suspensions: false,
+    });
+    expect(escalationInputs({ 'strikes-10m': 2, 'strikes-1h': 10 }, DEFAULT_LADDER)).toEqual({
+      status: true,
+      suspensions: true,
+    });
   });
 });
 
