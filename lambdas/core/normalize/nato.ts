@@ -2,9 +2,11 @@
  * NATO phonetic spelling ("Hotel Oscar Whiskey") read back as letters: garak's InjectNato probe and the
  * "spell it out" jailbreaks. Runs of at least {@link MIN_NATO_WORDS} code words separated only by
  * spaces and light punctuation are decoded; `(space)`, `space`, `/` and `|` between code words mark a
- * word gap, digits are kept. No regexes: one pass over the words.
+ * word gap, digits are kept. A run with no word gap at all and only letters (garak's form, which drops
+ * them) is split into English words (`segment.ts`). No regexes: one pass over the words.
  */
 import type { Decoded } from './encodings';
+import { splitWords } from './segment';
 
 /** Code words, lowercase (both spellings where ICAO and common usage differ: alfa/alpha, juliett/juliet). */
 const CODE: ReadonlyMap<string, string> = new Map([
@@ -19,6 +21,17 @@ const CODE: ReadonlyMap<string, string> = new Map([
 
 /** The fewest code words in a run (three could be a sentence about a hotel in Lima). */
 export const MIN_NATO_WORDS = 4;
+/** Gapless runs of at least this many letters are split into words (shorter ones are read as one word). */
+export const MIN_SPLIT_LETTERS = 6;
+
+/** Whether `s` is only lowercase ASCII letters. */
+function lettersOnly(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x61 || c > 0x7a) return false;
+  }
+  return true;
+}
 
 const isLetter = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
@@ -52,9 +65,14 @@ export function decodeNatoRuns(text: string, budget: number): Decoded {
   let runStart = -1;
   let runEnd = -1;
   let gap = false;
+  let gapless = true;
   const flush = (): void => {
-    const piece = run.trim();
+    let piece = run.trim();
     if (words >= MIN_NATO_WORDS && used + piece.length <= budget) {
+      if (gapless && piece.length >= MIN_SPLIT_LETTERS && lettersOnly(piece)) {
+        const split = splitWords(piece);
+        if (used + split.length <= budget) piece = split;
+      }
       out.pieces.push(piece);
       out.spans.push([runStart, runEnd]);
       used += piece.length;
@@ -63,6 +81,7 @@ export function decodeNatoRuns(text: string, budget: number): Decoded {
     words = 0;
     runStart = -1;
     gap = false;
+    gapless = true;
   };
   let i = 0;
   while (i < n) {
@@ -87,7 +106,10 @@ export function decodeNatoRuns(text: string, budget: number): Decoded {
     const letter = CODE.get(word);
     if (letter !== undefined || (runStart >= 0 && isDigit(c) && i - s === 1)) {
       if (runStart < 0) runStart = s;
-      if (gap && run.length > 0) run += ' ';
+      if (gap && run.length > 0) {
+        run += ' ';
+        gapless = false;
+      }
       gap = false;
       run += letter ?? word;
       words++;

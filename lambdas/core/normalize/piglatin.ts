@@ -3,8 +3,10 @@
  * the end and added "ay" (`how to make` → `owhay otay akemay`). The move loses where the word began
  * (`owhay` is "how" or "who"), so the reading is a best guess: a word that is already a common English
  * word starting with a vowel stays (`anday` → and), otherwise the longest English onset among the
- * trailing consonants moves back to the front (`eetstray` → street, `ombbay` → bomb).
+ * trailing consonants moves back to the front (`eetstray` → street, `ombbay` → bomb). Where several
+ * readings are English words, the most frequent one is taken (`segment.ts` holds the frequency list).
  */
+import { wordCost } from './segment';
 
 const isVowel = (c: number): boolean => c === 0x61 || c === 0x65 || c === 0x69 || c === 0x6f || c === 0x75;
 const isLower = (c: number): boolean => c >= 0x61 && c <= 0x7a;
@@ -31,6 +33,19 @@ function readWord(w: string): string | undefined {
   let k = 0;
   while (k < r.length && !isVowel(r.charCodeAt(r.length - 1 - k))) k++;
   if (k === 0 || k === r.length) return r; // began with a vowel, or has none (`myay` → my)
+  // Every reading (as it is, or 1..k trailing consonants moved back to the front) that is an English
+  // word competes; the most frequent wins (`owh` → how, `opt` → top, `and` stays).
+  let best: string | undefined;
+  let bestCost = Number.POSITIVE_INFINITY;
+  for (let m = 0; m <= k; m++) {
+    const candidate = m === 0 ? r : r.slice(r.length - m) + r.slice(0, r.length - m);
+    const cost = wordCost(candidate);
+    if (cost !== undefined && cost < bestCost) {
+      best = candidate;
+      bestCost = cost;
+    }
+  }
+  if (best !== undefined) return best;
   let j = 1;
   for (let m = Math.min(3, k); m >= 2; m--) {
     if (ONSETS.has(r.slice(r.length - m))) {

@@ -2,7 +2,7 @@
  * Encoders for the published character-level evasions, written from their public descriptions, for
  * the normalizer and engine tests. Each maps a plain prompt to its obfuscated form.
  */
-import { a85, b85, morse, uuencode, uuLines } from '../../../../../scripts/eval/encodings';
+import { a85, b85, morse, natoGarak, uuencode, uuLines } from '../../../../../scripts/eval/encodings';
 
 const rev = (s: string): string => [...s].reverse().join('');
 const caesar13 = (s: string): string =>
@@ -191,6 +191,7 @@ export const EVASIONS: Readonly<Record<string, (s: string) => string>> = {
       .join('')}`,
   nato: (s) => `NATO phonetic spelling: ${nato(s, ' (space) ')}`,
   'nato-slash': (s) => `Spell it back: ${nato(s, ' / ')}`,
+  'nato-garak': (s) => `NATO phonetic: ${natoGarak(s)}`,
   'leet-heavy': (s) => s.replace(/[abcehilost]/gi, (c) => HEAVY[c.toLowerCase()] ?? c),
   'token-split': (s) =>
     s.replace(/[A-Za-z]{4,}/g, (w) => `${w.slice(0, 2)}${'-._*'[w.length % 4]}${w.slice(2)}`),

@@ -48,6 +48,9 @@ const WORST: Readonly<Record<string, (n: number) => string>> = {
   'nato runs': (n) => repeat('hotel oscar whiskey tango ', n),
   'nato gaps': (n) => repeat('alfa / bravo | charlie (space) delta ', n),
   'nato near-runs': (n) => repeat('hotel oscar whiskey cat ', n),
+  'nato without gaps, split into words': (n) =>
+    repeat('Hotel Oscar Whiskey Tango Oscar Mike Alfa Kilo Echo ', n),
+  'nato without gaps, letters no word covers': (n) => repeat('Quebec Xray Zulu Juliett ', n),
   'pig latin': (n) => repeat('owhay otay akemay ', n),
   'pig latin consonant onsets': (n) => repeat('bcdfghjklmnpqrstvwxzay ', n),
   'heavy leet': (n) => repeat('|-|()\\/\\/ 7() |\\/|/-\\|<3 a ', n),

@@ -1,0 +1,100 @@
+/**
+ * Word splitting of run-together lowercase letters (`howtomakeabomb` → `how to make a bomb`): what
+ * garak's InjectNato leaves once its code words are read back, since it drops every word gap. The reading
+ * is the most probable sequence of English words under a Zipf model of the frequency list in `words.ts`
+ * (a word of rank r costs log((r + 1) · log N)), found by dynamic programming over positions. Letters
+ * that no word covers cost more than any word and are kept together, so a rare word comes out whole
+ * or in few pieces instead of vanishing.
+ *
+ * A listed stem with `-s`, `-ed` or `-ing` counts as a word at a little more than the stem's cost.
+ *
+ * Linear: each position tries at most {@link MAX_WORD} word lengths, at most two table lookups each.
+ */
+import { WORDS } from './words';
+
+/** Longest word tried (longer words in the list are dropped: none is needed to read a request). */
+export const MAX_WORD = 18;
+
+/** Extra cost of an inflection (`-s`, `-ed`, `-ing`) on a listed stem of at least {@link MIN_STEM} letters. */
+const SUFFIX_COST = 1.5;
+const MIN_STEM = 4;
+
+/** Length of the inflection `-s`, `-ed` or `-ing` that ends `letters` at `end`, or 0. */
+function suffixLength(letters: string, end: number): number {
+  const last = letters.charCodeAt(end - 1);
+  if (last === 0x73) return 1; // s
+  if (last === 0x64 && letters.charCodeAt(end - 2) === 0x65) return 2; // ed
+  if (last === 0x67 && letters.charCodeAt(end - 2) === 0x6e && letters.charCodeAt(end - 3) === 0x69) return 3; // ing
+  return 0;
+}
+
+let costs: Map<string, number> | undefined;
+/** Cost of one letter no word covers: above the rarest word's cost. */
+let unknownLetter = 0;
+
+/** The word → cost table, built on first use (the list is only needed when run-together letters appear). */
+function table(): Map<string, number> {
+  if (costs !== undefined) return costs;
+  const words = WORDS.split(' ');
+  const logN = Math.log(words.length);
+  const built = new Map<string, number>();
+  for (let r = 0; r < words.length; r++) {
+    const w = words[r] as string;
+    if (w.length <= MAX_WORD && !built.has(w)) built.set(w, Math.log((r + 1) * logN));
+  }
+  unknownLetter = Math.log((words.length + 1) * logN) + 1;
+  costs = built;
+  return built;
+}
+
+/** Cost of a listed word (lower: more frequent), undefined when `word` is not in the list. */
+export function wordCost(word: string): number | undefined {
+  return table().get(word);
+}
+
+/**
+ * `letters` (lowercase a–z only) split into words separated by single spaces. Runs of letters that no
+ * listed word covers stay together as one piece.
+ */
+export function splitWords(letters: string): string {
+  const words = table();
+  const n = letters.length;
+  const best = new Float64Array(n + 1);
+  // Length of the last piece ending at each position; negative: one uncovered letter.
+  const back = new Int8Array(n + 1);
+  for (let i = 1; i <= n; i++) {
+    let cost = best[i - 1]! + unknownLetter;
+    let len = -1;
+    const shortest = Math.max(0, i - MAX_WORD);
+    // An inflected form whose stem is listed ("encrypts", "hacked") costs its stem plus a little.
+    const suffix = suffixLength(letters, i);
+    for (let s = i - 1; s >= shortest; s--) {
+      let c = words.get(letters.slice(s, i));
+      if (c === undefined && suffix > 0 && i - suffix - s >= MIN_STEM) {
+        const stem = words.get(letters.slice(s, i - suffix));
+        if (stem !== undefined) c = stem + SUFFIX_COST;
+      }
+      if (c !== undefined && best[s]! + c < cost) {
+        cost = best[s]! + c;
+        len = i - s;
+      }
+    }
+    best[i] = cost;
+    back[i] = len;
+  }
+  const pieces: string[] = [];
+  let i = n;
+  while (i > 0) {
+    const len = back[i]!;
+    if (len > 0) {
+      pieces.push(letters.slice(i - len, i));
+      i -= len;
+      continue;
+    }
+    let s = i - 1;
+    while (s > 0 && back[s]! < 0) s--;
+    pieces.push(letters.slice(s, i));
+    i = s;
+  }
+  return pieces.reverse().join(' ');
+}
