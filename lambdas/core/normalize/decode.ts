@@ -245,3 +245,59 @@ export function wantsRot13(lower: string): boolean {
   }
   return rotWords > 0 && rotWords >= count(ENGLISH_WORDS_RE, lower);
 }
+
+/**
+ * English function words beyond the rot13-looking ones up to which text is still rotated whole: more
+ * than this, and the text is an English document (one that names Caesar or a cipher, or carries a rot13
+ * passage), of which only the sentences that look rot13 are rotated.
+ */
+export const MAX_PLAIN_SURPLUS = 8;
+
+/** Ends a sentence for the rot13 reading: `. ! ? : ;` (lines are collapsed in canonical text). */
+const isSentenceEnd = (c: number): boolean =>
+  c === 0x2e || c === 0x21 || c === 0x3f || c === 0x3a || c === 0x3b;
+
+/** Start offsets of the matches of a global regex, skipping those `skip` rejects. */
+function matchStarts(re: RegExp, text: string, skip?: (m: string) => boolean): number[] {
+  const out: number[] = [];
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) if (!skip?.(m[0])) out.push(m.index);
+  return out;
+}
+
+/**
+ * The rot13 reading of lowercase text that {@link wantsRot13} accepted. Text with at most
+ * {@link MAX_PLAIN_SURPLUS} more English function words than rot13-looking words is rotated whole (a
+ * rot13 prompt, with or without a lead-in). In a longer English text only the sentences with at least
+ * one rot13-looking word and no fewer of them than English words are rotated, joined; undefined when
+ * there is none. Rotating a whole English document turns it into letter noise that the classifier can
+ * take for an obfuscated attack (a 64 KB benign text naming "Caesar" once was flagged so). Linear: two
+ * regex scans and one pass over the text.
+ */
+export function rot13Reading(lower: string): string | undefined {
+  const rot = matchStarts(ROT13_SIGNAL_RE, lower, isHint);
+  const plain = matchStarts(ENGLISH_WORDS_RE, lower);
+  if (plain.length <= rot.length + MAX_PLAIN_SURPLUS) return rot13(lower);
+  const parts: string[] = [];
+  let r = 0;
+  let e = 0;
+  let start = 0;
+  const n = lower.length;
+  for (let i = 0; i < n; i++) {
+    if (i + 1 < n && !isSentenceEnd(lower.charCodeAt(i))) continue;
+    const end = i + 1;
+    let rotHere = 0;
+    let plainHere = 0;
+    while (r < rot.length && (rot[r] as number) < end) {
+      rotHere++;
+      r++;
+    }
+    while (e < plain.length && (plain[e] as number) < end) {
+      plainHere++;
+      e++;
+    }
+    if (rotHere > 0 && rotHere >= plainHere) parts.push(rot13(lower.slice(start, end)).trim());
+    start = end;
+  }
+  return parts.length > 0 ? parts.join(' ') : undefined;
+}

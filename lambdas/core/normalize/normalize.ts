@@ -1,6 +1,6 @@
 import type { NormalizationSignals, NormalizedSegment, Transform, View } from '../types';
 import { decodeBase85Runs, decodeUuencode } from './base85';
-import { decodeBase64Runs, decodeHexRuns, decodeUrlRuns, rot13, wantsRot13 } from './decode';
+import { decodeBase64Runs, decodeHexRuns, decodeUrlRuns, rot13, rot13Reading, wantsRot13 } from './decode';
 import { collapseSpacedLetters, joinSplitTokens } from './despace';
 import { embeddedText } from './embedded';
 import {
@@ -511,7 +511,8 @@ export function normalizeSegment(
   const pig = base.scan.pigLatin ? readPigLatin(base.canonical) : undefined;
   if (pig !== undefined) set.add(pig, [...CANONICAL_TRANSFORMS, 'pig-latin']);
   if (base.scan.rot13 ?? wantsRot13(base.canonical)) {
-    if (set.add(rot13(base.canonical), [...CANONICAL_TRANSFORMS, 'rot13'])) set.decoded++;
+    const reading = rot13Reading(base.canonical);
+    if (reading !== undefined && set.add(reading, [...CANONICAL_TRANSFORMS, 'rot13'])) set.decoded++;
   }
   if (base.scan.reversedWord && wantsReverse(base.canonical)) {
     if (set.add(reverseText(base.canonical), [...CANONICAL_TRANSFORMS, 'reverse'])) set.decoded++;

@@ -51,6 +51,7 @@ const WORST: Readonly<Record<string, (n: number) => string>> = {
   'nato without gaps, split into words': (n) =>
     repeat('Hotel Oscar Whiskey Tango Oscar Mike Alfa Kilo Echo ', n),
   'nato without gaps, letters no word covers': (n) => repeat('Quebec Xray Zulu Juliett ', n),
+  'rot13 sentences in English text': (n) => repeat('the cat and the dog are here. gur naq lbh! caesar? ', n),
   'pig latin': (n) => repeat('owhay otay akemay ', n),
   'pig latin consonant onsets': (n) => repeat('bcdfghjklmnpqrstvwxzay ', n),
   'heavy leet': (n) => repeat('|-|()\\/\\/ 7() |\\/|/-\\|<3 a ', n),
