@@ -15,7 +15,7 @@ import {
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { urlToHttpOptions } from 'node:url';
 import type { AnthropicStreamEvent } from '../../core/serving/anthropic';
-import { type ModelBody, type Upstream, UpstreamError } from '../../core/serving/types';
+import { type CallSignal, type ModelBody, type Upstream, UpstreamError } from '../../core/serving/types';
 import { kindForStatus, toUpstreamError } from './errors';
 import { anthropicEvents } from './events';
 
@@ -192,7 +192,7 @@ export function anthropicHttpUpstream(opts: AnthropicHttpUpstreamOptions): Upstr
     mb: ModelBody,
     model: string | undefined,
     stream: boolean,
-    signal: AbortSignal,
+    signal: CallSignal,
   ): Promise<IncomingMessage> => {
     const m = model ?? opts.defaultModel;
     // The wire body in one copy: `model`, the body's fields, then `stream`. Beta flags travel as the

@@ -10,7 +10,7 @@ import {
   InvokeModelWithResponseStreamCommand,
 } from '@aws-sdk/client-bedrock-runtime';
 import { type AnthropicStreamEvent, readStreamEvent } from '../../core/serving/anthropic';
-import { type ModelBody, type Upstream, UpstreamError } from '../../core/serving/types';
+import { type ModelBody, platformSignal, type Upstream, UpstreamError } from '../../core/serving/types';
 import { parseJsonBytes, toUpstreamError } from './errors';
 
 /**
@@ -69,7 +69,7 @@ export function bedrockUpstream(client: BedrockRuntimeClient, opts: BedrockUpstr
             accept: 'application/json',
             body: body(b),
           }),
-          { abortSignal: signal },
+          { abortSignal: platformSignal(signal) },
         );
         return parseJsonBytes(out.body);
       } catch (e) {
@@ -86,7 +86,7 @@ export function bedrockUpstream(client: BedrockRuntimeClient, opts: BedrockUpstr
             accept: 'application/json',
             body: body(b),
           }),
-          { abortSignal: signal },
+          { abortSignal: platformSignal(signal) },
         );
         events = out.body as AsyncIterable<Record<string, unknown>> | undefined;
       } catch (e) {

@@ -1,5 +1,5 @@
 /** Maps AWS SDK and HTTP client failures to {@link UpstreamError} kinds, without leaking internals. */
-import { UpstreamError } from '../../core/serving/types';
+import { type CallSignal, UpstreamError } from '../../core/serving/types';
 
 interface SdkErrorLike {
   readonly name?: unknown;
@@ -21,7 +21,7 @@ export function kindForStatus(status: number): UpstreamError['kind'] {
 }
 
 /** Normalizes any error thrown by a model call. `signal` tells an abort by the caller apart. */
-export function toUpstreamError(e: unknown, signal: AbortSignal): UpstreamError {
+export function toUpstreamError(e: unknown, signal: CallSignal): UpstreamError {
   if (e instanceof UpstreamError) return e;
   if (signal.aborted) return new UpstreamError('aborted', 'call aborted by the caller');
   const err = (typeof e === 'object' && e !== null ? e : {}) as SdkErrorLike;

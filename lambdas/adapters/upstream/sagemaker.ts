@@ -9,7 +9,7 @@ import {
   type SageMakerRuntimeClient,
 } from '@aws-sdk/client-sagemaker-runtime';
 import type { AnthropicStreamEvent } from '../../core/serving/anthropic';
-import { type ModelBody, type Upstream, UpstreamError } from '../../core/serving/types';
+import { type ModelBody, platformSignal, type Upstream, UpstreamError } from '../../core/serving/types';
 import { parseJsonBytes, toUpstreamError } from './errors';
 import { anthropicEvents } from './events';
 
@@ -40,7 +40,7 @@ export function sagemakerUpstream(client: SageMakerRuntimeClient, opts: SageMake
             Accept: 'application/json',
             Body: body(b, model, false),
           }),
-          { abortSignal: signal },
+          { abortSignal: platformSignal(signal) },
         );
         return parseJsonBytes(out.Body);
       } catch (e) {
@@ -57,7 +57,7 @@ export function sagemakerUpstream(client: SageMakerRuntimeClient, opts: SageMake
             Accept: 'text/event-stream',
             Body: body(b, model, true),
           }),
-          { abortSignal: signal },
+          { abortSignal: platformSignal(signal) },
         );
         parts = out.Body as AsyncIterable<Record<string, unknown>> | undefined;
       } catch (e) {

@@ -18,6 +18,7 @@ import { refusalDetails, StreamRelay } from './stream-relay';
 import { estimateTokens } from './tokens';
 import {
   CANARY_TIER,
+  CallAbort,
   type Identity,
   type InboundRequest,
   type ModelBody,
@@ -54,7 +55,8 @@ class Exchange {
   reservation: Reservation | undefined;
   inputTokens = 0;
   outputTokens = 0;
-  readonly controller = new AbortController();
+  /** Aborts the model call (client gone, output blocked): a flag and listeners, not an AbortController per request. */
+  readonly controller = new CallAbort();
   /** The route's wire format, chosen once. */
   readonly wire: WireFormat;
 
@@ -378,7 +380,7 @@ async function admit(x: Exchange, identity: Identity, request: ParsedRequest): P
 }
 
 function failUpstream(x: Exchange, e: unknown): void {
-  const kind = e instanceof UpstreamError ? e.kind : x.controller.signal.aborted ? 'aborted' : 'unavailable';
+  const kind = e instanceof UpstreamError ? e.kind : x.controller.aborted ? 'aborted' : 'unavailable';
   if (kind === 'aborted' || x.res.aborted) {
     x.fail({ kind: 'upstream_unavailable' }, 'client_aborted');
     return;
@@ -399,7 +401,7 @@ async function serveOnce(
   const t = now();
   let json: unknown;
   try {
-    json = await deps.upstream.invoke(body, model, x.controller.signal);
+    json = await deps.upstream.invoke(body, model, x.controller);
   } catch (e) {
     recorder.upstream(now() - t);
     failUpstream(x, e);
@@ -472,7 +474,7 @@ async function serveStream(
   let upstreamMs = 0;
   let iterator: AsyncIterator<AnthropicStreamEvent>;
   try {
-    iterator = deps.upstream.stream(body, model, x.controller.signal)[Symbol.asyncIterator]();
+    iterator = deps.upstream.stream(body, model, x.controller)[Symbol.asyncIterator]();
   } catch (e) {
     failUpstream(x, e);
     return;
@@ -520,7 +522,7 @@ async function serveStream(
     }
     if (step.done && relay.end === 'complete' && !relay.blocked) await relay.flush();
   } catch (e) {
-    if (x.res.aborted || x.controller.signal.aborted) relay.end = 'client_aborted';
+    if (x.res.aborted || x.controller.aborted) relay.end = 'client_aborted';
     else {
       const kind = e instanceof UpstreamError ? e.kind : 'unavailable';
       relay.end = upstreamFailure(kind, e instanceof UpstreamError ? e.retryAfterMs : undefined);
