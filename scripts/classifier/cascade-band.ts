@@ -2,8 +2,10 @@
  * The tier-2 cascade as the engine runs it, simulated on scored rows, and the choice of its band
  * (training-time only; `npm run train:tier2` uses it on out-of-fold TRAIN scores).
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { sig } from '../../classifier/model/training';
 import { decisionScore } from '../../lambdas/core/engine/scoring';
+import { compilePolicy } from '../../lambdas/core/index';
 import { type Metrics, metrics, type ProbRow, type TrainRow } from './training';
 
 /** Largest share of benign requests the cascade may escalate (the issue's target: 10 %). */
@@ -118,4 +120,20 @@ export function chooseBand(
     return best ? [{ cap, best }] : [];
   });
   return { chosen: chosen!, frontier };
+}
+
+/**
+ * Sets `tier2.band` in a policy file, leaving the rest of the text as it is, and checks that the
+ * result is a valid policy carrying exactly that band.
+ */
+export function writePolicyBand(file: string, band: readonly [number, number]): void {
+  const text = readFileSync(file, 'utf8');
+  const at = /("tier2"\s*:\s*\{[^{}]*?"band"\s*:\s*)\[[^\]]*\]/;
+  if (!at.test(text)) throw new Error(`train:tier2: ${file} has no tier2.band to set`);
+  const next = text.replace(at, (_m, head: string) => `${head}[${band.join(', ')}]`);
+  const written = compilePolicy(JSON.parse(next), file).document.tier2.band;
+  if (written[0] !== band[0] || written[1] !== band[1]) {
+    throw new Error(`train:tier2: ${file}: tier2.band reads [${written.join(', ')}] after the edit`);
+  }
+  writeFileSync(file, next);
 }

@@ -44,7 +44,8 @@ export const tier2PolicySchema = z
     mode: z.enum(['always', 'cascade', 'never']),
     /**
      * Tier-1 decision scores inside [low, high) are "uncertain" and escalate in cascade mode. Decision
-     * scores place tier 1's threshold at 0.5, so [0.25, 0.75] straddles the operating point.
+     * scores place tier 1's threshold at 0.5, so a band straddling 0.5 surrounds the operating point.
+     * The default policy's band is the one `npm run train:tier2` chose on the train split (it writes it).
      */
     band: z.tuple([unit, unit]),
     deadlineMs: z.number().int().min(1).max(10_000),

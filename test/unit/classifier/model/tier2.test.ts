@@ -15,6 +15,7 @@ import {
   type Tier2Artifact,
 } from '../../../../classifier/model/tier2';
 import { type Example, trainNetwork } from '../../../../classifier/model/training';
+import { defaultPolicy } from '../../../../lambdas/core/index';
 import { canonicalize } from '../../../../lambdas/core/normalize/normalize';
 
 const artifact = JSON.parse(readFileSync(join(TIER2_MODEL_DIR, TIER2_ARTIFACT), 'utf8')) as Tier2Artifact;
@@ -22,6 +23,11 @@ const model = createTier2(artifact);
 const CATS = ['harmful', 'jailbreak', 'injection'] as const;
 
 describe('tier-2 model (committed artifact)', () => {
+  test('the default policy escalates on the band chosen with this model (npm run train:tier2 writes it)', () => {
+    expect(defaultPolicy().document.tier2.band).toEqual(artifact.cascade.band);
+    expect(model.band).toEqual(artifact.cascade.band);
+  });
+
   test('the version is the content hash of the artifact body', () => {
     const { version, format, ...rest } = artifact;
     const body = { format, ...rest };

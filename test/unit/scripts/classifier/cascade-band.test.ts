@@ -1,9 +1,13 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
 import {
   candidateBands,
   chooseBand,
   MAX_ESCALATION,
   meanRecall,
   simulate,
+  writePolicyBand,
 } from '../../../../scripts/classifier/cascade-band';
 import { type Label, metrics, type ProbRow, type TrainRow } from '../../../../scripts/classifier/training';
 
@@ -131,5 +135,34 @@ describe('cascade band choice (out-of-fold TRAIN)', () => {
       expect(hi).toBeGreaterThanOrEqual(0.5);
       expect(lo).toBeLessThan(hi);
     }
+  });
+});
+
+describe('writing the chosen band into a policy file', () => {
+  const DEFAULT = readFileSync('config/policies/default.json', 'utf8');
+  const copy = (text: string) => {
+    const file = joinPath(mkdtempSync(joinPath(tmpdir(), 'band-')), 'policy.json');
+    writeFileSync(file, text);
+    return file;
+  };
+
+  test('sets tier2.band and leaves every other byte as it was', () => {
+    const file = copy(DEFAULT);
+    writePolicyBand(file, [0.31, 0.66]);
+    const after = readFileSync(file, 'utf8');
+    expect(JSON.parse(after).tier2.band).toEqual([0.31, 0.66]);
+    const strip = (t: string) => t.replace(/"band": \[[^\]]*\]/, '"band": []');
+    expect(strip(after)).toBe(strip(DEFAULT));
+  });
+
+  test('an inverted band is refused and the file is left untouched', () => {
+    const file = copy(DEFAULT);
+    expect(() => writePolicyBand(file, [0.7, 0.4])).toThrow(/band\[0\] must be below band\[1\]/);
+    expect(readFileSync(file, 'utf8')).toBe(DEFAULT);
+  });
+
+  test('a policy without a tier2.band is refused, even when another key is named band', () => {
+    const file = copy('{"tier2": {"mode": "never"}, "other": {"band": [0.1, 0.2]}}');
+    expect(() => writePolicyBand(file, [0.4, 0.6])).toThrow(/no tier2\.band/);
   });
 });

@@ -1,4 +1,14 @@
-import { engineWith, FakeTier2, fakeClassifier, fakeTier0, policyWith, request } from './fakes';
+import { decisionScore } from '../../../../../lambdas/core/engine/scoring';
+import {
+  DEFAULT_BAND,
+  engineWith,
+  FakeTier2,
+  fakeClassifier,
+  fakeTier0,
+  policyWith,
+  request,
+  UNCERTAIN_SCORE,
+} from './fakes';
 
 describe('engine decisions', () => {
   test('allows a benign request and records every configured check', async () => {
@@ -167,7 +177,8 @@ describe('engine decisions', () => {
   });
 
   test('a detector threshold of "model" uses the classifier\'s recommended operating point', async () => {
-    // GIVEN tier 1 scores 0.4 (below the category threshold 0.5) and the model recommends 0.35
+    // GIVEN tier 1 scores below the category threshold 0.5 and the model recommends a threshold under it
+    expect(UNCERTAIN_SCORE).toBeGreaterThan(0.35);
     const policy = policyWith(
       (d) => (d.categories.harmful.detectors = ['tier0.blocklist', { id: 'tier1', threshold: 'model' }]),
     );
@@ -177,7 +188,12 @@ describe('engine decisions', () => {
     // THEN
     expect(v.action).toBe('block');
     expect(v.checks).toContainEqual(
-      expect.objectContaining({ check: 'tier1', category: 'harmful', score: 0.4, threshold: 0.35 }),
+      expect.objectContaining({
+        check: 'tier1',
+        category: 'harmful',
+        score: UNCERTAIN_SCORE,
+        threshold: 0.35,
+      }),
     );
     expect(v.scores.harmful).toBeGreaterThanOrEqual(0.5);
   });
@@ -201,7 +217,9 @@ describe('engine decisions', () => {
     const uncertain = await engineWith({ policy, classifier, tier2 }).evaluateRequest(
       request('borderline-harm'),
     );
-    // THEN 0.97 is outside the band; 0.4 (decision 0.22) is below it
+    // THEN 0.97 is above the band; the uncertain score, judged against 0.9, falls below it
+    expect(decisionScore(0.97, 0.9)).toBeGreaterThanOrEqual(DEFAULT_BAND[1]);
+    expect(decisionScore(UNCERTAIN_SCORE, 0.9)).toBeLessThan(DEFAULT_BAND[0]);
     expect(confident.tier2.escalated).toEqual([]);
     expect(uncertain.tier2.escalated).toEqual([]);
     expect(tier2.calls).toBe(0);

@@ -1,19 +1,19 @@
 import type { LinearClassifier } from '../../../../../lambdas/core/classifier';
 import { OutputMonitor } from '../../../../../lambdas/core/engine/output';
 import type { CategoryScores } from '../../../../../lambdas/core/types';
-import { engineWith, FakeTier2, fakeClassifier, policyWith, request } from './fakes';
+import { engineWith, FakeTier2, fakeClassifier, policyWith, request, UNCERTAIN_SCORE } from './fakes';
 
 /**
  * A tier-1 stand-in that understands exchanges the way a real model would have to: a compliant
  * continuation ("here are the steps") is harmful only next to a harmful request ("detonator").
- * "borderline" alone stays uncertain (0.4: inside the tier-2 band).
+ * "borderline" alone stays uncertain (inside the tier-2 band, below tier 1's threshold).
  */
 const exchangeAware = (): LinearClassifier =>
   fakeClassifier({
     score(text: string): CategoryScores {
       const s: CategoryScores = { harmful: 0.01, jailbreak: 0.01, injection: 0.01 };
       if (text.includes('detonator') && text.includes('here are the steps')) s.harmful = 0.97;
-      else if (text.includes('borderline')) s.harmful = 0.4;
+      else if (text.includes('borderline')) s.harmful = UNCERTAIN_SCORE;
       else if (text.includes('explosive recipe')) s.harmful = 0.97;
       return s;
     },

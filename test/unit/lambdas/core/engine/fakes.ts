@@ -7,6 +7,16 @@ import { compilePolicy } from '../../../../../lambdas/core/policy/load';
 import { parseRequest } from '../../../../../lambdas/core/request/parse';
 import type { CategoryScores, Finding } from '../../../../../lambdas/core/types';
 
+/** The default policy's cascade band (decision-score space), as `npm run train:tier2` chose it. */
+export const DEFAULT_BAND = defaultDoc.tier2.band as [number, number];
+
+/**
+ * A tier-1 score halfway between the default band's low edge and tier 1's threshold (0.5 when the
+ * model recommends none, where score and decision score coincide): tier 1 alone allows it, the cascade
+ * escalates it. Derived from the band so the tests follow a retrained band.
+ */
+export const UNCERTAIN_SCORE = Math.round(((DEFAULT_BAND[0] + 0.5) / 2) * 10_000) / 10_000;
+
 /** Tier 1 stand-in: keyword → fixed score, so tests control exactly where a score falls. */
 export const fakeClassifier = (overrides: Partial<LinearClassifier> = {}): LinearClassifier => ({
   version: 'fake-model',
@@ -15,8 +25,8 @@ export const fakeClassifier = (overrides: Partial<LinearClassifier> = {}): Linea
     const s: CategoryScores = { harmful: 0.01, jailbreak: 0.01, injection: 0.01 };
     if (text.includes('detonator')) s.harmful = 0.97;
     // Any "borderline" text is an uncertain harmful score, except the injection variant below.
-    if (text.includes('borderline') && !text.includes('borderline-inject')) s.harmful = 0.4;
-    if (text.includes('borderline-inject')) s.injection = 0.4;
+    if (text.includes('borderline') && !text.includes('borderline-inject')) s.harmful = UNCERTAIN_SCORE;
+    if (text.includes('borderline-inject')) s.injection = UNCERTAIN_SCORE;
     return s;
   },
   ...overrides,

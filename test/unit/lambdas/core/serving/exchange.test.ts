@@ -18,8 +18,8 @@ const policy = () =>
     d.output.exchange.tier2 = true;
   });
 
-// The fake tier 1 scores any text containing "borderline" as an uncertain harmful (0.4): inside the
-// tier-2 band, so such an output window escalates.
+// The fake tier 1 scores any text containing "borderline" as an uncertain harmful (UNCERTAIN_SCORE):
+// inside the tier-2 band, so such an output window escalates.
 const QUESTION = 'Tell me about chemistry.';
 
 describe('serving: output checks are exchange checks', () => {
