@@ -9,7 +9,7 @@ import {
   ROT13_SIGNAL_RE,
   URL_RUN_RE,
 } from './patterns';
-import { codeUnits, contextEnd, contextStart, scratchOf } from './text';
+import { asciiSet, codeUnits, contextEnd, contextStart, hasRun, scratchOf } from './text';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -121,6 +121,13 @@ const decodeHex = (run: string): string | undefined => {
 };
 
 /**
+ * What separated hex runs are made of (digits and the separators of {@link HEX_SPACED_RE}), and its
+ * shortest match: eight two-digit bytes and seven separators.
+ */
+const HEX_SPACED_UNITS = asciiSet('0123456789abcdefABCDEF :');
+export const MIN_HEX_SPACED_RUN = 8 * 2 + 7;
+
+/**
  * Decodes every run of ≥ 8 hex-encoded bytes that yields text: escaped (`\x41…`, `0x41 …`) and
  * separated (`41 42 …`) runs here; plain runs of ≥ 16 digits are passed in by the base64 scan
  * (`plainRuns`), which already found them.
@@ -129,7 +136,8 @@ export function decodeHexRuns(text: string, budget: number, plainRuns: readonly 
   const runs: string[] = [...plainRuns];
   if (text.includes('\\x') || text.includes('0x'))
     for (const m of text.matchAll(HEX_ESCAPED_RE)) runs.push(m[0]);
-  for (const m of text.matchAll(HEX_SPACED_RE)) runs.push(m[0]);
+  if (hasRun(text, MIN_HEX_SPACED_RUN, HEX_SPACED_UNITS))
+    for (const m of text.matchAll(HEX_SPACED_RE)) runs.push(m[0]);
   const out: string[] = [];
   let used = 0;
   for (const run of runs) {

@@ -75,9 +75,9 @@ export function collapseSpacedLetters(s: string): { text: string; leet: boolean 
 }
 
 /** Separators that token splitting puts inside a word (`ma-ke`, `bo.mb`, `ex_plo*sive`). */
-const INNER_SEPARATORS = ['-', '.', '_', '*'] as const;
+export const INNER_SEPARATORS = ['-', '.', '_', '*'] as const;
 /** Inner separators needed, at least this many, and one per {@link WORDS_PER_JOIN} words. */
-const MIN_JOINS = 2;
+export const MIN_JOINS = 2;
 const WORDS_PER_JOIN = 6;
 
 /**

@@ -1,4 +1,8 @@
 /** Masking of undecoded encoded runs (base64, hex), shared by the tier-1 features and the tier-0 suffix heuristic. */
+import { asciiSet, hasRun } from './text';
+
+/** `[A-Za-z0-9+/]`: the base64 alphabet (hex digits included). */
+const B64_CODES = asciiSet('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
 
 const isB64Code = (c: number): boolean =>
   (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c === 43 || c === 47;
@@ -15,7 +19,7 @@ export function maskEncodedRuns(text: string, min: number): string {
   if (!(min > 0) || text.length < min) return text;
   // Fast path (most text): no run of `min` encoding characters anywhere. Scan by jumping: a run of
   // `min` must contain position k·min for some k, so only runs through those positions are measured.
-  if (!hasLongRun(text, min)) return text;
+  if (!hasRun(text, min, B64_CODES)) return text;
   let out: string[] | undefined;
   let last = 0;
   const n = text.length;
@@ -46,20 +50,4 @@ export function maskEncodedRuns(text: string, min: number): string {
   if (out === undefined) return text;
   out.push(text.slice(last));
   return out.join('');
-}
-
-/** Whether `text` has a run of at least `min` `[A-Za-z0-9+/]` characters. Visits about n / min + run lengths. */
-function hasLongRun(text: string, min: number): boolean {
-  const n = text.length;
-  let reach = 0;
-  for (let p = min - 1; p < n; p += min) {
-    if (!isB64Code(text.charCodeAt(p))) continue;
-    let s = p;
-    while (s > reach && isB64Code(text.charCodeAt(s - 1))) s--;
-    let e = p + 1;
-    while (e < n && isB64Code(text.charCodeAt(e))) e++;
-    if (e - s >= min) return true;
-    reach = e;
-  }
-  return false;
 }

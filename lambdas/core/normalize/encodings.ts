@@ -24,7 +24,7 @@ import {
   UNDERSCORE_RE,
   UNICODE_ESCAPE_RE,
 } from './patterns';
-import { contextEnd, contextStart, fromCodeUnits, type Span } from './text';
+import { asciiSet, contextEnd, contextStart, fromCodeUnits, hasRun, type Span } from './text';
 
 export type { Span } from './text';
 
@@ -77,10 +77,14 @@ function decodeMatches(
   }
 }
 
+/** The base32 alphabet, and the shortest run {@link BASE32_RUN_RE} matches. */
+const BASE32_SYMBOLS = asciiSet(B32);
+export const MIN_BASE32_RUN = 16;
+
 /** Base32 runs (≥ 16 symbols of `A–Z2–7`, optional `=` padding) that decode to text. */
 export function decodeBase32Runs(text: string, budget: number): Decoded {
   const out: Decoded = { pieces: [], spans: [] };
-  if (!BASE32_DIGIT_RE.test(text)) return out;
+  if (!hasRun(text, MIN_BASE32_RUN, BASE32_SYMBOLS) || !BASE32_DIGIT_RE.test(text)) return out;
   decodeMatches(text, BASE32_RUN_RE, budget, decodeBase32, out);
   return out;
 }
@@ -96,9 +100,17 @@ const decodeBinary = (run: string): string | undefined => {
   return bytesToText(Uint8Array.from(bytes));
 };
 
+/**
+ * What binary runs are made of (bits and the separators of {@link BINARY_SPACED_RE}), and the shortest
+ * match of either binary regex: four groups of seven bits and three separators.
+ */
+const BINARY_UNITS = asciiSet('01 ,;');
+export const MIN_BINARY_RUN = 4 * 7 + 3;
+
 /** Binary runs: ≥ 4 groups of 7–8 bits separated by spaces/commas, or ≥ 4 packed octets. */
 export function decodeBinaryRuns(text: string, budget: number): Decoded {
   const out: Decoded = { pieces: [], spans: [] };
+  if (!hasRun(text, MIN_BINARY_RUN, BINARY_UNITS)) return out;
   if (!text.includes('0000') && !text.includes('1 0') && !text.includes('0 1') && !text.includes('01'))
     return out;
   decodeMatches(text, BINARY_SPACED_RE, budget, decodeBinary, out);
@@ -129,9 +141,17 @@ function decodeMorse(run: string): string | undefined {
   return words.join(' ');
 }
 
+/**
+ * What Morse runs are made of (codes and the gaps of {@link MORSE_RUN_RE}), and its shortest match:
+ * four one-symbol codes and three one-character gaps.
+ */
+const MORSE_UNITS = asciiSet('.-_ /|');
+export const MIN_MORSE_RUN = 4 + 3;
+
 /** Morse runs (≥ 4 codes of `.`/`-`/`_`). */
 export function decodeMorseRuns(text: string, budget: number): Decoded {
   const out: Decoded = { pieces: [], spans: [] };
+  if (!hasRun(text, MIN_MORSE_RUN, MORSE_UNITS)) return out;
   if (!text.includes('.-') && !text.includes('-.') && !text.includes('..') && !text.includes('--'))
     return out;
   decodeMatches(text, MORSE_RUN_RE, budget, decodeMorse, out);

@@ -534,7 +534,7 @@ export function normalizeSegment(
   // Heavy leetspeak may keep no letter at all (`|-|()\/\/` → how): dense multi-symbol letters gate it too.
   const heavy = base.scan.leet || base.scan.heavyLeet ? foldHeavyLeet(base.canonical) : undefined;
   if (heavy !== undefined) set.add(heavy, [...CANONICAL_TRANSFORMS, 'leet']);
-  const joined = joinSplitTokens(base.canonical);
+  const joined = base.scan.splitTokens ? joinSplitTokens(base.canonical) : undefined;
   if (joined !== undefined) set.add(joined, [...CANONICAL_TRANSFORMS, 'token-join']);
   const fragments = quotedFragments(stages.nfkc);
   if (fragments !== undefined) set.add(canonicalize(fragments), ['fragments', ...CANONICAL_TRANSFORMS]);

@@ -1,3 +1,4 @@
+import { INNER_SEPARATORS, MIN_JOINS as MIN_SPLIT_JOINS } from './despace';
 import { codeUnits, scratchOf } from './text';
 
 /**
@@ -21,6 +22,8 @@ const LOWER = 8;
 const WORD = 16;
 /** ASCII whitespace (`\t \n \v \f \r` and space). */
 const SPACE = 32;
+/** Separators that token splitting puts inside a word (see `joinSplitTokens`). */
+const INNER = 64;
 
 const CLASS = new Uint8Array(128);
 for (let c = 0x30; c <= 0x39; c++) CLASS[c] = UNIT | LEET | WORD;
@@ -30,6 +33,7 @@ CLASS[0x5f] = WORD | SEP; // _
 for (const ch of ' \t.-*,/|~') CLASS[ch.charCodeAt(0)] = (CLASS[ch.charCodeAt(0)] ?? 0) | SEP;
 for (const ch of '@$!|+') CLASS[ch.charCodeAt(0)] = (CLASS[ch.charCodeAt(0)] ?? 0) | LEET;
 for (const ch of ' \t\n\v\f\r') CLASS[ch.charCodeAt(0)] = (CLASS[ch.charCodeAt(0)] ?? 0) | SPACE;
+for (const ch of INNER_SEPARATORS) CLASS[ch.charCodeAt(0)] = (CLASS[ch.charCodeAt(0)] ?? 0) | INNER;
 
 /** JavaScript `\s` beyond ASCII (the same list as `WHITESPACE_RE`). */
 const isWideSpace = (c: number): boolean =>
@@ -208,6 +212,11 @@ export interface LowerScan {
    * plain lead-in does not dilute the share.
    */
   readonly pigLatin: boolean;
+  /**
+   * At least two separators sit between two letters inside a word (`ma-ke a bo.mb`): `joinSplitTokens`
+   * may rejoin something (it counts the same positions, then judges their density).
+   */
+  readonly splitTokens: boolean;
 }
 
 const LETTER_CLASS = UNIT | LOWER | WORD;
@@ -233,6 +242,7 @@ export function scanLower(text: string): LowerScan {
   let pigLatin = false;
   let heavyPairs = 0;
   let tokens = 0;
+  let splitJoins = 0;
   // Previous code unit's class; the text start counts as whitespace so that leading space is caught.
   let prev = SPACE;
   let wordStart = -1;
@@ -240,9 +250,7 @@ export function scanLower(text: string): LowerScan {
   while (i < n) {
     const c = b[i] as number;
     const k = c < 0x80 ? (CLASS[c] as number) : isWideSpace(c) ? SPACE : 0;
-    if (k & WORD) {
-      if (wordStart < 0) wordStart = i;
-    } else if (wordStart >= 0) {
+    if (wordStart >= 0 && !(k & WORD)) {
       const len = i - wordStart;
       if (len >= MIN_WORD && len <= MAX_WORD) {
         const listed = listedWord(b, wordStart, len);
@@ -253,9 +261,33 @@ export function scanLower(text: string): LowerScan {
       if (len >= 3 && b[i - 1] === 0x79 && b[i - 2] === 0x61) ayWords++;
       wordStart = -1;
     }
+    // Fast path, most units: a run of [a-z]. Only its first letter can start a token, follow a leet
+    // symbol or seed a spaced-out run; no heavy pair or sentence end involves a letter.
+    if (k === LETTER_CLASS) {
+      if (wordStart < 0) wordStart = i;
+      if (prev & SPACE) tokens++;
+      if (prev & LEET) leet = true;
+      if (!(prev & UNIT) && !spaced && i + 1 < n && isSep(b[i + 1] as number)) spaced = seedAt(b, i, n);
+      i++;
+      while (i < n) {
+        const d = b[i] as number;
+        if (d < 0x61 || d > 0x7a) break;
+        i++;
+      }
+      prev = LETTER_CLASS;
+      continue;
+    }
+    // Fast path: one U+0020 (a run of them, or one at the start, collapses).
+    if (c === 0x20) {
+      if (prev & SPACE) collapse = true;
+      prev = k;
+      i++;
+      continue;
+    }
+    if (k & WORD && wordStart < 0) wordStart = i;
     // A whitespace run other than one U+0020 between two non-space characters changes.
-    if (k & SPACE && (c !== 0x20 || prev & SPACE)) collapse = true;
-    if (!(k & SPACE) && prev & SPACE) tokens++;
+    if (k & SPACE) collapse = true;
+    else if (prev & SPACE) tokens++;
     if (i > 0 && heavyPair(b[i - 1] as number, c)) heavyPairs++;
     if (isSentenceEnd(c)) {
       if (ayWords >= MIN_PIG_WORDS && ayWords >= wordCount * MIN_PIG_SHARE) pigLatin = true;
@@ -263,21 +295,11 @@ export function scanLower(text: string): LowerScan {
       wordCount = 0;
     }
     if ((k & LEET && prev & LOWER) || (k & LOWER && prev & LEET)) leet = true;
-    // A seed: a lone [a-z0-9] (not after one), 1–3 separators, a lone [a-z0-9] (not before one).
-    if (k & UNIT && !(prev & UNIT) && i + 1 < n && !spaced && isSep(b[i + 1] as number)) {
-      let j = i + 2;
-      while (j < n && j - i - 1 < 3 && isSep(b[j] as number)) j++;
-      if (j < n && isUnit(b[j] as number) && !(j + 1 < n && isUnit(b[j + 1] as number))) spaced = true;
-    }
+    // A separator inside a word (`ma-ke`, `bo.mb`): what `joinSplitTokens` rejoins.
+    if (k & INNER && prev & LOWER && i + 1 < n && isLower(b[i + 1] as number)) splitJoins++;
+    if (k & UNIT && !(prev & UNIT) && !spaced && i + 1 < n && isSep(b[i + 1] as number))
+      spaced = seedAt(b, i, n);
     i++;
-    if (k === LETTER_CLASS) {
-      // The rest of a run of [a-z]: no leet pair, no seed, no whitespace, the word goes on.
-      while (i < n) {
-        const d = b[i] as number;
-        if (d < 0x61 || d > 0x7a) break;
-        i++;
-      }
-    }
     prev = k;
   }
   if (wordStart >= 0) {
@@ -303,9 +325,21 @@ export function scanLower(text: string): LowerScan {
     atbashWord: (words & 8) !== 0,
     nato: natoWords >= MIN_NATO_WORDS,
     pigLatin: pigLatin || (ayWords >= MIN_PIG_WORDS && ayWords >= wordCount * MIN_PIG_SHARE),
+    splitTokens: splitJoins >= MIN_SPLIT_JOINS,
   };
 }
 
+/**
+ * Whether a spaced-out seed starts at `i` (a lone `[a-z0-9]`, not after one, followed by a separator):
+ * 1–3 separators, then a lone `[a-z0-9]` (not before one).
+ */
+function seedAt(b: Uint16Array, i: number, n: number): boolean {
+  let j = i + 2;
+  while (j < n && j - i - 1 < 3 && isSep(b[j] as number)) j++;
+  return j < n && isUnit(b[j] as number) && !(j + 1 < n && isUnit(b[j + 1] as number));
+}
+
+const isLower = (c: number): boolean => c >= 0x61 && c <= 0x7a;
 const isSep = (c: number): boolean => c < 0x80 && ((CLASS[c] as number) & SEP) !== 0;
 const isUnit = (c: number): boolean => c < 0x80 && ((CLASS[c] as number) & UNIT) !== 0;
 

@@ -33,6 +33,51 @@ export function codeUnits(text: string): Uint16Array {
   return buf === scratch ? scratch16 : new Uint16Array(buf.buffer, buf.byteOffset, text.length);
 }
 
+/** A set of ASCII characters as a 128-entry membership table (see {@link hasRun}). */
+export type AsciiSet = Uint8Array;
+
+/** The set of the ASCII characters in `chars` (anything else is rejected: a set holds ASCII only). */
+export function asciiSet(chars: string): AsciiSet {
+  const set = new Uint8Array(128);
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars.charCodeAt(i);
+    if (c >= 0x80) throw new Error(`asciiSet: not ASCII: U+${c.toString(16)}`);
+    set[c] = 1;
+  }
+  return set;
+}
+
+/**
+ * Whether `text` holds a run of at least `min` consecutive code units from `set`: the cheap, exact
+ * gate in front of a decoder whose every match is such a run (a run of `min` must cover one of the
+ * positions `min − 1`, `2·min − 1`, …, so only runs through those positions are measured). Ordinary
+ * prose costs about n / min probes plus the short runs they land in; each unit is read at most twice.
+ */
+export function hasRun(text: string, min: number, set: AsciiSet): boolean {
+  if (!(min > 0)) return true;
+  const n = text.length;
+  let reach = 0;
+  for (let p = min - 1; p < n; p += min) {
+    const c = text.charCodeAt(p);
+    if (c >= 0x80 || set[c] === 0) continue;
+    let s = p;
+    while (s > reach) {
+      const d = text.charCodeAt(s - 1);
+      if (d >= 0x80 || set[d] === 0) break;
+      s--;
+    }
+    let e = p + 1;
+    while (e < n) {
+      const d = text.charCodeAt(e);
+      if (d >= 0x80 || set[d] === 0) break;
+      e++;
+    }
+    if (e - s >= min) return true;
+    reach = e;
+  }
+  return false;
+}
+
 /** A span `[start, end)` of a text (UTF-16 offsets). */
 export type Span = readonly [number, number];
 
