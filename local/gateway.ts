@@ -91,7 +91,12 @@ export interface Gateway {
 /** Lower-cased single-value headers (repeated headers keep the first value; identity never comes from them). */
 function flatHeaders(req: IncomingMessage): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(req.headers)) out[k.toLowerCase()] = Array.isArray(v) ? v[0] : v;
+  const h = req.headers;
+  // Node lower-cases the names already; kept as the contract of this function.
+  for (const k of Object.keys(h)) {
+    const v = h[k];
+    out[k.toLowerCase()] = Array.isArray(v) ? v[0] : v;
+  }
   return out;
 }
 
@@ -184,8 +189,10 @@ export function countingMetrics(): ServeMetrics & { totals: Record<string, numbe
     add(name, value, dimensions) {
       totals[name] = (totals[name] ?? 0) + value;
       if (dimensions) {
-        for (const [k, v] of Object.entries(dimensions))
-          totals[`${name}.${k}=${v}`] = (totals[`${name}.${k}=${v}`] ?? 0) + value;
+        for (const k of Object.keys(dimensions)) {
+          const key = `${name}.${k}=${dimensions[k]}`;
+          totals[key] = (totals[key] ?? 0) + value;
+        }
       }
     },
   };

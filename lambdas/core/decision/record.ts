@@ -12,6 +12,28 @@ export function newDecisionId(): string {
   return `dec_${randomUUID().replaceAll('-', '')}`;
 }
 
+/** The second `isoTimestamp` formatted last, and its text up to the milliseconds (`2026-12-07T09:28:43.`). */
+let isoSecond = Number.NaN;
+let isoPrefix = '';
+/** Epoch ms up to which the ISO form has four year digits (year 9999). */
+const ISO_FOUR_DIGIT_YEARS_MS = 253_402_300_800_000;
+
+/**
+ * `new Date(ms).toISOString()`, with the date formatted once per second (records of one second share it): a
+ * `Date` per record cost ≈ 2.5 µs on one core. Whole, non-negative times before year 10000 only; any other
+ * value is formatted by `Date`.
+ */
+export function isoTimestamp(ms: number): string {
+  if (!(Number.isInteger(ms) && ms >= 0 && ms < ISO_FOUR_DIGIT_YEARS_MS)) return new Date(ms).toISOString();
+  const second = Math.floor(ms / 1000);
+  if (second !== isoSecond) {
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+    isoSecond = second;
+  }
+  const milli = ms - second * 1000;
+  return `${isoPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+}
+
 /** Schema id of the decision record; bump on incompatible changes (docs/decision-record.md). */
 export const DECISION_SCHEMA = 'csp.decision/v1';
 
@@ -210,7 +232,7 @@ export class DecisionRecorder {
     this.rec = {
       schema: DECISION_SCHEMA,
       decisionId: start.decisionId,
-      timestamp: new Date(start.startedAt).toISOString(),
+      timestamp: isoTimestamp(start.startedAt),
       region: start.region,
       route: start.route,
       tenant: null,

@@ -1,4 +1,8 @@
-import { type DecisionRecord, DecisionRecorder } from '../../../../../lambdas/core/decision/record';
+import {
+  type DecisionRecord,
+  DecisionRecorder,
+  isoTimestamp,
+} from '../../../../../lambdas/core/decision/record';
 import { engineWith, FakeTier2, request } from '../engine/fakes';
 
 const start = {
@@ -87,5 +91,39 @@ describe('decision recorder', () => {
     expect(r.latencyMs.added).toBe(5);
     expect(r.latencyMs.output).toBe(0.5);
     expect(r.reason).toBe('output-blocked:harmful');
+  });
+});
+
+describe('isoTimestamp', () => {
+  test('GIVEN times across seconds, edges and odd values THEN it equals Date#toISOString', () => {
+    const base = Date.UTC(2026, 11, 7, 9, 28, 43, 0);
+    const times = [
+      0,
+      1,
+      999,
+      1000,
+      base,
+      base + 5,
+      base + 57,
+      base + 999,
+      base + 1000,
+      base - 1,
+      base + 86_400_000 + 1,
+      Date.UTC(2024, 1, 29, 23, 59, 59, 999),
+      253_402_300_799_999, // the last millisecond of year 9999
+      253_402_300_800_000, // year 10000: six-digit years with a sign
+      -1, // before 1970
+      -62_198_755_200_000, // year -1
+      1.5, // not a whole millisecond
+      8.64e15, // the largest valid time
+    ];
+    // Also a run of increasing and decreasing times, as records of concurrent requests arrive.
+    for (let i = 0; i < 2000; i++) times.push(base + ((i * 7919) % 5000) - 2500);
+    for (const t of times) expect(isoTimestamp(t)).toBe(new Date(t).toISOString());
+  });
+
+  test('GIVEN an invalid time THEN it throws as Date#toISOString does', () => {
+    expect(() => isoTimestamp(Number.NaN)).toThrow(RangeError);
+    expect(() => isoTimestamp(8.64e15 + 1)).toThrow(RangeError);
   });
 });
