@@ -17,7 +17,7 @@ import { bedrockRuntimeClient, extensionSecret } from '../adapters/upstream';
 import type { ServeDeps } from '../core/serving/types';
 import { composeServing, type ServingClients, servingConfigFromSettings } from '../shared/compose';
 import { fromEnvironment, type ProxySettings } from '../shared/environment';
-import { logger, loggerSink, metrics, portLog } from './instrumentation';
+import { logger, metrics, portLog, sink } from './instrumentation';
 
 /** Status changes as log lines, always: the on-call topic is the second channel. */
 const logNotifier: Notifier = {
@@ -54,7 +54,7 @@ export function awsClients(settings: ProxySettings): ServingClients {
       logNotifier,
       snsNotifier(new SNSClient({ region }), settings.alarmTopicArn, pseudonymize),
     ),
-    sink: loggerSink(logger),
+    sink,
     metrics,
     log: portLog(logger),
   };

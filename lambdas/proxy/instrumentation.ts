@@ -1,11 +1,11 @@
 /**
- * The proxy's one instrumentation module: the Powertools Logger singleton, the decision-record sink (one log line
- * per request, the record under `decision`, no prompt text) and the metrics port (EMF, one line per request).
- * Creating them does no I/O.
+ * The proxy's one instrumentation module: the Powertools Logger singleton (operational messages), the decision-record
+ * sink (one JSON line per request, the record under `decision`, no prompt text) and the metrics port (EMF, one line
+ * per request). Creating them does no I/O.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { DecisionSink } from '../core/decision/record';
+import type { DecisionRecord, DecisionSink } from '../core/decision/record';
 import { DECISION_SCHEMA } from '../core/decision/record';
 import type { ServeMetrics } from '../core/serving/types';
 import { METRICS_NAMESPACE, SERVICE_NAMES } from '../shared/names';
@@ -14,16 +14,47 @@ import { powertools } from '../shared/powertools';
 /** Structured JSON logger of the proxy. */
 export const { logger } = powertools('proxy');
 
-/** The proxy's EMF metrics, one line per request written after it ({@link emfMetrics}). */
-export const metrics: BufferedMetrics = emfMetrics({
-  namespace: METRICS_NAMESPACE,
-  service: SERVICE_NAMES.proxy,
-  write: (line) => void process.stdout.write(line),
-});
+/** The X-Ray trace id of the current invocation (the `Root` of `_X_AMZN_TRACE_ID`), as Powertools reads it. */
+export function xrayTraceId(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const header = env['_X_AMZN_TRACE_ID']?.trim();
+  if (!header) return undefined;
+  if (!header.includes('=')) return header;
+  for (const field of header.split(';')) {
+    const [key, value] = field.split('=');
+    if (key === 'Root') return value;
+  }
+  return undefined;
+}
 
-/** Writes a decision record as one JSON log line: `{"message":"csp.decision/v1","decision":{…}, …}`. */
-export function loggerSink(log: Pick<Logger, 'info'>): DecisionSink {
-  return (record) => log.info(DECISION_SCHEMA, { decision: record });
+/**
+ * A decision record as its log line: the fields and order of the Powertools JSON line it replaced
+ * (`{"level":"INFO","message":"csp.decision/v1","timestamp":…,"service":…,"sampling_rate":0,"xray_trace_id":…,
+ * "decision":{…}}`, `xray_trace_id` only within a traced invocation), so the subscription filter
+ * (`$.message`), the Logs Insights queries (`decision.*`) and the records in the telemetry bucket read it as
+ * before. Written whatever the log level: a record is not a log message an operator may silence.
+ */
+export function decisionLine(
+  record: DecisionRecord,
+  meta: { readonly service: string; readonly at: number; readonly traceId?: string | undefined },
+): string {
+  const trace = meta.traceId === undefined ? '' : `,"xray_trace_id":${JSON.stringify(meta.traceId)}`;
+  return `{"level":"INFO","message":"${DECISION_SCHEMA}","timestamp":"${new Date(meta.at).toISOString()}","service":${JSON.stringify(meta.service)},"sampling_rate":0${trace},"decision":${JSON.stringify(record)}}\n`;
+}
+
+/**
+ * The decision sink: each record written at once as its own line ({@link decisionLine}), one stdout write.
+ * Powertools' `logger.info` merged the record into its attributes and formatted the line in ≈ 50 µs; this takes ≈ 20.
+ */
+export function decisionSink(opts: {
+  readonly service: string;
+  readonly write: (line: string) => void;
+  readonly now?: () => number;
+  readonly traceId?: () => string | undefined;
+}): DecisionSink {
+  const now = opts.now ?? Date.now;
+  return (record) => {
+    opts.write(decisionLine(record, { service: opts.service, at: now(), traceId: opts.traceId?.() }));
+  };
 }
 
 /** A serving metrics port whose metrics are written when {@link BufferedMetrics.flush} is called. */
@@ -134,3 +165,17 @@ export function portLog(log: Pick<Logger, 'warn'>) {
   return (message: string, details: Readonly<Record<string, string | number>>): void =>
     log.warn(message, { ...details });
 }
+
+/** The proxy's decision records: one line each on stdout, whatever the log level. */
+export const sink: DecisionSink = decisionSink({
+  service: SERVICE_NAMES.proxy,
+  write: (line) => void process.stdout.write(line),
+  traceId: xrayTraceId,
+});
+
+/** The proxy's EMF metrics, one line per request written after it ({@link emfMetrics}). */
+export const metrics: BufferedMetrics = emfMetrics({
+  namespace: METRICS_NAMESPACE,
+  service: SERVICE_NAMES.proxy,
+  write: (line) => void process.stdout.write(line),
+});

@@ -1,13 +1,78 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { emfMetrics, loggerSink } from '../../../../lambdas/proxy/instrumentation';
+import {
+  decisionLine,
+  decisionSink,
+  emfMetrics,
+  xrayTraceId,
+} from '../../../../lambdas/proxy/instrumentation';
 import { ladderViolations, rateLimiterAdmission } from '../../../../lambdas/proxy/ports';
 
 describe('instrumentation', () => {
   test('the decision sink writes one log line with the record under `decision`', () => {
-    const lines: unknown[][] = [];
-    const sink = loggerSink({ info: (...args: unknown[]) => void lines.push(args) } as never);
+    const lines: string[] = [];
+    const sink = decisionSink({ service: 'svc', write: (l) => void lines.push(l) });
     sink({ decisionId: 'd1' } as never);
-    expect(lines).toEqual([['csp.decision/v1', { decision: { decisionId: 'd1' } }]]);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.endsWith('\n')).toBe(true);
+    expect(lines[0]?.indexOf('\n')).toBe((lines[0]?.length ?? 0) - 1);
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({
+      message: 'csp.decision/v1',
+      decision: { decisionId: 'd1' },
+    });
+  });
+
+  test.each([
+    ['outside a traced invocation', undefined],
+    [
+      'with an X-Ray trace header',
+      'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
+    ],
+    ['with a bare trace id', '1-5759e988-bd862e3fe1be46a994272793'],
+  ])('the decision line is the Powertools log line it replaced (%s)', (_name, header) => {
+    // GIVEN a record with nested values, nulls and an undefined field (dropped, as JSON drops it)
+    const record = {
+      schema: 'csp.decision/v1',
+      decisionId: 'd1',
+      tenant: 'tn_x',
+      triggered: ['jailbreak'],
+      tier2: { called: false, escalated: [], outcome: 'skipped' },
+      output: null,
+      note: 'quote " backslash \\ newline \n',
+      gone: undefined,
+    } as never;
+    const env = header === undefined ? {} : { _X_AMZN_TRACE_ID: header };
+    const saved = process.env['_X_AMZN_TRACE_ID'];
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      if (header === undefined) delete process.env['_X_AMZN_TRACE_ID'];
+      else process.env['_X_AMZN_TRACE_ID'] = header;
+      // WHEN Powertools logs it as the proxy did, and the proxy writes its own line
+      new Logger({ serviceName: 'safeguards-proxy' }).info('csp.decision/v1', { decision: record });
+    } finally {
+      spy.mockRestore();
+      if (saved === undefined) delete process.env['_X_AMZN_TRACE_ID'];
+      else process.env['_X_AMZN_TRACE_ID'] = saved;
+    }
+    const theirs = JSON.parse(written.join('')) as Record<string, unknown>;
+    const ours = decisionLine(record, {
+      service: 'safeguards-proxy',
+      at: Date.parse(String(theirs['timestamp'])),
+      traceId: xrayTraceId(env),
+    });
+    // THEN the same keys in the same order with the same values
+    expect(ours.endsWith('\n')).toBe(true);
+    expect(Object.entries(JSON.parse(ours))).toEqual(Object.entries(theirs));
+  });
+
+  test('the trace id is the Root of the X-Ray header', () => {
+    expect(xrayTraceId({})).toBeUndefined();
+    expect(xrayTraceId({ _X_AMZN_TRACE_ID: 'Root=1-abc;Parent=def;Sampled=0' })).toBe('1-abc');
+    expect(xrayTraceId({ _X_AMZN_TRACE_ID: 'Parent=def;Sampled=0' })).toBeUndefined();
   });
 
   /** EMF documents written by a port, parsed; each checked against the format's rules. */
