@@ -21,7 +21,7 @@ import {
   parseRetryAfter,
   sagemakerUpstream,
 } from '../../../../../lambdas/adapters/upstream';
-import { UpstreamError } from '../../../../../lambdas/core/serving';
+import { CallAbort, UpstreamError } from '../../../../../lambdas/core/serving';
 
 const bytes = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
 const events = [
@@ -459,4 +459,41 @@ describe('anthropicHttpUpstream', () => {
     expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:10 GMT', Date.parse('2026-01-01T00:00:00Z'))).toBe(10_000);
     expect(parseRetryAfter(null)).toBeUndefined();
   });
+});
+
+describe('SDK upstreams and the caller abort', () => {
+  /** A client whose `send` waits until the signal it was given aborts, then rejects as the SDK does. */
+  const hangingClient = () => {
+    const seen: AbortSignal[] = [];
+    const client = {
+      send: (_command: unknown, options: { abortSignal: AbortSignal }) => {
+        seen.push(options.abortSignal);
+        return new Promise((_resolve, reject) => {
+          options.abortSignal.addEventListener('abort', () =>
+            reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' })),
+          );
+        });
+      },
+    };
+    return { client, seen };
+  };
+
+  test.each([
+    ['bedrock', (c: unknown) => bedrockUpstream(c as BedrockRuntimeClient)],
+    ['sagemaker', (c: unknown) => sagemakerUpstream(c as SageMakerRuntimeClient, { endpointName: 'ep' })],
+  ])(
+    'GIVEN a %s call in flight WHEN the request aborts THEN the SDK gets a platform signal that aborts and the call fails as aborted',
+    async (_name, make) => {
+      const { client, seen } = hangingClient();
+      const abort = new CallAbort();
+      const call = make(client).invoke({ messages: [] }, 'm', abort);
+      await new Promise((r) => setImmediate(r));
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toBeInstanceOf(AbortSignal);
+      expect(seen[0]?.aborted).toBe(false);
+      abort.abort();
+      await expect(call).rejects.toEqual(expect.objectContaining({ kind: 'aborted' }));
+      expect(seen[0]?.aborted).toBe(true);
+    },
+  );
 });
