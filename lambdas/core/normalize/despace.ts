@@ -1,5 +1,6 @@
 import { foldLeet } from './leet';
 import { SPACED_SEED_RE } from './patterns';
+import { knownWordCost, MAX_WORD } from './segment';
 
 // Hot-path helpers are module-local: imported bindings can compile to getter calls per use.
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
@@ -80,12 +81,80 @@ export const INNER_SEPARATORS = ['-', '.', '_', '*'] as const;
 export const MIN_JOINS = 2;
 const WORDS_PER_JOIN = 6;
 
+/** Cost above which a listed word counts as rare (rank above ≈ 2,000), so it may be a piece of a split word. */
+const RARE = 10;
+
+/**
+ * The cost of the word that letter runs `a` and `b` make together, when joining them is the better
+ * reading: the joined word is English (`segment.ts`), cheaper than the two pieces, and at least one piece
+ * is not a word or a rare one. Two common words that also make one (`be at`, `fire arms`) stay apart.
+ */
+function joinCost(a: string, b: string): number | undefined {
+  if (a.length + b.length > MAX_WORD) return undefined;
+  const joined = knownWordCost(a + b);
+  if (joined === undefined) return undefined;
+  const ca = knownWordCost(a) ?? Number.POSITIVE_INFINITY;
+  const cb = knownWordCost(b) ?? Number.POSITIVE_INFINITY;
+  if (ca <= RARE && cb <= RARE) return undefined;
+  return joined < ca + cb ? joined : undefined;
+}
+
+/**
+ * Word pieces split by one space rejoined (`t rain` → train, `b omb` → bomb, see {@link joinCost}). Where
+ * a piece could join either neighbour (`to t rain`), the cheaper (more frequent) word wins. A joined word
+ * is not joined again. Linear: one pass over the runs, a bounded number of table lookups per run.
+ */
+function rejoinSpaceSplits(s: string): string {
+  // Letter runs that stand alone as words between single spaces: [start, end) pairs.
+  const runs: number[] = [];
+  const n = s.length;
+  for (let i = 0; i < n; ) {
+    if (!isLowerAscii(s.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n && isLowerAscii(s.charCodeAt(i))) i++;
+    runs.push(start, i);
+  }
+  const out: string[] = [];
+  let last = 0;
+  const word = (k: number): string => s.slice(runs[k] as number, runs[k + 1] as number);
+  // Whether runs k and k + 2 are neighbours across one space, as whole words.
+  const adjacent = (k: number): boolean => {
+    if (k + 3 >= runs.length) return false;
+    const aStart = runs[k] as number;
+    const aEnd = runs[k + 1] as number;
+    const bEnd = runs[k + 3] as number;
+    return (
+      runs[k + 2] === aEnd + 1 &&
+      s.charCodeAt(aEnd) === 0x20 &&
+      (aStart === 0 || s.charCodeAt(aStart - 1) === 0x20) &&
+      s.charCodeAt(bEnd) !== 0x27
+    );
+  };
+  for (let k = 0; k + 3 < runs.length; k += 2) {
+    if (!adjacent(k)) continue;
+    const here = joinCost(word(k), word(k + 2));
+    if (here === undefined) continue;
+    const next = adjacent(k + 2) ? joinCost(word(k + 2), word(k + 4)) : undefined;
+    if (next !== undefined && next < here) continue;
+    out.push(s.slice(last, runs[k + 1] as number));
+    last = runs[k + 2] as number;
+    k += 2;
+  }
+  if (last === 0) return s;
+  out.push(s.slice(last));
+  return out.join('');
+}
+
 /**
  * Token splitting undone: in lowercase text where words are broken inside by `-`, `.`, `_` or `*`
  * between two letters (promptfoo / guardrail-evasion "token splitting"), those separators are dropped
  * (`ma-ke a bo.mb` → `make a bomb`). Undefined unless such breaks are dense (at least {@link MIN_JOINS}
- * and one per {@link WORDS_PER_JOIN} words): ordinary hyphenated prose keeps one view. A break by a
- * space inside a word is not rejoined (no dictionary). Linear: native `indexOf` per separator.
+ * and one per {@link WORDS_PER_JOIN} words): ordinary hyphenated prose keeps one view. In that view,
+ * words broken by a space are rejoined with the word list where the pieces are not both words
+ * ({@link rejoinSpaceSplits}). Linear: native `indexOf` per separator, then one pass.
  */
 export function joinSplitTokens(s: string): string | undefined {
   const at: number[] = [];
@@ -106,5 +175,5 @@ export function joinSplitTokens(s: string): string | undefined {
     last = i + 1;
   }
   parts.push(s.slice(last));
-  return parts.join('');
+  return rejoinSpaceSplits(parts.join(''));
 }

@@ -53,6 +53,20 @@ export function wordCost(word: string): number | undefined {
 }
 
 /**
+ * Cost of `word` when it is listed, or is a listed stem of at least {@link MIN_STEM} letters with -s, -ed
+ * or -ing (the stem's cost plus a little); undefined otherwise.
+ */
+export function knownWordCost(word: string): number | undefined {
+  const words = table();
+  const c = words.get(word);
+  if (c !== undefined) return c;
+  const suffix = suffixLength(word, word.length);
+  if (suffix === 0 || word.length - suffix < MIN_STEM) return undefined;
+  const stem = words.get(word.slice(0, word.length - suffix));
+  return stem === undefined ? undefined : stem + SUFFIX_COST;
+}
+
+/**
  * `letters` (lowercase a–z only) split into words separated by single spaces. Runs of letters that no
  * listed word covers stay together as one piece.
  */

@@ -62,6 +62,7 @@ const WORST: Readonly<Record<string, (n: number) => string>> = {
   'heavy leet, no letter at all': (n) => repeat('|-|()\\/\\/ 7() |\\/|/-\\|<3 ', n),
   'heavy leet pairs, table rules': (n) => repeat('|---|()', n),
   'split tokens': (n) => repeat('b-o-m-b ', n),
+  'split tokens, space-split pieces to rejoin': (n) => repeat('ma-ke t rain to t rain a b omb ', n),
   'split tokens, underscores': (n) => repeat('a_', n),
   'lead-ins before entities': (n) => repeat('Decode it. &#104;&#105; ', n),
   'lead-ins before styled letters': (n) => repeat('Read this. ʜᴏᴡ ', n),
