@@ -38,9 +38,14 @@ const shouldFold = (word: string): boolean => {
   return hasLatin || (allConfusable && word.length >= 2);
 };
 
+/** Most characters between a lone confusable letter and a spoofed word next to it (`а`, `і'm`, `'ѕ`). */
+const MAX_NEIGHBOUR_GAP = 3;
+
 /**
- * Folds confusable letters to Latin, word by word (see {@link shouldFold}). Linear: candidates come from
- * one scan of {@link CONFUSABLE_BLOCKS_RE} and each word is examined once.
+ * Folds confusable letters to Latin, word by word (see {@link shouldFold}). A confusable letter standing
+ * alone as a word (Cyrillic `а`, `і`) is folded only next to a word that was folded (`wrіtе а ѕсrірt`):
+ * alone or among genuine Cyrillic words it may be a real one-letter word and stays. Linear: candidates
+ * come from one scan of {@link CONFUSABLE_BLOCKS_RE} and each word is examined once.
  * @returns the folded text and how many characters were replaced.
  */
 export function foldHomoglyphs(text: string): { text: string; folds: number } {
@@ -50,19 +55,14 @@ export function foldHomoglyphs(text: string): { text: string; folds: number } {
   const parts: string[] = [];
   let last = 0;
   let folds = 0;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    if (!HOMOGLYPHS.has(text.charCodeAt(m.index))) continue;
-    let start = m.index;
-    while (start > last && isWordChar(text, start - 1)) start--;
-    let end = m.index + 1;
-    while (end < text.length && isWordChar(text, end)) end++;
-    re.lastIndex = end;
-    const word = text.slice(start, end);
-    if (!shouldFold(word)) continue;
+  // End of the last folded word, and a lone confusable letter waiting for a folded word after it.
+  let foldedEnd = -1;
+  let pending = -1;
+  const fold = (start: number, end: number): void => {
     let folded = '';
-    for (let i = 0; i < word.length; i++) {
-      const to = HOMOGLYPHS.get(word.charCodeAt(i));
-      if (to === undefined) folded += word[i] ?? '';
+    for (let i = start; i < end; i++) {
+      const to = HOMOGLYPHS.get(text.charCodeAt(i));
+      if (to === undefined) folded += text[i] ?? '';
       else {
         folded += to;
         folds++;
@@ -70,6 +70,23 @@ export function foldHomoglyphs(text: string): { text: string; folds: number } {
     }
     parts.push(text.slice(last, start), folded);
     last = end;
+    foldedEnd = end;
+  };
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    if (!HOMOGLYPHS.has(text.charCodeAt(m.index))) continue;
+    let start = m.index;
+    while (start > last && isWordChar(text, start - 1)) start--;
+    let end = m.index + 1;
+    while (end < text.length && isWordChar(text, end)) end++;
+    re.lastIndex = end;
+    if (shouldFold(text.slice(start, end))) {
+      if (pending >= 0 && start - pending - 1 <= MAX_NEIGHBOUR_GAP) fold(pending, pending + 1);
+      pending = -1;
+      fold(start, end);
+    } else if (end - start === 1) {
+      if (foldedEnd >= 0 && start - foldedEnd <= MAX_NEIGHBOUR_GAP) fold(start, end);
+      else pending = start;
+    } else pending = -1;
   }
   if (last === 0 && folds === 0) return { text, folds: 0 };
   parts.push(text.slice(last));

@@ -47,6 +47,16 @@ describe('foldHomoglyphs', () => {
     ['uppercase Greek lookalikes', 'ΑΡΙ', 'API', 3],
     ['genuine Cyrillic word left alone', 'привет', 'привет', 0],
     ['single confusable letter alone', 'а b', 'а b', 0],
+    ['lone confusable letter after a spoofed word', 'wrіtе а list', 'write a list', 3],
+    ['lone confusable letter before a spoofed word', 'а ѕсrірt', 'a script', 5],
+    [
+      'lone confusable letters around an apostrophe',
+      "Hеу, І'm at а соmрutеr'ѕ desk",
+      "Hey, I'm at a computer's desk",
+      9,
+    ],
+    ['lone letter among genuine Cyrillic words', 'купил книгу а потом', 'купил книгу а потом', 0],
+    ['lone letter too far from a spoofed word', 'а .... ѕсrірt', 'а .... script', 4],
   ])('GIVEN %s WHEN folded THEN %s', (_name, input, expected, folds) => {
     expect(foldHomoglyphs(input)).toEqual({ text: expected, folds });
   });
