@@ -302,11 +302,13 @@ interface ConceptSlots {
   readonly start: Int32Array;
   readonly count: Int32Array;
   readonly codes: Int32Array;
+  /** Most feature codes of one token. */
+  readonly maxPerToken: number;
 }
 
 function conceptSlots(table: ReadonlyMap<number, readonly number[]>): ConceptSlots {
   let size = 16;
-  while (size < table.size * 2) size *= 2;
+  while (size < table.size * 4) size *= 2;
   const key = new Int32Array(size);
   const start = new Int32Array(size);
   const count = new Int32Array(size);
@@ -319,8 +321,73 @@ function conceptSlots(table: ReadonlyMap<number, readonly number[]>): ConceptSlo
     count[slot] = list.length;
     codes.push(...list);
   }
-  return { key, start, count, codes: Int32Array.from(codes) };
+  let maxPerToken = 0;
+  for (const list of table.values()) maxPerToken = Math.max(maxPerToken, list.length);
+  return { key, start, count, codes: Int32Array.from(codes), maxPerToken };
 }
+
+/** Distance between the lanes of a packed sum: three signed integers below 2¹⁶ in one double. */
+const LANE = 2 ** 17;
+
+/**
+ * Int8 weights packed for the fused pass: bucket `b` holds `unit · (q₀ + q₁·2¹⁷ + q₂·2³⁴)`, so one
+ * double addition adds a feature's weight to all three categories at once. `unit` is the smallest
+ * power of two (≤ 64) that makes the word and concept weights integers once multiplied by it: every
+ * lane then holds an exact integer, decoded (and reset) every `flushEvery` features, before any lane
+ * can reach 2¹⁶. Undefined when no such unit exists or the budget would be too small to pay off:
+ * the two separate passes, whose sums are rounded like any floating-point sum, are used then.
+ */
+interface PackedWeights {
+  readonly table: Float64Array;
+  readonly unit: number;
+  /** 1 / unit. */
+  readonly inv: number;
+  /** Multipliers of a bucket's packed weights for a word and a concept feature (`table` holds `unit` already). */
+  readonly word: number;
+  readonly concept: number;
+  readonly wordSq: number;
+  readonly conceptSq: number;
+  readonly flushEvery: number;
+}
+
+function packWeights(q: Int8Array, cfg: FeatureConfig, conceptsPerToken: number): PackedWeights | undefined {
+  const { wordWeight, conceptWeight } = cfg;
+  let unit = 1;
+  while (unit <= 64 && !(Number.isInteger(unit * wordWeight) && Number.isInteger(unit * conceptWeight)))
+    unit *= 2;
+  if (unit > 64 || !(wordWeight >= 0) || !(conceptWeight >= 0)) return undefined;
+  // Largest magnitude one feature adds to a lane, and most features added between two decodes.
+  const step = 128 * unit * Math.max(1, wordWeight, conceptWeight);
+  const perPosition = 1 + Math.max(1, cfg.wordMax) + conceptsPerToken;
+  const flushEvery = Math.floor((LANE / 2 - 1) / step) - perPosition;
+  if (flushEvery < 8) return undefined;
+  const buckets = cfg.buckets;
+  const table = new Float64Array(buckets);
+  for (let b = 0; b < buckets; b++)
+    table[b] = unit * (q[b * 3]! + q[b * 3 + 1]! * LANE + q[b * 3 + 2]! * LANE * LANE);
+  return {
+    table,
+    unit,
+    inv: 1 / unit,
+    word: wordWeight,
+    concept: conceptWeight,
+    wordSq: wordWeight * wordWeight,
+    conceptSq: conceptWeight * conceptWeight,
+    flushEvery,
+  };
+}
+
+/** Whether typed arrays are little-endian here (they are on every platform Node runs on today). */
+const LITTLE_ENDIAN = new Uint16Array(Uint8Array.of(1, 0).buffer)[0] === 1;
+
+/** A concept table without entries (concepts off). */
+const NO_CONCEPTS: ConceptSlots = {
+  key: new Int32Array(1),
+  start: new Int32Array(1),
+  count: new Int32Array(1),
+  codes: new Int32Array(0),
+  maxPerToken: 0,
+};
 
 /** Past the last boundary (a small integer, as positions are: keeps the comparisons integer). */
 const NO_BOUND = 0x7fffffff;
@@ -339,43 +406,265 @@ function addAt(cum: Float64Array, k: number, s0: number, s1: number, s2: number,
  * same way — into running sums of the three categories' int8 weights and of the squared feature
  * weights, recorded into `cum` each time a feature's position passes a window boundary (`cum[4·k …]` =
  * the sums over features positioned before `bounds[k]`). The hashing is inlined rather than going
- * through a `FeatureSink` per feature: this loop is most of tier 1's time. Every term is a multiple of
- * 1/4 far below 2⁵³, so the sums are exact and equal to the generic path's in any order
- * (test/unit/scripts/classifier/training.test.ts checks it against explicit dot products).
- * Buffers are reused across calls (the scorer is synchronous).
+ * through a `FeatureSink` per feature: this loop is most of tier 1's time. With the shipped weights every
+ * term is a multiple of 1/4 far below 2⁵³, so the sums are exact and equal to the generic path's in any
+ * order (test/unit/scripts/classifier/training.test.ts checks it against explicit dot products), and
+ * the packed pass ({@link packWeights}) computes the same exact sums
+ * (test/unit/lambdas/core/classifier/features.test.ts compares both bit for bit). `cum` must be zero
+ * on entry. Buffers are reused across calls (the scorer is synchronous).
  */
 export class PrefixSums {
   private padded = new Uint16Array(256);
+  /** The bytes of `padded` (a view of the same memory). */
+  private paddedBytes = Buffer.from(this.padded.buffer);
   private readonly recent: Int32Array;
   private readonly mask: number;
   /** Concept table as open addressing (see {@link ConceptSlots}); undefined when concepts are off. */
   private readonly concepts: ConceptSlots | undefined;
+  /** Weights packed for {@link packedRun}; undefined when the config or the weights do not allow it. */
+  private readonly packed: PackedWeights | undefined;
 
+  /** `packed: false` keeps the two unpacked passes even where packing applies (tests compare both). */
   constructor(
     private readonly cfg: FeatureConfig,
     private readonly q: Int8Array,
+    options: { readonly packed?: boolean } = {},
   ) {
     this.mask = cfg.buckets - 1;
     this.recent = new Int32Array(Math.max(1, cfg.wordMax));
     this.concepts = cfg.conceptWeight > 0 ? conceptSlots(conceptTable(cfg.buckets)) : undefined;
+    this.packed =
+      options.packed !== false && cfg.charMin === 4 && cfg.charMax === 4
+        ? packWeights(q, cfg, this.concepts?.maxPerToken ?? 0)
+        : undefined;
   }
 
+  /** Whether {@link run} takes the packed path. */
+  get isPacked(): boolean {
+    return this.packed !== undefined;
+  }
+
+  /** {@link load} then {@link runLoaded}. */
   run(text: string, bounds: Int32Array, nb: number, cum: Float64Array): void {
-    this.chars(text, bounds, nb, cum);
-    this.words(text, bounds, nb, cum);
+    this.load(text);
+    this.runLoaded(text.length, bounds, nb, cum);
+  }
+
+  /**
+   * The sums of the text last {@link load}ed (`n` code units, possibly edited in place since, as the
+   * scorer does to read line breaks as spaces).
+   */
+  runLoaded(n: number, bounds: Int32Array, nb: number, cum: Float64Array): void {
+    const padded = this.padded;
+    if (this.packed !== undefined) {
+      this.packedChars(padded, n, bounds, nb, cum, this.packed);
+      this.packedWords(padded, n, bounds, nb, cum, this.packed);
+      return;
+    }
+    this.chars(padded, n, bounds, nb, cum);
+    this.words(padded, n, bounds, nb, cum);
+  }
+
+  /**
+   * Copies " " + text + " " as UTF-16 code units into the scorer's buffer and returns it (valid until the
+   * next call): text index i is at i + 1.
+   */
+  load(text: string): Uint16Array {
+    const n = text.length;
+    if (this.padded.length < n + 2) {
+      this.padded = new Uint16Array(Math.max(n + 2, this.padded.length * 2));
+      this.paddedBytes = Buffer.from(this.padded.buffer);
+    }
+    const padded = this.padded;
+    padded[0] = 32;
+    // A native copy of the code units (lone surrogates included) on little-endian hosts: ~10× the loop.
+    if (LITTLE_ENDIAN) this.paddedBytes.write(text, 2, 'utf16le');
+    else for (let j = 0; j < n; j++) padded[j + 1] = text.charCodeAt(j);
+    padded[n + 1] = 32;
+    return padded;
+  }
+
+  /*
+   * The packed passes, for character 4-grams (the shipped model) when the weights pack (see
+   * {@link packWeights}): each feature adds one packed double instead of three int8 terms. Every sum
+   * is the same exact integer (in units of 1/`unit`) as the unpacked passes compute, so `cum` is
+   * bit-for-bit theirs.
+   */
+  private packedChars(
+    padded: Uint16Array,
+    n: number,
+    bounds: Int32Array,
+    nb: number,
+    cum: Float64Array,
+    pw: PackedWeights,
+  ): void {
+    const { mask } = this;
+    const { table, inv, flushEvery } = pw;
+    const total = n + 2;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let acc = 0;
+    let bi = 0;
+    let next = nb > 0 ? bounds[0]! : NO_BOUND;
+    const grams = Math.max(0, total - 3);
+    let c0 = padded[0]!;
+    let c1 = padded[1]!;
+    let c2 = padded[2]!;
+    // Gram i is at position max(0, i − 1): the grams before boundary b are those below b + 1 (none for b = 0).
+    for (let i = 0; i < grams; ) {
+      while (next === 0 || (next < NO_BOUND && next + 1 <= i)) {
+        const r = Math.round(acc / LANE);
+        const a2 = Math.round(r / LANE);
+        s0 += acc - r * LANE;
+        s1 += r - a2 * LANE;
+        s2 += a2;
+        acc = 0;
+        const o = bi * 4;
+        cum[o] = s0 * inv;
+        cum[o + 1] = s1 * inv;
+        cum[o + 2] = s2 * inv;
+        cum[o + 3] = i;
+        bi++;
+        next = bi < nb ? bounds[bi]! : NO_BOUND;
+      }
+      // Grams up to the next boundary or the decode budget, whichever comes first.
+      const stop = Math.min(grams, next === NO_BOUND ? grams : next + 1, i + flushEvery);
+      for (; i < stop; i++) {
+        const c3 = padded[i + 3]!;
+        let h = Math.imul(FNV_OFFSET ^ c0, FNV_PRIME);
+        h = Math.imul(h ^ c1, FNV_PRIME);
+        h = Math.imul(h ^ c2, FNV_PRIME);
+        h = Math.imul(h ^ c3, FNV_PRIME) ^ 4;
+        c0 = c1;
+        c1 = c2;
+        c2 = c3;
+        h ^= h >>> 16;
+        h = Math.imul(h, 0x85ebca6b);
+        h ^= h >>> 13;
+        h = Math.imul(h, 0xc2b2ae35);
+        h ^= h >>> 16;
+        acc += table[h & mask]! * ((h >> 31) | 1);
+      }
+      const r = Math.round(acc / LANE);
+      const a2 = Math.round(r / LANE);
+      s0 += acc - r * LANE;
+      s1 += r - a2 * LANE;
+      s2 += a2;
+      acc = 0;
+    }
+    while (bi < nb) {
+      const o = bi * 4;
+      cum[o] = s0 * inv;
+      cum[o + 1] = s1 * inv;
+      cum[o + 2] = s2 * inv;
+      cum[o + 3] = grams;
+      bi++;
+    }
+  }
+
+  private packedWords(
+    padded: Uint16Array,
+    n: number,
+    bounds: Int32Array,
+    nb: number,
+    cum: Float64Array,
+    pw: PackedWeights,
+  ): void {
+    const { mask, recent } = this;
+    const { key, start, count, codes } = this.concepts ?? NO_CONCEPTS;
+    const cmask = key.length - 1;
+    const { table, inv, word, concept, wordSq, conceptSq, flushEvery } = pw;
+    const ngramMax = this.cfg.wordMax;
+    const wordMax = recent.length;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let sq = 0;
+    let acc = 0;
+    let left = flushEvery;
+    let bi = 0;
+    // A token at padded index i (text index i − 1) is past boundary b when i > b.
+    let next = nb > 0 ? bounds[0]! : NO_BOUND;
+    let tokens = 0;
+    let slot = -1;
+    // padded[i] is text[i − 1]; the padding after the text ends the last token.
+    let i = 1;
+    for (;;) {
+      let c = padded[i]!;
+      while (i <= n && !isWordCode(c)) c = padded[++i]!;
+      if (i > n) break;
+      if (i > next || left <= 0) {
+        const r = Math.round(acc / LANE);
+        const a2 = Math.round(r / LANE);
+        s0 += acc - r * LANE;
+        s1 += r - a2 * LANE;
+        s2 += a2;
+        acc = 0;
+        left = flushEvery;
+        while (i > next) {
+          const o = bi * 4;
+          cum[o] = cum[o]! + s0 * inv;
+          cum[o + 1] = cum[o + 1]! + s1 * inv;
+          cum[o + 2] = cum[o + 2]! + s2 * inv;
+          cum[o + 3] = cum[o + 3]! + sq;
+          bi++;
+          next = bi < nb ? bounds[bi]! : NO_BOUND;
+        }
+      }
+      let h = WORD_SEED;
+      do {
+        h = Math.imul(h ^ c, FNV_PRIME);
+        c = padded[++i]!;
+      } while (isWordCode(c));
+      slot = slot + 1 === wordMax ? 0 : slot + 1;
+      recent[slot] = h;
+      tokens++;
+      let g = 0x9747b28c;
+      let r = slot;
+      const grams = Math.min(tokens, ngramMax);
+      for (let len = 1; len <= grams; len++) {
+        g = Math.imul(g ^ recent[r]!, FNV_PRIME) ^ len;
+        r = r === 0 ? wordMax - 1 : r - 1;
+        let x = g ^ 0x27d4eb2f;
+        x ^= x >>> 16;
+        x = Math.imul(x, 0x85ebca6b);
+        x ^= x >>> 13;
+        x = Math.imul(x, 0xc2b2ae35);
+        x ^= x >>> 16;
+        acc += table[x & mask]! * (x < 0 ? -word : word);
+      }
+      sq += grams * wordSq;
+      left -= grams;
+      let cs = h & cmask;
+      while (count[cs] !== 0 && key[cs] !== h) cs = (cs + 1) & cmask;
+      for (let e = start[cs]!, end = e + count[cs]!; e < end; e++) {
+        const code = codes[e]!;
+        acc += table[code >>> 1]! * (code & 1 ? -concept : concept);
+        sq += conceptSq;
+        left--;
+      }
+    }
+    const r = Math.round(acc / LANE);
+    const a2 = Math.round(r / LANE);
+    s0 += acc - r * LANE;
+    s1 += r - a2 * LANE;
+    s2 += a2;
+    while (bi < nb) {
+      const o = bi * 4;
+      cum[o] = cum[o]! + s0 * inv;
+      cum[o + 1] = cum[o + 1]! + s1 * inv;
+      cum[o + 2] = cum[o + 2]! + s2 * inv;
+      cum[o + 3] = cum[o + 3]! + sq;
+      bi++;
+    }
   }
 
   /** Character n-grams over " " + text + " ", positioned at their start (clamped to the text). */
-  private chars(text: string, bounds: Int32Array, nb: number, cum: Float64Array): void {
+  private chars(padded: Uint16Array, n: number, bounds: Int32Array, nb: number, cum: Float64Array): void {
     const { q, mask } = this;
     const { charMin, charMax } = this.cfg;
-    const n = text.length;
     const total = n + 2;
-    if (this.padded.length < total) this.padded = new Uint16Array(Math.max(total, this.padded.length * 2));
-    const padded = this.padded;
-    padded[0] = 32;
-    for (let j = 0; j < n; j++) padded[j + 1] = text.charCodeAt(j);
-    padded[n + 1] = 32;
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
@@ -442,11 +731,10 @@ export class PrefixSums {
   }
 
   /** Word n-grams (positioned at the start of their last token) and the concept features of each token. */
-  private words(text: string, bounds: Int32Array, nb: number, cum: Float64Array): void {
+  private words(padded: Uint16Array, n: number, bounds: Int32Array, nb: number, cum: Float64Array): void {
     const { q, mask, concepts, recent } = this;
     const { wordWeight, conceptWeight, wordMax: ngramMax } = this.cfg;
     const wordMax = recent.length;
-    const n = text.length;
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
@@ -457,18 +745,18 @@ export class PrefixSums {
     // `recent[slot]` is the latest token's hash; earlier ones precede it cyclically.
     let slot = -1;
     for (let i = 0; i < n; ) {
-      let c = text.charCodeAt(i);
+      let c = padded[i + 1]!;
       if (!isWordCode(c)) {
         i++;
         continue;
       }
       let h = WORD_SEED;
       const s = i;
-      // Each code unit read once (0 past the end: not a word code).
+      // Each code unit read once (the padding after the text is a space: not a word code).
       do {
         h = Math.imul(h ^ c, FNV_PRIME);
         i++;
-        c = i < n ? text.charCodeAt(i) : 0;
+        c = padded[i + 1]!;
       } while (isWordCode(c));
       while (s >= next) {
         addAt(cum, bi++, s0, s1, s2, sq);

@@ -155,21 +155,28 @@ const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a |
  */
 export function sentenceWindows(text: string, opts: SentenceWindowOptions): Array<readonly [number, number]> {
   const out: Array<readonly [number, number]> = [];
-  eachSentenceWindow(text, opts, (s, e) => {
-    out.push([s, e]);
+  const codes = new Uint16Array(text.length + 1);
+  for (let i = 0; i < text.length; i++) codes[i + 1] = text.charCodeAt(i);
+  eachSentenceWindow(codes, text.length, opts, {
+    push(s, e) {
+      out.push([s, e]);
+    },
   });
   return out;
 }
 
-/** Calls `emit` for each window of {@link sentenceWindows}, in the same order, without building spans. */
+/**
+ * Pushes each window of {@link sentenceWindows}, in the same order, to `out`. The text is `codes[1 … n]`
+ * (text index i at i + 1, as {@link PrefixSums.load} lays it out).
+ */
 function eachSentenceWindow(
-  text: string,
+  codes: Uint16Array,
+  n: number,
   opts: SentenceWindowOptions,
-  emit: (start: number, end: number) => void,
+  out: { push(start: number, end: number): void },
 ): void {
   const max = opts.maxChars;
-  const n = text.length;
-  // The previous sentence span (its single and paired windows are emitted once the next one closes).
+  // The previous sentence span (its single and paired windows are pushed once the next one closes).
   let ps = -1;
   let pe = -1;
   let start = 0;
@@ -177,13 +184,15 @@ function eachSentenceWindow(
   // Plain loops rather than a `close` closure: captured, mutated locals would live in a heap context.
   for (;;) {
     // The next sentence end: a line break (excluded) or `.!?;` before a space or the end (included).
+    // Letters and digits (most code units) fail the first test.
     let end = n;
     let more = false;
     for (; i < n; i++) {
-      const c = text.charCodeAt(i);
+      const c = codes[i + 1]!;
+      if (c > 0x3f) continue;
       if (c === 0x0a || c === 0x0d) {
         end = i;
-      } else if (isSentenceEnd(c) && (i + 1 === n || isSpace(text.charCodeAt(i + 1)))) {
+      } else if (isSentenceEnd(c) && (i + 1 === n || isSpace(codes[i + 2]!))) {
         end = i + 1;
       } else continue;
       i++;
@@ -191,19 +200,19 @@ function eachSentenceWindow(
       break;
     }
     let s = start;
-    while (s < end && isSpace(text.charCodeAt(s))) s++;
+    while (s < end && isSpace(codes[s + 1]!)) s++;
     start = end;
     if (end > s) {
       if (ps >= 0) {
-        if (pe - ps <= max) emit(ps, pe);
-        if (end - ps <= max) emit(ps, end);
+        if (pe - ps <= max) out.push(ps, pe);
+        if (end - ps <= max) out.push(ps, end);
       }
       ps = s;
       pe = end;
     }
     if (!more) break;
   }
-  if (ps >= 0 && pe - ps <= max) emit(ps, pe);
+  if (ps >= 0 && pe - ps <= max) out.push(ps, pe);
 }
 
 /**
@@ -223,23 +232,23 @@ export function createMarginScorer(
   const floor = cfg.normFloor ?? 0;
   const list = new WindowList();
   const sums = new PrefixSums(cfg, weights instanceof Int8Array ? weights : Int8Array.from(weights));
-  const push = (s: number, e: number): void => list.push(s, e);
   let cum = new Float64Array(256);
   return {
     maxMargins(input) {
       const masked = featureText(input, cfg);
       const n = masked.length;
+      const codes = sums.load(masked);
       list.clear();
       pushFixedWindows(list, n, cfg);
-      if (sentences && n > sentences.minText) eachSentenceWindow(masked, sentences, push);
+      if (sentences && n > sentences.minText) eachSentenceWindow(codes, n, sentences, list);
       // A line break ends a sentence window and is read as a space (the model was trained on canonical
       // text, where whitespace is collapsed to spaces).
-      const text = masked.includes('\n') ? masked.replaceAll('\n', ' ') : masked;
+      if (masked.includes('\n')) for (let i = 1; i <= n; i++) if (codes[i] === 0x0a) codes[i] = 0x20;
       list.index(n);
       const { bounds, nb, at, ends } = list;
       if (cum.length < nb * 4) cum = new Float64Array(Math.max(nb * 4, cum.length * 2));
       cum.fill(0, 0, nb * 4);
-      sums.run(text, bounds, nb, cum);
+      sums.runLoaded(n, bounds, nb, cum);
       let best0 = -Infinity;
       let best1 = -Infinity;
       let best2 = -Infinity;
