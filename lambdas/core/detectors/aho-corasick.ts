@@ -13,6 +13,15 @@ export interface AcMatch {
 /** Code units below this take the dense transition table; others walk the goto maps and failure links. */
 const DENSE = 128;
 
+/** Options of {@link AhoCorasick.build}. */
+export interface AhoCorasickOptions {
+  /**
+   * Match ASCII letters in either case: patterns are read in ASCII lowercase and `A`–`Z` in the text
+   * step like `a`–`z`. Other characters match exactly. @default false
+   */
+  readonly foldAsciiCase?: boolean;
+}
+
 /** An immutable automaton. Node 0 is the root. */
 export class AhoCorasick {
   private constructor(
@@ -23,17 +32,26 @@ export class AhoCorasick {
     private readonly lengths: readonly number[],
     /** `node · DENSE + c` → next node for ASCII `c`, failure links already followed (a DFA). */
     private readonly dense: Int32Array,
+    /** 1 where `out[node]` is not empty: the scan reads one byte per character, not an array. */
+    private readonly final: Uint8Array,
   ) {}
 
+  /** Number of patterns given to {@link AhoCorasick.build}. */
+  get size(): number {
+    return this.lengths.length;
+  }
+
   /** Builds the automaton. Empty patterns are ignored (they would match everywhere). */
-  static build(patterns: readonly string[]): AhoCorasick {
+  static build(patterns: readonly string[], options: AhoCorasickOptions = {}): AhoCorasick {
+    const fold = options.foldAsciiCase ?? false;
     const goto: Map<number, number>[] = [new Map()];
     const own: number[][] = [[]];
     patterns.forEach((p, id) => {
       if (p.length === 0) return;
       let node = 0;
       for (let i = 0; i < p.length; i++) {
-        const c = p.charCodeAt(i);
+        const u = p.charCodeAt(i);
+        const c = fold && u >= 65 && u <= 90 ? u + 32 : u;
         const edges = goto[node]!;
         let next = edges.get(c);
         if (next === undefined) {
@@ -68,6 +86,7 @@ export class AhoCorasick {
         const next = goto[node]!.get(c);
         dense[node * DENSE + c] = next ?? (node === 0 ? 0 : dense[fail[node]! * DENSE + c]!);
       }
+      if (fold) for (let c = 65; c <= 90; c++) dense[node * DENSE + c] = dense[node * DENSE + c + 32]!;
     }
     return new AhoCorasick(
       goto,
@@ -75,29 +94,54 @@ export class AhoCorasick {
       out,
       patterns.map((p) => p.length),
       dense,
+      Uint8Array.from(out, (ids) => (ids.length > 0 ? 1 : 0)),
     );
+  }
+
+  /** The node after reading `c` in `node`. */
+  private step(node: number, c: number): number {
+    if (c < DENSE) return this.dense[node * DENSE + c]!;
+    let next = this.goto[node]!.get(c);
+    while (next === undefined && node !== 0) {
+      node = this.fail[node]!;
+      next = this.goto[node]!.get(c);
+    }
+    return next ?? 0;
+  }
+
+  /**
+   * Walks `text` through the automaton and calls `visit` with the patterns ending at each position
+   * where any does (`end` exclusive). The per-character loop reads one byte to know whether to call.
+   */
+  private walk(text: string, visit: (hits: readonly number[], end: number) => void): void {
+    const dense = this.dense;
+    const final = this.final;
+    let node = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      node = c < DENSE ? dense[node * DENSE + c]! : this.step(node, c);
+      if (final[node] !== 0) visit(this.out[node]!, i + 1);
+    }
+  }
+
+  /**
+   * Sets `seen[p] = 1` for every pattern `p` that occurs in `text` (`seen` has at least
+   * {@link size} entries). No match objects: the prefilter's pass.
+   */
+  mark(text: string, seen: Uint8Array): void {
+    this.walk(text, (hits) => {
+      for (let k = 0; k < hits.length; k++) seen[hits[k]!] = 1;
+    });
   }
 
   /** Calls `onMatch` for every occurrence, in order of end position. */
   scan(text: string, onMatch: (m: AcMatch) => void): void {
-    let node = 0;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c < DENSE) node = this.dense[node * DENSE + c]!;
-      else {
-        let next = this.goto[node]!.get(c);
-        while (next === undefined && node !== 0) {
-          node = this.fail[node]!;
-          next = this.goto[node]!.get(c);
-        }
-        node = next ?? 0;
-      }
-      const hits = this.out[node]!;
+    this.walk(text, (hits, end) => {
       for (let k = 0; k < hits.length; k++) {
         const pattern = hits[k]!;
-        onMatch({ pattern, start: i + 1 - this.lengths[pattern]!, end: i + 1 });
+        onMatch({ pattern, start: end - this.lengths[pattern]!, end });
       }
-    }
+    });
   }
 
   /** All occurrences, in order of end position (ties: longer pattern first). */

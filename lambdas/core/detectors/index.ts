@@ -11,12 +11,15 @@ import {
   matchRule,
   nextMatch,
 } from './heuristics';
-import { PATTERN_DETECTORS, type PatternDetector, textFacts } from './patterns';
+import { countDigits, DIGITS, PATTERN_DETECTORS, type PatternDetector } from './patterns';
+import { type LiteralCheck, LiteralGates, regexCheck } from './prefilter';
 
 export { type AcMatch, AhoCorasick } from './aho-corasick';
 export { type BlocklistEntry, canonicalPhrase, DEFAULT_BLOCKLIST, parseBlocklist } from './blocklist';
 export { gibberishSuffixScore, HEURISTIC_RULES, type HeuristicRule, matchRule } from './heuristics';
+export { requiredLiterals } from './literals';
 export { PATTERN_DETECTORS, type PatternDetector } from './patterns';
+export { type LiteralCheck, LiteralGates, regexCheck } from './prefilter';
 
 /**
  * How much a heuristic hit weighs by trust boundary. Instructions inside tool results and documents
@@ -56,42 +59,75 @@ export interface Tier0 {
   run(segments: readonly Segment[], normalized: readonly NormalizedSegment[]): Finding[];
 }
 
-/** Builds the tier-0 detectors once (automata, rule tables). */
+/** Builds the tier-0 detectors once (automata, rule tables, literal prefilter). */
 export function createTier0(options: Tier0Options = {}): Tier0 {
-  const blocklist = compileBlocklist(
-    [...(options.blocklist ?? DEFAULT_BLOCKLIST), ...(options.extraBlocklist ?? [])].map((e) => ({
+  const entries = [...(options.blocklist ?? DEFAULT_BLOCKLIST), ...(options.extraBlocklist ?? [])].map(
+    (e) => ({
       ...e,
       phrase: canonicalPhrase(e.phrase),
-    })),
+    }),
   );
+  const blocklist = compileBlocklist(entries);
   const weights = { ...DEFAULT_TRUST_WEIGHTS, ...options.trustWeights };
   const runPatterns = options.patterns ?? true;
   const runHeuristics = options.heuristics ?? true;
+  const viewRules = HEURISTIC_RULES.filter((r) => r.on === 'view');
+  const rawRules = HEURISTIC_RULES.filter((r) => r.on === 'raw');
+  // One prefilter over everything tier 0 looks for, in this order: any blocklist phrase, the view
+  // rules, the raw rules, the patterns. A text is read once per view; the view-rule and blocklist
+  // results apply to that view, the raw ones to the raw text when the view stands for it.
+  const rawChecks = [...rawRules.map((r) => ruleCheck(r)), ...PATTERN_DETECTORS.map(patternCheck)];
+  const gates = LiteralGates.build([
+    [entries.map((e) => e.phrase)],
+    ...viewRules.map((r) => ruleCheck(r)),
+    ...rawChecks,
+  ]);
+  const RAW = 1 + viewRules.length;
+  const PATTERNS = RAW + rawRules.length;
+  // A view equal to the raw text lowercased contains every ASCII literal the raw text contains (in
+  // folded case), so its pass stands for the raw text's when every raw literal is ASCII.
+  const rawLiteralsAscii = rawChecks.every((c) => c.every((set) => set.every(isAsciiLiteral)));
 
   return {
     run(segments, normalized) {
       const findings: Finding[] = [];
       segments.forEach((segment, index) => {
+        const raw = segment.text;
         const norm = normalized[index];
         const views: readonly View[] = norm?.views.length
           ? norm.views
-          : [{ segment: index, text: segment.text.toLowerCase(), transforms: ['lowercase'] }];
+          : [{ segment: index, text: raw.toLowerCase(), transforms: ['lowercase'] }];
         const best = new Map<string, Finding>();
+        let rawPass: readonly boolean[] | undefined;
         for (const view of views) {
+          const text = view.text;
           const despaced = view.transforms.includes('despace');
-          for (const hit of blocklist.match(view.text, despaced)) {
-            keepBest(best, {
-              detector: 'tier0.blocklist',
-              category: hit.entry.category,
-              score: hit.entry.score,
-              segment: index,
-              label: hit.entry.phrase,
-            });
+          // Despaced views are matched without spaces against the space-free phrases: not prefiltered.
+          const pass = despaced ? undefined : gates.evaluate(text);
+          if (pass === undefined || pass[0]) {
+            for (const hit of blocklist.match(text, despaced)) {
+              keepBest(best, {
+                detector: 'tier0.blocklist',
+                category: hit.entry.category,
+                score: hit.entry.score,
+                segment: index,
+                label: hit.entry.phrase,
+              });
+            }
           }
-          if (runHeuristics && !despaced) for (const f of viewHeuristics(view.text, index)) keepBest(best, f);
+          if (pass === undefined) continue;
+          if (runHeuristics)
+            for (const f of gatedViewHeuristics(text, index, viewRules, pass, 1)) keepBest(best, f);
+          if (
+            rawPass === undefined &&
+            rawLiteralsAscii &&
+            (text === raw || (text.length === raw.length && text === raw.toLowerCase()))
+          )
+            rawPass = pass;
         }
+        if (runHeuristics || runPatterns) rawPass ??= gates.evaluate(raw);
         if (runHeuristics) {
-          for (const f of rawHeuristics(segment.text, index, HEURISTIC_RULES, norm?.encodedSpans))
+          for (const f of gatedRawHeuristics(raw, index, rawRules, rawPass!, RAW, norm?.encodedSpans))
             keepBest(best, f);
           if (norm) for (const f of signalFindings(norm, index)) keepBest(best, f);
         }
@@ -101,12 +137,15 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
             f.detector.startsWith('tier0.heuristic.') ? { ...f, score: round(f.score * weight) } : f,
           );
         }
-        if (runPatterns) findings.push(...patternFindings(segment.text, index));
+        if (runPatterns)
+          findings.push(...gatedPatternFindings(raw, index, PATTERN_DETECTORS, rawPass!, PATTERNS));
       });
       return findings;
     },
   };
 }
+
+const isAsciiLiteral = (l: string): boolean => /^[\x00-\x7f]*$/.test(l);
 
 /** Keeps the highest-scoring finding per detector (the first one on a tie). */
 function keepBest(best: Map<string, Finding>, f: Finding): void {
@@ -123,10 +162,29 @@ function round(x: number): number {
  * a card number), only the higher-scoring one is kept. Sorted by span start.
  */
 export function patternFindings(text: string, segment: number, detectors = PATTERN_DETECTORS): Finding[] {
+  return gatedPatternFindings(text, segment, detectors, gatesOf(detectors, patternCheck).evaluate(text), 0);
+}
+
+/**
+ * {@link patternFindings} where `pass[offset + i]` says whether detector `i`'s regex can match (its
+ * required literals occur in `text`); the regex runs only then.
+ */
+function gatedPatternFindings(
+  text: string,
+  segment: number,
+  detectors: readonly PatternDetector[],
+  pass: readonly boolean[],
+  offset: number,
+): Finding[] {
   const all: Array<Finding & { readonly span: readonly [number, number] }> = [];
-  const facts = textFacts(text);
-  for (const d of detectors) {
-    if (d.requires && !d.requires(text, facts)) continue;
+  let digits: number | undefined;
+  for (let i = 0; i < detectors.length; i++) {
+    const d = detectors[i]!;
+    if (!pass[offset + i]) continue;
+    if (d.minDigits !== undefined) {
+      digits ??= countDigits(text, Math.max(...detectors.map((x) => x.minDigits ?? 0)));
+      if (digits < d.minDigits) continue;
+    }
     const re = d.regex;
     re.lastIndex = 0;
     for (let m = nextMatch(re, text); m !== null; m = nextMatch(re, text)) {
@@ -165,12 +223,59 @@ function ruleFinding(rule: HeuristicRule, segment: number, span?: readonly [numb
   };
 }
 
+/** The regexes a rule needs to match: its anchor and every pattern that must follow it. */
+function ruleRegexes(rule: HeuristicRule): readonly RegExp[] {
+  return [rule.regex, ...(rule.followedBy?.patterns ?? [])];
+}
+
+/** The prefilter check of a heuristic rule: its anchor and every pattern that must follow it. */
+function ruleCheck(rule: HeuristicRule): LiteralCheck {
+  return regexCheck(ruleRegexes(rule));
+}
+
+/** The prefilter check of a pattern detector: its regex's literals, and a digit when it needs digits. */
+function patternCheck(d: PatternDetector): LiteralCheck {
+  const check = regexCheck([d.regex]);
+  return d.minDigits !== undefined && d.minDigits > 0 ? [...check, DIGITS] : check;
+}
+
+/** Prefilters of the exported single-purpose runners, built once per rule or detector list. */
+const GATES = new WeakMap<readonly unknown[], LiteralGates>();
+
+function gatesOf<T>(items: readonly T[], check: (item: T) => LiteralCheck): LiteralGates {
+  let g = GATES.get(items);
+  if (!g) {
+    g = LiteralGates.build(items.map(check));
+    GATES.set(items, g);
+  }
+  return g;
+}
+
 /** Heuristics over one normalized (lowercase) view; first hit per rule. */
 export function viewHeuristics(text: string, segment: number, rules = HEURISTIC_RULES): Finding[] {
+  const view = rules.filter((r) => r.on === 'view');
+  const pass = gatesOf(rules, ruleCheck).evaluate(text);
+  return gatedViewHeuristics(
+    text,
+    segment,
+    view,
+    rules.flatMap((r, i) => (r.on === 'view' ? [pass[i]!] : [])),
+    0,
+  );
+}
+
+/** {@link viewHeuristics} over view rules `rules`, running rule `i` only where `pass[offset + i]`. */
+function gatedViewHeuristics(
+  text: string,
+  segment: number,
+  rules: readonly HeuristicRule[],
+  pass: readonly boolean[],
+  offset: number,
+): Finding[] {
   const out: Finding[] = [];
-  for (const rule of rules) {
-    if (rule.on !== 'view') continue;
-    if (matchRule(rule, text)) out.push(ruleFinding(rule, segment));
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
+    if (pass[offset + i] && matchRule(rule, text)) out.push(ruleFinding(rule, segment));
   }
   return out;
 }
@@ -186,9 +291,30 @@ export function rawHeuristics(
   rules = HEURISTIC_RULES,
   decoded: readonly (readonly [number, number])[] = [],
 ): Finding[] {
+  const pass = gatesOf(rules, ruleCheck).evaluate(text);
+  return gatedRawHeuristics(
+    text,
+    segment,
+    rules.filter((r) => r.on === 'raw'),
+    rules.flatMap((r, i) => (r.on === 'raw' ? [pass[i]!] : [])),
+    0,
+    decoded,
+  );
+}
+
+/** {@link rawHeuristics} over raw rules `rules`, running rule `i` only where `pass[offset + i]`. */
+function gatedRawHeuristics(
+  text: string,
+  segment: number,
+  rules: readonly HeuristicRule[],
+  pass: readonly boolean[],
+  offset: number,
+  decoded: readonly (readonly [number, number])[] = [],
+): Finding[] {
   const out: Finding[] = [];
-  for (const rule of rules) {
-    if (rule.on !== 'raw') continue;
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
+    if (!pass[offset + i]) continue;
     const span = matchRule(rule, text);
     if (span) out.push(ruleFinding(rule, segment, span));
   }

@@ -19,29 +19,25 @@ export interface PatternDetector {
   /** Optional end-of-span extension (e.g. to the PEM end marker); returns the exclusive end. */
   readonly extend?: (text: string, matchEnd: number) => number;
   /**
-   * A cheap necessary condition (a literal every match contains, or digits): when it is false the regex
-   * cannot match and is not run. Keeps the common text — no `@`, no key prefix — off the regex engine.
+   * Fewest ASCII digits a match contains, when it needs any: a text with fewer does not run the regex.
+   * Literals every match contains (`@`, a key prefix) need no field: tier 0 derives them from the regex
+   * (`requiredLiterals` in literals.ts) and runs the regex only when one occurs.
    */
-  readonly requires?: (text: string, facts: TextFacts) => boolean;
+  readonly minDigits?: number;
 }
 
-/** Facts computed once per text and shared by every pattern's precondition. */
-export interface TextFacts {
-  /** Number of ASCII digits in the text (counted up to 32: enough for every pattern). */
-  readonly digits: number;
-}
+/** The ASCII digits a {@link PatternDetector.minDigits} can ask for: any digit at all. */
+export const DIGITS: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
-/** One pass: the facts the preconditions need. */
-export function textFacts(text: string): TextFacts {
+/** Number of ASCII digits in `text`, counted up to `max`. */
+export function countDigits(text: string, max: number): number {
   let digits = 0;
-  for (let i = 0; i < text.length && digits < 32; i++) {
+  for (let i = 0; i < text.length && digits < max; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) digits++;
   }
-  return { digits };
+  return digits;
 }
-
-const includesAny = (text: string, literals: readonly string[]) => literals.some((l) => text.includes(l));
 
 /** Extends a PEM header match to the end of the matching `-----END … PRIVATE KEY-----` line when present. */
 function pemExtend(text: string, matchEnd: number): number {
@@ -58,42 +54,36 @@ export const PATTERN_DETECTORS: readonly PatternDetector[] = [
     category: 'secrets',
     regex: /\b(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA)[A-Z0-9]{16}\b/g,
     score: 0.99,
-    requires: (t) => includesAny(t, ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AIDA', 'AROA']),
   },
   {
     id: 'openai-key',
     category: 'secrets',
     regex: /\bsk-[A-Za-z0-9_-]{20,200}/g,
     score: 0.95,
-    requires: (t) => t.includes('sk-'),
   },
   {
     id: 'github-token',
     category: 'secrets',
     regex: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})/g,
     score: 0.99,
-    requires: (t) => includesAny(t, ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_']),
   },
   {
     id: 'slack-token',
     category: 'secrets',
     regex: /\bxox[abposr]-[A-Za-z0-9-]{10,200}/g,
     score: 0.97,
-    requires: (t) => t.includes('xox'),
   },
   {
     id: 'google-api-key',
     category: 'secrets',
     regex: /\bAIza[0-9A-Za-z_-]{35}/g,
     score: 0.97,
-    requires: (t) => t.includes('AIza'),
   },
   {
     id: 'jwt',
     category: 'secrets',
     regex: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g,
     score: 0.9,
-    requires: (t) => t.includes('eyJ'),
   },
   {
     id: 'private-key',
@@ -101,7 +91,6 @@ export const PATTERN_DETECTORS: readonly PatternDetector[] = [
     regex: /-----BEGIN (?:[A-Z0-9]{1,16} ){0,3}PRIVATE KEY-----/g,
     score: 0.99,
     extend: pemExtend,
-    requires: (t) => t.includes('-----BEGIN '),
   },
   {
     id: 'email',
@@ -109,7 +98,6 @@ export const PATTERN_DETECTORS: readonly PatternDetector[] = [
     regex:
       /(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}\b/g,
     score: 0.8,
-    requires: (t) => t.includes('@'),
   },
   {
     id: 'card',
@@ -117,7 +105,7 @@ export const PATTERN_DETECTORS: readonly PatternDetector[] = [
     regex: /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g,
     score: 0.95,
     validate: (m) => cardValid(digitsOnly(m)),
-    requires: (_t, f) => f.digits >= 13,
+    minDigits: 13,
   },
   {
     id: 'iban',
@@ -125,7 +113,7 @@ export const PATTERN_DETECTORS: readonly PatternDetector[] = [
     regex: /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])/g,
     score: 0.95,
     validate: ibanValid,
-    requires: (_t, f) => f.digits >= 2,
+    minDigits: 2,
   },
   {
     id: 'ssn',
@@ -133,7 +121,7 @@ export const PATTERN_DETECTORS: readonly PatternDetector[] = [
     regex: /(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])/g,
     score: 0.9,
     validate: (m) => ssnValid(digitsOnly(m)),
-    requires: (_t, f) => f.digits >= 9,
+    minDigits: 9,
   },
   {
     id: 'phone',
@@ -146,6 +134,6 @@ export const PATTERN_DETECTORS: readonly PatternDetector[] = [
       // Thousands-grouped numbers such as 100.000.000 are not phone numbers.
       return n >= 8 && n <= 15 && !THOUSANDS_GROUPED.test(m);
     },
-    requires: (_t, f) => f.digits >= 8,
+    minDigits: 8,
   },
 ];

@@ -69,3 +69,31 @@ describe('AhoCorasick', () => {
     );
   });
 });
+
+describe('AhoCorasick with foldAsciiCase', () => {
+  /** ASCII lowercase only, as the folded automaton reads both patterns and text. */
+  const fold = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+  it('matches ASCII letters in either case and nothing else', () => {
+    // GIVEN patterns in mixed case WHEN the text has other cases THEN both match; non-ASCII stays exact
+    const ac = AhoCorasick.build(['AKIA', 'sk-', 'é'], { foldAsciiCase: true });
+    expect(ac.findAll('akia SK- É é').map((m) => `${m.pattern}:${m.start}`)).toEqual(['0:0', '1:5', '2:11']);
+  });
+
+  it('mark sets exactly the patterns a case-folded naive search finds', () => {
+    const unit = fc.constantFrom('a', 'B', 'c', 'A', 'b', ' ', 'ß', '\u212a', 'k');
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit, maxLength: 5 }), { maxLength: 10 }),
+        fc.string({ unit, maxLength: 80 }),
+        (patterns, text) => {
+          const seen = new Uint8Array(patterns.length);
+          AhoCorasick.build(patterns, { foldAsciiCase: true }).mark(text, seen);
+          const expected = patterns.map((p) => (p.length > 0 && fold(text).includes(fold(p)) ? 1 : 0));
+          expect([...seen]).toEqual(expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
