@@ -12,6 +12,8 @@ export interface AcMatch {
 
 /** Code units below this take the dense transition table; others walk the goto maps and failure links. */
 const DENSE = 128;
+/** log2 of {@link DENSE}: a state is its table row's offset, `rank << SHIFT`. */
+const SHIFT = 7;
 
 /** Options of {@link AhoCorasick.build}. */
 export interface AhoCorasickOptions {
@@ -30,10 +32,16 @@ export class AhoCorasick {
     /** Patterns ending at each node, including those reached through failure links. */
     private readonly out: readonly (readonly number[])[],
     private readonly lengths: readonly number[],
-    /** `node · DENSE + c` → next node for ASCII `c`, failure links already followed (a DFA). */
-    private readonly dense: Int32Array,
-    /** 1 where `out[node]` is not empty: the scan reads one byte per character, not an array. */
-    private readonly final: Uint8Array,
+    /**
+     * The ASCII transitions as a DFA (failure links already followed) over states: a node's state is
+     * `rank << SHIFT`, its row's offset, so a step is one load, `table[state + c]`. Nodes where patterns
+     * end have the highest ranks, so the scan knows a match from `state >= firstFinal` alone.
+     */
+    private readonly table: Int32Array,
+    private readonly firstFinal: number,
+    /** rank → node, and node → rank, for the code units above ASCII (goto maps and failure links). */
+    private readonly nodeOf: Int32Array,
+    private readonly rankOf: Int32Array,
   ) {}
 
   /** Number of patterns given to {@link AhoCorasick.build}. */
@@ -88,39 +96,56 @@ export class AhoCorasick {
       }
       if (fold) for (let c = 65; c <= 90; c++) dense[node * DENSE + c] = dense[node * DENSE + c + 32]!;
     }
+    // Ranks: nodes without matches first (the root, which has none, is rank 0), then the others.
+    const nodes = goto.map((_, node) => node);
+    const nodeOf = Int32Array.from([
+      ...nodes.filter((n) => out[n]!.length === 0),
+      ...nodes.filter((n) => out[n]!.length > 0),
+    ]);
+    const rankOf = new Int32Array(goto.length);
+    nodeOf.forEach((node, rank) => {
+      rankOf[node] = rank;
+    });
+    const table = new Int32Array(goto.length * DENSE);
+    for (let rank = 0; rank < nodeOf.length; rank++) {
+      const node = nodeOf[rank]!;
+      for (let c = 0; c < DENSE; c++) table[(rank << SHIFT) + c] = rankOf[dense[node * DENSE + c]!]! << SHIFT;
+    }
     return new AhoCorasick(
       goto,
       fail,
       out,
       patterns.map((p) => p.length),
-      dense,
-      Uint8Array.from(out, (ids) => (ids.length > 0 ? 1 : 0)),
+      table,
+      nodes.filter((n) => out[n]!.length === 0).length << SHIFT,
+      nodeOf,
+      rankOf,
     );
   }
 
-  /** The node after reading `c` in `node`. */
-  private step(node: number, c: number): number {
-    if (c < DENSE) return this.dense[node * DENSE + c]!;
+  /** The state after reading `c` ≥ {@link DENSE} in `state`. */
+  private step(state: number, c: number): number {
+    let node = this.nodeOf[state >> SHIFT]!;
     let next = this.goto[node]!.get(c);
     while (next === undefined && node !== 0) {
       node = this.fail[node]!;
       next = this.goto[node]!.get(c);
     }
-    return next ?? 0;
+    return this.rankOf[next ?? 0]! << SHIFT;
   }
 
   /**
    * Walks `text` through the automaton and calls `visit` with the patterns ending at each position
-   * where any does (`end` exclusive). The per-character loop reads one byte to know whether to call.
+   * where any does (`end` exclusive). Per character: one table load and one comparison.
    */
   private walk(text: string, visit: (hits: readonly number[], end: number) => void): void {
-    const dense = this.dense;
-    const final = this.final;
-    let node = 0;
+    const table = this.table;
+    const firstFinal = this.firstFinal;
+    let state = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      node = c < DENSE ? dense[node * DENSE + c]! : this.step(node, c);
-      if (final[node] !== 0) visit(this.out[node]!, i + 1);
+      state = c < DENSE ? table[state + c]! : this.step(state, c);
+      if (state >= firstFinal) visit(this.out[this.nodeOf[state >> SHIFT]!]!, i + 1);
     }
   }
 
