@@ -40,6 +40,7 @@ import {
 } from '../classifier/model/training';
 import { loadModel, type ModelArtifact } from '../lambdas/core/classifier';
 import { platt } from '../lambdas/core/classifier/model';
+import { decisionScore } from '../lambdas/core/engine/scoring';
 import { defaultPolicy } from '../lambdas/core/index';
 import type { RawTrainRow } from './classifier/augment';
 import {
@@ -81,6 +82,10 @@ const BUDGET = { general: 0.008, borderline: 0.095 };
  * the band [0.25, 0.75) the default policy had then (ADR 0024).
  */
 const CASCADE_BUDGETS = [BUDGET];
+/** Training weight of rows outside the focus band (see `Args.easyWeight`); chosen out-of-fold on TRAIN. */
+const DEFAULT_EASY_WEIGHT = 1;
+/** Tier-1 decision scores whose rows keep their full training weight (see `Args.focus`). */
+const DEFAULT_FOCUS: readonly [number, number] = [0.1, 0.9];
 
 const ARTIFACT_OUT = 'classifier/model/tier2.json';
 const DEFAULT_POLICY_FILE = 'config/policies/default.json';
@@ -94,6 +99,13 @@ interface Args {
   readonly net: NetTrainOptions;
   /** Heads learn a correction to the stacked n-gram logit (`network.offset`) instead of a logit. */
   readonly residual: boolean;
+  /**
+   * Focus on the rows tier 1 is unsure of, where the cascade consults tier 2: a head's training weight
+   * is multiplied by `easyWeight` when the tier-1 recipe's out-of-fold decision score for that head is
+   * outside `focus` [low, high). 1: every row counts alike.
+   */
+  readonly easyWeight: number;
+  readonly focus: readonly [number, number];
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -102,6 +114,8 @@ function parseArgs(argv: readonly string[]): Args {
   let policy: string | undefined;
   let vectors: string | undefined;
   let residual = true;
+  let easyWeight = DEFAULT_EASY_WEIGHT;
+  let focus: [number, number] = [...DEFAULT_FOCUS];
   const net: { -readonly [K in keyof NetTrainOptions]: NetTrainOptions[K] } = { ...DEFAULT_NET_OPTIONS };
   const num = (v: string | undefined, name: string): number => {
     const n = Number(v);
@@ -111,8 +125,15 @@ function parseArgs(argv: readonly string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--data') data = argv[++i] ?? data;
+    else if (a === '--easy-weight') easyWeight = num(argv[++i], a);
     else if (a === '--epochs') net.epochs = num(argv[++i], a);
-    else if (a === '--hidden') net.hidden = num(argv[++i], a);
+    else if (a === '--focus') {
+      const v = (argv[++i] ?? '').split(',').map(Number);
+      if (v.length !== 2 || !v.every((x) => x >= 0 && x <= 1) || !(v[0]! < v[1]!)) {
+        throw new Error('train:tier2: --focus must be low,high with 0 <= low < high <= 1');
+      }
+      focus = [v[0]!, v[1]!];
+    } else if (a === '--hidden') net.hidden = num(argv[++i], a);
     else if (a === '--l2') net.l2 = num(argv[++i], a);
     else if (a === '--lr') net.learningRate = num(argv[++i], a);
     else if (a === '--out') out = argv[++i] ?? out;
@@ -131,6 +152,8 @@ function parseArgs(argv: readonly string[]): Args {
     out,
     net,
     residual,
+    easyWeight,
+    focus,
     ...(policyFile !== 'none' ? { policy: policyFile } : {}),
     ...(vectors ? { vectors } : {}),
   };
@@ -293,6 +316,8 @@ function main(): void {
         y[k] = 1;
         w[k] = n / (2 * pos[k]!);
       } else if (r.label === 'benign') w[k] = n / (2 * neg);
+      const d = decisionScore(t1.probs[i]![k]!, t1.thresholds[k]!);
+      if (d < args.focus[0] || d >= args.focus[1]) w[k] = w[k]! * args.easyWeight;
     });
     return { x, y, w };
   });
@@ -402,7 +427,7 @@ function main(): void {
       vectors: `${VECTORS_PACKAGE}@${VECTORS_VERSION} (GloVe 100-d, PDDL): the ${TOP_WORDS} most frequent alphanumeric words plus TRAIN words seen twice; SIF weight ${SIF_A}/(${SIF_A}+p)`,
       tier1Features:
         'logit/4 of tier-1 calibrated probabilities; out-of-fold (npm run train recipe) on TRAIN',
-      network: `MLP ${width}-${net.hidden}-3 ReLU, sigmoid heads, one-vs-benign with balanced class weights${args.residual ? `; residual on the stacked n-gram logit (offset ${TIER1_LOGIT_DIVISOR}·input ${offset.inputs.join('/')})` : ''}`,
+      network: `MLP ${width}-${net.hidden}-3 ReLU, sigmoid heads, one-vs-benign with balanced class weights${args.easyWeight !== 1 ? ` (× ${args.easyWeight} where the tier-1 decision score is outside [${args.focus.join(', ')}))` : ''}${args.residual ? `; residual on the stacked n-gram logit (offset ${TIER1_LOGIT_DIVISOR}·input ${offset.inputs.join('/')})` : ''}`,
       optimizer: `adam lr=${args.net.learningRate} epochs=${args.net.epochs} batch=${args.net.batch} l2=${args.net.l2} seed=${args.net.seed}`,
       calibration: `platt on ${FOLDS}-fold out-of-fold logits of TRAIN`,
       thresholdRule: `greedy joint choice on out-of-fold TRAIN, fprGeneral<=${BUDGET.general}, fprBorderline<=${BUDGET.borderline}`,
