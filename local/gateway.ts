@@ -132,6 +132,9 @@ function readLimited(req: IncomingMessage, limit: number): Promise<{ body: Buffe
   });
 }
 
+/** How long close() waits for requests still running (their after-response work) once connections are closed. */
+const STOP_DRAIN_MS = 10_000;
+
 /** Bytes of a refused request body read and dropped beyond the limit before the connection is closed. */
 export const DRAIN_BYTES = 16 * 1024 * 1024;
 /** How long a refused request body is read and dropped before the connection is closed. */
@@ -380,15 +383,24 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     );
   }
 
+  // Requests whose handling has not ended, including what runs after the response (ladder strikes, token
+  // settlement, the record): close() waits for them so none reaches the tables or the sink after they stop.
+  const inFlight = new Set<Promise<void>>();
+  const track = (work: Promise<void>): void => {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  };
   const server = createServer({ maxHeaderSize: opts.maxHeaderBytes ?? MAX_HEADER_BYTES }, (req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      log(`gateway: unexpected ${(e as Error).name}`);
-      if (!res.headersSent)
-        res
-          .writeHead(500, { 'content-type': 'application/json' })
-          .end('{"type":"error","error":{"type":"api_error","message":"internal error"}}');
-      else res.destroy();
-    });
+    track(
+      handle(req, res).catch((e: unknown) => {
+        log(`gateway: unexpected ${(e as Error).name}`);
+        if (!res.headersSent)
+          res
+            .writeHead(500, { 'content-type': 'application/json' })
+            .end('{"type":"error","error":{"type":"api_error","message":"internal error"}}');
+        else res.destroy();
+      }),
+    );
   });
   // A request Node cannot parse (headers over the limit, malformed HTTP) never reaches `handle`: it is
   // answered here in the API's error shape with a request id, and recorded like every other refusal.
@@ -403,7 +415,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     const started = performance.now();
     const decisionId = newDecisionId();
     const overflow = code === 'HPE_HEADER_OVERFLOW';
-    refuseRequest(
+    const refused = refuseRequest(
       serveDeps,
       {
         route: 'messages',
@@ -419,7 +431,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         if (socket.writable) socket.end(rawResponse(r));
         else socket.destroy();
       })
-      .catch(() => socket.destroy());
+      .catch(() => {
+        socket.destroy();
+      });
+    track(refused);
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 300_000;
@@ -431,6 +446,17 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     metrics: () => ({ ...counting.totals }),
     async close() {
       await close(server);
+      // Connections are closed; what their requests still do after the response is bounded by the call
+      // deadlines. Wait for it, up to STOP_DRAIN_MS, then stop regardless.
+      if (inFlight.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        const bound = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, STOP_DRAIN_MS);
+          timer.unref();
+        });
+        await Promise.race([Promise.allSettled([...inFlight]), bound]);
+        clearTimeout(timer);
+      }
       sagemaker?.destroy();
     },
   };
