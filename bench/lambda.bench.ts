@@ -196,6 +196,8 @@ async function main(): Promise<void> {
       }),
     };
     const WARM_CALLS = Number(process.env['WARM_CALLS'] ?? 20);
+    // After the warm calls, STEADY_CALLS more (same event) measured apart: an instance past its first calls.
+    const STEADY_CALLS = Number(process.env['STEADY_CALLS'] ?? 200);
     // Every blocked request is a ladder strike: each blocked call is made for a tenant of its own, so every call
     // is a first strike (strike write and count, no escalation), the common blocked request.
     const blocked = async (): Promise<unknown[]> =>
@@ -213,9 +215,22 @@ async function main(): Promise<void> {
         }),
       );
     const scenarios = [
-      { name: 'authorizer', fn: 'authorizer', events: async () => [events.authorizer], warm: WARM_CALLS },
-      { name: 'proxy (blocked)', fn: 'proxy', events: blocked, warm: WARM_CALLS },
-      { name: 'proxy (served)', fn: 'proxy', events: async () => [served], warm: WARM_CALLS },
+      {
+        name: 'authorizer',
+        fn: 'authorizer',
+        events: async () => [events.authorizer],
+        warm: WARM_CALLS,
+        steady: STEADY_CALLS,
+      },
+      // No steady calls: every blocked call needs a tenant of its own (a first strike).
+      { name: 'proxy (blocked)', fn: 'proxy', events: blocked, warm: WARM_CALLS, steady: 0 },
+      {
+        name: 'proxy (served)',
+        fn: 'proxy',
+        events: async () => [served],
+        warm: WARM_CALLS,
+        steady: STEADY_CALLS,
+      },
     ] as const;
     // ONLY=<text>: run only the scenarios whose name contains it (e.g. ONLY=served while profiling).
     const only = process.env['ONLY'];
@@ -225,6 +240,7 @@ async function main(): Promise<void> {
       firstMs: number;
       warmMs: number;
       warmCpuMs: number;
+      steadyCpuMs: number | null;
       sdkCalls: Record<string, number>;
       error?: string;
       result?: unknown;
@@ -234,6 +250,7 @@ async function main(): Promise<void> {
       fn: string,
       callEvents: unknown[],
       warm: number,
+      steady: number,
     ): Promise<ChildRun> => {
       // Async on purpose: the local AWS stand-ins run in this process and must keep answering.
       const out = await run(
@@ -248,8 +265,9 @@ async function main(): Promise<void> {
           fn,
           JSON.stringify(callEvents),
           String(warm),
+          String(steady),
         ],
-        { env, encoding: 'utf8', timeout: 30_000, maxBuffer: 64 << 20 },
+        { env, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 },
       ).catch((e: { stdout?: string; stderr?: string }) => ({
         stdout: e.stdout ?? '',
         stderr: e.stderr ?? '',
@@ -261,14 +279,14 @@ async function main(): Promise<void> {
       return parsed;
     };
     const rows: Record<string, string | number>[] = [];
-    for (const { name, fn, events: eventsOf, warm } of scenarios.filter(
+    for (const { name, fn, events: eventsOf, warm, steady } of scenarios.filter(
       (s) => !only || s.name.includes(only),
     )) {
       const runs = new Map<string, ChildRun[]>(variants.map((v) => [v.label, []]));
       const samples = new Map<string, string>();
       for (let i = 0; i < RUNS; i++) {
         for (const v of variants) {
-          const parsed = await child(sizes[`${v.label}${fn}`]!.file, fn, await eventsOf(), warm);
+          const parsed = await child(sizes[`${v.label}${fn}`]!.file, fn, await eventsOf(), warm, steady);
           runs.get(v.label)!.push(parsed);
           samples.set(v.label, JSON.stringify(parsed.result).slice(0, 120));
         }
@@ -302,6 +320,13 @@ async function main(): Promise<void> {
           ).toFixed(1),
           'warm call ms p50': p50('warmMs'),
           'warm CPU ms/call p50': p50('warmCpuMs'),
+          'steady CPU ms/call p50':
+            steady > 0
+              ? percentile(
+                  rs.map((r) => r.steadyCpuMs ?? 0).sort((a, b) => a - b),
+                  50,
+                ).toFixed(1)
+              : '-',
           'AWS calls/call': Object.values(callsPerWarmCall)
             .reduce((a, b) => a + b, 0)
             .toFixed(2),
@@ -313,7 +338,7 @@ async function main(): Promise<void> {
     }
     printTable(rows);
     process.stdout.write(
-      `(${RUNS} fresh processes per row, ${WARM_CALLS} warm calls each (blocked: one tenant per call, each a first strike); node ${process.version}; AWS calls go to local stand-ins on 127.0.0.1; warm CPU = the function process's CPU per warm call, without the stand-ins' round trips)\n`,
+      `(${RUNS} fresh processes per row, ${WARM_CALLS} warm calls each (blocked: one tenant per call, each a first strike); node ${process.version}; AWS calls go to local stand-ins on 127.0.0.1; warm CPU = the function process's CPU per warm call (calls 2 to ${1 + WARM_CALLS}), without the stand-ins' round trips; steady CPU = the same over the ${STEADY_CALLS} calls after those)\n`,
     );
   } finally {
     await classifier.close();

@@ -1,12 +1,15 @@
 // Child process of bench/lambda.bench.ts: measures one cold start of a bundled Lambda handler.
-// argv: <bundle path> <authorizer|proxy> <event JSON or JSON array of events> [warm calls]. Prints one JSON line: importMs (and importCpuMs,
+// argv: <bundle path> <authorizer|proxy> <event JSON or JSON array of events> [warm calls] [steady calls]. Prints one
+// JSON line: importMs (and importCpuMs,
 // the CPU it took: steadier than wall time on a shared machine), firstMs,
 // warmMs (median wall time of the warm calls, round trips to the stand-ins included) and warmCpuMs (this process's
 // CPU per warm call: the function's own work, without the time spent waiting for the stand-ins) and sdkCalls (the
-// AWS calls per warm call, by operation). TRACE_CALLS=1 writes each warm call's CPU to stderr.
+// AWS calls per warm call, by operation), and steadyCpuMs (CPU per call of the steady calls made after the warm ones). TRACE_CALLS=1 writes each warm call's CPU to stderr.
 const { Writable } = require('node:stream');
-const [bundle, kind, eventJson, warmArg] = process.argv.slice(2);
+const [bundle, kind, eventJson, warmArg, steadyArg] = process.argv.slice(2);
 const WARM = Math.max(1, Number(warmArg ?? 1));
+// Calls after the warm ones, measured apart: the CPU of an instance past its first calls (the JIT has settled).
+const STEADY = Math.max(0, Number(steadyArg ?? 0));
 // One event, or one per call (the first call takes the first; warm calls cycle through the rest).
 const parsed = JSON.parse(eventJson);
 const events = Array.isArray(parsed) ? parsed : [parsed];
@@ -115,11 +118,18 @@ async function main() {
   if (profiler) await profiler.stop(process.env.BENCH_WARM_PROF);
   counting = false;
   const sdk = Object.fromEntries([...sdkCalls].map(([op, n]) => [op, n / WARM]));
+  let steadyCpuMs = null;
+  if (STEADY > 0) {
+    const s0 = process.cpuUsage();
+    for (let i = 0; i < STEADY; i++) await call();
+    const s = process.cpuUsage(s0);
+    steadyCpuMs = (s.user + s.system) / 1000 / STEADY;
+  }
   walls.sort((a, b) => a - b);
   const warmMs = walls[Math.floor((walls.length - 1) / 2)];
   const warmCpuMs = (cpu.user + cpu.system) / 1000 / WARM;
   process.stdout.write(
-    `${JSON.stringify({ importMs: t1 - t0, importCpuMs: (ci.user + ci.system) / 1000, firstMs: t2 - t1, warmMs, warmCpuMs, sdkCalls: sdk, result: first })}\n`,
+    `${JSON.stringify({ importMs: t1 - t0, importCpuMs: (ci.user + ci.system) / 1000, firstMs: t2 - t1, warmMs, warmCpuMs, steadyCpuMs, sdkCalls: sdk, result: first })}\n`,
   );
 }
 main().catch((e) => {
