@@ -21,7 +21,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { hashApiKey } from '../lambdas/core/enforcement/keys';
-import { createTenant, operatorContext } from '../lambdas/operator/actions';
+import { LIMIT_BOUNDS } from '../lambdas/core/enforcement/tenant';
+import { createTenant, operatorContext, setLimits } from '../lambdas/operator/actions';
 import { startDynalite } from '../local/dynalite';
 import { close, listen, readBody } from '../local/http-util';
 import { startReferenceClassifier } from '../local/reference-classifier';
@@ -127,6 +128,8 @@ async function main(): Promise<void> {
   try {
     const ops = operatorContext(dynamo.doc, dynamo.tables, 'bench');
     const { apiKey, tenantId } = await createTenant(ops, { tier: 'standard', zone: 'EU' });
+    // A high-limit tenant: thousands of calls per row must not meet the standard tier's 600 requests a minute.
+    await setLimits(ops, tenantId, LIMIT_BOUNDS, 'bench: high-limit tenant');
     const env = {
       ...process.env,
       AWS_REGION: 'eu-west-1',
@@ -178,9 +181,9 @@ async function main(): Promise<void> {
             tier: 'standard',
             zone: 'EU',
             keyHash: hashApiKey(apiKey),
-            limitRequests: '600',
-            limitInputTokens: '200000',
-            limitOutputTokens: '100000',
+            limitRequests: String(LIMIT_BOUNDS.requests),
+            limitInputTokens: String(LIMIT_BOUNDS.inputTokens),
+            limitOutputTokens: String(LIMIT_BOUNDS.outputTokens),
           },
         },
       },

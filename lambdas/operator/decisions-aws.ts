@@ -36,7 +36,7 @@ export function decisionsQuery(decisionId?: string, limit = 10_000): string {
   return `fields @message | filter message = "csp.decision/v1"${filter} | sort @timestamp asc | limit ${limit}`;
 }
 
-/** Parses one result row's `@message` (the proxy's Powertools line) into its decision record. */
+/** Parses one result row's `@message` (the proxy's decision line, ADR 0038) into its decision record. */
 export function recordFromRow(row: readonly ResultField[]): DecisionRecord | undefined {
   const message = row.find((f) => f.field === '@message')?.value;
   if (!message) return undefined;

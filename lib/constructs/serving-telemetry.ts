@@ -8,7 +8,7 @@ import { acknowledge } from '../nag';
 import type { TelemetryStore } from './telemetry-store';
 
 /**
- * Selects the proxy's decision-record lines. The proxy logs each record as one Powertools JSON line whose
+ * Selects the proxy's decision-record lines. The proxy writes each record as one JSON line (ADR 0038) whose
  * `message` is the schema id (`{"message":"csp.decision/v1","decision":{…},…}`, lambdas/proxy/instrumentation.ts).
  */
 export const DECISION_FILTER_PATTERN = logs.FilterPattern.stringValue('$.message', '=', DECISION_SCHEMA);
