@@ -110,9 +110,9 @@ export const MIN_BINARY_RUN = 4 * 7 + 3;
 /** Binary runs: ≥ 4 groups of 7–8 bits separated by spaces/commas, or ≥ 4 packed octets. */
 export function decodeBinaryRuns(text: string, budget: number): Decoded {
   const out: Decoded = { pieces: [], spans: [] };
-  if (!hasRun(text, MIN_BINARY_RUN, BINARY_UNITS)) return out;
   if (!text.includes('0000') && !text.includes('1 0') && !text.includes('0 1') && !text.includes('01'))
     return out;
+  if (!hasRun(text, MIN_BINARY_RUN, BINARY_UNITS)) return out;
   decodeMatches(text, BINARY_SPACED_RE, budget, decodeBinary, out);
   if (out.pieces.length === 0) decodeMatches(text, BINARY_PACKED_RE, budget, decodeBinary, out);
   return out;
@@ -151,9 +151,9 @@ export const MIN_MORSE_RUN = 4 + 3;
 /** Morse runs (≥ 4 codes of `.`/`-`/`_`). */
 export function decodeMorseRuns(text: string, budget: number): Decoded {
   const out: Decoded = { pieces: [], spans: [] };
-  if (!hasRun(text, MIN_MORSE_RUN, MORSE_UNITS)) return out;
   if (!text.includes('.-') && !text.includes('-.') && !text.includes('..') && !text.includes('--'))
     return out;
+  if (!hasRun(text, MIN_MORSE_RUN, MORSE_UNITS)) return out;
   decodeMatches(text, MORSE_RUN_RE, budget, decodeMorse, out);
   return out;
 }

@@ -1,5 +1,5 @@
 import type { NormalizationSignals, NormalizedSegment, Transform, View } from '../types';
-import { decodeBase85Runs, decodeUuencode } from './base85';
+import { decodeBase85Runs, decodeUuencode, MIN_BASE85_RUN } from './base85';
 import { decodeBase64Runs, decodeHexRuns, decodeUrlRuns, rot13, rot13Reading, wantsRot13 } from './decode';
 import { collapseSpacedLetters, joinSplitTokens } from './despace';
 import { embeddedText } from './embedded';
@@ -40,9 +40,9 @@ import {
   wantsAtbash,
   wantsReverse,
 } from './reorder';
-import { collapseWhitespace, lineBreakOffsets, scanLower } from './scan';
+import { collapseWhitespace, type LowerScan, lineBreakOffsets, scanLower } from './scan';
 import { decodeInvisibleBits, decodeVariationSelectors, MIN_SMUGGLED_RUN } from './smuggle';
-import { blankSpans, contextEnd, contextStart } from './text';
+import { asciiSet, blankSpans, contextEnd, contextStart, hasRun } from './text';
 
 /** Bounds on the views produced for one segment. */
 export interface NormalizeOptions {
@@ -284,6 +284,17 @@ type Decoder =
   | 'uuencode'
   | 'nato';
 
+/** Visible ASCII (`!`–`~`): what base64, base32 and base85 runs are made of. */
+const VISIBLE_ASCII = asciiSet(
+  Array.from({ length: 0x7e - 0x20 }, (_, i) => String.fromCharCode(0x21 + i)).join(''),
+);
+
+/** What the lowercase scan of the decoders' input tells them (when it read that very text). */
+type DecoderGates = Pick<LowerScan, 'longestToken' | 'digit' | 'dotDash'>;
+
+/** A decoder's result when it was not run: nothing found. */
+const NOTHING: Decoded = { pieces: [], spans: [] };
+
 /** One decoder's output on a source text: the decoded text and the spans of the source it explained. */
 interface DecodedText {
   readonly via: Decoder;
@@ -303,13 +314,27 @@ function matchSpans(re: RegExp, text: string): Span[] {
  * Decodes embedded encodings in `source`, returning one decoded text per decoder that found something.
  * `withSpans` also collects the spans each decoder explained (for the residual view; top level only).
  */
-function decodeAll(source: string, budget: number, withSpans: boolean, nato: boolean): DecodedText[] {
+function decodeAll(
+  source: string,
+  budget: number,
+  withSpans: boolean,
+  nato: boolean,
+  scan?: DecoderGates,
+): DecodedText[] {
   const found: DecodedText[] = [];
   const plainHex: string[] = [];
-  const b64 = decodeBase64Runs(source, budget, plainHex);
+  // Base64 (and plain hex), base32 and base85 runs are all runs of visible ASCII at least this long:
+  // the scan's longest token, or one jump scan, rules all three out for prose, whose words are shorter.
+  const long = scan ? scan.longestToken >= MIN_BASE85_RUN : hasRun(source, MIN_BASE85_RUN, VISIBLE_ASCII);
+  // Separated and `0x` hex, base32 (`2`–`7`) and binary all need a digit; `\x` escapes may not.
+  const digit = scan ? scan.digit : true;
+  // Morse needs two of `.` and `-` in a row (the decoder checks the same, with four string searches).
+  const dotDash = scan ? scan.dotDash : true;
+  const b64 = long ? decodeBase64Runs(source, budget, plainHex) : [];
   // base64 / plain-hex blobs are masked by the classifier's own feature masks: no spans needed.
   if (b64.length > 0) found.push({ via: 'base64', text: b64.join('\n'), spans: [] });
-  const hex = decodeHexRuns(source, budget, plainHex);
+  const hex =
+    digit || plainHex.length > 0 || source.includes('\\x') ? decodeHexRuns(source, budget, plainHex) : [];
   if (hex.length > 0) {
     const spans = withSpans
       ? [...matchSpans(HEX_ESCAPED_RE, source), ...matchSpans(HEX_SPACED_RE, source)]
@@ -320,13 +345,13 @@ function decodeAll(source: string, budget: number, withSpans: boolean, nato: boo
   if (url !== undefined && url.length <= budget)
     found.push({ via: 'url', text: url, spans: withSpans ? matchSpans(URL_RUN_RE, source) : [] });
   const more: Array<readonly [Decoder, Decoded]> = [
-    ['base32', decodeBase32Runs(source, budget)],
-    ['binary', decodeBinaryRuns(source, budget)],
-    ['morse', decodeMorseRuns(source, budget)],
+    ['base32', long && digit ? decodeBase32Runs(source, budget) : NOTHING],
+    ['binary', digit ? decodeBinaryRuns(source, budget) : NOTHING],
+    ['morse', dotDash ? decodeMorseRuns(source, budget) : NOTHING],
     ['html', decodeHtmlEntities(source)],
     ['quoted-printable', decodeQuotedPrintable(source)],
     ['unicode-escape', decodeUnicodeEscapes(source)],
-    ['base85', decodeBase85Runs(source, budget)],
+    ['base85', long ? decodeBase85Runs(source, budget) : NOTHING],
     ['uuencode', decodeUuencode(source, budget)],
   ];
   if (nato) more.push(['nato', decodeNatoRuns(source, budget)]);
@@ -369,10 +394,17 @@ function addDecodedViews(
   withSpans = false,
   nato = true,
   reverseHint?: () => boolean,
+  scan?: DecoderGates,
 ): Span[] {
   const spans: Span[] = [];
   if (depth <= 0) return spans;
-  for (const { via: step, text, spans: explained } of decodeAll(source, set.remaining, withSpans, nato)) {
+  for (const { via: step, text, spans: explained } of decodeAll(
+    source,
+    set.remaining,
+    withSpans,
+    nato,
+    scan,
+  )) {
     const chain = [...via, step];
     const canonical = canonicalize(text);
     if (set.add(canonical, [...chain, ...CANONICAL_TRANSFORMS])) set.decoded++;
@@ -429,6 +461,7 @@ export function normalizeSegment(
 ): NormalizedSegment {
   const { maxViews, maxExpansion, maxDepth } = { ...NORMALIZE_DEFAULTS, ...opts };
   const counts = emptyInvisibleCounts();
+  const ascii = isAscii(text);
   const stages = canonicalStages(text, counts);
   // One pass decides which of the steps below can change anything (for ordinary text: none of them).
   const scan = scanLower(stages.lower);
@@ -453,7 +486,7 @@ export function normalizeSegment(
     hidden(decodeVariationSelectors(text), 'variation-selectors');
   if (counts.zeroWidth >= MIN_SMUGGLED_RUN) hidden(decodeInvisibleBits(text), 'invisible-bits');
   if (counts.bidi > 0) hidden(visualOrder(text) ?? '', 'bidi-visual');
-  if (!isAscii(text)) hidden(rightSideUp(text) ?? '', 'upside-down');
+  if (!ascii) hidden(rightSideUp(text) ?? '', 'upside-down');
   // NATO spelling is looked for only when the scan counted enough code words (nested layers: always).
   if (stages.letterlike > 0 || stages.nfkcChanged) {
     const run = styledRun(text);
@@ -468,7 +501,18 @@ export function normalizeSegment(
     }
     return hint;
   };
-  const explained = addDecodedViews(set, stages.nfkc, [], maxDepth, true, scan.nato, reverseHint);
+  // The scan read `stages.lower`; for ASCII text that is `text` lowercased, unit for unit, so its tokens
+  // and digits are those of the decoders' input.
+  const explained = addDecodedViews(
+    set,
+    stages.nfkc,
+    [],
+    maxDepth,
+    true,
+    scan.nato,
+    reverseHint,
+    ascii ? scan : undefined,
+  );
   // Spans of the raw text the decoders explained (when canonicalization kept the offsets): heuristics
   // that read raw text judge what is left, not the encoded noise.
   const encodedSpans = explained.length > 0 && stages.nfkc === text ? [...explained] : undefined;

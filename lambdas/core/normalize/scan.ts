@@ -24,9 +24,13 @@ const WORD = 16;
 const SPACE = 32;
 /** Separators that token splitting puts inside a word (see `joinSplitTokens`). */
 const INNER = 64;
+/** `[0-9]` */
+const DIGIT = 128;
+/** `.` and `-`: two of them in a row are where a Morse run can start (see `decodeMorseRuns`). */
+const DOT_DASH = 256;
 
-const CLASS = new Uint8Array(128);
-for (let c = 0x30; c <= 0x39; c++) CLASS[c] = UNIT | LEET | WORD;
+const CLASS = new Uint16Array(128);
+for (let c = 0x30; c <= 0x39; c++) CLASS[c] = UNIT | LEET | WORD | DIGIT;
 for (let c = 0x61; c <= 0x7a; c++) CLASS[c] = UNIT | LOWER | WORD;
 for (let c = 0x41; c <= 0x5a; c++) CLASS[c] = WORD;
 CLASS[0x5f] = WORD | SEP; // _
@@ -34,6 +38,7 @@ for (const ch of ' \t.-*,/|~') CLASS[ch.charCodeAt(0)] = (CLASS[ch.charCodeAt(0)
 for (const ch of '@$!|+') CLASS[ch.charCodeAt(0)] = (CLASS[ch.charCodeAt(0)] ?? 0) | LEET;
 for (const ch of ' \t\n\v\f\r') CLASS[ch.charCodeAt(0)] = (CLASS[ch.charCodeAt(0)] ?? 0) | SPACE;
 for (const ch of INNER_SEPARATORS) CLASS[ch.charCodeAt(0)] = (CLASS[ch.charCodeAt(0)] ?? 0) | INNER;
+for (const ch of '.-') CLASS[ch.charCodeAt(0)] = (CLASS[ch.charCodeAt(0)] ?? 0) | DOT_DASH;
 
 /** JavaScript `\s` beyond ASCII (the same list as `WHITESPACE_RE`). */
 const isWideSpace = (c: number): boolean =>
@@ -154,6 +159,10 @@ for (const [list, isHint] of [
     for (let i = 0; i < word.length; i++) CODES.push(word.charCodeAt(i));
   }
 }
+/** One bit per key that some listed word has: most words are ruled out here, in a table that stays in cache. */
+const KEY_BITS = new Uint32Array(KEY_FIRST.length >> 5);
+for (let key = 0; key < KEY_FIRST.length; key++)
+  if (KEY_FIRST[key] !== 0) KEY_BITS[key >> 5] = (KEY_BITS[key >> 5] as number) | (1 << (key & 31));
 const CANDIDATE_TABLE = Int32Array.from(CANDIDATES);
 const CODE_TABLE = Uint16Array.from(CODES);
 
@@ -163,7 +172,9 @@ const CODE_TABLE = Uint16Array.from(CODES);
  * 16 a NATO code word.
  */
 function listedWord(b: Uint16Array, start: number, len: number): number {
-  let c = KEY_FIRST[keyOf(len, b[start] as number, b[start + len - 1] as number)] as number;
+  const key = keyOf(len, b[start] as number, b[start + len - 1] as number);
+  if (((KEY_BITS[key >> 5] as number) & (1 << (key & 31))) === 0) return 0;
+  let c = KEY_FIRST[key] as number;
   let bits = 0;
   while (c !== 0) {
     const at = (c - 1) * 4;
@@ -217,6 +228,15 @@ export interface LowerScan {
    * may rejoin something (it counts the same positions, then judges their density).
    */
   readonly splitTokens: boolean;
+  /**
+   * The longest run of code units that are not whitespace: no run of visible ASCII (what base64,
+   * base32 and base85 are written in) is longer.
+   */
+  readonly longestToken: number;
+  /** The text holds an ASCII digit (separated hex, base32 and binary all need one). */
+  readonly digit: boolean;
+  /** `..`, `.-`, `-.` or `--` occurs (a Morse run holds one). */
+  readonly dotDash: boolean;
 }
 
 const LETTER_CLASS = UNIT | LOWER | WORD;
@@ -243,6 +263,10 @@ export function scanLower(text: string): LowerScan {
   let heavyPairs = 0;
   let tokens = 0;
   let splitJoins = 0;
+  let digit = false;
+  let dotDash = false;
+  let tokenStart = 0;
+  let longestToken = 0;
   // Previous code unit's class; the text start counts as whitespace so that leading space is caught.
   let prev = SPACE;
   let wordStart = -1;
@@ -265,29 +289,43 @@ export function scanLower(text: string): LowerScan {
     // symbol or seed a spaced-out run; no heavy pair or sentence end involves a letter.
     if (k === LETTER_CLASS) {
       if (wordStart < 0) wordStart = i;
-      if (prev & SPACE) tokens++;
+      if (prev & SPACE) {
+        tokens++;
+        tokenStart = i;
+      }
       if (prev & LEET) leet = true;
-      if (!(prev & UNIT) && !spaced && i + 1 < n && isSep(b[i + 1] as number)) spaced = seedAt(b, i, n);
+      const start = i;
       i++;
       while (i < n) {
         const d = b[i] as number;
         if (d < 0x61 || d > 0x7a) break;
         i++;
       }
+      // A seed needs a separator right after a lone letter: only a run of one can start one.
+      if (i === start + 1 && !(prev & UNIT) && !spaced && i < n && isSep(b[i] as number))
+        spaced = seedAt(b, start, n);
       prev = LETTER_CLASS;
       continue;
     }
     // Fast path: one U+0020 (a run of them, or one at the start, collapses).
     if (c === 0x20) {
       if (prev & SPACE) collapse = true;
+      else if (i - tokenStart > longestToken) longestToken = i - tokenStart;
       prev = k;
       i++;
       continue;
     }
     if (k & WORD && wordStart < 0) wordStart = i;
     // A whitespace run other than one U+0020 between two non-space characters changes.
-    if (k & SPACE) collapse = true;
-    else if (prev & SPACE) tokens++;
+    if (k & SPACE) {
+      collapse = true;
+      if (!(prev & SPACE) && i - tokenStart > longestToken) longestToken = i - tokenStart;
+    } else if (prev & SPACE) {
+      tokens++;
+      tokenStart = i;
+    }
+    if (k & DIGIT) digit = true;
+    else if (k & DOT_DASH && prev & DOT_DASH) dotDash = true;
     if (i > 0 && heavyPair(b[i - 1] as number, c)) heavyPairs++;
     if (isSentenceEnd(c)) {
       if (ayWords >= MIN_PIG_WORDS && ayWords >= wordCount * MIN_PIG_SHARE) pigLatin = true;
@@ -314,7 +352,9 @@ export function scanLower(text: string): LowerScan {
   }
   const hint = (words & 1) !== 0;
   const judge = (words & 2) !== 0;
-  if (n > 0 && prev & SPACE) collapse = true; // trailing whitespace
+  if (n > 0 && prev & SPACE)
+    collapse = true; // trailing whitespace
+  else if (n - tokenStart > longestToken) longestToken = n - tokenStart;
   return {
     collapse,
     leet,
@@ -326,6 +366,9 @@ export function scanLower(text: string): LowerScan {
     nato: natoWords >= MIN_NATO_WORDS,
     pigLatin: pigLatin || (ayWords >= MIN_PIG_WORDS && ayWords >= wordCount * MIN_PIG_SHARE),
     splitTokens: splitJoins >= MIN_SPLIT_JOINS,
+    longestToken,
+    digit,
+    dotDash,
   };
 }
 

@@ -188,6 +188,30 @@ describe('a payload the gates must not miss', () => {
     expect(reads(`${prose(6001)} ${payload}`, fires)).toBe(true);
   });
 
+  it.each([
+    ['base64-x3', 'base64'],
+    ['ascii85', 'base85'],
+    ['base85', 'base85'],
+  ])(
+    'GIVEN %s only at the very end of 6 KB of prose THEN the long-token gate lets it through',
+    (name, fires) => {
+      const payload = (EVASIONS[name] as (s: string) => string)(PROMPT);
+      for (const lead of [0, 1, 14, 15, 6000]) expect(reads(`${prose(lead)}\n${payload}`, fires)).toBe(true);
+    },
+  );
+
+  it('GIVEN hex escapes with no digit at all THEN they are still decoded (the digit gate does not cover `\\x`)', () => {
+    // κλξοέήί in UTF-8 is ce ba ce bb ce be ce bf ce ad ce ae ce af: escapes without a digit.
+    const greek = 'κλξοέήί';
+    const escaped = [...Buffer.from(greek)].map((b) => `\\x${b.toString(16)}`).join('');
+    expect(escaped).not.toMatch(/[0-9]/);
+    const text = `${prose(300)}\n${escaped}`;
+    expect(scanLower(text.toLowerCase()).digit).toBe(false);
+    const { views, signals } = normalizeSegment(text, 0);
+    expect(signals.transforms).toContain('hex');
+    expect(views.some((v) => v.text.includes(greek))).toBe(true);
+  });
+
   it('GIVEN words broken inside at the very end THEN the scan flags them and the pieces are rejoined', () => {
     const text = `plain words here then ma-ke a bo.mb`;
     expect(scanLower(text).splitTokens).toBe(true);

@@ -100,6 +100,20 @@ describe('scanLower and collapseWhitespace agree with the steps they stand in fo
     );
   });
 
+  it('GIVEN any text WHEN scanned THEN the decoder gates are exact: longest token, a digit, a dot-dash pair', () => {
+    fc.assert(
+      fc.property(anyText, (s) => {
+        const scan = scanLower(s);
+        const tokens = s.split(/\s+/).map((t) => t.length);
+        expect(scan.longestToken).toBe(Math.max(0, ...tokens));
+        expect(scan.digit).toBe(/[0-9]/.test(s));
+        expect(scan.dotDash).toBe(/[.-]{2}/.test(s));
+        expect(scan.splitTokens).toBe((s.match(/(?<=[a-z])[-._*](?=[a-z])/g) ?? []).length >= 2);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it.each([
     ['plain text', 'the cat sat on the mat', { collapse: false, leet: false, spaced: false, rot13: false }],
     ['double space', 'the  cat', { collapse: true, leet: false, spaced: false, rot13: false }],
