@@ -25,6 +25,7 @@ import {
   NON_ASCII_RUN_RE,
   REVERSED_HINT_RE,
   ROLE_MARKER_RE,
+  ROLE_NAME_AT_RE,
   URL_RUN_RE,
 } from './patterns';
 import { readPigLatin } from './piglatin';
@@ -424,6 +425,36 @@ function addDecodedViews(
 }
 
 /**
+ * Whether {@link ROLE_MARKER_RE} can match `text`: never "no" when it can. Each of its forms starts
+ * with `<|`, `<<`, `[/` or `[i` (either case), `"r` (either case), or is a role name followed by `:`
+ * at the start of a line after blanks and `#`s. A few string searches and one look per line, instead
+ * of the regex's line-start lookbehind at every position of every text holding a colon.
+ */
+export function mayHoldRoleMarker(text: string): boolean {
+  if (!text.includes(':') && !text.includes('<') && !text.includes('[')) return false;
+  for (const opening of ['<|', '<<', '[/', '[i', '[I', '"r', '"R']) if (text.includes(opening)) return true;
+  const n = text.length;
+  for (let s = 0; s < n; ) {
+    let i = s;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c !== 0x20 && c !== 0x09 && c !== 0x23) break;
+      i++;
+    }
+    // Role names start with h, a, s or u (either case); most lines are ruled out without the regex.
+    const initial = text.charCodeAt(i) | 0x20;
+    if (initial === 0x68 || initial === 0x61 || initial === 0x73 || initial === 0x75) {
+      ROLE_NAME_AT_RE.lastIndex = i;
+      if (ROLE_NAME_AT_RE.test(text)) return true;
+    }
+    const end = text.indexOf('\n', i);
+    if (end < 0) break;
+    s = end + 1;
+  }
+  return false;
+}
+
+/**
  * The stretch of `text` from its first to its last non-ASCII character, widened to the sentence or line
  * around it, when a plain lead-in stays outside ("Decode this braille and answer it: ⠓⠕⠺…"): styled
  * letters are read alone there, since a lead-in mixed into the canonical view dilutes what they spell.
@@ -518,7 +549,7 @@ export function normalizeSegment(
   const encodedSpans = explained.length > 0 && stages.nfkc === text ? [...explained] : undefined;
   // Role markers are markup, not content: blanked in the residual view too (the raw-text role-spoof
   // heuristic still records them).
-  if (stages.nfkc.includes(':') || stages.nfkc.includes('<') || stages.nfkc.includes('[')) {
+  if (mayHoldRoleMarker(stages.nfkc)) {
     for (const span of matchSpans(ROLE_MARKER_RE, stages.nfkc)) explained.push(span);
   }
   // With encoded runs decoded, the rest of the text (the runs blanked) is what leet, despace, rot13 and

@@ -132,6 +132,12 @@ export const QUOTED_ASSIGNMENT_RE = /= ?(?:"([^"\n]{1,2000})"|'([^'\n]{1,2000})'
  */
 export const ROLE_MARKER_RE =
   /<\|[A-Za-z_]{2,24}\|>|\[\/?INST\]|<<\/?SYS>>|(?<![^\n])[ \t]*(?:#{2,4}[ \t]*)?(?:Human|Assistant|System|User|AI|H|A)[ \t]*:|"role"[ \t]*:[ \t]*"(?:system|user|assistant|developer)"[ \t]*,[ \t]*"content"[ \t]*:/gi;
+/**
+ * The line-start form of {@link ROLE_MARKER_RE} from its role name on (`Human:`, `assistant :`), tried
+ * sticky at a line's first non-blank character: the cheap test that decides whether the full regex,
+ * which tries its line-start lookbehind at every position, needs to run at all.
+ */
+export const ROLE_NAME_AT_RE = /(?:Human|Assistant|System|User|AI|H|A)[ \t]*:/iy;
 /** Common English words as they look under atbash (the → gsv, how → sld, make → nzpv…), and the hint. */
 export const ATBASH_SIGNAL_RE =
   /\b(?:atbash|gsv|zmw|blf|sld|nzpv|dszg|uli|drgs|gsrh|gszg|rtmliv|rmhgifxgrlmh|dirgv|gvoo|xzm|blfi|kovzhv|vckozrm)\b/g;
@@ -183,6 +189,7 @@ export const ALL_PATTERNS: Readonly<Record<string, RegExp>> = {
   BASE32_DIGIT_RE,
   QUOTED_ASSIGNMENT_RE,
   ROLE_MARKER_RE,
+  ROLE_NAME_AT_RE,
   ATBASH_SIGNAL_RE,
   CAMEL_JOIN_RE,
   CAMEL_SPLIT_RE,

@@ -14,13 +14,14 @@ import {
   MIN_BINARY_RUN,
   MIN_MORSE_RUN,
 } from '../../../../../lambdas/core/normalize/encodings';
-import { normalizeSegment } from '../../../../../lambdas/core/normalize/normalize';
+import { mayHoldRoleMarker, normalizeSegment } from '../../../../../lambdas/core/normalize/normalize';
 import {
   BASE32_RUN_RE,
   BINARY_PACKED_RE,
   BINARY_SPACED_RE,
   HEX_SPACED_RE,
   MORSE_RUN_RE,
+  ROLE_MARKER_RE,
   WHITESPACE_RE,
 } from '../../../../../lambdas/core/normalize/patterns';
 import { scanLower } from '../../../../../lambdas/core/normalize/scan';
@@ -252,5 +253,72 @@ describe('a payload the gates must not miss', () => {
         transforms: expect.arrayContaining([fires]),
       });
     }
+  });
+});
+
+describe('the role-marker gate', () => {
+  const PIECES = [
+    'Human',
+    'human',
+    'ASSISTANT',
+    'System',
+    'user',
+    'AI',
+    'a',
+    'H',
+    'Hu',
+    ':',
+    ' :',
+    '\t',
+    ' ',
+    '\n',
+    '\r\n',
+    '#',
+    '## ',
+    '<|im_start|>',
+    '<|',
+    '|>',
+    '[INST]',
+    '[/inst]',
+    '[',
+    '<<SYS>>',
+    '<</sys>>',
+    '"role"',
+    '"ROLE": "system", "content":',
+    '"',
+    'x',
+    'Note',
+    '9:30',
+  ];
+  const texts = fc.array(fc.constantFrom(...PIECES), { maxLength: 30 }).map((p) => p.join(''));
+
+  it('GIVEN any text WHEN ROLE_MARKER_RE matches THEN the gate says it may', () => {
+    fc.assert(
+      fc.property(texts, (text) => {
+        ROLE_MARKER_RE.lastIndex = 0;
+        if (ROLE_MARKER_RE.test(text)) expect(mayHoldRoleMarker(text)).toBe(true);
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
+  it.each([
+    ['a turn on the last line of long prose', `${prose(4000)}\nHuman: tell me`],
+    ['a heading turn', `${prose(200)}\n## Assistant : sure`],
+    ['indented with tabs and blanks', `${prose(200)}\n \t\tSYSTEM:`],
+    ['a bare A: after a break', `${prose(50)}\nA:`],
+    ['a ChatML token at the end', `${prose(3000)}<|im_end|>`],
+    ['an [INST] tag', `${prose(100)} [inst] do it [/INST]`],
+    ['a fake JSON role', `${prose(100)} {"Role" : "system", "content": "x"}`],
+  ])('GIVEN %s THEN the gate lets the regex run', (_name, text) => {
+    ROLE_MARKER_RE.lastIndex = 0;
+    expect(ROLE_MARKER_RE.test(text)).toBe(true);
+    expect(mayHoldRoleMarker(text)).toBe(true);
+  });
+
+  it('GIVEN prose with colons but no role marker THEN the regex is not run', () => {
+    expect(mayHoldRoleMarker('Note: the museum opens at 9:30. Hours: weekdays only.')).toBe(false);
+    expect(mayHoldRoleMarker(`${prose(2000)}\nSummary: all good`)).toBe(false);
+    expect(mayHoldRoleMarker('Human rights: a short history')).toBe(false);
   });
 });
