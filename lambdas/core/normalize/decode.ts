@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import {
   BASE64URL_RE,
   ENGLISH_WORDS_RE,
@@ -30,8 +31,14 @@ export function isMostlyPrintable(text: string): boolean {
   return bad <= text.length * (1 - MIN_PRINTABLE_RATIO);
 }
 
-/** Decodes bytes as strict UTF-8 and keeps the result only when it looks like text. */
+/**
+ * Decodes bytes as strict UTF-8 and keeps the result only when it looks like text. Invalid UTF-8 is
+ * ruled out first by the native validator: the fatal decoder would throw, and an exception per
+ * candidate run (URLs, code and long words are candidates of the base64 and base85 scans) costs more
+ * than the decoding.
+ */
 export const bytesToText = (bytes: Uint8Array): string | undefined => {
+  if (!isUtf8(bytes)) return undefined;
   try {
     const text = UTF8.decode(bytes);
     return isMostlyPrintable(text) ? text : undefined;
