@@ -91,6 +91,8 @@ export function embeddedText(text: string): string | undefined {
       } else i = j - 1;
       continue;
     }
+    // Only `#`, `/` and `<` can open a comment: every other character is passed over at once.
+    if (c !== 0x23 && c !== 0x2f && c !== 0x3c) continue;
     const startsLine = i === 0 || isBlank(text.charCodeAt(i - 1)) || isLineEnd(text.charCodeAt(i - 1));
     if (c === 0x23 && startsLine && isBlank(text.charCodeAt(i + 1))) {
       i = lineComment(text, i + 2, pieces);

@@ -22,7 +22,7 @@ const LEET: Readonly<Record<string, string>> = {
   '+': 't',
 };
 
-const isLeetSymbol = (c: number): boolean =>
+export const isLeetSymbol = (c: number): boolean =>
   isDigit(c) ||
   c === 0x40 /* @ */ ||
   c === 0x24 /* $ */ ||
@@ -175,7 +175,7 @@ const HEAVY_SINGLE: Readonly<Record<string, string>> = {
 };
 
 /** Characters that can start a heavy group or are a heavy single symbol (a cheap pre-check per token). */
-const isHeavySymbol = (c: number): boolean =>
+export const isHeavySymbol = (c: number): boolean =>
   c === 0x7c /* | */ ||
   c === 0x2f /* / */ ||
   c === 0x5c /* \ */ ||
@@ -203,10 +203,10 @@ const isClosing = (c: number): boolean =>
   c === 0x22;
 
 /** Heavy replacements needed before the heavy view counts as leetspeak rather than punctuation. */
-const MIN_HEAVY = 3;
+export const MIN_HEAVY = 3;
 
 /** Disguised words (letters mixed with leet symbols, read back as a word) needed for the heavy view. */
-const MIN_HEAVY_WORDS = 3;
+export const MIN_HEAVY_WORDS = 3;
 
 /**
  * Share of a text's tokens (numbers aside) that must be disguised words for the heavy view: one in
@@ -214,10 +214,10 @@ const MIN_HEAVY_WORDS = 3;
  * numeric report or a code line does not reach it, while heavy leetspeak (most words carry a
  * substituted letter) does.
  */
-const HEAVY_WORD_SHARE = 3;
+export const HEAVY_WORD_SHARE = 3;
 
 /** Digits and the punctuation of figures (`1,204`, `28.0%`, `+3.1`, `-1.6`). */
-const isFigureChar = (c: number): boolean =>
+export const isFigureChar = (c: number): boolean =>
   isDigit(c) || c === 0x2e || c === 0x2c || c === 0x25 || c === 0x2b || c === 0x2d;
 
 /**

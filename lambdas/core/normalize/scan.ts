@@ -1,4 +1,12 @@
 import { INNER_SEPARATORS, MIN_JOINS as MIN_SPLIT_JOINS } from './despace';
+import {
+  HEAVY_WORD_SHARE,
+  isFigureChar,
+  isHeavySymbol,
+  isLeetSymbol,
+  MIN_HEAVY,
+  MIN_HEAVY_WORDS,
+} from './leet';
 import { codeUnits, scratchOf } from './text';
 
 /**
@@ -28,6 +36,10 @@ const INNER = 64;
 const DIGIT = 128;
 /** `.` and `-`: two of them in a row are where a Morse run can start (see `decodeMorseRuns`). */
 const DOT_DASH = 256;
+/** Symbols of heavy leetspeak (`| / \\ ( < > # { [`, see `foldHeavyLeet`). */
+const HEAVY = 512;
+/** Punctuation of figures that is no leet symbol (`. , % -`): a token of only these is a figure. */
+const FIGURE_PUNCT = 1024;
 
 const CLASS = new Uint16Array(128);
 for (let c = 0x30; c <= 0x39; c++) CLASS[c] = UNIT | LEET | WORD | DIGIT;
@@ -35,7 +47,11 @@ for (let c = 0x61; c <= 0x7a; c++) CLASS[c] = UNIT | LOWER | WORD;
 for (let c = 0x41; c <= 0x5a; c++) CLASS[c] = WORD;
 CLASS[0x5f] = WORD | SEP; // _
 for (const ch of ' \t.-*,/|~') CLASS[ch.charCodeAt(0)] = (CLASS[ch.charCodeAt(0)] ?? 0) | SEP;
-for (const ch of '@$!|+') CLASS[ch.charCodeAt(0)] = (CLASS[ch.charCodeAt(0)] ?? 0) | LEET;
+for (let c = 0; c < 0x80; c++) {
+  if (isLeetSymbol(c)) CLASS[c] = (CLASS[c] as number) | LEET;
+  if (isHeavySymbol(c)) CLASS[c] = (CLASS[c] as number) | HEAVY;
+  if (isFigureChar(c) && !isLeetSymbol(c)) CLASS[c] = (CLASS[c] as number) | FIGURE_PUNCT;
+}
 for (const ch of ' \t\n\v\f\r') CLASS[ch.charCodeAt(0)] = (CLASS[ch.charCodeAt(0)] ?? 0) | SPACE;
 for (const ch of INNER_SEPARATORS) CLASS[ch.charCodeAt(0)] = (CLASS[ch.charCodeAt(0)] ?? 0) | INNER;
 for (const ch of '.-') CLASS[ch.charCodeAt(0)] = (CLASS[ch.charCodeAt(0)] ?? 0) | DOT_DASH;
@@ -237,6 +253,13 @@ export interface LowerScan {
   readonly digit: boolean;
   /** `..`, `.-`, `-.` or `--` occurs (a Morse run holds one). */
   readonly dotDash: boolean;
+  /**
+   * `foldHeavyLeet` may find heavy leetspeak: at least {@link MIN_HEAVY} heavy symbols, at least
+   * {@link MIN_HEAVY_WORDS} tokens holding a leet or heavy symbol, and such tokens at least one in
+   * {@link HEAVY_WORD_SHARE} of the tokens that are not figure punctuation only. Each of its disguised
+   * words is such a token and each of its heavy readings uses a heavy symbol, so "no" is exact.
+   */
+  readonly heavyLeetPossible: boolean;
 }
 
 const LETTER_CLASS = UNIT | LOWER | WORD;
@@ -265,6 +288,12 @@ export function scanLower(text: string): LowerScan {
   let splitJoins = 0;
   let digit = false;
   let dotDash = false;
+  let heavySymbols = 0;
+  let symbolTokens = 0;
+  let punctTokens = 0;
+  // The current token holds a leet or heavy symbol / holds only figure punctuation so far.
+  let tokenSymbol = false;
+  let tokenPunct = true;
   let tokenStart = 0;
   let longestToken = 0;
   // Previous code unit's class; the text start counts as whitespace so that leading space is caught.
@@ -292,7 +321,9 @@ export function scanLower(text: string): LowerScan {
       if (prev & SPACE) {
         tokens++;
         tokenStart = i;
+        tokenSymbol = false;
       }
+      tokenPunct = false;
       if (prev & LEET) leet = true;
       const start = i;
       i++;
@@ -310,7 +341,11 @@ export function scanLower(text: string): LowerScan {
     // Fast path: one U+0020 (a run of them, or one at the start, collapses).
     if (c === 0x20) {
       if (prev & SPACE) collapse = true;
-      else if (i - tokenStart > longestToken) longestToken = i - tokenStart;
+      else {
+        if (i - tokenStart > longestToken) longestToken = i - tokenStart;
+        if (tokenSymbol) symbolTokens++;
+        if (tokenPunct) punctTokens++;
+      }
       prev = k;
       i++;
       continue;
@@ -319,10 +354,21 @@ export function scanLower(text: string): LowerScan {
     // A whitespace run other than one U+0020 between two non-space characters changes.
     if (k & SPACE) {
       collapse = true;
-      if (!(prev & SPACE) && i - tokenStart > longestToken) longestToken = i - tokenStart;
-    } else if (prev & SPACE) {
-      tokens++;
-      tokenStart = i;
+      if (!(prev & SPACE)) {
+        if (i - tokenStart > longestToken) longestToken = i - tokenStart;
+        if (tokenSymbol) symbolTokens++;
+        if (tokenPunct) punctTokens++;
+      }
+    } else {
+      if (prev & SPACE) {
+        tokens++;
+        tokenStart = i;
+        tokenSymbol = false;
+        tokenPunct = true;
+      }
+      if (k & (LEET | HEAVY)) tokenSymbol = true;
+      if (!(k & FIGURE_PUNCT)) tokenPunct = false;
+      if (k & HEAVY) heavySymbols++;
     }
     if (k & DIGIT) digit = true;
     else if (k & DOT_DASH && prev & DOT_DASH) dotDash = true;
@@ -354,7 +400,11 @@ export function scanLower(text: string): LowerScan {
   const judge = (words & 2) !== 0;
   if (n > 0 && prev & SPACE)
     collapse = true; // trailing whitespace
-  else if (n - tokenStart > longestToken) longestToken = n - tokenStart;
+  else if (n > 0) {
+    if (n - tokenStart > longestToken) longestToken = n - tokenStart;
+    if (tokenSymbol) symbolTokens++;
+    if (tokenPunct) punctTokens++;
+  }
   return {
     collapse,
     leet,
@@ -369,6 +419,10 @@ export function scanLower(text: string): LowerScan {
     longestToken,
     digit,
     dotDash,
+    heavyLeetPossible:
+      heavySymbols >= MIN_HEAVY &&
+      symbolTokens >= MIN_HEAVY_WORDS &&
+      symbolTokens * HEAVY_WORD_SHARE >= tokens - punctTokens,
   };
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { base64Runs, rot13, wantsRot13 } from '../../../../../lambdas/core/normalize/decode';
 import { collapseSpacedLetters } from '../../../../../lambdas/core/normalize/despace';
-import { foldLeet } from '../../../../../lambdas/core/normalize/leet';
+import { foldHeavyLeet, foldLeet } from '../../../../../lambdas/core/normalize/leet';
 import { BASE64_RUN_RE, WHITESPACE_RE } from '../../../../../lambdas/core/normalize/patterns';
 import { readPigLatin } from '../../../../../lambdas/core/normalize/piglatin';
 import { collapseWhitespace, lineBreakOffsets, scanLower } from '../../../../../lambdas/core/normalize/scan';
@@ -112,6 +112,61 @@ describe('scanLower and collapseWhitespace agree with the steps they stand in fo
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it('GIVEN any text WHEN the scan rules heavy leetspeak out THEN foldHeavyLeet finds none', () => {
+    // Whole tokens (disguised words, figures, punctuation, plain words) and loose symbols, space-joined.
+    const TOKENS = [
+      '|-|()\\/\\/',
+      '7()',
+      '|\\/|/-\\|<3',
+      '/-\\',
+      'h4ck',
+      'b0mb',
+      '#3ll0',
+      '(0d3',
+      '|3!7',
+      'w0rd',
+      '-',
+      '--',
+      '...',
+      '28.0%',
+      '1,204',
+      '+3.1',
+      '|',
+      '(',
+      '#',
+      'the',
+      'cat',
+      'and',
+      'x\n',
+      '',
+    ];
+    const heavyText = fc
+      .array(fc.constantFrom(...TOKENS), { maxLength: 24 })
+      .chain((tokens) => fc.constantFrom(' ', '  ', '\t').map((sep) => tokens.join(sep)));
+    let ruledOut = 0;
+    let found = 0;
+    fc.assert(
+      fc.property(heavyText, (raw) => {
+        const s = raw.toLowerCase();
+        const canonical = regexCollapse(s);
+        const folded = foldHeavyLeet(canonical);
+        if (folded !== undefined) found++;
+        if (!scanLower(s).heavyLeetPossible) {
+          ruledOut++;
+          expect(folded).toBeUndefined();
+        }
+      }),
+      { numRuns: 5000 },
+    );
+    // The generator reaches both sides of the gate.
+    expect(found).toBeGreaterThan(50);
+    expect(ruledOut).toBeGreaterThan(500);
+    // Dashes between disguised words are figures: they do not dilute the share.
+    const dashed = '|-|()\\/\\/ - - - - - - - - - 7() - - - - |\\/|/-\\|<3';
+    expect(foldHeavyLeet(dashed)).toBe('how - - - - - - - - - to - - - - make');
+    expect(scanLower(dashed).heavyLeetPossible).toBe(true);
   });
 
   it.each([
