@@ -1,4 +1,5 @@
 import { LEET_SYMBOLS_RE } from './patterns';
+import { knownWordCost, MAX_WORD } from './segment';
 
 // Hot-path helpers are module-local: imported bindings can compile to getter calls per use.
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
@@ -258,6 +259,8 @@ function isFoldedWord(word: string): boolean {
  */
 export function foldHeavyLeet(text: string): string | undefined {
   const parts: string[] = [];
+  // Read words with an i or l from an ambiguous symbol: their index in `parts`, then the positions.
+  const unsure: Array<readonly [number, number[]]> = [];
   let heavy = 0;
   let tokens = 0;
   let words = 0;
@@ -285,6 +288,7 @@ export function foldHeavyLeet(text: string): string | undefined {
     if (!symbol || i - s > MAX_LEET_TOKEN || (!letter && i - s > 3 && !hasHeavy(text, s, i))) continue;
     let out = '';
     let grouped = false;
+    const either: number[] = [];
     for (let j = s; j < i; ) {
       const group = HEAVY_GROUPS.find(([g]) => text.startsWith(g, j) && j + g.length <= i);
       if (group) {
@@ -297,15 +301,53 @@ export function foldHeavyLeet(text: string): string | undefined {
       const ch = text[j] as string;
       const mapped = j === i - 1 && isClosing(ch.charCodeAt(0)) ? undefined : HEAVY_SINGLE[ch];
       if (mapped !== undefined && isHeavySymbol(ch.charCodeAt(0))) heavy++;
+      if (mapped !== undefined && (ch === '1' || ch === '|' || ch === '!')) either.push(out.length);
       out += ch === '1' && (text[j + 1] === '1' || text[j - 1] === '1') ? 'l' : (mapped ?? ch);
       j++;
     }
     // A disguised word mixes letters with symbols, or spells a letter with a multi-symbol group.
     if ((letter || grouped) && isFoldedWord(out) && !isNumberWithUnit(text, s, i)) words++;
     parts.push(text.slice(last, s), out);
+    if (either.length > 0 && either.length <= MAX_UNSURE) unsure.push([parts.length - 1, either]);
     last = i;
   }
   if (heavy < MIN_HEAVY || words < MIN_HEAVY_WORDS || words * HEAVY_WORD_SHARE < tokens) return undefined;
+  for (const [k, at] of unsure) parts[k] = settleIorL(parts[k] as string, at);
   parts.push(text.slice(last));
   return parts.join('');
+}
+
+/** Most i/l letters read from `1`, `|` or `!` in one word that are tried both ways (2^4 readings). */
+const MAX_UNSURE = 4;
+
+/**
+ * A heavy-leet word whose `1`, `|` or `!` were read as i (or l) at positions `at`, settled with the word
+ * list (`segment.ts`): when the reading is not an English word but another choice of i/l at those
+ * positions is, the most frequent such word is taken (`910r|f1e$` → glorifies, not giorifies). Closing
+ * punctuation after the letters is kept. Bounded: at most 2^{@link MAX_UNSURE} lookups of one short word.
+ */
+function settleIorL(out: string, at: readonly number[]): string {
+  let end = out.length;
+  while (end > 0 && !isLowerAscii(out.charCodeAt(end - 1))) end--;
+  if (end === 0 || end > MAX_WORD) return out;
+  for (let i = 0; i < end; i++) if (!isLowerAscii(out.charCodeAt(i))) return out;
+  const word = out.slice(0, end);
+  if (knownWordCost(word) !== undefined) return out;
+  let best = word;
+  let bestCost = Number.POSITIVE_INFINITY;
+  for (let mask = 1; mask < 1 << at.length; mask++) {
+    let candidate = word;
+    for (let b = 0; b < at.length; b++) {
+      const p = at[b] as number;
+      if (!(mask & (1 << b)) || p >= end) continue;
+      const flipped = candidate.charCodeAt(p) === 0x69 ? 'l' : 'i';
+      candidate = candidate.slice(0, p) + flipped + candidate.slice(p + 1);
+    }
+    const cost = knownWordCost(candidate);
+    if (cost !== undefined && cost < bestCost) {
+      best = candidate;
+      bestCost = cost;
+    }
+  }
+  return best + out.slice(end);
 }
