@@ -66,8 +66,8 @@ const SPEAKERS: ReadonlySet<string> = new Set(['user', 'assistant', 'human', 'ai
 export function transcriptTurns(text: string): string[] | undefined {
   const labels: Array<readonly [number, number]> = [];
   const n = text.length;
-  for (let i = 0; i < n; i++) {
-    if (i > 0 && text.charCodeAt(i - 1) !== 0x0a) continue;
+  // Line starts only: 0 and after each line feed (found natively, not code unit by code unit).
+  for (let i = 0; i < n; i = text.indexOf('\n', i) + 1 || n) {
     let j = i;
     while (j < n && (text.charCodeAt(j) === 0x20 || text.charCodeAt(j) === 0x09)) j++;
     let k = j;
