@@ -87,29 +87,27 @@ export class AhoCorasick {
         queue.push(child);
       }
     }
-    // Breadth-first order guarantees a node's failure target has its row filled before the node.
-    const dense = new Int32Array(goto.length * DENSE);
-    for (const node of [0, ...queue]) {
-      for (let c = 0; c < DENSE; c++) {
-        const next = goto[node]!.get(c);
-        dense[node * DENSE + c] = next ?? (node === 0 ? 0 : dense[fail[node]! * DENSE + c]!);
-      }
-      if (fold) for (let c = 65; c <= 90; c++) dense[node * DENSE + c] = dense[node * DENSE + c + 32]!;
-    }
     // Ranks: nodes without matches first (the root, which has none, is rank 0), then the others.
-    const nodes = goto.map((_, node) => node);
-    const nodeOf = Int32Array.from([
-      ...nodes.filter((n) => out[n]!.length === 0),
-      ...nodes.filter((n) => out[n]!.length > 0),
-    ]);
+    const nodeOf = new Int32Array(goto.length);
+    let firstFinal = 0;
+    for (let n = 0; n < goto.length; n++) if (out[n]!.length === 0) nodeOf[firstFinal++] = n;
+    for (let n = 0, r = firstFinal; n < goto.length; n++) if (out[n]!.length > 0) nodeOf[r++] = n;
     const rankOf = new Int32Array(goto.length);
     nodeOf.forEach((node, rank) => {
       rankOf[node] = rank;
     });
+    // A node's row is its failure target's row with its own edges written over it (in either case when
+    // folding). Breadth-first order guarantees the failure target's row is complete first.
     const table = new Int32Array(goto.length * DENSE);
-    for (let rank = 0; rank < nodeOf.length; rank++) {
-      const node = nodeOf[rank]!;
-      for (let c = 0; c < DENSE; c++) table[(rank << SHIFT) + c] = rankOf[dense[node * DENSE + c]!]! << SHIFT;
+    for (const node of [0, ...queue]) {
+      const row = rankOf[node]! << SHIFT;
+      if (node !== 0)
+        table.copyWithin(row, rankOf[fail[node]!]! << SHIFT, (rankOf[fail[node]!]! << SHIFT) + DENSE);
+      for (const [c, child] of goto[node]!) {
+        if (c >= DENSE) continue;
+        table[row + c] = rankOf[child]! << SHIFT;
+        if (fold && c >= 97 && c <= 122) table[row + c - 32] = rankOf[child]! << SHIFT;
+      }
     }
     return new AhoCorasick(
       goto,
@@ -117,7 +115,7 @@ export class AhoCorasick {
       out,
       patterns.map((p) => p.length),
       table,
-      nodes.filter((n) => out[n]!.length === 0).length << SHIFT,
+      firstFinal << SHIFT,
       nodeOf,
       rankOf,
     );

@@ -8,6 +8,7 @@
  */
 import fc from 'fast-check';
 import { createTier0, LiteralGates } from '../../../../../lambdas/core/detectors';
+import { compactSet, MAX_LITERAL } from '../../../../../lambdas/core/detectors/prefilter';
 import { normalizeSegment } from '../../../../../lambdas/core/normalize/normalize';
 import type { Finding, Segment, TrustBoundary } from '../../../../../lambdas/core/types';
 
@@ -127,6 +128,33 @@ describe('tier-0 literal prefilter', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('compactSet', () => {
+  it('cuts literals to MAX_LITERAL and drops those that contain another', () => {
+    const long = 'x'.repeat(MAX_LITERAL + 5);
+    expect(compactSet(['system prompt', 'prompt', 'the system prompt is', long, 'system message'])).toEqual([
+      'prompt',
+      'system mes',
+      'x'.repeat(MAX_LITERAL),
+    ]);
+  });
+
+  it('admits every text the full set admits', () => {
+    const unit = fc.constantFrom('a', 'b', 'c', ' ');
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit, minLength: 1, maxLength: 14 }), { minLength: 1, maxLength: 8 }),
+        fc.string({ unit, maxLength: 60 }),
+        (set, text) => {
+          const full = set.some((l) => text.includes(l));
+          const compact = compactSet(set).some((l) => text.includes(l));
+          if (full) expect(compact).toBe(true);
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });
