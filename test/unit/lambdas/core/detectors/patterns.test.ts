@@ -1,4 +1,3 @@
-import { checkSync } from 'recheck';
 import { HEURISTIC_RULES, PATTERN_DETECTORS, patternFindings } from '../../../../../lambdas/core/detectors';
 import { SENTENCE_END } from '../../../../../lambdas/core/detectors/heuristics';
 import {
@@ -10,6 +9,7 @@ import {
   ssnValid,
   THOUSANDS_GROUPED,
 } from '../../../../../lambdas/core/detectors/validators';
+import { linearTimeStatus } from '../linear-time';
 
 const PEM =
   '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF8PbnGy\n-----END RSA PRIVATE KEY-----';
@@ -120,8 +120,7 @@ describe('every regex is linear-time (recheck)', () => {
   it.each(regexes)(
     '%s is safe',
     (_name, regex) => {
-      const result = checkSync(regex.source, regex.flags, { timeout: 30_000 });
-      expect(result.status).toBe('safe');
+      expect(linearTimeStatus(regex)).toBe('safe');
     },
     60_000,
   );
