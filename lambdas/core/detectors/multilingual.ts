@@ -162,27 +162,33 @@ function stopBits(text: string, s: number, e: number, h: number): number {
   return 0;
 }
 
-/** ASCII code unit → its lowercase form when `[A-Za-z0-9]`, else 0. */
-const ALNUM_LOWER = new Uint8Array(128);
+/**
+ * Code unit → its lowercase form when `[A-Za-z0-9]`, else 0 (every non-ASCII code unit included).
+ * Indexed by any UTF-16 code unit, so the scan needs no range test before the lookup.
+ */
+const ALNUM_LOWER = new Uint8Array(65536);
 for (let c = 48; c <= 57; c++) ALNUM_LOWER[c] = c;
 for (let c = 97; c <= 122; c++) ALNUM_LOWER[c] = c;
 for (let c = 65; c <= 90; c++) ALNUM_LOWER[c] = c + 32;
-
-/** Lowercase form of an ASCII alphanumeric code unit, 0 for anything else. */
-const alnumLower = (c: number): number => (c < 128 ? ALNUM_LOWER[c]! : 0);
 
 /**
  * {@link guessLanguage} of the tokens of ASCII text, without folding or tokenizing it: for ASCII,
  * folding is lowercasing, and the tokens of {@link TOKEN_RE} are runs of `[a-z0-9]` joined by single
  * hyphens (a hyphenated token is never a function word). One pass that hashes each token as it reads
  * it; allocates no token strings.
+ *
+ * Stops early once no language can win: the tokens still ahead of position `i` are at most
+ * `(n - i + 1) >> 1` (a token and a separator each take a code unit), English counts only grow, and a
+ * language wins only with more function words than English; so when even the best language plus
+ * every remaining token cannot exceed the English count, the answer is already undefined.
  */
 export function guessAsciiLanguage(text: string): GlossLanguage | undefined {
   const counts = new Int32Array(LANGS.length + 1);
   const n = text.length;
+  let best = 0;
   let i = 0;
   while (i < n) {
-    let c = alnumLower(text.charCodeAt(i));
+    let c = ALNUM_LOWER[text.charCodeAt(i)]!;
     if (c === 0) {
       i++;
       continue;
@@ -194,19 +200,29 @@ export function guessAsciiLanguage(text: string): GlossLanguage | undefined {
       while (c !== 0) {
         h = Math.imul(h ^ c, 0x01000193);
         i++;
-        c = i < n ? alnumLower(text.charCodeAt(i)) : 0;
+        c = i < n ? ALNUM_LOWER[text.charCodeAt(i)]! : 0;
       }
-      if (i + 1 < n && text.charCodeAt(i) === 45 && alnumLower(text.charCodeAt(i + 1)) !== 0) {
-        hyphen = true;
-        i++;
-        c = alnumLower(text.charCodeAt(i));
-        continue;
-      }
-      break;
+      if (i + 1 >= n || text.charCodeAt(i) !== 45) break;
+      c = ALNUM_LOWER[text.charCodeAt(i + 1)]!;
+      if (c === 0) break;
+      hyphen = true;
+      i++;
     }
     if (hyphen || i - s > MAX_STOPWORD) continue;
     const bits = stopBits(text, s, i, h);
-    if (bits !== 0) for (let b = 0; b <= EN_BIT; b++) if (bits & (1 << b)) counts[b] = counts[b]! + 1;
+    if (bits === 0) continue;
+    for (let b = 0; b < EN_BIT; b++) {
+      if (bits & (1 << b)) {
+        const k = counts[b]! + 1;
+        counts[b] = k;
+        if (k > best) best = k;
+      }
+    }
+    if (bits & (1 << EN_BIT)) {
+      const en = counts[EN_BIT]! + 1;
+      counts[EN_BIT] = en;
+      if (best + ((n - i + 1) >> 1) <= en) return undefined;
+    }
   }
   return winner(counts);
 }
