@@ -3,28 +3,17 @@
  * sink (one JSON line per request, the record under `decision`, no prompt text) and the metrics port (EMF, one line
  * per request). Creating them does no I/O.
  */
+import { getXRayTraceIdFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DecisionRecord, DecisionSink } from '../core/decision/record';
-import { DECISION_SCHEMA } from '../core/decision/record';
+import { DECISION_SCHEMA, isoTimestamp } from '../core/decision/record';
 import type { ServeMetrics } from '../core/serving/types';
 import { METRICS_NAMESPACE, SERVICE_NAMES } from '../shared/names';
 import { powertools } from '../shared/powertools';
 
 /** Structured JSON logger of the proxy. */
 export const { logger } = powertools('proxy');
-
-/** The X-Ray trace id of the current invocation (the `Root` of `_X_AMZN_TRACE_ID`), as Powertools reads it. */
-export function xrayTraceId(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const header = env['_X_AMZN_TRACE_ID']?.trim();
-  if (!header) return undefined;
-  if (!header.includes('=')) return header;
-  for (const field of header.split(';')) {
-    const [key, value] = field.split('=');
-    if (key === 'Root') return value;
-  }
-  return undefined;
-}
 
 /**
  * A decision record as its log line: the fields and order of the Powertools JSON line it replaced
@@ -38,7 +27,7 @@ export function decisionLine(
   meta: { readonly service: string; readonly at: number; readonly traceId?: string | undefined },
 ): string {
   const trace = meta.traceId === undefined ? '' : `,"xray_trace_id":${JSON.stringify(meta.traceId)}`;
-  return `{"level":"INFO","message":"${DECISION_SCHEMA}","timestamp":"${new Date(meta.at).toISOString()}","service":${JSON.stringify(meta.service)},"sampling_rate":0${trace},"decision":${JSON.stringify(record)}}\n`;
+  return `{"level":"INFO","message":"${DECISION_SCHEMA}","timestamp":"${isoTimestamp(meta.at)}","service":${JSON.stringify(meta.service)},"sampling_rate":0${trace},"decision":${JSON.stringify(record)}}\n`;
 }
 
 /**
@@ -170,7 +159,8 @@ export function portLog(log: Pick<Logger, 'warn'>) {
 export const sink: DecisionSink = decisionSink({
   service: SERVICE_NAMES.proxy,
   write: (line) => void process.stdout.write(line),
-  traceId: xrayTraceId,
+  // Powertools' reading: the invocation's own trace id (from the InvokeStore when invocations run concurrently).
+  traceId: getXRayTraceIdFromEnv,
 });
 
 /** The proxy's EMF metrics, one line per request written after it ({@link emfMetrics}). */

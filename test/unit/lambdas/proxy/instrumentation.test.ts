@@ -1,12 +1,21 @@
+import { getXRayTraceIdFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import {
-  decisionLine,
-  decisionSink,
-  emfMetrics,
-  xrayTraceId,
-} from '../../../../lambdas/proxy/instrumentation';
+import { decisionLine, decisionSink, emfMetrics } from '../../../../lambdas/proxy/instrumentation';
 import { ladderViolations, rateLimiterAdmission } from '../../../../lambdas/proxy/ports';
+
+/** The trace id the proxy's sink reads (Powertools' reading) while `_X_AMZN_TRACE_ID` is as in `env`. */
+function xrayTraceId(env: { _X_AMZN_TRACE_ID?: string }): string | undefined {
+  const saved = process.env['_X_AMZN_TRACE_ID'];
+  try {
+    if (env._X_AMZN_TRACE_ID === undefined) delete process.env['_X_AMZN_TRACE_ID'];
+    else process.env['_X_AMZN_TRACE_ID'] = env._X_AMZN_TRACE_ID;
+    return getXRayTraceIdFromEnv();
+  } finally {
+    if (saved === undefined) delete process.env['_X_AMZN_TRACE_ID'];
+    else process.env['_X_AMZN_TRACE_ID'] = saved;
+  }
+}
 
 describe('instrumentation', () => {
   test('the decision sink writes one log line with the record under `decision`', () => {
