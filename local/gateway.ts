@@ -456,6 +456,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         });
         await Promise.race([Promise.allSettled([...inFlight]), bound]);
         clearTimeout(timer);
+        // Said, not silent: their strikes and settlements will not reach the store that stops next.
+        if (inFlight.size > 0)
+          log(`gateway: stopped with ${inFlight.size} request(s) unfinished after ${STOP_DRAIN_MS} ms`);
       }
       sagemaker?.destroy();
     },
