@@ -81,6 +81,9 @@ export async function* parseSse(
     else if (field === 'data') {
       data.push(value);
       dataChars += value.length + 1;
+      // Checked per line too: an event that arrives whole in one chunk ends (and resets the count) before
+      // the chunk-end check in takeLines sees it.
+      if (dataChars > maxEventChars) throw new SseEventTooLarge(maxEventChars);
     }
     return undefined;
   };

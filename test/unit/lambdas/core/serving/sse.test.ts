@@ -43,6 +43,13 @@ describe('parseSse', () => {
     expect(lines[0]).toBeInstanceOf(SseEventTooLarge);
     // An event at the bound passes: the bound counts one event, not the stream.
     expect(await read(Array.from({ length: 40 }, () => `data: ${'b'.repeat(80)}\n\n`))).toHaveLength(40);
+    // An event past the bound that arrives whole, in one chunk with its blank line, fails too.
+    const whole = await read(['data: ok\n\n', `data: ${'b'.repeat(1000)}\n\n`]);
+    expect(whole[0]).toEqual({ data: 'ok' });
+    expect(whole[1]).toBeInstanceOf(SseEventTooLarge);
+    expect(whole).toHaveLength(2);
+    // Exactly at the bound (99 characters and the line's newline), in one chunk, passes.
+    expect(await read([`data: ${'b'.repeat(99)}\n\n`])).toEqual([{ data: 'b'.repeat(99) }]);
   });
 
   test('a line split into one-character chunks reads as one line', async () => {
