@@ -607,10 +607,8 @@ export function normalizeSegment(
   // are read from symbol-dense text (code, tables, markup) too, and the expansion budget they would
   // spend there is what an Atbash or camelCase reading needs.
   // Heavy leetspeak may keep no letter at all (`|-|()\/\/` → how): dense multi-symbol letters gate it too.
-  const heavy =
-    (base.scan.leet || base.scan.heavyLeet) && base.scan.heavyLeetPossible
-      ? foldHeavyLeet(base.canonical)
-      : undefined;
+  // `heavyLeetPossible` is the scan's sound "no" for foldHeavyLeet; nothing narrower may stand in front of it.
+  const heavy = base.scan.heavyLeetPossible ? foldHeavyLeet(base.canonical) : undefined;
   if (heavy !== undefined) set.add(heavy, [...CANONICAL_TRANSFORMS, 'leet']);
   const joined = base.scan.splitTokens ? joinSplitTokens(base.canonical) : undefined;
   if (joined !== undefined) set.add(joined, [...CANONICAL_TRANSFORMS, 'token-join']);
