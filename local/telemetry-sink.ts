@@ -13,17 +13,25 @@ export interface JsonlSink {
   readonly path: string;
   /** Make the next writes fail (fault suite). */
   failNext(n: number): void;
-  /** Writes whatever is buffered now, synchronously (also done on process exit). */
+  /**
+   * Writes whatever is buffered now, synchronously, unless a write is in flight: then the buffered records follow
+   * it asynchronously, as they would have anyway (a synchronous write would overtake it on the file).
+   */
   flushSync(): void;
-  /** Flushes and closes the file. Later records go to the stderr fallback. */
-  close(): void;
+  /**
+   * Waits for the write in flight, writes what is buffered and closes the file; resolves once it is closed.
+   * Later records go to the stderr fallback.
+   */
+  close(): Promise<void>;
 }
 
 /** Options of {@link createJsonlSink}. */
 export interface JsonlSinkOptions {
   /**
-   * Bytes buffered behind a write in flight before the buffer is written synchronously (backpressure: the event
-   * loop waits for the disk instead of records piling up or being dropped). @default 1 MiB
+   * Bytes collected with no write in flight before they are handed to the file at once rather than at the end of
+   * the event-loop turn. Behind a write in flight records always wait for it (writing them synchronously would
+   * overtake it on the file); that buffer needs no cap of its own, because every caller awaits its record's
+   * batch before answering, so it holds at most one record per request being answered. @default 1 MiB
    */
   readonly maxBufferBytes?: number;
 }
@@ -45,14 +53,15 @@ function newBatch(): Batch {
 }
 
 /** Sinks with records still buffered, flushed synchronously when the process exits (one listener for all). */
-const open = new Set<{ flushSync(): void }>();
+const open = new Set<{ flushSync(atExit?: boolean): void }>();
 let exitHook = false;
 
 /**
  * Local telemetry: one decision record per line in `<dir>/decisions.jsonl`, the same records the Lambda writes
  * to CloudWatch Logs. Records are batched: those of one event-loop turn go out in one `write` on the open file
- * (append mode), while the next batch collects behind it; the buffer is bounded ({@link JsonlSinkOptions}) and
- * flushed on exit. The serving path releases a response only when its record's batch is written, so a kill -9
+ * (append mode), while the next batch collects behind it and is written when that one is done, so lines land in
+ * order and whole; the buffer is bounded by the requests being answered ({@link JsonlSinkOptions}) and flushed on
+ * exit. The serving path releases a response only when its record's batch is written, so a kill -9
  * loses no record of an answered request (test/integ/suites/telemetry-kill.test.ts); what it can lose is the
  * records of requests still in flight. A failed write never loses a record: it is counted and the record goes
  * to stderr as a `decision-record-fallback` line instead.
@@ -70,7 +79,8 @@ export function createJsonlSink(
   let failed = 0;
   let injected = 0;
   let next = newBatch();
-  let inFlight = false;
+  /** The batch being written asynchronously; no other write to the file starts while it is set. */
+  let inFlight: Batch | undefined;
   let scheduled = false;
 
   const fallback = (records: readonly DecisionRecord[], e: unknown) => {
@@ -84,7 +94,7 @@ export function createJsonlSink(
     next = newBatch();
     return b;
   };
-  /** Writes one batch synchronously (exit, backpressure, close). */
+  /** Writes one batch synchronously (exit, close, after close); never called while a write is in flight but on exit. */
   const writeNow = (b: Batch) => {
     try {
       if (fd === undefined) throw new Error('telemetry sink is closed');
@@ -110,10 +120,10 @@ export function createJsonlSink(
       writeNow(b);
       return;
     }
-    inFlight = true;
+    inFlight = b;
     const buf = Buffer.from(b.lines.join(''), 'utf8');
     const finish = (e: unknown) => {
-      inFlight = false;
+      inFlight = undefined;
       if (e) fallback(b.records, e);
       else written += b.records.length;
       b.resolve();
@@ -130,7 +140,14 @@ export function createJsonlSink(
     writeFrom(0);
   };
   const self = {
-    flushSync() {
+    /**
+     * `atExit`: the process is exiting, so a write in flight will not be waited for (an exit hook is synchronous).
+     * The buffered records are written anyway, after whatever of the batch in flight reached the file; that batch
+     * (records of requests not answered yet: the guarantee above holds) may be missing, and if the disk
+     * had returned a short write its last line is cut, followed by the flushed lines.
+     */
+    flushSync(atExit = false) {
+      if (inFlight && !atExit) return;
       const b = take();
       if (b) writeNow(b);
     },
@@ -153,10 +170,10 @@ export function createJsonlSink(
       if (!exitHook) {
         exitHook = true;
         process.on('exit', () => {
-          for (const s of open) s.flushSync();
+          for (const s of open) s.flushSync(true);
         });
       }
-      if (b.bytes > maxBuffer && inFlight) self.flushSync();
+      if (b.bytes > maxBuffer && !inFlight) flush();
       else if (!scheduled) {
         scheduled = true;
         setImmediate(flush);
@@ -168,7 +185,10 @@ export function createJsonlSink(
       injected = n;
     },
     flushSync: () => self.flushSync(),
-    close() {
+    async close() {
+      // The write in flight ends before the file is closed: closing under it would fail it (EBADF) or, with the
+      // descriptor reused, put it in another file. A finished batch starts the next one, hence the loop.
+      while (inFlight) await inFlight.done;
       self.flushSync();
       open.delete(self);
       if (fd !== undefined) closeSync(fd);
