@@ -182,7 +182,7 @@ function gatedPatternFindings(
     const d = detectors[i]!;
     if (!pass[offset + i]) continue;
     if (d.minDigits !== undefined) {
-      digits ??= countDigits(text, Math.max(...detectors.map((x) => x.minDigits ?? 0)));
+      digits ??= countDigits(text, mostDigits(detectors));
       if (digits < d.minDigits) continue;
     }
     const re = d.regex;
@@ -239,6 +239,19 @@ function patternCheck(d: PatternDetector): LiteralCheck {
   return d.minDigits !== undefined && d.minDigits > 0 ? [...check, DIGITS] : check;
 }
 
+/** The largest `minDigits` of a detector list, computed once per list (digits are counted up to it). */
+const MOST_DIGITS = new WeakMap<readonly PatternDetector[], number>();
+
+function mostDigits(detectors: readonly PatternDetector[]): number {
+  let most = MOST_DIGITS.get(detectors);
+  if (most === undefined) {
+    most = 0;
+    for (const d of detectors) most = Math.max(most, d.minDigits ?? 0);
+    MOST_DIGITS.set(detectors, most);
+  }
+  return most;
+}
+
 /** Prefilters of the exported single-purpose runners, built once per rule or detector list. */
 const GATES = new WeakMap<readonly unknown[], LiteralGates>();
 
@@ -251,20 +264,7 @@ function gatesOf<T>(items: readonly T[], check: (item: T) => LiteralCheck): Lite
   return g;
 }
 
-/** Heuristics over one normalized (lowercase) view; first hit per rule. */
-export function viewHeuristics(text: string, segment: number, rules = HEURISTIC_RULES): Finding[] {
-  const view = rules.filter((r) => r.on === 'view');
-  const pass = gatesOf(rules, ruleCheck).evaluate(text);
-  return gatedViewHeuristics(
-    text,
-    segment,
-    view,
-    rules.flatMap((r, i) => (r.on === 'view' ? [pass[i]!] : [])),
-    0,
-  );
-}
-
-/** {@link viewHeuristics} over view rules `rules`, running rule `i` only where `pass[offset + i]`. */
+/** Heuristics over one normalized (lowercase) view, first hit per rule; rule `i` runs only where `pass[offset + i]`. */
 function gatedViewHeuristics(
   text: string,
   segment: number,
@@ -281,28 +281,10 @@ function gatedViewHeuristics(
 }
 
 /**
- * Heuristics over raw text (role markers, adversarial suffixes); spans refer to the raw text. The
- * suffix heuristic skips `decoded` spans (the normalizer's `encodedSpans`): encoded text is judged by
- * what it decodes to.
+ * Heuristics over raw text (role markers, adversarial suffixes), spans in the raw text; rule `i` runs only where
+ * `pass[offset + i]`. The suffix heuristic skips `decoded` spans (the normalizer's `encodedSpans`): encoded text is
+ * judged by what it decodes to.
  */
-export function rawHeuristics(
-  text: string,
-  segment: number,
-  rules = HEURISTIC_RULES,
-  decoded: readonly (readonly [number, number])[] = [],
-): Finding[] {
-  const pass = gatesOf(rules, ruleCheck).evaluate(text);
-  return gatedRawHeuristics(
-    text,
-    segment,
-    rules.filter((r) => r.on === 'raw'),
-    rules.flatMap((r, i) => (r.on === 'raw' ? [pass[i]!] : [])),
-    0,
-    decoded,
-  );
-}
-
-/** {@link rawHeuristics} over raw rules `rules`, running rule `i` only where `pass[offset + i]`. */
 function gatedRawHeuristics(
   text: string,
   segment: number,
