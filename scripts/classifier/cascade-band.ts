@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { sig } from '../../classifier/model/training';
-import { decisionScore } from '../../lambdas/core/engine/scoring';
+import { decisionScore, inBand } from '../../lambdas/core/engine/scoring';
 import { compilePolicy } from '../../lambdas/core/index';
 import { type Metrics, metrics, type ProbRow, type TrainRow } from './training';
 
@@ -37,7 +37,7 @@ export function simulate(
     let esc = false;
     for (let c = 0; c < 3; c++) {
       const d1 = decisionScore(p1[i]![c]!, th1[c]!);
-      if (d1 >= band[0] && d1 < band[1]) {
+      if (inBand(d1, band)) {
         esc = true;
         out[c] = decisionScore(p2[i]![c]!, th2[c]!);
       } else out[c] = d1;

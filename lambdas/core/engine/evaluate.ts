@@ -21,7 +21,15 @@ import type {
   View,
 } from '../types';
 import { effectiveCategories, type TenantOverrides } from './overrides';
-import { decisionScore, mostSevere, type Tier, type TierTop, thresholdFor, topByTier } from './scoring';
+import {
+  decisionScore,
+  inBand,
+  mostSevere,
+  type Tier,
+  type TierTop,
+  thresholdFor,
+  topByTier,
+} from './scoring';
 import { callTier2, type Tier2Classifier, type Tier2Outcome } from './tier2';
 import { type Reading, readingOf, scoreInstructions, transcriptTurns } from './trust';
 
@@ -403,7 +411,7 @@ export class SafeguardsEngine {
       if ((tops.get('tier0')?.decision ?? 0) >= 0.5) continue;
       // The band is in decision-score space: tier 1's own threshold sits at 0.5.
       const t1 = tops.get('tier1')?.decision ?? 0;
-      if (t1 >= t2.band[0] && t1 < t2.band[1]) out.push(cat);
+      if (inBand(t1, t2.band)) out.push(cat);
     }
     return out;
   }

@@ -63,6 +63,14 @@ export function decisionScore(score: number, threshold: number): number {
 }
 
 /**
+ * Whether a tier-1 decision score falls in the escalation band `[low, high)` (decision-score space: tier 1's own
+ * threshold is 0.5). The one rule serving and the training-time band choice both use.
+ */
+export function inBand(decision: number, band: readonly [number, number]): boolean {
+  return decision >= band[0] && decision < band[1];
+}
+
+/**
  * Groups a category's findings by tier: the finding with the highest decision score per tier. A finding
  * that carries its own threshold (operator text) is judged against it, if the category takes its detector.
  */
