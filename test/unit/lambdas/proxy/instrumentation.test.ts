@@ -193,10 +193,13 @@ describe('instrumentation', () => {
 
   test('metrics: at most 100 metrics per line', () => {
     const { m, docs } = emf();
-    for (let i = 0; i < 150; i++) m.add('Decisions', 1, { Action: `a${i}` });
+    // 150 metrics under one dimension set: only the 100-metric limit can split them (one Action value each
+    // would split them by dimension conflict alone).
+    for (let i = 0; i < 150; i++) m.add(`M${i}` as never, 1);
     m.flush();
     expect(docs().length).toBeGreaterThanOrEqual(2);
     expect(docs().every((d) => d._aws.CloudWatchMetrics.flatMap((x) => x.Metrics).length <= 100)).toBe(true);
+    expect(docs().map((d) => d._aws.CloudWatchMetrics.flatMap((x) => x.Metrics).length)).toEqual([100, 50]);
   });
 });
 
