@@ -31,7 +31,14 @@ import {
   topByTier,
 } from './scoring';
 import { callTier2, type Tier2Classifier, type Tier2Outcome } from './tier2';
-import { type Reading, readingOf, scoreInstructions, transcriptTurns } from './trust';
+import {
+  ENDS_SENTENCE_RE,
+  type Reading,
+  readingOf,
+  scoreInstructions,
+  type Transcript,
+  transcript,
+} from './trust';
 
 /** What the engine needs; everything is injected so tests can replace any part. */
 export interface EngineDeps {
@@ -307,10 +314,11 @@ export class SafeguardsEngine {
   /**
    * Tier 1 over a written-out dialogue (many-shot), turn by turn: each turn normalized and scored as if
    * it were a message of its own, and each two consecutive turns joined (a request split between a
-   * question and its answer). The whole dialogue is not scored: its pooled windows would add up dozens
-   * of eager "Sure, here is how" replies into a harmful score, whatever is asked.
+   * question and its answer), and each two consecutive turns of the asking side (a request split around a
+   * reply). The whole dialogue is not scored, nor the asking side whole: pooled, dozens of eager "Sure,
+   * here is how" replies or of "How do I …" questions add up to a harmful score, whatever is asked.
    */
-  private tier1Turns(turns: readonly string[], segment: number): Finding[] {
+  private tier1Turns({ turns, asking }: Transcript, segment: number): Finding[] {
     const best: CategoryScores = {};
     const keep = (scores: CategoryScores): void => {
       for (const [cat, score] of Object.entries(scores) as [Category, number][]) {
@@ -318,12 +326,23 @@ export class SafeguardsEngine {
       }
     };
     let previous: string | undefined;
-    for (const turn of turns) {
-      const n = normalizeForScoring(turn, segment);
+    /** The last asking turn's text and index. */
+    let asked: string | undefined;
+    let askedAt = -1;
+    for (let t = 0; t < turns.length; t++) {
+      const n = normalizeForScoring(turns[t] as string, segment);
       keep(this.tier1Best(n));
       const text = primaryText(n);
       if (previous !== undefined) keep(this.deps.classifier.score(`${previous}\n${text}`));
       previous = text;
+      if (!asking[t]) continue;
+      // A reply stands between this asking turn and the last one, which broke off mid-sentence (no . ! or ?
+      // at its end): join the two as well. Whole questions are not joined: pairs of everyday questions pool
+      // into a harmful score as the whole dialogue does (many-shot benign flagged 2 → 5 % when joined).
+      if (asked !== undefined && askedAt < t - 1 && !ENDS_SENTENCE_RE.test(asked))
+        keep(this.deps.classifier.score(`${asked}\n${text}`));
+      asked = text;
+      askedAt = t;
     }
     return (Object.entries(best) as [Category, number][]).map(([category, score]) => ({
       detector: 'tier1',
@@ -355,8 +374,8 @@ export class SafeguardsEngine {
     try {
       normalized.forEach((n, segment) => {
         const reading = readings[segment] ?? 'whole';
-        const turns = reading === 'whole' ? transcriptTurns(segments[segment]?.text ?? '') : undefined;
-        const read = turns ? this.tier1Turns(turns, segment) : this.tier1Read(n, segment, reading);
+        const dialogue = reading === 'whole' ? transcript(segments[segment]?.text ?? '') : undefined;
+        const read = dialogue ? this.tier1Turns(dialogue, segment) : this.tier1Read(n, segment, reading);
         for (const f of read) findings.push(f);
       });
       // Payload splitting: content of one trust class, split across messages, blocks or tool results,

@@ -56,6 +56,19 @@ export const MIN_TRANSCRIPT_TURNS = 6;
 /** Speaker labels of a written-out dialogue, lower case: `User:`, `Assistant:`, `Human:`, `AI:`, `H:`, `A:`. */
 const SPEAKERS: ReadonlySet<string> = new Set(['user', 'assistant', 'human', 'ai', 'h', 'a']);
 
+/** A text that ends a sentence: `.`, `!` or `?`, then closing quotes or brackets and spaces only. */
+export const ENDS_SENTENCE_RE = /[.!?]["')\]]*\s*$/;
+
+/** The labels of the asking side. */
+const ASKING: ReadonlySet<string> = new Set(['user', 'human', 'h']);
+
+/** A written-out dialogue: its turns (see {@link transcriptTurns}) and which of them the asking side wrote. */
+export interface Transcript {
+  readonly turns: string[];
+  /** Per turn: written after a `User:`/`Human:`/`H:` label. */
+  readonly asking: boolean[];
+}
+
 /**
  * The turns of a written-out dialogue, their speaker labels removed, when `text` is one: at least
  * {@link MIN_TRANSCRIPT_TURNS} lines open with a speaker label (`User:` / `Assistant:` / `Human:` …).
@@ -64,7 +77,12 @@ const SPEAKERS: ReadonlySet<string> = new Set(['user', 'assistant', 'human', 'ai
  * letters, so each line start is examined a bounded number of times.
  */
 export function transcriptTurns(text: string): string[] | undefined {
-  const labels: Array<readonly [number, number]> = [];
+  return transcript(text)?.turns;
+}
+
+/** {@link transcriptTurns} with the speaker side of each turn. */
+export function transcript(text: string): Transcript | undefined {
+  const labels: Array<readonly [number, number, boolean]> = [];
   const n = text.length;
   // Line starts only: 0 and after each line feed (found natively, not code unit by code unit).
   for (let i = 0; i < n; i = text.indexOf('\n', i) + 1 || n) {
@@ -72,18 +90,24 @@ export function transcriptTurns(text: string): string[] | undefined {
     while (j < n && (text.charCodeAt(j) === 0x20 || text.charCodeAt(j) === 0x09)) j++;
     let k = j;
     while (k < n && k - j <= 9 && isLetter(text.charCodeAt(k))) k++;
-    if (k < n && text.charCodeAt(k) === 0x3a && SPEAKERS.has(text.slice(j, k).toLowerCase()))
-      labels.push([i, k + 1]);
+    const speaker = k < n && text.charCodeAt(k) === 0x3a ? text.slice(j, k).toLowerCase() : '';
+    if (SPEAKERS.has(speaker)) labels.push([i, k + 1, ASKING.has(speaker)]);
   }
   if (labels.length < MIN_TRANSCRIPT_TURNS) return undefined;
   const turns: string[] = [];
+  const asking: boolean[] = [];
   const head = text.slice(0, labels[0]![0]);
-  if (head.trim() !== '') turns.push(head);
-  labels.forEach(([, bodyStart], t) => {
+  if (head.trim() !== '') {
+    turns.push(head);
+    asking.push(false);
+  }
+  labels.forEach(([, bodyStart, asks], t) => {
     const body = text.slice(bodyStart, labels[t + 1]?.[0] ?? n);
-    if (body.trim() !== '') turns.push(body);
+    if (body.trim() === '') return;
+    turns.push(body);
+    asking.push(asks);
   });
-  return turns;
+  return { turns, asking };
 }
 
 const isLetter = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
