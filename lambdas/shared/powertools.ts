@@ -9,8 +9,13 @@ import { type FunctionName, METRICS_NAMESPACE, SERVICE_NAMES } from './names';
 
 export function powertools(fn: FunctionName): { readonly logger: Logger; readonly metrics: Metrics } {
   const serviceName = SERVICE_NAMES[fn];
+  let metrics: Metrics | undefined;
   return {
     logger: new Logger({ serviceName }),
-    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName }),
+    // Built when first read: the proxy writes its own EMF lines and never needs one.
+    get metrics() {
+      metrics ??= new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
+      return metrics;
+    },
   };
 }
