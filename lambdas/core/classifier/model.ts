@@ -291,7 +291,8 @@ export function loadModel(artifact?: ModelArtifact): LinearClassifier {
     );
   }
   const q = decodeWeights(artifact);
-  // At run time long texts are also scored per sentence (dilution); training keeps the fixed windows.
+  // At run time every text is also scored per sentence and per two sentences (minText 0: dilution, split
+  // requests); training keeps the fixed windows.
   const scorer = createMarginScorer(
     artifact.features,
     q,
