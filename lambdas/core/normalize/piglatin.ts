@@ -57,8 +57,9 @@ function readWord(w: string): string | undefined {
 }
 
 /** Share of words that must end in "ay" (Pig Latin turns every word; English prose has a few: day, say, may). */
-const MIN_SHARE = 0.8;
-const MIN_WORDS = 3;
+export const MIN_SHARE = 0.8;
+/** Words ending in "ay" needed, in the whole text or in one sentence. */
+export const MIN_WORDS = 3;
 
 /** Ends a sentence: `. ! ? : ;` (the same split as the scanner's gate; lines are collapsed by now). */
 const isSentenceEnd = (c: number): boolean =>
@@ -80,7 +81,12 @@ function readSpans(text: string, start: number, end: number, spans: readonly num
   return parts.join('');
 }
 
-const passes = (ays: number, words: number): boolean => ays >= MIN_WORDS && ays >= words * MIN_SHARE;
+/**
+ * Whether a stretch (the whole text, or one sentence) with `words` runs of `[a-z]`, `ays` of them Pig
+ * Latin words (three letters or more, ending in "ay"), reads as Pig Latin. The scanner's gate asks the
+ * same question of the same counts, so it says no only where this reader would find nothing.
+ */
+export const passes = (ays: number, words: number): boolean => ays >= MIN_WORDS && ays >= words * MIN_SHARE;
 
 /**
  * Pig Latin view of lowercase text, or undefined when it is none. When at least {@link MIN_WORDS} words,

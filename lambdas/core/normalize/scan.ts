@@ -7,6 +7,7 @@ import {
   MIN_HEAVY,
   MIN_HEAVY_WORDS,
 } from './leet';
+import { passes as passesPigLatin } from './piglatin';
 import { codeUnits, scratchOf } from './text';
 
 /**
@@ -96,13 +97,6 @@ const NATO_WORDS =
   );
 /** Code words needed in a text before the NATO decoder looks for runs of them. */
 const MIN_NATO_WORDS = 4;
-
-/**
- * Pig Latin gate, per sentence: words ending in "ay" (fewer, or a smaller share, and `readPigLatin`
- * would refuse that sentence).
- */
-const MIN_PIG_WORDS = 3;
-const MIN_PIG_SHARE = 0.7;
 
 /**
  * Ends a sentence for the Pig Latin gate (`. ! ? : ;`), as `readPigLatin` splits. Not line breaks: the
@@ -234,9 +228,10 @@ export interface LowerScan {
   /** At least four NATO code words occur (`decodeNatoRuns` can only find a run then). */
   readonly nato: boolean;
   /**
-   * In some sentence or line, most words (≥ 3 and ≥ 70 %) end in "ay", as in Pig Latin (`readPigLatin`
-   * decides on its own stricter count; a "no" here means it would find nothing). Per sentence, so that a
-   * plain lead-in does not dilute the share.
+   * The whole text, or some sentence of it, has enough words ending in "ay" to read as Pig Latin: the
+   * same test (`passes` of `piglatin.ts`) on the same counts as `readPigLatin` (words are runs of
+   * `[a-z]`, sentences end at `. ! ? : ;`), so a "no" here means it would find nothing. Per sentence
+   * too, so that a plain lead-in does not dilute the share.
    */
   readonly pigLatin: boolean;
   /**
@@ -280,8 +275,12 @@ export function scanLower(text: string): LowerScan {
   let spaced = false;
   let words = 0;
   let natoWords = 0;
-  let wordCount = 0;
+  // Pig Latin counts, as `readPigLatin` makes them: runs of [a-z] and those ending in "ay", in the
+  // current sentence and in the whole text.
+  let pigWords = 0;
   let ayWords = 0;
+  let allPigWords = 0;
+  let allAyWords = 0;
   let pigLatin = false;
   let heavyPairs = 0;
   let tokens = 0;
@@ -310,8 +309,6 @@ export function scanLower(text: string): LowerScan {
         words |= listed;
         if (listed & 16) natoWords++;
       }
-      wordCount++;
-      if (len >= 3 && b[i - 1] === 0x79 && b[i - 2] === 0x61) ayWords++;
       wordStart = -1;
     }
     // Fast path, most units: a run of [a-z]. Only its first letter can start a token, follow a leet
@@ -332,6 +329,8 @@ export function scanLower(text: string): LowerScan {
         if (d < 0x61 || d > 0x7a) break;
         i++;
       }
+      pigWords++;
+      if (i - start >= 3 && b[i - 1] === 0x79 && b[i - 2] === 0x61) ayWords++;
       // A seed needs a separator right after a lone letter: only a run of one can start one.
       if (i === start + 1 && !(prev & UNIT) && !spaced && i < n && isSep(b[i] as number))
         spaced = seedAt(b, start, n);
@@ -374,9 +373,11 @@ export function scanLower(text: string): LowerScan {
     else if (k & DOT_DASH && prev & DOT_DASH) dotDash = true;
     if (i > 0 && heavyPair(b[i - 1] as number, c)) heavyPairs++;
     if (isSentenceEnd(c)) {
-      if (ayWords >= MIN_PIG_WORDS && ayWords >= wordCount * MIN_PIG_SHARE) pigLatin = true;
+      if (passesPigLatin(ayWords, pigWords)) pigLatin = true;
+      allPigWords += pigWords;
+      allAyWords += ayWords;
       ayWords = 0;
-      wordCount = 0;
+      pigWords = 0;
     }
     if ((k & LEET && prev & LOWER) || (k & LOWER && prev & LEET)) leet = true;
     // A separator inside a word (`ma-ke`, `bo.mb`): what `joinSplitTokens` rejoins.
@@ -393,8 +394,6 @@ export function scanLower(text: string): LowerScan {
       words |= listed;
       if (listed & 16) natoWords++;
     }
-    wordCount++;
-    if (len >= 3 && b[n - 1] === 0x79 && b[n - 2] === 0x61) ayWords++;
   }
   const hint = (words & 1) !== 0;
   const judge = (words & 2) !== 0;
@@ -414,7 +413,10 @@ export function scanLower(text: string): LowerScan {
     reversedWord: (words & 4) !== 0,
     atbashWord: (words & 8) !== 0,
     nato: natoWords >= MIN_NATO_WORDS,
-    pigLatin: pigLatin || (ayWords >= MIN_PIG_WORDS && ayWords >= wordCount * MIN_PIG_SHARE),
+    pigLatin:
+      pigLatin ||
+      passesPigLatin(ayWords, pigWords) ||
+      passesPigLatin(allAyWords + ayWords, allPigWords + pigWords),
     splitTokens: splitJoins >= MIN_SPLIT_JOINS,
     longestToken,
     digit,
