@@ -283,36 +283,24 @@ function matchStarts(re: RegExp, text: string, skip?: (m: string) => boolean): n
 /**
  * The rot13 reading of lowercase text that {@link wantsRot13} accepted. Text with at most
  * {@link MAX_PLAIN_SURPLUS} more English function words than rot13-looking words is rotated whole (a
- * rot13 prompt, with or without a lead-in). In a longer English text only the sentences with at least
- * one rot13-looking word and no fewer of them than English words are rotated, joined; undefined when
- * there is none. Rotating a whole English document turns it into letter noise that the classifier can
- * take for an obfuscated attack (a 64 KB benign text naming "Caesar" once was flagged so). Linear: two
- * regex scans and one pass over the text.
+ * rot13 prompt, with or without a lead-in). In a longer English text only the stretch from the first to
+ * the last rot13-looking word, widened to the sentences holding them, is rotated; undefined when there
+ * is none (a hint such as "caesar" alone is no such word). English words padded into the payload's
+ * sentence do not hide it, and a plain lead-in or tail is left out. Rotating a whole English document
+ * turns it into letter noise that the classifier can take for an obfuscated attack (a 64 KB benign text
+ * naming "Caesar" once was flagged so). Linear: two regex scans and two bounded walks to the sentence
+ * ends.
  */
 export function rot13Reading(lower: string): string | undefined {
   const rot = matchStarts(ROT13_SIGNAL_RE, lower, isHint);
   const plain = matchStarts(ENGLISH_WORDS_RE, lower);
   if (plain.length <= rot.length + MAX_PLAIN_SURPLUS) return rot13(lower);
-  const parts: string[] = [];
-  let r = 0;
-  let e = 0;
-  let start = 0;
-  const n = lower.length;
-  for (let i = 0; i < n; i++) {
-    if (i + 1 < n && !isSentenceEnd(lower.charCodeAt(i))) continue;
-    const end = i + 1;
-    let rotHere = 0;
-    let plainHere = 0;
-    while (r < rot.length && (rot[r] as number) < end) {
-      rotHere++;
-      r++;
-    }
-    while (e < plain.length && (plain[e] as number) < end) {
-      plainHere++;
-      e++;
-    }
-    if (rotHere > 0 && rotHere >= plainHere) parts.push(rot13(lower.slice(start, end)).trim());
-    start = end;
-  }
-  return parts.length > 0 ? parts.join(' ') : undefined;
+  if (rot.length === 0) return undefined;
+  // Back from the first rot13-looking word to just after the sentence end before it, forward from the
+  // last one to its sentence end (inclusive).
+  let start = rot[0] as number;
+  while (start > 0 && !isSentenceEnd(lower.charCodeAt(start - 1))) start--;
+  let end = rot[rot.length - 1] as number;
+  while (end < lower.length && !isSentenceEnd(lower.charCodeAt(end))) end++;
+  return rot13(lower.slice(start, Math.min(end + 1, lower.length))).trim();
 }
