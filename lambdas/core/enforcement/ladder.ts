@@ -71,19 +71,38 @@ export function countStrikes(
 }
 
 /**
+ * The rule that decides for these counts, or `undefined` when none reached its threshold: the most severe
+ * triggered status wins, and of equal statuses the longest duration. The only place the ladder chooses a rule.
+ */
+export function triggeredRule(
+  counts: Readonly<Record<string, number>>,
+  config: LadderConfig,
+): LadderRule | undefined {
+  let chosen: LadderRule | undefined;
+  for (const rule of config.rules) {
+    if ((counts[rule.name] ?? 0) < rule.threshold) continue;
+    if (
+      !chosen ||
+      statusRank(rule.status) > statusRank(chosen.status) ||
+      (rule.status === chosen.status && rule.durationMs > chosen.durationMs)
+    ) {
+      chosen = rule;
+    }
+  }
+  return chosen;
+}
+
+/**
  * What {@link decideEscalation} still needs to read for these counts: nothing when no rule reached its threshold
  * (the result is `undefined` whatever the status), the tenant's status when one did, and the recent suspensions
- * only when a triggered rule suspends (they matter only for a suspension that may become a ban).
+ * only when the {@link triggeredRule} suspends (they matter only for a suspension that may become a ban).
  */
 export function escalationInputs(
   counts: Readonly<Record<string, number>>,
   config: LadderConfig,
 ): { readonly status: boolean; readonly suspensions: boolean } {
-  const triggered = config.rules.filter((rule) => (counts[rule.name] ?? 0) >= rule.threshold);
-  return {
-    status: triggered.length > 0,
-    suspensions: triggered.some((rule) => rule.status === 'suspended'),
-  };
+  const chosen = triggeredRule(counts, config);
+  return { status: chosen !== undefined, suspensions: chosen?.status === 'suspended' };
 }
 
 /** Inputs to {@link decideEscalation}. */
@@ -108,22 +127,12 @@ export interface Escalation {
 }
 
 /**
- * The next status for a tenant, or `undefined` when nothing changes. Pure and total: the most severe
- * triggered rule wins; a rung never lowers a status (`banned` stays banned); a suspension that reaches the
+ * The next status for a tenant, or `undefined` when nothing changes. Pure and total: the
+ * {@link triggeredRule} decides; a rung never lowers a status (`banned` stays banned); a suspension that reaches the
  * ban threshold becomes a ban.
  */
 export function decideEscalation(input: LadderInput, config: LadderConfig): Escalation | undefined {
-  let chosen: LadderRule | undefined;
-  for (const rule of config.rules) {
-    if ((input.counts[rule.name] ?? 0) < rule.threshold) continue;
-    if (
-      !chosen ||
-      statusRank(rule.status) > statusRank(chosen.status) ||
-      (rule.status === chosen.status && rule.durationMs > chosen.durationMs)
-    ) {
-      chosen = rule;
-    }
-  }
+  const chosen = triggeredRule(input.counts, config);
   if (!chosen) return undefined;
   const scope = chosen.category ? ` of category ${chosen.category}` : '';
   const strikes = `${input.counts[chosen.name] ?? 0} strikes${scope} within ${Math.round(chosen.windowMs / MINUTE)} min`;

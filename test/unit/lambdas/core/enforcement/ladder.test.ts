@@ -5,6 +5,7 @@ import {
   decideEscalation,
   escalationInputs,
   type LadderConfig,
+  triggeredRule,
 } from '../../../../../lambdas/core/enforcement/ladder';
 import type { TenantStatus } from '../../../../../lambdas/core/enforcement/types';
 
@@ -154,6 +155,33 @@ describe('escalationInputs', () => {
       status: true,
       suspensions: true,
     });
+  });
+});
+
+describe('triggeredRule', () => {
+  const rule = (name: string, status: 'throttled' | 'suspended', durationMs: number) => ({
+    name,
+    windowMs: MIN,
+    threshold: 1,
+    status,
+    durationMs,
+  });
+  const config: LadderConfig = {
+    ...DEFAULT_LADDER,
+    rules: [
+      rule('short', 'throttled', MIN),
+      rule('long', 'throttled', 5 * MIN),
+      rule('suspend', 'suspended', MIN),
+    ],
+  };
+  test.each([
+    [{}, undefined],
+    [{ short: 1 }, 'short'],
+    [{ short: 1, long: 1 }, 'long'],
+    [{ short: 1, long: 1, suspend: 1 }, 'suspend'],
+    [{ suspend: 0, long: 1 }, 'long'],
+  ])('counts %j → %s', (counts, expected) => {
+    expect(triggeredRule(counts, config)?.name).toBe(expected);
   });
 });
 
