@@ -4,19 +4,22 @@
  * binary patches) and uuencode (POSIX `begin … end` files and bare `binascii.b2a_uu` lines). garak's
  * InjectAscii85 and InjectUU probes use exactly these forms.
  *
- * No regexes: candidate runs are found by one scan that, like `base64Runs`, looks ahead and jumps past
+ * No regexes: candidate runs are found by the shared jump scan (`nextRun`, as for base64), which jumps past
  * whitespace, so ordinary prose is mostly skipped unread; each candidate is decoded at most twice. A
  * candidate counts only when its bytes are strict UTF-8 and mostly printable text (`isMostlyPrintable`),
  * which random bytes almost never are: a long word or a URL decoded as base85 is noise and is dropped.
  */
 import { bytesToText as asText } from './decode';
 import type { Decoded } from './encodings';
+import { asciiSet, nextRun } from './text';
 
 /** Shortest run tried (12 bytes of payload; shorter is too little to be an instruction). */
 export const MIN_BASE85_RUN = 15;
 
-/** Visible ASCII (no whitespace): the characters a base85 run is made of. */
-const isVisible = (c: number): boolean => c > 0x20 && c < 0x7f;
+/** Visible ASCII (`!`–`~`, no whitespace): the characters a base85 run is made of. */
+export const VISIBLE_ASCII = asciiSet(
+  Array.from({ length: 0x7e - 0x20 }, (_, i) => String.fromCharCode(0x21 + i)).join(''),
+);
 const isAlnum = (c: number): boolean =>
   (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 
@@ -94,33 +97,27 @@ function decodeBase85Run(run: string): string | undefined {
  */
 export function decodeBase85Runs(text: string, budget: number): Decoded {
   const out: Decoded = { pieces: [], spans: [] };
-  const n = text.length;
   let used = 0;
-  let i = 0; // invariant: i === 0 or text[i - 1] is not visible
-  while (i + MIN_BASE85_RUN <= n) {
-    let k = i + MIN_BASE85_RUN - 1;
-    while (k >= i && isVisible(text.charCodeAt(k))) k--;
-    if (k >= i) {
-      i = k + 1;
-      continue;
-    }
-    let e = i + MIN_BASE85_RUN;
-    while (e < n && isVisible(text.charCodeAt(e))) e++;
+  for (
+    let run = nextRun(text, 0, MIN_BASE85_RUN, VISIBLE_ASCII);
+    run;
+    run = nextRun(text, run[1] + 1, MIN_BASE85_RUN, VISIBLE_ASCII)
+  ) {
+    const [i, e] = run;
     let symbol = false;
     for (let j = i; j < e && !symbol; j++) symbol = !isAlnum(text.charCodeAt(j));
     if (symbol) {
-      const run = text.slice(i, e);
+      const token = text.slice(i, e);
       // A lead-in glued to the run ("ASCII85:<~…") is not part of it: start at `<~` when there is one.
-      const adobe = run.indexOf('<~');
+      const adobe = token.indexOf('<~');
       const s = adobe > 0 ? i + adobe : i;
-      const decoded = decodeBase85Run(adobe > 0 ? run.slice(adobe) : run);
+      const decoded = decodeBase85Run(adobe > 0 ? token.slice(adobe) : token);
       if (decoded !== undefined && used + decoded.length <= budget) {
         out.pieces.push(decoded);
         out.spans.push([s, e]);
         used += decoded.length;
       }
     }
-    i = e + 1;
   }
   return out;
 }

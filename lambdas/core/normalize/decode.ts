@@ -10,7 +10,7 @@ import {
   ROT13_SIGNAL_RE,
   URL_RUN_RE,
 } from './patterns';
-import { asciiSet, codeUnits, contextEnd, contextStart, hasRun, scratchOf } from './text';
+import { asciiSet, codeUnits, contextEnd, contextStart, hasRun, nextRun, scratchOf } from './text';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -55,10 +55,7 @@ const stripPadding = (run: string): string => {
 };
 
 /** `[A-Za-z0-9+/_-]`: the base64 and base64url alphabets. */
-const B64 = new Uint8Array(128);
-for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-')
-  B64[ch.charCodeAt(0)] = 1;
-const isB64 = (c: number): boolean => c < 0x80 && B64[c] === 1;
+const B64 = asciiSet('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-');
 
 /** Shortest candidate run (symbols, padding excluded). */
 const MIN_BASE64_RUN = 16;
@@ -66,25 +63,19 @@ const MIN_BASE64_RUN = 16;
 /**
  * The matches (group 1) of {@link BASE64_RUN_RE} — maximal runs of ≥ 16 base64/base64url symbols
  * with up to two `=` of padding, each starting at the text start or after a symbol not consumed by the
- * previous match — found without trying a match at every position: the symbol 15 places ahead of a
- * possible run start is looked at first, and the scan jumps past the last non-symbol in that window.
- * Ordinary words are mostly skipped unread. Linear: a code unit is read at most twice by the window
- * checks and once when a run is extended.
+ * previous match — found by the shared jump scan ({@link nextRun}) instead of a match tried at every
+ * position: ordinary words are mostly skipped unread. Linear.
  */
 export function base64Runs(text: string): string[] {
   const runs: string[] = [];
   const n = text.length;
   let lastEnd = 0;
-  let i = 0; // invariant: i === 0 or text[i - 1] is not a symbol
-  while (i + MIN_BASE64_RUN <= n) {
-    let k = i + MIN_BASE64_RUN - 1;
-    while (k >= i && isB64(text.charCodeAt(k))) k--;
-    if (k >= i) {
-      i = k + 1;
-      continue;
-    }
-    let e = i + MIN_BASE64_RUN;
-    while (e < n && isB64(text.charCodeAt(e))) e++;
+  for (
+    let run = nextRun(text, 0, MIN_BASE64_RUN, B64);
+    run;
+    run = nextRun(text, run[1] + 1, MIN_BASE64_RUN, B64)
+  ) {
+    const [i, e] = run;
     let padded = e;
     while (padded < n && padded - e < 2 && text.charCodeAt(padded) === 0x3d) padded++;
     // The regex needs the text start or an unconsumed non-symbol before the run.
@@ -92,7 +83,6 @@ export function base64Runs(text: string): string[] {
       runs.push(text.slice(i, padded));
       lastEnd = padded;
     }
-    i = e + 1; // text[e] is not a symbol (or e === n)
   }
   return runs;
 }

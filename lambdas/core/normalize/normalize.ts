@@ -1,5 +1,5 @@
 import type { NormalizationSignals, NormalizedSegment, Transform, View } from '../types';
-import { decodeBase85Runs, decodeUuencode, MIN_BASE85_RUN } from './base85';
+import { decodeBase85Runs, decodeUuencode, MIN_BASE85_RUN, VISIBLE_ASCII } from './base85';
 import { decodeBase64Runs, decodeHexRuns, decodeUrlRuns, rot13, rot13Reading, wantsRot13 } from './decode';
 import { collapseSpacedLetters, joinSplitTokens } from './despace';
 import { embeddedText } from './embedded';
@@ -43,7 +43,7 @@ import {
 } from './reorder';
 import { collapseWhitespace, type LowerScan, lineBreakOffsets, scanLower } from './scan';
 import { decodeInvisibleBits, decodeVariationSelectors, MIN_SMUGGLED_RUN } from './smuggle';
-import { asciiSet, blankSpans, contextEnd, contextStart, hasRun } from './text';
+import { blankSpans, contextEnd, contextStart, hasRun } from './text';
 
 /** Bounds on the views produced for one segment. */
 export interface NormalizeOptions {
@@ -284,11 +284,6 @@ type Decoder =
   | 'base85'
   | 'uuencode'
   | 'nato';
-
-/** Visible ASCII (`!`–`~`): what base64, base32 and base85 runs are made of. */
-const VISIBLE_ASCII = asciiSet(
-  Array.from({ length: 0x7e - 0x20 }, (_, i) => String.fromCharCode(0x21 + i)).join(''),
-);
 
 /** What the lowercase scan of the decoders' input tells them (when it read that very text). */
 type DecoderGates = Pick<LowerScan, 'longestToken' | 'digit' | 'dotDash'>;

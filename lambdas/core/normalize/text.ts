@@ -47,35 +47,40 @@ export function asciiSet(chars: string): AsciiSet {
   return set;
 }
 
+/** Whether code unit `c` is in `set` (non-ASCII never is). */
+const inSet = (set: AsciiSet, c: number): boolean => c < 0x80 && set[c] === 1;
+
+/**
+ * The first maximal run of at least `min` consecutive code units from `set` that starts at or after
+ * `from`, as `[start, end)`, or `undefined`. `from` must be 0 or follow a unit outside the set (the end
+ * of the previous run is such a place), so a run is never reported from its middle. The unit `min − 1`
+ * places ahead is looked at first and the scan jumps past the last unit outside the set in that window:
+ * ordinary prose is mostly skipped unread, and each unit is read at most twice by the window checks and
+ * once when a run is extended. The one run scanner of the gates and the decoders.
+ */
+export function nextRun(text: string, from: number, min: number, set: AsciiSet): Span | undefined {
+  const n = text.length;
+  let i = from;
+  while (i + min <= n) {
+    let k = i + min - 1;
+    while (k >= i && inSet(set, text.charCodeAt(k))) k--;
+    if (k >= i) {
+      i = k + 1;
+      continue;
+    }
+    let e = i + min;
+    while (e < n && inSet(set, text.charCodeAt(e))) e++;
+    return [i, e];
+  }
+  return undefined;
+}
+
 /**
  * Whether `text` holds a run of at least `min` consecutive code units from `set`: the cheap, exact
- * gate in front of a decoder whose every match is such a run (a run of `min` must cover one of the
- * positions `min − 1`, `2·min − 1`, …, so only runs through those positions are measured). Ordinary
- * prose costs about n / min probes plus the short runs they land in; each unit is read at most twice.
+ * gate in front of a decoder whose every match is such a run (see {@link nextRun} for its cost).
  */
 export function hasRun(text: string, min: number, set: AsciiSet): boolean {
-  if (!(min > 0)) return true;
-  const n = text.length;
-  let reach = 0;
-  for (let p = min - 1; p < n; p += min) {
-    const c = text.charCodeAt(p);
-    if (c >= 0x80 || set[c] === 0) continue;
-    let s = p;
-    while (s > reach) {
-      const d = text.charCodeAt(s - 1);
-      if (d >= 0x80 || set[d] === 0) break;
-      s--;
-    }
-    let e = p + 1;
-    while (e < n) {
-      const d = text.charCodeAt(e);
-      if (d >= 0x80 || set[d] === 0) break;
-      e++;
-    }
-    if (e - s >= min) return true;
-    reach = e;
-  }
-  return false;
+  return !(min > 0) || nextRun(text, 0, min, set) !== undefined;
 }
 
 /** A span `[start, end)` of a text (UTF-16 offsets). */

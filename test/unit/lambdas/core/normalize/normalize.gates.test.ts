@@ -25,7 +25,7 @@ import {
   WHITESPACE_RE,
 } from '../../../../../lambdas/core/normalize/patterns';
 import { scanLower } from '../../../../../lambdas/core/normalize/scan';
-import { asciiSet, hasRun } from '../../../../../lambdas/core/normalize/text';
+import { asciiSet, hasRun, nextRun } from '../../../../../lambdas/core/normalize/text';
 import { EVASIONS } from './evasions';
 
 /** The longest run of units from `set` in `text`, by brute force. */
@@ -69,6 +69,29 @@ describe('hasRun', () => {
         );
       }
     }
+  });
+
+  it('GIVEN any text and set WHEN runs are listed with nextRun THEN they are exactly the maximal runs of the length', () => {
+    const maximalRuns = (text: string, min: number, set: Uint8Array): Array<[number, number]> => {
+      const runs: Array<[number, number]> = [];
+      let s = 0;
+      for (let i = 0; i <= text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (i < text.length && c < 0x80 && set[c] === 1) continue;
+        if (i - s >= min) runs.push([s, i]);
+        s = i + 1;
+      }
+      return runs;
+    };
+    fc.assert(
+      fc.property(texts, fc.constantFrom(...sets), fc.integer({ min: 1, max: 40 }), (text, chars, min) => {
+        const set = asciiSet(chars);
+        const listed: Array<readonly [number, number]> = [];
+        for (let r = nextRun(text, 0, min, set); r; r = nextRun(text, r[1] + 1, min, set)) listed.push(r);
+        expect(listed).toEqual(maximalRuns(text, min, set));
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it('GIVEN a non-ASCII character for a set THEN the set is refused', () => {
