@@ -121,7 +121,7 @@ const decodeHex = (run: string): string | undefined => {
  * What separated hex runs are made of (digits and the separators of {@link HEX_SPACED_RE}), and its
  * shortest match: eight two-digit bytes and seven separators.
  */
-const HEX_SPACED_UNITS = asciiSet('0123456789abcdefABCDEF :');
+export const HEX_SPACED_UNITS = asciiSet('0123456789abcdefABCDEF :');
 export const MIN_HEX_SPACED_RUN = 8 * 2 + 7;
 
 /**

@@ -78,7 +78,7 @@ function decodeMatches(
 }
 
 /** The base32 alphabet, and the shortest run {@link BASE32_RUN_RE} matches. */
-const BASE32_SYMBOLS = asciiSet(B32);
+export const BASE32_SYMBOLS = asciiSet(B32);
 export const MIN_BASE32_RUN = 16;
 
 /** Base32 runs (≥ 16 symbols of `A–Z2–7`, optional `=` padding) that decode to text. */
@@ -104,7 +104,7 @@ const decodeBinary = (run: string): string | undefined => {
  * What binary runs are made of (bits and the separators of {@link BINARY_SPACED_RE}), and the shortest
  * match of either binary regex: four groups of seven bits and three separators.
  */
-const BINARY_UNITS = asciiSet('01 ,;');
+export const BINARY_UNITS = asciiSet('01 ,;');
 export const MIN_BINARY_RUN = 4 * 7 + 3;
 
 /** Binary runs: ≥ 4 groups of 7–8 bits separated by spaces/commas, or ≥ 4 packed octets. */
@@ -145,7 +145,7 @@ function decodeMorse(run: string): string | undefined {
  * What Morse runs are made of (codes and the gaps of {@link MORSE_RUN_RE}), and its shortest match:
  * four one-symbol codes and three one-character gaps.
  */
-const MORSE_UNITS = asciiSet('.-_ /|');
+export const MORSE_UNITS = asciiSet('.-_ /|');
 export const MIN_MORSE_RUN = 4 + 3;
 
 /** Morse runs (≥ 4 codes of `.`/`-`/`_`). */

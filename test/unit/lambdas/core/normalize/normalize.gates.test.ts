@@ -7,12 +7,15 @@
  */
 import fc from 'fast-check';
 import { createEngine, parseRequest } from '../../../../../lambdas/core/index';
-import { MIN_HEX_SPACED_RUN } from '../../../../../lambdas/core/normalize/decode';
+import { HEX_SPACED_UNITS, MIN_HEX_SPACED_RUN } from '../../../../../lambdas/core/normalize/decode';
 import { joinSplitTokens } from '../../../../../lambdas/core/normalize/despace';
 import {
+  BASE32_SYMBOLS,
+  BINARY_UNITS,
   MIN_BASE32_RUN,
   MIN_BINARY_RUN,
   MIN_MORSE_RUN,
+  MORSE_UNITS,
 } from '../../../../../lambdas/core/normalize/encodings';
 import { mayHoldRoleMarker, normalizeSegment } from '../../../../../lambdas/core/normalize/normalize';
 import {
@@ -131,35 +134,28 @@ describe('each decoder gate covers every match of its regex', () => {
     '\n',
   ];
   const dense = fc.array(fc.constantFrom(...PIECES), { maxLength: 80 }).map((p) => p.join(''));
-  /** Name, regex, the gate's run length and alphabet, and a shortest match of the regex. */
-  const GATES: ReadonlyArray<readonly [string, RegExp, number, string, string]> = [
-    [
-      'hex (separated)',
-      HEX_SPACED_RE,
-      MIN_HEX_SPACED_RUN,
-      '0123456789abcdefABCDEF :',
-      '41 42 43 44 45 46 47 48',
-    ],
-    ['base32', BASE32_RUN_RE, MIN_BASE32_RUN, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 'NBSWY3DPEB3W64TM'],
-    ['binary (separated)', BINARY_SPACED_RE, MIN_BINARY_RUN, '01 ,;', '0110100 0110100 0110100 0110100'],
-    ['binary (packed)', BINARY_PACKED_RE, MIN_BINARY_RUN, '01 ,;', '01101000'.repeat(4)],
-    ['morse', MORSE_RUN_RE, MIN_MORSE_RUN, '.-_ /|', '. - . -'],
+  /** Name, regex, the gate's run length and alphabet (production's own), and a shortest match of the regex. */
+  const GATES: ReadonlyArray<readonly [string, RegExp, number, Uint8Array, string]> = [
+    ['hex (separated)', HEX_SPACED_RE, MIN_HEX_SPACED_RUN, HEX_SPACED_UNITS, '41 42 43 44 45 46 47 48'],
+    ['base32', BASE32_RUN_RE, MIN_BASE32_RUN, BASE32_SYMBOLS, 'NBSWY3DPEB3W64TM'],
+    ['binary (separated)', BINARY_SPACED_RE, MIN_BINARY_RUN, BINARY_UNITS, '0110100 0110100 0110100 0110100'],
+    ['binary (packed)', BINARY_PACKED_RE, MIN_BINARY_RUN, BINARY_UNITS, '01101000'.repeat(4)],
+    ['morse', MORSE_RUN_RE, MIN_MORSE_RUN, MORSE_UNITS, '. - . -'],
   ];
 
   it.each(GATES)(
     'GIVEN a shortest %s match at the end of prose THEN the gate finds it',
-    (_n, re, min, chars, shortest) => {
+    (_n, re, min, set, shortest) => {
       const text = `${prose(101)}\n${shortest}\n`;
       re.lastIndex = 0;
       expect([...text.matchAll(re)].map((m) => m[0])).toEqual([shortest]);
-      expect(hasRun(text, min, asciiSet(chars))).toBe(true);
+      expect(hasRun(text, min, set)).toBe(true);
     },
   );
 
   it.each(GATES)(
     'GIVEN text dense in near-triggers WHEN %s matches THEN the match is a run the gate finds',
-    (_name, re, min, chars, _shortest) => {
-      const set = asciiSet(chars);
+    (_name, re, min, set, _shortest) => {
       fc.assert(
         fc.property(dense, (text) => {
           for (const m of text.matchAll(re)) {
