@@ -10,7 +10,16 @@ import {
   ROT13_SIGNAL_RE,
   URL_RUN_RE,
 } from './patterns';
-import { asciiSet, codeUnits, contextEnd, contextStart, hasRun, nextRun, scratchOf } from './text';
+import {
+  asciiSet,
+  codeUnits,
+  contextEnd,
+  contextStart,
+  hasRun,
+  isSentenceEnd,
+  nextRun,
+  scratchOf,
+} from './text';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -257,10 +266,6 @@ export function wantsRot13(lower: string): boolean {
  * passage), of which only the sentences that look rot13 are rotated.
  */
 export const MAX_PLAIN_SURPLUS = 8;
-
-/** Ends a sentence for the rot13 reading: `. ! ? : ;` (lines are collapsed in canonical text). */
-const isSentenceEnd = (c: number): boolean =>
-  c === 0x2e || c === 0x21 || c === 0x3f || c === 0x3a || c === 0x3b;
 
 /** Start offsets of the matches of a global regex, skipping those `skip` rejects. */
 function matchStarts(re: RegExp, text: string, skip?: (m: string) => boolean): number[] {

@@ -7,6 +7,7 @@
  * readings are English words, the most frequent one is taken (`segment.ts` holds the frequency list).
  */
 import { wordCost } from './segment';
+import { isSentenceEnd } from './text';
 
 const isVowel = (c: number): boolean => c === 0x61 || c === 0x65 || c === 0x69 || c === 0x6f || c === 0x75;
 const isLower = (c: number): boolean => c >= 0x61 && c <= 0x7a;
@@ -60,10 +61,6 @@ function readWord(w: string): string | undefined {
 export const MIN_SHARE = 0.8;
 /** Words ending in "ay" needed, in the whole text or in one sentence. */
 export const MIN_WORDS = 3;
-
-/** Ends a sentence: `. ! ? : ;` (the same split as the scanner's gate; lines are collapsed by now). */
-const isSentenceEnd = (c: number): boolean =>
-  c === 0x2e || c === 0x21 || c === 0x3f || c === 0x3a || c === 0x3b;
 
 /** The text `[start, end)` with its "ay" words (`spans`: start, end pairs) read back. */
 function readSpans(text: string, start: number, end: number, spans: readonly number[]): string {

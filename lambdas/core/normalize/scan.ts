@@ -8,7 +8,7 @@ import {
   MIN_HEAVY_WORDS,
 } from './leet';
 import { passes as passesPigLatin } from './piglatin';
-import { codeUnits, scratchOf } from './text';
+import { codeUnits, isSentenceEnd, scratchOf } from './text';
 
 /**
  * One linear pass over the lowercased text that tells the normalizer which of its costlier steps can
@@ -97,13 +97,6 @@ const NATO_WORDS =
   );
 /** Code words needed in a text before the NATO decoder looks for runs of them. */
 const MIN_NATO_WORDS = 4;
-
-/**
- * Ends a sentence for the Pig Latin gate (`. ! ? : ;`), as `readPigLatin` splits. Not line breaks: the
- * reader sees the whitespace-collapsed text, and the gate must hold for it too.
- */
-const isSentenceEnd = (c: number): boolean =>
-  c === 0x2e || c === 0x21 || c === 0x3f || c === 0x3a || c === 0x3b;
 
 /**
  * The second unit of a multi-symbol letter of heavy leetspeak (`|-|` h, `|\/|` m, `/-\` a, `()` o,

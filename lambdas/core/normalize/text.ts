@@ -102,8 +102,16 @@ export function blankSpans(text: string, spans: readonly Span[]): string {
   return parts.join('');
 }
 
+/**
+ * Ends a sentence or clause for the readers that split canonical text into sentences (`. ! ? : ;`): the
+ * rot13 reading, the Pig Latin reader and the scanner's Pig Latin gate, which must split alike. Not line
+ * breaks: those readers see whitespace-collapsed text.
+ */
+export const isSentenceEnd = (c: number): boolean =>
+  c === 0x2e || c === 0x21 || c === 0x3f || c === 0x3a || c === 0x3b;
+
 /** `.`, `:`, `?`, `!`: a sentence or a lead-in ("Decode this: …") ends here when a space follows. */
-const isSentenceEnd = (c: number): boolean => c === 0x2e || c === 0x3a || c === 0x3f || c === 0x21;
+const isLeadInEnd = (c: number): boolean => c === 0x2e || c === 0x3a || c === 0x3f || c === 0x21;
 
 /**
  * Where the text an encoded run belongs to starts: scanning back from `at` (at most `limit` units),
@@ -115,7 +123,7 @@ export function contextStart(text: string, at: number, limit = text.length): num
   for (let i = at; i > stop; i--) {
     const c = text.charCodeAt(i - 1);
     if (c === 0x0a || c === 0x0d) return i;
-    if ((c === 0x20 || c === 0x09) && isSentenceEnd(text.charCodeAt(i - 2))) return i;
+    if ((c === 0x20 || c === 0x09) && isLeadInEnd(text.charCodeAt(i - 2))) return i;
   }
   return stop;
 }
@@ -126,7 +134,7 @@ export function contextEnd(text: string, at: number, limit = text.length): numbe
   for (let i = at; i < stop; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x0a || c === 0x0d) return i;
-    if (isSentenceEnd(c)) {
+    if (isLeadInEnd(c)) {
       const next = text.charCodeAt(i + 1);
       if (Number.isNaN(next) || next === 0x20 || next === 0x0a || next === 0x09) return i + 1;
     }
