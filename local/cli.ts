@@ -36,7 +36,7 @@ import { localClients } from './dynalite';
 import { generateEdgeKeys, issueClaimKey } from './edge-keys';
 import { buildIncident, renderIncident, selectWindow } from './incident';
 import { readLocalHmacKey, readRuntimeInfo } from './runtime-file';
-import { readDecisionRecords } from './telemetry-sink';
+import { readDecisionRecords, skippedLineMessage } from './telemetry-sink';
 
 /**
  * The operator CLI, `npx safeguards …` (bin/safeguards.cjs calls {@link runCli}). Every command is one entry of
@@ -87,6 +87,8 @@ interface Call {
   readonly command: Command;
   /** Prints a result: `value` as JSON with --json, else `text`. */
   print(value: unknown, text: string): void;
+  /** Writes a warning to the error stream (whatever the output format). */
+  warn(text: string): void;
   /** The operator context over the local gateway's store or the region's tables (opened once, closed after). */
   ctx(): OperatorContext;
 }
@@ -129,6 +131,12 @@ const PROCESS_IO: CliIo = {
 
 const str = (o: Values, name: string): string | undefined =>
   typeof o[name] === 'string' ? (o[name] as string) : undefined;
+
+/** The local gateway's decision records; a line that is not a record is skipped and reported on stderr. */
+function localDecisions(call: Call): DecisionRecord[] {
+  const path = readRuntimeInfo(str(call.o, 'data-dir') ?? '.local').telemetryPath;
+  return readDecisionRecords(path, (skip) => call.warn(skippedLineMessage(path, skip)));
+}
 
 function need(call: Call, name: string): string {
   const v = str(call.o, name);
@@ -653,8 +661,7 @@ const COMMANDS: readonly Command[] = [
         throw new UsageError(`--action must be one of ${RECORD_ACTIONS.join(', ')}, got '${action}'`);
       const n = wholeNumber('last', str(call.o, 'last') ?? '20');
       if (n < 1) throw new UsageError('--last must be a positive integer');
-      const info = readRuntimeInfo(str(call.o, 'data-dir') ?? '.local');
-      const records = readDecisionRecords(info.telemetryPath)
+      const records = localDecisions(call)
         .filter((r) => !action || r.action === action)
         .slice(-n);
       call.print(
@@ -730,7 +737,7 @@ const COMMANDS: readonly Command[] = [
           logs.destroy();
         }
       } else {
-        records = readDecisionRecords(readRuntimeInfo(str(o, 'data-dir') ?? '.local').telemetryPath);
+        records = localDecisions(call);
       }
       const window = selectWindow(records, {
         ...(decisionId ? { decisionId } : {}),
@@ -903,6 +910,7 @@ async function main(argv: readonly string[], io: CliIo): Promise<number> {
       args,
       command,
       print: (value, text) => io.out(values['json'] ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`),
+      warn: (text) => io.err(text),
       ctx: () => {
         session ??= connect(values);
         return session.ctx;

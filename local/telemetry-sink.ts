@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, write, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, write, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DecisionRecord } from '../lambdas/core/decision/record';
 
@@ -56,6 +56,25 @@ function newBatch(): Batch {
 const open = new Set<{ flushSync(atExit?: boolean): void }>();
 let exitHook = false;
 
+/** Whether the file at `path` exists and its last line has no line end (cut by a crash during a write). */
+function endsInCutLine(path: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return false;
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] !== 0x0a;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Local telemetry: one decision record per line in `<dir>/decisions.jsonl`, the same records the Lambda writes
  * to CloudWatch Logs. Records are batched: those of one event-loop turn go out in one `write` on the open file
@@ -74,7 +93,10 @@ export function createJsonlSink(
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'decisions.jsonl');
   const maxBuffer = options.maxBufferBytes ?? 1024 * 1024;
+  const cut = endsInCutLine(path);
   let fd: number | undefined = openSync(path, 'a');
+  // A line of its own for the first record, not glued to a line cut by a crash (a reader would skip both).
+  if (cut) writeSync(fd, '\n');
   let written = 0;
   let failed = 0;
   let injected = 0;
@@ -197,16 +219,54 @@ export function createJsonlSink(
   };
 }
 
-/** Reads the decision records of a JSONL telemetry file (an absent file has none). */
-export function readDecisionRecords(path: string): DecisionRecord[] {
+/** A line of a telemetry file that is not a decision record, skipped by {@link readDecisionRecords}. */
+export interface SkippedLine {
+  /** 1-based line number. */
+  readonly line: number;
+  readonly reason: string;
+}
+
+/**
+ * Reads the decision records of a JSONL telemetry file (an absent file has none). A line that is not a JSON
+ * object is skipped and reported through `skipped`, never thrown: the last line cut by a crash during a write (or
+ * a copy of a file being written) is the usual one, and the records around it are kept.
+ */
+export function readDecisionRecords(
+  path: string,
+  skipped: (skip: SkippedLine) => void = () => {},
+): DecisionRecord[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch {
     return [];
   }
-  return text
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as DecisionRecord);
+  const lines = text.split('\n');
+  const records: DecisionRecord[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      value = undefined;
+    }
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      records.push(value as DecisionRecord);
+      continue;
+    }
+    const last = i === lines.length - 1;
+    skipped({
+      line: i + 1,
+      reason: last
+        ? `partial last line (${Buffer.byteLength(line)} bytes, no line end): cut during a write`
+        : 'not a JSON object',
+    });
+  }
+  return records;
 }
+
+/** The report line of a skipped telemetry line, for a command's error stream. */
+export const skippedLineMessage = (path: string, skip: SkippedLine): string =>
+  `${path}:${skip.line}: skipped, ${skip.reason}\n`;

@@ -1,8 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DecisionRecord } from '../../../lambdas/core/decision/record';
-import { createJsonlSink, readDecisionRecords } from '../../../local/telemetry-sink';
+import {
+  createJsonlSink,
+  readDecisionRecords,
+  type SkippedLine,
+  skippedLineMessage,
+} from '../../../local/telemetry-sink';
 
 // The asynchronous `write` is slowed down and made to write at most half of what it is given, as a busy disk may:
 // the sink must keep the order of its lines, never split one, and not close the file under a write in flight.
@@ -84,5 +89,58 @@ describe('JSONL telemetry sink under a slow disk', () => {
       Array.from({ length: 10 }, (_, i) => `d${i}`),
     );
     await sink.close();
+  });
+});
+
+describe('reading a telemetry file cut by a crash', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sink-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const line = (i: number): string => `${JSON.stringify(rec(i))}\n`;
+
+  it('GIVEN a partial last line THEN the records before it are read and the cut line is reported, not thrown', () => {
+    const path = join(dir, 'decisions.jsonl');
+    writeFileSync(path, `${line(0)}${line(1)}${line(2).slice(0, 20)}`);
+    const skipped: SkippedLine[] = [];
+    const records = readDecisionRecords(path, (s) => skipped.push(s));
+    expect(records.map((r) => r.decisionId)).toEqual(['d0', 'd1']);
+    expect(skipped).toEqual([{ line: 3, reason: expect.stringMatching(/^partial last line \(20 bytes/) }]);
+    expect(skippedLineMessage(path, skipped[0] as SkippedLine)).toBe(
+      `${path}:3: skipped, partial last line (20 bytes, no line end): cut during a write\n`,
+    );
+  });
+
+  it('GIVEN a line that is not a JSON object in the middle THEN it alone is skipped and reported', () => {
+    const path = join(dir, 'decisions.jsonl');
+    writeFileSync(path, `${line(0)}[1,2]\n{"decisionId":\n42\n${line(1)}`);
+    const skipped: SkippedLine[] = [];
+    expect(readDecisionRecords(path, (s) => skipped.push(s)).map((r) => r.decisionId)).toEqual(['d0', 'd1']);
+    expect(skipped.map((s) => [s.line, s.reason])).toEqual([
+      [2, 'not a JSON object'],
+      [3, 'not a JSON object'],
+      [4, 'not a JSON object'],
+    ]);
+  });
+
+  it('GIVEN a cut last line WHEN a sink opens the file again THEN its first record is a line of its own', async () => {
+    const path = join(dir, 'decisions.jsonl');
+    writeFileSync(path, `${line(0)}${line(1).slice(0, 20)}`);
+    const sink = createJsonlSink(dir, () => {});
+    await sink.write(rec(2));
+    await sink.close();
+    const skipped: SkippedLine[] = [];
+    expect(readDecisionRecords(path, (s) => skipped.push(s)).map((r) => r.decisionId)).toEqual(['d0', 'd2']);
+    expect(skipped.map((s) => s.line)).toEqual([2]);
+  });
+
+  it('GIVEN a whole file WHEN a sink opens it again THEN no blank line is added', async () => {
+    const path = join(dir, 'decisions.jsonl');
+    writeFileSync(path, line(0));
+    const sink = createJsonlSink(dir, () => {});
+    await sink.write(rec(1));
+    await sink.close();
+    expect(readFileSync(path, 'utf8')).toBe(`${line(0)}${line(1)}`);
   });
 });
