@@ -49,8 +49,6 @@ export class LiteralGates {
     /** Per check, per literal set: the ids of its literals in the automaton. */
     private readonly needs: readonly (readonly (readonly number[])[])[],
     private readonly seen: Uint8Array,
-    /** Whether every literal is ASCII. */
-    readonly ascii: boolean,
   ) {}
 
   static build(checks: readonly LiteralCheck[]): LiteralGates {
@@ -64,12 +62,10 @@ export class LiteralGates {
       return id;
     };
     const needs = checks.map((sets) => sets.map((set) => compactSet(set).map(idOf)));
-    const literals = [...ids.keys()];
     return new LiteralGates(
-      AhoCorasick.build(literals, { foldAsciiCase: true }),
+      AhoCorasick.build([...ids.keys()], { foldAsciiCase: true }),
       needs,
       new Uint8Array(ids.size),
-      literals.every((l) => /^[\x00-\x7f]*$/.test(l)),
     );
   }
 
