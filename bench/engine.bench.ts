@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the whole in-process pipeline (parse → normalize → tier 0 → tier 1 → policy →
- * decision record serialized as its log line) on benign filler prompts of increasing size, one
+ * decision record serialized as its sinks write it) on benign filler prompts of increasing size, one
  * request at a time on one core. Prints decisions/s, p50/p99, CPU time per decision and the cost
  * growth between sizes, then a per-stage breakdown (p50 µs of parse, normalize, tier 0, tier 1 and
  * the rest: policy + decision record).
@@ -10,6 +10,7 @@
  * alternating in chunks of requests so both see the same machine load; each row is labelled
  * `base` or `current`. Pin it (`taskset -c 1`) and compare ratios, not absolute figures.
  */
+import type { DecisionRecord } from '../lambdas/core/index';
 import * as current from '../lambdas/core/index';
 import { type CoreModule, coreAt } from '../scripts/lib/core-at';
 import { fillerText, percentile, printTable } from './harness';
@@ -58,9 +59,20 @@ interface Measured {
 
 const emptyStages = (): StageSamples => ({ parse: [], normalize: [], tier0: [], tier1: [], rest: [] });
 
+/**
+ * How `core`'s sinks write a record: its own serializer where it has one (the decision line of the proxy and
+ * the local JSONL file), else `JSON.stringify` as they did before it.
+ */
+function serializerOf(core: CoreModule): (r: DecisionRecord) => string {
+  const own = (core as Partial<Pick<CoreModule, 'recordJson'>>).recordJson;
+  return typeof own === 'function' ? own : (r) => JSON.stringify(r);
+}
+
 /** One decision through `core`'s pipeline, its per-stage times pushed into `stages`. */
-function decider(core: CoreModule, body: string, sink: (r: unknown) => void) {
+function decider(core: CoreModule, body: string, count: (line: string) => void) {
   const engine = core.createEngine();
+  const serialize = serializerOf(core);
+  const sink = (r: DecisionRecord) => count(serialize(r));
   return async (stages: StageSamples): Promise<void> => {
     const t0 = performance.now();
     const rec = new core.DecisionRecorder(
@@ -95,8 +107,8 @@ async function main(): Promise<void> {
   if (process.env.BENCH_BASE) contenders.push({ label: 'base', core: coreAt(process.env.BENCH_BASE) });
   contenders.push({ label: 'current', core: current });
   let lines = 0;
-  const sink = (r: unknown) => {
-    lines += JSON.stringify(r).length > 0 ? 1 : 0;
+  const count = (line: string) => {
+    lines += line.length > 0 ? 1 : 0;
   };
   const results: Measured[] = [];
   for (const [name, bytes] of SIZES) {
@@ -111,7 +123,7 @@ async function main(): Promise<void> {
     // Chunks alternate between contenders so that both run under the same load.
     const chunk = big ? 5 : 200;
     const runs = contenders.map((c) => {
-      const once = decider(c.core, body, sink);
+      const once = decider(c.core, body, count);
       const m: Measured = {
         label: c.label,
         name,
