@@ -411,6 +411,9 @@ export class SafeguardsEngine {
     if (t2.mode === 'never') return [];
     const mode = modeCap ?? t2.mode;
     const out: Category[] = [];
+    // Operator text and harness blocks are judged by tier 1 alone (tier 2 does not read them): their
+    // scores do not escalate.
+    const whole = mode === 'always' ? findings : findings.filter((f) => f.reading === undefined);
     for (const cat of t2.categories) {
       const cp = this.policy.document.categories[cat];
       if (!cp) continue;
@@ -418,14 +421,7 @@ export class SafeguardsEngine {
         out.push(cat);
         continue;
       }
-      // Operator text and harness blocks are judged by tier 1 alone (tier 2 does not read them): their
-      // scores do not escalate.
-      const tops = topByTier(
-        findings.filter((f) => f.reading === undefined),
-        cat,
-        cp,
-        this.deps.classifier.thresholds,
-      );
+      const tops = topByTier(whole, cat, cp, this.deps.classifier.thresholds);
       // Already decided by a deterministic tier-0 hit: no need to pay for tier 2.
       if ((tops.get('tier0')?.decision ?? 0) >= 0.5) continue;
       // The band is in decision-score space: tier 1's own threshold sits at 0.5.
@@ -572,7 +568,7 @@ export class SafeguardsEngine {
   ): CheckResult {
     const score = top?.score ?? 0;
     const action: Action = outcome === 'ok' && score >= threshold ? cp.action : 'allow';
-    return {
+    const result: Mutable<CheckResult> = {
       check,
       category,
       score: round4(score),
@@ -580,10 +576,13 @@ export class SafeguardsEngine {
       action,
       latencyMs: round4(latencyMs),
       outcome,
-      ...(cp.shadow ? { shadow: true } : {}),
-      ...(top && check === 'tier0' ? { detector: top.detector } : {}),
-      ...(top?.reading ? { reading: top.reading } : {}),
     };
+    // Optional members assigned in this order (the record lists them so), not spread: a spread of a
+    // conditional literal per member cost more than the rest of the check.
+    if (cp.shadow) result.shadow = true;
+    if (top && check === 'tier0') result.detector = top.detector;
+    if (top?.reading) result.reading = top.reading;
+    return result;
   }
 }
 
@@ -690,11 +689,23 @@ function categoryThreshold(
   return thresholdFor(cp, category, tier, modelThresholds) ?? cp.threshold;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Per category policy, whether it takes findings of tier 0, 1 and 2 (computed once per policy object). */
+const TIERS_USED = new WeakMap<CategoryPolicy, Readonly<Record<Tier, boolean>>>();
+
 function usesTier(cp: CategoryPolicy, tier: Tier): boolean {
-  return cp.detectors.some((ref) => {
-    const id = typeof ref === 'string' ? ref : ref.id;
-    return id === tier || id.startsWith(`${tier}.`);
-  });
+  let used = TIERS_USED.get(cp);
+  if (used === undefined) {
+    const uses = (t: Tier): boolean =>
+      cp.detectors.some((ref) => {
+        const id = typeof ref === 'string' ? ref : ref.id;
+        return id === t || id.startsWith(`${t}.`);
+      });
+    used = { tier0: uses('tier0'), tier1: uses('tier1'), tier2: uses('tier2') };
+    TIERS_USED.set(cp, used);
+  }
+  return used[tier];
 }
 
 /** Spans to redact: findings with a span in enforced, triggered categories whose action is redact. */

@@ -89,14 +89,16 @@ export function topByTier(
     const tier = tierOf(f.detector);
     const decision = decisionScore(f.score, threshold);
     const prev = out.get(tier);
-    if (!prev || decision > prev.decision)
-      out.set(tier, {
+    if (!prev || decision > prev.decision) {
+      const top: { -readonly [K in keyof TierTop]: TierTop[K] } = {
         score: f.score,
         threshold,
         decision,
         detector: f.detector,
-        ...(f.reading ? { reading: f.reading } : {}),
-      });
+      };
+      if (f.reading) top.reading = f.reading;
+      out.set(tier, top);
+    }
   }
   return out;
 }
