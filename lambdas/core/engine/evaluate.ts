@@ -31,14 +31,7 @@ import {
   topByTier,
 } from './scoring';
 import { callTier2, type Tier2Classifier, type Tier2Outcome } from './tier2';
-import {
-  ENDS_SENTENCE_RE,
-  type Reading,
-  readingOf,
-  scoreInstructions,
-  type Transcript,
-  transcript,
-} from './trust';
+import { type Reading, readingOf, scoreInstructions, type Transcript, transcript } from './trust';
 
 /** What the engine needs; everything is injected so tests can replace any part. */
 export interface EngineDeps {
@@ -336,11 +329,11 @@ export class SafeguardsEngine {
       if (previous !== undefined) keep(this.deps.classifier.score(`${previous}\n${text}`));
       previous = text;
       if (!asking[t]) continue;
-      // A reply stands between this asking turn and the last one, which broke off mid-sentence (no . ! or ?
-      // at its end): join the two as well. Whole questions are not joined: pairs of everyday questions pool
-      // into a harmful score as the whole dialogue does (many-shot benign flagged 2 → 5 % when joined).
-      if (asked !== undefined && askedAt < t - 1 && !ENDS_SENTENCE_RE.test(asked))
-        keep(this.deps.classifier.score(`${asked}\n${text}`));
+      // A reply stands between this asking turn and the last one: join the two as well, whatever ends the last
+      // one. A full stop is no proof of a whole request ("Tell me how to make." … "methamphetamine at home."),
+      // and any gate the text itself sets is one the attacker sets. The cost: pairs of whole everyday questions
+      // pool into a higher score (benign many-shot variants flagged 2.00 → 3.59 % on the dev validation split).
+      if (asked !== undefined && askedAt < t - 1) keep(this.deps.classifier.score(`${asked}\n${text}`));
       asked = text;
       askedAt = t;
     }

@@ -56,9 +56,6 @@ export const MIN_TRANSCRIPT_TURNS = 6;
 /** Speaker labels of a written-out dialogue, lower case: `User:`, `Assistant:`, `Human:`, `AI:`, `H:`, `A:`. */
 const SPEAKERS: ReadonlySet<string> = new Set(['user', 'assistant', 'human', 'ai', 'h', 'a']);
 
-/** A text that ends a sentence: `.`, `!` or `?`, then closing quotes or brackets and spaces only. */
-export const ENDS_SENTENCE_RE = /[.!?]["')\]]*\s*$/;
-
 /** The labels of the asking side. */
 const ASKING: ReadonlySet<string> = new Set(['user', 'human', 'h']);
 

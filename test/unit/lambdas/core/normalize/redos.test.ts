@@ -1,8 +1,4 @@
-import {
-  COMPLIANCE_RE,
-  ENDS_SENTENCE_RE,
-  PROHIBITION_HEAD_RE,
-} from '../../../../../lambdas/core/engine/trust';
+import { COMPLIANCE_RE, PROHIBITION_HEAD_RE } from '../../../../../lambdas/core/engine/trust';
 import { CONFUSABLE_BLOCKS_RE, HOMOGLYPH_RE } from '../../../../../lambdas/core/normalize/homoglyphs';
 import { ALL_PATTERNS } from '../../../../../lambdas/core/normalize/patterns';
 import { REQUEST_PATTERNS } from '../../../../../lambdas/core/request/patterns';
@@ -15,7 +11,6 @@ const PATTERNS: ReadonlyArray<readonly [string, RegExp]> = [
   ...Object.entries(REQUEST_PATTERNS).map(([k, v]) => [`request.${k}`, v] as const),
   ['engine.PROHIBITION_HEAD_RE', PROHIBITION_HEAD_RE],
   ['engine.COMPLIANCE_RE', COMPLIANCE_RE],
-  ['engine.ENDS_SENTENCE_RE', ENDS_SENTENCE_RE],
 ];
 
 describe('every regex of the normalizer and the request parser is linear-time', () => {
