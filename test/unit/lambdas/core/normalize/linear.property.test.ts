@@ -1,12 +1,55 @@
 /**
  * Normalization stays linear on the worst inputs found for each transform: the work done at 8× the
- * input size is at most about 8× the work at 1× (work = regex `exec` calls, which the engine makes once
- * per match when `exec` is observed, plus characters handed to `String.prototype.normalize`, plus the
- * text of the views produced), and the view bounds hold. Counts, not wall time.
+ * input size is at most about 8× the work at 1×, and the view bounds hold. Counts, not wall time. Work
+ * counts what the normalizer reads, wherever it reads it:
+ *   - code units read one at a time: `charCodeAt` / `codePointAt` calls, string iteration steps, and
+ *     index reads and writes on the typed arrays the hand-written scans use (`codeUnits`, `scratchOf`,
+ *     handed out counted by the mock below);
+ *   - native searches by what they scan: `indexOf` / `lastIndexOf` / `includes` from where they start
+ *     to where they stop;
+ *   - regex `exec` calls (the engine makes one per match when `exec` is observed) and characters handed
+ *     to `String.prototype.normalize`;
+ *   - the text of the views produced.
  */
 import fc from 'fast-check';
 import { normalizeSegment } from '../../../../../lambdas/core/normalize/normalize';
+import { scanLower } from '../../../../../lambdas/core/normalize/scan';
+import { contextStart } from '../../../../../lambdas/core/normalize/text';
 import { EVASIONS } from './evasions';
+
+/** Reads counted by the instrumentation of {@link work}; only counted while `counting` is set. */
+const meter = { counting: false, ops: 0 };
+
+/** A typed array whose element reads and writes are counted (methods run on the array itself). */
+function counted<T extends Uint8Array | Uint16Array>(array: T): T {
+  const isIndex = (k: string | symbol): boolean =>
+    typeof k === 'string' && k.length > 0 && k.charCodeAt(0) >= 0x30 && k.charCodeAt(0) <= 0x39;
+  return new Proxy(array, {
+    get(target, key) {
+      if (isIndex(key)) {
+        if (meter.counting) meter.ops++;
+        return target[key as unknown as number];
+      }
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+    set(target, key, value) {
+      if (isIndex(key) && meter.counting) meter.ops++;
+      return Reflect.set(target, key, value, target);
+    },
+  });
+}
+
+jest.mock('../../../../../lambdas/core/normalize/text', () => {
+  const actual = jest.requireActual<typeof import('../../../../../lambdas/core/normalize/text')>(
+    '../../../../../lambdas/core/normalize/text',
+  );
+  return {
+    ...actual,
+    codeUnits: (text: string) => counted(actual.codeUnits(text)),
+    scratchOf: (bytes: number) => counted(actual.scratchOf(bytes)),
+  };
+});
 
 const repeat = (unit: string, n: number): string => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
 
@@ -80,27 +123,97 @@ const WORST: Readonly<Record<string, (n: number) => string>> = {
     ),
 };
 
-function work(text: string): { ops: number; views: number; viewChars: number } {
-  let ops = 0;
-  const exec = RegExp.prototype.exec;
-  const normalize = String.prototype.normalize;
+/** Runs `fn` with every read described above counted. */
+function metered<T>(fn: () => T): { value: T; ops: number } {
+  const S = String.prototype;
+  const saved = {
+    exec: RegExp.prototype.exec,
+    normalize: S.normalize,
+    charCodeAt: S.charCodeAt,
+    codePointAt: S.codePointAt,
+    indexOf: S.indexOf,
+    lastIndexOf: S.lastIndexOf,
+    includes: S.includes,
+    iterator: S[Symbol.iterator],
+  };
+  /** What a native search from `from` read: up to the match's end, or to the end of the text. */
+  const scanned = (self: string, from: number, found: number, needle: string): number =>
+    found < 0 ? self.length - from : found + needle.length - from;
+  meter.ops = 0;
   RegExp.prototype.exec = function (this: RegExp, s: string) {
-    ops++;
-    return exec.call(this, s);
+    meter.ops++;
+    return saved.exec.call(this, s);
   };
-  String.prototype.normalize = function (this: string, form?: string) {
-    ops += this.length;
-    return normalize.call(this, form);
+  S.normalize = function (this: string, form?: string) {
+    meter.ops += this.length;
+    return saved.normalize.call(this, form);
   };
+  S.charCodeAt = function (this: string, i: number) {
+    meter.ops++;
+    return saved.charCodeAt.call(this, i);
+  };
+  S.codePointAt = function (this: string, i: number) {
+    meter.ops++;
+    return saved.codePointAt.call(this, i);
+  };
+  S.indexOf = function (this: string, needle: string, from = 0) {
+    const found = saved.indexOf.call(this, needle, from);
+    meter.ops += Math.max(1, scanned(this, Math.max(0, from), found, needle));
+    return found;
+  };
+  S.lastIndexOf = function (this: string, needle: string, from?: number) {
+    const found = saved.lastIndexOf.call(this, needle, from);
+    const start = from === undefined ? this.length : Math.min(this.length, Math.max(0, from));
+    meter.ops += Math.max(1, found < 0 ? start : start - found);
+    return found;
+  };
+  S.includes = function (this: string, needle: string, from = 0) {
+    const found = saved.indexOf.call(this, needle, from);
+    meter.ops += Math.max(1, scanned(this, Math.max(0, from), found, needle));
+    return found >= 0;
+  };
+  S[Symbol.iterator] = function* (this: string): Generator<string, undefined> {
+    for (const c of saved.iterator.call(this) as IterableIterator<string>) {
+      meter.ops++;
+      yield c;
+    }
+    return undefined;
+  };
+  meter.counting = true;
   try {
-    const { views } = normalizeSegment(text, 0);
-    const viewChars = views.reduce((n, v) => n + v.text.length, 0);
-    return { ops: ops + viewChars, views: views.length, viewChars };
+    const value = fn();
+    meter.counting = false;
+    return { value, ops: meter.ops };
   } finally {
-    RegExp.prototype.exec = exec;
-    String.prototype.normalize = normalize;
+    meter.counting = false;
+    RegExp.prototype.exec = saved.exec;
+    S.normalize = saved.normalize;
+    S.charCodeAt = saved.charCodeAt;
+    S.codePointAt = saved.codePointAt;
+    S.indexOf = saved.indexOf;
+    S.lastIndexOf = saved.lastIndexOf;
+    S.includes = saved.includes;
+    S[Symbol.iterator] = saved.iterator;
   }
 }
+
+function work(text: string): { ops: number; views: number; viewChars: number } {
+  const { value: views, ops } = metered(() => normalizeSegment(text, 0).views);
+  const viewChars = views.reduce((n, v) => n + v.text.length, 0);
+  return { ops: ops + viewChars, views: views.length, viewChars };
+}
+
+describe('the work meter', () => {
+  const text = 'x'.repeat(5000);
+  it.each<[string, () => unknown]>([
+    ['a typed-array scan (scanLower)', () => scanLower(text)],
+    ['a charCodeAt scan (contextStart)', () => contextStart(text, text.length)],
+    ['a native search (indexOf)', () => text.indexOf('y')],
+    ['string iteration', () => [...text].length],
+  ])('GIVEN %s over 5 000 units THEN it counts every unit read', (_name, fn) => {
+    expect(metered(fn).ops).toBeGreaterThanOrEqual(text.length);
+  });
+});
 
 describe('normalization is linear on worst-case inputs', () => {
   it.each(Object.keys(WORST))(
@@ -136,7 +249,8 @@ describe('normalization is linear on worst-case inputs', () => {
           const w = work(text);
           expect(w.views).toBeLessThanOrEqual(10);
           expect(w.viewChars).toBeLessThanOrEqual(Math.max(1, text.length * 4));
-          expect(w.ops).toBeLessThanOrEqual(text.length * 40 + 2000);
+          // At most 160 reads per code unit (these runs read up to 126 per unit, counted as above).
+          expect(w.ops).toBeLessThanOrEqual(text.length * 160 + 2000);
         },
       ),
       { numRuns: 60, seed: 10 },
