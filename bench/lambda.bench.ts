@@ -14,9 +14,13 @@
 import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdirSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { createServer as createHttp2Server } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttp2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+} from 'node:http2';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
@@ -77,11 +81,13 @@ async function startKmsStub() {
 }
 
 /**
- * A Bedrock Runtime stand-in answering InvokeModel with a short Anthropic message (the served case). HTTP/2 in
- * clear text: the Bedrock Runtime client's default request handler speaks HTTP/2.
+ * A Bedrock Runtime stand-in answering InvokeModel with a short Anthropic message (the served case), in clear text
+ * over HTTP/1.1 (the proxy's own SigV4 client) and HTTP/2 (the SDK client's default handler, which a base checkout
+ * from before that client uses): each connection goes to one or the other by its first bytes (the HTTP/2 preface
+ * starts `PRI`).
  */
 async function startBedrockStub() {
-  const server = createHttp2Server((req, res) => {
+  const answer = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => {
     req.resume();
     req.on('end', () => {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -98,10 +104,36 @@ async function startBedrockStub() {
         }),
       );
     });
+  };
+  const h1 = createServer(answer);
+  const h2 = createHttp2Server(answer);
+  const server = createNetServer((socket) => {
+    socket.once('data', (first: Buffer) => {
+      socket.pause();
+      socket.unshift(first);
+      if (first.subarray(0, 3).toString('latin1') === 'PRI') {
+        // http2 reads the bytes already buffered on the socket before its own.
+        h2.emit('connection', socket);
+        return;
+      }
+      // node:http would read from the socket's handle directly and miss the buffered bytes: marked as taken, it
+      // reads through the stream (this stand-in only).
+      (socket as unknown as { _handle: { _consumed: boolean } })._handle._consumed = true;
+      h1.emit('connection', socket);
+      socket.resume();
+    });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        h1.closeAllConnections();
+        h2.close();
+        server.close(() => r());
+      }),
+  };
 }
 
 async function main(): Promise<void> {

@@ -24,7 +24,11 @@ const countCall = (op) => {
 };
 require('node:diagnostics_channel').subscribe('http.client.request.start', ({ request }) => {
   const target = request.getHeader('x-amz-target');
-  countCall(target ? String(target).split('.').pop() : `${request.method} ${request.path.split('?')[0]}`);
+  countCall(
+    target
+      ? String(target).split('.').pop()
+      : `${request.method} ${request.path.split('?')[0].replace(/\/model\/[^/]+/, '/model/*')}`,
+  );
 });
 {
   const http2 = require('node:http2');

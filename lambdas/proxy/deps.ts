@@ -13,7 +13,7 @@ import { createDocumentClient } from '../adapters/dynamo/client';
 import type { Notifier } from '../adapters/dynamo/ladder-store';
 import { kmsPseudonymizer } from '../adapters/hmac';
 import { fanOut, snsNotifier } from '../adapters/notify/sns';
-import { bedrockRuntimeClient, extensionSecret } from '../adapters/upstream';
+import { BedrockHttpClient, extensionSecret } from '../adapters/upstream';
 import type { ServeDeps } from '../core/serving/types';
 import { composeServing, type ServingClients, servingConfigFromSettings } from '../shared/compose';
 import { fromEnvironment, type ProxySettings } from '../shared/environment';
@@ -40,7 +40,7 @@ export function awsClients(settings: ProxySettings): ServingClients {
   return {
     documents: createDocumentClient({ region }),
     ...(needsSageMaker ? { sagemaker: new SageMakerRuntimeClient({ region }) } : {}),
-    ...(upstream.kind === 'bedrock' ? { bedrock: bedrockRuntimeClient({ region }) } : {}),
+    ...(upstream.kind === 'bedrock' ? { bedrock: new BedrockHttpClient({ region }) } : {}),
     ...(upstream.kind === 'https' && upstream.apiKeySecretName
       ? {
           upstreamApiKey: extensionSecret({

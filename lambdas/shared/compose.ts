@@ -7,7 +7,6 @@
  *
  * Builds objects only: no network I/O.
  */
-import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isKnownRegion } from '../../config/regions';
@@ -18,7 +17,12 @@ import type { EnforcementTableNames } from '../adapters/dynamo/client';
 import { DynamoControlsStore } from '../adapters/dynamo/controls-store';
 import { DynamoEnforcementLadder, type Notifier } from '../adapters/dynamo/ladder-store';
 import { SageMakerTier2 } from '../adapters/tier2';
-import { anthropicHttpUpstream, bedrockUpstream, sagemakerUpstream } from '../adapters/upstream';
+import {
+  anthropicHttpUpstream,
+  type BedrockHttpClient,
+  bedrockUpstream,
+  sagemakerUpstream,
+} from '../adapters/upstream';
 import { compilePolicy, createEngine, type DecisionSink, defaultPolicy, type Policy } from '../core/index';
 import { ModelAllowlist } from '../core/models/identity';
 import type { Pseudonymize, ServeDeps, ServeMetrics, Upstream } from '../core/serving/types';
@@ -55,7 +59,7 @@ export interface ServingClients {
   /** Tier 2, and a `sagemaker` upstream. */
   readonly sagemaker?: SageMakerRuntimeClient;
   /** A `bedrock` upstream. */
-  readonly bedrock?: BedrockRuntimeClient;
+  readonly bedrock?: BedrockHttpClient;
   /** The API key of an `https` upstream (sent as `x-api-key` to it only). @default - none sent */
   readonly upstreamApiKey?: () => Promise<string>;
   readonly pseudonymize: Pseudonymize;

@@ -1,27 +1,34 @@
 /**
- * Upstream over Amazon Bedrock Runtime: `InvokeModel` and `InvokeModelWithResponseStream` with the
- * Anthropic Messages body (`anthropic_version: bedrock-2023-05-31`). IAM: `bedrock:InvokeModel` and
- * `bedrock:InvokeModelWithResponseStream` on the model (or inference profile) ARNs.
+ * Upstream over Amazon Bedrock Runtime: `InvokeModel` and `InvokeModelWithResponseStream` with the Anthropic Messages
+ * body (`anthropic_version: bedrock-2023-05-31`), without the SDK's client: SigV4-signed POSTs (`aws4`, a small
+ * dependency-free signer; `@smithy/signature-v4` would bundle ≈ 118 KB of `@smithy/core` with it) over pooled
+ * keep-alive HTTP/1.1 (./http-call.ts), the response event stream decoded frame by frame with `@smithy/eventstream-codec` (both CRCs
+ * checked). Credentials come from the SDK's default provider chain (`@aws-sdk/credential-provider-node`: in Lambda,
+ * the function role's credentials in its environment), so deployers change nothing. Errors map as the SDK client's
+ * do (the `x-amzn-errortype` name through {@link upstreamErrorFor}); throttling, 5xx and connection failures are
+ * retried like the SDK's standard retry mode, before any response byte is read, never after.
+ *
+ * Why not the SDK client: for one call it ran ≈ a third of the proxy's steady CPU per request (its middleware
+ * stack, the HTTP/2 handler and a session per response stream) and ≈ 16 ms of the Lambda's cold import
+ * (docs/adr/0042). IAM as before: `bedrock:InvokeModel` and `bedrock:InvokeModelWithResponseStream`.
  */
-import {
-  BedrockRuntimeClient,
-  type BedrockRuntimeClientConfig,
-  InvokeModelCommand,
-  InvokeModelWithResponseStreamCommand,
-} from '@aws-sdk/client-bedrock-runtime';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import type { Message } from '@smithy/eventstream-codec';
+import { sign } from 'aws4';
 import { type AnthropicStreamEvent, readStreamEvent } from '../../core/serving/anthropic';
-import { type ModelBody, platformSignal, type Upstream, UpstreamError } from '../../core/serving/types';
-import { parseJsonBytes, toUpstreamError } from './errors';
-
-/**
- * A Bedrock Runtime client for {@link bedrockUpstream}. The SDK's default HTTP/2 handler opens a new session (a TCP
- * connection and a TLS handshake) for every call (`disableConcurrentStreams: true`); with concurrent streams allowed,
- * `InvokeModel` calls share pooled sessions. Response streams (`InvokeModelWithResponseStream`) still get a session
- * each: the SDK isolates every event-stream call whatever this setting.
- */
-export function bedrockRuntimeClient(config: BedrockRuntimeClientConfig): BedrockRuntimeClient {
-  return new BedrockRuntimeClient({ ...config, requestHandler: { disableConcurrentStreams: false } });
-}
+import { eventStreamCodec } from '../../core/serving/bedrock';
+import { type CallSignal, type ModelBody, type Upstream, UpstreamError } from '../../core/serving/types';
+import { toUpstreamError, upstreamErrorFor } from './errors';
+import {
+  httpUrl,
+  MAX_UPSTREAM_RESPONSE_BYTES,
+  type PooledOrigin,
+  pooledOrigin,
+  postOnce,
+  readText,
+  requestTarget,
+} from './http-call';
 
 /** Options for {@link bedrockUpstream}. */
 export interface BedrockUpstreamOptions {
@@ -40,8 +47,10 @@ export function resolveModelId(model: string | undefined, opts: BedrockUpstreamO
   return id;
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8');
+/** The InvokeModel body: the Anthropic Messages body with Bedrock's `anthropic_version`. */
+export function bedrockRequestBody(b: ModelBody, opts: BedrockUpstreamOptions): string {
+  return JSON.stringify({ anthropic_version: opts.anthropicVersion ?? 'bedrock-2023-05-31', ...b });
+}
 
 /** Bedrock stream exception members and the upstream error kind each maps to. */
 const STREAM_EXCEPTIONS: ReadonlyArray<readonly [string, UpstreamError['kind']]> = [
@@ -53,66 +62,275 @@ const STREAM_EXCEPTIONS: ReadonlyArray<readonly [string, UpstreamError['kind']]>
   ['validationException', 'rejected'],
 ];
 
-/** An {@link Upstream} over a Bedrock Runtime client (created once at init). */
-export function bedrockUpstream(client: BedrockRuntimeClient, opts: BedrockUpstreamOptions = {}): Upstream {
-  const body = (b: ModelBody): Uint8Array =>
-    encoder.encode(
-      JSON.stringify({ anthropic_version: opts.anthropicVersion ?? 'bedrock-2023-05-31', ...b }),
-    );
-  return {
-    async invoke(b, model, signal) {
+/** SigV4 credentials: an access key, its secret and, for a role, the session token. */
+export interface AwsCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/** Resolves the current credentials (cached and refreshed before they expire by the provider). */
+export type CredentialProvider = () => Promise<AwsCredentials>;
+
+/** Options for {@link BedrockHttpClient}. */
+export interface BedrockHttpClientOptions {
+  readonly region: string;
+  /** @default {@link bedrockEndpoint}(region) */
+  readonly endpoint?: string;
+  /** @default the SDK's default provider chain (environment, then shared files, container and instance roles) */
+  readonly credentials?: CredentialProvider;
+  /** Attempts per call, the first included (the SDK's `maxAttempts`). @default 3 */
+  readonly maxAttempts?: number;
+  /**
+   * Longest wait for a response head. A non-streamed answer's head comes only when the whole answer is generated,
+   * so the default is the longest a Lambda can run (the SDK client set none). @default 900000
+   */
+  readonly headersTimeoutMs?: number;
+  /**
+   * Longest response read whole, and longest event-stream frame, in bytes; past it the call fails as `invalid`.
+   * @default {@link MAX_UPSTREAM_RESPONSE_BYTES}
+   */
+  readonly maxResponseBytes?: number;
+  /** Random numbers in [0, 1) for the retry backoff's jitter. @default Math.random */
+  readonly random?: () => number;
+}
+
+/**
+ * The Bedrock Runtime endpoint as the SDK resolves it: `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, then `AWS_ENDPOINT_URL`
+ * (unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`), else the region's endpoint (FIPS with
+ * `AWS_USE_FIPS_ENDPOINT=true`; `amazonaws.com.cn` in the China regions).
+ */
+export function bedrockEndpoint(region: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (env['AWS_IGNORE_CONFIGURED_ENDPOINT_URLS'] !== 'true') {
+    const configured = env['AWS_ENDPOINT_URL_BEDROCK_RUNTIME'] || env['AWS_ENDPOINT_URL'];
+    if (configured) return configured;
+  }
+  const fips = env['AWS_USE_FIPS_ENDPOINT'] === 'true' ? '-fips' : '';
+  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return `https://bedrock-runtime${fips}.${region}.${suffix}`;
+}
+
+/** A model id as one path segment, encoded as the SDK encodes labels (`:` → `%3A`, `/` → `%2F`, and `!'()*`). */
+export function modelIdSegment(modelId: string): string {
+  return encodeURIComponent(modelId).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+/** Statuses the SDK's standard retry mode retries (throttling and transient server errors). */
+const RETRIED_STATUS = new Set([429, 500, 502, 503, 504]);
+/** Connection failures the SDK's standard retry mode retries (a pooled connection the server closed, too). */
+const RETRIED_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
+/** Backoff bases of the SDK's standard retry mode: throttling waits longer. */
+const RETRY_BASE_MS = 100;
+const THROTTLING_RETRY_BASE_MS = 500;
+const MAX_RETRY_DELAY_MS = 20_000;
+
+/** Whether a failed attempt is retried (before any response byte was read: that is the only place it can fail). */
+function retryable(e: unknown): boolean {
+  if (e instanceof UpstreamError) return e.status !== undefined && RETRIED_STATUS.has(e.status);
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && RETRIED_CODES.has(code);
+}
+
+/** Waits `ms`, or rejects as `aborted` as soon as `signal` aborts. */
+function backoff(ms: number, signal: CallSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new UpstreamError('aborted', 'call aborted by the caller'));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** The `x-amzn-errortype` header as an error name (`ThrottlingException:http://…` → `ThrottlingException`). */
+function errorTypeName(value: string | string[] | undefined): string {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (!raw) return 'unknown';
+  return raw.split(':')[0]?.split('#').pop() || 'unknown';
+}
+
+const statusError = (status: number, headers: IncomingHttpHeaders): UpstreamError =>
+  upstreamErrorFor(errorTypeName(headers['x-amzn-errortype']), status);
+
+/** The two Bedrock Runtime operations serving calls. */
+type Operation = 'invoke' | 'invoke-with-response-stream';
+
+/**
+ * A Bedrock Runtime client for {@link bedrockUpstream}: the endpoint's keep-alive pool, the signer and the
+ * retry policy, created once per process.
+ */
+export class BedrockHttpClient {
+  readonly endpoint: URL;
+  readonly maxResponseBytes: number;
+  private readonly origin: PooledOrigin;
+  private readonly credentials: CredentialProvider;
+  private readonly region: string;
+  private readonly maxAttempts: number;
+  private readonly random: () => number;
+  private readonly basePath: string;
+
+  constructor(opts: BedrockHttpClientOptions) {
+    this.endpoint = httpUrl(opts.endpoint ?? bedrockEndpoint(opts.region), 'bedrock endpoint');
+    this.origin = pooledOrigin(this.endpoint, opts.headersTimeoutMs ?? 900_000);
+    this.credentials = opts.credentials ?? defaultProvider();
+    this.region = opts.region;
+    this.maxAttempts = Math.max(1, opts.maxAttempts ?? 3);
+    this.maxResponseBytes = opts.maxResponseBytes ?? MAX_UPSTREAM_RESPONSE_BYTES;
+    this.random = opts.random ?? Math.random;
+    this.basePath = this.endpoint.pathname.replace(/\/+$/, '');
+  }
+
+  /**
+   * `POST /model/{modelId}/{operation}`, signed, retried as the SDK would; resolves with a 2xx response whose body
+   * is unread. @throws UpstreamError for an error status, or the transport's error
+   */
+  async post(
+    modelId: string,
+    operation: Operation,
+    body: string,
+    signal: CallSignal,
+  ): Promise<IncomingMessage> {
+    const path = `${this.basePath}/model/${modelIdSegment(modelId)}/${operation}`;
+    for (let attempt = 1; ; attempt++) {
       try {
-        const out = await client.send(
-          new InvokeModelCommand({
-            modelId: resolveModelId(model, opts),
-            contentType: 'application/json',
-            accept: 'application/json',
-            body: body(b),
-          }),
-          { abortSignal: platformSignal(signal) },
+        return await this.once(path, operation, body, signal);
+      } catch (e) {
+        if (attempt >= this.maxAttempts || signal.aborted || !retryable(e)) throw e;
+        const base =
+          e instanceof UpstreamError && e.kind === 'throttled' ? THROTTLING_RETRY_BASE_MS : RETRY_BASE_MS;
+        await backoff(Math.floor(Math.min(MAX_RETRY_DELAY_MS, this.random() * 2 ** attempt * base)), signal);
+      }
+    }
+  }
+
+  private async once(path: string, operation: Operation, body: string, signal: CallSignal) {
+    const url = this.endpoint;
+    // The headers the SDK sends for these operations (the stream names its payload type in its own header).
+    const headers: Record<string, string> = {
+      host: url.host,
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body, 'utf8')),
+      [operation === 'invoke' ? 'accept' : 'x-amzn-bedrock-accept']: 'application/json',
+    };
+    // SigV4 (aws4): adds x-amz-date, x-amz-security-token for a role's credentials, and authorization.
+    const signed = sign(
+      { host: url.host, path, method: 'POST', service: 'bedrock', region: this.region, headers, body },
+      await this.credentials(),
+    ).headers as Record<string, string>;
+    const flat: string[] = [];
+    for (const name of Object.keys(signed)) flat.push(name, String(signed[name]));
+    return postOnce(this.origin, { ...requestTarget(url), path }, flat, body, signal, statusError);
+  }
+}
+
+/** A stream exception frame's `:exception-type` as the upstream error the SDK client's adapter raised for it. */
+function streamException(type: unknown): UpstreamError {
+  for (const [name, kind] of STREAM_EXCEPTIONS) if (name === type) return new UpstreamError(kind, name);
+  return new UpstreamError('unavailable', typeof type === 'string' ? type : 'stream exception');
+}
+
+/** Event-stream messages of a response body, split by each frame's length prefix, at most `max` bytes each. */
+export async function* eventStreamMessages(
+  chunks: AsyncIterable<Buffer>,
+  max: number,
+): AsyncGenerator<Message> {
+  let pending: Buffer = Buffer.alloc(0);
+  for await (const chunk of chunks) {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    while (pending.length >= 4) {
+      const total = pending.readUInt32BE(0);
+      // 16 bytes: the prelude (total and headers lengths, prelude CRC) and the message CRC.
+      if (total < 16 || total > max)
+        throw new UpstreamError('invalid', `event-stream frame of ${total} bytes`);
+      if (pending.length < total) break;
+      let message: Message;
+      try {
+        message = eventStreamCodec.decode(pending.subarray(0, total));
+      } catch {
+        throw new UpstreamError('invalid', 'event-stream frame does not decode (length or checksum)');
+      }
+      pending = pending.subarray(total);
+      yield message;
+    }
+  }
+  if (pending.length > 0) throw new UpstreamError('unavailable', 'response stream ended inside a frame');
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+/** Anthropic stream events of an `InvokeModelWithResponseStream` body. */
+export async function* bedrockStreamEvents(
+  chunks: AsyncIterable<Buffer>,
+  max: number,
+): AsyncGenerator<AnthropicStreamEvent> {
+  for await (const message of eventStreamMessages(chunks, max)) {
+    const h = message.headers;
+    const messageType = h[':message-type']?.value;
+    if (messageType === 'exception') throw streamException(h[':exception-type']?.value);
+    if (messageType !== 'event') {
+      const code = h[':error-code']?.value;
+      throw new UpstreamError('unavailable', typeof code === 'string' ? code : 'stream error');
+    }
+    // Only `chunk` carries the model's events; an event type added later is skipped, as the SDK client did.
+    if (h[':event-type']?.value !== 'chunk') continue;
+    let value: unknown;
+    try {
+      const payload = JSON.parse(utf8.decode(message.body)) as { bytes?: unknown };
+      if (typeof payload.bytes !== 'string') continue;
+      value = JSON.parse(Buffer.from(payload.bytes, 'base64').toString('utf8'));
+    } catch {
+      throw new UpstreamError('invalid', 'stream chunk is not JSON');
+    }
+    const event = readStreamEvent(value);
+    if (event) yield event;
+  }
+}
+
+/** An {@link Upstream} over Bedrock Runtime through a {@link BedrockHttpClient}. */
+export function bedrockUpstream(client: BedrockHttpClient, opts: BedrockUpstreamOptions = {}): Upstream {
+  const max = client.maxResponseBytes;
+  return {
+    async invoke(b: ModelBody, model, signal) {
+      try {
+        const res = await client.post(
+          resolveModelId(model, opts),
+          'invoke',
+          bedrockRequestBody(b, opts),
+          signal,
         );
-        return parseJsonBytes(out.body);
+        const text = await readText(res, max);
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          throw new UpstreamError('invalid', 'model response is not JSON');
+        }
       } catch (e) {
         throw toUpstreamError(e, signal);
       }
     },
     async *stream(b, model, signal): AsyncGenerator<AnthropicStreamEvent> {
-      let events: AsyncIterable<Record<string, unknown>> | undefined;
+      let res: IncomingMessage | undefined;
       try {
-        const out = await client.send(
-          new InvokeModelWithResponseStreamCommand({
-            modelId: resolveModelId(model, opts),
-            contentType: 'application/json',
-            accept: 'application/json',
-            body: body(b),
-          }),
-          { abortSignal: platformSignal(signal) },
+        res = await client.post(
+          resolveModelId(model, opts),
+          'invoke-with-response-stream',
+          bedrockRequestBody(b, opts),
+          signal,
         );
-        events = out.body as AsyncIterable<Record<string, unknown>> | undefined;
+        yield* bedrockStreamEvents(res, max);
       } catch (e) {
         throw toUpstreamError(e, signal);
-      }
-      if (!events) throw new UpstreamError('invalid', 'empty response stream');
-      try {
-        for await (const member of events) {
-          const chunk = member['chunk'] as { bytes?: Uint8Array } | undefined;
-          if (chunk?.bytes) {
-            let value: unknown;
-            try {
-              value = JSON.parse(decoder.decode(chunk.bytes));
-            } catch {
-              throw new UpstreamError('invalid', 'stream chunk is not JSON');
-            }
-            const event = readStreamEvent(value);
-            if (event) yield event;
-            continue;
-          }
-          for (const [name, kind] of STREAM_EXCEPTIONS) {
-            if (member[name] !== undefined) throw new UpstreamError(kind, name);
-          }
-        }
-      } catch (e) {
-        throw toUpstreamError(e, signal);
+      } finally {
+        // Stopped early (blocked output, client gone): the connection is closed, not reused mid-body.
+        if (res && !res.complete) res.destroy();
       }
     },
   };

@@ -25,8 +25,22 @@ export function toUpstreamError(e: unknown, signal: CallSignal): UpstreamError {
   if (e instanceof UpstreamError) return e;
   if (signal.aborted) return new UpstreamError('aborted', 'call aborted by the caller');
   const err = (typeof e === 'object' && e !== null ? e : {}) as SdkErrorLike;
-  const name = typeof err.name === 'string' ? err.name : 'unknown';
-  const status = err.$metadata?.httpStatusCode;
+  return upstreamErrorFor(
+    typeof err.name === 'string' ? err.name : 'unknown',
+    err.$metadata?.httpStatusCode,
+    err.OriginalStatusCode,
+  );
+}
+
+/**
+ * The {@link UpstreamError} for an AWS error name (an SDK error's `name`, or the `x-amzn-errortype` of a Bedrock
+ * response read without the SDK) and its HTTP status.
+ */
+export function upstreamErrorFor(
+  name: string,
+  status: number | undefined,
+  originalStatusCode?: unknown,
+): UpstreamError {
   switch (name) {
     case 'ThrottlingException':
     case 'TooManyRequestsException':
@@ -40,7 +54,7 @@ export function toUpstreamError(e: unknown, signal: CallSignal): UpstreamError {
     case 'ValidationException':
       return new UpstreamError('rejected', name, status ?? 400);
     case 'ModelError': {
-      const original = typeof err.OriginalStatusCode === 'number' ? err.OriginalStatusCode : 500;
+      const original = typeof originalStatusCode === 'number' ? originalStatusCode : 500;
       return new UpstreamError(kindForStatus(original), name, original);
     }
     case 'AbortError':

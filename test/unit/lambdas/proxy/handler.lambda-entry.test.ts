@@ -1,37 +1,75 @@
 /**
  * The production entry point as the Lambda runtime loads it: a fake `awslambda` global, the environment the
- * construct writes (lambdas/shared/environment.ts), module-scope clients (Bedrock, KMS and DynamoDB mocked with
- * aws-sdk-client-mock), Powertools writing the decision record to stdout.
+ * construct writes (lambdas/shared/environment.ts), module-scope clients (KMS and DynamoDB mocked with
+ * aws-sdk-client-mock; Bedrock a stand-in on 127.0.0.1:0 reached through `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, with
+ * the credentials of the environment as in Lambda), Powertools writing the decision record to stdout.
  */
 import 'aws-sdk-client-mock-jest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PassThrough, type Writable } from 'node:stream';
 import { mockClient } from 'aws-sdk-client-mock';
 import { PROXY_TEST_ENV } from './env';
 
-type BedrockModule = typeof import('@aws-sdk/client-bedrock-runtime');
 type KmsModule = typeof import('@aws-sdk/client-kms');
 type DocumentModule = typeof import('@aws-sdk/lib-dynamodb');
 
-const ENV = { ...PROXY_TEST_ENV, POWERTOOLS_DEV: 'false' };
+const ENV = {
+  ...PROXY_TEST_ENV,
+  POWERTOOLS_DEV: 'false',
+  AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
+  AWS_SECRET_ACCESS_KEY: 'local',
+  AWS_SESSION_TOKEN: 'local-session',
+};
+const MESSAGE = {
+  id: 'msg_1',
+  type: 'message',
+  role: 'assistant',
+  model: 'm',
+  content: [{ type: 'text', text: 'Paris.' }],
+  stop_reason: 'end_turn',
+  usage: { input_tokens: 5, output_tokens: 2 },
+};
 
 describe('lambdas/proxy/handler.ts in a (simulated) Lambda runtime', () => {
   const saved = { ...process.env };
   let lines: string[] = [];
   let spy: jest.SpyInstance;
 
-  let bedrock: ReturnType<typeof mockClient>;
+  /** Requests the Bedrock stand-in received: path and the signature's credential. */
+  const bedrockCalls: Array<{ path: string; authorization: string; token: string }> = [];
+  let bedrock: Server;
+  let bedrockEndpoint = '';
   let kms: ReturnType<typeof mockClient>;
   let documents: ReturnType<typeof mockClient>;
-  let InvokeModelCommand: BedrockModule['InvokeModelCommand'];
   let GenerateMacCommand: KmsModule['GenerateMacCommand'];
 
+  beforeAll(async () => {
+    bedrock = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        bedrockCalls.push({
+          path: String(req.url),
+          authorization: String(req.headers.authorization),
+          token: String(req.headers['x-amz-security-token']),
+        });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(MESSAGE));
+      });
+    });
+    await new Promise<void>((r) => bedrock.listen(0, '127.0.0.1', r));
+    bedrockEndpoint = `http://127.0.0.1:${(bedrock.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => bedrock.close(() => r())));
+
   beforeEach(() => {
+    bedrockCalls.length = 0;
     lines = [];
     spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       lines.push(String(chunk));
       return true;
     });
-    Object.assign(process.env, ENV);
+    Object.assign(process.env, ENV, { AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrockEndpoint });
   });
 
   afterEach(() => {
@@ -54,30 +92,14 @@ describe('lambdas/proxy/handler.ts in a (simulated) Lambda runtime', () => {
     let mod: typeof import('../../../../lambdas/proxy/handler') | undefined;
     jest.isolateModules(() => {
       // Mock the client classes of this module registry: the handler builds its clients from them.
-      const b: BedrockModule = require('@aws-sdk/client-bedrock-runtime');
       const k: KmsModule = require('@aws-sdk/client-kms');
       const d: DocumentModule = require('@aws-sdk/lib-dynamodb');
       // The regional controls item (kill switch): none set.
       documents = mockClient(d.DynamoDBDocumentClient);
       documents.onAnyCommand().resolves({});
-      InvokeModelCommand = b.InvokeModelCommand;
       GenerateMacCommand = k.GenerateMacCommand;
-      bedrock = mockClient(b.BedrockRuntimeClient);
       kms = mockClient(k.KMSClient);
       kms.on(GenerateMacCommand).resolves({ Mac: new Uint8Array(32).fill(1) });
-      bedrock.on(InvokeModelCommand).resolves({
-        body: new TextEncoder().encode(
-          JSON.stringify({
-            id: 'msg_1',
-            type: 'message',
-            role: 'assistant',
-            model: 'm',
-            content: [{ type: 'text', text: 'Paris.' }],
-            stop_reason: 'end_turn',
-            usage: { input_tokens: 5, output_tokens: 2 },
-          }),
-        ) as never,
-      });
       mod = require('../../../../lambdas/proxy/handler');
     });
     return {
@@ -116,7 +138,16 @@ describe('lambdas/proxy/handler.ts in a (simulated) Lambda runtime', () => {
     );
     expect(metadata[0]?.statusCode).toBe(200);
     expect(JSON.parse(Buffer.concat(body).toString('utf8')).content[0].text).toBe('Paris.');
-    expect(bedrock).toHaveReceivedCommandWith(InvokeModelCommand, { modelId: 'anthropic.claude-test-v1:0' });
+    // Bedrock was called once, signed with the environment's credentials (the SDK's provider chain, as in Lambda).
+    expect(bedrockCalls).toEqual([
+      {
+        path: '/model/anthropic.claude-test-v1%3A0/invoke',
+        authorization: expect.stringMatching(
+          /^AWS4-HMAC-SHA256 Credential=AKIDLOCAL\/\d{8}\/eu-west-1\/bedrock\//,
+        ),
+        token: 'local-session',
+      },
+    ]);
     expect(kms).toHaveReceivedCommandTimes(GenerateMacCommand, 2);
     // The regional controls were read through the module-scope document client (mocked: no network).
     expect(documents.calls().length).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
-import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { ConfigError } from '../../../../config/schema';
 import { createDocumentClient } from '../../../../lambdas/adapters/dynamo/client';
+import { BedrockHttpClient } from '../../../../lambdas/adapters/upstream';
 import { defaultPolicy } from '../../../../lambdas/core/index';
 import {
   composeServing,
@@ -32,7 +32,10 @@ const settings: ProxySettings = {
 const clients = (over: Partial<ServingClients> = {}): ServingClients => ({
   documents: createDocumentClient({ region: 'eu-west-1' }),
   sagemaker: new SageMakerRuntimeClient({ region: 'eu-west-1' }),
-  bedrock: new BedrockRuntimeClient({ region: 'eu-west-1' }),
+  bedrock: new BedrockHttpClient({
+    region: 'eu-west-1',
+    credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 's' }),
+  }),
   pseudonymize: async (_kind, value) => `p_${value}`,
   notifier: { notify: async () => {} },
   sink: () => {},

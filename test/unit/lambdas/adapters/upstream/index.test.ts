@@ -2,12 +2,6 @@ import 'aws-sdk-client-mock-jest';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import {
-  BedrockRuntimeClient,
-  InvokeModelCommand,
-  InvokeModelWithResponseStreamCommand,
-  ThrottlingException,
-} from '@aws-sdk/client-bedrock-runtime';
-import {
   InvokeEndpointCommand,
   InvokeEndpointWithResponseStreamCommand,
   ModelError,
@@ -16,22 +10,15 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   anthropicHttpUpstream,
-  bedrockUpstream,
   HeadDeadlines,
   parseRetryAfter,
   sagemakerUpstream,
 } from '../../../../../lambdas/adapters/upstream';
-import { CallAbort, UpstreamError } from '../../../../../lambdas/core/serving';
+import { CallAbort, type UpstreamError } from '../../../../../lambdas/core/serving';
+import { STREAM_EVENTS } from './fixtures';
 
 const bytes = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
-const events = [
-  { type: 'message_start', message: { id: 'm1', usage: { input_tokens: 3 } } },
-  { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
-  { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'hi' } },
-  { type: 'content_block_stop', index: 0 },
-  { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 1 } },
-  { type: 'message_stop' },
-];
+const events = STREAM_EVENTS;
 async function* from<T>(items: T[]) {
   for (const i of items) yield i;
 }
@@ -41,62 +28,6 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 const signal = () => new AbortController().signal;
-
-describe('bedrockUpstream', () => {
-  const bedrock = mockClient(BedrockRuntimeClient);
-  beforeEach(() => bedrock.reset());
-
-  test('invoke sends the Messages body with anthropic_version to the mapped model id', async () => {
-    bedrock.on(InvokeModelCommand).resolves({ body: bytes({ type: 'message', content: [] }) as never });
-    const up = bedrockUpstream(new BedrockRuntimeClient({}), {
-      modelMap: { 'claude-x': 'anthropic.claude-x-v1:0' },
-    });
-    const out = await up.invoke({ max_tokens: 5, messages: [] }, 'claude-x', signal());
-    expect(out).toEqual({ type: 'message', content: [] });
-    const input = bedrock.commandCalls(InvokeModelCommand)[0]?.args[0].input;
-    expect(input?.modelId).toBe('anthropic.claude-x-v1:0');
-    expect(JSON.parse(new TextDecoder().decode(input?.body as Uint8Array))).toEqual({
-      anthropic_version: 'bedrock-2023-05-31',
-      max_tokens: 5,
-      messages: [],
-    });
-  });
-
-  test('ThrottlingException → UpstreamError throttled', async () => {
-    bedrock
-      .on(InvokeModelCommand)
-      .rejects(new ThrottlingException({ message: 'slow down', $metadata: { httpStatusCode: 429 } }));
-    const up = bedrockUpstream(new BedrockRuntimeClient({}));
-    await expect(up.invoke({}, 'm', signal())).rejects.toEqual(
-      expect.objectContaining({ kind: 'throttled' }),
-    );
-  });
-
-  test('stream decodes chunk bytes into Anthropic events and maps exception members', async () => {
-    bedrock
-      .on(InvokeModelWithResponseStreamCommand)
-      .resolvesOnce({ body: from(events.map((e) => ({ chunk: { bytes: bytes(e) } }))) as never })
-      .resolvesOnce({
-        body: from([
-          { chunk: { bytes: bytes(events[0]) } },
-          { modelStreamErrorException: { message: 'x' } },
-        ]) as never,
-      });
-    const up = bedrockUpstream(new BedrockRuntimeClient({}));
-    expect((await collect(up.stream({}, 'm', signal()))).map((e) => e.type)).toEqual(
-      events.map((e) => e.type),
-    );
-    await expect(collect(up.stream({}, 'm', signal()))).rejects.toEqual(
-      expect.objectContaining({ kind: 'unavailable' }),
-    );
-  });
-
-  test('a request without a model and no default is rejected before any call', async () => {
-    const up = bedrockUpstream(new BedrockRuntimeClient({}));
-    await expect(up.invoke({}, undefined, signal())).rejects.toBeInstanceOf(UpstreamError);
-    expect(bedrock.calls()).toHaveLength(0);
-  });
-});
 
 describe('sagemakerUpstream', () => {
   const sm = mockClient(SageMakerRuntimeClient);
@@ -479,7 +410,6 @@ describe('SDK upstreams and the caller abort', () => {
   };
 
   test.each([
-    ['bedrock', (c: unknown) => bedrockUpstream(c as BedrockRuntimeClient)],
     ['sagemaker', (c: unknown) => sagemakerUpstream(c as SageMakerRuntimeClient, { endpointName: 'ep' })],
   ])(
     'GIVEN a %s call in flight WHEN the request aborts THEN the SDK gets a platform signal that aborts and the call fails as aborted',
