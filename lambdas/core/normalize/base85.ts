@@ -4,14 +4,14 @@
  * binary patches) and uuencode (POSIX `begin … end` files and bare `binascii.b2a_uu` lines). garak's
  * InjectAscii85 and InjectUU probes use exactly these forms.
  *
- * No regexes: candidate runs are found by the shared jump scan (`nextRun`, as for base64), which jumps past
+ * No regexes: candidate runs are found by the shared jump scan (`runsOf`, as for base64), which jumps past
  * whitespace, so ordinary prose is mostly skipped unread; each candidate is decoded at most twice. A
  * candidate counts only when its bytes are strict UTF-8 and mostly printable text (`isMostlyPrintable`),
  * which random bytes almost never are: a long word or a URL decoded as base85 is noise and is dropped.
  */
 import { bytesToText as asText } from './decode';
 import type { Decoded } from './encodings';
-import { asciiSet, nextRun } from './text';
+import { asciiSet, runsOf } from './text';
 
 /** Shortest run tried (12 bytes of payload; shorter is too little to be an instruction). */
 export const MIN_BASE85_RUN = 15;
@@ -98,12 +98,7 @@ function decodeBase85Run(run: string): string | undefined {
 export function decodeBase85Runs(text: string, budget: number): Decoded {
   const out: Decoded = { pieces: [], spans: [] };
   let used = 0;
-  for (
-    let run = nextRun(text, 0, MIN_BASE85_RUN, VISIBLE_ASCII);
-    run;
-    run = nextRun(text, run[1] + 1, MIN_BASE85_RUN, VISIBLE_ASCII)
-  ) {
-    const [i, e] = run;
+  for (const [i, e] of runsOf(text, MIN_BASE85_RUN, VISIBLE_ASCII)) {
     let symbol = false;
     for (let j = i; j < e && !symbol; j++) symbol = !isAlnum(text.charCodeAt(j));
     if (symbol) {

@@ -17,7 +17,7 @@ import {
   contextStart,
   hasRun,
   isSentenceEnd,
-  nextRun,
+  runsOf,
   scratchOf,
 } from './text';
 
@@ -72,19 +72,14 @@ const MIN_BASE64_RUN = 16;
 /**
  * The matches (group 1) of {@link BASE64_RUN_RE} — maximal runs of ≥ 16 base64/base64url symbols
  * with up to two `=` of padding, each starting at the text start or after a symbol not consumed by the
- * previous match — found by the shared jump scan ({@link nextRun}) instead of a match tried at every
+ * previous match — found by the shared jump scan ({@link runsOf}) instead of a match tried at every
  * position: ordinary words are mostly skipped unread. Linear.
  */
 export function base64Runs(text: string): string[] {
   const runs: string[] = [];
   const n = text.length;
   let lastEnd = 0;
-  for (
-    let run = nextRun(text, 0, MIN_BASE64_RUN, B64);
-    run;
-    run = nextRun(text, run[1] + 1, MIN_BASE64_RUN, B64)
-  ) {
-    const [i, e] = run;
+  for (const [i, e] of runsOf(text, MIN_BASE64_RUN, B64)) {
     let padded = e;
     while (padded < n && padded - e < 2 && text.charCodeAt(padded) === 0x3d) padded++;
     // The regex needs the text start or an unconsumed non-symbol before the run.

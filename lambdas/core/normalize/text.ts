@@ -75,6 +75,12 @@ export function nextRun(text: string, from: number, min: number, set: AsciiSet):
   return undefined;
 }
 
+/** Every maximal run of at least `min` code units from `set` in `text`, in order (see {@link nextRun}). */
+export function* runsOf(text: string, min: number, set: AsciiSet): Generator<Span, undefined> {
+  for (let run = nextRun(text, 0, min, set); run; run = nextRun(text, run[1] + 1, min, set)) yield run;
+  return undefined;
+}
+
 /**
  * Whether `text` holds a run of at least `min` consecutive code units from `set`: the cheap, exact
  * gate in front of a decoder whose every match is such a run (see {@link nextRun} for its cost).

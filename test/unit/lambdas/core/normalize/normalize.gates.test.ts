@@ -28,7 +28,7 @@ import {
   WHITESPACE_RE,
 } from '../../../../../lambdas/core/normalize/patterns';
 import { scanLower } from '../../../../../lambdas/core/normalize/scan';
-import { asciiSet, hasRun, nextRun } from '../../../../../lambdas/core/normalize/text';
+import { asciiSet, hasRun, runsOf } from '../../../../../lambdas/core/normalize/text';
 import { EVASIONS } from './evasions';
 
 /** The longest run of units from `set` in `text`, by brute force. */
@@ -74,7 +74,7 @@ describe('hasRun', () => {
     }
   });
 
-  it('GIVEN any text and set WHEN runs are listed with nextRun THEN they are exactly the maximal runs of the length', () => {
+  it('GIVEN any text and set WHEN runs are listed with runsOf THEN they are exactly the maximal runs of the length', () => {
     const maximalRuns = (text: string, min: number, set: Uint8Array): Array<[number, number]> => {
       const runs: Array<[number, number]> = [];
       let s = 0;
@@ -89,9 +89,7 @@ describe('hasRun', () => {
     fc.assert(
       fc.property(texts, fc.constantFrom(...sets), fc.integer({ min: 1, max: 40 }), (text, chars, min) => {
         const set = asciiSet(chars);
-        const listed: Array<readonly [number, number]> = [];
-        for (let r = nextRun(text, 0, min, set); r; r = nextRun(text, r[1] + 1, min, set)) listed.push(r);
-        expect(listed).toEqual(maximalRuns(text, min, set));
+        expect([...runsOf(text, min, set)]).toEqual(maximalRuns(text, min, set));
       }),
       { numRuns: 5000 },
     );
