@@ -1,11 +1,8 @@
 /** Masking of undecoded encoded runs (base64, hex), shared by the tier-1 features and the tier-0 suffix heuristic. */
-import { asciiSet, hasRun } from './text';
+import { asciiSet, runsOf } from './text';
 
 /** `[A-Za-z0-9+/]`: the base64 alphabet (hex digits included). */
 const B64_CODES = asciiSet('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
-
-const isB64Code = (c: number): boolean =>
-  (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c === 43 || c === 47;
 
 /**
  * Replaces each long undecoded encoded run (base64 or hex: a maximal run of `[A-Za-z0-9+/]` of at least
@@ -17,35 +14,25 @@ const isB64Code = (c: number): boolean =>
  */
 export function maskEncodedRuns(text: string, min: number): string {
   if (!(min > 0) || text.length < min) return text;
-  // Fast path (most text): no run of `min` encoding characters anywhere. Scan by jumping: a run of
-  // `min` must contain position k·min for some k, so only runs through those positions are measured.
-  if (!hasRun(text, min, B64_CODES)) return text;
+  // One jump scan finds the runs (most text has none and is mostly skipped unread).
   let out: string[] | undefined;
   let last = 0;
   const n = text.length;
-  for (let i = 0; i < n; ) {
-    if (!isB64Code(text.charCodeAt(i))) {
-      i++;
-      continue;
-    }
-    const s = i;
+  for (const [s, i] of runsOf(text, min, B64_CODES)) {
     let digitOrPlus = false;
     let slash = false;
-    while (i < n && isB64Code(text.charCodeAt(i))) {
-      const c = text.charCodeAt(i);
+    for (let j = s; j < i; j++) {
+      const c = text.charCodeAt(j);
       if ((c >= 48 && c <= 57) || c === 43) digitOrPlus = true;
       else if (c === 47) slash = true;
-      i++;
     }
     let e = i;
     while (e < n && e - i < 2 && text.charCodeAt(e) === 61) e++;
-    const len = i - s;
-    if (len >= min && (digitOrPlus || e > i || (!slash && len >= min + 8))) {
+    if (digitOrPlus || e > i || (!slash && i - s >= min + 8)) {
       out ??= [];
       out.push(text.slice(last, s), ' ');
       last = e;
     }
-    i = e;
   }
   if (out === undefined) return text;
   out.push(text.slice(last));
