@@ -1,4 +1,4 @@
-import { foldLeet } from './leet';
+import { foldLeet, isLeetSymbol } from './leet';
 import { SPACED_SEED_RE } from './patterns';
 import { knownWordCost, MAX_WORD } from './segment';
 
@@ -73,6 +73,132 @@ export function collapseSpacedLetters(s: string): { text: string; leet: boolean 
   if (parts.length === 0) return { text: s, leet };
   parts.push(s.slice(last));
   return { text: parts.join(''), leet };
+}
+
+/** Single-character tokens joined in all, at least, before text is read as spaced-out words. */
+export const MIN_SPACED_TOKENS = 12;
+
+const isBlank = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+
+/** Whether `[start, end)` is one code point (a lone character, a surrogate pair included). */
+const isOneChar = (s: string, start: number, end: number): boolean =>
+  end - start === 1 ||
+  (end - start === 2 && (s.charCodeAt(start) & 0xfc00) === 0xd800 && (s.charCodeAt(start + 1) & 0xfc00) === 0xdc00);
+
+/**
+ * A joined word leet-folded when, quotes and brackets around it aside, it is made of letters and leet
+ * symbols only, with at least as many letters (`'h4ck'`), so addresses, dates and ids
+ * (`bot@example.com`, `2022-02-28t14:00`, `efg4567`) keep their digits and symbols.
+ */
+function foldSpacedWord(word: string): { text: string; leet: boolean } {
+  const inWord = (c: number): boolean => isLowerAscii(c) || isLeetSymbol(c);
+  let start = 0;
+  let end = word.length;
+  while (start < end && !inWord(word.charCodeAt(start))) start++;
+  while (end > start && !inWord(word.charCodeAt(end - 1))) end--;
+  let letters = 0;
+  let symbols = 0;
+  for (let i = start; i < end; i++) {
+    const c = word.charCodeAt(i);
+    if (isLowerAscii(c)) letters++;
+    else if (isLeetSymbol(c)) symbols++;
+    else return { text: word, leet: false };
+  }
+  if (letters === 0 || symbols === 0 || letters < symbols) return { text: word, leet: false };
+  const text = foldLeet(word);
+  return { text, leet: text !== word };
+}
+
+/**
+ * Text written with every character spaced out and the words set apart by a wider gap (garak's and
+ * promptfoo's "spacing": `{ ' i d ' :   ' r e p _ 1 ' }`) read back with its punctuation in place
+ * (`{'id': 'rep_1'}`), which the letter-only despacer below loses. A run of single-character tokens
+ * (any character: letters, digits, quotes, brackets) is one spaced passage; inside it the narrowest
+ * gap of spaces (1–3) joins characters and any wider gap, or one holding a tab or line break, parts
+ * words. A lone word written normally inside the passage (`h o w   to   m a k e`) parts it in two,
+ * each read alone. Joined words of letters and leet symbols alone, with no more symbols than letters,
+ * are leet-folded like despaced runs; addresses, dates and ids are not. Undefined unless at least
+ * {@link MIN_SPACED_TOKENS} characters were joined and one passage joins two letters or digits (which
+ * the scan's `spaced` seed also sees, so that gate is sound for this reading). Linear: each token is
+ * visited twice.
+ */
+export function readSpacedWords(s: string): { text: string; leet: boolean } | undefined {
+  const n = s.length;
+  const out: string[] = [];
+  let leet = false;
+  let joinedTotal = 0;
+  let seeded = false;
+  let last = 0;
+  // Next token at or after `i`: [start, end), or start === n when none.
+  const tokenAt = (i: number): [number, number] => {
+    let a = i;
+    while (a < n && isBlank(s.charCodeAt(a))) a++;
+    let b = a;
+    while (b < n && !isBlank(s.charCodeAt(b))) b++;
+    return [a, b];
+  };
+  /** Width of the gap [from, to) when it is spaces only, else 0 (a word gap in any case). */
+  const spaces = (from: number, to: number): number => {
+    for (let k = from; k < to; k++) if (s.charCodeAt(k) !== 0x20) return 0;
+    return to - from;
+  };
+  const unit = (c: number): boolean => isLowerAscii(c) || isDigit(c);
+  let [start, end] = tokenAt(0);
+  while (start < n) {
+    if (!isOneChar(s, start, end)) {
+      [start, end] = tokenAt(end);
+      continue;
+    }
+    // A passage: single-character tokens in a row. First pass: its end, the narrowest space gap, and
+    // whether two letters/digits stand that narrow gap apart.
+    const first = start;
+    let count = 1;
+    let narrowest = Number.POSITIVE_INFINITY;
+    const pairAt = [false, false, false, false];
+    let prevEnd = end;
+    let passageEnd = end;
+    for (;;) {
+      const [a, b] = tokenAt(prevEnd);
+      if (a >= n || !isOneChar(s, a, b)) break;
+      const w = spaces(prevEnd, a);
+      if (w > 0 && w < narrowest) narrowest = w;
+      if (w > 0 && w <= 3 && unit(s.charCodeAt(prevEnd - 1)) && unit(s.charCodeAt(a))) pairAt[w] = true;
+      count++;
+      prevEnd = b;
+      passageEnd = b;
+    }
+    if (count >= 2 && narrowest <= 3 && pairAt[narrowest] === true) {
+      // Second pass: join at the narrowest gap, keep every other gap as it is.
+      out.push(s.slice(last, first));
+      let word = '';
+      let at = first;
+      let e = end;
+      for (;;) {
+        word += s.slice(at, e);
+        if (e >= passageEnd) break;
+        const [a, b] = tokenAt(e);
+        if (spaces(e, a) === narrowest) {
+          joinedTotal++;
+        } else {
+          const folded = foldSpacedWord(word);
+          if (folded.leet) leet = true;
+          out.push(folded.text, s.slice(e, a));
+          word = '';
+        }
+        at = a;
+        e = b;
+      }
+      const folded = foldSpacedWord(word);
+      if (folded.leet) leet = true;
+      out.push(folded.text);
+      last = passageEnd;
+      seeded = true;
+    }
+    [start, end] = tokenAt(passageEnd);
+  }
+  if (!seeded || joinedTotal < MIN_SPACED_TOKENS) return undefined;
+  out.push(s.slice(last));
+  return { text: out.join(''), leet };
 }
 
 /** Separators that token splitting puts inside a word (`ma-ke`, `bo.mb`, `ex_plo*sive`). */

@@ -6,7 +6,7 @@
  *
  * - Latin small capitals (`ʜᴏᴡ ᴛᴏ`) and the IPA / hooked letters of "IPA" text (`ɦɵɯ`, `ɓ`, `ƈ`, `ɗ`…);
  * - regional indicator symbols (`🇭 🇴 🇼`), negative circled (`🅗`) and negative squared (`🅷`) letters;
- * - parenthesized letters (`⒣⒪⒲`; NFKC would turn them into `(h)(o)(w)`);
+ * - parenthesized letters (`⒣⒪⒲`; NFKC would turn them into `(h)(o)(w)`) and numbers (`⑴⑼` → 19);
  * - Braille letters (grade 1: `⠓⠕⠺`), with the Braille blank U+2800 as a space;
  * - invisible spacers that render as a blank (Hangul fillers U+3164, U+FFA0, U+115F, U+1160) → a space,
  *   so that words separated by them stay separate words.
@@ -86,6 +86,8 @@ range(0x1f1e6); // regional indicators 🇦…🇿
 range(0x1f150); // negative circled 🅐…🅩
 range(0x1f170); // negative squared 🅰…🆉
 range(0x249c); // parenthesized ⒜…⒵
+// Parenthesized numbers ⑴…⒇ read as the numbers (NFKC would give `(1)(9)`, so `⑴⑼` no longer reads 19).
+for (let i = 0; i < 20; i++) MAP.set(0x2474 + i, String(i + 1));
 
 // Braille, grade 1 letters; the blank is a space; capital and number signs are dropped.
 const BRAILLE = 'abcdefghijklmnopqrstuvwxyz';

@@ -1,7 +1,7 @@
 import type { NormalizationSignals, NormalizedSegment, Transform, View } from '../types';
 import { decodeBase85Runs, decodeUuencode, MIN_BASE85_RUN, VISIBLE_ASCII } from './base85';
 import { decodeBase64Runs, decodeHexRuns, decodeUrlRuns, rot13, rot13Reading, wantsRot13 } from './decode';
-import { collapseSpacedLetters, joinSplitTokens } from './despace';
+import { collapseSpacedLetters, joinSplitTokens, readSpacedWords } from './despace';
 import { embeddedText } from './embedded';
 import {
   type Decoded,
@@ -34,8 +34,10 @@ import {
   atbash,
   quotedFragments,
   reverseEachWord,
+  respaceMarks,
   reverseText,
   rightSideUp,
+  runTogether,
   splitCamelCase,
   visualOrder,
   wantsAtbash,
@@ -566,15 +568,21 @@ export function normalizeSegment(
       base = { lower, canonical: residual, scan: baseScan };
     }
   }
+  const camel = splitCamelCase(residualNfkc);
+  // Words run together throughout: the split view is the reading, made before the others can spend its budget.
+  const camelFirst = camel !== undefined && runTogether(residualNfkc);
+  if (camelFirst) set.add(canonicalize(respaceMarks(camel)), ['camel-case', ...CANONICAL_TRANSFORMS]);
   // Without a leet symbol touching a letter the fold is the text itself, which the set would drop.
   if (base.scan.leet) {
     set.add(foldLeet(base.canonical), [...CANONICAL_TRANSFORMS, 'leet']);
   }
   if (base.scan.spaced) {
-    const despaced = collapseSpacedLetters(base.lower);
+    // Fully spaced-out text (punctuation too) is read back first; the letter despacer then takes what is left.
+    const words = readSpacedWords(base.lower);
+    const despaced = collapseSpacedLetters(words?.text ?? base.lower);
     if (despaced.text !== base.lower) {
       const transforms: Transform[] = [...CANONICAL_TRANSFORMS, 'despace'];
-      if (despaced.leet) transforms.push('leet');
+      if (despaced.leet || words?.leet) transforms.push('leet');
       set.add(collapseWhitespace(despaced.text), transforms);
     }
   }
@@ -596,8 +604,7 @@ export function normalizeSegment(
     set.add(atbash(base.canonical), [...CANONICAL_TRANSFORMS, 'atbash'])
   )
     set.decoded++;
-  const camel = splitCamelCase(residualNfkc);
-  if (camel !== undefined) set.add(canonicalize(camel), ['camel-case', ...CANONICAL_TRANSFORMS]);
+  if (camel !== undefined && !camelFirst) set.add(canonicalize(camel), ['camel-case', ...CANONICAL_TRANSFORMS]);
   // Heavy leetspeak and rejoined word pieces come after the decoders gated by a character signal: they
   // are read from symbol-dense text (code, tables, markup) too, and the expansion budget they would
   // spend there is what an Atbash or camelCase reading needs.

@@ -11,6 +11,8 @@ import {
   QUOTED_ASSIGNMENT_RE,
   REVERSED_HINT_RE,
   REVERSED_WORDS_RE,
+  RUN_TOGETHER_MARK_RE,
+  UPPER_PAIR_RE,
   UPSIDE_DOWN_RE,
 } from './patterns';
 
@@ -166,4 +168,31 @@ export const MIN_CAMEL_JOINS = 4;
 export function splitCamelCase(text: string): string | undefined {
   if (count(CAMEL_JOIN_RE, text, MIN_CAMEL_JOINS) < MIN_CAMEL_JOINS) return undefined;
   return text.replace(CAMEL_SPLIT_RE, ' ');
+}
+
+/**
+ * Whether camelCase joins outnumber the blanks (spaces and line breaks): the words are run together
+ * throughout (`takeAMomentTo…`), so the split view is the text's only readable form and is made before the
+ * other readings, whose expansion budget it would otherwise lose on long text. Text with capital pairs
+ * in half as many places as joins is random-case (base64, hashes), not words run together.
+ */
+export function runTogether(text: string): boolean {
+  let blanks = 0;
+  for (let i = text.indexOf(' '); i >= 0; i = text.indexOf(' ', i + 1)) blanks++;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) blanks++;
+  const joins = count(CAMEL_JOIN_RE, text);
+  if (joins <= blanks) return false;
+  // Random-case runs (base64, hashes) also join lower to upper, but hold capital pairs just as often.
+  const cap = Math.ceil(joins / 2);
+  return count(UPPER_PAIR_RE, text, cap) < cap;
+}
+
+/**
+ * Run-together text (see {@link runTogether}) with the blanks that followed its punctuation back: a
+ * space after `,` `;` `:` `!` `?` or a closing bracket before a letter (not inside `1,500` or `02:32`),
+ * after a digit, `.` or quote before a capital, and around each table rule `|`, so
+ * `receipt|from:webflow` reads `receipt | from: webflow`. Applied to the camelCase split.
+ */
+export function respaceMarks(text: string): string {
+  return text.replace(RUN_TOGETHER_MARK_RE, (m) => (m === '|' ? ' | ' : `${m} `));
 }

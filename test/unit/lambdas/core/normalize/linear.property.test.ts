@@ -116,6 +116,11 @@ const WORST: Readonly<Record<string, (n: number) => string>> = {
   'escaped values': (n) => repeat('("a \\n b \\" c \\u0041 d") ', n),
   comments: (n) => repeat('# a b\n// c d\n/* e */ <!-- f -->\n', n),
   'letter runs': (n) => repeat('a', n),
+  'spaced-out characters, words three spaces apart': (n) => repeat("{ ' a b ' :   [ 1 ,   ", n),
+  'spaced-out characters broken by whole words': (n) => repeat('a b c   word   d e ', n),
+  'words run together in camelCase': (n) => repeat('readThis|Row1Is:OkAnd,Then ', n - 1) + 'x',
+  'camelCase joins without blanks': (n) => repeat('aBcD', n),
+  'parenthesized numbers': (n) => repeat('⑴⑵⒇', n),
   mixed: (n) =>
     repeat(
       `x ${EVASIONS.morse?.('how are you') ?? ''} ${EVASIONS['html-entities']?.('hi there') ?? ''} \u202eolleh\u202c ɐǝɥ =41=42=43 `,
