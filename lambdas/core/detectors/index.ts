@@ -102,9 +102,10 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
         for (const view of views) {
           const text = view.text;
           const despaced = view.transforms.includes('despace');
-          // Despaced views are matched without spaces against the space-free phrases: not prefiltered.
-          const pass = despaced ? undefined : gates.evaluate(text);
-          if (pass === undefined || pass[0]) {
+          // Despaced views are matched without spaces against the space-free phrases: the blocklist is not
+          // prefiltered there. The heuristics read them like any view (spaced-out text read back whole).
+          const pass = gates.evaluate(text);
+          if (despaced || pass[0]) {
             for (const hit of blocklist.match(text, despaced)) {
               keepBest(best, {
                 detector: 'tier0.blocklist',
@@ -115,7 +116,6 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
               });
             }
           }
-          if (pass === undefined) continue;
           if (runHeuristics)
             for (const f of gatedViewHeuristics(text, index, viewRules, pass, 1)) keepBest(best, f);
           if (

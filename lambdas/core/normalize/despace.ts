@@ -83,7 +83,9 @@ const isBlank = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 /** Whether `[start, end)` is one code point (a lone character, a surrogate pair included). */
 const isOneChar = (s: string, start: number, end: number): boolean =>
   end - start === 1 ||
-  (end - start === 2 && (s.charCodeAt(start) & 0xfc00) === 0xd800 && (s.charCodeAt(start + 1) & 0xfc00) === 0xdc00);
+  (end - start === 2 &&
+    (s.charCodeAt(start) & 0xfc00) === 0xd800 &&
+    (s.charCodeAt(start + 1) & 0xfc00) === 0xdc00);
 
 /**
  * A joined word leet-folded when, quotes and brackets around it aside, it is made of letters and leet

@@ -33,8 +33,8 @@ import { hasNonInert, hasNonPlain } from './plain';
 import {
   atbash,
   quotedFragments,
-  reverseEachWord,
   respaceMarks,
+  reverseEachWord,
   reverseText,
   rightSideUp,
   runTogether,
@@ -604,7 +604,8 @@ export function normalizeSegment(
     set.add(atbash(base.canonical), [...CANONICAL_TRANSFORMS, 'atbash'])
   )
     set.decoded++;
-  if (camel !== undefined && !camelFirst) set.add(canonicalize(camel), ['camel-case', ...CANONICAL_TRANSFORMS]);
+  if (camel !== undefined && !camelFirst)
+    set.add(canonicalize(camel), ['camel-case', ...CANONICAL_TRANSFORMS]);
   // Heavy leetspeak and rejoined word pieces come after the decoders gated by a character signal: they
   // are read from symbol-dense text (code, tables, markup) too, and the expansion budget they would
   // spend there is what an Atbash or camelCase reading needs.
