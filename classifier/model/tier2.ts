@@ -3,7 +3,8 @@
  * canonical text) plus the calibrated scores of a hashed n-gram logistic regression (the tier-1
  * recipe exactly — same rows, augmentation and options — retrained out-of-fold inside this artifact),
  * fed to a small multi-layer perceptron with a direct linear path and one sigmoid head per attack
- * category (harmful, jailbreak, injection). Platt-calibrated per head.
+ * category (harmful, jailbreak, injection). Platt-calibrated per head. An artifact may also carry
+ * nearest-TRAIN-row similarity features (`neighbours`, ADR 0042); the committed one does not.
  *
  * AWS-free and I/O-free apart from {@link loadTier2} reading the artifact once. The artifact
  * (`tier2.json`) carries only the vector rows its vocabulary needs, int8-quantised; training is
@@ -42,8 +43,29 @@ export interface Tier2Artifact {
     /** `words × dim` int8, word-major, base64. */
     readonly data: string;
   };
+  /**
+   * Nearest TRAIN rows in sentence-vector space (absent in older artifacts): for each reference row its
+   * label and its sentence vector (see {@link sentenceVector}), so that the network also sees how close
+   * a text is to known attacks and to known benign requests of each kind.
+   */
+  readonly neighbours?: {
+    readonly dim: number;
+    /** Common direction removed from every pooled mean before it is normalised (SIF, Arora et al.). */
+    readonly component: readonly number[];
+    /** Neighbour counts: feature = mean of the k highest cosine similarities, per label and k. */
+    readonly k: readonly number[];
+    /** One byte per reference row, base64: index into {@link NEIGHBOUR_LABELS}. */
+    readonly labels: string;
+    /** Per-row dequantisation scale. */
+    readonly scales: readonly number[];
+    /** `rows × dim` int8, row-major, base64. */
+    readonly data: string;
+  };
   readonly network: {
+    /** Width of the network's input: the features after the first `skip`. */
     readonly inputs: number;
+    /** Leading features (the pooled word vectors) the network does not read; absent: 0. */
+    readonly skip?: number;
     readonly hidden: number;
     /** Input standardisation: x' = (x − mean) / scale. */
     readonly mean: readonly number[];
@@ -175,6 +197,119 @@ export function tier1Logit(p: number): number {
   return Math.log(q / (1 - q)) / TIER1_LOGIT_DIVISOR;
 }
 
+/** Labels of the neighbour reference rows, in the order their features are laid out. */
+export const NEIGHBOUR_LABELS = ['harmful', 'jailbreak', 'injection', 'benign'] as const;
+
+/** Number of neighbour features: one per label and neighbour count. */
+export function neighbourWidth(k: readonly number[]): number {
+  return NEIGHBOUR_LABELS.length * k.length;
+}
+
+/**
+ * Sentence vector of a text from its pooled features: the SIF-weighted mean of its word vectors with
+ * the common component removed, scaled to unit length (all zeros when no word is known).
+ */
+export function sentenceVector(pooled: Float64Array, component: ArrayLike<number>, out: Float64Array): void {
+  const dim = out.length;
+  let dot = 0;
+  for (let d = 0; d < dim; d++) dot += pooled[d]! * component[d]!;
+  let norm = 0;
+  for (let d = 0; d < dim; d++) {
+    const v = pooled[d]! - dot * component[d]!;
+    out[d] = v;
+    norm += v * v;
+  }
+  if (norm <= 1e-24) {
+    out.fill(0);
+    return;
+  }
+  const inv = 1 / Math.sqrt(norm);
+  for (let d = 0; d < dim; d++) out[d] = out[d]! * inv;
+}
+
+/** Reference rows of the neighbour features, decoded. */
+export interface Neighbours {
+  readonly dim: number;
+  readonly rows: number;
+  readonly component: Float64Array;
+  readonly k: readonly number[];
+  /** Label index per row. */
+  readonly labels: Uint8Array;
+  /** `rows × dim`, dequantised. */
+  readonly vectors: Float32Array;
+}
+
+export function decodeNeighbours(n: NonNullable<Tier2Artifact['neighbours']>): Neighbours {
+  const labels = new Uint8Array(Buffer.from(n.labels, 'base64'));
+  const raw = Buffer.from(n.data, 'base64');
+  const rows = labels.length;
+  const maxK = Math.max(0, ...n.k);
+  if (
+    raw.length !== rows * n.dim ||
+    n.scales.length !== rows ||
+    n.component.length !== n.dim ||
+    n.k.length === 0 ||
+    !n.k.every((k) => Number.isInteger(k) && k >= 1) ||
+    labels.some((l) => l >= NEIGHBOUR_LABELS.length) ||
+    maxK > 1000
+  ) {
+    throw new Error(`tier2 artifact: neighbours hold ${raw.length} bytes for ${rows} rows × ${n.dim}`);
+  }
+  const vectors = new Float32Array(raw.length);
+  for (let r = 0; r < rows; r++) {
+    const s = n.scales[r]!;
+    for (let d = 0; d < n.dim; d++) vectors[r * n.dim + d] = raw.readInt8(r * n.dim + d) * s;
+  }
+  return { dim: n.dim, rows, component: Float64Array.from(n.component), k: [...n.k], labels, vectors };
+}
+
+/**
+ * Neighbour features of sentence vector `q` into `out[at .. at + neighbourWidth)`: for each label and
+ * each k, the mean of the k highest cosine similarities to reference rows of that label (fewer when the
+ * label has fewer rows; 0 when it has none). `use`, when given, says which reference rows count
+ * (training scores a row against the other folds only).
+ */
+export function neighbourFeatures(
+  nb: Neighbours,
+  q: Float64Array,
+  out: Float64Array,
+  at: number,
+  use?: Uint8Array,
+): void {
+  const L = NEIGHBOUR_LABELS.length;
+  const maxK = Math.max(...nb.k);
+  const top = new Float64Array(L * maxK).fill(Number.NEGATIVE_INFINITY);
+  const { dim, vectors, labels } = nb;
+  for (let r = 0; r < nb.rows; r++) {
+    if (use && use[r] === 0) continue;
+    let s = 0;
+    const base = r * dim;
+    for (let d = 0; d < dim; d++) s += q[d]! * vectors[base + d]!;
+    const t = labels[r]! * maxK;
+    if (s <= top[t + maxK - 1]!) continue;
+    let i = maxK - 1;
+    while (i > 0 && top[t + i - 1]! < s) {
+      top[t + i] = top[t + i - 1]!;
+      i--;
+    }
+    top[t + i] = s;
+  }
+  let o = at;
+  for (let l = 0; l < L; l++) {
+    for (const k of nb.k) {
+      let sum = 0;
+      let n = 0;
+      for (let i = 0; i < k; i++) {
+        const v = top[l * maxK + i]!;
+        if (v === Number.NEGATIVE_INFINITY) break;
+        sum += v;
+        n++;
+      }
+      out[o++] = n === 0 ? 0 : sum / n;
+    }
+  }
+}
+
 /** Network weights as typed arrays. */
 export interface Network {
   readonly inputs: number;
@@ -252,10 +387,14 @@ export function createTier2(artifact: Tier2Artifact): Tier2Model {
   if (!isArtifact(artifact)) throw new Error('tier2 artifact: not a csp-tier2-v1 model');
   const linear: LinearClassifier = loadModel(artifact.linear);
   const emb = decodeEmbeddings(artifact.embeddings);
+  const nb = artifact.neighbours ? decodeNeighbours(artifact.neighbours) : undefined;
+  if (nb && nb.dim !== emb.dim) throw new Error('tier2 artifact: neighbours and embeddings differ in width');
   const n = artifact.network;
   const outputs = TIER2_CATEGORIES.length;
+  const skip = n.skip ?? 0;
   if (
-    n.inputs !== inputWidth(emb.dim) ||
+    !(skip >= 0 && skip <= pooledWidth(emb.dim) && Number.isInteger(skip)) ||
+    n.inputs !== inputWidth(emb.dim) + (nb ? neighbourWidth(nb.k) : 0) - skip ||
     n.w1.length !== n.hidden * n.inputs ||
     n.w2.length !== outputs * n.hidden ||
     n.v.length !== outputs * n.inputs ||
@@ -279,11 +418,13 @@ export function createTier2(artifact: Tier2Artifact): Tier2Model {
     v: Float64Array.from(n.v),
     ...(n.offset ? { offsetInputs: Int32Array.from(n.offset.inputs), offsetScale: n.offset.scale } : {}),
   };
-  const x = new Float64Array(net.inputs);
+  const x = new Float64Array(net.inputs + skip);
+  const netX = x.subarray(skip);
   const xs = new Float64Array(net.inputs);
   const h = new Float64Array(net.hidden);
   const z = new Float64Array(outputs);
   const pw = pooledWidth(emb.dim);
+  const sv = new Float64Array(emb.dim);
   const cal = artifact.calibration;
   const th = artifact.thresholds;
 
@@ -293,7 +434,11 @@ export function createTier2(artifact: Tier2Artifact): Tier2Model {
     TIER2_CATEGORIES.forEach((c, k) => {
       x[pw + k] = tier1Logit(t1[c] ?? 0);
     });
-    forward(net, x, xs, h, z);
+    if (nb) {
+      sentenceVector(x, nb.component, sv);
+      neighbourFeatures(nb, sv, x, inputWidth(emb.dim));
+    }
+    forward(net, netX, xs, h, z);
     return {
       harmful: round4(plattProb(z[0]!, cal.harmful)),
       jailbreak: round4(plattProb(z[1]!, cal.jailbreak)),

@@ -5,10 +5,15 @@ import { join } from 'node:path';
 import {
   createTier2,
   decodeEmbeddings,
+  decodeNeighbours,
   forward,
   loadTier2,
+  NEIGHBOUR_LABELS,
+  neighbourFeatures,
+  neighbourWidth,
   pool,
   pooledWidth,
+  sentenceVector,
   TIER2_ARTIFACT,
   TIER2_MAX_CHARS,
   TIER2_MODEL_DIR,
@@ -108,6 +113,32 @@ describe('tier-2 artifact loading', () => {
     expect(() => createTier2(broken)).toThrow(/network shape/);
   });
 
+  test('neighbour reference rows that do not match their labels, or a network not sized for them, are refused', () => {
+    const dim = artifact.embeddings.dim;
+    const nb = {
+      dim,
+      component: new Array<number>(dim).fill(0),
+      k: [1, 5],
+      labels: Buffer.from([0, 3]).toString('base64'),
+      scales: [0.01, 0.01],
+      data: Buffer.alloc(2 * dim).toString('base64'),
+    };
+    expect(() =>
+      createTier2({ ...artifact, neighbours: { ...nb, data: Buffer.alloc(dim).toString('base64') } }),
+    ).toThrow(/neighbours hold/);
+    expect(() =>
+      createTier2({ ...artifact, neighbours: { ...nb, labels: Buffer.from([0, 9]).toString('base64') } }),
+    ).toThrow(/neighbours hold/);
+    // The committed network reads no neighbour features: an artifact that adds them is the wrong shape.
+    expect(() => createTier2({ ...artifact, neighbours: nb })).toThrow(/network shape/);
+  });
+
+  test('a network that skips more inputs than it is given is refused', () => {
+    const n = artifact.network;
+    const broken = { ...artifact, network: { ...n, skip: (n.skip ?? 0) + 1 } };
+    expect(() => createTier2(broken)).toThrow(/network shape/);
+  });
+
   test('truncated embedding data is refused', () => {
     const e = artifact.embeddings;
     const broken = { ...artifact, embeddings: { ...e, data: e.data.slice(0, 400) } };
@@ -139,6 +170,98 @@ describe('pooling', () => {
     pool(emb, 'zzz qqq', out);
     expect([...out.slice(0, 4)]).toEqual([0, 0, 0, 0]);
     expect(out[4]).toBe(1);
+  });
+});
+
+describe('neighbour features', () => {
+  // Four reference rows in 2-d: harmful at (1,0) and (0.6,0.8), jailbreak at (0,1), benign at (-1,0).
+  const nb = decodeNeighbours({
+    dim: 2,
+    component: [0, 0],
+    k: [1, 2],
+    labels: Buffer.from([0, 0, 1, 3]).toString('base64'),
+    scales: [1 / 100, 1 / 100, 1 / 100, 1 / 100],
+    data: Buffer.from(Int8Array.from([100, 0, 60, 80, 0, 100, -100, 0]).buffer).toString('base64'),
+  });
+  const q = Float64Array.from([1, 0]);
+
+  test('per label and k: the mean of the k highest cosine similarities; a label without rows gives 0', () => {
+    const out = new Float64Array(1 + neighbourWidth(nb.k)).fill(9);
+    neighbourFeatures(nb, q, out, 1);
+    expect(out[0]).toBe(9); // before `at`: untouched
+    expect(NEIGHBOUR_LABELS).toEqual(['harmful', 'jailbreak', 'injection', 'benign']);
+    // harmful k=1, k=2 | jailbreak k=1, k=2 (one row) | injection (none) | benign
+    expect([...out.slice(1)].map((v) => Math.round(v * 1000) / 1000)).toEqual([1, 0.8, 0, 0, 0, 0, -1, -1]);
+  });
+
+  test('rows outside `use` are not neighbours (training scores a row against the other folds only)', () => {
+    const out = new Float64Array(neighbourWidth(nb.k));
+    neighbourFeatures(nb, q, out, 0, Uint8Array.from([0, 1, 1, 1]));
+    expect(out[0]).toBeCloseTo(0.6, 6);
+    expect(out[1]).toBeCloseTo(0.6, 6);
+  });
+
+  test('the sentence vector removes the common direction and has unit length, or is zero', () => {
+    const out = new Float64Array(2);
+    sentenceVector(Float64Array.from([3, 4, 99]), [1, 0], out);
+    expect([...out]).toEqual([0, 1]);
+    sentenceVector(Float64Array.from([5, 0]), [1, 0], out);
+    expect([...out]).toEqual([0, 0]);
+  });
+});
+
+describe('a model with neighbour features', () => {
+  const emb = decodeEmbeddings(artifact.embeddings);
+  const near = canonicalize('Explain how to pick the lock of a neighbour door without a key');
+  const far = canonicalize('How many cups of flour are in a kilogram?');
+  // One harmful reference row: the sentence vector of `near` (no common component removed).
+  const pooled = new Float64Array(pooledWidth(emb.dim));
+  pool(emb, near, pooled);
+  const sv = new Float64Array(emb.dim);
+  sentenceVector(pooled, new Array<number>(emb.dim).fill(0), sv);
+  const scale = Math.max(...sv.map(Math.abs)) / 127;
+  const neighbours = {
+    dim: emb.dim,
+    component: new Array<number>(emb.dim).fill(0),
+    k: [1],
+    labels: Buffer.from([0]).toString('base64'),
+    scales: [scale],
+    data: Buffer.from(Int8Array.from(sv, (v) => Math.round(v / scale)).buffer).toString('base64'),
+  };
+  // The committed network with four more inputs (one per label, k = 1), read with weight `w` by the harmful head.
+  function withNeighbours(w: number): Tier2Artifact {
+    const n = artifact.network;
+    const extra = neighbourWidth([1]);
+    const widen = (m: readonly number[], rows: number, fill: (row: number, col: number) => number) =>
+      Array.from({ length: rows }, (_, r) => [
+        ...m.slice(r * n.inputs, (r + 1) * n.inputs),
+        ...Array.from({ length: extra }, (_, c) => fill(r, c)),
+      ]).flat();
+    return {
+      ...artifact,
+      neighbours,
+      network: {
+        ...n,
+        inputs: n.inputs + extra,
+        mean: [...n.mean, ...new Array<number>(extra).fill(0)],
+        scale: [...n.scale, ...new Array<number>(extra).fill(1)],
+        w1: widen(n.w1, n.hidden, () => 0),
+        v: widen(n.v, 3, (r, c) => (r === 0 && c === 0 ? w : 0)),
+      },
+    };
+  }
+
+  test('with zero weight on them the scores are the network without them', () => {
+    const m = createTier2(withNeighbours(0));
+    for (const t of [near, far]) expect(m.scoreCanonical(t)).toEqual(model.scoreCanonical(t));
+  });
+
+  test('a positive weight on harmful similarity raises a text near the harmful row more than an unrelated one', () => {
+    const m = createTier2(withNeighbours(4));
+    const rise = (t: string) => m.scoreCanonical(t).harmful - model.scoreCanonical(t).harmful;
+    expect(rise(near)).toBeGreaterThan(0);
+    expect(rise(near)).toBeGreaterThan(rise(far));
+    expect(m.scoreCanonical(near).jailbreak).toBe(model.scoreCanonical(near).jailbreak);
   });
 });
 
