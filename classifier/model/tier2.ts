@@ -4,7 +4,7 @@
  * recipe exactly — same rows, augmentation and options — retrained out-of-fold inside this artifact),
  * fed to a small multi-layer perceptron with a direct linear path and one sigmoid head per attack
  * category (harmful, jailbreak, injection). Platt-calibrated per head. An artifact may also carry
- * nearest-TRAIN-row similarity features (`neighbours`, ADR 0042); the committed one does not.
+ * nearest-TRAIN-row similarity features (`neighbours`, ADR 0043); the committed one does not.
  *
  * AWS-free and I/O-free apart from {@link loadTier2} reading the artifact once. The artifact
  * (`tier2.json`) carries only the vector rows its vocabulary needs, int8-quantised; training is
