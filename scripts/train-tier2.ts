@@ -109,7 +109,7 @@ interface Args {
   readonly net: NetTrainOptions;
   /**
    * Nearest-TRAIN-row features (`neighbours` in the artifact): off by default; tried, not adopted
-   * (ADR 0041).
+   * (ADR 0043).
    */
   readonly neighbours: boolean;
   /** With neighbours on, the network also reads the pooled word vectors (off: only tier 1's logits and the neighbour features). */
