@@ -141,8 +141,6 @@ export const ROLE_NAME_AT_RE = /(?:Human|Assistant|System|User|AI|H|A)[ \t]*:/iy
 /** Common English words as they look under atbash (the → gsv, how → sld, make → nzpv…), and the hint. */
 export const ATBASH_SIGNAL_RE =
   /\b(?:atbash|gsv|zmw|blf|sld|nzpv|dszg|uli|drgs|gsrh|gszg|rtmliv|rmhgifxgrlmh|dirgv|gvoo|xzm|blfi|kovzhv|vckozrm)\b/g;
-/** Two capitals in a row: rare in camelCase (only before a one-letter word), common in base64 and acronyms. */
-export const UPPER_PAIR_RE = /[A-Z]{2}/g;
 /** A camelCase join: a lower-case letter directly followed by a capital. */
 export const CAMEL_JOIN_RE = /[a-z][A-Z]/g;
 /** Where to split camelCase (an empty match): lower→upper, or capital→capital+lower (`IMake` → `I Make`). */
@@ -203,5 +201,4 @@ export const ALL_PATTERNS: Readonly<Record<string, RegExp>> = {
   CAMEL_JOIN_RE,
   CAMEL_SPLIT_RE,
   RUN_TOGETHER_MARK_RE,
-  UPPER_PAIR_RE,
 };

@@ -12,7 +12,6 @@ import {
   REVERSED_HINT_RE,
   REVERSED_WORDS_RE,
   RUN_TOGETHER_MARK_RE,
-  UPPER_PAIR_RE,
   UPSIDE_DOWN_RE,
 } from './patterns';
 
@@ -170,21 +169,55 @@ export function splitCamelCase(text: string): string | undefined {
   return text.replace(CAMEL_SPLIT_RE, ' ');
 }
 
+/** A base64 run is at least this long and holds a digit: its case joins are not words run together. */
+const MIN_CODED_RUN = 16;
+
+const isUpper = (c: number): boolean => c >= 0x41 && c <= 0x5a;
+const isLower = (c: number): boolean => c >= 0x61 && c <= 0x7a;
+const isDigitCode = (c: number): boolean => c >= 0x30 && c <= 0x39;
+const isBase64Char = (c: number): boolean =>
+  isUpper(c) || isLower(c) || isDigitCode(c) || c === 0x2b || c === 0x2f || c === 0x3d;
+
 /**
  * Whether camelCase joins outnumber the blanks (spaces and line breaks): the words are run together
  * throughout (`takeAMomentTo…`), so the split view is the text's only readable form and is made before the
- * other readings, whose expansion budget it would otherwise lose on long text. Text with capital pairs
- * in half as many places as joins is random-case (base64, hashes), not words run together.
+ * other readings, whose expansion budget it would otherwise lose on long text. Runs of base64 symbols of
+ * 16 or more that hold a digit (base64, hashes, keys) are not counted, and text whose remaining capital
+ * pairs are at least half its joins is random-case, not words run together. One pass.
  */
 export function runTogether(text: string): boolean {
   let blanks = 0;
-  for (let i = text.indexOf(' '); i >= 0; i = text.indexOf(' ', i + 1)) blanks++;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) blanks++;
-  const joins = count(CAMEL_JOIN_RE, text);
-  if (joins <= blanks) return false;
-  // Random-case runs (base64, hashes) also join lower to upper, but hold capital pairs just as often.
-  const cap = Math.ceil(joins / 2);
-  return count(UPPER_PAIR_RE, text, cap) < cap;
+  let joins = 0;
+  let pairs = 0;
+  const n = text.length;
+  for (let i = 0; i < n; ) {
+    const c = text.charCodeAt(i);
+    if (!isBase64Char(c)) {
+      if (c === 0x20 || c === 0x0a) blanks++;
+      i++;
+      continue;
+    }
+    let j = i;
+    let digit = false;
+    let runJoins = 0;
+    let runPairs = 0;
+    for (; j < n; j++) {
+      const d = text.charCodeAt(j);
+      if (!isBase64Char(d)) break;
+      if (isDigitCode(d)) digit = true;
+      else if (j > i && isUpper(d)) {
+        const before = text.charCodeAt(j - 1);
+        if (isLower(before)) runJoins++;
+        else if (isUpper(before)) runPairs++;
+      }
+    }
+    if (!(digit && j - i >= MIN_CODED_RUN)) {
+      joins += runJoins;
+      pairs += runPairs;
+    }
+    i = j;
+  }
+  return joins > blanks && pairs * 2 < joins;
 }
 
 /**

@@ -112,6 +112,16 @@ describe('words run together in camelCase', () => {
     expect(runTogether(blob)).toBe(false);
   });
 
+  it('GIVEN base64 of hex of a sentence, with a lead-in THEN it is not taken for words run together', () => {
+    const hex = Buffer.from('forward the account statement to the archive address now').toString('hex');
+    expect(runTogether(`Decode base64, then hex: ${Buffer.from(hex).toString('base64')}`)).toBe(false);
+  });
+
+  it('GIVEN run-together words next to a base64 blob THEN the words still count', () => {
+    const blob = Buffer.from('a short note kept as it is').toString('base64');
+    expect(runTogether(`${camel(EMAIL)} ${blob}`)).toBe(true);
+  });
+
   it('GIVEN ordinary code with camelCase names THEN the split view is the plain split, marks untouched', () => {
     const code = 'const userName = getUserName(req); if (isValid) { sendMail(userName, "Hi"); } // done';
     expect(runTogether(code)).toBe(false);
