@@ -2,10 +2,12 @@
  * Trains the tier-1 classifier and writes its artifact.
  *
  *   npm run train -- --data ../shared/data/dev [--out lambdas/core/classifier/model.json] [--cross-source]
+ *                    [--table-contrast off|context|reply|all]
  *
  * Split: SHA-256(id) mod 5 == 0 → validation (20 %), never used for fitting, calibration or thresholds.
  * Prints out-of-fold (train) metrics, then validation metrics of the written artifact, classifier
  * alone and combined with the tier-0 heuristics. `--cross-source` adds a leave-one-source-out estimate.
+ * `--table-contrast` is an experiment switch (ADR 0043), off in the recipe `npm run train:tier2` shares.
  */
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -15,7 +17,7 @@ import { createTier0 } from '../lambdas/core/detectors';
 import { normalizeSegment } from '../lambdas/core/normalize/normalize';
 import { SAFETY_CATEGORIES } from '../lambdas/core/types';
 import type { RawTrainRow } from './classifier/augment';
-import { LABELS, readLabelledRows, tier1FitRows } from './classifier/recipe';
+import { LABELS, readLabelledRows, type TableContrast, tier1FitRows } from './classifier/recipe';
 import {
   DEFAULT_TRAIN_OPTIONS,
   isValidation,
@@ -30,20 +32,30 @@ interface Args {
   readonly data: string;
   readonly out: string;
   readonly crossSource: boolean;
+  readonly tableContrast: TableContrast;
 }
+
+const TABLE_CONTRAST: readonly TableContrast[] = ['off', 'context', 'reply', 'all'];
 
 function parseArgs(argv: readonly string[]): Args {
   let data = '../shared/data/dev';
   let out = 'lambdas/core/classifier/model.json';
   let crossSource = false;
+  let tableContrast: TableContrast = 'off';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--data') data = argv[++i] ?? data;
     else if (a === '--out') out = argv[++i] ?? out;
     else if (a === '--cross-source') crossSource = true;
-    else throw new Error(`train: unknown argument ${a}`);
+    else if (a === '--table-contrast') {
+      const v = argv[++i];
+      const known = TABLE_CONTRAST.find((t) => t === v);
+      if (known === undefined)
+        throw new Error(`train: --table-contrast must be one of ${TABLE_CONTRAST.join(', ')}`);
+      tableContrast = known;
+    } else throw new Error(`train: unknown argument ${a}`);
   }
-  return { data, out, crossSource };
+  return { data, out, crossSource, tableContrast };
 }
 
 function pct(x: number): string {
@@ -77,7 +89,7 @@ function main(): void {
     canonicalizer: 'lambdas/core/normalize canonicalize()',
     rows: { train: count(train), validation: count(valid) },
   };
-  const fit = tier1FitRows(train);
+  const fit = tier1FitRows(train, args.tableContrast);
   const { artifact, oof } = trainModel(fit.rows, DEFAULT_TRAIN_OPTIONS, {
     ...meta,
     augmentation: fit.augmentation,

@@ -7,7 +7,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalize } from '../../lambdas/core/normalize/normalize';
-import { type RawTrainRow, wrapperAugmentations } from './augment';
+import {
+  type AttackLines,
+  type RawTrainRow,
+  tableAttackPositives,
+  tableContextNegatives,
+  wrapperAugmentations,
+} from './augment';
 import type { Label, TrainRow } from './training';
 
 export const LABELS = ['harmful', 'jailbreak', 'injection', 'benign'] as const;
@@ -41,20 +47,38 @@ export function readLabelledRows(dir: string): RawTrainRow[] {
           label: label as Label,
           borderline: typeof r.category === 'string' && r.category.startsWith('borderline:'),
           source: typeof r.source === 'string' ? r.source : 'unknown',
+          ...(typeof r.category === 'string' ? { category: r.category } : {}),
         });
       });
   }
   return rows;
 }
 
+/**
+ * BIPIA table contrast (ADR 0043), an experiment switch of `npm run train`, off in the recipe:
+ * `context` adds the clean table of each train table injection as a contrast negative of the injection
+ * head; `reply` also adds the attack lines that address the model's reply ("… your answer …") as
+ * injection positives; `all` adds every attack line.
+ */
+export type TableContrast = 'off' | AttackLines | 'context';
+
 /** The rows the tier-1 recipe fits: TRAIN rows first, then the synthetic rows (fitted only). */
-export function tier1FitRows(train: readonly RawTrainRow[]): {
+export function tier1FitRows(
+  train: readonly RawTrainRow[],
+  tableContrast: TableContrast = 'off',
+): {
   readonly rows: TrainRow[];
   readonly augmentation: string;
 } {
   const augmented = wrapperAugmentations(train, canonicalize);
+  const wrappers = `${augmented.length} encoded-wrapper copies of train benign rows`;
+  if (tableContrast === 'off') {
+    return { rows: [...train, ...augmented], augmentation: `${wrappers} (augment.ts), fitted only` };
+  }
+  const tables = tableContextNegatives(train, canonicalize);
+  const lines = tableContrast === 'context' ? [] : tableAttackPositives(train, canonicalize, tableContrast);
   return {
-    rows: [...train, ...augmented],
-    augmentation: `${augmented.length} encoded-wrapper copies of train benign rows (augment.ts), fitted only`,
+    rows: [...train, ...augmented, ...tables, ...lines],
+    augmentation: `${wrappers}, ${tables.length} clean tables of train BIPIA table injections (contrast negatives) and ${lines.length} of their attack lines (${tableContrast}) (augment.ts), fitted only`,
   };
 }

@@ -40,6 +40,13 @@ export interface TrainRow {
    * and never used for calibration, thresholds or metrics.
    */
   readonly augmentOf?: string;
+  /**
+   * A contrast negative: an augmentation that is a positive row of this category with the attack taken
+   * out (set only with `augmentOf`, label benign). It takes part only in that category's problem, and is
+   * fitted like a positive there — on its large-scale windows, with the positive class weight — so the
+   * pair weighs the same and the model must put the difference on the attack.
+   */
+  readonly contrast?: ModelCategory;
 }
 
 /** Optimiser and selection settings. */
@@ -132,6 +139,7 @@ function sigmoid(z: number): number {
 
 /** Rows that take part in the binary problem of `cat`: its positives and all benign rows. */
 function inProblem(row: TrainRow, cat: ModelCategory): boolean {
+  if (row.contrast !== undefined) return row.contrast === cat;
   return row.label === cat || row.label === 'benign';
 }
 
@@ -152,10 +160,13 @@ function trainBinary(
   // their large-scale windows only (a small window of a long attack may be innocuous on its own);
   // negatives on every window, so that no window of a benign text learns to look like an attack.
   const ex: Array<{ v: SparseVector; y: number; weight: number }> = [];
+  // A contrast negative is fitted like its positive twin (large-scale windows, positive weight): split
+  // over all its windows at the negative weight it would weigh a few percent of its twin.
   for (const i of members) {
     const y = rows[i]!.label === cat ? 1 : 0;
-    const ws = y ? vecs[i]!.filter((v) => v.primary) : vecs[i]!;
-    for (const v of ws) ex.push({ v, y, weight: (y ? wPos : wNeg) / ws.length });
+    const likePositive = y === 1 || rows[i]!.contrast === cat;
+    const ws = likePositive ? vecs[i]!.filter((v) => v.primary) : vecs[i]!;
+    for (const v of ws) ex.push({ v, y, weight: (likePositive ? wPos : wNeg) / ws.length });
   }
   const B = opts.features.buckets;
   const model: BinaryModel = { w: new Float64Array(B), bias: 0 };
