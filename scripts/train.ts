@@ -7,7 +7,7 @@
  * Split: SHA-256(id) mod 5 == 0 → validation (20 %), never used for fitting, calibration or thresholds.
  * Prints out-of-fold (train) metrics, then validation metrics of the written artifact, classifier
  * alone and combined with the tier-0 heuristics. `--cross-source` adds a leave-one-source-out estimate.
- * `--table-contrast` is an experiment switch (ADR 0043), off in the recipe `npm run train:tier2` shares.
+ * `--table-contrast` is an experiment switch (ADR 0044), off in the recipe `npm run train:tier2` shares.
  */
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';

@@ -55,7 +55,7 @@ export function readLabelledRows(dir: string): RawTrainRow[] {
 }
 
 /**
- * BIPIA table contrast (ADR 0043), an experiment switch of `npm run train`, off in the recipe:
+ * BIPIA table contrast (ADR 0044), an experiment switch of `npm run train`, off in the recipe:
  * `context` adds the clean table of each train table injection as a contrast negative of the injection
  * head; `reply` also adds the attack lines that address the model's reply ("… your answer …") as
  * injection positives; `all` adds every attack line.
