@@ -234,7 +234,10 @@ describe('forwarding — a blocked phrase planted anywhere is never forwarded', 
       fc.asyncProperty(body, async (generated) => {
         const b = JSON.parse(JSON.stringify(generated)) as unknown; // as sent: no undefined members
         const clean = await serve(b);
-        expect([clean.status, clean.reason]).toEqual([200, null]);
+        // A generated body the statistical tier blocks before anything is planted carries no evidence about
+        // forwarding (seed 867481028 found one: "weather" in seven segments scored 0.847 for injection), so it
+        // is discarded, not failed. fast-check fails the run if too many bodies are discarded.
+        fc.pre(clean.status === 200 && clean.reason === null);
         expect(clean.calls).toHaveLength(1);
         for (const site of sites(b)) {
           for (const mode of ['replace', 'append'] as const) {
