@@ -90,9 +90,11 @@ const isOneChar = (s: string, start: number, end: number): boolean =>
 /**
  * A joined word leet-folded when, quotes and brackets around it aside, it is made of letters and leet
  * symbols only, with at least as many letters (`'h4ck'`), so addresses, dates and ids
- * (`bot@example.com`, `2022-02-28t14:00`, `efg4567`) keep their digits and symbols.
+ * (`bot@example.com`, `2022-02-28t14:00`, `efg4567`) keep their digits and symbols. `heldBack` says a
+ * word of letters and leet symbols only was left unfolded for having more symbols than letters
+ * (`570r3`, `70`): heavy leetspeak or a number, which only the whole-passage fold can tell apart.
  */
-function foldSpacedWord(word: string): { text: string; leet: boolean } {
+function foldSpacedWord(word: string): { text: string; leet: boolean; heldBack: boolean } {
   const inWord = (c: number): boolean => isLowerAscii(c) || isLeetSymbol(c);
   let start = 0;
   let end = word.length;
@@ -104,11 +106,12 @@ function foldSpacedWord(word: string): { text: string; leet: boolean } {
     const c = word.charCodeAt(i);
     if (isLowerAscii(c)) letters++;
     else if (isLeetSymbol(c)) symbols++;
-    else return { text: word, leet: false };
+    else return { text: word, leet: false, heldBack: false };
   }
-  if (letters === 0 || symbols === 0 || letters < symbols) return { text: word, leet: false };
+  if (symbols === 0) return { text: word, leet: false, heldBack: false };
+  if (letters < symbols) return { text: word, leet: false, heldBack: true };
   const text = foldLeet(word);
-  return { text, leet: text !== word };
+  return { text, leet: text !== word, heldBack: false };
 }
 
 /**
@@ -121,13 +124,16 @@ function foldSpacedWord(word: string): { text: string; leet: boolean } {
  * each read alone. Joined words of letters and leet symbols alone, with no more symbols than letters,
  * are leet-folded like despaced runs; addresses, dates and ids are not. Undefined unless at least
  * {@link MIN_SPACED_TOKENS} characters were joined and one passage joins two letters or digits (which
- * the scan's `spaced` seed also sees, so that gate is sound for this reading). Linear: each token is
- * visited twice.
+ * the scan's `spaced` seed also sees, so that gate is sound for this reading). `heldBack` says a joined
+ * word was left unfolded for being mostly leet symbols ({@link foldSpacedWord}); the caller then also
+ * reads the passage through the letter despacer, which folds every run, so spaced-out heavy leetspeak
+ * (`h 0 w   7 0   m 4 k 3`) is read as before. Linear: each token is visited twice.
  */
-export function readSpacedWords(s: string): { text: string; leet: boolean } | undefined {
+export function readSpacedWords(s: string): { text: string; leet: boolean; heldBack: boolean } | undefined {
   const n = s.length;
   const out: string[] = [];
   let leet = false;
+  let heldBack = false;
   let joinedTotal = 0;
   let seeded = false;
   let last = 0;
@@ -184,6 +190,7 @@ export function readSpacedWords(s: string): { text: string; leet: boolean } | un
         } else {
           const folded = foldSpacedWord(word);
           if (folded.leet) leet = true;
+          if (folded.heldBack) heldBack = true;
           out.push(folded.text, s.slice(e, a));
           word = '';
         }
@@ -192,6 +199,7 @@ export function readSpacedWords(s: string): { text: string; leet: boolean } | un
       }
       const folded = foldSpacedWord(word);
       if (folded.leet) leet = true;
+      if (folded.heldBack) heldBack = true;
       out.push(folded.text);
       last = passageEnd;
       seeded = true;
@@ -200,7 +208,7 @@ export function readSpacedWords(s: string): { text: string; leet: boolean } | un
   }
   if (!seeded || joinedTotal < MIN_SPACED_TOKENS) return undefined;
   out.push(s.slice(last));
-  return { text: out.join(''), leet };
+  return { text: out.join(''), leet, heldBack };
 }
 
 /** Separators that token splitting puts inside a word (`ma-ke`, `bo.mb`, `ex_plo*sive`). */

@@ -585,6 +585,16 @@ export function normalizeSegment(
       if (despaced.leet || words?.leet) transforms.push('leet');
       set.add(collapseWhitespace(despaced.text), transforms);
     }
+    // Words left unfolded as mostly symbols (`570r3`, `70`) may be heavy leetspeak: the letter despacer's
+    // reading of the whole text folds every run, as it did before the spaced-word reading existed.
+    if (words?.heldBack === true) {
+      const letters = collapseSpacedLetters(base.lower);
+      if (letters.text !== base.lower) {
+        const transforms: Transform[] = [...CANONICAL_TRANSFORMS, 'despace'];
+        if (letters.leet) transforms.push('leet');
+        set.add(collapseWhitespace(letters.text), transforms);
+      }
+    }
   }
   const pig = base.scan.pigLatin ? readPigLatin(base.canonical) : undefined;
   if (pig !== undefined) set.add(pig, [...CANONICAL_TRANSFORMS, 'pig-latin']);
