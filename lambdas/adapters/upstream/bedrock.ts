@@ -13,6 +13,7 @@
  * (docs/adr/0042). IAM as before: `bedrock:InvokeModel` and `bedrock:InvokeModelWithResponseStream`.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { crc32 } from 'node:zlib';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { Message } from '@smithy/eventstream-codec';
 import { sign } from 'aws4';
@@ -98,7 +99,7 @@ export interface BedrockHttpClientOptions {
 /**
  * The Bedrock Runtime endpoint as the SDK resolves it: `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, then `AWS_ENDPOINT_URL`
  * (unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`), else the region's endpoint (FIPS with
- * `AWS_USE_FIPS_ENDPOINT=true`; `amazonaws.com.cn` in the China regions).
+ * `AWS_USE_FIPS_ENDPOINT=true`; `amazonaws.com.cn` in the China regions, `amazonaws.eu` in the European Sovereign Cloud).
  */
 export function bedrockEndpoint(region: string, env: NodeJS.ProcessEnv = process.env): string {
   if (env['AWS_IGNORE_CONFIGURED_ENDPOINT_URLS'] !== 'true') {
@@ -106,7 +107,12 @@ export function bedrockEndpoint(region: string, env: NodeJS.ProcessEnv = process
     if (configured) return configured;
   }
   const fips = env['AWS_USE_FIPS_ENDPOINT'] === 'true' ? '-fips' : '';
-  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  // The partitions' DNS suffixes (the SDK's partitions.json): China, the European Sovereign Cloud, the rest.
+  const suffix = region.startsWith('cn-')
+    ? 'amazonaws.com.cn'
+    : region.startsWith('eusc-')
+      ? 'amazonaws.eu'
+      : 'amazonaws.com';
   return `https://bedrock-runtime${fips}.${region}.${suffix}`;
 }
 
@@ -117,6 +123,9 @@ export function modelIdSegment(modelId: string): string {
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
 }
+
+/** An event-stream frame's prelude: total length, headers length, and the CRC-32 of those eight bytes. */
+const PRELUDE_BYTES = 12;
 
 /** Statuses the SDK's standard retry mode retries (throttling and transient server errors). */
 const RETRIED_STATUS = new Set([429, 500, 502, 503, 504]);
@@ -182,7 +191,8 @@ export class BedrockHttpClient {
     this.origin = pooledOrigin(this.endpoint, opts.headersTimeoutMs ?? 900_000);
     this.credentials = opts.credentials ?? defaultProvider();
     this.region = opts.region;
-    this.maxAttempts = Math.max(1, opts.maxAttempts ?? 3);
+    const attempts = opts.maxAttempts ?? 3;
+    this.maxAttempts = Number.isFinite(attempts) ? Math.max(1, Math.floor(attempts)) : 3;
     this.maxResponseBytes = opts.maxResponseBytes ?? MAX_UPSTREAM_RESPONSE_BYTES;
     this.random = opts.random ?? Math.random;
     this.basePath = this.endpoint.pathname.replace(/\/+$/, '');
@@ -237,20 +247,38 @@ function streamException(type: unknown): UpstreamError {
   return new UpstreamError('unavailable', typeof type === 'string' ? type : 'stream exception');
 }
 
-/** Event-stream messages of a response body, split by each frame's length prefix, at most `max` bytes each. */
+/**
+ * Event-stream messages of a response body, split by each frame's length prefix, at most `max` bytes each.
+ * Reads are kept as a list and joined once a step's bytes are all there (the prelude, then the frame), so a
+ * large frame in many reads is copied once, not once per read. The prelude's own checksum is checked as soon
+ * as its 12 bytes arrive: a corrupt length fails the stream at once instead of waiting for bytes that never come.
+ */
 export async function* eventStreamMessages(
   chunks: AsyncIterable<Buffer>,
   max: number,
 ): AsyncGenerator<Message> {
-  let pending: Buffer = Buffer.alloc(0);
+  const parts: Buffer[] = [];
+  let buffered = 0;
+  // Bytes needed before the next step can run: the prelude, then its whole frame.
+  let want = PRELUDE_BYTES;
   for await (const chunk of chunks) {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-    while (pending.length >= 4) {
+    parts.push(chunk);
+    buffered += chunk.length;
+    if (buffered < want) continue;
+    let pending = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, buffered);
+    parts.length = 0;
+    want = PRELUDE_BYTES;
+    while (pending.length >= PRELUDE_BYTES) {
       const total = pending.readUInt32BE(0);
+      if (crc32(pending.subarray(0, 8)) !== pending.readUInt32BE(8))
+        throw new UpstreamError('invalid', 'event-stream frame prelude does not match its checksum');
       // 16 bytes: the prelude (total and headers lengths, prelude CRC) and the message CRC.
       if (total < 16 || total > max)
         throw new UpstreamError('invalid', `event-stream frame of ${total} bytes`);
-      if (pending.length < total) break;
+      if (pending.length < total) {
+        want = total;
+        break;
+      }
       let message: Message;
       try {
         message = eventStreamCodec.decode(pending.subarray(0, total));
@@ -260,8 +288,10 @@ export async function* eventStreamMessages(
       pending = pending.subarray(total);
       yield message;
     }
+    buffered = pending.length;
+    if (buffered > 0) parts.push(pending);
   }
-  if (pending.length > 0) throw new UpstreamError('unavailable', 'response stream ended inside a frame');
+  if (buffered > 0) throw new UpstreamError('unavailable', 'response stream ended inside a frame');
 }
 
 const utf8 = new TextDecoder('utf-8');

@@ -284,6 +284,23 @@ describe('bedrockUpstream over SigV4-signed HTTP', () => {
     expect(s.seen[0]?.signatureProblem).toBeUndefined();
   });
 
+  test('GIVEN a frame whose length prefix is corrupt WHEN its prelude arrives THEN the stream fails at once, not waiting for the claimed bytes', async () => {
+    const frame = Buffer.concat(EVENTS.slice(0, 1).map((e) => bedrockChunkFrame(e)));
+    frame.writeUInt32BE(frame.readUInt32BE(0) + 4096, 0); // claims 4 KB more; the prelude CRC no longer matches
+    let release: () => void = () => {};
+    const never = new Promise<void>((r) => {
+      release = r;
+    });
+    async function* stalled() {
+      yield frame.subarray(0, 12);
+      await never; // the upstream sends nothing more and keeps the connection open
+    }
+    await expect(collect(bedrockStreamEvents(stalled(), 1 << 20))).rejects.toEqual(
+      expect.objectContaining({ kind: 'invalid', message: expect.stringMatching(/prelude/) }),
+    );
+    release();
+  });
+
   test('eventStreamMessages reassembles frames fed one byte at a time', async () => {
     const frames = Buffer.concat(EVENTS.map((e) => bedrockChunkFrame(e)));
     async function* bytes() {
@@ -468,6 +485,7 @@ describe('bedrockEndpoint', () => {
     [{}, 'eu-west-1', 'https://bedrock-runtime.eu-west-1.amazonaws.com'],
     [{ AWS_USE_FIPS_ENDPOINT: 'true' }, 'us-east-1', 'https://bedrock-runtime-fips.us-east-1.amazonaws.com'],
     [{}, 'cn-north-1', 'https://bedrock-runtime.cn-north-1.amazonaws.com.cn'],
+    [{}, 'eusc-de-east-1', 'https://bedrock-runtime.eusc-de-east-1.amazonaws.eu'],
     [{ AWS_ENDPOINT_URL: 'http://127.0.0.1:1' }, 'eu-west-1', 'http://127.0.0.1:1'],
     [
       { AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_ENDPOINT_URL_BEDROCK_RUNTIME: 'http://127.0.0.1:2' },
