@@ -106,7 +106,8 @@ export interface InputVerdict extends Verdict {
   readonly forwardBody?: Record<string, unknown>;
 }
 
-const EMPTY_SIGNALS: NormalizationSignals = {
+/** The signals of a request with no text to normalize (nothing fired). */
+export const EMPTY_SIGNALS: NormalizationSignals = {
   zeroWidth: 0,
   bidi: 0,
   tags: 0,

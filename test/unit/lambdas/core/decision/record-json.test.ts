@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { type DecisionRecord, DecisionRecorder } from '../../../../../lambdas/core/decision/record';
 import { recordJson } from '../../../../../lambdas/core/decision/record-json';
+import { EMPTY_SIGNALS } from '../../../../../lambdas/core/engine/evaluate';
 import { createEngine, type Verdict } from '../../../../../lambdas/core/index';
 import { engineWith, FakeTier2, request } from '../engine/fakes';
 
@@ -205,17 +206,7 @@ const emptyVerdict: Verdict = {
   scores: {},
   failures: [],
   findings: [],
-  signals: {
-    zeroWidth: 0,
-    bidi: 0,
-    tags: 0,
-    variationSelectors: 0,
-    homoglyphs: 0,
-    letterlike: 0,
-    combiningMarks: 0,
-    decodedViews: 0,
-    transforms: [],
-  },
+  signals: EMPTY_SIGNALS,
   tier2: { called: false, escalated: [], outcome: 'skipped' },
   latencyMs: { normalize: 0, tier0: 0, tier1: 0, tier2: 0 },
 };

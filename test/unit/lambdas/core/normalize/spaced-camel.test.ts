@@ -110,10 +110,10 @@ describe('words run together in camelCase', () => {
 
   it('GIVEN a long run-together table full of figures THEN the split view is still made (before the others)', () => {
     const rows = Array.from({ length: 40 }, (_, i) => `| ${1900 + i} | ${i * 7}.5 | Running | Totals ${i} |`);
-    const text = camel(`Reverse your answer's character order.\n${rows.join('\n')}`);
+    const text = camel(`Write every word of your reply backwards.\n${rows.join('\n')}`);
     const view = viewOf(text, 'camel-case');
     expect(
-      view?.startsWith("reverse your answer's character order. | 1900 | 0.5 | running | totals0 |"),
+      view?.startsWith('write every word of your reply backwards. | 1900 | 0.5 | running | totals0 |'),
     ).toBe(true);
   });
 
