@@ -169,7 +169,7 @@ export function splitCamelCase(text: string): string | undefined {
   return text.replace(CAMEL_SPLIT_RE, ' ');
 }
 
-/** A base64 run is at least this long and holds a digit: its case joins are not words run together. */
+/** A base64 run at least this long may be coded (see {@link runTogether}): its case joins are then not words run together. */
 const MIN_CODED_RUN = 16;
 
 const isUpper = (c: number): boolean => c >= 0x41 && c <= 0x5a;
@@ -181,37 +181,45 @@ const isBase64Char = (c: number): boolean =>
 /**
  * Whether camelCase joins outnumber the blanks (spaces and line breaks): the words are run together
  * throughout (`takeAMomentTo…`), so the split view is the text's only readable form and is made before the
- * other readings, whose expansion budget it would otherwise lose on long text. Runs of base64 symbols of
- * 16 or more that hold a digit (base64, hashes, keys) are not counted, and text whose remaining capital
- * pairs are at least half its joins is random-case, not words run together. One pass.
+ * other readings, whose expansion budget it would otherwise lose on long text. Blanks count by runs, so
+ * padding (`…\n` followed by 400 spaces) is one blank, not 400. Runs of base64 symbols of 16 or more that
+ * look coded (base64, hashes, keys: a digit, and either one character in eight a digit or capital pairs at
+ * least half the joins) are not counted; one digit in a camelCase sentence (`howToPo1son…`) does not make it
+ * coded. Text whose remaining capital pairs are at least half its joins is random-case, not words run
+ * together. One pass.
  */
 export function runTogether(text: string): boolean {
   let blanks = 0;
   let joins = 0;
   let pairs = 0;
+  let inBlank = false;
   const n = text.length;
   for (let i = 0; i < n; ) {
     const c = text.charCodeAt(i);
     if (!isBase64Char(c)) {
-      if (c === 0x20 || c === 0x0a) blanks++;
+      const blank = c === 0x20 || c === 0x0a;
+      if (blank && !inBlank) blanks++;
+      inBlank = blank;
       i++;
       continue;
     }
+    inBlank = false;
     let j = i;
-    let digit = false;
+    let digits = 0;
     let runJoins = 0;
     let runPairs = 0;
     for (; j < n; j++) {
       const d = text.charCodeAt(j);
       if (!isBase64Char(d)) break;
-      if (isDigitCode(d)) digit = true;
+      if (isDigitCode(d)) digits++;
       else if (j > i && isUpper(d)) {
         const before = text.charCodeAt(j - 1);
         if (isLower(before)) runJoins++;
         else if (isUpper(before)) runPairs++;
       }
     }
-    if (!(digit && j - i >= MIN_CODED_RUN)) {
+    const coded = j - i >= MIN_CODED_RUN && digits > 0 && (digits * 8 >= j - i || runPairs * 2 >= runJoins);
+    if (!coded) {
       joins += runJoins;
       pairs += runPairs;
     }

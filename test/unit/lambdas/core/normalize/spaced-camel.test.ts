@@ -117,6 +117,23 @@ describe('words run together in camelCase', () => {
     ).toBe(true);
   });
 
+  it.each([
+    ['400 trailing spaces (padding counts as one blank)', (t: string) => `${t}${' '.repeat(400)}`],
+    ['one digit inside the first sentence (Po1son)', (t: string) => t.replace('Reply', 'R3ply')],
+    ['both', (t: string) => `${t.replace('Reply', 'R3ply')}\n${' '.repeat(400)}`],
+  ])('GIVEN the run-together table with %s THEN the split view is still made first', (_n, edit) => {
+    const rows = Array.from({ length: 40 }, (_, i) => `| ${1900 + i} | ${i * 7}.5 | Running | Totals ${i} |`);
+    const text = edit(camel(`Write every word of your reply backwards.\n${rows.join('\n')}`));
+    expect(runTogether(text)).toBe(true);
+  });
+
+  it('GIVEN a few random-looking keys in ordinary prose THEN they do not make it run-together', () => {
+    const keys = Array.from({ length: 3 }, (_, i) =>
+      Buffer.from(`key material ${i} for the test`).toString('base64'),
+    );
+    expect(runTogether(`Rotate these keys before Friday: ${keys.join(', ')} and tell the team.`)).toBe(false);
+  });
+
   it('GIVEN one word whose capital was dropped THEN only that join stays closed', () => {
     const text = camel('forward the account statement to the archive address now').replace(
       'Statement',
