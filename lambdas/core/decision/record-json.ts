@@ -150,7 +150,22 @@ function checks(v: unknown): string | undefined {
   return `${out}]`;
 }
 
-const SIGNAL_KEYS = [
+/**
+ * The members `keys` of `o`, all numbers, written as `"key":value,…` (no braces); undefined when one is not a
+ * number. The keys are plain identifiers, so they need no escaping.
+ */
+function numberMembers(o: Record<string, unknown>, keys: readonly string[]): string | undefined {
+  let out = '';
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const value = o[key];
+    if (!isNumber(value)) return undefined;
+    out += `${i === 0 ? '' : ','}"${key}":${num(value)}`;
+  }
+  return out;
+}
+
+const SIGNAL_COUNTS = [
   'zeroWidth',
   'bidi',
   'tags',
@@ -159,27 +174,18 @@ const SIGNAL_KEYS = [
   'letterlike',
   'combiningMarks',
   'decodedViews',
-  'transforms',
 ] as const;
+const SIGNAL_KEYS = [...SIGNAL_COUNTS, 'transforms'] as const;
 
 function signals(v: unknown): string | undefined {
   if (v === null) return 'null';
   if (typeof v !== 'object' || !inOrder(v, SIGNAL_KEYS)) return undefined;
-  const s = v as Record<(typeof SIGNAL_KEYS)[number], unknown>;
-  if (
-    !isNumber(s.zeroWidth) ||
-    !isNumber(s.bidi) ||
-    !isNumber(s.tags) ||
-    !isNumber(s.variationSelectors) ||
-    !isNumber(s.homoglyphs) ||
-    !isNumber(s.letterlike) ||
-    !isNumber(s.combiningMarks) ||
-    !isNumber(s.decodedViews)
-  )
-    return undefined;
-  const transforms = strings(s.transforms);
+  const s = v as Record<string, unknown>;
+  const counts = numberMembers(s, SIGNAL_COUNTS);
+  if (counts === undefined) return undefined;
+  const transforms = strings(s['transforms']);
   if (transforms === undefined) return undefined;
-  return `{"zeroWidth":${num(s.zeroWidth)},"bidi":${num(s.bidi)},"tags":${num(s.tags)},"variationSelectors":${num(s.variationSelectors)},"homoglyphs":${num(s.homoglyphs)},"letterlike":${num(s.letterlike)},"combiningMarks":${num(s.combiningMarks)},"decodedViews":${num(s.decodedViews)},"transforms":${transforms}}`;
+  return `{${counts},"transforms":${transforms}}`;
 }
 
 const LATENCY_KEYS = [
@@ -196,20 +202,8 @@ const LATENCY_KEYS = [
 
 function latency(v: unknown): string | undefined {
   if (v === null || typeof v !== 'object' || !inOrder(v, LATENCY_KEYS)) return undefined;
-  const l = v as Record<(typeof LATENCY_KEYS)[number], unknown>;
-  if (
-    !isNumber(l.total) ||
-    !isNumber(l.parse) ||
-    !isNumber(l.normalize) ||
-    !isNumber(l.tier0) ||
-    !isNumber(l.tier1) ||
-    !isNumber(l.tier2) ||
-    !isNumber(l.upstream) ||
-    !isNumber(l.output) ||
-    !isNumber(l.added)
-  )
-    return undefined;
-  return `{"total":${num(l.total)},"parse":${num(l.parse)},"normalize":${num(l.normalize)},"tier0":${num(l.tier0)},"tier1":${num(l.tier1)},"tier2":${num(l.tier2)},"upstream":${num(l.upstream)},"output":${num(l.output)},"added":${num(l.added)}}`;
+  const members = numberMembers(v as Record<string, unknown>, LATENCY_KEYS);
+  return members === undefined ? undefined : `{${members}}`;
 }
 
 /** An object of exactly the string or number members `a` and `b`, in that order; else as JSON.stringify writes it. */
