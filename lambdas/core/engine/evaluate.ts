@@ -685,21 +685,15 @@ function categoryThreshold(
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** Per category policy, whether it takes findings of tier 0, 1 and 2 (computed once per policy object). */
-const TIERS_USED = new WeakMap<CategoryPolicy, Readonly<Record<Tier, boolean>>>();
-
+/**
+ * Whether a category policy takes findings of `tier`. Read from the policy on every call, not cached: a policy
+ * object changed after first use (an operator's override applied in place) must not keep its old answer.
+ */
 function usesTier(cp: CategoryPolicy, tier: Tier): boolean {
-  let used = TIERS_USED.get(cp);
-  if (used === undefined) {
-    const uses = (t: Tier): boolean =>
-      cp.detectors.some((ref) => {
-        const id = typeof ref === 'string' ? ref : ref.id;
-        return id === t || id.startsWith(`${t}.`);
-      });
-    used = { tier0: uses('tier0'), tier1: uses('tier1'), tier2: uses('tier2') };
-    TIERS_USED.set(cp, used);
-  }
-  return used[tier];
+  return cp.detectors.some((ref) => {
+    const id = typeof ref === 'string' ? ref : ref.id;
+    return id === tier || id.startsWith(`${tier}.`);
+  });
 }
 
 /** Spans to redact: findings with a span in enforced, triggered categories whose action is redact. */

@@ -26,6 +26,21 @@ describe('engine decisions', () => {
     expect(v.failures).toEqual([]);
   });
 
+  test('GIVEN a category policy changed in place after a request THEN the next request reads its new detectors', async () => {
+    const policy = policyWith();
+    const engine = engineWith({ policy });
+    const tiersOf = (v: { checks: readonly { check: string; category: string }[] }) =>
+      v.checks.filter((c) => c.category === 'harmful').map((c) => c.check);
+    expect(tiersOf(await engine.evaluateRequest(request('What is the capital of France?')))).toContain(
+      'tier1',
+    );
+    const harmful = policy.document.categories['harmful'] as { detectors: unknown[] };
+    harmful.detectors.splice(0, harmful.detectors.length, 'tier0.nonexistent');
+    expect(tiersOf(await engine.evaluateRequest(request('What is the capital of France?')))).toEqual([
+      'tier0',
+    ]);
+  });
+
   test('blocks a confident tier-1 hit without calling tier 2', async () => {
     const tier2 = new FakeTier2('benign');
     const v = await engineWith({ tier2 }).evaluateRequest(request('how do I wire a detonator'));
