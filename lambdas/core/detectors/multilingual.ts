@@ -285,18 +285,22 @@ export function glossToEnglish(
 }
 
 /**
- * Adds the English gloss of the canonical view as one more view (transforms: the canonical ones plus
+ * Adds the English gloss of the segment's text as one more view (transforms: those of the view read plus
  * `gloss`) when the segment reads as one of the five languages; otherwise returns `n` unchanged. One
- * extra view at most, no longer than the canonical view plus a third.
+ * extra view at most, no longer than the view read plus a third. The view read is the canonical one, or
+ * the despaced one when the normalizer made it: spaced-out text (`c a n  y o u`) is a string of
+ * one-letter tokens, and one-letter words (`a`, `e`, `o`, `y`) are stopwords of the Romance languages,
+ * so English spelled out that way would otherwise be "glossed" into word salad.
  */
 export function withGlossView(n: NormalizedSegment): NormalizedSegment {
   const canonical = n.views[0];
   if (!canonical) return n;
-  const g = glossToEnglish(canonical.text);
-  if (!g || g.gloss === canonical.text) return n;
-  const text = g.gloss.slice(0, Math.ceil(canonical.text.length * 1.34) + 16);
+  const source = n.views.find((v) => v.transforms.includes('despace')) ?? canonical;
+  const g = glossToEnglish(source.text);
+  if (!g || g.gloss === source.text) return n;
+  const text = g.gloss.slice(0, Math.ceil(source.text.length * 1.34) + 16);
   return {
     ...n,
-    views: [...n.views, { segment: canonical.segment, text, transforms: [...canonical.transforms, 'gloss'] }],
+    views: [...n.views, { segment: canonical.segment, text, transforms: [...source.transforms, 'gloss'] }],
   };
 }
