@@ -156,13 +156,20 @@ function isOddSymbol(c: number): boolean {
   );
 }
 
-/** Share of whitespace-separated tokens that look machine-made: letters mixed with odd symbols, inner capitals, symbol runs. */
-function weirdTokenRatio(text: string): number {
+/**
+ * Share of whitespace-separated tokens that look machine-made: letters mixed with odd symbols, inner capitals, symbol
+ * runs. With `eitherWay`, an inner capital counts only where the token would show one read backwards too (a capital
+ * both after and before a lowercase letter, `similarlyNow`): a word spelled backwards (`saH`, `s'eiruC`) ends in
+ * its capital and is not machine-made.
+ */
+function weirdTokenRatio(text: string, eitherWay = false): number {
   let tokens = 0;
   let weird = 0;
   let letters = 0;
   let odd = 0;
+  // A lowercase letter followed by a capital (`yN`), and a capital followed by a lowercase letter (`No`).
   let camel = false;
+  let camelDown = false;
   let prev = 32;
   for (let i = 0; i <= text.length; i++) {
     const c = i < text.length ? text.charCodeAt(i) : 32;
@@ -170,16 +177,19 @@ function weirdTokenRatio(text: string): number {
       // A token ends (inline: a closure over these counters would keep them in a heap context).
       if (letters + odd !== 0 || camel) {
         tokens++;
-        if ((letters > 0 && odd > 0) || camel || odd >= 2) weird++;
+        if ((letters > 0 && odd > 0) || (camel && (camelDown || !eitherWay)) || odd >= 2) weird++;
       }
       letters = 0;
       odd = 0;
       camel = false;
+      camelDown = false;
     } else {
       const upper = c >= 65 && c <= 90;
-      if (upper || (c >= 97 && c <= 122)) letters++;
+      const lower = c >= 97 && c <= 122;
+      if (upper || lower) letters++;
       else if (isOddSymbol(c)) odd++;
       if (upper && prev >= 97 && prev <= 122) camel = true;
+      if (lower && prev >= 65 && prev <= 90 && camel) camelDown = true;
     }
     prev = c;
   }
@@ -189,9 +199,14 @@ function weirdTokenRatio(text: string): number {
 /**
  * Score in [0, 1] for a GCG-style adversarial suffix: a tail dense in machine-made tokens
  * ("similarlyNow", "]$.", "{@") after a head of ordinary prose. Code and maths are dense
- * throughout, so the head must be plain. 0 when the text is short or plain.
+ * throughout, so the head must be plain. 0 when the text is short or plain. `reversedWords`: the text
+ * holds words spelled backwards, so a token is machine-made only if it would be read either way.
  */
-export function gibberishSuffixScore(input: string, decoded: readonly Span[] = []): number {
+export function gibberishSuffixScore(
+  input: string,
+  decoded: readonly Span[] = [],
+  reversedWords = false,
+): number {
   // An encoded blob (base64, hex, and whatever the normalizer decoded: URL escapes, HTML entities,
   // ASCII85, uuencode…) is not a suffix attack: its content is judged through the decoded views.
   const raw = maskEncodedRuns(decoded.length > 0 ? blankSpans(input, decoded) : input, ENCODED_RUN_MIN);
@@ -200,9 +215,9 @@ export function gibberishSuffixScore(input: string, decoded: readonly Span[] = [
   const tailText = raw.slice(split);
   // Suffix attacks are one line; code, tables and lists are not.
   if (tailText.includes('\n')) return 0;
-  const tail = weirdTokenRatio(tailText);
+  const tail = weirdTokenRatio(tailText, reversedWords);
   if (tail < 0.3) return 0;
-  const head = weirdTokenRatio(raw.slice(0, split));
+  const head = weirdTokenRatio(raw.slice(0, split), reversedWords);
   if (head > 0.12) return 0;
   return Math.min(0.85, 0.45 + (tail - head));
 }

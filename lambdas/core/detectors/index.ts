@@ -127,7 +127,16 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
         }
         if (runHeuristics || runPatterns) rawPass ??= gates.evaluate(raw);
         if (runHeuristics) {
-          for (const f of gatedRawHeuristics(raw, index, rawRules, rawPass!, RAW, norm?.encodedSpans))
+          const reversedWords = norm?.views.some((v) => v.transforms.includes('reverse-words')) === true;
+          for (const f of gatedRawHeuristics(
+            raw,
+            index,
+            rawRules,
+            rawPass!,
+            RAW,
+            norm?.encodedSpans,
+            reversedWords,
+          ))
             keepBest(best, f);
           if (norm) for (const f of signalFindings(norm, index)) keepBest(best, f);
         }
@@ -283,7 +292,9 @@ function gatedViewHeuristics(
 /**
  * Heuristics over raw text (role markers, adversarial suffixes), spans in the raw text; rule `i` runs only where
  * `pass[offset + i]`. The suffix heuristic skips `decoded` spans (the normalizer's `encodedSpans`): encoded text is
- * judged by what it decodes to.
+ * judged by what it decodes to. When the normalizer read the text as words spelled backwards (`reversedWords`: it
+ * made a `reverse-words` view), a token counts as machine-made only if it would read so in either direction (see
+ * {@link gibberishSuffixScore}).
  */
 function gatedRawHeuristics(
   text: string,
@@ -292,6 +303,7 @@ function gatedRawHeuristics(
   pass: readonly boolean[],
   offset: number,
   decoded: readonly (readonly [number, number])[] = [],
+  reversedWords = false,
 ): Finding[] {
   const out: Finding[] = [];
   for (let i = 0; i < rules.length; i++) {
@@ -300,7 +312,7 @@ function gatedRawHeuristics(
     const span = matchRule(rule, text);
     if (span) out.push(ruleFinding(rule, segment, span));
   }
-  const gcg = gibberishSuffixScore(text, decoded);
+  const gcg = gibberishSuffixScore(text, decoded, reversedWords);
   if (gcg > 0) {
     out.push({
       detector: 'tier0.heuristic.adversarial-suffix',
