@@ -59,14 +59,26 @@ export interface ViolationOutcome {
 
 const DAY_MS = 86_400_000;
 const pad = (ms: number) => String(Math.floor(ms)).padStart(13, '0');
-const STRIKE = 's#';
 const SUSPENSION = 'x#';
+/** The `window` of a tenant's strike item: one item holds every strike counter of the tenant. */
+export const STRIKES_WINDOW = 'strikes';
+/** A strike counter's attribute: `b<bucketStartMs, 13 digits>#<category>`. */
+const BUCKET_ATTRIBUTE = /^b(\d{13})#(.*)$/s;
+const bucketAttribute = (start: number, category: string) => `b${pad(start)}#${category}`;
+/**
+ * Counters past every window are removed (one more `UpdateItem`) once this many have gathered on the strike item:
+ * the item stays small without a removal on every strike of a tenant that strikes rarely.
+ */
+export const STALE_COUNTERS_PRUNED_AT = 16;
+/** Attribute names per `REMOVE` (an update expression holds at most 4 KB). */
+const REMOVE_CHUNK = 100;
 
 /**
- * The enforcement ladder over the `violations` table. Strikes are `ADD` counters in time buckets
- * (`window` = `s#<bucketStartMs>#<category>`, TTL = end of the longest window); suspensions are day counters
- * (`window` = `x#<dayStartMs>`). Escalations update every key of the tenant conditionally on the status read
- * (so concurrent strikes escalate once), append to the audit log and notify.
+ * The enforcement ladder over the `violations` table. A tenant's strikes are `ADD` counters in time buckets, all on
+ * one item (`window` = `strikes`, one attribute `b<bucketStartMs>#<category>` per bucket and category, TTL = end of
+ * the longest window after the last strike), so one `UpdateItem` both counts a strike and returns every counter
+ * (ADR 0049); suspensions are day counters (`window` = `x#<dayStartMs>`). Escalations update every key of the
+ * tenant conditionally on the status read (so concurrent strikes escalate once), append to the audit log and notify.
  */
 export class DynamoEnforcementLadder {
   private readonly client: DynamoDBDocumentClient;
@@ -85,32 +97,48 @@ export class DynamoEnforcementLadder {
 
   /**
    * Counts a strike and escalates the tenant when a threshold is crossed. Off the serving path (after a block).
-   * Table calls: the strike `UpdateItem` and one `Query` of the strike counters; only when a rule's threshold is
-   * reached, the tenant's keys (and, for a suspending rule, the suspension counters) are read, in parallel.
+   * Table calls: one `UpdateItem` that adds the strike and returns the tenant's counters (atomically: the counts
+   * include this strike and every strike stored before it); only when a rule's threshold is reached, the tenant's
+   * keys (and, for a suspending rule, the suspension counters) are read, in parallel. Once
+   * {@link STALE_COUNTERS_PRUNED_AT} counters have aged out of every window, one more `UpdateItem` removes them.
    */
   async recordViolation(violation: Violation): Promise<ViolationOutcome> {
     const now = this.now();
     const { bucketMs } = this.config;
     const start = Math.floor(now / bucketMs) * bucketMs;
-    await this.client.send(
+    const out = await this.client.send(
       new UpdateCommand({
         TableName: this.table,
-        Key: { tenantId: violation.tenantId, window: `${STRIKE}${pad(start)}#${violation.category}` },
-        UpdateExpression: 'ADD #c :one SET expiresAt = :exp',
-        ExpressionAttributeNames: { '#c': 'count' },
+        Key: { tenantId: violation.tenantId, window: STRIKES_WINDOW },
+        UpdateExpression: 'ADD #b :one SET expiresAt = :exp',
+        ExpressionAttributeNames: { '#b': bucketAttribute(start, violation.category) },
         ExpressionAttributeValues: {
           ':one': 1,
           ':exp': Math.ceil((start + bucketMs + this.maxWindowMs) / 1000),
         },
+        ReturnValues: 'ALL_NEW',
       }),
     );
-    const counts = countStrikes(await this.strikes(violation.tenantId, now), this.config, now);
+    const { buckets, stale } = this.strikeCounters(out.Attributes, now);
+    const counts = countStrikes(buckets, this.config, now);
+    try {
+      return await this.escalate(violation.tenantId, counts, now);
+    } finally {
+      if (stale.length >= STALE_COUNTERS_PRUNED_AT) await this.removeCounters(violation.tenantId, stale);
+    }
+  }
+
+  private async escalate(
+    tenantId: string,
+    counts: Readonly<Record<string, number>>,
+    now: number,
+  ): Promise<ViolationOutcome> {
     // Below every threshold (the usual strike) nothing can escalate: the status and the suspensions are not read.
     const needs = escalationInputs(counts, this.config);
     if (!needs.status) return { counts };
     const [keys, recentSuspensions] = await Promise.all([
-      this.options.tenants.keysOf(violation.tenantId),
-      needs.suspensions ? this.recentSuspensions(violation.tenantId, now) : 0,
+      this.options.tenants.keysOf(tenantId),
+      needs.suspensions ? this.recentSuspensions(tenantId, now) : 0,
     ]);
     const [key] = keys;
     if (!key) return { counts };
@@ -122,7 +150,7 @@ export class DynamoEnforcementLadder {
       reason: escalation.reason,
       ...(escalation.until !== undefined ? { until: escalation.until } : {}),
     };
-    const applied = await this.applyStatus(violation.tenantId, change, LADDER_ACTOR, { status: key.status });
+    const applied = await this.applyStatus(tenantId, change, LADDER_ACTOR, { status: key.status });
     if (!applied) return { counts }; // another instance escalated concurrently
     return { counts, escalation: { ...escalation, auditEventId: applied.eventId } };
   }
@@ -161,29 +189,16 @@ export class DynamoEnforcementLadder {
   }
 
   /**
-   * Sets every strike counter of a tenant's current windows to 0 (an operator reinstating a tenant forgives the
-   * strikes that led there, so the next block does not escalate it again at once). Suspension day counters stay:
-   * the ban rule still sees them. Returns the number of counters reset.
+   * Removes every strike counter of a tenant (an operator reinstating a tenant forgives the strikes that led there,
+   * so the next block does not escalate it again at once). Suspension day counters stay: the ban rule still sees
+   * them. Returns the number of counters of the current windows that held strikes.
    */
   async clearStrikes(tenantId: string): Promise<number> {
     const now = this.now();
-    const from = now - this.maxWindowMs - this.config.bucketMs;
-    const items = await this.queryRange(tenantId, `${STRIKE}${pad(from)}`, `${STRIKE}${pad(now)}#\uffff`);
-    let n = 0;
-    for (const item of items) {
-      if (Number(item.count ?? 0) === 0) continue;
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { tenantId, window: item.window },
-          UpdateExpression: 'SET #c = :zero',
-          ExpressionAttributeNames: { '#c': 'count' },
-          ExpressionAttributeValues: { ':zero': 0 },
-        }),
-      );
-      n += 1;
-    }
-    return n;
+    const [item] = await this.queryRange(tenantId, STRIKES_WINDOW, STRIKES_WINDOW);
+    const { buckets, stale } = this.strikeCounters(item, now);
+    await this.removeCounters(tenantId, [...buckets.map((b) => b.attribute), ...stale]);
+    return buckets.filter((b) => b.count > 0).length;
   }
 
   private async countSuspension(tenantId: string): Promise<void> {
@@ -203,19 +218,51 @@ export class DynamoEnforcementLadder {
     );
   }
 
-  private async strikes(tenantId: string, now: number): Promise<StrikeBucket[]> {
-    const from = now - this.maxWindowMs - this.config.bucketMs;
-    const items = await this.queryRange(tenantId, `${STRIKE}${pad(from)}`, `${STRIKE}${pad(now)}#\uffff`);
-    const buckets: StrikeBucket[] = [];
-    for (const item of items) {
-      const [, startText, ...category] = String(item.window).split('#');
-      buckets.push({
-        start: Number(startText),
-        category: category.join('#'),
-        count: Number(item.count ?? 0),
-      });
+  /**
+   * The strike counters on a tenant's strike item: those that can still count toward a window (`buckets`) and
+   * the attribute names of those past every window (`stale`). Attributes of another shape are ignored.
+   */
+  private strikeCounters(
+    item: Record<string, unknown> | undefined,
+    now: number,
+  ): { buckets: Array<StrikeBucket & { readonly attribute: string }>; stale: string[] } {
+    const buckets: Array<StrikeBucket & { readonly attribute: string }> = [];
+    const stale: string[] = [];
+    const oldest = now - this.maxWindowMs;
+    for (const [attribute, value] of Object.entries(item ?? {})) {
+      const m = BUCKET_ATTRIBUTE.exec(attribute);
+      if (!m) continue;
+      const start = Number(m[1]);
+      if (start + this.config.bucketMs <= oldest) stale.push(attribute);
+      else buckets.push({ attribute, start, category: m[2]!, count: Number(value ?? 0) });
     }
-    return buckets;
+    return { buckets, stale };
+  }
+
+  /** Removes strike counters from a tenant's strike item (never creates the item). */
+  private async removeCounters(tenantId: string, attributes: readonly string[]): Promise<void> {
+    for (let i = 0; i < attributes.length; i += REMOVE_CHUNK) {
+      const chunk = attributes.slice(i, i + REMOVE_CHUNK);
+      const names: Record<string, string> = {};
+      chunk.forEach((a, j) => {
+        names[`#r${j}`] = a;
+      });
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { tenantId, window: STRIKES_WINDOW },
+            UpdateExpression: `REMOVE ${Object.keys(names).join(', ')}`,
+            ConditionExpression: 'attribute_exists(tenantId)',
+            ExpressionAttributeNames: names,
+          }),
+        );
+      } catch (e) {
+        // The item expired meanwhile: nothing left to remove.
+        if ((e as { name?: string }).name === 'ConditionalCheckFailedException') return;
+        throw e;
+      }
+    }
   }
 
   private async recentSuspensions(tenantId: string, now: number): Promise<number> {

@@ -1,9 +1,11 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoAuditLog } from '../../../lambdas/adapters/dynamo/audit-log';
 import { countRoundTrips } from '../../../lambdas/adapters/dynamo/client';
 import {
   DynamoEnforcementLadder,
   type EnforcementNotification,
+  STALE_COUNTERS_PRUNED_AT,
+  STRIKES_WINDOW,
 } from '../../../lambdas/adapters/dynamo/ladder-store';
 import { DynamoTenantStore } from '../../../lambdas/adapters/dynamo/tenant-store';
 import { hashApiKey, isWellFormedApiKey } from '../../../lambdas/core/enforcement/keys';
@@ -167,7 +169,7 @@ describe('enforcement ladder', () => {
     ]);
   });
 
-  test('a strike below every threshold costs two table calls; one reaching a threshold reads the tenant', async () => {
+  test('a strike below every threshold costs one table call; one reaching a threshold reads the tenant', async () => {
     // GIVEN an active tenant and a ladder on a client whose table calls are counted
     const c = clock();
     const doc = clientFor(db.endpoint);
@@ -186,8 +188,9 @@ describe('enforcement ladder', () => {
     calls.reset();
     await ladder.recordViolation({ tenantId: 'counted', category: 'harmful' });
     await ladder.recordViolation({ tenantId: 'counted', category: 'harmful' });
-    // THEN each is the strike update and one query of the counters
-    expect(calls.count).toBe(4);
+    // THEN each is one update, which adds the strike and returns the counters
+    expect(calls.count).toBe(2);
+    expect(calls.byCommand).toEqual({ UpdateItemCommand: 2 });
     expect(Object.keys(calls.byTable).every((k) => k.endsWith(` ${db.tables.violations}`))).toBe(true);
     // WHEN the third reaches the throttle threshold
     calls.reset();
@@ -198,11 +201,116 @@ describe('enforcement ladder', () => {
     const t = db.tables.tenants;
     expect(calls.byTable).toEqual({
       [`UpdateItemCommand ${v}`]: 1,
-      [`QueryCommand ${v}`]: 1,
       // the ladder's read of the status, then setStatus's own read of every key before its conditional update
       [`QueryCommand ${t}`]: 2,
       [`UpdateItemCommand ${t}`]: 1,
       [`PutItemCommand ${db.tables.audit}`]: 1,
+    });
+  });
+
+  test('counters past every window are removed once enough gather; the ones in a window stay', async () => {
+    // GIVEN a tenant striking once every 2 hours (never escalated), on a counted client
+    const c = clock();
+    const doc = clientFor(db.endpoint);
+    const calls = countRoundTrips(doc);
+    const ladder = new DynamoEnforcementLadder({
+      client: doc,
+      violationsTable: db.tables.violations,
+      tenants: new DynamoTenantStore({ client: doc, tableName: db.tables.tenants, now: c.now }),
+      audit: new DynamoAuditLog({ client: doc, tableName: db.tables.audit, now: c.now }),
+      notifier: { notify: async () => {} },
+      now: c.now,
+    });
+    const counters = async () => {
+      const out = await doc.send(
+        new GetCommand({
+          TableName: db.tables.violations,
+          Key: { tenantId: 'sparse', window: STRIKES_WINDOW },
+        }),
+      );
+      return Object.keys(out.Item ?? {}).filter((k) => k.startsWith('b'));
+    };
+    const updates: number[] = [];
+    for (let i = 0; i < STALE_COUNTERS_PRUNED_AT + 1; i++) {
+      calls.reset();
+      const out = await ladder.recordViolation({ tenantId: 'sparse', category: 'harmful' });
+      expect(out.counts).toEqual({ 'strikes-10m': 1, 'strikes-1h': 1 });
+      updates.push(calls.count);
+      c.advance(2 * 60 * MIN);
+    }
+    // THEN every strike is one call until STALE_COUNTERS_PRUNED_AT counters aged out; that strike removes them
+    expect(updates).toEqual([...Array(STALE_COUNTERS_PRUNED_AT).fill(1), 2]);
+    expect(await counters()).toHaveLength(1);
+    // AND a strike within the window of the last one still counts it
+    c.advance(-2 * 60 * MIN + 5 * MIN);
+    expect((await ladder.recordViolation({ tenantId: 'sparse', category: 'harmful' })).counts).toEqual({
+      'strikes-10m': 2,
+      'strikes-1h': 2,
+    });
+  });
+
+  test('a category rule counts only its category, whatever characters the category holds', async () => {
+    const c = clock();
+    const rule = {
+      name: 'odd-1h',
+      windowMs: 60 * MIN,
+      threshold: 2,
+      category: 'a#b c',
+      status: 'throttled' as const,
+      durationMs: MIN,
+    };
+    const { tenants, audit } = setup();
+    const ladder = new DynamoEnforcementLadder({
+      client: db.doc,
+      violationsTable: db.tables.violations,
+      tenants,
+      audit,
+      notifier: { notify: async () => {} },
+      config: { ...DEFAULT_LADDER, rules: [rule] },
+      now: c.now,
+    });
+    await tenants.createTenant({ tenantId: 'odd', tier: 'standard', zone: 'eu' });
+    expect((await ladder.recordViolation({ tenantId: 'odd', category: 'a' })).counts).toEqual({
+      'odd-1h': 0,
+    });
+    expect((await ladder.recordViolation({ tenantId: 'odd', category: 'a#b c' })).counts).toEqual({
+      'odd-1h': 1,
+    });
+    const second = await ladder.recordViolation({ tenantId: 'odd', category: 'a#b c' });
+    expect(second.counts).toEqual({ 'odd-1h': 2 });
+    expect(second.escalation?.rule).toBe('odd-1h');
+  });
+
+  test("clearing strikes forgives every counter of the tenant, and no other tenant's", async () => {
+    const { c, tenants, ladder } = setup();
+    await tenants.createTenant({ tenantId: 'forgiven', tier: 'standard', zone: 'eu' });
+    await ladder.recordViolation({ tenantId: 'forgiven', category: 'harmful' });
+    await ladder.recordViolation({ tenantId: 'other', category: 'harmful' });
+    c.advance(2 * MIN);
+    await ladder.recordViolation({ tenantId: 'forgiven', category: 'jailbreak' });
+    // WHEN cleared: two counters (two buckets) held strikes
+    expect(await ladder.clearStrikes('forgiven')).toBe(2);
+    expect(await ladder.clearStrikes('forgiven')).toBe(0);
+    expect(await ladder.clearStrikes('never-struck')).toBe(0);
+    // THEN the next strike counts from one; the other tenant keeps its strike
+    expect((await ladder.recordViolation({ tenantId: 'forgiven', category: 'harmful' })).counts).toEqual({
+      'strikes-10m': 1,
+      'strikes-1h': 1,
+    });
+    expect((await ladder.recordViolation({ tenantId: 'other', category: 'harmful' })).counts).toEqual({
+      'strikes-10m': 2,
+      'strikes-1h': 2,
+    });
+  });
+
+  test('clearing more counters than one update expression holds clears them all', async () => {
+    const { ladder } = setup();
+    const categories = Array.from({ length: 130 }, (_, i) => `category-${i}`);
+    for (const category of categories) await ladder.recordViolation({ tenantId: 'many', category });
+    expect(await ladder.clearStrikes('many')).toBe(130);
+    expect((await ladder.recordViolation({ tenantId: 'many', category: 'harmful' })).counts).toEqual({
+      'strikes-10m': 1,
+      'strikes-1h': 1,
     });
   });
 
