@@ -2,15 +2,17 @@
  * Trains the tier-1 classifier and writes its artifact.
  *
  *   npm run train -- --data ../shared/data/dev [--out lambdas/core/classifier/model.json] [--cross-source]
- *                    [--table-contrast off|context|reply|all]
+ *                    [--table-contrast off|context|reply|all] [--check]
  *
  * Split: SHA-256(id) mod 5 == 0 → validation (20 %), never used for fitting, calibration or thresholds.
  * Prints out-of-fold (train) metrics, then validation metrics of the written artifact, classifier
  * alone and combined with the tier-0 heuristics. `--cross-source` adds a leave-one-source-out estimate.
  * `--table-contrast` is an experiment switch (ADR 0044), off in the recipe `npm run train:tier2` shares.
+ * `--check` writes nothing: it trains, compares the bytes with the file at `--out` (the committed artifact
+ * by default) and exits 1 when they differ — the committed model must be what today's code and data train.
  */
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadModel, type ModelArtifact } from '../lambdas/core/classifier';
 import { createTier0 } from '../lambdas/core/detectors';
@@ -33,6 +35,7 @@ interface Args {
   readonly out: string;
   readonly crossSource: boolean;
   readonly tableContrast: TableContrast;
+  readonly check: boolean;
 }
 
 const TABLE_CONTRAST: readonly TableContrast[] = ['off', 'context', 'reply', 'all'];
@@ -42,11 +45,13 @@ function parseArgs(argv: readonly string[]): Args {
   let out = 'lambdas/core/classifier/model.json';
   let crossSource = false;
   let tableContrast: TableContrast = 'off';
+  let check = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--data') data = argv[++i] ?? data;
     else if (a === '--out') out = argv[++i] ?? out;
     else if (a === '--cross-source') crossSource = true;
+    else if (a === '--check') check = true;
     else if (a === '--table-contrast') {
       const v = argv[++i];
       const known = TABLE_CONTRAST.find((t) => t === v);
@@ -55,7 +60,7 @@ function parseArgs(argv: readonly string[]): Args {
       tableContrast = known;
     } else throw new Error(`train: unknown argument ${a}`);
   }
-  return { data, out, crossSource, tableContrast };
+  return { data, out, crossSource, tableContrast, check };
 }
 
 function pct(x: number): string {
@@ -95,9 +100,19 @@ function main(): void {
     augmentation: fit.augmentation,
   });
   const json = `${JSON.stringify(artifact, null, 1)}\n`;
-  writeFileSync(args.out, json);
   const sha = createHash('sha256').update(json).digest('hex');
-  console.log(`wrote ${args.out}: ${json.length} bytes, sha256 ${sha}, version ${artifact.version}`);
+  if (args.check) {
+    const committed = readFileSync(args.out, 'utf8');
+    const same = committed === json;
+    const theirs = createHash('sha256').update(committed).digest('hex');
+    console.log(
+      `${same ? 'same bytes as' : 'DIFFERS from'} ${args.out}: trained sha256 ${sha}, file sha256 ${theirs}`,
+    );
+    if (!same) process.exitCode = 1;
+  } else {
+    writeFileSync(args.out, json);
+    console.log(`wrote ${args.out}: ${json.length} bytes, sha256 ${sha}, version ${artifact.version}`);
+  }
   console.log(
     `train ${train.length} rows, validation ${valid.length} rows, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
   );
