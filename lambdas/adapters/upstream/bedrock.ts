@@ -6,7 +6,8 @@
  * checked). Credentials come from the SDK's default provider chain (`@aws-sdk/credential-provider-node`: in Lambda,
  * the function role's credentials in its environment), so deployers change nothing. Errors map as the SDK client's
  * do (the `x-amzn-errortype` name through {@link upstreamErrorFor}); throttling, 5xx and connection failures are
- * retried like the SDK's standard retry mode, before any response byte is read, never after.
+ * retried like the SDK's standard retry mode (`AWS_MAX_ATTEMPTS`, the retry quota), before any response byte is
+ * read, never after. Endpoints, FIPS and dual-stack as the SDK resolves them; a `user-agent` in the SDK's form.
  *
  * Why not the SDK client: for one call it ran ≈ a third of the proxy's steady CPU per request (its middleware
  * stack, the HTTP/2 handler and a session per response stream) and ≈ 16 ms of the Lambda's cold import
@@ -80,8 +81,10 @@ export interface BedrockHttpClientOptions {
   readonly endpoint?: string;
   /** @default the SDK's default provider chain (environment, then shared files, container and instance roles) */
   readonly credentials?: CredentialProvider;
-  /** Attempts per call, the first included (the SDK's `maxAttempts`). @default 3 */
+  /** Attempts per call, the first included (the SDK's `maxAttempts`). @default {@link maxAttemptsFrom}(process.env) */
   readonly maxAttempts?: number;
+  /** @default {@link bedrockUserAgent}(process.env) */
+  readonly userAgent?: string;
   /**
    * Longest wait for a response head. A non-streamed answer's head comes only when the whole answer is generated,
    * so the default is the longest a Lambda can run (the SDK client set none). @default 900000
@@ -98,8 +101,10 @@ export interface BedrockHttpClientOptions {
 
 /**
  * The Bedrock Runtime endpoint as the SDK resolves it: `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, then `AWS_ENDPOINT_URL`
- * (unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`), else the region's endpoint (FIPS with
- * `AWS_USE_FIPS_ENDPOINT=true`; `amazonaws.com.cn` in the China regions, `amazonaws.eu` in the European Sovereign Cloud).
+ * (unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`), else the region's endpoint: FIPS with
+ * `AWS_USE_FIPS_ENDPOINT=true`, dual-stack (IPv4 and IPv6) with `AWS_USE_DUALSTACK_ENDPOINT=true`, in the
+ * partition's domain (`amazonaws.com.cn` in the China regions, `amazonaws.eu` in the European Sovereign Cloud; the
+ * dual-stack domains `api.aws`, `api.amazonwebservices.com.cn`, `api.amazonwebservices.eu`).
  */
 export function bedrockEndpoint(region: string, env: NodeJS.ProcessEnv = process.env): string {
   if (env['AWS_IGNORE_CONFIGURED_ENDPOINT_URLS'] !== 'true') {
@@ -107,13 +112,53 @@ export function bedrockEndpoint(region: string, env: NodeJS.ProcessEnv = process
     if (configured) return configured;
   }
   const fips = env['AWS_USE_FIPS_ENDPOINT'] === 'true' ? '-fips' : '';
+  const dualStack = env['AWS_USE_DUALSTACK_ENDPOINT'] === 'true';
   // The partitions' DNS suffixes (the SDK's partitions.json): China, the European Sovereign Cloud, the rest.
   const suffix = region.startsWith('cn-')
-    ? 'amazonaws.com.cn'
+    ? dualStack
+      ? 'api.amazonwebservices.com.cn'
+      : 'amazonaws.com.cn'
     : region.startsWith('eusc-')
-      ? 'amazonaws.eu'
-      : 'amazonaws.com';
+      ? dualStack
+        ? 'api.amazonwebservices.eu'
+        : 'amazonaws.eu'
+      : dualStack
+        ? 'api.aws'
+        : 'amazonaws.com';
   return `https://bedrock-runtime${fips}.${region}.${suffix}`;
+}
+
+/**
+ * The attempts per call the SDK would make: `AWS_MAX_ATTEMPTS` when set (a whole number of at least 1), else 3.
+ * @throws Error naming the variable when it is set to anything else (read once, at construction)
+ */
+export function maxAttemptsFrom(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env['AWS_MAX_ATTEMPTS'];
+  if (raw === undefined || raw === '') return 3;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`AWS_MAX_ATTEMPTS: expected a whole number of at least 1, got '${raw}'`);
+  return n;
+}
+
+/**
+ * The `user-agent` sent with each call, in the SDK's form: this client, the runtime, the API, and the Lambda
+ * execution environment (`AWS_EXECUTION_ENV`) and application id (`AWS_SDK_UA_APP_ID`) when set. Characters other
+ * than the SDK's token characters become `-`, so no value in the environment can add a header.
+ */
+export function bedrockUserAgent(env: NodeJS.ProcessEnv = process.env): string {
+  const token = (s: string) => s.replace(/[^!#$%&'*+\-.^_`|~\w]/g, '-').slice(0, 50);
+  const parts = [
+    'csp-safeguards',
+    'lang/js',
+    `md/nodejs#${token(process.versions.node)}`,
+    'api/bedrock-runtime',
+  ];
+  const execEnv = env['AWS_EXECUTION_ENV'];
+  if (execEnv) parts.push(`exec-env/${token(execEnv)}`);
+  const appId = env['AWS_SDK_UA_APP_ID'];
+  if (appId) parts.push(`app/${token(appId)}`);
+  return parts.join(' ');
 }
 
 /** A model id as one path segment, encoded as the SDK encodes labels (`:` → `%3A`, `/` → `%2F`, and `!'()*`). */
@@ -135,6 +180,36 @@ const RETRIED_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT
 const RETRY_BASE_MS = 100;
 const THROTTLING_RETRY_BASE_MS = 500;
 const MAX_RETRY_DELAY_MS = 20_000;
+
+/**
+ * The retry quota of the SDK's standard retry mode, per client: a retry takes 5 tokens (10 after a timeout or a
+ * connection failure) from a bucket of 500; a call that succeeds gives back what its retries took, or 1 token when
+ * it needed none. An empty bucket stops retries (the failure is returned as it is), so a service in trouble does
+ * not get three times the calls.
+ */
+export class RetryQuota {
+  static readonly CAPACITY = 500;
+  static readonly RETRY_COST = 5;
+  static readonly TRANSIENT_RETRY_COST = 10;
+  private tokens = RetryQuota.CAPACITY;
+
+  get available(): number {
+    return this.tokens;
+  }
+
+  /** Takes the cost of one retry after `e`; false (nothing taken) when the bucket holds less. */
+  take(e: unknown): number | undefined {
+    const cost = e instanceof UpstreamError ? RetryQuota.RETRY_COST : RetryQuota.TRANSIENT_RETRY_COST;
+    if (this.tokens < cost) return undefined;
+    this.tokens -= cost;
+    return cost;
+  }
+
+  /** A call succeeded: gives back `taken` (its last retry's cost), or 1 when it was not retried. */
+  succeeded(taken: number | undefined): void {
+    this.tokens = Math.min(RetryQuota.CAPACITY, this.tokens + (taken ?? 1));
+  }
+}
 
 /** Whether a failed attempt is retried (before any response byte was read: that is the only place it can fail). */
 function retryable(e: unknown): boolean {
@@ -185,14 +260,18 @@ export class BedrockHttpClient {
   private readonly maxAttempts: number;
   private readonly random: () => number;
   private readonly basePath: string;
+  private readonly userAgent: string;
+  /** The retry quota of this client's calls (the SDK's standard retry mode). */
+  readonly retryQuota = new RetryQuota();
 
   constructor(opts: BedrockHttpClientOptions) {
     this.endpoint = httpUrl(opts.endpoint ?? bedrockEndpoint(opts.region), 'bedrock endpoint');
     this.origin = pooledOrigin(this.endpoint, opts.headersTimeoutMs ?? 900_000);
     this.credentials = opts.credentials ?? defaultProvider();
     this.region = opts.region;
-    const attempts = opts.maxAttempts ?? 3;
+    const attempts = opts.maxAttempts ?? maxAttemptsFrom();
     this.maxAttempts = Number.isFinite(attempts) ? Math.max(1, Math.floor(attempts)) : 3;
+    this.userAgent = opts.userAgent ?? bedrockUserAgent();
     this.maxResponseBytes = opts.maxResponseBytes ?? MAX_UPSTREAM_RESPONSE_BYTES;
     this.random = opts.random ?? Math.random;
     this.basePath = this.endpoint.pathname.replace(/\/+$/, '');
@@ -209,11 +288,16 @@ export class BedrockHttpClient {
     signal: CallSignal,
   ): Promise<IncomingMessage> {
     const path = `${this.basePath}/model/${modelIdSegment(modelId)}/${operation}`;
+    let taken: number | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.once(path, operation, body, signal);
+        const res = await this.once(path, operation, body, signal);
+        this.retryQuota.succeeded(taken);
+        return res;
       } catch (e) {
         if (attempt >= this.maxAttempts || signal.aborted || !retryable(e)) throw e;
+        taken = this.retryQuota.take(e);
+        if (taken === undefined) throw e;
         const base =
           e instanceof UpstreamError && e.kind === 'throttled' ? THROTTLING_RETRY_BASE_MS : RETRY_BASE_MS;
         await backoff(Math.floor(Math.min(MAX_RETRY_DELAY_MS, this.random() * 2 ** attempt * base)), signal);
@@ -228,6 +312,7 @@ export class BedrockHttpClient {
       host: url.host,
       'content-type': 'application/json',
       'content-length': String(Buffer.byteLength(body, 'utf8')),
+      'user-agent': this.userAgent,
       [operation === 'invoke' ? 'accept' : 'x-amzn-bedrock-accept']: 'application/json',
     };
     // SigV4 (aws4): adds x-amz-date, x-amz-security-token for a role's credentials, and authorization.

@@ -14,7 +14,10 @@ import {
   bedrockEndpoint,
   bedrockStreamEvents,
   bedrockUpstream,
+  bedrockUserAgent,
+  maxAttemptsFrom,
   modelIdSegment,
+  RetryQuota,
 } from '../../../../../lambdas/adapters/upstream';
 import { CallAbort, UpstreamError } from '../../../../../lambdas/core/serving';
 import {
@@ -455,6 +458,50 @@ describe('bedrockUpstream over SigV4-signed HTTP', () => {
     expect(s.seen).toHaveLength(1);
   });
 
+  test('AWS_MAX_ATTEMPTS sets the attempts of a client built without maxAttempts', async () => {
+    const saved = process.env['AWS_MAX_ATTEMPTS'];
+    process.env['AWS_MAX_ATTEMPTS'] = '5';
+    try {
+      const s = await start((_req, res) => errorType(res, 503, 'ServiceUnavailableException'));
+      await expect(bedrockUpstream(client(s.endpoint)).invoke({}, 'm', new CallAbort())).rejects.toEqual(
+        expect.objectContaining({ kind: 'unavailable' }),
+      );
+      expect(s.seen).toHaveLength(5);
+    } finally {
+      if (saved === undefined) delete process.env['AWS_MAX_ATTEMPTS'];
+      else process.env['AWS_MAX_ATTEMPTS'] = saved;
+    }
+  });
+
+  test('GIVEN an empty retry quota THEN a failure is not retried; a success refills it', async () => {
+    let fail = true;
+    const s = await start((_req, res) =>
+      fail ? errorType(res, 503, 'ServiceUnavailableException') : json(res, 200, MESSAGE),
+    );
+    const c = client(s.endpoint);
+    // Retries drain the quota: 500 tokens pay for 100 retries of 5.
+    while (c.retryQuota.take(new UpstreamError('unavailable', 'x', 503)) !== undefined);
+    expect(c.retryQuota.available).toBe(0);
+    await expect(bedrockUpstream(c).invoke({}, 'm', new CallAbort())).rejects.toEqual(
+      expect.objectContaining({ kind: 'unavailable' }),
+    );
+    expect(s.seen).toHaveLength(1);
+    fail = false;
+    await bedrockUpstream(c).invoke({}, 'm', new CallAbort());
+    expect(c.retryQuota.available).toBe(1);
+  });
+
+  test('each call carries the user agent, outside what an environment value can change', async () => {
+    const s = await start((_req, res) => json(res, 200, MESSAGE));
+    await bedrockUpstream(client(s.endpoint, { userAgent: 'ua-under-test' })).invoke(
+      {},
+      'm',
+      new CallAbort(),
+    );
+    expect(s.seen[0]?.headers['user-agent']).toBe('ua-under-test');
+    expect(s.seen[0]?.signatureProblem).toBeUndefined();
+  });
+
   test('a response head later than headersTimeoutMs fails as timeout, not retried', async () => {
     const s = await start(() => undefined);
     const c = client(s.endpoint, { headersTimeoutMs: 50 });
@@ -486,6 +533,28 @@ describe('bedrockEndpoint', () => {
     [{ AWS_USE_FIPS_ENDPOINT: 'true' }, 'us-east-1', 'https://bedrock-runtime-fips.us-east-1.amazonaws.com'],
     [{}, 'cn-north-1', 'https://bedrock-runtime.cn-north-1.amazonaws.com.cn'],
     [{}, 'eusc-de-east-1', 'https://bedrock-runtime.eusc-de-east-1.amazonaws.eu'],
+    [{ AWS_USE_DUALSTACK_ENDPOINT: 'true' }, 'eu-west-1', 'https://bedrock-runtime.eu-west-1.api.aws'],
+    [
+      { AWS_USE_DUALSTACK_ENDPOINT: 'true', AWS_USE_FIPS_ENDPOINT: 'true' },
+      'us-east-1',
+      'https://bedrock-runtime-fips.us-east-1.api.aws',
+    ],
+    [
+      { AWS_USE_DUALSTACK_ENDPOINT: 'true' },
+      'cn-north-1',
+      'https://bedrock-runtime.cn-north-1.api.amazonwebservices.com.cn',
+    ],
+    [
+      { AWS_USE_DUALSTACK_ENDPOINT: 'true' },
+      'eusc-de-east-1',
+      'https://bedrock-runtime.eusc-de-east-1.api.amazonwebservices.eu',
+    ],
+    [{ AWS_USE_DUALSTACK_ENDPOINT: 'false' }, 'eu-west-1', 'https://bedrock-runtime.eu-west-1.amazonaws.com'],
+    [
+      { AWS_USE_DUALSTACK_ENDPOINT: 'true', AWS_ENDPOINT_URL_BEDROCK_RUNTIME: 'http://127.0.0.1:2' },
+      'eu-west-1',
+      'http://127.0.0.1:2',
+    ],
     [{ AWS_ENDPOINT_URL: 'http://127.0.0.1:1' }, 'eu-west-1', 'http://127.0.0.1:1'],
     [
       { AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_ENDPOINT_URL_BEDROCK_RUNTIME: 'http://127.0.0.1:2' },
@@ -505,5 +574,65 @@ describe('bedrockEndpoint', () => {
     expect(() => new BedrockHttpClient({ region: 'eu-west-1', endpoint: 'file:///etc/passwd' })).toThrow(
       /http\(s\)/,
     );
+  });
+});
+
+describe('client settings from the environment, as the SDK reads them', () => {
+  test.each([
+    [undefined, 3],
+    ['', 3],
+    ['1', 1],
+    ['7', 7],
+  ])('AWS_MAX_ATTEMPTS=%j → %i attempts', (value, expected) => {
+    expect(maxAttemptsFrom(value === undefined ? {} : { AWS_MAX_ATTEMPTS: value })).toBe(expected);
+  });
+
+  test.each(['0', '-1', '2.5', 'three', 'Infinity'])(
+    'AWS_MAX_ATTEMPTS=%j is refused, naming the variable',
+    (value) => {
+      expect(() => maxAttemptsFrom({ AWS_MAX_ATTEMPTS: value })).toThrow(/^AWS_MAX_ATTEMPTS: .*'/);
+    },
+  );
+
+  test('the user agent names the client, the runtime, the API, the Lambda environment and the app id', () => {
+    expect(bedrockUserAgent({})).toBe(
+      `csp-safeguards lang/js md/nodejs#${process.versions.node} api/bedrock-runtime`,
+    );
+    expect(
+      bedrockUserAgent({ AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x', AWS_SDK_UA_APP_ID: 'acme-app' }),
+    ).toBe(
+      `csp-safeguards lang/js md/nodejs#${process.versions.node} api/bedrock-runtime exec-env/AWS_Lambda_nodejs20.x app/acme-app`,
+    );
+  });
+
+  test('GIVEN an app id with a line break and spaces THEN the user agent stays one header value of tokens', () => {
+    const ua = bedrockUserAgent({ AWS_SDK_UA_APP_ID: 'a b\r\nx-evil: 1' });
+    expect(ua).toMatch(/ app\/a-b--x-evil--1$/);
+    expect(ua).not.toMatch(/[\r\n:]/);
+  });
+});
+
+describe("RetryQuota (the SDK standard mode's retry tokens)", () => {
+  test('a retry takes 5 tokens, 10 after a connection failure; none when the bucket holds less', () => {
+    const q = new RetryQuota();
+    expect(q.take(new UpstreamError('throttled', 'x', 429))).toBe(5);
+    expect(q.take(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBe(10);
+    expect(q.available).toBe(485);
+    while (q.available >= 10) q.take(new Error('reset'));
+    expect(q.available).toBe(5);
+    expect(q.take(new Error('reset'))).toBeUndefined();
+    expect(q.available).toBe(5);
+  });
+
+  test("a success gives back its last retry's cost, or 1 without retries, never past the capacity", () => {
+    const q = new RetryQuota();
+    q.take(new UpstreamError('unavailable', 'x', 503));
+    q.take(new UpstreamError('unavailable', 'x', 503));
+    q.succeeded(5);
+    expect(q.available).toBe(495);
+    q.succeeded(undefined);
+    expect(q.available).toBe(496);
+    for (let i = 0; i < 10; i++) q.succeeded(undefined);
+    expect(q.available).toBe(RetryQuota.CAPACITY);
   });
 });
