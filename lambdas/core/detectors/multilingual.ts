@@ -11,6 +11,7 @@
  * lookups. The gloss exists only when the text reads as one of the five languages (more of that
  * language's function words than English ones), so English traffic is never glossed.
  */
+import { codeUnits } from '../normalize/text';
 import type { NormalizedSegment } from '../types';
 
 export type GlossLanguage = 'fr' | 'es' | 'de' | 'pt' | 'it';
@@ -143,10 +144,10 @@ STOP_WORDS.forEach((w, i) => {
 });
 
 /**
- * Language bits of the stopword spelled by ASCII `text[s, e)` in any case, or 0, given `h`, the
+ * Language bits of the stopword spelled by ASCII `b[s, e)` in any case, or 0, given `h`, the
  * {@link fnv1a} of the lowercased span. Allocates nothing.
  */
-function stopBits(text: string, s: number, e: number, h: number): number {
+function stopBits(b: Uint16Array, s: number, e: number, h: number): number {
   for (let slot = h & (STOP_SLOTS - 1); STOP_SLOT[slot] !== 0; slot = (slot + 1) & (STOP_SLOTS - 1)) {
     if (STOP_HASH[slot] !== h) continue;
     const index = STOP_SLOT[slot]! - 1;
@@ -154,7 +155,7 @@ function stopBits(text: string, s: number, e: number, h: number): number {
     if (w.length !== e - s) continue;
     let k = 0;
     for (; k < w.length; k++) {
-      const c = text.charCodeAt(s + k);
+      const c = b[s + k]!;
       if ((c >= 65 && c <= 90 ? c + 32 : c) !== w.charCodeAt(k)) break;
     }
     if (k === w.length) return STOP_WORD_BITS[index]!;
@@ -185,10 +186,12 @@ for (let c = 65; c <= 90; c++) ALNUM_LOWER[c] = c + 32;
 export function guessAsciiLanguage(text: string): GlossLanguage | undefined {
   const counts = new Int32Array(LANGS.length + 1);
   const n = text.length;
+  // Indexed loads from a typed array rather than `charCodeAt` (the scratch buffer: nothing below reuses it).
+  const b = codeUnits(text);
   let best = 0;
   let i = 0;
   while (i < n) {
-    let c = ALNUM_LOWER[text.charCodeAt(i)]!;
+    let c = ALNUM_LOWER[b[i]!]!;
     if (c === 0) {
       i++;
       continue;
@@ -200,16 +203,16 @@ export function guessAsciiLanguage(text: string): GlossLanguage | undefined {
       while (c !== 0) {
         h = Math.imul(h ^ c, 0x01000193);
         i++;
-        c = i < n ? ALNUM_LOWER[text.charCodeAt(i)]! : 0;
+        c = i < n ? ALNUM_LOWER[b[i]!]! : 0;
       }
-      if (i + 1 >= n || text.charCodeAt(i) !== 45) break;
-      c = ALNUM_LOWER[text.charCodeAt(i + 1)]!;
+      if (i + 1 >= n || b[i] !== 45) break;
+      c = ALNUM_LOWER[b[i + 1]!]!;
       if (c === 0) break;
       hyphen = true;
       i++;
     }
     if (hyphen || i - s > MAX_STOPWORD) continue;
-    const bits = stopBits(text, s, i, h);
+    const bits = stopBits(b, s, i, h);
     if (bits === 0) continue;
     for (let b = 0; b < EN_BIT; b++) {
       if (bits & (1 << b)) {
