@@ -422,6 +422,17 @@ function addDecodedViews(
 }
 
 /**
+ * The camelCase split view, and its leetspeak reading when a leet symbol touches a letter in it
+ * (`writ3Ransomwar3` → `writ3 ransomwar3` → `write ransomware`): the leet view of the whole text sees the
+ * words still run together, too long to be read as disguised words.
+ */
+function addCamelViews(set: ViewSet, split: string): void {
+  if (!set.add(split, ['camel-case', ...CANONICAL_TRANSFORMS])) return;
+  if (!scanLower(split).leet) return;
+  set.add(foldLeet(split), ['camel-case', ...CANONICAL_TRANSFORMS, 'leet']);
+}
+
+/**
  * Whether {@link ROLE_MARKER_RE} can match `text`: never "no" when it can. Each of its forms starts
  * with `<|`, `<<`, `[/` or `[i` (either case), `"r` (either case), or is a role name followed by `:`
  * at the start of a line after blanks and `#`s. A few string searches and one look per line, instead
@@ -571,7 +582,7 @@ export function normalizeSegment(
   const camel = splitCamelCase(residualNfkc);
   // Words run together throughout: the split view is the reading, made before the others can spend its budget.
   const camelFirst = camel !== undefined && runTogether(residualNfkc);
-  if (camelFirst) set.add(canonicalize(respaceMarks(camel)), ['camel-case', ...CANONICAL_TRANSFORMS]);
+  if (camelFirst) addCamelViews(set, canonicalize(respaceMarks(camel)));
   // Without a leet symbol touching a letter the fold is the text itself, which the set would drop.
   if (base.scan.leet) {
     set.add(foldLeet(base.canonical), [...CANONICAL_TRANSFORMS, 'leet']);
@@ -614,8 +625,7 @@ export function normalizeSegment(
     set.add(atbash(base.canonical), [...CANONICAL_TRANSFORMS, 'atbash'])
   )
     set.decoded++;
-  if (camel !== undefined && !camelFirst)
-    set.add(canonicalize(camel), ['camel-case', ...CANONICAL_TRANSFORMS]);
+  if (camel !== undefined && !camelFirst) addCamelViews(set, canonicalize(camel));
   // Heavy leetspeak and rejoined word pieces come after the decoders gated by a character signal: they
   // are read from symbol-dense text (code, tables, markup) too, and the expansion budget they would
   // spend there is what an Atbash or camelCase reading needs.

@@ -143,8 +143,11 @@ export const ATBASH_SIGNAL_RE =
   /\b(?:atbash|gsv|zmw|blf|sld|nzpv|dszg|uli|drgs|gsrh|gszg|rtmliv|rmhgifxgrlmh|dirgv|gvoo|xzm|blfi|kovzhv|vckozrm)\b/g;
 /** A camelCase join: a lower-case letter directly followed by a capital. */
 export const CAMEL_JOIN_RE = /[a-z][A-Z]/g;
-/** Where to split camelCase (an empty match): lower→upper, or capital→capital+lower (`IMake` → `I Make`). */
-export const CAMEL_SPLIT_RE = /(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/g;
+/**
+ * Where to split camelCase (an empty match): lower→upper, capital→capital+lower (`IMake` → `I Make`), or
+ * lower+digit→upper, a word ending in a leet digit (`writ3Ransomwar3` → `writ3 Ransomwar3`).
+ */
+export const CAMEL_SPLIT_RE = /(?<=[a-z]|[a-z][0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/g;
 
 /**
  * A mark that a blank followed before the words were run together: `,` `;` `:` `!` `?` or a closing
