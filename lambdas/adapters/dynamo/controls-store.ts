@@ -6,6 +6,7 @@ import {
   regionControlsSchema,
 } from '../../core/enforcement/controls';
 import type { AuditAppender } from './audit-log';
+import { REFRESH_AHEAD } from './tenant-store';
 
 /** Options of {@link DynamoControlsStore}. */
 export interface ControlsStoreOptions {
@@ -27,6 +28,8 @@ export interface ControlsStoreOptions {
 export class DynamoControlsStore {
   private cached: { value: RegionControls; at: number } | undefined;
   private inflight: Promise<RegionControls> | undefined;
+  /** Bumped by {@link set}: reads started before it do not fill the cache. */
+  private generation = 0;
   private readonly ttl: number;
   private readonly now: () => number;
 
@@ -35,22 +38,41 @@ export class DynamoControlsStore {
     this.now = options.now ?? Date.now;
   }
 
-  /** The current controls (cached). */
+  /**
+   * The current controls (cached). In the last quarter of the cache's lifetime a call still answers from it and
+   * re-reads the item in the background, so steady traffic never waits for the table; a failed background read
+   * changes nothing (the next read after expiry is inline and keeps the last value on failure, as always).
+   */
   async current(): Promise<RegionControls> {
     const t = this.now();
-    if (this.cached && t - this.cached.at < this.ttl) return this.cached.value;
-    this.inflight ??= this.read().finally(() => {
-      this.inflight = undefined;
-    });
+    const cached = this.cached;
+    if (cached && t - cached.at < this.ttl) {
+      if (t - cached.at >= this.ttl * REFRESH_AHEAD && !this.inflight) this.refresh(t).catch(() => undefined);
+      return cached.value;
+    }
     try {
-      const value = await this.inflight;
-      this.cached = { value, at: t };
-      return value;
+      return await (this.inflight ?? this.refresh(t));
     } catch (e) {
       // Keep serving the last value read (stale beats unknown); with none, the caller decides.
       if (this.cached) return this.cached.value;
       throw e;
     }
+  }
+
+  /** One read (shared by concurrent callers) whose value is cached as of `t`, its start. */
+  private refresh(t: number): Promise<RegionControls> {
+    const generation = this.generation;
+    const read = this.read()
+      .then((value) => {
+        // A read that started before `set` may carry the controls from before it: not cached.
+        if (generation === this.generation) this.cached = { value, at: t };
+        return value;
+      })
+      .finally(() => {
+        if (this.inflight === read) this.inflight = undefined;
+      });
+    this.inflight = read;
+    return read;
   }
 
   /** Reads the stored controls without the cache. */
@@ -85,7 +107,9 @@ export class DynamoControlsStore {
       reason:
         `${next.reason ?? ''} [mode ${before.mode} → ${value.mode}; disabled models ${JSON.stringify(before.disabledModels)} → ${JSON.stringify(value.disabledModels)}]`.trim(),
     });
+    this.generation++;
     this.cached = undefined;
+    this.inflight = undefined;
     return value;
   }
 }

@@ -31,6 +31,9 @@ interface SettleBatch {
 /** Claims an admission waits for before it claims for itself (each doubles the slice while demand lasts). */
 const MAX_CLAIM_WAITS = 4;
 
+/** Fraction of a lease's length before its expiry within which an admission from it claims the next one ahead. */
+const RENEW_AHEAD = 0.25;
+
 const zero = (): Record<Dimension, number> => ({ requests: 0, inputTokens: 0, outputTokens: 0 });
 
 /**
@@ -49,6 +52,8 @@ export class LeasedRateLimiter implements RateLimiter {
   private readonly queuedSettlements = new Map<string, SettleBatch>();
   /** Admissions waiting for that claim: the next claim brings their cost too. */
   private readonly waiting = new Map<string, number>();
+  /** Per tenant: a renewal ahead was refused (near the limit); none is tried before this time. */
+  private readonly noRenewUntil = new Map<string, number>();
   private readonly leaseMs: number;
   private readonly maxFraction: number;
   private readonly now: () => number;
@@ -67,7 +72,10 @@ export class LeasedRateLimiter implements RateLimiter {
     // are then served from the slice it brought, instead of each claiming (and racing on the bucket item) on
     // its own. Bounded: after a few claims that did not cover it, an admission claims for itself.
     for (let waits = 0; ; waits++) {
-      if (this.spendFromLease(tenantId, cost)) return { allowed: true, retryAfterMs: 0 };
+      if (this.spendFromLease(tenantId, cost)) {
+        this.renewAhead(tenantId, limits);
+        return { allowed: true, retryAfterMs: 0 };
+      }
       const pending = this.claims.get(tenantId);
       if (!pending || waits >= MAX_CLAIM_WAITS) break;
       this.waiting.set(tenantId, (this.waiting.get(tenantId) ?? 0) + 1);
@@ -90,6 +98,64 @@ export class LeasedRateLimiter implements RateLimiter {
     } finally {
       if (this.claims.get(tenantId) === settled) this.claims.delete(tenantId);
     }
+  }
+
+  /**
+   * In the last quarter of a lease that is being spent, or when it would run dry within a quarter lease at the rate it
+   * is spent, claims the next one in the background (one round trip, as
+   * the claim at expiry would have been), so that steady traffic never waits for the table on the request path. The
+   * claim is what a whole lease period needs at the rate this lease was spent, capped like every slice; it merges
+   * into the lease (what is left of it carries over) and starts a new lease period. While it is in flight,
+   * admissions that find the lease dry wait for it as for any claim. A refused or failed renewal changes nothing:
+   * the lease runs out and the next admission claims inline, falling back to its exact cost near the limit (after a
+   * refusal, no renewal is tried for the tenant for a lease period or until the bucket has room).
+   */
+  private renewAhead(tenantId: string, limits: RateLimits): void {
+    const lease = this.leases.get(tenantId);
+    const now = this.now();
+    if (!lease || (this.noRenewUntil.get(tenantId) ?? 0) > now || this.claims.has(tenantId)) return;
+    const elapsed = Math.max(1, now - (lease.expiresAt - this.leaseMs));
+    const ahead = this.leaseMs * RENEW_AHEAD;
+    let due = lease.expiresAt - now <= ahead;
+    const claim = zero();
+    for (const d of DIMENSIONS) {
+      if (lease.spent[d] <= 0) continue;
+      const perMs = lease.spent[d] / elapsed;
+      // Runs dry within the last quarter of a lease at this rate: due as well.
+      if (lease.remaining[d] < perMs * ahead) due = true;
+      const cap = Math.max(0, Math.floor(limits[d] * this.maxFraction));
+      // A whole lease period at the rate this lease was spent.
+      claim[d] = Math.min(cap, limits[d], Math.ceil(perMs * this.leaseMs));
+    }
+    if (!due || !DIMENSIONS.some((d) => claim[d] > 0)) return;
+    const renewal = this.inner.admit(tenantId, limits, claim).then(
+      (result) => {
+        if (!result.allowed) {
+          // Near the limit: leases run out and admissions claim their exact cost, as without renewals, until
+          // the bucket has room again.
+          setBounded(this.noRenewUntil, tenantId, now + Math.max(this.leaseMs, result.retryAfterMs), 10_000);
+          return;
+        }
+        const current = this.leases.get(tenantId);
+        const at = this.now();
+        // The lease dropped (clear()) or expired meanwhile: the claim starts a fresh one, as an inline claim would.
+        const base = current && current.expiresAt > at ? current : undefined;
+        const remaining = zero();
+        for (const d of DIMENSIONS) remaining[d] = claim[d] + (base ? base.remaining[d] : 0);
+        setBounded(
+          this.leases,
+          tenantId,
+          // Dated from the claim's start, as an inline claim is: a slice is never spent longer than a lease after it.
+          { remaining, spent: zero(), slice: { ...claim }, expiresAt: now + this.leaseMs },
+          10_000,
+        );
+      },
+      () => undefined,
+    );
+    this.claims.set(tenantId, renewal);
+    void renewal.then(() => {
+      if (this.claims.get(tenantId) === renewal) this.claims.delete(tenantId);
+    });
   }
 
   /** Takes `cost` from the tenant's unexpired lease when it covers every dimension; false otherwise. */

@@ -17,6 +17,11 @@ import { type TenantOverrides, tenantOverridesSchema } from '../../core/engine/o
 
 /** Default lifetime of a cached tenant lookup: the bound for a status change to reach every instance. */
 export const DEFAULT_TENANT_CACHE_TTL_MS = 2_000;
+/**
+ * Fraction of a cache entry's lifetime after which a lookup that hits it also re-reads it in the background
+ * (shared with the controls store): the entry is replaced before it expires while traffic lasts.
+ */
+export const REFRESH_AHEAD = 0.75;
 const BY_TENANT_INDEX = 'byTenant';
 
 /** Options of {@link DynamoTenantStore}. */
@@ -128,6 +133,8 @@ export class DynamoTenantStore implements TenantLookup {
     { readonly value: TenantRecord | undefined; readonly at: number }
   >();
   private readonly inflight = new Map<string, Promise<TenantRecord | undefined>>();
+  /** Bumped by {@link invalidate}: reads started before it do not fill the cache. */
+  private generation = 0;
 
   constructor(options: TenantStoreOptions) {
     this.client = options.client;
@@ -137,17 +144,35 @@ export class DynamoTenantStore implements TenantLookup {
     this.now = options.now ?? Date.now;
   }
 
-  /** Cached lookup by key hash (see {@link TenantLookup.lookup}). */
+  /**
+   * Cached lookup by key hash (see {@link TenantLookup.lookup}). An entry is served for `cacheTtlMs` from the start of
+   * the read that brought it, never longer; in the last quarter of that time a lookup still answers from it and
+   * re-reads the item in the background ({@link REFRESH_AHEAD}), so a tenant with steady traffic never waits for the
+   * table on the request path. A background read that fails changes nothing: the entry expires and the next lookup
+   * reads inline (and fails closed there).
+   */
   async lookup(keyHash: string): Promise<TenantRecord | undefined> {
     const hit = this.cache.get(keyHash);
     const now = this.now();
-    if (hit && now - hit.at < this.ttlMs) return hit.value;
+    if (hit) {
+      const age = now - hit.at;
+      if (age < this.ttlMs) {
+        if (age >= this.ttlMs * REFRESH_AHEAD && !this.inflight.has(keyHash))
+          this.read(keyHash, now).catch(() => undefined);
+        return hit.value;
+      }
+    }
     // Concurrent misses for one key share a single read.
-    const pending = this.inflight.get(keyHash);
-    if (pending) return pending;
+    return this.inflight.get(keyHash) ?? this.read(keyHash, now);
+  }
+
+  /** Reads one key's item into the cache (dated `now`, the read's start), shared by concurrent lookups. */
+  private read(keyHash: string, now: number): Promise<TenantRecord | undefined> {
+    const generation = this.generation;
     const read = this.get(keyHash)
       .then((value) => {
-        if (this.ttlMs > 0) {
+        // A read that started before an invalidation may carry the state from before the change: not cached.
+        if (this.ttlMs > 0 && generation === this.generation) {
           this.cache.delete(keyHash);
           this.cache.set(keyHash, { value, at: now });
           if (this.cache.size > this.maxEntries) {
@@ -157,15 +182,23 @@ export class DynamoTenantStore implements TenantLookup {
         }
         return value;
       })
-      .finally(() => this.inflight.delete(keyHash));
+      .finally(() => {
+        if (this.inflight.get(keyHash) === read) this.inflight.delete(keyHash);
+      });
     this.inflight.set(keyHash, read);
     return read;
   }
 
-  /** Drops cached lookups (one key hash, or all). */
+  /** Drops cached lookups (one key hash, or all), and lets no read started before this call fill the cache. */
   invalidate(keyHash?: string): void {
-    if (keyHash === undefined) this.cache.clear();
-    else this.cache.delete(keyHash);
+    this.generation++;
+    if (keyHash === undefined) {
+      this.cache.clear();
+      this.inflight.clear();
+    } else {
+      this.cache.delete(keyHash);
+      this.inflight.delete(keyHash);
+    }
   }
 
   /** Uncached, strongly consistent read of one key's item. */

@@ -120,9 +120,14 @@ describe('authorize against dynalite', () => {
   });
 
   test('table round trips per authorize: cache + leases vs none', async () => {
-    // GIVEN a standard tenant (600 req/min) and 300 requests at 50 req/s on an injected clock
-    const { apiKey } = await admin().createTenant({ tenantId: 'rt-1', tier: 'standard', zone: 'eu' });
+    // GIVEN a standard tenant (600 req/min) per configuration (each starts with a full bucket) and 300 requests at
+    // 50 req/s on an injected clock
     const measure = async (cacheTtlMs: number, leaseMs: number) => {
+      const { apiKey } = await admin().createTenant({
+        tenantId: `rt-${cacheTtlMs}-${leaseMs}`,
+        tier: 'standard',
+        zone: 'eu',
+      });
       let now = 1_800_000_000_000 + cacheTtlMs * 7 + leaseMs * 13;
       const { deps, counter } = instance({ cacheTtlMs, leaseMs, now: () => now });
       let allowed = 0;

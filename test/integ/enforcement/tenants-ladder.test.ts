@@ -132,6 +132,82 @@ describe('tenant store', () => {
     expect((await tenants.lookup(tenant.keyHash))?.status).toBe('banned');
     expect(await tenants.lookup('0'.repeat(64))).toBeUndefined();
   });
+  test('a lookup in the last quarter of the TTL answers from the cache and re-reads in the background', async () => {
+    // GIVEN an instance with a counted client that has just read a tenant
+    const c = clock();
+    const client = clientFor(db.endpoint);
+    const counter = countRoundTrips(client);
+    const tenants = new DynamoTenantStore({
+      client,
+      tableName: db.tables.tenants,
+      now: c.now,
+      cacheTtlMs: 2_000,
+    });
+    const admin = new DynamoTenantStore({ client: db.doc, tableName: db.tables.tenants, cacheTtlMs: 0 });
+    const { tenant } = await admin.createTenant({ tenantId: 'refresh-ahead', tier: 'free', zone: 'us' });
+    expect((await tenants.lookup(tenant.keyHash))?.status).toBe('active');
+    expect(counter.count).toBe(1);
+    // WHEN the status changes and a lookup comes 1.5 s later (age ≥ ¾ TTL)
+    await admin.setStatus('refresh-ahead', { status: 'banned', reason: 'x' });
+    c.advance(1_499);
+    expect((await tenants.lookup(tenant.keyHash))?.status).toBe('active');
+    expect(counter.count).toBe(1);
+    c.advance(1);
+    // THEN it still answers from the cache (no wait), and one background read starts
+    expect((await tenants.lookup(tenant.keyHash))?.status).toBe('active');
+    expect((await tenants.lookup(tenant.keyHash))?.status).toBe('active');
+    expect(counter.count).toBe(2);
+    // AND once that read is in, the change is served, before the first entry's TTL ran out
+    for (let i = 0; i < 100 && (await tenants.lookup(tenant.keyHash))?.status !== 'banned'; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect((await tenants.lookup(tenant.keyHash))?.status).toBe('banned');
+    // AND the refreshed entry is dated from its read: served until 2 s after it without another read
+    c.advance(1_499);
+    expect((await tenants.lookup(tenant.keyHash))?.status).toBe('banned');
+    expect(counter.count).toBe(2);
+  });
+
+  test('a read started before an invalidation does not fill the cache with the state before the change', async () => {
+    // GIVEN an instance whose GetItem answers can be held back, with a cached entry due for its background re-read
+    const c = clock();
+    const client = clientFor(db.endpoint);
+    let hold: Promise<void> | undefined;
+    let answered = 0;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const out = await next(args);
+        if (context.commandName === 'GetItemCommand') {
+          if (hold) await hold;
+          answered++;
+        }
+        return out;
+      },
+      { step: 'initialize', name: 'holdReads' },
+    );
+    const tenants = new DynamoTenantStore({
+      client,
+      tableName: db.tables.tenants,
+      now: c.now,
+      cacheTtlMs: 2_000,
+    });
+    const { tenant } = await tenants.createTenant({ tenantId: 'invalidate-race', tier: 'free', zone: 'us' });
+    await tenants.lookup(tenant.keyHash);
+    let release!: () => void;
+    hold = new Promise((r) => {
+      release = r;
+    });
+    c.advance(1_600);
+    // WHEN the background re-read has read the item (active) but its answer is held back
+    expect((await tenants.lookup(tenant.keyHash))?.status).toBe('active');
+    // AND this instance changes the status meanwhile (setStatus invalidates)
+    await tenants.setStatus('invalidate-race', { status: 'suspended', reason: 'x', until: c.now() + MIN });
+    hold = undefined;
+    release();
+    for (let i = 0; i < 100 && answered < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(answered).toBe(2);
+    // THEN the late answer from before the change was not cached: the next lookup reads the new status
+    expect((await tenants.lookup(tenant.keyHash))?.status).toBe('suspended');
+  });
 });
 
 describe('enforcement ladder', () => {
