@@ -77,6 +77,11 @@ export function collapseSpacedLetters(s: string): { text: string; leet: boolean 
 
 /** Single-character tokens joined in all, at least, before text is read as spaced-out words. */
 export const MIN_SPACED_TOKENS = 12;
+/**
+ * Widest gap of spaces that may join the characters of a spaced-out passage ({@link readSpacedWords}):
+ * letters set 4–8 spaces apart, words further still, read as well as the usual 1–3.
+ */
+export const MAX_SPACED_GAP = 8;
 
 const isBlank = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 
@@ -119,7 +124,7 @@ function foldSpacedWord(word: string): { text: string; leet: boolean; heldBack: 
  * promptfoo's "spacing": `{ ' i d ' :   ' r e p _ 1 ' }`) read back with its punctuation in place
  * (`{'id': 'rep_1'}`), which the letter-only despacer below loses. A run of single-character tokens
  * (any character: letters, digits, quotes, brackets) is one spaced passage; inside it the narrowest
- * gap of spaces (1–3) joins characters and any wider gap, or one holding a tab or line break, parts
+ * gap of spaces (1 to {@link MAX_SPACED_GAP}) joins characters and any wider gap, or one holding a tab or line break, parts
  * words. A lone word written normally inside the passage (`h o w   to   m a k e`) parts it in two,
  * each read alone. Joined words of letters and leet symbols alone, with no more symbols than letters,
  * are leet-folded like despaced runs; addresses, dates and ids are not. Undefined unless at least
@@ -162,7 +167,7 @@ export function readSpacedWords(s: string): { text: string; leet: boolean; heldB
     const first = start;
     let count = 1;
     let narrowest = Number.POSITIVE_INFINITY;
-    const pairAt = [false, false, false, false];
+    const pairAt: boolean[] = new Array(MAX_SPACED_GAP + 1).fill(false);
     let prevEnd = end;
     let passageEnd = end;
     for (;;) {
@@ -170,12 +175,13 @@ export function readSpacedWords(s: string): { text: string; leet: boolean; heldB
       if (a >= n || !isOneChar(s, a, b)) break;
       const w = spaces(prevEnd, a);
       if (w > 0 && w < narrowest) narrowest = w;
-      if (w > 0 && w <= 3 && unit(s.charCodeAt(prevEnd - 1)) && unit(s.charCodeAt(a))) pairAt[w] = true;
+      if (w > 0 && w <= MAX_SPACED_GAP && unit(s.charCodeAt(prevEnd - 1)) && unit(s.charCodeAt(a)))
+        pairAt[w] = true;
       count++;
       prevEnd = b;
       passageEnd = b;
     }
-    if (count >= 2 && narrowest <= 3 && pairAt[narrowest] === true) {
+    if (count >= 2 && narrowest <= MAX_SPACED_GAP && pairAt[narrowest] === true) {
       // Second pass: join at the narrowest gap, keep every other gap as it is.
       out.push(s.slice(last, first));
       let word = '';

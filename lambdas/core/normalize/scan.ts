@@ -1,4 +1,4 @@
-import { INNER_SEPARATORS, MIN_JOINS as MIN_SPLIT_JOINS } from './despace';
+import { INNER_SEPARATORS, MAX_SPACED_GAP, MIN_JOINS as MIN_SPLIT_JOINS } from './despace';
 import {
   HEAVY_WORD_SHARE,
   isFigureChar,
@@ -206,7 +206,10 @@ export interface LowerScan {
    * one per {@link HEAVY_PAIR_SHARE} tokens (heavy leetspeak with no letter left, which `leet` misses).
    */
   readonly heavyLeet: boolean;
-  /** A spaced-out seed (two lone alphanumerics 1–3 separators apart) exists: the despacer may act. */
+  /**
+   * A spaced-out seed (two lone alphanumerics 1–3 separators apart, or up to `MAX_SPACED_GAP` spaces
+   * apart) exists: the despacers may act.
+   */
   readonly spaced: boolean;
   /**
    * `wantsRot13` of the text: true when a one-word hint occurs (`rot13`, `caesar`, …), false when no
@@ -423,11 +426,17 @@ export function scanLower(text: string): LowerScan {
 
 /**
  * Whether a spaced-out seed starts at `i` (a lone `[a-z0-9]`, not after one, followed by a separator):
- * 1–3 separators, then a lone `[a-z0-9]` (not before one).
+ * 1–3 separators, or up to {@link MAX_SPACED_GAP} spaces (the spaced-word reading's widest joining gap),
+ * then a lone `[a-z0-9]` (not before one). At most `MAX_SPACED_GAP + 1` code units are read.
  */
 function seedAt(b: Uint16Array, i: number, n: number): boolean {
-  let j = i + 2;
-  while (j < n && j - i - 1 < 3 && isSep(b[j] as number)) j++;
+  let j = i + 1;
+  let spacesOnly = true;
+  while (j < n && j - i - 1 < MAX_SPACED_GAP && isSep(b[j] as number)) {
+    if (b[j] !== 0x20) spacesOnly = false;
+    j++;
+  }
+  if (j - i - 1 > 3 && !spacesOnly) return false;
   return j < n && isUnit(b[j] as number) && !(j + 1 < n && isUnit(b[j + 1] as number));
 }
 
