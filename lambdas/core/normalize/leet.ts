@@ -289,7 +289,10 @@ export function foldHeavyLeet(text: string): string | undefined {
     let out = '';
     let grouped = false;
     const either: number[] = [];
-    for (let j = s; j < i; ) {
+    // A word in parentheses, `(73x78()()k)`: the opening bracket is one, not a c.
+    const opening = i - s > 2 && text.charCodeAt(s) === 0x28 && text.charCodeAt(i - 1) === 0x29;
+    if (opening) out = '(';
+    for (let j = opening ? s + 1 : s; j < i; ) {
       const group = HEAVY_GROUPS.find(([g]) => text.startsWith(g, j) && j + g.length <= i);
       if (group) {
         out += group[1];
@@ -306,7 +309,8 @@ export function foldHeavyLeet(text: string): string | undefined {
       j++;
     }
     // A disguised word mixes letters with symbols, or spells a letter with a multi-symbol group.
-    if ((letter || grouped) && isFoldedWord(out) && !isNumberWithUnit(text, s, i)) words++;
+    if ((letter || grouped) && isFoldedWord(opening ? out.slice(1) : out) && !isNumberWithUnit(text, s, i))
+      words++;
     parts.push(text.slice(last, s), out);
     if (either.length > 0 && either.length <= MAX_UNSURE) unsure.push([parts.length - 1, either]);
     last = i;
@@ -327,19 +331,21 @@ const MAX_UNSURE = 4;
  * punctuation after the letters is kept. Bounded: at most 2^{@link MAX_UNSURE} lookups of one short word.
  */
 function settleIorL(out: string, at: readonly number[]): string {
+  // An opening parenthesis stays in front of the word (`(textbook)`).
+  const start = out.charCodeAt(0) === 0x28 ? 1 : 0;
   let end = out.length;
-  while (end > 0 && !isLowerAscii(out.charCodeAt(end - 1))) end--;
-  if (end === 0 || end > MAX_WORD) return out;
-  for (let i = 0; i < end; i++) if (!isLowerAscii(out.charCodeAt(i))) return out;
-  const word = out.slice(0, end);
+  while (end > start && !isLowerAscii(out.charCodeAt(end - 1))) end--;
+  if (end === start || end - start > MAX_WORD) return out;
+  for (let i = start; i < end; i++) if (!isLowerAscii(out.charCodeAt(i))) return out;
+  const word = out.slice(start, end);
   if (knownWordCost(word) !== undefined) return out;
   let best = word;
   let bestCost = Number.POSITIVE_INFINITY;
   for (let mask = 1; mask < 1 << at.length; mask++) {
     let candidate = word;
     for (let b = 0; b < at.length; b++) {
-      const p = at[b] as number;
-      if (!(mask & (1 << b)) || p >= end) continue;
+      const p = (at[b] as number) - start;
+      if (!(mask & (1 << b)) || p < 0 || p >= end - start) continue;
       const flipped = candidate.charCodeAt(p) === 0x69 ? 'l' : 'i';
       candidate = candidate.slice(0, p) + flipped + candidate.slice(p + 1);
     }
@@ -349,5 +355,5 @@ function settleIorL(out: string, at: readonly number[]): string {
       bestCost = cost;
     }
   }
-  return best + out.slice(end);
+  return out.slice(0, start) + best + out.slice(end);
 }

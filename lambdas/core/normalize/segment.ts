@@ -54,7 +54,9 @@ export function wordCost(word: string): number | undefined {
 
 /**
  * Cost of `word` when it is listed, or is a listed stem of at least {@link MIN_STEM} letters with -s, -ed
- * or -ing (the stem's cost plus a little); undefined otherwise.
+ * or -ing (the stem's cost plus a little): the stem as it is (`encrypts`), with its final e back
+ * (`promoted`, `making`), or with its final y back before -ies / -ied (`glorifies`). Undefined otherwise.
+ * At most three lookups.
  */
 export function knownWordCost(word: string): number | undefined {
   const words = table();
@@ -62,7 +64,12 @@ export function knownWordCost(word: string): number | undefined {
   if (c !== undefined) return c;
   const suffix = suffixLength(word, word.length);
   if (suffix === 0 || word.length - suffix < MIN_STEM) return undefined;
-  const stem = words.get(word.slice(0, word.length - suffix));
+  const base = word.slice(0, word.length - suffix);
+  let stem = words.get(base);
+  // -ies / -ied: the stem ends in i (or ie) where the word ends in y.
+  if (stem === undefined && base.endsWith('i')) stem = words.get(`${base.slice(0, -1)}y`);
+  else if (stem === undefined && base.endsWith('ie')) stem = words.get(`${base.slice(0, -2)}y`);
+  else if (stem === undefined && suffix > 1) stem = words.get(`${base}e`);
   return stem === undefined ? undefined : stem + SUFFIX_COST;
 }
 
