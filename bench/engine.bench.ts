@@ -3,7 +3,7 @@
  * decision record serialized as its sinks write it) on benign filler prompts of increasing size, one
  * request at a time on one core. Prints decisions/s, p50/p99, CPU time per decision and the cost
  * growth between sizes, then a per-stage breakdown (p50 µs of parse, normalize, tier 0, tier 1 and
- * the rest: policy + decision record).
+ * the rest: policy + decision record, its line read once as a sink writing it would).
  *
  * `BENCH_SIZES=2048,4096 npm run bench` limits the sizes (bytes). `BENCH_BASE=<git ref>` also loads
  * the engine of that commit (scripts/lib/core-at.ts) and measures both side by side in one process,
@@ -107,8 +107,13 @@ async function main(): Promise<void> {
   if (process.env.BENCH_BASE) contenders.push({ label: 'base', core: coreAt(process.env.BENCH_BASE) });
   contenders.push({ label: 'current', core: current });
   let lines = 0;
+  let bytes = 0;
+  // A sink writes the line, so it reads every character of it: a record built by concatenation is flattened
+  // and encoded there. Counting only `line.length` would leave that cost out of the policy+record stage.
   const count = (line: string) => {
-    lines += line.length > 0 ? 1 : 0;
+    const n = Buffer.byteLength(line, 'utf8');
+    bytes += n;
+    lines += n > 0 ? 1 : 0;
   };
   const results: Measured[] = [];
   for (const [name, bytes] of SIZES) {
@@ -192,7 +197,7 @@ async function main(): Promise<void> {
     })),
   );
   process.stdout.write(
-    `(${lines} decision records serialized; node ${process.version}, one request at a time)\n`,
+    `(${lines} decision records serialized, ${bytes} bytes; node ${process.version}, one request at a time)\n`,
   );
 }
 
