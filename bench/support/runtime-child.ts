@@ -3,13 +3,15 @@
  * gateway, reference classifier, JSONL telemetry, local HMAC key) except that the enforcement tables
  * live in a dynalite started by another process, as DynamoDB is remote in AWS. Creates a high-limit
  * tenant (the bench measures the serving path, not the rate limiter) and prints
- * `READY {"url", "apiKey", "telemetryPath", "storeCallsPath"}` on stdout. On SIGUSR2 it writes the table
- * commands it has sent so far (by command name) to `storeCallsPath`.
+ * `READY {"url", "apiKey", "telemetryPath", "storeCallsPath", "gcEventsPath"}` on stdout. On SIGUSR2 it writes
+ * the garbage-collection pauses seen so far (`[startEpochMs, durationMs, kind]`, the last 10,000) to
+ * `gcEventsPath`, then the table commands it has sent so far (by command name) to `storeCallsPath`.
  *
  *   node --import tsx bench/support/runtime-child.ts <upstreamUrl> <dataDir> <dynamoEndpoint>
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { tableNames } from '../../lambdas/adapters/dynamo/tables';
 import { operatorContext } from '../../lambdas/operator/actions';
 import { localClients } from '../../local/dynalite';
@@ -33,7 +35,24 @@ async function main(): Promise<void> {
     { step: 'initialize', name: 'benchCountCalls' },
   );
   const storeCallsPath = join(dataDir, 'store-calls.json');
-  process.on('SIGUSR2', () => writeFileSync(storeCallsPath, JSON.stringify(calls)));
+  // GC pauses, so that the bench can tell a slow request that met one from one that did not.
+  const gcEvents: Array<[number, number, number]> = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcEvents.push([
+        performance.timeOrigin + e.startTime,
+        e.duration,
+        (Reflect.get(e, 'detail') as { kind?: number } | undefined)?.kind ?? 0,
+      ]);
+      if (gcEvents.length > 10_000) gcEvents.shift();
+    }
+  }).observe({ entryTypes: ['gc'] });
+  const gcEventsPath = join(dataDir, 'gc-events.json');
+  process.on('SIGUSR2', () => {
+    // The GC file first: the bench waits for the store-calls file to change, then reads both.
+    writeFileSync(gcEventsPath, JSON.stringify(gcEvents));
+    writeFileSync(storeCallsPath, JSON.stringify(calls));
+  });
   const tables = tableNames('local-');
   const dynamo = {
     endpoint,
@@ -61,7 +80,7 @@ async function main(): Promise<void> {
     limits: { requests: 1e9, inputTokens: 1e12, outputTokens: 1e12 },
   });
   process.stdout.write(
-    `READY ${JSON.stringify({ url: gateway.url, apiKey, telemetryPath: telemetry.path, storeCallsPath })}\n`,
+    `READY ${JSON.stringify({ url: gateway.url, apiKey, telemetryPath: telemetry.path, storeCallsPath, gcEventsPath })}\n`,
   );
   const stop = () =>
     void Promise.allSettled([gateway.close(), classifier.close(), dynamo.stop()]).then(() => process.exit(0));
