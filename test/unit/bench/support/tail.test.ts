@@ -1,5 +1,5 @@
-import type { DecisionRecord } from '../../../../lambdas/core/decision/record';
 import { tailReport } from '../../../../bench/support/tail';
+import type { DecisionRecord } from '../../../../lambdas/core/decision/record';
 
 const T0 = Date.parse('2026-12-07T12:00:00.000Z');
 
