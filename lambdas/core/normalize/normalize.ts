@@ -421,14 +421,23 @@ function addDecodedViews(
   return spans;
 }
 
+/** Spaces in `text` (one native search per space). */
+function spacesIn(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf(' '); i >= 0; i = text.indexOf(' ', i + 1)) n++;
+  return n;
+}
+
 /**
- * The camelCase split view, and its leetspeak reading when a leet symbol touches a letter in it
- * (`writ3Ransomwar3` → `writ3 ransomwar3` → `write ransomware`): the leet view of the whole text sees the
- * words still run together, too long to be read as disguised words.
+ * The camelCase split view, and its leetspeak reading when the split at least doubled the word gaps of
+ * the canonical view (the words were mostly run together) and a leet symbol touches a letter in it
+ * (`writ3Ransomwar3` → `writ3 ransomwar3` → `write ransomware`): the leet view of the whole text sees such
+ * words still run together, too long to be read as disguised words. Where words are mostly apart, that
+ * leet view reads them already, and the budget is kept for the views after this one.
  */
-function addCamelViews(set: ViewSet, split: string): void {
+function addCamelViews(set: ViewSet, split: string, canonical: string): void {
   if (!set.add(split, ['camel-case', ...CANONICAL_TRANSFORMS])) return;
-  if (!scanLower(split).leet) return;
+  if (spacesIn(split) < 2 * (spacesIn(canonical) + 1) || !scanLower(split).leet) return;
   set.add(foldLeet(split), ['camel-case', ...CANONICAL_TRANSFORMS, 'leet']);
 }
 
@@ -582,7 +591,7 @@ export function normalizeSegment(
   const camel = splitCamelCase(residualNfkc);
   // Words run together throughout: the split view is the reading, made before the others can spend its budget.
   const camelFirst = camel !== undefined && runTogether(residualNfkc);
-  if (camelFirst) addCamelViews(set, canonicalize(respaceMarks(camel)));
+  if (camelFirst) addCamelViews(set, canonicalize(respaceMarks(camel)), base.canonical);
   // Without a leet symbol touching a letter the fold is the text itself, which the set would drop.
   if (base.scan.leet) {
     set.add(foldLeet(base.canonical), [...CANONICAL_TRANSFORMS, 'leet']);
@@ -625,7 +634,7 @@ export function normalizeSegment(
     set.add(atbash(base.canonical), [...CANONICAL_TRANSFORMS, 'atbash'])
   )
     set.decoded++;
-  if (camel !== undefined && !camelFirst) addCamelViews(set, canonicalize(camel));
+  if (camel !== undefined && !camelFirst) addCamelViews(set, canonicalize(camel), base.canonical);
   // Heavy leetspeak and rejoined word pieces come after the decoders gated by a character signal: they
   // are read from symbol-dense text (code, tables, markup) too, and the expansion budget they would
   // spend there is what an Atbash or camelCase reading needs.

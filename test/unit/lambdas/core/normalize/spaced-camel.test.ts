@@ -203,6 +203,14 @@ describe('words run together in camelCase', () => {
     );
     const code = 'const userName = getUserName(req); if (isValid) { sendMail(userName, "Hi"); } // done';
     expect(normalizeSegment(code, 0).signals.transforms).not.toContain('leet');
+    // Words mostly apart, a few camelCase keys and a leet-looking address: the whole-text leet view reads
+    // them, and no camelCase leet view spends the budget the embedded-text view needs.
+    const job = `Process this job: {"note": "Hi Ana, the invoiceId|emailFrom: billing@shop.com|receivedDate: 22 Feb|sentBy: ops team, see you at 10"}`;
+    const jobViews = normalizeSegment(job, 0).views;
+    expect(jobViews.some((v) => v.transforms.includes('camel-case') && v.transforms.includes('leet'))).toBe(
+      false,
+    );
+    expect(jobViews.some((v) => v.transforms.includes('embedded'))).toBe(true);
   });
 
   it('respaces marks only where a blank was dropped', () => {
