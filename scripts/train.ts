@@ -7,7 +7,8 @@
  * Split: SHA-256(id) mod 5 == 0 → validation (20 %), never used for fitting, calibration or thresholds.
  * Prints out-of-fold (train) metrics, then validation metrics of the written artifact, classifier
  * alone and combined with the tier-0 heuristics. `--cross-source` adds a leave-one-source-out estimate.
- * `--table-contrast` is an experiment switch (ADR 0044), off in the recipe `npm run train:tier2` shares.
+ * `--table-contrast` selects the BIPIA table contrast rows (ADR 0044; `reply` in the recipe `npm run
+ * train:tier2` shares, ADR 0045); another value is an experiment.
  * `--check` writes nothing: it trains, compares the bytes with the file at `--out` (the committed artifact
  * by default) and exits 1 when they differ — the committed model must be what today's code and data train.
  */
@@ -19,7 +20,13 @@ import { createTier0 } from '../lambdas/core/detectors';
 import { normalizeSegment } from '../lambdas/core/normalize/normalize';
 import { SAFETY_CATEGORIES } from '../lambdas/core/types';
 import type { RawTrainRow } from './classifier/augment';
-import { LABELS, readLabelledRows, type TableContrast, tier1FitRows } from './classifier/recipe';
+import {
+  LABELS,
+  RECIPE_TABLE_CONTRAST,
+  readLabelledRows,
+  type TableContrast,
+  tier1FitRows,
+} from './classifier/recipe';
 import {
   DEFAULT_TRAIN_OPTIONS,
   isValidation,
@@ -44,7 +51,7 @@ function parseArgs(argv: readonly string[]): Args {
   let data = '../shared/data/dev';
   let out = 'lambdas/core/classifier/model.json';
   let crossSource = false;
-  let tableContrast: TableContrast = 'off';
+  let tableContrast: TableContrast = RECIPE_TABLE_CONTRAST;
   let check = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];

@@ -167,3 +167,44 @@ export function tableAttackPositives(
   }
   return out;
 }
+
+/**
+ * A text with its structure taken out: every run of characters that are neither letters nor digits
+ * (punctuation, Markdown and JSON syntax, table rules, line breaks) becomes one space. That is what a
+ * Morse, NATO-alphabet or braille encoding leaves of a prompt once the normaliser decodes it.
+ */
+export function stripStructure(raw: string): string {
+  return raw.replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+}
+
+/**
+ * Structure-stripped copies ({@link stripStructure}): every train injection row, and a third of the
+ * benign rows (chosen by SHA-256 of the id), once more with the same label. The injection head had
+ * learned injections largely from document structure (JSON, tables, line breaks) — dropping all
+ * punctuation from 100 injection rows cut tier 1's catches from 86 to 51 — so an injection whose
+ * decoded view has no structure left passed. The copies teach the instruction words; the benign
+ * copies keep "no punctuation" from becoming evidence of its own. Deterministic.
+ */
+export function strippedAugmentations(
+  rows: readonly RawTrainRow[],
+  canonicalize: (s: string) => string,
+): TrainRow[] {
+  const out: TrainRow[] = [];
+  for (const row of rows) {
+    if (row.augmentOf !== undefined) continue;
+    if (row.label !== 'injection') {
+      if (row.label !== 'benign') continue;
+      const h = createHash('sha256').update(`strip:${row.id}`, 'utf8').digest();
+      if (h.readUInt32BE(0) % 3 !== 0) continue;
+    }
+    out.push({
+      id: `${row.id}#strip`,
+      text: canonicalize(stripStructure(row.raw)),
+      label: row.label,
+      borderline: row.borderline,
+      source: row.source,
+      augmentOf: row.id,
+    });
+  }
+  return out;
+}

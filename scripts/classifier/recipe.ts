@@ -6,10 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { canonicalize } from '../../lambdas/core/normalize/normalize';
+import { createTier0 } from '../../lambdas/core/detectors';
+import { scoredViews } from '../../lambdas/core/engine/evaluate';
+import { canonicalize, linedText, normalizeSegment } from '../../lambdas/core/normalize/normalize';
+import { SAFETY_CATEGORIES } from '../../lambdas/core/types';
 import {
   type AttackLines,
   type RawTrainRow,
+  strippedAugmentations,
   tableAttackPositives,
   tableContextNegatives,
   wrapperAugmentations,
@@ -55,30 +59,55 @@ export function readLabelledRows(dir: string): RawTrainRow[] {
 }
 
 /**
- * BIPIA table contrast (ADR 0044), an experiment switch of `npm run train`, off in the recipe:
- * `context` adds the clean table of each train table injection as a contrast negative of the injection
- * head; `reply` also adds the attack lines that address the model's reply ("… your answer …") as
- * injection positives; `all` adds every attack line.
+ * BIPIA table contrast (ADR 0044; `reply` in the recipe since ADR 0045): `context` adds the clean table
+ * of each train table injection as a contrast negative of the injection head; `reply` also adds the
+ * attack lines that address the model's reply ("… your answer …") as injection positives; `all` adds
+ * every attack line. `npm run train -- --table-contrast` selects another for an experiment.
  */
 export type TableContrast = 'off' | AttackLines | 'context';
 
-/** The rows the tier-1 recipe fits: TRAIN rows first, then the synthetic rows (fitted only). */
+/** The recipe's table contrast: what `npm run train` and `npm run train:tier2` fit by default. */
+export const RECIPE_TABLE_CONTRAST: TableContrast = 'reply';
+
+/**
+ * Each row as the engine reads it as a user message ({@link TrainRow.served}): the views tier 1 scores,
+ * line breaks kept, and whether a tier-0 safety finding scores it 0.5 or more.
+ */
+export function withServedViews(rows: readonly RawTrainRow[]): RawTrainRow[] {
+  const tier0 = createTier0();
+  const safety = SAFETY_CATEGORIES as readonly string[];
+  return rows.map((r) => {
+    const n = normalizeSegment(r.raw, 0);
+    const hit = tier0
+      .run([{ trust: 'user', path: 'messages[0].content', text: r.raw }], [n])
+      .some((f) => safety.includes(f.category) && f.score >= 0.5);
+    return { ...r, served: { views: scoredViews(n).map(linedText), tier0: hit } };
+  });
+}
+
+/**
+ * The rows the tier-1 recipe fits: TRAIN rows first (with the views the engine scores, so calibration
+ * and thresholds are chosen on what is served), then the synthetic rows (fitted only).
+ */
 export function tier1FitRows(
-  train: readonly RawTrainRow[],
-  tableContrast: TableContrast = 'off',
+  rawTrain: readonly RawTrainRow[],
+  tableContrast: TableContrast = RECIPE_TABLE_CONTRAST,
 ): {
   readonly rows: TrainRow[];
   readonly augmentation: string;
 } {
-  const augmented = wrapperAugmentations(train, canonicalize);
-  const wrappers = `${augmented.length} encoded-wrapper copies of train benign rows`;
+  const train = withServedViews(rawTrain);
+  const wrapped = wrapperAugmentations(train, canonicalize);
+  const stripped = strippedAugmentations(train, canonicalize);
+  const augmented = [...wrapped, ...stripped];
+  const copies = `${wrapped.length} encoded-wrapper copies of train benign rows, ${stripped.length} structure-stripped copies of train injection and benign rows`;
   if (tableContrast === 'off') {
-    return { rows: [...train, ...augmented], augmentation: `${wrappers} (augment.ts), fitted only` };
+    return { rows: [...train, ...augmented], augmentation: `${copies} (augment.ts), fitted only` };
   }
   const tables = tableContextNegatives(train, canonicalize);
   const lines = tableContrast === 'context' ? [] : tableAttackPositives(train, canonicalize, tableContrast);
   return {
     rows: [...train, ...augmented, ...tables, ...lines],
-    augmentation: `${wrappers}, ${tables.length} clean tables of train BIPIA table injections (contrast negatives) and ${lines.length} of their attack lines (${tableContrast}) (augment.ts), fitted only`,
+    augmentation: `${copies}, ${tables.length} clean tables of train BIPIA table injections (contrast negatives) and ${lines.length} of their attack lines (${tableContrast}) (augment.ts), fitted only`,
   };
 }

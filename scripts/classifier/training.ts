@@ -16,11 +16,13 @@ import {
 } from '../../lambdas/core/classifier/features';
 import { LEXICON_VERSION } from '../../lambdas/core/classifier/lexicon';
 import {
+  createMarginScorer,
   MODEL_CATEGORIES,
   type ModelArtifact,
   type ModelCategory,
   type PlattParams,
   platt,
+  SENTENCE_WINDOW_DEFAULTS,
 } from '../../lambdas/core/classifier/model';
 import { isValidationId } from '../eval/split';
 
@@ -47,6 +49,13 @@ export interface TrainRow {
    * pair weighs the same and the model must put the difference on the attack.
    */
   readonly contrast?: ModelCategory;
+  /**
+   * How the engine reads this row, set by the recipe on real rows: the texts tier 1 scores (the
+   * normaliser's views, line breaks kept) and whether a tier-0 finding already flags it. With it, the
+   * row's out-of-fold margin is the serving scorer's (quantised weights, sentence windows) maximum over
+   * those views, and a tier-0 hit counts as flagged when thresholds are chosen.
+   */
+  readonly served?: { readonly views: readonly string[]; readonly tier0: boolean };
 }
 
 /** Optimiser and selection settings. */
@@ -79,7 +88,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
       [512, 256],
     ],
     maskEncoded: 24,
-    normFloor: 200,
+    normFloor: 120,
     maskSpaced: 6,
   },
   epochs: 12,
@@ -329,73 +338,17 @@ export function metrics(rows: readonly TrainRow[], probs: readonly ProbRow[], t:
   };
 }
 
-const objective = (m: Metrics): number => (m.recall.harmful + m.recall.jailbreak + m.recall.injection) / 3;
-
-/**
- * Greedy descent from `start`: repeatedly lower the one threshold whose next step (to the next unflagged
- * attack row's score) buys the most mean recall per unit of FPR budget, while both budgets hold.
- */
-function greedyFrom(
-  rows: readonly TrainRow[],
-  probs: readonly ProbRow[],
-  start: ProbRow,
-  maxFprGeneral: number,
-  maxFprBorderline: number,
-): { t: ProbRow; m: Metrics } {
-  const t: [number, number, number] = [start[0], start[1], start[2]];
-  let current = metrics(rows, probs, t);
-  for (;;) {
-    let best: { c: number; value: number; ratio: number; m: Metrics } | undefined;
-    for (let c = 0; c < 3; c++) {
-      let next = -1;
-      rows.forEach((row, i) => {
-        const p = probs[i]!;
-        if (row.label !== 'benign' && !flagged(p, t) && p[c]! < t[c]! && p[c]! > next) next = p[c]!;
-      });
-      if (next <= 0.02) continue;
-      const trial: [number, number, number] = [t[0], t[1], t[2]];
-      trial[c] = next;
-      const m = metrics(rows, probs, trial);
-      if (m.fprGeneral > maxFprGeneral || m.fprBorderline > maxFprBorderline) continue;
-      const gain = objective(m) - objective(current);
-      const cost =
-        (m.fprGeneral - current.fprGeneral) / maxFprGeneral +
-        (m.fprBorderline - current.fprBorderline) / maxFprBorderline;
-      const ratio = gain / (cost + 1e-3);
-      if (!best || ratio > best.ratio) best = { c, value: next, ratio, m };
-    }
-    if (!best) break;
-    t[best.c] = best.value;
-    current = best.m;
-  }
-  return { t, m: current };
-}
-
-/** Lowest threshold for head `c` that flags at most `kGeneral` general and `kBorder` borderline benign rows. */
-function thresholdForBudget(
-  rows: readonly TrainRow[],
-  probs: readonly ProbRow[],
-  c: number,
-  kGeneral: number,
-  kBorder: number,
-): number {
-  const general: number[] = [];
-  const border: number[] = [];
-  rows.forEach((row, i) => {
-    if (row.label === 'benign') (row.borderline ? border : general).push(probs[i]![c]!);
-  });
-  general.sort((a, b) => b - a);
-  border.sort((a, b) => b - a);
-  const g = general[kGeneral] ?? -1;
-  const b = border[kBorder] ?? -1;
-  return Math.min(1.0001, Math.max(g, b) + 1e-9);
-}
-
 /**
  * Joint choice of the three thresholds on out-of-fold TRAIN scores, maximising mean recall (a row
  * counts as detected when any head flags it) under both FPR budgets. Candidates: the budgets split
  * among the heads on a 10 % grid (each head gets the lowest threshold its share allows), each refined
- * by {@link greedyFrom}, plus a greedy descent from "nothing flagged". The best feasible one wins.
+ * by a greedy descent, plus a greedy descent from "nothing flagged". The best feasible one wins.
+ *
+ * The greedy descent repeatedly lowers the one threshold whose next step (to the next unflagged attack
+ * row's score) buys the most mean recall per unit of FPR budget, while both budgets hold. Each head
+ * walks its rows in descending score order from where its threshold stands, and the flagged counts are
+ * kept as the descent goes, so a step costs the rows it passes rather than a pass over every row; the
+ * choice is the same as recomputing {@link metrics} for every trial (unit test against that form).
  */
 export function chooseThresholds(
   rows: readonly TrainRow[],
@@ -403,27 +356,112 @@ export function chooseThresholds(
   maxFprGeneral: number,
   maxFprBorderline: number,
 ): ProbRow {
-  const nGeneral = rows.filter((r) => r.label === 'benign' && !r.borderline).length;
-  const nBorder = rows.filter((r) => r.label === 'benign' && r.borderline).length;
-  let best = greedyFrom(rows, probs, [1.0001, 1.0001, 1.0001], maxFprGeneral, maxFprBorderline);
+  const n = rows.length;
+  // Group of each row: 0..2 the attack labels (MODEL_CATEGORIES order), 3 general benign, 4 borderline.
+  const group = new Int8Array(n);
+  const size = [0, 0, 0, 0, 0];
+  rows.forEach((r, i) => {
+    const g = r.label === 'benign' ? (r.borderline ? 4 : 3) : MODEL_CATEGORIES.indexOf(r.label);
+    group[i] = g;
+    size[g]!++;
+  });
+  const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
+  const meanRecall = (h: readonly number[]): number =>
+    (ratio(h[0]!, size[0]!) + ratio(h[1]!, size[1]!) + ratio(h[2]!, size[2]!)) / 3;
+  const byScore = [0, 1, 2].map((c) =>
+    Array.from({ length: n }, (_, i) => i).sort((a, b) => probs[b]![c]! - probs[a]![c]! || a - b),
+  );
+
+  const descend = (start: ProbRow): { t: number[]; objective: number } | undefined => {
+    const t = [start[0], start[1], start[2]];
+    const flagged = new Uint8Array(n);
+    const hits = [0, 0, 0, 0, 0];
+    for (let i = 0; i < n; i++) {
+      const p = probs[i]!;
+      if (p[0] >= t[0]! || p[1] >= t[1]! || p[2] >= t[2]!) {
+        flagged[i] = 1;
+        hits[group[i]!]!++;
+      }
+    }
+    if (ratio(hits[3]!, size[3]!) > maxFprGeneral || ratio(hits[4]!, size[4]!) > maxFprBorderline) {
+      return undefined;
+    }
+    const from = [0, 0, 0];
+    const step = [0, 0, 0, 0, 0];
+    for (;;) {
+      let best: { c: number; next: number; ratio: number } | undefined;
+      for (let c = 0; c < 3; c++) {
+        const order = byScore[c]!;
+        let k = from[c]!;
+        while (k < n && probs[order[k]!]![c]! >= t[c]!) k++;
+        from[c] = k;
+        // The next unflagged attack row's score, and every unflagged row at or above it.
+        let next = -1;
+        step.fill(0);
+        for (let j = k; j < n; j++) {
+          const i = order[j]!;
+          if (flagged[i]) continue;
+          const p = probs[i]![c]!;
+          if (next >= 0 && p < next) break;
+          if (next < 0 && group[i]! < 3) next = p;
+          step[group[i]!]!++;
+        }
+        if (next <= 0.02) continue;
+        const general = ratio(hits[3]! + step[3]!, size[3]!);
+        const border = ratio(hits[4]! + step[4]!, size[4]!);
+        if (general > maxFprGeneral || border > maxFprBorderline) continue;
+        const gain = meanRecall(hits.map((h, g) => h + step[g]!)) - meanRecall(hits);
+        const cost =
+          (general - ratio(hits[3]!, size[3]!)) / maxFprGeneral +
+          (border - ratio(hits[4]!, size[4]!)) / maxFprBorderline;
+        const r = gain / (cost + 1e-3);
+        if (!best || r > best.ratio) best = { c, next, ratio: r };
+      }
+      if (!best) break;
+      const { c, next } = best;
+      t[c] = next;
+      const order = byScore[c]!;
+      for (let j = from[c]!; j < n; j++) {
+        const i = order[j]!;
+        if (probs[i]![c]! < next) break;
+        if (!flagged[i]) {
+          flagged[i] = 1;
+          hits[group[i]!]!++;
+        }
+      }
+    }
+    return { t, objective: meanRecall(hits) };
+  };
+
+  /** Lowest threshold for head `c` that flags at most `kGeneral` general and `kBorder` borderline rows. */
+  const benignScores = (c: number, borderline: boolean): number[] =>
+    rows
+      .flatMap((r, i) => (r.label === 'benign' && r.borderline === borderline ? [probs[i]![c]!] : []))
+      .sort((a, b) => b - a);
+  const general = [0, 1, 2].map((c) => benignScores(c, false));
+  const border = [0, 1, 2].map((c) => benignScores(c, true));
+  const forBudget = (c: number, kGeneral: number, kBorder: number): number =>
+    Math.min(1.0001, Math.max(general[c]![kGeneral] ?? -1, border[c]![kBorder] ?? -1) + 1e-9);
+
+  let best = descend([1.0001, 1.0001, 1.0001])!;
   for (let a = 0; a <= 10; a++) {
     for (let b = 0; a + b <= 10; b++) {
       const shares = [a / 10, b / 10, (10 - a - b) / 10];
       const at = (c: number): number => {
         const share = shares[c] ?? 0;
         if (share === 0) return 1.0001;
-        const kGeneral = Math.floor(share * maxFprGeneral * nGeneral);
-        return thresholdForBudget(rows, probs, c, kGeneral, Math.floor(share * maxFprBorderline * nBorder));
+        return forBudget(
+          c,
+          Math.floor(share * maxFprGeneral * size[3]!),
+          Math.floor(share * maxFprBorderline * size[4]!),
+        );
       };
-      const start: ProbRow = [at(0), at(1), at(2)];
-      const m0 = metrics(rows, probs, start);
-      if (m0.fprGeneral > maxFprGeneral || m0.fprBorderline > maxFprBorderline) continue;
-      const candidate = greedyFrom(rows, probs, start, maxFprGeneral, maxFprBorderline);
-      if (objective(candidate.m) > objective(best.m)) best = candidate;
+      const candidate = descend([at(0), at(1), at(2)]);
+      if (candidate && candidate.objective > best.objective) best = candidate;
     }
   }
   const t = best.t;
-  return [Math.min(t[0], 1), Math.min(t[1], 1), Math.min(t[2], 1)];
+  return [Math.min(t[0]!, 1), Math.min(t[1]!, 1), Math.min(t[2]!, 1)];
 }
 
 /** Result of {@link trainModel}: the artifact plus diagnostics for the report. */
@@ -455,7 +493,11 @@ function quantize(models: readonly BinaryModel[], buckets: number): { data: Buff
   return { data, scales };
 }
 
-/** Max-window margins of every row from models trained on the other folds (k-fold inside TRAIN). */
+/**
+ * Max-window margins of every row from models trained on the other folds (k-fold inside TRAIN). A row
+ * with {@link TrainRow.served} views is scored as the engine scores it: the fold's quantised weights in
+ * the serving scorer (sentence windows too), maximum over its views.
+ */
 export function outOfFoldMargins(
   rows: readonly TrainRow[],
   vecs: readonly WindowVector[][],
@@ -467,14 +509,42 @@ export function outOfFoldMargins(
   for (let f = 0; f < opts.folds; f++) {
     const trainIdx = all.filter((i) => fold[i] !== f);
     const models = MODEL_CATEGORIES.map((c) => trainBinary(rows, vecs, trainIdx, c, opts));
+    let scorer: ReturnType<typeof createMarginScorer> | undefined;
     for (const i of all) {
-      if (fold[i] !== f || rows[i]!.augmentOf !== undefined) continue;
+      const row = rows[i]!;
+      if (fold[i] !== f || row.augmentOf !== undefined) continue;
+      if (row.served !== undefined) {
+        scorer ??= servingScorer(models, opts.features);
+        const best = [-Infinity, -Infinity, -Infinity];
+        for (const view of row.served.views) {
+          const m = scorer.maxMargins(view);
+          for (let c = 0; c < 3; c++) best[c] = Math.max(best[c]!, m[c]!);
+        }
+        oof[i] = best;
+        continue;
+      }
       models.forEach((m, c) => {
         oof[i]![c] = maxMargin(m, vecs[i]!);
       });
     }
   }
   return oof;
+}
+
+/** The scorer the engine would run on these models once quantised into an artifact. */
+function servingScorer(
+  models: readonly BinaryModel[],
+  cfg: FeatureConfig,
+): ReturnType<typeof createMarginScorer> {
+  const { data, scales } = quantize(models, cfg.buckets);
+  const weights = new Int8Array(data.buffer, data.byteOffset, data.length);
+  return createMarginScorer(
+    cfg,
+    weights,
+    scales,
+    models.map((m) => sig(m.bias)),
+    SENTENCE_WINDOW_DEFAULTS,
+  );
 }
 
 /**
@@ -504,9 +574,13 @@ export function trainModel(
   const oofProbs: ProbRow[] = oofMargins.map(
     (m) => [platt(m[0]!, params[0]!), platt(m[1]!, params[1]!), platt(m[2]!, params[2]!)] as const,
   );
-  const t = chooseThresholds(real, oofProbs, opts.maxFprGeneral, opts.maxFprBorderline);
-  const oof = metrics(real, oofProbs, t);
+  // A row tier 0 already flags is detected whatever tier 1 says (the engine acts on either).
+  const decided: ProbRow[] = oofProbs.map((p, k) => (real[k]!.served?.tier0 ? [1, 1, 1] : p));
+  const t = chooseThresholds(real, decided, opts.maxFprGeneral, opts.maxFprBorderline);
+  const oof = metrics(real, decided, t);
 
+  const served = real.some((r) => r.served !== undefined);
+  const servedNote = served ? ' (served: quantised, sentence windows, max over the engine views)' : '';
   const finals = MODEL_CATEGORIES.map((c) => trainBinary(rows, vecs, all, c, opts));
   const { data, scales } = quantize(finals, opts.features.buckets);
   const body = {
@@ -528,8 +602,8 @@ export function trainModel(
       ...meta,
       optimizer: `adagrad-sgd epochs=${opts.epochs} lr=${opts.learningRate} l2=${JSON.stringify(opts.l2)} seed=${opts.seed}`,
       classWeights: 'balanced per binary problem (positives vs benign)',
-      calibration: `platt on ${opts.folds}-fold out-of-fold max-window margins of TRAIN`,
-      thresholdRule: `greedy joint choice on out-of-fold TRAIN scores, fprGeneral<=${opts.maxFprGeneral}, fprBorderline<=${opts.maxFprBorderline}`,
+      calibration: `platt on ${opts.folds}-fold out-of-fold max-window margins of TRAIN${servedNote}`,
+      thresholdRule: `greedy joint choice on out-of-fold TRAIN scores${served ? ', tier-0 hits counted as flagged' : ''}, fprGeneral<=${opts.maxFprGeneral}, fprBorderline<=${opts.maxFprBorderline}`,
       oofMetrics: roundMetrics(oof),
     },
   };

@@ -652,7 +652,7 @@ function primaryText(n: NormalizedSegment): string {
  * entities, binary — is then judged only by what it decodes to, so a benign prompt stays benign under
  * any encoding, while plain text around the runs is still scored.
  */
-function scoredViews(n: NormalizedSegment): readonly View[] {
+export function scoredViews(n: NormalizedSegment): readonly View[] {
   if (!n.views.some((v) => v.transforms.includes('residual'))) return n.views;
   return n.views.slice(1);
 }
