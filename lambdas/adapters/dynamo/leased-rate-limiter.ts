@@ -39,7 +39,8 @@ const zero = (): Record<Dimension, number> => ({ requests: 0, inputTokens: 0, ou
 /**
  * Per-instance leases over a {@link RateLimiter}: an admission that fits in the instance's unexpired slice costs
  * no table call; otherwise the instance claims (in the same single round trip) the request's cost plus a slice
- * sized by what it spent during its previous lease, capped at `maxFraction` of the limit. Everything admitted was
+ * sized by what it spent during its previous lease, capped at `maxFraction` of the limit (what the lease still holds
+ * counts toward it: a lease never holds more than that cap). Everything admitted was
  * first taken from the shared bucket, so the global limit holds exactly; the price is that a slice unspent when
  * its lease ends is not returned (at most one lease's worth of traffic per instance).
  */
@@ -104,8 +105,10 @@ export class LeasedRateLimiter implements RateLimiter {
    * In the last quarter of a lease that is being spent, or when it would run dry within a quarter lease at the rate it
    * is spent, claims the next one in the background (one round trip, as
    * the claim at expiry would have been), so that steady traffic never waits for the table on the request path. The
-   * claim is what a whole lease period needs at the rate this lease was spent, capped like every slice; it merges
-   * into the lease (what is left of it carries over) and starts a new lease period. While it is in flight,
+   * claim tops the lease up to what a whole lease period needs at the rate this lease was spent, capped like every
+   * slice: what is left counts toward it, so the lease never holds more than one slice cap and unspent units do not
+   * pile up across renewals (ADR 0004's bound: at most one lease's worth per instance beyond the bucket). A lease
+   * already holding that much is not renewed and runs out at its expiry. The claim starts a new lease period. While it is in flight,
    * admissions that find the lease dry wait for it as for any claim. A refused or failed renewal changes nothing:
    * the lease runs out and the next admission claims inline, falling back to its exact cost near the limit (after a
    * refusal, no renewal is tried for the tenant for a lease period or until the bucket has room).
@@ -123,9 +126,10 @@ export class LeasedRateLimiter implements RateLimiter {
       const perMs = lease.spent[d] / elapsed;
       // Runs dry within the last quarter of a lease at this rate: due as well.
       if (lease.remaining[d] < perMs * ahead) due = true;
-      const cap = Math.max(0, Math.floor(limits[d] * this.maxFraction));
-      // A whole lease period at the rate this lease was spent.
-      claim[d] = Math.min(cap, limits[d], Math.ceil(perMs * this.leaseMs));
+      // Tops the lease up to a whole lease period at the rate it was spent (capped like every slice): what is
+      // left counts toward it, so unspent units never pile up from one renewal to the next.
+      const wanted = Math.min(this.cap(limits, d), Math.ceil(perMs * this.leaseMs));
+      claim[d] = Math.max(0, wanted - Math.max(0, lease.remaining[d]));
     }
     if (!due || !DIMENSIONS.some((d) => claim[d] > 0)) return;
     const renewal = this.inner.admit(tenantId, limits, claim).then(
@@ -141,12 +145,16 @@ export class LeasedRateLimiter implements RateLimiter {
         // The lease dropped (clear()) or expired meanwhile: the claim starts a fresh one, as an inline claim would.
         const base = current && current.expiresAt > at ? current : undefined;
         const remaining = zero();
-        for (const d of DIMENSIONS) remaining[d] = claim[d] + (base ? base.remaining[d] : 0);
+        const slice = zero();
+        for (const d of DIMENSIONS) {
+          remaining[d] = this.held(limits, d, claim[d] + (base ? base.remaining[d] : 0));
+          slice[d] = Math.max(claim[d], remaining[d]);
+        }
         setBounded(
           this.leases,
           tenantId,
-          // Dated from the claim's start, as an inline claim is: a slice is never spent longer than a lease after it.
-          { remaining, spent: zero(), slice: { ...claim }, expiresAt: now + this.leaseMs },
+          // Dated from the claim's start, as an inline claim is; the lease holds at most one slice cap.
+          { remaining, spent: zero(), slice, expiresAt: now + this.leaseMs },
           10_000,
         );
       },
@@ -156,6 +164,20 @@ export class LeasedRateLimiter implements RateLimiter {
     void renewal.then(() => {
       if (this.claims.get(tenantId) === renewal) this.claims.delete(tenantId);
     });
+  }
+
+  /** Largest slice of dimension `d` an instance holds under `limits`. */
+  private cap(limits: RateLimits, d: Dimension): number {
+    return Math.max(0, Math.min(limits[d], Math.floor(limits[d] * this.maxFraction)));
+  }
+
+  /**
+   * What a lease keeps of `units` after a claim: at most one slice cap under the limits of that claim (units
+   * beyond it, e.g. from a slice claimed under higher limits before a throttle, are dropped, as at expiry).
+   * Debt (negative, from settlements) is kept as it is.
+   */
+  private held(limits: RateLimits, d: Dimension, units: number): number {
+    return Math.min(units, this.cap(limits, d));
   }
 
   /** Takes `cost` from the tenant's unexpired lease when it covers every dimension; false otherwise. */
@@ -181,7 +203,7 @@ export class LeasedRateLimiter implements RateLimiter {
     const queued = this.waiting.get(tenantId) ?? 0;
     for (const d of DIMENSIONS) {
       const c = Math.max(0, cost[d] ?? 0);
-      const cap = Math.max(0, Math.floor(limits[d] * this.maxFraction));
+      const cap = this.cap(limits, d);
       // Ran dry before expiry: demand exceeds the slice, double it. Expired recently: size it by what it served.
       // Dimensions this admission does not charge (output tokens, settled after the response) are claimed
       // too when recent demand exists, so their settlements are served from the lease as well.
@@ -190,7 +212,8 @@ export class LeasedRateLimiter implements RateLimiter {
       const wanted = Math.max(live ? Math.max(c, live.slice[d] * 2, c > 0 ? 0 : recent) : recent, c * queued);
       if (c <= 0 && wanted <= 0) continue;
       slice[d] = Math.min(cap, wanted);
-      claim[d] = Math.min(limits[d], c + slice[d]);
+      // What the live lease still holds counts toward the slice (a top-up, not an addition).
+      claim[d] = Math.min(limits[d], c + Math.max(0, slice[d] - Math.max(0, live ? live.remaining[d] : 0)));
     }
     let result = await this.inner.admit(tenantId, limits, claim);
     let granted = claim;
@@ -211,7 +234,7 @@ export class LeasedRateLimiter implements RateLimiter {
     const remaining = zero();
     const spent = zero();
     for (const d of DIMENSIONS) {
-      remaining[d] = granted[d] - (cost[d] ?? 0) + (base ? base.remaining[d] : 0);
+      remaining[d] = this.held(limits, d, granted[d] - (cost[d] ?? 0) + (base ? base.remaining[d] : 0));
       spent[d] = (cost[d] ?? 0) + (base ? base.spent[d] : 0);
     }
     setBounded(this.leases, tenantId, { remaining, spent, slice, expiresAt: now + this.leaseMs }, 10_000);
