@@ -60,11 +60,11 @@ interface Measured {
 const emptyStages = (): StageSamples => ({ parse: [], normalize: [], tier0: [], tier1: [], rest: [] });
 
 /**
- * How `core`'s sinks write a record: its own serializer where it has one (the decision line of the proxy and
- * the local JSONL file), else `JSON.stringify` as they did before it.
+ * How `core`'s sinks write a record: `JSON.stringify`, or the `recordJson` serializer of a `BENCH_BASE` commit
+ * that still had it (ADR 0041, since removed).
  */
 function serializerOf(core: CoreModule): (r: DecisionRecord) => string {
-  const own = (core as Partial<Pick<CoreModule, 'recordJson'>>).recordJson;
+  const own = (core as { recordJson?: (r: DecisionRecord) => string }).recordJson;
   return typeof own === 'function' ? own : (r) => JSON.stringify(r);
 }
 

@@ -1,7 +1,6 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, write, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DecisionRecord } from '../lambdas/core/decision/record';
-import { recordJson } from '../lambdas/core/decision/record-json';
 
 export interface JsonlSink {
   /**
@@ -184,7 +183,7 @@ export function createJsonlSink(
         fallback([record], new Error('injected telemetry failure'));
         return Promise.resolve();
       }
-      const line = `${recordJson(record)}\n`;
+      const line = `${JSON.stringify(record)}\n`;
       const b = next;
       b.lines.push(line);
       b.records.push(record);

@@ -11,7 +11,6 @@ import { compilePolicy, type Policy } from './policy/load';
 
 export type { DecisionRecord, DecisionSink, Route } from './decision/record';
 export { DecisionRecorder } from './decision/record';
-export { recordJson } from './decision/record-json';
 export type { InputVerdict, Verdict } from './engine/evaluate';
 export { SafeguardsEngine } from './engine/evaluate';
 export { OutputMonitor } from './engine/output';

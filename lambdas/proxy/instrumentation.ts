@@ -8,7 +8,6 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DecisionRecord, DecisionSink } from '../core/decision/record';
 import { DECISION_SCHEMA, isoTimestamp } from '../core/decision/record';
-import { recordJson } from '../core/decision/record-json';
 import type { ServeMetrics } from '../core/serving/types';
 import { METRICS_NAMESPACE, SERVICE_NAMES } from '../shared/names';
 import { powertools } from '../shared/powertools';
@@ -28,7 +27,7 @@ export function decisionLine(
   meta: { readonly service: string; readonly at: number; readonly traceId?: string | undefined },
 ): string {
   const trace = meta.traceId === undefined ? '' : `,"xray_trace_id":${JSON.stringify(meta.traceId)}`;
-  return `{"level":"INFO","message":"${DECISION_SCHEMA}","timestamp":"${isoTimestamp(meta.at)}","service":${JSON.stringify(meta.service)},"sampling_rate":0${trace},"decision":${recordJson(record)}}\n`;
+  return `{"level":"INFO","message":"${DECISION_SCHEMA}","timestamp":"${isoTimestamp(meta.at)}","service":${JSON.stringify(meta.service)},"sampling_rate":0${trace},"decision":${JSON.stringify(record)}}\n`;
 }
 
 /**
