@@ -120,6 +120,13 @@ const WORST: Readonly<Record<string, (n: number) => string>> = {
   'spaced-out characters broken by whole words': (n) => repeat('a b c   word   d e ', n),
   'words run together in camelCase': (n) => repeat('readThis|Row1Is:OkAnd,Then ', n - 1) + 'x',
   'camelCase joins without blanks': (n) => repeat('aBcD', n),
+  'camelCase leetspeak run together': (n) => repeat('writ3Ransomwar3Th@t', n),
+  'lone characters eight spaces apart': (n) => repeat('a        ', n),
+  'lone characters nine spaces apart (seeds that fail)': (n) => repeat('a         ', n),
+  'spaced-out leetspeak, letters eight spaces apart': (n) => repeat('h        0        w            ', n),
+  'split tokens, a symbol break per twelve words and space breaks': (n) =>
+    repeat('ma-ke so meone b omb a rea t rain the of and to in is it ', n),
+  'heavy leet, inflected i/l words in brackets': (n) => repeat('(910r|f1e$) ', n),
   'parenthesized numbers': (n) => repeat('⑴⑵⒇', n),
   mixed: (n) =>
     repeat(
