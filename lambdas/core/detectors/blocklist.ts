@@ -1,9 +1,12 @@
 /**
  * Blocklist matching: one Aho-Corasick pass per view. Entries are phrases in canonical form
  * (NFKC, lowercase, single spaces); a second automaton over the space-free phrases serves views
- * the normalizer produced with the `despace` transform.
+ * the normalizer produced with the `despace` transform, where a phrase may run across the letters the
+ * despacer joined (`makeapipebomb`) but not across words the text wrote apart.
  */
 import defaultList from '../../../config/blocklists/default.json';
+import { isSeparator } from '../normalize/despace';
+import { isLeetSymbol } from '../normalize/leet';
 import type { Category } from '../types';
 import { AhoCorasick } from './aho-corasick';
 
@@ -62,13 +65,53 @@ function atBoundary(text: string, start: number, end: number): boolean {
   );
 }
 
+/**
+ * Where the despacer joined characters, found by reading a despaced view against the view it was read
+ * from (the canonical or residual view: same text, spaced-out runs not yet collapsed). `at[p]` is 1
+ * when characters `p - 1` and `p` of the despaced view stood apart in the source (separators dropped
+ * between them), 2 when character `p` was leet-folded. Undefined when the two texts do not line up
+ * that way. Linear: one walk over both texts.
+ */
+export function despacedJoins(source: string, despaced: string): Uint8Array | undefined {
+  const at = new Uint8Array(despaced.length + 1);
+  let i = 0;
+  let j = 0;
+  while (j < despaced.length) {
+    if (i >= source.length) return undefined;
+    const a = source.charCodeAt(i);
+    const b = despaced.charCodeAt(j);
+    if (a === b) {
+      i++;
+      j++;
+    } else if (isSeparator(a) && b === 0x20) {
+      // A separator that differs from the run's own became a word gap.
+      i++;
+      j++;
+    } else if (isSeparator(a)) {
+      at[j] = 1;
+      i++;
+    } else if (isLeetSymbol(a) && b >= 0x61 && b <= 0x7a) {
+      at[j] = 2;
+      i++;
+      j++;
+    } else {
+      return undefined;
+    }
+  }
+  for (; i < source.length; i++) if (!isSeparator(source.charCodeAt(i))) return undefined;
+  return at;
+}
+
 /** A compiled blocklist. */
 export interface Blocklist {
   /**
-   * Hits in `text`. With `despaced`, spaces are removed and the space-free automaton is used (no
-   * word-boundary check; offsets then refer to the space-free text).
+   * Hits in `text`, each phrase on word boundaries. With `despace`, `text` is a despaced view: a phrase
+   * may also match with its spaces dropped, where the despacer joined the letters ({@link despacedJoins}:
+   * `makeapipebomb`, `make ap ipebomb`). `despace.joins` undefined (the source did not line up) lets a
+   * phrase's word gaps fall anywhere inside a word of the view, never across a space it wrote. Offsets
+   * refer to `text`.
    */
-  match(text: string, despaced: boolean): BlocklistHit[];
+  match(text: string, despace?: { readonly joins: Uint8Array | undefined }): BlocklistHit[];
 }
 
 /** Compiles entries into two automata, once. */
@@ -76,21 +119,90 @@ export function compileBlocklist(entries: readonly BlocklistEntry[]): Blocklist 
   const spaced = AhoCorasick.build(entries.map((e) => e.phrase));
   const compact = AhoCorasick.build(entries.map((e) => e.phrase.replace(/ /g, '')));
   return {
-    match(text, despaced) {
+    match(text, despace) {
       const hits: BlocklistHit[] = [];
-      if (despaced) {
-        // Spaced-out letters may be only partly collapsed ("make a pipebomb"): drop every space.
-        compact.scan(text.replace(/ /g, ''), (m) => {
-          const entry = entries[m.pattern];
-          if (entry) hits.push({ entry, start: m.start, end: m.end });
-        });
-        return hits;
-      }
       spaced.scan(text, (m) => {
         const entry = entries[m.pattern];
         if (entry && atBoundary(text, m.start, m.end)) hits.push({ entry, start: m.start, end: m.end });
       });
+      if (despace === undefined) return hits;
+      const seen = new Set(hits.map((h) => `${h.start}:${h.entry.phrase}`));
+      // The space-free text and, per character, where it stands in `text`.
+      const index: number[] = [];
+      let squeezed = '';
+      for (let k = 0; k < text.length; k++) {
+        if (text.charCodeAt(k) === 0x20) continue;
+        index.push(k);
+        squeezed += text[k];
+      }
+      const check = despacedCheck(text, despace.joins);
+      compact.scan(squeezed, (m) => {
+        const entry = entries[m.pattern];
+        if (!entry) return;
+        const start = index[m.start] as number;
+        const end = (index[m.end - 1] as number) + 1;
+        if (seen.has(`${start}:${entry.phrase}`) || !check(entry.phrase, start, end)) return;
+        hits.push({ entry, start, end });
+      });
       return hits;
     },
+  };
+}
+
+/**
+ * Whether `phrase` may stand at `[start, end)` of a despaced view with its spaces dropped: its word gaps
+ * fall on the view's spaces or on joins, the view's spaces it skips lie between two joined words, and its
+ * ends are word boundaries or joins.
+ */
+function despacedCheck(
+  text: string,
+  joins: Uint8Array | undefined,
+): (phrase: string, start: number, end: number) => boolean {
+  // Per character: whether its word (run of non-spaces) was joined or leet-folded by the despacer.
+  // One linear pass, made on the first compact hit.
+  let joined: Uint8Array | undefined;
+  const joinedWord = (k: number): boolean => {
+    if (joins === undefined) return false;
+    if (joined === undefined) {
+      joined = new Uint8Array(text.length);
+      for (let a = 0; a < text.length; ) {
+        let b = a;
+        let any = false;
+        while (b < text.length && text.charCodeAt(b) !== 0x20) {
+          if ((joins[b] === 1 && b > a) || joins[b] === 2) any = true;
+          b++;
+        }
+        if (any) joined.fill(1, a, b);
+        a = b + 1;
+      }
+    }
+    return joined[k] === 1;
+  };
+  const joinAt = (p: number): boolean => joins !== undefined && joins[p] === 1;
+  // A phrase's word gap inside a word of the view: at a join, or anywhere when the joins are unknown.
+  const joinable = (p: number): boolean => joins === undefined || joins[p] === 1;
+  const startOk = (p: number): boolean => p === 0 || !isWordChar(text.charCodeAt(p - 1)) || joinAt(p);
+  const endOk = (p: number): boolean => p === text.length || !isWordChar(text.charCodeAt(p)) || joinAt(p);
+  return (phrase, start, end) => {
+    if (!startOk(start) || !endOk(end)) return false;
+    let v = start;
+    for (let q = 0; q < phrase.length; ) {
+      const pc = phrase.charCodeAt(q);
+      const vc = text.charCodeAt(v);
+      if (pc === 0x20 && vc === 0x20) {
+        q++;
+        v++;
+      } else if (pc === 0x20) {
+        if (!joinable(v)) return false;
+        q++;
+      } else if (vc === 0x20) {
+        if (!(joinedWord(v - 1) && joinedWord(v + 1))) return false;
+        v++;
+      } else {
+        q++;
+        v++;
+      }
+    }
+    return true;
   };
 }

@@ -3,7 +3,13 @@
  * checksum validation) and jailbreak / injection heuristics. Built once; `run` is pure and does no I/O.
  */
 import type { Finding, NormalizedSegment, Segment, TrustBoundary, View } from '../types';
-import { type BlocklistEntry, canonicalPhrase, compileBlocklist, DEFAULT_BLOCKLIST } from './blocklist';
+import {
+  type BlocklistEntry,
+  canonicalPhrase,
+  compileBlocklist,
+  DEFAULT_BLOCKLIST,
+  despacedJoins,
+} from './blocklist';
 import {
   gibberishSuffixScore,
   HEURISTIC_RULES,
@@ -101,12 +107,12 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
         let rawPass: readonly boolean[] | undefined;
         for (const view of views) {
           const text = view.text;
-          const despaced = view.transforms.includes('despace');
-          // Despaced views are matched without spaces against the space-free phrases: the blocklist is not
-          // prefiltered there. The heuristics read them like any view (spaced-out text read back whole).
+          // Despaced views are also matched without spaces where the despacer joined letters, so the blocklist
+          // is not prefiltered there. The heuristics read them like any view (spaced-out text read back whole).
+          const despace = view.transforms.includes('despace') ? { joins: joinsOf(text, views) } : undefined;
           const pass = gates.evaluate(text);
-          if (despaced || pass[0]) {
-            for (const hit of blocklist.match(text, despaced)) {
+          if (despace !== undefined || pass[0]) {
+            for (const hit of blocklist.match(text, despace)) {
               keepBest(best, {
                 detector: 'tier0.blocklist',
                 category: hit.entry.category,
@@ -152,6 +158,16 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
       return findings;
     },
   };
+}
+
+/**
+ * Where the despacer joined letters in a despaced view: read against the view it came from, the residual
+ * view when there is one, else the canonical view (the first).
+ */
+function joinsOf(text: string, views: readonly View[]): Uint8Array | undefined {
+  const residual = views.find((v) => v.transforms.includes('residual'));
+  const fromResidual = residual === undefined ? undefined : despacedJoins(residual.text, text);
+  return fromResidual ?? (views[0] === undefined ? undefined : despacedJoins(views[0].text, text));
 }
 
 const isAsciiLiteral = (l: string): boolean => /^[\x00-\x7f]*$/.test(l);

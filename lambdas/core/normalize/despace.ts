@@ -12,7 +12,7 @@ const MAX_SEPARATOR = 3;
 
 const isUnit = (c: number): boolean => isLowerAscii(c) || isDigit(c);
 /** Separators between spaced-out letters: space, tab, `.`, `-`, `_`, `*`, `,`, `/`, `|`, `~`. */
-const isSeparator = (c: number): boolean =>
+export const isSeparator = (c: number): boolean =>
   c === 0x20 ||
   c === 0x09 ||
   c === 0x2e ||
