@@ -288,8 +288,9 @@ export function glossToEnglish(
 }
 
 /**
- * Adds the English gloss of the segment's text as one more view (transforms: those of the view read plus
- * `gloss`) when the segment reads as one of the five languages; otherwise returns `n` unchanged. One
+ * Adds the English gloss of the segment's text as one more view (transforms: the canonical ones plus
+ * `gloss`, even when read from the despaced view: the gloss is words written apart, matched on word
+ * boundaries, and `signals.transforms` already names `despace` when it fired) when the segment reads as one of the five languages; otherwise returns `n` unchanged. One
  * extra view at most, no longer than the view read plus a third. The view read is the canonical one, or
  * the despaced one when the normalizer made it: spaced-out text (`c a n  y o u`) is a string of
  * one-letter tokens, and one-letter words (`a`, `e`, `o`, `y`) are stopwords of the Romance languages,
@@ -304,6 +305,6 @@ export function withGlossView(n: NormalizedSegment): NormalizedSegment {
   const text = g.gloss.slice(0, Math.ceil(source.text.length * 1.34) + 16);
   return {
     ...n,
-    views: [...n.views, { segment: canonical.segment, text, transforms: [...source.transforms, 'gloss'] }],
+    views: [...n.views, { segment: canonical.segment, text, transforms: [...canonical.transforms, 'gloss'] }],
   };
 }
