@@ -39,13 +39,14 @@ import {
 import {
   DEFAULT_NET_OPTIONS,
   type Example,
+  headTargets,
   logits,
   type NetTrainOptions,
   sig,
   standardisation,
   trainNetwork,
 } from '../classifier/model/training';
-import { loadModel, type ModelArtifact } from '../lambdas/core/classifier';
+import type { ModelArtifact } from '../lambdas/core/classifier';
 import { platt } from '../lambdas/core/classifier/model';
 import { decisionScore } from '../lambdas/core/engine/scoring';
 import { defaultPolicy } from '../lambdas/core/index';
@@ -53,12 +54,14 @@ import type { RawTrainRow } from './classifier/augment';
 import {
   BAND_SLACK,
   chooseBand,
+  committedTier1,
   MAX_ESCALATION,
   meanRecall,
   simulate,
   writePolicyBand,
 } from './classifier/cascade-band';
 import { LABELS, readLabelledRows, tier1FitRows } from './classifier/recipe';
+import { sourceClosure } from './classifier/source-closure';
 import {
   chooseThresholds,
   DEFAULT_TRAIN_OPTIONS,
@@ -227,16 +230,12 @@ function show(title: string, m: Metrics, extra = ''): void {
   );
 }
 
-/** Source files whose content defines the tier-1 recipe (features, optimiser, augmentation). */
-const RECIPE_SOURCES = [
-  'lambdas/core/classifier/features.ts',
-  'lambdas/core/classifier/lexicon.ts',
-  'lambdas/core/classifier/model.ts',
-  'lambdas/core/normalize/normalize.ts',
-  'scripts/classifier/augment.ts',
-  'scripts/classifier/recipe.ts',
-  'scripts/classifier/training.ts',
-];
+/**
+ * Entry modules of the tier-1 recipe (features, optimiser, augmentation, normaliser): the cache key
+ * covers every source file they reach by relative imports (`sourceClosure`), so a change anywhere in
+ * the normaliser invalidates it, not only in the files a list would name.
+ */
+const RECIPE_ENTRIES = ['scripts/classifier/recipe.ts', 'scripts/classifier/training.ts'];
 
 interface Tier1Recipe {
   readonly artifact: ModelArtifact;
@@ -255,7 +254,7 @@ interface Tier1Recipe {
 function trainTier1Recipe(train: readonly RawTrainRow[]): Tier1Recipe {
   const h = createHash('sha256');
   h.update(JSON.stringify(DEFAULT_TRAIN_OPTIONS));
-  for (const f of RECIPE_SOURCES) h.update(readFileSync(f));
+  for (const f of sourceClosure(RECIPE_ENTRIES)) h.update(`${f}\u0000`).update(readFileSync(f));
   for (const r of train) h.update(`${r.id}\u0000${r.label}\u0000${r.borderline}\u0000${r.text}\u0000`);
   const file = join('.cache', `tier2-tier1-recipe-${h.digest('hex').slice(0, 16)}.json`);
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Tier1Recipe;
@@ -407,14 +406,8 @@ function main(): void {
   });
   const examples: Example[] = train.map((r, i) => {
     const x = rowsX[i]!.subarray(skip);
-    const y = new Float64Array(cats.length);
-    const w = new Float64Array(cats.length);
-    cats.forEach((c, k) => {
-      const n = pos[k]! + neg;
-      if (r.label === c) {
-        y[k] = 1;
-        w[k] = n / (2 * pos[k]!);
-      } else if (r.label === 'benign') w[k] = n / (2 * neg);
+    const { y, w } = headTargets(r.label, pos, neg);
+    cats.forEach((_, k) => {
       const d = decisionScore(t1.probs[i]![k]!, t1.thresholds[k]!);
       if (d < args.focus[0] || d >= args.focus[1]) w[k] = w[k]! * args.easyWeight;
     });
@@ -577,16 +570,7 @@ function main(): void {
 
   // Validation: the committed tier-1 model vs the cascade (canonical view, no tier 0).
   const model = createTier2(JSON.parse(json) as Tier2Artifact);
-  const tier1 = loadModel();
-  const th1: ProbRow = [
-    tier1.thresholds.harmful ?? 1,
-    tier1.thresholds.jailbreak ?? 1,
-    tier1.thresholds.injection ?? 1,
-  ];
-  const p1 = valid.map((r): ProbRow => {
-    const s = tier1.score(r.text);
-    return [s.harmful ?? 0, s.jailbreak ?? 0, s.injection ?? 0];
-  });
+  const { p1, th1 } = committedTier1(valid);
   const p2 = valid.map((r): ProbRow => {
     const s = model.scoreCanonical(r.text);
     return [s.harmful, s.jailbreak, s.injection];

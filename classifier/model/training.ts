@@ -58,6 +58,28 @@ export interface Example {
   readonly w: Float64Array;
 }
 
+/**
+ * Targets and weights of one row for the three one-vs-benign heads, classes balanced: head k's
+ * positives weigh n / (2·pos[k]) and benign rows n / (2·neg), n = pos[k] + neg; a row of another
+ * attack category weighs 0 for that head (it is not a negative).
+ */
+export function headTargets(
+  label: string,
+  pos: readonly number[],
+  neg: number,
+): { y: Float64Array; w: Float64Array } {
+  const y = new Float64Array(TIER2_CATEGORIES.length);
+  const w = new Float64Array(TIER2_CATEGORIES.length);
+  TIER2_CATEGORIES.forEach((c, k) => {
+    const n = pos[k]! + neg;
+    if (label === c) {
+      y[k] = 1;
+      w[k] = n / (2 * pos[k]!);
+    } else if (label === 'benign') w[k] = n / (2 * neg);
+  });
+  return { y, w };
+}
+
 /** Standardisation statistics (mean, standard deviation floored at 1e-3), rounded to 8 digits. */
 export function standardisation(
   xs: readonly Float64Array[],

@@ -4,6 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { sig } from '../../classifier/model/training';
+import { loadModel } from '../../lambdas/core/classifier';
 import { decisionScore, inBand } from '../../lambdas/core/engine/scoring';
 import { compilePolicy } from '../../lambdas/core/index';
 import { type Metrics, metrics, type ProbRow, type TrainRow } from './training';
@@ -19,6 +20,21 @@ export const meanRecall = (m: Metrics): number =>
 export interface Cascade {
   readonly m: Metrics;
   readonly benignEscalated: number;
+}
+
+/** The committed tier-1 model's thresholds and its canonical-text probabilities of `rows` (what the band sees). */
+export function committedTier1(rows: readonly { readonly text: string }[]): { p1: ProbRow[]; th1: ProbRow } {
+  const tier1 = loadModel();
+  const th1: ProbRow = [
+    tier1.thresholds.harmful ?? 1,
+    tier1.thresholds.jailbreak ?? 1,
+    tier1.thresholds.injection ?? 1,
+  ];
+  const p1 = rows.map((r): ProbRow => {
+    const s = tier1.score(r.text);
+    return [s.harmful ?? 0, s.jailbreak ?? 0, s.injection ?? 0];
+  });
+  return { p1, th1 };
 }
 
 /** The engine's cascade rule per category in decision-score space (tier-1 threshold at 0.5). */
