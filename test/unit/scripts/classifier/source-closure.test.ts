@@ -13,14 +13,15 @@ function tree(files: Record<string, string>): string {
 }
 
 describe('sourceClosure', () => {
-  test('follows relative imports through files, directories (index.ts), re-exports, type-only and side-effect imports', () => {
+  test('follows relative imports through files, directories (index.ts), re-exports, type-only, side-effect and data (JSON) imports', () => {
     const root = tree({
       'a.ts':
-        "import { b } from './b';\nimport type { T } from './lib';\nexport * from \"./re\";\nimport './side';\nimport { x } from 'node:fs';",
+        "import list from './list.json';\nimport { b } from './b';\nimport type { T } from './lib';\nexport * from \"./re\";\nimport './side';\nimport { x } from 'node:fs';",
       'b.ts': "export { c } from './deep/c';",
       'deep/c.ts': "import { a } from '../a'; // cycle\nconst m = require('./data.json');",
       'deep/data.json': '{}',
       'lib/index.ts': 'export type T = 1;',
+      'list.json': '["from \'./not-followed\'"]',
       're.ts': '',
       'side.ts': '',
       'unused.ts': '',
@@ -30,6 +31,7 @@ describe('sourceClosure', () => {
       'b.ts',
       'deep/c.ts',
       'lib/index.ts',
+      'list.json',
       're.ts',
       'side.ts',
     ]);
@@ -52,6 +54,6 @@ describe('sourceClosure', () => {
     ]) {
       expect(files).toContain(f);
     }
-    expect(files.every((f) => f.endsWith('.ts'))).toBe(true);
+    expect(files.every((f) => f.endsWith('.ts') || f.endsWith('.json'))).toBe(true);
   });
 });
