@@ -33,7 +33,7 @@ import { type Refusal, refuseRequest } from '../lambdas/core/serving/refusal';
 import { serveInference } from '../lambdas/core/serving/serve';
 import type { ServeMetrics } from '../lambdas/core/serving/types';
 import { enforcementAccess } from '../lambdas/shared/access';
-import { composeServing, type ServingConfig } from '../lambdas/shared/compose';
+import { composeServing, type ServingConfig, servingBackgroundFailures } from '../lambdas/shared/compose';
 import type { LocalDynamo } from './dynalite';
 import { close, listen } from './http-util';
 
@@ -265,7 +265,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}),
   };
   // One tenant cache and one set of leases for the authorizer and the proxy, as in one Lambda instance each.
-  const access = enforcementAccess(config, opts.dynamo.doc);
+  const access = enforcementAccess(
+    config,
+    opts.dynamo.doc,
+    servingBackgroundFailures({
+      metrics,
+      log: (message, details) => log(`serving: ${message} ${JSON.stringify(details)}`),
+    }),
+  );
   const serveDeps = composeServing(
     config,
     {

@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { backgroundFailureReporter } from '../adapters/dynamo/background-failures';
 import { createDocumentClient } from '../adapters/dynamo/client';
 import { DEFAULT_TENANT_CACHE_TTL_MS } from '../adapters/dynamo/tenant-store';
 import { publicKeyFromX } from '../core/edge/claim-key';
@@ -38,6 +39,11 @@ export function depsFromEnv(env: Readonly<Record<string, string | undefined>>): 
       tenantCacheTtlMs: settings.tenantCacheTtlMs ?? DEFAULT_TENANT_CACHE_TTL_MS,
     },
     createDocumentClient(),
+    // Background refreshes and lease renewals: counted like serving's port failures, logged at most once a minute.
+    backgroundFailureReporter({
+      count: () => metrics.addMetric('PortErrors', 'Count', 1),
+      log: (message, details) => logger.warn(message, { ...details }),
+    }),
   );
   const edgeKeys = settings.edgeOriginPublicKeys ?? [];
   return {

@@ -3,6 +3,7 @@
  * Kept apart from the serving graph (./compose.ts) so the authorizer's bundle holds no engine.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { BackgroundFailureReporter } from '../adapters/dynamo/background-failures';
 import type { EnforcementTableNames } from '../adapters/dynamo/client';
 import { LeasedRateLimiter } from '../adapters/dynamo/leased-rate-limiter';
 import { DynamoRateLimiter, type RateLimiter } from '../adapters/dynamo/rate-limiter';
@@ -14,7 +15,10 @@ export interface EnforcementAccess {
   readonly limiter: RateLimiter;
 }
 
-/** The tenant store (cached) and the rate limiter (leased unless `rateLimitLeaseMs` is 0). */
+/**
+ * The tenant store (cached) and the rate limiter (leased unless `rateLimitLeaseMs` is 0). Their background table
+ * calls (cache refreshes, lease renewals) report failures to `onBackgroundFailure` (default: a rate-limited log line).
+ */
 export function enforcementAccess(
   config: {
     readonly tables: Pick<EnforcementTableNames, 'tenants' | 'limits'>;
@@ -23,15 +27,20 @@ export function enforcementAccess(
     readonly tenantCacheTtlMs?: number;
   },
   documents: DynamoDBDocumentClient,
+  onBackgroundFailure?: BackgroundFailureReporter,
 ): EnforcementAccess {
   const base = new DynamoRateLimiter({ client: documents, tableName: config.tables.limits });
+  const reporting = onBackgroundFailure ? { onBackgroundFailure } : {};
   return {
     tenants: new DynamoTenantStore({
       client: documents,
       tableName: config.tables.tenants,
       ...(config.tenantCacheTtlMs !== undefined ? { cacheTtlMs: config.tenantCacheTtlMs } : {}),
+      ...reporting,
     }),
     limiter:
-      config.rateLimitLeaseMs > 0 ? new LeasedRateLimiter(base, { leaseMs: config.rateLimitLeaseMs }) : base,
+      config.rateLimitLeaseMs > 0
+        ? new LeasedRateLimiter(base, { leaseMs: config.rateLimitLeaseMs, ...reporting })
+        : base,
   };
 }

@@ -13,6 +13,10 @@ import { isKnownRegion } from '../../config/regions';
 import type { UpstreamConfig } from '../../config/schema';
 import { ConfigError } from '../../config/schema';
 import { DynamoAuditLog } from '../adapters/dynamo/audit-log';
+import {
+  type BackgroundFailureReporter,
+  backgroundFailureReporter,
+} from '../adapters/dynamo/background-failures';
 import type { EnforcementTableNames } from '../adapters/dynamo/client';
 import { DynamoControlsStore } from '../adapters/dynamo/controls-store';
 import { DynamoEnforcementLadder, type Notifier } from '../adapters/dynamo/ladder-store';
@@ -104,6 +108,16 @@ function upstreamOf(upstream: UpstreamConfig, clients: ServingClients): Upstream
   }
 }
 
+/** Background table failures of the serving graph: counted as `PortErrors` (dimension `Port`), logged rate-limited. */
+export function servingBackgroundFailures(
+  clients: Pick<ServingClients, 'metrics' | 'log'>,
+): BackgroundFailureReporter {
+  return backgroundFailureReporter({
+    count: (port) => clients.metrics.add('PortErrors', 1, { Port: port }),
+    log: clients.log,
+  });
+}
+
 /**
  * Builds the serving graph. `access` is passed where the authorizer runs in the same process (the local gateway),
  * so both see one tenant cache and one set of rate-limit leases, as one Lambda instance does.
@@ -113,8 +127,13 @@ function upstreamOf(upstream: UpstreamConfig, clients: ServingClients): Upstream
 export function composeServing(
   config: ServingConfig,
   clients: ServingClients,
-  access: EnforcementAccess = enforcementAccess(config, clients.documents),
+  access: EnforcementAccess = enforcementAccess(
+    config,
+    clients.documents,
+    servingBackgroundFailures(clients),
+  ),
 ): ServeDeps {
+  const onBackgroundFailure = servingBackgroundFailures(clients);
   const tier2On =
     config.policy.document.tier2.mode !== 'never' && config.classifierEndpointName !== undefined;
   if (tier2On && !clients.sagemaker) throw new Error('composeServing: tier 2 needs clients.sagemaker');
@@ -132,6 +151,7 @@ export function composeServing(
     tenants: access.tenants,
     audit: new DynamoAuditLog({ client: documents, tableName: config.tables.audit }),
     notifier: clients.notifier,
+    onBackgroundFailure,
   });
   const exempt = new Set(config.ladderExemptTenants ?? []);
   return {
@@ -142,7 +162,11 @@ export function composeServing(
     models: new ModelAllowlist(config.models, isKnownRegion(config.region) ? config.region : undefined),
     admission: rateLimiterAdmission(access.limiter),
     violations: ladderViolations(ladder, (tenantId) => exempt.has(tenantId)),
-    controls: new DynamoControlsStore({ client: documents, tableName: config.tables.tenants }),
+    controls: new DynamoControlsStore({
+      client: documents,
+      tableName: config.tables.tenants,
+      onBackgroundFailure,
+    }),
     pseudonymize: clients.pseudonymize,
     sink: clients.sink,
     metrics: clients.metrics,

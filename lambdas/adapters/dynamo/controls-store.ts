@@ -6,6 +6,7 @@ import {
   regionControlsSchema,
 } from '../../core/enforcement/controls';
 import type { AuditAppender } from './audit-log';
+import { type BackgroundFailureReporter, logBackgroundFailures } from './background-failures';
 import { REFRESH_AHEAD } from './tenant-store';
 
 /** Options of {@link DynamoControlsStore}. */
@@ -17,6 +18,8 @@ export interface ControlsStoreOptions {
   readonly cacheTtlMs?: number;
   /** @default Date.now */
   readonly now?: () => number;
+  /** Where a failed background re-read is reported (counted and logged). @default logBackgroundFailures */
+  readonly onBackgroundFailure?: BackgroundFailureReporter;
 }
 
 /**
@@ -40,14 +43,18 @@ export class DynamoControlsStore {
 
   /**
    * The current controls (cached). In the last quarter of the cache's lifetime a call still answers from it and
-   * re-reads the item in the background, so steady traffic never waits for the table; a failed background read
-   * changes nothing (the next read after expiry is inline and keeps the last value on failure, as always).
+   * re-reads the item in the background, so steady traffic never waits for the table; a failed background read is
+   * reported (counted and logged) and changes nothing else (the next read after expiry is inline and keeps the last
+   * value on failure, as always).
    */
   async current(): Promise<RegionControls> {
     const t = this.now();
     const cached = this.cached;
     if (cached && t - cached.at < this.ttl) {
-      if (t - cached.at >= this.ttl * REFRESH_AHEAD && !this.inflight) this.refresh(t).catch(() => undefined);
+      if (t - cached.at >= this.ttl * REFRESH_AHEAD && !this.inflight)
+        this.refresh(t).catch((e) =>
+          (this.options.onBackgroundFailure ?? logBackgroundFailures)('controls-refresh', e),
+        );
       return cached.value;
     }
     try {

@@ -12,6 +12,7 @@ import {
 import { effectiveStatus } from '../../core/enforcement/tenant';
 import type { TenantStatus } from '../../core/enforcement/types';
 import type { AuditAppender } from './audit-log';
+import { type BackgroundFailureReporter, logBackgroundFailures } from './background-failures';
 import type { DynamoTenantStore, StatusChange, StatusChangeResult } from './tenant-store';
 
 /** What the notifier receives for every status change (the lead wires it to the region's SNS topic). */
@@ -40,6 +41,8 @@ export interface LadderStoreOptions {
   readonly config?: LadderConfig;
   /** @default Date.now */
   readonly now?: () => number;
+  /** Where a failed cleanup of aged-out counters is reported (counted and logged). @default logBackgroundFailures */
+  readonly onBackgroundFailure?: BackgroundFailureReporter;
 }
 
 /** A strike to record. */
@@ -121,11 +124,15 @@ export class DynamoEnforcementLadder {
     );
     const { buckets, stale } = this.strikeCounters(out.Attributes, now);
     const counts = countStrikes(buckets, this.config, now);
-    try {
-      return await this.escalate(violation.tenantId, counts, now);
-    } finally {
-      if (stale.length >= STALE_COUNTERS_PRUNED_AT) await this.removeCounters(violation.tenantId, stale);
+    const outcome = await this.escalate(violation.tenantId, counts, now);
+    // The strike and any escalation are written: a failed cleanup is reported, not the violation's failure (the
+    // counters stay aged out of every window and the next strike's cleanup removes them).
+    if (stale.length >= STALE_COUNTERS_PRUNED_AT) {
+      await this.removeCounters(violation.tenantId, stale).catch((e) =>
+        (this.options.onBackgroundFailure ?? logBackgroundFailures)('ladder-cleanup', e),
+      );
     }
+    return outcome;
   }
 
   private async escalate(

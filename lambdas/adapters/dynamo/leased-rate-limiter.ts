@@ -1,4 +1,5 @@
 import { type Cost, DIMENSIONS, type Dimension, type RateLimits } from '../../core/enforcement/types';
+import { type BackgroundFailureReporter, logBackgroundFailures } from './background-failures';
 import { type AdmitResult, type RateLimiter, setBounded } from './rate-limiter';
 
 /** Options of {@link LeasedRateLimiter}. */
@@ -9,6 +10,8 @@ export interface LeaseOptions {
   readonly maxFraction?: number;
   /** @default Date.now */
   readonly now?: () => number;
+  /** Where a failed renewal ahead of expiry is reported (counted and logged). @default logBackgroundFailures */
+  readonly onBackgroundFailure?: BackgroundFailureReporter;
 }
 
 interface Lease {
@@ -58,6 +61,7 @@ export class LeasedRateLimiter implements RateLimiter {
   private readonly leaseMs: number;
   private readonly maxFraction: number;
   private readonly now: () => number;
+  private readonly onBackgroundFailure: BackgroundFailureReporter;
 
   constructor(
     private readonly inner: RateLimiter,
@@ -66,6 +70,7 @@ export class LeasedRateLimiter implements RateLimiter {
     this.leaseMs = options.leaseMs ?? 1_000;
     this.maxFraction = options.maxFraction ?? 0.1;
     this.now = options.now ?? Date.now;
+    this.onBackgroundFailure = options.onBackgroundFailure ?? logBackgroundFailures;
   }
 
   async admit(tenantId: string, limits: RateLimits, cost: Cost): Promise<AdmitResult> {
@@ -109,7 +114,8 @@ export class LeasedRateLimiter implements RateLimiter {
    * slice: what is left counts toward it, so the lease never holds more than one slice cap and unspent units do not
    * pile up across renewals (ADR 0004's bound: at most one lease's worth per instance beyond the bucket). A lease
    * already holding that much is not renewed and runs out at its expiry. The claim starts a new lease period. While it is in flight,
-   * admissions that find the lease dry wait for it as for any claim. A refused or failed renewal changes nothing:
+   * admissions that find the lease dry wait for it as for any claim. A failed renewal is reported (counted and
+   * logged) and, like a refused one, stops renewals for the tenant for a lease period; otherwise neither changes anything:
    * the lease runs out and the next admission claims inline, falling back to its exact cost near the limit (after a
    * refusal, no renewal is tried for the tenant for a lease period or until the bucket has room).
    */
@@ -158,7 +164,12 @@ export class LeasedRateLimiter implements RateLimiter {
           10_000,
         );
       },
-      () => undefined,
+      (e: unknown) => {
+        // Reported; and no renewal for a lease period, so a table outage does not start a background update on
+        // every admission (the lease runs out and the next admission claims inline, failing there).
+        this.onBackgroundFailure('lease-renewal', e);
+        setBounded(this.noRenewUntil, tenantId, this.now() + this.leaseMs, 10_000);
+      },
     );
     this.claims.set(tenantId, renewal);
     void renewal.then(() => {

@@ -14,6 +14,7 @@ import { API_KEY_PREFIX, generateApiKey, hashApiKey, isWellFormedApiKey } from '
 import type { RateLimits, Tenant, TenantRecord, TenantStatus } from '../../core/enforcement/types';
 import { TENANT_STATUSES } from '../../core/enforcement/types';
 import { type TenantOverrides, tenantOverridesSchema } from '../../core/engine/overrides';
+import { type BackgroundFailureReporter, logBackgroundFailures } from './background-failures';
 
 /** Default lifetime of a cached tenant lookup: the bound for a status change to reach every instance. */
 export const DEFAULT_TENANT_CACHE_TTL_MS = 2_000;
@@ -34,6 +35,8 @@ export interface TenantStoreOptions {
   readonly maxCacheEntries?: number;
   /** Clock (epoch ms). @default Date.now */
   readonly now?: () => number;
+  /** Where a failed background re-read is reported (counted and logged). @default logBackgroundFailures */
+  readonly onBackgroundFailure?: BackgroundFailureReporter;
 }
 
 /** Input of {@link DynamoTenantStore.createTenant}. */
@@ -128,6 +131,7 @@ export class DynamoTenantStore implements TenantLookup {
   private readonly ttlMs: number;
   private readonly maxEntries: number;
   private readonly now: () => number;
+  private readonly onBackgroundFailure: BackgroundFailureReporter;
   private readonly cache = new Map<
     string,
     { readonly value: TenantRecord | undefined; readonly at: number }
@@ -142,14 +146,15 @@ export class DynamoTenantStore implements TenantLookup {
     this.ttlMs = options.cacheTtlMs ?? DEFAULT_TENANT_CACHE_TTL_MS;
     this.maxEntries = options.maxCacheEntries ?? 10_000;
     this.now = options.now ?? Date.now;
+    this.onBackgroundFailure = options.onBackgroundFailure ?? logBackgroundFailures;
   }
 
   /**
    * Cached lookup by key hash (see {@link TenantLookup.lookup}). An entry is served for `cacheTtlMs` from the start of
    * the read that brought it, never longer; in the last quarter of that time a lookup still answers from it and
    * re-reads the item in the background ({@link REFRESH_AHEAD}), so a tenant with steady traffic never waits for the
-   * table on the request path. A background read that fails changes nothing: the entry expires and the next lookup
-   * reads inline (and fails closed there).
+   * table on the request path. A background read that fails is reported (counted and logged) and changes nothing
+   * else: the entry expires and the next lookup reads inline (and fails closed there).
    */
   async lookup(keyHash: string): Promise<TenantRecord | undefined> {
     const hit = this.cache.get(keyHash);
@@ -158,7 +163,7 @@ export class DynamoTenantStore implements TenantLookup {
       const age = now - hit.at;
       if (age < this.ttlMs) {
         if (age >= this.ttlMs * REFRESH_AHEAD && !this.inflight.has(keyHash))
-          this.read(keyHash, now).catch(() => undefined);
+          this.read(keyHash, now).catch((e) => this.onBackgroundFailure('tenant-refresh', e));
         return hit.value;
       }
     }

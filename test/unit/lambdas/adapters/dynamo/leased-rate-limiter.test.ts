@@ -133,3 +133,44 @@ describe('LeasedRateLimiter renewals ahead of expiry', () => {
     expect(late).toBeLessThanOrEqual(lowered.requests);
   });
 });
+
+describe('LeasedRateLimiter renewal failures', () => {
+  test('GIVEN a table outage WHEN a renewal ahead of expiry fails THEN it is reported and none is tried for a lease period', async () => {
+    // GIVEN a leased instance with a live lease, its bucket then failing every call
+    const c = clock();
+    const buckets = new MemoryBuckets(c.now);
+    const reports: string[] = [];
+    const limiter = new LeasedRateLimiter(buckets, {
+      leaseMs: 1_000,
+      now: c.now,
+      onBackgroundFailure: (port) => void reports.push(port),
+    });
+    for (let i = 0; i < 20; i++) {
+      expect((await limiter.admit('t', LIMITS, { requests: 1 })).allowed).toBe(true);
+      await drain();
+      c.advance(20);
+    }
+    const admit = buckets.admit.bind(buckets);
+    let failed = 0;
+    buckets.admit = async () => {
+      failed++;
+      throw new Error('service unavailable');
+    };
+    // WHEN 40 admissions come over the lease's last 400 ms (each one served from the lease)
+    c.advance(400);
+    let served = 0;
+    for (let i = 0; i < 40; i++) {
+      if ((await limiter.admit('t', LIMITS, { requests: 1 })).allowed) served++;
+      await drain();
+      c.advance(5);
+    }
+    // THEN one background update was tried and reported, not one per admission
+    expect(served).toBe(40);
+    expect(failed).toBe(1);
+    expect(reports).toEqual(['lease-renewal']);
+    // and after a lease period with the table back, renewals resume
+    buckets.admit = admit;
+    c.advance(1_000);
+    expect((await limiter.admit('t', LIMITS, { requests: 1 })).allowed).toBe(true);
+  });
+});
