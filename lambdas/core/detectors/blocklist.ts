@@ -151,7 +151,8 @@ export function compileBlocklist(entries: readonly BlocklistEntry[]): Blocklist 
 
 /**
  * Whether `phrase` may stand at `[start, end)` of a despaced view with its spaces dropped: its word gaps
- * fall on the view's spaces or on joins, the view's spaces it skips lie between two joined words, and its
+ * fall on the view's spaces or on joins, the view's spaces it skips lie between two spelled-out words (joined
+ * by the despacer, or a single letter it left alone), and its
  * ends are word boundaries or joins.
  */
 function despacedCheck(
@@ -178,6 +179,14 @@ function despacedCheck(
     }
     return joined[k] === 1;
   };
+  // A one-character word: a letter the despacer left alone because a wider gap stood on one side of it
+  // ("m  a k e" reads "m ake"). It may be skipped across like a joined word; ordinary words may not.
+  const single = (k: number): boolean =>
+    joins !== undefined &&
+    isWordChar(text.charCodeAt(k)) &&
+    (k === 0 || text.charCodeAt(k - 1) === 0x20) &&
+    (k + 1 === text.length || text.charCodeAt(k + 1) === 0x20);
+  const spelledOut = (k: number): boolean => joinedWord(k) || single(k);
   const joinAt = (p: number): boolean => joins !== undefined && joins[p] === 1;
   // A phrase's word gap inside a word of the view: at a join, or anywhere when the joins are unknown.
   const joinable = (p: number): boolean => joins === undefined || joins[p] === 1;
@@ -196,7 +205,7 @@ function despacedCheck(
         if (!joinable(v)) return false;
         q++;
       } else if (vc === 0x20) {
-        if (!(joinedWord(v - 1) && joinedWord(v + 1))) return false;
+        if (!(spelledOut(v - 1) && spelledOut(v + 1))) return false;
         v++;
       } else {
         q++;

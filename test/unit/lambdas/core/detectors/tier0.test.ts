@@ -220,8 +220,30 @@ describe('tier-0 blocklist', () => {
       ['dots between the letters', 'm.a.k.e.a.p.i.p.e.b.o.m.b'],
       ['leet digits spelled out', 'm 4 k 3 a p 1 p 3 b 0 m b'],
       ['wide gaps, uniform', letters('how to make a pipe bomb', 5, 5)],
+      ['a doubled gap inside the first word', 'm  a k e  a  p i p e  b o m b'],
+      ['only the last word spelled out, unevenly', 'make a pipe b  o m b'],
+      ['the last word two spaces apart', 'make a p i p e  b  o  m  b'],
     ])('still catch %s', (_, text) => {
       expect(blocklistLabels(text).some((l) => l?.endsWith('make a pipe bomb'))).toBe(true);
+    });
+
+    it('still catch a phrase whose first word has a doubled gap', () => {
+      expect(blocklistLabels('c  o o k meth at home')).toContain('cook meth at home');
+    });
+
+    it('catch every blocklist phrase spelled out with uneven gaps inside its words', () => {
+      // Each phrase's letters one space apart, every third gap inside a word doubled, words three apart.
+      const uneven = (phrase: string) =>
+        phrase
+          .split(' ')
+          .map((w) => [...w].map((c, i) => (i === 0 ? c : `${i % 3 === 0 ? '  ' : ' '}${c}`)).join(''))
+          .join('   ');
+      const phrases = DEFAULT_BLOCKLIST
+        .map((e) => e.phrase)
+        .filter((p) => /^[a-z ]+$/.test(p) && p.includes(' '));
+      expect(phrases.length).toBeGreaterThan(10);
+      const missed = phrases.filter((p) => !blocklistLabels(uneven(p)).includes(p));
+      expect(missed).toEqual([]);
     });
 
     it('fall back to word-bounded phrases inside words when the source view does not line up', () => {
