@@ -238,9 +238,9 @@ describe('tier-0 blocklist', () => {
           .split(' ')
           .map((w) => [...w].map((c, i) => (i === 0 ? c : `${i % 3 === 0 ? '  ' : ' '}${c}`)).join(''))
           .join('   ');
-      const phrases = DEFAULT_BLOCKLIST
-        .map((e) => e.phrase)
-        .filter((p) => /^[a-z ]+$/.test(p) && p.includes(' '));
+      const phrases = DEFAULT_BLOCKLIST.map((e) => e.phrase).filter(
+        (p) => /^[a-z ]+$/.test(p) && p.includes(' '),
+      );
       expect(phrases.length).toBeGreaterThan(10);
       const missed = phrases.filter((p) => !blocklistLabels(uneven(p)).includes(p));
       expect(missed).toEqual([]);
