@@ -105,6 +105,8 @@ function maxInWindow(times: number[], windowMs: number): number {
   return best;
 }
 
+// Each simulation below takes ~6,000 event-loop turns on a fake clock: well under a second alone, but a loaded
+// machine running the whole suite can stretch that past jest's default 5 s, so they get their own timeout.
 describe('LeasedRateLimiter renewals ahead of expiry', () => {
   test('GIVEN 10 min at 70 % of the limit WHEN a burst follows THEN no 60 s window admits more than limit + burst', async () => {
     // GIVEN 600 req/min (bucket capacity 600), 1 s leases, 7 req/s for 10 simulated minutes; WHEN back-to-back requests
@@ -119,7 +121,7 @@ describe('LeasedRateLimiter renewals ahead of expiry', () => {
     expect(run.burst).toBeLessThanOrEqual(LIMITS.requests + 5 + CAP);
     // (the steady phase was admitted in full)
     expect(run.admitted.length - run.burst).toBe(4_200);
-  });
+  }, 60_000);
 
   test('GIVEN leases renewed for minutes WHEN the limits are lowered THEN the old allowance is spent for at most one lease', async () => {
     // GIVEN 10 min at 7 req/s under 600/min; WHEN throttled to 60/min and hit back to back for 3 s
@@ -131,7 +133,7 @@ describe('LeasedRateLimiter renewals ahead of expiry', () => {
     // nothing from before the throttle: only what the new bucket grants
     expect(run.burst).toBeLessThanOrEqual(CAP + lowered.requests + 3);
     expect(late).toBeLessThanOrEqual(lowered.requests);
-  });
+  }, 60_000);
 });
 
 describe('LeasedRateLimiter renewal failures', () => {
