@@ -69,7 +69,8 @@ function atBoundary(text: string, start: number, end: number): boolean {
  * Where the despacer joined characters, found by reading a despaced view against the view it was read
  * from (the canonical or residual view: same text, spaced-out runs not yet collapsed). `at[p]` is 1
  * when characters `p - 1` and `p` of the despaced view stood apart in the source (separators dropped
- * between them), 2 when character `p` was leet-folded. Undefined when the two texts do not line up
+ * between them), 2 when character `p` was leet-folded, 3 when the space at `p` stands for another
+ * separator inside a spaced-out run (`p.i.p.e b.o.m.b` read from `a` on). Undefined when the two texts do not line up
  * that way. Linear: one walk over both texts.
  */
 export function despacedJoins(source: string, despaced: string): Uint8Array | undefined {
@@ -84,7 +85,8 @@ export function despacedJoins(source: string, despaced: string): Uint8Array | un
       i++;
       j++;
     } else if (isSeparator(a) && b === 0x20) {
-      // A separator that differs from the run's own became a word gap.
+      // A separator that differs from the run's own became a word gap: a gap the despacer made.
+      at[j] = 3;
       i++;
       j++;
     } else if (isSeparator(a)) {
@@ -151,8 +153,8 @@ export function compileBlocklist(entries: readonly BlocklistEntry[]): Blocklist 
 
 /**
  * Whether `phrase` may stand at `[start, end)` of a despaced view with its spaces dropped: its word gaps
- * fall on the view's spaces or on joins, the view's spaces it skips lie between two spelled-out words (joined
- * by the despacer, or a single letter it left alone), and its
+ * fall on the view's spaces or on joins, the view's spaces it skips were made by the despacer or lie between
+ * two spelled-out words (joined by the despacer, or a single letter it left alone), and its
  * ends are word boundaries or joins.
  */
 function despacedCheck(
@@ -205,7 +207,7 @@ function despacedCheck(
         if (!joinable(v)) return false;
         q++;
       } else if (vc === 0x20) {
-        if (!(spelledOut(v - 1) && spelledOut(v + 1))) return false;
+        if (!(joins?.[v] === 3 || (spelledOut(v - 1) && spelledOut(v + 1)))) return false;
         v++;
       } else {
         q++;
