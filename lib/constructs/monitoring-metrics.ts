@@ -1,8 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type { BackgroundPort } from '../../lambdas/adapters/dynamo/background-failures';
 import type { RecordAction, Route } from '../../lambdas/core/decision/record';
 import type { Tier } from '../../lambdas/core/engine/scoring';
-import type { ServeRoute } from '../../lambdas/core/serving/types';
+import type { ServeRoute, ServingPort } from '../../lambdas/core/serving/types';
 import type { CATEGORIES, CheckOutcome } from '../../lambdas/core/types';
 import { ENFORCEMENT_LIVE_METRIC, METRICS_NAMESPACE, SERVICE_NAMES } from '../../lambdas/shared/names';
 
@@ -56,6 +57,26 @@ export const FAILURE_REASONS: readonly string[] = [
   ),
   'admission-error',
 ];
+/** `Port` dimension values of the proxy's `PortErrors` from calls made while serving a request (serve.ts `portError`). */
+export const SERVING_PORTS: readonly ServingPort[] = exhaustive<ServingPort>({
+  violations: true,
+  serving: true,
+  telemetry: true,
+  'admission.settle': true,
+  'admission.reserve': true,
+  pseudonymize: true,
+  controls: true,
+});
+/**
+ * `Port` dimension values of the proxy's `PortErrors` from table calls made off the request path (refreshes ahead of
+ * expiry, lease renewals, counter cleanup; lambdas/adapters/dynamo/background-failures.ts).
+ */
+export const BACKGROUND_PORTS: readonly BackgroundPort[] = exhaustive<BackgroundPort>({
+  'tenant-refresh': true,
+  'controls-refresh': true,
+  'lease-renewal': true,
+  'ladder-cleanup': true,
+});
 /** `Stage` dimension values of `CategoryTriggered`. */
 export const TRIGGER_STAGES = ['input', 'output'] as const;
 /** `Source` dimension values of `RateLimited`. */
@@ -185,6 +206,37 @@ export const ServingMetrics = {
   /** `TokensReleasedBeforeBlock`, summed: output tokens a client saw before an output block. */
   tokensReleasedBeforeBlock(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
     return metric('TokensReleasedBeforeBlock', PROXY_SERVICE, {}, options);
+  },
+
+  /** The proxy's `PortErrors{Port}`, summed. */
+  portErrors(port: ServingPort | BackgroundPort, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return metric('PortErrors', PROXY_SERVICE, { Port: port }, options);
+  },
+
+  /** Every request-path port of the proxy as one series: port calls that failed while a request was served. */
+  servingPortErrors(period: Duration = Duration.minutes(5)): cloudwatch.MathExpression {
+    return sumOf(
+      'PortErrors (request path)',
+      SERVING_PORTS.map((p) => ServingMetrics.portErrors(p, { period })),
+      period,
+      'sp',
+    );
+  },
+
+  /**
+   * Every background table call that failed, as one series: the proxy's background ports plus the authorizer's
+   * `PortErrors` (its tenant-cache refreshes, counted without a `Port` dimension).
+   */
+  backgroundPortErrors(period: Duration = Duration.minutes(5)): cloudwatch.MathExpression {
+    return sumOf(
+      'PortErrors (background)',
+      [
+        ...BACKGROUND_PORTS.map((p) => ServingMetrics.portErrors(p, { period })),
+        metric('PortErrors', AUTHORIZER_SERVICE, {}, { period }),
+      ],
+      period,
+      'bp',
+    );
   },
 
   /** `AuthorizerErrors`, summed: authorizer invocations that failed on a dependency (tenants or limits table). */

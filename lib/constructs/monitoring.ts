@@ -28,6 +28,7 @@ export type Runbook =
   | 'dynamodb'
   | 'lambda'
   | 'enforcement-live'
+  | 'port-errors'
   | 'safeguards-degraded';
 
 /**
@@ -207,6 +208,24 @@ export class Monitoring extends Construct {
       metric: ServingMetrics.authorizerErrors({ period: Duration.minutes(5) }),
       threshold: 0,
       evaluationPeriods: 1,
+    });
+    this.alarm('PortErrors', {
+      runbook: 'port-errors',
+      meaning:
+        'more than 5 port calls (telemetry, violations, admission, pseudonymize, controls) failed while serving requests in 2 of 3 five-minute periods (fail modes applied)',
+      metric: ServingMetrics.servingPortErrors(),
+      threshold: 5,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+    });
+    this.alarm('BackgroundPortErrors', {
+      runbook: 'port-errors',
+      meaning:
+        'background table calls (tenant/controls refresh, lease renewal, strike-counter cleanup) failed in 2 of 3 five-minute periods: the path falls back to inline reads',
+      metric: ServingMetrics.backgroundPortErrors(),
+      threshold: 0,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
     });
     this.anomalyAlarm('RateLimitedAdmissionSpike', {
       runbook: 'rate-limited',

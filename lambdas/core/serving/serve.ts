@@ -25,6 +25,7 @@ import {
   type Reservation,
   type ResponseWriter,
   type ServeDeps,
+  type ServingPort,
   UpstreamError,
 } from './types';
 import { type WireFormat, wireFor } from './wire';
@@ -143,7 +144,7 @@ class Exchange {
     return renderError(this.req.route, failure, this.req.decisionId);
   }
 
-  portError(port: string, e: unknown): void {
+  portError(port: ServingPort, e: unknown): void {
     this.deps.metrics.add('PortErrors', 1, { Port: port });
     this.deps.log?.('port failed', {
       port,

@@ -133,6 +133,19 @@ export type PseudonymKind = 'tenant' | 'apiKey' | 'principal';
 /** Keyed-HMAC pseudonym of an identifier (`tn_…` tenants, `ak_…` API key hashes, `pr_…` principals). */
 export type Pseudonymize = (kind: PseudonymKind, value: string) => Promise<string>;
 
+/**
+ * `Port` dimension values of `PortErrors` on the request path: a port call that failed while a request was served
+ * (the request's fail mode or refusal applies; the failure is counted here and logged as `port failed`).
+ */
+export type ServingPort =
+  | 'violations'
+  | 'serving'
+  | 'telemetry'
+  | 'admission.settle'
+  | 'admission.reserve'
+  | 'pseudonymize'
+  | 'controls';
+
 /** Metric names emitted by serving (all counts unless noted). */
 export type ServeMetricName =
   | 'Decisions'

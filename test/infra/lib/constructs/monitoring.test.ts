@@ -414,6 +414,55 @@ describe.each([WITH_CLASSIFIER, WITHOUT_CLASSIFIER])('alarms in %s', (region) =>
     });
   });
 
+  test.each([
+    [
+      'PortErrors',
+      5,
+      [
+        'admission.reserve',
+        'admission.settle',
+        'controls',
+        'pseudonymize',
+        'serving',
+        'telemetry',
+        'violations',
+      ].map((Port) => ({ Port, service: PROXY_SERVICE })),
+    ],
+    [
+      'BackgroundPortErrors',
+      0,
+      [
+        ...['controls-refresh', 'ladder-cleanup', 'lease-renewal', 'tenant-refresh'].map((Port) => ({
+          Port,
+          service: PROXY_SERVICE,
+        })),
+        { service: AUTHORIZER_SERVICE },
+      ],
+    ],
+  ])('%s: the sum of every port the code counts, 2 of 3 five-minute periods', (id, threshold, dims) => {
+    const props = alarm(t(region), id);
+    expect(props).toMatchObject({
+      Threshold: threshold,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(props['AlarmDescription']).toMatch(/Runbook: .*port-errors\.md$/);
+    const q = queries(props);
+    const metrics = q.filter((x) => x.metric);
+    expect(metrics.every((m) => m.namespace === 'CspSafeguards' && m.metric === 'PortErrors')).toBe(true);
+    expect(metrics.every((m) => m.stat === 'Sum' && m.period === 300 && m.returnData === false)).toBe(true);
+    const key = (d: Record<string, unknown> | undefined) => JSON.stringify(Object.entries(d ?? {}).sort());
+    expect(metrics.map((m) => key(m.dims)).sort()).toEqual(dims.map((d) => key(d)).sort());
+    const sum = q.filter((x) => x.expression);
+    expect(sum).toHaveLength(1);
+    expect(sum[0]).toMatchObject({
+      returnData: true,
+      expression: `SUM([${metrics.map((m) => m.id).join(',')}])`,
+    });
+  });
+
   test('block-rate anomaly: blocked share of decisions outside the band, either direction', () => {
     const props = alarm(t(region), 'BlockRateAnomaly');
     expect(props).toMatchObject({
@@ -512,7 +561,7 @@ describe.each([WITH_CLASSIFIER, WITHOUT_CLASSIFIER])('alarms in %s', (region) =>
   test('every alarm notifies the region topic; descriptions carry the severity and an existing runbook', () => {
     const template = t(region);
     const alarms = allAlarms(template);
-    expect(Object.keys(alarms)).toHaveLength(hasClassifier ? 27 : 23);
+    expect(Object.keys(alarms)).toHaveLength(hasClassifier ? 29 : 25);
     for (const [id, a] of Object.entries(alarms)) {
       expect([id, a.Properties['AlarmActions']]).toEqual([id, [topicRef(template)]]);
       expect(a.Properties['ActionsEnabled']).not.toBe(false);
@@ -607,7 +656,7 @@ describe('dashboard', () => {
     const template = t(WITH_CLASSIFIER);
     const widget = body(template).widgets.find((w) => w['type'] === 'alarm')!;
     const alarms = (widget['properties'] as { alarms: string[] }).alarms;
-    expect(alarms).toHaveLength(27);
+    expect(alarms).toHaveLength(29);
     expect(alarms[0]).toMatch(/^<MonitoringSafeguardsDegraded/);
   });
 
