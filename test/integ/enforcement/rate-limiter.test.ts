@@ -153,6 +153,15 @@ describe('DynamoRateLimiter against dynalite', () => {
   });
 });
 
+/** A leased limiter (1 s leases) over the limits table, on its own clock, with a round-trip counter on its client. */
+function leasedOnTable() {
+  const c = clock();
+  const client = clientFor(db.endpoint);
+  const counter = countRoundTrips(client);
+  const base = new DynamoRateLimiter({ client, tableName: db.tables.limits, now: c.now });
+  return { c, counter, base, limiter: new LeasedRateLimiter(base, { leaseMs: 1_000, now: c.now }) };
+}
+
 describe('round trips per request', () => {
   /**
    * Simulates `n` requests at `rps` on the clock: admit(1 request, 50 input and 20 output tokens estimated), then
@@ -205,13 +214,7 @@ describe('round trips per request', () => {
 
   test('steady traffic renews the lease ahead of its expiry: past the ramp-up no admission waits for the table', async () => {
     // GIVEN one leased instance (1 s) with a counted client and ample limits
-    const c = clock();
-    const client = clientFor(db.endpoint);
-    const counter = countRoundTrips(client);
-    const limiter = new LeasedRateLimiter(
-      new DynamoRateLimiter({ client, tableName: db.tables.limits, now: c.now }),
-      { leaseMs: 1_000, now: c.now },
-    );
+    const { c, counter, limiter } = leasedOnTable();
     const limits: RateLimits = { requests: 60_000, inputTokens: 1e9, outputTokens: 1e9 };
     const id = nextTenant();
     // WHEN an admission comes every 50 ms for 5 s (the clock stands still while a call is in flight)
@@ -244,13 +247,7 @@ describe('round trips per request', () => {
 
   test('concurrent admissions on one instance share one claim instead of racing on the bucket item', async () => {
     // GIVEN one leased instance with ample limits and a counted client
-    const c = clock();
-    const client = clientFor(db.endpoint);
-    const counter = countRoundTrips(client);
-    const limiter = new LeasedRateLimiter(
-      new DynamoRateLimiter({ client, tableName: db.tables.limits, now: c.now }),
-      { leaseMs: 1_000, now: c.now },
-    );
+    const { c, counter, limiter } = leasedOnTable();
     const limits: RateLimits = { requests: 1e6, inputTokens: 1e9, outputTokens: 1e9 };
     const id = nextTenant();
     // WHEN 5 waves of 32 parallel admissions (each wave finds the previous lease expired or dry)
@@ -270,11 +267,7 @@ describe('round trips per request', () => {
 
   test('concurrent settlements without a lease add up into few updates and lose no delta', async () => {
     // GIVEN a leased instance with no live lease (settlements go to the table) and a plain reader
-    const c = clock();
-    const client = clientFor(db.endpoint);
-    const counter = countRoundTrips(client);
-    const base = new DynamoRateLimiter({ client, tableName: db.tables.limits, now: c.now });
-    const limiter = new LeasedRateLimiter(base, { leaseMs: 1_000, now: c.now });
+    const { counter, base, limiter } = leasedOnTable();
     const limits: RateLimits = { requests: 100, inputTokens: 100_000, outputTokens: 6_000 };
     const id = nextTenant();
     // WHEN 40 parallel settlements charge 100 output tokens each (4,000 of 6,000 per minute)
