@@ -2,6 +2,7 @@ import './env';
 import { countRoundTrips } from '../../../lambdas/adapters/dynamo/client';
 import { DynamoControlsStore } from '../../../lambdas/adapters/dynamo/controls-store';
 import { NORMAL_CONTROLS } from '../../../lambdas/core/enforcement/controls';
+import { clock } from '../../support/clock';
 import { clientFor, type LocalDynamo, startDynalite } from '../support/dynalite';
 
 // Real servers on loopback on a shared 2-core machine: allow for slow runs (no timing is asserted here).
@@ -16,11 +17,6 @@ afterAll(async () => {
 
 const audit = { append: async () => ({}) as never };
 const FAIL_CLOSED = { ...NORMAL_CONTROLS, mode: 'fail-closed' as const };
-
-function clock(start = 1_700_000_000_000) {
-  let t = start;
-  return { now: () => t, advance: (ms: number) => (t += ms) };
-}
 
 describe('DynamoControlsStore cache', () => {
   test('in the last quarter of the TTL the cached controls answer and the item is re-read in the background', async () => {

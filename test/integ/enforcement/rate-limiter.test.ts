@@ -2,6 +2,7 @@ import { countRoundTrips } from '../../../lambdas/adapters/dynamo/client';
 import { LeasedRateLimiter } from '../../../lambdas/adapters/dynamo/leased-rate-limiter';
 import { DynamoRateLimiter } from '../../../lambdas/adapters/dynamo/rate-limiter';
 import type { RateLimits } from '../../../lambdas/core/enforcement/types';
+import { clock } from '../../support/clock';
 import { clientFor, type LocalDynamo, startDynalite } from '../support/dynalite';
 
 const LIMITS: RateLimits = { requests: 20, inputTokens: 1_000, outputTokens: 500 };
@@ -18,12 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await db.stop();
 });
-
-/** An injectable clock. */
-function clock(start = 1_700_000_000_000) {
-  let t = start;
-  return { now: () => t, advance: (ms: number) => (t += ms) };
-}
 
 describe('DynamoRateLimiter against dynalite', () => {
   test('N=50 parallel admissions against capacity C=20 admit exactly 20 (4 instances)', async () => {

@@ -10,6 +10,7 @@ import {
 import { DynamoTenantStore } from '../../../lambdas/adapters/dynamo/tenant-store';
 import { hashApiKey, isWellFormedApiKey } from '../../../lambdas/core/enforcement/keys';
 import { DEFAULT_LADDER } from '../../../lambdas/core/enforcement/ladder';
+import { clock } from '../../support/clock';
 import { clientFor, type LocalDynamo, startDynalite } from '../support/dynalite';
 
 const MIN = 60_000;
@@ -24,11 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await db.stop();
 });
-
-function clock(start = 1_700_000_000_000) {
-  let t = start;
-  return { now: () => t, advance: (ms: number) => (t += ms) };
-}
 
 function setup() {
   const c = clock();

@@ -9,12 +9,7 @@ import {
   STALE_COUNTERS_PRUNED_AT,
 } from '../../../../../lambdas/adapters/dynamo/ladder-store';
 import { DynamoTenantStore } from '../../../../../lambdas/adapters/dynamo/tenant-store';
-
-/** An injectable clock. */
-function clock(start = 1_700_000_000_000) {
-  let t = start;
-  return { now: () => t, advance: (ms: number) => (t += ms) };
-}
+import { clock } from '../../../../support/clock';
 
 /** A document client answering `send` from `answer`; a thrown error rejects, as a table outage does. */
 function fakeClient(answer: (input: Record<string, unknown>) => unknown) {

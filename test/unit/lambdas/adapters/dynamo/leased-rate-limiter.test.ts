@@ -11,12 +11,7 @@ import {
   type Dimension,
   type RateLimits,
 } from '../../../../../lambdas/core/enforcement/types';
-
-/** An injectable clock. */
-function clock(start = 1_700_000_000_000) {
-  let t = start;
-  return { now: () => t, advance: (ms: number) => (t += ms) };
-}
+import { clock } from '../../../../support/clock';
 
 /**
  * The shared bucket in memory: the same GCRA (capacity = limit, refilled over a minute, all or nothing) as the
