@@ -265,14 +265,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}),
   };
   // One tenant cache and one set of leases for the authorizer and the proxy, as in one Lambda instance each.
-  const access = enforcementAccess(
-    config,
-    opts.dynamo.doc,
-    servingBackgroundFailures({
-      metrics,
-      log: (message, details) => log(`serving: ${message} ${JSON.stringify(details)}`),
-    }),
-  );
+  const onBackgroundFailure = servingBackgroundFailures({
+    metrics,
+    log: (message, details) => log(`serving: ${message} ${JSON.stringify(details)}`),
+  });
+  const access = enforcementAccess(config, opts.dynamo.doc, onBackgroundFailure);
   const serveDeps = composeServing(
     config,
     {
@@ -291,6 +288,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       log: (message, details) => log(`serving: ${message} ${JSON.stringify(details)}`),
     },
     access,
+    onBackgroundFailure,
   );
   const authDeps: AuthorizeDeps = {
     tenants: access.tenants,

@@ -119,21 +119,20 @@ export function servingBackgroundFailures(
 }
 
 /**
- * Builds the serving graph. `access` is passed where the authorizer runs in the same process (the local gateway),
- * so both see one tenant cache and one set of rate-limit leases, as one Lambda instance does.
+ * Builds the serving graph. `given` (enforcement access) is passed where the authorizer runs in the same process (the
+ * local gateway), so both see one tenant cache and one set of rate-limit leases, as one Lambda instance does; the
+ * same caller passes the background-failure reporter it gave that access.
  *
  * @throws Error when tier 2 is on without an endpoint or a client, or the upstream's client is missing
  */
 export function composeServing(
   config: ServingConfig,
   clients: ServingClients,
-  access: EnforcementAccess = enforcementAccess(
-    config,
-    clients.documents,
-    servingBackgroundFailures(clients),
-  ),
+  given?: EnforcementAccess,
+  // One reporter for every store of the graph, so its one-line-per-port-per-minute log limit holds across them.
+  onBackgroundFailure: BackgroundFailureReporter = servingBackgroundFailures(clients),
 ): ServeDeps {
-  const onBackgroundFailure = servingBackgroundFailures(clients);
+  const access = given ?? enforcementAccess(config, clients.documents, onBackgroundFailure);
   const tier2On =
     config.policy.document.tier2.mode !== 'never' && config.classifierEndpointName !== undefined;
   if (tier2On && !clients.sagemaker) throw new Error('composeServing: tier 2 needs clients.sagemaker');
