@@ -561,7 +561,7 @@ function main(): void {
   const json = `${JSON.stringify(artifact)}\n`;
   writeFileSync(args.out, json);
   const sha = createHash('sha256').update(json).digest('hex');
-  console.log(`wrote ${args.out}: ${json.length} bytes, sha256 ${sha}, version ${version}`);
+  console.log(`wrote ${args.out}: ${Buffer.byteLength(json)} bytes, sha256 ${sha}, version ${version}`);
   if (args.policy) {
     writePolicyBand(args.policy, band.band);
     console.log(`${args.policy}: tier2.band [${band.band.join(', ')}]`);
