@@ -118,7 +118,9 @@ function main(): void {
     if (!same) process.exitCode = 1;
   } else {
     writeFileSync(args.out, json);
-    console.log(`wrote ${args.out}: ${Buffer.byteLength(json)} bytes, sha256 ${sha}, version ${artifact.version}`);
+    console.log(
+      `wrote ${args.out}: ${Buffer.byteLength(json)} bytes, sha256 ${sha}, version ${artifact.version}`,
+    );
   }
   console.log(
     `train ${train.length} rows, validation ${valid.length} rows, ${((Date.now() - t0) / 1000).toFixed(1)} s`,

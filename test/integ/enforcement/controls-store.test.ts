@@ -80,6 +80,7 @@ describe('DynamoControlsStore cache', () => {
     await store.set(FAIL_CLOSED, 'test', audit);
     release();
     for (let i = 0; i < 100 && answered < 3; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(answered).toBe(3);
     // THEN the late answer from before the change was not cached: the next call reads fail-closed
     expect((await store.current()).mode).toBe('fail-closed');
     await store.set(NORMAL_CONTROLS, 'test', audit);

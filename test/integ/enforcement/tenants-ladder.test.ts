@@ -171,11 +171,12 @@ describe('tenant store', () => {
     let answered = 0;
     client.middlewareStack.add(
       (next, context) => async (args) => {
+        // Whether this call's answer is held is decided when it is sent: the re-read sent before the invalidation
+        // then always answers after it.
+        const held = context.commandName === 'GetItemCommand' ? hold : undefined;
         const out = await next(args);
-        if (context.commandName === 'GetItemCommand') {
-          if (hold) await hold;
-          answered++;
-        }
+        if (held) await held;
+        if (context.commandName === 'GetItemCommand') answered++;
         return out;
       },
       { step: 'initialize', name: 'holdReads' },
