@@ -3,7 +3,7 @@ import { countRoundTrips } from '../../../lambdas/adapters/dynamo/client';
 import { DynamoControlsStore } from '../../../lambdas/adapters/dynamo/controls-store';
 import { NORMAL_CONTROLS } from '../../../lambdas/core/enforcement/controls';
 import { clock } from '../../support/clock';
-import { clientFor, type LocalDynamo, startDynalite } from '../support/dynalite';
+import { clientFor, holdGetItems, type LocalDynamo, startDynalite } from '../support/dynalite';
 
 // Real servers on loopback on a shared 2-core machine: allow for slow runs (no timing is asserted here).
 jest.setTimeout(30_000);
@@ -51,36 +51,21 @@ describe('DynamoControlsStore cache', () => {
     // GIVEN an instance whose GetItem answers can be held back, with its cache due for a background re-read
     const c = clock();
     const client = clientFor(db.endpoint);
-    let hold: Promise<void> | undefined;
-    let answered = 0;
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        // Whether this call's answer is held is decided when it is sent.
-        const held = context.commandName === 'GetItemCommand' ? hold : undefined;
-        const out = await next(args);
-        if (held) await held;
-        if (context.commandName === 'GetItemCommand') answered++;
-        return out;
-      },
-      { step: 'initialize', name: 'holdReads' },
-    );
+    const reads = holdGetItems(client);
     const store = new DynamoControlsStore({ client, tableName: db.tables.tenants, now: c.now });
     await store.set(NORMAL_CONTROLS, 'test', audit);
-    answered = 0;
+    reads.answered = 0;
     await store.current();
-    let release!: () => void;
-    hold = new Promise((r) => {
-      release = r;
-    });
+    reads.hold();
     c.advance(1_600);
     // WHEN the background re-read has read normal controls but its answer is held back
     expect((await store.current()).mode).toBe('normal');
     // AND this instance sets fail-closed meanwhile (its own read of the item is not held)
-    hold = undefined;
+    reads.stopHolding();
     await store.set(FAIL_CLOSED, 'test', audit);
-    release();
-    for (let i = 0; i < 100 && answered < 3; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(answered).toBe(3);
+    reads.release();
+    await reads.untilAnswered(3);
+    expect(reads.answered).toBe(3);
     // THEN the late answer from before the change was not cached: the next call reads fail-closed
     expect((await store.current()).mode).toBe('fail-closed');
     await store.set(NORMAL_CONTROLS, 'test', audit);

@@ -11,7 +11,7 @@ import { DynamoTenantStore } from '../../../lambdas/adapters/dynamo/tenant-store
 import { hashApiKey, isWellFormedApiKey } from '../../../lambdas/core/enforcement/keys';
 import { DEFAULT_LADDER } from '../../../lambdas/core/enforcement/ladder';
 import { clock } from '../../support/clock';
-import { clientFor, type LocalDynamo, startDynalite } from '../support/dynalite';
+import { clientFor, holdGetItems, type LocalDynamo, startDynalite } from '../support/dynalite';
 
 const MIN = 60_000;
 
@@ -167,20 +167,7 @@ describe('tenant store', () => {
     // GIVEN an instance whose GetItem answers can be held back, with a cached entry due for its background re-read
     const c = clock();
     const client = clientFor(db.endpoint);
-    let hold: Promise<void> | undefined;
-    let answered = 0;
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        // Whether this call's answer is held is decided when it is sent: the re-read sent before the invalidation
-        // then always answers after it.
-        const held = context.commandName === 'GetItemCommand' ? hold : undefined;
-        const out = await next(args);
-        if (held) await held;
-        if (context.commandName === 'GetItemCommand') answered++;
-        return out;
-      },
-      { step: 'initialize', name: 'holdReads' },
-    );
+    const reads = holdGetItems(client);
     const tenants = new DynamoTenantStore({
       client,
       tableName: db.tables.tenants,
@@ -189,19 +176,16 @@ describe('tenant store', () => {
     });
     const { tenant } = await tenants.createTenant({ tenantId: 'invalidate-race', tier: 'free', zone: 'us' });
     await tenants.lookup(tenant.keyHash);
-    let release!: () => void;
-    hold = new Promise((r) => {
-      release = r;
-    });
+    reads.hold();
     c.advance(1_600);
     // WHEN the background re-read has read the item (active) but its answer is held back
     expect((await tenants.lookup(tenant.keyHash))?.status).toBe('active');
     // AND this instance changes the status meanwhile (setStatus invalidates)
     await tenants.setStatus('invalidate-race', { status: 'suspended', reason: 'x', until: c.now() + MIN });
-    hold = undefined;
-    release();
-    for (let i = 0; i < 100 && answered < 2; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(answered).toBe(2);
+    reads.stopHolding();
+    reads.release();
+    await reads.untilAnswered(2);
+    expect(reads.answered).toBe(2);
     // THEN the late answer from before the change was not cached: the next lookup reads the new status
     expect((await tenants.lookup(tenant.keyHash))?.status).toBe('suspended');
   });
