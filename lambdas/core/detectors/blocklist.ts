@@ -1,12 +1,15 @@
 /**
  * Blocklist matching: one Aho-Corasick pass per view. Entries are phrases in canonical form
- * (NFKC, lowercase, single spaces); a second automaton over the space-free phrases serves views
- * the normalizer produced with the `despace` transform, where a phrase may run across the letters the
- * despacer joined (`makeapipebomb`) but not across words the text wrote apart.
+ * (NFKC, lowercase, single spaces). Between the words of a phrase any run of characters that are not
+ * letters or digits stands for its one space (`pipe..bomb`, `pipe_-_bomb`, `pipe . . bomb`): the view is
+ * read with every such run made one space ({@link gapReading}). A second automaton over the space-free
+ * phrases serves views the normalizer produced with the `despace` transform, where a phrase may run
+ * across the letters the despacer joined (`makeapipebomb`) but not across words the text wrote apart.
  */
 import defaultList from '../../../config/blocklists/default.json';
 import { isSeparator } from '../normalize/despace';
 import { isLeetSymbol } from '../normalize/leet';
+import { knownWordCost } from '../normalize/segment';
 import type { Category } from '../types';
 import { AhoCorasick } from './aho-corasick';
 
@@ -65,6 +68,92 @@ function atBoundary(text: string, start: number, end: number): boolean {
   );
 }
 
+/** Letters, digits and everything beyond ASCII: what words are made of when gaps are read ({@link gapReading}). */
+const isLetterOrDigit = (c: number): boolean =>
+  (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c > 127;
+
+/**
+ * A phrase as the gap reading holds it: each run of characters that are not letters or digits between
+ * two words made one space (`convert an ar-15` → `convert an ar 15`). Undefined when the phrase starts or
+ * ends with such a character (`c++`, `$ticker`): those are matched only as written.
+ */
+export function gapPhrase(phrase: string): string | undefined {
+  const n = phrase.length;
+  if (n === 0 || !isLetterOrDigit(phrase.charCodeAt(0)) || !isLetterOrDigit(phrase.charCodeAt(n - 1)))
+    return undefined;
+  let out = '';
+  for (let i = 0; i < n; ) {
+    if (isLetterOrDigit(phrase.charCodeAt(i))) {
+      out += phrase[i];
+      i++;
+      continue;
+    }
+    while (i < n && !isLetterOrDigit(phrase.charCodeAt(i))) i++;
+    out += ' ';
+  }
+  return out;
+}
+
+/**
+ * The literal the tier-0 prefilter gates a phrase on: a text that holds the phrase in its gap reading holds
+ * each of its words as written, so the rarest word (by the word list, unlisted words rarest, longest on a
+ * tie) is a sound gate. A phrase matched only as written gates on itself.
+ */
+export function gateLiteral(phrase: string): string {
+  const gap = gapPhrase(phrase);
+  if (gap === undefined) return phrase;
+  let best = '';
+  let bestCost = Number.NEGATIVE_INFINITY;
+  for (const word of gap.split(' ')) {
+    const cost = knownWordCost(word) ?? Number.POSITIVE_INFINITY;
+    if (cost > bestCost || (cost === bestCost && word.length > best.length)) {
+      best = word;
+      bestCost = cost;
+    }
+  }
+  return best;
+}
+
+/**
+ * A view read with gaps: each maximal run of characters that are not letters or digits made one space,
+ * so a phrase's word gap matches a doubled or mixed separator (`pipe..bomb`, `pipe -- bomb`, `pipe_-_bomb`).
+ * `index[k]` is the offset in `text` of character `k` (of a run's first character for its space), `joins`
+ * the despacer's marks ({@link despacedJoins}) carried over: a word character keeps its own, a space keeps
+ * the mark of a one-character run and none for a longer run (a gap the text wrote). Linear: one pass.
+ */
+export function gapReading(
+  text: string,
+  joins?: Uint8Array,
+): { readonly text: string; readonly index: Int32Array; readonly joins: Uint8Array | undefined } {
+  const n = text.length;
+  const index = new Int32Array(n);
+  const marks = joins === undefined ? undefined : new Uint8Array(n + 1);
+  const parts: string[] = [];
+  let k = 0;
+  let last = 0;
+  for (let i = 0; i < n; ) {
+    if (isLetterOrDigit(text.charCodeAt(i))) {
+      index[k] = i;
+      if (marks !== undefined) marks[k] = joins?.[i] ?? 0;
+      k++;
+      i++;
+      continue;
+    }
+    const a = i;
+    while (i < n && !isLetterOrDigit(text.charCodeAt(i))) i++;
+    index[k] = a;
+    if (marks !== undefined) marks[k] = i - a === 1 ? (joins?.[a] ?? 0) : 0;
+    k++;
+    if (i - a > 1 || text.charCodeAt(a) !== 0x20) {
+      parts.push(text.slice(last, a), ' ');
+      last = i;
+    }
+  }
+  if (last === 0) return { text, index, joins: marks };
+  parts.push(text.slice(last));
+  return { text: parts.join(''), index: index.subarray(0, k), joins: marks?.subarray(0, k + 1) };
+}
+
 /**
  * Where the despacer joined characters, found by reading a despaced view against the view it was read
  * from (the canonical or residual view: same text, spaced-out runs not yet collapsed). `at[p]` is 1
@@ -107,44 +196,64 @@ export function despacedJoins(source: string, despaced: string): Uint8Array | un
 /** A compiled blocklist. */
 export interface Blocklist {
   /**
-   * Hits in `text`, each phrase on word boundaries. With `despace`, `text` is a despaced view: a phrase
-   * may also match with its spaces dropped, where the despacer joined the letters ({@link despacedJoins}:
+   * Hits in `text`, each phrase on word boundaries, its word gaps matching any run of characters that are
+   * not letters or digits ({@link gapReading}). With `despace`, `text` is a despaced view: a phrase may also
+   * match with its spaces dropped, where the despacer joined the letters ({@link despacedJoins}:
    * `makeapipebomb`, `make ap ipebomb`). `despace.joins` undefined (the source did not line up) lets a
-   * phrase's word gaps fall anywhere inside a word of the view, never across a space it wrote. Offsets
+   * phrase's word gaps fall anywhere inside a word of the view, never across a gap it wrote. Offsets
    * refer to `text`.
    */
   match(text: string, despace?: { readonly joins: Uint8Array | undefined }): BlocklistHit[];
 }
 
-/** Compiles entries into two automata, once. */
+/**
+ * Compiles entries into automata, once: the phrases' gap forms ({@link gapPhrase}), the same without spaces
+ * for despaced views, and the phrases that have no gap form as written.
+ */
 export function compileBlocklist(entries: readonly BlocklistEntry[]): Blocklist {
-  const spaced = AhoCorasick.build(entries.map((e) => e.phrase));
-  const compact = AhoCorasick.build(entries.map((e) => e.phrase.replace(/ /g, '')));
+  const gaps = entries.map((e) => gapPhrase(e.phrase));
+  const spaced = AhoCorasick.build(gaps.map((g) => g ?? ''));
+  const compact = AhoCorasick.build(gaps.map((g) => g?.replace(/ /g, '') ?? ''));
+  const literal = gaps.some((g) => g === undefined)
+    ? AhoCorasick.build(entries.map((e, i) => (gaps[i] === undefined ? e.phrase : '')))
+    : undefined;
   return {
     match(text, despace) {
       const hits: BlocklistHit[] = [];
-      spaced.scan(text, (m) => {
+      literal?.scan(text, (m) => {
         const entry = entries[m.pattern];
         if (entry && atBoundary(text, m.start, m.end)) hits.push({ entry, start: m.start, end: m.end });
       });
+      const read = gapReading(text, despace?.joins);
+      const g = read.text;
+      const at = (k: number): number => read.index[k] as number;
+      const seen = new Set<string>();
+      spaced.scan(g, (m) => {
+        const entry = entries[m.pattern];
+        if (!entry || !atBoundary(g, m.start, m.end)) return;
+        const start = at(m.start);
+        seen.add(`${start}:${entry.phrase}`);
+        hits.push({ entry, start, end: at(m.end - 1) + 1 });
+      });
       if (despace === undefined) return hits;
-      const seen = new Set(hits.map((h) => `${h.start}:${h.entry.phrase}`));
-      // The space-free text and, per character, where it stands in `text`.
+      // The space-free reading and, per character, where it stands in the gap reading.
       const index: number[] = [];
       let squeezed = '';
-      for (let k = 0; k < text.length; k++) {
-        if (text.charCodeAt(k) === 0x20) continue;
+      for (let k = 0; k < g.length; k++) {
+        if (g.charCodeAt(k) === 0x20) continue;
         index.push(k);
-        squeezed += text[k];
+        squeezed += g[k];
       }
-      const check = despacedCheck(text, despace.joins);
+      const check = despacedCheck(g, read.joins);
       compact.scan(squeezed, (m) => {
         const entry = entries[m.pattern];
-        if (!entry) return;
-        const start = index[m.start] as number;
-        const end = (index[m.end - 1] as number) + 1;
-        if (seen.has(`${start}:${entry.phrase}`) || !check(entry.phrase, start, end)) return;
-        hits.push({ entry, start, end });
+        const phrase = gaps[m.pattern];
+        if (!entry || phrase === undefined) return;
+        const gStart = index[m.start] as number;
+        const gEnd = (index[m.end - 1] as number) + 1;
+        const start = at(gStart);
+        if (seen.has(`${start}:${entry.phrase}`) || !check(phrase, gStart, gEnd)) return;
+        hits.push({ entry, start, end: at(gEnd - 1) + 1 });
       });
       return hits;
     },

@@ -84,6 +84,8 @@ const BENDS: ReadonlyArray<(s: string) => string> = [
   (s) => [...s].join(' '), // spaced-out letters (despaced view)
   (s) => s.replace(/o/g, '0').replace(/i/g, '1'), // leetspeak
   (s) => `${'lorem ipsum dolor sit amet '.repeat(20)}${s}`,
+  (s) => s.replace(/ /g, '_'), // words joined by underscores (the blocklist reads gaps of any symbols)
+  (s) => s.replace(/ /g, ' -- '), // words parted by a dash pair
 ];
 
 describe('tier-0 literal prefilter', () => {
