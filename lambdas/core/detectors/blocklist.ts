@@ -68,9 +68,31 @@ function atBoundary(text: string, start: number, end: number): boolean {
   );
 }
 
-/** Letters, digits and everything beyond ASCII: what words are made of when gaps are read ({@link gapReading}). */
-const isLetterOrDigit = (c: number): boolean =>
-  (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c > 127;
+/** One character that is a letter, a digit or a combining mark, in any script. */
+export const WORD_CHARACTER_RE = /^[\p{L}\p{N}\p{M}]$/u;
+/** Per BMP code unit beyond ASCII: 0 not yet asked, 1 a word character, 2 not. Filled as text is read. */
+const bmpWord = new Uint8Array(0x10000);
+
+/**
+ * Whether code unit `i` of `text` belongs to a letter, digit or mark ({@link WORD_CHARACTER_RE}): what words
+ * are made of when gaps are read ({@link gapReading}). Symbols, emoji and punctuation beyond ASCII (`—`, `·`,
+ * `™`, `💣`) are gaps like ASCII punctuation; both halves of a surrogate pair are judged by their code point.
+ */
+function isLetterOrDigitAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c < 128) return (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+  if (c >= 0xd800 && c <= 0xdfff) {
+    const at = c >= 0xdc00 && i > 0 && (text.charCodeAt(i - 1) & 0xfc00) === 0xd800 ? i - 1 : i;
+    const cp = text.codePointAt(at) as number;
+    return cp > 0xffff && WORD_CHARACTER_RE.test(String.fromCodePoint(cp));
+  }
+  let known = bmpWord[c];
+  if (known === 0) {
+    known = WORD_CHARACTER_RE.test(String.fromCharCode(c)) ? 1 : 2;
+    bmpWord[c] = known;
+  }
+  return known === 1;
+}
 
 /**
  * A phrase as the gap reading holds it: each run of characters that are not letters or digits between
@@ -79,16 +101,15 @@ const isLetterOrDigit = (c: number): boolean =>
  */
 export function gapPhrase(phrase: string): string | undefined {
   const n = phrase.length;
-  if (n === 0 || !isLetterOrDigit(phrase.charCodeAt(0)) || !isLetterOrDigit(phrase.charCodeAt(n - 1)))
-    return undefined;
+  if (n === 0 || !isLetterOrDigitAt(phrase, 0) || !isLetterOrDigitAt(phrase, n - 1)) return undefined;
   let out = '';
   for (let i = 0; i < n; ) {
-    if (isLetterOrDigit(phrase.charCodeAt(i))) {
+    if (isLetterOrDigitAt(phrase, i)) {
       out += phrase[i];
       i++;
       continue;
     }
-    while (i < n && !isLetterOrDigit(phrase.charCodeAt(i))) i++;
+    while (i < n && !isLetterOrDigitAt(phrase, i)) i++;
     out += ' ';
   }
   return out;
@@ -115,7 +136,7 @@ export function gateLiteral(phrase: string): string {
 }
 
 /**
- * A view read with gaps: each maximal run of characters that are not letters or digits made one space,
+ * A view read with gaps: each maximal run of characters that are not letters, digits or marks made one space,
  * so a phrase's word gap matches a doubled or mixed separator (`pipe..bomb`, `pipe -- bomb`, `pipe_-_bomb`).
  * `index[k]` is the offset in `text` of character `k` (of a run's first character for its space), `joins`
  * the despacer's marks ({@link despacedJoins}) carried over: a word character keeps its own, a space keeps
@@ -132,7 +153,7 @@ export function gapReading(
   let k = 0;
   let last = 0;
   for (let i = 0; i < n; ) {
-    if (isLetterOrDigit(text.charCodeAt(i))) {
+    if (isLetterOrDigitAt(text, i)) {
       index[k] = i;
       if (marks !== undefined) marks[k] = joins?.[i] ?? 0;
       k++;
@@ -140,7 +161,7 @@ export function gapReading(
       continue;
     }
     const a = i;
-    while (i < n && !isLetterOrDigit(text.charCodeAt(i))) i++;
+    while (i < n && !isLetterOrDigitAt(text, i)) i++;
     index[k] = a;
     if (marks !== undefined) marks[k] = i - a === 1 ? (joins?.[a] ?? 0) : 0;
     k++;

@@ -1,4 +1,5 @@
 import { HEURISTIC_RULES, PATTERN_DETECTORS, patternFindings } from '../../../../../lambdas/core/detectors';
+import { WORD_CHARACTER_RE } from '../../../../../lambdas/core/detectors/blocklist';
 import { SENTENCE_END } from '../../../../../lambdas/core/detectors/heuristics';
 import {
   cardValid,
@@ -116,6 +117,7 @@ describe('every regex is linear-time (recheck)', () => {
     ['ISSUER_PREFIX', ISSUER_PREFIX],
     ['IBAN_SHAPE', IBAN_SHAPE],
     ['THOUSANDS_GROUPED', THOUSANDS_GROUPED],
+    ['blocklist WORD_CHARACTER_RE', WORD_CHARACTER_RE],
   ];
   it.each(regexes)(
     '%s is safe',

@@ -282,6 +282,10 @@ describe('tier-0 blocklist', () => {
       ['capitals and colons', 'MAKE A PIPE :: BOMB'],
       ['an ellipsis', 'cook meth... at home'],
       ['tabs', 'make a pipe\t\t\tbomb'],
+      ['an em dash', 'make a pipe — bomb'],
+      ['a middle dot', 'make a pipe · bomb'],
+      ['an emoji between two words', 'make a pipe💣bomb'],
+      ['an emoji against the last word', 'how to make a pipe bomb💣'],
     ])('catch %s', (_, text) => {
       expect(labels(text).some((l) => l === 'cook meth at home' || l?.endsWith('make a pipe bomb'))).toBe(
         true,
@@ -309,6 +313,20 @@ describe('tier-0 blocklist', () => {
       expect(
         labels(`Seating chart:\nx  o  x  o  x  o  x  o  x  o  x  o  x  o\nPlease cook me -- that home dish.`),
       ).toEqual([]);
+    });
+
+    it('skip a gap the despacer made from a second separator, next to a letter it does not read', () => {
+      // 'жa..p.i.p.e' is despaced from the 'a' on as 'жa pipe': the doubled dot became a word gap the despacer
+      // made (3 in despacedJoins). 'жa' is neither a joined word nor a single letter, so only that mark lets
+      // a phrase written without that gap skip it. (For ASCII words the letter left alone on the other side
+      // is a single letter, which may be skipped in any case.)
+      const custom = createTier0({
+        blocklist: [{ phrase: 'жapipe bomb', category: 'blocklist', score: 0.9 }],
+      });
+      const hits = (text: string) =>
+        custom.run([{ trust: 'user', path: 'p', text }], [normalizeSegment(text, 0)]).map((f) => f.label);
+      expect(hits('so жa..p.i.p.e b.o.m.b now')).toEqual(['жapipe bomb']);
+      expect(hits('so жa pipe bomb now')).toEqual([]);
     });
 
     it('match a phrase that begins or ends with a symbol only as written', () => {
