@@ -248,8 +248,10 @@ export class SafeguardsEngine {
     const best: CategoryScores = {};
     for (const view of scoredViews(n)) {
       const scores = this.deps.classifier.score(linedText(view));
-      for (const [cat, score] of Object.entries(scores) as [Category, number][]) {
-        if (score > (best[cat] ?? -1)) best[cat] = score;
+      // `for … in` visits the keys in the order `Object.entries` would, without an array per view.
+      for (const cat in scores) {
+        const score = scores[cat as Category] as number;
+        if (score > (best[cat as Category] ?? -1)) best[cat as Category] = score;
       }
     }
     return best;
@@ -293,14 +295,15 @@ export class SafeguardsEngine {
         if (perInstruction[cat] !== undefined) whole[cat] = perInstruction[cat];
       }
     }
-    for (const [cat, score] of Object.entries(whole) as [Category, number][]) {
-      out.push({
+    for (const cat in whole) {
+      const finding: Mutable<Finding> = {
         detector: 'tier1',
-        category: cat,
-        score,
+        category: cat as Category,
+        score: whole[cat as Category] as number,
         segment,
-        ...(reading === 'harness' ? { reading } : {}),
-      });
+      };
+      if (reading === 'harness') finding.reading = reading;
+      out.push(finding);
     }
     return out;
   }
@@ -417,9 +420,9 @@ export class SafeguardsEngine {
       }
       const tops = topByTier(whole, cat, cp, this.deps.classifier.thresholds);
       // Already decided by a deterministic tier-0 hit: no need to pay for tier 2.
-      if ((tops.get('tier0')?.decision ?? 0) >= 0.5) continue;
+      if ((tops.tier0?.decision ?? 0) >= 0.5) continue;
       // The band is in decision-score space: tier 1's own threshold sits at 0.5.
-      const t1 = tops.get('tier1')?.decision ?? 0;
+      const t1 = tops.tier1?.decision ?? 0;
       if (inBand(t1, t2.band)) out.push(cat);
     }
     return out;
@@ -452,14 +455,14 @@ export class SafeguardsEngine {
     for (const [cat, cp] of categories) {
       const tops = topByTier(findings, cat, cp, modelThresholds);
       const failMode: FailMode = forceFailClosed ? 'closed' : cp.failMode;
-      const tier2Answered = escalatedSet.has(cat) && tier2?.outcome === 'ok' && tops.has('tier2');
+      const tier2Answered = escalatedSet.has(cat) && tier2?.outcome === 'ok' && tops.tier2 !== undefined;
       let decision = 0;
       // A failure recorded for this category applies its fail mode (see `failure`). Plain statements
       // rather than per-category closures: this runs for every category of every request.
       const failuresBefore = failures.length;
 
       if (usesTier(cp, 'tier0')) {
-        const top = tops.get('tier0');
+        const top = tops.tier0;
         const check = this.check(
           'tier0',
           cat,
@@ -483,9 +486,9 @@ export class SafeguardsEngine {
               cat,
               cp,
               modelThresholds,
-            ).get('tier1')
+            ).tier1
           : undefined;
-        const top = operatorTop ?? tops.get('tier1');
+        const top = operatorTop ?? tops.tier1;
         const check = this.check(
           'tier1',
           cat,
@@ -507,7 +510,7 @@ export class SafeguardsEngine {
           // Not escalated, or no tier-2 client configured: recorded as skipped, not as a failure.
           checks.push(this.check('tier2', cat, cp, undefined, threshold2, 0, 'skipped'));
         } else if (tier2.outcome === 'ok') {
-          const top = tops.get('tier2');
+          const top = tops.tier2;
           const check = this.check('tier2', cat, cp, top, threshold2, tier2.latencyMs, 'ok');
           checks.push(check);
           decision = raised(decision, check, top);
@@ -547,7 +550,12 @@ export class SafeguardsEngine {
         outcome: tier2?.outcome ?? 'skipped',
         ...(tier2?.reason ? { reason: tier2.reason } : {}),
       },
-      latencyMs: { ...local.latency, tier2: tier2?.latencyMs ?? 0 },
+      latencyMs: {
+        normalize: local.latency.normalize,
+        tier0: local.latency.tier0,
+        tier1: local.latency.tier1,
+        tier2: tier2?.latencyMs ?? 0,
+      },
     };
   }
 
@@ -690,10 +698,13 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  * object changed after first use (an operator's override applied in place) must not keep its old answer.
  */
 function usesTier(cp: CategoryPolicy, tier: Tier): boolean {
-  return cp.detectors.some((ref) => {
+  for (const ref of cp.detectors) {
     const id = typeof ref === 'string' ? ref : ref.id;
-    return id === tier || id.startsWith(`${tier}.`);
-  });
+    // `tier` itself or `tier.…` (every tier name is five characters), compared in place.
+    if (id.startsWith(tier) && (id.length === tier.length || id.charCodeAt(tier.length) === 0x2e))
+      return true;
+  }
+  return false;
 }
 
 /** Spans to redact: findings with a span in enforced, triggered categories whose action is redact. */
@@ -717,7 +728,17 @@ function mergeSignals(
   extra: readonly string[] = [],
 ): NormalizationSignals {
   if (normalized.length === 0 && extra.length === 0) return EMPTY_SIGNALS;
-  const s = { ...EMPTY_SIGNALS };
+  const s: Mutable<NormalizationSignals> = {
+    zeroWidth: 0,
+    bidi: 0,
+    tags: 0,
+    variationSelectors: 0,
+    homoglyphs: 0,
+    letterlike: 0,
+    combiningMarks: 0,
+    decodedViews: 0,
+    transforms: [],
+  };
   const transforms = new Set<string>(extra);
   for (const n of normalized) {
     s.zeroWidth += n.signals.zeroWidth;
@@ -730,7 +751,9 @@ function mergeSignals(
     s.decodedViews += n.signals.decodedViews;
     for (const t of n.signals.transforms) transforms.add(t);
   }
-  return { ...s, transforms: [...transforms].sort() };
+  // Every request has one segment or more with no transform fired: no set to array and sort for it.
+  if (transforms.size > 0) s.transforms = [...transforms].sort();
+  return s;
 }
 
 /**

@@ -26,9 +26,10 @@ export interface TierTop {
 
 /** Tier name of a check id: `tier0.pii.email` → `tier0`. */
 export function tierOf(detector: string): Tier {
-  const dot = detector.indexOf('.');
-  const head = dot === -1 ? detector : detector.slice(0, dot);
-  return head === 'tier1' || head === 'tier2' ? head : 'tier0';
+  // `tier1` or `tier2`, alone or before a dot; compared in place rather than sliced (once per finding).
+  if (!detector.startsWith('tier1') && !detector.startsWith('tier2')) return 'tier0';
+  if (detector.length > 5 && detector.charCodeAt(5) !== 0x2e) return 'tier0';
+  return detector.charCodeAt(4) === 0x31 ? 'tier1' : 'tier2';
 }
 
 /**
@@ -70,17 +71,21 @@ export function inBand(decision: number, band: readonly [number, number]): boole
   return decision >= band[0] && decision < band[1];
 }
 
+/** The strongest finding per tier of one category (see {@link topByTier}); a tier without one is absent. */
+export type TierTops = { -readonly [T in Tier]?: TierTop };
+
 /**
  * Groups a category's findings by tier: the finding with the highest decision score per tier. A finding
  * that carries its own threshold (operator text) is judged against it, if the category takes its detector.
+ * A plain object with one slot per tier, not a `Map`: this runs for every category of every request.
  */
 export function topByTier(
   findings: readonly Finding[],
   category: Category,
   policy: CategoryPolicy,
   modelThresholds: Partial<Record<Category, number>>,
-): Map<Tier, TierTop> {
-  const out = new Map<Tier, TierTop>();
+): TierTops {
+  const out: TierTops = {};
   for (const f of findings) {
     if (f.category !== category) continue;
     const own = thresholdFor(policy, category, f.detector, modelThresholds);
@@ -88,7 +93,7 @@ export function topByTier(
     const threshold = f.threshold ?? own;
     const tier = tierOf(f.detector);
     const decision = decisionScore(f.score, threshold);
-    const prev = out.get(tier);
+    const prev = out[tier];
     if (!prev || decision > prev.decision) {
       const top: { -readonly [K in keyof TierTop]: TierTop[K] } = {
         score: f.score,
@@ -97,7 +102,7 @@ export function topByTier(
         detector: f.detector,
       };
       if (f.reading) top.reading = f.reading;
-      out.set(tier, top);
+      out[tier] = top;
     }
   }
   return out;
