@@ -1,5 +1,9 @@
 import { maskEncodedRuns } from '../normalize/encoded';
+import * as ascii from '../util/ascii';
 import { CONCEPTS } from './lexicon';
+
+// Hot loops: module-local bindings (see util/ascii.ts).
+const { isAsciiAlnum } = ascii;
 
 /**
  * Hashed n-gram features of canonical text, shared by training and scoring so both see exactly
@@ -83,7 +87,7 @@ function fmix32(h0: number): number {
 }
 
 function isWordCode(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c > 127;
+  return isAsciiAlnum(c) || c > 127;
 }
 
 /**

@@ -11,7 +11,11 @@ import { isSeparator } from '../normalize/despace';
 import { isLeetSymbol } from '../normalize/leet';
 import { knownWordCost } from '../normalize/segment';
 import type { Category } from '../types';
+import * as ascii from '../util/ascii';
 import { AhoCorasick } from './aho-corasick';
+
+// Hot loops: module-local bindings (see util/ascii.ts).
+const { isAsciiAlnum } = ascii;
 
 /** One blocklist phrase. */
 export interface BlocklistEntry {
@@ -58,7 +62,7 @@ export function parseBlocklist(json: unknown): BlocklistEntry[] {
 }
 
 function isWordChar(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c > 127;
+  return isAsciiAlnum(c) || c === 95 || c > 127;
 }
 
 function atBoundary(text: string, start: number, end: number): boolean {

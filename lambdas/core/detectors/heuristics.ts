@@ -7,6 +7,10 @@
 import { maskEncodedRuns } from '../normalize/encoded';
 import { blankSpans, type Span } from '../normalize/text';
 import type { Category } from '../types';
+import * as ascii from '../util/ascii';
+
+// Hot loops: module-local bindings (see util/ascii.ts).
+const { isAsciiAlnum } = ascii;
 
 /** Encoded runs at least this long are masked before the suffix heuristic looks at a text. */
 const ENCODED_RUN_MIN = 24;
@@ -140,7 +144,7 @@ export const HEURISTIC_RULES: readonly HeuristicRule[] = [
 
 /** ASCII symbols outside everyday prose punctuation. */
 function isOddSymbol(c: number): boolean {
-  if (c >= 128 || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) return false;
+  if (c >= 128 || isAsciiAlnum(c)) return false;
   // space, tab, newline and . , ? ! ' " : ; - are ordinary
   return !(
     c <= 32 ||

@@ -24,6 +24,10 @@ import type { LinearClassifier } from '../classifier';
 import { SENTENCE_WINDOW_DEFAULTS, sentenceWindows } from '../classifier/model';
 import { linedText } from '../normalize/normalize';
 import type { Category, CategoryScores, Segment, View } from '../types';
+import * as ascii from '../util/ascii';
+
+// Hot loops: module-local bindings (see util/ascii.ts).
+const { isAsciiLetter } = ascii;
 
 /** How tier 1 reads a segment. */
 export type Reading = 'whole' | 'operator' | 'harness';
@@ -86,7 +90,7 @@ export function transcript(text: string): Transcript | undefined {
     let j = i;
     while (j < n && (text.charCodeAt(j) === 0x20 || text.charCodeAt(j) === 0x09)) j++;
     let k = j;
-    while (k < n && k - j <= 9 && isLetter(text.charCodeAt(k))) k++;
+    while (k < n && k - j <= 9 && isAsciiLetter(text.charCodeAt(k))) k++;
     const speaker = k < n && text.charCodeAt(k) === 0x3a ? text.slice(j, k).toLowerCase() : '';
     if (SPEAKERS.has(speaker)) labels.push([i, k + 1, ASKING.has(speaker)]);
   }
@@ -106,8 +110,6 @@ export function transcript(text: string): Transcript | undefined {
   });
   return { turns, asking };
 }
-
-const isLetter = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 
 /** Windows of one instruction each: every sentence and every two consecutive ones, however short the text. */
 export function instructionWindows(text: string): Array<readonly [number, number]> {

@@ -9,9 +9,14 @@
  * candidate counts only when its bytes are strict UTF-8 and mostly printable text (`isMostlyPrintable`),
  * which random bytes almost never are: a long word or a URL decoded as base85 is noise and is dropped.
  */
+
+import * as ascii from '../util/ascii';
 import { bytesToText as asText } from './decode';
 import type { Decoded } from './encodings';
 import { asciiSet, runsOf } from './text';
+
+// Hot loops: module-local bindings (see util/ascii.ts).
+const { isAsciiAlnum } = ascii;
 
 /** Shortest run tried (12 bytes of payload; shorter is too little to be an instruction). */
 export const MIN_BASE85_RUN = 15;
@@ -20,8 +25,6 @@ export const MIN_BASE85_RUN = 15;
 export const VISIBLE_ASCII = asciiSet(
   Array.from({ length: 0x7e - 0x20 }, (_, i) => String.fromCharCode(0x21 + i)).join(''),
 );
-const isAlnum = (c: number): boolean =>
-  (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 
 /** RFC 1924 alphabet (Python `b85encode`): digit value per ASCII code, -1 outside it. */
 const B85 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~';
@@ -100,7 +103,7 @@ export function decodeBase85Runs(text: string, budget: number): Decoded {
   let used = 0;
   for (const [i, e] of runsOf(text, MIN_BASE85_RUN, VISIBLE_ASCII)) {
     let symbol = false;
-    for (let j = i; j < e && !symbol; j++) symbol = !isAlnum(text.charCodeAt(j));
+    for (let j = i; j < e && !symbol; j++) symbol = !isAsciiAlnum(text.charCodeAt(j));
     if (symbol) {
       const token = text.slice(i, e);
       // A lead-in glued to the run ("ASCII85:<~…") is not part of it: start at `<~` when there is one.

@@ -1,16 +1,16 @@
+import * as ascii from '../util/ascii';
 import { foldLeet, isLeetSymbol } from './leet';
 import { SPACED_SEED_RE } from './patterns';
 import { knownWordCost, MAX_WORD } from './segment';
 
-// Hot-path helpers are module-local: imported bindings can compile to getter calls per use.
-const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
-const isLowerAscii = (c: number): boolean => c >= 0x61 && c <= 0x7a;
+// Hot loops: module-local bindings (see util/ascii.ts).
+const { isAsciiDigit, isAsciiLower } = ascii;
 
 /** Minimum number of single characters that make a spaced-out run. */
 export const MIN_SPACED_RUN = 4;
 const MAX_SEPARATOR = 3;
 
-const isUnit = (c: number): boolean => isLowerAscii(c) || isDigit(c);
+const isUnit = (c: number): boolean => isAsciiLower(c) || isAsciiDigit(c);
 /** Separators between spaced-out letters: space, tab, `.`, `-`, `_`, `*`, `,`, `/`, `|`, `~`. */
 export const isSeparator = (c: number): boolean =>
   c === 0x20 ||
@@ -100,7 +100,7 @@ const isOneChar = (s: string, start: number, end: number): boolean =>
  * (`570r3`, `70`): heavy leetspeak or a number, which only the whole-passage fold can tell apart.
  */
 function foldSpacedWord(word: string): { text: string; leet: boolean; heldBack: boolean } {
-  const inWord = (c: number): boolean => isLowerAscii(c) || isLeetSymbol(c);
+  const inWord = (c: number): boolean => isAsciiLower(c) || isLeetSymbol(c);
   let start = 0;
   let end = word.length;
   while (start < end && !inWord(word.charCodeAt(start))) start++;
@@ -109,7 +109,7 @@ function foldSpacedWord(word: string): { text: string; leet: boolean; heldBack: 
   let symbols = 0;
   for (let i = start; i < end; i++) {
     const c = word.charCodeAt(i);
-    if (isLowerAscii(c)) letters++;
+    if (isAsciiLower(c)) letters++;
     else if (isLeetSymbol(c)) symbols++;
     else return { text: word, leet: false, heldBack: false };
   }
@@ -155,7 +155,7 @@ export function readSpacedWords(s: string): { text: string; leet: boolean; heldB
     for (let k = from; k < to; k++) if (s.charCodeAt(k) !== 0x20) return 0;
     return to - from;
   };
-  const unit = (c: number): boolean => isLowerAscii(c) || isDigit(c);
+  const unit = (c: number): boolean => isAsciiLower(c) || isAsciiDigit(c);
   let [start, end] = tokenAt(0);
   while (start < n) {
     if (!isOneChar(s, start, end)) {
@@ -251,12 +251,12 @@ function rejoinSpaceSplits(s: string): { readonly text: string; readonly joins: 
   const runs: number[] = [];
   const n = s.length;
   for (let i = 0; i < n; ) {
-    if (!isLowerAscii(s.charCodeAt(i))) {
+    if (!isAsciiLower(s.charCodeAt(i))) {
       i++;
       continue;
     }
     const start = i;
-    while (i < n && isLowerAscii(s.charCodeAt(i))) i++;
+    while (i < n && isAsciiLower(s.charCodeAt(i))) i++;
     runs.push(start, i);
   }
   const out: string[] = [];
@@ -307,7 +307,7 @@ export function joinSplitTokens(s: string): string | undefined {
   const at: number[] = [];
   for (const sep of INNER_SEPARATORS) {
     for (let i = s.indexOf(sep); i >= 0; i = s.indexOf(sep, i + 1)) {
-      if (isLowerAscii(s.charCodeAt(i - 1)) && isLowerAscii(s.charCodeAt(i + 1))) at.push(i);
+      if (isAsciiLower(s.charCodeAt(i - 1)) && isAsciiLower(s.charCodeAt(i + 1))) at.push(i);
     }
   }
   if (at.length < MIN_JOINS) return undefined;

@@ -1,15 +1,16 @@
+import * as ascii from '../util/ascii';
 import { CONFUSABLE_BLOCKS_RE, HOMOGLYPHS } from './homoglyphs';
 import { LATIN_RE, LETTER_RE, WORD_CHAR_RE } from './patterns';
 
-// Hot-path helpers are module-local: imported bindings can compile to getter calls per use.
-const isAsciiLetter = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+// Hot loops: module-local bindings (see util/ascii.ts).
+const { isAsciiAlnum, isAsciiLetter } = ascii;
 
 const BLOCKS_TEST = new RegExp(CONFUSABLE_BLOCKS_RE.source);
 
 /** Whether the code unit at `i` belongs to a word (letters, marks, digits; surrogates never do). */
 const isWordChar = (text: string, i: number): boolean => {
   const c = text.charCodeAt(i);
-  if (c < 0x80) return isAsciiLetter(c) || (c >= 0x30 && c <= 0x39);
+  if (c < 0x80) return isAsciiAlnum(c);
   if (c >= 0xd800 && c <= 0xdfff) return false;
   if (HOMOGLYPHS.has(c)) return true; // every confusable is a letter; skips the regex on the hot path
   return WORD_CHAR_RE.test(text[i] ?? '');

@@ -1,9 +1,9 @@
+import * as ascii from '../util/ascii';
 import { LEET_SYMBOLS_RE } from './patterns';
 import { knownWordCost, MAX_WORD } from './segment';
 
-// Hot-path helpers are module-local: imported bindings can compile to getter calls per use.
-const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
-const isLowerAscii = (c: number): boolean => c >= 0x61 && c <= 0x7a;
+// Hot loops: module-local bindings (see util/ascii.ts).
+const { isAsciiDigit, isAsciiLower } = ascii;
 
 /** Leetspeak substitutions (applied to lowercase text). `1` is special-cased: see {@link foldLeetToken}. */
 const LEET: Readonly<Record<string, string>> = {
@@ -24,14 +24,14 @@ const LEET: Readonly<Record<string, string>> = {
 };
 
 export const isLeetSymbol = (c: number): boolean =>
-  isDigit(c) ||
+  isAsciiDigit(c) ||
   c === 0x40 /* @ */ ||
   c === 0x24 /* $ */ ||
   c === 0x21 /* ! */ ||
   c === 0x7c /* | */ ||
   c === 0x2b; /* + */
 
-const isTokenChar = (c: number): boolean => isLowerAscii(c) || isLeetSymbol(c);
+const isTokenChar = (c: number): boolean => isAsciiLower(c) || isLeetSymbol(c);
 
 /**
  * Folds one token that mixes letters with digits/symbols. A run of two or more `1`s becomes `l`s
@@ -72,7 +72,7 @@ export function foldLeet(text: string): string {
   let last = 0;
   for (let m = symbols.exec(text); m !== null; m = symbols.exec(text)) {
     const runEnd = m.index + m[0].length;
-    const touchesLetter = isLowerAscii(text.charCodeAt(m.index - 1)) || isLowerAscii(text.charCodeAt(runEnd));
+    const touchesLetter = isAsciiLower(text.charCodeAt(m.index - 1)) || isAsciiLower(text.charCodeAt(runEnd));
     if (!touchesLetter) continue;
     let start = m.index;
     while (start > last && isTokenChar(text.charCodeAt(start - 1))) start--;
@@ -127,8 +127,9 @@ function foldStandaloneDigits(text: string): string {
     while (i < n && isLetterDigit(text.charCodeAt(i))) i++;
     const before = text.charCodeAt(s - 1);
     const after = text.charCodeAt(i);
-    const boundary = (c: number) => Number.isNaN(c) || !(isLowerAscii(c) || isDigit(c));
-    const numeric = (c: number, next: number) => (c === 0x2e || c === 0x2c || c === 0x3a) && isDigit(next);
+    const boundary = (c: number) => Number.isNaN(c) || !(isAsciiLower(c) || isAsciiDigit(c));
+    const numeric = (c: number, next: number) =>
+      (c === 0x2e || c === 0x2c || c === 0x3a) && isAsciiDigit(next);
     if (
       i - s <= 3 &&
       boundary(before) &&
@@ -219,7 +220,7 @@ export const HEAVY_WORD_SHARE = 3;
 
 /** Digits and the punctuation of figures (`1,204`, `28.0%`, `+3.1`, `-1.6`). */
 export const isFigureChar = (c: number): boolean =>
-  isDigit(c) || c === 0x2e || c === 0x2c || c === 0x25 || c === 0x2b || c === 0x2d;
+  isAsciiDigit(c) || c === 0x2e || c === 0x2c || c === 0x25 || c === 0x2b || c === 0x2d;
 
 /**
  * A number followed by a short unit or ordinal (`5kg`, `10ms`, `3x`, `2nd`): digits first, then at most
@@ -227,12 +228,15 @@ export const isFigureChar = (c: number): boolean =>
  */
 function isNumberWithUnit(text: string, s: number, e: number): boolean {
   let i = s;
-  while (i < e && (isDigit(text.charCodeAt(i)) || text.charCodeAt(i) === 0x2e || text.charCodeAt(i) === 0x2c))
+  while (
+    i < e &&
+    (isAsciiDigit(text.charCodeAt(i)) || text.charCodeAt(i) === 0x2e || text.charCodeAt(i) === 0x2c)
+  )
     i++;
-  if (i === s || !isDigit(text.charCodeAt(s))) return false;
+  if (i === s || !isAsciiDigit(text.charCodeAt(s))) return false;
   let letters = 0;
   for (; i < e; i++) {
-    if (!isLowerAscii(text.charCodeAt(i))) return false;
+    if (!isAsciiLower(text.charCodeAt(i))) return false;
     letters++;
   }
   return letters <= 2;
@@ -243,7 +247,7 @@ function isFoldedWord(word: string): boolean {
   let e = word.length;
   while (e > 0 && isClosing(word.charCodeAt(e - 1))) e--;
   if (e < 2) return false;
-  for (let i = 0; i < e; i++) if (!isLowerAscii(word.charCodeAt(i))) return false;
+  for (let i = 0; i < e; i++) if (!isAsciiLower(word.charCodeAt(i))) return false;
   return true;
 }
 
@@ -278,7 +282,7 @@ export function foldHeavyLeet(text: string): string | undefined {
     while (i < n && text.charCodeAt(i) !== 0x20 && text.charCodeAt(i) !== 0x0a) {
       const c = text.charCodeAt(i);
       if (isHeavySymbol(c) || isLeetSymbol(c)) symbol = true;
-      else if (isLowerAscii(c)) letter = true;
+      else if (isAsciiLower(c)) letter = true;
       if (!isFigureChar(c)) figure = false;
       i++;
     }
@@ -334,9 +338,9 @@ function settleIorL(out: string, at: readonly number[]): string {
   // An opening parenthesis stays in front of the word (`(textbook)`).
   const start = out.charCodeAt(0) === 0x28 ? 1 : 0;
   let end = out.length;
-  while (end > start && !isLowerAscii(out.charCodeAt(end - 1))) end--;
+  while (end > start && !isAsciiLower(out.charCodeAt(end - 1))) end--;
   if (end === start || end - start > MAX_WORD) return out;
-  for (let i = start; i < end; i++) if (!isLowerAscii(out.charCodeAt(i))) return out;
+  for (let i = start; i < end; i++) if (!isAsciiLower(out.charCodeAt(i))) return out;
   const word = out.slice(start, end);
   if (knownWordCost(word) !== undefined) return out;
   let best = word;

@@ -5,8 +5,13 @@
  * word gap, digits are kept. A run with no word gap at all and only letters (garak's form, which drops
  * them) is split into English words (`segment.ts`). No regexes: one pass over the words.
  */
+
+import * as ascii from '../util/ascii';
 import type { Decoded } from './encodings';
 import { splitWords } from './segment';
+
+// Hot loops: module-local bindings (see util/ascii.ts).
+const { isAsciiDigit, isAsciiLetter } = ascii;
 
 /** Code words, lowercase (both spellings where ICAO and common usage differ: alfa/alpha, juliett/juliet). */
 const CODE: ReadonlyMap<string, string> = new Map([
@@ -33,8 +38,6 @@ function lettersOnly(s: string): boolean {
   return true;
 }
 
-const isLetter = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
-const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 /** Characters allowed between two code words of one run. */
 const isJoiner = (c: number): boolean =>
   c === 0x20 ||
@@ -86,14 +89,14 @@ export function decodeNatoRuns(text: string, budget: number): Decoded {
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (!isLetter(c) && !isDigit(c)) {
+    if (!isAsciiLetter(c) && !isAsciiDigit(c)) {
       if (runStart >= 0 && !isJoiner(c)) flush();
       else if (runStart >= 0 && isGap(c)) gap = true;
       i++;
       continue;
     }
     const s = i;
-    while (i < n && (isLetter(text.charCodeAt(i)) || isDigit(text.charCodeAt(i)))) i++;
+    while (i < n && (isAsciiLetter(text.charCodeAt(i)) || isAsciiDigit(text.charCodeAt(i)))) i++;
     // "X-ray" is one code word although `-` also joins words.
     if (
       i + 4 <= n &&
@@ -104,7 +107,7 @@ export function decodeNatoRuns(text: string, budget: number): Decoded {
       i += 4;
     const word = text.slice(s, i).toLowerCase();
     const letter = CODE.get(word);
-    if (letter !== undefined || (runStart >= 0 && isDigit(c) && i - s === 1)) {
+    if (letter !== undefined || (runStart >= 0 && isAsciiDigit(c) && i - s === 1)) {
       if (runStart < 0) runStart = s;
       if (gap && run.length > 0) {
         run += ' ';

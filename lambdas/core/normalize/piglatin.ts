@@ -6,11 +6,15 @@
  * trailing consonants moves back to the front (`eetstray` → street, `ombbay` → bomb). Where several
  * readings are English words, the most frequent one is taken (`segment.ts` holds the frequency list).
  */
+
+import * as ascii from '../util/ascii';
 import { wordCost } from './segment';
 import { isSentenceEnd } from './text';
 
+// Hot loops: module-local bindings (see util/ascii.ts).
+const { isAsciiLower } = ascii;
+
 const isVowel = (c: number): boolean => c === 0x61 || c === 0x65 || c === 0x69 || c === 0x6f || c === 0x75;
-const isLower = (c: number): boolean => c >= 0x61 && c <= 0x7a;
 
 /** English word onsets of two or three consonants ("y" counts as a consonant, as the encoders do). */
 const ONSETS: ReadonlySet<string> = new Set(
@@ -96,7 +100,7 @@ export const passes = (ays: number, words: number): boolean => ays >= MIN_WORDS 
 export function readPigLatin(text: string): string | undefined {
   let endings = 0;
   for (let i = text.indexOf('ay'); i >= 0; i = text.indexOf('ay', i + 2)) {
-    if (!isLower(text.charCodeAt(i + 2))) endings++;
+    if (!isAsciiLower(text.charCodeAt(i + 2))) endings++;
   }
   if (endings < MIN_WORDS) return undefined;
   const sentences: string[] = [];
@@ -117,13 +121,13 @@ export function readPigLatin(text: string): string | undefined {
   };
   for (let i = 0; i < text.length; ) {
     const c = text.charCodeAt(i);
-    if (!isLower(c)) {
+    if (!isAsciiLower(c)) {
       i++;
       if (isSentenceEnd(c)) endSentence(i);
       continue;
     }
     const s = i;
-    while (i < text.length && isLower(text.charCodeAt(i))) i++;
+    while (i < text.length && isAsciiLower(text.charCodeAt(i))) i++;
     words++;
     if (i - s >= 3 && text.charCodeAt(i - 2) === 0x61 && text.charCodeAt(i - 1) === 0x79) spans.push(s, i);
   }

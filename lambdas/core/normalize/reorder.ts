@@ -3,6 +3,8 @@
  * reversed text ("read this backwards") and upside-down text (flipped letters in reverse order).
  * Each costs one copy of the text and is produced only on evidence; all are linear.
  */
+
+import * as ascii from '../util/ascii';
 import {
   ATBASH_SIGNAL_RE,
   CAMEL_JOIN_RE,
@@ -14,6 +16,9 @@ import {
   RUN_TOGETHER_MARK_RE,
   UPSIDE_DOWN_RE,
 } from './patterns';
+
+// Hot loops: module-local bindings (see util/ascii.ts).
+const { isAsciiDigit, isAsciiLower, isAsciiUpper } = ascii;
 
 /** Reverses a string by code points (surrogate pairs stay in order). */
 export function reverseText(text: string): string {
@@ -172,11 +177,8 @@ export function splitCamelCase(text: string): string | undefined {
 /** A base64 run at least this long may be coded (see {@link runTogether}): its case joins are then not words run together. */
 const MIN_CODED_RUN = 16;
 
-const isUpper = (c: number): boolean => c >= 0x41 && c <= 0x5a;
-const isLower = (c: number): boolean => c >= 0x61 && c <= 0x7a;
-const isDigitCode = (c: number): boolean => c >= 0x30 && c <= 0x39;
 const isBase64Char = (c: number): boolean =>
-  isUpper(c) || isLower(c) || isDigitCode(c) || c === 0x2b || c === 0x2f || c === 0x3d;
+  isAsciiUpper(c) || isAsciiLower(c) || isAsciiDigit(c) || c === 0x2b || c === 0x2f || c === 0x3d;
 
 /**
  * Whether camelCase joins outnumber the blanks (spaces and line breaks): the words are run together
@@ -211,11 +213,11 @@ export function runTogether(text: string): boolean {
     for (; j < n; j++) {
       const d = text.charCodeAt(j);
       if (!isBase64Char(d)) break;
-      if (isDigitCode(d)) digits++;
-      else if (j > i && isUpper(d)) {
+      if (isAsciiDigit(d)) digits++;
+      else if (j > i && isAsciiUpper(d)) {
         const before = text.charCodeAt(j - 1);
-        if (isLower(before)) runJoins++;
-        else if (isUpper(before)) runPairs++;
+        if (isAsciiLower(before)) runJoins++;
+        else if (isAsciiUpper(before)) runPairs++;
       }
     }
     const coded = j - i >= MIN_CODED_RUN && digits > 0 && (digits * 8 >= j - i || runPairs * 2 >= runJoins);

@@ -1,3 +1,4 @@
+import * as ascii from '../util/ascii';
 import { INNER_SEPARATORS, MAX_SPACED_GAP, MIN_JOINS as MIN_SPLIT_JOINS } from './despace';
 import {
   HEAVY_WORD_SHARE,
@@ -9,6 +10,9 @@ import {
 } from './leet';
 import { passes as passesPigLatin } from './piglatin';
 import { codeUnits, isSentenceEnd, scratchOf } from './text';
+
+// Hot loops: module-local bindings (see util/ascii.ts).
+const { isAsciiLower } = ascii;
 
 /**
  * One linear pass over the lowercased text that tells the normalizer which of its costlier steps can
@@ -377,7 +381,7 @@ export function scanLower(text: string): LowerScan {
     }
     if ((k & LEET && prev & LOWER) || (k & LOWER && prev & LEET)) leet = true;
     // A separator inside a word (`ma-ke`, `bo.mb`): what `joinSplitTokens` rejoins.
-    if (k & INNER && prev & LOWER && i + 1 < n && isLower(b[i + 1] as number)) splitJoins++;
+    if (k & INNER && prev & LOWER && i + 1 < n && isAsciiLower(b[i + 1] as number)) splitJoins++;
     if (k & UNIT && !(prev & UNIT) && !spaced && i + 1 < n && isSep(b[i + 1] as number))
       spaced = seedAt(b, i, n);
     i++;
@@ -440,7 +444,6 @@ function seedAt(b: Uint16Array, i: number, n: number): boolean {
   return j < n && isUnit(b[j] as number) && !(j + 1 < n && isUnit(b[j + 1] as number));
 }
 
-const isLower = (c: number): boolean => c >= 0x61 && c <= 0x7a;
 const isSep = (c: number): boolean => c < 0x80 && ((CLASS[c] as number) & SEP) !== 0;
 const isUnit = (c: number): boolean => c < 0x80 && ((CLASS[c] as number) & UNIT) !== 0;
 
