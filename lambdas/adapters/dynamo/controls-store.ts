@@ -5,9 +5,9 @@ import {
   type RegionControls,
   regionControlsSchema,
 } from '../../core/enforcement/controls';
+import { RefreshAheadCache } from '../../core/util/refresh-ahead-cache';
 import type { AuditAppender } from './audit-log';
 import { type BackgroundFailureReporter, logBackgroundFailures } from './background-failures';
-import { REFRESH_AHEAD } from './tenant-store';
 
 /** Options of {@link DynamoControlsStore}. */
 export interface ControlsStoreOptions {
@@ -29,57 +29,37 @@ export interface ControlsStoreOptions {
  * last good value or normal).
  */
 export class DynamoControlsStore {
-  private cached: { value: RegionControls; at: number } | undefined;
-  private inflight: Promise<RegionControls> | undefined;
-  /** Bumped by {@link set}: reads started before it do not fill the cache. */
-  private generation = 0;
-  private readonly ttl: number;
+  /** One entry (key {@link CONTROLS_KEY}): the controls of this region. */
+  private readonly cache: RefreshAheadCache<typeof CONTROLS_KEY, RegionControls>;
   private readonly now: () => number;
 
   constructor(private readonly options: ControlsStoreOptions) {
-    this.ttl = options.cacheTtlMs ?? 2_000;
     this.now = options.now ?? Date.now;
+    const onBackgroundFailure = options.onBackgroundFailure ?? logBackgroundFailures;
+    this.cache = new RefreshAheadCache({
+      read: () => this.read(),
+      ttlMs: options.cacheTtlMs ?? 2_000,
+      maxEntries: 1,
+      now: this.now,
+      onBackgroundFailure: (e) => onBackgroundFailure('controls-refresh', e),
+    });
   }
 
   /**
    * The current controls (cached). In the last quarter of the cache's lifetime a call still answers from it and
-   * re-reads the item in the background, so steady traffic never waits for the table; a failed background read is
-   * reported (counted and logged) and changes nothing else (the next read after expiry is inline and keeps the last
-   * value on failure, as always).
+   * re-reads the item in the background ({@link RefreshAheadCache}), so steady traffic never waits for the table; a
+   * failed background read is reported (counted and logged) and changes nothing else (the next read after expiry is
+   * inline and keeps the last value on failure, as always).
    */
   async current(): Promise<RegionControls> {
-    const t = this.now();
-    const cached = this.cached;
-    if (cached && t - cached.at < this.ttl) {
-      if (t - cached.at >= this.ttl * REFRESH_AHEAD && !this.inflight)
-        this.refresh(t).catch((e) =>
-          (this.options.onBackgroundFailure ?? logBackgroundFailures)('controls-refresh', e),
-        );
-      return cached.value;
-    }
     try {
-      return await (this.inflight ?? this.refresh(t));
+      return await this.cache.get(CONTROLS_KEY);
     } catch (e) {
       // Keep serving the last value read (stale beats unknown); with none, the caller decides.
-      if (this.cached) return this.cached.value;
+      const last = this.cache.last(CONTROLS_KEY);
+      if (last) return last.value;
       throw e;
     }
-  }
-
-  /** One read (shared by concurrent callers) whose value is cached as of `t`, its start. */
-  private refresh(t: number): Promise<RegionControls> {
-    const generation = this.generation;
-    const read = this.read()
-      .then((value) => {
-        // A read that started before `set` may carry the controls from before it: not cached.
-        if (generation === this.generation) this.cached = { value, at: t };
-        return value;
-      })
-      .finally(() => {
-        if (this.inflight === read) this.inflight = undefined;
-      });
-    this.inflight = read;
-    return read;
   }
 
   /** Reads the stored controls without the cache. */
@@ -114,9 +94,8 @@ export class DynamoControlsStore {
       reason:
         `${next.reason ?? ''} [mode ${before.mode} → ${value.mode}; disabled models ${JSON.stringify(before.disabledModels)} → ${JSON.stringify(value.disabledModels)}]`.trim(),
     });
-    this.generation++;
-    this.cached = undefined;
-    this.inflight = undefined;
+    // A read started before the change may carry the controls from before it: it does not fill the cache.
+    this.cache.invalidate();
     return value;
   }
 }

@@ -14,15 +14,11 @@ import { API_KEY_PREFIX, generateApiKey, hashApiKey, isWellFormedApiKey } from '
 import type { RateLimits, Tenant, TenantRecord, TenantStatus } from '../../core/enforcement/types';
 import { TENANT_STATUSES } from '../../core/enforcement/types';
 import { type TenantOverrides, tenantOverridesSchema } from '../../core/engine/overrides';
+import { RefreshAheadCache } from '../../core/util/refresh-ahead-cache';
 import { type BackgroundFailureReporter, logBackgroundFailures } from './background-failures';
 
 /** Default lifetime of a cached tenant lookup: the bound for a status change to reach every instance. */
 export const DEFAULT_TENANT_CACHE_TTL_MS = 2_000;
-/**
- * Fraction of a cache entry's lifetime after which a lookup that hits it also re-reads it in the background
- * (shared with the controls store): the entry is replaced before it expires while traffic lasts.
- */
-export const REFRESH_AHEAD = 0.75;
 const BY_TENANT_INDEX = 'byTenant';
 
 /** Options of {@link DynamoTenantStore}. */
@@ -128,82 +124,37 @@ export function parseTenantItem(item: Record<string, unknown>): TenantRecord {
 export class DynamoTenantStore implements TenantLookup {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
-  private readonly ttlMs: number;
-  private readonly maxEntries: number;
   private readonly now: () => number;
-  private readonly onBackgroundFailure: BackgroundFailureReporter;
-  private readonly cache = new Map<
-    string,
-    { readonly value: TenantRecord | undefined; readonly at: number }
-  >();
-  private readonly inflight = new Map<string, Promise<TenantRecord | undefined>>();
-  /** Bumped by {@link invalidate}: reads started before it do not fill the cache. */
-  private generation = 0;
+  private readonly cache: RefreshAheadCache<string, TenantRecord | undefined>;
 
   constructor(options: TenantStoreOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
-    this.ttlMs = options.cacheTtlMs ?? DEFAULT_TENANT_CACHE_TTL_MS;
-    this.maxEntries = options.maxCacheEntries ?? 10_000;
     this.now = options.now ?? Date.now;
-    this.onBackgroundFailure = options.onBackgroundFailure ?? logBackgroundFailures;
+    const onBackgroundFailure = options.onBackgroundFailure ?? logBackgroundFailures;
+    this.cache = new RefreshAheadCache({
+      read: (keyHash) => this.get(keyHash),
+      ttlMs: options.cacheTtlMs ?? DEFAULT_TENANT_CACHE_TTL_MS,
+      maxEntries: options.maxCacheEntries ?? 10_000,
+      now: this.now,
+      onBackgroundFailure: (e) => onBackgroundFailure('tenant-refresh', e),
+    });
   }
 
   /**
    * Cached lookup by key hash (see {@link TenantLookup.lookup}). An entry is served for `cacheTtlMs` from the start of
    * the read that brought it, never longer; in the last quarter of that time a lookup still answers from it and
-   * re-reads the item in the background ({@link REFRESH_AHEAD}), so a tenant with steady traffic never waits for the
-   * table on the request path. A background read that fails is reported (counted and logged) and changes nothing
+   * re-reads the item in the background ({@link RefreshAheadCache}), so a tenant with steady traffic never waits for
+   * the table on the request path. A background read that fails is reported (counted and logged) and changes nothing
    * else: the entry expires and the next lookup reads inline (and fails closed there).
    */
-  async lookup(keyHash: string): Promise<TenantRecord | undefined> {
-    const hit = this.cache.get(keyHash);
-    const now = this.now();
-    if (hit) {
-      const age = now - hit.at;
-      if (age < this.ttlMs) {
-        if (age >= this.ttlMs * REFRESH_AHEAD && !this.inflight.has(keyHash))
-          this.read(keyHash, now).catch((e) => this.onBackgroundFailure('tenant-refresh', e));
-        return hit.value;
-      }
-    }
-    // Concurrent misses for one key share a single read.
-    return this.inflight.get(keyHash) ?? this.read(keyHash, now);
+  lookup(keyHash: string): Promise<TenantRecord | undefined> {
+    return this.cache.get(keyHash);
   }
 
-  /** Reads one key's item into the cache (dated `now`, the read's start), shared by concurrent lookups. */
-  private read(keyHash: string, now: number): Promise<TenantRecord | undefined> {
-    const generation = this.generation;
-    const read = this.get(keyHash)
-      .then((value) => {
-        // A read that started before an invalidation may carry the state from before the change: not cached.
-        if (this.ttlMs > 0 && generation === this.generation) {
-          this.cache.delete(keyHash);
-          this.cache.set(keyHash, { value, at: now });
-          if (this.cache.size > this.maxEntries) {
-            const oldest = this.cache.keys().next().value;
-            if (oldest !== undefined) this.cache.delete(oldest);
-          }
-        }
-        return value;
-      })
-      .finally(() => {
-        if (this.inflight.get(keyHash) === read) this.inflight.delete(keyHash);
-      });
-    this.inflight.set(keyHash, read);
-    return read;
-  }
-
-  /** Drops cached lookups (one key hash, or all), and lets no read started before this call fill the cache. */
+  /** Drops cached lookups (one key hash, or all), and lets no read of it started before this call fill the cache. */
   invalidate(keyHash?: string): void {
-    this.generation++;
-    if (keyHash === undefined) {
-      this.cache.clear();
-      this.inflight.clear();
-    } else {
-      this.cache.delete(keyHash);
-      this.inflight.delete(keyHash);
-    }
+    this.cache.invalidate(keyHash);
   }
 
   /** Uncached, strongly consistent read of one key's item. */
