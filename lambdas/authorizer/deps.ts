@@ -1,12 +1,16 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { backgroundFailureReporter } from '../adapters/dynamo/background-failures';
+import {
+  type BackgroundFailureReporter,
+  backgroundFailureReporter,
+} from '../adapters/dynamo/background-failures';
 import { createDocumentClient } from '../adapters/dynamo/client';
 import { DEFAULT_TENANT_CACHE_TTL_MS } from '../adapters/dynamo/tenant-store';
 import { publicKeyFromX } from '../core/edge/claim-key';
 import { DEFAULT_TIER_CONFIG } from '../core/enforcement/tenant';
 import { enforcementAccess } from '../shared/access';
 import { fromEnvironment } from '../shared/environment';
+import { PORT_DIMENSION, PORT_ERRORS_METRIC } from '../shared/names';
 import { powertools } from '../shared/powertools';
 import type { AuthorizeDeps } from './authorize';
 
@@ -19,6 +23,26 @@ export interface AuthorizerDeps extends AuthorizeDeps {
 
 /** Structured JSON logger and EMF metrics of the authorizer. */
 const { logger, metrics } = powertools('authorizer');
+
+/**
+ * Background refreshes and lease renewals of the authorizer: counted like the proxy's (`PortErrors{Port}`, one
+ * shape, lambdas/shared/names.ts), logged at most once a minute per port.
+ */
+export function authorizerBackgroundFailures(
+  m: Pick<Metrics, 'singleMetric'>,
+  log: Pick<Logger, 'warn'>,
+): BackgroundFailureReporter {
+  return backgroundFailureReporter({
+    count: (port) => {
+      // Its own EMF line: the `Port` dimension is this data point's only, and it is written when the failure
+      // happens (a background call can fail after the invocation's metrics were flushed).
+      const single = m.singleMetric();
+      single.addDimension(PORT_DIMENSION, port);
+      single.addMetric(PORT_ERRORS_METRIC, 'Count', 1);
+    },
+    log: (message, details) => log.warn(message, { ...details }),
+  });
+}
 
 /**
  * Builds the authorizer's dependencies from its environment (the contract in lambdas/shared/environment.ts, written
@@ -39,11 +63,7 @@ export function depsFromEnv(env: Readonly<Record<string, string | undefined>>): 
       tenantCacheTtlMs: settings.tenantCacheTtlMs ?? DEFAULT_TENANT_CACHE_TTL_MS,
     },
     createDocumentClient(),
-    // Background refreshes and lease renewals: counted like serving's port failures, logged at most once a minute.
-    backgroundFailureReporter({
-      count: () => metrics.addMetric('PortErrors', 'Count', 1),
-      log: (message, details) => logger.warn(message, { ...details }),
-    }),
+    authorizerBackgroundFailures(metrics, logger),
   );
   const edgeKeys = settings.edgeOriginPublicKeys ?? [];
   return {

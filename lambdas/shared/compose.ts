@@ -33,6 +33,7 @@ import type { Pseudonymize, ServeDeps, ServeMetrics, Upstream } from '../core/se
 import { ladderViolations, rateLimiterAdmission } from '../proxy/ports';
 import { type EnforcementAccess, enforcementAccess } from './access';
 import type { ProxySettings } from './environment';
+import { PORT_DIMENSION, PORT_ERRORS_METRIC } from './names';
 
 /** What the serving graph is built from: settings only, no clients. */
 export interface ServingConfig {
@@ -113,7 +114,7 @@ export function servingBackgroundFailures(
   clients: Pick<ServingClients, 'metrics' | 'log'>,
 ): BackgroundFailureReporter {
   return backgroundFailureReporter({
-    count: (port) => clients.metrics.add('PortErrors', 1, { Port: port }),
+    count: (port) => clients.metrics.add(PORT_ERRORS_METRIC, 1, { [PORT_DIMENSION]: port }),
     log: clients.log,
   });
 }

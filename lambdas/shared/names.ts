@@ -21,5 +21,14 @@ export const SERVICE_NAMES = {
 /** Canary metric: 1 when every probe came out right (known-bad blocked or refused, known-good allowed), else 0. */
 export const ENFORCEMENT_LIVE_METRIC = 'EnforcementLive';
 
+/**
+ * Failed port calls (a table, KMS, the telemetry sink, a background refresh): metric `PortErrors`, one data point
+ * per failure, dimension `Port` naming the port (serving's `ServingPort`, the stores' `BackgroundPort`). Every
+ * function emits it in this one shape and the alarms (lib/constructs/monitoring-metrics.ts) read it so.
+ */
+export const PORT_ERRORS_METRIC = 'PortErrors';
+/** The dimension of {@link PORT_ERRORS_METRIC} that names the port. */
+export const PORT_DIMENSION = 'Port';
+
 /** One of the safeguards functions. */
 export type FunctionName = keyof typeof SERVICE_NAMES;

@@ -5,7 +5,13 @@ import type { RecordAction, Route } from '../../lambdas/core/decision/record';
 import type { Tier } from '../../lambdas/core/engine/scoring';
 import type { ServeRoute, ServingPort } from '../../lambdas/core/serving/types';
 import type { CATEGORIES, CheckOutcome } from '../../lambdas/core/types';
-import { ENFORCEMENT_LIVE_METRIC, METRICS_NAMESPACE, SERVICE_NAMES } from '../../lambdas/shared/names';
+import {
+  ENFORCEMENT_LIVE_METRIC,
+  METRICS_NAMESPACE,
+  PORT_DIMENSION,
+  PORT_ERRORS_METRIC,
+  SERVICE_NAMES,
+} from '../../lambdas/shared/names';
 
 export { ENFORCEMENT_LIVE_METRIC, METRICS_NAMESPACE };
 
@@ -208,9 +214,13 @@ export const ServingMetrics = {
     return metric('TokensReleasedBeforeBlock', PROXY_SERVICE, {}, options);
   },
 
-  /** The proxy's `PortErrors{Port}`, summed. */
-  portErrors(port: ServingPort | BackgroundPort, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    return metric('PortErrors', PROXY_SERVICE, { Port: port }, options);
+  /** `PortErrors{Port}` of one function (the proxy by default), summed. */
+  portErrors(
+    port: ServingPort | BackgroundPort,
+    options: cloudwatch.MetricOptions = {},
+    service: string = PROXY_SERVICE,
+  ): cloudwatch.Metric {
+    return metric(PORT_ERRORS_METRIC, service, { [PORT_DIMENSION]: port }, options);
   },
 
   /** Every request-path port of the proxy as one series: port calls that failed while a request was served. */
@@ -224,16 +234,15 @@ export const ServingMetrics = {
   },
 
   /**
-   * Every background table call that failed, as one series: the proxy's background ports plus the authorizer's
-   * `PortErrors` (its tenant-cache refreshes, counted without a `Port` dimension).
+   * Every background table call that failed, as one series: the background ports of the proxy and of the authorizer
+   * (which runs the same tenant cache and rate-limit leases).
    */
   backgroundPortErrors(period: Duration = Duration.minutes(5)): cloudwatch.MathExpression {
     return sumOf(
       'PortErrors (background)',
-      [
-        ...BACKGROUND_PORTS.map((p) => ServingMetrics.portErrors(p, { period })),
-        metric('PortErrors', AUTHORIZER_SERVICE, {}, { period }),
-      ],
+      [PROXY_SERVICE, AUTHORIZER_SERVICE].flatMap((service) =>
+        BACKGROUND_PORTS.map((p) => ServingMetrics.portErrors(p, { period }, service)),
+      ),
       period,
       'bp',
     );

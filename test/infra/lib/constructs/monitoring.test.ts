@@ -432,11 +432,13 @@ describe.each([WITH_CLASSIFIER, WITHOUT_CLASSIFIER])('alarms in %s', (region) =>
       'BackgroundPortErrors',
       0,
       [
-        ...['controls-refresh', 'ladder-cleanup', 'lease-renewal', 'tenant-refresh'].map((Port) => ({
-          Port,
-          service: PROXY_SERVICE,
-        })),
-        { service: AUTHORIZER_SERVICE },
+        // The authorizer's in the same shape as the proxy's (lambdas/authorizer/deps.ts emits `Port` too).
+        ...[PROXY_SERVICE, AUTHORIZER_SERVICE].flatMap((service) =>
+          ['controls-refresh', 'ladder-cleanup', 'lease-renewal', 'tenant-refresh'].map((Port) => ({
+            Port,
+            service,
+          })),
+        ),
       ],
     ],
   ])('%s: the sum of every port the code counts, 2 of 3 five-minute periods', (id, threshold, dims) => {
