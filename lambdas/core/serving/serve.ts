@@ -11,7 +11,7 @@ import { controlRefusal, NORMAL_CONTROLS, type RegionControls } from '../enforce
 import type { OutputSummary } from '../engine/output';
 import { DecisionRecorder, type InputVerdict, OutputMonitor, parseRequest, type Verdict } from '../index';
 import type { ParsedRequest } from '../request/parse';
-import { type AnthropicStreamEvent, anthropicMessage, readStreamEvent } from './anthropic';
+import { type AnthropicStreamEvent, anthropicMessage } from './anthropic';
 import { renderError, type ServeFailure, upstreamFailure } from './errors';
 import { checkEnvelope } from './http-edge';
 import { refusalDetails, StreamRelay } from './stream-relay';
@@ -516,8 +516,8 @@ async function serveStream(
         relay.end = 'client_aborted';
         break;
       }
-      const event = readStreamEvent(step.value);
-      if (event && !(await relay.handle(event))) break;
+      // Validated once, by the adapter that decoded it (the port yields checked events only).
+      if (!(await relay.handle(step.value))) break;
       if (x.res.ready) await x.res.ready();
       step = await next();
     }

@@ -263,7 +263,10 @@ export function platformSignal(signal: CallSignal): AbortSignal {
 export interface Upstream {
   /** Non-streaming call; resolves with the Anthropic Messages response JSON (unvalidated). */
   invoke(body: ModelBody, model: string | undefined, signal: CallSignal): Promise<unknown>;
-  /** Streaming call: Anthropic stream events in order. Errors before or during the stream throw. */
+  /**
+   * Streaming call: Anthropic stream events in order, each validated by the adapter (`readStreamEvent`; unknown
+   * types skipped), so serving relays them without a second check. Errors before or during the stream throw.
+   */
   stream(body: ModelBody, model: string | undefined, signal: CallSignal): AsyncIterable<AnthropicStreamEvent>;
 }
 

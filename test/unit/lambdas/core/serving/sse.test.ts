@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { parseSse, renderError, retryAfterSeconds } from '../../../../../lambdas/core/serving';
-import { SseEventTooLarge } from '../../../../../lambdas/core/serving/sse';
+import { type SseEvent, SseEventTooLarge, SseParser } from '../../../../../lambdas/core/serving/sse';
 
 async function* chunks(parts: Array<string | Uint8Array>) {
   for (const p of parts) yield p;
@@ -80,5 +81,87 @@ describe('renderError', () => {
   test('retry-after is at least one second and finite', () => {
     expect(retryAfterSeconds(1)).toBe('1');
     expect(retryAfterSeconds(Number.POSITIVE_INFINITY)).toBe('60');
+  });
+});
+
+describe('SseParser', () => {
+  /** Reference reading of a whole input: split at CRLF, CR or LF, then the field rules; a last unterminated line counts. */
+  function whole(text: string): Array<{ event?: string; data: string }> {
+    const out: Array<{ event?: string; data: string }> = [];
+    let event: string | undefined;
+    let data: string[] = [];
+    for (const line of [...text.split(/\r\n|\r|\n/), '']) {
+      if (line === '') {
+        if (data.length > 0)
+          out.push(
+            event === undefined || event === ''
+              ? { data: data.join('\n') }
+              : { event, data: data.join('\n') },
+          );
+        event = undefined;
+        data = [];
+        continue;
+      }
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const raw = colon < 0 ? '' : line.slice(colon + 1);
+      const value = raw.startsWith(' ') ? raw.slice(1) : raw;
+      if (field === 'event') event = value;
+      else if (field === 'data') data.push(value);
+    }
+    return out;
+  }
+
+  const piece = fc.constantFrom(
+    'data:',
+    'data: ',
+    'event: ',
+    'event:x',
+    ':c',
+    'id: 1',
+    'a',
+    'é',
+    '€',
+    '😀',
+    ' ',
+    '\r',
+    '\n',
+    '\r\n',
+  );
+
+  test('GIVEN any input split anywhere (characters or UTF-8 bytes) WHEN pushed THEN the events are those of the whole input', () => {
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 60 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        fc.boolean(),
+        (parts, cuts, bytes) => {
+          const text = parts.join('');
+          const input: string | Uint8Array = bytes ? new TextEncoder().encode(text) : text;
+          const at = [...new Set(cuts.map((c) => c % (input.length + 1)))].sort((a, b) => a - b);
+          const parser = new SseParser();
+          const got: SseEvent[] = [];
+          let from = 0;
+          for (const c of [...at, input.length]) {
+            parser.push(input.slice(from, c), got);
+            from = c;
+          }
+          parser.end(got);
+          expect(parser.failure).toBeUndefined();
+          expect(got).toEqual(whole(text));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('GIVEN a chunk with an event, then one past the bound, then another WHEN pushed THEN the first is returned and the parse stops', () => {
+    const parser = new SseParser(50);
+    const got = parser.push(`data: ok\n\ndata: ${'x'.repeat(60)}\n\ndata: after\n\n`);
+    expect(got).toEqual([{ data: 'ok' }]);
+    expect(parser.failure).toBeInstanceOf(SseEventTooLarge);
+    expect(parser.push('data: more\n\n')).toEqual([]);
+    expect(parser.end()).toEqual([]);
   });
 });
