@@ -9,6 +9,9 @@ export interface NodeResponseLike {
   writeHead(status: number, headers: Record<string, string>): unknown;
   /** `false` when the buffer is full: wait for `drain`. */
   write(chunk: Uint8Array | string): boolean;
+  /** Holds writes in memory until {@link uncork} (or `end`, which sends everything held). */
+  cork(): void;
+  uncork(): void;
   end(last?: Uint8Array | string): unknown;
   readonly writableEnded: boolean;
   readonly destroyed: boolean;
@@ -19,7 +22,9 @@ export interface NodeResponseLike {
 /**
  * Wraps a Node response; a `close` before `end` is a client abort. The head is handed to Node with the first
  * bytes: a response given whole to `end` gets a `content-length` (Node would otherwise have chosen chunked
- * encoding at `writeHead`) and leaves in one socket write.
+ * encoding at `writeHead`) and leaves in one socket write. Streamed writes made in one event-loop turn (the
+ * events relayed from one upstream read) leave together: the first corks the response and the turn's end
+ * (`setImmediate`) uncorks it, one socket write per turn instead of one per event.
  */
 export function nodeResponseWriter(res: NodeResponseLike): ResponseWriter {
   let aborted = false;
@@ -31,7 +36,14 @@ export function nodeResponseWriter(res: NodeResponseLike): ResponseWriter {
     pendingHead = undefined;
   };
   const listeners: Array<() => void> = [];
+  let corked: NodeJS.Immediate | undefined;
+  const uncork = () => {
+    corked = undefined;
+    if (!res.destroyed) res.uncork();
+  };
   res.on('close', () => {
+    if (corked) clearImmediate(corked);
+    corked = undefined;
     if (res.writableEnded || aborted) return;
     aborted = true;
     for (const l of listeners) l();
@@ -49,6 +61,10 @@ export function nodeResponseWriter(res: NodeResponseLike): ResponseWriter {
     write(chunk) {
       if (aborted || res.destroyed) return;
       flushHead();
+      if (!corked) {
+        res.cork();
+        corked = setImmediate(uncork);
+      }
       if (!res.write(chunk)) full = true;
     },
     ready() {
@@ -70,6 +86,9 @@ export function nodeResponseWriter(res: NodeResponseLike): ResponseWriter {
         );
       }
       flushHead();
+      // `end` sends whatever is held: the pending uncork must not touch the socket after it (keep-alive reuses it).
+      if (corked) clearImmediate(corked);
+      corked = undefined;
       if (last === undefined) res.end();
       else res.end(last);
     },

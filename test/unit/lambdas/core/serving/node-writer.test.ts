@@ -27,6 +27,15 @@ class FakeNodeResponse extends EventEmitter {
     this.pending = 0;
     this.emit('drain');
   }
+  /** Cork depth, and what was written while corked (Node sends it on the last uncork or at `end`). */
+  corks = 0;
+  uncorks = 0;
+  cork() {
+    this.corks++;
+  }
+  uncork() {
+    this.uncorks++;
+  }
   /** Like Node's: a body given to `end` alone is the whole response (sent with a content-length). */
   endedWith: string | undefined;
   end(last?: Uint8Array | string) {
@@ -115,9 +124,55 @@ describe('nodeResponseWriter', () => {
   });
 });
 
+describe('nodeResponseWriter: writes of one event-loop turn leave together', () => {
+  test('GIVEN three writes in one turn THEN the response is corked once and uncorked at the turn end, in order', async () => {
+    const res = new FakeNodeResponse();
+    const w = nodeResponseWriter(res);
+    w.head(200, { 'content-type': 'text/event-stream' });
+    w.write('a');
+    w.write('b');
+    w.write('c');
+    expect([res.corks, res.uncorks]).toEqual([1, 0]);
+    await new Promise((r) => setImmediate(r));
+    expect([res.corks, res.uncorks]).toEqual([1, 1]);
+    w.write('d');
+    expect([res.corks, res.uncorks]).toEqual([2, 1]);
+    await new Promise((r) => setImmediate(r));
+    expect(res.body).toBe('abcd');
+    expect([res.corks, res.uncorks]).toEqual([2, 2]);
+  });
+
+  test('GIVEN writes then end in one turn THEN the pending uncork is dropped (end sends what is held; the socket may serve the next request)', async () => {
+    const res = new FakeNodeResponse();
+    const w = nodeResponseWriter(res);
+    w.head(200, { 'content-type': 'text/event-stream' });
+    w.write('a');
+    w.end('b');
+    await new Promise((r) => setImmediate(r));
+    expect(res.body).toBe('ab');
+    expect([res.corks, res.uncorks]).toEqual([1, 0]);
+  });
+
+  test('GIVEN the client hangs up while writes are held THEN the pending uncork is dropped', async () => {
+    const res = new FakeNodeResponse();
+    const w = nodeResponseWriter(res);
+    w.head(200, { 'content-type': 'text/event-stream' });
+    w.write('a');
+    res.hangUp();
+    await new Promise((r) => setImmediate(r));
+    expect(w.aborted).toBe(true);
+    expect(res.uncorks).toBe(0);
+  });
+});
+
 describe('nodeResponseWriter on a real socket', () => {
   /** Serves one answer through the writer and returns the raw bytes the client received. */
-  async function rawAnswer(answer: (w: ReturnType<typeof nodeResponseWriter>) => void): Promise<Buffer> {
+  async function rawAnswer(
+    answer: (w: ReturnType<typeof nodeResponseWriter>) => void,
+    // A half-close makes Node's server end the connection after the current turn: a response spread over
+    // several turns needs the client to keep its side open (the server closes it: `connection: close`).
+    send: 'end' | 'write' = 'end',
+  ): Promise<Buffer> {
     const server = createServer((_req, res) => answer(nodeResponseWriter(res)));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
@@ -125,7 +180,7 @@ describe('nodeResponseWriter on a real socket', () => {
       return await new Promise<Buffer>((resolve, reject) => {
         const chunks: Buffer[] = [];
         const s = connect(port, '127.0.0.1', () =>
-          s.end('GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n'),
+          s[send]('GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n'),
         );
         s.on('data', (c: Buffer) => chunks.push(c));
         s.on('end', () => resolve(Buffer.concat(chunks)));
@@ -158,6 +213,32 @@ describe('nodeResponseWriter on a real socket', () => {
       expect(sent.toString('utf8')).toBe(multiByte);
     },
   );
+
+  test('GIVEN events written over several turns, then the end THEN every byte arrives, in order, chunked', async () => {
+    const events = Array.from({ length: 50 }, (_, i) => `event: e\ndata: ${i} ✓\n\n`);
+    const raw = await rawAnswer((w) => {
+      w.head(200, { 'content-type': 'text/event-stream' });
+      void (async () => {
+        for (let i = 0; i < events.length; i++) {
+          w.write(events[i] as string);
+          if (i % 7 === 0) await new Promise((r) => setImmediate(r));
+        }
+        w.end();
+      })();
+    }, 'write');
+    const { head, body } = split(raw);
+    expect(head).toMatch(/transfer-encoding: chunked/i);
+    // De-chunk: size line, data, CRLF.
+    let text = '';
+    for (let at = 0; ; ) {
+      const eol = body.indexOf('\r\n', at);
+      const size = Number.parseInt(body.subarray(at, eol).toString('latin1'), 16);
+      if (eol < 0 || !(size > 0)) break;
+      text += body.subarray(eol + 2, eol + 2 + size).toString('utf8');
+      at = eol + 2 + size + 2;
+    }
+    expect(text).toBe(events.join(''));
+  });
 
   test('GIVEN a body written before the end THEN it is chunked and carries no content-length', async () => {
     const raw = await rawAnswer((w) => {
