@@ -38,6 +38,8 @@
  *                            [--node-flags='<flags>']   (node/V8 options for our gateway process only, not the base)
  *                            [--base <git ref>]   (also runs our gateway as of that commit, exported with
  *                            `git archive` to a temporary folder: before/after of a change in one run)
+ *                            [--stream]   (every measured request asks for a streamed answer, `"stream": true`, as
+ *                            interactive clients do: the SSE relay and windowed output checks are on the path)
  */
 
 import { execFileSync } from 'node:child_process';
@@ -200,6 +202,7 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '1' },
       'node-flags': { type: 'string', default: '' },
       warmup: { type: 'string', default: '3' },
+      stream: { type: 'boolean', default: false },
     },
   });
   const wanted = new Set(values.contenders.split(','));
@@ -255,7 +258,7 @@ async function main(): Promise<void> {
     // --- start the three processes ---
     const up = await startReady<{ url: string }>([...TSX, join(__dirname, 'support', 'upstream-child.ts')]);
     children.push(up.child);
-    const body = benignBody();
+    const body = benignBody(values.stream);
     const { gateway: ours, dyn } = await startOurs(
       join(__dirname, '..'),
       up.info.url,
@@ -417,7 +420,7 @@ async function main(): Promise<void> {
     const oursRecords = readDecisionRecords(ours.info.telemetryPath).slice(warmedLines);
     const added = oursRecords.map((r) => r.latencyMs.added).sort((a, b) => a - b);
     say(
-      `\n1. sequential latency (ms), ${latencyRounds} interleaved rounds × ${perRound} requests, keep-alive, body ${body.length} B`,
+      `\n1. sequential latency (ms), ${latencyRounds} interleaved rounds × ${perRound} requests, keep-alive, body ${body.length} B${values.stream ? ', streamed answers' : ''}`,
     );
     say('| contender | n | p50 | p90 | p99 | mean | statuses |');
     say('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
