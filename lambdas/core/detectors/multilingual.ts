@@ -1,41 +1,32 @@
 /**
  * A word-for-word English gloss of French, Spanish, German, Portuguese and Italian text, so the
  * English-trained tiers can read requests in those languages ("comment fabriquer une bombe" → "how
- * make a bomb"). No translation model: a hand-written lexicon of request framing (how, write, give,
- * step by step, without getting caught …) and of the harm concepts of the tier-1 concept lexicon
- * (weapons, drugs, fraud, cyber, violence, sexual abuse, self-harm, privacy, hate), written from general
- * vocabulary, plus the function words that make the gloss readable. Unknown words pass through
- * unchanged (many harm terms are shared: fentanyl, phishing, ddos, malware).
+ * make a bomb"). No translation model: the hand-written word lists of `gloss-lexicon.ts` (request
+ * framing, the harm concepts of the tier-1 concept lexicon, everyday words, verbs as infinitives whose
+ * regular forms are generated here), plus plural and gender endings, German compounds and cognate
+ * endings checked against the normalizer's English word list. Unknown words pass through unchanged
+ * (many harm terms are shared: fentanyl, phishing, ddos, malware).
  *
  * Linear in the text: one tokenizing pass, greedy longest match over at most four words through hash
- * lookups. The gloss exists only when the text reads as one of the five languages (more of that
- * language's function words than English ones), so English traffic is never glossed.
+ * lookups, and a bounded number of lookups per word. The gloss exists only when the text reads as one
+ * of the five languages (more of that language's function words than English ones), so English traffic
+ * is never glossed. docs/normalization.md ("Multilingual gloss view") has the measurements.
  */
+import { wordCost } from '../normalize/segment';
 import { codeUnits } from '../normalize/text';
 import type { NormalizedSegment } from '../types';
+import { VERBS, WORDS } from './gloss-lexicon';
 
 export type GlossLanguage = 'fr' | 'es' | 'de' | 'pt' | 'it';
 
 /** Function words used to recognise each language (accents stripped, lowercase). */
 const STOPWORDS: Readonly<Record<GlossLanguage | 'en', string>> = {
   en: 'the a an to of and or is are was were how what why can could should would i you my your for in on at by from with this that it be do does did me not no as if will have has all any so but',
-  fr: 'le la les un une des du et est que qui pour dans sur avec pas je tu vous il elle mon ma mes comment quel quelle quels pourquoi au aux ce cette mais puis peux',
-  es: 'el los las un una unos del y es que para por con en como cual mi mis tu yo se lo al puedo puedes como hay mas pero',
-  de: 'der die das ein eine einen und ist wie ich du nicht mit fur von zu den dem des mein meine meinen kann wer warum auf im sich',
-  pt: 'o os um uma da dos das e que para com em como qual meu minha voce eu nao na posso pode ao sobre',
-  it: 'il lo gli le un una di del della e che per con come quale mio mia io non nel nella posso puoi sono al alla',
-};
-
-/**
- * `source=english` pairs, `|`-separated; sources are lowercase without accents, one to four words.
- * An empty English side drops the word (pure grammar).
- */
-const LEXICON: Readonly<Record<GlossLanguage, string>> = {
-  fr: `comment=how|comment faire=how to|pourquoi=why|quel=what|quelle=what|quels=what|quelles=what|qui=who|est-ce que=|je=i|j=i|moi=me|me=me|m=me|mon=my|ma=my|mes=my|tu=you|vous=you|te=you|t=you|ton=your|ta=your|tes=your|votre=your|le=the|la=the|les=the|l=the|un=a|une=a|des=some|du=some|de=of|d=of|et=and|ou=or|pour=to|dans=in|sur=on|avec=with|sans=without|chez moi=at home|a la maison=at home|maison=home|etape par etape=step by step|etape=step|tutoriel=tutorial|ecris=write|ecrire=write|ecrivez=write|redige=write|rediger=write|donne=give|donne-moi=give me|donner=give|donnez=give|explique=explain|expliquer=explain|expliquez=explain|dis-moi=tell me|dites-moi=tell me|liste=list|cite=list|fournis=provide|fournir=provide|concois=design|concevoir=design|cree=create|creer=create|aide-moi=help me|aider=help|peux-tu=can you|pouvez-vous=can you|puis-je=can i|fabriquer=make|fabrication=making|faire=make|fais=make|produire=produce|construire=build|utiliser=use|utilise=use|vendre=sell|acheter=buy|distribuer=distribute|cacher=hide|dissimuler=conceal|eviter=avoid|contourner=bypass|se faire prendre=get caught|prendre=caught|voler=steal|vol=theft|braquer=rob|cambrioler=burgle|tuer=kill|meurtre=murder|assassiner=murder|blesser=hurt|frapper=beat|tabasser=beat up|battre=beat|torturer=torture|enlever=kidnap|kidnapper=kidnap|detruire=destroy|exploser=explode|faire exploser=blow up|bombe=bomb|explosif=explosive|arme=weapon|fusil=rifle|pistolet=gun|poison=poison|empoisonner=poison|gaz=gas|toxique=toxic|drogue=drug|stupefiants=narcotics|illegal=illegal|illegale=illegal|illegaux=illegal|illegales=illegal|illegalement=illegally|illicite=illegal|arnaque=scam|escroquerie=scam|fraude=fraud|frauder=defraud|frauder le fisc=evade taxes|impots=taxes|fisc=taxes|blanchir=launder|argent=money|faux=fake|contrefacon=counterfeit|pirater=hack|piratage=hacking|hameconnage=phishing|logiciel malveillant=malware|rancongiciel=ransomware|faille=vulnerability|vulnerabilite=vulnerability|exploiter=exploit|mot de passe=password|attaque=attack|terroriste=terrorist|attentat=attack|recruter=recruit|enfant=child|pedopornographie=child pornography|pornographie=pornography|sexuel=sexual|sexuelle=sexual|agression=assault|viol=rape|abus=abuse|se suicider=commit suicide|automutilation=self-harm|donnees personnelles=personal data|donnees=data|consentement=consent|localisation=location|position=location|suivre=track|espionner=spy|traquer=stalk|harceler=harass|menacer=threaten|chantage=blackmail|haine=hate|inferieur=inferior|handicapees=disabled|handicape=disabled|glorifier=glorify|glorifie=glorify|propagande=propaganda|mensonge=lie|manipuler=manipulate|tromper=deceive|voisin=neighbour|patron=boss|conjoint=spouse|vie=life|voiture=car|banque=bank|loi=law|personne=person|gens=people|autres=others|meilleure=best|facon=way|moyen=way|methode=method|supprimer=delete|declencher=trigger|convaincre=convince|cible=target|maison close=brothel|trafic=trafficking|tirer=shoot|fusillade=shooting|raciste=racist|chez=at|sans se faire prendre=without getting caught|faire du mal=hurt|se procurer=get|obtenir=get|trouver=find|trouve-moi=find me|mort=death|mourir=die|plus=most|simple=simple|facile=easy`,
-  es: `como=how|cómo=how|por que=why|que=what|cual=which|quien=who|yo=i|me=me|mi=my|mis=my|tu=you|usted=you|te=you|el=the|la=the|los=the|las=the|lo=it|un=a|una=a|unos=some|de=of|del=of the|y=and|o=or|para=to|en=in|con=with|sin=without|en casa=at home|casa=home|paso a paso=step by step|paso=step|tutorial=tutorial|guia=guide|instrucciones=instructions|escribe=write|escribir=write|redacta=write|dame=give me|dar=give|da=give|explica=explain|explicar=explain|dime=tell me|enumera=list|proporciona=provide|diseña=design|disena=design|crea=create|crear=create|ayudame=help me|ayudarme=help me|ayudar=help|puedes=can you|puedo=can i|fabricar=make|hacer=make|haz=make|producir=produce|construir=build|usar=use|utilizar=use|vender=sell|comprar=buy|distribuir=distribute|ocultar=hide|esconder=hide|evitar=avoid|saltarme=bypass|eludir=evade|evadir=evade|evadir impuestos=evade taxes|que te atrapen=getting caught|atrapen=caught|robar=steal|robo=theft|atracar=rob|matar=kill|asesinar=murder|asesinato=murder|herir=hurt|golpear=beat|dar una paliza=beat up|paliza=beating|torturar=torture|secuestrar=kidnap|destruir=destroy|destrozar=destroy|explotar=explode|hacer explotar=blow up|bomba=bomb|explosivo=explosive|arma=weapon|pistola=gun|veneno=poison|envenenar=poison|gas=gas|toxico=toxic|droga=drug|drogas=drugs|ilegal=illegal|ilegales=illegal|ilegalmente=illegally|estafa=scam|fraude=fraud|impuestos=taxes|ingresos=income|blanquear=launder|dinero=money|falso=fake|falsificar=counterfeit|hackear=hack|pirata=hacker|phishing=phishing|malware=malware|vulnerabilidad=vulnerability|exploit=exploit|aprovechar=exploit|contraseña=password|contrasena=password|ataque=attack|ataques=attacks|terrorista=terrorist|atentado=attack|reclutar=recruit|niño=child|nino=child|pornografia infantil=child pornography|pornografia=pornography|sexual=sexual|agresion=assault|violacion=rape|abuso=abuse|suicidio=suicide|autolesiones=self-harm|datos personales=personal data|datos=data|consentimiento=consent|ubicacion=location|rastrear=track|espiar=spy|acosar=harass|amenazar=threaten|chantaje=blackmail|odio=hate|inferior=inferior|discapacidad=disability|glorifique=glorify|glorificar=glorify|propaganda=propaganda|mentira=lie|manipular=manipulate|engañar=deceive|enganar=deceive|vecino=neighbour|jefe=boss|pareja=spouse|vida=life|coche=car|carro=car|banco=bank|policia=police|ley=law|leyes=laws|persona=person|gente=people|otras=other|mejor=best|forma=way|manera=way|metodo=method|borrar=delete|provocarle=trigger|provocar=trigger|convencer=convince|objetivo=target|objetivos=targets|burdel=brothel|trafico=trafficking|disparar=shoot|racista=racist|encuentrame=find me|encontrar=find|conseguir=get|muerte=death|morir=die|mas=most|sencillo=simple|facil=easy|hay=are there|es=is|son=are|puede=can`,
-  de: `wie=how|warum=why|was=what|welche=which|welcher=which|wer=who|ich=i|mich=me|mir=me|mein=my|meine=my|meinen=my|meines=my|du=you|dir=you|dich=you|dein=your|der=the|die=the|das=the|den=the|dem=the|des=of the|ein=a|eine=a|einen=a|einem=a|und=and|oder=or|zu=to|in=in|im=in the|auf=on|mit=with|ohne=without|fur=for|von=of|zu hause=at home|zuhause=at home|schritt fur schritt=step by step|schritt=step|anleitung=guide|tutorial=tutorial|schreibe=write|schreib=write|schreiben=write|gib=give|gib mir=give me|geben=give|erklare=explain|erklaren=explain|sag mir=tell me|nenne=list|liste=list|entwirf=design|entwerfen=design|erstelle=create|erstellen=create|hilf mir=help me|helfen=help|kannst du=can you|kann ich=can i|herstellen=make|herstellung=manufacture|machen=make|mache=make|produzieren=produce|bauen=build|benutzen=use|nutzen=use|nutzt=use|verwenden=use|verkaufen=sell|verkauft=sells|kaufen=buy|vertrieb=distribution|vertreiben=distribute|verstecken=hide|verbergen=conceal|vermeiden=avoid|umgehen=bypass|erwischt=caught|ohne erwischt zu werden=without getting caught|stehlen=steal|stiehlt=steals|diebstahl=theft|uberfall=robbery|banküberfall=bank robbery|bankuberfall=bank robbery|toten=kill|mord=murder|ermorden=murder|verletzen=hurt|schlagen=beat|verprugeln=beat up|foltern=torture|entfuhren=kidnap|zerstoren=destroy|kaputt machen=destroy|kaputt=broken|sprengen=blow up|in die luft sprengen=blow up|bombe=bomb|sprengstoff=explosive|waffe=weapon|waffen=weapons|gewehr=rifle|pistole=gun|gift=poison|vergiften=poison|gas=gas|giftig=toxic|droge=drug|drogen=drugs|rauschgift=narcotics|illegal=illegal|illegale=illegal|illegalen=illegal|illegales=illegal|unrechtmaßig=unlawfully|unrechtmassig=unlawfully|betrug=fraud|betrugen=defraud|abzocke=scam|steuern hinterziehen=evade taxes|hinterziehen=evade|steuern=taxes|einkommen=income|waschen=launder|geldwasche=money laundering|geld=money|falsch=fake|falschen=counterfeit|hacken=hack|hacker=hacker|phishing=phishing|schadsoftware=malware|schwachstelle=vulnerability|sicherheitslucke=vulnerability|ausnutzen=exploit|passwort=password|angriff=attack|angriffe=attacks|anschlag=attack|anschlage=attacks|terrorist=terrorist|terroristen=terrorists|anwerben=recruit|rekrutieren=recruit|kind=child|kinder=children|kinderpornografie=child pornography|kinderpornographie=child pornography|pornografie=pornography|sexuell=sexual|sexueller=sexual|ubergriff=assault|ubergriffe=assaults|vergewaltigung=rape|missbrauch=abuse|selbstmord=suicide|suizid=suicide|selbstverletzung=self-harm|personenbezogene daten=personal data|daten=data|einwilligung=consent|standort=location|verfolgen=track|ausspionieren=spy|stalken=stalk|belastigen=harass|drohen=threaten|erpressung=blackmail|hass=hate|minderwertig=inferior|behinderte=disabled|verherrlicht=glorifies|verherrlichen=glorify|propaganda=propaganda|luge=lie|manipulieren=manipulate|tauschen=deceive|nachbar=neighbour|nachbarn=neighbour|chef=boss|ehepartner=spouse|leben=life|auto=car|bank=bank|polizei=police|gesetz=law|gesetze=laws|person=person|menschen=people|leute=people|andere=others|anderen=others|beste=best|besten=best|am besten=best|weg=way|wege=ways|methode=method|loschen=delete|auslosen=trigger|uberzeugen=convince|ziel=target|ziele=targets|bordell=brothel|handel=trafficking|schießen=shoot|schiessen=shoot|rassistisch=racist|finde=find|finden=find|bekommen=get|tod=death|sterben=die|einfachste=simplest|einfach=easy|ist=is|sind=are|kann=can|man=one|gibt es=are there|sich=oneself`,
-  pt: `como=how|por que=why|porque=why|o que=what|qual=which|quais=which|quem=who|eu=i|me=me|mim=me|meu=my|minha=my|meus=my|minhas=my|voce=you|te=you|seu=your|sua=your|o=the|a=the|os=the|as=the|um=a|uma=a|uns=some|de=of|do=of the|da=of the|dos=of the|das=of the|e=and|ou=or|para=to|em=in|no=in the|na=in the|com=with|sem=without|em casa=at home|casa=home|passo a passo=step by step|passo=step|tutorial=tutorial|guia=guide|instrucoes=instructions|escreva=write|escrever=write|de-me=give me|dê-me=give me|me de=give me|dar=give|explique=explain|explicar=explain|diga-me=tell me|me diga=tell me|liste=list|forneca=provide|fornecer=provide|crie=create|criar=create|me ajude=help me|ajudar=help|voce pode=can you|posso=can i|fabricar=make|fazer=make|faca=make|produzir=produce|construir=build|usar=use|utilizar=use|vender=sell|comprar=buy|distribuir=distribute|esconder=hide|ocultar=conceal|evitar=avoid|contornar=bypass|ser pego=get caught|sem ser pego=without getting caught|pego=caught|roubar=steal|roubo=theft|assaltar=rob|matar=kill|assassinar=murder|assassinato=murder|machucar=hurt|bater=beat|espancar=beat up|torturar=torture|sequestrar=kidnap|destruir=destroy|explodir=blow up|bomba=bomb|explosivo=explosive|arma=weapon|pistola=gun|veneno=poison|envenenar=poison|gas=gas|toxico=toxic|droga=drug|drogas=drugs|ilegal=illegal|ilegais=illegal|ilegalmente=illegally|golpe=scam|fraude=fraud|sonegar=evade|sonegar impostos=evade taxes|impostos=taxes|renda=income|lavar dinheiro=launder money|dinheiro=money|falso=fake|falsificar=counterfeit|hackear=hack|phishing=phishing|malware=malware|vulnerabilidade=vulnerability|explorar=exploit|brechas=loopholes|senha=password|ataque=attack|ataques=attacks|terrorista=terrorist|terroristas=terrorists|recrutar=recruit|crianca=child|criancas=children|pornografia infantil=child pornography|pornografia=pornography|sexual=sexual|agressao=assault|estupro=rape|abuso=abuse|suicidio=suicide|automutilacao=self-harm|dados pessoais=personal data|dados=data|consentimento=consent|localizacao=location|rastrear=track|espionar=spy|perseguir=stalk|assediar=harass|ameacar=threaten|chantagem=blackmail|odio=hate|inferior=inferior|deficiencia=disability|glorificando=glorifying|glorificar=glorify|propaganda=propaganda|mentira=lie|manipular=manipulate|enganar=deceive|vizinho=neighbour|chefe=boss|conjuge=spouse|vida=life|carro=car|banco=bank|policia=police|lei=law|leis=laws|pessoa=person|pessoas=people|outras=other|melhor=best|maneira=way|forma=way|metodo=method|apagar=delete|desencadeiem=trigger|desencadear=trigger|convencer=convince|alvo=target|alvos=targets|bordel=brothel|trafico=trafficking|atirar=shoot|racista=racist|encontre=find|encontrar=find|conseguir=get|morte=death|morrer=die|mais=most|simples=simple|facil=easy|existe=is there|e=is|sao=are|pode=can`,
-  it: `come=how|perche=why|che cosa=what|cosa=what|quale=which|quali=which|chi=who|io=i|mi=me|me=me|mio=my|mia=my|miei=my|mie=my|tu=you|ti=you|tuo=your|tua=your|il=the|lo=the|la=the|i=the|gli=the|le=the|l=the|un=a|una=a|uno=a|di=of|del=of the|della=of the|dei=of the|delle=of the|dell=of the|e=and|o=or|per=to|in=in|nel=in the|nella=in the|con=with|senza=without|in casa=at home|a casa=at home|casa=home|passo passo=step by step|passo=step|tutorial=tutorial|guida=guide|istruzioni=instructions|scrivi=write|scrivere=write|dammi=give me|dare=give|spiega=explain|spiegare=explain|dimmi=tell me|elenca=list|fornisci=provide|fornire=provide|progetta=design|crea=create|creare=create|aiutami=help me|aiutare=help|puoi=can you|posso=can i|fabbricare=make|produrre=produce|fare=make|fai=make|costruire=build|usare=use|utilizzare=use|sfruttare=exploit|vendere=sell|comprare=buy|distribuire=distribute|nascondere=hide|occultare=conceal|evitare=avoid|aggirare=bypass|farsi scoprire=get caught|senza farsi scoprire=without getting caught|scoprire=caught|rubare=steal|furto=theft|rapinare=rob|rapina=robbery|uccidere=kill|omicidio=murder|assassinare=murder|ferire=hurt|picchiare=beat up|torturare=torture|rapire=kidnap|distruggere=destroy|far saltare in aria=blow up|saltare in aria=blow up|esplodere=explode|bomba=bomb|esplosivo=explosive|arma=weapon|pistola=gun|veleno=poison|avvelenare=poison|gas=gas|tossico=toxic|droga=drug|droghe=drugs|illegale=illegal|illegali=illegal|illegalmente=illegally|truffa=scam|frode=fraud|evadere=evade|evadere le tasse=evade taxes|tasse=taxes|reddito=income|riciclare=launder|soldi=money|denaro=money|falso=fake|contraffare=counterfeit|hackerare=hack|phishing=phishing|malware=malware|vulnerabilita=vulnerability|exploit=exploit|scappatoie=loopholes|password=password|attacco=attack|attacchi=attacks|terrorista=terrorist|terroristi=terrorists|attentato=attack|attentati=attacks|reclutare=recruit|bambino=child|bambini=children|pedopornografia=child pornography|pornografia=pornography|sessuale=sexual|violenza sessuale=sexual assault|stupro=rape|abuso=abuse|suicidio=suicide|autolesionismo=self-harm|dati personali=personal data|dati=data|consenso=consent|posizione=location|tracciare=track|spiare=spy|perseguitare=stalk|molestare=harass|minacciare=threaten|ricatto=blackmail|odio=hate|inferiori=inferior|disabili=disabled|glorifichi=glorify|glorificare=glorify|propaganda=propaganda|bugia=lie|manipolare=manipulate|ingannare=deceive|vicino=neighbour|capo=boss|marito=husband|moglie=wife|vita=life|auto=car|macchina=car|banca=bank|polizia=police|legge=law|leggi=laws|persona=person|persone=people|gente=people|altri=others|migliore=best|modo=way|modi=ways|metodo=method|cancelli=delete|cancellare=delete|scatenare=trigger|convincere=convince|obiettivo=target|obiettivi=targets|bordello=brothel|traffico=trafficking|sparare=shoot|razzista=racist|trovami=find me|trovare=find|ottenere=get|morte=death|morire=die|piu=most|semplice=simple|facile=easy|ci sono=are there|e=is|sono=are|puo=can`,
+  fr: 'a me le la les de un une des du et est que qui pour dans sur avec pas je tu vous il elle mon ma mes comment quel quelle quels pourquoi au aux ce cette mais puis peux ne se son sa ses nous leur ils sont etre fait tous une sans',
+  es: 'a me el la los las de un una unos del y es que para por con en como cual mi mis tu yo se lo al puedo puedes hay mas pero su sus esta este sin muy donde cuando ser',
+  de: 'der die das ein eine einen und ist wie ich du nicht mit fur von zu den dem des mein meine meinen kann wer warum auf im sich man es sie er wir einer eines einem dass aus bei nach auch wenn oder aber zum zur beim gibt',
+  pt: 'a me o os de um uma da dos das e que para com em como qual meu minha voce eu nao na posso pode ao sobre do no se sua seu sem mais isso aos pelo pela',
+  it: 'a il lo la gli le un una di del della e che per con come quale mio mia io non nel nella posso puoi sono al alla si ci dei delle degli questo questa anche piu senza sul ad',
 };
 
 const LANGS: readonly GlossLanguage[] = ['fr', 'es', 'de', 'pt', 'it'];
@@ -59,20 +50,139 @@ interface Dictionary {
   readonly maxWords: number;
 }
 
-function compile(spec: string): Dictionary {
-  const entries = new Map<string, string>();
-  let maxWords = 1;
-  for (const pair of spec.split('|')) {
+/** The tokens of a lexicon key, folded and tokenized like the text it is matched against. */
+function keyOf(source: string): string {
+  return (foldAccents(source).match(TOKEN_RE) ?? []).join(' ');
+}
+
+function pairs(spec: string): Array<readonly [string, string]> {
+  return spec.split('|').map((pair) => {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new Error(`multilingual lexicon: bad entry "${pair}"`);
-    const key = foldAccents(pair.slice(0, eq).trim()).split(/\s+/).join(' ');
-    entries.set(key, pair.slice(eq + 1).trim());
-    maxWords = Math.max(maxWords, key.split(' ').length);
+    return [keyOf(pair.slice(0, eq)), pair.slice(eq + 1).trim()] as const;
+  });
+}
+
+/**
+ * Regular conjugated forms of each infinitive ending (the ending replaced by each suffix), covering
+ * the present, the imperative, the participles, the gerund and the pronouns written onto the verb
+ * (`dame`, `scrivimi`). Accent-folded like the text.
+ */
+const CONJUGATIONS: Readonly<Record<GlossLanguage, ReadonlyArray<readonly [string, string]>>> = {
+  fr: [
+    ['er', 'er e es ent ez ons ee ees ant ais ait aient era erai erait eront erez'],
+    ['ir', 'ir is it issent issez issons i ie ies issant ira irai'],
+    ['re', 're s t ent ez ons u ue us ant sent sez sons sant it ite its'],
+  ],
+  es: [
+    [
+      'ar',
+      'ar o as a amos an e es en emos ando ado ada ados adas aria aron arlo arla arlos arlas arle arles arme arte arse andolo andola ame alo ala',
+    ],
+    ['er', 'er o es e emos en a as an iendo ido ida idos idas eria io erlo erla erle erme erse eme elo'],
+    ['ir', 'ir o es e imos en a as an iendo ido ida idos idas iria io irlo irla irle irme irse eme elo'],
+  ],
+  pt: [
+    ['ar', 'ar o as a amos am e es em ando ado ada ados adas ei ou aria'],
+    ['er', 'er o es e emos em a as am endo ido ida idos idas eu eria'],
+    ['ir', 'ir o es e imos em a as am indo ido ida idos idas iu iria'],
+  ],
+  it: [
+    ['arsi', 'arsi arsi o i a iamo ate ano ando ato ata ati arlo armi ami'],
+    [
+      'are',
+      'are o i a iamo ate ano ando ato ata ati ino ava avo era ero erebbe arlo arla arli arle armi arti arsi ami alo ala',
+    ],
+    ['rre', 'rre co ci ce cono ciamo cete cendo ca tto tta tti'],
+    ['ere', 'ere o i e iamo ete ono endo uto uta uti a ano eva erlo erla ermi ersi imi'],
+    [
+      'ire',
+      'ire o i e iamo ite ono endo ito ita iti a ano isco isci isce iscono isca iva irlo irla irmi irsi imi iscimi',
+    ],
+  ],
+  de: [
+    ['ieren', 'ieren iere ierst iert ieren ierte ierten ierend'],
+    ['en', 'en e st t et te ten test tet end'],
+    ['ln', 'ln le lst lt lte lten'],
+    ['rn', 'rn re rst rt rte rten'],
+  ],
+};
+
+/** German verb prefixes that take no `ge-` in the past participle. */
+const DE_INSEPARABLE = ['be', 'ent', 'emp', 'er', 'ge', 'miss', 'ver', 'zer', 'uber', 'hinter', 'wider'];
+/** German separable prefixes: participle `prefix + ge + stem + t`, infinitive with `zu` inside. */
+const DE_SEPARABLE = [
+  'ab',
+  'an',
+  'auf',
+  'aus',
+  'bei',
+  'ein',
+  'fest',
+  'frei',
+  'her',
+  'hin',
+  'los',
+  'mit',
+  'nach',
+  'um',
+  'vor',
+  'weg',
+  'zu',
+  'zuruck',
+  'zusammen',
+  'kaputt',
+];
+
+/** Shortest generated verb form kept: shorter ones collide with unrelated words too easily. */
+const MIN_FORM = 4;
+
+/** The regular forms of the infinitive `verb` (one word) in `lang`, the infinitive included. */
+export function conjugate(verb: string, lang: GlossLanguage): string[] {
+  const out = new Set<string>([verb]);
+  const rule = CONJUGATIONS[lang].find(
+    ([ending]) => verb.endsWith(ending) && verb.length > ending.length + 1,
+  );
+  if (!rule) return [...out];
+  const stem = verb.slice(0, -rule[0].length);
+  for (const suffix of rule[1].split(' ')) out.add(stem + suffix);
+  if (lang === 'fr' && rule[0] === 're') out.add(stem);
+  if (lang === 'de') {
+    const s = verb.endsWith('ieren') ? `${stem}ier` : stem;
+    const t = /[td]$/.test(s) ? 'et' : 't';
+    const sep = DE_SEPARABLE.find((p) => s.startsWith(p) && s.length > p.length + 2);
+    if (verb.endsWith('ieren') || DE_INSEPARABLE.some((p) => s.startsWith(p) && s.length > p.length + 2)) {
+      out.add(s + t);
+    } else if (sep) {
+      const rest = verb.slice(sep.length);
+      out.add(`${sep}ge${s.slice(sep.length)}${t}`);
+      out.add(`${sep}zu${rest}`);
+    } else {
+      out.add(`ge${s}${t}`);
+    }
   }
+  return [...out].filter((f) => f.length >= MIN_FORM || f === verb);
+}
+
+function compile(lang: GlossLanguage): Dictionary {
+  const entries = new Map<string, string>();
+  // Generated forms first (the first verb to claim a form keeps it), then listed words override.
+  for (const [key, english] of pairs(VERBS[lang])) {
+    const words = key.split(' ');
+    // A verb phrase (`faire exploser`, `far saltare`): its first word is the one that conjugates.
+    const head = words[0]!;
+    for (const form of conjugate(head, lang)) {
+      const k = [form, ...words.slice(1)].join(' ');
+      if (!entries.has(k)) entries.set(k, english);
+    }
+  }
+  for (const [key, english] of pairs(WORDS[lang])) entries.set(key, english);
+  let maxWords = 1;
+  for (const k of entries.keys()) maxWords = Math.max(maxWords, k.split(' ').length);
   return { entries, maxWords };
 }
 
-const DICTS: ReadonlyMap<GlossLanguage, Dictionary> = new Map(LANGS.map((l) => [l, compile(LEXICON[l])]));
+const DICTS: ReadonlyMap<GlossLanguage, Dictionary> = new Map(LANGS.map((l) => [l, compile(l)]));
 const STOPS: ReadonlyMap<GlossLanguage | 'en', ReadonlySet<string>> = new Map(
   (Object.keys(STOPWORDS) as (GlossLanguage | 'en')[]).map((l) => [l, new Set(STOPWORDS[l].split(' '))]),
 );
@@ -233,22 +343,157 @@ export function guessAsciiLanguage(text: string): GlossLanguage | undefined {
 /** Whether every code unit of `text` is ASCII (native: UTF-8 length equals UTF-16 length). */
 const isAscii = (text: string): boolean => Buffer.byteLength(text, 'utf8') === text.length;
 
+/** `ending>replacement` pairs, space-separated, in the order they are tried (`os>` drops `os`). */
+function endings(spec: string): ReadonlyArray<readonly [string, string]> {
+  return spec.split(' ').map((pair) => {
+    const [ending = '', replacement = ''] = pair.split('>');
+    return [ending, replacement] as const;
+  });
+}
+
+/**
+ * Plural and gender endings tried on a word the lexicon does not list, per language: `[ending,
+ * replacement]`, in order (`bombes` → `bombe`, `bambini` → `bambino`, `Nachbarn` → `Nachbar`).
+ */
+const INFLECTIONS: Readonly<Record<GlossLanguage, ReadonlyArray<readonly [string, string]>>> = {
+  fr: endings('s> x> e> es> aux>al'),
+  es: endings('s> es> a>o as>o os>o ces>z'),
+  pt: endings('s> es> a>o as>o os>o ns>m oes>ao ais>al'),
+  it: endings('i>o e>a i>e a>o he>a hi>o i>a'),
+  de: endings('n> en> e> er> es> s> nen>'),
+};
+
+/**
+ * Cognate endings, per language: `[ending, English ending]`. Tried only on words no lexicon lists, and a
+ * result is used only when it is an English word (the normalizer's word list): `vulnerabilidad` →
+ * `vulnerability`, `permanentemente` → `permanently`, `Skript` → `script`.
+ */
+const COGNATES: Readonly<Record<GlossLanguage, ReadonlyArray<readonly [string, string]>>> = {
+  fr: endings(
+    'tions>tions ites>ities ite>ity euse>ous eux>ous iques>ics ique>ic isme>ism iste>ist ives>ive if>ive aire>ary ement>ly ees>ed ee>ed es> s> e>',
+  ),
+  es: endings(
+    'ciones>tions cion>tion idades>ities idad>ity dad>ty osos>ous osas>ous oso>ous osa>ous icos>ic icas>ic ico>ic ica>ic ismo>ism istas>ists ista>ist icamente>ically amente>ly amente>ely emente>ly mente>ly ivos>ive ivas>ive ivo>ive iva>ive ables>able ibles>ible ales>al encia>ence ancia>ance ario>ary aria>ary entes>ent ente>ent antes>ant ante>ant ados>ated ado>ated os> as> es> o> a> e>',
+  ),
+  pt: endings(
+    'coes>tions cao>tion idades>ities idade>ity dade>ty osos>ous oso>ous osa>ous icos>ic ico>ic ica>ic ismo>ism ista>ist icamente>ically amente>ly amente>ely mente>ly ivos>ive ivo>ive iva>ive veis>ble vel>ble ais>al encia>ence ancia>ance ario>ary entes>ent ente>ent antes>ant ante>ant ados>ated ado>ated os> as> es> o> a> e>',
+  ),
+  it: endings(
+    'zioni>tions zione>tion ita>ity osi>ous ose>ous oso>ous osa>ous iche>ic ici>ic ico>ic ica>ic ismo>ism isti>ists ista>ist icamente>ically amente>ly amente>ely mente>ly ivi>ive ivo>ive iva>ive bili>ble bile>ble ali>al ale>al enza>ence anza>ance ario>ary enti>ent ente>ent anti>ant ante>ant ati>ated ato>ated i> o> a> e>',
+  ),
+  de: endings(
+    'ionen>ions itat>ity tat>ty ischen>ic ische>ic isch>ic ieren>ate iert>ated ismus>ism isten>ists ie>y iver>ive er> en> e> >e',
+  ),
+};
+
+/** Shortest unknown word tried for cognates and German compounds. */
+const MIN_GUESS = 5;
+
+function ownEntry(word: string, lang: GlossLanguage): string | undefined {
+  return DICTS.get(lang)!.entries.get(word);
+}
+
+/** An English word spelled like `candidate` (or with the German `k` read as `c`), else undefined. */
+function english(candidate: string, lang: GlossLanguage): string | undefined {
+  const spellings =
+    lang === 'de' && candidate.includes('k') ? [candidate, candidate.replace(/k/g, 'c')] : [candidate];
+  for (const c of spellings) {
+    if (c.length >= 3 && wordCost(c) !== undefined) return c;
+    if (c.length >= 4 && wordCost(`${c}e`) !== undefined) return `${c}e`;
+  }
+  return undefined;
+}
+
+/**
+ * The gloss of one word: the text's own lexicon, then the other four (a borrowed phrase or a wrong
+ * guess of the language), then a plural or gender ending, then (German) the last part of a compound,
+ * then a cognate that is an English word. Undefined: keep the word. A bounded number of lookups.
+ */
 function lookup(word: string, lang: GlossLanguage): string | undefined {
-  const order = [lang, ...LANGS.filter((l) => l !== lang)];
-  for (const l of order) {
-    const e = DICTS.get(l)!.entries;
-    const hit = e.get(word);
+  const own = ownEntry(word, lang);
+  if (own !== undefined) return own;
+  for (const l of LANGS) {
+    if (l === lang) continue;
+    const hit = DICTS.get(l)!.entries.get(word);
     if (hit !== undefined) return hit;
   }
-  // Plural and inflection fallbacks on the text's own language only.
-  const own = DICTS.get(lang)!.entries;
-  for (const suffix of ['s', 'es', 'en', 'n', 'e', 'i']) {
-    if (word.length > suffix.length + 3 && word.endsWith(suffix)) {
-      const hit = own.get(word.slice(0, -suffix.length));
-      if (hit !== undefined) return hit;
+  const base = inflected(word, lang);
+  if (base !== undefined) return base;
+  if (word.length < MIN_GUESS || /\d/.test(word)) return undefined;
+  if (lang === 'de') {
+    const part = compoundTail(word);
+    if (part !== undefined) return part;
+  }
+  if (wordCost(word) !== undefined) return undefined;
+  for (const [ending, replacement] of COGNATES[lang]) {
+    if (word.length - ending.length < 3 || !word.endsWith(ending)) continue;
+    const stem = word.slice(0, word.length - ending.length);
+    // A bare stem (`pont-os`) is often an unrelated short word: only long ones count.
+    if (replacement === '' && stem.length < 5) continue;
+    const hit = english(stem + replacement, lang);
+    if (hit !== undefined && hit !== word) return hit;
+  }
+  return undefined;
+}
+
+/** Longest German compound part read at each end. */
+const MAX_COMPOUND = 32;
+
+/**
+ * A German compound read from its parts (`Briefbetrug` → `letter fraud`): the longest listed (or
+ * inflected) last part of at least four letters, and the first part when it is listed too (with or
+ * without a linking `s`/`n`/`en`/`es`). Undefined when no last part is listed. At most a few dozen lookups.
+ */
+function compoundTail(word: string): string | undefined {
+  if (word.length > MAX_COMPOUND) return undefined;
+  for (let cut = 3; cut <= word.length - 4; cut++) {
+    const tail = word.slice(cut);
+    const hit = ownEntry(tail, 'de') ?? inflected(tail, 'de');
+    if (hit === undefined || hit === '') continue;
+    const head = word.slice(0, cut);
+    let first: string | undefined;
+    for (const link of ['', 's', 'n', 'en', 'es', 'e']) {
+      if (head.length - link.length < 3 || !head.endsWith(link)) continue;
+      const h = ownEntry(head.slice(0, head.length - link.length), 'de');
+      if (h !== undefined && h !== '') {
+        first = h;
+        break;
+      }
+    }
+    return first !== undefined ? `${first} ${hit}` : hit;
+  }
+  return undefined;
+}
+
+/** The gloss of `word` read with one of its language's plural or gender endings undone, if listed. */
+function inflected(word: string, lang: GlossLanguage): string | undefined {
+  for (const [ending, replacement] of INFLECTIONS[lang]) {
+    if (word.length > ending.length + 3 && word.endsWith(ending)) {
+      const hit = ownEntry(word.slice(0, word.length - ending.length) + replacement, lang);
+      if (hit !== undefined && hit !== '') return hit;
     }
   }
   return undefined;
+}
+
+/**
+ * English words the gloss leaves out: the definite article and the partitive `some` (des, du, unos…)
+ * that Romance and German grammar put before almost every noun. They carry nothing a detector needs,
+ * and tier 1 divides a window's score by its length, so a gloss full of them reads weaker than the
+ * English it stands for (measured on the development half of the translation set, docs/normalization.md).
+ */
+const DROPPED = new Set(['the', 'some']);
+
+/** English words of the gloss, without dropped articles or a word repeated at once. */
+function tidy(glosses: readonly string[]): string {
+  const out: string[] = [];
+  for (const g of glosses) {
+    for (const w of g.split(' ')) {
+      if (DROPPED.has(w) || w === out[out.length - 1]) continue;
+      out.push(w);
+    }
+  }
+  return out.join(' ');
 }
 
 /**
@@ -265,6 +510,11 @@ export function glossToEnglish(
   if (!lang) return undefined;
   const dict = DICTS.get(lang)!;
   const out: string[] = [];
+  const word = (w: string) => {
+    const hit = lookup(w, lang);
+    if (hit === undefined) out.push(w);
+    else if (hit !== '') out.push(hit);
+  };
   for (let i = 0; i < tokens.length; ) {
     let matched = false;
     for (let n = Math.min(dict.maxWords, tokens.length - i); n >= 2; n--) {
@@ -278,19 +528,20 @@ export function glossToEnglish(
       }
     }
     if (matched) continue;
-    const word = tokens[i]!;
-    const hit = lookup(word, lang);
-    if (hit === undefined) out.push(word);
-    else if (hit !== '') out.push(hit);
+    const t = tokens[i]!;
+    // A hyphenated token no lexicon lists is read part by part (`explique-me`, `DDoS-Angriffe`).
+    if (t.includes('-') && !LANGS.some((l) => DICTS.get(l)!.entries.has(t)))
+      for (const part of t.split('-')) word(part);
+    else word(t);
     i += 1;
   }
-  return { lang, gloss: out.join(' ') };
+  return { lang, gloss: tidy(out) };
 }
 
 /**
  * Adds the English gloss of the segment's text as one more view (transforms: the canonical ones plus
  * `gloss`, even when read from the despaced view: the gloss is words written apart, matched on word
- * boundaries, and `signals.transforms` already names `despace` when it fired) when the segment reads as one of the five languages; otherwise returns `n` unchanged. One
+ * boundaries, and `signals.transforms` already names `despace` when it fired) when the segment reads as one of the five languages, and names `gloss` in `signals.transforms`; otherwise returns `n` unchanged. One
  * extra view at most, no longer than the view read plus a third. The view read is the canonical one, or
  * the despaced one when the normalizer made it: spaced-out text (`c a n  y o u`) is a string of
  * one-letter tokens, and one-letter words (`a`, `e`, `o`, `y`) are stopwords of the Romance languages,
@@ -303,8 +554,12 @@ export function withGlossView(n: NormalizedSegment): NormalizedSegment {
   const g = glossToEnglish(source.text);
   if (!g || g.gloss === source.text) return n;
   const text = g.gloss.slice(0, Math.ceil(source.text.length * 1.34) + 16);
+  const transforms = n.signals.transforms.includes('gloss')
+    ? n.signals.transforms
+    : [...n.signals.transforms, 'gloss'].sort();
   return {
     ...n,
     views: [...n.views, { segment: canonical.segment, text, transforms: [...canonical.transforms, 'gloss'] }],
+    signals: { ...n.signals, transforms },
   };
 }
