@@ -23,7 +23,9 @@ const countCall = (op) => {
   if (counting) sdkCalls.set(op, (sdkCalls.get(op) ?? 0) + 1);
 };
 require('node:diagnostics_channel').subscribe('http.client.request.start', ({ request }) => {
-  const target = request.getHeader('x-amz-target');
+  // Headers given as a flat list (the functions' own signed clients) are only in the rendered head.
+  const target =
+    request.getHeader('x-amz-target') ?? /\r\nx-amz-target: *([^\r\n]*)/i.exec(request._header ?? '')?.[1];
   countCall(
     target
       ? String(target).split('.').pop()

@@ -6,12 +6,12 @@
  * Importing this module reads `process.env` and fails fast naming every variable at fault; it does no network I/O
  * (clients connect on first use).
  */
-import { KMSClient } from '@aws-sdk/client-kms';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { createDocumentClient } from '../adapters/dynamo/client';
+import { kmsClient, kmsGenerateMac } from '../adapters/aws/kms';
 import type { Notifier } from '../adapters/dynamo/ladder-store';
-import { kmsPseudonymizer } from '../adapters/hmac';
+import { SignedDocumentClient } from '../adapters/dynamo/signed-document-client';
+import { macPseudonymizer } from '../adapters/hmac';
 import { fanOut, snsNotifier } from '../adapters/notify/sns';
 import { BedrockHttpClient, extensionSecret } from '../adapters/upstream';
 import type { ServeDeps } from '../core/serving/types';
@@ -31,14 +31,18 @@ const logNotifier: Notifier = {
   },
 };
 
-/** The AWS clients and sinks for a proxy with these settings (only the clients its upstream and tier 2 use). */
+/**
+ * The AWS clients and sinks for a proxy with these settings (only the clients its upstream and tier 2 use). DynamoDB
+ * and KMS, called on every blocked request, go through signed JSON-protocol calls instead of the SDK's clients
+ * (docs/adr/0057); Bedrock through its own signed client (docs/adr/0042).
+ */
 export function awsClients(settings: ProxySettings): ServingClients {
   const region = settings.region;
   const upstream = settings.upstream;
-  const pseudonymize = kmsPseudonymizer(new KMSClient({ region }), settings.hmacKeyId);
+  const pseudonymize = macPseudonymizer(kmsGenerateMac(kmsClient({ region }), settings.hmacKeyId));
   const needsSageMaker = upstream.kind === 'sagemaker' || settings.classifierEndpointName !== undefined;
   return {
-    documents: createDocumentClient({ region }),
+    documents: new SignedDocumentClient({ region }),
     ...(needsSageMaker ? { sagemaker: new SageMakerRuntimeClient({ region }) } : {}),
     ...(upstream.kind === 'bedrock' ? { bedrock: new BedrockHttpClient({ region }) } : {}),
     ...(upstream.kind === 'https' && upstream.apiKeySecretName

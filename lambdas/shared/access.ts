@@ -2,9 +2,8 @@
  * The tenant store and the rate limiter, built the one way both the authorizer and token admission use them.
  * Kept apart from the serving graph (./compose.ts) so the authorizer's bundle holds no engine.
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BackgroundFailureReporter } from '../adapters/dynamo/background-failures';
-import type { EnforcementTableNames } from '../adapters/dynamo/client';
+import type { DocumentSender, EnforcementTableNames } from '../adapters/dynamo/client';
 import { LeasedRateLimiter } from '../adapters/dynamo/leased-rate-limiter';
 import { DynamoRateLimiter, type RateLimiter } from '../adapters/dynamo/rate-limiter';
 import { DynamoTenantStore } from '../adapters/dynamo/tenant-store';
@@ -26,7 +25,7 @@ export function enforcementAccess(
     /** How long tenant records are cached (the status propagation bound). @default 2000 */
     readonly tenantCacheTtlMs?: number;
   },
-  documents: DynamoDBDocumentClient,
+  documents: DocumentSender,
   onBackgroundFailure?: BackgroundFailureReporter,
 ): EnforcementAccess {
   const base = new DynamoRateLimiter({ client: documents, tableName: config.tables.limits });

@@ -8,7 +8,6 @@
  * Builds objects only: no network I/O.
  */
 import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isKnownRegion } from '../../config/regions';
 import type { UpstreamConfig } from '../../config/schema';
 import { ConfigError } from '../../config/schema';
@@ -17,7 +16,7 @@ import {
   type BackgroundFailureReporter,
   backgroundFailureReporter,
 } from '../adapters/dynamo/background-failures';
-import type { EnforcementTableNames } from '../adapters/dynamo/client';
+import type { DocumentSender, EnforcementTableNames } from '../adapters/dynamo/client';
 import { DynamoControlsStore } from '../adapters/dynamo/controls-store';
 import { DynamoEnforcementLadder, type Notifier } from '../adapters/dynamo/ladder-store';
 import { SageMakerTier2 } from '../adapters/tier2';
@@ -60,7 +59,7 @@ export interface ServingConfig {
 
 /** The clients and sinks the graph uses (built once per process by the caller). */
 export interface ServingClients {
-  readonly documents: DynamoDBDocumentClient;
+  readonly documents: DocumentSender;
   /** Tier 2, and a `sagemaker` upstream. */
   readonly sagemaker?: SageMakerRuntimeClient;
   /** A `bedrock` upstream. */

@@ -1,5 +1,6 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type AuditEvent, auditEventId } from '../../core/enforcement/audit';
+import type { DocumentSender } from './client';
 
 /** Input of {@link DynamoAuditLog.append}: an event without its generated id and time. */
 export type AuditEntry = Omit<AuditEvent, 'eventId' | 'at'>;
@@ -11,7 +12,7 @@ export interface AuditAppender {
 
 /** Options of {@link DynamoAuditLog}. */
 export interface AuditLogOptions {
-  readonly client: DynamoDBDocumentClient;
+  readonly client: DocumentSender;
   readonly tableName: string;
   /** @default Date.now */
   readonly now?: () => number;
@@ -22,7 +23,7 @@ export interface AuditLogOptions {
  * `attribute_not_exists`, so an event can never be overwritten (the IAM grant allows nothing else).
  */
 export class DynamoAuditLog implements AuditAppender {
-  private readonly client: DynamoDBDocumentClient;
+  private readonly client: DocumentSender;
   private readonly tableName: string;
   private readonly now: () => number;
 

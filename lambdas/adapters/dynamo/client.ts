@@ -1,6 +1,13 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
+/**
+ * What the enforcement stores need of a document client: `send` of a document command. The SDK's
+ * `DynamoDBDocumentClient` (tests, the local runtime, the operator) and `SignedDocumentClient` (the serving
+ * functions: ./signed-document-client.ts) both are one.
+ */
+export type DocumentSender = Pick<DynamoDBDocumentClient, 'send'>;
+
 /** Physical names of the four enforcement tables. */
 export interface EnforcementTableNames {
   readonly tenants: string;

@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import {
   CONTROLS_KEY,
   NORMAL_CONTROLS,
@@ -8,10 +8,11 @@ import {
 import { RefreshAheadCache } from '../../core/util/refresh-ahead-cache';
 import type { AuditAppender } from './audit-log';
 import { type BackgroundFailureReporter, logBackgroundFailures } from './background-failures';
+import type { DocumentSender } from './client';
 
 /** Options of {@link DynamoControlsStore}. */
 export interface ControlsStoreOptions {
-  readonly client: DynamoDBDocumentClient;
+  readonly client: DocumentSender;
   /** The tenants table (the controls live in one reserved item there). */
   readonly tableName: string;
   /** How long an instance serves the cached controls; bounds propagation. @default 2000 ms */

@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type AuditEvent, LADDER_ACTOR, statusAction } from '../../core/enforcement/audit';
 import {
   countStrikes,
@@ -13,6 +13,7 @@ import { effectiveStatus } from '../../core/enforcement/tenant';
 import type { TenantStatus } from '../../core/enforcement/types';
 import type { AuditAppender } from './audit-log';
 import { type BackgroundFailureReporter, logBackgroundFailures } from './background-failures';
+import type { DocumentSender } from './client';
 import type { DynamoTenantStore, StatusChange, StatusChangeResult } from './tenant-store';
 
 /** What the notifier receives for every status change (the lead wires it to the region's SNS topic). */
@@ -32,7 +33,7 @@ export interface Notifier {
 
 /** Options of {@link DynamoEnforcementLadder}. */
 export interface LadderStoreOptions {
-  readonly client: DynamoDBDocumentClient;
+  readonly client: DocumentSender;
   readonly violationsTable: string;
   readonly tenants: Pick<DynamoTenantStore, 'keysOf' | 'setStatus'>;
   readonly audit: AuditAppender;
@@ -84,7 +85,7 @@ const REMOVE_CHUNK = 100;
  * tenant conditionally on the status read (so concurrent strikes escalate once), append to the audit log and notify.
  */
 export class DynamoEnforcementLadder {
-  private readonly client: DynamoDBDocumentClient;
+  private readonly client: DocumentSender;
   private readonly table: string;
   private readonly config: LadderConfig;
   private readonly now: () => number;

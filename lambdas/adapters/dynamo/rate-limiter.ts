@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { gcraCase, gcraCharge, gcraIncrement } from '../../core/enforcement/gcra';
 import { type Cost, DIMENSIONS, type Dimension, type RateLimits } from '../../core/enforcement/types';
+import type { DocumentSender } from './client';
 
 /** Refill window of every bucket: limits are per minute. */
 export const WINDOW_MS = 60_000;
@@ -54,7 +55,7 @@ export interface RateLimiter {
 
 /** Options of {@link DynamoRateLimiter}. */
 export interface DynamoRateLimiterOptions {
-  readonly client: DynamoDBDocumentClient;
+  readonly client: DocumentSender;
   readonly tableName: string;
   /** @default Date.now */
   readonly now?: () => number;
@@ -90,7 +91,7 @@ interface Plan {
  * `GetItem` where the store does not return it) and the admission is decided or retried from it.
  */
 export class DynamoRateLimiter implements RateLimiter {
-  private readonly client: DynamoDBDocumentClient;
+  private readonly client: DocumentSender;
   private readonly tableName: string;
   private readonly now: () => number;
   private readonly lastSeen = new Map<string, Tats>();

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
-  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -16,6 +15,7 @@ import { TENANT_STATUSES } from '../../core/enforcement/types';
 import { type TenantOverrides, tenantOverridesSchema } from '../../core/engine/overrides';
 import { RefreshAheadCache } from '../../core/util/refresh-ahead-cache';
 import { type BackgroundFailureReporter, logBackgroundFailures } from './background-failures';
+import type { DocumentSender } from './client';
 
 /** Default lifetime of a cached tenant lookup: the bound for a status change to reach every instance. */
 export const DEFAULT_TENANT_CACHE_TTL_MS = 2_000;
@@ -23,7 +23,7 @@ const BY_TENANT_INDEX = 'byTenant';
 
 /** Options of {@link DynamoTenantStore}. */
 export interface TenantStoreOptions {
-  readonly client: DynamoDBDocumentClient;
+  readonly client: DocumentSender;
   readonly tableName: string;
   /** Lifetime of cached lookups (hits and misses). 0 disables the cache. @default 2000 ms */
   readonly cacheTtlMs?: number;
@@ -122,7 +122,7 @@ export function parseTenantItem(item: Record<string, unknown>): TenantRecord {
  * every instance within `cacheTtlMs` plus one read.
  */
 export class DynamoTenantStore implements TenantLookup {
-  private readonly client: DynamoDBDocumentClient;
+  private readonly client: DocumentSender;
   private readonly tableName: string;
   private readonly now: () => number;
   private readonly cache: RefreshAheadCache<string, TenantRecord | undefined>;

@@ -2,12 +2,14 @@
  * Pseudonymizers for identifiers in telemetry: HMAC-SHA-256 over `<kind>:<value>`, hex, truncated to
  * 32 characters, prefixed (`tn_` tenants, `ak_` API key hashes, `pr_` IAM principals). The KMS variant calls `GenerateMac`
  * with the region's HMAC_256 key (IAM: `kms:GenerateMac` on that key); the local variant uses
- * `node:crypto` with a key buffer. Both produce the same pseudonym for the same key material, and both
+ * `node:crypto` with a key buffer; the serving functions call `GenerateMac` through their own signed client
+ * (../aws/kms.ts, {@link macPseudonymizer}). All produce the same pseudonym for the same key material, and all
  * cache per identifier in a bounded LRU map so a warm instance calls KMS once per identity.
  */
 import { createHmac } from 'node:crypto';
 import { GenerateMacCommand, type KMSClient } from '@aws-sdk/client-kms';
 import type { Pseudonymize, PseudonymKind } from '../../core/serving/types';
+import type { MacFunction } from '../aws/kms';
 
 /** Pseudonym prefixes per kind. */
 export const PSEUDONYM_PREFIX = { tenant: 'tn_', apiKey: 'ak_', principal: 'pr_' } as const;
@@ -76,23 +78,27 @@ function cached(
   };
 }
 
-/** Pseudonymizer over KMS `GenerateMac` (HMAC_SHA_256) with the region's HMAC key. */
+/** Pseudonymizer over a MAC function (HMAC-SHA-256 under the region's key), e.g. KMS `GenerateMac`. */
+export function macPseudonymizer(mac: MacFunction, opts: PseudonymizerOptions = {}): Pseudonymize {
+  return cached(
+    async (kind, value) => format(kind, await mac(macMessage(kind, value))),
+    opts.cacheSize ?? 10_000,
+  );
+}
+
+/** Pseudonymizer over the SDK's KMS client, `GenerateMac` (HMAC_SHA_256) with the region's HMAC key. */
 export function kmsPseudonymizer(
   client: KMSClient,
   keyId: string,
   opts: PseudonymizerOptions = {},
 ): Pseudonymize {
-  return cached(async (kind, value) => {
+  return macPseudonymizer(async (message) => {
     const out = await client.send(
-      new GenerateMacCommand({
-        KeyId: keyId,
-        MacAlgorithm: 'HMAC_SHA_256',
-        Message: macMessage(kind, value),
-      }),
+      new GenerateMacCommand({ KeyId: keyId, MacAlgorithm: 'HMAC_SHA_256', Message: message }),
     );
     if (!out.Mac) throw new Error('GenerateMac returned no Mac');
-    return format(kind, out.Mac);
-  }, opts.cacheSize ?? 10_000);
+    return out.Mac;
+  }, opts);
 }
 
 /** Pseudonymizer with a local key (local runtime, tests). */

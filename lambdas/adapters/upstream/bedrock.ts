@@ -21,7 +21,21 @@ import { sign } from 'aws4';
 import { type AnthropicStreamEvent, readStreamEvent } from '../../core/serving/anthropic';
 import { eventStreamCodec } from '../../core/serving/bedrock';
 import { type CallSignal, type ModelBody, type Upstream, UpstreamError } from '../../core/serving/types';
+import {
+  awsEndpoint,
+  awsUserAgent,
+  type CredentialProvider,
+  maxAttemptsFrom,
+  RETRIED_CODES,
+  RETRIED_STATUS,
+  RetryQuota,
+  retryDelayMs,
+} from '../aws/standard';
 import { toUpstreamError, upstreamErrorFor } from './errors';
+
+export type { AwsCredentials, CredentialProvider } from '../aws/standard';
+export { maxAttemptsFrom, RetryQuota } from '../aws/standard';
+
 import {
   httpUrl,
   MAX_UPSTREAM_RESPONSE_BYTES,
@@ -64,16 +78,6 @@ const STREAM_EXCEPTIONS: ReadonlyArray<readonly [string, UpstreamError['kind']]>
   ['validationException', 'rejected'],
 ];
 
-/** SigV4 credentials: an access key, its secret and, for a role, the session token. */
-export interface AwsCredentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken?: string;
-}
-
-/** Resolves the current credentials (cached and refreshed before they expire by the provider). */
-export type CredentialProvider = () => Promise<AwsCredentials>;
-
 /** Options for {@link BedrockHttpClient}. */
 export interface BedrockHttpClientOptions {
   readonly region: string;
@@ -99,66 +103,14 @@ export interface BedrockHttpClientOptions {
   readonly random?: () => number;
 }
 
-/**
- * The Bedrock Runtime endpoint as the SDK resolves it: `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, then `AWS_ENDPOINT_URL`
- * (unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`), else the region's endpoint: FIPS with
- * `AWS_USE_FIPS_ENDPOINT=true`, dual-stack (IPv4 and IPv6) with `AWS_USE_DUALSTACK_ENDPOINT=true`, in the
- * partition's domain (`amazonaws.com.cn` in the China regions, `amazonaws.eu` in the European Sovereign Cloud; the
- * dual-stack domains `api.aws`, `api.amazonwebservices.com.cn`, `api.amazonwebservices.eu`).
- */
+/** The Bedrock Runtime endpoint as the SDK resolves it ({@link awsEndpoint}). */
 export function bedrockEndpoint(region: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (env['AWS_IGNORE_CONFIGURED_ENDPOINT_URLS'] !== 'true') {
-    const configured = env['AWS_ENDPOINT_URL_BEDROCK_RUNTIME'] || env['AWS_ENDPOINT_URL'];
-    if (configured) return configured;
-  }
-  const fips = env['AWS_USE_FIPS_ENDPOINT'] === 'true' ? '-fips' : '';
-  const dualStack = env['AWS_USE_DUALSTACK_ENDPOINT'] === 'true';
-  // The partitions' DNS suffixes (the SDK's partitions.json): China, the European Sovereign Cloud, the rest.
-  const suffix = region.startsWith('cn-')
-    ? dualStack
-      ? 'api.amazonwebservices.com.cn'
-      : 'amazonaws.com.cn'
-    : region.startsWith('eusc-')
-      ? dualStack
-        ? 'api.amazonwebservices.eu'
-        : 'amazonaws.eu'
-      : dualStack
-        ? 'api.aws'
-        : 'amazonaws.com';
-  return `https://bedrock-runtime${fips}.${region}.${suffix}`;
+  return awsEndpoint('bedrock-runtime', 'BEDROCK_RUNTIME', region, env);
 }
 
-/**
- * The attempts per call the SDK would make: `AWS_MAX_ATTEMPTS` when set (a whole number of at least 1), else 3.
- * @throws Error naming the variable when it is set to anything else (read once, at construction)
- */
-export function maxAttemptsFrom(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env['AWS_MAX_ATTEMPTS'];
-  if (raw === undefined || raw === '') return 3;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1)
-    throw new Error(`AWS_MAX_ATTEMPTS: expected a whole number of at least 1, got '${raw}'`);
-  return n;
-}
-
-/**
- * The `user-agent` sent with each call, in the SDK's form: this client, the runtime, the API, and the Lambda
- * execution environment (`AWS_EXECUTION_ENV`) and application id (`AWS_SDK_UA_APP_ID`) when set. Characters other
- * than the SDK's token characters become `-`, so no value in the environment can add a header.
- */
+/** The `user-agent` of Bedrock calls ({@link awsUserAgent}). */
 export function bedrockUserAgent(env: NodeJS.ProcessEnv = process.env): string {
-  const token = (s: string) => s.replace(/[^!#$%&'*+\-.^_`|~\w]/g, '-').slice(0, 50);
-  const parts = [
-    'csp-safeguards',
-    'lang/js',
-    `md/nodejs#${token(process.versions.node)}`,
-    'api/bedrock-runtime',
-  ];
-  const execEnv = env['AWS_EXECUTION_ENV'];
-  if (execEnv) parts.push(`exec-env/${token(execEnv)}`);
-  const appId = env['AWS_SDK_UA_APP_ID'];
-  if (appId) parts.push(`app/${token(appId)}`);
-  return parts.join(' ');
+  return awsUserAgent('bedrock-runtime', env);
 }
 
 /** A model id as one path segment, encoded as the SDK encodes labels (`:` → `%3A`, `/` → `%2F`, and `!'()*`). */
@@ -171,45 +123,6 @@ export function modelIdSegment(modelId: string): string {
 
 /** An event-stream frame's prelude: total length, headers length, and the CRC-32 of those eight bytes. */
 const PRELUDE_BYTES = 12;
-
-/** Statuses the SDK's standard retry mode retries (throttling and transient server errors). */
-const RETRIED_STATUS = new Set([429, 500, 502, 503, 504]);
-/** Connection failures the SDK's standard retry mode retries (a pooled connection the server closed, too). */
-const RETRIED_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
-/** Backoff bases of the SDK's standard retry mode: throttling waits longer. */
-const RETRY_BASE_MS = 100;
-const THROTTLING_RETRY_BASE_MS = 500;
-const MAX_RETRY_DELAY_MS = 20_000;
-
-/**
- * The retry quota of the SDK's standard retry mode, per client: a retry takes 5 tokens (10 after a timeout or a
- * connection failure) from a bucket of 500; a call that succeeds gives back what its retries took, or 1 token when
- * it needed none. An empty bucket stops retries (the failure is returned as it is), so a service in trouble does
- * not get three times the calls.
- */
-export class RetryQuota {
-  static readonly CAPACITY = 500;
-  static readonly RETRY_COST = 5;
-  static readonly TRANSIENT_RETRY_COST = 10;
-  private tokens = RetryQuota.CAPACITY;
-
-  get available(): number {
-    return this.tokens;
-  }
-
-  /** Takes the cost of one retry after `e`; false (nothing taken) when the bucket holds less. */
-  take(e: unknown): number | undefined {
-    const cost = e instanceof UpstreamError ? RetryQuota.RETRY_COST : RetryQuota.TRANSIENT_RETRY_COST;
-    if (this.tokens < cost) return undefined;
-    this.tokens -= cost;
-    return cost;
-  }
-
-  /** A call succeeded: gives back `taken` (its last retry's cost), or 1 when it was not retried. */
-  succeeded(taken: number | undefined): void {
-    this.tokens = Math.min(RetryQuota.CAPACITY, this.tokens + (taken ?? 1));
-  }
-}
 
 /** Whether a failed attempt is retried (before any response byte was read: that is the only place it can fail). */
 function retryable(e: unknown): boolean {
@@ -298,9 +211,8 @@ export class BedrockHttpClient {
         if (attempt >= this.maxAttempts || signal.aborted || !retryable(e)) throw e;
         taken = this.retryQuota.take(e);
         if (taken === undefined) throw e;
-        const base =
-          e instanceof UpstreamError && e.kind === 'throttled' ? THROTTLING_RETRY_BASE_MS : RETRY_BASE_MS;
-        await backoff(Math.floor(Math.min(MAX_RETRY_DELAY_MS, this.random() * 2 ** attempt * base)), signal);
+        const throttled = e instanceof UpstreamError && e.kind === 'throttled';
+        await backoff(retryDelayMs(attempt, throttled, this.random), signal);
       }
     }
   }

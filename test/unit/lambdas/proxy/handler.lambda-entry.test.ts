@@ -1,18 +1,14 @@
 /**
  * The production entry point as the Lambda runtime loads it: a fake `awslambda` global, the environment the
- * construct writes (lambdas/shared/environment.ts), module-scope clients (KMS and DynamoDB mocked with
- * aws-sdk-client-mock; Bedrock a stand-in on 127.0.0.1:0 reached through `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, with
- * the credentials of the environment as in Lambda), Powertools writing the decision record to stdout.
+ * construct writes (lambdas/shared/environment.ts), module-scope clients (Bedrock, KMS and DynamoDB: one stand-in on
+ * 127.0.0.1:0 reached through `AWS_ENDPOINT_URL_<SERVICE>`, with the credentials of the environment as in Lambda),
+ * Powertools writing the decision record to stdout.
  */
-import 'aws-sdk-client-mock-jest';
+import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, type Writable } from 'node:stream';
-import { mockClient } from 'aws-sdk-client-mock';
 import { PROXY_TEST_ENV } from './env';
-
-type KmsModule = typeof import('@aws-sdk/client-kms');
-type DocumentModule = typeof import('@aws-sdk/lib-dynamodb');
 
 const ENV = {
   ...PROXY_TEST_ENV,
@@ -36,23 +32,37 @@ describe('lambdas/proxy/handler.ts in a (simulated) Lambda runtime', () => {
   let lines: string[] = [];
   let spy: jest.SpyInstance;
 
-  /** Requests the Bedrock stand-in received: path and the signature's credential. */
-  const bedrockCalls: Array<{ path: string; authorization: string; token: string }> = [];
+  /** Requests the stand-in received: path, operation (JSON-protocol APIs) and the signature's credential. */
+  const calls: Array<{ path: string; target: string; authorization: string; token: string }> = [];
   let bedrock: Server;
   let bedrockEndpoint = '';
-  let kms: ReturnType<typeof mockClient>;
-  let documents: ReturnType<typeof mockClient>;
-  let GenerateMacCommand: KmsModule['GenerateMacCommand'];
 
   beforeAll(async () => {
     bedrock = createServer((req, res) => {
-      req.resume();
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        bedrockCalls.push({
+        const target = String(req.headers['x-amz-target'] ?? '');
+        calls.push({
           path: String(req.url),
+          target,
           authorization: String(req.headers.authorization),
           token: String(req.headers['x-amz-security-token']),
         });
+        if (target === 'TrentService.GenerateMac') {
+          // KMS: a real HMAC of the message.
+          const message = Buffer.from(JSON.parse(Buffer.concat(chunks).toString('utf8')).Message, 'base64');
+          const mac = createHmac('sha256', Buffer.alloc(32, 1)).update(message).digest('base64');
+          res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+          res.end(JSON.stringify({ Mac: mac, MacAlgorithm: 'HMAC_SHA_256' }));
+          return;
+        }
+        if (target.startsWith('DynamoDB_20120810.')) {
+          // DynamoDB: no item (no regional controls set, no lease bucket yet).
+          res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+          res.end('{}');
+          return;
+        }
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(MESSAGE));
       });
@@ -63,13 +73,17 @@ describe('lambdas/proxy/handler.ts in a (simulated) Lambda runtime', () => {
   afterAll(() => new Promise<void>((r) => bedrock.close(() => r())));
 
   beforeEach(() => {
-    bedrockCalls.length = 0;
+    calls.length = 0;
     lines = [];
     spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       lines.push(String(chunk));
       return true;
     });
-    Object.assign(process.env, ENV, { AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrockEndpoint });
+    Object.assign(process.env, ENV, {
+      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrockEndpoint,
+      AWS_ENDPOINT_URL_KMS: bedrockEndpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: bedrockEndpoint,
+    });
   });
 
   afterEach(() => {
@@ -91,15 +105,6 @@ describe('lambdas/proxy/handler.ts in a (simulated) Lambda runtime', () => {
     });
     let mod: typeof import('../../../../lambdas/proxy/handler') | undefined;
     jest.isolateModules(() => {
-      // Mock the client classes of this module registry: the handler builds its clients from them.
-      const k: KmsModule = require('@aws-sdk/client-kms');
-      const d: DocumentModule = require('@aws-sdk/lib-dynamodb');
-      // The regional controls item (kill switch): none set.
-      documents = mockClient(d.DynamoDBDocumentClient);
-      documents.onAnyCommand().resolves({});
-      GenerateMacCommand = k.GenerateMacCommand;
-      kms = mockClient(k.KMSClient);
-      kms.on(GenerateMacCommand).resolves({ Mac: new Uint8Array(32).fill(1) });
       mod = require('../../../../lambdas/proxy/handler');
     });
     return {
@@ -139,18 +144,27 @@ describe('lambdas/proxy/handler.ts in a (simulated) Lambda runtime', () => {
     expect(metadata[0]?.statusCode).toBe(200);
     expect(JSON.parse(Buffer.concat(body).toString('utf8')).content[0].text).toBe('Paris.');
     // Bedrock was called once, signed with the environment's credentials (the SDK's provider chain, as in Lambda).
-    expect(bedrockCalls).toEqual([
+    const signedBy = (service: string) =>
+      expect.stringMatching(
+        new RegExp(`^AWS4-HMAC-SHA256 Credential=AKIDLOCAL/\\d{8}/eu-west-1/${service}/`),
+      );
+    expect(calls.filter((c) => c.target === '')).toEqual([
       {
         path: '/model/anthropic.claude-test-v1%3A0/invoke',
-        authorization: expect.stringMatching(
-          /^AWS4-HMAC-SHA256 Credential=AKIDLOCAL\/\d{8}\/eu-west-1\/bedrock\//,
-        ),
+        target: '',
+        authorization: signedBy('bedrock'),
         token: 'local-session',
       },
     ]);
-    expect(kms).toHaveReceivedCommandTimes(GenerateMacCommand, 2);
-    // The regional controls were read through the module-scope document client (mocked: no network).
-    expect(documents.calls().length).toBeGreaterThan(0);
+    // KMS: one GenerateMac per identifier (tenant, key hash), signed for kms with the same credentials.
+    const macs = calls.filter((c) => c.target === 'TrentService.GenerateMac');
+    expect(macs).toHaveLength(2);
+    for (const c of macs) expect(c).toMatchObject({ authorization: signedBy('kms'), token: 'local-session' });
+    // The regional controls were read through the module-scope DynamoDB client, signed for dynamodb.
+    const tables = calls.filter((c) => c.target.startsWith('DynamoDB_20120810.'));
+    expect(tables.length).toBeGreaterThan(0);
+    for (const c of tables)
+      expect(c).toMatchObject({ authorization: signedBy('dynamodb'), token: 'local-session' });
 
     const decisions = lines.filter((l) => l.includes('"csp.decision/v1"'));
     expect(decisions).toHaveLength(1);

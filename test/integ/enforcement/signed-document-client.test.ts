@@ -1,0 +1,236 @@
+/**
+ * `SignedDocumentClient` (the serving functions' DynamoDB calls without the SDK's client) against dynalite: the same
+ * outputs as the SDK's `DynamoDBDocumentClient` for the same commands, the SDK's exception classes, and the
+ * enforcement stores (ladder, rate limiter, tenant store) working over it.
+ */
+import { ConditionalCheckFailedException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { DynamoAuditLog } from '../../../lambdas/adapters/dynamo/audit-log';
+import type { DocumentSender } from '../../../lambdas/adapters/dynamo/client';
+import { DynamoEnforcementLadder } from '../../../lambdas/adapters/dynamo/ladder-store';
+import { DynamoRateLimiter } from '../../../lambdas/adapters/dynamo/rate-limiter';
+import { SignedDocumentClient } from '../../../lambdas/adapters/dynamo/signed-document-client';
+import { DynamoTenantStore } from '../../../lambdas/adapters/dynamo/tenant-store';
+import { clock } from '../../support/clock';
+import { type LocalDynamo, startDynalite } from '../support/dynalite';
+
+jest.setTimeout(30_000);
+let db: LocalDynamo;
+let signed: SignedDocumentClient;
+
+beforeAll(async () => {
+  db = await startDynalite('signed-');
+  signed = new SignedDocumentClient({
+    region: 'local',
+    endpoint: db.endpoint,
+    credentials: async () => ({ accessKeyId: 'local', secretAccessKey: 'local' }),
+    maxAttempts: 1,
+  });
+});
+afterAll(async () => {
+  await db.stop();
+});
+
+/** An output without its `$metadata` (request ids and attempts differ between the clients). */
+const body = (out: object) => {
+  const { $metadata: _, ...rest } = out as Record<string, unknown>;
+  return rest;
+};
+
+describe('SignedDocumentClient gives what DynamoDBDocumentClient gives', () => {
+  test('Put, Get, Update (ALL_NEW, ADD, nested values, undefined removed), Query pages, Delete (ALL_OLD)', async () => {
+    const run = async (client: DocumentSender, tenantId: string) => {
+      const table = db.tables.violations;
+      const outs: object[] = [];
+      outs.push(
+        await client.send(
+          new PutCommand({
+            TableName: table,
+            Item: {
+              tenantId,
+              window: 'w1',
+              n: 1,
+              big: 12345678901,
+              s: 'text with "quotes" and ünïcödé',
+              list: [1, 'two', { three: 3 }],
+              map: { a: true, b: null },
+              set: new Set(['x', 'y']),
+              dropped: undefined,
+            },
+          }),
+        ),
+      );
+      outs.push(await client.send(new GetCommand({ TableName: table, Key: { tenantId, window: 'w1' } })));
+      outs.push(
+        await client.send(new GetCommand({ TableName: table, Key: { tenantId, window: 'missing' } })),
+      );
+      outs.push(
+        await client.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { tenantId, window: 'w1' },
+            UpdateExpression: 'ADD #n :one SET #m.#c = :c',
+            ExpressionAttributeNames: { '#n': 'n', '#m': 'map', '#c': 'c' },
+            ExpressionAttributeValues: { ':one': 1, ':c': ['nested'] },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      for (let i = 2; i <= 4; i++) {
+        await client.send(new PutCommand({ TableName: table, Item: { tenantId, window: `w${i}`, n: i } }));
+      }
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await client.send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'tenantId = :t AND #w BETWEEN :a AND :b',
+            ExpressionAttributeNames: { '#w': 'window' },
+            ExpressionAttributeValues: { ':t': tenantId, ':a': 'w1', ':b': 'w9' },
+            Limit: 2,
+            ExclusiveStartKey: start,
+          }),
+        );
+        // The last evaluated key names the tenant: compared without it.
+        outs.push({ ...body(page), LastEvaluatedKey: page.LastEvaluatedKey?.['window'] });
+        start = page.LastEvaluatedKey;
+      } while (start);
+      outs.push(
+        await client.send(
+          new DeleteCommand({ TableName: table, Key: { tenantId, window: 'w2' }, ReturnValues: 'ALL_OLD' }),
+        ),
+      );
+      // Field order is the client's own; values compared deeply (sets as sorted lists, the tenant id named T).
+      return outs.map((o) =>
+        JSON.parse(
+          JSON.stringify(body(o), (_k, v) => (v instanceof Set ? [...v].sort() : v)).replaceAll(
+            tenantId,
+            'T',
+          ),
+        ),
+      );
+    };
+    // WHEN
+    const viaSdk = await run(db.doc, 'parity-sdk');
+    const viaSigned = await run(signed, 'parity-signed');
+    // THEN
+    expect(viaSigned).toEqual(viaSdk);
+    expect(viaSigned.length).toBeGreaterThan(6);
+  });
+
+  test('a failed condition is the SDK ConditionalCheckFailedException, with what the SDK client gets', async () => {
+    const failed = async (client: DocumentSender, tenantId: string) => {
+      const Key = { tenantId, window: 'w' };
+      await client.send(new PutCommand({ TableName: db.tables.violations, Item: { ...Key, n: 7 } }));
+      return client
+        .send(
+          new UpdateCommand({
+            TableName: db.tables.violations,
+            Key,
+            UpdateExpression: 'SET n = :n',
+            ConditionExpression: 'n = :old',
+            ExpressionAttributeValues: { ':n': 8, ':old': 1 },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        )
+        .then(
+          () => undefined,
+          (x: unknown) => x as ConditionalCheckFailedException,
+        );
+    };
+    const viaSdk = await failed(db.doc, 'ccf');
+    const e = await failed(signed, 'ccf');
+    expect(e).toBeInstanceOf(ConditionalCheckFailedException);
+    expect(e).toMatchObject({
+      name: 'ConditionalCheckFailedException',
+      message: viaSdk?.message,
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+    });
+    // The item as the SDK client leaves it (marshalled; dynalite does not return it, the service does).
+    expect(e?.Item).toEqual(viaSdk?.Item);
+  });
+
+  test('an unknown table is the SDK ResourceNotFoundException', async () => {
+    await expect(
+      signed.send(new GetCommand({ TableName: 'no-such-table', Key: { tenantId: 'a', window: 'b' } })),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
+  });
+
+  test('another command, or a legacy parameter, fails before any call, naming it', async () => {
+    await expect(signed.send(new ScanCommand({ TableName: db.tables.violations }))).rejects.toThrow(
+      /ScanCommand is not supported/,
+    );
+    await expect(
+      signed.send(
+        new PutCommand({
+          TableName: db.tables.violations,
+          Item: { tenantId: 'legacy', window: 'w' },
+          Expected: { n: { Exists: false } },
+        }),
+      ),
+    ).rejects.toThrow(/Expected \(a legacy parameter\)/);
+    const out = await signed.send(
+      new GetCommand({ TableName: db.tables.violations, Key: { tenantId: 'legacy', window: 'w' } }),
+    );
+    expect(out.Item).toBeUndefined();
+  });
+});
+
+describe('the enforcement stores over SignedDocumentClient', () => {
+  test('the ladder counts strikes with one UpdateItem each; the tenant store escalates conditionally', async () => {
+    const c = clock();
+    const tenants = new DynamoTenantStore({ client: signed, tableName: db.tables.tenants, now: c.now });
+    const ladder = new DynamoEnforcementLadder({
+      client: signed,
+      violationsTable: db.tables.violations,
+      tenants,
+      audit: new DynamoAuditLog({ client: signed, tableName: db.tables.audit, now: c.now }),
+      notifier: { notify: async () => undefined },
+      now: c.now,
+    });
+    const { tenant } = await tenants.createTenant({
+      tenantId: 'signed-ladder',
+      tier: 'standard',
+      zone: 'eu',
+    });
+    // WHEN: strikes until the first rule escalates
+    let escalated: string | undefined;
+    for (let i = 0; i < 20 && !escalated; i++) {
+      const out = await ladder.recordViolation({ tenantId: tenant.tenantId, category: 'jailbreak' });
+      escalated = out.escalation?.status;
+    }
+    // THEN
+    expect(escalated).toBeDefined();
+    const after = await tenants.keysOf(tenant.tenantId);
+    expect(after[0]?.status).toBe(escalated);
+    // A status change conditional on a stale status is refused (ConditionalCheckFailed, caught by the store).
+    expect(
+      await tenants.setStatus(
+        tenant.tenantId,
+        { status: 'active', reason: 'x', by: 'op' },
+        { status: 'active' },
+      ),
+    ).toBeUndefined();
+  });
+
+  test('the rate limiter admits exactly its capacity and refuses after (the condition path)', async () => {
+    const c = clock();
+    const limiter = new DynamoRateLimiter({ client: signed, tableName: db.tables.limits, now: c.now });
+    const limits = { requests: 5, inputTokens: 1_000, outputTokens: 1_000 };
+    let admitted = 0;
+    for (let i = 0; i < 8; i++)
+      if ((await limiter.admit('signed-rl', limits, { requests: 1 })).allowed) admitted++;
+    expect(admitted).toBe(5);
+    const refused = await limiter.admit('signed-rl', limits, { requests: 1 });
+    expect(refused.allowed).toBe(false);
+    expect(refused.retryAfterMs).toBeGreaterThan(0);
+  });
+});

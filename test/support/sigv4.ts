@@ -1,0 +1,75 @@
+/**
+ * A SigV4 verifier for stand-ins of AWS services on 127.0.0.1 (node:crypto, written from the AWS specification; the
+ * Bedrock upstream's test checks it against the SDK client's own requests, accepted, and a wrong secret, refused).
+ */
+import { createHash, createHmac } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+/** RFC 3986 encoding, as SigV4 specifies it. */
+const rfc3986 = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/**
+ * Why `req` is not a valid SigV4 request of `credentials` for `service` in eu-west-1, or `undefined` when it
+ * is. From the specification: the canonical URI encodes each path segment once more (every service but S3), the
+ * canonical headers are the signed ones, lower-case, trimmed, sorted; the payload hash is computed from the body.
+ */
+export function sigV4Problem(
+  req: IncomingMessage,
+  body: Buffer,
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string },
+  expectedService: string,
+): string | undefined {
+  const auth = String(req.headers.authorization ?? '');
+  const m =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(
+      auth,
+    );
+  if (!m) return `authorization header: ${auth}`;
+  const [, keyId, day, region, service, signedList, signature] = m as unknown as string[];
+  if (keyId !== credentials.accessKeyId) return `key id ${keyId}`;
+  if (region !== 'eu-west-1' || service !== expectedService) return `scope ${region}/${service}`;
+  const amzDate = String(req.headers['x-amz-date'] ?? '');
+  if (!amzDate.startsWith(day as string)) return `x-amz-date ${amzDate} outside the scope day ${day}`;
+  const at = Date.parse(amzDate.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z'));
+  if (!(Math.abs(Date.now() - at) < 5 * 60_000)) return `x-amz-date ${amzDate} not within 5 minutes`;
+  if (credentials.sessionToken && req.headers['x-amz-security-token'] !== credentials.sessionToken)
+    return 'session token missing';
+  const signed = (signedList as string).split(';');
+  for (const required of ['host', 'x-amz-date', 'content-type'])
+    if (!signed.includes(required)) return `${required} not signed`;
+  if (credentials.sessionToken && !signed.includes('x-amz-security-token')) return 'session token not signed';
+  const payloadHash = sha256(body);
+  const claimed = req.headers['x-amz-content-sha256'];
+  if (claimed !== undefined && claimed !== payloadHash) return 'x-amz-content-sha256 does not match the body';
+  const [rawPath = '', rawQuery = ''] = String(req.url).split('?');
+  const canonicalUri = rawPath
+    .split('/')
+    .map((segment) => rfc3986(segment))
+    .join('/');
+  const canonicalQuery = rawQuery ? rawQuery.split('&').sort().join('&') : '';
+  const canonicalHeaders = signed
+    .map(
+      (name) =>
+        `${name}:${String(req.headers[name] ?? '')
+          .trim()
+          .replace(/\s+/g, ' ')}\n`,
+    )
+    .join('');
+  const canonicalRequest = [
+    req.method,
+    canonicalUri,
+    canonicalQuery,
+    canonicalHeaders,
+    signedList,
+    payloadHash,
+  ].join('\n');
+  const scope = `${day}/${region}/${service}/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonicalRequest)].join('\n');
+  let key = hmac(`AWS4${credentials.secretAccessKey}`, day as string);
+  for (const part of [region, service, 'aws4_request']) key = hmac(key, part as string);
+  const expected = createHmac('sha256', key).update(stringToSign).digest('hex');
+  return expected === signature ? undefined : 'signature does not match';
+}
