@@ -167,7 +167,7 @@ export class EnforcementTables extends Construct {
    * Operator API (`lambdas/operator/handler.ts` routes): reads and writes the regional controls item (`GetItem`,
    * `PutItem`), creates tenants and their first key (`PutItem`), finds a tenant's keys through the `byTenant`
    * index and changes their status, limits or overrides (`UpdateItem`), resolves a `tn_` pseudonym by listing the
-   * tenants (`Scan`), resets strikes on reinstatement and counts suspensions (`Query`, `UpdateItem` on
+   * tenants (`Scan`), resets strikes on reinstatement and counts suspensions (`GetItem` of the strike item, `UpdateItem` on
    * `violations`), appends and reads audit events. No delete anywhere, never `limits`.
    */
   public grantOperator(grantee: iam.IGrantable): void {
@@ -177,7 +177,7 @@ export class EnforcementTables extends Construct {
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
       },
       { table: 'tenants', index: BY_TENANT, actions: ['dynamodb:Query'] },
-      { table: 'violations', actions: ['dynamodb:Query', 'dynamodb:UpdateItem'] },
+      { table: 'violations', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
       { table: 'audit', actions: ['dynamodb:PutItem', 'dynamodb:Query'] },
     ]);
   }

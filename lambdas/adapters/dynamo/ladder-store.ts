@@ -1,4 +1,4 @@
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type AuditEvent, LADDER_ACTOR, statusAction } from '../../core/enforcement/audit';
 import {
   countStrikes,
@@ -199,11 +199,18 @@ export class DynamoEnforcementLadder {
   /**
    * Removes every strike counter of a tenant (an operator reinstating a tenant forgives the strikes that led there,
    * so the next block does not escalate it again at once). Suspension day counters stay: the ban rule still sees
-   * them. Returns the number of counters of the current windows that held strikes.
+   * them. Returns the number of counters of the current windows that held strikes. One strongly consistent `GetItem`
+   * of the strike item (it has a known key), then the removal.
    */
   async clearStrikes(tenantId: string): Promise<number> {
     const now = this.now();
-    const [item] = await this.queryRange(tenantId, STRIKES_WINDOW, STRIKES_WINDOW);
+    const { Item: item } = await this.client.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { tenantId, window: STRIKES_WINDOW },
+        ConsistentRead: true,
+      }),
+    );
     const { buckets, stale } = this.strikeCounters(item, now);
     await this.removeCounters(tenantId, [...buckets.map((b) => b.attribute), ...stale]);
     return buckets.filter((b) => b.count > 0).length;

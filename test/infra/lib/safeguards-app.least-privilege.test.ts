@@ -416,11 +416,11 @@ describe('table grants: each caller gets exactly the calls its code makes (lambd
     },
     // handler.ts routes: controls read/set (GetItem, PutItem), tenant create (PutItem of the key record), show
     // (Query byTenant, Scan to resolve a tn_ pseudonym, audit Query), status/limits/overrides (UpdateItem),
-    // reinstate (strikes Query + UpdateItem), suspension count (UpdateItem on violations), audit PutItem.
+    // reinstate (strike item GetItem + UpdateItem), suspension count (UpdateItem on violations), audit PutItem.
     OperatorApiHandlerRole: {
       tenants: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
       'tenants/index/byTenant': ['dynamodb:Query'],
-      violations: ['dynamodb:Query', 'dynamodb:UpdateItem'],
+      violations: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       audit: ['dynamodb:PutItem', 'dynamodb:Query'],
     },
     // lambdas/canary-tenant/provision.ts (deploy time): get → GetItem, createTenant → PutItem of the key record,
