@@ -60,7 +60,7 @@ import {
   simulate,
   writePolicyBand,
 } from './classifier/cascade-band';
-import { LABELS, readLabelledRows, tier1FitRows } from './classifier/recipe';
+import { LABELS, RECIPE_ENTRIES, readLabelledRows, tier1FitRows, tier1RecipeKey } from './classifier/recipe';
 import { sourceClosure } from './classifier/source-closure';
 import {
   chooseThresholds,
@@ -230,13 +230,6 @@ function show(title: string, m: Metrics, extra = ''): void {
   );
 }
 
-/**
- * Entry modules of the tier-1 recipe (features, optimiser, augmentation, normaliser): the cache key
- * covers every source file they reach by relative imports (`sourceClosure`), so a change anywhere in
- * the normaliser invalidates it, not only in the files a list would name.
- */
-const RECIPE_ENTRIES = ['scripts/classifier/recipe.ts', 'scripts/classifier/training.ts'];
-
 interface Tier1Recipe {
   readonly artifact: ModelArtifact;
   /** Out-of-fold probabilities of TRAIN rows (4 decimals, as the model reports them). */
@@ -248,15 +241,17 @@ interface Tier1Recipe {
 /**
  * The tier-1 recipe (`npm run train`: same rows, order, augmentation and options) retrained on TRAIN,
  * with its out-of-fold probabilities: the stacked n-gram input of the network and the tier-1 scores
- * the cascade band is chosen against. Cached in `.cache/` under a SHA-256 of the rows, the options and
- * the recipe's source files (the slowest step; a cached result is the same bytes as a fresh one).
+ * the cascade band is chosen against. Cached in `.cache/` under {@link tier1RecipeKey} (every field of the rows, the
+ * options, the split rule and the recipe's source files; the slowest step; a cached result is the same bytes as a
+ * fresh one).
  */
 function trainTier1Recipe(train: readonly RawTrainRow[]): Tier1Recipe {
-  const h = createHash('sha256');
-  h.update(JSON.stringify(DEFAULT_TRAIN_OPTIONS));
-  for (const f of sourceClosure(RECIPE_ENTRIES)) h.update(`${f}\u0000`).update(readFileSync(f));
-  for (const r of train) h.update(`${r.id}\u0000${r.label}\u0000${r.borderline}\u0000${r.text}\u0000`);
-  const file = join('.cache', `tier2-tier1-recipe-${h.digest('hex').slice(0, 16)}.json`);
+  const key = tier1RecipeKey(
+    train,
+    { options: DEFAULT_TRAIN_OPTIONS, split: SPLIT_RULE },
+    sourceClosure(RECIPE_ENTRIES),
+  );
+  const file = join('.cache', `tier2-tier1-recipe-${key}.json`);
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Tier1Recipe;
   const fit = tier1FitRows(train);
   const { artifact, oofProbs, oof } = trainModel(fit.rows, DEFAULT_TRAIN_OPTIONS, {

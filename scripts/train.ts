@@ -16,15 +16,14 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadModel, type ModelArtifact } from '../lambdas/core/classifier';
-import { createTier0 } from '../lambdas/core/detectors';
-import { normalizeSegment } from '../lambdas/core/normalize/normalize';
-import { SAFETY_CATEGORIES } from '../lambdas/core/types';
 import type { RawTrainRow } from './classifier/augment';
 import {
   LABELS,
   RECIPE_TABLE_CONTRAST,
   readLabelledRows,
   type TableContrast,
+  TIER0_HIT_SCORE,
+  tier0Hits,
   tier1FitRows,
 } from './classifier/recipe';
 import {
@@ -137,18 +136,13 @@ function main(): void {
   console.log(`thresholds ${JSON.stringify(th)}`);
   show('VALIDATION, classifier alone:', metrics(valid, probs, t));
 
-  // Classifier + tier-0 heuristics/blocklist (any safety finding with score >= 0.5 on a user segment).
-  const tier0 = createTier0();
-  const combined = valid.map((r, i): ProbRow => {
-    const seg = { trust: 'user' as const, path: 'messages[0].content', text: r.raw };
-    const findings = tier0.run([seg], [normalizeSegment(r.raw, 0)]);
-    const p = probs[i]!;
-    const hit = findings.some(
-      (f) => (SAFETY_CATEGORIES as readonly string[]).includes(f.category) && f.score >= 0.5,
-    );
-    return hit ? [1, 1, 1] : p;
-  });
-  show('VALIDATION, classifier + tier-0 (findings >= 0.5 count as detected):', metrics(valid, combined, t));
+  // Classifier + tier-0 heuristics/blocklist (the recipe's tier-0 hit rule: a row tier 0 flags counts as detected).
+  const hit = tier0Hits();
+  const combined = valid.map((r, i): ProbRow => (hit(r.raw) ? [1, 1, 1] : probs[i]!));
+  show(
+    `VALIDATION, classifier + tier-0 (findings >= ${TIER0_HIT_SCORE} count as detected):`,
+    metrics(valid, combined, t),
+  );
 
   if (args.crossSource) crossSource(rows);
   console.log(`total ${((Date.now() - t0) / 1000).toFixed(1)} s`);

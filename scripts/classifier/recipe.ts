@@ -4,12 +4,14 @@
  * how the labelled rows are read, in which order, and which synthetic rows are fitted with them.
  * Training-time only; never imported at request time.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTier0 } from '../../lambdas/core/detectors';
 import { scoredViews } from '../../lambdas/core/engine/evaluate';
 import { canonicalize, linedText, normalizeSegment } from '../../lambdas/core/normalize/normalize';
-import { SAFETY_CATEGORIES } from '../../lambdas/core/types';
+import { type NormalizedSegment, SAFETY_CATEGORIES } from '../../lambdas/core/types';
+import { canonicalJson } from '../../lambdas/core/util/hash';
 import {
   type AttackLines,
   type RawTrainRow,
@@ -69,19 +71,32 @@ export type TableContrast = 'off' | AttackLines | 'context';
 /** The recipe's table contrast: what `npm run train` and `npm run train:tier2` fit by default. */
 export const RECIPE_TABLE_CONTRAST: TableContrast = 'reply';
 
+/** Score from which a tier-0 safety finding flags a row whatever tier 1 says (the engine acts on either). */
+export const TIER0_HIT_SCORE = 0.5;
+
 /**
- * Each row as the engine reads it as a user message ({@link TrainRow.served}): the views tier 1 scores,
- * line breaks kept, and whether a tier-0 safety finding scores it 0.5 or more.
+ * The tier-0 hit rule of training and evaluation: whether tier 0, reading `raw` as the only user message
+ * (normalised as the engine does, or as `normalized` when the caller has it), has a safety finding
+ * scoring {@link TIER0_HIT_SCORE} or more. One tier 0 per returned function.
  */
-export function withServedViews(rows: readonly RawTrainRow[]): RawTrainRow[] {
+export function tier0Hits(): (raw: string, normalized?: NormalizedSegment) => boolean {
   const tier0 = createTier0();
   const safety = SAFETY_CATEGORIES as readonly string[];
+  return (raw, normalized = normalizeSegment(raw, 0)) =>
+    tier0
+      .run([{ trust: 'user', path: 'messages[0].content', text: raw }], [normalized])
+      .some((f) => safety.includes(f.category) && f.score >= TIER0_HIT_SCORE);
+}
+
+/**
+ * Each row as the engine reads it as a user message ({@link TrainRow.served}): the views tier 1 scores,
+ * line breaks kept, and whether it is a tier-0 hit ({@link tier0Hits}).
+ */
+export function withServedViews(rows: readonly RawTrainRow[]): RawTrainRow[] {
+  const hit = tier0Hits();
   return rows.map((r) => {
     const n = normalizeSegment(r.raw, 0);
-    const hit = tier0
-      .run([{ trust: 'user', path: 'messages[0].content', text: r.raw }], [n])
-      .some((f) => safety.includes(f.category) && f.score >= 0.5);
-    return { ...r, served: { views: scoredViews(n).map(linedText), tier0: hit } };
+    return { ...r, served: { views: scoredViews(n).map(linedText), tier0: hit(r.raw, n) } };
   });
 }
 
@@ -110,4 +125,30 @@ export function tier1FitRows(
     rows: [...train, ...augmented, ...tables, ...lines],
     augmentation: `${copies}, ${tables.length} clean tables of train BIPIA table injections (contrast negatives) and ${lines.length} of their attack lines (${tableContrast}) (augment.ts), fitted only`,
   };
+}
+
+/**
+ * Entry modules of the tier-1 recipe (rows, features, optimiser, augmentation, normaliser, tier 0): a key over
+ * their source covers every file they reach by relative imports (`sourceClosure` of ./source-closure.ts), so a change anywhere in
+ * the normaliser changes it, not only in the files a list would name.
+ */
+export const RECIPE_ENTRIES = ['scripts/classifier/recipe.ts', 'scripts/classifier/training.ts'];
+
+/**
+ * The key of one fit of the tier-1 recipe (`npm run train:tier2` caches the fit under it): a SHA-256 over every
+ * input that changes the fit — every field of every row, in order (`raw` and `category` too: the served views, the
+ * tier-0 hits and the augmentations are computed from them; a field added to the rows later is covered as well),
+ * the `settings` (training options, split rule) and the content of each file of `sources` (the source closure of
+ * {@link RECIPE_ENTRIES}).
+ */
+export function tier1RecipeKey(
+  rows: readonly RawTrainRow[],
+  settings: unknown,
+  sources: readonly string[],
+): string {
+  const h = createHash('sha256');
+  h.update(`${canonicalJson(settings)}\u0000`);
+  for (const f of sources) h.update(`${f}\u0000`).update(readFileSync(f)).update('\u0000');
+  for (const r of rows) h.update(`${canonicalJson(r)}\n`);
+  return h.digest('hex').slice(0, 16);
 }
