@@ -3,13 +3,16 @@
  * decision record serialized as its sinks write it) on benign filler prompts of increasing size, one
  * request at a time on one core. Prints decisions/s, p50/p99, CPU time per decision and the cost
  * growth between sizes, then a per-stage breakdown (p50 µs of parse, normalize, tier 0, tier 1 and
- * the rest: policy + decision record, its line read once as a sink writing it would).
+ * the rest: policy + decision record, its line read once as a sink writing it would), and the same stages
+ * as means, with the mean wall time per decision, the garbage collector's pauses per decision (they fall inside
+ * the stages they interrupt) and the time spent between decisions (the loop and its awaits).
  *
  * `BENCH_SIZES=2048,4096 npm run bench` limits the sizes (bytes). `BENCH_BASE=<git ref>` also loads
  * the engine of that commit (scripts/lib/core-at.ts) and measures both side by side in one process,
  * alternating in chunks of requests so both see the same machine load; each row is labelled
  * `base` or `current`. Pin it (`taskset -c 1`) and compare ratios, not absolute figures.
  */
+import { PerformanceObserver } from 'node:perf_hooks';
 import type { DecisionRecord } from '../lambdas/core/index';
 import * as current from '../lambdas/core/index';
 import { type CoreModule, coreAt } from '../scripts/lib/core-at';
@@ -34,6 +37,9 @@ interface StageSamples {
   rest: number[];
 }
 
+const meanUs = (xs: number[]): string =>
+  ((xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)) * 1000).toFixed(1);
+
 const p50us = (xs: number[]): string =>
   (
     percentile(
@@ -55,6 +61,11 @@ interface Measured {
   wallMs: number;
   cpuUs: number;
   readonly stages: StageSamples;
+  /** The measured chunks, `[start, end]` on the `performance.now` clock (garbage-collection pauses are matched to them). */
+  readonly chunks: Array<readonly [number, number]>;
+  /** Garbage-collection pause time inside the chunks, ms. */
+  gcMs: number;
+  gcPauses: number;
 }
 
 const emptyStages = (): StageSamples => ({ parse: [], normalize: [], tier0: [], tier1: [], rest: [] });
@@ -116,6 +127,12 @@ async function main(): Promise<void> {
     lines += n > 0 ? 1 : 0;
   };
   const results: Measured[] = [];
+  // Garbage-collection pauses, matched to the chunk they fell in once the run is over.
+  const pauses: Array<readonly [number, number]> = [];
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) pauses.push([e.startTime, e.duration]);
+  });
+  gc.observe({ entryTypes: ['gc'] });
   for (const [name, bytes] of SIZES) {
     const body = JSON.stringify({
       model: 'bench',
@@ -137,6 +154,9 @@ async function main(): Promise<void> {
         wallMs: 0,
         cpuUs: 0,
         stages: emptyStages(),
+        chunks: [],
+        gcMs: 0,
+        gcPauses: 0,
       };
       return { once, m };
     });
@@ -153,12 +173,23 @@ async function main(): Promise<void> {
           await once(m.stages);
           m.samples.push(performance.now() - t);
         }
-        m.wallMs += performance.now() - w0;
+        const w1 = performance.now();
+        m.wallMs += w1 - w0;
+        m.chunks.push([w0, w1]);
         const cpu = process.cpuUsage(cpu0);
         m.cpuUs += cpu.user + cpu.system;
       }
     }
     results.push(...runs.map(({ m }) => m));
+  }
+  // Entries are delivered asynchronously: let the last ones arrive.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  gc.disconnect();
+  for (const [start, duration] of pauses) {
+    const m = results.find((r) => r.chunks.some(([a, b]) => start >= a && start <= b));
+    if (!m) continue;
+    m.gcMs += duration;
+    m.gcPauses++;
   }
   const p50 = (m: Measured) =>
     percentile(
@@ -195,6 +226,28 @@ async function main(): Promise<void> {
       'policy+record': p50us(r.stages.rest),
       total: (p50(r) * 1000).toFixed(1),
     })),
+  );
+  process.stdout.write(
+    '\nper stage, mean µs (collector pauses fall inside the stages they interrupt):\n',
+  );
+  printTable(
+    results.map((r) => {
+      const n = Math.max(1, r.samples.length);
+      const stages = [r.stages.parse, r.stages.normalize, r.stages.tier0, r.stages.tier1, r.stages.rest];
+      const inStages = stages.reduce((a, xs) => a + xs.reduce((x, y) => x + y, 0), 0);
+      const wall = r.samples.reduce((a, b) => a + b, 0);
+      return {
+        size: label(r),
+        parse: meanUs(r.stages.parse),
+        normalize: meanUs(r.stages.normalize),
+        tier0: meanUs(r.stages.tier0),
+        tier1: meanUs(r.stages.tier1),
+        'policy+record': meanUs(r.stages.rest),
+        'wall mean': ((wall / n) * 1000).toFixed(1),
+        'GC pauses': `${r.gcPauses} (${((r.gcMs / n) * 1000).toFixed(1)} µs/decision)`,
+        'between decisions': (((r.wallMs - inStages) / n) * 1000).toFixed(1),
+      };
+    }),
   );
   process.stdout.write(
     `(${lines} decision records serialized, ${bytes} bytes; node ${process.version}, one request at a time)\n`,
