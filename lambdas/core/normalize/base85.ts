@@ -177,23 +177,7 @@ function uuStartAfterLead(text: string, lineStart: number, end: number): number 
  * text. Linear: each line is looked at a bounded number of times.
  */
 export function decodeUuencode(text: string, budget: number): Decoded {
-  const out: Decoded = { pieces: [], spans: [] };
-  let used = 0;
-  let bytes: number[] = [];
-  let blockStart = -1;
-  let blockEnd = -1;
-  const flush = (): void => {
-    if (bytes.length > 0) {
-      const decoded = asText(Uint8Array.from(bytes));
-      if (decoded !== undefined && used + decoded.length <= budget) {
-        out.pieces.push(decoded);
-        out.spans.push([blockStart, blockEnd]);
-        used += decoded.length;
-      }
-    }
-    bytes = [];
-    blockStart = -1;
-  };
+  const block: UuBlock = { out: { pieces: [], spans: [] }, used: 0, bytes: [], start: -1, end: -1 };
   for (let lineStart = 0; lineStart <= text.length; ) {
     let end = text.indexOf('\n', lineStart);
     if (end < 0) end = text.length;
@@ -201,17 +185,46 @@ export function decodeUuencode(text: string, budget: number): Decoded {
     if (end > lineStart && text.charCodeAt(end - 1) === 0x0d) end--;
     let s = lineStart;
     let n = uuLineBytes(text, s, end);
-    if (n === 0 && blockStart < 0) {
+    if (n === 0 && block.start < 0) {
       s = uuStartAfterLead(text, lineStart, end);
       n = s < 0 ? 0 : uuLineBytes(text, s, end);
     }
     if (n > 0) {
-      if (blockStart < 0) blockStart = s;
-      uuDecodeLine(text, s, end, n, bytes);
-      blockEnd = end;
-    } else if (blockStart >= 0) flush();
+      if (block.start < 0) block.start = s;
+      uuDecodeLine(text, s, end, n, block.bytes);
+      block.end = end;
+    } else if (block.start >= 0) flushUuBlock(block, budget);
     lineStart = next;
   }
-  if (blockStart >= 0) flush();
-  return out;
+  if (block.start >= 0) flushUuBlock(block, budget);
+  return block.out;
+}
+
+/**
+ * The uuencoded block being read by {@link decodeUuencode}. State in an object and the flush at module
+ * level, not a closure: this decoder runs on every segment, and a closure made per call costs a property
+ * definition where functions keep their names (`tsx`, which runs the local runtime and the benches).
+ */
+interface UuBlock {
+  readonly out: Decoded;
+  /** Characters decoded so far (bounded by the budget). */
+  used: number;
+  bytes: number[];
+  /** Span of the block's lines in the text; `start` is -1 outside a block. */
+  start: number;
+  end: number;
+}
+
+/** Ends the current block: its text joins the output when it decodes to text within the budget. */
+function flushUuBlock(block: UuBlock, budget: number): void {
+  if (block.bytes.length > 0) {
+    const decoded = asText(Uint8Array.from(block.bytes));
+    if (decoded !== undefined && block.used + decoded.length <= budget) {
+      block.out.pieces.push(decoded);
+      block.out.spans.push([block.start, block.end]);
+      block.used += decoded.length;
+    }
+  }
+  block.bytes = [];
+  block.start = -1;
 }

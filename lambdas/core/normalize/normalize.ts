@@ -360,12 +360,31 @@ function decodeAll(
   return found;
 }
 
+/**
+ * Whether the text around the encoded runs says to read them backwards: looked for once, and only when
+ * something was decoded. An object rather than a closure: a closure made per segment costs a property
+ * definition per call where functions keep their names (`tsx`, which runs the local runtime and the benches).
+ */
+class ReverseHint {
+  private found: boolean | undefined;
+
+  constructor(private readonly lower: string) {}
+
+  get present(): boolean {
+    if (this.found === undefined) {
+      REVERSED_HINT_RE.lastIndex = 0;
+      this.found = REVERSED_HINT_RE.test(this.lower);
+    }
+    return this.found;
+  }
+}
+
 /** Transforms that, applied to a decoded text, may reveal a further layer without a decoder's marker. */
 function addReadings(
   set: ViewSet,
   canonical: string,
   chain: readonly Transform[],
-  reverseHint?: () => boolean,
+  reverseHint?: ReverseHint,
 ): void {
   // A decoded layer may itself be leetspeak (base32(base64(leet(x)))): fold it like top-level text.
   const leet = foldLeet(canonical);
@@ -374,7 +393,7 @@ function addReadings(
     set.decoded++;
   // "Read it backwards" in the text around an encoded run is the hint for the decoded layer too.
   const reverse =
-    wantsReverse(canonical) || (reverseHint?.() === true && wantsReverse(`reversed ${canonical}`));
+    wantsReverse(canonical) || (reverseHint?.present === true && wantsReverse(`reversed ${canonical}`));
   if (reverse && set.add(reverseText(canonical), [...chain, ...CANONICAL_TRANSFORMS, 'reverse']))
     set.decoded++;
 }
@@ -391,7 +410,7 @@ function addDecodedViews(
   depth: number,
   withSpans = false,
   nato = true,
-  reverseHint?: () => boolean,
+  reverseHint?: ReverseHint,
   scan?: DecoderGates,
 ): Span[] {
   const spans: Span[] = [];
@@ -419,6 +438,19 @@ function addDecodedViews(
     );
   }
   return spans;
+}
+
+/** A payload recovered from hidden characters or a re-ordering, as a view with its readings. */
+function addHiddenView(
+  set: ViewSet,
+  payload: string,
+  transform: Transform,
+  extra?: Pick<SmuggledView, 'decodedFrom'>,
+): void {
+  if (payload.length === 0) return;
+  const view = canonicalize(payload);
+  if (set.add(view, [transform, ...CANONICAL_TRANSFORMS], extra)) set.decoded++;
+  addReadings(set, view, [transform]);
 }
 
 /** Spaces in `text` (one native search per space). */
@@ -523,32 +555,19 @@ export function normalizeSegment(
     CANONICAL_TRANSFORMS,
     breaksWithin(scan.collapse ? lineBreakOffsets(stages.lower) : undefined, kept),
   );
-  const hidden = (payload: string, transform: Transform, extra?: Pick<SmuggledView, 'decodedFrom'>): void => {
-    if (payload.length === 0) return;
-    const view = canonicalize(payload);
-    if (set.add(view, [transform, ...CANONICAL_TRANSFORMS], extra)) set.decoded++;
-    addReadings(set, view, [transform]);
-  };
-  if (counts.tags > 0) hidden(decodeTagRuns(text), 'tags', { decodedFrom: 'tag-chars' });
+  if (counts.tags > 0) addHiddenView(set, decodeTagRuns(text), 'tags', { decodedFrom: 'tag-chars' });
   if (counts.variationSelectors >= MIN_SMUGGLED_RUN)
-    hidden(decodeVariationSelectors(text), 'variation-selectors');
-  if (counts.zeroWidth >= MIN_SMUGGLED_RUN) hidden(decodeInvisibleBits(text), 'invisible-bits');
-  if (counts.bidi > 0) hidden(visualOrder(text) ?? '', 'bidi-visual');
-  if (!ascii) hidden(rightSideUp(text) ?? '', 'upside-down');
+    addHiddenView(set, decodeVariationSelectors(text), 'variation-selectors');
+  if (counts.zeroWidth >= MIN_SMUGGLED_RUN) addHiddenView(set, decodeInvisibleBits(text), 'invisible-bits');
+  if (counts.bidi > 0) addHiddenView(set, visualOrder(text) ?? '', 'bidi-visual');
+  if (!ascii) addHiddenView(set, rightSideUp(text) ?? '', 'upside-down');
   // NATO spelling is looked for only when the scan counted enough code words (nested layers: always).
   if (stages.letterlike > 0 || stages.nfkcChanged) {
     const run = styledRun(text);
     if (run !== undefined) set.add(canonicalize(run), [...CANONICAL_TRANSFORMS, 'styled-run']);
   }
   // Asked only when something was decoded (one regex scan over the text, then remembered).
-  let hint: boolean | undefined;
-  const reverseHint = (): boolean => {
-    if (hint === undefined) {
-      REVERSED_HINT_RE.lastIndex = 0;
-      hint = REVERSED_HINT_RE.test(stages.lower);
-    }
-    return hint;
-  };
+  const reverseHint = new ReverseHint(stages.lower);
   // The scan read `stages.lower`; for ASCII text that is `text` lowercased, unit for unit, so its tokens
   // and digits are those of the decoders' input.
   const explained = addDecodedViews(
