@@ -9,8 +9,9 @@
  *
  * `BENCH_SIZES=2048,4096 npm run bench` limits the sizes (bytes). `BENCH_BASE=<git ref>` also loads
  * the engine of that commit (scripts/lib/core-at.ts) and measures both side by side in one process,
- * alternating in chunks of requests so both see the same machine load; each row is labelled
- * `base` or `current`. Pin it (`taskset -c 1`) and compare ratios, not absolute figures.
+ * alternating in chunks of requests (the order flipped every round) so both see the same machine load;
+ * each row is labelled `base` or `current`. Pin it (`taskset -c 1`) and compare ratios, not absolute
+ * figures; on a shared machine, the median of the chunks' CPU time per decision is the figure that holds.
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import type { DecisionRecord } from '../lambdas/core/index';
@@ -63,6 +64,8 @@ interface Measured {
   readonly stages: StageSamples;
   /** The measured chunks, `[start, end]` on the `performance.now` clock (garbage-collection pauses are matched to them). */
   readonly chunks: Array<readonly [number, number]>;
+  /** CPU µs per decision of each chunk: their median holds up where other jobs share the core. */
+  readonly chunkCpuUs: number[];
   /** Garbage-collection pause time inside the chunks, ms. */
   gcMs: number;
   gcPauses: number;
@@ -155,6 +158,7 @@ async function main(): Promise<void> {
         cpuUs: 0,
         stages: emptyStages(),
         chunks: [],
+        chunkCpuUs: [],
         gcMs: 0,
         gcPauses: 0,
       };
@@ -164,20 +168,27 @@ async function main(): Promise<void> {
       const scratch = emptyStages();
       for (let i = 0; i < (big ? 3 : 200); i++) await once(scratch);
     }
+    // The order flips every round (base, current, current, base, …): the contender that runs right after
+    // the other one pays for the caches it evicted, and a fixed order put that cost on one side only.
+    let round = 0;
     while (runs.some(({ m }) => m.samples.length < maxIterations && m.wallMs < maxMs)) {
-      for (const { once, m } of runs) {
+      const order = round++ % 2 === 0 ? runs : [...runs].reverse();
+      for (const { once, m } of order) {
+        let n = 0;
         const cpu0 = process.cpuUsage();
         const w0 = performance.now();
         for (let i = 0; i < chunk && m.samples.length < maxIterations; i++) {
           const t = performance.now();
           await once(m.stages);
           m.samples.push(performance.now() - t);
+          n++;
         }
         const w1 = performance.now();
         m.wallMs += w1 - w0;
         m.chunks.push([w0, w1]);
         const cpu = process.cpuUsage(cpu0);
         m.cpuUs += cpu.user + cpu.system;
+        if (n > 0) m.chunkCpuUs.push((cpu.user + cpu.system) / n);
       }
     }
     results.push(...runs.map(({ m }) => m));
@@ -209,6 +220,10 @@ async function main(): Promise<void> {
         'p50 ms': rp50.toFixed(3),
         'p99 ms': percentile(sorted, 99).toFixed(3),
         'CPU µs/decision': (r.cpuUs / r.samples.length).toFixed(1),
+        'CPU µs (chunk median)': percentile(
+          [...r.chunkCpuUs].sort((a, b) => a - b),
+          50,
+        ).toFixed(1),
         'µs/KB (p50)': ((rp50 * 1000) / (r.bytes / 1024)).toFixed(1),
         'p50 vs 4 KB': base ? (rp50 / p50(base)).toFixed(2) : '-',
         'size vs 4 KB': (r.bytes / 4096).toFixed(2),
@@ -227,9 +242,7 @@ async function main(): Promise<void> {
       total: (p50(r) * 1000).toFixed(1),
     })),
   );
-  process.stdout.write(
-    '\nper stage, mean µs (collector pauses fall inside the stages they interrupt):\n',
-  );
+  process.stdout.write('\nper stage, mean µs (collector pauses fall inside the stages they interrupt):\n');
   printTable(
     results.map((r) => {
       const n = Math.max(1, r.samples.length);
