@@ -106,18 +106,23 @@ export interface InputVerdict extends Verdict {
   readonly forwardBody?: Record<string, unknown>;
 }
 
+/** Signals with nothing fired, as a new object (to count into). */
+function noSignals(): Mutable<NormalizationSignals> {
+  return {
+    zeroWidth: 0,
+    bidi: 0,
+    tags: 0,
+    variationSelectors: 0,
+    homoglyphs: 0,
+    letterlike: 0,
+    combiningMarks: 0,
+    decodedViews: 0,
+    transforms: [],
+  };
+}
+
 /** The signals of a request with no text to normalize (nothing fired). */
-export const EMPTY_SIGNALS: NormalizationSignals = {
-  zeroWidth: 0,
-  bidi: 0,
-  tags: 0,
-  variationSelectors: 0,
-  homoglyphs: 0,
-  letterlike: 0,
-  combiningMarks: 0,
-  decodedViews: 0,
-  transforms: [],
-};
+export const EMPTY_SIGNALS: NormalizationSignals = noSignals();
 
 interface LocalStage {
   readonly normalized: readonly NormalizedSegment[];
@@ -728,17 +733,7 @@ function mergeSignals(
   extra: readonly string[] = [],
 ): NormalizationSignals {
   if (normalized.length === 0 && extra.length === 0) return EMPTY_SIGNALS;
-  const s: Mutable<NormalizationSignals> = {
-    zeroWidth: 0,
-    bidi: 0,
-    tags: 0,
-    variationSelectors: 0,
-    homoglyphs: 0,
-    letterlike: 0,
-    combiningMarks: 0,
-    decodedViews: 0,
-    transforms: [],
-  };
+  const s = noSignals();
   const transforms = new Set<string>(extra);
   for (const n of normalized) {
     s.zeroWidth += n.signals.zeroWidth;
