@@ -369,7 +369,7 @@ async function main(): Promise<void> {
 
     // --- sanity: the benign body passes everywhere, the injection phrase is refused by both gateways ---
     say('\nsanity (benign body / injection phrase):');
-    for (const c of contenders) {
+    for (const c of [...contenders]) {
       const ok = await fetch(c.target.url, { method: 'POST', headers: c.target.headers, body });
       const okText = await ok.text();
       const bad = await fetch(c.target.url, {
@@ -391,6 +391,13 @@ async function main(): Promise<void> {
               : ''
         }`,
       );
+      // The peer is left out (and said so) rather than stopping the run: Portkey 1.15.2 answers every streamed
+      // request 500 on Node 20 ("TypeError: immutable" appending a header to the upstream's fetch Response).
+      if (ok.status !== 200 && c.name === 'portkey') {
+        portkeyProblem = `the benign body is not served (${ok.status} ${okText.slice(0, 80)})`;
+        contenders.splice(contenders.indexOf(c), 1);
+        continue;
+      }
       if (ok.status !== 200) throw new Error(`${c.name}: the benign body is not served (${ok.status})`);
       if (c.name !== 'direct' && bad.status < 400)
         throw new Error(`${c.name}: the injection phrase was not refused`);
