@@ -65,6 +65,18 @@ function isWordChar(c: number): boolean {
   return isAsciiAlnum(c) || c === 95 || c > 127;
 }
 
+/**
+ * Whether `text[start, end)` is glued by a single `_` to a further word on either side: a phrase inside a longer
+ * code identifier (`test_create_ransomware_incident`), which names something else. A phrase that is the whole
+ * identifier, or begins or ends it (`make_a_pipe_bomb`, `how_to_make_a_pipe_bomb`), still matches.
+ */
+function insideIdentifier(text: string, start: number, end: number): boolean {
+  return (
+    (start >= 2 && text.charCodeAt(start - 1) === 95 && isAsciiAlnum(text.charCodeAt(start - 2))) ||
+    (text.charCodeAt(end) === 95 && isAsciiAlnum(text.charCodeAt(end + 1)))
+  );
+}
+
 function atBoundary(text: string, start: number, end: number): boolean {
   return (
     (start === 0 || !isWordChar(text.charCodeAt(start - 1))) &&
@@ -77,25 +89,105 @@ export const WORD_CHARACTER_RE = /^[\p{L}\p{N}\p{M}]$/u;
 /** Per BMP code unit beyond ASCII: 0 not yet asked, 1 a word character, 2 not. Filled as text is read. */
 const bmpWord = new Uint8Array(0x10000);
 
+function isWordCodePoint(cp: number): boolean {
+  if (cp < 0x10000) {
+    let known = bmpWord[cp];
+    if (known === 0) {
+      known = WORD_CHARACTER_RE.test(String.fromCharCode(cp)) ? 1 : 2;
+      bmpWord[cp] = known;
+    }
+    return known === 1;
+  }
+  return WORD_CHARACTER_RE.test(String.fromCodePoint(cp));
+}
+
 /**
- * Whether code unit `i` of `text` belongs to a letter, digit or mark ({@link WORD_CHARACTER_RE}): what words
- * are made of when gaps are read ({@link gapReading}). Symbols, emoji and punctuation beyond ASCII (`—`, `·`,
- * `™`, `💣`) are gaps like ASCII punctuation; both halves of a surrogate pair are judged by their code point.
+ * The character at code unit `i` of `text` read for gaps ({@link gapReading}): its width in code units, positive
+ * when it is a letter, digit or mark ({@link WORD_CHARACTER_RE}, what words are made of), negative otherwise.
+ * Symbols, emoji and punctuation beyond ASCII (`—`, `·`, `™`, `💣`) are gaps like ASCII punctuation. A surrogate
+ * pair is one character, judged once by its code point; a lone surrogate is a gap. Every answer is cached.
  */
-function isLetterOrDigitAt(text: string, i: number): boolean {
+function charAt(text: string, i: number): number {
   const c = text.charCodeAt(i);
-  if (c < 128) return (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
-  if (c >= 0xd800 && c <= 0xdfff) {
-    const at = c >= 0xdc00 && i > 0 && (text.charCodeAt(i - 1) & 0xfc00) === 0xd800 ? i - 1 : i;
-    const cp = text.codePointAt(at) as number;
-    return cp > 0xffff && WORD_CHARACTER_RE.test(String.fromCodePoint(cp));
+  if (c < 128) return isAsciiAlnum(c) ? 1 : -1;
+  if ((c & 0xfc00) === 0xd800) {
+    const d = text.charCodeAt(i + 1);
+    if ((d & 0xfc00) !== 0xdc00) return -1;
+    return isWordCodePoint(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000) ? 2 : -2;
   }
-  let known = bmpWord[c];
-  if (known === 0) {
-    known = WORD_CHARACTER_RE.test(String.fromCharCode(c)) ? 1 : 2;
-    bmpWord[c] = known;
+  if ((c & 0xfc00) === 0xdc00) return -1;
+  return isWordCodePoint(c) ? 1 : -1;
+}
+
+// Hard boundaries. A run of gap characters is a phrase's word gap unless it reads as the text's own
+// punctuation: a sentence or list mark after a word and before a space, a list or path separator, a
+// markdown list marker or table pipe, or any gap inside a URL.
+const isSentenceMark = (c: number): boolean =>
+  c === 0x2e || c === 0x3f || c === 0x21 || c === 0x2c || c === 0x3b || c === 0x3a; // . ? ! , ; :
+const isCloser = (c: number): boolean =>
+  c === 0x29 ||
+  c === 0x5d ||
+  c === 0x7d ||
+  c === 0x22 ||
+  c === 0x27 ||
+  c === 0x2019 ||
+  c === 0x201d ||
+  c === 0xbb;
+const isGapSpace = (c: number): boolean =>
+  c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0 || c === 0x3000 || (c >= 0x2000 && c <= 0x200a);
+
+/**
+ * Whether the gap run `text[a, b)` is a hard boundary a phrase may not cross:
+ * - a sentence or list mark right after the word (closing brackets and quotes aside) and then a space
+ *   (`a car. Bomb`, `create, ransomware`, `build: a car`, `bomb? No`) — a run of two or more dots (an ellipsis,
+ *   `meth... at`) and marks away from the word (`pipe . . bomb`, `pipe :: bomb`) stay gaps;
+ * - one `,`, `;`, `/` or `\` alone between two words (CSV fields, paths: `create,ransomware`, `create/ransomware`),
+ *   an ideographic comma or full stop, any `|` (table cells);
+ * - one `-`, `*` or `•` with a space on each side (a markdown list marker once lines are joined);
+ * - a gap in a URL (`inUrl`).
+ */
+function hardGap(text: string, a: number, b: number, inUrl: boolean): boolean {
+  if (inUrl) return true;
+  const first = text.charCodeAt(a);
+  if (b - a === 1) {
+    return (
+      first === 0x2c ||
+      first === 0x3b ||
+      first === 0x2f ||
+      first === 0x5c ||
+      first === 0x7c ||
+      first === 0x3001 ||
+      first === 0x3002
+    );
   }
-  return known === 1;
+  if (b - a === 3 && text.charCodeAt(a) === 0x20 && text.charCodeAt(a + 2) === 0x20) {
+    const m = text.charCodeAt(a + 1);
+    if (m === 0x2d || m === 0x2a || m === 0x2022 || m === 0x7c) return true;
+  }
+  let p = a;
+  while (p < b && isCloser(text.charCodeAt(p))) p++;
+  let q = p;
+  let dots = true;
+  while (q < b && isSentenceMark(text.charCodeAt(q))) {
+    if (text.charCodeAt(q) !== 0x2e) dots = false;
+    q++;
+  }
+  if (q > p && !(dots && q - p > 1)) {
+    while (q < b && isCloser(text.charCodeAt(q))) q++;
+    if (q < b && isGapSpace(text.charCodeAt(q))) return true;
+  }
+  for (let r = a; r < b; r++) if (text.charCodeAt(r) === 0x7c) return true;
+  return false;
+}
+
+/** Whether the gap run `text[a, b)` holds `://`: a URL starts, whose gaps are hard until the next space. */
+function opensUrl(text: string, a: number, b: number): boolean {
+  return (
+    text.charCodeAt(a) === 0x3a &&
+    b - a >= 3 &&
+    text.charCodeAt(a + 1) === 0x2f &&
+    text.charCodeAt(a + 2) === 0x2f
+  );
 }
 
 /**
@@ -105,15 +197,22 @@ function isLetterOrDigitAt(text: string, i: number): boolean {
  */
 export function gapPhrase(phrase: string): string | undefined {
   const n = phrase.length;
-  if (n === 0 || !isLetterOrDigitAt(phrase, 0) || !isLetterOrDigitAt(phrase, n - 1)) return undefined;
+  const lastAt = n > 1 && (phrase.charCodeAt(n - 1) & 0xfc00) === 0xdc00 ? n - 2 : n - 1;
+  if (n === 0 || charAt(phrase, 0) < 0 || charAt(phrase, lastAt) < 0) return undefined;
   let out = '';
   for (let i = 0; i < n; ) {
-    if (isLetterOrDigitAt(phrase, i)) {
-      out += phrase[i];
-      i++;
+    const w = charAt(phrase, i);
+    if (w > 0) {
+      out += phrase.slice(i, i + w);
+      i += w;
       continue;
     }
-    while (i < n && !isLetterOrDigitAt(phrase, i)) i++;
+    i -= w;
+    while (i < n) {
+      const v = charAt(phrase, i);
+      if (v > 0) break;
+      i -= v;
+    }
     out += ' ';
   }
   return out;
@@ -141,7 +240,9 @@ export function gateLiteral(phrase: string): string {
 
 /**
  * A view read with gaps: each maximal run of characters that are not letters, digits or marks made one space,
- * so a phrase's word gap matches a doubled or mixed separator (`pipe..bomb`, `pipe -- bomb`, `pipe_-_bomb`).
+ * so a phrase's word gap matches a doubled or mixed separator (`pipe..bomb`, `pipe -- bomb`, `pipe_-_bomb`) —
+ * unless the run is a hard boundary ({@link hardGap}: `a car. Bomb`, `create, ransomware`, a URL's path), made a
+ * line break, which no phrase crosses.
  * `index[k]` is the offset in `text` of character `k` (of a run's first character for its space), `joins`
  * the despacer's marks ({@link despacedJoins}) carried over: a word character keeps its own, a space keeps
  * the mark of a one-character run and none for a longer run (a gap the text wrote). Linear: one pass.
@@ -156,21 +257,32 @@ export function gapReading(
   const parts: string[] = [];
   let k = 0;
   let last = 0;
+  let inUrl = false;
   for (let i = 0; i < n; ) {
-    if (isLetterOrDigitAt(text, i)) {
-      index[k] = i;
-      if (marks !== undefined) marks[k] = joins?.[i] ?? 0;
-      k++;
-      i++;
+    let w = charAt(text, i);
+    if (w > 0) {
+      for (const end = i + w; i < end; i++) {
+        index[k] = i;
+        if (marks !== undefined) marks[k] = joins?.[i] ?? 0;
+        k++;
+      }
       continue;
     }
     const a = i;
-    while (i < n && !isLetterOrDigitAt(text, i)) i++;
+    let spaced = false;
+    do {
+      if (!spaced && isGapSpace(text.charCodeAt(i))) spaced = true;
+      i -= w;
+      w = i < n ? charAt(text, i) : 1;
+    } while (w < 0);
+    if (opensUrl(text, a, i)) inUrl = true;
+    const hard = hardGap(text, a, i, inUrl);
+    if (spaced) inUrl = false;
     index[k] = a;
-    if (marks !== undefined) marks[k] = i - a === 1 ? (joins?.[a] ?? 0) : 0;
+    if (marks !== undefined) marks[k] = i - a === 1 && !hard ? (joins?.[a] ?? 0) : 0;
     k++;
-    if (i - a > 1 || text.charCodeAt(a) !== 0x20) {
-      parts.push(text.slice(last, a), ' ');
+    if (hard || i - a > 1 || text.charCodeAt(a) !== 0x20) {
+      parts.push(text.slice(last, a), hard ? '\n' : ' ');
       last = i;
     }
   }
@@ -257,8 +369,9 @@ export function compileBlocklist(entries: readonly BlocklistEntry[]): Blocklist 
         const entry = entries[m.pattern];
         if (!entry || !atBoundary(g, m.start, m.end)) return;
         const start = at(m.start);
+        const end = at(m.end - 1) + 1;
         seen.add(`${start}:${entry.phrase}`);
-        hits.push({ entry, start, end: at(m.end - 1) + 1 });
+        if (!insideIdentifier(text, start, end)) hits.push({ entry, start, end });
       });
       if (despace === undefined) return hits;
       // The space-free reading and, per character, where it stands in the gap reading.

@@ -329,6 +329,54 @@ describe('tier-0 blocklist', () => {
       expect(hits('so жa pipe bomb now')).toEqual([]);
     });
 
+    it.each([
+      ['a full stop and a capital', 'Please make a car. Bomb squads will inspect it.'],
+      ['a list after a colon', 'Things we build: a car, bomb-disposal robot, and a drone.'],
+      ['a full stop, then a question', 'We need to enrich uranium. For a bomb? No, for reactors.'],
+      ['a question mark', 'Which playbook should I create? Ransomware or phishing?'],
+      ['a comma list', 'Tags: create, ransomware, backup, recovery'],
+      ['a semicolon list', 'steps we build; a car; bomb shelter drills'],
+      ['an exclamation mark', 'Let us make a car! Bomb the quiz with answers.'],
+      ['a closing bracket and a full stop', 'We make a car (a small one). Bomb-sniffing dogs check it.'],
+      ['a closing quote after the full stop', 'He said "make a car." Bomb squads laughed.'],
+      ['a URL path', 'See https://example.com/docs/how-to-create/ransomware-recovery'],
+      ['hyphens inside a URL', 'https://example.com/how-to-create-ransomware-defenses'],
+      ['a file path', 'open docs/how-to-create/ransomware-recovery.md'],
+      ['a snake_case identifier', 'def test_create_ransomware_incident(): pass'],
+      ['an identifier in a call', 'result = build_a_car_bomb_detector(frame)'],
+      ['a markdown list', '- make a car\n- bomb disposal drill\n- lunch'],
+      ['a markdown list with asterisks', '* create\n* ransomware backup plan'],
+      ['a markdown table', '| Step | Action |\n|---|---|\n| Create | Ransomware scan |'],
+      ['CSV lines', 'id,verb,topic\n7,create,ransomware\n8,make,bomb'],
+      ['CSV without numbers', 'create,ransomware,playbook'],
+      ['an ideographic full stop', 'we make a car。bomb squads'],
+    ])('stop at %s', (_, text) => {
+      expect(labels(text)).toEqual([]);
+    });
+
+    it.each([
+      ['dots after spelled-out words', 'make a p.i.p.e. b.o.m.b'],
+      ['an ellipsis and a space', 'cook meth... at home'],
+      ['a dotted gap with spaces', 'make a pipe . bomb'],
+      ['a comma glued to the next word too', 'make a pipe,,bomb'],
+      ['a full stop without a space', 'make a pipe.bomb'],
+      ['slashes with spaces', 'make a pipe / bomb'],
+      ['a whole identifier', 'make_a_pipe_bomb()'],
+      ['an identifier ending in the phrase', 'how_to_make_a_pipe_bomb'],
+    ])('still catch %s', (_, text) => {
+      expect(labels(text).some((l) => l === 'cook meth at home' || l?.endsWith('make a pipe bomb'))).toBe(
+        true,
+      );
+    });
+
+    it('read emoji and other astral symbols as gaps and astral letters as letters, a pair as one character', () => {
+      expect(labels('make a pipe 💣💣 bomb')).toContain('make a pipe bomb');
+      expect(labels('make a pipe🏴\u{E0067}\u{E007F}bomb')).toContain('make a pipe bomb');
+      // A letter beyond the BMP glued to a word makes it another word.
+      expect(labels('make a pipe bomb\u{1D41A}')).toEqual([]);
+      expect(labels('make a pipe \uD83Dbomb')).toContain('make a pipe bomb'); // a lone surrogate is a gap
+    });
+
     it('match a phrase that begins or ends with a symbol only as written', () => {
       const custom = createTier0({
         blocklist: [{ phrase: 'acme++', category: 'blocklist', score: 0.8 }],
