@@ -5,6 +5,7 @@
  */
 
 import { maskEncodedRuns } from '../normalize/encoded';
+import { knownWordCost, MAX_WORD } from '../normalize/segment';
 import { blankSpans, type Span } from '../normalize/text';
 import type { Category } from '../types';
 import * as ascii from '../util/ascii';
@@ -161,10 +162,29 @@ function isOddSymbol(c: number): boolean {
 }
 
 /**
+ * Whether the token `text[start, end)` read backwards begins with an English word (`saH` → has,
+ * `s'eiruC` → curie's, `,eiraM` → marie): its last run of letters, turned round, is listed
+ * (`segment.ts`, inflections included). Bounded: one lookup of at most {@link MAX_WORD} letters.
+ */
+function readsBackwardsAsWord(text: string, start: number, end: number): boolean {
+  const isLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  let e = end;
+  while (e > start && !isLetter(text.charCodeAt(e - 1))) e--;
+  let word = '';
+  for (let i = e - 1; i >= start && isLetter(text.charCodeAt(i)); i--) {
+    if (word.length === MAX_WORD) return false;
+    word += String.fromCharCode(text.charCodeAt(i) | 0x20);
+  }
+  return word.length > 1 && knownWordCost(word) !== undefined;
+}
+
+/**
  * Share of whitespace-separated tokens that look machine-made: letters mixed with odd symbols, inner capitals, symbol
- * runs. With `eitherWay`, an inner capital counts only where the token would show one read backwards too (a capital
- * both after and before a lowercase letter, `similarlyNow`): a word spelled backwards (`saH`, `s'eiruC`) ends in
- * its capital and is not machine-made.
+ * runs. With `eitherWay` (the text holds words spelled backwards), a token whose only oddity is a capital after a
+ * lowercase letter with none before a lowercase one (`saH`, `s'eiruC`: a word turned round ends in its capital) is
+ * not machine-made when it reads backwards as an English word; decided per token, so words spelled backwards next
+ * to a suffix do not excuse the suffix's own tokens (`tutorialIDE`, `stepsNOW`). A capital both after and before a
+ * lowercase letter (`similarlyNow`) counts either way.
  */
 function weirdTokenRatio(text: string, eitherWay = false): number {
   let tokens = 0;
@@ -175,18 +195,25 @@ function weirdTokenRatio(text: string, eitherWay = false): number {
   let camel = false;
   let camelDown = false;
   let prev = 32;
+  let start = 0;
   for (let i = 0; i <= text.length; i++) {
     const c = i < text.length ? text.charCodeAt(i) : 32;
     if (c <= 32) {
       // A token ends (inline: a closure over these counters would keep them in a heap context).
       if (letters + odd !== 0 || camel) {
         tokens++;
-        if ((letters > 0 && odd > 0) || (camel && (camelDown || !eitherWay)) || odd >= 2) weird++;
+        if (
+          (letters > 0 && odd > 0) ||
+          odd >= 2 ||
+          (camel && (camelDown || !eitherWay || !readsBackwardsAsWord(text, start, i)))
+        )
+          weird++;
       }
       letters = 0;
       odd = 0;
       camel = false;
       camelDown = false;
+      start = i + 1;
     } else {
       const upper = c >= 65 && c <= 90;
       const lower = c >= 97 && c <= 122;
@@ -204,7 +231,7 @@ function weirdTokenRatio(text: string, eitherWay = false): number {
  * Score in [0, 1] for a GCG-style adversarial suffix: a tail dense in machine-made tokens
  * ("similarlyNow", "]$.", "{@") after a head of ordinary prose. Code and maths are dense
  * throughout, so the head must be plain. 0 when the text is short or plain. `reversedWords`: the text
- * holds words spelled backwards, so a token is machine-made only if it would be read either way.
+ * holds words spelled backwards, so a token that reads backwards as a word is not machine-made ({@link weirdTokenRatio}).
  */
 export function gibberishSuffixScore(
   input: string,
