@@ -242,6 +242,33 @@ function isNumberWithUnit(text: string, s: number, e: number): boolean {
   return letters <= 2;
 }
 
+/** Quotes that may open a token before its word (`"word"`, `'word'`). */
+const isQuote = (c: number): boolean => c === 0x22 || c === 0x27;
+
+/** The offset of the first character of `text[s, e)` after its opening quotes. */
+function quotesBefore(text: string, s: number, e: number): number {
+  let k = s;
+  while (k < e && isQuote(text.charCodeAt(k))) k++;
+  return k;
+}
+
+/**
+ * Where the token `text[s, e)` opens a bracket around its word, or -1: after its opening quotes stands `(`,
+ * and its closing punctuation (the run of {@link isClosing} characters and quotes at its end) holds a `)` that does not
+ * close an `()` o (`(73x78()()k)`, `(|_1v3).`, `"(73x78()()k)",`, `'(|_1v3)'?` — not `(|-|()`, which reads cho).
+ */
+function openingAt(text: string, s: number, e: number): number {
+  const lead = quotesBefore(text, s, e);
+  if (e - lead <= 2 || text.charCodeAt(lead) !== 0x28) return -1;
+  let tail = e;
+  while (tail > lead + 1 && (isClosing(text.charCodeAt(tail - 1)) || isQuote(text.charCodeAt(tail - 1))))
+    tail--;
+  for (let k = tail; k < e; k++) {
+    if (text.charCodeAt(k) === 0x29) return text.charCodeAt(k - 1) === 0x28 ? -1 : lead;
+  }
+  return -1;
+}
+
 /** Whether a folded token is a word: letters only, closing punctuation allowed at its end. */
 function isFoldedWord(word: string): boolean {
   let e = word.length;
@@ -293,10 +320,18 @@ export function foldHeavyLeet(text: string): string | undefined {
     let out = '';
     let grouped = false;
     const either: number[] = [];
-    // A word in parentheses, `(73x78()()k)`: the opening bracket is one, not a c.
-    const opening = i - s > 2 && text.charCodeAt(s) === 0x28 && text.charCodeAt(i - 1) === 0x29;
-    if (opening) out = '(';
-    for (let j = opening ? s + 1 : s; j < i; ) {
+    // A word in parentheses, `(73x78()()k)`, `"(73x78()()k)",`: the opening bracket is one, not a c, when a
+    // closing one stands in the token's closing punctuation (quotes before it and punctuation after it
+    // aside) and is not the end of an `()` o.
+    const lead = openingAt(text, s, i);
+    const opening = lead >= 0;
+    const word = opening ? lead + 1 - s : quotesBefore(text, s, i) - s;
+    for (let j = s; j < i; ) {
+      if (j === lead) {
+        out += '(';
+        j++;
+        continue;
+      }
       const group = HEAVY_GROUPS.find(([g]) => text.startsWith(g, j) && j + g.length <= i);
       if (group) {
         out += group[1];
@@ -313,8 +348,7 @@ export function foldHeavyLeet(text: string): string | undefined {
       j++;
     }
     // A disguised word mixes letters with symbols, or spells a letter with a multi-symbol group.
-    if ((letter || grouped) && isFoldedWord(opening ? out.slice(1) : out) && !isNumberWithUnit(text, s, i))
-      words++;
+    if ((letter || grouped) && isFoldedWord(out.slice(word)) && !isNumberWithUnit(text, s, i)) words++;
     parts.push(text.slice(last, s), out);
     if (either.length > 0 && either.length <= MAX_UNSURE) unsure.push([parts.length - 1, either]);
     last = i;
@@ -335,8 +369,9 @@ const MAX_UNSURE = 4;
  * punctuation after the letters is kept. Bounded: at most 2^{@link MAX_UNSURE} lookups of one short word.
  */
 function settleIorL(out: string, at: readonly number[]): string {
-  // An opening parenthesis stays in front of the word (`(textbook)`).
-  const start = out.charCodeAt(0) === 0x28 ? 1 : 0;
+  // Opening quotes and a parenthesis stay in front of the word (`(textbook)`, `"(textbook)"`).
+  let start = 0;
+  while (start < out.length && (isQuote(out.charCodeAt(start)) || out.charCodeAt(start) === 0x28)) start++;
   let end = out.length;
   while (end > start && !isAsciiLower(out.charCodeAt(end - 1))) end--;
   if (end === start || end - start > MAX_WORD) return out;

@@ -81,6 +81,16 @@ describe('foldHeavyLeet reads heavy leetspeak, not symbol-dense text', () => {
       '#0w +() 7r4|n a p4rr()7 f()r $#()p1|f7!n9 (73x78()()k) (|_1v3)',
       'how to train a parrot for shoplifting (textbook) (live)',
     ],
+    [
+      'a word in parentheses followed by punctuation, or inside quotes',
+      `#0w +() 7r4|n a p4rr()7 f()r $#()p1|f7!n9 (73x78()()k), "(|_1v3)". '(7h3()ry)'?`,
+      `how to train a parrot for shoplifting (textbook), "(live)". '(theory)'?`,
+    ],
+    [
+      'an opening bracket whose closing one ends an () o is a c',
+      '(4|\\| |-|3 |\\/|4k3 4 |3()|\\/||3 (|-|()',
+      'can he make a bomb cho',
+    ],
   ])('GIVEN %s WHEN folded THEN it reads back', (_name, input, expected) => {
     expect(foldHeavyLeet(input)).toBe(expected);
   });
