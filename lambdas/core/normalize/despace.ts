@@ -78,6 +78,12 @@ export function collapseSpacedLetters(s: string): { text: string; leet: boolean 
 /** Single-character tokens joined in all, at least, before text is read as spaced-out words. */
 export const MIN_SPACED_TOKENS = 12;
 /**
+ * Fewer joins suffice when they spell English: at least this many joins inside words the word list knows
+ * (`segment.ts`), and those at least half of all joins. A short spaced-out request (`m  a  k  e    a    b  o  m  b`:
+ * 7 joins) is read; a short grid or matrix (`x  o  x  o`, `a    b    c    d`) is not.
+ */
+export const MIN_ENGLISH_JOINS = 3;
+/**
  * Widest gap of spaces that may join the characters of a spaced-out passage ({@link readSpacedWords}):
  * letters set 4–8 spaces apart, words further still, read as well as the usual 1–3.
  */
@@ -119,6 +125,17 @@ function foldSpacedWord(word: string): { text: string; leet: boolean; heldBack: 
   return { text, leet: text !== word, heldBack: false };
 }
 
+/** Whether a joined word, quotes and punctuation around it aside, is a word the list knows (`segment.ts`). */
+function isEnglishWord(word: string): boolean {
+  let start = 0;
+  let end = word.length;
+  while (start < end && !isAsciiLower(word.charCodeAt(start))) start++;
+  while (end > start && !isAsciiLower(word.charCodeAt(end - 1))) end--;
+  if (end - start < 2 || end - start > MAX_WORD) return false;
+  for (let i = start; i < end; i++) if (!isAsciiLower(word.charCodeAt(i))) return false;
+  return knownWordCost(word.slice(start, end)) !== undefined;
+}
+
 /**
  * Text written with every character spaced out and the words set apart by a wider gap (garak's and
  * promptfoo's "spacing": `{ ' i d ' :   ' r e p _ 1 ' }`) read back with its punctuation in place
@@ -129,7 +146,8 @@ function foldSpacedWord(word: string): { text: string; leet: boolean; heldBack: 
  * each read alone. Joined words of letters and leet symbols alone, with no more symbols than letters,
  * are leet-folded like despaced runs; addresses, dates and ids are not. Undefined unless at least
  * {@link MIN_SPACED_TOKENS} characters were joined and one passage joins two letters or digits (which
- * the scan's `spaced` seed also sees, so that gate is sound for this reading). `heldBack` says a joined
+ * the scan's `spaced` seed also sees, so that gate is sound for this reading), or fewer joins that mostly
+ * spell English words ({@link MIN_ENGLISH_JOINS}). `heldBack` says a joined
  * word was left unfolded for being mostly leet symbols ({@link foldSpacedWord}); the caller then also
  * reads the passage through the letter despacer, which folds every run, so spaced-out heavy leetspeak
  * (`h 0 w   7 0   m 4 k 3`) is read as before. Linear: each token is visited twice.
@@ -140,7 +158,16 @@ export function readSpacedWords(s: string): { text: string; leet: boolean; heldB
   let leet = false;
   let heldBack = false;
   let joinedTotal = 0;
+  let englishJoins = 0;
   let seeded = false;
+  /** A word of the passage read back: folded, and its joins counted when it is an English word. */
+  const finish = (word: string, joins: number): string => {
+    const folded = foldSpacedWord(word);
+    if (folded.leet) leet = true;
+    if (folded.heldBack) heldBack = true;
+    if (joins > 0 && englishJoins < MIN_SPACED_TOKENS && isEnglishWord(folded.text)) englishJoins += joins;
+    return folded.text;
+  };
   let last = 0;
   // Next token at or after `i`: [start, end), or start === n when none.
   const tokenAt = (i: number): [number, number] => {
@@ -185,6 +212,7 @@ export function readSpacedWords(s: string): { text: string; leet: boolean; heldB
       // Second pass: join at the narrowest gap, keep every other gap as it is.
       out.push(s.slice(last, first));
       let word = '';
+      let wordJoins = 0;
       let at = first;
       let e = end;
       for (;;) {
@@ -193,26 +221,24 @@ export function readSpacedWords(s: string): { text: string; leet: boolean; heldB
         const [a, b] = tokenAt(e);
         if (spaces(e, a) === narrowest) {
           joinedTotal++;
+          wordJoins++;
         } else {
-          const folded = foldSpacedWord(word);
-          if (folded.leet) leet = true;
-          if (folded.heldBack) heldBack = true;
-          out.push(folded.text, s.slice(e, a));
+          out.push(finish(word, wordJoins), s.slice(e, a));
           word = '';
+          wordJoins = 0;
         }
         at = a;
         e = b;
       }
-      const folded = foldSpacedWord(word);
-      if (folded.leet) leet = true;
-      if (folded.heldBack) heldBack = true;
-      out.push(folded.text);
+      out.push(finish(word, wordJoins));
       last = passageEnd;
       seeded = true;
     }
     [start, end] = tokenAt(passageEnd);
   }
-  if (!seeded || joinedTotal < MIN_SPACED_TOKENS) return undefined;
+  if (!seeded) return undefined;
+  if (joinedTotal < MIN_SPACED_TOKENS && (englishJoins < MIN_ENGLISH_JOINS || englishJoins * 2 < joinedTotal))
+    return undefined;
   out.push(s.slice(last));
   return { text: out.join(''), leet, heldBack };
 }

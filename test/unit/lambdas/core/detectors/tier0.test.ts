@@ -223,6 +223,11 @@ describe('tier-0 blocklist', () => {
       );
     });
 
+    it.each([2, 4, 8])('still catch a short phrase (under 12 joins) spelled out %i spaces apart', (gap) => {
+      expect(blocklistLabels(letters('make a pipe bomb', gap, gap + 2))).toContain('make a pipe bomb');
+      expect(blocklistLabels(letters('cook meth at home', gap, gap + 2))).toContain('cook meth at home');
+    });
+
     it.each([
       ['letters and words one space apart', 'm a k e a p i p e b o m b'],
       ['word gaps in the wrong places', 'm a k e  a p  i p e b o m b'],

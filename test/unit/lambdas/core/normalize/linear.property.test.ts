@@ -127,6 +127,11 @@ const WORST: Readonly<Record<string, (n: number) => string>> = {
   'split tokens, a symbol break per twelve words and space breaks': (n) =>
     repeat('ma-ke so meone b omb a rea t rain the of and to in is it ', n),
   'heavy leet, inflected i/l words in brackets': (n) => repeat('(910r|f1e$) ', n),
+  'heavy leet, bracketed words with quotes and punctuation after': (n) =>
+    repeat(`"(73x78()()k)", '(|_1v3)'? `, n),
+  'short spaced-out English words, letters two spaces apart': (n) =>
+    repeat('m  a  k  e    a    b  o  m  b   and ', n),
+  'spaced-out letters two apart spelling no word': (n) => repeat('x  q  z  v    ', n),
   'parenthesized numbers': (n) => repeat('⑴⑵⒇', n),
   mixed: (n) =>
     repeat(
