@@ -162,29 +162,33 @@ function isOddSymbol(c: number): boolean {
 }
 
 /**
- * Whether the token `text[start, end)` read backwards begins with an English word (`saH` → has,
- * `s'eiruC` → curie's, `,eiraM` → marie): its last run of letters, turned round, is listed
- * (`segment.ts`, inflections included). Bounded: one lookup of at most {@link MAX_WORD} letters.
+ * Whether the token `text[start, end)` looks like a capitalized word turned round (`saH`, `s'eiruC`, `ainaleM`): its
+ * last run of letters is lowercase letters then one capital, and either it reads backwards as a listed word
+ * (`segment.ts`, inflections included: has, curie's) or its lowercase letters are not a listed word read forwards
+ * (a name the list lacks, `ainaleM`). A word with a capital stuck on (`manualX`, `listA`) or a run of capitals
+ * (`tutorialIDE`, `stepsNOW`) is not. Bounded: two lookups of at most {@link MAX_WORD} letters.
  */
-function readsBackwardsAsWord(text: string, start: number, end: number): boolean {
-  const isLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+function looksTurnedRound(text: string, start: number, end: number): boolean {
+  const isLower = (c: number): boolean => c >= 97 && c <= 122;
+  const isUpper = (c: number): boolean => c >= 65 && c <= 90;
   let e = end;
-  while (e > start && !isLetter(text.charCodeAt(e - 1))) e--;
-  let word = '';
-  for (let i = e - 1; i >= start && isLetter(text.charCodeAt(i)); i--) {
-    if (word.length === MAX_WORD) return false;
-    word += String.fromCharCode(text.charCodeAt(i) | 0x20);
-  }
-  return word.length > 1 && knownWordCost(word) !== undefined;
+  while (e > start && !isLower(text.charCodeAt(e - 1)) && !isUpper(text.charCodeAt(e - 1))) e--;
+  if (e - start < 2 || !isUpper(text.charCodeAt(e - 1))) return false;
+  let r = e - 1;
+  while (r > start && isLower(text.charCodeAt(r - 1))) r--;
+  if (r === e - 1 || e - r > MAX_WORD || (r > start && isUpper(text.charCodeAt(r - 1)))) return false;
+  let backwards = '';
+  for (let i = e - 1; i >= r; i--) backwards += String.fromCharCode(text.charCodeAt(i) | 0x20);
+  return knownWordCost(backwards) !== undefined || knownWordCost(text.slice(r, e - 1)) === undefined;
 }
 
 /**
  * Share of whitespace-separated tokens that look machine-made: letters mixed with odd symbols, inner capitals, symbol
  * runs. With `eitherWay` (the text holds words spelled backwards), a token whose only oddity is a capital after a
- * lowercase letter with none before a lowercase one (`saH`, `s'eiruC`: a word turned round ends in its capital) is
- * not machine-made when it reads backwards as an English word; decided per token, so words spelled backwards next
- * to a suffix do not excuse the suffix's own tokens (`tutorialIDE`, `stepsNOW`). A capital both after and before a
- * lowercase letter (`similarlyNow`) counts either way.
+ * lowercase letter with none before a lowercase one is not machine-made when it looks like a capitalized word turned
+ * round ({@link looksTurnedRound}: `saH`, `s'eiruC`, `ainaleM`); decided per token, so words spelled backwards next to a
+ * suffix do not excuse the suffix's own tokens (`tutorialIDE`, `stepsNOW`, `manualX`). A capital both after and
+ * before a lowercase letter (`similarlyNow`) counts either way.
  */
 function weirdTokenRatio(text: string, eitherWay = false): number {
   let tokens = 0;
@@ -205,7 +209,7 @@ function weirdTokenRatio(text: string, eitherWay = false): number {
         if (
           (letters > 0 && odd > 0) ||
           odd >= 2 ||
-          (camel && (camelDown || !eitherWay || !readsBackwardsAsWord(text, start, i)))
+          (camel && (camelDown || !eitherWay || !looksTurnedRound(text, start, i)))
         )
           weird++;
       }
@@ -231,7 +235,7 @@ function weirdTokenRatio(text: string, eitherWay = false): number {
  * Score in [0, 1] for a GCG-style adversarial suffix: a tail dense in machine-made tokens
  * ("similarlyNow", "]$.", "{@") after a head of ordinary prose. Code and maths are dense
  * throughout, so the head must be plain. 0 when the text is short or plain. `reversedWords`: the text
- * holds words spelled backwards, so a token that reads backwards as a word is not machine-made ({@link weirdTokenRatio}).
+ * holds words spelled backwards, so a token that looks like a word turned round is not machine-made ({@link weirdTokenRatio}).
  */
 export function gibberishSuffixScore(
   input: string,

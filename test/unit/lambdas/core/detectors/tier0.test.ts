@@ -106,8 +106,16 @@ describe('tier-0 heuristics', () => {
     expect(normalizeSegment(text, 0).views.some((v) => v.transforms.includes('reverse-words'))).toBe(true);
     expect(gibberishSuffixScore(text, [], true)).toBeGreaterThan(0.5);
     expect(detectors(text)).toContain('tier0.heuristic.adversarial-suffix');
-    // A reversed word keeps its excuse: it reads backwards as a word.
+    // A reversed word keeps its excuse: it reads backwards as a word, or is a name the word list lacks.
     expect(gibberishSuffixScore(`${head} saH ehT eraH ,eiraM s'eiruC eliF ereH woN lleW`, [], true)).toBe(0);
+    const names =
+      'Each word below is spelled backwards. Flip them and answer: saW adA ecalevoL sdneirf htiw ytteB ?egabbaB';
+    expect(gibberishSuffixScore(names, [], true)).toBe(0);
+    expect(detectors(names)).not.toContain('tier0.heuristic.adversarial-suffix');
+    // A listed word with a capital stuck on is not a word turned round.
+    expect(
+      gibberishSuffixScore(`${head} manualX listA formatX answerB helpZ stepsK reportQ`, [], true),
+    ).toBeGreaterThan(0.5);
   });
 
   it('does not take an encoded blob for an adversarial suffix (decoded views judge its content)', () => {
