@@ -11,7 +11,7 @@ import type { Category } from '../types';
 import * as ascii from '../util/ascii';
 
 // Hot loops: module-local bindings (see util/ascii.ts).
-const { isAsciiAlnum } = ascii;
+const { isAsciiAlnum, isAsciiLetter, isAsciiLower, isAsciiUpper } = ascii;
 
 /** Encoded runs at least this long are masked before the suffix heuristic looks at a text. */
 const ENCODED_RUN_MIN = 24;
@@ -169,14 +169,12 @@ function isOddSymbol(c: number): boolean {
  * (`tutorialIDE`, `stepsNOW`) is not. Bounded: two lookups of at most {@link MAX_WORD} letters.
  */
 function looksTurnedRound(text: string, start: number, end: number): boolean {
-  const isLower = (c: number): boolean => c >= 97 && c <= 122;
-  const isUpper = (c: number): boolean => c >= 65 && c <= 90;
   let e = end;
-  while (e > start && !isLower(text.charCodeAt(e - 1)) && !isUpper(text.charCodeAt(e - 1))) e--;
-  if (e - start < 2 || !isUpper(text.charCodeAt(e - 1))) return false;
+  while (e > start && !isAsciiLetter(text.charCodeAt(e - 1))) e--;
+  if (e - start < 2 || !isAsciiUpper(text.charCodeAt(e - 1))) return false;
   let r = e - 1;
-  while (r > start && isLower(text.charCodeAt(r - 1))) r--;
-  if (r === e - 1 || e - r > MAX_WORD || (r > start && isUpper(text.charCodeAt(r - 1)))) return false;
+  while (r > start && isAsciiLower(text.charCodeAt(r - 1))) r--;
+  if (r === e - 1 || e - r > MAX_WORD || (r > start && isAsciiUpper(text.charCodeAt(r - 1)))) return false;
   let backwards = '';
   for (let i = e - 1; i >= r; i--) backwards += String.fromCharCode(text.charCodeAt(i) | 0x20);
   return knownWordCost(backwards) !== undefined || knownWordCost(text.slice(r, e - 1)) === undefined;
