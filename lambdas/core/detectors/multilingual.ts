@@ -442,7 +442,7 @@ const MAX_COMPOUND = 32;
 /**
  * A German compound read from its parts (`Briefbetrug` → `letter fraud`): the longest listed (or
  * inflected) last part of at least four letters, and the first part when it is listed too (with or
- * without a linking `s`/`n`/`en`/`es`). Undefined when no last part is listed. At most a few dozen lookups.
+ * without a linking `s`/`n`/`en`/`es`); after an unlisted first part, only a long last part counts. Undefined when no last part is listed. At most a few dozen lookups.
  */
 function compoundTail(word: string): string | undefined {
   if (word.length > MAX_COMPOUND) return undefined;
@@ -460,10 +460,16 @@ function compoundTail(word: string): string | undefined {
         break;
       }
     }
-    return first !== undefined ? `${first} ${hit}` : hit;
+    if (first !== undefined) return `${first} ${hit}`;
+    // An unlisted first part: only a long one before a long last part (`Schwächen` is not `sch` +
+    // `wachen`, awake).
+    if (cut >= MIN_HEAD && tail.length >= MIN_GUESS) return hit;
   }
   return undefined;
 }
+
+/** Shortest unlisted first part of a German compound read from its last part alone. */
+const MIN_HEAD = 5;
 
 /** The gloss of `word` read with one of its language's plural or gender endings undone, if listed. */
 function inflected(word: string, lang: GlossLanguage): string | undefined {
