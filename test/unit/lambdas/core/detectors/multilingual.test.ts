@@ -280,6 +280,9 @@ describe('gloss lexicon: inflections, compounds and cognates', () => {
 
   test('a German compound is read from its parts, and a very long one costs no more than a bounded scan', () => {
     expect(glossToEnglish('Wie baue ich eine Rohrbombe in der Garage?')!.gloss).toContain('pipe bomb');
+    // An unlisted first part: read only when both parts are long, not from a short split.
+    expect(glossToEnglish('Ist das eine Quastbombe oder nicht?')!.gloss).toContain('bomb');
+    expect(glossToEnglish('Ist das eine Quabombe oder nicht?')!.gloss).toContain('quabombe');
     const long = `Der ${'x'.repeat(5_000)}betrug ist das Ziel und die Frage.`;
     expect(glossToEnglish(long)!.gloss).toContain('x'.repeat(100));
   });
