@@ -138,8 +138,10 @@ async function startBedrockStub() {
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  // BASE=<dir>: another checkout of the repository (e.g. `git archive main | tar -x -C <dir>` with a node_modules
-  // link) whose bundles run side by side with this tree's, run after run, so both see the same machine load.
+  // BASE=<dir>: another checkout of the repository whose bundles run side by side with this tree's, run after run,
+  // so both see the same machine load. E.g. `git worktree add /tmp/bench-base <commit>` and `cp -al node_modules
+  // /tmp/bench-base/node_modules` (hard links: no copy), removed afterwards with `git worktree remove --force
+  // /tmp/bench-base`.
   const variants = [
     { label: '', root: '.', prefix: '' },
     ...(process.env['BASE'] ? [{ label: 'base ', root: process.env['BASE'], prefix: 'base-' }] : []),
