@@ -88,6 +88,11 @@ function atBoundary(text: string, start: number, end: number): boolean {
 export const WORD_CHARACTER_RE = /^[\p{L}\p{N}\p{M}]$/u;
 /** Per BMP code unit beyond ASCII: 0 not yet asked, 1 a word character, 2 not. Filled as text is read. */
 const bmpWord = new Uint8Array(0x10000);
+/**
+ * The same per code point beyond the BMP (U+10000 on), made when the first one is read: 1 MB. An emoji costs one
+ * table read, not a string and a regex test per occurrence.
+ */
+let astralWord: Uint8Array | undefined;
 
 function isWordCodePoint(cp: number): boolean {
   if (cp < 0x10000) {
@@ -98,7 +103,13 @@ function isWordCodePoint(cp: number): boolean {
     }
     return known === 1;
   }
-  return WORD_CHARACTER_RE.test(String.fromCodePoint(cp));
+  astralWord ??= new Uint8Array(0x100000);
+  let known = astralWord[cp - 0x10000];
+  if (known === 0) {
+    known = WORD_CHARACTER_RE.test(String.fromCodePoint(cp)) ? 1 : 2;
+    astralWord[cp - 0x10000] = known;
+  }
+  return known === 1;
 }
 
 /**
@@ -144,10 +155,10 @@ const isGapSpace = (c: number): boolean =>
  * - one `,`, `;`, `/` or `\` alone between two words (CSV fields, paths: `create,ransomware`, `create/ransomware`),
  *   an ideographic comma or full stop, any `|` (table cells);
  * - one `-`, `*` or `•` with a space on each side (a markdown list marker once lines are joined);
- * - a gap in a URL (`inUrl`).
+ * - a gap in a URL (`inUrl`); `pipe`: the run holds a `|`.
  */
-function hardGap(text: string, a: number, b: number, inUrl: boolean): boolean {
-  if (inUrl) return true;
+function hardGap(text: string, a: number, b: number, inUrl: boolean, pipe: boolean): boolean {
+  if (inUrl || pipe) return true;
   const first = text.charCodeAt(a);
   if (b - a === 1) {
     return (
@@ -155,14 +166,13 @@ function hardGap(text: string, a: number, b: number, inUrl: boolean): boolean {
       first === 0x3b ||
       first === 0x2f ||
       first === 0x5c ||
-      first === 0x7c ||
       first === 0x3001 ||
       first === 0x3002
     );
   }
   if (b - a === 3 && text.charCodeAt(a) === 0x20 && text.charCodeAt(a + 2) === 0x20) {
     const m = text.charCodeAt(a + 1);
-    if (m === 0x2d || m === 0x2a || m === 0x2022 || m === 0x7c) return true;
+    if (m === 0x2d || m === 0x2a || m === 0x2022) return true;
   }
   let p = a;
   while (p < b && isCloser(text.charCodeAt(p))) p++;
@@ -176,7 +186,6 @@ function hardGap(text: string, a: number, b: number, inUrl: boolean): boolean {
     while (q < b && isCloser(text.charCodeAt(q))) q++;
     if (q < b && isGapSpace(text.charCodeAt(q))) return true;
   }
-  for (let r = a; r < b; r++) if (text.charCodeAt(r) === 0x7c) return true;
   return false;
 }
 
@@ -270,13 +279,16 @@ export function gapReading(
     }
     const a = i;
     let spaced = false;
+    let pipe = false;
     do {
-      if (!spaced && isGapSpace(text.charCodeAt(i))) spaced = true;
+      const c = text.charCodeAt(i);
+      if (c === 0x7c) pipe = true;
+      else if (!spaced && isGapSpace(c)) spaced = true;
       i -= w;
       w = i < n ? charAt(text, i) : 1;
     } while (w < 0);
     if (opensUrl(text, a, i)) inUrl = true;
-    const hard = hardGap(text, a, i, inUrl);
+    const hard = hardGap(text, a, i, inUrl, pipe);
     if (spaced) inUrl = false;
     index[k] = a;
     if (marks !== undefined) marks[k] = i - a === 1 && !hard ? (joins?.[a] ?? 0) : 0;
