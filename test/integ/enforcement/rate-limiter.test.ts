@@ -188,9 +188,11 @@ describe('round trips per request', () => {
     };
   }
 
+  // The heaviest test here: 500 sequential admit+settle pairs (~300 round trips), so under a loaded full run it gets
+  // its own bound. Without leases one round trip per admission holds for any count: 100 requests show it.
   test('without leases: one conditional UpdateItem per admission; with leases: a fraction', async () => {
-    // WHEN 200 requests at 5 req/s with and without leases (1 s)
-    const plain = await run(0, 200, 5);
+    // WHEN 100 requests at 5 req/s without leases, 200 with leases (1 s) at 5 and 50 req/s
+    const plain = await run(0, 100, 5);
     const leased = await run(1_000, 200, 5);
     const fast = await run(1_000, 200, 50);
     console.log(
@@ -200,12 +202,12 @@ describe('round trips per request', () => {
       JSON.stringify({ plain: plain.byCommand, leased: leased.byCommand, fast: fast.byCommand }),
     );
     // THEN
-    expect(plain.admitted).toBe(200);
+    expect(plain.admitted).toBe(100);
     expect(plain.admitPerRequest).toBe(1);
     expect(leased.admitted).toBe(200);
     expect(leased.admitPerRequest).toBeLessThan(0.6);
     expect(fast.admitPerRequest).toBeLessThan(0.1);
-  });
+  }, 90_000);
 
   test('steady traffic renews the lease ahead of its expiry: past the ramp-up no admission waits for the table', async () => {
     // GIVEN one leased instance (1 s) with a counted client and ample limits
