@@ -182,7 +182,26 @@ function compile(lang: GlossLanguage): Dictionary {
   return { entries, maxWords };
 }
 
-const DICTS: ReadonlyMap<GlossLanguage, Dictionary> = new Map(LANGS.map((l) => [l, compile(l)]));
+let dictionaries: ReadonlyMap<GlossLanguage, Dictionary> | undefined;
+let dictionaryBuilds = 0;
+
+/**
+ * The five compiled lexicons (every generated verb form included), built on the first gloss, i.e. the
+ * first text that reads as one of the five languages: the build is most of this module's load cost,
+ * which English-only traffic, and every cold start, no longer pays (docs/normalization.md).
+ */
+function dicts(): ReadonlyMap<GlossLanguage, Dictionary> {
+  if (dictionaries === undefined) {
+    dictionaries = new Map(LANGS.map((l) => [l, compile(l)]));
+    dictionaryBuilds += 1;
+  }
+  return dictionaries;
+}
+
+/** How many times the lexicons were compiled in this process: 0 until the first gloss, then 1. */
+export function glossLexiconBuilds(): number {
+  return dictionaryBuilds;
+}
 const STOPS: ReadonlyMap<GlossLanguage | 'en', ReadonlySet<string>> = new Map(
   (Object.keys(STOPWORDS) as (GlossLanguage | 'en')[]).map((l) => [l, new Set(STOPWORDS[l].split(' '))]),
 );
@@ -390,7 +409,7 @@ const COGNATES: Readonly<Record<GlossLanguage, ReadonlyArray<readonly [string, s
 const MIN_GUESS = 5;
 
 function ownEntry(word: string, lang: GlossLanguage): string | undefined {
-  return DICTS.get(lang)!.entries.get(word);
+  return dicts().get(lang)!.entries.get(word);
 }
 
 /** An English word spelled like `candidate` (or with the German `k` read as `c`), else undefined. */
@@ -414,7 +433,7 @@ function lookup(word: string, lang: GlossLanguage): string | undefined {
   if (own !== undefined) return own;
   for (const l of LANGS) {
     if (l === lang) continue;
-    const hit = DICTS.get(l)!.entries.get(word);
+    const hit = dicts().get(l)!.entries.get(word);
     if (hit !== undefined) return hit;
   }
   const base = inflected(word, lang);
@@ -514,7 +533,7 @@ export function glossToEnglish(
   const tokens = tokenize(foldAccents(text));
   const lang = guessLanguage(tokens);
   if (!lang) return undefined;
-  const dict = DICTS.get(lang)!;
+  const dict = dicts().get(lang)!;
   const out: string[] = [];
   const word = (w: string) => {
     const hit = lookup(w, lang);
@@ -536,7 +555,7 @@ export function glossToEnglish(
     if (matched) continue;
     const t = tokens[i]!;
     // A hyphenated token no lexicon lists is read part by part (`explique-me`, `DDoS-Angriffe`).
-    if (t.includes('-') && !LANGS.some((l) => DICTS.get(l)!.entries.has(t)))
+    if (t.includes('-') && !LANGS.some((l) => dicts().get(l)!.entries.has(t)))
       for (const part of t.split('-')) word(part);
     else word(t);
     i += 1;
