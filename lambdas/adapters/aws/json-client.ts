@@ -8,7 +8,10 @@
  * throttling and transient error codes, connection failures; full-jitter backoff; the retry quota), error names from
  * `x-amzn-errortype` or the body's `__type`, and the error body's fields on the error (e.g. the `Item` of a
  * `ConditionalCheckFailedException`). Unlike the SDK's client (no timeout by default), each attempt has a deadline
- * for its whole response ({@link AwsJsonClientOptions.timeoutMs}); a missed deadline is a `TimeoutError`, retried.
+ * for its whole response ({@link AwsJsonClientOptions.timeoutMs}); a missed deadline is a `TimeoutError`, retried
+ * only when a repeat cannot change the outcome: a call marked not idempotent ({@link CallOptions.idempotent}, e.g.
+ * an `ADD` counter) is not sent again once its request was wholly written and no answer came (a timeout, a reset),
+ * since the service may have applied it (docs/adr/0057).
  *
  * Why not the SDK's client: its per-call CPU (middleware stack, endpoint rules, schema serde, signer) is ≈ 4× the
  * call's own work measured on one core (docs/adr/0057): on the proxy's blocked path, most of the invocation's CPU.
@@ -87,6 +90,21 @@ export interface AwsJsonClientOptions {
   /** Random numbers in [0, 1) for the retry backoff's jitter. @default Math.random */
   readonly random?: () => number;
 }
+
+/** Options of one {@link AwsJsonClient.call}. */
+export interface CallOptions {
+  /**
+   * Whether sending the request twice has the effect of sending it once. When `false` (an `UpdateItem` that adds to
+   * a counter), an attempt that failed after its request was wholly written without the service's answer (a
+   * `TimeoutError`, a reset connection) is not retried: the service may have applied it. Answers the service gave
+   * (throttling, 5xx: not applied) and failures before the request was written are retried as usual.
+   * @default true
+   */
+  readonly idempotent?: boolean;
+}
+
+/** Attempt failures that happened before the request was wholly written (so the service cannot have applied it). */
+const UNSENT = new WeakSet<object>();
 
 /** Error codes the SDK's standard retry mode retries as throttling (backoff base 500 ms). */
 const THROTTLING_CODES = new Set([
@@ -199,8 +217,9 @@ export class AwsJsonClient {
    * Calls `operation` with `input` (serialized as JSON), retried as the SDK would; resolves with the parsed output.
    * @throws the mapped {@link AwsServiceError} of the last attempt, or its transport error (`code` set)
    */
-  async call(operation: string, input: object): Promise<Record<string, unknown>> {
+  async call(operation: string, input: object, options: CallOptions = {}): Promise<Record<string, unknown>> {
     const body = JSON.stringify(input);
+    const idempotent = options.idempotent ?? true;
     let taken: number | undefined;
     for (let attempt = 1; ; attempt++) {
       let failure: unknown;
@@ -216,6 +235,9 @@ export class AwsJsonClient {
       }
       if (failure instanceof AwsServiceError) failure.$metadata.attempts = attempt;
       if (attempt >= this.maxAttempts || !retryableAwsError(failure)) throw this.mapped(failure);
+      // Sent, and no answer from the service: it may have applied the request; a repeat could apply it twice.
+      if (!idempotent && httpStatusOf(failure) === undefined && !UNSENT.has(failure as object))
+        throw this.mapped(failure);
       taken = this.retryQuota.take(failure);
       if (taken === undefined) throw this.mapped(failure);
       const name = (failure as { name?: unknown }).name;
@@ -279,14 +301,24 @@ export class AwsJsonClient {
     });
     let res: IncomingMessage;
     let raw: Buffer;
+    let written = false;
     try {
-      res = await this.send(flat, body, (r) => {
-        current = r;
-        if (timedOut) r.destroy(timedOut);
-      });
+      res = await this.send(
+        flat,
+        body,
+        (r) => {
+          current = r;
+          if (timedOut) r.destroy(timedOut);
+        },
+        () => {
+          written = true;
+        },
+      );
       raw = await readBody(res, this.maxResponseBytes);
     } catch (e) {
-      throw timedOut ?? e;
+      const failure = timedOut ?? e;
+      if (!written && failure !== null && typeof failure === 'object') UNSENT.add(failure);
+      throw failure;
     } finally {
       this.origin.deadlines.settle(deadline);
     }
@@ -312,12 +344,14 @@ export class AwsJsonClient {
 
   /**
    * One POST; resolves with the response head (any status), rejects on a transport failure. `track` gets the request,
-   * then the response: what a missed deadline destroys.
+   * then the response: what a missed deadline destroys. `written` is called once the whole request was handed to the
+   * operating system (from then on the service may have received it).
    */
   private send(
     headers: string[],
     body: string,
     track: (r: { destroy(e: Error): void }) => void,
+    written: () => void,
   ): Promise<IncomingMessage> {
     const origin = this.origin;
     return new Promise((resolve, reject) => {
@@ -336,6 +370,7 @@ export class AwsJsonClient {
         return;
       }
       track(req);
+      req.once('finish', written);
       req.on('error', fail);
       req.once('response', (res) => {
         // Errors after the head reach the body's reader; this listener keeps them from being unhandled.

@@ -7,6 +7,10 @@
  *
  * Only the expression forms of the API are sent: a command with a legacy parameter (`Expected`, `AttributeUpdates`,
  * `KeyConditions`, `QueryFilter`, `ScanFilter`) or another command fails at once, naming it, before any call.
+ *
+ * An `UpdateItem` that adds to what is stored (an `ADD` clause, `+`/`-` arithmetic, `list_append`: a strike counter)
+ * is sent as not idempotent: once its request was written, a timeout or reset is thrown, not retried, since DynamoDB
+ * may have applied it and a repeat would count twice ({@link addsToStoredValues}, docs/adr/0057).
  */
 import * as dynamodb from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -79,6 +83,15 @@ const SHAPES: ReadonlyArray<readonly [abstract new (...args: never[]) => unknown
   ],
 ];
 
+/**
+ * Whether an update expression adds to the stored value (so applying it twice differs from applying it once): an
+ * `ADD` clause, `+`/`-` arithmetic in `SET`, or `list_append`. Attribute names that are reserved words or hold other
+ * characters are placeholders (`#x`) in an expression, so a bare `ADD`, `+` or `-` is always the operator.
+ */
+export function addsToStoredValues(updateExpression: unknown): boolean {
+  return typeof updateExpression === 'string' && /\bADD\b|[+-]|\blist_append\s*\(/i.test(updateExpression);
+}
+
 /** Parameters of the API's legacy (non-expression) forms: not sent by this client. */
 const LEGACY = ['Expected', 'AttributeUpdates', 'KeyConditions', 'QueryFilter', 'ScanFilter'] as const;
 
@@ -119,7 +132,8 @@ export class SignedDocumentClient {
       if (value === undefined) delete input[field];
       else input[field] = marshall(value as Record<string, unknown>, MARSHALL);
     }
-    const output: Record<string, unknown> = await this.client.call(shape.operation, input);
+    const idempotent = !(shape.operation === 'UpdateItem' && addsToStoredValues(input['UpdateExpression']));
+    const output: Record<string, unknown> = await this.client.call(shape.operation, input, { idempotent });
     for (const field of shape.output) {
       const value = output[field];
       if (value !== undefined) output[field] = unmarshall(value as AttributeMap);

@@ -232,6 +232,39 @@ describe('AwsJsonClient', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  test('a call marked not idempotent is not sent again once written without an answer (timeout, reset); answers and refused connections are retried', async () => {
+    let n = 0;
+    // Attempt 1 of each call: no answer (the deadline passes) or a reset after the whole request arrived.
+    stand = await standIn('dynamodb', (res) => {
+      n++;
+      if (n === 2) res.socket?.destroy();
+    });
+    const client = dynamo(stand.endpoint, { timeoutMs: 100, maxAttempts: 3 });
+    // WHEN / THEN: a timeout, one attempt
+    await expect(client.call('UpdateItem', {}, { idempotent: false })).rejects.toMatchObject({
+      name: 'TimeoutError',
+      $metadata: { attempts: 1 },
+    });
+    expect(stand.seen).toHaveLength(1);
+    // a reset after the request was written: one attempt
+    await expect(client.call('UpdateItem', {}, { idempotent: false })).rejects.toMatchObject({
+      code: 'ECONNRESET',
+    });
+    expect(stand.seen).toHaveLength(2);
+    await stand.close();
+    // The service's own answers (throttling, 5xx: not applied) are retried as before.
+    stand = await standIn('dynamodb', (res, _s, k) =>
+      k < 3 ? json(res, 503, { __type: 'ServiceUnavailable' }) : json(res, 200, { ok: 1 }),
+    );
+    const answered = dynamo(stand.endpoint, { maxAttempts: 3 });
+    await expect(answered.call('UpdateItem', {}, { idempotent: false })).resolves.toEqual({ ok: 1 });
+    expect(stand.seen).toHaveLength(3);
+    // Nothing written (a refused connection): retried.
+    const refused = dynamo('http://127.0.0.1:9', { maxAttempts: 2 });
+    await refused.call('UpdateItem', {}, { idempotent: false }).catch(() => undefined);
+    expect(refused.retryQuota.available).toBe(RetryQuota.CAPACITY - RetryQuota.TRANSIENT_RETRY_COST);
+  });
+
   test('a refused connection is retried and thrown with its code; a reset mid-body is not taken as a whole body', async () => {
     const client = dynamo('http://127.0.0.1:9', { maxAttempts: 2 });
     await expect(client.call('GetItem', {})).rejects.toMatchObject({ code: 'ECONNREFUSED' });
