@@ -20,8 +20,12 @@ export type CredentialProvider = () => Promise<AwsCredentials>;
  * with `AWS_USE_FIPS_ENDPOINT=true` (`<prefix>-fips`), dual-stack (IPv4 and IPv6) with
  * `AWS_USE_DUALSTACK_ENDPOINT=true`, in the partition's domain (`amazonaws.com.cn` in the China regions,
  * `amazonaws.eu` in the European Sovereign Cloud; the dual-stack domains `api.aws`, `api.amazonwebservices.com.cn`,
- * `api.amazonwebservices.eu`).
+ * `api.amazonwebservices.eu`). One service exception, as the SDK's rules: DynamoDB in GovCloud is FIPS validated on its
+ * regular endpoint (`dynamodb.us-gov-west-1.amazonaws.com`; no `dynamodb-fips` host there unless dual-stack).
+ * `test/unit/lambdas/adapters/aws/endpoints.test.ts` compares every region of config/regions.ts with the SDK.
  *
+ * @throws Error naming the region when it is in an isolated partition (`us-iso-…`, `us-isob-…`, …): their domains
+ * are not known here, so no endpoint is guessed
  * @param prefix the endpoint prefix (`bedrock-runtime`, `dynamodb`, `kms`)
  * @param envName the service's part of the endpoint variable (`BEDROCK_RUNTIME`, `DYNAMODB`, `KMS`)
  */
@@ -35,8 +39,13 @@ export function awsEndpoint(
     const configured = env[`AWS_ENDPOINT_URL_${envName}`] || env['AWS_ENDPOINT_URL'];
     if (configured) return configured;
   }
-  const fips = env['AWS_USE_FIPS_ENDPOINT'] === 'true' ? '-fips' : '';
+  if (/^[a-z]{2}-iso[a-z]?-/.test(region))
+    throw new Error(
+      `${prefix} endpoint: region '${region}' is in an isolated partition; set AWS_ENDPOINT_URL_${envName}`,
+    );
   const dualStack = env['AWS_USE_DUALSTACK_ENDPOINT'] === 'true';
+  const govCloudDynamoDb = prefix === 'dynamodb' && region.startsWith('us-gov-') && !dualStack;
+  const fips = env['AWS_USE_FIPS_ENDPOINT'] === 'true' && !govCloudDynamoDb ? '-fips' : '';
   // The partitions' DNS suffixes (the SDK's partitions.json): China, the European Sovereign Cloud, the rest.
   const suffix = region.startsWith('cn-')
     ? dualStack
