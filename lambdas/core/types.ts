@@ -112,6 +112,11 @@ export interface NormalizationSignals {
    * `reverse`, `tags`, `residual`, `joined`…).
    */
   readonly transforms: readonly string[];
+  /**
+   * Unlisted words the multilingual gloss kept as written because its guess budget for the text was
+   * spent (lambdas/core/detectors/multilingual.ts); absent when none.
+   */
+  readonly glossUnguessed?: number;
 }
 
 export interface NormalizedSegment {

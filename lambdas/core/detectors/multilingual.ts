@@ -15,7 +15,7 @@
 import { wordCost } from '../normalize/segment';
 import { codeUnits } from '../normalize/text';
 import type { NormalizedSegment } from '../types';
-import { VERBS, WORDS } from './gloss-lexicon';
+import { NOUNS, SENSES, VERBS, WORDS } from './gloss-lexicon';
 
 export type GlossLanguage = 'fr' | 'es' | 'de' | 'pt' | 'it';
 
@@ -47,6 +47,9 @@ export function foldAccents(text: string): string {
 
 interface Dictionary {
   readonly entries: ReadonlyMap<string, string>;
+  /** Everyday readings of harm words (`SENSES`), phrases of two words or more. */
+  readonly senses: ReadonlyMap<string, string>;
+  /** Most words in a key of `entries` or `senses`. */
   readonly maxWords: number;
 }
 
@@ -164,22 +167,34 @@ export function conjugate(verb: string, lang: GlossLanguage): string[] {
   return [...out].filter((f) => f.length >= MIN_FORM || f === verb);
 }
 
-function compile(lang: GlossLanguage): Dictionary {
+/**
+ * The keys a generated verb form must not take: the language's common nouns (`NOUNS`) and every
+ * listed word (`WORDS`). The infinitive itself is listed by the verb list and always kept.
+ */
+export function compile(lang: GlossLanguage): Dictionary {
   const entries = new Map<string, string>();
-  // Generated forms first (the first verb to claim a form keeps it), then listed words override.
+  const nouns = pairs(NOUNS[lang]);
+  const reserved = new Set(nouns.map(([k]) => k));
+  // Generated forms first (the first verb to claim a form keeps it), then nouns and listed words.
   for (const [key, english] of pairs(VERBS[lang])) {
     const words = key.split(' ');
     // A verb phrase (`faire exploser`, `far saltare`): its first word is the one that conjugates.
     const head = words[0]!;
     for (const form of conjugate(head, lang)) {
       const k = [form, ...words.slice(1)].join(' ');
+      if (form !== head && reserved.has(k)) continue;
       if (!entries.has(k)) entries.set(k, english);
     }
   }
+  for (const [key, english] of nouns) entries.set(key, english);
   for (const [key, english] of pairs(WORDS[lang])) entries.set(key, english);
+  const senses = new Map(pairs(SENSES[lang]));
   let maxWords = 1;
   for (const k of entries.keys()) maxWords = Math.max(maxWords, k.split(' ').length);
-  return { entries, maxWords };
+  // Senses of every language are probed (ALL_SENSES): the longest of them bounds the phrase length too.
+  for (const l of LANGS)
+    for (const [k] of pairs(SENSES[l])) maxWords = Math.max(maxWords, k.split(' ').length);
+  return { entries, senses, maxWords };
 }
 
 let dictionaries: ReadonlyMap<GlossLanguage, Dictionary> | undefined;
@@ -202,6 +217,10 @@ function dicts(): ReadonlyMap<GlossLanguage, Dictionary> {
 export function glossLexiconBuilds(): number {
   return dictionaryBuilds;
 }
+/** The everyday senses of all five languages (a phrase read under a neighbouring language's guess). */
+const ALL_SENSES: ReadonlyMap<string, string> = new Map(LANGS.flatMap((l) => pairs(SENSES[l])));
+/** First words of the senses: only a phrase starting with one is probed for a sense. */
+const SENSE_HEADS: ReadonlySet<string> = new Set([...ALL_SENSES.keys()].map((k) => k.split(' ')[0]!));
 const STOPS: ReadonlyMap<GlossLanguage | 'en', ReadonlySet<string>> = new Map(
   (Object.keys(STOPWORDS) as (GlossLanguage | 'en')[]).map((l) => [l, new Set(STOPWORDS[l].split(' '))]),
 );
@@ -412,11 +431,40 @@ function ownEntry(word: string, lang: GlossLanguage): string | undefined {
   return dicts().get(lang)!.entries.get(word);
 }
 
+/**
+ * Guessing work allowed for one text: compound and cognate guesses (the only lookups per word that
+ * grow with its length and the number of endings) spend lookups from `left`; once it is spent, the
+ * remaining unlisted words are kept as written and counted in `unguessed`. Listed words, phrases and
+ * plural endings are always read.
+ */
+export class GuessBudget {
+  unguessed = 0;
+  constructor(public left: number) {}
+
+  /** Whether a guess may start; when not, the word counts as unguessed. */
+  open(): boolean {
+    if (this.left > 0) return true;
+    this.unguessed++;
+    return false;
+  }
+}
+
+/** Guess lookups for any text (a few hundred unlisted German compounds)… */
+export const GUESS_FLOOR = 32_768;
+/** …plus this many per UTF-16 code unit of the text read (2,048 per KB). */
+export const GUESS_PER_UNIT = 1;
+
+/** The guess budget of a text of `length` code units. */
+export function guessBudget(length: number): GuessBudget {
+  return new GuessBudget(GUESS_FLOOR + GUESS_PER_UNIT * length);
+}
+
 /** An English word spelled like `candidate` (or with the German `k` read as `c`), else undefined. */
-function english(candidate: string, lang: GlossLanguage): string | undefined {
+function english(candidate: string, lang: GlossLanguage, budget: GuessBudget): string | undefined {
   const spellings =
     lang === 'de' && candidate.includes('k') ? [candidate, candidate.replace(/k/g, 'c')] : [candidate];
   for (const c of spellings) {
+    budget.left -= 2;
     if (c.length >= 3 && wordCost(c) !== undefined) return c;
     if (c.length >= 4 && wordCost(`${c}e`) !== undefined) return `${c}e`;
   }
@@ -428,7 +476,7 @@ function english(candidate: string, lang: GlossLanguage): string | undefined {
  * guess of the language), then a plural or gender ending, then (German) the last part of a compound,
  * then a cognate that is an English word. Undefined: keep the word. A bounded number of lookups.
  */
-function lookup(word: string, lang: GlossLanguage): string | undefined {
+function lookup(word: string, lang: GlossLanguage, budget: GuessBudget): string | undefined {
   const own = ownEntry(word, lang);
   if (own !== undefined) return own;
   for (const l of LANGS) {
@@ -439,8 +487,9 @@ function lookup(word: string, lang: GlossLanguage): string | undefined {
   const base = inflected(word, lang);
   if (base !== undefined) return base;
   if (word.length < MIN_GUESS || /\d/.test(word)) return undefined;
+  if (!budget.open()) return undefined;
   if (lang === 'de') {
-    const part = compoundTail(word);
+    const part = compoundTail(word, budget);
     if (part !== undefined) return part;
   }
   if (wordCost(word) !== undefined) return undefined;
@@ -449,7 +498,7 @@ function lookup(word: string, lang: GlossLanguage): string | undefined {
     const stem = word.slice(0, word.length - ending.length);
     // A bare stem (`pont-os`) is often an unrelated short word: only long ones count.
     if (replacement === '' && stem.length < 5) continue;
-    const hit = english(stem + replacement, lang);
+    const hit = english(stem + replacement, lang, budget);
     if (hit !== undefined && hit !== word) return hit;
   }
   return undefined;
@@ -463,9 +512,11 @@ const MAX_COMPOUND = 32;
  * inflected) last part of at least four letters, and the first part when it is listed too (with or
  * without a linking `s`/`n`/`en`/`es`); after an unlisted first part, only a long last part counts. Undefined when no last part is listed. At most a few dozen lookups.
  */
-function compoundTail(word: string): string | undefined {
+function compoundTail(word: string, budget: GuessBudget): string | undefined {
   if (word.length > MAX_COMPOUND) return undefined;
   for (let cut = 3; cut <= word.length - 4; cut++) {
+    // Each cut: the last part, its plural endings, the first part with each linking letter.
+    budget.left -= 14;
     const tail = word.slice(cut);
     const hit = ownEntry(tail, 'de') ?? inflected(tail, 'de');
     if (hit === undefined || hit === '') continue;
@@ -522,29 +573,39 @@ function tidy(glosses: readonly string[]): string {
 }
 
 /**
- * The English gloss of `text`, or undefined when the text does not read as French, Spanish, German,
- * Portuguese or Italian. Known words and phrases are replaced; unknown ones are kept.
+ * English words that cancel the everyday readings of `SENSES` when the gloss of the same text holds
+ * one: `bomba de chocolate con explosivos` is read as a bomb, not a pastry.
  */
-export function glossToEnglish(
-  text: string,
-): { readonly lang: GlossLanguage; readonly gloss: string } | undefined {
-  // Most traffic is English ASCII: decide the language without folding and tokenizing first.
-  if (isAscii(text) && guessAsciiLanguage(text) === undefined) return undefined;
-  const tokens = tokenize(foldAccents(text));
-  const lang = guessLanguage(tokens);
-  if (!lang) return undefined;
+const SENSE_BREAKERS: ReadonlySet<string> = new Set(
+  'bomb bombs explosive explosives detonator detonate explode blow gunpowder shrapnel fuse kill murder attack terrorist weapon weapons grenade'.split(
+    ' ',
+  ),
+);
+
+/** The glosses of `tokens`, and whether an everyday sense (`SENSES`) was read. */
+function glossTokens(
+  tokens: readonly string[],
+  lang: GlossLanguage,
+  budget: GuessBudget,
+  useSenses: boolean,
+): { readonly out: string[]; readonly sensed: boolean } {
   const dict = dicts().get(lang)!;
   const out: string[] = [];
+  let sensed = false;
   const word = (w: string) => {
-    const hit = lookup(w, lang);
+    const hit = lookup(w, lang, budget);
     if (hit === undefined) out.push(w);
     else if (hit !== '') out.push(hit);
   };
   for (let i = 0; i < tokens.length; ) {
     let matched = false;
+    const senses = useSenses && SENSE_HEADS.has(tokens[i]!);
     for (let n = Math.min(dict.maxWords, tokens.length - i); n >= 2; n--) {
       const phrase = tokens.slice(i, i + n).join(' ');
-      const hit = dict.entries.get(phrase);
+      // Senses of every language: short texts are often guessed as a neighbouring one (`la`, `de`).
+      const sense = senses ? (dict.senses.get(phrase) ?? ALL_SENSES.get(phrase)) : undefined;
+      if (sense !== undefined) sensed = true;
+      const hit = sense ?? dict.entries.get(phrase);
       if (hit !== undefined) {
         if (hit !== '') out.push(hit);
         i += n;
@@ -560,7 +621,28 @@ export function glossToEnglish(
     else word(t);
     i += 1;
   }
-  return { lang, gloss: tidy(out) };
+  return { out, sensed };
+}
+
+/**
+ * The English gloss of `text`, or undefined when the text does not read as French, Spanish, German,
+ * Portuguese or Italian. Known words and phrases are replaced; unknown ones are kept. `unguessed`:
+ * unlisted words kept as written because the text's guess budget ({@link guessBudget}) was spent.
+ */
+export function glossToEnglish(
+  text: string,
+): { readonly lang: GlossLanguage; readonly gloss: string; readonly unguessed: number } | undefined {
+  // Most traffic is English ASCII: decide the language without folding and tokenizing first.
+  if (isAscii(text) && guessAsciiLanguage(text) === undefined) return undefined;
+  const tokens = tokenize(foldAccents(text));
+  const lang = guessLanguage(tokens);
+  if (!lang) return undefined;
+  const budget = guessBudget(text.length);
+  let { out, sensed } = glossTokens(tokens, lang, budget, true);
+  // An everyday sense next to explosives or killing: read the text again without the senses.
+  if (sensed && out.some((g) => g.split(' ').some((w) => SENSE_BREAKERS.has(w))))
+    out = glossTokens(tokens, lang, budget, false).out;
+  return { lang, gloss: tidy(out), unguessed: budget.unguessed };
 }
 
 /**
@@ -582,9 +664,10 @@ export function withGlossView(n: NormalizedSegment): NormalizedSegment {
   const transforms = n.signals.transforms.includes('gloss')
     ? n.signals.transforms
     : [...n.signals.transforms, 'gloss'].sort();
+  const unguessed = (n.signals.glossUnguessed ?? 0) + g.unguessed;
   return {
     ...n,
     views: [...n.views, { segment: canonical.segment, text, transforms: [...canonical.transforms, 'gloss'] }],
-    signals: { ...n.signals, transforms },
+    signals: { ...n.signals, transforms, ...(unguessed > 0 ? { glossUnguessed: unguessed } : {}) },
   };
 }

@@ -744,6 +744,7 @@ function mergeSignals(
     s.letterlike += n.signals.letterlike;
     s.combiningMarks += n.signals.combiningMarks;
     s.decodedViews += n.signals.decodedViews;
+    if (n.signals.glossUnguessed) s.glossUnguessed = (s.glossUnguessed ?? 0) + n.signals.glossUnguessed;
     for (const t of n.signals.transforms) transforms.add(t);
   }
   // Every request has one segment or more with no transform fired: no set to array and sort for it.
