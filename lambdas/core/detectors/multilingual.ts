@@ -451,8 +451,8 @@ export class GuessBudget {
 
 /** Guess lookups for any text (a few hundred unlisted German compounds)… */
 export const GUESS_FLOOR = 32_768;
-/** …plus this many per UTF-16 code unit of the text read (2,048 per KB). */
-export const GUESS_PER_UNIT = 1;
+/** …plus this many per UTF-16 code unit of the text read (256 per KB). */
+export const GUESS_PER_UNIT = 0.25;
 
 /** The guess budget of a text of `length` code units. */
 export function guessBudget(length: number): GuessBudget {
