@@ -68,12 +68,6 @@ export interface TrainOptions {
   readonly seed: number;
   /** Number of folds of TRAIN used for out-of-fold calibration and thresholds. */
   readonly folds: number;
-  /**
-   * Training weight of each window of a benign row: `share` — the row's weight split evenly over its
-   * windows; `sqrt` — the row's weight over √(windows), so a long benign text weighs more in total
-   * than a short one but each window more than an even share (ADR 0052). Positives always share.
-   */
-  readonly negativeWindows: 'share' | 'sqrt';
   /** FPR budgets used when picking thresholds on out-of-fold scores. */
   readonly maxFprGeneral: number;
   readonly maxFprBorderline: number;
@@ -102,7 +96,6 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   l2: { harmful: 3e-3, jailbreak: 1e-4, injection: 1e-2 },
   seed: 20261127,
   folds: 4,
-  negativeWindows: 'sqrt',
   maxFprGeneral: 0.008,
   maxFprBorderline: 0.095,
 };
@@ -172,11 +165,9 @@ function trainBinary(
   const nNeg = members.length - nPos;
   const wPos = nPos > 0 ? members.length / (2 * nPos) : 0;
   const wNeg = nNeg > 0 ? members.length / (2 * nNeg) : 0;
-  // Flatten to (row, window) examples. Positives train on their large-scale windows only (a small
-  // window of a long attack may be innocuous on its own) and share the row's weight; negatives train on
-  // every window, so that no window of a benign text learns to look like an attack, each at the row's
-  // weight over √windows (`negativeWindows`, ADR 0052): a text is scored by its highest window, so
-  // every window of a long benign text must stay low, and an even share gave each one too little.
+  // Flatten to (row, window) examples; a row's weight is shared by its windows. Positives train on
+  // their large-scale windows only (a small window of a long attack may be innocuous on its own);
+  // negatives on every window, so that no window of a benign text learns to look like an attack.
   const ex: Array<{ v: SparseVector; y: number; weight: number }> = [];
   // A contrast negative is fitted like its positive twin (large-scale windows, positive weight): split
   // over all its windows at the negative weight it would weigh a few percent of its twin.
@@ -184,8 +175,7 @@ function trainBinary(
     const y = rows[i]!.label === cat ? 1 : 0;
     const likePositive = y === 1 || rows[i]!.contrast === cat;
     const ws = likePositive ? vecs[i]!.filter((v) => v.primary) : vecs[i]!;
-    const split = likePositive || opts.negativeWindows === 'share' ? ws.length : Math.sqrt(ws.length);
-    for (const v of ws) ex.push({ v, y, weight: (likePositive ? wPos : wNeg) / split });
+    for (const v of ws) ex.push({ v, y, weight: (likePositive ? wPos : wNeg) / ws.length });
   }
   const B = opts.features.buckets;
   const model: BinaryModel = { w: new Float64Array(B), bias: 0 };
@@ -611,7 +601,7 @@ export function trainModel(
     training: {
       ...meta,
       optimizer: `adagrad-sgd epochs=${opts.epochs} lr=${opts.learningRate} l2=${JSON.stringify(opts.l2)} seed=${opts.seed}`,
-      classWeights: `balanced per binary problem (positives vs benign); benign windows ${opts.negativeWindows === 'sqrt' ? "at the row's weight over sqrt(windows)" : "share the row's weight"}`,
+      classWeights: 'balanced per binary problem (positives vs benign)',
       calibration: `platt on ${opts.folds}-fold out-of-fold max-window margins of TRAIN${servedNote}`,
       thresholdRule: `greedy joint choice on out-of-fold TRAIN scores${served ? ', tier-0 hits counted as flagged' : ''}, fprGeneral<=${opts.maxFprGeneral}, fprBorderline<=${opts.maxFprBorderline}`,
       oofMetrics: roundMetrics(oof),
