@@ -465,6 +465,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         if (inFlight.size > 0)
           log(`gateway: stopped with ${inFlight.size} request(s) unfinished after ${STOP_DRAIN_MS} ms`);
       }
+      // The caches' refreshes ahead of expiry are background table reads: none may start, or fail into the log,
+      // once the tables stop after the gateway.
+      await Promise.all([serveDeps.close(), access.close()]);
       sagemaker?.destroy();
     },
   };

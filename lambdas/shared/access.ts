@@ -12,6 +12,8 @@ import { DynamoTenantStore } from '../adapters/dynamo/tenant-store';
 export interface EnforcementAccess {
   readonly tenants: DynamoTenantStore;
   readonly limiter: RateLimiter;
+  /** Stops the background refreshes of the tenant cache (see {@link DynamoTenantStore.close}). */
+  close(): Promise<void>;
 }
 
 /**
@@ -30,13 +32,15 @@ export function enforcementAccess(
 ): EnforcementAccess {
   const base = new DynamoRateLimiter({ client: documents, tableName: config.tables.limits });
   const reporting = onBackgroundFailure ? { onBackgroundFailure } : {};
+  const tenants = new DynamoTenantStore({
+    client: documents,
+    tableName: config.tables.tenants,
+    ...(config.tenantCacheTtlMs !== undefined ? { cacheTtlMs: config.tenantCacheTtlMs } : {}),
+    ...reporting,
+  });
   return {
-    tenants: new DynamoTenantStore({
-      client: documents,
-      tableName: config.tables.tenants,
-      ...(config.tenantCacheTtlMs !== undefined ? { cacheTtlMs: config.tenantCacheTtlMs } : {}),
-      ...reporting,
-    }),
+    tenants,
+    close: () => tenants.close(),
     limiter:
       config.rateLimitLeaseMs > 0
         ? new LeasedRateLimiter(base, { leaseMs: config.rateLimitLeaseMs, ...reporting })

@@ -118,6 +118,16 @@ export function servingBackgroundFailures(
   });
 }
 
+/** The serving graph, and how to shut down its background work. */
+export type ServingGraph = ServeDeps & {
+  /**
+   * Stops the background refreshes of the graph's caches (controls, and the tenant cache when the graph built its
+   * enforcement access; a caller that passed its own closes that itself). Resolves once those in flight have settled:
+   * stop the tables after it, and nothing of the graph reads or logs after they stopped.
+   */
+  close(): Promise<void>;
+};
+
 /**
  * Builds the serving graph. `given` (enforcement access) is passed where the authorizer runs in the same process (the
  * local gateway), so both see one tenant cache and one set of rate-limit leases, as one Lambda instance does; the
@@ -131,7 +141,7 @@ export function composeServing(
   given?: EnforcementAccess,
   // One reporter for every store of the graph, so its one-line-per-port-per-minute log limit holds across them.
   onBackgroundFailure: BackgroundFailureReporter = servingBackgroundFailures(clients),
-): ServeDeps {
+): ServingGraph {
   const access = given ?? enforcementAccess(config, clients.documents, onBackgroundFailure);
   const tier2On =
     config.policy.document.tier2.mode !== 'never' && config.classifierEndpointName !== undefined;
@@ -153,6 +163,11 @@ export function composeServing(
     onBackgroundFailure,
   });
   const exempt = new Set(config.ladderExemptTenants ?? []);
+  const controls = new DynamoControlsStore({
+    client: documents,
+    tableName: config.tables.tenants,
+    onBackgroundFailure,
+  });
   return {
     engine: createEngine({ policy: config.policy, ...(tier2 ? { tier2 } : {}) }),
     region: config.region,
@@ -161,16 +176,15 @@ export function composeServing(
     models: new ModelAllowlist(config.models, isKnownRegion(config.region) ? config.region : undefined),
     admission: rateLimiterAdmission(access.limiter),
     violations: ladderViolations(ladder, (tenantId) => exempt.has(tenantId)),
-    controls: new DynamoControlsStore({
-      client: documents,
-      tableName: config.tables.tenants,
-      onBackgroundFailure,
-    }),
+    controls,
     pseudonymize: clients.pseudonymize,
     sink: clients.sink,
     metrics: clients.metrics,
     log: clients.log,
     ...(config.maxBodyBytes === undefined ? {} : { maxBodyBytes: config.maxBodyBytes }),
+    close: async () => {
+      await Promise.all([controls.close(), given ? undefined : access.close()]);
+    },
   };
 }
 

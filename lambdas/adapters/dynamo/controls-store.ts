@@ -63,6 +63,11 @@ export class DynamoControlsStore {
     }
   }
 
+  /** Stops the cache's background refreshes, as {@link DynamoTenantStore.close} does. */
+  close(): Promise<void> {
+    return this.cache.close();
+  }
+
   /** Reads the stored controls without the cache. */
   async read(): Promise<RegionControls> {
     const out = await this.options.client.send(

@@ -30,6 +30,8 @@ export interface RefreshAheadCacheOptions<K, V> {
  * - {@link invalidate} drops an entry and disowns the read in flight for it: a read that started before the
  *   invalidation may carry the value from before the change, so it does not fill the cache (its callers still get
  *   it). Only the read that is current for its key when it completes fills the cache.
+ * - {@link close} ends the background work when the graph that owns the cache is shut down: no background read starts
+ *   after it, and one still in flight reports nothing (its source may be stopping under it). Lookups keep working.
  */
 export class RefreshAheadCache<K, V> {
   private readonly entries = new Map<K, { readonly value: V; readonly at: number }>();
@@ -39,6 +41,9 @@ export class RefreshAheadCache<K, V> {
   private readonly maxEntries: number;
   private readonly now: () => number;
   private readonly onBackgroundFailure: (error: unknown) => void;
+  /** Background reads in flight (each settles without rejecting). */
+  private readonly background = new Set<Promise<void>>();
+  private closed = false;
 
   constructor(options: RefreshAheadCacheOptions<K, V>) {
     if (!(options.ttlMs >= 0)) throw new Error(`RefreshAheadCache: ttlMs must be >= 0, got ${options.ttlMs}`);
@@ -56,8 +61,8 @@ export class RefreshAheadCache<K, V> {
     if (hit) {
       const age = now - hit.at;
       if (age < this.ttlMs) {
-        if (age >= this.ttlMs * REFRESH_AHEAD && !this.inflight.has(key))
-          this.read(key, now).catch(this.onBackgroundFailure);
+        if (age >= this.ttlMs * REFRESH_AHEAD && !this.closed && !this.inflight.has(key))
+          this.refresh(key, now);
         return Promise.resolve(hit.value);
       }
     }
@@ -79,6 +84,28 @@ export class RefreshAheadCache<K, V> {
       this.entries.delete(key);
       this.inflight.delete(key);
     }
+  }
+
+  /**
+   * Stops the background work: no re-read starts after this call, and the failure of one still in flight is not
+   * reported. Resolves when the background reads in flight have settled, so the caller can then stop their source.
+   * Lookups still answer (from fresh entries, else by reading inline).
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.background);
+  }
+
+  /** Starts one background re-read of `key`; its failure goes to `onBackgroundFailure` unless the cache was closed. */
+  private refresh(key: K, now: number): void {
+    const work = this.read(key, now).then(
+      () => undefined,
+      (e: unknown) => {
+        if (!this.closed) this.onBackgroundFailure(e);
+      },
+    );
+    this.background.add(work);
+    void work.then(() => this.background.delete(work));
   }
 
   /** Reads `key` into the cache, dated `now` (the read's start); shared with concurrent lookups until it settles. */

@@ -15,7 +15,15 @@ let db: LocalDynamo;
 beforeAll(async () => {
   db = await startDynalite();
 });
+/** Every tenant store built here: closed before dynalite stops, so no refresh ahead of expiry outlives it. */
+const stores: DynamoTenantStore[] = [];
+const tenantStore = (options: ConstructorParameters<typeof DynamoTenantStore>[0]) => {
+  const store = new DynamoTenantStore(options);
+  stores.push(store);
+  return store;
+};
 afterAll(async () => {
+  await Promise.all(stores.map((s) => s.close()));
   await db.stop();
 });
 
@@ -29,7 +37,7 @@ function instance(opts: { cacheTtlMs: number; leaseMs: number; now?: () => numbe
   const base = new DynamoRateLimiter({ client, tableName: db.tables.limits, now });
   const deps: AuthorizeDeps = {
     ...silent,
-    tenants: new DynamoTenantStore({
+    tenants: tenantStore({
       client,
       tableName: db.tables.tenants,
       cacheTtlMs: opts.cacheTtlMs,
@@ -41,7 +49,7 @@ function instance(opts: { cacheTtlMs: number; leaseMs: number; now?: () => numbe
   return { deps, counter };
 }
 
-const admin = () => new DynamoTenantStore({ client: db.doc, tableName: db.tables.tenants, cacheTtlMs: 0 });
+const admin = () => tenantStore({ client: db.doc, tableName: db.tables.tenants, cacheTtlMs: 0 });
 
 describe('authorize against dynalite', () => {
   test('a free-tier key: 20 requests per minute pass, the rest are rate limited', async () => {
@@ -70,13 +78,13 @@ describe('authorize against dynalite', () => {
       POWERTOOLS_METRICS_DISABLED: 'true',
     });
     try {
-      const handler = makeHandler(
-        depsFromEnv({
-          AWS_REGION: 'eu-west-1',
-          TENANTS_TABLE: db.tables.tenants,
-          LIMITS_TABLE: db.tables.limits,
-        }),
-      );
+      const deps = depsFromEnv({
+        AWS_REGION: 'eu-west-1',
+        TENANTS_TABLE: db.tables.tenants,
+        LIMITS_TABLE: db.tables.limits,
+      });
+      if (deps.tenants instanceof DynamoTenantStore) stores.push(deps.tenants);
+      const handler = makeHandler(deps);
       const { apiKey } = await admin().createTenant({ tenantId: 'lambda-1', tier: 'standard', zone: 'eu' });
       const event = {
         type: 'REQUEST',

@@ -122,3 +122,72 @@ describe('composeServing', () => {
     expect(composeServing(off, clients({ sagemaker: undefined, bedrock: undefined })).upstream).toBeDefined();
   });
 });
+
+describe('closing the serving graph', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  /**
+   * A graph over a table whose reads the test answers by hand, on a clock it moves, with its controls cache in the
+   * refresh window and one background refresh out.
+   */
+  async function refreshing() {
+    const clock = { t: 1_800_000_000_000 };
+    jest.spyOn(Date, 'now').mockImplementation(() => clock.t);
+    const reads: Array<{ resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
+    const documents = {
+      send: () => new Promise((resolve, reject) => reads.push({ resolve, reject })),
+    } as unknown as ServingClients['documents'];
+    const logged: string[] = [];
+    const counted: string[] = [];
+    const graph = composeServing(
+      servingConfigFromSettings(settings),
+      clients({
+        documents,
+        log: (message, details) => void logged.push(`${message} ${JSON.stringify(details)}`),
+        metrics: { add: (name) => void counted.push(name) },
+      }),
+    );
+    const controls = graph.controls!;
+    const first = controls.current();
+    reads.shift()!.resolve({});
+    expect((await first).mode).toBe('normal');
+    // A request in the last quarter of the cache's lifetime starts a background refresh.
+    clock.t += 1_500;
+    await controls.current();
+    expect(reads).toHaveLength(1);
+    const failRefresh = () =>
+      reads
+        .shift()!
+        .reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }));
+    return { graph, controls, reads, logged, counted, failRefresh };
+  }
+
+  test('GIVEN a controls refresh in flight WHEN the graph is closed THEN close waits for it, nothing is logged or counted after, and no refresh starts', async () => {
+    const { graph, controls, reads, logged, counted, failRefresh } = await refreshing();
+    // WHEN the graph is closed while the refresh is out
+    let closed = false;
+    const closing = graph.close().then(() => {
+      closed = true;
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(closed).toBe(false);
+    // THEN the refresh failing (the table stopped) is neither logged nor counted
+    failRefresh();
+    await closing;
+    expect(logged).toEqual([]);
+    expect(counted).toEqual([]);
+    // AND a lookup in the refresh window afterwards starts no background read
+    expect((await controls.current()).mode).toBe('normal');
+    expect(reads).toHaveLength(0);
+  });
+
+  test('GIVEN the same refresh failing while the graph is open THEN it is counted and logged (the test above can fail)', async () => {
+    const { logged, counted, failRefresh } = await refreshing();
+    failRefresh();
+    await new Promise((r) => setImmediate(r));
+    expect(logged).toEqual([
+      expect.stringContaining('background table call failed {"port":"controls-refresh"'),
+    ]);
+    expect(counted).toContain('PortErrors');
+  });
+});

@@ -229,6 +229,40 @@ describe('RefreshAheadCache', () => {
     await expect(cache.get('k')).rejects.toThrow('sync failure');
   });
 
+  it('GIVEN a background read in flight WHEN the cache is closed THEN close waits for it, its failure is not reported, and no background read starts after', async () => {
+    const { c, source, failures, cache, fill } = setup();
+    await fill('k', 'v1');
+    c.advance(1_500);
+    expect(await cache.get('k')).toBe('v1');
+    expect(source.pending).toHaveLength(1);
+    // WHEN the owner closes the cache while the refresh is out
+    let closed = false;
+    const closing = cache.close().then(() => {
+      closed = true;
+    });
+    await settle();
+    // THEN close waits for the read in flight (its source must not stop under it)
+    expect(closed).toBe(false);
+    source.fail(new Error('ECONNREFUSED'));
+    await closing;
+    // AND its failure, arriving after close, is not reported
+    expect(failures).toEqual([]);
+    // AND a lookup in the refresh window starts no background read; lookups still answer, inline once expired
+    expect(await cache.get('k')).toBe('v1');
+    expect(source.pending).toHaveLength(0);
+    c.advance(500);
+    const inline = cache.get('k');
+    expect(source.pending).toHaveLength(1);
+    source.answer('v2');
+    expect(await inline).toBe('v2');
+  });
+
+  it('GIVEN no background read WHEN the cache is closed THEN close resolves at once', async () => {
+    const { cache, fill } = setup();
+    await fill('k', 'v1');
+    await expect(cache.close()).resolves.toBeUndefined();
+  });
+
   it.each([-1, Number.NaN])('fails when the TTL is %s', (ttlMs) => {
     expect(
       () => new RefreshAheadCache({ read: async () => 1, ttlMs, onBackgroundFailure: () => undefined }),
