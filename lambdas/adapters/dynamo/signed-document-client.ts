@@ -8,6 +8,9 @@
  * Only the expression forms of the API are sent: a command with a legacy parameter (`Expected`, `AttributeUpdates`,
  * `KeyConditions`, `QueryFilter`, `ScanFilter`) or another command fails at once, naming it, before any call.
  *
+ * Binary values (`B`, `BS`: a `Uint8Array` in an item) go over the wire as base64, as the SDK's serializer sends them,
+ * and come back as `Uint8Array` (also in the `Item` of a `ConditionalCheckFailedException`).
+ *
  * An `UpdateItem` that adds to what is stored (an `ADD` clause, `+`/`-` arithmetic, `list_append`: a strike counter)
  * is sent as not idempotent: once its request was written, a timeout or reset is thrown, not retried, since DynamoDB
  * may have applied it and a repeat would count twice ({@link addsToStoredValues}, docs/adr/0057).
@@ -40,13 +43,55 @@ export function dynamoDbError(e: AwsServiceError): Error {
     typeof candidate === 'function' &&
     (candidate as { prototype?: unknown }).prototype instanceof dynamodb.DynamoDBServiceException;
   const $metadata = e.$metadata;
-  if (known) return new (candidate as ExceptionClass)({ message: e.message, $metadata, ...e.fields });
+  if (known) {
+    const fields: Record<string, unknown> = { ...e.fields };
+    // The item a failed condition returns (ReturnValuesOnConditionCheckFailure), marshalled as the SDK leaves it.
+    if (isObject(fields['Item'])) fields['Item'] = mapAttributes(fields['Item'] as AttributeMap, fromWire);
+    return new (candidate as ExceptionClass)({ message: e.message, $metadata, ...fields });
+  }
   return new dynamodb.DynamoDBServiceException({
     name: e.name,
     $fault: e.$fault,
     $metadata,
     message: e.message,
   });
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Each value of an attribute map through `f`. */
+function mapAttributes(map: AttributeMap, f: (v: dynamodb.AttributeValue) => unknown): AttributeMap {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(map)) out[k] = f(v);
+  return out as AttributeMap;
+}
+
+/** An attribute value as JSON sends it: binary (`B`, `BS`, nested in `M`/`L`) as base64, the rest as is. */
+function toWire(v: dynamodb.AttributeValue): unknown {
+  if (v.B !== undefined) return { B: Buffer.from(v.B).toString('base64') };
+  if (v.BS !== undefined) return { BS: v.BS.map((b) => Buffer.from(b).toString('base64')) };
+  if (v.M !== undefined) return { M: mapAttributes(v.M, toWire) };
+  if (v.L !== undefined) return { L: v.L.map(toWire) };
+  return v;
+}
+
+/** An attribute value as JSON received it, binary decoded from base64 to `Uint8Array` (as the SDK's client gives). */
+function fromWire(v: dynamodb.AttributeValue): dynamodb.AttributeValue {
+  const raw = v as unknown as Record<string, unknown>;
+  if (typeof raw['B'] === 'string') return { B: base64Bytes(raw['B']) };
+  if (Array.isArray(raw['BS'])) return { BS: raw['BS'].map((b) => base64Bytes(b)) };
+  if (isObject(raw['M'])) return { M: mapAttributes(raw['M'] as AttributeMap, fromWire) };
+  if (Array.isArray(raw['L'])) return { L: (raw['L'] as dynamodb.AttributeValue[]).map(fromWire) };
+  return v;
+}
+
+/** Strict base64 (what DynamoDB sends): anything else is an invalid response, never silently other bytes. */
+function base64Bytes(s: unknown): Uint8Array {
+  if (typeof s !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 !== 0)
+    throw new Error('SignedDocumentClient: a binary attribute in the response is not base64');
+  const b = Buffer.from(s, 'base64');
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** Maps of attribute values a command's input holds (marshalled) and its output holds (unmarshalled). */
@@ -130,17 +175,18 @@ export class SignedDocumentClient {
     for (const field of shape.input) {
       const value = input[field];
       if (value === undefined) delete input[field];
-      else input[field] = marshall(value as Record<string, unknown>, MARSHALL);
+      else input[field] = mapAttributes(marshall(value as Record<string, unknown>, MARSHALL), toWire);
     }
     const idempotent = !(shape.operation === 'UpdateItem' && addsToStoredValues(input['UpdateExpression']));
     const output: Record<string, unknown> = await this.client.call(shape.operation, input, { idempotent });
     for (const field of shape.output) {
       const value = output[field];
-      if (value !== undefined) output[field] = unmarshall(value as AttributeMap);
+      if (isObject(value)) output[field] = unmarshall(mapAttributes(value as AttributeMap, fromWire));
     }
     for (const field of shape.outputLists ?? []) {
       const value = output[field];
-      if (Array.isArray(value)) output[field] = value.map((item) => unmarshall(item as AttributeMap));
+      if (Array.isArray(value))
+        output[field] = value.map((item) => unmarshall(mapAttributes(item as AttributeMap, fromWire)));
     }
     output['$metadata'] = { httpStatusCode: 200 };
     return output;

@@ -265,6 +265,28 @@ describe('AwsJsonClient', () => {
     expect(refused.retryQuota.available).toBe(RetryQuota.CAPACITY - RetryQuota.TRANSIENT_RETRY_COST);
   });
 
+  test('the Item of a ConditionalCheckFailedException has its binary values as bytes, as the SDK gives them', () => {
+    const e = dynamoDbError(
+      new AwsServiceError('ConditionalCheckFailedException', 'failed', 400, 'r', {
+        Item: { b: { B: 'AQI=' }, m: { M: { bs: { BS: ['AA=='] } } }, n: { N: '1' } },
+      }),
+    ) as ConditionalCheckFailedException;
+    expect(e).toBeInstanceOf(ConditionalCheckFailedException);
+    expect(e.Item).toEqual({
+      b: { B: new Uint8Array([1, 2]) },
+      m: { M: { bs: { BS: [new Uint8Array([0])] } } },
+      n: { N: '1' },
+    });
+    expect(e.Item?.['b']?.B).toBeInstanceOf(Uint8Array);
+    expect(() =>
+      dynamoDbError(
+        new AwsServiceError('ConditionalCheckFailedException', 'failed', 400, 'r', {
+          Item: { b: { B: 'no!' } },
+        }),
+      ),
+    ).toThrow(/not base64/);
+  });
+
   test('a refused connection is retried and thrown with its code; a reset mid-body is not taken as a whole body', async () => {
     const client = dynamo('http://127.0.0.1:9', { maxAttempts: 2 });
     await expect(client.call('GetItem', {})).rejects.toMatchObject({ code: 'ECONNREFUSED' });
