@@ -51,6 +51,8 @@ interface Dictionary {
   readonly senses: ReadonlyMap<string, string>;
   /** Most words in a key of `entries` or `senses`. */
   readonly maxWords: number;
+  /** First words of the phrases of `entries`: only a token that is one starts a phrase probe. */
+  readonly heads: ReadonlySet<string>;
 }
 
 /** The tokens of a lexicon key, folded and tokenized like the text it is matched against. */
@@ -190,11 +192,16 @@ export function compile(lang: GlossLanguage): Dictionary {
   for (const [key, english] of pairs(WORDS[lang])) entries.set(key, english);
   const senses = new Map(pairs(SENSES[lang]));
   let maxWords = 1;
-  for (const k of entries.keys()) maxWords = Math.max(maxWords, k.split(' ').length);
+  const heads = new Set<string>();
+  for (const k of entries.keys()) {
+    const words = k.split(' ');
+    maxWords = Math.max(maxWords, words.length);
+    if (words.length > 1) heads.add(words[0]!);
+  }
   // Senses of every language are probed (ALL_SENSES): the longest of them bounds the phrase length too.
   for (const l of LANGS)
     for (const [k] of pairs(SENSES[l])) maxWords = Math.max(maxWords, k.split(' ').length);
-  return { entries, senses, maxWords };
+  return { entries, senses, maxWords, heads };
 }
 
 let dictionaries: ReadonlyMap<GlossLanguage, Dictionary> | undefined;
@@ -600,7 +607,8 @@ function glossTokens(
   for (let i = 0; i < tokens.length; ) {
     let matched = false;
     const senses = useSenses && SENSE_HEADS.has(tokens[i]!);
-    for (let n = Math.min(dict.maxWords, tokens.length - i); n >= 2; n--) {
+    const longest = senses || dict.heads.has(tokens[i]!) ? Math.min(dict.maxWords, tokens.length - i) : 1;
+    for (let n = longest; n >= 2; n--) {
       const phrase = tokens.slice(i, i + n).join(' ');
       // Senses of every language: short texts are often guessed as a neighbouring one (`la`, `de`).
       const sense = senses ? (dict.senses.get(phrase) ?? ALL_SENSES.get(phrase)) : undefined;
