@@ -8,7 +8,14 @@ import { startDynalite } from '../../local/dynalite';
 startDynalite({ prefix: 'local-' }).then(
   (d) => {
     process.stdout.write(`READY ${JSON.stringify({ endpoint: d.endpoint })}\n`);
-    const stop = () => void d.stop().then(() => process.exit(0));
+    const stop = () =>
+      void d.stop().then(
+        () => process.exit(0),
+        (e: unknown) => {
+          process.stderr.write(`dynalite-child: ${e instanceof Error ? e.message : String(e)}\n`);
+          process.exit(1);
+        },
+      );
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   },
