@@ -126,20 +126,45 @@ const THROTTLING_CODES = new Set([
 /** Error codes the SDK's standard retry mode retries as transient. */
 const TRANSIENT_CODES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
 
-/** Whether an attempt's failure is retried, as the SDK's standard retry mode decides. */
-export function retryableAwsError(e: unknown): boolean {
-  const name = (e as { name?: unknown } | null)?.name;
+/**
+ * Whether an attempt's failure is retried, as the SDK's standard retry mode decides (`isThrottlingError` or
+ * `isTransientError` of `@smithy/core`'s retry classification): a throttling or transient error name, an expired
+ * signature, status 429 or 500/502/503/504, a connection or network failure code, on the error or on its `cause` (at
+ * most 10 deep; the SDK's `$retryable` trait and clock-skew correction are not carried over: no DynamoDB or KMS
+ * operation this client calls has the trait). Anything
+ * else (a 4xx answer, an error without status nor known code, `ResponseTooLarge`, `InvalidResponse`) is not retried.
+ */
+export function retryableAwsError(e: unknown, depth = 0): boolean {
+  if (e === null || typeof e !== 'object') return false;
+  const name = (e as { name?: unknown }).name;
+  if (name === 'AbortError') return false;
   if (typeof name === 'string' && (THROTTLING_CODES.has(name) || TRANSIENT_CODES.has(name))) return true;
+  // Signed too long ago (the attempt waited): the next attempt is signed anew.
+  const message = (e as { message?: unknown }).message;
+  if (
+    name === 'InvalidSignatureException' &&
+    typeof message === 'string' &&
+    message.includes('Signature expired')
+  )
+    return true;
   const status = httpStatusOf(e);
-  if (status !== undefined) return RETRIED_STATUS.has(status);
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && RETRIED_CODES.has(code);
+  if (status !== undefined && RETRIED_STATUS.has(status)) return true;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'string' && RETRIED_CODES.has(code)) return true;
+  const cause = (e as { cause?: unknown }).cause;
+  return cause !== undefined && depth < 10 && retryableAwsError(cause, depth + 1);
 }
 
-/** An error name from `x-amzn-errortype` or `__type` (`com.amazonaws.dynamodb.v20120810#X`, `X:http://…` → `X`). */
+/**
+ * An error name from `__type`, a body's `code` or `x-amzn-errortype`, cleaned as the SDK cleans it: what precedes a
+ * `,` then a `:`, then what follows a `#` (`com.amazonaws.dynamodb.v20120810#X`, `X:http://…`, `X,Y` → `X`).
+ */
 export function awsErrorName(raw: unknown): string | undefined {
   if (typeof raw !== 'string' || raw === '') return undefined;
-  return raw.split(':')[0]?.split('#').pop() || undefined;
+  let name = raw.split(',')[0] ?? '';
+  name = name.split(':')[0] ?? '';
+  if (name.includes('#')) name = name.split('#')[1] ?? '';
+  return name || undefined;
 }
 
 /** One attempt's response: status, request id and the body parsed (an empty body is `{}`). */
@@ -255,10 +280,12 @@ export class AwsJsonClient {
   }
 
   private serviceError(answer: Answer): AwsServiceError {
-    const { __type, message, Message, ...fields } = answer.body;
+    const { __type, code, message, Message, ...fields } = answer.body;
+    // The SDK's order for the JSON protocols: the body's `__type`, its `code`, then the header.
     const name =
-      awsErrorName(answer.errorType) ??
       awsErrorName(__type) ??
+      awsErrorName(code) ??
+      awsErrorName(answer.errorType) ??
       (answer.status >= 500 ? 'InternalServerError' : 'UnknownError');
     const text = typeof message === 'string' ? message : typeof Message === 'string' ? Message : name;
     return new AwsServiceError(name, text, answer.status, answer.requestId, fields);

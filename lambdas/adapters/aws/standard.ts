@@ -96,12 +96,20 @@ export function awsUserAgent(api: string, env: NodeJS.ProcessEnv = process.env):
 
 /** Statuses the SDK's standard retry mode retries (throttling and transient server errors). */
 export const RETRIED_STATUS: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
-/** Connection failures the SDK's standard retry mode retries (a pooled connection the server closed, too). */
+/**
+ * Connection and network failures the SDK's standard retry mode retries (a pooled connection the server closed, an
+ * unreachable host or network, a failed DNS look-up): `NODEJS_TIMEOUT_ERROR_CODES` and `NODEJS_NETWORK_ERROR_CODES` of
+ * `@smithy/core` (retry, service-error-classification).
+ */
 export const RETRIED_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
   'EPIPE',
   'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
 ]);
 
 /**

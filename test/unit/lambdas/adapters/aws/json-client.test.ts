@@ -10,6 +10,8 @@ import {
   DynamoDBServiceException,
   ProvisionedThroughputExceededException,
 } from '@aws-sdk/client-dynamodb';
+import { loadJsonRpcErrorCode } from '@smithy/core/protocols';
+import { isThrottlingError, isTransientError } from '@smithy/core/retry';
 import {
   AwsJsonClient,
   type AwsJsonClientOptions,
@@ -363,21 +365,102 @@ describe('standard-mode helpers', () => {
     [{ name: 'ConditionalCheckFailedException', $metadata: { httpStatusCode: 400 } }, false],
     [{ name: 'ValidationException', $metadata: { httpStatusCode: 400 } }, false],
     [{ code: 'ECONNRESET' }, true],
-    [{ code: 'ENOTFOUND' }, false],
+    [{ code: 'ENOTFOUND' }, true],
     [new Error('plain'), false],
   ])('retryableAwsError(%o) is %s', (e, expected) => {
     expect(retryableAwsError(e)).toBe(expected);
+  });
+
+  test('retryableAwsError decides as the installed SDK retry classification (isThrottlingError || isTransientError)', () => {
+    const failures: object[] = [
+      ...[
+        'ThrottlingException',
+        'TooManyRequestsException',
+        'ProvisionedThroughputExceededException',
+        'TransactionInProgressException',
+        'TimeoutError',
+        'RequestTimeout',
+        'RequestTimeoutException',
+        'ConditionalCheckFailedException',
+        'ValidationException',
+        'AccessDeniedException',
+        'ResourceNotFoundException',
+        'ResponseTooLarge',
+        'InvalidResponse',
+        'AbortError',
+      ].flatMap((name) => [
+        { name, message: 'm' },
+        { name, message: 'm', $metadata: { httpStatusCode: 400 } },
+      ]),
+      ...[400, 403, 404, 413, 429, 500, 501, 502, 503, 504, 505].map((httpStatusCode) => ({
+        name: 'X',
+        message: 'm',
+        $metadata: { httpStatusCode },
+      })),
+      ...[
+        'ECONNRESET',
+        'ECONNREFUSED',
+        'EPIPE',
+        'ETIMEDOUT',
+        'EHOSTUNREACH',
+        'ENETUNREACH',
+        'ENOTFOUND',
+        'EAI_AGAIN',
+        'ECONNABORTED',
+        'ERR_INVALID_CHAR',
+        'ERR_STREAM_DESTROYED',
+      ].map((code) => Object.assign(new Error('m'), { code })),
+      Object.assign(new Error('wrapped'), { cause: Object.assign(new Error('m'), { code: 'EAI_AGAIN' }) }),
+      Object.assign(new Error('wrapped'), { cause: new Error('m') }),
+      {
+        name: 'InvalidSignatureException',
+        message: 'Signature expired: 20261207T000000Z is now earlier than …',
+      },
+      { name: 'InvalidSignatureException', message: 'The request signature we calculated does not match' },
+      new Error('no status, no code'),
+    ];
+    const sdk = (e: object) => isThrottlingError(e as never) || isTransientError(e as never);
+    const differ = failures.filter((e) => retryableAwsError(e) !== sdk(e));
+    expect(differ).toEqual([]);
+    // Both sides say yes and no somewhere (the comparison can fail).
+    expect(new Set(failures.map(sdk))).toEqual(new Set([true, false]));
   });
 
   test.each([
     ['com.amazonaws.dynamodb.v20120810#ResourceNotFoundException', 'ResourceNotFoundException'],
     ['ValidationException:http://internal.amazon.com/coral/', 'ValidationException'],
     ['NotFoundException', 'NotFoundException'],
+    ['ThrottlingException,ValidationException', 'ThrottlingException'],
+    ['aws.protocoltests#FooError:http://internal/,Other', 'FooError'],
     ['', undefined],
     [undefined, undefined],
     [42, undefined],
   ])('awsErrorName(%p) is %p', (raw, expected) => {
     expect(awsErrorName(raw)).toBe(expected);
+  });
+
+  test('error names are cleaned and looked up as the SDK does for the JSON protocols (__type, code, header)', () => {
+    const raws = [
+      'com.amazonaws.dynamodb.v20120810#ResourceNotFoundException',
+      'ValidationException:http://internal.amazon.com/coral/',
+      'ThrottlingException,ValidationException',
+      'a.b#C:http://x/,D',
+      'Plain',
+    ];
+    for (const raw of raws) {
+      const ours = awsErrorName(raw);
+      expect([ours, ours]).toEqual([
+        loadJsonRpcErrorCode({ headers: {} } as never, { __type: raw }),
+        loadJsonRpcErrorCode({ headers: { 'x-amzn-errortype': raw } } as never, {}),
+      ]);
+    }
+  });
+
+  test('the body names the error before the header (the SDK order for JSON-RPC)', async () => {
+    stand = await standIn('dynamodb', (res) =>
+      json(res, 400, { __type: 'prefix#FromBody', message: 'm' }, { 'x-amzn-errortype': 'FromHeader' }),
+    );
+    await expect(dynamo(stand.endpoint).call('GetItem', {})).rejects.toMatchObject({ name: 'FromBody' });
   });
 
   test.each([
