@@ -15,6 +15,8 @@ const rfc3986 = (s: string) =>
  * Why `req` is not a valid SigV4 request of `credentials` for `service` in eu-west-1, or `undefined` when it
  * is. From the specification: the canonical URI encodes each path segment once more (every service but S3), the
  * canonical headers are the signed ones, lower-case, trimmed, sorted; the payload hash is computed from the body.
+ * `host`, `x-amz-date`, `content-type`, the session token and, for a JSON-protocol request, `x-amz-target` must be
+ * signed.
  */
 export function sigV4Problem(
   req: IncomingMessage,
@@ -41,6 +43,11 @@ export function sigV4Problem(
   for (const required of ['host', 'x-amz-date', 'content-type'])
     if (!signed.includes(required)) return `${required} not signed`;
   if (credentials.sessionToken && !signed.includes('x-amz-security-token')) return 'session token not signed';
+  // A JSON-protocol request names its operation in x-amz-target: unsigned, the operation could be swapped.
+  if (/^application\/x-amz-json-/.test(String(req.headers['content-type'] ?? ''))) {
+    if (req.headers['x-amz-target'] === undefined) return 'x-amz-target missing';
+    if (!signed.includes('x-amz-target')) return 'x-amz-target not signed';
+  }
   const payloadHash = sha256(body);
   const claimed = req.headers['x-amz-content-sha256'];
   if (claimed !== undefined && claimed !== payloadHash) return 'x-amz-content-sha256 does not match the body';

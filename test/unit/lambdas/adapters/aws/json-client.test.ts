@@ -3,7 +3,7 @@
  * each request's SigV4 signature (test/support/sigv4.ts) and answers with bodies, error types, stalls and resets.
  */
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import {
   ConditionalCheckFailedException,
@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { loadJsonRpcErrorCode } from '@smithy/core/protocols';
 import { isThrottlingError, isTransientError } from '@smithy/core/retry';
+import { sign } from 'aws4';
 import {
   AwsJsonClient,
   type AwsJsonClientOptions,
@@ -131,6 +132,37 @@ describe('AwsJsonClient', () => {
     });
     await client.call('GetItem', {});
     expect(stand.seen[0]?.signatureProblem).toBe('signature does not match');
+  });
+
+  test('the signature check refuses a JSON-protocol request whose x-amz-target is not signed', async () => {
+    stand = await standIn('dynamodb', (res) => json(res, 200, {}));
+    const body = '{}';
+    const url = new URL(stand.endpoint);
+    const headers = {
+      host: url.host,
+      'content-type': 'application/x-amz-json-1.0',
+      'content-length': String(body.length),
+    };
+    // Signed without the target, which is added afterwards (an operation an intermediary could swap).
+    const signed = sign(
+      { host: url.host, path: '/', method: 'POST', service: 'dynamodb', region: 'eu-west-1', headers, body },
+      CREDENTIALS,
+    ).headers as Record<string, string>;
+    await new Promise<void>((resolve, reject) => {
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          method: 'POST',
+          path: '/',
+          headers: { ...signed, 'x-amz-target': 'DynamoDB_20120810.DeleteTable' },
+        },
+        (res) => res.resume().on('end', resolve),
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(stand.seen[0]?.signatureProblem).toBe('x-amz-target not signed');
   });
 
   test('an error answer becomes an error named by x-amzn-errortype or __type, with its fields, status and request id', async () => {
