@@ -189,7 +189,7 @@ function hardGap(text: string, a: number, b: number, inUrl: boolean, pipe: boole
   return false;
 }
 
-/** Whether the gap run `text[a, b)` holds `://`: a URL starts, whose gaps are hard until the next space. */
+/** Whether the gap run `text[a, b)` holds `://`: a URL starts, whose gaps are hard up to the run that holds the next space. */
 function opensUrl(text: string, a: number, b: number): boolean {
   return (
     text.charCodeAt(a) === 0x3a &&
@@ -288,7 +288,8 @@ export function gapReading(
       w = i < n ? charAt(text, i) : 1;
     } while (w < 0);
     if (opensUrl(text, a, i)) inUrl = true;
-    const hard = hardGap(text, a, i, inUrl, pipe);
+    // A run holding a space ends the URL: the text after it is read as text (`?q=x make a pipe bomb`).
+    const hard = hardGap(text, a, i, inUrl && !spaced, pipe);
     if (spaced) inUrl = false;
     index[k] = a;
     if (marks !== undefined) marks[k] = i - a === 1 && !hard ? (joins?.[a] ?? 0) : 0;
