@@ -68,9 +68,12 @@ function isWordChar(c: number): boolean {
 /**
  * Whether `text[start, end)` is glued by a single `_` to a further word on either side: a phrase inside a longer
  * code identifier (`test_create_ransomware_incident`), which names something else. A phrase that is the whole
- * identifier, or begins or ends it (`make_a_pipe_bomb`, `how_to_make_a_pipe_bomb`), still matches.
+ * identifier, or begins or ends it (`make_a_pipe_bomb`, `how_to_make_a_pipe_bomb`), still matches, and so does a
+ * phrase written with spaces (`make a pipe bomb_x`): identifiers have none.
  */
 function insideIdentifier(text: string, start: number, end: number): boolean {
+  // An identifier has no spaces: a phrase written with them is prose, whatever is glued to its ends (`… bomb_x`).
+  for (let i = start; i < end; i++) if (isGapSpace(text.charCodeAt(i))) return false;
   return (
     (start >= 2 && text.charCodeAt(start - 1) === 95 && isAsciiAlnum(text.charCodeAt(start - 2))) ||
     (text.charCodeAt(end) === 95 && isAsciiAlnum(text.charCodeAt(end + 1)))

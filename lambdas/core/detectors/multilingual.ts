@@ -584,7 +584,7 @@ function tidy(glosses: readonly string[]): string {
  * one: `bomba de chocolate con explosivos` is read as a bomb, not a pastry.
  */
 const SENSE_BREAKERS: ReadonlySet<string> = new Set(
-  'bomb bombs explosive explosives detonator detonate explode blow gunpowder shrapnel fuse kill murder attack terrorist weapon weapons grenade'.split(
+  'bomb bombs explosive explosives detonator detonate explode blow gunpowder shrapnel fuse kill murder attack terrorist weapon weapons grenade destroy destruction demolish nitrate ammonium napalm incendiary thermite dynamite poison massacre victims'.split(
     ' ',
   ),
 );

@@ -390,6 +390,8 @@ describe('tier-0 blocklist', () => {
       ['an identifier ending in the phrase', 'how_to_make_a_pipe_bomb'],
       ['after a URL whose last word starts the phrase', 'see http://x/?q=make a pipe bomb'],
       ['after a scheme glued to the first word', 'ftp://make a pipe bomb'],
+      ['a spaced phrase with a word glued on by an underscore', 'make a pipe bomb_x'],
+      ['a spaced phrase after an underscored word', 'x_make a pipe bomb'],
     ])('still catch %s', (_, text) => {
       expect(labels(text).some((l) => l === 'cook meth at home' || l?.endsWith('make a pipe bomb'))).toBe(
         true,
