@@ -3,7 +3,8 @@
  * Bedrock upstream's test checks it against the SDK client's own requests, accepted, and a wrong secret, refused).
  */
 import { createHash, createHmac } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
@@ -79,4 +80,48 @@ export function sigV4Problem(
   for (const part of [region, service, 'aws4_request']) key = hmac(key, part as string);
   const expected = createHmac('sha256', key).update(stringToSign).digest('hex');
   return expected === signature ? undefined : 'signature does not match';
+}
+
+/** One request a {@link signedStandIn} received: its whole body and why its signature does not hold, if it does not. */
+export interface SignedRequest {
+  readonly req: IncomingMessage;
+  readonly body: Buffer;
+  readonly signatureProblem: string | undefined;
+}
+
+/**
+ * An HTTP stand-in for an AWS service on 127.0.0.1: reads each request whole, checks its SigV4 signature for
+ * `service` and `credentials`, and hands it to `handle`. Counts connections; `close` destroys open sockets.
+ */
+export async function signedStandIn(
+  service: string,
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string },
+  handle: (request: SignedRequest, res: ServerResponse) => void,
+) {
+  const sockets = new Set<Socket>();
+  let connections = 0;
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      handle({ req, body, signatureProblem: sigV4Problem(req, body, credentials, service) }, res);
+    });
+  });
+  server.on('connection', (socket: Socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connections: () => connections,
+    openSockets: () => sockets.size,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
 }

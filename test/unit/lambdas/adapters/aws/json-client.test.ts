@@ -3,8 +3,7 @@
  * each request's SigV4 signature (test/support/sigv4.ts) and answers with bodies, error types, stalls and resets.
  */
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { type IncomingMessage, request, type ServerResponse } from 'node:http';
 import {
   ConditionalCheckFailedException,
   DynamoDBServiceException,
@@ -24,7 +23,7 @@ import { KMS_API, kmsClient, kmsGenerateMac } from '../../../../../lambdas/adapt
 import { awsEndpoint, awsUserAgent, RetryQuota } from '../../../../../lambdas/adapters/aws/standard';
 import { DYNAMODB_API, dynamoDbError } from '../../../../../lambdas/adapters/dynamo/signed-document-client';
 import { localPseudonymizer, macPseudonymizer } from '../../../../../lambdas/adapters/hmac';
-import { sigV4Problem } from '../../../../support/sigv4';
+import { signedStandIn } from '../../../../support/sigv4';
 
 const CREDENTIALS = {
   accessKeyId: 'AKIDLOCAL',
@@ -44,39 +43,17 @@ type Handler = (res: ServerResponse, seen: Seen, n: number) => void;
 /** A stand-in: records every request (with its signature check for `service`) and answers with `handle`. */
 async function standIn(service: string, handle: Handler) {
   const seen: Seen[] = [];
-  const sockets = new Set<Socket>();
-  let connections = 0;
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const s: Seen = {
-        target: String(req.headers['x-amz-target']),
-        headers: req.headers,
-        body: JSON.parse(raw.toString('utf8')) as Record<string, unknown>,
-        signatureProblem: sigV4Problem(req, raw, CREDENTIALS, service),
-      };
-      seen.push(s);
-      handle(res, s, seen.length);
-    });
+  const server = await signedStandIn(service, CREDENTIALS, ({ req, body, signatureProblem }, res) => {
+    const s: Seen = {
+      target: String(req.headers['x-amz-target']),
+      headers: req.headers,
+      body: JSON.parse(body.toString('utf8')) as Record<string, unknown>,
+      signatureProblem,
+    };
+    seen.push(s);
+    handle(res, s, seen.length);
   });
-  server.on('connection', (socket: Socket) => {
-    connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen,
-    connections: () => connections,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
+  return { ...server, seen };
 }
 
 const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {

@@ -3,8 +3,7 @@
  * request's signature with its own SigV4 implementation (node:crypto, written from the AWS specification, and checked
  * here against the SDK client's own requests), and answers with JSON bodies, error types and event-stream frames.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import {
@@ -24,7 +23,7 @@ import {
   bedrockExceptionFrame,
   eventStreamCodec,
 } from '../../../../../lambdas/core/serving/bedrock';
-import { sigV4Problem } from '../../../../support/sigv4';
+import { signedStandIn } from '../../../../support/sigv4';
 import { STREAM_EVENTS } from './fixtures';
 
 const CREDENTIALS = {
@@ -47,41 +46,12 @@ type Handler = (req: IncomingMessage, res: ServerResponse, seen: Seen) => void;
 /** A Bedrock stand-in: records every request (with its signature check) and answers with `handle`. */
 async function standIn(handle: Handler) {
   const seen: Seen[] = [];
-  const sockets = new Set<Socket>();
-  let connections = 0;
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const s = {
-        path: String(req.url),
-        headers: req.headers,
-        body,
-        signatureProblem: sigV4Problem(req, body, CREDENTIALS, 'bedrock'),
-      };
-      seen.push(s);
-      handle(req, res, s);
-    });
+  const server = await signedStandIn('bedrock', CREDENTIALS, ({ req, body, signatureProblem }, res) => {
+    const s = { path: String(req.url), headers: req.headers, body, signatureProblem };
+    seen.push(s);
+    handle(req, res, s);
   });
-  server.on('connection', (socket: Socket) => {
-    connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    endpoint,
-    seen,
-    connections: () => connections,
-    openSockets: () => sockets.size,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
+  return { ...server, seen };
 }
 
 const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
