@@ -12,6 +12,7 @@
  * of the five languages (more of that language's function words than English ones), so English traffic
  * is never glossed. docs/normalization.md ("Multilingual gloss view") has the measurements.
  */
+import { CONCEPTS } from '../classifier/lexicon';
 import { wordCost } from '../normalize/segment';
 import { codeUnits } from '../normalize/text';
 import type { NormalizedSegment } from '../types';
@@ -581,13 +582,18 @@ function tidy(glosses: readonly string[]): string {
 
 /**
  * English words that cancel the everyday readings of `SENSES` when the gloss of the same text holds
- * one: `bomba de chocolate con explosivos` is read as a bomb, not a pastry.
+ * one: `bomba de chocolate con explosivos` is read as a bomb, not a pastry. The classifier's own violence,
+ * weapons and CBRN concepts (one list of harm words, `classifier/lexicon.ts`), plus the words of an attack
+ * plan those concepts do not hold (a target to destroy, an explosive's precursor).
  */
-const SENSE_BREAKERS: ReadonlySet<string> = new Set(
-  'bomb bombs explosive explosives detonator detonate explode blow gunpowder shrapnel fuse kill murder attack terrorist weapon weapons grenade destroy destruction demolish nitrate ammonium napalm incendiary thermite dynamite poison massacre victims'.split(
+const SENSE_BREAKERS: ReadonlySet<string> = new Set([
+  ...(CONCEPTS['violence'] ?? []),
+  ...(CONCEPTS['weapons'] ?? []),
+  ...(CONCEPTS['cbrn'] ?? []),
+  ...'explode blow gunpowder shrapnel fuse attack terrorist destroy destruction demolish nitrate ammonium incendiary dynamite poison victims'.split(
     ' ',
   ),
-);
+]);
 
 /** The glosses of `tokens`, and whether an everyday sense (`SENSES`) was read. */
 function glossTokens(
