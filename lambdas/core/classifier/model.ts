@@ -82,10 +82,15 @@ export function decodeWeights(artifact: ModelArtifact): Int8Array {
 class WindowList {
   ends: Int32Array = new Int32Array(64);
   length = 0;
-  /** Position → 1 + index of the boundary in `bounds` (0: not a boundary). Sized to the text. */
+  /**
+   * Boundary position → 1 + its index in `bounds`. Written by {@link index} at the boundaries only (the
+   * only positions read), so it is never cleared. Sized to the text.
+   */
   at: Int32Array = new Int32Array(0);
   bounds: Int32Array = new Int32Array(0);
   nb = 0;
+  /** One bit per position (a bitset of the boundaries), all zero between calls of {@link index}. */
+  private marks: Int32Array = new Int32Array(0);
 
   clear(): void {
     this.length = 0;
@@ -101,18 +106,33 @@ class WindowList {
     this.ends[this.length++] = end;
   }
 
-  /** Sorts the distinct boundaries of the windows of a text of `n` code units into `bounds`. */
+  /**
+   * Sorts the distinct boundaries of the windows of a text of `n` code units into `bounds`: each boundary
+   * sets its bit, then the bitset is read in order, 32 positions a step (a few hundred windows against
+   * thousands of positions: a sweep of every position was most of this step's cost).
+   */
   index(n: number): void {
+    const words = (n >>> 5) + 1;
     if (this.at.length < n + 1) this.at = new Int32Array(Math.max(n + 1, this.at.length * 2));
+    if (this.marks.length < words) this.marks = new Int32Array(Math.max(words, this.marks.length * 2));
     if (this.bounds.length < this.length) this.bounds = new Int32Array(Math.max(this.length, 64));
-    const { at, ends } = this;
-    at.fill(0, 0, n + 1);
-    for (let i = 0; i < this.length; i++) at[ends[i]!] = 1;
+    const { at, ends, marks, bounds } = this;
+    for (let i = 0; i < this.length; i++) {
+      const p = ends[i]!;
+      marks[p >>> 5] = marks[p >>> 5]! | (1 << (p & 31));
+    }
     let nb = 0;
-    for (let p = 0; p <= n; p++) {
-      if (at[p] === 0) continue;
-      this.bounds[nb] = p;
-      at[p] = ++nb;
+    for (let w = 0; w < words; w++) {
+      let bits = marks[w]!;
+      if (bits === 0) continue;
+      marks[w] = 0;
+      do {
+        const low = bits & -bits;
+        const p = (w << 5) | (31 - Math.clz32(low));
+        bounds[nb] = p;
+        at[p] = ++nb;
+        bits ^= low;
+      } while (bits !== 0);
     }
     this.nb = nb;
   }
