@@ -3,7 +3,6 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { CONTROLS_KEY } from '../../lambdas/core/enforcement/controls';
 import { acknowledge } from '../nag';
 import { type KeyAttribute, TABLE_DEFINITIONS, TABLE_NAMES, type TableName } from './table-definitions';
 
@@ -148,14 +147,15 @@ export class EnforcementTables extends Construct {
   }
 
   /**
-   * Proxy: reads the regional controls (`GetItem` on `tenants`, only the controls item), settles token buckets
-   * (`limits`), counts strikes and reads a tenant's windows (`violations`), finds a tenant's keys through the
-   * `byTenant` index and updates their status (the ladder), and appends audit events (`PutItem` only).
+   * Proxy: reads the regional controls (`GetItem` on `tenants`), settles token buckets (`limits`), counts strikes and
+   * reads a tenant's windows (`violations`), finds a tenant's keys through the `byTenant` index and updates their
+   * status (the ladder; a status update whose condition failed without the item returned, i.e. a key deleted meanwhile,
+   * reads the key item back: `GetItem`, docs/adr/0057), and appends audit events (`PutItem` only). `GetItem` on key
+   * items reads nothing the index does not already give the proxy (it projects every attribute).
    */
   public grantProxy(grantee: iam.IGrantable): void {
     this.grantAccess(grantee, [
-      { table: 'tenants', actions: ['dynamodb:GetItem'], leadingKeys: [CONTROLS_KEY] },
-      { table: 'tenants', actions: ['dynamodb:UpdateItem'] },
+      { table: 'tenants', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
       { table: 'tenants', index: BY_TENANT, actions: ['dynamodb:Query'] },
       { table: 'limits', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
       { table: 'violations', actions: ['dynamodb:Query', 'dynamodb:UpdateItem'] },

@@ -1,4 +1,7 @@
+import { isDeepStrictEqual } from 'node:util';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { type AuditEvent, auditEventId } from '../../core/enforcement/audit';
 import type { DocumentSender } from './client';
 
@@ -33,17 +36,32 @@ export class DynamoAuditLog implements AuditAppender {
     this.now = options.now ?? Date.now;
   }
 
-  /** Appends one event; the id is time-ordered and unique (an id collision fails rather than overwrite). */
+  /**
+   * Appends one event; the id is time-ordered and unique (an id collision fails rather than overwrite). A put applied
+   * whose answer was lost and that the client re-sent fails its condition on the event it wrote: when the item the
+   * failure returns (`ReturnValuesOnConditionCheckFailure`) is this very event, the append succeeded (docs/adr/0057).
+   * Without that item (dynalite does not return it; the writers may not read the table) the failure is thrown.
+   */
   async append(entry: AuditEntry): Promise<AuditEvent> {
     const at = this.now();
     const event: AuditEvent = { ...entry, at, eventId: auditEventId(at) };
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: event,
-        ConditionExpression: 'attribute_not_exists(eventId)',
-      }),
-    );
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: event,
+          ConditionExpression: 'attribute_not_exists(eventId)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+    } catch (err) {
+      // The error's item is as DynamoDB sent it (the SDK's document client does not unmarshall it); the event is
+      // compared as stored (undefined fields removed).
+      const stored =
+        err instanceof ConditionalCheckFailedException && err.Item ? unmarshall(err.Item) : undefined;
+      if (!stored || !isDeepStrictEqual(stored, unmarshall(marshall(event, { removeUndefinedValues: true }))))
+        throw err;
+    }
     return event;
   }
 

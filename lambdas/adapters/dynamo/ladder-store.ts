@@ -176,7 +176,8 @@ export class DynamoEnforcementLadder {
   ): Promise<AuditEvent | undefined> {
     const result = await this.options.tenants.setStatus(tenantId, { ...change, by: actor }, expected);
     if (!result) return undefined;
-    if (change.status === 'suspended') await this.countSuspension(tenantId);
+    // The status change is applied: its audit event comes next, so no later failure (a suspension count not
+    // retried after a lost answer, a notification) can leave an enforcement action without its record.
     const event = await this.options.audit.append({
       subject: tenantId,
       actor,
@@ -185,14 +186,20 @@ export class DynamoEnforcementLadder {
       before: result.before,
       after: result.after,
     });
-    await this.options.notifier.notify({
-      tenantId,
-      actor,
-      before: result.before,
-      after: result.after,
-      reason: change.reason,
-      auditEventId: event.eventId,
-    });
+    // Independent of each other: one failing does not stop the other; the first failure is thrown (counted).
+    const [counted, notified] = await Promise.allSettled([
+      change.status === 'suspended' ? this.countSuspension(tenantId) : undefined,
+      this.options.notifier.notify({
+        tenantId,
+        actor,
+        before: result.before,
+        after: result.after,
+        reason: change.reason,
+        auditEventId: event.eventId,
+      }),
+    ]);
+    if (counted.status === 'rejected') throw counted.reason;
+    if (notified.status === 'rejected') throw notified.reason;
     return event;
   }
 

@@ -1,8 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { gcraCase, gcraCharge, gcraIncrement } from '../../core/enforcement/gcra';
 import { type Cost, DIMENSIONS, type Dimension, type RateLimits } from '../../core/enforcement/types';
 import type { DocumentSender } from './client';
+import { sendTokenGuardedUpdate } from './write-token';
 
 /** Refill window of every bucket: limits are per minute. */
 export const WINDOW_MS = 60_000;
@@ -63,16 +62,13 @@ export interface DynamoRateLimiterOptions {
 
 type Tats = Partial<Record<Dimension, number>>;
 
-/** Reads a bucket attribute out of a document item or a raw (marshalled) item of a failed condition. */
+/** Reads the bucket attributes out of a document item. */
 function readTats(item: Record<string, unknown> | undefined): Tats {
   const tats: Tats = {};
   if (!item) return tats;
   for (const d of DIMENSIONS) {
     const v = item[d];
     if (typeof v === 'number') tats[d] = v;
-    else if (v && typeof v === 'object' && typeof (v as { N?: unknown }).N === 'string') {
-      tats[d] = Number((v as { N: string }).N);
-    }
   }
   return tats;
 }
@@ -88,7 +84,9 @@ interface Plan {
  * arrival time of each dimension (integer µs since the epoch), updated by one conditional `UpdateItem` per admission (see
  * docs/adr/0004-rate-limiting.md). The update case (idle/busy) is chosen from the last value this instance saw;
  * a `ConditionalCheckFailed` carries the current item (`ReturnValuesOnConditionCheckFailure`, or one
- * `GetItem` where the store does not return it) and the admission is decided or retried from it.
+ * `GetItem` where the store does not return it) and the admission is decided or retried from it. Each update is
+ * token-guarded (./write-token.ts): a client's re-send of an update that was applied but whose answer was lost is
+ * taken as applied, never charged twice.
  */
 export class DynamoRateLimiter implements RateLimiter {
   private readonly client: DocumentSender;
@@ -226,31 +224,19 @@ export class DynamoRateLimiter implements RateLimiter {
         names[`#${d}`] = d;
       }
     }
-    try {
-      const out = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { tenantId, dimension: BUCKET_ITEM },
-          UpdateExpression: `SET ${[...plan.set, '#exp = :exp'].join(', ')}`,
-          ConditionExpression: plan.conditions.length ? plan.conditions.join(' AND ') : undefined,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { ok: true, tats: readTats(out.Attributes) };
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      if (err.Item) return { ok: false, tats: readTats(err.Item) };
-      const current = await this.client.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { tenantId, dimension: BUCKET_ITEM },
-          ConsistentRead: true,
-        }),
-      );
-      return { ok: false, tats: readTats(current.Item) };
-    }
+    // Token-guarded: an attempt applied whose answer was lost is not applied again by the client's re-send, and its
+    // failed condition is known as this admission's own (docs/adr/0057): the window is charged once.
+    const outcome = await sendTokenGuardedUpdate(this.client, {
+      TableName: this.tableName,
+      Key: { tenantId, dimension: BUCKET_ITEM },
+      UpdateExpression: `SET ${[...plan.set, '#exp = :exp'].join(', ')}`,
+      ConditionExpression: plan.conditions.length ? plan.conditions.join(' AND ') : undefined,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ReturnValues: 'ALL_NEW',
+    });
+    return outcome.applied
+      ? { ok: true, tats: readTats(outcome.attributes) }
+      : { ok: false, tats: readTats(outcome.item) };
   }
 }

@@ -13,7 +13,8 @@
  *
  * An `UpdateItem` that adds to what is stored (an `ADD` clause, `+`/`-` arithmetic, `list_append`: a strike counter)
  * is sent as not idempotent: once its request was written, a timeout or reset is thrown, not retried, since DynamoDB
- * may have applied it and a repeat would count twice ({@link addsToStoredValues}, docs/adr/0057).
+ * may have applied it and a repeat would count twice ({@link addsToStoredValues}, docs/adr/0057) — unless it is
+ * token-guarded (./write-token.ts: the rate limiter's updates), which a repeat cannot apply twice.
  */
 import * as dynamodb from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -25,6 +26,7 @@ import {
   type AwsServiceError,
 } from '../aws/json-client';
 import type { DocumentSender } from './client';
+import { isTokenGuarded } from './write-token';
 
 /** DynamoDB's JSON protocol. */
 export const DYNAMODB_API: AwsJsonApi = {
@@ -177,7 +179,10 @@ export class SignedDocumentClient {
       if (value === undefined) delete input[field];
       else input[field] = mapAttributes(marshall(value as Record<string, unknown>, MARSHALL), toWire);
     }
-    const idempotent = !(shape.operation === 'UpdateItem' && addsToStoredValues(input['UpdateExpression']));
+    // A token-guarded update is never applied twice (./write-token.ts): re-sent like any idempotent call.
+    const idempotent =
+      isTokenGuarded(command) ||
+      !(shape.operation === 'UpdateItem' && addsToStoredValues(input['UpdateExpression']));
     const output: Record<string, unknown> = await this.client.call(shape.operation, input, { idempotent });
     for (const field of shape.output) {
       const value = output[field];

@@ -16,6 +16,7 @@ import { type TenantOverrides, tenantOverridesSchema } from '../../core/engine/o
 import { RefreshAheadCache } from '../../core/util/refresh-ahead-cache';
 import { type BackgroundFailureReporter, logBackgroundFailures } from './background-failures';
 import type { DocumentSender } from './client';
+import { newWriteToken, sendTokenGuardedUpdate } from './write-token';
 
 /** Default lifetime of a cached tenant lookup: the bound for a status change to reach every instance. */
 export const DEFAULT_TENANT_CACHE_TTL_MS = 2_000;
@@ -318,7 +319,10 @@ export class DynamoTenantStore implements TenantLookup {
   /**
    * Sets the status of every key of a tenant. With `expected`, each item is updated only if its stored status
    * still equals `expected.status` (the ladder uses this so that concurrent escalations apply once); returns
-   * `undefined` when the tenant does not exist or the first item no longer matches.
+   * `undefined` when the tenant does not exist or the first item no longer matches. The updates are token-guarded
+   * (./write-token.ts): an update applied whose answer was lost, then re-sent by the client, counts as applied
+   * instead of as a concurrent change (so the caller audits it). A failed condition costs one strongly consistent
+   * `GetItem` of the key where the store does not return the item with the failure (dynalite; a deleted key).
    */
   async setStatus(
     tenantId: string,
@@ -330,45 +334,47 @@ export class DynamoTenantStore implements TenantLookup {
     if (!first) return undefined;
     const before = { status: first.status, ...(first.until !== undefined ? { until: first.until } : {}) };
     const by = change.by;
+    // One token for the change (each key item carries it): an item whose update was applied but whose answer was lost
+    // is known as updated by this change when the client's re-send fails its condition (docs/adr/0057).
+    const token = newWriteToken();
     let updated = 0;
     for (const key of keys) {
       const hasUntil =
         change.until !== undefined && (change.status === 'throttled' || change.status === 'suspended');
-      try {
-        await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { keyHash: key.keyHash },
-            UpdateExpression: updateExpression(
-              [
-                '#s = :s',
-                'reason = :r',
-                'statusAt = :at',
-                ...(hasUntil ? ['#u = :u'] : []),
-                ...(by ? ['statusBy = :by'] : []),
-              ],
-              [...(hasUntil ? [] : ['#u']), ...(by ? [] : ['statusBy'])],
-            ),
-            ConditionExpression: expected
-              ? 'attribute_exists(keyHash) AND #s = :expected'
-              : 'attribute_exists(keyHash)',
-            ExpressionAttributeNames: { '#s': 'status', '#u': 'until' },
-            ExpressionAttributeValues: {
-              ':s': change.status,
-              ':r': change.reason,
-              ':at': this.now(),
-              ...(hasUntil ? { ':u': change.until } : {}),
-              ...(by ? { ':by': by } : {}),
-              ...(expected ? { ':expected': expected.status } : {}),
-            },
-          }),
-        );
+      const outcome = await sendTokenGuardedUpdate(
+        this.client,
+        {
+          TableName: this.tableName,
+          Key: { keyHash: key.keyHash },
+          UpdateExpression: updateExpression(
+            [
+              '#s = :s',
+              'reason = :r',
+              'statusAt = :at',
+              ...(hasUntil ? ['#u = :u'] : []),
+              ...(by ? ['statusBy = :by'] : []),
+            ],
+            [...(hasUntil ? [] : ['#u']), ...(by ? [] : ['statusBy'])],
+          ),
+          ConditionExpression: expected
+            ? 'attribute_exists(keyHash) AND #s = :expected'
+            : 'attribute_exists(keyHash)',
+          ExpressionAttributeNames: { '#s': 'status', '#u': 'until' },
+          ExpressionAttributeValues: {
+            ':s': change.status,
+            ':r': change.reason,
+            ':at': this.now(),
+            ...(hasUntil ? { ':u': change.until } : {}),
+            ...(by ? { ':by': by } : {}),
+            ...(expected ? { ':expected': expected.status } : {}),
+          },
+        },
+        token,
+      );
+      if (outcome.applied) {
         updated += 1;
         this.invalidate(key.keyHash);
-      } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
-        if (updated === 0) return undefined;
-      }
+      } else if (updated === 0) return undefined;
     }
     const after = {
       status: change.status,

@@ -405,10 +405,11 @@ describe('table grants: each caller gets exactly the calls its code makes (lambd
       tenants: ['dynamodb:GetItem'],
       limits: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     },
-    // controls.current → GetItem of the controls item; ladder: keysOf → Query byTenant, setStatus → UpdateItem,
-    // strikes → Query + UpdateItem on violations, audit.append → PutItem; rate limiter settle.
+    // controls.current → GetItem of the controls item; ladder: keysOf → Query byTenant, setStatus → UpdateItem (and
+    // GetItem of a key item after a failed condition without the item: write-token.ts), strikes → Query + UpdateItem
+    // on violations, audit.append → PutItem; rate limiter settle.
     ServingProxyRole: {
-      tenants: ['dynamodb:GetItem[LeadingKeys=control#region]', 'dynamodb:UpdateItem'],
+      tenants: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       'tenants/index/byTenant': ['dynamodb:Query'],
       limits: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       violations: ['dynamodb:Query', 'dynamodb:UpdateItem'],

@@ -3,8 +3,6 @@
  * outputs as the SDK's `DynamoDBDocumentClient` for the same commands, the SDK's exception classes, and the
  * enforcement stores (ladder, rate limiter, tenant store) working over it.
  */
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ConditionalCheckFailedException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -22,6 +20,7 @@ import { SignedDocumentClient } from '../../../lambdas/adapters/dynamo/signed-do
 import { DynamoTenantStore } from '../../../lambdas/adapters/dynamo/tenant-store';
 import { clock } from '../../support/clock';
 import { type LocalDynamo, startDynalite } from '../support/dynalite';
+import { startFaultRelay } from '../support/fault-relay';
 
 jest.setTimeout(30_000);
 let db: LocalDynamo;
@@ -272,43 +271,13 @@ describe('the enforcement stores over SignedDocumentClient', () => {
   });
 
   test('a strike DynamoDB applied but answered after the deadline counts once: thrown (TimeoutError), not sent again', async () => {
-    // A relay in front of dynalite that forwards each request at once (so the write is applied) and holds every
-    // answer past the client's deadline; it also answers GetItem for the check at the end without delay.
-    let forwarded = 0;
-    const target = new URL(db.endpoint);
-    const relay = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        forwarded++;
-        const up = request(
-          {
-            host: target.hostname,
-            port: target.port,
-            path: req.url,
-            method: req.method,
-            headers: req.headers,
-          },
-          (answer) => {
-            const body: Buffer[] = [];
-            answer.on('data', (c: Buffer) => body.push(c));
-            answer.on('end', () =>
-              setTimeout(() => {
-                if (res.destroyed) return;
-                res.writeHead(answer.statusCode ?? 500, answer.headers);
-                res.end(Buffer.concat(body));
-              }, 300).unref(),
-            );
-          },
-        );
-        up.end(Buffer.concat(chunks));
-      });
-    });
-    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    // A relay in front of dynalite that forwards each request at once (so the write is applied) and never answers.
+    const relay = await startFaultRelay(db.endpoint, () => 'lose-answer');
+    const forwarded = () => relay.seen.length;
     try {
       const slow = new SignedDocumentClient({
         region: 'local',
-        endpoint: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`,
+        endpoint: relay.endpoint,
         credentials: async () => ({ accessKeyId: 'local', secretAccessKey: 'local' }),
         maxAttempts: 3,
         timeoutMs: 100,
@@ -329,9 +298,8 @@ describe('the enforcement stores over SignedDocumentClient', () => {
         .catch((x: unknown) => x);
       // THEN: the caller sees the failure (serving counts it as PortErrors{Port=violations}); one attempt only
       expect(e).toMatchObject({ name: 'TimeoutError', $metadata: { attempts: 1 } });
-      expect(forwarded).toBe(1);
+      expect(forwarded()).toBe(1);
       // …and the counter holds the one strike the service applied, not two or three.
-      await new Promise((r) => setTimeout(r, 400));
       const { Item } = await signed.send(
         new GetCommand({
           TableName: db.tables.violations,
@@ -342,16 +310,15 @@ describe('the enforcement stores over SignedDocumentClient', () => {
       const counters = Object.entries(Item ?? {}).filter(([k]) => k.startsWith('b'));
       expect(counters.map(([, v]) => v)).toEqual([1]);
       // An idempotent call through the same relay is still retried on a timeout (the SDK's behaviour).
-      const before = forwarded;
+      const before = forwarded();
       await expect(
         slow.send(
           new GetCommand({ TableName: db.tables.violations, Key: { tenantId: 'slow-strike', window: 'x' } }),
         ),
       ).rejects.toMatchObject({ name: 'TimeoutError', $metadata: { attempts: 3 } });
-      expect(forwarded - before).toBe(3);
+      expect(forwarded() - before).toBe(3);
     } finally {
-      relay.closeAllConnections();
-      await new Promise<void>((r) => relay.close(() => r()));
+      await relay.close();
     }
   });
 });

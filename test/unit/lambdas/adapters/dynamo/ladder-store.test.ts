@@ -1,8 +1,10 @@
 import 'aws-sdk-client-mock-jest';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { AuditEntry } from '../../../../../lambdas/adapters/dynamo/audit-log';
 import { createDocumentClient } from '../../../../../lambdas/adapters/dynamo/client';
 import { DynamoEnforcementLadder, STRIKES_WINDOW } from '../../../../../lambdas/adapters/dynamo/ladder-store';
+import type { AuditEvent } from '../../../../../lambdas/core/enforcement/audit';
 import { DEFAULT_LADDER } from '../../../../../lambdas/core/enforcement/ladder';
 import { clock } from '../../../../support/clock';
 
@@ -74,5 +76,49 @@ describe('DynamoEnforcementLadder.clearStrikes', () => {
     expect(await store.clearStrikes('never-struck')).toBe(0);
     expect(ddb).toHaveReceivedCommandTimes(GetCommand, 1);
     expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+  });
+});
+
+describe('DynamoEnforcementLadder.applyStatus', () => {
+  beforeEach(() => ddb.reset());
+
+  it('GIVEN a suspension applied WHEN counting it fails (an answer lost after the write, not re-sent) THEN its audit event and notification are still written, and the failure is thrown', async () => {
+    // GIVEN the status change applied and the suspension counter's UpdateItem failing
+    const c = clock();
+    const append = jest.fn(
+      async (e: AuditEntry): Promise<AuditEvent> => ({ ...e, eventId: 'e-1', at: c.now() }),
+    );
+    const notify = jest.fn(async () => undefined);
+    const timeout = Object.assign(new Error('no response within 3000 ms'), { name: 'TimeoutError' });
+    ddb.on(UpdateCommand).rejects(timeout);
+    const store = new DynamoEnforcementLadder({
+      client: createDocumentClient({ region: 'eu-west-1' }),
+      violationsTable: 'violations',
+      tenants: {
+        keysOf: jest.fn(),
+        setStatus: jest.fn(async () => ({
+          before: { status: 'active' as const },
+          after: { status: 'suspended' as const, until: c.now() + 1 },
+          keysUpdated: 1,
+        })),
+      },
+      audit: { append },
+      notifier: { notify },
+      now: c.now,
+    });
+    // WHEN the ladder suspends the tenant
+    const outcome = store.applyStatus(
+      'acme',
+      { status: 'suspended', reason: 'r', until: c.now() + 1 },
+      'system:ladder',
+      {
+        status: 'active',
+      },
+    );
+    // THEN the counter's failure reaches the caller (counted there), after the audit event and the notification
+    await expect(outcome).rejects.toBe(timeout);
+    expect(append).toHaveBeenCalledTimes(1);
+    expect(notify).toHaveBeenCalledWith(expect.objectContaining({ tenantId: 'acme', auditEventId: 'e-1' }));
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
   });
 });
