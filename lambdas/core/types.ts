@@ -117,6 +117,11 @@ export interface NormalizationSignals {
    * spent (lambdas/core/detectors/multilingual.ts); absent when none.
    */
   readonly glossUnguessed?: number;
+  /**
+   * The wider blocklist readings that found a phrase the plain reading does not (the findings' `via`), sorted:
+   * `joined`, `pipe`, `zero-width` (findings that decide), `crossed`, `identifier` (weak findings); absent when none.
+   */
+  readonly blocklist?: readonly string[];
 }
 
 export interface NormalizedSegment {
@@ -146,6 +151,11 @@ export interface Finding {
   readonly reading?: 'operator' | 'harness';
   /** Judged against this threshold instead of the detector's own (operator text: the operator threshold). */
   readonly threshold?: number;
+  /**
+   * Set on a blocklist finding that only a wider reading of the text found (`joined`, `pipe`, `zero-width`,
+   * `crossed`, `identifier`: lambdas/core/detectors/blocklist.ts); listed in the decision's `signals.blocklist`.
+   */
+  readonly via?: string;
 }
 
 export type Action = 'allow' | 'flag' | 'redact' | 'block';

@@ -5,6 +5,9 @@
  * read with every such run made one space ({@link gapReading}). A second automaton over the space-free
  * phrases serves views the normalizer produced with the `despace` transform, where a phrase may run
  * across the letters the despacer joined (`makeapipebomb`) but not across words the text wrote apart.
+ * Hard boundaries (sentence and list marks, CSV and path separators, URLs: {@link hardGap}) stop the plain
+ * reading; a phrase found only across them is reported with the reading that found it ({@link BlocklistReading}):
+ * blocking where no ordinary text writes the phrase that way, weak where sentences and lists do.
  */
 import defaultList from '../../../config/blocklists/default.json';
 import { isSeparator } from '../normalize/despace';
@@ -25,11 +28,34 @@ export interface BlocklistEntry {
   readonly score: number;
 }
 
+/**
+ * Which wider reading found a hit that the plain gap reading does not ({@link Blocklist.match}):
+ * - `joined`: every word gap of a phrase of three or more words is the same single mark glued to both words, one of
+ *   them a hard boundary (`make/a/pipe/bomb`, `make,a,pipe,bomb`, `http://x/make/a/pipe/bomb`);
+ * - `pipe`: one `|` glued to both words, in a text that holds no other `|` (`make a pipe|bomb`);
+ * - `crossed` (weak): across one hard boundary that ordinary text also writes (`make a pipe, bomb`,
+ *   `make a pipe. bomb`, `make a pipe - bomb`, `create/ransomware`);
+ * - `identifier` (weak): inside a longer code identifier (`x_make_a_pipe_bomb_y`);
+ * - `zero-width`: with a word gap where invisible characters stood between two words (`pipe\u200Bbomb`; found
+ *   by tier 0 from the raw text, lambdas/core/detectors/index.ts).
+ */
+export type BlocklistReading = 'joined' | 'pipe' | 'crossed' | 'identifier' | 'zero-width';
+
+/** The readings whose hits are weak: a sign to look closer, not a verdict ({@link BlocklistHit.weak}). */
+const WEAK_READINGS: ReadonlySet<BlocklistReading> = new Set(['crossed', 'identifier']);
+
 /** A blocklist hit on one view. */
 export interface BlocklistHit {
   readonly entry: BlocklistEntry;
   readonly start: number;
   readonly end: number;
+  /** Set when only a wider reading found the phrase. */
+  readonly reading?: BlocklistReading;
+  /**
+   * The reading is one that ordinary text also produces (a phrase read across a sentence or list boundary, or
+   * inside a longer identifier): the hit says the text deserves a closer look, not that it is a violation.
+   */
+  readonly weak?: boolean;
 }
 
 /** The committed default list (config/blocklists/default.json). */
@@ -250,19 +276,27 @@ export function gateLiteral(phrase: string): string {
   return best;
 }
 
+/** A view read with gaps ({@link gapReading}). */
+export interface GapReading {
+  readonly text: string;
+  /** Offset in the view of each character of `text` (of a gap run's first character for its space). */
+  readonly index: Int32Array;
+  /** The despacer's marks carried over, when given. */
+  readonly joins: Uint8Array | undefined;
+  /** Whether `text` holds a hard boundary (a line break, one per hard gap run, at the run's position). */
+  readonly hard: boolean;
+}
+
 /**
  * A view read with gaps: each maximal run of characters that are not letters, digits or marks made one space,
  * so a phrase's word gap matches a doubled or mixed separator (`pipe..bomb`, `pipe -- bomb`, `pipe_-_bomb`) —
  * unless the run is a hard boundary ({@link hardGap}: `a car. Bomb`, `create, ransomware`, a URL's path), made a
- * line break, which no phrase crosses.
+ * line break, which the plain reading of a phrase does not cross.
  * `index[k]` is the offset in `text` of character `k` (of a run's first character for its space), `joins`
  * the despacer's marks ({@link despacedJoins}) carried over: a word character keeps its own, a space keeps
  * the mark of a one-character run and none for a longer run (a gap the text wrote). Linear: one pass.
  */
-export function gapReading(
-  text: string,
-  joins?: Uint8Array,
-): { readonly text: string; readonly index: Int32Array; readonly joins: Uint8Array | undefined } {
+export function gapReading(text: string, joins?: Uint8Array): GapReading {
   const n = text.length;
   const index = new Int32Array(n);
   const marks = joins === undefined ? undefined : new Uint8Array(n + 1);
@@ -270,6 +304,7 @@ export function gapReading(
   let k = 0;
   let last = 0;
   let inUrl = false;
+  let anyHard = false;
   for (let i = 0; i < n; ) {
     let w = charAt(text, i);
     if (w > 0) {
@@ -294,6 +329,7 @@ export function gapReading(
     // A run holding a space ends the URL: the text after it is read as text (`?q=x make a pipe bomb`).
     const hard = hardGap(text, a, i, inUrl && !spaced, pipe);
     if (spaced) inUrl = false;
+    if (hard) anyHard = true;
     index[k] = a;
     if (marks !== undefined) marks[k] = i - a === 1 && !hard ? (joins?.[a] ?? 0) : 0;
     k++;
@@ -302,9 +338,72 @@ export function gapReading(
       last = i;
     }
   }
-  if (last === 0) return { text, index, joins: marks };
+  if (last === 0) return { text, index, joins: marks, hard: false };
   parts.push(text.slice(last));
-  return { text: parts.join(''), index: index.subarray(0, k), joins: marks?.subarray(0, k + 1) };
+  return {
+    text: parts.join(''),
+    index: index.subarray(0, k),
+    joins: marks?.subarray(0, k + 1),
+    hard: anyHard,
+  };
+}
+
+/** Marks that may join every word of a phrase in the `joined` reading: path, list and field separators, dots, pipes. */
+const isJoiningMark = (c: number): boolean =>
+  c === 0x2f || c === 0x5c || c === 0x2c || c === 0x3b || c === 0x7c || c === 0x2e;
+
+/**
+ * How a phrase found at `[gStart, gEnd)` of the crossed reading (the gap reading with its hard boundaries read as
+ * gaps) stands in `text`: `joined` or `pipe` when the crossing has no reason in ordinary text, `crossed` when it
+ * crosses one hard boundary that ordinary text writes, undefined (no hit) when it crosses more than one such
+ * boundary. `morePipes()` says whether `text` holds more than one `|` (the views join lines, so no line is known).
+ */
+function crossedReading(
+  text: string,
+  read: GapReading,
+  gStart: number,
+  gEnd: number,
+  morePipes: () => boolean,
+): BlocklistReading | undefined {
+  const g = read.text;
+  const index = read.index;
+  let crossings = 0;
+  let gaps = 0;
+  // The one mark every gap is made of, when each gap is one mark glued to both words; -1 once they differ.
+  let mark = 0;
+  let pipe = false;
+  for (let k = gStart; k < gEnd; k++) {
+    const c = g.charCodeAt(k);
+    if (c !== 0x20 && c !== 0x0a) continue;
+    gaps++;
+    const at = index[k] as number;
+    const length = (index[k + 1] as number) - at;
+    const m = text.charCodeAt(at);
+    if (length !== 1 || !isJoiningMark(m)) mark = -1;
+    else if (mark === 0) mark = m;
+    else if (mark !== m) mark = -1;
+    if (c === 0x0a) {
+      crossings++;
+      if (length === 1 && m === 0x7c) pipe = true;
+    }
+  }
+  if (crossings === 0) return undefined;
+  if (mark > 0 && gaps >= 2) return 'joined';
+  if (crossings > 1) return undefined;
+  if (pipe && !morePipes()) return 'pipe';
+  return 'crossed';
+}
+
+/** Whether `text` holds more than one `|` (a table, a pipeline, an alternation): counted once, on the first call. */
+function morePipes(text: string): () => boolean {
+  let answer: boolean | undefined;
+  return () => {
+    if (answer === undefined) {
+      const first = text.indexOf('|');
+      answer = first >= 0 && text.indexOf('|', first + 1) >= 0;
+    }
+    return answer;
+  };
 }
 
 /**
@@ -354,7 +453,8 @@ export interface Blocklist {
    * match with its spaces dropped, where the despacer joined the letters ({@link despacedJoins}:
    * `makeapipebomb`, `make ap ipebomb`). `despace.joins` undefined (the source did not line up) lets a
    * phrase's word gaps fall anywhere inside a word of the view, never across a gap it wrote. Offsets
-   * refer to `text`.
+   * refer to `text`. A phrase found only with the hard boundaries read as gaps, or only inside a longer
+   * identifier, carries its `reading` ({@link crossedReading}; `weak` for `crossed` and `identifier`).
    */
   match(text: string, despace?: { readonly joins: Uint8Array | undefined }): BlocklistHit[];
 }
@@ -388,7 +488,24 @@ export function compileBlocklist(entries: readonly BlocklistEntry[]): Blocklist 
         const end = at(m.end - 1) + 1;
         seen.add(`${start}:${entry.phrase}`);
         if (!insideIdentifier(text, start, end)) hits.push({ entry, start, end });
+        else hits.push({ entry, start, end, reading: 'identifier', weak: true });
       });
+      if (read.hard) {
+        // The crossed reading: hard boundaries read as gaps. A phrase found only there is kept with the reading
+        // that says how far to trust it (crossedReading).
+        const crossed = g.replaceAll('\n', ' ');
+        const pipes = morePipes(text);
+        spaced.scan(crossed, (m) => {
+          const entry = entries[m.pattern];
+          if (!entry || !atBoundary(crossed, m.start, m.end)) return;
+          const start = at(m.start);
+          if (seen.has(`${start}:${entry.phrase}`)) return;
+          const reading = crossedReading(text, read, m.start, m.end, pipes);
+          if (reading === undefined) return;
+          const hit = { entry, start, end: at(m.end - 1) + 1, reading };
+          hits.push(WEAK_READINGS.has(reading) ? { ...hit, weak: true } : hit);
+        });
+      }
       if (despace === undefined) return hits;
       // The space-free reading and, per character, where it stands in the gap reading.
       const index: number[] = [];

@@ -2,9 +2,13 @@
  * Tier-0 detectors: blocklist (Aho-Corasick), secrets and PII patterns (linear-time regexes with
  * checksum validation) and jailbreak / injection heuristics. Built once; `run` is pure and does no I/O.
  */
+import { canonicalize } from '../normalize/normalize';
+import { INVISIBLE_RE } from '../normalize/patterns';
 import type { Finding, NormalizedSegment, Segment, TrustBoundary, View } from '../types';
 import {
+  type Blocklist,
   type BlocklistEntry,
+  type BlocklistHit,
   canonicalPhrase,
   compileBlocklist,
   DEFAULT_BLOCKLIST,
@@ -22,7 +26,25 @@ import { countDigits, DIGITS, PATTERN_DETECTORS, type PatternDetector } from './
 import { type LiteralCheck, LiteralGates, regexCheck } from './prefilter';
 
 export { type AcMatch, AhoCorasick } from './aho-corasick';
-export { type BlocklistEntry, canonicalPhrase, DEFAULT_BLOCKLIST, parseBlocklist } from './blocklist';
+export {
+  type BlocklistEntry,
+  type BlocklistReading,
+  canonicalPhrase,
+  DEFAULT_BLOCKLIST,
+  parseBlocklist,
+} from './blocklist';
+
+/** The blocklist's findings. */
+export const BLOCKLIST_DETECTOR = 'tier0.blocklist';
+/**
+ * The blocklist's weak findings: a phrase read across one sentence or list boundary, or inside a longer code
+ * identifier. Scored at half the phrase's score and below 0.5, so under a category threshold of 0.5 it never
+ * decides alone; the engine sends its category to tier 2 in cascade mode.
+ */
+export const BLOCKLIST_CROSSED_DETECTOR = 'tier0.blocklist.crossed';
+/** Highest score of a {@link BLOCKLIST_CROSSED_DETECTOR} finding. */
+const CROSSED_MAX_SCORE = 0.49;
+
 export { gibberishSuffixScore, HEURISTIC_RULES, type HeuristicRule, matchRule } from './heuristics';
 export { requiredLiterals } from './literals';
 export { PATTERN_DETECTORS, type PatternDetector } from './patterns';
@@ -113,15 +135,7 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
           const despace = view.transforms.includes('despace') ? { joins: joinsOf(text, views) } : undefined;
           const pass = gates.evaluate(text);
           if (despace !== undefined || pass[0]) {
-            for (const hit of blocklist.match(text, despace)) {
-              keepBest(best, {
-                detector: 'tier0.blocklist',
-                category: hit.entry.category,
-                score: hit.entry.score,
-                segment: index,
-                label: hit.entry.phrase,
-              });
-            }
+            for (const hit of blocklist.match(text, despace)) keepBest(best, blocklistFinding(hit, index));
           }
           if (runHeuristics)
             for (const f of gatedViewHeuristics(text, index, viewRules, pass, 1)) keepBest(best, f);
@@ -131,6 +145,9 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
             (text === raw || (text.length === raw.length && text === raw.toLowerCase()))
           )
             rawPass = pass;
+        }
+        if (norm !== undefined && hidesCharacters(norm)) {
+          for (const hit of zeroWidthHits(raw, blocklist)) keepBest(best, blocklistFinding(hit, index));
         }
         if (runHeuristics || runPatterns) rawPass ??= gates.evaluate(raw);
         if (runHeuristics) {
@@ -170,6 +187,70 @@ function joinsOf(text: string, views: readonly View[]): Uint8Array | undefined {
   const fromResidual = residual === undefined ? undefined : despacedJoins(residual.text, text);
   return fromResidual ?? (views[0] === undefined ? undefined : despacedJoins(views[0].text, text));
 }
+
+/** The finding of one blocklist hit: weak hits under their own detector, at half score. */
+function blocklistFinding(hit: BlocklistHit, segment: number): Finding {
+  const f = {
+    detector: hit.weak ? BLOCKLIST_CROSSED_DETECTOR : BLOCKLIST_DETECTOR,
+    category: hit.entry.category,
+    score: hit.weak ? Math.min(CROSSED_MAX_SCORE, round(hit.entry.score / 2)) : hit.entry.score,
+    segment,
+    label: hit.entry.phrase,
+  };
+  return hit.reading === undefined ? f : { ...f, via: hit.reading };
+}
+
+/** Whether normalization removed invisible characters from the segment. */
+const hidesCharacters = (norm: NormalizedSegment): boolean =>
+  norm.signals.zeroWidth + norm.signals.bidi + norm.signals.variationSelectors + norm.signals.tags > 0;
+
+/** Marks where invisible characters stood, through canonicalization (a private-use code point: NFKC keeps it). */
+const HIDDEN_MARK = '\ue000';
+
+/**
+ * Blocklist hits that need a word gap where invisible characters stood between two words: the canonical view
+ * drops them (`pi\u200Bpe` reads `pipe`), which joins words as well (`pipe\u200Bbomb` reads `pipebomb`). The
+ * text is canonicalized with each invisible character marked, the marks are dropped, and a run of them between
+ * two letters or digits is a join ({@link despacedJoins}' 1) where a phrase's word gap may fall. Only hits that
+ * span such a join are returned (the others are the canonical view's). Linear: one canonicalization and one match.
+ */
+function zeroWidthHits(raw: string, blocklist: Blocklist): BlocklistHit[] {
+  const marked = canonicalize(raw.replace(INVISIBLE_RE, HIDDEN_MARK));
+  const at = new Uint8Array(marked.length + 1);
+  let text = '';
+  let any = false;
+  let from = 0;
+  for (let i = marked.indexOf(HIDDEN_MARK); i >= 0; i = marked.indexOf(HIDDEN_MARK, i)) {
+    text += marked.slice(from, i);
+    let j = i;
+    while (marked.charCodeAt(j) === 0xe000) j++;
+    if (isJoinable(marked.charCodeAt(i - 1)) && isJoinable(marked.charCodeAt(j))) {
+      at[text.length] = 1;
+      any = true;
+    }
+    from = i = j;
+  }
+  if (!any) return [];
+  text += marked.slice(from);
+  const joins = at.subarray(0, text.length + 1);
+  const hits: BlocklistHit[] = [];
+  for (const hit of blocklist.match(text, { joins })) {
+    if (hit.weak) continue;
+    for (let p = hit.start + 1; p < hit.end; p++) {
+      if (joins[p] === 1) {
+        hits.push({ ...hit, reading: 'zero-width' });
+        break;
+      }
+    }
+  }
+  return hits;
+}
+
+/** A letter or digit a hidden join may stand next to: ASCII alphanumerics and anything beyond ASCII but a space. */
+const isJoinable = (c: number): boolean =>
+  (c >= 0x30 && c <= 0x39) ||
+  (c >= 0x61 && c <= 0x7a) ||
+  (c > 0x7f && c !== 0xe000 && c !== 0xa0 && c !== 0x3000);
 
 const isAsciiLiteral = (l: string): boolean => /^[\x00-\x7f]*$/.test(l);
 

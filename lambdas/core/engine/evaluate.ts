@@ -1,5 +1,5 @@
 import type { LinearClassifier } from '../classifier';
-import type { Tier0 } from '../detectors';
+import { BLOCKLIST_CROSSED_DETECTOR, type Tier0 } from '../detectors';
 import { withGlossView } from '../detectors/multilingual';
 import { linedText, normalizeSegment } from '../normalize/normalize';
 import { quotedFragments } from '../normalize/reorder';
@@ -166,7 +166,7 @@ export class SafeguardsEngine {
    */
   async evaluateRequest(request: ParsedRequest, options: EvaluateOptions = {}): Promise<InputVerdict> {
     const local = this.runLocal(request.segments);
-    const escalate = this.tier2Categories(local.findings);
+    const escalate = this.tier2Categories(local.findings, undefined, local.readings);
     let tier2: Tier2Outcome | undefined;
     if (escalate.length > 0 && this.deps.tier2) {
       const text = tier2Text(request.segments, local.readings, this.deps.tier2MaxChars ?? 16_384);
@@ -407,8 +407,16 @@ export class SafeguardsEngine {
     };
   }
 
-  /** Categories to send to tier 2, per mode: all (always), uncertain ones (cascade), none (never). */
-  private tier2Categories(findings: readonly Finding[], modeCap?: 'cascade'): Category[] {
+  /**
+   * Categories to send to tier 2, per mode: all (always), uncertain ones (cascade), none (never). In cascade mode a
+   * category is uncertain when tier 1's decision falls in the band, or when its only tier-0 finding is a blocklist
+   * phrase read across a hard boundary in a segment tier 2 reads (`readings`: per segment, absent = `whole`).
+   */
+  private tier2Categories(
+    findings: readonly Finding[],
+    modeCap?: 'cascade',
+    readings: readonly Reading[] = [],
+  ): Category[] {
     const t2 = this.policy.document.tier2;
     if (t2.mode === 'never') return [];
     const mode = modeCap ?? t2.mode;
@@ -416,6 +424,13 @@ export class SafeguardsEngine {
     // Operator text and harness blocks are judged by tier 1 alone (tier 2 does not read them): their
     // scores do not escalate.
     const whole = mode === 'always' ? findings : findings.filter((f) => f.reading === undefined);
+    // Categories of weak blocklist findings in text tier 2 reads (no allocation when there is none).
+    let crossed: Category[] | undefined;
+    for (const f of whole) {
+      if (f.detector !== BLOCKLIST_CROSSED_DETECTOR || (readings[f.segment] ?? 'whole') !== 'whole') continue;
+      crossed ??= [];
+      crossed.push(f.category);
+    }
     for (const cat of t2.categories) {
       const cp = this.policy.document.categories[cat];
       if (!cp) continue;
@@ -426,6 +441,11 @@ export class SafeguardsEngine {
       const tops = topByTier(whole, cat, cp, this.deps.classifier.thresholds);
       // Already decided by a deterministic tier-0 hit: no need to pay for tier 2.
       if ((tops.tier0?.decision ?? 0) >= 0.5) continue;
+      // A blocklist phrase read across a sentence or list boundary: not a verdict, but worth tier 2's reading.
+      if (crossed?.includes(cat) && tops.tier0?.detector === BLOCKLIST_CROSSED_DETECTOR) {
+        out.push(cat);
+        continue;
+      }
       // The band is in decision-score space: tier 1's own threshold sits at 0.5.
       const t1 = tops.tier1?.decision ?? 0;
       if (inBand(t1, t2.band)) out.push(cat);
@@ -548,7 +568,7 @@ export class SafeguardsEngine {
       scores,
       failures,
       findings,
-      signals: mergeSignals(local.normalized, local.joined ? ['joined'] : []),
+      signals: mergeSignals(local.normalized, local.joined ? ['joined'] : [], findings),
       tier2: {
         called: tier2 !== undefined,
         escalated,
@@ -731,9 +751,17 @@ function redactionsFor(verdict: Verdict, policy: Policy) {
 function mergeSignals(
   normalized: readonly NormalizedSegment[],
   extra: readonly string[] = [],
+  findings: readonly Finding[] = [],
 ): NormalizationSignals {
   if (normalized.length === 0 && extra.length === 0) return EMPTY_SIGNALS;
   const s = noSignals();
+  let readings: Set<string> | undefined;
+  for (const f of findings) {
+    if (f.via === undefined) continue;
+    readings ??= new Set();
+    readings.add(f.via);
+  }
+  if (readings !== undefined) s.blocklist = [...readings].sort();
   const transforms = new Set<string>(extra);
   for (const n of normalized) {
     s.zeroWidth += n.signals.zeroWidth;

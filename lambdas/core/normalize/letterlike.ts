@@ -120,6 +120,26 @@ const DIGIT_OF_CELL: ReadonlyMap<number, string> = new Map(
 // Spacers that render as a blank.
 for (const cp of [0x3164, 0xffa0, 0x115f, 0x1160]) MAP.set(cp, ' ');
 
+// Symbols that NFKC spells as an abbreviation of two or more letters (™ → TM, ℠ → SM, ℡ → TEL, № → No, ㎏ → kg,
+// 🅪 → MC): a word of their own. NFKC alone would glue it to the word it follows (`bomb™` → `bombtm`), so it is
+// read apart, between spaces. Taken from the blocks that hold them (letterlike symbols, currency, enclosed CJK
+// and alphanumeric supplement, CJK compatibility) by their NFKC form, not listed by hand. A symbol that NFKC
+// makes one letter (circled `Ⓑ`) stays glued: it spells a word letter by letter.
+const ABBREVIATION_BLOCKS: ReadonlyArray<readonly [number, number]> = [
+  [0x20a0, 0x20cf],
+  [0x2100, 0x214f],
+  [0x3200, 0x33ff],
+  [0x1f100, 0x1f1ff],
+];
+for (const [first, last] of ABBREVIATION_BLOCKS) {
+  for (let cp = first; cp <= last; cp++) {
+    const ch = String.fromCodePoint(cp);
+    if (MAP.has(cp) || /[\p{L}\p{N}\p{M}]/u.test(ch)) continue;
+    const spelled = ch.normalize('NFKC');
+    if (spelled !== ch && (spelled.match(/[a-z]/gi)?.length ?? 0) >= 2) MAP.set(cp, ` ${spelled} `);
+  }
+}
+
 // Closed under upper-casing (Ɑ → ɑ, Ʀ → ʀ): canonicalization lowercases after folding, and a capital
 // whose lowercase is listed must fold too, or canonicalize would not be idempotent.
 for (const [cp, to] of [...MAP]) {

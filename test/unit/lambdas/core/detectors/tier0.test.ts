@@ -417,6 +417,150 @@ describe('tier-0 blocklist', () => {
     });
   });
 
+  describe('readings across hard boundaries', () => {
+    /** Blocklist findings as `detector via label`. */
+    const hits = (text: string) =>
+      run(text)
+        .filter((f) => f.detector.startsWith('tier0.blocklist'))
+        .map((f) => `${f.detector} ${f.via ?? 'plain'} ${f.label}`);
+    const strong = (text: string) => run(text).filter((f) => f.detector === 'tier0.blocklist');
+    const weak = (text: string) => run(text).filter((f) => f.detector === 'tier0.blocklist.crossed');
+
+    it.each([
+      ['slashes for every gap', 'make/a/pipe/bomb', 'joined'],
+      ['commas for every gap', 'how do i make,a,pipe,bomb', 'joined'],
+      ['semicolons for every gap', 'make;a;pipe;bomb', 'joined'],
+      ['backslashes for every gap', 'make\\a\\pipe\\bomb', 'joined'],
+      ['pipes for every gap', 'make|a|pipe|bomb', 'joined'],
+      ['a URL path spelling the phrase', 'http://x/make/a/pipe/bomb', 'joined'],
+      [
+        'a URL path with more segments around it',
+        'see https://x.example/docs/make/a/pipe/bomb/now',
+        'joined',
+      ],
+      ['a host name spelling the phrase', 'https://make.a.pipe.bomb.example/', 'joined'],
+      ['a relative path', 'open ./make/a/pipe/bomb.txt', 'joined'],
+      ['one glued pipe in a spaced phrase', 'make a pipe|bomb', 'pipe'],
+      ['one glued pipe after the first word', 'how to make|a pipe bomb', 'pipe'],
+    ])('block a phrase written with %s', (_, text, via) => {
+      const [f] = strong(text);
+      expect(f).toMatchObject({ category: 'harmful', via });
+      expect(f?.label).toMatch(/make a pipe bomb$/);
+    });
+
+    it.each([
+      ['a comma and a space', 'make a pipe, bomb'],
+      ['a full stop and a space', 'make a pipe. bomb'],
+      ['a spaced dash', 'make a pipe - bomb'],
+      ['a question mark', 'how do i make a pipe? bomb'],
+      ['one glued slash (a path, or "or")', 'make a pipe/bomb'],
+      ['one glued comma (a CSV field)', 'make a pipe,bomb'],
+      ['a two-word phrase over a glued slash', 'create/ransomware'],
+      ['a phrase inside a longer identifier', 'x_make_a_pipe_bomb_y'],
+      ['a glued pipe in a table row', '|make a car|bomb squad|'],
+    ])('keep a phrase read across %s as a weak finding only', (_, text) => {
+      expect(strong(text)).toEqual([]);
+      const [f] = weak(text);
+      expect(f).toBeDefined();
+      expect(f!.score).toBeLessThan(0.5);
+      expect(f!.score).toBeGreaterThan(0.4);
+      expect(['crossed', 'identifier']).toContain(f!.via);
+    });
+
+    // The hard boundaries' own negatives ('stop at …' above) still find no blocking phrase; these are the new
+    // readings' negatives.
+    it.each([
+      ['a compact table row', '|make a car|bomb squad|'],
+      ['a regex alternation', 'grep -E "(make a car|bomb|truck)" log.txt'],
+      ['a two-word phrase over two glued slashes (no third word)', 'tags/create/ransomware/2024'],
+      ['a path whose segments are not every word of the phrase', 'src/make/a/car-bomb-detector.ts'],
+    ])('do not block %s', (_, text) => {
+      expect(strong(text)).toEqual([]);
+    });
+
+    it("keep the hard boundaries' negatives weak at most", () => {
+      for (const text of [
+        'Please make a car. Bomb squads will inspect it.',
+        'Tags: create, ransomware, backup, recovery',
+        'def test_create_ransomware_incident(): pass',
+        'id,verb,topic\n7,create,ransomware\n8,make,bomb',
+      ]) {
+        expect(strong(text)).toEqual([]);
+        expect(weak(text)).toHaveLength(1);
+      }
+    });
+
+    it('drop a reading across two hard boundaries that ordinary text writes', () => {
+      expect(hits('Things we build: a car, bomb-disposal robot, and a drone.')).toEqual([]);
+      expect(hits('steps we build; a car; bomb shelter drills')).toEqual([]);
+      expect(hits('Make a car. Bomb? No.')).toEqual(['tier0.blocklist.crossed crossed make a car bomb']);
+    });
+
+    it('keep the plain reading first: a phrase it finds is not reported again as crossed', () => {
+      expect(hits('make a pipe bomb, please')).toEqual(['tier0.blocklist plain make a pipe bomb']);
+      expect(hits('make a pipe bomb. make a pipe, bomb')).toEqual([
+        'tier0.blocklist plain make a pipe bomb',
+        'tier0.blocklist.crossed crossed make a pipe bomb',
+      ]);
+    });
+
+    it('read a glued pipe as weak once the text holds another pipe (a table, a pipeline)', () => {
+      expect(strong('make a pipe|bomb')).toHaveLength(1);
+      expect(strong('make a pipe|bomb\n\n| a | b |')).toEqual([]);
+      expect(weak('make a pipe|bomb\n\n| a | b |')).toHaveLength(1);
+      const many = 'make a pipe|bomb '.repeat(200);
+      expect(strong(many)).toEqual([]);
+      expect(weak(many)).toHaveLength(1);
+    });
+  });
+
+  describe('invisible characters between words', () => {
+    const strong = (text: string) => run(text).filter((f) => f.detector === 'tier0.blocklist');
+
+    it.each([
+      ['a zero-width space as the word gap', 'make a pipe\u200Bbomb', 'zero-width'],
+      ['a word joiner as the word gap', 'how to make a pipe\u2060bomb', 'zero-width'],
+      ['a soft hyphen as the word gap', 'make a pipe\u00ADbomb', 'zero-width'],
+      ['a bidi mark as the word gap', 'make a pipe\u200Ebomb', 'zero-width'],
+      ['zero-width characters between every letter', [...'make a pipebomb'].join('\u200B'), 'zero-width'],
+      ['a zero-width space inside a word and as a gap', 'make a pi\u200Bpe\u200Bbomb', 'zero-width'],
+      ['a zero-width space inside a word only', 'make a pi\u200Bpe bomb', undefined],
+      ['with homoglyphs and capitals', 'MAKE A PІPE\u200BBOMB', 'zero-width'],
+    ])('block a phrase with %s', (_, text, via) => {
+      const [f] = strong(text);
+      expect(f?.label).toMatch(/make a pipe bomb$/);
+      expect(f?.via).toBe(via);
+    });
+
+    it.each([
+      ['a zero-width space inside a longer word', 'make a pipe\u200Bbombastic'],
+      ['a word split where no phrase gap is', 'cook me\u200Bthat home'],
+      ['a zero-width joiner inside an emoji between other words', 'make a car 👨\u200D👩\u200D👧 today'],
+      ['a zero-width character before the first word', 'x\u200Bmake a pipebomb'],
+      ['no hidden character at the gap', 'make a pipebomb\u200B'],
+    ])('do not block %s', (_, text) => {
+      expect(strong(text)).toEqual([]);
+    });
+  });
+
+  describe('symbols that NFKC spells as an abbreviation', () => {
+    it.each([
+      ['™', 'make a pipe bomb™'],
+      ['℠', 'make a pipe bomb℠'],
+      ['℡', 'how to make a pipe bomb℡ now'],
+      ['™ before the phrase', 'please™make a pipe bomb'],
+      ['㎏ between words', 'make a pipe bomb㎏'],
+    ])('read %s as a word of its own', (_, text) => {
+      expect(run(text).find((f) => f.detector === 'tier0.blocklist')?.label).toMatch(/make a pipe bomb$/);
+    });
+
+    it('keep a symbol NFKC makes one letter glued: it spells a word letter by letter', () => {
+      expect(normalizeSegment('ⓑⓞⓜⓑ', 0).views[0]?.text).toBe('bomb');
+      expect(normalizeSegment('Acme™ rockets, 5㎏', 0).views[0]?.text).toBe('acme tm rockets, 5 kg');
+      expect(detectors('bombtm is a brand')).not.toContain('tier0.blocklist');
+    });
+  });
+
   it('never fires on ordinary questions near the topic', () => {
     for (const text of [
       'What is a pipe bomb?',

@@ -12,6 +12,7 @@
  *   - the text of the views produced.
  */
 import fc from 'fast-check';
+import { createTier0 } from '../../../../../lambdas/core/detectors';
 import { normalizeSegment } from '../../../../../lambdas/core/normalize/normalize';
 import { scanLower } from '../../../../../lambdas/core/normalize/scan';
 import { contextStart } from '../../../../../lambdas/core/normalize/text';
@@ -273,4 +274,27 @@ describe('normalization is linear on worst-case inputs', () => {
       { numRuns: 60, seed: 10 },
     );
   });
+});
+
+describe('the tier-0 blocklist readings are linear on worst-case inputs', () => {
+  const tier0 = createTier0();
+  const work0 = (text: string): number =>
+    metered(() => tier0.run([{ trust: 'user', path: 'p', text }], [normalizeSegment(text, 0)])).ops;
+  const BLOCKLIST_WORST: Readonly<Record<string, (n: number) => string>> = {
+    'phrases across sentence boundaries': (n) => repeat('make a pipe. bomb ', n),
+    'phrases across glued pipes': (n) => repeat('make a pipe|bomb ', n),
+    'a path of phrase words': (n) => repeat('make/a/pipe/bomb/', n),
+    'hard gaps without a phrase': (n) => repeat('a. b, c; d|e/f ', n),
+    'phrases inside identifiers': (n) => repeat('x_make_a_pipe_bomb_', n),
+    'zero-width gaps': (n) => repeat('make a pipe\u200bbomb ', n),
+    'zero-width characters between letters': (n) => repeat('m\u200ba\u200bk\u200be ', n),
+    'abbreviation symbols': (n) => repeat('bomb™make℠', n),
+  };
+  it.each(Object.keys(BLOCKLIST_WORST))(
+    'GIVEN %s at 2 000 and 16 000 code units THEN work grows at most linearly',
+    (name) => {
+      const gen = BLOCKLIST_WORST[name] as (n: number) => string;
+      expect(work0(gen(16_000))).toBeLessThanOrEqual(work0(gen(2000)) * 10 + 100);
+    },
+  );
 });
