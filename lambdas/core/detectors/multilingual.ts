@@ -8,9 +8,9 @@
  * (many harm terms are shared: fentanyl, phishing, ddos, malware).
  *
  * Linear in the text: one tokenizing pass, greedy longest match over at most four words through hash
- * lookups, and a bounded number of lookups per word. The gloss exists only when the text reads as one
- * of the five languages (more of that language's function words than English ones), so English traffic
- * is never glossed. docs/normalization.md ("Multilingual gloss view") has the measurements.
+ * lookups, and a bounded number of lookups per word. The language is guessed from function words
+ * (more of one language's than English ones) for the whole text, then per sentence and per window of a
+ * few words, so a French request inside English padding is glossed while English text never is. docs/normalization.md ("Multilingual gloss view") has the measurements.
  */
 import { CONCEPTS } from '../classifier/lexicon';
 import { wordCost } from '../normalize/segment';
@@ -233,17 +233,32 @@ const STOPS: ReadonlyMap<GlossLanguage | 'en', ReadonlySet<string>> = new Map(
   (Object.keys(STOPWORDS) as (GlossLanguage | 'en')[]).map((l) => [l, new Set(STOPWORDS[l].split(' '))]),
 );
 
-/** Word tokens of accent-folded text; apostrophes split elisions (l'analyse → l, analyse). */
-function tokenize(folded: string): string[] {
-  return folded.match(TOKEN_RE) ?? [];
-}
+/**
+ * Function words that also stand in English prose, names and code (`per`, `come`, `die`, `Los
+ * Angeles`, `x = y`, `gmail.com`): they count when the whole text is guessed, not for a sentence or a
+ * window of English text to read foreign on its own (one-letter words are weak too).
+ */
+const WEAK_STOPWORDS: ReadonlySet<string> = new Set(
+  'per com con come die man me do no in so son sin era ad al da mi ma os em en er es el la las los de hay sus est pas dos mas'.split(
+    ' ',
+  ),
+);
+/** Bit of a function word that a sentence or window counts: `1 << (STRONG + i)` for `LANGS[i]`. */
+const STRONG = 8;
 
-/** Stopword → bit per language that lists it (bit i: LANGS[i]; bit 5: English). */
+/**
+ * Stopword → bit per language that lists it (bit i: LANGS[i]; bit 5: English), plus bit `STRONG + i`
+ * when it is not weak ({@link WEAK_STOPWORDS}).
+ */
 const STOP_BITS: ReadonlyMap<string, number> = (() => {
   const bits = new Map<string, number>();
   const all: readonly (GlossLanguage | 'en')[] = [...LANGS, 'en'];
   all.forEach((l, i) => {
-    for (const w of STOPS.get(l)!) bits.set(w, (bits.get(w) ?? 0) | (1 << i));
+    const strong = l !== 'en' ? 1 << (STRONG + i) : 0;
+    for (const w of STOPS.get(l)!) {
+      const weak = w.length < 2 || WEAK_STOPWORDS.has(w);
+      bits.set(w, (bits.get(w) ?? 0) | (1 << i) | (weak ? 0 : strong));
+    }
   });
   return bits;
 })();
@@ -264,14 +279,20 @@ function winner(counts: ArrayLike<number>): GlossLanguage | undefined {
   return best !== undefined && bestN > counts[EN_BIT]! ? best : undefined;
 }
 
-/** The language with the most function words, if it has at least two and more than English. */
-export function guessLanguage(tokens: readonly string[]): GlossLanguage | undefined {
-  const counts = new Int32Array(LANGS.length + 1);
-  for (const t of tokens) {
-    const bits = STOP_BITS.get(t);
-    if (bits !== undefined) for (let i = 0; i <= EN_BIT; i++) if (bits & (1 << i)) counts[i] = counts[i]! + 1;
+/**
+ * The language of a sentence or window from its `counts` (indexed by bit): the one with the most
+ * function words among those with two strong ones or more, when it has more than English.
+ */
+function unitWinner(counts: ArrayLike<number>): GlossLanguage | undefined {
+  let best = -1;
+  let bestN = 0;
+  for (let i = 0; i < LANGS.length; i++) {
+    if (counts[STRONG + i]! >= 2 && counts[i]! > bestN) {
+      best = i;
+      bestN = counts[i]!;
+    }
   }
-  return winner(counts);
+  return best >= 0 && bestN > counts[EN_BIT]! ? LANGS[best] : undefined;
 }
 
 /** FNV-1a of `word`'s code units (lowercase ASCII stopwords), as a signed 32-bit integer. */
@@ -329,26 +350,118 @@ for (let c = 97; c <= 122; c++) ALNUM_LOWER[c] = c;
 for (let c = 65; c <= 90; c++) ALNUM_LOWER[c] = c + 32;
 
 /**
- * {@link guessLanguage} of the tokens of ASCII text, without folding or tokenizing it: for ASCII,
- * folding is lowercasing, and the tokens of {@link TOKEN_RE} are runs of `[a-z0-9]` joined by single
- * hyphens (a hyphenated token is never a function word). One pass that hashes each token as it reads
- * it; allocates no token strings.
- *
- * Stops early once no language can win: the tokens still ahead of position `i` are at most
- * `(n - i + 1) >> 1` (a token and a separator each take a code unit), English counts only grow, and a
- * language wins only with more function words than English; so when even the best language plus
- * every remaining token cannot exceed the English count, the answer is already undefined.
+ * Tokens in a row that are guessed as one unit inside text that does not read as one of the five
+ * languages as a whole: a foreign sentence without punctuation inside English padding still fills a
+ * window of its own. Six tokens hold a short request's two function words with room for at most two
+ * English ones around them; a longer window lets English padding words outvote them.
  */
-export function guessAsciiLanguage(text: string): GlossLanguage | undefined {
-  const counts = new Int32Array(LANGS.length + 1);
+export const GUESS_WINDOW = 6;
+
+/**
+ * Code units that end a sentence for the language guess (`.`, `!`, `?`, `;`, `:`, line breaks, `¿`,
+ * `¡`, the ellipsis): the guess is made per sentence as well as per window.
+ */
+const SENTENCE_END = new Uint8Array(65536);
+for (const c of '.!?;:\n\r\u2026\u00bf\u00a1\u3002') SENTENCE_END[c.charCodeAt(0)] = 1;
+
+/**
+ * The language each token is read in, from its function-word bits (`bits[i]`, {@link STOP_BITS}) and
+ * sentence starts (`starts[i]` = 1: a sentence mark stands before token `i`): the whole text's guess
+ * when it has one (every token), else per sentence, then per window of {@link GUESS_WINDOW} tokens; a
+ * token keeps the first language it is given. Writes `LANGS` indexes (or -1) into `out` when given;
+ * without `out`, stops at the first unit that reads foreign. Returns whether any token does. Linear:
+ * each token enters and leaves the running counts once.
+ */
+function unitLanguages(
+  bits: ArrayLike<number>,
+  starts: ArrayLike<number>,
+  n: number,
+  out?: Int8Array,
+): boolean {
+  const counts = new Int32Array(STRONG + LANGS.length);
+  const add = (b: number, d: number) => count(counts, b, d);
+  const mark = (from: number, to: number, lang: GlossLanguage) => {
+    if (out) for (let k = from; k < to; k++) if (out[k] === -1) out[k] = LANGS.indexOf(lang);
+  };
+  out?.fill(-1);
+  for (let i = 0; i < n; i++) add(bits[i]!, 1);
+  const whole = winner(counts);
+  if (whole !== undefined) {
+    mark(0, n, whole);
+    return true;
+  }
+  let any = false;
+  // Sentences.
+  counts.fill(0);
+  let from = 0;
+  for (let i = 0; i <= n; i++) {
+    if (i === n || (i > from && starts[i] === 1)) {
+      const lang = unitWinner(counts);
+      if (lang !== undefined) {
+        if (!out) return true;
+        any = true;
+        mark(from, i, lang);
+      }
+      counts.fill(0);
+      from = i;
+    }
+    if (i < n) add(bits[i]!, 1);
+  }
+  // Windows of GUESS_WINDOW tokens, across sentence marks too.
+  if (n < GUESS_WINDOW) return any;
+  counts.fill(0);
+  let marked = 0;
+  for (let i = 0; i < n; i++) {
+    add(bits[i]!, 1);
+    if (i >= GUESS_WINDOW) add(bits[i - GUESS_WINDOW]!, -1);
+    if (i < GUESS_WINDOW - 1) continue;
+    const lang = unitWinner(counts);
+    if (lang === undefined) continue;
+    if (!out) return true;
+    any = true;
+    mark(Math.max(marked, i + 1 - GUESS_WINDOW), i + 1, lang);
+    marked = i + 1;
+  }
+  return any;
+}
+
+/** Adds `d` to `counts[k]` for every bit `k` set in `bits`. */
+function count(counts: Int32Array, bits: number, d: number): void {
+  for (let m = bits; m !== 0; m &= m - 1) {
+    const k = 31 - Math.clz32(m & -m);
+    counts[k] = counts[k]! + d;
+  }
+}
+
+/** Running counts of {@link mayReadForeign}: the whole text, the sentence, the window; reused. */
+const WHOLE = new Int32Array(STRONG + 5);
+const SENTENCE = new Int32Array(STRONG + 5);
+const WINDOW = new Int32Array(STRONG + 5);
+const RING = new Int32Array(GUESS_WINDOW);
+
+/**
+ * Whether some part of ASCII `text` reads as one of the five languages — what {@link unitLanguages}
+ * decides on its tokens (the whole text, a sentence, a window) — without folding or tokenizing it: for
+ * ASCII, folding is lowercasing, and the tokens of {@link TOKEN_RE} are runs of `[a-z0-9]` joined by
+ * single hyphens (a hyphenated token is never a function word). One pass that hashes each token as it
+ * reads it and keeps the three running counts; no token strings, and it stops at the first sentence
+ * or window that reads foreign. English text takes this path and is never glossed unless it says so.
+ */
+export function mayReadForeign(text: string): boolean {
   const n = text.length;
-  // Indexed loads from a typed array rather than `charCodeAt` (the scratch buffer: nothing below reuses it).
   const b = codeUnits(text);
-  let best = 0;
+  WHOLE.fill(0);
+  SENTENCE.fill(0);
+  WINDOW.fill(0);
+  RING.fill(0);
+  let tokens = 0;
+  let inSentence = 0;
+  let sentence = false;
   let i = 0;
   while (i < n) {
     let c = ALNUM_LOWER[b[i]!]!;
     if (c === 0) {
+      if (SENTENCE_END[b[i]!] === 1) sentence = true;
       i++;
       continue;
     }
@@ -367,23 +480,48 @@ export function guessAsciiLanguage(text: string): GlossLanguage | undefined {
       hyphen = true;
       i++;
     }
-    if (hyphen || i - s > MAX_STOPWORD) continue;
-    const bits = stopBits(b, s, i, h);
-    if (bits === 0) continue;
-    for (let b = 0; b < EN_BIT; b++) {
-      if (bits & (1 << b)) {
-        const k = counts[b]! + 1;
-        counts[b] = k;
-        if (k > best) best = k;
-      }
+    const bits = hyphen || i - s > MAX_STOPWORD ? 0 : stopBits(b, s, i, h);
+    if (sentence) {
+      if (inSentence > 0 && unitWinner(SENTENCE) !== undefined) return true;
+      SENTENCE.fill(0);
+      inSentence = 0;
+      sentence = false;
     }
-    if (bits & (1 << EN_BIT)) {
-      const en = counts[EN_BIT]! + 1;
-      counts[EN_BIT] = en;
-      if (best + ((n - i + 1) >> 1) <= en) return undefined;
+    const slot = tokens % GUESS_WINDOW;
+    const leaving = RING[slot]!;
+    RING[slot] = bits;
+    tokens++;
+    inSentence++;
+    if (leaving !== 0) count(WINDOW, leaving, -1);
+    if (bits !== 0) {
+      count(WHOLE, bits, 1);
+      count(SENTENCE, bits, 1);
+      count(WINDOW, bits, 1);
     }
+    // A window is read once it is full, then again only when a function word came or went.
+    if (
+      (tokens === GUESS_WINDOW || (tokens > GUESS_WINDOW && (bits | leaving) !== 0)) &&
+      unitWinner(WINDOW) !== undefined
+    )
+      return true;
   }
-  return winner(counts);
+  return winner(WHOLE) !== undefined || (inSentence > 0 && unitWinner(SENTENCE) !== undefined);
+}
+
+/** Word tokens of accent-folded text and, per token, whether a sentence mark stands before it. */
+function tokenizeSentences(folded: string): { readonly tokens: string[]; readonly starts: Uint8Array } {
+  const tokens: string[] = [];
+  const at: number[] = [];
+  let last = 0;
+  TOKEN_RE.lastIndex = 0;
+  for (let m = TOKEN_RE.exec(folded); m !== null; m = TOKEN_RE.exec(folded)) {
+    let start = 0;
+    for (let k = last; k < m.index; k++) if (SENTENCE_END[folded.charCodeAt(k)] === 1) start = 1;
+    at.push(start);
+    tokens.push(m[0]);
+    last = m.index + m[0].length;
+  }
+  return { tokens, starts: Uint8Array.from(at) };
 }
 
 /** Whether every code unit of `text` is ASCII (native: UTF-8 length equals UTF-16 length). */
@@ -639,40 +777,66 @@ function glossTokens(
 }
 
 /**
- * The English gloss of `text`, or undefined when the text does not read as French, Spanish, German,
- * Portuguese or Italian. Known words and phrases are replaced; unknown ones are kept. `unguessed`:
- * unlisted words kept as written because the text's guess budget ({@link guessBudget}) was spent.
+ * The English gloss of `text`, or undefined when no part of it reads as French, Spanish, German,
+ * Portuguese or Italian. When the text reads as one of them as a whole, all of it is glossed. Otherwise
+ * each sentence, and each window of {@link GUESS_WINDOW} tokens, is guessed on its own, and only the runs
+ * of tokens that read foreign are glossed, one line each (a French request inside English padding or
+ * mixed into English text); the English around them is already read as it is. Known words and phrases are
+ * replaced; unknown ones are kept. `unguessed`: unlisted words this text left as written because the
+ * guess budget was spent ({@link guessBudget}; the caller's budget is shared by every text of a request).
  */
 export function glossToEnglish(
   text: string,
+  budget: GuessBudget = guessBudget(text.length),
 ): { readonly lang: GlossLanguage; readonly gloss: string; readonly unguessed: number } | undefined {
-  // Most traffic is English ASCII: decide the language without folding and tokenizing first.
-  if (isAscii(text) && guessAsciiLanguage(text) === undefined) return undefined;
-  const tokens = tokenize(foldAccents(text));
-  const lang = guessLanguage(tokens);
-  if (!lang) return undefined;
-  const budget = guessBudget(text.length);
-  let { out, sensed } = glossTokens(tokens, lang, budget, true);
-  // An everyday sense next to explosives or killing: read the text again without the senses.
-  if (sensed && out.some((g) => g.split(' ').some((w) => SENSE_BREAKERS.has(w))))
-    out = glossTokens(tokens, lang, budget, false).out;
-  return { lang, gloss: tidy(out), unguessed: budget.unguessed };
+  // Most traffic is English ASCII: decide without folding and tokenizing first.
+  if (isAscii(text) && !mayReadForeign(text)) return undefined;
+  const { tokens, starts } = tokenizeSentences(foldAccents(text));
+  const n = tokens.length;
+  const langs = new Int8Array(n);
+  const bits = tokens.map((t) => STOP_BITS.get(t) ?? 0);
+  if (!unitLanguages(bits, starts, n, langs)) return undefined;
+  const before = budget.unguessed;
+  const lines: string[] = [];
+  const read = new Int32Array(LANGS.length);
+  for (let i = 0; i < n; ) {
+    const l = langs[i]!;
+    let j = i + 1;
+    while (j < n && langs[j] === l) j++;
+    if (l >= 0) {
+      const lang = LANGS[l]!;
+      read[l] = read[l]! + (j - i);
+      const run = i === 0 && j === n ? tokens : tokens.slice(i, j);
+      let { out, sensed } = glossTokens(run, lang, budget, true);
+      // An everyday sense next to explosives or killing: read the run again without the senses.
+      if (sensed && out.some((g) => g.split(' ').some((w) => SENSE_BREAKERS.has(w))))
+        out = glossTokens(run, lang, budget, false).out;
+      lines.push(tidy(out));
+    }
+    i = j;
+  }
+  let best = 0;
+  for (let l = 1; l < LANGS.length; l++) if (read[l]! > read[best]!) best = l;
+  return { lang: LANGS[best]!, gloss: lines.join('\n'), unguessed: budget.unguessed - before };
 }
 
 /**
  * Adds the English gloss of the segment's text as one more view (transforms: the canonical ones plus
  * `gloss`, even when read from the despaced view: the gloss is words written apart, matched on word
- * boundaries, and `signals.transforms` already names `despace` when it fired) when the segment reads as one of the five languages, and names `gloss` in `signals.transforms`; otherwise returns `n` unchanged. One
+ * boundaries, and `signals.transforms` already names `despace` when it fired) when the segment, or a
+ * sentence or window of it, reads as one of the five languages, and names `gloss` in
+ * `signals.transforms`; otherwise returns `n` unchanged. `budget`: the guess budget of the whole
+ * request, shared by its segments (default: one sized for this segment alone). One
  * extra view at most, no longer than the view read plus a third. The view read is the canonical one, or
  * the despaced one when the normalizer made it: spaced-out text (`c a n  y o u`) is a string of
  * one-letter tokens, and one-letter words (`a`, `e`, `o`, `y`) are stopwords of the Romance languages,
  * so English spelled out that way would otherwise be "glossed" into word salad.
  */
-export function withGlossView(n: NormalizedSegment): NormalizedSegment {
+export function withGlossView(n: NormalizedSegment, budget?: GuessBudget): NormalizedSegment {
   const canonical = n.views[0];
   if (!canonical) return n;
   const source = n.views.find((v) => v.transforms.includes('despace')) ?? canonical;
-  const g = glossToEnglish(source.text);
+  const g = glossToEnglish(source.text, budget);
   if (!g || g.gloss === source.text) return n;
   const text = g.gloss.slice(0, Math.ceil(source.text.length * 1.34) + 16);
   const transforms = n.signals.transforms.includes('gloss')

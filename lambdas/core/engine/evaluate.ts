@@ -1,6 +1,6 @@
 import type { LinearClassifier } from '../classifier';
 import { BLOCKLIST_CROSSED_DETECTOR, type Tier0 } from '../detectors';
-import { withGlossView } from '../detectors/multilingual';
+import { type GuessBudget, guessBudget, withGlossView } from '../detectors/multilingual';
 import { linedText, normalizeSegment } from '../normalize/normalize';
 import { quotedFragments } from '../normalize/reorder';
 import type { Policy } from '../policy/load';
@@ -320,7 +320,7 @@ export class SafeguardsEngine {
    * reply). The whole dialogue is not scored, nor the asking side whole: pooled, dozens of eager "Sure,
    * here is how" replies or of "How do I …" questions add up to a harmful score, whatever is asked.
    */
-  private tier1Turns({ turns, asking }: Transcript, segment: number): Finding[] {
+  private tier1Turns({ turns, asking }: Transcript, segment: number, budget: GuessBudget): Finding[] {
     const best: CategoryScores = {};
     const keep = (scores: CategoryScores): void => {
       for (const [cat, score] of Object.entries(scores) as [Category, number][]) {
@@ -332,7 +332,7 @@ export class SafeguardsEngine {
     let asked: string | undefined;
     let askedAt = -1;
     for (let t = 0; t < turns.length; t++) {
-      const n = normalizeForScoring(turns[t] as string, segment);
+      const n = normalizeForScoring(turns[t] as string, segment, budget);
       keep(this.tier1Best(n));
       const text = primaryText(n);
       if (previous !== undefined) keep(this.deps.classifier.score(`${previous}\n${text}`));
@@ -356,7 +356,12 @@ export class SafeguardsEngine {
 
   private runLocal(segments: readonly Segment[]): LocalStage {
     const t0 = this.now();
-    const normalized = segments.map((s, i) => normalizeForScoring(s.text, i));
+    // One gloss guess budget for the whole request, sized by all of its text: splitting a request into
+    // many blocks does not multiply it.
+    let length = 0;
+    for (const s of segments) length += s.text.length;
+    const budget = guessBudget(length);
+    const normalized = segments.map((s, i) => normalizeForScoring(s.text, i, budget));
     const t1 = this.now();
     const findings: Finding[] = [];
     const markup = this.policy.document.operator.harnessMarkup;
@@ -377,7 +382,9 @@ export class SafeguardsEngine {
       normalized.forEach((n, segment) => {
         const reading = readings[segment] ?? 'whole';
         const dialogue = reading === 'whole' ? transcript(segments[segment]?.text ?? '') : undefined;
-        const read = dialogue ? this.tier1Turns(dialogue, segment) : this.tier1Read(n, segment, reading);
+        const read = dialogue
+          ? this.tier1Turns(dialogue, segment, budget)
+          : this.tier1Read(n, segment, reading);
         for (const f of read) findings.push(f);
       });
       // Payload splitting: content of one trust class, split across messages, blocks or tool results,
@@ -665,9 +672,12 @@ export function joinedTexts(
   return out;
 }
 
-/** One segment's (or dialogue turn's) views: the normalizer's, and the English gloss when it applies. */
-function normalizeForScoring(text: string, segment: number): NormalizedSegment {
-  return withGlossView(normalizeSegment(text, segment));
+/**
+ * One segment's (or dialogue turn's) views: the normalizer's, and the English gloss when it applies, its
+ * guesses spent from the request's `budget`.
+ */
+function normalizeForScoring(text: string, segment: number, budget: GuessBudget): NormalizedSegment {
+  return withGlossView(normalizeSegment(text, segment), budget);
 }
 
 /**
