@@ -24,6 +24,7 @@ import { effectiveCategories, type TenantOverrides } from './overrides';
 import {
   decisionScore,
   inBand,
+  isTierId,
   mostSevere,
   type Tier,
   type TierTop,
@@ -733,12 +734,9 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  * object changed after first use (an operator's override applied in place) must not keep its old answer.
  */
 function usesTier(cp: CategoryPolicy, tier: Tier): boolean {
-  for (const ref of cp.detectors) {
-    const id = typeof ref === 'string' ? ref : ref.id;
-    // `tier` itself or `tier.…` (every tier name is five characters), compared in place.
-    if (id.startsWith(tier) && (id.length === tier.length || id.charCodeAt(tier.length) === 0x2e))
-      return true;
-  }
+  // `tier` itself or `tier.…` (every tier name is `tier` and a digit).
+  const digit = tier.charCodeAt(4);
+  for (const ref of cp.detectors) if (isTierId(typeof ref === 'string' ? ref : ref.id, digit)) return true;
   return false;
 }
 

@@ -54,10 +54,11 @@ export function refId(ref: DetectorRef): string {
 
 /** True when check id `check` is selected by detector reference `ref` (exact, or `prefix.*`). */
 export function matchesDetector(ref: DetectorRef | string, check: string): boolean {
-  if (typeof ref !== 'string') return matchesDetector(ref.id, check);
-  if (ref.endsWith('.*')) {
-    const prefix = ref.slice(0, -1);
-    return check.startsWith(prefix);
-  }
-  return ref === check;
+  const id = typeof ref === 'string' ? ref : ref.id;
+  const n = id.length;
+  if (n < 2 || id.charCodeAt(n - 1) !== 0x2a || id.charCodeAt(n - 2) !== 0x2e) return id === check;
+  // `prefix.*`: `check` starts with `prefix.`, compared in place (this runs per finding and reference).
+  if (check.length < n - 1) return false;
+  for (let k = n - 2; k >= 0; k--) if (check.charCodeAt(k) !== id.charCodeAt(k)) return false;
+  return true;
 }

@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import defaultDoc from '../../../../../config/policies/default.json';
+import { tierOf } from '../../../../../lambdas/core/engine/scoring';
 import {
   compilePolicy,
   matchesDetector,
@@ -118,5 +120,49 @@ describe('policy loading', () => {
     ['tier0.blocklist', 'tier0.blocklist', true],
   ])('detector ref %s matches %s → %s', (ref, check, expected) => {
     expect(matchesDetector(ref, check)).toBe(expected);
+  });
+
+  // The matchers compare in place; their meaning is the plain string-method reading below, on any id.
+  const idPart = fc.constantFrom(
+    'tier0',
+    'tier1',
+    'tier2',
+    'tier',
+    'tier12',
+    'Tier1',
+    'tier1x',
+    'pii',
+    '',
+    '*',
+    '.',
+  );
+  const id = fc.array(idPart, { maxLength: 4 }).map((parts) => parts.join('.'));
+  const refOrId = fc.oneof(
+    id,
+    id.map((s) => `${s}.*`),
+    fc.string({ maxLength: 8 }),
+  );
+
+  test('matchesDetector is exact match, or prefix match for `prefix.*`, on any strings', () => {
+    const reference = (ref: string, check: string) =>
+      ref.endsWith('.*') ? check.startsWith(ref.slice(0, -1)) : ref === check;
+    fc.assert(
+      fc.property(refOrId, fc.oneof(id, fc.string({ maxLength: 8 })), (ref, check) => {
+        expect(matchesDetector(ref, check)).toBe(reference(ref, check));
+        expect(matchesDetector({ id: ref, threshold: 0.5 } as never, check)).toBe(reference(ref, check));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  test('tierOf names tier1 / tier2 for those ids alone or before a dot, else tier0', () => {
+    const reference = (d: string) =>
+      (['tier1', 'tier2'] as const).find((t) => d === t || d.startsWith(`${t}.`)) ?? 'tier0';
+    fc.assert(
+      fc.property(fc.oneof(id, fc.string({ maxLength: 8 })), (d) => {
+        expect(tierOf(d)).toBe(reference(d));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
