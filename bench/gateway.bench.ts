@@ -36,8 +36,9 @@
  *                            [--warmup 3]   (seconds of unmeasured load per contender before the throughput runs)
  *                            [--rounds 1]   (throughput runs per connection count, contenders interleaved)
  *                            [--node-flags='<flags>']   (node/V8 options for our gateway process only, not the base)
- *                            [--base <git ref>]   (also runs our gateway as of that commit, exported with
- *                            `git archive` to a temporary folder: before/after of a change in one run)
+ *                            [--base <git ref>|<dir>]   (also runs our gateway as of that commit, exported with
+ *                            `git archive` to a temporary folder, or from an exported tree with its own
+ *                            node_modules at that absolute path: before/after of a change in one run)
  *                            [--stream]   (every measured request asks for a streamed answer, `"stream": true`, as
  *                            interactive clients do: the SSE relay and windowed output checks are on the path)
  */
@@ -45,7 +46,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readDecisionRecords } from '../local/telemetry-sink';
 import {
@@ -130,10 +131,16 @@ async function startOurs(
 
 /**
  * The tree of git ref `ref` exported to `into` (`git archive`, no worktree is added), with this tree's
- * node_modules linked in. @returns the exported tree's root
+ * node_modules linked in; a `ref` that is an absolute path to a directory is such a tree already (an export with
+ * its own node_modules) and is used as it is. @returns the exported tree's root
  */
 function exportTree(ref: string, into: string): string {
   const root = join(__dirname, '..');
+  if (isAbsolute(ref) && existsSync(ref) && statSync(ref).isDirectory()) {
+    if (!existsSync(join(ref, 'node_modules')))
+      throw new Error(`--base ${ref}: the directory has no node_modules`);
+    return ref;
+  }
   if (!/^[\w./~^-]{1,100}$/.test(ref)) throw new Error('--base: expected a git ref');
   const commit = execFileSync('git', ['-C', root, 'rev-parse', '--verify', `${ref}^{commit}`], {
     encoding: 'utf8',
