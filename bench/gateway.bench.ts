@@ -4,6 +4,9 @@
  *   (a) direct     — the demo upstream itself (its own process);
  *   (b) ours       — our gateway + reference classifier (its own process), over enforcement tables in a
  *                    dynalite of its own process (DynamoDB is remote in AWS; its CPU is shown apart);
+ *   (f) floor      — a bare `node:http` server forwarding over our upstream client, nothing else
+ *                    (bench/support/floor-child.ts, its own process): what Node's HTTP in and out costs here,
+ *                    so that ours − floor is what our pipeline adds;
  *   (c) Portkey    — `@portkey-ai/gateway` started headless as a child process on a free 127.0.0.1
  *                    port, provider `anthropic` with `custom_host` = the demo upstream, and a regex
  *                    input guardrail (`before_request_hooks` → `default.regexMatch`, deny) equivalent
@@ -17,7 +20,7 @@
  *    store) read from /proc before and after → CPU µs per request, requests per CPU-second ("per core"),
  *    and added latency at that concurrency (contender p50/p99 − direct p50/p99).
  *
- * Pinned (default on a machine with ≥ 2 CPUs, `--pin none` to turn off): our gateway, its store and
+ * Pinned (default on a machine with ≥ 2 CPUs, `--pin none` to turn off): our gateway, its store, the floor and
  * Portkey each run on core `--pin` (default 1) — one contender loaded at a time — while this process,
  * the upstream and the load generator run on `--load-cpus` (default 0). On one pinned core, req/s at
  * saturation IS req/s per core.
@@ -31,8 +34,8 @@
  *
  *   npm run bench:gateway -- [--n 500] [--duration 5] [--connections 1,32] [--pin 1|none] [--load-cpus 0]
  *                            [--cpu-prof <dir>]   (writes a V8 CPU profile of our gateway process there)
- *                            [--contenders direct,ours,portkey]   (a subset, e.g. `ours` alone while
- *                            profiling; ratios need all three)
+ *                            [--contenders direct,floor,ours,portkey]   (a subset, e.g. `ours` alone while
+ *                            profiling; the Portkey ratios need direct, ours and portkey)
  *                            [--warmup 3]   (seconds of unmeasured load per contender before the throughput runs)
  *                            [--rounds 1]   (throughput runs per connection count, contenders interleaved)
  *                            [--node-flags='<flags>']   (node/V8 options for our gateway process only, not the base)
@@ -204,7 +207,7 @@ async function main(): Promise<void> {
       pin: { type: 'string', default: cpus().length >= 2 ? '1' : 'none' },
       'load-cpus': { type: 'string', default: '0' },
       'cpu-prof': { type: 'string' },
-      contenders: { type: 'string', default: 'direct,ours,portkey' },
+      contenders: { type: 'string', default: 'direct,floor,ours,portkey' },
       base: { type: 'string' },
       rounds: { type: 'string', default: '1' },
       'node-flags': { type: 'string', default: '' },
@@ -213,9 +216,12 @@ async function main(): Promise<void> {
     },
   });
   const wanted = new Set(values.contenders.split(','));
-  if (![...wanted].every((c) => c === 'direct' || c === 'ours' || c === 'portkey') || !wanted.has('ours'))
+  if (
+    ![...wanted].every((c) => c === 'direct' || c === 'floor' || c === 'ours' || c === 'portkey') ||
+    !wanted.has('ours')
+  )
     throw new Error(
-      '--contenders: expected a comma-separated subset of direct,ours,portkey that includes ours',
+      '--contenders: expected a comma-separated subset of direct,floor,ours,portkey that includes ours',
     );
   const n = Number(values.n);
   const duration = Number(values.duration);
@@ -284,6 +290,15 @@ async function main(): Promise<void> {
           pin,
         )
       : undefined;
+    // The plumbing floor: node:http in and out over the same upstream client, nothing else (floor-child.ts).
+    const floor = wanted.has('floor')
+      ? await startReady<{ url: string }>(
+          [...TSX, join(__dirname, 'support', 'floor-child.ts'), up.info.url],
+          30_000,
+          pin,
+        )
+      : undefined;
+    if (floor) children.push(floor.child);
     const oursTarget = (name: string, info: OursInfo): Target => ({
       name,
       url: `${info.url}/v1/messages`,
@@ -306,6 +321,20 @@ async function main(): Promise<void> {
           body,
         },
       },
+      ...(floor
+        ? [
+            {
+              name: 'floor',
+              pid: floor.child.pid,
+              target: {
+                name: 'floor',
+                url: `${floor.info.url}/v1/messages`,
+                headers: { 'content-type': 'application/json' },
+                body,
+              },
+            },
+          ]
+        : []),
       ...(base && baseRef
         ? [
             {
@@ -391,7 +420,7 @@ async function main(): Promise<void> {
       const badText = await bad.text();
       say(
         `  ${c.name.padEnd(8)} benign ${ok.status}${ok.status === 200 ? '' : ` ${okText.slice(0, 120)}`}; injection ${bad.status} ${
-          c.name === 'direct'
+          c.name === 'direct' || c.name === 'floor'
             ? '(no guardrail)'
             : badText.includes('Ignore all previous')
               ? '(error body echoes the prompt)'
@@ -406,7 +435,7 @@ async function main(): Promise<void> {
         continue;
       }
       if (ok.status !== 200) throw new Error(`${c.name}: the benign body is not served (${ok.status})`);
-      if (c.name !== 'direct' && bad.status < 400)
+      if (c.name !== 'direct' && c.name !== 'floor' && bad.status < 400)
         throw new Error(`${c.name}: the injection phrase was not refused`);
     }
     if (portkeyProblem) say(`  portkey  NOT RUN — ${portkeyProblem}`);
@@ -471,6 +500,11 @@ async function main(): Promise<void> {
     }
     if (p && a)
       say(`portkey added (c − a): p50 ${fmt(p.p50 - a.p50, 3)} ms, p99 ${fmt(p.p99 - a.p99, 3)} ms`);
+    const f = lat.get('floor');
+    if (f && a)
+      say(
+        `floor added (plain node:http proxy − a): p50 ${fmt(f.p50 - a.p50, 3)} ms, p99 ${fmt(f.p99 - a.p99, 3)} ms`,
+      );
 
     // --- 2. throughput and CPU per request at each connection count ---
     say(
@@ -564,6 +598,13 @@ async function main(): Promise<void> {
           pk ? `; portkey CPU ${fmt((pk.cpu / pk.r.total) * 1e6, 0)} µs/request, ${addedAt(pk)}` : ''
         }`,
       );
+      const fl = runs.get(key('floor', conns));
+      if (fl) {
+        const floorUs = (fl.cpu / fl.r.total) * 1e6;
+        say(
+          `${conns} conn: floor (node:http in and out over the same upstream client, nothing else) CPU ${fmt(floorUs, 0)} µs/request; ours above the floor ${fmt(oursCpuUs - floorUs, 0)} µs/request (${fmt(((oursCpuUs - floorUs) / oursCpuUs) * 100, 0)} % of ours)`,
+        );
+      }
       if (pk) {
         const raw = o.r.requestsPerSec / pk.r.requestsPerSec;
         const perCore = o.r.total / o.cpu / (pk.r.total / pk.cpu);
