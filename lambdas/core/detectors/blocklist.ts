@@ -12,7 +12,7 @@
 import defaultList from '../../../config/blocklists/default.json';
 import { isSeparator } from '../normalize/despace';
 import { isLeetSymbol } from '../normalize/leet';
-import { knownWordCost } from '../normalize/segment';
+import { knownWordCosts } from '../normalize/segment';
 import type { Category } from '../types';
 import * as ascii from '../util/ascii';
 import { AhoCorasick } from './aho-corasick';
@@ -257,23 +257,29 @@ export function gapPhrase(phrase: string): string | undefined {
 }
 
 /**
- * The literal the tier-0 prefilter gates a phrase on: a text that holds the phrase in its gap reading holds
+ * The literals the tier-0 prefilter gates phrases on: a text that holds a phrase in its gap reading holds
  * each of its words as written, so the rarest word (by the word list, unlisted words rarest, longest on a
- * tie) is a sound gate. A phrase matched only as written gates on itself.
+ * tie) is a sound gate. A phrase matched only as written gates on itself. The words' ranks are looked up
+ * together, without building the segmenter's word table (an engine's construction would otherwise pay for it).
  */
-export function gateLiteral(phrase: string): string {
-  const gap = gapPhrase(phrase);
-  if (gap === undefined) return phrase;
-  let best = '';
-  let bestCost = Number.NEGATIVE_INFINITY;
-  for (const word of gap.split(' ')) {
-    const cost = knownWordCost(word) ?? Number.POSITIVE_INFINITY;
-    if (cost > bestCost || (cost === bestCost && word.length > best.length)) {
-      best = word;
-      bestCost = cost;
+export function gateLiterals(phrases: readonly string[]): string[] {
+  const gaps = phrases.map((phrase) => gapPhrase(phrase)?.split(' '));
+  const costs = knownWordCosts(gaps.flatMap((words) => words ?? []));
+  let next = 0;
+  return phrases.map((phrase, i) => {
+    const words = gaps[i];
+    if (words === undefined) return phrase;
+    let best = '';
+    let bestCost = Number.NEGATIVE_INFINITY;
+    for (const word of words) {
+      const cost = costs[next++] ?? Number.POSITIVE_INFINITY;
+      if (cost > bestCost || (cost === bestCost && word.length > best.length)) {
+        best = word;
+        bestCost = cost;
+      }
     }
-  }
-  return best;
+    return best;
+  });
 }
 
 /** A view read with gaps ({@link gapReading}). */

@@ -13,7 +13,7 @@ import {
   compileBlocklist,
   DEFAULT_BLOCKLIST,
   despacedJoins,
-  gateLiteral,
+  gateLiterals,
 } from './blocklist';
 import {
   gibberishSuffixScore,
@@ -107,7 +107,7 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
   // results apply to that view, the raw ones to the raw text when the view stands for it.
   const rawChecks = [...rawRules.map((r) => ruleCheck(r)), ...PATTERN_DETECTORS.map(patternCheck)];
   const gates = LiteralGates.build([
-    [entries.map((e) => gateLiteral(e.phrase))],
+    [gateLiterals(entries.map((e) => e.phrase))],
     ...viewRules.map((r) => ruleCheck(r)),
     ...rawChecks,
   ]);

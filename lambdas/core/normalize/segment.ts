@@ -29,6 +29,7 @@ function suffixLength(letters: string, end: number): number {
 }
 
 let costs: Map<string, number> | undefined;
+let tableBuilds = 0;
 /** Cost of one letter no word covers: above the rarest word's cost. */
 let unknownLetter = 0;
 
@@ -44,7 +45,13 @@ function table(): Map<string, number> {
   }
   unknownLetter = Math.log((words.length + 1) * logN) + 1;
   costs = built;
+  tableBuilds++;
   return built;
+}
+
+/** How many times the word table was built in this process: 0 until the first reading that needs it, then 1. */
+export function wordTableBuilds(): number {
+  return tableBuilds;
 }
 
 /** Cost of a listed word (lower: more frequent), undefined when `word` is not in the list. */
@@ -60,17 +67,78 @@ export function wordCost(word: string): number | undefined {
  */
 export function knownWordCost(word: string): number | undefined {
   const words = table();
-  const c = words.get(word);
+  return costOf(word, (w) => words.get(w));
+}
+
+/** {@link knownWordCost} over a word → cost lookup. */
+function costOf(word: string, cost: (w: string) => number | undefined): number | undefined {
+  const c = cost(word);
   if (c !== undefined) return c;
   const suffix = suffixLength(word, word.length);
   if (suffix === 0 || word.length - suffix < MIN_STEM) return undefined;
   const base = word.slice(0, word.length - suffix);
-  let stem = words.get(base);
+  let stem = cost(base);
   // -ies / -ied: the stem ends in i (or ie) where the word ends in y.
-  if (stem === undefined && base.endsWith('i')) stem = words.get(`${base.slice(0, -1)}y`);
-  else if (stem === undefined && base.endsWith('ie')) stem = words.get(`${base.slice(0, -2)}y`);
-  else if (stem === undefined && suffix > 1) stem = words.get(`${base}e`);
+  if (stem === undefined && base.endsWith('i')) stem = cost(`${base.slice(0, -1)}y`);
+  else if (stem === undefined && base.endsWith('ie')) stem = cost(`${base.slice(0, -2)}y`);
+  else if (stem === undefined && suffix > 1) stem = cost(`${base}e`);
   return stem === undefined ? undefined : stem + SUFFIX_COST;
+}
+
+/** Buckets of the words {@link knownWordCosts} looks for. */
+const SLOTS = 4096;
+
+/** Bucket of the `length` letters at `at` in `text` (length ≥ 1). */
+function slot(text: string, at: number, length: number): number {
+  const first = text.charCodeAt(at);
+  const second = length > 1 ? text.charCodeAt(at + 1) : 0;
+  return (((length * 31 + first) * 31 + second) * 31 + text.charCodeAt(at + length - 1)) & (SLOTS - 1);
+}
+
+/**
+ * {@link knownWordCost} of each of a few words, the same numbers, without building the word table when no reading
+ * has built it yet: one pass over the list that makes no string per listed word, comparing in place only the
+ * words of the length and first letter of a word looked for. For the engine's construction (the blocklist's
+ * gate literals): building the table costs ≈ 20 ms of CPU in a cold process, and a request without run-together
+ * letters never needs it.
+ */
+export function knownWordCosts(words: readonly string[]): (number | undefined)[] {
+  if (costs !== undefined) return words.map(knownWordCost);
+  // Every lookup knownWordCost may make for these words (a lookup that finds nothing takes each branch), in
+  // buckets by a hash of length, first, second and last letter: `bucket[hash]` is 1 + the bucket's index, 0 for
+  // none. A listed word costs a typed-array probe; one in a bucket is compared in place.
+  const bucket = new Int32Array(SLOTS);
+  const wanted: string[][] = [];
+  for (const word of words) {
+    costOf(word, (w) => {
+      if (w.length === 0 || w.length > MAX_WORD) return undefined;
+      const key = slot(w, 0, w.length);
+      const at = bucket[key]!;
+      if (at === 0) bucket[key] = wanted.push([w]);
+      else if (!wanted[at - 1]!.includes(w)) wanted[at - 1]!.push(w);
+      return undefined;
+    });
+  }
+  const rank = new Map<string, number>();
+  let r = 0;
+  for (let s = 0; ; r++) {
+    const space = WORDS.indexOf(' ', s);
+    const length = (space < 0 ? WORDS.length : space) - s;
+    const at = length <= MAX_WORD ? bucket[slot(WORDS, s, length)]! : 0;
+    if (at !== 0) {
+      for (const w of wanted[at - 1]!) if (!rank.has(w) && WORDS.startsWith(w, s)) rank.set(w, r);
+    }
+    if (space < 0) break;
+    s = space + 1;
+  }
+  // As table(): the list's length counts every word, the longer ones too.
+  const logN = Math.log(r + 1);
+  return words.map((word) =>
+    costOf(word, (w) => {
+      const at = rank.get(w);
+      return at === undefined ? undefined : Math.log((at + 1) * logN);
+    }),
+  );
 }
 
 /**
