@@ -6,9 +6,8 @@
  * Importing this module reads `process.env` and fails fast naming every variable at fault; it does no network I/O
  * (clients connect on first use).
  */
-import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { kmsClient, kmsGenerateMac } from '../adapters/aws/kms';
+import { lazyClient, sdk } from '../adapters/aws/lazy-client';
 import type { Notifier } from '../adapters/dynamo/ladder-store';
 import { SignedDocumentClient } from '../adapters/dynamo/signed-document-client';
 import { macPseudonymizer } from '../adapters/hmac';
@@ -34,7 +33,8 @@ const logNotifier: Notifier = {
 /**
  * The AWS clients and sinks for a proxy with these settings (only the clients its upstream and tier 2 use). DynamoDB
  * and KMS, called on every blocked request, go through signed JSON-protocol calls instead of the SDK's clients
- * (docs/adr/0057); Bedrock through its own signed client (docs/adr/0042).
+ * (docs/adr/0057); Bedrock through its own signed client (docs/adr/0042). The SNS and SageMaker Runtime clients load
+ * their SDK module on their first call (most requests make none; docs/adr/0030).
  */
 export function awsClients(settings: ProxySettings): ServingClients {
   const region = settings.region;
@@ -43,7 +43,11 @@ export function awsClients(settings: ProxySettings): ServingClients {
   const needsSageMaker = upstream.kind === 'sagemaker' || settings.classifierEndpointName !== undefined;
   return {
     documents: new SignedDocumentClient({ region }),
-    ...(needsSageMaker ? { sagemaker: new SageMakerRuntimeClient({ region }) } : {}),
+    ...(needsSageMaker
+      ? {
+          sagemaker: lazyClient(() => new (sdk.sagemakerRuntime().SageMakerRuntimeClient)({ region })),
+        }
+      : {}),
     ...(upstream.kind === 'bedrock' ? { bedrock: new BedrockHttpClient({ region }) } : {}),
     ...(upstream.kind === 'https' && upstream.apiKeySecretName
       ? {
@@ -56,7 +60,11 @@ export function awsClients(settings: ProxySettings): ServingClients {
     pseudonymize,
     notifier: fanOut(
       logNotifier,
-      snsNotifier(new SNSClient({ region }), settings.alarmTopicArn, pseudonymize),
+      snsNotifier(
+        lazyClient(() => new (sdk.sns().SNSClient)({ region })),
+        settings.alarmTopicArn,
+        pseudonymize,
+      ),
     ),
     sink,
     metrics,

@@ -61,7 +61,7 @@ export interface ServingConfig {
 export interface ServingClients {
   readonly documents: DocumentSender;
   /** Tier 2, and a `sagemaker` upstream. */
-  readonly sagemaker?: SageMakerRuntimeClient;
+  readonly sagemaker?: Pick<SageMakerRuntimeClient, 'send'>;
   /** A `bedrock` upstream. */
   readonly bedrock?: BedrockHttpClient;
   /** The API key of an `https` upstream (sent as `x-api-key` to it only). @default - none sent */

@@ -7,9 +7,10 @@
  * cache per identifier in a bounded LRU map so a warm instance calls KMS once per identity.
  */
 import { createHmac } from 'node:crypto';
-import { GenerateMacCommand, type KMSClient } from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import type { Pseudonymize, PseudonymKind } from '../../core/serving/types';
 import type { MacFunction } from '../aws/kms';
+import { sdk } from '../aws/lazy-client';
 
 /** Pseudonym prefixes per kind. */
 export const PSEUDONYM_PREFIX = { tenant: 'tn_', apiKey: 'ak_', principal: 'pr_' } as const;
@@ -88,11 +89,13 @@ export function macPseudonymizer(mac: MacFunction, opts: PseudonymizerOptions = 
 
 /** Pseudonymizer over the SDK's KMS client, `GenerateMac` (HMAC_SHA_256) with the region's HMAC key. */
 export function kmsPseudonymizer(
-  client: KMSClient,
+  client: Pick<KMSClient, 'send'>,
   keyId: string,
   opts: PseudonymizerOptions = {},
 ): Pseudonymize {
   return macPseudonymizer(async (message) => {
+    // Loaded at the call, not with this module: the serving functions use ../aws/kms.ts instead.
+    const { GenerateMacCommand } = sdk.kms();
     const out = await client.send(
       new GenerateMacCommand({ KeyId: keyId, MacAlgorithm: 'HMAC_SHA_256', Message: message }),
     );

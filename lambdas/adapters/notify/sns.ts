@@ -6,8 +6,9 @@
  * the tenant through `auditEventId` in the region's audit table, which holds the raw id.
  * IAM: `sns:Publish` on the topic (AlarmTopic.grantPublish), `kms:GenerateMac` on the HMAC key.
  */
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Pseudonymize } from '../../core/serving/types';
+import { sdk } from '../aws/lazy-client';
 import type { EnforcementNotification, Notifier } from '../dynamo/ladder-store';
 
 /** Actors that name a component of this system, not a person or an IAM principal: shown as they are. */
@@ -59,10 +60,16 @@ export async function enforcementMessage(
  * A notifier that publishes one JSON message ({@link EnforcementMessage}) per status change. Failures (publish
  * or pseudonym) propagate to the caller (counted there); a raw identifier is never sent instead.
  */
-export function snsNotifier(client: SNSClient, topicArn: string, pseudonymize: Pseudonymize): Notifier {
+export function snsNotifier(
+  client: Pick<SNSClient, 'send'>,
+  topicArn: string,
+  pseudonymize: Pseudonymize,
+): Notifier {
   return {
     async notify(n: EnforcementNotification) {
       const message = await enforcementMessage(n, pseudonymize);
+      // Loaded here, not with this module: a status change is rare.
+      const { PublishCommand } = sdk.sns();
       await client.send(
         new PublishCommand({
           TopicArn: topicArn,

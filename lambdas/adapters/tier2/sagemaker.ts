@@ -5,8 +5,9 @@
  * a half-open probe succeeds). The caller's `AbortSignal` (the engine's deadline) cancels the HTTP call.
  * IAM: `sagemaker:InvokeEndpoint` on the classifier endpoint ARN.
  */
-import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { Tier2Classifier, Tier2Context } from '../../core/engine/tier2';
+import { sdk } from '../aws/lazy-client';
 import { type Breaker, type BreakerOptions, ConsecutiveFailureBreaker } from './breaker';
 
 /** Options for {@link SageMakerTier2}. */
@@ -32,7 +33,7 @@ export class SageMakerTier2 implements Tier2Classifier {
   readonly breaker: Breaker;
 
   constructor(
-    private readonly client: SageMakerRuntimeClient,
+    private readonly client: Pick<SageMakerRuntimeClient, 'send'>,
     private readonly options: SageMakerTier2Options,
   ) {
     this.breaker = options.breaker ?? new ConsecutiveFailureBreaker(options);
@@ -46,6 +47,8 @@ export class SageMakerTier2 implements Tier2Classifier {
   async classify(text: string, signal: AbortSignal, context?: Tier2Context): Promise<unknown> {
     const payload = context ? { inputs: text, prompt: context.prompt } : { inputs: text };
     return this.breaker.execute(async () => {
+      // Loaded on the first tier-2 call, not with this module.
+      const { InvokeEndpointCommand } = sdk.sagemakerRuntime();
       const out = await this.client.send(
         new InvokeEndpointCommand({
           EndpointName: this.options.endpointName,

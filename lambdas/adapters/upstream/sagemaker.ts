@@ -3,13 +3,10 @@
  * (`POST /invocations` with a Messages body; streaming answers are Anthropic SSE). IAM:
  * `sagemaker:InvokeEndpoint` and `sagemaker:InvokeEndpointWithResponseStream` on the endpoint ARN.
  */
-import {
-  InvokeEndpointCommand,
-  InvokeEndpointWithResponseStreamCommand,
-  type SageMakerRuntimeClient,
-} from '@aws-sdk/client-sagemaker-runtime';
+import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { AnthropicStreamEvent } from '../../core/serving/anthropic';
 import { type ModelBody, platformSignal, type Upstream, UpstreamError } from '../../core/serving/types';
+import { sdk } from '../aws/lazy-client';
 import { parseJsonBytes, toUpstreamError } from './errors';
 import { anthropicEvents } from './events';
 
@@ -23,7 +20,11 @@ export interface SageMakerUpstreamOptions {
 const encoder = new TextEncoder();
 
 /** An {@link Upstream} over a SageMaker Runtime client (created once at init). */
-export function sagemakerUpstream(client: SageMakerRuntimeClient, opts: SageMakerUpstreamOptions): Upstream {
+export function sagemakerUpstream(
+  client: Pick<SageMakerRuntimeClient, 'send'>,
+  opts: SageMakerUpstreamOptions,
+): Upstream {
+  // The command classes load with the first call, not with this module.
   const body = (b: ModelBody, model: string | undefined, stream: boolean): Uint8Array => {
     const m = model ?? opts.defaultModel;
     return encoder.encode(
@@ -33,6 +34,7 @@ export function sagemakerUpstream(client: SageMakerRuntimeClient, opts: SageMake
   return {
     async invoke(b, model, signal) {
       try {
+        const { InvokeEndpointCommand } = sdk.sagemakerRuntime();
         const out = await client.send(
           new InvokeEndpointCommand({
             EndpointName: opts.endpointName,
@@ -50,6 +52,7 @@ export function sagemakerUpstream(client: SageMakerRuntimeClient, opts: SageMake
     async *stream(b, model, signal): AsyncGenerator<AnthropicStreamEvent> {
       let parts: AsyncIterable<Record<string, unknown>> | undefined;
       try {
+        const { InvokeEndpointWithResponseStreamCommand } = sdk.sagemakerRuntime();
         const out = await client.send(
           new InvokeEndpointWithResponseStreamCommand({
             EndpointName: opts.endpointName,

@@ -197,6 +197,47 @@ describe('lambdas/proxy/handler.ts in a (simulated) Lambda runtime', () => {
     );
   });
 
+  test('a served request loads no SNS, SageMaker Runtime or KMS SDK module: those load on the first call that needs them', async () => {
+    // Tier 2 configured (its client exists), the prompt benign (tier 2 not called), no escalation (SNS not called).
+    Object.assign(process.env, { CLASSIFIER_MODE: 'cascade', CLASSIFIER_ENDPOINT_NAME: 'classifier' });
+    const loaded: string[] = [];
+    const lazy = ['@aws-sdk/client-sns', '@aws-sdk/client-sagemaker-runtime', '@aws-sdk/client-kms'];
+    for (const name of lazy) {
+      jest.doMock(name, () => {
+        loaded.push(name);
+        return jest.requireActual(name);
+      });
+    }
+    try {
+      const { handler, metadata } = load();
+      await handler(
+        {
+          resource: '/model/{modelId}/invoke',
+          path: '/model/anthropic.claude-test-v1:0/invoke',
+          httpMethod: 'POST',
+          headers: {},
+          pathParameters: { modelId: 'anthropic.claude-test-v1:0' },
+          body: JSON.stringify({
+            anthropic_version: 'bedrock-2023-05-31',
+            max_tokens: 20,
+            messages: [{ role: 'user', content: 'What is the capital of France?' }],
+          }),
+          isBase64Encoded: false,
+          requestContext: {
+            requestId: 'r2',
+            authorizer: { tenantId: 'tenant-2', tier: 'standard', zone: 'eu', keyHash: 'c'.repeat(64) },
+          },
+        },
+        new PassThrough().resume(),
+        {},
+      );
+      expect(metadata[0]?.statusCode).toBe(200);
+      expect(loaded).toEqual([]);
+    } finally {
+      for (const name of lazy) jest.dontMock(name);
+    }
+  });
+
   test('fails at init naming the missing variable', () => {
     Reflect.deleteProperty(process.env, 'HMAC_KEY_ID');
     expect(() => load()).toThrow('HMAC_KEY_ID');
