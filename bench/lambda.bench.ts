@@ -7,7 +7,7 @@
  *
  * Each row also counts the AWS calls a warm call makes, by operation (each one a network round trip in AWS). Logs
  * are written at the deployed level (INFO: the decision record is a log line). Knobs: RUNS, WARM_CALLS,
- * ONLY=<text> (scenarios whose name contains it), BASE=<dir> (a second checkout run side by side, run after run),
+ * ONLY=<text> (scenarios whose name contains it), BASE=<dir>[,<dir>…] (other checkouts run side by side, run after run),
  * BENCH_CPU_PROF=<dir> (profile each child), BENCH_WARM_PROF=<dir> (profile the warm calls only), TRACE_CALLS=1
  * (each warm call's CPU on stderr).
  */
@@ -142,9 +142,14 @@ async function main(): Promise<void> {
   // so both see the same machine load. E.g. `git worktree add /tmp/bench-base <commit>` and `cp -al node_modules
   // /tmp/bench-base/node_modules` (hard links: no copy), removed afterwards with `git worktree remove --force
   // /tmp/bench-base`.
+  // Several bases: BASE=<dir>,<dir> (rows labelled `base1`, `base2`, … in that order).
+  const bases = (process.env['BASE'] ?? '').split(',').filter((d) => d !== '');
   const variants = [
     { label: '', root: '.', prefix: '' },
-    ...(process.env['BASE'] ? [{ label: 'base ', root: process.env['BASE'], prefix: 'base-' }] : []),
+    ...bases.map((root, i) => {
+      const label = bases.length === 1 ? 'base' : `base${i + 1}`;
+      return { label: `${label} `, root, prefix: `${label}-` };
+    }),
   ];
   const sizes: Record<string, { external: number; bundled: number; file: string }> = {};
   for (const v of variants) {
@@ -275,6 +280,7 @@ async function main(): Promise<void> {
       importMs: number;
       importCpuMs: number;
       firstMs: number;
+      firstCpuMs: number;
       warmMs: number;
       warmCpuMs: number;
       steadyCpuMs: number | null;
@@ -353,6 +359,10 @@ async function main(): Promise<void> {
           'first call ms p50': p50('firstMs'),
           'import+first p50': percentile(
             rs.map((r) => r.importMs + r.firstMs).sort((a, b) => a - b),
+            50,
+          ).toFixed(1),
+          'import+first CPU p50': percentile(
+            rs.map((r) => r.importCpuMs + r.firstCpuMs).sort((a, b) => a - b),
             50,
           ).toFixed(1),
           'warm call ms p50': p50('warmMs'),

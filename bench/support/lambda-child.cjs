@@ -1,7 +1,8 @@
 // Child process of bench/lambda.bench.ts: measures one cold start of a bundled Lambda handler.
 // argv: <bundle path> <authorizer|proxy> <event JSON or JSON array of events> [warm calls] [steady calls]. Prints one
 // JSON line: importMs (and importCpuMs,
-// the CPU it took: steadier than wall time on a shared machine), firstMs,
+// the CPU it took: steadier than wall time on a shared machine), firstMs (and firstCpuMs, this process's CPU for the
+// first call, round trips to the stand-ins excluded),
 // warmMs (median wall time of the warm calls, round trips to the stand-ins included) and warmCpuMs (this process's
 // CPU per warm call: the function's own work, without the time spent waiting for the stand-ins) and sdkCalls (the
 // AWS calls per warm call, by operation), and steadyCpuMs (CPU per call of the steady calls made after the warm ones). TRACE_CALLS=1 writes each warm call's CPU to stderr.
@@ -103,8 +104,10 @@ async function main() {
       body: Buffer.concat(chunks).toString('utf8').slice(0, 200),
     };
   };
+  const cf = process.cpuUsage();
   const first = await call();
   const t2 = performance.now();
+  const cfirst = process.cpuUsage(cf);
   // BENCH_WARM_PROF=<dir>: a V8 CPU profile of the warm calls only (the import and the first call left out).
   const profiler = process.env.BENCH_WARM_PROF ? await startProfiler() : undefined;
   const walls = [];
@@ -135,7 +138,7 @@ async function main() {
   const warmMs = walls[Math.floor((walls.length - 1) / 2)];
   const warmCpuMs = (cpu.user + cpu.system) / 1000 / WARM;
   process.stdout.write(
-    `${JSON.stringify({ importMs: t1 - t0, importCpuMs: (ci.user + ci.system) / 1000, firstMs: t2 - t1, warmMs, warmCpuMs, steadyCpuMs, sdkCalls: sdk, result: first })}\n`,
+    `${JSON.stringify({ importMs: t1 - t0, importCpuMs: (ci.user + ci.system) / 1000, firstMs: t2 - t1, firstCpuMs: (cfirst.user + cfirst.system) / 1000, warmMs, warmCpuMs, steadyCpuMs, sdkCalls: sdk, result: first })}\n`,
   );
 }
 main().catch((e) => {
