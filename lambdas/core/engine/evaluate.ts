@@ -417,8 +417,9 @@ export class SafeguardsEngine {
 
   /**
    * Categories to send to tier 2, per mode: all (always), uncertain ones (cascade), none (never). In cascade mode a
-   * category is uncertain when tier 1's decision falls in the band, or when its only tier-0 finding is a blocklist
-   * phrase read across a hard boundary in a segment tier 2 reads (`readings`: per segment, absent = `whole`).
+   * category is uncertain when tier 1's decision falls in the band, or below it when the category's top tier-0
+   * finding is a blocklist phrase read across a hard boundary in a segment tier 2 reads (`readings`: per segment,
+   * absent = `whole`).
    */
   private tier2Categories(
     findings: readonly Finding[],
@@ -449,14 +450,12 @@ export class SafeguardsEngine {
       const tops = topByTier(whole, cat, cp, this.deps.classifier.thresholds);
       // Already decided by a deterministic tier-0 hit: no need to pay for tier 2.
       if ((tops.tier0?.decision ?? 0) >= 0.5) continue;
-      // A blocklist phrase read across a sentence or list boundary: not a verdict, but worth tier 2's reading.
-      if (crossed?.includes(cat) && tops.tier0?.detector === BLOCKLIST_CROSSED_DETECTOR) {
-        out.push(cat);
-        continue;
-      }
       // The band is in decision-score space: tier 1's own threshold sits at 0.5.
       const t1 = tops.tier1?.decision ?? 0;
-      if (inBand(t1, t2.band)) out.push(cat);
+      // A blocklist phrase read across a sentence or list boundary is not a verdict, but it makes every tier-1
+      // score below the band's top uncertain. Above it tier 1 has decided, and tier 2 is not asked to overrule it.
+      const weak = crossed?.includes(cat) === true && tops.tier0?.detector === BLOCKLIST_CROSSED_DETECTOR;
+      if (inBand(t1, weak ? [0, t2.band[1]] : t2.band)) out.push(cat);
     }
     return out;
   }
