@@ -146,7 +146,7 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
           )
             rawPass = pass;
         }
-        if (norm !== undefined && hidesCharacters(norm)) {
+        if (norm !== undefined && hidesCharacters(norm) && HIDDEN_GAP_RE.test(raw)) {
           for (const hit of zeroWidthHits(raw, blocklist)) keepBest(best, blocklistFinding(hit, index));
         }
         if (runHeuristics || runPatterns) rawPass ??= gates.evaluate(raw);
@@ -199,6 +199,12 @@ function blocklistFinding(hit: BlocklistHit, segment: number): Finding {
   };
   return hit.reading === undefined ? f : { ...f, via: hit.reading };
 }
+
+/**
+ * Invisible characters (the normalizer's `strip-invisible` set) between two letters or digits: where a phrase's word
+ * gap may hide. Emoji sequences (ZWJ, VS16) do not match. Linear (`recheck`, patterns.test.ts).
+ */
+export const HIDDEN_GAP_RE = new RegExp(`[\\p{L}\\p{N}]${INVISIBLE_RE.source}+[\\p{L}\\p{N}]`, 'u');
 
 /** Whether normalization removed invisible characters from the segment. */
 const hidesCharacters = (norm: NormalizedSegment): boolean =>

@@ -1,4 +1,9 @@
-import { HEURISTIC_RULES, PATTERN_DETECTORS, patternFindings } from '../../../../../lambdas/core/detectors';
+import {
+  HEURISTIC_RULES,
+  HIDDEN_GAP_RE,
+  PATTERN_DETECTORS,
+  patternFindings,
+} from '../../../../../lambdas/core/detectors';
 import { WORD_CHARACTER_RE } from '../../../../../lambdas/core/detectors/blocklist';
 import { SENTENCE_END } from '../../../../../lambdas/core/detectors/heuristics';
 import {
@@ -118,6 +123,7 @@ describe('every regex is linear-time (recheck)', () => {
     ['IBAN_SHAPE', IBAN_SHAPE],
     ['THOUSANDS_GROUPED', THOUSANDS_GROUPED],
     ['blocklist WORD_CHARACTER_RE', WORD_CHARACTER_RE],
+    ['tier-0 HIDDEN_GAP_RE', HIDDEN_GAP_RE],
   ];
   it.each(regexes)(
     '%s is safe',

@@ -2,6 +2,7 @@ import {
   createTier0,
   DEFAULT_BLOCKLIST,
   gibberishSuffixScore,
+  HIDDEN_GAP_RE,
   parseBlocklist,
   signalFindings,
 } from '../../../../../lambdas/core/detectors';
@@ -541,6 +542,12 @@ describe('tier-0 blocklist', () => {
     ])('do not block %s', (_, text) => {
       expect(strong(text)).toEqual([]);
     });
+  });
+
+  it('look for invisible word gaps only between two letters or digits (emoji sequences cost nothing)', () => {
+    expect(HIDDEN_GAP_RE.test('I love it \u2764\uFE0F 👨\u200D👩\u200D👧 make a car')).toBe(false);
+    expect(HIDDEN_GAP_RE.test('pipe\u200B\u200Cbomb')).toBe(true);
+    expect(HIDDEN_GAP_RE.test('pipe \u200Bbomb')).toBe(false); // the space is the gap already
   });
 
   describe('symbols that NFKC spells as an abbreviation', () => {
