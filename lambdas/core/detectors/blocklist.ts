@@ -32,14 +32,14 @@ export interface BlocklistEntry {
  * Which wider reading found a hit that the plain gap reading does not ({@link Blocklist.match}):
  * - `joined`: every word gap of a phrase of three or more words is the same single mark glued to both words, one of
  *   them a hard boundary (`make/a/pipe/bomb`, `make,a,pipe,bomb`, `http://x/make/a/pipe/bomb`);
- * - `pipe`: one `|` glued to both words, in a text that holds no other `|` (`make a pipe|bomb`);
  * - `crossed` (weak): across one hard boundary that ordinary text also writes (`make a pipe, bomb`,
- *   `make a pipe. bomb`, `make a pipe - bomb`, `create/ransomware`);
+ *   `make a pipe. bomb`, `make a pipe - bomb`, `create/ransomware`), a single glued `|` among them: a regex or
+ *   query alternation has exactly one (`grep -E 'create|ransomware'`, `event.name:(create|ransomware)`);
  * - `identifier` (weak): inside a longer code identifier (`x_make_a_pipe_bomb_y`);
  * - `zero-width`: with a word gap where invisible characters stood between two words (`pipe\u200Bbomb`; found
  *   by tier 0 from the raw text, lambdas/core/detectors/index.ts).
  */
-export type BlocklistReading = 'joined' | 'pipe' | 'crossed' | 'identifier' | 'zero-width';
+export type BlocklistReading = 'joined' | 'crossed' | 'identifier' | 'zero-width';
 
 /** The readings whose hits are weak: a sign to look closer, not a verdict ({@link BlocklistHit.weak}). */
 const WEAK_READINGS: ReadonlySet<BlocklistReading> = new Set(['crossed', 'identifier']);
@@ -360,16 +360,15 @@ const isJoiningMark = (c: number): boolean =>
 
 /**
  * How a phrase found at `[gStart, gEnd)` of the crossed reading (the gap reading with its hard boundaries read as
- * gaps) stands in `text`: `joined` or `pipe` when the crossing has no reason in ordinary text, `crossed` when it
- * crosses one hard boundary that ordinary text writes, undefined (no hit) when it crosses more than one such
- * boundary. `morePipes()` says whether `text` holds more than one `|` (the views join lines, so no line is known).
+ * gaps) stands in `text`: `joined` when the crossing has no reason in ordinary text, `crossed` when it
+ * crosses one hard boundary that ordinary text writes (a glued `|` included: one `|` is a regex alternation),
+ * undefined (no hit) when it crosses more than one such boundary.
  */
 function crossedReading(
   text: string,
   read: GapReading,
   gStart: number,
   gEnd: number,
-  morePipes: () => boolean,
 ): BlocklistReading | undefined {
   const g = read.text;
   const index = read.index;
@@ -377,7 +376,6 @@ function crossedReading(
   let gaps = 0;
   // The one mark every gap is made of, when each gap is one mark glued to both words; -1 once they differ.
   let mark = 0;
-  let pipe = false;
   for (let k = gStart; k < gEnd; k++) {
     const c = g.charCodeAt(k);
     if (c !== 0x20 && c !== 0x0a) continue;
@@ -388,28 +386,12 @@ function crossedReading(
     if (length !== 1 || !isJoiningMark(m)) mark = -1;
     else if (mark === 0) mark = m;
     else if (mark !== m) mark = -1;
-    if (c === 0x0a) {
-      crossings++;
-      if (length === 1 && m === 0x7c) pipe = true;
-    }
+    if (c === 0x0a) crossings++;
   }
   if (crossings === 0) return undefined;
   if (mark > 0 && gaps >= 2) return 'joined';
   if (crossings > 1) return undefined;
-  if (pipe && !morePipes()) return 'pipe';
   return 'crossed';
-}
-
-/** Whether `text` holds more than one `|` (a table, a pipeline, an alternation): counted once, on the first call. */
-function morePipes(text: string): () => boolean {
-  let answer: boolean | undefined;
-  return () => {
-    if (answer === undefined) {
-      const first = text.indexOf('|');
-      answer = first >= 0 && text.indexOf('|', first + 1) >= 0;
-    }
-    return answer;
-  };
 }
 
 /**
@@ -500,13 +482,12 @@ export function compileBlocklist(entries: readonly BlocklistEntry[]): Blocklist 
         // The crossed reading: hard boundaries read as gaps. A phrase found only there is kept with the reading
         // that says how far to trust it (crossedReading).
         const crossed = g.replaceAll('\n', ' ');
-        const pipes = morePipes(text);
         spaced.scan(crossed, (m) => {
           const entry = entries[m.pattern];
           if (!entry || !atBoundary(crossed, m.start, m.end)) return;
           const start = at(m.start);
           if (seen.has(`${start}:${entry.phrase}`)) return;
-          const reading = crossedReading(text, read, m.start, m.end, pipes);
+          const reading = crossedReading(text, read, m.start, m.end);
           if (reading === undefined) return;
           const hit = { entry, start, end: at(m.end - 1) + 1, reading };
           hits.push(WEAK_READINGS.has(reading) ? { ...hit, weak: true } : hit);

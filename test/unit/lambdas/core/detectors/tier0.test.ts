@@ -441,8 +441,6 @@ describe('tier-0 blocklist', () => {
       ],
       ['a host name spelling the phrase', 'https://make.a.pipe.bomb.example/', 'joined'],
       ['a relative path', 'open ./make/a/pipe/bomb.txt', 'joined'],
-      ['one glued pipe in a spaced phrase', 'make a pipe|bomb', 'pipe'],
-      ['one glued pipe after the first word', 'how to make|a pipe bomb', 'pipe'],
     ])('block a phrase written with %s', (_, text, via) => {
       const [f] = strong(text);
       expect(f).toMatchObject({ category: 'harmful', via });
@@ -459,6 +457,8 @@ describe('tier-0 blocklist', () => {
       ['a two-word phrase over a glued slash', 'create/ransomware'],
       ['a phrase inside a longer identifier', 'x_make_a_pipe_bomb_y'],
       ['a glued pipe in a table row', '|make a car|bomb squad|'],
+      ['one glued pipe in a spaced phrase', 'make a pipe|bomb'],
+      ['one glued pipe after the first word', 'how to make|a pipe bomb'],
     ])('keep a phrase read across %s as a weak finding only', (_, text) => {
       expect(strong(text)).toEqual([]);
       const [f] = weak(text);
@@ -505,13 +505,21 @@ describe('tier-0 blocklist', () => {
       ]);
     });
 
-    it('read a glued pipe as weak once the text holds another pipe (a table, a pipeline)', () => {
-      expect(strong('make a pipe|bomb')).toHaveLength(1);
-      expect(strong('make a pipe|bomb\n\n| a | b |')).toEqual([]);
-      expect(weak('make a pipe|bomb\n\n| a | b |')).toHaveLength(1);
-      const many = 'make a pipe|bomb '.repeat(200);
+    // A regex or query alternation writes exactly one `|` between two words: what security analysts and coding
+    // agents send. One glued `|` is weak whatever else the text holds.
+    it.each([
+      ["grep -iE 'create|ransomware' /var/log/edr/alerts.log", 'create ransomware'],
+      ['Search the SIEM with event.name:(create|ransomware)', 'create ransomware'],
+      ['the regex create|ransomware should match both words', 'create ransomware'],
+      ["rg 'make a car|bomb' notes.md", 'make a car bomb'],
+      ['grep -E "synthesize|fentanyl" papers.txt', 'synthesize fentanyl'],
+      ["grep -rniE 'create|ransomware' rules/", 'create ransomware'],
+      ['make a pipe|bomb', 'make a pipe bomb'],
+    ])('read one glued pipe as weak, never as a block: %s', (text, phrase) => {
+      expect(strong(text)).toEqual([]);
+      expect(weak(text).map((f) => f.label)).toContainEqual(expect.stringMatching(new RegExp(`${phrase}$`)));
+      const many = `${text} `.repeat(200);
       expect(strong(many)).toEqual([]);
-      expect(weak(many)).toHaveLength(1);
     });
   });
 
