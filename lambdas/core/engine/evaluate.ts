@@ -167,7 +167,8 @@ export class SafeguardsEngine {
    */
   async evaluateRequest(request: ParsedRequest, options: EvaluateOptions = {}): Promise<InputVerdict> {
     const local = this.runLocal(request.segments);
-    const escalate = this.tier2Categories(local.findings, undefined, local.readings);
+    const weakOnly = new Set<Category>();
+    const escalate = this.tier2Categories(local.findings, undefined, local.readings, weakOnly);
     let tier2: Tier2Outcome | undefined;
     if (escalate.length > 0 && this.deps.tier2) {
       const text = tier2Text(request.segments, local.readings, this.deps.tier2MaxChars ?? 16_384);
@@ -179,7 +180,14 @@ export class SafeguardsEngine {
       options.shadow,
       this.deps.classifier.thresholds,
     );
-    const verdict = this.decide(local, escalate, tier2, categories, options.forceFailClosed === true);
+    const verdict = this.decide(
+      local,
+      escalate,
+      tier2,
+      categories,
+      options.forceFailClosed === true,
+      weakOnly,
+    );
     if (verdict.action !== 'redact') return verdict;
     return { ...verdict, forwardBody: redactRequest(request, redactionsFor(verdict, this.policy)) };
   }
@@ -232,8 +240,9 @@ export class SafeguardsEngine {
     const categories = this.policy.categories.filter(([c]) => wanted.has(c));
     // Output windows escalate only when uncertain (the band), even in `always` mode: a stream has many
     // windows, and calling the GPU endpoint for each would multiply its load by the window count.
+    const weakOnly = new Set<Category>();
     const escalate = exchange?.tier2
-      ? this.tier2Categories(local.findings, 'cascade').filter((c) => wanted.has(c))
+      ? this.tier2Categories(local.findings, 'cascade', [], weakOnly).filter((c) => wanted.has(c))
       : [];
     let tier2: Tier2Outcome | undefined;
     if (escalate.length > 0 && this.deps.tier2) {
@@ -246,7 +255,7 @@ export class SafeguardsEngine {
         prompt !== '' ? { prompt } : undefined,
       );
     }
-    return this.decide(local, escalate, tier2, categories);
+    return this.decide(local, escalate, tier2, categories, false, weakOnly);
   }
 
   /** Tier 1 over the scored views of one normalized segment: the highest score per category. */
@@ -419,12 +428,14 @@ export class SafeguardsEngine {
    * Categories to send to tier 2, per mode: all (always), uncertain ones (cascade), none (never). In cascade mode a
    * category is uncertain when tier 1's decision falls in the band, or below it when the category's top tier-0
    * finding is a blocklist phrase read across a hard boundary in a segment tier 2 reads (`readings`: per segment,
-   * absent = `whole`).
+   * absent = `whole`). Categories escalated only for that weak reading (tier 1 below the band) are added to
+   * `weakOnly`: a tier-2 failure fails them open ({@link decide}).
    */
   private tier2Categories(
     findings: readonly Finding[],
     modeCap?: 'cascade',
     readings: readonly Reading[] = [],
+    weakOnly?: Set<Category>,
   ): Category[] {
     const t2 = this.policy.document.tier2;
     if (t2.mode === 'never') return [];
@@ -455,7 +466,11 @@ export class SafeguardsEngine {
       // A blocklist phrase read across a sentence or list boundary is not a verdict, but it makes every tier-1
       // score below the band's top uncertain. Above it tier 1 has decided, and tier 2 is not asked to overrule it.
       const weak = crossed?.includes(cat) === true && tops.tier0?.detector === BLOCKLIST_CROSSED_DETECTOR;
-      if (inBand(t1, weak ? [0, t2.band[1]] : t2.band)) out.push(cat);
+      if (inBand(t1, t2.band)) out.push(cat);
+      else if (weak && inBand(t1, [0, t2.band[1]])) {
+        out.push(cat);
+        weakOnly?.add(cat);
+      }
     }
     return out;
   }
@@ -466,6 +481,7 @@ export class SafeguardsEngine {
     tier2: Tier2Outcome | undefined,
     categories: Policy['categories'],
     forceFailClosed = false,
+    weakOnly?: ReadonlySet<Category>,
   ): Verdict {
     const findings = local.findings;
     if (tier2?.outcome === 'ok') {
@@ -547,14 +563,19 @@ export class SafeguardsEngine {
           checks.push(check);
           decision = raised(decision, check, top);
         } else {
+          // Escalated only because of a weak blocklist reading (a sign, not a verdict: tier 1 was below the band):
+          // tier 2 failing fails open, recorded and counted like any failure. The kill switch still closes it.
+          const mode: FailMode = weakOnly?.has(cat) === true && !forceFailClosed ? 'open' : failMode;
           const c = this.check('tier2', cat, cp, undefined, threshold2, tier2.latencyMs, tier2.outcome);
-          checks.push({ ...c, failMode });
-          failures.push(failure('tier2', cat, tier2.outcome, failMode, tier2.reason ?? tier2.outcome));
+          checks.push({ ...c, failMode: mode });
+          failures.push(failure('tier2', cat, tier2.outcome, mode, tier2.reason ?? tier2.outcome));
         }
       }
 
       scores[cat] = round4(decision);
-      const failedClosed = failMode === 'closed' && failures.length > failuresBefore;
+      let failedClosed = false;
+      for (let i = failuresBefore; i < failures.length; i++)
+        if (failures[i]?.failMode === 'closed') failedClosed = true;
       const fires = decision >= 0.5 || failedClosed;
       if (!fires || cp.action === 'allow') continue;
       if (cp.shadow) {
