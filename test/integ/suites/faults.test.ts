@@ -203,18 +203,19 @@ describe('faults against the local runtime', () => {
   test('baseline: an uncertain prompt is escalated to tier 2 (harmful) and allowed; the benign one is not escalated', async () => {
     const responses = await scenario('baseline (no fault)', async () => {
       const out = [await post(BENIGN)];
-      for (const text of UNCERTAIN_CANDIDATES) {
-        const r = await post(text);
-        out.push(r);
-        const rec = await recordOf(r);
-        if (
-          r.status === 200 &&
-          rec.tier2.called &&
-          rec.tier2.outcome === 'ok' &&
-          rec.tier2.escalated.join() === 'harmful'
-        ) {
-          UNCERTAIN = text;
-          break;
+      candidates: for (const text of UNCERTAIN_CANDIDATES) {
+        // A candidate escalated for `harmful` whose tier-2 call missed its deadline (a loaded machine) is
+        // tried again, up to three times, before moving on: the escalation is what selects it.
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const r = await post(text);
+          out.push(r);
+          const rec = await recordOf(r);
+          const escalatedHarmful = rec.tier2.called && rec.tier2.escalated.join() === 'harmful';
+          if (r.status === 200 && escalatedHarmful && rec.tier2.outcome === 'ok') {
+            UNCERTAIN = text;
+            break candidates;
+          }
+          if (!escalatedHarmful || rec.tier2.outcome !== 'timeout') break;
         }
       }
       return out;
