@@ -54,6 +54,8 @@ interface Dictionary {
   readonly maxWords: number;
   /** First words of the phrases of `entries`: only a token that is one starts a phrase probe. */
   readonly heads: ReadonlySet<string>;
+  /** One-word keys that are generated verb forms (and not also a listed word or noun). */
+  readonly verbs: ReadonlySet<string>;
 }
 
 /** The tokens of a lexicon key, folded and tokenized like the text it is matched against. */
@@ -176,6 +178,7 @@ export function conjugate(verb: string, lang: GlossLanguage): string[] {
  */
 export function compile(lang: GlossLanguage): Dictionary {
   const entries = new Map<string, string>();
+  const verbs = new Set<string>();
   const nouns = pairs(NOUNS[lang]);
   const reserved = new Set(nouns.map(([k]) => k));
   // Generated forms first (the first verb to claim a form keeps it), then nouns and listed words.
@@ -186,11 +189,20 @@ export function compile(lang: GlossLanguage): Dictionary {
     for (const form of conjugate(head, lang)) {
       const k = [form, ...words.slice(1)].join(' ');
       if (form !== head && reserved.has(k)) continue;
-      if (!entries.has(k)) entries.set(k, english);
+      if (!entries.has(k)) {
+        entries.set(k, english);
+        if (words.length === 1) verbs.add(k);
+      }
     }
   }
-  for (const [key, english] of nouns) entries.set(key, english);
-  for (const [key, english] of pairs(WORDS[lang])) entries.set(key, english);
+  for (const [key, english] of nouns) {
+    entries.set(key, english);
+    verbs.delete(key);
+  }
+  for (const [key, english] of pairs(WORDS[lang])) {
+    entries.set(key, english);
+    verbs.delete(key);
+  }
   const senses = new Map(pairs(SENSES[lang]));
   let maxWords = 1;
   const heads = new Set<string>();
@@ -202,7 +214,7 @@ export function compile(lang: GlossLanguage): Dictionary {
   // Senses of every language are probed (ALL_SENSES): the longest of them bounds the phrase length too.
   for (const l of LANGS)
     for (const [k] of pairs(SENSES[l])) maxWords = Math.max(maxWords, k.split(' ').length);
-  return { entries, senses, maxWords, heads };
+  return { entries, senses, maxWords, heads, verbs };
 }
 
 let dictionaries: ReadonlyMap<GlossLanguage, Dictionary> | undefined;
@@ -508,7 +520,10 @@ export function mayReadForeign(text: string): boolean {
   return winner(WHOLE) !== undefined || (inSentence > 0 && unitWinner(SENTENCE) !== undefined);
 }
 
-/** Word tokens of accent-folded text and, per token, whether a sentence mark stands before it. */
+/**
+ * Word tokens of accent-folded text and, per token, what stands before it: 1 a sentence mark, 2 a
+ * comma (a clause boundary for German word order), else 0.
+ */
 function tokenizeSentences(folded: string): { readonly tokens: string[]; readonly starts: Uint8Array } {
   const tokens: string[] = [];
   const at: number[] = [];
@@ -516,7 +531,11 @@ function tokenizeSentences(folded: string): { readonly tokens: string[]; readonl
   TOKEN_RE.lastIndex = 0;
   for (let m = TOKEN_RE.exec(folded); m !== null; m = TOKEN_RE.exec(folded)) {
     let start = 0;
-    for (let k = last; k < m.index; k++) if (SENTENCE_END[folded.charCodeAt(k)] === 1) start = 1;
+    for (let k = last; k < m.index; k++) {
+      const c = folded.charCodeAt(k);
+      if (SENTENCE_END[c] === 1) start = 1;
+      else if (c === 0x2c && start === 0) start = 2;
+    }
     at.push(start);
     tokens.push(m[0]);
     last = m.index + m[0].length;
@@ -776,6 +795,125 @@ function glossTokens(
   return { out, sensed };
 }
 
+/** German conjunctions and question words that open a clause whose finite verb stands last. */
+const DE_SUBORDINATORS: ReadonlySet<string> = new Set(
+  'wie dass ob damit weil wenn falls um ohne statt anstatt bevor nachdem wahrend sodass was wo womit wodurch wozu wofur warum welche welcher welches wer wen wem'.split(
+    ' ',
+  ),
+);
+/** A relative pronoun opens a verb-final clause only right after a comma (else it is an article). */
+const DE_RELATIVES: ReadonlySet<string> = new Set('der die das den dem deren dessen'.split(' '));
+/** German modal and auxiliary verbs (accent-folded): the finite verb of a question, the rest goes last. */
+const DE_AUXILIARIES: ReadonlySet<string> = new Set(
+  'kann kannst konnen konnt konnte konntest konnten soll sollst sollen sollte solltest sollten muss musst mussen musste mussten will willst wollen wollte wollten mochte mochtest mochten darf darfst durfen durfte werde wirst wird werden wurde wurdest wurden habe hast hat haben hatte hatten bin bist ist sind seid war waren ware waren lass lasst'.split(
+    ' ',
+  ),
+);
+/** Subject pronouns that stand between the finite verb (or the conjunction) and the rest. */
+const DE_SUBJECTS: ReadonlySet<string> = new Set('ich du er sie es man wir ihr jemand'.split(' '));
+/** Separable verb particles that a main clause puts last (`bringe … um`, `jage … hoch`). */
+const DE_PARTICLES: ReadonlySet<string> = new Set([
+  ...DE_SEPARABLE,
+  'hoch',
+  'herunter',
+  'heraus',
+  'hinein',
+  'durch',
+]);
+
+/**
+ * German tokens put in the order an English gloss reads best, clause by clause (clauses end at commas
+ * and sentence marks, `starts`): a separable particle at the end of a clause is joined back onto its verb
+ * (`bringe ihn um` → `umbringe ihn`, read as `kill him`), and the verbs at the end of a clause — an
+ * infinitive after a modal, the finite verb of a subordinate clause, `zu` + infinitive — move to
+ * right after the modal or the conjunction and its subject (`wie man die Brücke … sprengt` → `wie man
+ * sprengt die Brücke …`, `um das Spiel zu gewinnen` → `um zu gewinnen das Spiel`). Tier 1 reads
+ * words near each other; verb-final order had put the verb a clause away from its object. Linear: each
+ * clause is scanned a bounded number of times.
+ */
+export function germanOrder(tokens: readonly string[], starts: ArrayLike<number>): string[] {
+  const dict = dicts().get('de')!;
+  const isVerb = (t: string) => dict.verbs.has(t) || DE_AUXILIARIES.has(t);
+  const out: string[] = [];
+  let a = 0;
+  while (a < tokens.length) {
+    let b = a + 1;
+    while (b < tokens.length && starts[b] === 0) b++;
+    // `und`/`oder` end a clause too: each side keeps its own verb.
+    for (let j = a + 1; j < b; j++) {
+      if (tokens[j] === 'und' || tokens[j] === 'oder') {
+        b = j;
+        break;
+      }
+    }
+    const clause = tokens.slice(a, b);
+    const afterComma = starts[a] === 2;
+    a = b;
+    // A question with a full verb second (`wie baut man`, `wie zerstore ich`): the subject before the
+    // verb, as English asks (`wie man baut` → how to build, `wie ich zerstore` → how i destroy).
+    if (
+      clause.length >= 3 &&
+      DE_SUBORDINATORS.has(clause[0]!) &&
+      dict.verbs.has(clause[1]!) &&
+      !DE_AUXILIARIES.has(clause[1]!) &&
+      DE_SUBJECTS.has(clause[2]!)
+    ) {
+      const verb = clause[1]!;
+      clause[1] = clause[2]!;
+      clause[2] = verb;
+    }
+    // A separable particle at the end, joined onto the first verb form it makes a listed verb with.
+    const last = clause[clause.length - 1]!;
+    if (clause.length >= 3 && DE_PARTICLES.has(last)) {
+      const k = clause.findIndex((t, i) => i < clause.length - 1 && dict.verbs.has(last + t));
+      if (k >= 0) {
+        clause[k] = last + clause[k]!;
+        clause.pop();
+      }
+    }
+    // The verbs at the end (at most three, with a `zu`).
+    let c = clause.length;
+    while (
+      c > 0 &&
+      clause.length - c < 3 &&
+      (isVerb(clause[c - 1]!) || (clause[c - 1] === 'zu' && c < clause.length))
+    )
+      c--;
+    if (c === clause.length) {
+      out.push(...clause);
+      continue;
+    }
+    // A listed phrase that ends the clause (`ohne erwischt zu werden`) is read as it stands.
+    let listed = false;
+    for (let k = Math.max(0, clause.length - dict.maxWords); k < c && !listed; k++)
+      listed = clause.length - k >= 2 && dict.entries.has(clause.slice(k).join(' '));
+    if (listed) {
+      out.push(...clause);
+      continue;
+    }
+    // `in die Luft sprengen` (blow up): the phrase goes with the verb, after it.
+    let cluster = clause.slice(c);
+    if (c >= 3 && clause[c - 3] === 'in' && clause[c - 2] === 'die' && clause[c - 1] === 'luft') {
+      c -= 3;
+      cluster = [...cluster, 'in', 'die', 'luft'];
+    }
+    // Where they go: after a modal that opens the clause (or follows a question word), else after the
+    // conjunction; then after a subject pronoun.
+    let at = -1;
+    let k = 0;
+    if (DE_SUBORDINATORS.has(clause[0]!) || (afterComma && DE_RELATIVES.has(clause[0]!))) k = 1;
+    if (k < c && DE_AUXILIARIES.has(clause[k]!)) at = k + 1;
+    else if (k === 1 && !dict.verbs.has(clause[1]!)) at = 1;
+    if (at >= 0 && at < c && DE_SUBJECTS.has(clause[at]!)) at++;
+    if (at < 0 || at >= c) {
+      out.push(...clause);
+      continue;
+    }
+    out.push(...clause.slice(0, at), ...cluster, ...clause.slice(at, c));
+  }
+  return out;
+}
+
 /**
  * The English gloss of `text`, or undefined when no part of it reads as French, Spanish, German,
  * Portuguese or Italian. When the text reads as one of them as a whole, all of it is glossed. Otherwise
@@ -806,7 +944,8 @@ export function glossToEnglish(
     if (l >= 0) {
       const lang = LANGS[l]!;
       read[l] = read[l]! + (j - i);
-      const run = i === 0 && j === n ? tokens : tokens.slice(i, j);
+      let run = i === 0 && j === n ? tokens : tokens.slice(i, j);
+      if (lang === 'de') run = germanOrder(run, starts.subarray(i, j));
       let { out, sensed } = glossTokens(run, lang, budget, true);
       // An everyday sense next to explosives or killing: read the run again without the senses.
       if (sensed && out.some((g) => g.split(' ').some((w) => SENSE_BREAKERS.has(w))))
