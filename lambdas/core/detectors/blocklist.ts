@@ -360,9 +360,11 @@ const isJoiningMark = (c: number): boolean =>
 
 /**
  * How a phrase found at `[gStart, gEnd)` of the crossed reading (the gap reading with its hard boundaries read as
- * gaps) stands in `text`: `joined` when the crossing has no reason in ordinary text, `crossed` when it
- * crosses one hard boundary that ordinary text writes (a glued `|` included: one `|` is a regex alternation),
- * undefined (no hit) when it crosses more than one such boundary.
+ * gaps) stands in `text`: `joined` when the crossing has no reason in ordinary text (a phrase of three or more
+ * words whose every gap is made of joining marks, spaces around them allowed: `make/a/pipe/bomb`,
+ * `make, a, pipe, bomb`, `make/a.pipe/bomb`), otherwise `crossed` (weak) however many hard boundaries it crosses:
+ * sentences and lists write them (`make a pipe, bomb`, `Things we build: a car, bomb-disposal robot`), and so does
+ * a walk-around (`make;a pipe;bomb`), so tier 2 reads it. Undefined when it crosses none.
  */
 function crossedReading(
   text: string,
@@ -374,24 +376,28 @@ function crossedReading(
   const index = read.index;
   let crossings = 0;
   let gaps = 0;
-  // The one mark every gap is made of, when each gap is one mark glued to both words; -1 once they differ.
-  let mark = 0;
+  // Whether every gap so far is joining marks, with spaces around them or not.
+  let marked = true;
   for (let k = gStart; k < gEnd; k++) {
     const c = g.charCodeAt(k);
     if (c !== 0x20 && c !== 0x0a) continue;
     gaps++;
-    const at = index[k] as number;
-    const length = (index[k + 1] as number) - at;
-    const m = text.charCodeAt(at);
-    if (length !== 1 || !isJoiningMark(m)) mark = -1;
-    else if (mark === 0) mark = m;
-    else if (mark !== m) mark = -1;
     if (c === 0x0a) crossings++;
+    if (!marked) continue;
+    const end = index[k + 1] as number;
+    let mark = false;
+    for (let i = index[k] as number; i < end; i++) {
+      const m = text.charCodeAt(i);
+      if (isJoiningMark(m)) mark = true;
+      else if (m !== 0x20) {
+        marked = false;
+        break;
+      }
+    }
+    if (!mark) marked = false;
   }
   if (crossings === 0) return undefined;
-  if (mark > 0 && gaps >= 2) return 'joined';
-  if (crossings > 1) return undefined;
-  return 'crossed';
+  return marked && gaps >= 2 ? 'joined' : 'crossed';
 }
 
 /**

@@ -491,10 +491,37 @@ describe('tier-0 blocklist', () => {
       }
     });
 
-    it('drop a reading across two hard boundaries that ordinary text writes', () => {
-      expect(hits('Things we build: a car, bomb-disposal robot, and a drone.')).toEqual([]);
-      expect(hits('steps we build; a car; bomb shelter drills')).toEqual([]);
+    it('keep a reading across two or more hard boundaries that prose writes weak, never blocking', () => {
+      expect(hits('Things we build: a car, bomb-disposal robot, and a drone.')).toEqual([
+        'tier0.blocklist.crossed crossed build a car bomb',
+      ]);
+      expect(hits('steps we build; a car; bomb shelter drills')).toEqual([
+        'tier0.blocklist.crossed crossed build a car bomb',
+      ]);
       expect(hits('Make a car. Bomb? No.')).toEqual(['tier0.blocklist.crossed crossed make a car bomb']);
+    });
+
+    // Two or more hard marks, or marks mixed with spaces, once dropped the phrase with no finding at all.
+    it.each([
+      ['comma and space for every gap', 'make, a, pipe, bomb'],
+      ['full stop and space for every gap', 'make. a. pipe. bomb'],
+      ['a doubled slash among single ones', 'make/a/pipe//bomb'],
+      ['slashes and a dot', 'make/a.pipe/bomb'],
+      ['commas and spaces, four words', 'build, a, car, bomb'],
+    ])('block a phrase whose every gap is a mark: %s', (_, text) => {
+      const [f] = strong(text);
+      expect(f).toMatchObject({ category: 'harmful', via: 'joined' });
+    });
+
+    it.each([
+      ['semicolons glued, a space between', 'make;a pipe;bomb'],
+      ['slashes after a space', 'make a/pipe/bomb'],
+      ['glued commas in a spaced phrase', 'make a,pipe,bomb'],
+      ['a comma, a full stop', 'make, a pipe. bomb'],
+      ['a colon and a comma in a prose list', 'Things we build: a car, bomb-disposal robot'],
+    ])('keep a phrase across several boundaries with a spaced gap weak: %s', (_, text) => {
+      expect(strong(text)).toEqual([]);
+      expect(weak(text)).toHaveLength(1);
     });
 
     it('keep the plain reading first: a phrase it finds is not reported again as crossed', () => {
