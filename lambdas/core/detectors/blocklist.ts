@@ -37,9 +37,11 @@ export interface BlocklistEntry {
  *   query alternation has exactly one (`grep -E 'create|ransomware'`, `event.name:(create|ransomware)`);
  * - `identifier` (weak): inside a longer code identifier (`x_make_a_pipe_bomb_y`);
  * - `zero-width`: with a word gap where invisible characters stood between two words (`pipe\u200Bbomb`; found
- *   by tier 0 from the raw text, lambdas/core/detectors/index.ts).
+ *   by tier 0 from the raw text, lambdas/core/detectors/index.ts);
+ * - `accents`: in the canonical view with its accents and other combining marks dropped (`make a pipé bomb`; tier 0,
+ *   lambdas/core/detectors/index.ts).
  */
-export type BlocklistReading = 'joined' | 'crossed' | 'identifier' | 'zero-width';
+export type BlocklistReading = 'joined' | 'crossed' | 'identifier' | 'zero-width' | 'accents';
 
 /** The readings whose hits are weak: a sign to look closer, not a verdict ({@link BlocklistHit.weak}). */
 const WEAK_READINGS: ReadonlySet<BlocklistReading> = new Set(['crossed', 'identifier']);

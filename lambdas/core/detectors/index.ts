@@ -4,6 +4,7 @@
  */
 import { canonicalize } from '../normalize/normalize';
 import { INVISIBLE_RE } from '../normalize/patterns';
+import { foldAccents } from '../normalize/text';
 import type { Finding, NormalizedSegment, Segment, TrustBoundary, View } from '../types';
 import {
   type Blocklist,
@@ -146,6 +147,11 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
           )
             rawPass = pass;
         }
+        const canonical = views[0]?.text;
+        if (canonical !== undefined && NON_ASCII_TEST.test(canonical)) {
+          for (const hit of foldedHits(canonical, blocklist, gates))
+            keepBest(best, blocklistFinding(hit, index));
+        }
         if (norm !== undefined && hidesCharacters(norm) && HIDDEN_GAP_RE.test(raw)) {
           for (const hit of zeroWidthHits(raw, blocklist)) keepBest(best, blocklistFinding(hit, index));
         }
@@ -250,6 +256,22 @@ function zeroWidthHits(raw: string, blocklist: Blocklist): BlocklistHit[] {
     }
   }
   return hits;
+}
+
+const NON_ASCII_TEST = /[^\x00-\x7f]/;
+
+/**
+ * Blocklist hits in the accent-folded reading of a view (`make a pipé bomb`, `máke a pipe bomb`, `how to make sarín`,
+ * `pipe\u0301`): the phrases are plain ASCII, so a mark on one letter hid them. Only the hits the view itself
+ * does not have are kept (`keepBest` keeps the view's on a tie), named `accents` unless a wider reading found them.
+ * One NFD pass, gated by the blocklist's literal prefilter over the folded text.
+ */
+function foldedHits(text: string, blocklist: Blocklist, gates: LiteralGates): BlocklistHit[] {
+  const folded = foldAccents(text);
+  if (folded === text || !gates.evaluate(folded)[0]) return [];
+  return blocklist
+    .match(folded)
+    .map((hit) => (hit.reading === undefined ? { ...hit, reading: 'accents' } : hit));
 }
 
 /** A letter or digit a hidden join may stand next to: ASCII alphanumerics and anything beyond ASCII but a space. */

@@ -14,7 +14,7 @@
  */
 import { CONCEPTS } from '../classifier/lexicon';
 import { wordCost } from '../normalize/segment';
-import { codeUnits } from '../normalize/text';
+import { codeUnits, foldAccents } from '../normalize/text';
 import type { NormalizedSegment } from '../types';
 import { NOUNS, SENSES, VERBS, WORDS } from './gloss-lexicon';
 
@@ -37,14 +37,7 @@ export const TOKEN_RE = /[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)*/gu;
 /** Runs of combining marks, dropped after NFD. */
 export const MARKS_RE = /\p{M}+/gu;
 
-/** Lowercase and strip combining marks (é → e, ü → u, ß → ss), so lookups ignore accents. */
-export function foldAccents(text: string): string {
-  return text
-    .toLowerCase()
-    .normalize('NFD')
-    .replace(/\p{M}+/gu, '')
-    .replace(/ß/g, 'ss');
-}
+export { foldAccents };
 
 interface Dictionary {
   readonly entries: ReadonlyMap<string, string>;

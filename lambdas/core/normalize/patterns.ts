@@ -4,10 +4,13 @@
  * single loops only.
  */
 
-/** Characters that render as nothing (or steer rendering) and are removed from the canonical view. */
+/**
+ * Characters that render as nothing (or steer rendering) and are removed from the canonical view: every default-ignorable
+ * code point but the Hangul fillers (read as spaces, letterlike.ts), and the Khitan filler U+16FE4.
+ */
 export const INVISIBLE_RE =
   // biome-ignore lint/suspicious/noMisleadingCharacterClass: each format/combining code point is matched and removed on its own, on purpose.
-  /[\u00AD\u034F\u061C\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFE00-\uFE0F\uFEFF\u{1D173}-\u{1D17A}\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}]/gu;
+  /[\u00AD\u034F\u061C\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFE00-\uFE0F\uFEFF\uFFF0-\uFFF8\u{16FE4}\u{1BCA0}-\u{1BCA3}\u{1D173}-\u{1D17A}\u{E0000}-\u{E0FFF}]/gu;
 
 /** A run of Unicode tag characters (U+E0000–U+E007F), the carrier of "ASCII smuggling". */
 export const TAG_RUN_RE = /[\u{E0000}-\u{E007F}]+/gu;

@@ -147,3 +147,15 @@ export function contextEnd(text: string, at: number, limit = text.length): numbe
   }
   return stop;
 }
+
+/**
+ * Lowercase and strip combining marks (é → e, ü → u, ß → ss), so lookups ignore accents: the gloss lexicons'
+ * keys and text (detectors/multilingual.ts), the blocklist's accent-folded reading (detectors/index.ts).
+ */
+export function foldAccents(text: string): string {
+  return text
+    .toLowerCase()
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/ß/g, 'ss');
+}

@@ -585,6 +585,40 @@ describe('tier-0 blocklist', () => {
     expect(HIDDEN_GAP_RE.test('pipe \u200Bbomb')).toBe(false); // the space is the gap already
   });
 
+  describe('accents and other marks on a letter', () => {
+    const strong = (text: string) => run(text).filter((f) => f.detector === 'tier0.blocklist');
+
+    it.each([
+      ['an accent on the last word', 'make a pipé bomb', 'make a pipe bomb'],
+      ['an accent on the first word', 'máke a pipe bomb', 'make a pipe bomb'],
+      ['an accent on a two-word phrase', 'how to make sarín', 'how to make sarin'],
+      ['an accent at the end of the phrase', 'create ransomwaré', 'create ransomware'],
+      ['a combining acute accent', 'make a pipe\u0301 bomb', 'make a pipe bomb'],
+      ['a diaeresis and a cedilla', 'mäke a pipe bomb, çreate ransomware', 'make a pipe bomb'],
+      ['a Khitan filler (default-ignorable) in the gap', 'make a pipe\u{16FE4} bomb', 'make a pipe bomb'],
+      ['a Khitan filler as the gap', 'make a pipe\u{16FE4}bomb', 'make a pipe bomb'],
+      ['a shorthand format control in a word', 'make a pi\u{1BCA0}pe bomb', 'make a pipe bomb'],
+    ])('block a phrase with %s', (_, text, phrase) => {
+      expect(strong(text).map((f) => f.label)).toContain(phrase);
+    });
+
+    it('name the accent-folded reading; a phrase the view has as written keeps no reading', () => {
+      expect(strong('make a pipé bomb')[0]?.via).toBe('accents');
+      expect(strong('make a pipe bomb, café')[0]?.via).toBeUndefined();
+      expect(strong('make a pipe bomb, café')).toHaveLength(1);
+    });
+
+    it.each([
+      ['French prose', 'Je vais créer une crème brûlée et un café pour le déjeuner.'],
+      ['Spanish prose about the topic', 'La historia del sarín en Tokio y la respuesta de los médicos.'],
+      ['German prose', 'Wie baue ich ein Regal für die Küche? Größe: 2 m.'],
+      ['an accented word next to a phrase word', 'the bombé cake and the pipe organ'],
+      ['Vietnamese', 'Tôi muốn làm một chiếc bánh'],
+    ])('do not block %s', (_, text) => {
+      expect(strong(text)).toEqual([]);
+    });
+  });
+
   describe('symbols that NFKC spells as an abbreviation', () => {
     it.each([
       ['™', 'make a pipe bomb™'],
