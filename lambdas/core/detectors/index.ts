@@ -129,12 +129,15 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
           : [{ segment: index, text: raw.toLowerCase(), transforms: ['lowercase'] }];
         const best = new Map<string, Finding>();
         let rawPass: readonly boolean[] | undefined;
+        // Whether the canonical view (views[0]) holds a blocklist literal: without one, no reading of its words can.
+        let canonicalLiteral = false;
         for (const view of views) {
           const text = view.text;
           // Despaced views are also matched without spaces where the despacer joined letters, so the blocklist
           // is not prefiltered there. The heuristics read them like any view (spaced-out text read back whole).
           const despace = view.transforms.includes('despace') ? { joins: joinsOf(text, views) } : undefined;
           const pass = gates.evaluate(text);
+          if (view === views[0]) canonicalLiteral = pass[0] === true;
           if (despace !== undefined || pass[0]) {
             for (const hit of blocklist.match(text, despace)) keepBest(best, blocklistFinding(hit, index));
           }
@@ -152,7 +155,7 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
           for (const hit of foldedHits(canonical, blocklist, gates))
             keepBest(best, blocklistFinding(hit, index));
         }
-        if (norm !== undefined && hidesCharacters(norm) && HIDDEN_GAP_RE.test(raw)) {
+        if (canonicalLiteral && norm !== undefined && hidesCharacters(norm) && HIDDEN_GAP_RE.test(raw)) {
           for (const hit of zeroWidthHits(raw, blocklist)) keepBest(best, blocklistFinding(hit, index));
         }
         if (runHeuristics || runPatterns) rawPass ??= gates.evaluate(raw);
