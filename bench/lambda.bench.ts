@@ -23,7 +23,6 @@ import {
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
 import { hashApiKey } from '../lambdas/core/enforcement/keys';
 import { LIMIT_BOUNDS } from '../lambdas/core/enforcement/tenant';
 import { createTenant, operatorContext, setLimits } from '../lambdas/operator/actions';
@@ -31,11 +30,12 @@ import { startDynalite } from '../local/dynalite';
 import { close, listen, readBody } from '../local/http-util';
 import { startReferenceClassifier } from '../local/reference-classifier';
 import { percentile, printTable } from './harness';
+import { bundleLambda, LAMBDA_ENTRIES } from './support/lambda-bundle';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env['RUNS'] ?? 7);
 const OUT = resolve('.local/bench-lambda');
-const ENTRIES = { authorizer: 'lambdas/authorizer/handler.ts', proxy: 'lambdas/proxy/handler.ts' } as const;
+const ENTRIES = LAMBDA_ENTRIES;
 
 async function bundle(
   name: string,
@@ -44,23 +44,15 @@ async function bundle(
   root = '.',
   prefix = '',
 ): Promise<string> {
-  const outfile = join(OUT, `${prefix}${name}${bundleSdk ? '-sdk' : ''}.js`);
-  await build({
-    absWorkingDir: resolve(root),
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
+  return bundleLambda({
+    entry,
+    outfile: join(OUT, `${prefix}${name}${bundleSdk ? '-sdk' : ''}.js`),
+    bundleSdk,
+    root,
     // Profiling (BENCH_CPU_PROF, BENCH_WARM_PROF) builds unminified, so the profile names functions and lines
     // (its bundle sizes are then not the deployed ones).
     minify: !(process.env['BENCH_CPU_PROF'] || process.env['BENCH_WARM_PROF']),
-    sourcemap: false,
-    external: bundleSdk ? [] : ['@aws-sdk/*'],
-    logLevel: 'error',
   });
-  return outfile;
 }
 
 /** A KMS stand-in answering GenerateMac (JSON 1.1 protocol) with a real HMAC of the message. */
