@@ -424,10 +424,30 @@ function unitLanguages(
     if (lang === undefined) continue;
     if (!out) return true;
     any = true;
-    mark(Math.max(marked, i + 1 - GUESS_WINDOW), i + 1, lang);
+    markWindow(i + 1 - GUESS_WINDOW, Math.max(marked, i + 1 - GUESS_WINDOW), i + 1, lang);
     marked = i + 1;
   }
   return any;
+
+  /**
+   * Marks the tokens from `from` to `to` of the window that starts at `first` in `lang`, sentence by
+   * sentence: a sentence's part of the window is marked only when it holds one of `lang`'s function words
+   * itself. A window that reads German across a sentence mark (`Das ist der Plan: a gift in her coffee`)
+   * would otherwise gloss the English sentence after it (`gift` → poison).
+   */
+  function markWindow(first: number, from: number, to: number, lang: GlossLanguage): void {
+    const bit = 1 << LANGS.indexOf(lang);
+    for (let a = first; a < to; ) {
+      let b = a + 1;
+      while (b < to && starts[b] !== 1) b++;
+      if (b > from) {
+        let own = false;
+        for (let k = a; k < b && !own; k++) own = (bits[k]! & bit) !== 0;
+        if (own) mark(Math.max(a, from), b, lang);
+      }
+      a = b;
+    }
+  }
 }
 
 /** Adds `d` to `counts[k]` for every bit `k` set in `bits`. */
