@@ -6,6 +6,7 @@ import { canonicalize } from '../normalize/normalize';
 import { INVISIBLE_RE } from '../normalize/patterns';
 import { foldAccents } from '../normalize/text';
 import type { Finding, NormalizedSegment, Segment, TrustBoundary, View } from '../types';
+import * as ascii from '../util/ascii';
 import {
   type Blocklist,
   type BlocklistEntry,
@@ -25,6 +26,8 @@ import {
 } from './heuristics';
 import { countDigits, DIGITS, PATTERN_DETECTORS, type PatternDetector } from './patterns';
 import { type LiteralCheck, LiteralGates, regexCheck } from './prefilter';
+
+const { isAsciiDigit, isAsciiLower, isAsciiText } = ascii;
 
 export { type AcMatch, AhoCorasick } from './aho-corasick';
 export {
@@ -116,7 +119,7 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
   const PATTERNS = RAW + rawRules.length;
   // A view equal to the raw text lowercased contains every ASCII literal the raw text contains (in
   // folded case), so its pass stands for the raw text's when every raw literal is ASCII.
-  const rawLiteralsAscii = rawChecks.every((c) => c.every((set) => set.every(isAsciiLiteral)));
+  const rawLiteralsAscii = rawChecks.every((c) => c.every((set) => set.every(isAsciiText)));
 
   return {
     run(segments, normalized) {
@@ -151,7 +154,7 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
             rawPass = pass;
         }
         const canonical = views[0]?.text;
-        if (canonical !== undefined && NON_ASCII_TEST.test(canonical)) {
+        if (canonical !== undefined && !isAsciiText(canonical)) {
           for (const hit of foldedHits(canonical, blocklist, gates))
             keepBest(best, blocklistFinding(hit, index));
         }
@@ -261,8 +264,6 @@ function zeroWidthHits(raw: string, blocklist: Blocklist): BlocklistHit[] {
   return hits;
 }
 
-const NON_ASCII_TEST = /[^\x00-\x7f]/;
-
 /**
  * Blocklist hits in the accent-folded reading of a view (`make a pipé bomb`, `máke a pipe bomb`, `how to make sarín`,
  * `pipe\u0301`): the phrases are plain ASCII, so a mark on one letter hid them. Only the hits the view itself
@@ -279,11 +280,7 @@ function foldedHits(text: string, blocklist: Blocklist, gates: LiteralGates): Bl
 
 /** A letter or digit a hidden join may stand next to: ASCII alphanumerics and anything beyond ASCII but a space. */
 const isJoinable = (c: number): boolean =>
-  (c >= 0x30 && c <= 0x39) ||
-  (c >= 0x61 && c <= 0x7a) ||
-  (c > 0x7f && c !== 0xe000 && c !== 0xa0 && c !== 0x3000);
-
-const isAsciiLiteral = (l: string): boolean => /^[\x00-\x7f]*$/.test(l);
+  isAsciiDigit(c) || isAsciiLower(c) || (c > 0x7f && c !== 0xe000 && c !== 0xa0 && c !== 0x3000);
 
 /** Keeps the highest-scoring finding per detector (the first one on a tie). */
 function keepBest(best: Map<string, Finding>, f: Finding): void {

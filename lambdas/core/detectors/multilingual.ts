@@ -16,6 +16,7 @@ import { CONCEPTS } from '../classifier/lexicon';
 import { wordCost } from '../normalize/segment';
 import { codeUnits, foldAccents } from '../normalize/text';
 import type { NormalizedSegment } from '../types';
+import { isAsciiText } from '../util/ascii';
 import { NOUNS, SENSES, VERBS, WORDS } from './gloss-lexicon';
 
 export type GlossLanguage = 'fr' | 'es' | 'de' | 'pt' | 'it';
@@ -556,9 +557,6 @@ function tokenizeSentences(folded: string): { readonly tokens: string[]; readonl
   return { tokens, starts: Uint8Array.from(at) };
 }
 
-/** Whether every code unit of `text` is ASCII (native: UTF-8 length equals UTF-16 length). */
-const isAscii = (text: string): boolean => Buffer.byteLength(text, 'utf8') === text.length;
-
 /** `ending>replacement` pairs, space-separated, in the order they are tried (`os>` drops `os`). */
 function endings(spec: string): ReadonlyArray<readonly [string, string]> {
   return spec.split(' ').map((pair) => {
@@ -941,7 +939,7 @@ export function glossToEnglish(
   budget: GuessBudget = guessBudget(text.length),
 ): { readonly lang: GlossLanguage; readonly gloss: string; readonly unguessed: number } | undefined {
   // Most traffic is English ASCII: decide without folding and tokenizing first.
-  if (isAscii(text) && !mayReadForeign(text)) return undefined;
+  if (isAsciiText(text) && !mayReadForeign(text)) return undefined;
   const { tokens, starts } = tokenizeSentences(foldAccents(text));
   const n = tokens.length;
   const langs = new Int8Array(n);

@@ -23,3 +23,8 @@ export const isAsciiLetter = (c: number): boolean => isAsciiLower(c) || isAsciiU
 
 /** `0`–`9`, `A`–`Z` or `a`–`z`. */
 export const isAsciiAlnum = (c: number): boolean => isAsciiLetter(c) || isAsciiDigit(c);
+
+const NON_ASCII_RE = /[^\x00-\x7f]/;
+
+/** Whether every code unit of `text` is ASCII (one native regex scan that stops at the first other unit). */
+export const isAsciiText = (text: string): boolean => !NON_ASCII_RE.test(text);

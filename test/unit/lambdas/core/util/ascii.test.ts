@@ -3,6 +3,7 @@ import {
   isAsciiDigit,
   isAsciiLetter,
   isAsciiLower,
+  isAsciiText,
   isAsciiUpper,
 } from '../../../../../lambdas/core/util/ascii';
 
@@ -35,5 +36,16 @@ describe('ASCII character classes', () => {
     for (const predicate of [isAsciiDigit, isAsciiLower, isAsciiUpper, isAsciiLetter, isAsciiAlnum]) {
       expect(predicate(c)).toBe(false);
     }
+  });
+
+  it.each([
+    ['', true],
+    ['plain ASCII, with \u007f and \u0000', true],
+    ['caf\u00e9', false],
+    ['\u0080', false],
+    ['a lone surrogate \ud800', false],
+    ['an emoji \u{1f600}', false],
+  ])('GIVEN %j WHEN isAsciiText reads it THEN it is %s', (text, expected) => {
+    expect(isAsciiText(text)).toBe(expected);
   });
 });
