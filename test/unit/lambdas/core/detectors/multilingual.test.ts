@@ -539,8 +539,8 @@ describe('a foreign request inside English text is glossed; English text is not'
   });
 
   test.each([
-    ['Das Boot und Der Untergang: gift ideas for a fan of war films?', 'Das Boot'],
-    ['Das ist der Plan: a gift in her coffee every morning, what should it be?', 'Das ist der Plan'],
+    'Das Boot und Der Untergang: gift ideas for a fan of war films?',
+    'Das ist der Plan: a gift in her coffee every morning, what should it be?',
   ])(
     'a window that reads German across a sentence mark does not gloss the English sentence after it: %s',
     (text) => {
