@@ -8,8 +8,9 @@
  * the stages they interrupt) and the time spent between decisions (the loop and its awaits).
  *
  * `BENCH_SIZES=2048,4096 npm run bench` limits the sizes (bytes). `BENCH_BASE=<git ref>` also loads
- * the engine of that commit (scripts/lib/core-at.ts) and measures both side by side in one process,
- * alternating in chunks of requests (the order flipped every round) so both see the same machine load;
+ * the engine of that commit, or of a folder holding a copy of the repository (scripts/lib/core-at.ts), and
+ * measures both side by side in one process, alternating in chunks of requests (the order flipped every
+ * round) so both see the same machine load;
  * each row is labelled `base` or `current`. Pin it (`taskset -c 1`) and compare ratios, not absolute
  * figures; on a shared machine, the median of the chunks' CPU time per decision is the figure that holds.
  */

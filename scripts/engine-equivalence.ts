@@ -1,8 +1,9 @@
 /**
- * `npm run equivalence -- --base <git ref> [--data <file|dir>] [--sample <n per label>] [--fuzz <n>]`
+ * `npm run equivalence -- --base <git ref or folder> [--data <file|dir>] [--sample <n per label>] [--fuzz <n>]`
  *
  * Proves that a change to the engine changed no decision: builds the engine at `--base` (its
- * `lambdas/core` and `config`, extracted with `git archive` into `.cache/equivalence/<commit>`) and the
+ * `lambdas/core` and `config`, extracted with `git archive` into `.cache/engine-at/<commit>`, or loaded in
+ * place from a folder holding a copy of the repository) and the
  * engine of the working tree, and runs both over the same requests:
  *   - every validation row of `--data` as a plain request;
  *   - every validation row under every technique of the evasion catalog (`--transforms all`), with the
@@ -38,7 +39,7 @@ const EPSILON = 1e-9;
 
 function usage(message: string): never {
   process.stderr.write(
-    `equivalence: ${message}\nusage: npm run equivalence -- --base <git ref> [--data <file|dir>] [--sample <n per label>] [--fuzz <n>]\n`,
+    `equivalence: ${message}\nusage: npm run equivalence -- --base <git ref or folder> [--data <file|dir>] [--sample <n per label>] [--fuzz <n>]\n`,
   );
   process.exit(2);
 }

@@ -12,9 +12,13 @@ export type CoreModule = typeof core;
 /**
  * Extracts `lambdas/core` and `config` of `ref` into `.cache/engine-at/<commit>` (inside the repository,
  * so its imports resolve to this node_modules) and loads its `lambdas/core/index.ts`. Needs the
- * TypeScript loader (run under tsx). Throws when `ref` is not a commit.
+ * TypeScript loader (run under tsx). `ref` may also be a path to a folder holding such a tree (with a `/` in
+ * it), loaded in place. Throws when `ref` is neither.
  */
 export function coreAt(ref: string): CoreModule {
+  // A folder holding a whole tree (an unpacked copy of the repository with its own node_modules) loads as it is.
+  const tree = resolve(ref, 'lambdas', 'core', 'index.ts');
+  if (ref.includes('/') && existsSync(tree)) return require(tree) as CoreModule;
   let commit: string;
   try {
     commit = execFileSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
