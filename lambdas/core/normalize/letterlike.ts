@@ -14,13 +14,15 @@
  * Upside-down letters (`ɐ ǝ ɥ ɹ ʇ ʎ ɯ ʞ ʍ ʌ ɔ ɟ ƃ ᴉ`) are deliberately absent: upside-down text is
  * written in reverse order too, so it gets its own view (`upside-down.ts`).
  */
-const MAP = new Map<number, string>();
-const put = (chars: string, to: string): void => {
-  for (const ch of chars) MAP.set(ch.codePointAt(0) ?? 0, to);
-};
-const range = (first: number, letters = 'abcdefghijklmnopqrstuvwxyz'): void => {
-  for (let i = 0; i < letters.length; i++) MAP.set(first + i, letters[i] as string);
-};
+/** The folds, the regular expression of their keys and its one-match test; built on first use. */
+interface Table {
+  readonly map: ReadonlyMap<number, string>;
+  readonly re: RegExp;
+  readonly test: RegExp;
+}
+
+/** The Braille number sign: the cells of a–j right after it are the digits 1–9, 0. */
+const NUMBER_SIGN = 0x283c;
 
 // Small capitals (Latin and phonetic extensions). ǫ (q with ogonek) and ꞯ stand in for Q.
 const SMALL_CAPS: ReadonlyArray<readonly [string, string]> = [
@@ -51,127 +53,151 @@ const SMALL_CAPS: ReadonlyArray<readonly [string, string]> = [
   ['ʏ', 'y'],
   ['ᴢ', 'z'],
 ];
-for (const [from, to] of SMALL_CAPS) put(from, to);
 
-// IPA and hooked / stroked Latin letters used as "IPA text" and as lookalikes.
-put('ɑɒ', 'a');
-put('ɓƀƃ', 'b');
-put('ƈɕ', 'c');
-put('ɗɖđ', 'd');
-put('ɛɘɜ', 'e');
-put('ƒʄ', 'f');
-put('ɠɡ', 'g');
-put('ɦɧ', 'h');
-put('ɨɩı', 'i');
-put('ʝ', 'j');
-put('ƙʞ', 'k');
-put('ɭɬ', 'l');
-put('ɱ', 'm');
-put('ɲɳŋ', 'n');
-put('ɵø', 'o');
-put('ƥ', 'p');
-put('ʠ', 'q');
-put('ɽɾ', 'r');
-put('ʂ', 's');
-put('ƭʈ', 't');
-put('ʋⱱ', 'v');
-put('ⱳɰ', 'w');
-put('ʉ', 'u');
-put('ƴ', 'y');
-put('ʐʑȥ', 'z');
-// Superscript phi is what superscript generators use for the missing superscript q.
-put('ᵠ', 'q');
-
-range(0x1f1e6); // regional indicators 🇦…🇿
-range(0x1f150); // negative circled 🅐…🅩
-range(0x1f170); // negative squared 🅰…🆉
-range(0x249c); // parenthesized ⒜…⒵
-// Parenthesized numbers ⑴…⒇ read as the numbers (NFKC would give `(1)(9)`, so `⑴⑼` no longer reads 19).
-for (let i = 0; i < 20; i++) MAP.set(0x2474 + i, String(i + 1));
-
-// Braille, grade 1 letters; the blank is a space; capital and number signs are dropped.
+// Braille, grade 1 letters.
 const BRAILLE = 'abcdefghijklmnopqrstuvwxyz';
 const BRAILLE_DOTS = [
   0x01, 0x03, 0x09, 0x19, 0x11, 0x0b, 0x1b, 0x13, 0x0a, 0x1a, 0x05, 0x07, 0x0d, 0x1d, 0x15, 0x0f, 0x1f, 0x17,
   0x0e, 0x1e, 0x25, 0x27, 0x3a, 0x2d, 0x3d, 0x35,
 ];
-BRAILLE_DOTS.forEach((dots, i) => {
-  MAP.set(0x2800 + dots, BRAILLE[i] as string);
-});
-MAP.set(0x2800, ' ');
-MAP.set(0x2802, ',');
-MAP.set(0x2832, '.');
-MAP.set(0x2826, '?');
-MAP.set(0x2816, '!');
-MAP.set(0x2804, "'");
-MAP.set(0x2812, ':');
-MAP.set(0x2824, '-');
-MAP.set(0x2830, ';');
-MAP.set(0x280c, '/');
-MAP.set(0x2836, '"');
-MAP.set(0x2820, '');
-MAP.set(0x283c, '');
-/** The number sign: the cells of a–j right after it are the digits 1–9, 0. */
-const NUMBER_SIGN = 0x283c;
 const DIGIT_OF_CELL: ReadonlyMap<number, string> = new Map(
   BRAILLE_DOTS.slice(0, 10).map((dots, i) => [0x2800 + dots, String((i + 1) % 10)] as const),
 );
 
-// Spacers that render as a blank.
-for (const cp of [0x3164, 0xffa0, 0x115f, 0x1160]) MAP.set(cp, ' ');
-
-// Symbols that NFKC spells as an abbreviation of two or more letters (™ → TM, ℠ → SM, ℡ → TEL, № → No, ㎏ → kg,
-// 🅪 → MC): a word of their own. NFKC alone would glue it to the word it follows (`bomb™` → `bombtm`), so it is
-// read apart, between spaces. Taken from the blocks that hold them (letterlike symbols, currency, enclosed CJK
-// and alphanumeric supplement, CJK compatibility) by their NFKC form, not listed by hand. A symbol that NFKC
-// makes one letter (circled `Ⓑ`) stays glued: it spells a word letter by letter.
+/**
+ * Blocks whose symbols NFKC spells as an abbreviation of two or more letters (see {@link buildTable}).
+ */
 const ABBREVIATION_BLOCKS: ReadonlyArray<readonly [number, number]> = [
   [0x20a0, 0x20cf],
   [0x2100, 0x214f],
   [0x3200, 0x33ff],
   [0x1f100, 0x1f1ff],
 ];
-for (const [first, last] of ABBREVIATION_BLOCKS) {
-  for (let cp = first; cp <= last; cp++) {
-    const ch = String.fromCodePoint(cp);
-    if (MAP.has(cp) || /[\p{L}\p{N}\p{M}]/u.test(ch)) continue;
-    const spelled = ch.normalize('NFKC');
-    if (spelled !== ch && (spelled.match(/[a-z]/gi)?.length ?? 0) >= 2) MAP.set(cp, ` ${spelled} `);
+
+let table: Table | undefined;
+
+/**
+ * Builds the table: a few milliseconds (about a thousand symbols normalized one by one for the abbreviations,
+ * every entry upper-cased), paid by the first text that is not ASCII instead of by every import of the engine.
+ */
+function buildTable(): Table {
+  const map = new Map<number, string>();
+  const put = (chars: string, to: string): void => {
+    for (const ch of chars) map.set(ch.codePointAt(0) ?? 0, to);
+  };
+  const range = (first: number, letters = 'abcdefghijklmnopqrstuvwxyz'): void => {
+    for (let i = 0; i < letters.length; i++) map.set(first + i, letters[i] as string);
+  };
+  for (const [from, to] of SMALL_CAPS) put(from, to);
+
+  // IPA and hooked / stroked Latin letters used as "IPA text" and as lookalikes.
+  put('ɑɒ', 'a');
+  put('ɓƀƃ', 'b');
+  put('ƈɕ', 'c');
+  put('ɗɖđ', 'd');
+  put('ɛɘɜ', 'e');
+  put('ƒʄ', 'f');
+  put('ɠɡ', 'g');
+  put('ɦɧ', 'h');
+  put('ɨɩı', 'i');
+  put('ʝ', 'j');
+  put('ƙʞ', 'k');
+  put('ɭɬ', 'l');
+  put('ɱ', 'm');
+  put('ɲɳŋ', 'n');
+  put('ɵø', 'o');
+  put('ƥ', 'p');
+  put('ʠ', 'q');
+  put('ɽɾ', 'r');
+  put('ʂ', 's');
+  put('ƭʈ', 't');
+  put('ʋⱱ', 'v');
+  put('ⱳɰ', 'w');
+  put('ʉ', 'u');
+  put('ƴ', 'y');
+  put('ʐʑȥ', 'z');
+  // Superscript phi is what superscript generators use for the missing superscript q.
+  put('ᵠ', 'q');
+
+  range(0x1f1e6); // regional indicators 🇦…🇿
+  range(0x1f150); // negative circled 🅐…🅩
+  range(0x1f170); // negative squared 🅰…🆉
+  range(0x249c); // parenthesized ⒜…⒵
+  // Parenthesized numbers ⑴…⒇ read as the numbers (NFKC would give `(1)(9)`, so `⑴⑼` no longer reads 19).
+  for (let i = 0; i < 20; i++) map.set(0x2474 + i, String(i + 1));
+
+  // Braille letters; the blank is a space; capital and number signs are dropped.
+  BRAILLE_DOTS.forEach((dots, i) => {
+    map.set(0x2800 + dots, BRAILLE[i] as string);
+  });
+  map.set(0x2800, ' ');
+  map.set(0x2802, ',');
+  map.set(0x2832, '.');
+  map.set(0x2826, '?');
+  map.set(0x2816, '!');
+  map.set(0x2804, "'");
+  map.set(0x2812, ':');
+  map.set(0x2824, '-');
+  map.set(0x2830, ';');
+  map.set(0x280c, '/');
+  map.set(0x2836, '"');
+  map.set(0x2820, '');
+  map.set(0x283c, '');
+
+  // Spacers that render as a blank.
+  for (const cp of [0x3164, 0xffa0, 0x115f, 0x1160]) map.set(cp, ' ');
+
+  // Symbols that NFKC spells as an abbreviation of two or more letters (™ → TM, ℠ → SM, ℡ → TEL, № → No, ㎏ → kg,
+  // 🅪 → MC): a word of their own. NFKC alone would glue it to the word it follows (`bomb™` → `bombtm`), so it is
+  // read apart, between spaces. Taken from the blocks that hold them (letterlike symbols, currency, enclosed CJK
+  // and alphanumeric supplement, CJK compatibility) by their NFKC form, not listed by hand. A symbol that NFKC
+  // makes one letter (circled `Ⓑ`) stays glued: it spells a word letter by letter.
+  for (const [first, last] of ABBREVIATION_BLOCKS) {
+    for (let cp = first; cp <= last; cp++) {
+      const ch = String.fromCodePoint(cp);
+      if (map.has(cp) || /[\p{L}\p{N}\p{M}]/u.test(ch)) continue;
+      const spelled = ch.normalize('NFKC');
+      if (spelled !== ch && (spelled.match(/[a-z]/gi)?.length ?? 0) >= 2) map.set(cp, ` ${spelled} `);
+    }
   }
+
+  // Closed under upper-casing (Ɑ → ɑ, Ʀ → ʀ): canonicalization lowercases after folding, and a capital
+  // whose lowercase is listed must fold too, or canonicalize would not be idempotent.
+  for (const [cp, to] of [...map]) {
+    const upper = String.fromCodePoint(cp).toUpperCase();
+    const u = upper.codePointAt(0) ?? 0;
+    if ([...upper].length === 1 && u !== cp && u >= 0x80 && !map.has(u)) map.set(u, to);
+  }
+
+  // Any key: a plain character class (code point escapes), so linear.
+  const re = new RegExp(
+    `[${[...map.keys()]
+      .sort((a, b) => a - b)
+      .map((cp) => `\\u{${cp.toString(16)}}`)
+      .join('')}]`,
+    'gu',
+  );
+  return { map, re, test: new RegExp(re.source, 'u') };
 }
 
-// Closed under upper-casing (Ɑ → ɑ, Ʀ → ʀ): canonicalization lowercases after folding, and a capital
-// whose lowercase is listed must fold too, or canonicalize would not be idempotent.
-for (const [cp, to] of [...MAP]) {
-  const upper = String.fromCodePoint(cp).toUpperCase();
-  const u = upper.codePointAt(0) ?? 0;
-  if ([...upper].length === 1 && u !== cp && u >= 0x80 && !MAP.has(u)) MAP.set(u, to);
+/** Code point → replacement (built on first use). */
+export function letterlikeTable(): ReadonlyMap<number, string> {
+  table ??= buildTable();
+  return table.map;
 }
-
-/** Code point → replacement. */
-export const LETTERLIKE: ReadonlyMap<number, string> = MAP;
-
-/** Any key of {@link LETTERLIKE}: a plain character class (code point escapes), so linear. */
-export const LETTERLIKE_RE = new RegExp(
-  `[${[...MAP.keys()]
-    .sort((a, b) => a - b)
-    .map((cp) => `\\u{${cp.toString(16)}}`)
-    .join('')}]`,
-  'gu',
-);
-
-const TEST = new RegExp(LETTERLIKE_RE.source, 'u');
 
 /**
  * Folds letter-like symbols (see the module comment). Linear: one native scan for candidates, one map
  * lookup per hit. Returns the input itself when nothing is folded.
  */
 export function foldLetterlike(text: string): { text: string; folds: number } {
-  if (!TEST.test(text)) return { text, folds: 0 };
+  table ??= buildTable();
+  const { map, re, test } = table;
+  if (!test.test(text)) return { text, folds: 0 };
   let folds = 0;
   // Braille digits: cells a–j directly after the number sign (and after each other) read as digits.
   let digitsFrom = -1;
-  const out = text.replace(LETTERLIKE_RE, (ch: string, at: number) => {
+  const out = text.replace(re, (ch: string, at: number) => {
     folds++;
     const cp = ch.codePointAt(0) ?? 0;
     if (cp === NUMBER_SIGN) {
@@ -183,7 +209,7 @@ export function foldLetterlike(text: string): { text: string; folds: number } {
       digitsFrom = at + ch.length;
       return digit;
     }
-    return MAP.get(cp) ?? ch;
+    return map.get(cp) ?? ch;
   });
   return { text: out, folds };
 }

@@ -13,7 +13,7 @@
  * test/unit/lambdas/core/normalize/plain.test.ts checks these claims exhaustively against the runtime's ICU.
  */
 import { CONFUSABLE_BLOCKS_RE } from './homoglyphs';
-import { LETTERLIKE } from './letterlike';
+import { letterlikeTable } from './letterlike';
 import { INVISIBLE_RE, NON_ASCII_RE } from './patterns';
 
 /**
@@ -50,6 +50,7 @@ let table: Uint8Array | undefined;
  */
 function buildTable(): Uint8Array {
   const t = new Uint8Array(0x10000);
+  const letterlike = letterlikeTable();
   t.fill(INERT | PLAIN, 0, 0x80);
   for (const [a, b] of WHOLE_RANGES) t.fill(INERT | PLAIN, a, b + 1);
   for (const [a, b] of CHECKED_RANGES) {
@@ -57,7 +58,7 @@ function buildTable(): Uint8Array {
       const s = String.fromCharCode(c);
       if (s.normalize('NFKC') !== s || MARK_RE.test(s)) continue;
       t[c] =
-        INVISIBLE_ONE_RE.test(s) || CONFUSABLE_ONE_RE.test(s) || LETTERLIKE.has(c) ? INERT : INERT | PLAIN;
+        INVISIBLE_ONE_RE.test(s) || CONFUSABLE_ONE_RE.test(s) || letterlike.has(c) ? INERT : INERT | PLAIN;
     }
   }
   table = t;
