@@ -1,4 +1,5 @@
 import type { NormalizationSignals, NormalizedSegment, Transform, View } from '../types';
+import { isAsciiText } from '../util/ascii';
 import { decodeBase85Runs, decodeUuencode, MIN_BASE85_RUN, VISIBLE_ASCII } from './base85';
 import { decodeBase64Runs, decodeHexRuns, decodeUrlRuns, rot13, rot13Reading, wantsRot13 } from './decode';
 import { collapseSpacedLetters, joinSplitTokens, readSpacedWords } from './despace';
@@ -125,19 +126,13 @@ function stripMarks(text: string): { text: string; marks: number } {
 }
 
 /**
- * Whether every code unit is ASCII: the UTF-8 length equals the UTF-16 length exactly then (anything
- * else, lone surrogates included, takes two or more bytes per unit). Native, far cheaper than a scan.
- */
-const isAscii = (text: string): boolean => Buffer.byteLength(text, 'utf8') === text.length;
-
-/**
  * NFKC applied only where it can change something: ASCII is invariant under NFKC and never composes
  * with what precedes it, so each cluster of non-ASCII characters (with the one ASCII character
  * before it, a possible base for a combining mark) is normalized on its own. Much faster than normalizing 1 MB of mostly
  * ASCII text, identical in result.
  */
 export function nfkc(text: string): string {
-  if (isAscii(text) || !hasNonInert(text)) return text;
+  if (isAsciiText(text) || !hasNonInert(text)) return text;
   const runs = NON_ASCII_RUN_RE;
   runs.lastIndex = 0;
   const parts: string[] = [];
@@ -161,7 +156,8 @@ export function nfkc(text: string): string {
  * and has no confusables (every one of them is non-ASCII).
  */
 function canonicalStages(text: string, counts: InvisibleCounts): Stages {
-  if (isAscii(text)) return { nfkc: text, lower: text.toLowerCase(), homoglyphs: 0, letterlike: 0, marks: 0 };
+  if (isAsciiText(text))
+    return { nfkc: text, lower: text.toLowerCase(), homoglyphs: 0, letterlike: 0, marks: 0 };
   // Only ASCII and plain characters (curly quotes, accents, CJK, emoji…): nothing to strip, NFKC-stable,
   // no confusable. Lowercasing may still produce something NFKC changes (İ → i + U+0307).
   if (!hasNonPlain(text)) {
@@ -541,7 +537,7 @@ export function normalizeSegment(
 ): NormalizedSegment {
   const { maxViews, maxExpansion, maxDepth } = { ...NORMALIZE_DEFAULTS, ...opts };
   const counts = emptyInvisibleCounts();
-  const ascii = isAscii(text);
+  const ascii = isAsciiText(text);
   const stages = canonicalStages(text, counts);
   // One pass decides which of the steps below can change anything (for ordinary text: none of them).
   const scan = scanLower(stages.lower);
