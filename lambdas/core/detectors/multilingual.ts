@@ -459,6 +459,13 @@ function count(counts: Int32Array, bits: number, d: number): void {
   }
 }
 
+/** How many strong bits (`STRONG + i`) `bits` has. */
+function strongCount(bits: number): number {
+  let k = 0;
+  for (let m = bits >>> STRONG; m !== 0; m &= m - 1) k++;
+  return k;
+}
+
 /** Running counts of {@link mayReadForeign}: the whole text, the sentence, the window; reused. */
 const WHOLE = new Int32Array(STRONG + 5);
 const SENTENCE = new Int32Array(STRONG + 5);
@@ -482,6 +489,8 @@ export function mayReadForeign(text: string): boolean {
   RING.fill(0);
   let tokens = 0;
   let inSentence = 0;
+  /** Strong function words in the window, of any language. */
+  let strong = 0;
   let sentence = false;
   let i = 0;
   while (i < n) {
@@ -518,14 +527,20 @@ export function mayReadForeign(text: string): boolean {
     RING[slot] = bits;
     tokens++;
     inSentence++;
-    if (leaving !== 0) count(WINDOW, leaving, -1);
+    if (leaving !== 0) {
+      count(WINDOW, leaving, -1);
+      strong -= strongCount(leaving);
+    }
     if (bits !== 0) {
       count(WHOLE, bits, 1);
       count(SENTENCE, bits, 1);
       count(WINDOW, bits, 1);
+      strong += strongCount(bits);
     }
-    // A window is read once it is full, then again only when a function word came or went.
+    // A window is read once it is full, then again only when a function word came or went; a language wins
+    // a window only with two strong function words of its own, so fewer than two in all cannot win.
     if (
+      strong >= 2 &&
       (tokens === GUESS_WINDOW || (tokens > GUESS_WINDOW && (bits | leaving) !== 0)) &&
       unitWinner(WINDOW) !== undefined
     )
