@@ -44,13 +44,18 @@
  *                            node_modules at that absolute path: before/after of a change in one run)
  *                            [--stream]   (every measured request asks for a streamed answer, `"stream": true`, as
  *                            interactive clients do: the SSE relay and windowed output checks are on the path)
+ *                            [--loader bundle|tsx] [--base-loader bundle|tsx]   (how our gateway, and the base, are
+ *                            loaded: one esbuild bundle of the tree as `npm start` runs it (default), or module by
+ *                            module by tsx as `npm start` did before docs/adr/0064)
  */
 
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { bundleForNode } from '../local/bundle';
 import { readDecisionRecords } from '../local/telemetry-sink';
 import {
   benignBody,
@@ -94,6 +99,9 @@ interface OursInfo {
   readonly gcEventsPath?: string;
 }
 
+/** How our gateway's code is loaded: one esbuild bundle (as `npm start` runs it) or module by module by tsx. */
+type Loader = 'bundle' | 'tsx';
+
 /**
  * Our gateway from the source tree at `root` (this one, or a `--base` export) over a dynalite of its own, both
  * pinned to `pin`; `prof` adds a V8 CPU profile of the gateway process.
@@ -106,8 +114,25 @@ async function startOurs(
   pin: string | undefined,
   prof?: string,
   nodeFlags: readonly string[] = [],
+  loader: Loader = 'bundle',
 ): Promise<{ gateway: { child: Child; info: OursInfo }; dyn: { child: Child } }> {
   const support = join(root, 'bench', 'support');
+  // As `npm start` runs it (local/start.ts): one esbuild bundle of the tree, or (`tsx`) module by module.
+  const entry =
+    loader === 'bundle'
+      ? await bundleForNode(
+          join(support, 'runtime-child.ts'),
+          // Named by the tree: an exported base tree shares this tree's node_modules.
+          join(
+            root,
+            'node_modules',
+            '.cache',
+            'csp-safeguards',
+            `bench-runtime-child-${createHash('sha256').update(root).digest('hex').slice(0, 12)}.cjs`,
+          ),
+          root,
+        )
+      : undefined;
   const dyn = await startReady<{ endpoint: string }>(
     [...TSX, join(support, 'dynalite-child.ts')],
     30_000,
@@ -119,8 +144,7 @@ async function startOurs(
     [
       ...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []),
       ...nodeFlags,
-      ...TSX,
-      join(support, 'runtime-child.ts'),
+      ...(entry ? [entry] : [...TSX, join(support, 'runtime-child.ts')]),
       upstreamUrl,
       dataDir,
       dyn.info.endpoint,
@@ -213,8 +237,15 @@ async function main(): Promise<void> {
       'node-flags': { type: 'string', default: '' },
       warmup: { type: 'string', default: '3' },
       stream: { type: 'boolean', default: false },
+      loader: { type: 'string', default: 'bundle' },
+      'base-loader': { type: 'string', default: 'bundle' },
     },
   });
+  const isLoader = (l: string): l is Loader => l === 'bundle' || l === 'tsx';
+  const loader = values.loader;
+  const baseLoader = values['base-loader'];
+  if (!isLoader(loader) || !isLoader(baseLoader))
+    throw new Error('--loader, --base-loader: expected bundle or tsx');
   const wanted = new Set(values.contenders.split(','));
   if (
     ![...wanted].every((c) => c === 'direct' || c === 'floor' || c === 'ours' || c === 'portkey') ||
@@ -280,6 +311,7 @@ async function main(): Promise<void> {
       pin,
       profDir,
       nodeFlags,
+      loader,
     );
     const base = baseRef
       ? await startOurs(
@@ -288,6 +320,9 @@ async function main(): Promise<void> {
           join(dir, 'base'),
           children,
           pin,
+          undefined,
+          [],
+          baseLoader,
         )
       : undefined;
     // The plumbing floor: node:http in and out over the same upstream client, nothing else (floor-child.ts).
