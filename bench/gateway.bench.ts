@@ -328,7 +328,25 @@ async function main(): Promise<void> {
     // The plumbing floor: node:http in and out over the same upstream client, nothing else (floor-child.ts).
     const floor = wanted.has('floor')
       ? await startReady<{ url: string }>(
-          [...TSX, join(__dirname, 'support', 'floor-child.ts'), up.info.url],
+          [
+            // Loaded like ours, so that ours − floor is the pipeline and not the loader.
+            ...(loader === 'bundle'
+              ? [
+                  await bundleForNode(
+                    join(__dirname, 'support', 'floor-child.ts'),
+                    join(
+                      __dirname,
+                      '..',
+                      'node_modules',
+                      '.cache',
+                      'csp-safeguards',
+                      'bench-floor-child.cjs',
+                    ),
+                  ),
+                ]
+              : [...TSX, join(__dirname, 'support', 'floor-child.ts')]),
+            up.info.url,
+          ],
           30_000,
           pin,
         )
