@@ -6,7 +6,7 @@
  * (esbuild's `keepNames`), also the closures made per request. A bundle has one scope: an imported function is a
  * plain call. The code is the same; the Lambda functions are bundled the same way (bench/support/lambda-bundle.ts).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 
@@ -42,13 +42,15 @@ export function sourcePathsPlugin(root: string = ROOT): Plugin {
 /**
  * Bundles `entry` (a TypeScript file of this repository) into `outFile` as one CommonJS file for this Node, with
  * the packages left in node_modules and an inline source map (stack traces name the TypeScript sources under
- * `--enable-source-maps`). Takes ≈ 1 s. @returns `outFile`
+ * `--enable-source-maps`). Takes ≈ 1 s. The file is written under a name of this process and renamed into place, so
+ * two starts at once never load each other's half-written bundle. @returns `outFile`
  */
 export async function bundleForNode(entry: string, outFile: string, root: string = ROOT): Promise<string> {
   mkdirSync(dirname(outFile), { recursive: true });
-  await build({
+  const result = await build({
     entryPoints: [entry],
     outfile: outFile,
+    write: false,
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -58,6 +60,11 @@ export async function bundleForNode(entry: string, outFile: string, root: string
     logLevel: 'warning',
     plugins: [sourcePathsPlugin(root)],
   });
+  const [output] = result.outputFiles;
+  if (!output) throw new Error(`esbuild wrote no output for ${entry}`);
+  const partial = `${outFile}.${process.pid}.partial`;
+  writeFileSync(partial, output.contents);
+  renameSync(partial, outFile);
   return outFile;
 }
 
