@@ -13,11 +13,19 @@
  * round) so both see the same machine load;
  * each row is labelled `base` or `current`. Pin it (`taskset -c 1`) and compare ratios, not absolute
  * figures; on a shared machine, the median of the chunks' CPU time per decision is the figure that holds.
+ *
+ * Each engine runs as the Lambda functions and `npm start` run it: bundled by esbuild into one file
+ * (local/bundle.ts, docs/adr/0064). Under tsx, module by module, every imported binding is read through a getter
+ * and every closure is named at run time, which made the engine ≈ 1.3× slower than it runs when served.
+ * `BENCH_LOADER=tsx` measures it that way.
  */
+
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import type { DecisionRecord } from '../lambdas/core/index';
-import * as current from '../lambdas/core/index';
-import { type CoreModule, coreAt } from '../scripts/lib/core-at';
+import { BUNDLE_DIR, bundleForNode } from '../local/bundle';
+import { type CoreModule, coreEntryAt } from '../scripts/lib/core-at';
 import { fillerText, percentile, printTable } from './harness';
 
 const ALL_SIZES: ReadonlyArray<readonly [string, number]> = [
@@ -117,10 +125,25 @@ function decider(core: CoreModule, body: string, count: (line: string) => void) 
   };
 }
 
+/** The engine whose `lambdas/core/index.ts` is `entry`, bundled (the default) or under tsx (`BENCH_LOADER=tsx`). */
+async function loadCore(entry: string): Promise<CoreModule> {
+  const loader = process.env.BENCH_LOADER ?? 'bundle';
+  if (loader === 'tsx') return require(entry) as CoreModule;
+  if (loader !== 'bundle') throw new Error(`BENCH_LOADER: expected bundle or tsx, got ${loader}`);
+  const name = createHash('sha256').update(entry).digest('hex').slice(0, 16);
+  const root = resolve(entry, '..', '..', '..');
+  return require(await bundleForNode(entry, join(BUNDLE_DIR, `engine-${name}.cjs`), root)) as CoreModule;
+}
+
 async function main(): Promise<void> {
   const contenders: Contender[] = [];
-  if (process.env.BENCH_BASE) contenders.push({ label: 'base', core: coreAt(process.env.BENCH_BASE) });
-  contenders.push({ label: 'current', core: current });
+  if (process.env.BENCH_BASE)
+    contenders.push({ label: 'base', core: await loadCore(coreEntryAt(process.env.BENCH_BASE)) });
+  contenders.push({
+    label: 'current',
+    core: await loadCore(resolve(__dirname, '..', 'lambdas', 'core', 'index.ts')),
+  });
+  console.log(`engines loaded ${process.env.BENCH_LOADER === 'tsx' ? 'under tsx' : 'bundled by esbuild'}`);
   let lines = 0;
   let bytes = 0;
   // A sink writes the line, so it reads every character of it: a record built by concatenation is flattened

@@ -16,9 +16,17 @@ export type CoreModule = typeof core;
  * it), loaded in place. Throws when `ref` is neither.
  */
 export function coreAt(ref: string): CoreModule {
+  return require(coreEntryAt(ref)) as CoreModule;
+}
+
+/**
+ * The `lambdas/core/index.ts` that {@link coreAt} loads for `ref`: in the folder `ref` (a path, with a `/` in it),
+ * or extracted from the commit `ref` into `.cache/engine-at/<commit>`. Throws when `ref` is neither.
+ */
+export function coreEntryAt(ref: string): string {
   // A folder holding a whole tree (an unpacked copy of the repository with its own node_modules) loads as it is.
   const tree = resolve(ref, 'lambdas', 'core', 'index.ts');
-  if (ref.includes('/') && existsSync(tree)) return require(tree) as CoreModule;
+  if (ref.includes('/') && existsSync(tree)) return tree;
   let commit: string;
   try {
     commit = execFileSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
@@ -35,5 +43,5 @@ export function coreAt(ref: string): CoreModule {
     });
     execFileSync('tar', ['-x', '-C', dir], { input: tar });
   }
-  return require(join(dir, 'lambdas', 'core', 'index.ts')) as CoreModule;
+  return join(dir, 'lambdas', 'core', 'index.ts');
 }
