@@ -76,6 +76,8 @@ export type Transform =
   | 'atbash'
   | 'camel-case'
   | 'joined'
+  /** HTML and XML tags and comments rendered: inline ones removed, the others a space (lambdas/core/normalize/markup.ts). */
+  | 'markup'
   /** String values of JSON and code, and comments, one per line (lambdas/core/normalize/embedded.ts). */
   | 'embedded'
   /** Word-for-word English gloss of French/Spanish/German/Portuguese/Italian text. */

@@ -35,13 +35,27 @@ export interface BlocklistEntry {
  * - `crossed` (weak): across one hard boundary that ordinary text also writes (`make a pipe, bomb`,
  *   `make a pipe. bomb`, `make a pipe - bomb`, `create/ransomware`), a single glued `|` among them: a regex or
  *   query alternation has exactly one (`grep -E 'create|ransomware'`, `event.name:(create|ransomware)`);
+ * - `slug`: a phrase of three or more words inside a URL whose every word gap is one `-`, `_` or `+` glued to both
+ *   words (`https://example.com/how-to-make-a-pipe-bomb`, `?q=make+a+pipe+bomb`): a page title written as a slug;
  * - `identifier` (weak): inside a longer code identifier (`x_make_a_pipe_bomb_y`);
  * - `zero-width`: with a word gap where invisible characters stood between two words (`pipe\u200Bbomb`; found
  *   by tier 0 from the raw text, lambdas/core/detectors/index.ts);
+ * - `symbol`: with a symbol read as absent (neither a word nor a gap that must stay): `pipe™bomb`, `pi•pe bomb`,
+ *   `make™ a™ pipe™ bomb™` (tier 0, lambdas/core/detectors/index.ts);
+ * - `markup`: with an HTML or XML tag or comment read as absent where it stood between two letters
+ *   (`pipe<b></b>bomb`, `pi<!-- -->pe`; tier 0);
  * - `accents`: in the canonical view with its accents and other combining marks dropped (`make a pipé bomb`; tier 0,
  *   lambdas/core/detectors/index.ts).
  */
-export type BlocklistReading = 'joined' | 'crossed' | 'identifier' | 'zero-width' | 'accents';
+export type BlocklistReading =
+  | 'joined'
+  | 'slug'
+  | 'crossed'
+  | 'identifier'
+  | 'zero-width'
+  | 'symbol'
+  | 'markup'
+  | 'accents';
 
 /** The readings whose hits are weak: a sign to look closer, not a verdict ({@link BlocklistHit.weak}). */
 const WEAK_READINGS: ReadonlySet<BlocklistReading> = new Set(['crossed', 'identifier']);
@@ -380,15 +394,19 @@ function crossedReading(
   let gaps = 0;
   // Whether every gap so far is joining marks, with spaces around them or not.
   let marked = true;
+  // Whether every gap so far is one slug separator glued to both words (`how-to-make`, `make_a_pipe`, `a+pipe`).
+  let slug = true;
   for (let k = gStart; k < gEnd; k++) {
     const c = g.charCodeAt(k);
     if (c !== 0x20 && c !== 0x0a) continue;
     gaps++;
     if (c === 0x0a) crossings++;
-    if (!marked) continue;
+    const from = index[k] as number;
     const end = index[k + 1] as number;
+    if (slug && !(end - from === 1 && isSlugSeparator(text.charCodeAt(from)))) slug = false;
+    if (!marked) continue;
     let mark = false;
-    for (let i = index[k] as number; i < end; i++) {
+    for (let i = from; i < end; i++) {
       const m = text.charCodeAt(i);
       if (isJoiningMark(m)) mark = true;
       else if (m !== 0x20) {
@@ -399,8 +417,13 @@ function crossedReading(
     if (!mark) marked = false;
   }
   if (crossings === 0) return undefined;
-  return marked && gaps >= 2 ? 'joined' : 'crossed';
+  if (gaps < 2) return 'crossed';
+  if (marked) return 'joined';
+  return slug ? 'slug' : 'crossed';
 }
+
+/** The word separators of URL slugs and query strings: `-`, `_` and `+` (a space in a query). */
+const isSlugSeparator = (c: number): boolean => c === 0x2d || c === 0x5f || c === 0x2b;
 
 /**
  * Where the despacer joined characters, found by reading a despaced view against the view it was read
@@ -495,9 +518,12 @@ export function compileBlocklist(entries: readonly BlocklistEntry[]): Blocklist 
           if (!entry || !atBoundary(crossed, m.start, m.end)) return;
           const start = at(m.start);
           if (seen.has(`${start}:${entry.phrase}`)) return;
-          const reading = crossedReading(text, read, m.start, m.end);
-          if (reading === undefined) return;
-          const hit = { entry, start, end: at(m.end - 1) + 1, reading };
+          const found = crossedReading(text, read, m.start, m.end);
+          if (found === undefined) return;
+          const end = at(m.end - 1) + 1;
+          // A slug inside a longer snake_case name reads like that name outside a URL.
+          const reading = found === 'slug' && insideIdentifier(text, start, end) ? 'identifier' : found;
+          const hit = { entry, start, end, reading };
           hits.push(WEAK_READINGS.has(reading) ? { ...hit, weak: true } : hit);
         });
       }

@@ -2,6 +2,9 @@
  * Tier-0 detectors: blocklist (Aho-Corasick), secrets and PII patterns (linear-time regexes with
  * checksum validation) and jailbreak / injection heuristics. Built once; `run` is pure and does no I/O.
  */
+import { foldLeet } from '../normalize/leet';
+import { letterlikeTable } from '../normalize/letterlike';
+import { renderMarkup } from '../normalize/markup';
 import { canonicalize } from '../normalize/normalize';
 import { INVISIBLE_RE } from '../normalize/patterns';
 import { foldAccents } from '../normalize/text';
@@ -132,15 +135,19 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
           : [{ segment: index, text: raw.toLowerCase(), transforms: ['lowercase'] }];
         const best = new Map<string, Finding>();
         let rawPass: readonly boolean[] | undefined;
-        // Whether the canonical view (views[0]) holds a blocklist literal: without one, no reading of its words can.
-        let canonicalLiteral = false;
+        // Whether the canonical view (views[0]), a leet or a markup view holds a blocklist literal: without one, no
+        // reading of their words with hidden characters as joins can (symbols aside: see below).
+        let gapLiteral = false;
+        let markupView = false;
         for (const view of views) {
           const text = view.text;
           // Despaced views are also matched without spaces where the despacer joined letters, so the blocklist
           // is not prefiltered there. The heuristics read them like any view (spaced-out text read back whole).
           const despace = view.transforms.includes('despace') ? { joins: joinsOf(text, views) } : undefined;
           const pass = gates.evaluate(text);
-          if (view === views[0]) canonicalLiteral = pass[0] === true;
+          const markup = view.transforms.includes('markup');
+          if (markup) markupView = true;
+          if ((view === views[0] || markup || view.transforms.includes('leet')) && pass[0]) gapLiteral = true;
           if (despace !== undefined || pass[0]) {
             for (const hit of blocklist.match(text, despace)) keepBest(best, blocklistFinding(hit, index));
           }
@@ -158,8 +165,20 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
           for (const hit of foldedHits(canonical, blocklist, gates))
             keepBest(best, blocklistFinding(hit, index));
         }
-        if (canonicalLiteral && norm !== undefined && hidesCharacters(norm) && HIDDEN_GAP_RE.test(raw)) {
-          for (const hit of zeroWidthHits(raw, blocklist)) keepBest(best, blocklistFinding(hit, index));
+        if (norm !== undefined) {
+          // Hidden, inserted or markup characters a phrase may be read across: each is looked for only where
+          // it can be, and the reading runs only where a view (or, for symbols, the raw text without them)
+          // holds a blocklist literal.
+          const gaps: HiddenGaps = {
+            invisible: hidesCharacters(norm) && HIDDEN_GAP_RE.test(raw),
+            symbols: !isAsciiText(raw) && SYMBOL_TEST.test(raw),
+            markup: markupView,
+          };
+          const literal =
+            gapLiteral || (gaps.symbols && gates.evaluate(raw.replace(SYMBOL_RE, ''))[0] === true);
+          if ((gaps.invisible || gaps.symbols || gaps.markup) && literal)
+            for (const hit of hiddenGapHits(raw, gaps, blocklist))
+              keepBest(best, blocklistFinding(hit, index));
         }
         if (runHeuristics || runPatterns) rawPass ??= gates.evaluate(raw);
         if (runHeuristics) {
@@ -222,43 +241,102 @@ export const HIDDEN_GAP_RE = new RegExp(`[\\p{L}\\p{N}]${INVISIBLE_RE.source}+[\
 const hidesCharacters = (norm: NormalizedSegment): boolean =>
   norm.signals.zeroWidth + norm.signals.bidi + norm.signals.variationSelectors + norm.signals.tags > 0;
 
-/** Marks where invisible characters stood, through canonicalization (a private-use code point: NFKC keeps it). */
+/**
+ * Marks where hidden or inserted characters stood, through canonicalization (private-use code points: NFKC, folding
+ * and lowercasing keep them): invisible characters, symbols, markup. Tier 0 drops them and reads a join there.
+ */
 const HIDDEN_MARK = '\ue000';
+const SYMBOL_MARK = '\ue001';
+const MARKUP_MARK = '\ue002';
 
 /**
- * Blocklist hits that need a word gap where invisible characters stood between two words: the canonical view
- * drops them (`pi\u200Bpe` reads `pipe`), which joins words as well (`pipe\u200Bbomb` reads `pipebomb`). The
- * text is canonicalized with each invisible character marked, the marks are dropped, and a run of them between
- * two letters or digits is a join ({@link despacedJoins}' 1) where a phrase's word gap may fall. Only hits that
- * span such a join are returned (the others are the canonical view's). Linear: one canonicalization and one match.
+ * Symbols beyond ASCII (`™ ® © ° ★ 💣`…, and the bullets and middle dots `• · ‧ ・ ‣ ⁃`) that {@link hiddenGapHits}
+ * reads as absent. ASCII symbols are leetspeak and code (`$ + | < >`); symbols that canonicalization reads as letters
+ * (`Ⓑ`, Braille, regional indicators) are letters there ({@link isInsertedSymbol}). Linear (`recheck`, patterns.test.ts).
  */
-function zeroWidthHits(raw: string, blocklist: Blocklist): BlocklistHit[] {
-  const marked = canonicalize(raw.replace(INVISIBLE_RE, HIDDEN_MARK));
+export const SYMBOL_RE = /(?![\0-\x7f])[\p{S}\u00B7\u2022\u2023\u2027\u2043\u30FB]/gu;
+const SYMBOL_TEST = new RegExp(SYMBOL_RE.source, 'u');
+/** Per symbol: whether it is read as absent (cached: the answer needs NFKC and the letter-like table). */
+const INSERTED = new Map<string, boolean>();
+
+/**
+ * Whether a {@link SYMBOL_RE} symbol stands for nothing but itself: neither canonicalization (letter-like folding,
+ * NFKC) makes it a letter or digit (`Ⓑ` b, `⠃` b, `🇧` b stay letters), or it is one that they spell as an
+ * abbreviation between spaces (`™` tm, `℠` sm, `№` no), which hides the word it is glued to behind a word of its own.
+ */
+function isInsertedSymbol(ch: string): boolean {
+  let known = INSERTED.get(ch);
+  if (known === undefined) {
+    const folded = letterlikeTable().get(ch.codePointAt(0) ?? 0);
+    // A blank (the Braille blank U+2800) is a space there, not a symbol.
+    known =
+      folded !== undefined
+        ? folded.startsWith(' ') && folded.trim() !== ''
+        : !/[\p{L}\p{N}]/u.test(ch.normalize('NFKC'));
+    INSERTED.set(ch, known);
+  }
+  return known;
+}
+
+/** Which kind of mark a reading's join came from, as a bit: invisible characters, symbols, markup. */
+const KIND_OF: Readonly<Record<number, number>> = { 57344: 1, 57345: 2, 57346: 4 };
+
+/** What {@link hiddenGapHits} reads. */
+interface HiddenGaps {
+  /** Invisible characters stand between two letters or digits of the raw text. */
+  readonly invisible: boolean;
+  /** The raw text holds a symbol of {@link SYMBOL_RE}. */
+  readonly symbols: boolean;
+  /** The normalizer rendered markup (a `markup` view). */
+  readonly markup: boolean;
+}
+
+/**
+ * Blocklist hits that need a hidden or inserted character read as absent: the canonical view drops invisible
+ * characters (`pi\u200Bpe` reads `pipe`), which joins words as well (`pipe\u200Bbomb` reads `pipebomb`); a symbol
+ * inside a word is a gap there (`pi•pe`), and one NFKC spells as letters is a word (`pipe™bomb` reads `pipe tm bomb`);
+ * a tag between two letters is a join in the rendered view (`pipe<b></b>bomb` reads `pipebomb`) and a word in the
+ * canonical one. The raw text is canonicalized with each such character marked (and its markup rendered with the
+ * inline tags marked), the marks are dropped, and a run of them between two letters or digits is a join
+ * ({@link despacedJoins}' 1) where a phrase's word gap may fall. The text and its leet reading (`p1pe\u200Bb0mb`)
+ * are matched. Only hits with a mark inside them are returned (the others are the views'), named by the kind of mark
+ * (`markup`, then `symbol`, then `zero-width`). Linear: one canonicalization, one rendering, two matches.
+ */
+function hiddenGapHits(raw: string, gaps: HiddenGaps, blocklist: Blocklist): BlocklistHit[] {
+  let source = gaps.invisible ? raw.replace(INVISIBLE_RE, HIDDEN_MARK) : raw;
+  if (gaps.symbols) source = source.replace(SYMBOL_RE, (ch) => (isInsertedSymbol(ch) ? SYMBOL_MARK : ch));
+  let marked = canonicalize(source);
+  if (gaps.markup) marked = renderMarkup(marked, MARKUP_MARK) ?? marked;
   const at = new Uint8Array(marked.length + 1);
+  const kinds = new Uint8Array(marked.length + 1);
   let text = '';
   let any = false;
   let from = 0;
-  for (let i = marked.indexOf(HIDDEN_MARK); i >= 0; i = marked.indexOf(HIDDEN_MARK, i)) {
+  for (let i = 0; i < marked.length; i++) {
+    const c = marked.charCodeAt(i);
+    if (c < 0xe000 || c > 0xe002) continue;
     text += marked.slice(from, i);
     let j = i;
-    while (marked.charCodeAt(j) === 0xe000) j++;
-    if (isJoinable(marked.charCodeAt(i - 1)) && isJoinable(marked.charCodeAt(j))) {
-      at[text.length] = 1;
-      any = true;
-    }
-    from = i = j;
+    let kind = 0;
+    for (let d = c; d >= 0xe000 && d <= 0xe002; d = marked.charCodeAt(++j)) kind |= KIND_OF[d] as number;
+    kinds[text.length] = kind;
+    any = true;
+    if (isJoinable(marked.charCodeAt(i - 1)) && isJoinable(marked.charCodeAt(j))) at[text.length] = 1;
+    from = j;
+    i = j - 1;
   }
   if (!any) return [];
   text += marked.slice(from);
   const joins = at.subarray(0, text.length + 1);
   const hits: BlocklistHit[] = [];
-  for (const hit of blocklist.match(text, { joins })) {
-    if (hit.weak) continue;
-    for (let p = hit.start + 1; p < hit.end; p++) {
-      if (joins[p] === 1) {
-        hits.push({ ...hit, reading: 'zero-width' });
-        break;
-      }
+  const leet = foldLeet(text);
+  for (const reading of leet === text ? [text] : [text, leet]) {
+    for (const hit of blocklist.match(reading, { joins })) {
+      if (hit.weak) continue;
+      let kind = 0;
+      for (let p = hit.start + 1; p < hit.end; p++) kind |= kinds[p] as number;
+      if (kind === 0) continue;
+      hits.push({ ...hit, reading: kind & 4 ? 'markup' : kind & 2 ? 'symbol' : 'zero-width' });
     }
   }
   return hits;

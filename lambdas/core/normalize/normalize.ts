@@ -18,6 +18,7 @@ import { foldHomoglyphs } from './homoglyph-fold';
 import { decodeTagRuns, emptyInvisibleCounts, type InvisibleCounts, stripInvisible } from './invisible';
 import { foldHeavyLeet, foldLeet } from './leet';
 import { foldLetterlike } from './letterlike';
+import { renderMarkup } from './markup';
 import { decodeNatoRuns } from './nato';
 import {
   COMBINING_MARK_RE,
@@ -602,6 +603,14 @@ export function normalizeSegment(
       );
       base = { lower, canonical: residual, scan: baseScan };
     }
+  }
+  // HTML and XML markup rendered (tags and comments gone: `pi<span>pe</span>` reads pipe), and its leet reading:
+  // the leet view of the text with its tags reads the tag names as words between the words.
+  const rendered = renderMarkup(base.canonical);
+  if (rendered !== undefined) {
+    const markup = collapseWhitespace(rendered);
+    set.add(markup, [...CANONICAL_TRANSFORMS, 'markup']);
+    if (scanLower(markup).leet) set.add(foldLeet(markup), [...CANONICAL_TRANSFORMS, 'markup', 'leet']);
   }
   const camel = splitCamelCase(residualNfkc);
   // Words run together throughout: the split view is the reading, made before the others can spend its budget.

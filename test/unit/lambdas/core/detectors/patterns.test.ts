@@ -3,6 +3,7 @@ import {
   HIDDEN_GAP_RE,
   PATTERN_DETECTORS,
   patternFindings,
+  SYMBOL_RE,
 } from '../../../../../lambdas/core/detectors';
 import { WORD_CHARACTER_RE } from '../../../../../lambdas/core/detectors/blocklist';
 import { SENTENCE_END } from '../../../../../lambdas/core/detectors/heuristics';
@@ -124,6 +125,7 @@ describe('every regex is linear-time (recheck)', () => {
     ['THOUSANDS_GROUPED', THOUSANDS_GROUPED],
     ['blocklist WORD_CHARACTER_RE', WORD_CHARACTER_RE],
     ['tier-0 HIDDEN_GAP_RE', HIDDEN_GAP_RE],
+    ['tier-0 SYMBOL_RE', SYMBOL_RE],
   ];
   it.each(regexes)(
     '%s is safe',

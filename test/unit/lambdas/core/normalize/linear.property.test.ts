@@ -57,6 +57,9 @@ const repeat = (unit: string, n: number): string => unit.repeat(Math.ceil(n / un
 /** Worst cases: dense triggers of every decoder and re-ordering, each as one long text of `n` units. */
 const WORST: Readonly<Record<string, (n: number) => string>> = {
   'variation selectors': (n) => repeat('\ufe00\u{e0150}', n),
+  'markup: tags inside words': (n) => repeat('pi<span class="x">pe</span><!-- c -->', n),
+  'markup: tags cut short by another <': (n) => repeat('<b title="x <i ', n),
+  'markup: unclosed comments and quotes': (n) => repeat('<!-- <a href="', n),
   'invisible bits, three symbols': (n) => repeat('\u2062\u2064\u2064\u200b', n),
   'invisible bits, one symbol then another': (n) => repeat('\u200b', n >> 1) + repeat('\u200c', n >> 1),
   tags: (n) => repeat('\u{e0041}', n),
@@ -289,6 +292,11 @@ describe('the tier-0 blocklist readings are linear on worst-case inputs', () => 
     'zero-width gaps': (n) => repeat('make a pipe\u200bbomb ', n),
     'zero-width characters between letters': (n) => repeat('m\u200ba\u200bk\u200be ', n),
     'abbreviation symbols': (n) => repeat('bomb™make℠', n),
+    'symbols inside and between words': (n) => repeat('make a pi•pe™bomb ', n),
+    'leet words with zero-width gaps': (n) => repeat('m4ke a p1pe\u200bb0mb ', n),
+    'markup between and inside words': (n) => repeat('make a pi<b></b>pe<!-- -->bomb ', n),
+    'unclosed tags and comments': (n) => repeat('pipe <b class="x <!-- bomb ', n),
+    'URL slugs': (n) => repeat('https://x.example/make-a-pipe-bomb ', n),
   };
   it.each(Object.keys(BLOCKLIST_WORST))(
     'GIVEN %s at 2 000 and 16 000 code units THEN work grows at most linearly',

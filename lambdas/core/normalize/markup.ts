@@ -1,0 +1,166 @@
+/**
+ * HTML and XML markup read as a browser renders it: tags and comments removed, so that a word split by a
+ * tag (`pi<span>pe</span>`, `pipe<b></b>bomb`) or a phrase whose words sit in separate elements reads as
+ * the text a person sees. Elements that render inline (`b`, `i`, `span`, `a`, `em`…) and comments leave
+ * nothing; the others (`br`, `p`, `div`, `li`, `td`…) leave a space, like the line or cell break they render as.
+ *
+ * Only markup that is evidently markup is read: a known HTML element, a comment, or a tag of any other name
+ * glued to a letter or digit on both sides (`pipe<x></x>bomb`); `List<String>`, `a < b > c`, `<T>(x)` and
+ * harness tags on their own line (`<system-reminder>`) are text. No regex: one pass, each code unit read at
+ * most twice (a tag's scan stops at the next `<`, where the next scan starts, and at {@link MAX_TAG} units).
+ */
+import * as ascii from '../util/ascii';
+
+const { isAsciiAlnum, isAsciiLower } = ascii;
+
+/** Elements that render inline: removing their tags joins the text on both sides. */
+const INLINE = new Set(
+  'a abbr b bdi bdo big cite code data del dfn em font i ins kbd mark q s samp small span strike strong sub sup time tt u var wbr'.split(
+    ' ',
+  ),
+);
+
+/** Other HTML elements: their tags render as a break (a space here). */
+const BLOCK = new Set(
+  'address article aside blockquote body br button caption center col colgroup dd details dialog div dl dt fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 head header hr html iframe img input label legend li link main meta nav noscript ol option p pre script section select style summary svg table tbody td textarea tfoot th thead title tr ul'.split(
+    ' ',
+  ),
+);
+
+/** Longest tag read, attributes included (a longer one is text). */
+const MAX_TAG = 512;
+/** Longest tag name read. */
+const MAX_NAME = 32;
+
+/** One tag or comment found: `[start, end)` and how it renders. */
+interface Tag {
+  readonly start: number;
+  readonly end: number;
+  /** 0 inline (nothing), 1 a break (a space), 2 a tag of another name (nothing, where glued on both sides). */
+  readonly kind: 0 | 1 | 2;
+}
+
+const isNameChar = (c: number): boolean => isAsciiAlnum(c) || c === 0x2d || c === 0x5f || c === 0x3a;
+const isBlank = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+/** A letter or digit a tag may be glued to: ASCII letters and digits, and anything beyond ASCII but spaces. */
+const isGlue = (c: number): boolean =>
+  isAsciiAlnum(c) || (c > 0x7f && c !== 0xa0 && c !== 0x3000 && c < 0xe000);
+
+/**
+ * The end of the tag that opens at `i` (`text[i]` is `<`), or -1 when none does there; `-(k + 2)` when the scan
+ * stopped at another `<` at `k` (the caller resumes there). Reads `<name`, `</name`, then `>`, `/>`, or blanks and
+ * attributes (the first one starting with a letter; quoted values may hold `>`) up to `>`.
+ */
+function tagEnd(text: string, i: number, n: number): number {
+  let j = i + 1;
+  if (text.charCodeAt(j) === 0x2f) j++;
+  const nameStart = j;
+  if (!isAsciiLower(text.charCodeAt(j) | 0x20)) return -1;
+  while (j < n && j - nameStart <= MAX_NAME && isNameChar(text.charCodeAt(j))) j++;
+  if (j - nameStart > MAX_NAME) return -1;
+  const c = text.charCodeAt(j);
+  if (c === 0x3e) return j + 1;
+  if (c === 0x2f) return text.charCodeAt(j + 1) === 0x3e ? j + 2 : -1;
+  if (!isBlank(c)) return -1;
+  while (j < n && isBlank(text.charCodeAt(j))) j++;
+  const first = text.charCodeAt(j);
+  if (first === 0x3e) return j + 1;
+  if (first === 0x2f) return text.charCodeAt(j + 1) === 0x3e ? j + 2 : -1;
+  if (!isAsciiLower(first | 0x20)) return -1;
+  let quote = 0;
+  const limit = Math.min(n, i + MAX_TAG);
+  for (; j < limit; j++) {
+    const d = text.charCodeAt(j);
+    if (d === 0x3c) return -(j + 2);
+    if (quote !== 0) {
+      if (d === quote) quote = 0;
+    } else if (d === 0x22 || d === 0x27) quote = d;
+    else if (d === 0x3e) return j + 1;
+  }
+  return -1;
+}
+
+/** The tags and comments of `text` that {@link renderMarkup} reads, in order. Linear. */
+function findTags(text: string): Tag[] {
+  const tags: Tag[] = [];
+  const n = text.length;
+  // Once a comment has no `-->` after it, no later one can close either.
+  let commentsClose = true;
+  for (let i = text.indexOf('<'); i >= 0 && i < n; ) {
+    if (text.startsWith('<!--', i)) {
+      const close = commentsClose ? text.indexOf('-->', i + 4) : -1;
+      if (close < 0) {
+        commentsClose = false;
+        i = text.indexOf('<', i + 1);
+        continue;
+      }
+      tags.push({ start: i, end: close + 3, kind: 0 });
+      i = text.indexOf('<', close + 3);
+      continue;
+    }
+    const end = tagEnd(text, i, n);
+    if (end < -1) {
+      i = -end - 2;
+      continue;
+    }
+    if (end < 0) {
+      i = text.indexOf('<', i + 1);
+      continue;
+    }
+    let s = i + 1;
+    if (text.charCodeAt(s) === 0x2f) s++;
+    let e = s;
+    while (e < end && isNameChar(text.charCodeAt(e))) e++;
+    const name = text.slice(s, e).toLowerCase();
+    tags.push({ start: i, end, kind: INLINE.has(name) ? 0 : BLOCK.has(name) ? 1 : 2 });
+    i = text.indexOf('<', end);
+  }
+  return tags;
+}
+
+/**
+ * `text` with its markup rendered ({@link findTags}): inline tags and comments replaced by `inline` (nothing by
+ * default; tier 0 passes a mark to know where they stood), the other HTML elements' tags by a space, and a run of
+ * adjacent tags of other names by `inline` where it is glued to a letter or digit on both sides (kept elsewhere).
+ * A run holding a break renders as one space. Undefined when nothing was read as markup. Linear.
+ */
+export function renderMarkup(text: string, inline = ''): string | undefined {
+  if (!text.includes('<')) return undefined;
+  const tags = findTags(text);
+  if (tags.length === 0) return undefined;
+  const parts: string[] = [];
+  let last = 0;
+  let any = false;
+  for (let r = 0; r < tags.length; ) {
+    // A run of adjacent tags renders as one.
+    let q = r + 1;
+    while (q < tags.length && (tags[q] as Tag).start === (tags[q - 1] as Tag).end) q++;
+    const start = (tags[r] as Tag).start;
+    const end = (tags[q - 1] as Tag).end;
+    let kinds = 0;
+    for (let k = r; k < q; k++) kinds |= 1 << (tags[k] as Tag).kind;
+    const glued = isGlue(text.charCodeAt(start - 1)) && isGlue(text.charCodeAt(end));
+    if (kinds & 2) {
+      parts.push(text.slice(last, start), ' ');
+      last = end;
+      any = true;
+    } else if (!(kinds & 4) || glued) {
+      parts.push(text.slice(last, start), inline);
+      last = end;
+      any = true;
+    } else {
+      // Tags of other names, not glued on both sides: text, but the known elements among them still render.
+      for (let k = r; k < q; k++) {
+        const t = tags[k] as Tag;
+        if (t.kind === 2) continue;
+        parts.push(text.slice(last, t.start), t.kind === 1 ? ' ' : inline);
+        last = t.end;
+        any = true;
+      }
+    }
+    r = q;
+  }
+  if (!any) return undefined;
+  parts.push(text.slice(last));
+  return parts.join('');
+}

@@ -1,0 +1,54 @@
+import { renderMarkup } from '../../../../../lambdas/core/normalize/markup';
+import { normalizeSegment } from '../../../../../lambdas/core/normalize/normalize';
+
+describe('renderMarkup', () => {
+  it.each([
+    ['inline tags leave nothing', 'pi<span>pe</span> bo<i>mb</i>', 'pipe bomb'],
+    ['an empty inline element joins the words', 'pipe<b></b>bomb', 'pipebomb'],
+    ['a line break renders as a space', 'pipe<br/>bomb', 'pipe bomb'],
+    ['block elements render as a space', '<p>one</p><p>two</p>', ' one two '],
+    ['comments leave nothing', 'pi<!-- note -->pe', 'pipe'],
+    ['attributes, a quoted > among them', '<a href="x" title=\'a > b\'>link</a>', 'link'],
+    ['a tag of another name glued on both sides', 'pipe<x></x>bomb', 'pipebomb'],
+    ['capital tag names', 'A<B>b</B>c', 'Abc'],
+  ])('%s', (_, text, rendered) => {
+    expect(renderMarkup(text)).toBe(rendered);
+  });
+
+  it('marks where inline markup stood when asked', () => {
+    expect(renderMarkup('pipe<b></b>bomb', '|')).toBe('pipe|bomb');
+  });
+
+  it.each([
+    ['no tag', 'a < b and c > d'],
+    ['a generic type', 'List<String> names = new ArrayList<String>();'],
+    ['a comparison that looks like a tag', 'if (a<b && c>d) return;'],
+    ['a harness tag on its own line', '<system-reminder>\nread the file\n</system-reminder>'],
+    ['an unclosed tag', 'x <b class="y and more text'],
+    ['an unclosed comment', 'x <!-- and more text'],
+  ])('reads nothing as markup in %s', (_, text) => {
+    expect(renderMarkup(text)).toBeUndefined();
+  });
+
+  it('reads a tag cut short by another < as text and goes on from there', () => {
+    expect(renderMarkup('<b class="a <i>x</i>')).toBe('<b class="a x');
+  });
+});
+
+describe('the markup view', () => {
+  const views = (text: string) => normalizeSegment(text, 0).views;
+
+  it('is made for text with markup, after the canonical view, with its leet reading', () => {
+    const v = views('make a <b>p1pe</b> b0mb');
+    expect(v.find((x) => x.transforms.at(-1) === 'markup')?.text).toBe('make a p1pe b0mb');
+    expect(v.find((x) => x.transforms.includes('markup') && x.transforms.at(-1) === 'leet')?.text).toBe(
+      'make a pipe bomb',
+    );
+    expect(normalizeSegment('make a <b>p1pe</b> b0mb', 0).signals.transforms).toContain('markup');
+  });
+
+  it('is not made for text without markup', () => {
+    expect(views('if (a < b) return c > d;').some((x) => x.transforms.includes('markup'))).toBe(false);
+    expect(views('plain text').length).toBe(1);
+  });
+});
