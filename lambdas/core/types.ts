@@ -121,7 +121,8 @@ export interface NormalizationSignals {
   readonly glossUnguessed?: number;
   /**
    * The wider blocklist readings that found a phrase the plain reading does not (the findings' `via`), sorted:
-   * `joined`, `pipe`, `zero-width` (findings that decide), `crossed`, `identifier` (weak findings); absent when none.
+   * `joined`, `slug`, `zero-width`, `symbol`, `markup`, `accents` (findings that decide), `crossed`, `identifier`
+   * (weak findings); absent when none.
    */
   readonly blocklist?: readonly string[];
 }
@@ -154,8 +155,9 @@ export interface Finding {
   /** Judged against this threshold instead of the detector's own (operator text: the operator threshold). */
   readonly threshold?: number;
   /**
-   * Set on a blocklist finding that only a wider reading of the text found (`joined`, `pipe`, `zero-width`,
-   * `crossed`, `identifier`: lambdas/core/detectors/blocklist.ts); listed in the decision's `signals.blocklist`.
+   * Set on a blocklist finding that only a wider reading of the text found (`joined`, `slug`, `zero-width`, `symbol`,
+   * `markup`, `accents`, `crossed`, `identifier`: lambdas/core/detectors/blocklist.ts); listed in the decision's
+   * `signals.blocklist`.
    */
   readonly via?: string;
 }
