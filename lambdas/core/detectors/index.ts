@@ -172,7 +172,8 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
           const gaps: HiddenGaps = {
             invisible: hidesCharacters(norm) && HIDDEN_GAP_RE.test(raw),
             symbols: !isAsciiText(raw) && SYMBOL_TEST.test(raw),
-            markup: markupView,
+            // The markup view may not have fit the normalizer's budget: the reading renders the markup itself.
+            markup: markupView || views[0]?.text.includes('<') === true,
           };
           const literal =
             gapLiteral || (gaps.symbols && gates.evaluate(raw.replace(SYMBOL_RE, ''))[0] === true);
@@ -287,7 +288,7 @@ interface HiddenGaps {
   readonly invisible: boolean;
   /** The raw text holds a symbol of {@link SYMBOL_RE}. */
   readonly symbols: boolean;
-  /** The normalizer rendered markup (a `markup` view). */
+  /** The normalizer rendered markup (a `markup` view), or the canonical view holds a `<`. */
   readonly markup: boolean;
 }
 

@@ -604,14 +604,6 @@ export function normalizeSegment(
       base = { lower, canonical: residual, scan: baseScan };
     }
   }
-  // HTML and XML markup rendered (tags and comments gone: `pi<span>pe</span>` reads pipe), and its leet reading:
-  // the leet view of the text with its tags reads the tag names as words between the words.
-  const rendered = renderMarkup(base.canonical);
-  if (rendered !== undefined) {
-    const markup = collapseWhitespace(rendered);
-    set.add(markup, [...CANONICAL_TRANSFORMS, 'markup']);
-    if (scanLower(markup).leet) set.add(foldLeet(markup), [...CANONICAL_TRANSFORMS, 'markup', 'leet']);
-  }
   const camel = splitCamelCase(residualNfkc);
   // Words run together throughout: the split view is the reading, made before the others can spend its budget.
   const camelFirst = camel !== undefined && runTogether(residualNfkc);
@@ -677,6 +669,16 @@ export function normalizeSegment(
     const lower = canonicalStages(embedded, emptyInvisibleCounts()).lower;
     const view = collapseWhitespace(lower);
     set.add(view, [...CANONICAL_TRANSFORMS, 'embedded'], breaksWithin(lineBreakOffsets(lower), view));
+  }
+  // HTML and XML markup rendered (tags and comments gone: `pi<span>pe</span>` reads pipe), and its leet reading:
+  // the leet view of the text with its tags reads the tag names as words between the words. Last, so that on
+  // markup-heavy text (pages, code) it spends only the budget the other readings left: tier 0 reads the markup
+  // with joins from the raw text whether or not the view fits.
+  const rendered = renderMarkup(base.canonical);
+  if (rendered !== undefined) {
+    const markup = collapseWhitespace(rendered);
+    if (set.add(markup, [...CANONICAL_TRANSFORMS, 'markup']) && scanLower(markup).leet)
+      set.add(foldLeet(markup), [...CANONICAL_TRANSFORMS, 'markup', 'leet']);
   }
 
   if (counts.zeroWidth + counts.bidi + counts.tags + counts.variationSelectors > 0)
