@@ -161,22 +161,26 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
             rawPass = pass;
         }
         const canonical = views[0]?.text;
-        if (canonical !== undefined && !isAsciiText(canonical)) {
+        const canonicalAscii = canonical === undefined || isAsciiText(canonical);
+        if (!canonicalAscii) {
           for (const hit of foldedHits(canonical, blocklist, gates))
             keepBest(best, blocklistFinding(hit, index));
         }
-        if (norm !== undefined) {
-          // Hidden, inserted or markup characters a phrase may be read across: each is looked for only where
-          // it can be, and the reading runs only where a view (or, for symbols, the raw text without them)
-          // holds a blocklist literal.
+        // Hidden, inserted or markup characters a phrase may be read across: looked for only where a view holds a
+        // blocklist literal, or where the raw text can hold a symbol (the canonical view is not ASCII, or folding
+        // or NFKC changed something: `™` → ` tm `, `＋` → `+`), whose literal may be split by it (`pi™pe b™omb`).
+        const symbols =
+          norm !== undefined &&
+          (!canonicalAscii || norm.signals.letterlike > 0 || norm.signals.transforms.includes('nfkc')) &&
+          SYMBOL_TEST.test(raw);
+        if (norm !== undefined && (gapLiteral || symbols)) {
           const gaps: HiddenGaps = {
             invisible: hidesCharacters(norm) && HIDDEN_GAP_RE.test(raw),
-            symbols: !isAsciiText(raw) && SYMBOL_TEST.test(raw),
+            symbols,
             // The markup view may not have fit the normalizer's budget: the reading renders the markup itself.
-            markup: markupView || views[0]?.text.includes('<') === true,
+            markup: markupView || canonical?.includes('<') === true,
           };
-          const literal =
-            gapLiteral || (gaps.symbols && gates.evaluate(raw.replace(SYMBOL_RE, ''))[0] === true);
+          const literal = gapLiteral || gates.evaluate(raw.replace(SYMBOL_RE, ''))[0] === true;
           if ((gaps.invisible || gaps.symbols || gaps.markup) && literal)
             for (const hit of hiddenGapHits(raw, gaps, blocklist))
               keepBest(best, blocklistFinding(hit, index));
