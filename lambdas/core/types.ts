@@ -72,6 +72,8 @@ export type Transform =
   /** The stretch of styled letters (Braille, small capitals, fullwidth…) read without its plain lead-in. */
   | 'styled-run'
   | 'residual'
+  /** English with stray accents, each accented word of its English sentences folded to ASCII (normalize/accents.ts). */
+  | 'accents'
   | 'fragments'
   | 'atbash'
   | 'camel-case'

@@ -149,7 +149,16 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
           if (markup) markupView = true;
           if ((view === views[0] || markup || view.transforms.includes('leet')) && pass[0]) gapLiteral = true;
           if (despace !== undefined || pass[0]) {
-            for (const hit of blocklist.match(text, despace)) keepBest(best, blocklistFinding(hit, index));
+            // A phrase the accent-folded view spells is named like the accent-folded reading below.
+            const folded = view.transforms.includes('accents');
+            for (const hit of blocklist.match(text, despace))
+              keepBest(
+                best,
+                blocklistFinding(
+                  folded && hit.reading === undefined ? { ...hit, reading: 'accents' } : hit,
+                  index,
+                ),
+              );
           }
           if (runHeuristics)
             for (const f of gatedViewHeuristics(text, index, viewRules, pass, 1)) keepBest(best, f);
@@ -215,13 +224,17 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
 }
 
 /**
- * Where the despacer joined letters in a despaced view: read against the view it came from, the residual
- * view when there is one, else the canonical view (the first).
+ * Where the despacer joined letters in a despaced view: read against the view it came from, the accent-folded
+ * or the residual view when there is one, else the canonical view (the first).
  */
 function joinsOf(text: string, views: readonly View[]): Uint8Array | undefined {
-  const residual = views.find((v) => v.transforms.includes('residual'));
-  const fromResidual = residual === undefined ? undefined : despacedJoins(residual.text, text);
-  return fromResidual ?? (views[0] === undefined ? undefined : despacedJoins(views[0].text, text));
+  // A despaced view of accented English is read from the accent-folded view.
+  for (const from of ['accents', 'residual'] as const) {
+    const source = views.find((v) => v.transforms.includes(from));
+    const joins = source === undefined ? undefined : despacedJoins(source.text, text);
+    if (joins !== undefined) return joins;
+  }
+  return views[0] === undefined ? undefined : despacedJoins(views[0].text, text);
 }
 
 /** The finding of one blocklist hit: weak hits under their own detector, at half score. */

@@ -1,5 +1,6 @@
 import type { NormalizationSignals, NormalizedSegment, Transform, View } from '../types';
 import { isAsciiText } from '../util/ascii';
+import { foldStrayAccents } from './accents';
 import { decodeBase85Runs, decodeUuencode, MIN_BASE85_RUN, VISIBLE_ASCII } from './base85';
 import { decodeBase64Runs, decodeHexRuns, decodeUrlRuns, rot13, rot13Reading, wantsRot13 } from './decode';
 import { collapseSpacedLetters, joinSplitTokens, readSpacedWords } from './despace';
@@ -604,6 +605,16 @@ export function normalizeSegment(
       base = { lower, canonical: residual, scan: baseScan };
     }
   }
+  // English written with stray accents (`hów cán i máke…`): its accent-folded reading is a view, and the readings
+  // below (leet, despace, rot13…) start from it. Foreign sentences stay as written (accents.ts).
+  if (!ascii) {
+    const folded = foldStrayAccents(base.lower);
+    if (folded !== undefined) {
+      const view = collapseWhitespace(folded);
+      set.add(view, [...CANONICAL_TRANSFORMS, 'accents'], breaksWithin(lineBreakOffsets(folded), view));
+      base = { lower: folded, canonical: view, scan: scanLower(folded) };
+    }
+  }
   const camel = splitCamelCase(residualNfkc);
   // Words run together throughout: the split view is the reading, made before the others can spend its budget.
   const camelFirst = camel !== undefined && runTogether(residualNfkc);
@@ -619,7 +630,11 @@ export function normalizeSegment(
     if (despaced.text !== base.lower) {
       const transforms: Transform[] = [...CANONICAL_TRANSFORMS, 'despace'];
       if (despaced.leet || words?.leet) transforms.push('leet');
-      set.add(collapseWhitespace(despaced.text), transforms);
+      const view = collapseWhitespace(despaced.text);
+      set.add(view, transforms);
+      // Spaced-out letters carry their accents into the words they spell (`h ó w` → `hów`): read those words folded too.
+      const folded = ascii ? undefined : foldStrayAccents(view);
+      if (folded !== undefined) set.add(folded, [...transforms, 'accents']);
     }
     // Words left unfolded as mostly symbols (`570r3`, `70`) may be heavy leetspeak: the letter despacer's
     // reading of the whole text folds every run, as it did before the spaced-word reading existed.
