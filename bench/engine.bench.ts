@@ -7,7 +7,9 @@
  * as means, with the mean wall time per decision, the garbage collector's pauses per decision (they fall inside
  * the stages they interrupt) and the time spent between decisions (the loop and its awaits).
  *
- * `BENCH_SIZES=2048,4096 npm run bench` limits the sizes (bytes). `BENCH_BASE=<git ref>` also loads
+ * `BENCH_SIZES=2048,4096 npm run bench` limits the sizes (bytes); `BENCH_TEXT=accented` gives every word of the
+ * filler a stray accent (the accent-folded view is made and scored), `BENCH_TEXT=foreign` makes it French-like
+ * accented text (its gate is paid, no view made). `BENCH_BASE=<git ref>` also loads
  * the engine of that commit, or of a folder holding a copy of the repository (scripts/lib/core-at.ts), and
  * measures both side by side in one process, alternating in chunks of requests (the order flipped every
  * round) so both see the same machine load;
@@ -26,7 +28,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import type { DecisionRecord } from '../lambdas/core/index';
 import { BUNDLE_DIR, bundleForNode } from '../local/bundle';
 import { type CoreModule, coreEntryAt } from '../scripts/lib/core-at';
-import { fillerText, percentile, printTable } from './harness';
+import { accentedFillerText, fillerText, foreignFillerText, percentile, printTable } from './harness';
 
 const ALL_SIZES: ReadonlyArray<readonly [string, number]> = [
   ['0.5 KB', 512],
@@ -38,6 +40,15 @@ const ALL_SIZES: ReadonlyArray<readonly [string, number]> = [
 
 const only = process.env.BENCH_SIZES?.split(',').map(Number);
 const SIZES = only ? ALL_SIZES.filter(([, b]) => only.includes(b)) : ALL_SIZES;
+
+const TEXTS: Readonly<Record<string, (bytes: number) => string>> = {
+  plain: fillerText,
+  accented: accentedFillerText,
+  foreign: foreignFillerText,
+};
+const chosen = TEXTS[process.env.BENCH_TEXT ?? 'plain'];
+if (chosen === undefined) throw new Error(`BENCH_TEXT: expected one of ${Object.keys(TEXTS).join(', ')}`);
+const text: (bytes: number) => string = chosen;
 
 interface StageSamples {
   parse: number[];
@@ -164,7 +175,7 @@ async function main(): Promise<void> {
     const body = JSON.stringify({
       model: 'bench',
       max_tokens: 256,
-      messages: [{ role: 'user', content: fillerText(bytes) }],
+      messages: [{ role: 'user', content: text(bytes) }],
     });
     const big = bytes >= 65_536;
     const maxIterations = big ? 60 : 50_000;

@@ -86,3 +86,37 @@ export function printTable(rows: ReadonlyArray<Record<string, string | number>>)
   process.stdout.write(`${line(cols)}\n`);
   for (const r of rows) process.stdout.write(`${line(cols.map((c) => String(r[c])))}\n`);
 }
+
+const ACUTE: Readonly<Record<string, string>> = { a: 'á', e: 'é', i: 'í', o: 'ó', u: 'ú' };
+
+/** {@link fillerText} with the first vowel of every word given an acute accent: English with stray accents. */
+export function accentedFillerText(bytes: number, seed = 42): string {
+  return fillerText(bytes, seed).replace(/[a-z]+/gi, (w) => w.replace(/[aeiou]/, (v) => ACUTE[v] ?? v));
+}
+
+/**
+ * French-like filler of about `bytes` characters: accented words of a real language, which the accent-folded
+ * reading leaves as written (lambdas/core/normalize/accents.ts), so only its gate is paid.
+ */
+export function foreignFillerText(bytes: number, seed = 42): string {
+  const words = (
+    'le la les de des une un et à où été très déjà après même être père mère frère café élève école ' +
+    'général préféré réunion théâtre fenêtre forêt hôpital château garçon leçon français déjeuner ' +
+    'bientôt peut-être voilà là deuxième première année journée soirée rivière lumière'
+  ).split(' ');
+  let x = seed >>> 0;
+  const parts: string[] = [];
+  let len = 0;
+  let sentence = 0;
+  while (len < bytes) {
+    x = (x * 1_664_525 + 1_013_904_223) >>> 0;
+    let w = words[x % words.length] ?? 'le';
+    if (++sentence > 8 + (x % 7)) {
+      w += '.';
+      sentence = 0;
+    }
+    parts.push(w);
+    len += w.length + 1;
+  }
+  return parts.join(' ').slice(0, bytes);
+}

@@ -7,16 +7,20 @@
  * The gate, sentence by sentence (a sentence ends at `. ! ? ; :` or a line break): of the words of three
  * letters or more, written in Latin letters (and lookalikes that fold to them), the accented ones must fold to
  * English words of the word list (ADR 0039) at least two times in three, and accented and plain words
- * together must be English words three times in four. A sentence that passes has every accented word
- * folded (marks dropped, `ø ł ı đ ß æ œ` spelled in ASCII); the other sentences stay as they are. Words that
- * hold a letter of another script (Cyrillic, Greek, CJK) without a Latin lookalike are neither counted nor
- * folded.
+ * together must be English words three times in four; and one word of two letters or more, folded, must be
+ * one of the 1,000 most frequent English words (`how`, `the`, `write`…): the list also holds French and Italian
+ * words English borrowed (`château`, `garçon`, `soirée`: a sentence of them passes the first two tests), but
+ * most of their function words rank lower (`la` is the 1030th, `pour` the 3240th, `que` the 6654th). A
+ * sentence that passes has every accented word folded (marks dropped, `ø ł ı đ ß æ œ` spelled in ASCII); the
+ * other sentences stay as they are. Words that hold a letter of another script (Cyrillic, Greek, CJK) without a
+ * Latin lookalike are neither counted nor folded.
  *
- * Linear: one pass over the text classifying each code unit (a table filled on demand), at most three word
- * list lookups per word of three to {@link MAX_LOOKUP} letters, and one more pass to write the folded text.
+ * Linear: one pass over the text classifying each code unit (a table filled on demand); in a sentence that holds
+ * an accented word, at most three word-list lookups per word of two to {@link MAX_LOOKUP} letters; one more pass
+ * to write the folded text.
  */
 import { HOMOGLYPHS } from './homoglyphs';
-import { knownWordCost } from './segment';
+import { knownWordCost, rankCost } from './segment';
 
 /** A code unit's class for the fold, cached in {@link CLASSES} (0: not yet classified). */
 const UNKNOWN = 0;
@@ -112,26 +116,39 @@ function foldWord(text: string, start: number, end: number): string {
   return out;
 }
 
-const isEnglish = (word: string): boolean => word.length <= MAX_LOOKUP && knownWordCost(word) !== undefined;
+/** How many of the most frequent words of the list are common words ({@link englishSentence}). */
+const COMMON_WORDS = 1000;
+
+/** Word-list cost of `word` (undefined: not an English word), without a lookup for words too long to be listed. */
+const costOf = (word: string): number | undefined =>
+  word.length <= MAX_LOOKUP ? knownWordCost(word) : undefined;
 
 /** Whether a sentence's words pass the gate (see the module comment). */
 function englishSentence(text: string, words: readonly Word[]): boolean {
+  const common = rankCost(COMMON_WORDS - 1);
   let accented = 0;
   let english = 0;
   let plain = 0;
   let plainEnglish = 0;
+  let commonWords = 0;
   for (const w of words) {
+    if (w.letters < 2) continue;
+    const cost = costOf(w.accented ? foldWord(text, w.start, w.end) : text.slice(w.start, w.end));
+    if (cost !== undefined && cost <= common) commonWords++;
     if (w.letters < MIN_COUNTED) continue;
     if (w.accented) {
       accented++;
-      if (isEnglish(foldWord(text, w.start, w.end))) english++;
+      if (cost !== undefined) english++;
     } else {
       plain++;
-      if (isEnglish(text.slice(w.start, w.end))) plainEnglish++;
+      if (cost !== undefined) plainEnglish++;
     }
   }
   return (
-    english >= 1 && 3 * english >= 2 * accented && 4 * (english + plainEnglish) >= 3 * (accented + plain)
+    commonWords >= 1 &&
+    english >= 1 &&
+    3 * english >= 2 * accented &&
+    4 * (english + plainEnglish) >= 3 * (accented + plain)
   );
 }
 

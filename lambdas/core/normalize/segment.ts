@@ -32,6 +32,8 @@ let costs: Map<string, number> | undefined;
 let tableBuilds = 0;
 /** Cost of one letter no word covers: above the rarest word's cost. */
 let unknownLetter = 0;
+/** log of the list's length, the scale of every cost. */
+let logWords = 0;
 
 /** The word → cost table, built on first use (the list is only needed when run-together letters appear). */
 function table(): Map<string, number> {
@@ -44,6 +46,7 @@ function table(): Map<string, number> {
     if (w.length <= MAX_WORD && !built.has(w)) built.set(w, Math.log((r + 1) * logN));
   }
   unknownLetter = Math.log((words.length + 1) * logN) + 1;
+  logWords = logN;
   costs = built;
   tableBuilds++;
   return built;
@@ -52,6 +55,12 @@ function table(): Map<string, number> {
 /** How many times the word table was built in this process: 0 until the first reading that needs it, then 1. */
 export function wordTableBuilds(): number {
   return tableBuilds;
+}
+
+/** The cost of the listed word of `rank` (0: the most frequent): the `rank + 1` most frequent words cost at most this. */
+export function rankCost(rank: number): number {
+  table();
+  return Math.log((rank + 1) * logWords);
 }
 
 /** Cost of a listed word (lower: more frequent), undefined when `word` is not in the list. */
