@@ -34,8 +34,8 @@ const FOLDABLE = 3;
 const FOREIGN = 4;
 
 const CLASSES = new Uint8Array(0x10000);
-/** The ASCII letters of each {@link FOLDABLE} code unit. */
-const FOLDS = new Map<number, string>();
+/** The ASCII letters of each {@link FOLDABLE} non-ASCII code unit, by code unit. */
+const FOLDS: string[] = [];
 
 /** Letters with no decomposition, folded as they are usually spelled in ASCII. */
 const SPELLED: Readonly<Record<string, string>> = {
@@ -73,7 +73,7 @@ function classify(c: number): number {
     if (twin !== undefined && folded !== lower) folded = twin.toLowerCase();
   }
   if (!ASCII_LETTERS_RE.test(folded)) return FOREIGN;
-  FOLDS.set(c, folded);
+  FOLDS[c] = folded;
   return FOLDABLE;
 }
 
@@ -97,21 +97,13 @@ const MIN_COUNTED = 3;
 /** Longest word looked up in the word list (longer ones count as not English without a lookup). */
 const MAX_LOOKUP = 24;
 
-/** One word of the sentence being read: its span, and whether it holds a mark or a non-ASCII letter. */
-interface Word {
-  readonly start: number;
-  readonly end: number;
-  readonly accented: boolean;
-  readonly letters: number;
-}
-
 /** The ASCII spelling of a Latin word: marks dropped, every letter folded. */
 function foldWord(text: string, start: number, end: number): string {
   let out = '';
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c < 0x80) out += text[i];
-    else if (CLASSES[c] === FOLDABLE) out += FOLDS.get(c);
+    else if (CLASSES[c] === FOLDABLE) out += FOLDS[c];
   }
   return out;
 }
@@ -123,33 +115,83 @@ const COMMON_WORDS = 1000;
 const costOf = (word: string): number | undefined =>
   word.length <= MAX_LOOKUP ? knownWordCost(word) : undefined;
 
-/** Whether a sentence's words pass the gate (see the module comment). */
-function englishSentence(text: string, words: readonly Word[]): boolean {
+/**
+ * The words of the sentence being read, reused from sentence to sentence: spans, letter counts, whether each is
+ * accented (holds a mark or a non-ASCII letter), and the folded spelling of the accented ones.
+ */
+class Sentence {
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
+  readonly letters: number[] = [];
+  readonly accented: boolean[] = [];
+  readonly folded: string[] = [];
+  length = 0;
+  anyAccented = false;
+  /** Accented words of at least {@link MIN_COUNTED} letters. */
+  countedAccented = 0;
+
+  push(start: number, end: number, letters: number, accented: boolean): void {
+    const k = this.length++;
+    this.starts[k] = start;
+    this.ends[k] = end;
+    this.letters[k] = letters;
+    this.accented[k] = accented;
+    if (accented) {
+      this.anyAccented = true;
+      if (letters >= MIN_COUNTED) this.countedAccented++;
+    }
+  }
+
+  clear(): void {
+    this.length = 0;
+    this.anyAccented = false;
+    this.countedAccented = 0;
+  }
+}
+
+/**
+ * Whether a sentence's words pass the gate (see the module comment), leaving the folded spelling of each accented
+ * word in `s.folded`. The accented words are looked up first: foreign text fails there, before its plain words
+ * are looked up; the plain words only until the outcome is settled.
+ */
+function englishSentence(text: string, s: Sentence): boolean {
   const common = rankCost(COMMON_WORDS - 1);
   let accented = 0;
   let english = 0;
   let plain = 0;
-  let plainEnglish = 0;
   let commonWords = 0;
-  for (const w of words) {
-    if (w.letters < 2) continue;
-    const cost = costOf(w.accented ? foldWord(text, w.start, w.end) : text.slice(w.start, w.end));
-    if (cost !== undefined && cost <= common) commonWords++;
-    if (w.letters < MIN_COUNTED) continue;
-    if (w.accented) {
-      accented++;
-      if (cost !== undefined) english++;
-    } else {
-      plain++;
-      if (cost !== undefined) plainEnglish++;
+  for (let k = 0; k < s.length; k++) {
+    const letters = s.letters[k]!;
+    if (!s.accented[k]) {
+      if (letters >= MIN_COUNTED) plain++;
+      continue;
     }
+    const word = foldWord(text, s.starts[k]!, s.ends[k]!);
+    s.folded[k] = word;
+    if (letters < 2) continue;
+    const cost = costOf(word);
+    if (cost !== undefined && cost <= common) commonWords++;
+    if (letters < MIN_COUNTED) continue;
+    accented++;
+    if (cost !== undefined) english++;
+    // Two in three can no longer be English: foreign words, settled without looking at the rest.
+    else if (3 * (english + s.countedAccented - accented) < 2 * s.countedAccented) return false;
   }
-  return (
-    commonWords >= 1 &&
-    english >= 1 &&
-    3 * english >= 2 * accented &&
-    4 * (english + plainEnglish) >= 3 * (accented + plain)
-  );
+  if (english < 1 || 3 * english < 2 * accented) return false;
+  // English words needed among the plain ones, and plain words left to look at.
+  let needed = Math.max(0, Math.ceil((3 * (accented + plain)) / 4) - english);
+  let left = plain;
+  for (let k = 0; k < s.length && (needed > 0 || commonWords === 0); k++) {
+    const letters = s.letters[k]!;
+    if (s.accented[k] || letters < 2) continue;
+    if (needed > left) return false;
+    const cost = costOf(text.slice(s.starts[k]!, s.ends[k]!));
+    if (cost !== undefined && cost <= common) commonWords++;
+    if (letters < MIN_COUNTED) continue;
+    left--;
+    if (cost !== undefined) needed--;
+  }
+  return needed <= 0 && commonWords >= 1;
 }
 
 /**
@@ -161,18 +203,16 @@ export function foldStrayAccents(text: string): string | undefined {
   const n = text.length;
   const parts: string[] = [];
   let last = 0;
-  let words: Word[] = [];
-  let anyAccented = false;
+  const sentence = new Sentence();
   const closeSentence = (): void => {
-    if (anyAccented && englishSentence(text, words)) {
-      for (const w of words) {
-        if (!w.accented) continue;
-        parts.push(text.slice(last, w.start), foldWord(text, w.start, w.end));
-        last = w.end;
+    if (sentence.anyAccented && englishSentence(text, sentence)) {
+      for (let k = 0; k < sentence.length; k++) {
+        if (!sentence.accented[k]) continue;
+        parts.push(text.slice(last, sentence.starts[k]), sentence.folded[k]!);
+        last = sentence.ends[k]!;
       }
     }
-    words = [];
-    anyAccented = false;
+    sentence.clear();
   };
   let i = 0;
   while (i < n) {
@@ -200,9 +240,7 @@ export function foldStrayAccents(text: string): string | undefined {
         foreign = true;
       } else break;
     }
-    if (foreign) continue;
-    words.push({ start, end: i, accented, letters });
-    if (accented) anyAccented = true;
+    if (!foreign) sentence.push(start, i, letters, accented);
   }
   closeSentence();
   if (parts.length === 0) return undefined;
