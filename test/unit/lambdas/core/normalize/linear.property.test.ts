@@ -137,6 +137,11 @@ const WORST: Readonly<Record<string, (n: number) => string>> = {
     repeat('m  a  k  e    a    b  o  m  b   and ', n),
   'spaced-out letters two apart spelling no word': (n) => repeat('x  q  z  v    ', n),
   'parenthesized numbers': (n) => repeat('⑴⑵⒇', n),
+  'stray accents, one sentence': (n) => repeat('hów cán í bóil án égg ', n),
+  'stray accents, many sentences': (n) => repeat('hów cán í? ', n),
+  'accented foreign words, one sentence': (n) => repeat('château garçon rivière élève ', n),
+  'accented words too long to look up': (n) => repeat('á', n),
+  'accented words among plain unlisted ones': (n) => repeat('bóil qxzv qxzv qxzv ', n),
   mixed: (n) =>
     repeat(
       `x ${EVASIONS.morse?.('how are you') ?? ''} ${EVASIONS['html-entities']?.('hi there') ?? ''} \u202eolleh\u202c ɐǝɥ =41=42=43 `,

@@ -38,14 +38,19 @@ const PROBES = [
   'the',
 ];
 
-test('building the engine and an English request do not build the word table; the gates and costs are the same as over it', async () => {
+test('building the engine and an English request (with curly quotes, a dash, CJK) do not build the word table; the gates and costs are the same as over it', async () => {
   const cold = knownWordCosts(PROBES);
   const engine = createEngine();
   const parsed = parseRequest(
     JSON.stringify({
       model: 'm',
       max_tokens: 8,
-      messages: [{ role: 'user', content: 'What is the capital of France? Answer in one sentence.' }],
+      messages: [
+        { role: 'user', content: 'What is the capital of France? Answer in one sentence.' },
+        { role: 'assistant', content: 'Paris.' },
+        // Curly quotes, a dash and CJK: not ASCII, but no accented Latin word for the accent fold to look up.
+        { role: 'user', content: 'And the “capital” of Japan — 東京? Answer in one word.' },
+      ],
     }),
     { format: 'messages' },
   );
