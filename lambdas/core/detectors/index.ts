@@ -230,7 +230,7 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
 function joinsOf(text: string, views: readonly View[]): Uint8Array | undefined {
   // A despaced view of accented English is read from the accent-folded view.
   for (const from of ['accents', 'residual'] as const) {
-    const source = views.find((v) => v.transforms.includes(from));
+    const source = views.find((v) => v.transforms.includes(from) && !v.transforms.includes('despace'));
     const joins = source === undefined ? undefined : despacedJoins(source.text, text);
     if (joins !== undefined) return joins;
   }
