@@ -588,7 +588,7 @@ const INFLECTIONS: Readonly<Record<GlossLanguage, ReadonlyArray<readonly [string
   fr: endings('s> x> e> es> aux>al'),
   es: endings('s> es> a>o as>o os>o ces>z'),
   pt: endings('s> es> a>o as>o os>o ns>m oes>ao ais>al'),
-  it: endings('i>o e>a i>e a>o he>a hi>o i>a'),
+  it: endings('gi>gio ci>cio i>o e>a i>e a>o he>a hi>o i>a'),
   de: endings('n> en> e> er> es> s> nen>'),
 };
 
@@ -677,6 +677,8 @@ function lookup(word: string, lang: GlossLanguage, budget: GuessBudget): string 
   }
   const base = inflected(word, lang);
   if (base !== undefined) return base;
+  const clitic = withoutClitics(word, lang);
+  if (clitic !== undefined) return clitic;
   if (word.length < MIN_GUESS || /\d/.test(word)) return undefined;
   if (!budget.open()) return undefined;
   if (lang === 'de') {
@@ -691,6 +693,64 @@ function lookup(word: string, lang: GlossLanguage, budget: GuessBudget): string 
     if (replacement === '' && stem.length < 5) continue;
     const hit = english(stem + replacement, lang, budget);
     if (hit !== undefined && hit !== word) return hit;
+  }
+  return undefined;
+}
+
+/**
+ * Object pronouns written onto a Spanish or Italian verb, longest first, with the English they add
+ * (`dímelo`, `explícamelo`, `hazlo`, `fammelo`, `scrivimelo`, `mandagliela`). The generated forms
+ * cover one pronoun on a regular verb (`dame`, `scrivimi`); these are the clusters and the short
+ * imperatives that take them.
+ */
+const CLITICS: Partial<Record<GlossLanguage, ReadonlyArray<readonly [string, string]>>> = {
+  es: endings(
+    'melo>me melos>me mela>me melas>me telo>you tela>you selo>them selos>them sela>them selas>them noslo>us nosla>us lo>it la>it los>them las>them le>them les>them me>me te>you nos>us',
+  ),
+  it: endings(
+    'glielo>them gliela>them glieli>them gliele>them melo>me mela>me meli>me mele>me mene>me telo>you tela>you celo>us cela>us lo>it la>it li>them le>them ne>it mi>me ti>you ci>us gli>them',
+  ),
+};
+
+/** Short imperatives that take pronouns (`di` + `melo`, `fa` + `mmelo`), per language. */
+const SHORT_IMPERATIVES: Partial<Record<GlossLanguage, ReadonlyMap<string, string>>> = {
+  es: new Map([
+    ['di', 'tell'],
+    ['haz', 'make'],
+    ['da', 'give'],
+    ['pon', 'put'],
+  ]),
+  it: new Map([
+    ['di', 'tell'],
+    ['fa', 'make'],
+    ['far', 'make'],
+    ['da', 'give'],
+    ['sta', 'stay'],
+  ]),
+};
+
+/**
+ * The gloss of a Spanish or Italian verb with object pronouns written onto it (`explicamelo` →
+ * `explain me`, `fammelo` → `make me`): the pronouns taken off, the rest read as a generated verb form
+ * or a short imperative (Italian doubles the pronoun's consonant after one: `fa` + `mmelo`). Undefined
+ * when the rest is not a verb, so a noun that merely ends like a pronoun (`cielo`, `fratello`) is kept.
+ */
+function withoutClitics(word: string, lang: GlossLanguage): string | undefined {
+  const clitics = CLITICS[lang];
+  if (clitics === undefined || word.length < 4) return undefined;
+  const dict = dicts().get(lang)!;
+  const short = SHORT_IMPERATIVES[lang]!;
+  for (const [clitic, english] of clitics) {
+    if (!word.endsWith(clitic) || word.length - clitic.length < 2) continue;
+    const stem = word.slice(0, word.length - clitic.length);
+    const stems =
+      lang === 'it' && stem.length >= 3 && stem[stem.length - 1] === clitic[0]
+        ? [stem, stem.slice(0, -1)]
+        : [stem];
+    for (const st of stems) {
+      const verb = dict.verbs.has(st) ? dict.entries.get(st) : short.get(st);
+      if (verb !== undefined && verb !== '') return `${verb} ${english}`;
+    }
   }
   return undefined;
 }
@@ -788,10 +848,32 @@ function glossTokens(
   const dict = dicts().get(lang)!;
   const out: string[] = [];
   let sensed = false;
+  // Per gloss in `out`: whether it can be the noun an adjective after it describes (a listed word,
+  // not a verb form nor a function word).
+  const nounish: boolean[] = [];
+  const push = (gloss: string, source: string) => {
+    // `comment voler`, `cómo robo`, `come rubare`: English asks `how to steal` (German `wie man` is a
+    // listed phrase).
+    if (lang !== 'de' && dict.verbs.has(source) && QUESTION_TO.has(out[out.length - 1]!)) {
+      out.push('to');
+      nounish.push(false);
+    }
+    out.push(gloss);
+    nounish.push(!dict.verbs.has(source) && !STOP_BITS.has(source) && !NOT_NOUNS.has(gloss));
+  };
   const word = (w: string) => {
     const hit = lookup(w, lang, budget);
-    if (hit === undefined) out.push(w);
-    else if (hit !== '') out.push(hit);
+    if (hit === undefined) {
+      out.push(w);
+      nounish.push(false);
+    } else if (hit !== '') push(hit, w);
+  };
+  /** Whether a listed phrase starts at token `k`. */
+  const startsPhrase = (k: number): boolean => {
+    if (!dict.heads.has(tokens[k]!)) return false;
+    for (let n = Math.min(dict.maxWords, tokens.length - k); n >= 2; n--)
+      if (dict.entries.has(tokens.slice(k, k + n).join(' '))) return true;
+    return false;
   };
   for (let i = 0; i < tokens.length; ) {
     let matched = false;
@@ -804,7 +886,7 @@ function glossTokens(
       if (sense !== undefined) sensed = true;
       const hit = sense ?? dict.entries.get(phrase);
       if (hit !== undefined) {
-        if (hit !== '') out.push(hit);
+        if (hit !== '') push(hit, phrase);
         i += n;
         matched = true;
         break;
@@ -812,14 +894,70 @@ function glossTokens(
     }
     if (matched) continue;
     const t = tokens[i]!;
+    // An object pronoun before its verb (`de me tuer`, `lhe mandar`, `ti seguo`): the verb first, as
+    // English writes it (`kill me`), unless the verb starts a listed phrase.
+    const next = tokens[i + 1];
+    if (
+      next !== undefined &&
+      PROCLITICS[lang]?.has(t) === true &&
+      dict.verbs.has(next) &&
+      !startsPhrase(i + 1)
+    ) {
+      word(next);
+      word(t);
+      i += 2;
+      continue;
+    }
     // A hyphenated token no lexicon lists is read part by part (`explique-me`, `DDoS-Angriffe`).
     if (t.includes('-') && !LANGS.some((l) => dicts().get(l)!.entries.has(t)))
       for (const part of t.split('-')) word(part);
     else word(t);
     i += 1;
   }
+  // French, Spanish, Portuguese and Italian put most adjectives after the noun (`bomba casera`,
+  // `noticia falsa`, `arme intraçable`): the English order (`homemade bomb`, `fake news`) is what
+  // tier 1 learned its word pairs from.
+  if (lang !== 'de')
+    for (let k = 1; k < out.length; k++) {
+      if (nounish[k - 1] && POSTPOSED.has(out[k]!)) {
+        const noun = out[k - 1]!;
+        out[k - 1] = out[k]!;
+        out[k] = noun;
+        nounish[k - 1] = false;
+        nounish[k] = false;
+      }
+    }
   return { out, sensed };
 }
+
+/**
+ * English glosses of Romance adjectives that follow their noun, read before it instead (see
+ * `glossTokens`): the harm and manner adjectives of requests. Adjectives that stand before the noun in
+ * the Romance languages too (`meilleur`, `nouveau`, `grand`) are not listed.
+ */
+const POSTPOSED: ReadonlySet<string> = new Set(
+  'fake false counterfeit homemade stolen untraceable unregistered undetectable illegal illicit natural painful painless threatening lethal deadly toxic poisonous dangerous anonymous fraudulent racist violent sexual chemical biological nuclear radioactive explosive inferior hateful personal detailed secret covert'.split(
+    ' ',
+  ),
+);
+
+/** Glosses that are not a noun an adjective after them could describe. */
+const NOT_NOUNS: ReadonlySet<string> = new Set(
+  'more less very most too so also not really quite as be is are was were been seem seems look looks become'.split(
+    ' ',
+  ),
+);
+
+/** Question words that English follows with `to` before an infinitive (`how to`, `where to`). */
+const QUESTION_TO: ReadonlySet<string> = new Set(['how', 'where']);
+
+/** Romance object pronouns that stand before the verb (`me`, `te`, `lui`, `le`, `lhe`, `gli`…). */
+const PROCLITICS: Partial<Record<GlossLanguage, ReadonlySet<string>>> = {
+  fr: new Set(['me', 'te', 'lui', 'nous', 'vous', 'leur']),
+  es: new Set(['me', 'te', 'le', 'les', 'nos']),
+  pt: new Set(['me', 'te', 'lhe', 'lhes', 'nos']),
+  it: new Set(['mi', 'ti', 'gli', 'ci']),
+};
 
 /** German conjunctions and question words that open a clause whose finite verb stands last. */
 const DE_SUBORDINATORS: ReadonlySet<string> = new Set(
