@@ -20,6 +20,7 @@ import {
   tableContextNegatives,
   wrapperAugmentations,
 } from './augment';
+import { harnessNegatives } from './harness-corpus';
 import type { Label, TrainRow } from './training';
 
 export const LABELS = ['harmful', 'jailbreak', 'injection', 'benign'] as const;
@@ -71,6 +72,9 @@ export type TableContrast = 'off' | AttackLines | 'context';
 /** The recipe's table contrast: what `npm run train` and `npm run train:tier2` fit by default. */
 export const RECIPE_TABLE_CONTRAST: TableContrast = 'reply';
 
+/** Whether the recipe fits the hand-written coding-agent harness texts (harness-corpus.ts, ADR 0063). */
+export const RECIPE_HARNESS = false;
+
 /** Score from which a tier-0 safety finding flags a row whatever tier 1 says (the engine acts on either). */
 export const TIER0_HIT_SCORE = 0.5;
 
@@ -107,6 +111,7 @@ export function withServedViews(rows: readonly RawTrainRow[]): RawTrainRow[] {
 export function tier1FitRows(
   rawTrain: readonly RawTrainRow[],
   tableContrast: TableContrast = RECIPE_TABLE_CONTRAST,
+  harness: boolean = RECIPE_HARNESS,
 ): {
   readonly rows: TrainRow[];
   readonly augmentation: string;
@@ -114,8 +119,9 @@ export function tier1FitRows(
   const train = withServedViews(rawTrain);
   const wrapped = wrapperAugmentations(train, canonicalize);
   const stripped = strippedAugmentations(train, canonicalize);
-  const augmented = [...wrapped, ...stripped];
-  const copies = `${wrapped.length} encoded-wrapper copies of train benign rows, ${stripped.length} structure-stripped copies of train injection and benign rows`;
+  const agent = harness ? harnessNegatives(canonicalize) : [];
+  const augmented = [...wrapped, ...stripped, ...agent];
+  const copies = `${wrapped.length} encoded-wrapper copies of train benign rows, ${stripped.length} structure-stripped copies of train injection and benign rows${harness ? `, ${agent.length} hand-written coding-agent harness texts (harness-corpus.ts)` : ''}`;
   if (tableContrast === 'off') {
     return { rows: [...train, ...augmented], augmentation: `${copies} (augment.ts), fitted only` };
   }

@@ -68,6 +68,12 @@ export interface TrainOptions {
   readonly seed: number;
   /** Number of folds of TRAIN used for out-of-fold calibration and thresholds. */
   readonly folds: number;
+  /**
+   * Training weight of each window of a benign row: `share` — the row's weight split evenly over its
+   * windows; `sqrt` — the row's weight over √(windows), so each window of a long benign text weighs more
+   * than an even share (ADR 0052, measured again in ADR 0063). Positives always share.
+   */
+  readonly negativeWindows?: 'share' | 'sqrt';
   /** FPR budgets used when picking thresholds on out-of-fold scores. */
   readonly maxFprGeneral: number;
   readonly maxFprBorderline: number;
@@ -175,7 +181,8 @@ function trainBinary(
     const y = rows[i]!.label === cat ? 1 : 0;
     const likePositive = y === 1 || rows[i]!.contrast === cat;
     const ws = likePositive ? vecs[i]!.filter((v) => v.primary) : vecs[i]!;
-    for (const v of ws) ex.push({ v, y, weight: (likePositive ? wPos : wNeg) / ws.length });
+    const split = likePositive || opts.negativeWindows !== 'sqrt' ? ws.length : Math.sqrt(ws.length);
+    for (const v of ws) ex.push({ v, y, weight: (likePositive ? wPos : wNeg) / split });
   }
   const B = opts.features.buckets;
   const model: BinaryModel = { w: new Float64Array(B), bias: 0 };
@@ -601,7 +608,7 @@ export function trainModel(
     training: {
       ...meta,
       optimizer: `adagrad-sgd epochs=${opts.epochs} lr=${opts.learningRate} l2=${JSON.stringify(opts.l2)} seed=${opts.seed}`,
-      classWeights: 'balanced per binary problem (positives vs benign)',
+      classWeights: `balanced per binary problem (positives vs benign)${opts.negativeWindows === 'sqrt' ? "; benign windows at the row's weight over sqrt(windows)" : ''}`,
       calibration: `platt on ${opts.folds}-fold out-of-fold max-window margins of TRAIN${servedNote}`,
       thresholdRule: `greedy joint choice on out-of-fold TRAIN scores${served ? ', tier-0 hits counted as flagged' : ''}, fprGeneral<=${opts.maxFprGeneral}, fprBorderline<=${opts.maxFprBorderline}`,
       oofMetrics: roundMetrics(oof),
