@@ -73,7 +73,7 @@ export type TableContrast = 'off' | AttackLines | 'context';
 export const RECIPE_TABLE_CONTRAST: TableContrast = 'reply';
 
 /** Whether the recipe fits the hand-written coding-agent harness texts (harness-corpus.ts, ADR 0063). */
-export const RECIPE_HARNESS = false;
+export const RECIPE_HARNESS = true;
 
 /** Score from which a tier-0 safety finding flags a row whatever tier 1 says (the engine acts on either). */
 export const TIER0_HIT_SCORE = 0.5;

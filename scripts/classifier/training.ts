@@ -102,6 +102,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   l2: { harmful: 3e-3, jailbreak: 1e-4, injection: 1e-2 },
   seed: 20261127,
   folds: 4,
+  negativeWindows: 'sqrt',
   maxFprGeneral: 0.008,
   maxFprBorderline: 0.095,
 };

@@ -192,8 +192,17 @@ describe('tier1FitRows', () => {
     const off = tier1FitRows(rows, 'off');
     expect(off.rows.filter((r) => r.id.endsWith('#context') || r.id.endsWith('#attack'))).toEqual([]);
     expect(off.augmentation).toMatch(
-      /^\d+ encoded-wrapper copies of train benign rows, \d+ structure-stripped copies of train injection and benign rows \(augment\.ts\), fitted only$/,
+      /^\d+ encoded-wrapper copies of train benign rows, \d+ structure-stripped copies of train injection and benign rows, \d+ hand-written coding-agent harness texts \(harness-corpus\.ts\) \(augment\.ts\), fitted only$/,
     );
+  });
+
+  it('fits the hand-written harness texts by default, after the copies and before the table rows, and none when switched off', () => {
+    const ids = tier1FitRows(rows).rows.map((r) => r.id);
+    const harness = ids.filter((id) => id.startsWith('harness:'));
+    expect(harness.length).toBeGreaterThan(100);
+    expect(ids.indexOf(harness[0]!)).toBeGreaterThan(ids.indexOf('f:2'));
+    expect(ids.indexOf(harness[harness.length - 1]!)).toBeLessThan(ids.indexOf('f:1#context'));
+    expect(tier1FitRows(rows, 'reply', false).rows.some((r) => r.id.startsWith('harness:'))).toBe(false);
   });
 
   it('adds contrast negatives, then attack lines, in that order', () => {
