@@ -6,7 +6,8 @@
  * (esbuild's `keepNames`), also the closures made per request. A bundle has one scope: an imported function is a
  * plain call. The code is the same; the Lambda functions are bundled the same way (bench/support/lambda-bundle.ts).
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 
@@ -57,7 +58,8 @@ export async function bundleForNode(entry: string, outFile: string, root: string
     target: `node${process.versions.node.split('.')[0]}`,
     packages: 'external',
     sourcemap: 'inline',
-    logLevel: 'warning',
+    // Errors are in the rejection's message (file, line and text), which the caller prints once.
+    logLevel: 'silent',
     plugins: [sourcePathsPlugin(root)],
   });
   const [output] = result.outputFiles;
@@ -68,5 +70,20 @@ export async function bundleForNode(entry: string, outFile: string, root: string
   return outFile;
 }
 
-/** Where `npm start` and the benchmarks put their bundles (ignored by git with node_modules). */
-export const BUNDLE_DIR = join(ROOT, 'node_modules', '.cache', 'csp-safeguards');
+/**
+ * Where `npm start` and the benchmarks put their bundles: `node_modules/.cache/csp-safeguards` (ignored by git with
+ * node_modules), or a folder of this user's in the system's temporary directory when node_modules is read-only.
+ */
+export const BUNDLE_DIR = writableDir(join(ROOT, 'node_modules', '.cache', 'csp-safeguards'));
+
+function writableDir(preferred: string): string {
+  try {
+    mkdirSync(preferred, { recursive: true });
+    accessSync(preferred, constants.W_OK);
+    return preferred;
+  } catch {
+    const fallback = join(tmpdir(), `csp-safeguards-${process.getuid?.() ?? 'user'}`);
+    mkdirSync(fallback, { recursive: true });
+    return fallback;
+  }
+}
