@@ -305,6 +305,7 @@ export class SafeguardsEngine {
       const perInstruction = scoreInstructions(this.deps.classifier, scoredViews(n), {
         categories: ['jailbreak', 'injection'],
         prohibitionsExempt: false,
+        deferenceExempt: true,
       });
       for (const cat of ['jailbreak', 'injection'] as const) {
         if (perInstruction[cat] !== undefined) whole[cat] = perInstruction[cat];

@@ -223,12 +223,71 @@ export function holdsProhibition(text: string, start = 0, end = text.length): bo
   return false;
 }
 
+/**
+ * Words of a sentence that only defers to other instructions: the lead-in a coding-agent harness writes before
+ * the project and user instruction files it loads ("the instructions below override your default behaviour;
+ * follow them exactly as written"). No word names what to do, what to disregard (`previous`, `above`, `system`,
+ * `safety` …) or whom to disobey (`user`), so such a sentence instructs nothing of its own: what it defers to
+ * is the text around it, judged sentence by sentence.
+ */
+const DEFERENCE_WORDS: ReadonlySet<string> = new Set(
+  (
+    'important note these this the those them they it its their and or you your any all every to of over as are ' +
+    'is be must should shall will always exactly strictly precisely closely carefully faithfully fully written ' +
+    'sure make instructions instruction rules rule guidance conventions settings notes guide guides below shown ' +
+    'following follows listed here codebase project repository workspace team file files default defaults ' +
+    'behavior behaviour behaviors behaviours built in usual general override overrides precedence priority ' +
+    'supersede supersedes replace replaces take takes come comes before follow adhere apply respect keep obey ' +
+    'with where wherever when differ conflict word letter for a an that by than other otherwise would'
+  ).split(' '),
+);
+
+/** The deferring words among {@link DEFERENCE_WORDS}: a sentence of deference holds one. */
+const DEFERS: ReadonlySet<string> = new Set(
+  'override overrides precedence priority supersede supersedes replace replaces follow adhere apply respect obey'.split(
+    ' ',
+  ),
+);
+
+/** True when `sentence` only defers to other instructions (see {@link DEFERENCE_WORDS}). */
+export function defersOnly(sentence: string): boolean {
+  const words = sentence.toLowerCase().match(/[a-z]+/g);
+  if (words === null) return false;
+  let defers = false;
+  for (const w of words) {
+    if (!DEFERENCE_WORDS.has(w)) return false;
+    if (DEFERS.has(w)) defers = true;
+  }
+  return defers;
+}
+
+/** `text` without its sentences that only defer to other instructions ({@link defersOnly}). */
+export function withoutDeference(text: string): string {
+  const parts: string[] = [];
+  let last = 0;
+  for (const s of sentenceStarts(text, 0, text.length)) {
+    if (s < last) continue;
+    const e = sentenceEnd(text, s, text.length);
+    if (!defersOnly(text.slice(s, e))) continue;
+    parts.push(text.slice(last, s));
+    last = e;
+  }
+  if (last === 0) return text;
+  parts.push(text.slice(last));
+  return parts.join('');
+}
+
 /** What {@link scoreInstructions} reads for each category. */
 export interface InstructionReading {
   /** Categories scored per instruction; the others are not scored here. */
   readonly categories: readonly Category[];
   /** Instructions that only forbid are not scored for `harmful` or `jailbreak` (operator text). */
   readonly prohibitionsExempt: boolean;
+  /**
+   * Sentences that only defer to other instructions are not scored, alone or paired (harness blocks): the
+   * instructions they introduce are, each alone and with its neighbours.
+   */
+  readonly deferenceExempt?: boolean;
 }
 
 /**
@@ -244,7 +303,7 @@ export function scoreInstructions(
   const best: CategoryScores = {};
   const wanted = new Set(reading.categories);
   for (const view of views) {
-    const text = linedText(view);
+    const text = reading.deferenceExempt === true ? withoutDeference(linedText(view)) : linedText(view);
     for (const [a, b] of instructionWindows(text)) {
       const scores = classifier.score(text.slice(a, b));
       const forbids = reading.prohibitionsExempt && holdsProhibition(text, a, b);
