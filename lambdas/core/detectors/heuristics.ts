@@ -134,6 +134,17 @@ export const HEURISTIC_RULES: readonly HeuristicRule[] = [
       /<\|(?:im_start|im_end|system|user|assistant|endoftext|begin_of_text|start_header_id|eot_id)\|>|\[\/?INST\]|<<\/?SYS>>|(?:^|\n)[ \t]*#{2,4}[ \t]*(?:system|instructions?|response|assistant)[ \t]*:|\n\n(?:Human|Assistant|System|H|A)[ \t]*:|(?:^|\n)[ \t]*(?:system|assistant)[ \t]*:[ \t]/gi,
   },
   {
+    // Sending the machine's credentials to a web address: what an injection in a coding agent's context
+    // asks for, whatever voice it is written in. A public key (`.pub`) is not a credential. The address is
+    // looked for after the credential within the sentence (dots inside paths and addresses do not end it).
+    id: 'credential-exfiltration',
+    category: 'injection',
+    score: 0.85,
+    on: 'raw',
+    regex:
+      /\b(?:send|sends|sending|upload|post|exfiltrate|transmit|forward|leak|curl|scp|rsync|wget)\b[^!?\n]{0,80}?(?:\.ssh\b(?!\/[\w-]{1,40}\.pub\b)|\bid_(?:rsa|ed25519|ecdsa|dsa)\b(?!\.pub)|\.aws\/credentials\b|\.netrc\b|\.git-credentials\b)[^!?\n]{0,80}?(?:https?:\/\/|\bwebhook\b)/gi,
+  },
+  {
     id: 'persona',
     category: 'jailbreak',
     score: 0.85,
