@@ -621,7 +621,13 @@ export function normalizeSegment(
   if (camelFirst) addCamelViews(set, canonicalize(respaceMarks(camel)), base.canonical);
   // Without a leet symbol touching a letter the fold is the text itself, which the set would drop.
   if (base.scan.leet) {
-    set.add(foldLeet(base.canonical), [...CANONICAL_TRANSFORMS, 'leet']);
+    // The fold maps each code unit to one: the text it starts from keeps its line breaks at the same offsets.
+    const folded = foldLeet(base.canonical);
+    set.add(
+      folded,
+      [...CANONICAL_TRANSFORMS, 'leet'],
+      base.scan.collapse ? breaksWithin(lineBreakOffsets(base.lower), folded) : undefined,
+    );
   }
   if (base.scan.spaced) {
     // Fully spaced-out text (punctuation too) is read back first; the letter despacer then takes what is left.

@@ -90,6 +90,13 @@ describe('normalizeSegment', () => {
     expect(normalizeSegment('one line only', 0).views[0]?.breaks).toBeUndefined();
   });
 
+  it('GIVEN paragraphs with a digit in a word WHEN normalized THEN the leet view keeps where the line breaks were', () => {
+    // A project guide naming `k8s` or `1Password`: read as one line, its instructions ran into each other.
+    const { views } = normalizeSegment('# Deploy\n- Use k8s manifests.\n\n- Keys live in 1Password.', 0);
+    const leet = views.find((v) => v.transforms.includes('leet'));
+    expect(leet && linedText(leet)).toBe('# deploy\n- use kbs manifests.\n- keys live in ipassword.');
+  });
+
   it('GIVEN a canonical view cut at the expansion bound THEN no break points past its end', () => {
     const text = `${'ａ'.repeat(50)}\n${'b'.repeat(10)}`;
     const { views } = normalizeSegment(text, 0, { maxExpansion: 0.5 });
