@@ -53,6 +53,7 @@ const PROJECT_GUIDE = [
   '- Build: `npm run build`',
   '- Unit tests: `npm test`; one file: `npx jest path/to/file.test.ts`',
   '- Lint and format: `npx biome check --write .`',
+  '- Deployment manifests live in `k8s/`; secrets live in 1Password, never in the repository.',
   '',
   '## Code style',
   '- TypeScript strict mode; no `any`.',
