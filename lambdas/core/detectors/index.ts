@@ -18,6 +18,7 @@ import {
   compileBlocklist,
   DEFAULT_BLOCKLIST,
   despacedJoins,
+  gapPhrase,
   gateLiterals,
 } from './blocklist';
 import {
@@ -118,6 +119,12 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
     ...viewRules.map((r) => ruleCheck(r)),
     ...rawChecks,
   ]);
+  // Letters and digits of the longest phrase (code units): how far a phrase that uses an invisible gap reaches into
+  // the text on either side of it.
+  const reach = entries.reduce(
+    (most, e) => Math.max(most, (gapPhrase(e.phrase)?.replaceAll(' ', '') ?? e.phrase).length),
+    1,
+  );
   const RAW = 1 + viewRules.length;
   const PATTERNS = RAW + rawRules.length;
   // A view equal to the raw text lowercased contains every ASCII literal the raw text contains (in
@@ -183,15 +190,18 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
           (!canonicalAscii || norm.signals.letterlike > 0 || norm.signals.transforms.includes('nfkc')) &&
           SYMBOL_TEST.test(raw);
         if (norm !== undefined && (gapLiteral || symbols)) {
+          // The invisible gaps are found by one native scan for invisible runs (HIDDEN_GAP_RE as a gate scanned the
+          // text ten times slower: an unanchored regex that opens with a letter class tries every letter).
+          const invisible = hidesCharacters(norm) ? invisibleGaps(raw) : [];
           const gaps: HiddenGaps = {
-            invisible: hidesCharacters(norm) && HIDDEN_GAP_RE.test(raw),
+            invisible: invisible.length > 0,
             symbols,
             // The markup view may not have fit the normalizer's budget: the reading renders the markup itself.
             markup: markupView || canonical?.includes('<') === true,
           };
           const literal = gapLiteral || gates.evaluate(raw.replace(SYMBOL_RE, ''))[0] === true;
           if ((gaps.invisible || gaps.symbols || gaps.markup) && literal)
-            for (const hit of hiddenGapHits(raw, gaps, blocklist))
+            for (const hit of hiddenGapHits(raw, gaps, invisible, blocklist, 3 * reach + 3))
               keepBest(best, blocklistFinding(hit, index));
         }
         if (runHeuristics || runPatterns) rawPass ??= gates.evaluate(raw);
@@ -251,7 +261,8 @@ function blocklistFinding(hit: BlocklistHit, segment: number): Finding {
 
 /**
  * Invisible characters (the normalizer's `strip-invisible` set) between two letters or digits: where a phrase's word
- * gap may hide. Emoji sequences (ZWJ, VS16) do not match. Linear (`recheck`, patterns.test.ts).
+ * gap may hide. Emoji sequences (ZWJ, VS16) do not match. Linear (`recheck`, patterns.test.ts). The zero-width
+ * reading finds the same gaps with {@link invisibleGaps}.
  */
 export const HIDDEN_GAP_RE = new RegExp(`[\\p{L}\\p{N}]${INVISIBLE_RE.source}+[\\p{L}\\p{N}]`, 'u');
 
@@ -314,13 +325,39 @@ interface HiddenGaps {
  * characters (`pi\u200Bpe` reads `pipe`), which joins words as well (`pipe\u200Bbomb` reads `pipebomb`); a symbol
  * inside a word is a gap there (`pi•pe`), and one NFKC spells as letters is a word (`pipe™bomb` reads `pipe tm bomb`);
  * a tag between two letters is a join in the rendered view (`pipe<b></b>bomb` reads `pipebomb`) and a word in the
- * canonical one. The raw text is canonicalized with each such character marked (and its markup rendered with the
- * inline tags marked), the marks are dropped, and a run of them between two letters or digits is a join
- * ({@link despacedJoins}' 1) where a phrase's word gap may fall. The text and its leet reading (`p1pe\u200Bb0mb`)
- * are matched. Only hits with a mark inside them are returned (the others are the views'), named by the kind of mark
- * (`markup`, then `symbol`, then `zero-width`). Linear: one canonicalization, one rendering, two matches.
+ * canonical one. Only the raw text around each such mark is read again ({@link hiddenGapWindows}: `reach` letters or
+ * digits on each side of an invisible run between two letters or digits, an inserted symbol, or a whole tag or
+ * comment; windows that meet merged): a phrase that uses the mark lies inside its window, and a long text with one
+ * mark pays for a window, not for the whole text. Linear: each code unit is scanned at most a fixed number of times,
+ * and canonicalized, rendered and matched (twice) at most once.
  */
-function hiddenGapHits(raw: string, gaps: HiddenGaps, blocklist: Blocklist): BlocklistHit[] {
+function hiddenGapHits(
+  raw: string,
+  gaps: HiddenGaps,
+  invisible: ReadonlyArray<readonly [number, number]>,
+  blocklist: Blocklist,
+  reach: number,
+): BlocklistHit[] {
+  const marks = mergeSpans(
+    invisible,
+    gaps.symbols ? insertedSymbols(raw) : [],
+    gaps.markup ? markupSpans(raw) : [],
+  );
+  const hits: BlocklistHit[] = [];
+  for (const [a, b] of hiddenGapWindows(raw, reach, marks)) {
+    for (const hit of hiddenGapWindowHits(raw.slice(a, b), gaps, blocklist)) hits.push(hit);
+  }
+  return hits;
+}
+
+/**
+ * The hidden-gap reading of one window: canonicalized with each invisible character and inserted symbol marked,
+ * its markup rendered with the inline tags marked, the marks dropped, and a run of them between two letters or digits
+ * made a join ({@link despacedJoins}' 1) where a phrase's word gap may fall. The text and its leet reading
+ * (`p1pe\u200Bb0mb`) are matched. Only hits with a mark inside them are returned (the others are the views'), named
+ * by the kind of mark (`markup`, then `symbol`, then `zero-width`).
+ */
+function hiddenGapWindowHits(raw: string, gaps: HiddenGaps, blocklist: Blocklist): BlocklistHit[] {
   let source = gaps.invisible ? raw.replace(INVISIBLE_RE, HIDDEN_MARK) : raw;
   if (gaps.symbols) source = source.replace(SYMBOL_RE, (ch) => (isInsertedSymbol(ch) ? SYMBOL_MARK : ch));
   let marked = canonicalize(source);
@@ -358,6 +395,221 @@ function hiddenGapHits(raw: string, gaps: HiddenGaps, blocklist: Blocklist): Blo
     }
   }
   return hits;
+}
+
+/** A run of invisible characters (the normalizer's `strip-invisible` set). */
+const INVISIBLE_RUN_RE = new RegExp(`${INVISIBLE_RE.source}+`, 'gu');
+
+/** Per BMP code unit: 0 not yet asked, 1 a letter or digit (`\p{L}`, `\p{N}`), 2 not. Filled as text is read. */
+const bmpLetter = new Uint8Array(0x10000);
+const LETTER_OR_DIGIT_RE = /^[\p{L}\p{N}]$/u;
+
+function isLetterOrDigit(cp: number): boolean {
+  if (cp < 0x80) return (cp >= 0x30 && cp <= 0x39) || ((cp | 0x20) >= 0x61 && (cp | 0x20) <= 0x7a);
+  if (cp >= 0x10000) return LETTER_OR_DIGIT_RE.test(String.fromCodePoint(cp));
+  let known = bmpLetter[cp];
+  if (known === 0) {
+    known = LETTER_OR_DIGIT_RE.test(String.fromCharCode(cp)) ? 1 : 2;
+    bmpLetter[cp] = known;
+  }
+  return known === 1;
+}
+
+/**
+ * Letters that canonicalize to a space, not a letter (the Hangul fillers, `letterlike.ts`; U+037A, whose NFKC is
+ * a space and a mark): they do not count toward a window's reach. Every other letter or digit gives at least one
+ * (a unit test checks every code point).
+ */
+export const LETTERS_READ_AS_SPACES: ReadonlySet<number> = new Set([0x37a, 0x115f, 0x1160, 0x3164, 0xffa0]);
+
+/** Whether the code point canonicalizes to at least one letter or digit (one that counts toward a reach). */
+const countsAsLetter = (cp: number): boolean => isLetterOrDigit(cp) && !LETTERS_READ_AS_SPACES.has(cp);
+
+/** The code point that ends at code unit `i` of `text` (exclusive). */
+function codePointBefore(text: string, i: number): number {
+  const c = text.charCodeAt(i - 1);
+  if ((c & 0xfc00) === 0xdc00 && i >= 2) {
+    const h = text.charCodeAt(i - 2);
+    if ((h & 0xfc00) === 0xd800) return ((h - 0xd800) << 10) + (c - 0xdc00) + 0x10000;
+  }
+  return c;
+}
+
+/**
+ * The runs of invisible characters between two letters or digits (what {@link HIDDEN_GAP_RE} finds), as `[start, end)`
+ * spans of `raw`, in order. One native scan for the runs.
+ */
+export function invisibleGaps(raw: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  const re = INVISIBLE_RUN_RE;
+  re.lastIndex = 0;
+  for (let m = re.exec(raw); m !== null; m = re.exec(raw)) {
+    const s = m.index;
+    const e = s + m[0].length;
+    if (s === 0 || e >= raw.length) continue;
+    if (!isLetterOrDigit(codePointBefore(raw, s)) || !isLetterOrDigit(raw.codePointAt(e) as number)) continue;
+    out.push([s, e]);
+  }
+  return out;
+}
+
+/** The symbols of `raw` that {@link hiddenGapWindowHits} reads as absent ({@link isInsertedSymbol}), as spans, in order. */
+function insertedSymbols(raw: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  const re = SYMBOL_RE;
+  re.lastIndex = 0;
+  for (let m = re.exec(raw); m !== null; m = re.exec(raw)) {
+    if (isInsertedSymbol(m[0])) out.push([m.index, m.index + m[0].length]);
+  }
+  re.lastIndex = 0;
+  return out;
+}
+
+/**
+ * The code units canonicalization reads as `<`, `>`, `-`, `!`, `"` and `'` (a unit test checks every code point): the
+ * characters a tag or comment of the canonical text is made of, besides its name.
+ */
+export const TAG_CHARS: Readonly<
+  Record<'open' | 'close' | 'dash' | 'bang' | 'quote' | 'apostrophe', string>
+> = {
+  open: '<\uFE64\uFF1C',
+  close: '>\uFE65\uFF1E',
+  dash: '-\u2824\uFE63\uFF0D',
+  bang: '!\u203C\u2048\u2049\u2816\uFE15\uFE57\uFF01',
+  quote: '"\u2836\uFF02',
+  apostrophe: "'\u2804\uFF07",
+};
+const TAG_OPEN_RE = new RegExp(`[${TAG_CHARS.open}]`, 'g');
+const isTagChar = (c: number, set: string): boolean =>
+  c < 0x80 ? set.charCodeAt(0) === c : set.includes(String.fromCharCode(c));
+
+/**
+ * Where the markup that {@link renderMarkup} may read in the canonicalized text stands in `raw`: from each character
+ * read as `<` to the next one read as `>` outside quotes (markup.ts's tags hold `>` in quoted attribute values), or
+ * up to the next `<` (where a tag's scan stops); a comment (`<!--`) to the next `>` after two `-`. When nothing closes
+ * a quote or a comment, to the first `>`. Every tag or comment of the canonical text lies inside one span, so its
+ * window holds the whole tag (a comment may be long); a span wider than the tag only costs a wider window. Linear: a
+ * scan stops at the next `<`, and a comment that does not close ends the search for closing ones.
+ */
+export function markupSpans(raw: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  const n = raw.length;
+  const re = TAG_OPEN_RE;
+  re.lastIndex = 0;
+  // Once a comment has no `-->` after it, no later one can close either (as in markup.ts).
+  let commentsClose = true;
+  for (let m = re.exec(raw); m !== null; m = re.exec(raw)) {
+    const i = m.index;
+    const comment = commentsClose && isTagChar(raw.charCodeAt(i + 1), TAG_CHARS.bang);
+    let dashes = 0;
+    let quote = 0;
+    let firstClose = -1;
+    let end = -1;
+    // A comment's `-->` starts after its `<!--` (`<!-->` does not close it).
+    for (let j = comment ? Math.min(n, i + 4) : i + 1; j < n; j++) {
+      const c = raw.charCodeAt(j);
+      if (isTagChar(c, TAG_CHARS.close)) {
+        if (firstClose < 0) firstClose = j + 1;
+        if (comment ? dashes >= 2 : quote === 0) {
+          end = j + 1;
+          break;
+        }
+      }
+      if (comment) {
+        dashes = isTagChar(c, TAG_CHARS.dash) ? dashes + 1 : 0;
+        continue;
+      }
+      if (isTagChar(c, TAG_CHARS.open)) {
+        end = j;
+        break;
+      }
+      const q = isTagChar(c, TAG_CHARS.quote) ? 1 : isTagChar(c, TAG_CHARS.apostrophe) ? 2 : 0;
+      if (q !== 0) quote = quote === 0 ? q : quote === q ? 0 : quote;
+    }
+    if (end < 0) {
+      if (comment) commentsClose = false;
+      end = firstClose;
+    }
+    // Nothing read as `>` after this `<`: no tag opens here or later.
+    if (end < 0) break;
+    out.push([i, end]);
+    re.lastIndex = end;
+  }
+  re.lastIndex = 0;
+  return out;
+}
+
+/** Spans in order of their start, from lists each in that order (they may overlap). */
+function mergeSpans(
+  ...lists: ReadonlyArray<ReadonlyArray<readonly [number, number]>>
+): Array<readonly [number, number]> {
+  const nonEmpty = lists.filter((l) => l.length > 0);
+  if (nonEmpty.length <= 1) return [...(nonEmpty[0] ?? [])];
+  const out: Array<readonly [number, number]> = [];
+  const at = nonEmpty.map(() => 0);
+  for (;;) {
+    let pick = -1;
+    for (let k = 0; k < nonEmpty.length; k++) {
+      const span = (nonEmpty[k] as ReadonlyArray<readonly [number, number]>)[at[k] as number];
+      if (span === undefined) continue;
+      if (pick < 0) pick = k;
+      else {
+        const best = (nonEmpty[pick] as ReadonlyArray<readonly [number, number]>)[at[pick] as number];
+        if (span[0] < (best as readonly [number, number])[0]) pick = k;
+      }
+    }
+    if (pick < 0) return out;
+    out.push(
+      (nonEmpty[pick] as ReadonlyArray<readonly [number, number]>)[at[pick] as number] as readonly [
+        number,
+        number,
+      ],
+    );
+    at[pick] = (at[pick] as number) + 1;
+  }
+}
+
+/**
+ * The spans of `raw` the hidden-gap reading reads again: around each mark (by default the invisible gaps,
+ * {@link invisibleGaps}; an inserted symbol; a tag or comment, whole), `reach` letters or digits on each side (fewer
+ * at the text's ends), with whatever stands between them (spaces, punctuation, marks, invisible characters: a
+ * phrase's gaps may be long). A letter canonicalizes to at least one letter (Hangul jamo: three to one, hence the
+ * caller's 3 × the longest phrase), so a phrase that uses the mark lies inside. Windows that meet are merged; a
+ * window's right end is found by one forward scan that never goes back (a mark inside a window extends it by `reach`
+ * letters from where it ended), and a left end never scans past the window before it: every code unit is read at
+ * most twice.
+ */
+export function hiddenGapWindows(
+  raw: string,
+  reach: number,
+  marks: ReadonlyArray<readonly [number, number]> = invisibleGaps(raw),
+): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const [s, e] of marks) {
+    const last = out[out.length - 1];
+    let b: number;
+    if (last !== undefined && s <= last[1]) {
+      b = Math.max(last[1], e);
+    } else {
+      const floor = last === undefined ? 0 : last[1];
+      let a = s;
+      for (let n = 0; a > floor && n < reach; ) {
+        const cp = codePointBefore(raw, a);
+        a -= cp > 0xffff ? 2 : 1;
+        if (countsAsLetter(cp)) n++;
+      }
+      b = e;
+      if (last !== undefined && a <= last[1]) last[1] = b;
+      else out.push([a, b]);
+    }
+    for (let n = 0; b < raw.length && n < reach; ) {
+      const cp = raw.codePointAt(b) as number;
+      b += cp > 0xffff ? 2 : 1;
+      if (countsAsLetter(cp)) n++;
+    }
+    (out[out.length - 1] as [number, number])[1] = b;
+  }
+  return out;
 }
 
 /**

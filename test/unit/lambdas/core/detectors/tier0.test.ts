@@ -3,11 +3,15 @@ import {
   DEFAULT_BLOCKLIST,
   gibberishSuffixScore,
   HIDDEN_GAP_RE,
+  hiddenGapWindows,
+  LETTERS_READ_AS_SPACES,
+  markupSpans,
   parseBlocklist,
   signalFindings,
+  TAG_CHARS,
 } from '../../../../../lambdas/core/detectors';
 import { compileBlocklist, despacedJoins } from '../../../../../lambdas/core/detectors/blocklist';
-import { normalizeSegment } from '../../../../../lambdas/core/normalize/normalize';
+import { canonicalize, normalizeSegment } from '../../../../../lambdas/core/normalize/normalize';
 import type { Finding, NormalizedSegment, Segment, TrustBoundary } from '../../../../../lambdas/core/types';
 
 const tier0 = createTier0();
@@ -608,6 +612,114 @@ describe('tier-0 blocklist', () => {
       ['no hidden character at the gap', 'make a pipebomb\u200B'],
     ])('do not block %s', (_, text) => {
       expect(strong(text)).toEqual([]);
+    });
+
+    // The reading re-reads windows around the gaps, not the whole text: the phrase must still be found wherever the
+    // gap stands and however far apart its words are.
+    const prose = (n: number) => 'The river ran past the old mill and the bakery. '.repeat(n);
+    it.each([
+      ['at the start of a long text', `make a pipe\u200Bbomb ${prose(400)}`],
+      ['in the middle of a long text', `${prose(200)}make a pipe\u200Bbomb ${prose(200)}`],
+      ['at the end of a long text', `${prose(400)}how to make a pipe\u200Bbomb`],
+      ['with thousands of spaces between two words', `${prose(50)}make${' '.repeat(5000)}a pipe\u200Bbomb`],
+      ['with thousands of dots between two words', `${prose(50)}make${'.'.repeat(5000)} a pipe\u200Bbomb`],
+      [
+        'with combining overlays on every letter',
+        `${prose(50)}m\u0334\u0334a\u0334k\u0334e\u0334 a pipe\u200Bbomb`,
+      ],
+      ['with Hangul fillers between two words', `${prose(50)}make${'\u3164'.repeat(300)}a pipe\u200Bbomb`],
+      ['with zero-width spaces before the gap', `${prose(50)}make a ${'\u200B'.repeat(3000)}pipe\u200Bbomb`],
+      ['with many other gaps far before it', `${'a\u200Bb '.repeat(50)}${prose(100)}make a pipe\u200Bbomb`],
+      ['with a gap in every word', `${prose(20)}m\u200Bake a pi\u200Bpe\u200Bbo\u200Bmb`],
+    ])('block a phrase whose zero-width gap stands %s', (_, text) => {
+      const [f] = strong(text);
+      expect(f?.label).toMatch(/make a pipe bomb$/);
+      expect(f?.via).toBe('zero-width');
+    });
+
+    it('re-read a window around one gap, not the whole text', () => {
+      const text = `${prose(30_000)}make a pipe\u200Bbomb ${prose(30_000)}`;
+      const windows = hiddenGapWindows(text, 3 * 36 + 3);
+      expect(windows).toHaveLength(1);
+      const [[a, b]] = windows as [[number, number]];
+      expect(b - a).toBeLessThan(1000);
+      expect(text.slice(a, b)).toContain('make a pipe\u200Bbomb');
+    });
+
+    it('merge the windows of gaps that stand close together', () => {
+      const text = `${prose(100)}${'a\u200Bb '.repeat(2000)}${prose(100)}`;
+      const windows = hiddenGapWindows(text, 20);
+      expect(windows).toHaveLength(1);
+    });
+
+    it('count every letter or digit that canonicalizes to a letter or digit, and only those', () => {
+      const word = /[\p{L}\p{N}\p{M}]/u;
+      const letter = /^[\p{L}\p{N}]$/u;
+      const spaces: number[] = [];
+      for (let cp = 0x80; cp <= 0x10ffff; cp++) {
+        if (cp >= 0xd800 && cp <= 0xdfff) continue;
+        const c = String.fromCodePoint(cp);
+        if (letter.test(c) && !word.test(canonicalize(`a${c}a`).slice(1, -1))) spaces.push(cp);
+      }
+      expect(spaces).toEqual([...LETTERS_READ_AS_SPACES].sort((x, y) => x - y));
+    });
+
+    // Inserted symbols and tags are marks like invisible runs: each is read again in a window around it (a tag or
+    // comment whole), so a long text with one of them pays for a window.
+    it.each([
+      ['a symbol between two words', `${prose(200)}make a pipe\u2122bomb ${prose(200)}`, 'symbol'],
+      ['a bullet inside a word', `${prose(200)}make a pi\u2022pe bomb ${prose(200)}`, 'symbol'],
+      ['leet words and a symbol', `${prose(200)}m4ke a p1pe\u2122b0mb ${prose(200)}`, 'symbol'],
+      ['a tag between two words', `${prose(200)}make a pipe<b></b>bomb ${prose(200)}`, 'markup'],
+      [
+        'a comment longer than a window',
+        `${prose(50)}make a pipe<!-- ${prose(40)} -->bomb ${prose(50)}`,
+        'markup',
+      ],
+      [
+        'a tag whose quoted attribute holds > and many letters',
+        `${prose(50)}make a pipe<span title="${'a> '.repeat(120)}"></span>bomb ${prose(50)}`,
+        'markup',
+      ],
+    ])('block a phrase read across %s in a long text', (_, text, via) => {
+      const [f] = strong(text);
+      expect(f?.label).toMatch(/make a pipe bomb$/);
+      expect(f?.via).toBe(via);
+    });
+
+    it('re-read a window around one symbol or one tag, the whole tag inside it', () => {
+      const long = `${prose(30_000)}make a pipe<i title="${'a> '.repeat(120)}"></i>bomb ${prose(30_000)}`;
+      const windows = hiddenGapWindows(long, 3 * 36 + 3, markupSpans(long));
+      expect(windows).toHaveLength(1);
+      const [[a, b]] = windows as [[number, number]];
+      expect(b - a).toBeLessThan(2000);
+      expect(long.slice(a, b)).toContain('"></i>bomb');
+      expect(markupSpans('a <!-- b > c --> d <x y="1>2"> e < f')).toEqual([
+        [2, 16],
+        [19, 30],
+      ]);
+      expect(markupSpans('x<!-->y<b>z-->w')).toEqual([[1, 14]]);
+    });
+
+    it('know every character canonicalization reads as a character of a tag', () => {
+      const found: Record<keyof typeof TAG_CHARS, string> = {
+        open: '<',
+        close: '>',
+        dash: '-',
+        bang: '!',
+        quote: '"',
+        apostrophe: "'",
+      };
+      const seen = Object.fromEntries(Object.keys(found).map((k) => [k, [] as string[]]));
+      for (let cp = 0x80; cp <= 0x10ffff; cp++) {
+        if (cp >= 0xd800 && cp <= 0xdfff) continue;
+        const c = String.fromCodePoint(cp);
+        const read = canonicalize(`a${c}a`);
+        for (const [k, ch] of Object.entries(found)) if (read.includes(ch)) seen[k]?.push(c);
+      }
+      for (const [k, ch] of Object.entries(found)) {
+        expect(ch + (seen[k] ?? []).join('')).toBe(TAG_CHARS[k as keyof typeof TAG_CHARS]);
+      }
     });
   });
 

@@ -16,6 +16,7 @@ import { createTier0 } from '../../../../../lambdas/core/detectors';
 import { normalizeSegment } from '../../../../../lambdas/core/normalize/normalize';
 import { scanLower } from '../../../../../lambdas/core/normalize/scan';
 import { contextStart } from '../../../../../lambdas/core/normalize/text';
+import type { NormalizedSegment, View } from '../../../../../lambdas/core/types';
 import { EVASIONS } from './evasions';
 
 /** Reads counted by the instrumentation of {@link work}; only counted while `counting` is set. */
@@ -302,12 +303,48 @@ describe('the tier-0 blocklist readings are linear on worst-case inputs', () => 
     'markup between and inside words': (n) => repeat('make a pi<b></b>pe<!-- -->bomb ', n),
     'unclosed tags and comments': (n) => repeat('pipe <b class="x <!-- bomb ', n),
     'URL slugs': (n) => repeat('https://x.example/make-a-pipe-bomb ', n),
+    'zero-width gaps far apart in prose': (n) =>
+      repeat(`make a pipe\u200bbomb ${'the mill by the river. '.repeat(20)}`, n),
+    'zero-width gaps among long padding': (n) => repeat(`make${' .'.repeat(300)} a pipe\u200bbomb `, n),
   };
   it.each(Object.keys(BLOCKLIST_WORST))(
     'GIVEN %s at 2 000 and 16 000 code units THEN work grows at most linearly',
     (name) => {
       const gen = BLOCKLIST_WORST[name] as (n: number) => string;
       expect(work0(gen(16_000))).toBeLessThanOrEqual(work0(gen(2000)) * 10 + 100);
+    },
+  );
+
+  // One hidden gap in a long text (an invisible run, an inserted symbol, a tag): the hidden-gap reading re-reads a
+  // window around it, so what it adds to tier 0 does not grow with the text (it re-canonicalized the whole text
+  // before). The reference is the same text with a space for the mark; a tag also gives the text a markup view, which
+  // tier 0 reads like any view, so the reference is given a view of the same length and kind.
+  it.each([
+    ['zero-width gap', 'pipe\u200bbomb'],
+    ['inserted symbol', 'pipe\u2122bomb'],
+    ['tag', 'pipe<b></b>bomb'],
+  ])(
+    'GIVEN one %s in 4 000 and 64 000 code units of prose THEN the reading adds the same work',
+    (_, phrase) => {
+      const prose = (n: number): string => repeat('The river ran past the old mill and the bakery. ', n);
+      const cost = (text: string, norm: NormalizedSegment): number =>
+        metered(() => tier0.run([{ trust: 'user', path: 'p', text }], [norm])).ops;
+      const extra = (n: number): number => {
+        const text = `${prose(n)}make a ${phrase} ${prose(n)}`;
+        const norm = normalizeSegment(text, 0);
+        const plain = `${prose(n)}make a pipe bomb ${prose(n)}`;
+        const plainNorm = normalizeSegment(plain, 0);
+        const markup = norm.views.find((v) => v.transforms.includes('markup'));
+        const canonical = plainNorm.views[0] as View;
+        const reference: NormalizedSegment =
+          markup === undefined
+            ? plainNorm
+            : { ...plainNorm, views: [...plainNorm.views, { ...canonical, transforms: markup.transforms }] };
+        return cost(text, norm) - cost(plain, reference);
+      };
+      const small = extra(2000);
+      expect(small).toBeGreaterThan(0);
+      expect(extra(32_000)).toBeLessThanOrEqual(small * 1.5 + 1000);
     },
   );
 });
