@@ -45,7 +45,11 @@ export interface BlocklistEntry {
  * - `markup`: with an HTML or XML tag or comment read as absent where it stood between two letters
  *   (`pipe<b></b>bomb`, `pi<!-- -->pe`; tier 0);
  * - `accents`: in the canonical view with its accents and other combining marks dropped (`make a pipé bomb`; tier 0,
- *   lambdas/core/detectors/index.ts).
+ *   lambdas/core/detectors/index.ts);
+ * - `table` (weak): what would be `joined`, but every gap is the same field separator (`|`, `,` or `;`) on a line
+ *   that is a row of a table: the line before or after it holds that separator as many times
+ *   ({@link tableRow}; a Markdown header, its rule `|---|---|`, another CSV record). Cells of a table are
+ *   independent values.
  */
 export type BlocklistReading =
   | 'joined'
@@ -55,10 +59,11 @@ export type BlocklistReading =
   | 'zero-width'
   | 'symbol'
   | 'markup'
-  | 'accents';
+  | 'accents'
+  | 'table';
 
 /** The readings whose hits are weak: a sign to look closer, not a verdict ({@link BlocklistHit.weak}). */
-const WEAK_READINGS: ReadonlySet<BlocklistReading> = new Set(['crossed', 'identifier']);
+const WEAK_READINGS: ReadonlySet<BlocklistReading> = new Set(['crossed', 'identifier', 'table']);
 
 /** A blocklist hit on one view. */
 export interface BlocklistHit {
@@ -425,6 +430,77 @@ function crossedReading(
 /** The word separators of URL slugs and query strings: `-`, `_` and `+` (a space in a query). */
 const isSlugSeparator = (c: number): boolean => c === 0x2d || c === 0x5f || c === 0x2b;
 
+/** Field separators of a table row: `|` (Markdown), `,` and `;` (CSV). */
+const isFieldSeparator = (c: number): boolean => c === 0x7c || c === 0x2c || c === 0x3b;
+
+/**
+ * The one field separator that makes every word gap of a hit at `[gStart, gEnd)` of the gap reading: each gap is
+ * that separator once, with spaces around it or not (`make|a|pipe|bomb`, `| make | a | pipe |`). Undefined when a gap
+ * holds anything else, or two separators, or two gaps differ.
+ */
+function fieldSeparator(text: string, read: GapReading, gStart: number, gEnd: number): number | undefined {
+  const g = read.text;
+  const index = read.index;
+  let sep = -1;
+  for (let k = gStart; k < gEnd; k++) {
+    const c = g.charCodeAt(k);
+    if (c !== 0x20 && c !== 0x0a) continue;
+    const end = index[k + 1] as number;
+    let marks = 0;
+    for (let i = index[k] as number; i < end; i++) {
+      const m = text.charCodeAt(i);
+      if (m === 0x20) continue;
+      if (!isFieldSeparator(m) || (sep >= 0 && m !== sep)) return undefined;
+      sep = m;
+      marks++;
+    }
+    if (marks !== 1) return undefined;
+  }
+  return sep < 0 ? undefined : sep;
+}
+
+/**
+ * Whether `text[start, end)` lies on one line of `text` (`breaks`: the offsets of the spaces that stand for line
+ * breaks, sorted; a view's `View.breaks`) that is a row of a table of `sep`-separated cells: the line
+ * before it or the line after it holds `sep` as many times as it does (a Markdown header or its rule
+ * `|---|---|`, the CSV header or another record). Counts are cached per line and separator (`counts`), so many
+ * hits on one line read it once.
+ */
+function tableRow(
+  text: string,
+  breaks: readonly number[],
+  start: number,
+  end: number,
+  sep: number,
+  counts: Map<number, number>,
+): boolean {
+  // The line holding `start`: the number of breaks before it.
+  let lo = 0;
+  let hi = breaks.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((breaks[mid] as number) < start) lo = mid + 1;
+    else hi = mid;
+  }
+  const line = lo;
+  if (line < breaks.length && (breaks[line] as number) < end) return false; // the hit runs over a line break
+  const count = (l: number): number => {
+    if (l < 0 || l > breaks.length) return -1;
+    const key = l * 128 + sep;
+    let n = counts.get(key);
+    if (n === undefined) {
+      n = 0;
+      const to = l < breaks.length ? (breaks[l] as number) : text.length;
+      for (let i = l === 0 ? 0 : (breaks[l - 1] as number) + 1; i < to; i++)
+        if (text.charCodeAt(i) === sep) n++;
+      counts.set(key, n);
+    }
+    return n;
+  };
+  const row = count(line);
+  return count(line - 1) === row || count(line + 1) === row;
+}
+
 /**
  * Where the despacer joined characters, found by reading a despaced view against the view it was read
  * from (the canonical or residual view: same text, spaced-out runs not yet collapsed). `at[p]` is 1
@@ -473,9 +549,15 @@ export interface Blocklist {
    * `makeapipebomb`, `make ap ipebomb`). `despace.joins` undefined (the source did not line up) lets a
    * phrase's word gaps fall anywhere inside a word of the view, never across a gap it wrote. Offsets
    * refer to `text`. A phrase found only with the hard boundaries read as gaps, or only inside a longer
-   * identifier, carries its `reading` ({@link crossedReading}; `weak` for `crossed` and `identifier`).
+   * identifier, carries its `reading` ({@link crossedReading}; `weak` for `crossed` and `identifier`). With
+   * `breaks` (the view's line breaks, `View.breaks`), a `joined` hit on a row of a table is `table` (weak,
+   * {@link tableRow}); without them the text is one line.
    */
-  match(text: string, despace?: { readonly joins: Uint8Array | undefined }): BlocklistHit[];
+  match(
+    text: string,
+    despace?: { readonly joins: Uint8Array | undefined },
+    breaks?: readonly number[],
+  ): BlocklistHit[];
 }
 
 /**
@@ -490,7 +572,7 @@ export function compileBlocklist(entries: readonly BlocklistEntry[]): Blocklist 
     ? AhoCorasick.build(entries.map((e, i) => (gaps[i] === undefined ? e.phrase : '')))
     : undefined;
   return {
-    match(text, despace) {
+    match(text, despace, breaks) {
       const hits: BlocklistHit[] = [];
       literal?.scan(text, (m) => {
         const entry = entries[m.pattern];
@@ -513,6 +595,8 @@ export function compileBlocklist(entries: readonly BlocklistEntry[]): Blocklist 
         // The crossed reading: hard boundaries read as gaps. A phrase found only there is kept with the reading
         // that says how far to trust it (crossedReading).
         const crossed = g.replaceAll('\n', ' ');
+        // Separator counts per table line, made on the first joined hit that needs them.
+        let counts: Map<number, number> | undefined;
         spaced.scan(crossed, (m) => {
           const entry = entries[m.pattern];
           if (!entry || !atBoundary(crossed, m.start, m.end)) return;
@@ -522,7 +606,13 @@ export function compileBlocklist(entries: readonly BlocklistEntry[]): Blocklist 
           if (found === undefined) return;
           const end = at(m.end - 1) + 1;
           // A slug inside a longer snake_case name reads like that name outside a URL.
-          const reading = found === 'slug' && insideIdentifier(text, start, end) ? 'identifier' : found;
+          let reading: BlocklistReading =
+            found === 'slug' && insideIdentifier(text, start, end) ? 'identifier' : found;
+          if (reading === 'joined' && breaks !== undefined && breaks.length > 0) {
+            const sep = fieldSeparator(text, read, m.start, m.end);
+            counts ??= new Map();
+            if (sep !== undefined && tableRow(text, breaks, start, end, sep, counts)) reading = 'table';
+          }
           const hit = { entry, start, end, reading };
           hits.push(WEAK_READINGS.has(reading) ? { ...hit, weak: true } : hit);
         });

@@ -119,8 +119,8 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
     ...viewRules.map((r) => ruleCheck(r)),
     ...rawChecks,
   ]);
-  // Letters and digits of the longest phrase (code units): how far a phrase that uses an invisible gap reaches into
-  // the text on either side of it.
+  // Letters and digits of the longest phrase (code units): how far a phrase read across a join reaches into the text
+  // on either side of it.
   const reach = entries.reduce(
     (most, e) => Math.max(most, (gapPhrase(e.phrase)?.replaceAll(' ', '') ?? e.phrase).length),
     1,
@@ -146,6 +146,11 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
         // reading of their words with hidden characters as joins can (symbols aside: see below).
         let gapLiteral = false;
         let markupView = false;
+        // Phrases read as a table row where the view's lines are known: the same phrase `joined` in a view without
+        // lines (leet, despaced, accent-folded, hidden-gap) is the same row.
+        const tables = new Set<string>();
+        const found = (hit: BlocklistHit): void =>
+          keepBest(best, blocklistFinding(tableAware(hit, tables), index));
         for (const view of views) {
           const text = view.text;
           // Despaced views are also matched without spaces where the despacer joined letters, so the blocklist
@@ -158,14 +163,8 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
           if (despace !== undefined || pass[0]) {
             // A phrase the accent-folded view spells is named like the accent-folded reading below.
             const folded = view.transforms.includes('accents');
-            for (const hit of blocklist.match(text, despace))
-              keepBest(
-                best,
-                blocklistFinding(
-                  folded && hit.reading === undefined ? { ...hit, reading: 'accents' } : hit,
-                  index,
-                ),
-              );
+            for (const hit of blocklist.match(text, despace, view.breaks))
+              found(folded && hit.reading === undefined ? { ...hit, reading: 'accents' } : hit);
           }
           if (runHeuristics)
             for (const f of gatedViewHeuristics(text, index, viewRules, pass, 1)) keepBest(best, f);
@@ -179,8 +178,7 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
         const canonical = views[0]?.text;
         const canonicalAscii = canonical === undefined || isAsciiText(canonical);
         if (!canonicalAscii) {
-          for (const hit of foldedHits(canonical, blocklist, gates))
-            keepBest(best, blocklistFinding(hit, index));
+          for (const hit of foldedHits(canonical, blocklist, gates)) found(hit);
         }
         // Hidden, inserted or markup characters a phrase may be read across: looked for only where a view holds a
         // blocklist literal, or where the raw text can hold a symbol (the canonical view is not ASCII, or folding
@@ -201,8 +199,7 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
           };
           const literal = gapLiteral || gates.evaluate(raw.replace(SYMBOL_RE, ''))[0] === true;
           if ((gaps.invisible || gaps.symbols || gaps.markup) && literal)
-            for (const hit of hiddenGapHits(raw, gaps, invisible, blocklist, 3 * reach + 3))
-              keepBest(best, blocklistFinding(hit, index));
+            for (const hit of hiddenGapHits(raw, gaps, invisible, blocklist, 3 * reach + 3)) found(hit);
         }
         if (runHeuristics || runPatterns) rawPass ??= gates.evaluate(raw);
         if (runHeuristics) {
@@ -610,6 +607,18 @@ export function hiddenGapWindows(
     (out[out.length - 1] as [number, number])[1] = b;
   }
   return out;
+}
+
+/**
+ * A hit as a table row when the same phrase was read as one (`table`) in a view whose lines are known: views without
+ * line breaks (leet, despaced, decoded, accent-folded, zero-width) cannot tell a row from a line of its own.
+ * Records the phrases of `table` hits in `tables`.
+ */
+function tableAware(hit: BlocklistHit, tables: Set<string>): BlocklistHit {
+  if (hit.reading === 'table') tables.add(hit.entry.phrase);
+  else if (hit.reading === 'joined' && tables.has(hit.entry.phrase))
+    return { ...hit, reading: 'table', weak: true };
+  return hit;
 }
 
 /**

@@ -303,6 +303,10 @@ describe('the tier-0 blocklist readings are linear on worst-case inputs', () => 
     'markup between and inside words': (n) => repeat('make a pi<b></b>pe<!-- -->bomb ', n),
     'unclosed tags and comments': (n) => repeat('pipe <b class="x <!-- bomb ', n),
     'URL slugs': (n) => repeat('https://x.example/make-a-pipe-bomb ', n),
+    'table rows spelling phrases': (n) => repeat('make,a,pipe,bomb\n', n),
+    'one long row of phrases under a header': (n) =>
+      `${repeat('x,', n >> 1)}\n${repeat('make,a,pipe,bomb,', n >> 1)}`,
+    'markdown rows spelling phrases': (n) => repeat('| make | a | pipe | bomb |\n|-|-|-|-|\n', n),
     'zero-width gaps far apart in prose': (n) =>
       repeat(`make a pipe\u200bbomb ${'the mill by the river. '.repeat(20)}`, n),
     'zero-width gaps among long padding': (n) => repeat(`make${' .'.repeat(300)} a pipe\u200bbomb `, n),
