@@ -49,7 +49,10 @@ export interface BlocklistEntry {
  * - `table` (weak): what would be `joined`, but every gap is the same field separator (`|`, `,` or `;`) on a line
  *   that is a row of a table: the line before or after it holds that separator as many times
  *   ({@link tableRow}; a Markdown header, its rule `|---|---|`, another CSV record). Cells of a table are
- *   independent values.
+ *   independent values;
+ * - `split`: across the join of two segments (text blocks, turns, tool results; tier 0,
+ *   lambdas/core/detectors/index.ts), weak when the reading it needed there is weak or the join crosses a trust
+ *   boundary.
  */
 export type BlocklistReading =
   | 'joined'
@@ -60,7 +63,8 @@ export type BlocklistReading =
   | 'symbol'
   | 'markup'
   | 'accents'
-  | 'table';
+  | 'table'
+  | 'split';
 
 /** The readings whose hits are weak: a sign to look closer, not a verdict ({@link BlocklistHit.weak}). */
 const WEAK_READINGS: ReadonlySet<BlocklistReading> = new Set(['crossed', 'identifier', 'table']);

@@ -134,6 +134,7 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
   return {
     run(segments, normalized) {
       const findings: Finding[] = [];
+      const split = splitHits(segments, normalized, blocklist, reach);
       segments.forEach((segment, index) => {
         const raw = segment.text;
         const norm = normalized[index];
@@ -151,6 +152,7 @@ export function createTier0(options: Tier0Options = {}): Tier0 {
         const tables = new Set<string>();
         const found = (hit: BlocklistHit): void =>
           keepBest(best, blocklistFinding(tableAware(hit, tables), index));
+        for (const hit of split.get(index) ?? []) keepBest(best, blocklistFinding(hit, index));
         for (const view of views) {
           const text = view.text;
           // Despaced views are also matched without spaces where the despacer joined letters, so the blocklist
@@ -619,6 +621,211 @@ function tableAware(hit: BlocklistHit, tables: Set<string>): BlocklistHit {
   else if (hit.reading === 'joined' && tables.has(hit.entry.phrase))
     return { ...hit, reading: 'table', weak: true };
   return hit;
+}
+
+/**
+ * Trust classes whose segments are read across their joins, in document order, as tier 1 joins them
+ * (`joinedTexts`, lambdas/core/engine/evaluate.ts): text the user wrote (messages, blocks, stop sequences), and
+ * external content (tool results and documents). Operator text and assistant turns are read across the joins of
+ * adjacent text blocks of one content list only ({@link SPLIT_BLOCK_CLASSES}); tool calls are JSON fields, not text.
+ */
+const SPLIT_CLASSES: Readonly<Partial<Record<TrustBoundary, string>>> = {
+  user: 'user',
+  tool_result: 'external',
+  document: 'external',
+};
+
+/** Trust classes read across the joins of adjacent text blocks of one content list only (one author's one text). */
+const SPLIT_BLOCK_CLASSES: Readonly<Partial<Record<TrustBoundary, string>>> = {
+  system: 'system',
+  assistant: 'assistant',
+};
+
+/** The path of a text block: its content list and index (`messages[2].content[1].text`, `system[0].text`). */
+const BLOCK_PATH_RE = /^(.*)\[(\d+)\]\.text$/;
+/** The message a segment belongs to. */
+const MESSAGE_PATH_RE = /^messages\[(\d+)\]/;
+
+/** Whether `b` is the text block right after `a` in one content list: the two read as one text. */
+function adjacentBlocks(a: Segment, b: Segment): boolean {
+  const ma = BLOCK_PATH_RE.exec(a.path);
+  const mb = ma === null ? null : BLOCK_PATH_RE.exec(b.path);
+  return ma !== null && mb !== null && ma[1] === mb[1] && Number(mb[2]) === Number(ma[2]) + 1;
+}
+
+/** Whether two segments are parts of one message. */
+function sameMessage(a: Segment, b: Segment): boolean {
+  const ma = MESSAGE_PATH_RE.exec(a.path);
+  return ma !== null && MESSAGE_PATH_RE.exec(b.path)?.[1] === ma[1];
+}
+
+const isWordUnit = (c: number): boolean => isLetterOrDigit(c) && !(c >= 0xd800 && c <= 0xdfff);
+
+/** Offset in `text` right after its `count`-th letter or digit, or undefined when it has fewer. */
+function afterLetters(text: string, count: number): number | undefined {
+  for (let i = 0, n = 0; i < text.length; i++)
+    if (isWordUnit(text.charCodeAt(i)) && ++n === count) return i + 1;
+  return undefined;
+}
+
+/** Offset in `text` of its `count`-th letter or digit from the end, or undefined when it has fewer. */
+function beforeLetters(text: string, count: number): number | undefined {
+  for (let i = text.length - 1, n = 0; i >= 0; i--)
+    if (isWordUnit(text.charCodeAt(i)) && ++n === count) return i;
+  return undefined;
+}
+
+/** Index of the first element of the sorted `values` above `x` (`values.length` when none is). */
+function firstAbove(values: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((values[mid] as number) <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Texts of segments put together for the split reading, with where each segment starts and where they join. A join
+ * reads as a space (so a sentence mark that ends one block and a word that opens the next stay a sentence boundary);
+ * between two letters or digits it is marked as a space that may be none ({@link despacedJoins}' 3), so a word split
+ * across two blocks (`pipe bo` + `mb`) is read whole.
+ */
+class SplitRun {
+  private parts: string[] = [];
+  private length = 0;
+  private last = -1;
+  /** Offsets of the joins' spaces that stand between two letters or digits. */
+  private readonly glued: number[] = [];
+  /** Where the next segment's text starts, per join. */
+  private readonly joins: number[] = [];
+  private readonly starts: number[] = [];
+  private readonly segments: number[] = [];
+
+  add(segment: number, text: string): void {
+    this.starts.push(this.length);
+    this.segments.push(segment);
+    this.parts.push(text);
+    this.length += text.length;
+    this.last = text.charCodeAt(text.length - 1);
+  }
+
+  /** A join before the next {@link add}, whose text begins with code unit `next`. */
+  join(next: number): void {
+    if (isWordUnit(this.last) && isWordUnit(next)) this.glued.push(this.length);
+    this.parts.push(' ');
+    this.length++;
+    this.joins.push(this.length);
+  }
+
+  get empty(): boolean {
+    return this.parts.length === 0;
+  }
+
+  /** Hits of the run that span a join, each with the segment it starts in; the run is emptied. */
+  flush(blocklist: Blocklist, weak: boolean, out: Map<number, BlocklistHit[]>): void {
+    if (this.joins.length > 0) {
+      const text = this.parts.join('');
+      const joins = new Uint8Array(text.length + 1);
+      for (const p of this.glued) joins[p] = 3;
+      for (const hit of blocklist.match(text, { joins })) {
+        // The first join after the hit's start, and the segment the hit starts in (the last start at or before it).
+        const j = this.joins[firstAbove(this.joins, hit.start)];
+        if (j === undefined || j >= hit.end) continue;
+        const segment = this.segments[firstAbove(this.starts, hit.start) - 1] as number;
+        const list = out.get(segment) ?? [];
+        list.push({ ...hit, reading: 'split', ...(weak || hit.weak ? { weak: true } : {}) });
+        out.set(segment, list);
+      }
+    }
+    this.parts = [];
+    this.length = 0;
+    this.last = -1;
+    this.glued.length = 0;
+    this.joins.length = 0;
+    this.starts.length = 0;
+    this.segments.length = 0;
+  }
+}
+
+/**
+ * Payload splitting in tier 0: blocklist hits that span the join of two segments of one trust class
+ * ({@link SPLIT_CLASSES}: `[{text: 'how to make a pipe'}, {text: 'bomb'}]`, a phrase over two user turns, over two
+ * tool results; {@link SPLIT_BLOCK_CLASSES}: over two blocks of one system prompt), read in each segment's
+ * canonical view, and, weak, across the join of a user text and a tool result or document next to it in one message.
+ * Each segment takes part with its first and last `reach` letters or digits (whole when it has at most twice that):
+ * a phrase that spans a join has fewer on either side of it; a run of short segments is read as one text, so a
+ * phrase over many tiny blocks is found. Reported per segment where the hit starts, `via: split`, weak when the
+ * reading it needed is (a sentence boundary at the join: `make a pipe.` + `Bomb squads …`) or the join crosses a
+ * trust boundary. Linear: each code unit is read at most twice, and the texts read add up to at most twice the input.
+ */
+function splitHits(
+  segments: readonly Segment[],
+  normalized: readonly NormalizedSegment[],
+  blocklist: Blocklist,
+  reach: number,
+): Map<number, BlocklistHit[]> {
+  const out = new Map<number, BlocklistHit[]>();
+  if (segments.length < 2) return out;
+  const canonical = (i: number): string =>
+    normalized[i]?.views[0]?.text ?? (segments[i] as Segment).text.toLowerCase();
+  const long = (text: string): boolean => afterLetters(text, 2 * reach + 1) !== undefined;
+  const head = (text: string, isLong = long(text)): string =>
+    isLong ? text.slice(0, afterLetters(text, reach)) : text;
+  const tail = (text: string, isLong = long(text)): string =>
+    isLong ? text.slice(beforeLetters(text, reach)) : text;
+  // Per class: the run being read and the segment last added to it.
+  const runs = new Map<string, { run: SplitRun; previous: number }>();
+  let before = -1;
+  segments.forEach((segment, i) => {
+    const text = canonical(i);
+    if (text.length === 0) return;
+    const isLong = long(text);
+    const open = SPLIT_CLASSES[segment.trust];
+    const blocks = SPLIT_BLOCK_CLASSES[segment.trust];
+    const cls = open ?? blocks;
+    // A user text next to a tool result or document of the same message: read across their join, weak.
+    const prior = before < 0 ? undefined : segments[before];
+    if (prior !== undefined && open !== undefined && SPLIT_CLASSES[prior.trust] !== undefined) {
+      if (SPLIT_CLASSES[prior.trust] !== open && sameMessage(prior, segment)) {
+        const pair = new SplitRun();
+        pair.add(before, tail(canonical(before)));
+        pair.join(text.charCodeAt(0));
+        pair.add(i, head(text, isLong));
+        pair.flush(blocklist, true, out);
+      }
+    }
+    before = i;
+    if (cls === undefined) return;
+    let state = runs.get(cls);
+    if (
+      state !== undefined &&
+      blocks !== undefined &&
+      !adjacentBlocks(segments[state.previous] as Segment, segment)
+    ) {
+      state.run.flush(blocklist, false, out);
+      state = undefined;
+    }
+    if (state === undefined) {
+      state = { run: new SplitRun(), previous: i };
+      runs.set(cls, state);
+    } else {
+      state.run.join(text.charCodeAt(0));
+    }
+    state.previous = i;
+    if (!isLong) {
+      state.run.add(i, text);
+      return;
+    }
+    // A long segment ends the run with its head and starts the next one with its tail.
+    state.run.add(i, head(text, true));
+    state.run.flush(blocklist, false, out);
+    state.run.add(i, tail(text, true));
+  });
+  for (const { run } of runs.values()) if (!run.empty) run.flush(blocklist, false, out);
+  return out;
 }
 
 /**

@@ -352,3 +352,34 @@ describe('the tier-0 blocklist readings are linear on worst-case inputs', () => 
     },
   );
 });
+
+describe('the tier-0 split reading is linear on worst-case requests', () => {
+  const tier0 = createTier0();
+  /** Work of tier 0 over `segments`, their normalization not counted. */
+  const work0 = (texts: readonly string[]): number => {
+    const segments = texts.map((text, i) => ({
+      trust: 'user' as const,
+      path: `messages[0].content[${i}].text`,
+      text,
+    }));
+    const normalized = texts.map((text, i) => normalizeSegment(text, i));
+    return metered(() => tier0.run(segments, normalized)).ops;
+  };
+  const SPLIT_WORST: Readonly<Record<string, (n: number) => string[]>> = {
+    'a block per word of a phrase': (n) => repeat('make a pipe bomb ', n).split(' '),
+    'a block per letter': (n) => [...repeat('make a pipe bomb ', n)],
+    'a phrase in every block': (n) => repeat('make a pipe bomb|', n).split('|'),
+    'blocks of punctuation only': (n) => repeat('.........|', n).split('|'),
+    'two long blocks': (n) => [repeat('make a pipe ', n >> 1), repeat('bomb a pipe ', n >> 1)],
+    'long blocks of gaps around one letter': (n) =>
+      repeat(`${'.'.repeat(500)}a${'.'.repeat(500)}|`, n).split('|'),
+    'alternating long and short blocks': (n) => repeat(`${'make a pipe '.repeat(20)}|bomb|`, n).split('|'),
+  };
+  it.each(Object.keys(SPLIT_WORST))(
+    'GIVEN %s at 2 000 and 16 000 code units THEN work grows at most linearly',
+    (name) => {
+      const gen = SPLIT_WORST[name] as (n: number) => string[];
+      expect(work0(gen(16_000))).toBeLessThanOrEqual(work0(gen(2000)) * 10 + 100);
+    },
+  );
+});
