@@ -728,9 +728,13 @@ class SplitRun {
   flush(blocklist: Blocklist, weak: boolean, out: Map<number, BlocklistHit[]>): void {
     if (this.joins.length > 0) {
       const text = this.parts.join('');
-      const joins = new Uint8Array(text.length + 1);
-      for (const p of this.glued) joins[p] = 3;
-      for (const hit of blocklist.match(text, { joins })) {
+      // The despaced reading (and its marks) only where a join stands between two letters or digits.
+      let despace: { joins: Uint8Array } | undefined;
+      if (this.glued.length > 0) {
+        despace = { joins: new Uint8Array(text.length + 1) };
+        for (const p of this.glued) despace.joins[p] = 3;
+      }
+      for (const hit of blocklist.match(text, despace)) {
         // The first join after the hit's start, and the segment the hit starts in (the last start at or before it).
         const j = this.joins[firstAbove(this.joins, hit.start)];
         if (j === undefined || j >= hit.end) continue;
