@@ -81,6 +81,12 @@ export interface BlocklistHit {
    * inside a longer identifier): the hit says the text deserves a closer look, not that it is a violation.
    */
   readonly weak?: boolean;
+  /**
+   * For a `joined` or `table` hit whose every gap is the same field separator once (`|`, `,` or `;`): that
+   * separator's code. A view without line breaks cannot tell a table row; tier 0 reads such a hit as `table` when a
+   * view with lines read the same phrase with the same separator so.
+   */
+  readonly field?: number;
 }
 
 /** The committed default list (config/blocklists/default.json). */
@@ -612,12 +618,12 @@ export function compileBlocklist(entries: readonly BlocklistEntry[]): Blocklist 
           // A slug inside a longer snake_case name reads like that name outside a URL.
           let reading: BlocklistReading =
             found === 'slug' && insideIdentifier(text, start, end) ? 'identifier' : found;
-          if (reading === 'joined' && breaks !== undefined && breaks.length > 0) {
-            const sep = fieldSeparator(text, read, m.start, m.end);
+          const field = reading === 'joined' ? fieldSeparator(text, read, m.start, m.end) : undefined;
+          if (field !== undefined && breaks !== undefined && breaks.length > 0) {
             counts ??= new Map();
-            if (sep !== undefined && tableRow(text, breaks, start, end, sep, counts)) reading = 'table';
+            if (tableRow(text, breaks, start, end, field, counts)) reading = 'table';
           }
-          const hit = { entry, start, end, reading };
+          const hit: BlocklistHit = { entry, start, end, reading, ...(field === undefined ? {} : { field }) };
           hits.push(WEAK_READINGS.has(reading) ? { ...hit, weak: true } : hit);
         });
       }

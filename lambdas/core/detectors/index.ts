@@ -612,14 +612,16 @@ export function hiddenGapWindows(
 }
 
 /**
- * A hit as a table row when the same phrase was read as one (`table`) in a view whose lines are known: views without
- * line breaks (leet, despaced, decoded, accent-folded, zero-width) cannot tell a row from a line of its own.
- * Records the phrases of `table` hits in `tables`.
+ * A hit as a table row when the same phrase, with the same field separator for every gap, was read as one
+ * (`table`) in a view whose lines are known: views without line breaks (leet, despaced, decoded, accent-folded,
+ * zero-width) cannot tell a row from a line of its own. Records `phrase separator` of `table` hits in `tables`. A
+ * `joined` hit with other gaps (`m4ke/a/p1pe/b0mb` beside a table row) is not a row.
  */
 function tableAware(hit: BlocklistHit, tables: Set<string>): BlocklistHit {
-  if (hit.reading === 'table') tables.add(hit.entry.phrase);
-  else if (hit.reading === 'joined' && tables.has(hit.entry.phrase))
-    return { ...hit, reading: 'table', weak: true };
+  if (hit.field === undefined) return hit;
+  const key = `${hit.entry.phrase} ${hit.field}`;
+  if (hit.reading === 'table') tables.add(key);
+  else if (hit.reading === 'joined' && tables.has(key)) return { ...hit, reading: 'table', weak: true };
   return hit;
 }
 

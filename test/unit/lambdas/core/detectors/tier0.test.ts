@@ -628,6 +628,7 @@ describe('tier-0 blocklist', () => {
       ['a row under a header with another number of cells', '|a|b|\n|make|a|pipe|bomb|'],
       ['a row whose gaps mix separators', 'x,x,x\nmake,a;pipe,bomb\ny,y,y'],
       ['a row whose gaps are slashes', 'x/x/x/x\nmake/a/pipe/bomb'],
+      ['a leet path beside a table row of the phrase', 'x,x,x,x\nmake,a,pipe,bomb\nm4ke/a/p1pe/b0mb'],
     ])('still block %s', (_, text) => {
       expect(strong(text).map((f) => f.via)).toContain('joined');
     });
