@@ -10,14 +10,20 @@
  * together must be English words three times in four; and one word of two letters or more, folded, must be
  * one of the 1,000 most frequent English words (`how`, `the`, `write`…): the list also holds French and Italian
  * words English borrowed (`château`, `garçon`, `soirée`: a sentence of them passes the first two tests), but
- * most of their function words rank lower (`la` is the 1030th, `pour` the 3240th, `que` the 6654th). A
- * sentence that passes has every accented word folded (marks dropped, `ø ł ı đ ß æ œ` spelled in ASCII); the
+ * most of their function words rank lower (`la` is the 1030th, `pour` the 3240th, `que` the 6654th). The
+ * three-in-four test counts only the plain words of a list, English or foreign function words (`les`, `und`,
+ * `que`: not English there even where the word list holds them): made-up words, names and identifiers added to
+ * a sentence cannot switch the fold off. It is skipped when four accented words or more fold to English words
+ * five times in six, two of them common words, so foreign words added cannot switch it off either. A sentence of
+ * six plain English words or more (three in four of its plain words of a list) is English whatever its accented
+ * words: there only the accented words that fold to English words are folded (accented names stay as written).
+ * A sentence that passes has every accented word folded (marks dropped, `ø ł ı đ ß æ œ` spelled in ASCII); the
  * other sentences stay as they are. Words that hold a letter of another script (Cyrillic, Greek, CJK) without a
  * Latin lookalike are neither counted nor folded.
  *
  * Linear: one pass over the text classifying each code unit (a table filled on demand); in a sentence that holds
- * an accented word, at most three word-list lookups per word of two to {@link MAX_LOOKUP} letters; one more pass
- * to write the folded text.
+ * an accented word, at most three word-list lookups and one set lookup per word of two to {@link MAX_LOOKUP}
+ * letters; one more pass to write the folded text.
  */
 import { HOMOGLYPHS } from './homoglyphs';
 import { knownWordCost, rankCost } from './segment';
@@ -124,7 +130,7 @@ class Sentence {
   readonly ends: number[] = [];
   readonly letters: number[] = [];
   readonly accented: boolean[] = [];
-  readonly folded: string[] = [];
+  readonly folded: (string | undefined)[] = [];
   length = 0;
   anyAccented = false;
   /** Accented words of at least {@link MIN_COUNTED} letters. */
@@ -150,48 +156,103 @@ class Sentence {
 }
 
 /**
- * Whether a sentence's words pass the gate (see the module comment), leaving the folded spelling of each accented
- * word in `s.folded`. The accented words are looked up first: foreign text fails there, before its plain words
- * are looked up; the plain words only until the outcome is settled.
+ * Function words of French, Spanish, German, Portuguese, Italian and Vietnamese written without an accent (the
+ * plain words of a foreign sentence), less the English ones: a plain word of this list counts as not English in
+ * the gate even when the word list holds it (`que`, `der`, `pour`, `con` are listed, as names or loans).
  */
-function englishSentence(text: string, s: Sentence): boolean {
+const FOREIGN_PLAIN: ReadonlySet<string> = new Set(
+  (
+    'les des une est que qui pour dans sur avec pas vous elle mon mes comment quel quelle quels pourquoi aux cette ' +
+    'mais puis peux nous leur ils sont fait tous sans chez donc ou aussi tres bien avoir etre ' +
+    'los las del una unos con como cual mis puedo puedes hay mas pero sus esta este muy donde cuando ser para por ' +
+    'der die das ein eine einen und ist wie ich nicht mit fur von den dem des mein meine meinen kann wer warum auf ' +
+    'sich sie wir einer eines einem dass aus bei nach auch wenn oder aber zum zur beim gibt ' +
+    'uma dos das com qual meu minha voce nao posso pode sobre sua seu sem mais isso aos pelo pela ' +
+    'il gli della che per quale mio mia non nel nella sono alla dei delle degli questo questa anche piu senza sul ' +
+    'cho trong anh khi con thi sao nhieu minh'
+  ).split(' '),
+);
+
+/** Accented words that, folded, make a sentence English whatever its plain words ({@link englishSentence}). */
+const SURE_ACCENTED = 4;
+/** Plain English words that make a sentence English whatever its accented words ({@link englishSentence}). */
+const SURE_PLAIN = 6;
+
+/** {@link englishSentence}: not English. */
+const FOREIGN_SENTENCE = 0;
+/** {@link englishSentence}: English, every accented word folded. */
+const FOLD_ALL = 1;
+/** {@link englishSentence}: English by its plain words, only the accented words that fold to English words folded. */
+const FOLD_ENGLISH = 2;
+
+/**
+ * Whether a sentence's words pass the gate (see the module comment), leaving the folded spelling of each accented
+ * word to fold in `s.folded` (undefined for one left as written). Plain words in no list (made-up words, names,
+ * identifiers) are left out of the three-in-four test, so that padding a sentence with them cannot switch the
+ * fold off; so is that test when at least {@link SURE_ACCENTED} accented words fold to English words five times
+ * in six and two of them to common words. A sentence of at least {@link SURE_PLAIN} plain English words, three
+ * in four of its plain words of a list, is English whatever its accented words (accented names or foreign words
+ * added to it): its accented words that fold to English words are folded, the others left as written.
+ */
+function englishSentence(text: string, s: Sentence): number {
   const common = rankCost(COMMON_WORDS - 1);
   let accented = 0;
   let english = 0;
-  let plain = 0;
   let commonWords = 0;
+  let commonAccented = 0;
   for (let k = 0; k < s.length; k++) {
     const letters = s.letters[k]!;
-    if (!s.accented[k]) {
-      if (letters >= MIN_COUNTED) plain++;
-      continue;
-    }
+    if (!s.accented[k]) continue;
     const word = foldWord(text, s.starts[k]!, s.ends[k]!);
     s.folded[k] = word;
     if (letters < 2) continue;
     const cost = costOf(word);
-    if (cost !== undefined && cost <= common) commonWords++;
+    if (cost === undefined) s.folded[k] = undefined;
+    const isCommon = cost !== undefined && cost <= common;
+    if (isCommon) commonWords++;
     if (letters < MIN_COUNTED) continue;
     accented++;
+    if (isCommon) commonAccented++;
     if (cost !== undefined) english++;
-    // Two in three can no longer be English: foreign words, settled without looking at the rest.
-    else if (3 * (english + s.countedAccented - accented) < 2 * s.countedAccented) return false;
   }
-  if (english < 1 || 3 * english < 2 * accented) return false;
-  // English words needed among the plain ones, and plain words left to look at.
-  let needed = Math.max(0, Math.ceil((3 * (accented + plain)) / 4) - english);
-  let left = plain;
-  for (let k = 0; k < s.length && (needed > 0 || commonWords === 0); k++) {
+  const accentedEnglish = english >= 1 && 3 * english >= 2 * accented;
+  if (accentedEnglish && accented >= SURE_ACCENTED && 6 * english >= 5 * accented && commonAccented >= 2)
+    return foldAll(text, s);
+  // The plain words of a list: English ones, and foreign function words.
+  let plainKnown = 0;
+  let plainEnglish = 0;
+  let plainCommon = 0;
+  for (let k = 0; k < s.length; k++) {
     const letters = s.letters[k]!;
     if (s.accented[k] || letters < 2) continue;
-    if (needed > left) return false;
-    const cost = costOf(text.slice(s.starts[k]!, s.ends[k]!));
-    if (cost !== undefined && cost <= common) commonWords++;
+    const word = text.slice(s.starts[k]!, s.ends[k]!);
+    if (letters >= MIN_COUNTED && FOREIGN_PLAIN.has(word)) {
+      plainKnown++;
+      continue;
+    }
+    const cost = costOf(word);
+    if (cost === undefined) continue;
+    if (cost <= common) plainCommon++;
     if (letters < MIN_COUNTED) continue;
-    left--;
-    if (cost !== undefined) needed--;
+    plainKnown++;
+    plainEnglish++;
   }
-  return needed <= 0 && commonWords >= 1;
+  if (
+    accentedEnglish &&
+    4 * (english + plainEnglish) >= 3 * (accented + plainKnown) &&
+    commonWords + plainCommon >= 1
+  )
+    return foldAll(text, s);
+  if (english >= 1 && plainEnglish >= SURE_PLAIN && 4 * plainEnglish >= 3 * plainKnown && plainCommon >= 2)
+    return FOLD_ENGLISH;
+  return FOREIGN_SENTENCE;
+}
+
+/** {@link FOLD_ALL}, with the folded spelling of every accented word in `s.folded`. */
+function foldAll(text: string, s: Sentence): number {
+  for (let k = 0; k < s.length; k++)
+    if (s.accented[k] && s.folded[k] === undefined) s.folded[k] = foldWord(text, s.starts[k]!, s.ends[k]!);
+  return FOLD_ALL;
 }
 
 /**
@@ -205,9 +266,9 @@ export function foldStrayAccents(text: string): string | undefined {
   let last = 0;
   const sentence = new Sentence();
   const closeSentence = (): void => {
-    if (sentence.anyAccented && englishSentence(text, sentence)) {
+    if (sentence.anyAccented && englishSentence(text, sentence) !== FOREIGN_SENTENCE) {
       for (let k = 0; k < sentence.length; k++) {
-        if (!sentence.accented[k]) continue;
+        if (!sentence.accented[k] || sentence.folded[k] === undefined) continue;
         parts.push(text.slice(last, sentence.starts[k]), sentence.folded[k]!);
         last = sentence.ends[k]!;
       }
