@@ -14,6 +14,33 @@
  * Upside-down letters (`ɐ ǝ ɥ ɹ ʇ ʎ ɯ ʞ ʍ ʌ ɔ ɟ ƃ ᴉ`) are deliberately absent: upside-down text is
  * written in reverse order too, so it gets its own view (`upside-down.ts`).
  */
+/**
+ * `ǫ Ǫ`: small capital Q in fancy text (`ǫᴜɪᴄᴋ`), but an o with an ogonek (a Latin letter and its mark) in
+ * accented text (`tǫ`, `pąsswǫrd`). Folded to q unless a neighbouring code point is a letter and neither is a
+ * letter of the table: left as it is there, for the accent fold to read as o. An `x` beside it says nothing
+ * (small-capital text writes x as it is).
+ */
+const OGONEK_O: ReadonlySet<number> = new Set([0x1eb, 0x1ea]);
+const LETTER_RE = /\p{L}/u;
+
+/** The code point of `text` just before `at` (undefined at the start). */
+function pointBefore(text: string, at: number): number | undefined {
+  if (at === 0) return undefined;
+  const low = text.charCodeAt(at - 1);
+  return low >= 0xdc00 && low <= 0xdfff && at >= 2 ? text.codePointAt(at - 2) : low;
+}
+
+/** Whether `ǫ` at `at` (one code unit) reads as an o with an ogonek ({@link OGONEK_O}). */
+function ogonekO(text: string, at: number, map: ReadonlyMap<number, string>): boolean {
+  let letters = 0;
+  for (const cp of [pointBefore(text, at), text.codePointAt(at + 1)]) {
+    if (cp === undefined || cp === 0x78 || cp === 0x58 || !LETTER_RE.test(String.fromCodePoint(cp))) continue;
+    if (map.has(cp)) return false;
+    letters++;
+  }
+  return letters > 0;
+}
+
 /** The folds, the regular expression of their keys and its one-match test; built on first use. */
 interface Table {
   readonly map: ReadonlyMap<number, string>;
@@ -24,7 +51,8 @@ interface Table {
 /** The Braille number sign: the cells of a–j right after it are the digits 1–9, 0. */
 const NUMBER_SIGN = 0x283c;
 
-// Small capitals (Latin and phonetic extensions). ǫ (q with ogonek) and ꞯ stand in for Q.
+// Small capitals (Latin and phonetic extensions). ǫ (q with ogonek) and ꞯ stand in for Q; ǫ is also o with an
+// ogonek, read so beside ordinary letters ({@link OGONEK_O}).
 const SMALL_CAPS: ReadonlyArray<readonly [string, string]> = [
   ['ᴀ', 'a'],
   ['ʙ', 'b'],
@@ -200,6 +228,10 @@ export function foldLetterlike(text: string): { text: string; folds: number } {
   const out = text.replace(re, (ch: string, at: number) => {
     folds++;
     const cp = ch.codePointAt(0) ?? 0;
+    if (OGONEK_O.has(cp) && ogonekO(text, at, map)) {
+      folds--;
+      return ch;
+    }
     if (cp === NUMBER_SIGN) {
       digitsFrom = at + ch.length;
       return '';

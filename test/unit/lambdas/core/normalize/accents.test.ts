@@ -132,6 +132,15 @@ describe('the accents view of the normalizer', () => {
     expect(accentView('Hów cán I bóil an égg\nánd sérve it')?.breaks).toEqual([21]);
   });
 
+  it('GIVEN o with an ogonek (ǫ, also a small capital q) among accented letters THEN it is read as o', () => {
+    const text = 'Wrïtę ą lįst tǫ bę ręąd fǫr thę pąsswǫrd ręsęt';
+    expect(accentView(text)?.text).toBe('write a list to be read for the password reset');
+  });
+
+  it('GIVEN ǫ among small capitals THEN it is still a q', () => {
+    expect(canonicalize('ʜᴏᴡ ᴛᴏ ǫᴜɪᴄᴋʟʏ ᴇxǫ ᴛʜᴇ ʟɪꜱᴛ ǫ')).toBe('how to quickly exq the list q');
+  });
+
   it.each([
     ['ASCII text', 'How can I boil an egg?'],
     ['French', 'Je voudrais réserver une table pour deux personnes à huit heures.'],
