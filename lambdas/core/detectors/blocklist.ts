@@ -512,6 +512,18 @@ function tableRow(
 }
 
 /**
+ * Whether a slug phrase ending at `end` ends its slug: the text ends there, or the next character closes the path
+ * segment or the query value (`/ ? # . &`), is a blank, or is one prose puts after a URL (`" ' < > ) ] } , ;`).
+ * A slug that runs on (`-shelter`, `_v2`, `+kit`, `%20`) is a longer title.
+ */
+function endsSlug(text: string, end: number): boolean {
+  if (end >= text.length) return true;
+  const c = text.charCodeAt(end);
+  return isGapSpace(c) || SLUG_ENDS.includes(String.fromCharCode(c));
+}
+const SLUG_ENDS = '/?#.&"\'<>)]},;';
+
+/**
  * Where the despacer joined characters, found by reading a despaced view against the view it was read
  * from (the canonical or residual view: same text, spaced-out runs not yet collapsed). `at[p]` is 1
  * when characters `p - 1` and `p` of the despaced view stood apart in the source (separators dropped
@@ -615,9 +627,16 @@ export function compileBlocklist(entries: readonly BlocklistEntry[]): Blocklist 
           const found = crossedReading(text, read, m.start, m.end);
           if (found === undefined) return;
           const end = at(m.end - 1) + 1;
-          // A slug inside a longer snake_case name reads like that name outside a URL.
+          // A slug inside a longer snake_case name reads like that name outside a URL; one that runs on past the
+          // phrase is a longer title (`how-to-make-a-pipe-bomb-shelter`), read like a sentence that crosses.
           let reading: BlocklistReading =
-            found === 'slug' && insideIdentifier(text, start, end) ? 'identifier' : found;
+            found !== 'slug'
+              ? found
+              : insideIdentifier(text, start, end)
+                ? 'identifier'
+                : endsSlug(text, end)
+                  ? 'slug'
+                  : 'crossed';
           const field = reading === 'joined' ? fieldSeparator(text, read, m.start, m.end) : undefined;
           if (field !== undefined && breaks !== undefined && breaks.length > 0) {
             counts ??= new Map();
