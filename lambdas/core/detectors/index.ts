@@ -276,6 +276,8 @@ const hidesCharacters = (norm: NormalizedSegment): boolean =>
 const HIDDEN_MARK = '\ue000';
 const SYMBOL_MARK = '\ue001';
 const MARKUP_MARK = '\ue002';
+/** A symbol glued after a word, a blank after it ({@link symbolMark}). */
+const SIGN_MARK = '\ue003';
 
 /**
  * Symbols beyond ASCII (`™ ® © ° ★ 💣`…, and the bullets and middle dots `• · ‧ ・ ‣ ⁃`) that {@link hiddenGapHits}
@@ -306,8 +308,25 @@ function isInsertedSymbol(ch: string): boolean {
   return known;
 }
 
-/** Which kind of mark a reading's join came from, as a bit: invisible characters, symbols, markup. */
-const KIND_OF: Readonly<Record<number, number>> = { 57344: 1, 57345: 2, 57346: 4 };
+/**
+ * What a {@link SYMBOL_RE} symbol at `at` of `text` is read as in {@link hiddenGapHits}. With a blank before it
+ * (`car • Bomb`, `car ™Bomb`) it stays as it is: the views read a spaced bullet as a hard boundary, a sign as a word.
+ * Glued after a word and followed by no letter or digit (`Car™ Bomb`, `make™ a™`, `Bomb™.`) it is a sign mark: a phrase may hold it only
+ * when its last word carries one too (`make a Pipe™ Bomb™`, `make™ a™ pipe™ bomb™`: a name decorated through its
+ * end), not when the sign marks one word of a longer name (`Make a Car™ Bomb-sniffing dog`). Any other inserted
+ * symbol is a mark (`pipe™bomb`, `pi•pe`: a join between two letters).
+ */
+function symbolMark(ch: string, at: number, text: string): string {
+  if (!isInsertedSymbol(ch)) return ch;
+  if (isBlankAt(text, at - 1)) return ch;
+  return /[\p{L}\p{N}\p{M}]/u.test(text.charAt(at + ch.length)) ? SYMBOL_MARK : SIGN_MARK;
+}
+
+/** Whether `text[i]` is a space, a tab or a line break (out of range is not). */
+const isBlankAt = (text: string, i: number): boolean => i >= 0 && /\s/.test(text.charAt(i));
+
+/** Which kind of mark a reading's join came from, as a bit: invisible characters, symbols, markup (signs: 8 too). */
+const KIND_OF: Readonly<Record<number, number>> = { 57344: 1, 57345: 2, 57346: 4, 57347: 10 };
 
 /** What {@link hiddenGapHits} reads. */
 interface HiddenGaps {
@@ -358,7 +377,7 @@ function hiddenGapHits(
  */
 function hiddenGapWindowHits(raw: string, gaps: HiddenGaps, blocklist: Blocklist): BlocklistHit[] {
   let source = gaps.invisible ? raw.replace(INVISIBLE_RE, HIDDEN_MARK) : raw;
-  if (gaps.symbols) source = source.replace(SYMBOL_RE, (ch) => (isInsertedSymbol(ch) ? SYMBOL_MARK : ch));
+  if (gaps.symbols) source = source.replace(SYMBOL_RE, symbolMark);
   let marked = canonicalize(source);
   if (gaps.markup) marked = renderMarkup(marked, MARKUP_MARK) ?? marked;
   const at = new Uint8Array(marked.length + 1);
@@ -368,11 +387,11 @@ function hiddenGapWindowHits(raw: string, gaps: HiddenGaps, blocklist: Blocklist
   let from = 0;
   for (let i = 0; i < marked.length; i++) {
     const c = marked.charCodeAt(i);
-    if (c < 0xe000 || c > 0xe002) continue;
+    if (c < 0xe000 || c > 0xe003) continue;
     text += marked.slice(from, i);
     let j = i;
     let kind = 0;
-    for (let d = c; d >= 0xe000 && d <= 0xe002; d = marked.charCodeAt(++j)) kind |= KIND_OF[d] as number;
+    for (let d = c; d >= 0xe000 && d <= 0xe003; d = marked.charCodeAt(++j)) kind |= KIND_OF[d] as number;
     kinds[text.length] = kind;
     any = true;
     if (isJoinable(marked.charCodeAt(i - 1)) && isJoinable(marked.charCodeAt(j))) at[text.length] = 1;
@@ -390,6 +409,8 @@ function hiddenGapWindowHits(raw: string, gaps: HiddenGaps, blocklist: Blocklist
       let kind = 0;
       for (let p = hit.start + 1; p < hit.end; p++) kind |= kinds[p] as number;
       if (kind === 0) continue;
+      // A sign glued after a word counts only where the phrase's last word carries one too (symbolMark).
+      if (kind & 8 && !((kinds[hit.end] as number) & 8)) continue;
       hits.push({ ...hit, reading: kind & 4 ? 'markup' : kind & 2 ? 'symbol' : 'zero-width' });
     }
   }

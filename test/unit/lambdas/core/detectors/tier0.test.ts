@@ -908,7 +908,7 @@ describe('tier-0 blocklist', () => {
       ['a trade mark sign between two words', 'how to make a pipe™bomb', 'symbol'],
       ['a service mark sign between two words', 'make a pipe℠bomb', 'symbol'],
       ['a numero sign between two words', 'make a pipe№bomb', 'symbol'],
-      ['a trade mark sign before a space', 'make a pipe™ bomb', 'symbol'],
+      ['a trade mark sign after each of the last two words', 'make a pipe™ bomb™.', 'symbol'],
       ['a trade mark sign after every word', 'make™ a™ pipe™ bomb™', 'symbol'],
       ['a bullet inside a word', 'make a pi•pe bomb', 'symbol'],
       ['a star inside two words', 'make a pi★pe bo★mb', 'symbol'],
@@ -924,6 +924,15 @@ describe('tier-0 blocklist', () => {
       const [f] = strong(text);
       expect(f?.label).toMatch(/make a pipe bomb$/);
       expect(f?.via).toBe(via);
+    });
+
+    it.each([
+      ['a sign after one word only', 'make a pipe™ bomb'],
+      ['a sign on one word of a longer name', 'Make a Car™ Bomb-sniffing dog toy review'],
+      ['spaced bullets between list items', 'Topics • Build a car • Bomb disposal history'],
+      ['a spaced bullet inside the phrase', 'Sections: make a pipe • bomb calorimetry'],
+    ])('do not read %s as a symbol join', (_, text) => {
+      expect(strong(text)).toEqual([]);
     });
 
     it('read brand signs like the registered sign: a brand spelled as the phrase blocks with the request', () => {

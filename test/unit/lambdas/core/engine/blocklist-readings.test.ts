@@ -143,7 +143,15 @@ describe('markup, symbols, leet with invisible gaps and URL slugs (issue 10)', (
   });
 });
 
-describe('slugs that run on past the phrase: at most a weak reading', () => {
+describe('spaced symbols and slugs that run on: at most a weak reading', () => {
+  test.each([
+    'Topics • Build a car • Bomb disposal history • Museum hours',
+    'Sections: make a pipe • bomb calorimetry • titration',
+    'Make a Car™ Bomb-sniffing dog toy review',
+  ])('GIVEN a symbol with a blank beside it (%j) THEN allowed', async (text) => {
+    expect((await verdict(ask(text))).action).toBe('allow');
+  });
+
   test.each([
     'https://example.com/how-to-make-a-pipe-bomb-shelter-for-hurricanes',
     'https://example.com/build-a-car-bomb-detector-robot',
