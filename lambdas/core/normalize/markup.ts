@@ -27,6 +27,20 @@ const BLOCK = new Set(
   ),
 );
 
+/** Elements that have no closing tag: their tag opens nothing. */
+const VOID = new Set('area base br col embed hr img input link meta source track wbr'.split(' '));
+
+/** Elements that only change how text looks: one closing where another opens (`</b><i>`) is a change of style. */
+const FORMAT = new Set('b big del em font i ins mark s small strike strong sub sup tt u'.split(' '));
+
+/**
+ * What an element boundary renders as by default: where one element closes and the next opens (`</a><a href>`,
+ * `</span><span>`, `</Trans><Trans>`), the two are separate items (menu entries, translation strings), not one word,
+ * unless both are {@link FORMAT} elements (`<b>pipe</b><i>bomb</i>`: a change of style inside the text). A spaced
+ * bullet is a hard boundary for the blocklist, as a list written in text is.
+ */
+export const ELEMENT_BOUNDARY = ' • ';
+
 /** Longest tag read, attributes included (a longer one is text). */
 const MAX_TAG = 512;
 /** Longest tag name read. */
@@ -38,6 +52,10 @@ interface Tag {
   readonly end: number;
   /** 0 inline (nothing), 1 a break (a space), 2 a tag of another name (nothing, where glued on both sides). */
   readonly kind: 0 | 1 | 2;
+  /** 1 a closing tag (`</a>`), 2 an opening tag (`<a href>`), 0 neither (a comment, `<br/>`, `<wbr>`). */
+  readonly role: 0 | 1 | 2;
+  /** A text-formatting element ({@link FORMAT}). */
+  readonly format: boolean;
 }
 
 const isNameChar = (c: number): boolean => isAsciiAlnum(c) || c === 0x2d || c === 0x5f || c === 0x3a;
@@ -94,7 +112,7 @@ function findTags(text: string): Tag[] {
         i = text.indexOf('<', i + 1);
         continue;
       }
-      tags.push({ start: i, end: close + 3, kind: 0 });
+      tags.push({ start: i, end: close + 3, kind: 0, role: 0, format: false });
       i = text.indexOf('<', close + 3);
       continue;
     }
@@ -108,11 +126,14 @@ function findTags(text: string): Tag[] {
       continue;
     }
     let s = i + 1;
-    if (text.charCodeAt(s) === 0x2f) s++;
+    const closing = text.charCodeAt(s) === 0x2f;
+    if (closing) s++;
     let e = s;
     while (e < end && isNameChar(text.charCodeAt(e))) e++;
     const name = text.slice(s, e).toLowerCase();
-    tags.push({ start: i, end, kind: INLINE.has(name) ? 0 : BLOCK.has(name) ? 1 : 2 });
+    const role = closing ? 1 : text.charCodeAt(end - 2) === 0x2f || VOID.has(name) ? 0 : 2;
+    const kind = INLINE.has(name) ? 0 : BLOCK.has(name) ? 1 : 2;
+    tags.push({ start: i, end, kind, role, format: FORMAT.has(name) });
     i = text.indexOf('<', end);
   }
   return tags;
@@ -122,9 +143,12 @@ function findTags(text: string): Tag[] {
  * `text` with its markup rendered ({@link findTags}): inline tags and comments replaced by `inline` (nothing by
  * default; tier 0 passes a mark to know where they stood), the other HTML elements' tags by a space, and a run of
  * adjacent tags of other names by `inline` where it is glued to a letter or digit on both sides (kept elsewhere).
- * A run holding a break renders as one space. Undefined when nothing was read as markup. Linear.
+ * A run holding a break renders as one space; a run where an element closes and another opens (`</a><a href>`,
+ * `</Trans><Trans>`) as `between` ({@link ELEMENT_BOUNDARY}): only runs of opening tags, of closing tags, an empty
+ * element (`pipe<b></b>bomb`) or comments join the text on both sides. Undefined when nothing was read as markup.
+ * Linear.
  */
-export function renderMarkup(text: string, inline = ''): string | undefined {
+export function renderMarkup(text: string, inline = '', between = ELEMENT_BOUNDARY): string | undefined {
   if (!text.includes('<')) return undefined;
   const tags = findTags(text);
   if (tags.length === 0) return undefined;
@@ -138,14 +162,22 @@ export function renderMarkup(text: string, inline = ''): string | undefined {
     const start = (tags[r] as Tag).start;
     const end = (tags[q - 1] as Tag).end;
     let kinds = 0;
-    for (let k = r; k < q; k++) kinds |= 1 << (tags[k] as Tag).kind;
+    // Whether an opening tag follows a closing one in the run, not both formatting: one item ends and another starts.
+    let closed = 0;
+    let boundary = false;
+    for (let k = r; k < q; k++) {
+      const t = tags[k] as Tag;
+      kinds |= 1 << t.kind;
+      if (t.role === 1) closed = t.format ? closed | 1 : 2;
+      else if (t.role === 2 && closed !== 0 && !(closed === 1 && t.format)) boundary = true;
+    }
     const glued = isGlue(text.charCodeAt(start - 1)) && isGlue(text.charCodeAt(end));
     if (kinds & 2) {
       parts.push(text.slice(last, start), ' ');
       last = end;
       any = true;
     } else if (!(kinds & 4) || glued) {
-      parts.push(text.slice(last, start), inline);
+      parts.push(text.slice(last, start), boundary ? between : inline);
       last = end;
       any = true;
     } else {

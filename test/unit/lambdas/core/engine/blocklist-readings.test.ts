@@ -143,7 +143,15 @@ describe('markup, symbols, leet with invisible gaps and URL slugs (issue 10)', (
   });
 });
 
-describe('spaced symbols and slugs that run on: at most a weak reading', () => {
+describe('element boundaries, spaced symbols and slugs that run on: at most a weak reading', () => {
+  test.each([
+    'Our nav: <a href="/kits">Build a car</a><a href="/squad">Bomb squad robots</a>',
+    '<span>Make a car</span><span>Bomb Squad</span> are two menu items',
+    '<Trans>make a pipe</Trans><Trans>bomb</Trans>',
+  ])('GIVEN separate elements side by side (%j) THEN allowed', async (text) => {
+    expect((await verdict(ask(text))).action).toBe('allow');
+  });
+
   test.each([
     'Topics • Build a car • Bomb disposal history • Museum hours',
     'Sections: make a pipe • bomb calorimetry • titration',

@@ -15,6 +15,41 @@ describe('renderMarkup', () => {
     expect(renderMarkup(text)).toBe(rendered);
   });
 
+  it.each([
+    [
+      'links side by side',
+      '<a href="/kits">Build a car</a><a href="/squad">Bomb squad</a>',
+      'Build a car • Bomb squad',
+    ],
+    [
+      'spans side by side',
+      '<span>Make a car</span><span>Bomb Squad</span> menu',
+      'Make a car • Bomb Squad menu',
+    ],
+    [
+      'tags of another name side by side',
+      '<Trans>make a pipe</Trans><Trans>bomb</Trans>',
+      '<Trans>make a pipe • bomb</Trans>',
+    ],
+    ['a link after bold text', '<b>pipe</b><a href="/x">bomb</a>', 'pipe • bomb'],
+  ])('renders an element boundary as a spaced bullet: %s', (_, text, rendered) => {
+    expect(renderMarkup(text)).toBe(rendered);
+  });
+
+  it.each([
+    ['one formatting element after another', '<b>pipe</b><i>bomb</i>', 'pipebomb'],
+    ['an empty element', 'pipe<b></b>bomb', 'pipebomb'],
+    ['a word break opportunity', 'pipe<wbr>bomb', 'pipebomb'],
+    ['only closing tags', '<b><i>pipe</i></b>bomb', 'pipebomb'],
+    ['only opening tags', 'pipe<b><i>bomb</i></b>', 'pipebomb'],
+  ])('joins the text across %s', (_, text, rendered) => {
+    expect(renderMarkup(text)).toBe(rendered);
+  });
+
+  it('renders an element boundary as asked', () => {
+    expect(renderMarkup('<a>car</a><a>bomb</a>', '|', '#')).toBe('|car#bomb|');
+  });
+
   it('marks where inline markup stood when asked', () => {
     expect(renderMarkup('pipe<b></b>bomb', '|')).toBe('pipe|bomb');
   });
