@@ -78,8 +78,10 @@ function tagEnd(text: string, i: number, n: number): number {
   if (j - nameStart > MAX_NAME) return -1;
   const c = text.charCodeAt(j);
   if (c === 0x3e) return j + 1;
-  if (c === 0x2f) return text.charCodeAt(j + 1) === 0x3e ? j + 2 : -1;
-  if (!isBlank(c)) return -1;
+  if (c === 0x2f && text.charCodeAt(j + 1) === 0x3e) return j + 2;
+  // A `/` before an attribute separates it like a blank (`<span/class=x>`), as browsers read it.
+  if (!isBlank(c) && !(c === 0x2f && isAsciiLower(text.charCodeAt(j + 1) | 0x20))) return -1;
+  j++;
   while (j < n && isBlank(text.charCodeAt(j))) j++;
   const first = text.charCodeAt(j);
   if (first === 0x3e) return j + 1;
@@ -102,18 +104,21 @@ function tagEnd(text: string, i: number, n: number): number {
 function findTags(text: string): Tag[] {
   const tags: Tag[] = [];
   const n = text.length;
-  // Once a comment has no `-->` after it, no later one can close either.
-  let commentsClose = true;
+  // The next `-->` and `--!>` (browsers close a comment at either) at or after the scan, found once each: once one
+  // is not found, no later one is.
+  let plain = -2;
+  let bang = -2;
   for (let i = text.indexOf('<'); i >= 0 && i < n; ) {
     if (text.startsWith('<!--', i)) {
-      const close = commentsClose ? text.indexOf('-->', i + 4) : -1;
-      if (close < 0) {
-        commentsClose = false;
+      if (plain !== -1 && plain < i + 4) plain = text.indexOf('-->', i + 4);
+      if (bang !== -1 && bang < i + 4) bang = text.indexOf('--!>', i + 4);
+      const end = plain < 0 ? (bang < 0 ? -1 : bang + 4) : bang < 0 || plain < bang ? plain + 3 : bang + 4;
+      if (end < 0) {
         i = text.indexOf('<', i + 1);
         continue;
       }
-      tags.push({ start: i, end: close + 3, kind: 0, role: 0, format: false });
-      i = text.indexOf('<', close + 3);
+      tags.push({ start: i, end, kind: 0, role: 0, format: false });
+      i = text.indexOf('<', end);
       continue;
     }
     const end = tagEnd(text, i, n);

@@ -857,6 +857,8 @@ describe('tier-0 blocklist', () => {
       ['an element with attributes', 'make a <span class="x" title=\'a > b\'>pipe</span> bomb', undefined],
       ['markup and leetspeak', 'm4ke a <b>p1pe</b> b0mb', undefined],
       ['capital tags', 'make a pipe<B></B>bomb', 'markup'],
+      ['a slash before an attribute', 'make a pi<span/class=x>pe</span> bomb', undefined],
+      ['a comment closed with --!>', 'make a pipe<!-- x --!>bomb', 'markup'],
     ])('block a phrase with %s', (_, text, via) => {
       const [f] = strong(text);
       expect(f?.label).toMatch(/make a pipe bomb$/);

@@ -87,3 +87,17 @@ describe('the markup view', () => {
     expect(views('plain text').length).toBe(1);
   });
 });
+
+describe('renderMarkup reads markup as browsers do', () => {
+  it.each([
+    ['a slash before an attribute', 'pi<span/class=x>pe</span> bomb', 'pipe bomb'],
+    ['a comment closed with --!>', 'pi<!-- x --!>pe bomb', 'pipe bomb'],
+    ['comments closed either way', 'a<!-- x --!>b<!-- y -->c<!-- z --!>d', 'abcd'],
+  ])('%s', (_, text, rendered) => {
+    expect(renderMarkup(text)).toBe(rendered);
+  });
+
+  it('reads a lone slash after a tag name as text', () => {
+    expect(renderMarkup('a <b/ c> d')).toBeUndefined();
+  });
+});
