@@ -280,11 +280,12 @@ const MARKUP_MARK = '\ue002';
 const SIGN_MARK = '\ue003';
 
 /**
- * Symbols beyond ASCII (`™ ® © ° ★ 💣`…, and the bullets and middle dots `• · ‧ ・ ‣ ⁃`) that {@link hiddenGapHits}
+ * Symbols beyond ASCII (`™ ® © ° ★ 💣`…, and the bullets and middle dots `• · ‧ ・ ‣ ⁃`, and the Greek ano teleia
+ * U+0387, which NFKC makes a middle dot after the symbols are marked) that {@link hiddenGapHits}
  * reads as absent. ASCII symbols are leetspeak and code (`$ + | < >`); symbols that canonicalization reads as letters
  * (`Ⓑ`, Braille, regional indicators) are letters there ({@link isInsertedSymbol}). Linear (`recheck`, patterns.test.ts).
  */
-export const SYMBOL_RE = /(?![\0-\x7f])[\p{S}\u00B7\u2022\u2023\u2027\u2043\u30FB]/gu;
+export const SYMBOL_RE = /(?![\0-\x7f])[\p{S}\u00B7\u0387\u2022\u2023\u2027\u2043\u30FB]/gu;
 const SYMBOL_TEST = new RegExp(SYMBOL_RE.source, 'u');
 /** Per symbol: whether it is read as absent (cached: the answer needs NFKC and the letter-like table). */
 const INSERTED = new Map<string, boolean>();
