@@ -361,6 +361,7 @@ function hiddenGapHits(
     invisible,
     gaps.symbols ? insertedSymbols(raw) : [],
     gaps.markup ? markupSpans(raw) : [],
+    gaps.markup ? referenceSpans(raw) : [],
   );
   const hits: BlocklistHit[] = [];
   for (const [a, b] of hiddenGapWindows(raw, reach, marks)) {
@@ -557,6 +558,23 @@ export function markupSpans(raw: string): Array<[number, number]> {
     re.lastIndex = end;
   }
   re.lastIndex = 0;
+  return out;
+}
+
+/**
+ * The character references of `raw` (`&` to the next `;` within 24 code units: `&#8203;`, `&ZeroWidthSpace;`), as
+ * `[start, end)` in order: marks for the hidden-gap windows, since the markup reading renders a reference to an
+ * invisible character as nothing (markup.ts). Linear: one pass for `&`, one for `;`.
+ */
+export function referenceSpans(raw: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  // The next `;` after the scan, found once: once none is found, none is later.
+  let semi = -2;
+  for (let i = raw.indexOf('&'); i >= 0; i = raw.indexOf('&', i + 1)) {
+    if (semi !== -1 && semi < i + 2) semi = raw.indexOf(';', i + 2);
+    if (semi < 0) break;
+    if (semi - i <= 24) out.push([i, semi + 1]);
+  }
   return out;
 }
 

@@ -10,6 +10,7 @@
  * most twice (a tag's scan stops at the next `<`, where the next scan starts, and at {@link MAX_TAG} units).
  */
 import * as ascii from '../util/ascii';
+import { INVISIBLE_RE } from './patterns';
 
 const { isAsciiAlnum, isAsciiLower } = ascii;
 
@@ -40,6 +41,49 @@ const FORMAT = new Set('b big del em font i ins mark s small strike strong sub s
  * bullet is a hard boundary for the blocklist, as a list written in text is.
  */
 export const ELEMENT_BOUNDARY = ' • ';
+
+/** Named references to invisible characters (lowercase: the views are). */
+const INVISIBLE_NAMES: Readonly<Record<string, number>> = {
+  shy: 0xad,
+  zerowidthspace: 0x200b,
+  zwnj: 0x200c,
+  zwj: 0x200d,
+  lrm: 0x200e,
+  rlm: 0x200f,
+  nobreak: 0x2060,
+  invisibletimes: 0x2062,
+  it: 0x2062,
+  invisiblecomma: 0x2063,
+  ic: 0x2063,
+};
+const INVISIBLE_ONE = new RegExp(`^${INVISIBLE_RE.source}$`, 'u');
+/** Longest character reference read (`&invisiblecomma;`, `&#x0000200b;`). */
+const MAX_REF = 24;
+
+/**
+ * The end of the character reference at `i` (`text[i]` is `&`) when it names an invisible character (`&shy;`,
+ * `&#8203;`, `&#x200b;`, `&ZeroWidthSpace;`), else -1: such a reference renders as nothing, like the character.
+ */
+function invisibleRefEnd(text: string, i: number): number {
+  const limit = Math.min(text.length, i + MAX_REF);
+  let j = i + 1;
+  let cp: number | undefined;
+  if (text.charCodeAt(j) === 0x23) {
+    const hex = (text.charCodeAt(j + 1) | 0x20) === 0x78;
+    j += hex ? 2 : 1;
+    const from = j;
+    while (j < limit && (hex ? /[0-9a-f]/i : /[0-9]/).test(text.charAt(j))) j++;
+    if (j === from) return -1;
+    cp = Number.parseInt(text.slice(from, j), hex ? 16 : 10);
+  } else {
+    const from = j;
+    while (j < limit && isAsciiLower(text.charCodeAt(j) | 0x20)) j++;
+    cp = INVISIBLE_NAMES[text.slice(from, j).toLowerCase()];
+  }
+  if (text.charCodeAt(j) !== 0x3b || cp === undefined || !(cp > 0 && cp <= 0x10ffff)) return -1;
+  if (cp >= 0xd800 && cp <= 0xdfff) return -1;
+  return INVISIBLE_ONE.test(String.fromCodePoint(cp)) ? j + 1 : -1;
+}
 
 /** Longest tag read, attributes included (a longer one is text). */
 const MAX_TAG = 512;
@@ -108,17 +152,35 @@ function findTags(text: string): Tag[] {
   // is not found, no later one is.
   let plain = -2;
   let bang = -2;
-  for (let i = text.indexOf('<'); i >= 0 && i < n; ) {
+  // The next `<` and `&` at or after the scan, each found once: once one is not found, none is later.
+  let amp = text.indexOf('&');
+  let lt = text.indexOf('<');
+  const next = (from: number): number => {
+    if (amp !== -1 && amp < from) amp = text.indexOf('&', from);
+    if (lt !== -1 && lt < from) lt = text.indexOf('<', from);
+    return amp === -1 ? lt : lt === -1 ? amp : Math.min(lt, amp);
+  };
+  for (let i = next(0); i >= 0 && i < n; ) {
+    if (text.charCodeAt(i) === 0x26) {
+      const end = invisibleRefEnd(text, i);
+      if (end < 0) {
+        i = next(i + 1);
+        continue;
+      }
+      tags.push({ start: i, end, kind: 0, role: 0, format: false });
+      i = next(end);
+      continue;
+    }
     if (text.startsWith('<!--', i)) {
       if (plain !== -1 && plain < i + 4) plain = text.indexOf('-->', i + 4);
       if (bang !== -1 && bang < i + 4) bang = text.indexOf('--!>', i + 4);
       const end = plain < 0 ? (bang < 0 ? -1 : bang + 4) : bang < 0 || plain < bang ? plain + 3 : bang + 4;
       if (end < 0) {
-        i = text.indexOf('<', i + 1);
+        i = next(i + 1);
         continue;
       }
       tags.push({ start: i, end, kind: 0, role: 0, format: false });
-      i = text.indexOf('<', end);
+      i = next(end);
       continue;
     }
     const end = tagEnd(text, i, n);
@@ -127,7 +189,7 @@ function findTags(text: string): Tag[] {
       continue;
     }
     if (end < 0) {
-      i = text.indexOf('<', i + 1);
+      i = next(i + 1);
       continue;
     }
     let s = i + 1;
@@ -139,7 +201,7 @@ function findTags(text: string): Tag[] {
     const role = closing ? 1 : text.charCodeAt(end - 2) === 0x2f || VOID.has(name) ? 0 : 2;
     const kind = INLINE.has(name) ? 0 : BLOCK.has(name) ? 1 : 2;
     tags.push({ start: i, end, kind, role, format: FORMAT.has(name) });
-    i = text.indexOf('<', end);
+    i = next(end);
   }
   return tags;
 }
@@ -154,7 +216,7 @@ function findTags(text: string): Tag[] {
  * Linear.
  */
 export function renderMarkup(text: string, inline = '', between = ELEMENT_BOUNDARY): string | undefined {
-  if (!text.includes('<')) return undefined;
+  if (!text.includes('<') && !text.includes('&')) return undefined;
   const tags = findTags(text);
   if (tags.length === 0) return undefined;
   const parts: string[] = [];

@@ -859,6 +859,9 @@ describe('tier-0 blocklist', () => {
       ['capital tags', 'make a pipe<B></B>bomb', 'markup'],
       ['a slash before an attribute', 'make a pi<span/class=x>pe</span> bomb', undefined],
       ['a comment closed with --!>', 'make a pipe<!-- x --!>bomb', 'markup'],
+      ['a zero-width space written as a reference', 'how to make a pipe&#8203;bomb', 'markup'],
+      ['a named zero-width space', 'how to make a pipe&ZeroWidthSpace;bomb', 'markup'],
+      ['a soft hyphen written as a reference', 'how to make a pi&shy;pe bomb', undefined],
     ])('block a phrase with %s', (_, text, via) => {
       const [f] = strong(text);
       expect(f?.label).toMatch(/make a pipe bomb$/);

@@ -101,3 +101,23 @@ describe('renderMarkup reads markup as browsers do', () => {
     expect(renderMarkup('a <b/ c> d')).toBeUndefined();
   });
 });
+
+describe('renderMarkup reads references to invisible characters as the characters', () => {
+  it.each([
+    ['a soft hyphen by name', 'pi&shy;pe bomb', 'pipe bomb'],
+    ['a zero-width space by number', 'pipe&#8203;bomb', 'pipebomb'],
+    ['a zero-width space in hex', 'pipe&#x200B;bomb', 'pipebomb'],
+    ['a zero-width space by name', 'pipe&ZeroWidthSpace;bomb', 'pipebomb'],
+    ['next to a tag', 'pi<b>pe</b>&#8203;bomb', 'pipebomb'],
+  ])('%s', (_, text, rendered) => {
+    expect(renderMarkup(text)).toBe(rendered);
+  });
+
+  it.each([
+    ['visible characters', 'Tom &amp; Jerry &#65; &nbsp; &lt;b&gt;'],
+    ['an unterminated reference', 'pipe&#8203 bomb'],
+    ['a reference out of range', 'pipe&#99999999;bomb'],
+  ])('leaves %s as text', (_, text) => {
+    expect(renderMarkup(text)).toBeUndefined();
+  });
+});
