@@ -37,7 +37,8 @@ const FORMAT = new Set('b big del em font i ins mark s small strike strong sub s
 /**
  * What an element boundary renders as by default: where one element closes and the next opens (`</a><a href>`,
  * `</span><span>`, `</Trans><Trans>`), the two are separate items (menu entries, translation strings), not one word,
- * unless both are {@link FORMAT} elements (`<b>pipe</b><i>bomb</i>`: a change of style inside the text). A spaced
+ * unless both are {@link FORMAT} elements (`<b>pipe</b><i>bomb</i>`: a change of style inside the text) or one of the
+ * two holds only one or two letters (`<span>p</span><span>i</span>`: a word styled letter by letter). A spaced
  * bullet is a hard boundary for the blocklist, as a list written in text is.
  */
 export const ELEMENT_BOUNDARY = ' • ';
@@ -206,6 +207,13 @@ function findTags(text: string): Tag[] {
   return tags;
 }
 
+/** Whether `text[from, to)` is one or two letters or digits between two runs of tags (`from` -1: no run before). */
+function isPiece(text: string, from: number, to: number): boolean {
+  if (from < 0 || to < 0 || to - from < 1 || to - from > 2) return false;
+  for (let i = from; i < to; i++) if (!isGlue(text.charCodeAt(i))) return false;
+  return true;
+}
+
 /**
  * `text` with its markup rendered ({@link findTags}): inline tags and comments replaced by `inline` (nothing by
  * default; tier 0 passes a mark to know where they stood), the other HTML elements' tags by a space, and a run of
@@ -222,6 +230,8 @@ export function renderMarkup(text: string, inline = '', between = ELEMENT_BOUNDA
   const parts: string[] = [];
   let last = 0;
   let any = false;
+  // Where the previous run of tags ended (-1 before the first).
+  let prevEnd = -1;
   for (let r = 0; r < tags.length; ) {
     // A run of adjacent tags renders as one.
     let q = r + 1;
@@ -238,6 +248,12 @@ export function renderMarkup(text: string, inline = '', between = ELEMENT_BOUNDA
       if (t.role === 1) closed = t.format ? closed | 1 : 2;
       else if (t.role === 2 && closed !== 0 && !(closed === 1 && t.format)) boundary = true;
     }
+    // Elements of one or two letters are a styled word (`<span>p</span><span>i</span>…`), not separate items.
+    if (boundary) {
+      const nextStart = q < tags.length ? (tags[q] as Tag).start : -1;
+      if (isPiece(text, prevEnd, start) || isPiece(text, end, nextStart)) boundary = false;
+    }
+    prevEnd = end;
     const glued = isGlue(text.charCodeAt(start - 1)) && isGlue(text.charCodeAt(end));
     if (kinds & 2) {
       parts.push(text.slice(last, start), ' ');

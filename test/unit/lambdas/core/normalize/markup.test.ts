@@ -42,6 +42,7 @@ describe('renderMarkup', () => {
     ['a word break opportunity', 'pipe<wbr>bomb', 'pipebomb'],
     ['only closing tags', '<b><i>pipe</i></b>bomb', 'pipebomb'],
     ['only opening tags', 'pipe<b><i>bomb</i></b>', 'pipebomb'],
+    ['elements of one or two letters', '<span>p</span><span>i</span><span>pe</span>', 'pipe'],
   ])('joins the text across %s', (_, text, rendered) => {
     expect(renderMarkup(text)).toBe(rendered);
   });
