@@ -25,6 +25,7 @@
  * an accented word, at most three word-list lookups and one set lookup per word of two to {@link MAX_LOOKUP}
  * letters; one more pass to write the folded text.
  */
+import { FUNCTION_WORDS } from './function-words';
 import { HOMOGLYPHS } from './homoglyphs';
 import { knownWordCost, rankCost } from './segment';
 
@@ -155,23 +156,25 @@ class Sentence {
   }
 }
 
+/** Foreign function words that are also ordinary English words: they do not count against English. */
+const ENGLISH_HOMOGRAPHS: ReadonlySet<string> = new Set(['come', 'man', 'sin', 'son']);
+
 /**
- * Function words of French, Spanish, German, Portuguese, Italian and Vietnamese written without an accent (the
- * plain words of a foreign sentence), less the English ones: a plain word of this list counts as not English in
- * the gate even when the word list holds it (`que`, `der`, `pour`, `con` are listed, as names or loans).
+ * Function words of French, Spanish, German, Portuguese and Italian ({@link FUNCTION_WORDS}), of Vietnamese, and
+ * a few frequent French adverbs, written without an accent (the plain words of a foreign sentence), less the English
+ * ones: a plain word of this list counts as not English in the gate even when the word list holds it (`que`, `der`,
+ * `pour`, `con` are listed, as names or loans).
  */
-const FOREIGN_PLAIN: ReadonlySet<string> = new Set(
-  (
-    'les des une est que qui pour dans sur avec pas vous elle mon mes comment quel quelle quels pourquoi aux cette ' +
-    'mais puis peux nous leur ils sont fait tous sans chez donc ou aussi tres bien avoir etre ' +
-    'los las del una unos con como cual mis puedo puedes hay mas pero sus esta este muy donde cuando ser para por ' +
-    'der die das ein eine einen und ist wie ich nicht mit fur von den dem des mein meine meinen kann wer warum auf ' +
-    'sich sie wir einer eines einem dass aus bei nach auch wenn oder aber zum zur beim gibt ' +
-    'uma dos das com qual meu minha voce nao posso pode sobre sua seu sem mais isso aos pelo pela ' +
-    'il gli della che per quale mio mia non nel nella sono alla dei delle degli questo questa anche piu senza sul ' +
-    'cho trong anh khi con thi sao nhieu minh'
-  ).split(' '),
-);
+const FOREIGN_PLAIN: ReadonlySet<string> = (() => {
+  const english = new Set(FUNCTION_WORDS.en.split(' '));
+  const words = new Set<string>();
+  for (const lang of ['fr', 'es', 'de', 'pt', 'it'] as const)
+    for (const w of FUNCTION_WORDS[lang].split(' '))
+      if (w.length >= MIN_COUNTED && !english.has(w) && !ENGLISH_HOMOGRAPHS.has(w)) words.add(w);
+  for (const w of 'aussi avoir bien chez donc tres cho trong anh khi con thi sao nhieu minh'.split(' '))
+    words.add(w);
+  return words;
+})();
 
 /** Accented words that, folded, make a sentence English whatever its plain words ({@link englishSentence}). */
 const SURE_ACCENTED = 4;
