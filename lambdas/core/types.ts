@@ -75,6 +75,8 @@ export type Transform =
   /** English with stray accents, each accented word of its English sentences folded to ASCII (normalize/accents.ts). */
   | 'accents'
   | 'fragments'
+  /** The last line's request with an adversarial (GCG-style) suffix of code-symbol noise cut off (normalize/suffix.ts). */
+  | 'clip-suffix'
   | 'atbash'
   | 'camel-case'
   | 'joined'

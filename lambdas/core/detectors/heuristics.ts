@@ -5,13 +5,9 @@
  */
 
 import { maskEncodedRuns } from '../normalize/encoded';
-import { knownWordCost, MAX_WORD } from '../normalize/segment';
+import { TokenKind, tokenKind } from '../normalize/suffix';
 import { blankSpans, type Span } from '../normalize/text';
 import type { Category } from '../types';
-import * as ascii from '../util/ascii';
-
-// Hot loops: module-local bindings (see util/ascii.ts).
-const { isAsciiAlnum, isAsciiLetter, isAsciiLower, isAsciiUpper } = ascii;
 
 /** Encoded runs at least this long are masked before the suffix heuristic looks at a text. */
 const ENCODED_RUN_MIN = 24;
@@ -154,43 +150,6 @@ export const HEURISTIC_RULES: readonly HeuristicRule[] = [
   },
 ];
 
-/** ASCII symbols outside everyday prose punctuation. */
-function isOddSymbol(c: number): boolean {
-  if (c >= 128 || isAsciiAlnum(c)) return false;
-  // space, tab, newline and . , ? ! ' " : ; - are ordinary
-  return !(
-    c <= 32 ||
-    c === 46 ||
-    c === 44 ||
-    c === 63 ||
-    c === 33 ||
-    c === 39 ||
-    c === 34 ||
-    c === 58 ||
-    c === 59 ||
-    c === 45
-  );
-}
-
-/**
- * Whether the token `text[start, end)` looks like a capitalized word turned round (`saH`, `s'eiruC`, `ainaleM`): its
- * last run of letters is lowercase letters then one capital, and either it reads backwards as a listed word
- * (`segment.ts`, inflections included: has, curie's) or its lowercase letters are not a listed word read forwards
- * (a name the list lacks, `ainaleM`). A word with a capital stuck on (`manualX`, `listA`) or a run of capitals
- * (`tutorialIDE`, `stepsNOW`) is not. Bounded: two lookups of at most {@link MAX_WORD} letters.
- */
-function looksTurnedRound(text: string, start: number, end: number): boolean {
-  let e = end;
-  while (e > start && !isAsciiLetter(text.charCodeAt(e - 1))) e--;
-  if (e - start < 2 || !isAsciiUpper(text.charCodeAt(e - 1))) return false;
-  let r = e - 1;
-  while (r > start && isAsciiLower(text.charCodeAt(r - 1))) r--;
-  if (r === e - 1 || e - r > MAX_WORD || (r > start && isAsciiUpper(text.charCodeAt(r - 1)))) return false;
-  let backwards = '';
-  for (let i = e - 1; i >= r; i--) backwards += String.fromCharCode(text.charCodeAt(i) | 0x20);
-  return knownWordCost(backwards) !== undefined || knownWordCost(text.slice(r, e - 1)) === undefined;
-}
-
 /**
  * Share of whitespace-separated tokens that look machine-made: letters mixed with odd symbols, inner capitals, symbol
  * runs. With `eitherWay` (the text holds words spelled backwards), a token whose only oddity is a capital after a
@@ -202,40 +161,16 @@ function looksTurnedRound(text: string, start: number, end: number): boolean {
 function weirdTokenRatio(text: string, eitherWay = false): number {
   let tokens = 0;
   let weird = 0;
-  let letters = 0;
-  let odd = 0;
-  // A lowercase letter followed by a capital (`yN`), and a capital followed by a lowercase letter (`No`).
-  let camel = false;
-  let camelDown = false;
-  let prev = 32;
-  let start = 0;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 32;
-    if (c <= 32) {
-      // A token ends (inline: a closure over these counters would keep them in a heap context).
-      if (letters + odd !== 0 || camel) {
-        tokens++;
-        if (
-          (letters > 0 && odd > 0) ||
-          odd >= 2 ||
-          (camel && (camelDown || !eitherWay || !looksTurnedRound(text, start, i)))
-        )
-          weird++;
-      }
-      letters = 0;
-      odd = 0;
-      camel = false;
-      camelDown = false;
-      start = i + 1;
-    } else {
-      const upper = c >= 65 && c <= 90;
-      const lower = c >= 97 && c <= 122;
-      if (upper || lower) letters++;
-      else if (isOddSymbol(c)) odd++;
-      if (upper && prev >= 97 && prev <= 122) camel = true;
-      if (lower && prev >= 65 && prev <= 90 && camel) camelDown = true;
-    }
-    prev = c;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    while (i < n && text.charCodeAt(i) <= 32) i++;
+    const start = i;
+    while (i < n && text.charCodeAt(i) > 32) i++;
+    if (start === i) break;
+    const kind = tokenKind(text, start, i, eitherWay);
+    if (kind !== TokenKind.Other) tokens++;
+    if (kind === TokenKind.MachineMade) weird++;
   }
   return tokens === 0 ? 0 : weird / tokens;
 }

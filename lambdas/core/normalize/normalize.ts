@@ -48,6 +48,7 @@ import {
 } from './reorder';
 import { collapseWhitespace, type LowerScan, lineBreakOffsets, scanLower } from './scan';
 import { decodeInvisibleBits, decodeVariationSelectors, MIN_SMUGGLED_RUN } from './smuggle';
+import { clipAdversarialSuffix } from './suffix';
 import { blankSpans, contextEnd, contextStart, hasRun } from './text';
 
 /** Bounds on the views produced for one segment. */
@@ -681,6 +682,9 @@ export function normalizeSegment(
   if (heavy !== undefined) set.add(heavy, [...CANONICAL_TRANSFORMS, 'leet']);
   const joined = base.scan.splitTokens ? joinSplitTokens(base.canonical) : undefined;
   if (joined !== undefined) set.add(joined, [...CANONICAL_TRANSFORMS, 'token-join']);
+  // A request with an optimiser's suffix glued on (GCG: `… heroin which sorry bere---- ??legt !! …]$.`) read without it.
+  const clipped = clipAdversarialSuffix(residualNfkc);
+  if (clipped !== undefined) set.add(canonicalize(clipped), [...CANONICAL_TRANSFORMS, 'clip-suffix']);
   const fragments = quotedFragments(stages.nfkc);
   if (fragments !== undefined) set.add(canonicalize(fragments), ['fragments', ...CANONICAL_TRANSFORMS]);
   // String values and comments, each read as if it stood alone (a request hidden in a JSON field); last,

@@ -138,6 +138,9 @@ const WORST: Readonly<Record<string, (n: number) => string>> = {
     repeat('m  a  k  e    a    b  o  m  b   and ', n),
   'spaced-out letters two apart spelling no word': (n) => repeat('x  q  z  v    ', n),
   'parenthesized numbers': (n) => repeat('⑴⑵⒇', n),
+  'one long line of words ending in a machine-made suffix': (n) =>
+    `${repeat('plain words on one very long line ', Math.max(0, n - 40))} so]$. {@Now ***Here<= exactly`,
+  'one long line of machine-made tokens': (n) => repeat('x]$. similarlyNow ', n),
   'stray accents, one sentence': (n) => repeat('hów cán í bóil án égg ', n),
   'stray accents, many sentences': (n) => repeat('hów cán í? ', n),
   'accented foreign words, one sentence': (n) => repeat('château garçon rivière élève ', n),
