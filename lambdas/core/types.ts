@@ -98,6 +98,12 @@ export interface View {
    * paragraph is scored on its own (see `linedText` in lambdas/core/normalize/normalize.ts).
    */
   readonly breaks?: readonly number[];
+  /**
+   * Set on a reading of the whole text in a cipher that leaves no plain word behind (Pig Latin with at least 80 % of
+   * the words turned, read back whole): tier 1 scores it instead of the canonical and residual views, which then
+   * hold only the cipher's noise (`scoredViews` in lambdas/core/engine/evaluate.ts). Tier 0 still reads every view.
+   */
+  readonly whole?: true;
 }
 
 /** Signals the normalizer observed: the presence of hiding characters is itself suspicious. */

@@ -715,9 +715,12 @@ function primaryText(n: NormalizedSegment): string {
  * The views tier 1 scores: all of them, except that the canonical view gives way to the residual view
  * when there is one (the same text with its decoded encoded runs blanked). Encoded noise — Morse, HTML
  * entities, binary — is then judged only by what it decodes to, so a benign prompt stays benign under
- * any encoding, while plain text around the runs is still scored.
+ * any encoding, while plain text around the runs is still scored. A reading of the whole text (`whole`: Pig Latin
+ * read back whole, plain words kept) replaces both: the text itself is then only the cipher's noise.
  */
 export function scoredViews(n: NormalizedSegment): readonly View[] {
+  if (n.views.some((v) => v.whole === true))
+    return n.views.filter((v, i) => i > 0 && !v.transforms.includes('residual'));
   if (!n.views.some((v) => v.transforms.includes('residual'))) return n.views;
   return n.views.slice(1);
 }

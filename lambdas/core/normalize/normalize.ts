@@ -260,7 +260,7 @@ class ViewSet {
   add(
     text: string,
     transforms: readonly Transform[],
-    extra?: Pick<SmuggledView, 'decodedFrom'> | Pick<View, 'breaks'>,
+    extra?: Pick<SmuggledView, 'decodedFrom'> | Pick<View, 'breaks'> | Pick<View, 'whole'>,
   ): boolean {
     // The canonical view always comes first, even when empty (text made only of invisible characters).
     if ((text.length === 0 && this.views.length > 0) || !this.fits(text.length)) return false;
@@ -655,7 +655,8 @@ export function normalizeSegment(
     }
   }
   const pig = base.scan.pigLatin ? readPigLatin(base.canonical) : undefined;
-  if (pig !== undefined) set.add(pig, [...CANONICAL_TRANSFORMS, 'pig-latin']);
+  if (pig !== undefined)
+    set.add(pig.text, [...CANONICAL_TRANSFORMS, 'pig-latin'], pig.whole ? { whole: true } : undefined);
   if (base.scan.rot13 ?? wantsRot13(base.canonical)) {
     const reading = rot13Reading(base.canonical);
     if (reading !== undefined && set.add(reading, [...CANONICAL_TRANSFORMS, 'rot13'])) set.decoded++;

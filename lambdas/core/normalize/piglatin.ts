@@ -91,13 +91,14 @@ export const passes = (ays: number, words: number): boolean => ays >= MIN_WORDS 
 
 /**
  * Pig Latin view of lowercase text, or undefined when it is none. When at least {@link MIN_WORDS} words,
- * and at least {@link MIN_SHARE} of the words, of the whole text end in "ay", the whole text is read back.
+ * and at least {@link MIN_SHARE} of the words, of the whole text end in "ay", the whole text is read back
+ * (`whole`: the reading holds every word, the text itself only the cipher).
  * Otherwise each sentence is judged on its own and the view holds only the sentences that pass, read
  * back (as the other decoders give the runs they decode), so a plain lead-in neither dilutes the share
  * nor the reading. A cheap count of "ay" endings decides first. Linear: every unit is visited once, and
  * each "ay" word is kept as one span.
  */
-export function readPigLatin(text: string): string | undefined {
+export function readPigLatin(text: string): { readonly text: string; readonly whole: boolean } | undefined {
   let endings = 0;
   for (let i = text.indexOf('ay'); i >= 0; i = text.indexOf('ay', i + 2)) {
     if (!isAsciiLower(text.charCodeAt(i + 2))) endings++;
@@ -132,6 +133,7 @@ export function readPigLatin(text: string): string | undefined {
     if (i - s >= 3 && text.charCodeAt(i - 2) === 0x61 && text.charCodeAt(i - 1) === 0x79) spans.push(s, i);
   }
   endSentence(text.length);
-  if (passes(spans.length / 2, allWords)) return readSpans(text, 0, text.length, spans);
-  return sentences.length > 0 ? sentences.join(' ') : undefined;
+  if (passes(spans.length / 2, allWords))
+    return { text: readSpans(text, 0, text.length, spans), whole: true };
+  return sentences.length > 0 ? { text: sentences.join(' '), whole: false } : undefined;
 }
