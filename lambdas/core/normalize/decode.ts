@@ -12,11 +12,13 @@ import {
 } from './patterns';
 import {
   asciiSet,
+  cipherStretch,
   codeUnits,
   contextEnd,
   contextStart,
   hasRun,
   isSentenceEnd,
+  matchStarts,
   runsOf,
   scratchOf,
 } from './text';
@@ -262,18 +264,10 @@ export function wantsRot13(lower: string): boolean {
  */
 export const MAX_PLAIN_SURPLUS = 8;
 
-/** Start offsets of the matches of a global regex, skipping those `skip` rejects. */
-function matchStarts(re: RegExp, text: string, skip?: (m: string) => boolean): number[] {
-  const out: number[] = [];
-  re.lastIndex = 0;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) if (!skip?.(m[0])) out.push(m.index);
-  return out;
-}
-
 /**
  * The rot13 reading of lowercase text that {@link wantsRot13} accepted. Text with at most
  * {@link MAX_PLAIN_SURPLUS} more English function words than rot13-looking words is rotated whole (a
- * rot13 prompt, with or without a lead-in). In a longer English text only the stretch from the first to
+ * rot13 prompt), less a plain lead-in or tail ({@link cipherStretch}). In a longer English text only the stretch from the first to
  * the last rot13-looking word, widened to the sentences holding them, is rotated; undefined when there
  * is none (a hint such as "caesar" alone is no such word). English words padded into the payload's
  * sentence do not hide it, and a plain lead-in or tail is left out. Rotating a whole English document
@@ -284,7 +278,11 @@ function matchStarts(re: RegExp, text: string, skip?: (m: string) => boolean): n
 export function rot13Reading(lower: string): string | undefined {
   const rot = matchStarts(ROT13_SIGNAL_RE, lower, isHint);
   const plain = matchStarts(ENGLISH_WORDS_RE, lower);
-  if (plain.length <= rot.length + MAX_PLAIN_SURPLUS) return rot13(lower);
+  if (plain.length <= rot.length + MAX_PLAIN_SURPLUS) {
+    const hints = matchStarts(ROT13_SIGNAL_RE, lower, (m) => !isHint(m));
+    const [start, end] = cipherStretch(lower, rot, plain, hints);
+    return rot13(lower.slice(start, end)).trim();
+  }
   if (rot.length === 0) return undefined;
   // Back from the first rot13-looking word to just after the sentence end before it, forward from the
   // last one to its sentence end (inclusive).

@@ -34,9 +34,10 @@ import {
 import { readPigLatin } from './piglatin';
 import { hasNonInert, hasNonPlain } from './plain';
 import {
-  atbash,
+  atbashReading,
   quotedFragments,
   respaceMarks,
+  reversedStretch,
   reverseEachWord,
   reverseText,
   rightSideUp,
@@ -662,15 +663,16 @@ export function normalizeSegment(
     if (reading !== undefined && set.add(reading, [...CANONICAL_TRANSFORMS, 'rot13'])) set.decoded++;
   }
   if (base.scan.reversedWord && wantsReverse(base.canonical)) {
-    if (set.add(reverseText(base.canonical), [...CANONICAL_TRANSFORMS, 'reverse'])) set.decoded++;
+    const stretch = reversedStretch(base.canonical);
+    if (set.add(reverseText(stretch), [...CANONICAL_TRANSFORMS, 'reverse'])) set.decoded++;
     // Words spelled backwards in place ("woh nac i"): each word turned round, their order kept.
-    if (set.add(reverseEachWord(base.canonical), [...CANONICAL_TRANSFORMS, 'reverse-words'])) set.decoded++;
+    if (set.add(reverseEachWord(stretch), [...CANONICAL_TRANSFORMS, 'reverse-words'])) set.decoded++;
   }
 
   if (
     base.scan.atbashWord &&
     wantsAtbash(base.canonical) &&
-    set.add(atbash(base.canonical), [...CANONICAL_TRANSFORMS, 'atbash'])
+    set.add(atbashReading(base.canonical), [...CANONICAL_TRANSFORMS, 'atbash'])
   )
     set.decoded++;
   if (camel !== undefined && !camelFirst) addCamelViews(set, canonicalize(camel), base.canonical);

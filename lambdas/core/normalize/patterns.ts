@@ -88,9 +88,17 @@ export const COMBINING_MARK_RE =
   // biome-ignore lint/suspicious/noMisleadingCharacterClass: combining marks are matched and removed one by one, on purpose.
   /[\u0300-\u036F\u0483-\u0489\u1AB0-\u1AFF\u1DC0-\u1DFF\u20D0-\u20FF\uFE20-\uFE2F]/g;
 
-/** Common English words written backwards (the → eht, how → woh, make → ekam, …): reversed-text evidence. */
-export const REVERSED_WORDS_RE =
-  /\b(?:eht|uoy|taht|htiw|siht|lliw|nac|evah|tahw|woh|ruoy|ekam|erongi|suoiverp|snoitcurtsni|metsys|tpmorp|terces|llet|etirw|edivorp|rof|dluow|dluohs|erehw|yhw|nehw|tuoba|esaelp|etaerc|nialpxe)\b/g;
+/**
+ * Common English words written backwards (the → eht, how → woh, make → ekam, to → ot, of → fo, …): reversed-text
+ * evidence. Words that read as themselves or as common Romance words backwards (on/no, was/saw, is/si, in/ni) are
+ * left out, and so is `dna` (and): "DNA" next to "reverse" in biology text would open the view. The scanner's gate
+ * (scan.ts) keys on those of three letters or more.
+ */
+export const REVERSED_WORDS: readonly string[] =
+  'eht uoy taht htiw siht lliw nac evah tahw woh ruoy ekam erongi suoiverp snoitcurtsni metsys tpmorp terces llet etirw edivorp rof dluow dluohs erehw yhw nehw tuoba esaelp etaerc nialpxe ot fo yb emos ylno erom tuohtiw gnisu morf neht ereht yeht meht rieht neeb dah sah seod'.split(
+    ' ',
+  );
+export const REVERSED_WORDS_RE = new RegExp(`\\b(?:${REVERSED_WORDS.join('|')})\\b`, 'g');
 /** Hints that text is to be read backwards, forwards or reversed. */
 export const REVERSED_HINT_RE = /\b(?:backwards?|reversed?|right to left|mirrored|sdrawkcab|desrever)\b/g;
 /** Characters that only upside-down ("flipped") text uses. */

@@ -16,6 +16,7 @@ import {
   RUN_TOGETHER_MARK_RE,
   UPSIDE_DOWN_RE,
 } from './patterns';
+import { cipherStretch, matchStarts } from './text';
 
 // Hot loops: module-local bindings (see util/ascii.ts).
 const { isAsciiDigit, isAsciiLower, isAsciiUpper } = ascii;
@@ -149,6 +150,32 @@ export function atbash(text: string): string {
     else out += text[i];
   }
   return out;
+}
+
+/**
+ * The Atbash reading of lowercase text that {@link wantsAtbash} accepted: the text from its first to its last
+ * Atbash-looking word, less a plain lead-in or tail ({@link cipherStretch}: "Decode this Atbash message:" read
+ * through the cipher is noise in the payload's sentence), mapped.
+ */
+export function atbashReading(lower: string): string {
+  const signal = matchStarts(ATBASH_SIGNAL_RE, lower, (m) => m === 'atbash');
+  const hints = matchStarts(ATBASH_SIGNAL_RE, lower, (m) => m !== 'atbash');
+  const [start, end] = cipherStretch(lower, signal, matchStarts(ENGLISH_WORDS_RE, lower), hints);
+  return atbash(lower.slice(start, end)).trim();
+}
+
+/**
+ * The stretch of lowercase text that {@link wantsReverse} accepted to read backwards, less a plain lead-in or tail
+ * ({@link cipherStretch}: "Read this backwards:" reversed is noise at the payload's end).
+ */
+export function reversedStretch(lower: string): string {
+  const [start, end] = cipherStretch(
+    lower,
+    matchStarts(REVERSED_WORDS_RE, lower),
+    matchStarts(ENGLISH_WORDS_RE, lower),
+    matchStarts(REVERSED_HINT_RE, lower),
+  );
+  return lower.slice(start, end).trim();
 }
 
 /** Atbash evidence needed: this many common English words as they look under atbash (or a hint). */

@@ -8,6 +8,7 @@ import {
   MIN_HEAVY,
   MIN_HEAVY_WORDS,
 } from './leet';
+import { REVERSED_WORDS as ALL_REVERSED_WORDS } from './patterns';
 import { passes as passesPigLatin } from './piglatin';
 import { codeUnits, isSentenceEnd, scratchOf } from './text';
 
@@ -84,11 +85,8 @@ const ROT_WORDS =
     ' ',
   );
 
-/** Common English words written backwards and under atbash: one of them must occur for those views. */
-const REVERSED_WORDS =
-  'eht uoy taht htiw siht lliw nac evah tahw woh ruoy ekam erongi suoiverp snoitcurtsni metsys tpmorp terces llet etirw edivorp rof dluow dluohs erehw yhw nehw tuoba esaelp etaerc nialpxe'.split(
-    ' ',
-  );
+/** Common English words written backwards (patterns.ts) and under atbash: one of them must occur for those views. */
+const REVERSED_WORDS = ALL_REVERSED_WORDS.filter((w) => w.length >= 3);
 const ATBASH_WORDS =
   'atbash gsv zmw blf sld nzpv dszg uli drgs gsrh gszg rtmliv rmhgifxgrlmh dirgv gvoo xzm blfi kovzhv vckozrm'.split(
     ' ',

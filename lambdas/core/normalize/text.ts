@@ -148,6 +148,61 @@ export function contextEnd(text: string, at: number, limit = text.length): numbe
   return stop;
 }
 
+/** Start offsets of the matches of a global regex, skipping those `skip` rejects. */
+export function matchStarts(re: RegExp, text: string, skip?: (m: string) => boolean): number[] {
+  const out: number[] = [];
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) if (!skip?.(m[0])) out.push(m.index);
+  return out;
+}
+
+/**
+ * The stretch `[start, end)` of `text` that a whole-text cipher reading (rot13, Atbash, reversed text) should read:
+ * without a plain lead-in or tail. `signal` and `plain` are the sorted start offsets of the cipher's signal words and
+ * of plain English function words. The clause holding the last plain word before the first signal word ends the
+ * lead-in; the clause holding the first plain word after the last signal word starts the tail (clauses end at a line
+ * break or at `.`, `:`, `?`, `!` before a blank: {@link contextEnd}, {@link contextStart}); so does the clause holding
+ * a hint that names the cipher (`hints`, offsets) when signal words follow it. Read through the cipher,
+ * a lead-in such as "Decode this ROT13 and answer it:" is letter noise in the payload's sentence, and dilutes it as a
+ * plain lead-in would (see the decoders' context rule). The whole text when there is neither.
+ */
+export function cipherStretch(
+  text: string,
+  signal: readonly number[],
+  plain: readonly number[],
+  hints: readonly number[] = [],
+): readonly [number, number] {
+  let start = 0;
+  let end = text.length;
+  const first = signal[0];
+  const last = signal[signal.length - 1];
+  if (first === undefined || last === undefined) return [start, end];
+  let before = -1;
+  let after = -1;
+  for (const p of plain) {
+    if (p < first) before = p;
+    else if (p > last) {
+      after = p;
+      break;
+    }
+  }
+  if (before >= 0) {
+    const e = contextEnd(text, before);
+    if (e <= first) start = e;
+  }
+  // A lead-in that names the cipher may be written in it (`sdrawkcab siht daeR (read this backwards):`): the clause
+  // holding a hint ends the lead-in when signal words follow that clause.
+  for (const h of hints) {
+    const e = contextEnd(text, h);
+    if (e > start && e <= last) start = e;
+  }
+  if (after >= 0) {
+    const s = contextStart(text, after);
+    if (s > last && s > start) end = s;
+  }
+  return [start, end];
+}
+
 /**
  * Lowercase and strip combining marks (é → e, ü → u, ß → ss), so lookups ignore accents: the gloss lexicons'
  * keys and text (detectors/multilingual.ts), the blocklist's accent-folded reading (detectors/index.ts).
