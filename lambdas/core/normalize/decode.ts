@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { FUNCTION_WORDS } from './function-words';
 import {
   BASE64URL_RE,
   ENGLISH_WORDS_RE,
@@ -224,6 +225,42 @@ export function rot13(text: string): string {
   const units = codeUnits(text);
   for (let i = 0; i < n; i++) units[i] = rot13Unit(units[i] as number);
   return Buffer.from(units.buffer, units.byteOffset, n * 2).toString('utf16le');
+}
+
+/** English function words (function-words.ts), for telling a rotated decoded layer from one that is plain. */
+let englishWords: ReadonlySet<string> | undefined;
+
+/** How many of `text`'s runs of `[a-z]` are English function words. Linear. */
+function englishWordCount(text: string): number {
+  englishWords ??= new Set(FUNCTION_WORDS.en.split(' '));
+  let n = 0;
+  for (let i = 0; i < text.length; ) {
+    if (!isAsciiLowerUnit(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const s = i;
+    while (i < text.length && isAsciiLowerUnit(text.charCodeAt(i))) i++;
+    if (i - s <= 5 && englishWords.has(text.slice(s, i))) n++;
+  }
+  return n;
+}
+
+const isAsciiLowerUnit = (c: number): boolean => c >= 0x61 && c <= 0x7a;
+
+/** English function words a rotated decoded layer must gain over the layer as decoded. */
+export const MIN_ROTATED_GAIN = 3;
+
+/**
+ * Whether a decoded layer (lowercase) is rot13 by its content: rotated, it holds at least {@link MIN_ROTATED_GAIN}
+ * more English function words (`to`, `a`, `of`, `in`… included, which the rot13 signal list leaves out as too short to
+ * tell from other text) than as decoded, and at least twice as many. For decoded layers only, where no plain lead-in
+ * or document surrounds the payload (`base64(hex(rot13(x)))`).
+ */
+export function layerReadsRotated(lower: string): boolean {
+  const rotated = englishWordCount(rot13(lower));
+  const plain = englishWordCount(lower);
+  return rotated >= plain + MIN_ROTATED_GAIN && rotated >= 2 * plain;
 }
 
 /** rot13-looking English words needed, regardless of how much plain English surrounds them. */

@@ -2,7 +2,15 @@ import type { NormalizationSignals, NormalizedSegment, Transform, View } from '.
 import { isAsciiText } from '../util/ascii';
 import { foldStrayAccents } from './accents';
 import { decodeBase85Runs, decodeUuencode, MIN_BASE85_RUN, VISIBLE_ASCII } from './base85';
-import { decodeBase64Runs, decodeHexRuns, decodeUrlRuns, rot13, rot13Reading, wantsRot13 } from './decode';
+import {
+  decodeBase64Runs,
+  decodeHexRuns,
+  decodeUrlRuns,
+  layerReadsRotated,
+  rot13,
+  rot13Reading,
+  wantsRot13,
+} from './decode';
 import { collapseSpacedLetters, joinSplitTokens, readSpacedWords } from './despace';
 import { embeddedText } from './embedded';
 import {
@@ -389,7 +397,10 @@ function addReadings(
   // A decoded layer may itself be leetspeak (base32(base64(leet(x)))): fold it like top-level text.
   const leet = foldLeet(canonical);
   if (leet !== canonical) set.add(leet, [...chain, ...CANONICAL_TRANSFORMS, 'leet']);
-  if (wantsRot13(canonical) && set.add(rot13(canonical), [...chain, ...CANONICAL_TRANSFORMS, 'rot13']))
+  if (
+    (wantsRot13(canonical) || layerReadsRotated(canonical)) &&
+    set.add(rot13(canonical), [...chain, ...CANONICAL_TRANSFORMS, 'rot13'])
+  )
     set.decoded++;
   // "Read it backwards" in the text around an encoded run is the hint for the decoded layer too.
   const reverse =

@@ -1,4 +1,4 @@
-import { rot13, rot13Reading } from '../../../../../lambdas/core/normalize/decode';
+import { layerReadsRotated, rot13, rot13Reading } from '../../../../../lambdas/core/normalize/decode';
 import { normalizeSegment } from '../../../../../lambdas/core/normalize/normalize';
 import {
   atbash,
@@ -73,5 +73,21 @@ describe('whole-text cipher readings leave a plain lead-in out', () => {
         'reverse',
       ),
     ).toBe(REQUEST);
+  });
+});
+
+describe('decoded layers that read as rot13 by their content', () => {
+  const plan = 'outline a plan to cross the river at night without a boat';
+
+  it('GIVEN base64(hex(rot13(x))) with no rot13 signal word in x THEN x is read', () => {
+    const hex = Buffer.from(rot13(plan)).toString('hex');
+    const text = `Three layers: ${Buffer.from(hex).toString('base64')}`;
+    expect(normalizeSegment(text, 0).views.map((v) => v.text)).toContain(plan);
+  });
+
+  it('GIVEN a decoded layer that is plain English THEN it is not rotated', () => {
+    expect(layerReadsRotated(plan)).toBe(false);
+    expect(layerReadsRotated(rot13(plan))).toBe(true);
+    expect(layerReadsRotated('x7f9 q2 zz0 kkq')).toBe(false);
   });
 });
