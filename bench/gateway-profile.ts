@@ -14,7 +14,9 @@
  * - by library (self time only): zod, the AWS SDK, `JSON.parse`/`JSON.stringify`, regular expressions.
  *
  * Each figure is µs of the main thread per request (the samples' time over the requests answered in the window);
- * the process's whole CPU (all threads, from /proc) per request is printed next to it. The profiler itself costs
+ * the process's whole CPU (all threads, from /proc) per request is printed next to it, split into the main thread
+ * and the others (V8's compiler and GC helpers, libuv's thread pool, the profiler's sampling thread), with the
+ * context switches per request (docs/adr/0066). The profiler itself costs
  * a little: compare areas within one run, and the totals with `bench:gateway`.
  *
  *   npm run bench:gateway -- …  (the before/after figures)
@@ -32,7 +34,15 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BUNDLE_DIR, bundleForNode } from '../local/bundle';
-import { benignBody, cpuSeconds, fmt, runAutocannon, type Target } from './support/measure';
+import {
+  benignBody,
+  cpuSeconds,
+  fmt,
+  runAutocannon,
+  type Target,
+  type ThreadCpu,
+  threadCpu,
+} from './support/measure';
 import { type Child, startReady } from './support/processes';
 
 const TSX = ['--import', 'tsx'];
@@ -143,6 +153,8 @@ interface Window {
   readonly toUs: number;
   readonly requests: number;
   readonly processCpuSec: number;
+  /** CPU of the main thread and of the others, and context switches, over the window (/proc). */
+  readonly threads: ThreadCpu;
 }
 
 /** Per-window grouping of a profile's samples. */
@@ -217,6 +229,7 @@ function analyse(profile: CpuProfile, w: Window, top: number, areaTop: number): 
   const per = (us: number) => fmt(us / w.requests, 1);
   const out = [
     `\n${w.label}: ${w.requests} requests in ${fmt((w.toUs - w.fromUs) / 1e6, 1)} s; process CPU (all threads, /proc) ${fmt((w.processCpuSec * 1e6) / w.requests, 0)} µs/req; main thread sampled ${per(total)} µs/req`,
+    `  by thread (/proc): main ${fmt((w.threads.mainSec * 1e6) / w.requests, 0)} µs/req, the others ${fmt((w.threads.otherSec * 1e6) / w.requests, 0)} µs/req (V8's compiler and GC helpers, libuv's thread pool: the record's append, the profiler's own sampling thread); context switches ${fmt(w.threads.switches / w.requests, 1)} per request`,
     '',
     '| area (self + children) | µs/req | share of main thread |',
     '| --- | ---: | ---: |',
@@ -327,6 +340,7 @@ async function main(): Promise<void> {
     const windows: Window[] = [];
     for (const c of conns) {
       const cpu0 = cpuSeconds(gw.child.pid);
+      const threads0 = threadCpu(gw.child.pid);
       const from = Number(process.hrtime.bigint() / 1000n);
       const r = await runAutocannon(target, c, duration, loadCpus);
       const to = Number(process.hrtime.bigint() / 1000n);
@@ -340,6 +354,11 @@ async function main(): Promise<void> {
         toUs: to,
         requests: r.total,
         processCpuSec: cpuSeconds(gw.child.pid) - cpu0,
+        threads: ((t) => ({
+          mainSec: t.mainSec - threads0.mainSec,
+          otherSec: t.otherSec - threads0.otherSec,
+          switches: t.switches - threads0.switches,
+        }))(threadCpu(gw.child.pid)),
       });
       await new Promise((res) => setTimeout(res, 300));
     }

@@ -5,7 +5,7 @@
  */
 
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { nearestRank } from '../../scripts/eval/metrics';
@@ -213,6 +213,42 @@ export function cpuSeconds(pid: number): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/** CPU of a process split by thread, and its context switches (Linux /proc; NaN elsewhere). */
+export interface ThreadCpu {
+  /** User + system CPU seconds of the main thread (the one whose id is the process id: the event loop). */
+  readonly mainSec: number;
+  /** User + system CPU seconds of every other thread (V8's compiler and GC helpers, libuv's thread pool). */
+  readonly otherSec: number;
+  /** Voluntary + involuntary context switches of all threads. */
+  readonly switches: number;
+}
+
+/**
+ * {@link ThreadCpu} of `pid` so far, from /proc/<pid>/task: a thread that has ended is no longer counted, so take
+ * the difference of two readings over a window in which the process starts no thread.
+ */
+export function threadCpu(pid: number): ThreadCpu {
+  let mainSec = 0;
+  let otherSec = 0;
+  let switches = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const sec = (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+      if (Number(tid) === pid) mainSec += sec;
+      else otherSec += sec;
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      switches +=
+        Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0) +
+        Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    }
+  } catch {
+    return { mainSec: Number.NaN, otherSec: Number.NaN, switches: Number.NaN };
+  }
+  return { mainSec, otherSec, switches };
 }
 
 /** Resident set size of a process in bytes (Linux /proc; NaN elsewhere). */
