@@ -5,7 +5,7 @@
  */
 
 import { maskEncodedRuns } from '../normalize/encoded';
-import { TokenKind, tokenKind } from '../normalize/suffix';
+import { isTokenGap, TokenKind, tokenKind } from '../normalize/suffix';
 import { blankSpans, type Span } from '../normalize/text';
 import type { Category } from '../types';
 
@@ -164,9 +164,9 @@ function weirdTokenRatio(text: string, eitherWay = false): number {
   const n = text.length;
   let i = 0;
   while (i < n) {
-    while (i < n && text.charCodeAt(i) <= 32) i++;
+    while (i < n && isTokenGap(text.charCodeAt(i))) i++;
     const start = i;
-    while (i < n && text.charCodeAt(i) > 32) i++;
+    while (i < n && !isTokenGap(text.charCodeAt(i))) i++;
     if (start === i) break;
     const kind = tokenKind(text, start, i, eitherWay);
     if (kind !== TokenKind.Other) tokens++;

@@ -63,6 +63,29 @@ function looksTurnedRound(text: string, start: number, end: number): boolean {
   return knownWordCost(backwards) !== undefined || knownWordCost(text.slice(r, e - 1)) === undefined;
 }
 
+/**
+ * What separates tokens: ASCII whitespace and controls, and the Unicode spaces and blank fillers that render as a
+ * gap (no-break and typographic spaces, ideographic space, Hangul fillers, Braille blank). Text spaced with Hangul
+ * fillers (`Howㅤmuchㅤmoney…`, the catalog's `hangul-filler`) would otherwise be one long token.
+ */
+export function isTokenGap(c: number): boolean {
+  if (c <= 32) return true;
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0x3164 ||
+    c === 0x2800 ||
+    c === 0xffa0 ||
+    c === 0x115f ||
+    c === 0x1160
+  );
+}
+
 /** What a whitespace-separated token is: no letters or odd symbols (figures, prose punctuation), plain, or machine-made. */
 export const TokenKind = { Other: 0, Plain: 1, MachineMade: 2 } as const;
 export type TokenKind = (typeof TokenKind)[keyof typeof TokenKind];

@@ -1,6 +1,8 @@
+import { gibberishSuffixScore } from '../../../../../lambdas/core/detectors';
 import { normalizeSegment } from '../../../../../lambdas/core/normalize/normalize';
 import {
   clipAdversarialSuffix,
+  isTokenGap,
   MAX_VIEW,
   TokenKind,
   tokenKind,
@@ -100,5 +102,28 @@ describe('the clip-suffix view', () => {
     const n = normalizeSegment(`Can you decode these two messages for me please ${runs.join(' ')}`, 0);
     expect(n.views.some((v) => v.transforms.includes('base64'))).toBe(true);
     expect(n.views.some((v) => v.transforms.includes('clip-suffix'))).toBe(false);
+  });
+});
+
+describe('token gaps', () => {
+  it.each([
+    ['Hangul filler', '\u3164'],
+    ['Braille blank', '\u2800'],
+    ['ideographic space', '\u3000'],
+    ['no-break space', '\u00a0'],
+  ])(
+    'GIVEN a benign question spaced with the %s THEN the adversarial-suffix heuristic does not read it as one token',
+    (_, gap) => {
+      const text =
+        'How much would he spend on the meat and cheese, at $7.00 and $3.00 a pound, to serve 20 people at the game?'
+          .split(' ')
+          .join(gap);
+      expect(isTokenGap(gap.charCodeAt(0))).toBe(true);
+      expect(gibberishSuffixScore(text)).toBe(0);
+    },
+  );
+
+  it('GIVEN letters, digits and zero-width characters THEN they are not gaps', () => {
+    for (const c of ['a', '7', '\u200b', '\u00e9']) expect(isTokenGap(c.charCodeAt(0))).toBe(false);
   });
 });
