@@ -92,7 +92,8 @@ export const COMBINING_MARK_RE =
 export const REVERSED_WORDS_RE =
   /\b(?:eht|uoy|taht|htiw|siht|lliw|nac|evah|tahw|woh|ruoy|ekam|erongi|suoiverp|snoitcurtsni|metsys|tpmorp|terces|llet|etirw|edivorp|rof|dluow|dluohs|erehw|yhw|nehw|tuoba|esaelp|etaerc|nialpxe)\b/g;
 /** Hints that text is to be read backwards, forwards or reversed. */
-export const REVERSED_HINT_RE = /\b(?:backwards?|reversed?|right to left|mirrored|sdrawkcab|desrever)\b/g;
+export const REVERSED_HINT_RE =
+  /\b(?:backwards?|revers(?:ed?|ing)|flipped|right to left|mirrored|sdrawkcab|desrever)\b/g;
 /** Characters that only upside-down ("flipped") text uses. */
 export const UPSIDE_DOWN_RE =
   /[\u0250\u01DD\u0265\u1D09\u0279\u0287\u028E\u026F\u029E\u028D\u028C\u025F\u0183\u1D77\u2200\u018E\u2141\uA4D8\u02E5\u0500\u1D1A\u22A5\u2229\u039B\u2144]/g;

@@ -16,6 +16,7 @@ import {
   RUN_TOGETHER_MARK_RE,
   UPSIDE_DOWN_RE,
 } from './patterns';
+import { knownWordCost } from './segment';
 
 // Hot loops: module-local bindings (see util/ascii.ts).
 const { isAsciiDigit, isAsciiLower, isAsciiUpper } = ascii;
@@ -107,7 +108,7 @@ const flip = (pairs: string): void => {
   const cps = [...pairs];
   for (let i = 0; i + 1 < cps.length; i += 2) FLIP.set(cps[i]?.codePointAt(0) ?? 0, cps[i + 1] as string);
 };
-flip('ɐaqbɔcpdǝeɟfƃgᵷgɥhᴉiıiɾjſjʞkꞁlןlɯmunoodpbqɹrʇtnuʌvʍwʎy');
+flip('ɐaqbɔcpdǝeɟfƃgᵷgɥhᴉiıiɾjſjʞkꞁlןlʃlɯmunoodpbqɹrʇtnuʌvʍwʎy');
 flip('∀AᗺBƆCᗡDƎEℲFⅎf⅁GꓘK˥LWMԀPΌQᴚR⊥T∩UΛVMW⅄Y');
 flip("¿?¡!˙.',,'‾_⅋&؛;");
 flip('()' + ')(' + '[]' + '][' + '{}' + '}{' + '<>' + '><');
@@ -238,4 +239,74 @@ export function runTogether(text: string): boolean {
  */
 export function respaceMarks(text: string): string {
   return text.replace(RUN_TOGETHER_MARK_RE, (m) => (m === '|' ? ' | ' : `${m} `));
+}
+
+/**
+ * Plain English function words beyond the reversed ones up to which reversed text is turned round whole;
+ * more, and only the reversed stretch is (see {@link reversedStretch}).
+ */
+export const MAX_PLAIN_REVERSED_SURPLUS = 8;
+
+const lettersOf = (token: string): string => {
+  let out = '';
+  for (let i = 0; i < token.length; i++) if (isAsciiLower(token.charCodeAt(i))) out += token[i];
+  return out;
+};
+
+/**
+ * The part of lowercase text written backwards, when the text also holds plain English of some length
+ * (FlipAttack's prompt: a paragraph of rules in plain English, then the task reversed whole or word by
+ * word). Read whole, the reversed lead-in turns into letter noise that outweighs the task; so when plain
+ * function words outnumber reversed ones by more than {@link MAX_PLAIN_REVERSED_SURPLUS}, the stretch
+ * from the first to the last word that is a listed word only backwards (ADR 0039 word list), extended over
+ * words that read neither way, is returned alone; undefined when the text is to be turned round whole
+ * (the caller's reading) or no word reads only backwards. Asked only where {@link wantsReverse} said
+ * yes. Linear: two regex counts, one pass over the space-separated tokens, two lookups each.
+ */
+export function reversedStretch(lower: string): string | undefined {
+  const reversed = count(REVERSED_WORDS_RE, lower, Number.POSITIVE_INFINITY);
+  const plain = count(ENGLISH_WORDS_RE, lower, reversed + MAX_PLAIN_REVERSED_SURPLUS + 1);
+  if (plain <= reversed + MAX_PLAIN_REVERSED_SURPLUS) return undefined;
+  const tokens = lower.split(' ');
+  // 1: reads only backwards, -1: reads only forwards, 0: neither or both.
+  const kind = tokens.map((t) => {
+    const w = lettersOf(t);
+    if (w.length < 2) return 0;
+    const forward = knownWordCost(w) !== undefined;
+    const backward = knownWordCost(reverseText(w)) !== undefined;
+    return forward === backward ? 0 : backward ? 1 : -1;
+  });
+  let first = kind.indexOf(1);
+  const last = kind.lastIndexOf(1);
+  if (first < 0) return undefined;
+  let end = last;
+  while (first > 0 && kind[first - 1] !== -1) first--;
+  while (end + 1 < tokens.length && kind[end + 1] !== -1) end++;
+  return tokens.slice(first, end + 1).join(' ');
+}
+
+/** Whether lowercase text says its words are in reverse order (FlipAttack's word-order mode). */
+const namesWordOrder = (lower: string): boolean =>
+  lower.includes('order of the words') ||
+  lower.includes('word order') ||
+  lower.includes('reverse order') ||
+  lower.includes('reversed order');
+
+/**
+ * Words written in reverse order (`accidents cause and … develop`), where the text says so (FlipAttack's
+ * "recover the task by reversing the order of the words"): the last non-blank line of lowercase text
+ * (where such a prompt puts the task, after its rules) with its words in the opposite order. Undefined
+ * without the hint or with a single word. Linear: string searches, one split of one line.
+ */
+export function wordOrderReading(lower: string): string | undefined {
+  if (!namesWordOrder(lower)) return undefined;
+  let end = lower.length;
+  while (end > 0 && (lower.charCodeAt(end - 1) === 0x0a || lower.charCodeAt(end - 1) === 0x20)) end--;
+  const start = lower.lastIndexOf('\n', end - 1) + 1;
+  const words = lower
+    .slice(start, end)
+    .split(' ')
+    .filter((w) => w.length > 0);
+  if (words.length < 2) return undefined;
+  return words.reverse().join(' ');
 }

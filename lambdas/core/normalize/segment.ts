@@ -196,3 +196,35 @@ export function splitWords(letters: string): string {
   }
   return pieces.reverse().join(' ');
 }
+
+/** Shortest run of letters {@link splitLongRuns} splits: shorter ones are words or names. */
+export const MIN_SPLIT_RUN = 12;
+
+/**
+ * Runs of at least {@link MIN_SPLIT_RUN} lowercase letters that are not a listed word split into words
+ * ({@link splitWords}): what the despacer leaves of text spelled one letter at a time with no wider gap
+ * between words (`h o w t o m a k e` → `howtomake` → `how to make`). `text` itself when nothing changes.
+ * Linear: one pass, and the splitter's bounded work per letter of each run.
+ */
+export function splitLongRuns(text: string): string {
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < text.length; ) {
+    const c = text.charCodeAt(i);
+    if (c < 0x61 || c > 0x7a) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < text.length && text.charCodeAt(j) >= 0x61 && text.charCodeAt(j) <= 0x7a) j++;
+    if (j - i >= MIN_SPLIT_RUN) {
+      const run = text.slice(i, j);
+      if (knownWordCost(run) === undefined) {
+        out += text.slice(last, i) + splitWords(run);
+        last = j;
+      }
+    }
+    i = j;
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
