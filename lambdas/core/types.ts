@@ -72,6 +72,8 @@ export type Transform =
   | 'uuencode'
   /** Decimal character codes (`72 111 119`, `String.fromCharCode(…)`) or octal escapes (`\150\157`), read in place. */
   | 'char-codes'
+  /** Single words in base64 among plain ones (`make a Ym9tYg==`), read in place (lambdas/core/normalize/charcodes.ts). */
+  | 'base64-words'
   /** NATO phonetic spelling ("Hotel Oscar Whiskey") read back as letters. */
   | 'nato'
   | 'pig-latin'

@@ -105,6 +105,11 @@ export function caesarReading(lower: string): string | undefined {
       break;
     }
   if (first < 0) return undefined;
+  // Short words of the code that happen to be words as written (`ph` for `me`) join the stretch at its
+  // ends as long as their shift is a word too.
+  const shiftsToWord = (w: number): boolean => known(unshift(lower.slice(starts[w], ends[w]), best));
+  while (first > 0 && shiftsToWord(first - 1)) first--;
+  while (last + 1 < starts.length && shiftsToWord(last + 1)) last++;
   let out = '';
   for (let w = first; w <= last; w++) {
     const word = lower.slice(starts[w], ends[w]);

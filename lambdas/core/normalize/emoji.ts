@@ -3,15 +3,20 @@
  * variant (Hackett et al., 2025) breaks every word into one-letter pieces that no word feature matches,
  * while a model reads straight through the pictures. Read back by dropping each emoji (with its joiners,
  * skin tones and keycap marks) that follows a letter, when at least {@link MIN_GLUED_EMOJI} sit between
- * two letters: ordinary text puts an emoji between words, not inside them.
+ * two letters, one per {@link MAX_LETTERS_PER_EMOJI} letters or more: ordinary text puts an emoji between
+ * words, not inside them, and a prompt that decorates a few names keeps its emoji.
  *
  * Linear: one pass; the pictographic test runs only on astral and symbol code points.
  */
+import { GLUED_EMOJI_RE } from './patterns';
+
 const PICTOGRAPHIC_RE = /\p{Extended_Pictographic}/u;
 const LETTER_RE = /\p{L}/u;
 
 /** Emoji between two letters needed before the emoji are dropped. */
 export const MIN_GLUED_EMOJI = 4;
+/** Letters per emoji inside a word, at most: below this density the emoji are decoration. */
+export const MAX_LETTERS_PER_EMOJI = 8;
 
 /** Whether code point `cp` is an emoji or a part of one (joiner, variation selector, skin tone, keycap). */
 const isEmojiPart = (cp: number, ch: string): boolean =>
@@ -26,10 +31,11 @@ const isLetter = (cp: number, ch: string): boolean =>
 
 /**
  * Cheap look before {@link dropGluedEmoji}: at least {@link MIN_GLUED_EMOJI} places where an ASCII letter
- * is followed by an astral character (most emoji) or a symbol of U+2100–U+2BFF (✨ ⭐ ❤ …). One pass
- * over the code units.
+ * is followed by an astral character (most emoji) or a symbol of U+2100–U+2BFF (✨ ⭐ ❤ …). A native
+ * regex test first (one such place), then one pass over the code units.
  */
 export function mayHoldGluedEmoji(text: string): boolean {
+  if (!GLUED_EMOJI_RE.test(text)) return false;
   let n = 0;
   for (let i = 1; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -44,6 +50,7 @@ export function mayHoldGluedEmoji(text: string): boolean {
 export function dropGluedEmoji(text: string): string | undefined {
   const chars = Array.from(text);
   let inside = 0;
+  let letters = 0;
   let out = '';
   let prevLetter = false;
   for (let i = 0; i < chars.length; ) {
@@ -63,7 +70,10 @@ export function dropGluedEmoji(text: string): string | undefined {
     }
     out += ch;
     prevLetter = isLetter(cp, ch);
+    if (prevLetter) letters++;
     i++;
   }
-  return inside >= MIN_GLUED_EMOJI ? out : undefined;
+  // Dense: one emoji inside a word per eight letters at least. A prompt that decorates a few names
+  // (`speaker🧿`, `{{neuromancer☠}}`) keeps its emoji.
+  return inside >= MIN_GLUED_EMOJI && inside * MAX_LETTERS_PER_EMOJI >= letters ? out : undefined;
 }

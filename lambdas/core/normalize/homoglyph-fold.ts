@@ -21,12 +21,15 @@ const isWordChar = (text: string, i: number): boolean => {
  * or when it is at least two letters long and every non-ASCII letter in it is a known confusable
  * (an all-Cyrillic spoof such as `рорсоrn`). Genuine Cyrillic/Greek words almost always contain a
  * letter with no Latin lookalike, so they are left alone. A word of confusables that holds a weak one
- * ({@link WEAK_HOMOGLYPHS}) is `weak`: folded only right after a folded word.
+ * ({@link WEAK_HOMOGLYPHS}) is `weak`, folded only right after a folded word, unless its confusables come
+ * from two scripts (`ԝгіτе`: Cyrillic and Greek), which no genuine word does.
  */
 const foldKind = (word: string): 'fold' | 'weak' | 'no' => {
   let hasLatin = false;
   let allConfusable = true;
   let weak = false;
+  // Scripts of the confusables seen (bit per script): a word mixing two is a spoof whatever it holds.
+  let scripts = 0;
   for (let i = 0; i < word.length; i++) {
     const c = word.charCodeAt(i);
     if (c < 0x80) {
@@ -35,6 +38,7 @@ const foldKind = (word: string): 'fold' | 'weak' | 'no' => {
     }
     if (HOMOGLYPHS.has(c)) {
       if (WEAK_HOMOGLYPHS.has(c)) weak = true;
+      scripts |= scriptBit(c);
       continue;
     }
     const ch = word[i] ?? '';
@@ -43,7 +47,16 @@ const foldKind = (word: string): 'fold' | 'weak' | 'no' => {
   }
   if (hasLatin) return 'fold';
   if (!allConfusable || word.length < 2) return 'no';
-  return weak ? 'weak' : 'fold';
+  return weak && (scripts & (scripts - 1)) === 0 ? 'weak' : 'fold';
+};
+
+/** Cyrillic, Greek, Armenian, Cherokee, other (Latin extensions, IPA): one bit each. */
+const scriptBit = (c: number): number => {
+  if (c >= 0x0400 && c <= 0x052f) return 1;
+  if (c >= 0x0370 && c <= 0x03ff) return 2;
+  if (c >= 0x0530 && c <= 0x058f) return 4;
+  if (c >= 0x13a0 && c <= 0x13ff) return 8;
+  return 16;
 };
 
 /** Most characters between a lone confusable letter and a spoofed word next to it (`а`, `і'm`, `'ѕ`). */

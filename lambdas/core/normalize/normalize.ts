@@ -3,7 +3,7 @@ import { isAsciiText } from '../util/ascii';
 import { foldStrayAccents } from './accents';
 import { decodeBase85Runs, decodeUuencode, MIN_BASE85_RUN, VISIBLE_ASCII } from './base85';
 import { caesarReading, namesCaesar } from './caesar';
-import { decodeCharCodes } from './charcodes';
+import { decodeBase64Words, decodeCharCodes } from './charcodes';
 import { decodeBase64Runs, decodeHexRuns, decodeUrlRuns, rot13, rot13Reading, wantsRot13 } from './decode';
 import { collapseSpacedLetters, joinSplitTokens, readSpacedWords } from './despace';
 import { embeddedText } from './embedded';
@@ -297,6 +297,7 @@ type Decoder =
   | 'base85'
   | 'uuencode'
   | 'char-codes'
+  | 'base64-words'
   | 'nato';
 
 /** What the lowercase scan of the decoders' input tells them (when it read that very text). */
@@ -364,6 +365,7 @@ function decodeAll(
     ['base85', long ? decodeBase85Runs(source, budget) : NOTHING],
     ['uuencode', decodeUuencode(source, budget)],
     ['char-codes', decodeCharCodes(source, budget, digit)],
+    ['base64-words', source.length <= budget ? decodeBase64Words(source) : NOTHING],
   ];
   if (nato) more.push(['nato', decodeNatoRuns(source, budget)]);
   for (const [via, d] of more) {
@@ -652,7 +654,7 @@ export function normalizeSegment(
       const transforms: Transform[] = [...CANONICAL_TRANSFORMS, 'despace'];
       if (despaced.leet || words?.leet) transforms.push('leet');
       // Letters spaced out with no wider gap between words come back as one run: split into words.
-      const view = splitLongRuns(collapseWhitespace(despaced.text));
+      const view = splitLongRuns(collapseWhitespace(despaced.text), base.lower);
       set.add(view, transforms);
       // Spaced-out letters carry their accents into the words they spell (`h ó w` → `hów`): read those words folded too.
       const folded = ascii ? undefined : foldStrayAccents(view);

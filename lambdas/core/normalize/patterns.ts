@@ -144,7 +144,7 @@ export const ROLE_MARKER_RE =
 export const ROLE_NAME_AT_RE = /(?:Human|Assistant|System|User|AI|H|A)[ \t]*:/iy;
 /** Common English words as they look under atbash (the → gsv, how → sld, make → nzpv…), and the hint. */
 export const ATBASH_SIGNAL_RE =
-  /\b(?:atbash|gsv|zmw|blf|sld|nzpv|dszg|uli|drgs|gsrh|gszg|rtmliv|rmhgifxgrlmh|dirgv|gvoo|xzm|blfi|kovzhv|vckozrm)\b/g;
+  /\b(?:atbash|gsv|zmw|blf|sld|nzpv|dszg|uli|drgs|gsrh|gszg|rtmliv|rmhgifxgrlmh|dirgv|gvoo|xzm|blfi|kovzhv|vckozrm|zylfg|uiln|drgslfg|gsvri|fhv|dsb|dsvm|dsviv|dlfow|xlfow|hslfow|szev|droo|kvlkov|tvg|xivzgv|trev)\b/g;
 /** A camelCase join: a lower-case letter directly followed by a capital. */
 export const CAMEL_JOIN_RE = /[a-z][A-Z]/g;
 /**
@@ -161,6 +161,14 @@ export const CAMEL_SPLIT_RE = /(?<=[a-z]|[a-z][0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z]
 export const RUN_TOGETHER_MARK_RE = /[,;:!?)\]}](?=[A-Za-z])|[0-9."'`](?=[A-Z])|\|/g;
 
 /** Every pattern above, named, for the ReDoS test. */
+/**
+ * An ASCII letter directly followed by an emoji or pictographic symbol (astral plane, or the symbol and
+ * dingbat blocks): the gate of the glued-emoji reading (`emoji.ts`).
+ */
+export const GLUED_EMOJI_RE = /[A-Za-z](?:[\u2100-\u2BFF]|[\uD83C-\uD83E][\uDC00-\uDFFF])/;
+/** A digit, a separator run, a digit: the gate of the decimal character-code reader (`charcodes.ts`). */
+export const DECIMAL_PAIR_RE = /[0-9][ ,;\t][ \t]?[0-9]/;
+
 export const ALL_PATTERNS: Readonly<Record<string, RegExp>> = {
   INVISIBLE_RE,
   TAG_RUN_RE,
@@ -208,4 +216,6 @@ export const ALL_PATTERNS: Readonly<Record<string, RegExp>> = {
   CAMEL_JOIN_RE,
   CAMEL_SPLIT_RE,
   RUN_TOGETHER_MARK_RE,
+  GLUED_EMOJI_RE,
+  DECIMAL_PAIR_RE,
 };

@@ -241,11 +241,8 @@ export function respaceMarks(text: string): string {
   return text.replace(RUN_TOGETHER_MARK_RE, (m) => (m === '|' ? ' | ' : `${m} `));
 }
 
-/**
- * Plain English function words beyond the reversed ones up to which reversed text is turned round whole;
- * more, and only the reversed stretch is (see {@link reversedStretch}).
- */
-export const MAX_PLAIN_REVERSED_SURPLUS = 8;
+/** Plain English words outside the reversed stretch needed before the stretch is read alone. */
+export const MIN_PLAIN_LEAD_WORDS = 12;
 
 const lettersOf = (token: string): string => {
   let out = '';
@@ -254,19 +251,15 @@ const lettersOf = (token: string): string => {
 };
 
 /**
- * The part of lowercase text written backwards, when the text also holds plain English of some length
- * (FlipAttack's prompt: a paragraph of rules in plain English, then the task reversed whole or word by
- * word). Read whole, the reversed lead-in turns into letter noise that outweighs the task; so when plain
- * function words outnumber reversed ones by more than {@link MAX_PLAIN_REVERSED_SURPLUS}, the stretch
- * from the first to the last word that is a listed word only backwards (ADR 0039 word list), extended over
- * words that read neither way, is returned alone; undefined when the text is to be turned round whole
- * (the caller's reading) or no word reads only backwards. Asked only where {@link wantsReverse} said
- * yes. Linear: two regex counts, one pass over the space-separated tokens, two lookups each.
+ * The part of lowercase text written backwards, when the text also holds plain English (FlipAttack's
+ * prompt: a paragraph of rules in plain English, then the task reversed whole or word by word). Read
+ * whole, the reversed lead-in turns into letter noise that outweighs the task; so the stretch from the
+ * first to the last word that is a listed word only backwards (ADR 0039 word list), extended over words
+ * that read neither way or both, is returned alone, when at least {@link MIN_PLAIN_LEAD_WORDS} plain words lie outside it.
+ * Undefined otherwise (the caller turns the text round whole) or when no word reads only backwards. Asked only where
+ * {@link wantsReverse} said yes. Linear: one pass over the space-separated tokens, two lookups each.
  */
 export function reversedStretch(lower: string): string | undefined {
-  const reversed = count(REVERSED_WORDS_RE, lower, Number.POSITIVE_INFINITY);
-  const plain = count(ENGLISH_WORDS_RE, lower, reversed + MAX_PLAIN_REVERSED_SURPLUS + 1);
-  if (plain <= reversed + MAX_PLAIN_REVERSED_SURPLUS) return undefined;
   const tokens = lower.split(' ');
   // 1: reads only backwards, -1: reads only forwards, 0: neither or both.
   const kind = tokens.map((t) => {
@@ -282,15 +275,21 @@ export function reversedStretch(lower: string): string | undefined {
   let end = last;
   while (first > 0 && kind[first - 1] !== -1) first--;
   while (end + 1 < tokens.length && kind[end + 1] !== -1) end++;
+  // A short plain lead-in (`read this backwards:`) is turned round with the rest: only a long one is
+  // left out (the reversed part may be in a language the word list does not hold).
+  let plainOutside = 0;
+  for (let t = 0; t < tokens.length; t++) if ((t < first || t > end) && kind[t] === -1) plainOutside++;
+  if (plainOutside < MIN_PLAIN_LEAD_WORDS) return undefined;
   return tokens.slice(first, end + 1).join(' ');
 }
 
 /** Whether lowercase text says its words are in reverse order (FlipAttack's word-order mode). */
 const namesWordOrder = (lower: string): boolean =>
-  lower.includes('order of the words') ||
-  lower.includes('word order') ||
-  lower.includes('reverse order') ||
-  lower.includes('reversed order');
+  lower.includes('order') &&
+  (lower.includes('order of the words') ||
+    lower.includes('word order') ||
+    lower.includes('reverse order') ||
+    lower.includes('reversed order'));
 
 /**
  * Words written in reverse order (`accidents cause and … develop`), where the text says so (FlipAttack's

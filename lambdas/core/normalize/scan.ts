@@ -90,7 +90,7 @@ const REVERSED_WORDS =
     ' ',
   );
 const ATBASH_WORDS =
-  'atbash gsv zmw blf sld nzpv dszg uli drgs gsrh gszg rtmliv rmhgifxgrlmh dirgv gvoo xzm blfi kovzhv vckozrm'.split(
+  'atbash gsv zmw blf sld nzpv dszg uli drgs gsrh gszg rtmliv rmhgifxgrlmh dirgv gvoo xzm blfi kovzhv vckozrm zylfg uiln drgslfg gsvri fhv dsb dsvm dsviv dlfow xlfow hslfow szev droo kvlkov tvg xivzgv trev'.split(
     ' ',
   );
 

@@ -63,10 +63,13 @@ function englishShare(line: string): number {
   return mass === 0 ? 0 : known / mass;
 }
 
+/** Longest `label: ` in front of a line (`Example coded: `). */
+const MAX_LABEL = 24;
+
 /** A line without a short `label: ` in front (`plain: the map is ready` → `the map is ready`), trimmed. */
 function labelled(line: string): string {
   const colon = line.indexOf(': ');
-  return (colon >= 0 && colon <= 12 ? line.slice(colon + 2) : line).trim();
+  return (colon >= 0 && colon <= MAX_LABEL ? line.slice(colon + 2) : line).trim();
 }
 
 /**
