@@ -44,6 +44,8 @@ export type Transform =
   | 'base64'
   | 'hex'
   | 'rot13'
+  /** A Caesar shift other than 13, read where the text names the cipher (lambdas/core/normalize/caesar.ts). */
+  | 'caesar'
   | 'url'
   | 'letterlike'
   | 'strip-marks'
@@ -52,9 +54,13 @@ export type Transform =
   | 'invisible-bits'
   | 'bidi-visual'
   | 'upside-down'
+  /** Emoji glued inside words (`b🔥o🔥m🔥b`) dropped (lambdas/core/normalize/emoji.ts). */
+  | 'emoji'
   | 'reverse'
   /** Every word spelled backwards in place, the word order kept. */
   | 'reverse-words'
+  /** The words of the last line in the opposite order, where the text says its words are reversed. */
+  | 'reverse-order'
   | 'base32'
   | 'binary'
   | 'morse'
@@ -64,6 +70,10 @@ export type Transform =
   /** ASCII85 (Adobe or undelimited) or RFC 1924 base85. */
   | 'base85'
   | 'uuencode'
+  /** Decimal character codes (`72 111 119`, `String.fromCharCode(…)`) or octal escapes (`\150\157`), read in place. */
+  | 'char-codes'
+  /** Single words in base64 among plain ones (`make a Ym9tYg==`), read in place (lambdas/core/normalize/charcodes.ts). */
+  | 'base64-words'
   /** NATO phonetic spelling ("Hotel Oscar Whiskey") read back as letters. */
   | 'nato'
   | 'pig-latin'
@@ -78,6 +88,8 @@ export type Transform =
   /** The last line's request with an adversarial (GCG-style) suffix of code-symbol noise cut off (normalize/suffix.ts). */
   | 'clip-suffix'
   | 'atbash'
+  /** Coded lines read back with the key table the text carries (`a -> q` …; lambdas/core/normalize/substitution.ts). */
+  | 'substitution'
   | 'camel-case'
   | 'joined'
   /** HTML and XML tags and comments rendered: inline ones removed, the others a space (lambdas/core/normalize/markup.ts). */

@@ -1,5 +1,5 @@
 import * as ascii from '../util/ascii';
-import { CONFUSABLE_BLOCKS_RE, HOMOGLYPHS } from './homoglyphs';
+import { CONFUSABLE_BLOCKS_RE, HOMOGLYPHS, WEAK_HOMOGLYPHS } from './homoglyphs';
 import { LATIN_RE, LETTER_RE, WORD_CHAR_RE } from './patterns';
 
 // Hot loops: module-local bindings (see util/ascii.ts).
@@ -20,30 +20,50 @@ const isWordChar = (text: string, i: number): boolean => {
  * A word is folded when it already contains Latin letters (a mixed-script spoof such as `pаypal`),
  * or when it is at least two letters long and every non-ASCII letter in it is a known confusable
  * (an all-Cyrillic spoof such as `рорсоrn`). Genuine Cyrillic/Greek words almost always contain a
- * letter with no Latin lookalike, so they are left alone.
+ * letter with no Latin lookalike, so they are left alone. A word of confusables that holds a weak one
+ * ({@link WEAK_HOMOGLYPHS}) is `weak`, folded only right after a folded word, unless its confusables come
+ * from two scripts (`ԝгіτе`: Cyrillic and Greek), which no genuine word does.
  */
-const shouldFold = (word: string): boolean => {
+const foldKind = (word: string): 'fold' | 'weak' | 'no' => {
   let hasLatin = false;
   let allConfusable = true;
+  let weak = false;
+  // Scripts of the confusables seen (bit per script): a word mixing two is a spoof whatever it holds.
+  let scripts = 0;
   for (let i = 0; i < word.length; i++) {
     const c = word.charCodeAt(i);
     if (c < 0x80) {
       if (isAsciiLetter(c)) hasLatin = true;
       continue;
     }
-    if (HOMOGLYPHS.has(c)) continue;
+    if (HOMOGLYPHS.has(c)) {
+      if (WEAK_HOMOGLYPHS.has(c)) weak = true;
+      scripts |= scriptBit(c);
+      continue;
+    }
     const ch = word[i] ?? '';
     if (LATIN_RE.test(ch)) hasLatin = true;
     else if (LETTER_RE.test(ch)) allConfusable = false;
   }
-  return hasLatin || (allConfusable && word.length >= 2);
+  if (hasLatin) return 'fold';
+  if (!allConfusable || word.length < 2) return 'no';
+  return weak && (scripts & (scripts - 1)) === 0 ? 'weak' : 'fold';
+};
+
+/** Cyrillic, Greek, Armenian, Cherokee, other (Latin extensions, IPA): one bit each. */
+const scriptBit = (c: number): number => {
+  if (c >= 0x0400 && c <= 0x052f) return 1;
+  if (c >= 0x0370 && c <= 0x03ff) return 2;
+  if (c >= 0x0530 && c <= 0x058f) return 4;
+  if (c >= 0x13a0 && c <= 0x13ff) return 8;
+  return 16;
 };
 
 /** Most characters between a lone confusable letter and a spoofed word next to it (`а`, `і'm`, `'ѕ`). */
 const MAX_NEIGHBOUR_GAP = 3;
 
 /**
- * Folds confusable letters to Latin, word by word (see {@link shouldFold}). A confusable letter standing
+ * Folds confusable letters to Latin, word by word (see {@link foldKind}). A confusable letter standing
  * alone as a word (Cyrillic `а`, `і`) is folded only next to a word that was folded (`wrіtе а ѕсrірt`):
  * alone or among genuine Cyrillic words it may be a real one-letter word and stays. Linear: candidates
  * come from one scan of {@link CONFUSABLE_BLOCKS_RE} and each word is examined once.
@@ -80,7 +100,8 @@ export function foldHomoglyphs(text: string): { text: string; folds: number } {
     let end = m.index + 1;
     while (end < text.length && isWordChar(text, end)) end++;
     re.lastIndex = end;
-    if (shouldFold(text.slice(start, end))) {
+    const kind = foldKind(text.slice(start, end));
+    if (kind === 'fold' || (kind === 'weak' && foldedEnd >= 0 && start - foldedEnd <= MAX_NEIGHBOUR_GAP)) {
       if (pending >= 0 && start - pending - 1 <= MAX_NEIGHBOUR_GAP) fold(pending, pending + 1);
       pending = -1;
       fold(start, end);

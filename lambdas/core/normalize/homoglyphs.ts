@@ -105,7 +105,42 @@ const PAIRS: ReadonlyArray<readonly [string, string]> = [
   ['ᴠ', 'v'],
   ['ᴡ', 'w'],
   ['ᴢ', 'z'],
+  // promptfoo's homoglyph strategy (src/redteam/strategies/homoglyph.ts) and the character-injection
+  // study also draw on these: Latin tone six, Greek digamma, Cyrillic komi sje and izhitsa, and Cherokee
+  // capitals that are drawn as Latin ones (Cherokee text written with them alone is not a word of English).
+  ['Ƅ', 'b'],
+  ['ƅ', 'b'],
+  ['Ϝ', 'F'],
+  ['Ԍ', 'G'],
+  ['ѵ', 'v'],
+  ['Ꭺ', 'A'],
+  ['Ᏼ', 'B'],
+  ['Ꮯ', 'C'],
+  ['Ꭰ', 'D'],
+  ['Ꭼ', 'E'],
+  ['Ꮐ', 'G'],
+  ['Ꮋ', 'H'],
+  ['Ꭻ', 'J'],
+  ['Ꮶ', 'K'],
+  ['Ꮮ', 'L'],
+  ['Ꮇ', 'M'],
+  ['Ꮲ', 'P'],
+  ['Ꮪ', 'S'],
+  ['Ꮩ', 'V'],
+  ['Ꮃ', 'W'],
+  ['Ꮓ', 'Z'],
+  // Weak lookalikes (see WEAK_HOMOGLYPHS): Cyrillic ghe for r, ya for R.
+  ['г', 'r'],
+  ['Я', 'R'],
 ];
+
+/**
+ * Lookalikes that are also everyday letters of a living orthography that reads nothing like Latin
+ * (Russian `г`, `Я`): a word of confusables holding one is folded only beside a folded word or with
+ * Latin letters in it (`homoglyph-fold.ts`), so `горе` alone stays Russian while `ԝгіτе` in a spoofed
+ * sentence reads `write`.
+ */
+export const WEAK_HOMOGLYPHS: ReadonlySet<number> = new Set(['г', 'Г', 'Я'].map((c) => c.charCodeAt(0)));
 
 /**
  * The table closed under upper-casing: if `ё` folds, so does `Ё`. Without this, a word left alone

@@ -88,7 +88,57 @@ export function foldLeet(text: string): string {
   parts.push(text.slice(last));
   const folded = parts.length / 2;
   const out = parts.join('');
-  return folded >= MIN_LEET_TOKENS && folded * 4 >= countWords(out) ? foldStandaloneDigits(out) : out;
+  return folded >= MIN_LEET_TOKENS && folded * 4 >= countWords(out)
+    ? foldStandaloneDigits(repairOnes(text, out))
+    : out;
+}
+
+/** Most `1`s in one word that {@link repairOnes} tries both ways (2⁴ readings at most). */
+const MAX_AMBIGUOUS_ONES = 4;
+
+/**
+ * `1` is `i` in some leet alphabets and `l` in others (promptfoo's leetspeak maps both letters to it, so
+ * `wild animals` reads `w11d 4n1m415`): a folded word that is not a listed word (ADR 0039) is tried with
+ * each of its `1`s read the other way, and the first reading that is a word kept. Only for text that is
+ * leetspeak throughout (the caller's gate), so the word table is not built for a stray `mp3`. `folded` is
+ * `text` folded unit for unit (same length). Linear: each word is examined once, at most 16 lookups.
+ */
+function repairOnes(text: string, folded: string): string {
+  if (!text.includes('1')) return folded;
+  const parts: string[] = [];
+  let last = 0;
+  for (let i = 0; i < folded.length; ) {
+    if (!isAsciiLower(folded.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < folded.length && isAsciiLower(folded.charCodeAt(j))) j++;
+    const ones: number[] = [];
+    for (let k = i; k < j && ones.length <= MAX_AMBIGUOUS_ONES; k++)
+      if (text.charCodeAt(k) === 0x31) ones.push(k - i);
+    if (ones.length > 0 && ones.length <= MAX_AMBIGUOUS_ONES) {
+      const word = folded.slice(i, j);
+      if (knownWordCost(word) === undefined) {
+        for (let mask = 1; mask < 1 << ones.length; mask++) {
+          const letters = word.split('');
+          ones.forEach((at, b) => {
+            if (mask & (1 << b)) letters[at] = letters[at] === 'i' ? 'l' : 'i';
+          });
+          const candidate = letters.join('');
+          if (knownWordCost(candidate) !== undefined) {
+            parts.push(folded.slice(last, i), candidate);
+            last = j;
+            break;
+          }
+        }
+      }
+    }
+    i = j;
+  }
+  if (parts.length === 0) return folded;
+  parts.push(folded.slice(last));
+  return parts.join('');
 }
 
 /** Mixed tokens needed (and at least a quarter of the words) before standalone digit words are folded. */

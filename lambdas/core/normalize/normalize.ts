@@ -2,6 +2,8 @@ import type { NormalizationSignals, NormalizedSegment, Transform, View } from '.
 import { isAsciiText } from '../util/ascii';
 import { foldStrayAccents } from './accents';
 import { decodeBase85Runs, decodeUuencode, MIN_BASE85_RUN, VISIBLE_ASCII } from './base85';
+import { caesarReading, namesCaesar } from './caesar';
+import { decodeBase64Words, decodeCharCodes } from './charcodes';
 import {
   decodeBase64Runs,
   decodeHexRuns,
@@ -13,6 +15,7 @@ import {
 } from './decode';
 import { collapseSpacedLetters, joinSplitTokens, readSpacedWords } from './despace';
 import { embeddedText } from './embedded';
+import { dropGluedEmoji, mayHoldGluedEmoji } from './emoji';
 import {
   type Decoded,
   decodeBase32Runs,
@@ -45,6 +48,7 @@ import {
   atbashReading,
   quotedFragments,
   respaceMarks,
+  reversedByWordList,
   reversedStretch,
   reverseEachWord,
   reverseText,
@@ -54,9 +58,12 @@ import {
   visualOrder,
   wantsAtbash,
   wantsReverse,
+  wordOrderReading,
 } from './reorder';
 import { collapseWhitespace, type LowerScan, lineBreakOffsets, scanLower } from './scan';
+import { splitLongRuns } from './segment';
 import { decodeInvisibleBits, decodeVariationSelectors, MIN_SMUGGLED_RUN } from './smuggle';
+import { substitutionReading } from './substitution';
 import { clipAdversarialSuffix } from './suffix';
 import { blankSpans, contextEnd, contextStart, hasRun } from './text';
 
@@ -120,6 +127,8 @@ interface Stages {
   readonly marks: number;
   /** NFKC changed the text (fullwidth, mathematical, circled, superscript letters…). */
   readonly nfkcChanged?: boolean;
+  /** Emoji glued inside words were dropped. */
+  readonly emoji?: boolean;
 }
 
 /** Combining marks (at least one per five code units) that make text "zalgo" rather than accented. */
@@ -170,6 +179,10 @@ export function nfkc(text: string): string {
 function canonicalStages(text: string, counts: InvisibleCounts): Stages {
   if (isAsciiText(text))
     return { nfkc: text, lower: text.toLowerCase(), homoglyphs: 0, letterlike: 0, marks: 0 };
+  // Emoji injected inside words (`b🔥o🔥m🔥b`) are dropped first, like invisible characters: a model
+  // reads through them, and left in they make every word a string of one-letter pieces (emoji.ts).
+  const unglued = mayHoldGluedEmoji(text) ? dropGluedEmoji(text) : undefined;
+  if (unglued !== undefined) return { ...canonicalStages(unglued, counts), emoji: true };
   // Only ASCII and plain characters (curly quotes, accents, CJK, emoji…): nothing to strip, NFKC-stable,
   // no confusable. Lowercasing may still produce something NFKC changes (İ → i + U+0307).
   if (!hasNonPlain(text)) {
@@ -293,6 +306,8 @@ type Decoder =
   | 'unicode-escape'
   | 'base85'
   | 'uuencode'
+  | 'char-codes'
+  | 'base64-words'
   | 'nato';
 
 /** What the lowercase scan of the decoders' input tells them (when it read that very text). */
@@ -359,6 +374,8 @@ function decodeAll(
     ['unicode-escape', decodeUnicodeEscapes(source)],
     ['base85', long ? decodeBase85Runs(source, budget) : NOTHING],
     ['uuencode', decodeUuencode(source, budget)],
+    ['char-codes', decodeCharCodes(source, budget, digit)],
+    ['base64-words', source.length <= budget ? decodeBase64Words(source) : NOTHING],
   ];
   if (nato) more.push(['nato', decodeNatoRuns(source, budget)]);
   for (const [via, d] of more) {
@@ -649,7 +666,8 @@ export function normalizeSegment(
     if (despaced.text !== base.lower) {
       const transforms: Transform[] = [...CANONICAL_TRANSFORMS, 'despace'];
       if (despaced.leet || words?.leet) transforms.push('leet');
-      const view = collapseWhitespace(despaced.text);
+      // Letters spaced out with no wider gap between words come back as one run: split into words.
+      const view = splitLongRuns(collapseWhitespace(despaced.text), base.lower);
       set.add(view, transforms);
       // Spaced-out letters carry their accents into the words they spell (`h ó w` → `hów`): read those words folded too.
       const folded = ascii ? undefined : foldStrayAccents(view);
@@ -673,11 +691,29 @@ export function normalizeSegment(
     const reading = rot13Reading(base.canonical);
     if (reading !== undefined && set.add(reading, [...CANONICAL_TRANSFORMS, 'rot13'])) set.decoded++;
   }
+  // A substitution cipher with its key table in the text (bijection learning): the coded lines read back.
+  const substituted = substitutionReading(base.lower);
+  if (
+    substituted !== undefined &&
+    set.add(collapseWhitespace(substituted), [...CANONICAL_TRANSFORMS, 'substitution'])
+  )
+    set.decoded++;
+  // Words in reverse order, where the text says so: the last line turned round word by word.
+  const wordOrder = wordOrderReading(base.lower);
+  if (wordOrder !== undefined && set.add(wordOrder, [...CANONICAL_TRANSFORMS, 'reverse-order']))
+    set.decoded++;
+  // Other Caesar shifts, only where the text names the cipher (the word table is not built otherwise).
+  if (namesCaesar(base.canonical)) {
+    const reading = caesarReading(base.canonical);
+    if (reading !== undefined && set.add(reading, [...CANONICAL_TRANSFORMS, 'caesar'])) set.decoded++;
+  }
   if (base.scan.reversedWord && wantsReverse(base.canonical)) {
-    const stretch = reversedStretch(base.canonical);
-    if (set.add(reverseText(stretch), [...CANONICAL_TRANSFORMS, 'reverse'])) set.decoded++;
+    // Behind a long plain-English lead-in (FlipAttack's rules), only the stretch of words that read only backwards;
+    // then less a plain lead-in or tail by clause (cipherStretch: `read this backwards:`).
+    const reversed = reversedStretch(reversedByWordList(base.canonical) ?? base.canonical);
+    if (set.add(reverseText(reversed), [...CANONICAL_TRANSFORMS, 'reverse'])) set.decoded++;
     // Words spelled backwards in place ("woh nac i"): each word turned round, their order kept.
-    if (set.add(reverseEachWord(stretch), [...CANONICAL_TRANSFORMS, 'reverse-words'])) set.decoded++;
+    if (set.add(reverseEachWord(reversed), [...CANONICAL_TRANSFORMS, 'reverse-words'])) set.decoded++;
   }
 
   if (
@@ -724,6 +760,7 @@ export function normalizeSegment(
     fired.add('strip-invisible');
   if (stages.letterlike > 0) fired.add('letterlike');
   if (stages.nfkcChanged) fired.add('nfkc');
+  if (stages.emoji) fired.add('emoji');
   if (stages.marks > 0) fired.add('strip-marks');
   if (stages.homoglyphs > 0) fired.add('homoglyph');
   for (const v of set.views.slice(1)) for (const t of v.transforms) if (!CANONICAL_SET.has(t)) fired.add(t);

@@ -100,7 +100,8 @@ export const REVERSED_WORDS: readonly string[] =
   );
 export const REVERSED_WORDS_RE = new RegExp(`\\b(?:${REVERSED_WORDS.join('|')})\\b`, 'g');
 /** Hints that text is to be read backwards, forwards or reversed. */
-export const REVERSED_HINT_RE = /\b(?:backwards?|reversed?|right to left|mirrored|sdrawkcab|desrever)\b/g;
+export const REVERSED_HINT_RE =
+  /\b(?:backwards?|revers(?:ed?|ing)|flipped|right to left|mirrored|sdrawkcab|desrever)\b/g;
 /** Characters that only upside-down ("flipped") text uses. */
 export const UPSIDE_DOWN_RE =
   /[\u0250\u01DD\u0265\u1D09\u0279\u0287\u028E\u026F\u029E\u028D\u028C\u025F\u0183\u1D77\u2200\u018E\u2141\uA4D8\u02E5\u0500\u1D1A\u22A5\u2229\u039B\u2144]/g;
@@ -151,7 +152,7 @@ export const ROLE_MARKER_RE =
 export const ROLE_NAME_AT_RE = /(?:Human|Assistant|System|User|AI|H|A)[ \t]*:/iy;
 /** Common English words as they look under atbash (the → gsv, how → sld, make → nzpv…), and the hint. */
 export const ATBASH_SIGNAL_RE =
-  /\b(?:atbash|gsv|zmw|blf|sld|nzpv|dszg|uli|drgs|gsrh|gszg|rtmliv|rmhgifxgrlmh|dirgv|gvoo|xzm|blfi|kovzhv|vckozrm)\b/g;
+  /\b(?:atbash|gsv|zmw|blf|sld|nzpv|dszg|uli|drgs|gsrh|gszg|rtmliv|rmhgifxgrlmh|dirgv|gvoo|xzm|blfi|kovzhv|vckozrm|zylfg|uiln|drgslfg|gsvri|fhv|dsb|dsvm|dsviv|dlfow|xlfow|hslfow|szev|droo|kvlkov|tvg|xivzgv|trev)\b/g;
 /** A camelCase join: a lower-case letter directly followed by a capital. */
 export const CAMEL_JOIN_RE = /[a-z][A-Z]/g;
 /**
@@ -168,6 +169,14 @@ export const CAMEL_SPLIT_RE = /(?<=[a-z]|[a-z][0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z]
 export const RUN_TOGETHER_MARK_RE = /[,;:!?)\]}](?=[A-Za-z])|[0-9."'`](?=[A-Z])|\|/g;
 
 /** Every pattern above, named, for the ReDoS test. */
+/**
+ * An ASCII letter directly followed by an emoji or pictographic symbol (astral plane, or the symbol and
+ * dingbat blocks): the gate of the glued-emoji reading (`emoji.ts`).
+ */
+export const GLUED_EMOJI_RE = /[A-Za-z](?:[\u2100-\u2BFF]|[\uD83C-\uD83E][\uDC00-\uDFFF])/;
+/** A digit, a separator run, a digit: the gate of the decimal character-code reader (`charcodes.ts`). */
+export const DECIMAL_PAIR_RE = /[0-9][ ,;\t][ \t]?[0-9]/;
+
 export const ALL_PATTERNS: Readonly<Record<string, RegExp>> = {
   INVISIBLE_RE,
   TAG_RUN_RE,
@@ -215,4 +224,6 @@ export const ALL_PATTERNS: Readonly<Record<string, RegExp>> = {
   CAMEL_JOIN_RE,
   CAMEL_SPLIT_RE,
   RUN_TOGETHER_MARK_RE,
+  GLUED_EMOJI_RE,
+  DECIMAL_PAIR_RE,
 };

@@ -30,7 +30,7 @@ const VOWEL_WORDS: ReadonlySet<string> = new Set(
   ),
 );
 
-/** One Pig Latin word (lowercase, ends in "ay") read back; undefined when it is not one. */
+/** One Pig Latin word (lowercase, ends in "ay" or "way") read back; undefined when it is not one. */
 function readWord(w: string): string | undefined {
   if (w.length < 3 || !w.endsWith('ay')) return undefined;
   const r = w.slice(0, -2);
@@ -42,6 +42,17 @@ function readWord(w: string): string | undefined {
   // word competes; the most frequent wins (`owh` → how, `opt` → top, `and` stays).
   let best: string | undefined;
   let bestCost = Number.POSITIVE_INFINITY;
+  // promptfoo's variant adds "way" to a word that starts with a vowel (`and` → `andway`): that reading
+  // competes too (`andway` is "and", not "wand").
+  if (w.endsWith('way') && isVowel(w.charCodeAt(0))) {
+    const plain = w.slice(0, -3);
+    if (VOWEL_WORDS.has(plain)) return plain;
+    const cost = wordCost(plain);
+    if (cost !== undefined) {
+      best = plain;
+      bestCost = cost;
+    }
+  }
   for (let m = 0; m <= k; m++) {
     const candidate = m === 0 ? r : r.slice(r.length - m) + r.slice(0, r.length - m);
     const cost = wordCost(candidate);

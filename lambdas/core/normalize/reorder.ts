@@ -16,6 +16,7 @@ import {
   RUN_TOGETHER_MARK_RE,
   UPSIDE_DOWN_RE,
 } from './patterns';
+import { knownWordCost } from './segment';
 import { cipherStretch, matchStarts } from './text';
 
 // Hot loops: module-local bindings (see util/ascii.ts).
@@ -108,7 +109,7 @@ const flip = (pairs: string): void => {
   const cps = [...pairs];
   for (let i = 0; i + 1 < cps.length; i += 2) FLIP.set(cps[i]?.codePointAt(0) ?? 0, cps[i + 1] as string);
 };
-flip('ɐaqbɔcpdǝeɟfƃgᵷgɥhᴉiıiɾjſjʞkꞁlןlɯmunoodpbqɹrʇtnuʌvʍwʎy');
+flip('ɐaqbɔcpdǝeɟfƃgᵷgɥhᴉiıiɾjſjʞkꞁlןlʃlɯmunoodpbqɹrʇtnuʌvʍwʎy');
 flip('∀AᗺBƆCᗡDƎEℲFⅎf⅁GꓘK˥LWMԀPΌQᴚR⊥T∩UΛVMW⅄Y');
 flip("¿?¡!˙.',,'‾_⅋&؛;");
 flip('()' + ')(' + '[]' + '][' + '{}' + '}{' + '<>' + '><');
@@ -265,4 +266,73 @@ export function runTogether(text: string): boolean {
  */
 export function respaceMarks(text: string): string {
   return text.replace(RUN_TOGETHER_MARK_RE, (m) => (m === '|' ? ' | ' : `${m} `));
+}
+
+/** Plain English words outside the reversed stretch needed before the stretch is read alone. */
+export const MIN_PLAIN_LEAD_WORDS = 12;
+
+const lettersOf = (token: string): string => {
+  let out = '';
+  for (let i = 0; i < token.length; i++) if (isAsciiLower(token.charCodeAt(i))) out += token[i];
+  return out;
+};
+
+/**
+ * The part of lowercase text written backwards, when the text also holds plain English (FlipAttack's
+ * prompt: a paragraph of rules in plain English, then the task reversed whole or word by word). Read
+ * whole, the reversed lead-in turns into letter noise that outweighs the task; so the stretch from the
+ * first to the last word that is a listed word only backwards (ADR 0039 word list), extended over words
+ * that read neither way or both, is returned alone, when at least {@link MIN_PLAIN_LEAD_WORDS} plain words lie outside it.
+ * Undefined otherwise (the caller turns the text round whole) or when no word reads only backwards. Asked only where
+ * {@link wantsReverse} said yes. Linear: one pass over the space-separated tokens, two lookups each.
+ */
+export function reversedByWordList(lower: string): string | undefined {
+  const tokens = lower.split(' ');
+  // 1: reads only backwards, -1: reads only forwards, 0: neither or both.
+  const kind = tokens.map((t) => {
+    const w = lettersOf(t);
+    if (w.length < 2) return 0;
+    const forward = knownWordCost(w) !== undefined;
+    const backward = knownWordCost(reverseText(w)) !== undefined;
+    return forward === backward ? 0 : backward ? 1 : -1;
+  });
+  let first = kind.indexOf(1);
+  const last = kind.lastIndexOf(1);
+  if (first < 0) return undefined;
+  let end = last;
+  while (first > 0 && kind[first - 1] !== -1) first--;
+  while (end + 1 < tokens.length && kind[end + 1] !== -1) end++;
+  // A short plain lead-in (`read this backwards:`) is turned round with the rest: only a long one is
+  // left out (the reversed part may be in a language the word list does not hold).
+  let plainOutside = 0;
+  for (let t = 0; t < tokens.length; t++) if ((t < first || t > end) && kind[t] === -1) plainOutside++;
+  if (plainOutside < MIN_PLAIN_LEAD_WORDS) return undefined;
+  return tokens.slice(first, end + 1).join(' ');
+}
+
+/** Whether lowercase text says its words are in reverse order (FlipAttack's word-order mode). */
+const namesWordOrder = (lower: string): boolean =>
+  lower.includes('order') &&
+  (lower.includes('order of the words') ||
+    lower.includes('word order') ||
+    lower.includes('reverse order') ||
+    lower.includes('reversed order'));
+
+/**
+ * Words written in reverse order (`accidents cause and … develop`), where the text says so (FlipAttack's
+ * "recover the task by reversing the order of the words"): the last non-blank line of lowercase text
+ * (where such a prompt puts the task, after its rules) with its words in the opposite order. Undefined
+ * without the hint or with a single word. Linear: string searches, one split of one line.
+ */
+export function wordOrderReading(lower: string): string | undefined {
+  if (!namesWordOrder(lower)) return undefined;
+  let end = lower.length;
+  while (end > 0 && (lower.charCodeAt(end - 1) === 0x0a || lower.charCodeAt(end - 1) === 0x20)) end--;
+  const start = lower.lastIndexOf('\n', end - 1) + 1;
+  const words = lower
+    .slice(start, end)
+    .split(' ')
+    .filter((w) => w.length > 0);
+  if (words.length < 2) return undefined;
+  return words.reverse().join(' ');
 }

@@ -88,7 +88,7 @@ const ROT_WORDS =
 /** Common English words written backwards (patterns.ts) and under atbash: one of them must occur for those views. */
 const REVERSED_WORDS = ALL_REVERSED_WORDS.filter((w) => w.length >= 3);
 const ATBASH_WORDS =
-  'atbash gsv zmw blf sld nzpv dszg uli drgs gsrh gszg rtmliv rmhgifxgrlmh dirgv gvoo xzm blfi kovzhv vckozrm'.split(
+  'atbash gsv zmw blf sld nzpv dszg uli drgs gsrh gszg rtmliv rmhgifxgrlmh dirgv gvoo xzm blfi kovzhv vckozrm zylfg uiln drgslfg gsvri fhv dsb dsvm dsviv dlfow xlfow hslfow szev droo kvlkov tvg xivzgv trev'.split(
     ' ',
   );
 

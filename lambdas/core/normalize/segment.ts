@@ -196,3 +196,60 @@ export function splitWords(letters: string): string {
   }
   return pieces.reverse().join(' ');
 }
+
+/** Shortest run of letters {@link splitLongRuns} splits: shorter ones are words or names. */
+export const MIN_SPLIT_RUN = 10;
+/**
+ * Runs at least this long are split whatever the pieces; a shorter one only into three pieces or more,
+ * each a listed word of two letters or more, or `a` or `i` (`howtomakeabomb`), so that an unlisted long
+ * word is not cut (`cyberbullying` into `cy be r bullying`, `ransomware` into `ransom ware`).
+ */
+export const ALWAYS_SPLIT_RUN = 24;
+
+const allWords = (split: string): boolean => {
+  const pieces = split.split(' ');
+  return (
+    pieces.length >= 3 &&
+    pieces.every((w) => (w.length >= 2 || w === 'a' || w === 'i') && wordCost(w) !== undefined)
+  );
+};
+
+/**
+ * Runs of at least {@link MIN_SPLIT_RUN} lowercase letters that are not a listed word split into words
+ * ({@link splitWords}): what the despacer leaves of text spelled one letter at a time with no wider gap
+ * between words (`h o w t o m a k e` → `howtomake` → `how to make`). A run that `original` (the text before despacing)
+ * already held is left as written. `text` itself when nothing changes.
+ * Linear: one pass, and the splitter's bounded work per letter of each run.
+ */
+export function splitLongRuns(text: string, original?: string): string {
+  // Runs the original already held are words as written (`polynomial`), not letters the despacer joined.
+  const written = new Set<string>();
+  if (original !== undefined) eachLongRun(original, (i, j) => written.add(original.slice(i, j)));
+  let out = '';
+  let last = 0;
+  eachLongRun(text, (i, j) => {
+    const run = text.slice(i, j);
+    if (written.has(run) || knownWordCost(run) !== undefined) return;
+    const split = splitWords(run);
+    if (j - i >= ALWAYS_SPLIT_RUN || allWords(split)) {
+      out += text.slice(last, i) + split;
+      last = j;
+    }
+  });
+  return last === 0 ? text : out + text.slice(last);
+}
+
+/** Calls `f(start, end)` for each maximal run of a–z at least {@link MIN_SPLIT_RUN} long. */
+function eachLongRun(text: string, f: (start: number, end: number) => void): void {
+  for (let i = 0; i < text.length; ) {
+    const c = text.charCodeAt(i);
+    if (c < 0x61 || c > 0x7a) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < text.length && text.charCodeAt(j) >= 0x61 && text.charCodeAt(j) <= 0x7a) j++;
+    if (j - i >= MIN_SPLIT_RUN) f(i, j);
+    i = j;
+  }
+}
