@@ -699,11 +699,11 @@ export function normalizeSegment(
   )
     set.decoded++;
   // Words in reverse order, where the text says so: the last line turned round word by word.
-  const wordOrder = wordOrderReading(base.lower);
+  const wordOrder = base.scan.orderWord ? wordOrderReading(base.lower) : undefined;
   if (wordOrder !== undefined && set.add(wordOrder, [...CANONICAL_TRANSFORMS, 'reverse-order']))
     set.decoded++;
   // Other Caesar shifts, only where the text names the cipher (the word table is not built otherwise).
-  if (namesCaesar(base.canonical)) {
+  if (base.scan.cipherName && namesCaesar(base.canonical)) {
     const reading = caesarReading(base.canonical);
     if (reading !== undefined && set.add(reading, [...CANONICAL_TRANSFORMS, 'caesar'])) set.decoded++;
   }

@@ -92,6 +92,26 @@ const ATBASH_WORDS =
     ' ',
   );
 
+/**
+ * Words that name a Caesar shift (`caesar.ts` `namesCaesar` decides on the text; without one of these, or a word the
+ * rot13 gate listens to, it cannot say yes): the view's reader is not asked for ordinary text.
+ */
+const CIPHER_NAMES = [
+  'caesar',
+  'caesars',
+  'cipher',
+  'ciphers',
+  'ciphered',
+  'ciphertext',
+  'shift',
+  'shifts',
+  'shifted',
+  'shifting',
+  ...Array.from({ length: 25 }, (_, k) => `rot${k + 1}`),
+];
+/** `order`: the word-order reading (`reorder.ts` `wordOrderReading`) needs the text to say "order". */
+const ORDER_WORDS = ['order'];
+
 /** NATO phonetic code words (see `nato.ts`): enough of them and the NATO decoder runs. */
 const NATO_WORDS =
   'alfa alpha bravo charlie delta echo foxtrot golf hotel india juliett juliet kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey whisky xray yankee zulu'.split(
@@ -154,6 +174,8 @@ for (const [list, isHint] of [
   [REVERSED_WORDS, 3],
   [ATBASH_WORDS, 4],
   [NATO_WORDS, 5],
+  [CIPHER_NAMES, 6],
+  [ORDER_WORDS, 7],
 ] as const) {
   for (const word of list) {
     if (word.length < MIN_WORD || word.length > MAX_WORD) throw new Error(`rot13 word out of range: ${word}`);
@@ -174,7 +196,7 @@ const CODE_TABLE = Uint16Array.from(CODES);
 /**
  * Which lists the word `b[start, start + len)` is on, as bits: 1 a rot13 hint, 2 a rot13 word (or a
  * word that may start a hint) for the regex to judge, 4 a reversed English word, 8 an atbash word,
- * 16 a NATO code word.
+ * 16 a NATO code word, 32 a word naming a Caesar shift, 64 `order`.
  */
 function listedWord(b: Uint16Array, start: number, len: number): number {
   const key = keyOf(len, b[start] as number, b[start + len - 1] as number);
@@ -189,7 +211,20 @@ function listedWord(b: Uint16Array, start: number, len: number): number {
       while (j < len && b[start + j] === CODE_TABLE[off + j]) j++;
       if (j === len) {
         const kind = CANDIDATE_TABLE[at + 2] as number;
-        bits |= kind === 1 ? 1 : kind === 0 ? 2 : kind === 3 ? 4 : kind === 4 ? 8 : 16;
+        bits |=
+          kind === 1
+            ? 1
+            : kind === 0
+              ? 2
+              : kind === 3
+                ? 4
+                : kind === 4
+                  ? 8
+                  : kind === 5
+                    ? 16
+                    : kind === 6
+                      ? 32
+                      : 64;
       }
     }
     c = CANDIDATE_TABLE[at + 3] as number;
@@ -223,6 +258,13 @@ export interface LowerScan {
   readonly reversedWord: boolean;
   /** A common English word under atbash occurs (`wantsAtbash` can only answer yes then). */
   readonly atbashWord: boolean;
+  /**
+   * A word naming a Caesar shift occurs (`caesar`, `cipher`, `shift`, `rot3`…), or one the rot13 gate listens to
+   * (`rot` of `rot 3`): `namesCaesar` can only answer yes then.
+   */
+  readonly cipherName: boolean;
+  /** The word `order` occurs: `wordOrderReading` can only read the text then. */
+  readonly orderWord: boolean;
   /** At least four NATO code words occur (`decodeNatoRuns` can only find a run then). */
   readonly nato: boolean;
   /**
@@ -410,6 +452,8 @@ export function scanLower(text: string): LowerScan {
     rot13: hint ? true : judge ? undefined : false,
     reversedWord: (words & 4) !== 0,
     atbashWord: (words & 8) !== 0,
+    cipherName: (words & 35) !== 0,
+    orderWord: (words & 64) !== 0,
     nato: natoWords >= MIN_NATO_WORDS,
     pigLatin:
       pigLatin ||

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { namesCaesar } from '../../../../../lambdas/core/normalize/caesar';
 import { base64Runs, rot13, wantsRot13 } from '../../../../../lambdas/core/normalize/decode';
 import { collapseSpacedLetters } from '../../../../../lambdas/core/normalize/despace';
 import { foldHeavyLeet, foldLeet } from '../../../../../lambdas/core/normalize/leet';
@@ -238,5 +239,30 @@ describe('rot13', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('the scan gates the Caesar and word-order readers', () => {
+  it.each([
+    'This instruction is in a Caesar cipher: wkh',
+    'ROT3: wkh txlfn eurzq',
+    'rot-3 wkh txlfn',
+    'rot 3 wkh txlfn',
+    'Shift each letter 21 places back, then answer it.',
+    'every letter was shifted by five',
+  ])('GIVEN %s THEN cipherName is set and namesCaesar agrees', (text) => {
+    const lower = text.toLowerCase();
+    expect(scanLower(lower).cipherName).toBe(true);
+    expect(namesCaesar(lower)).toBe(true);
+  });
+
+  it('GIVEN ordinary text THEN neither gate is set', () => {
+    const scan = scanLower('the quick brown fox jumps over the lazy dog at the harbour');
+    expect(scan.cipherName).toBe(false);
+    expect(scan.orderWord).toBe(false);
+  });
+
+  it('GIVEN a text that says its words are in reverse order THEN orderWord is set', () => {
+    expect(scanLower('recover the task by reversing the order of the words').orderWord).toBe(true);
   });
 });
