@@ -2,7 +2,7 @@
  * Trains the tier-1 classifier and writes its artifact.
  *
  *   npm run train -- --data ../shared/data/dev [--out lambdas/core/classifier/model.json] [--cross-source]
- *                    [--table-contrast off|context|reply|all] [--check]
+ *                    [--table-contrast off|context|reply|all] [--check] [--threshold-rule greedy|balanced]
  *
  * Split: SHA-256(id) mod 5 == 0 → validation (20 %), never used for fitting, calibration or thresholds.
  * Prints out-of-fold (train) metrics, then validation metrics of the written artifact, classifier
@@ -42,6 +42,7 @@ interface Args {
   readonly crossSource: boolean;
   readonly tableContrast: TableContrast;
   readonly check: boolean;
+  readonly thresholdRule: 'greedy' | 'balanced';
 }
 
 const TABLE_CONTRAST: readonly TableContrast[] = ['off', 'context', 'reply', 'all'];
@@ -52,13 +53,19 @@ function parseArgs(argv: readonly string[]): Args {
   let crossSource = false;
   let tableContrast: TableContrast = RECIPE_TABLE_CONTRAST;
   let check = false;
+  let thresholdRule: 'greedy' | 'balanced' = 'greedy';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--data') data = argv[++i] ?? data;
     else if (a === '--out') out = argv[++i] ?? out;
     else if (a === '--cross-source') crossSource = true;
     else if (a === '--check') check = true;
-    else if (a === '--table-contrast') {
+    else if (a === '--threshold-rule') {
+      const v = argv[++i];
+      if (v !== 'greedy' && v !== 'balanced')
+        throw new Error('train: --threshold-rule must be greedy or balanced');
+      thresholdRule = v;
+    } else if (a === '--table-contrast') {
       const v = argv[++i];
       const known = TABLE_CONTRAST.find((t) => t === v);
       if (known === undefined)
@@ -66,7 +73,7 @@ function parseArgs(argv: readonly string[]): Args {
       tableContrast = known;
     } else throw new Error(`train: unknown argument ${a}`);
   }
-  return { data, out, crossSource, tableContrast, check };
+  return { data, out, crossSource, tableContrast, check, thresholdRule };
 }
 
 function pct(x: number): string {
@@ -101,10 +108,14 @@ function main(): void {
     rows: { train: count(train), validation: count(valid) },
   };
   const fit = tier1FitRows(train, args.tableContrast);
-  const { artifact, oof } = trainModel(fit.rows, DEFAULT_TRAIN_OPTIONS, {
-    ...meta,
-    augmentation: fit.augmentation,
-  });
+  const { artifact, oof } = trainModel(
+    fit.rows,
+    { ...DEFAULT_TRAIN_OPTIONS, thresholdRule: args.thresholdRule },
+    {
+      ...meta,
+      augmentation: fit.augmentation,
+    },
+  );
   const json = `${JSON.stringify(artifact, null, 1)}\n`;
   const sha = createHash('sha256').update(json).digest('hex');
   if (args.check) {

@@ -74,6 +74,12 @@ export interface TrainOptions {
    * than an even share (ADR 0052, measured again in ADR 0063). Positives always share.
    */
   readonly negativeWindows?: 'share' | 'sqrt';
+  /**
+   * How the three thresholds are chosen on out-of-fold scores: `greedy` — the mean-recall descent
+   * ({@link chooseThresholds}, the committed artifact's rule); `balanced` — the exhaustive Kalai–Smorodinsky choice
+   * ({@link chooseBalancedThresholds}), stable under small changes of the training rows (docs/classifier.md).
+   */
+  readonly thresholdRule?: 'greedy' | 'balanced';
   /** FPR budgets used when picking thresholds on out-of-fold scores. */
   readonly maxFprGeneral: number;
   readonly maxFprBorderline: number;
@@ -472,6 +478,106 @@ export function chooseThresholds(
   return [Math.min(t[0]!, 1), Math.min(t[1]!, 1), Math.min(t[2]!, 1)];
 }
 
+/** Candidate thresholds per head in {@link chooseBalancedThresholds}: at most this many distinct attack scores. */
+export const BALANCED_GRID = 250;
+
+/**
+ * Joint choice of the three thresholds on out-of-fold TRAIN scores by balance: the triple within both FPR budgets
+ * whose weakest category keeps the largest share of its solo recall (the recall its head reaches alone with the whole
+ * budget), then the higher mean recall, then the first found (the Kalai–Smorodinsky choice). Searched exhaustively:
+ * harmful and jailbreak thresholds over at most {@link BALANCED_GRID} of their attack rows' distinct scores each (every
+ * k-th, highest first), the injection threshold the lowest the budget left allows. A row counts as detected when any
+ * head flags it. Unlike the greedy mean-recall descent ({@link chooseThresholds}), whose allocation jumped between
+ * categories when 11 of 12,006 training rows changed, this one moves with the scores (docs/classifier.md). Opt-in:
+ * `npm run train -- --threshold-rule balanced`.
+ */
+export function chooseBalancedThresholds(
+  rows: readonly TrainRow[],
+  probs: readonly ProbRow[],
+  maxFprGeneral: number,
+  maxFprBorderline: number,
+): ProbRow {
+  const n = rows.length;
+  const group = new Int8Array(n);
+  const size = [0, 0, 0, 0, 0];
+  rows.forEach((r, i) => {
+    const g = r.label === 'benign' ? (r.borderline ? 4 : 3) : MODEL_CATEGORIES.indexOf(r.label);
+    group[i] = g;
+    size[g]!++;
+  });
+  const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
+  const okG = (k: number): boolean => ratio(k, size[3]!) <= maxFprGeneral;
+  const okB = (k: number): boolean => ratio(k, size[4]!) <= maxFprBorderline;
+  /** The lowest threshold for head `c` over `rows` (indices, by descending score) that keeps the budget. */
+  const lowest = (
+    order: readonly number[],
+    c: number,
+    flagged: Uint8Array | undefined,
+    g0: number,
+    b0: number,
+  ) => {
+    let general = g0;
+    let border = b0;
+    for (const i of order) {
+      if (flagged?.[i]) continue;
+      const g = group[i]!;
+      if (g < 3) continue;
+      if (g === 3 ? !okG(general + 1) : !okB(border + 1)) return probs[i]![c]! + 1e-9;
+      g === 3 ? general++ : border++;
+    }
+    return 0;
+  };
+  const byScore = [0, 1, 2].map((c) =>
+    Array.from({ length: n }, (_, i) => i).sort((a, b) => probs[b]![c]! - probs[a]![c]! || a - b),
+  );
+  const benignBy2 = byScore[2]!.filter((i) => group[i]! >= 3);
+  // Each head alone with the whole budget.
+  const solo = [0, 1, 2].map((c) => {
+    const t = Math.min(1.0001, lowest(byScore[c]!, c, undefined, 0, 0));
+    let hit = 0;
+    for (let i = 0; i < n; i++) if (group[i] === c && probs[i]![c]! >= t) hit++;
+    return ratio(hit, size[c]!);
+  });
+  const grid = (c: number): number[] => {
+    const scores = [...new Set(byScore[c]!.filter((i) => group[i]! < 3).map((i) => probs[i]![c]!))];
+    const step = Math.max(1, Math.ceil(scores.length / BALANCED_GRID));
+    const out = scores.filter((_, k) => k % step === 0);
+    out.push(1.0001);
+    return out;
+  };
+  const g0 = grid(0);
+  const g1 = grid(1);
+  const flagged = new Uint8Array(n);
+  let best: { t: ProbRow; share: number; mean: number } | undefined;
+  for (const t0 of g0) {
+    for (const t1 of g1) {
+      let general = 0;
+      let border = 0;
+      for (let i = 0; i < n; i++) {
+        const p = probs[i]!;
+        const f = p[0] >= t0 || p[1] >= t1 ? 1 : 0;
+        flagged[i] = f;
+        if (f && group[i]! === 3) general++;
+        else if (f && group[i]! === 4) border++;
+      }
+      if (!okG(general) || !okB(border)) continue;
+      const t2 = Math.min(1.0001, lowest(benignBy2, 2, flagged, general, border));
+      const hits = [0, 0, 0];
+      for (let i = 0; i < n; i++) {
+        const g = group[i]!;
+        if (g < 3 && (flagged[i] || probs[i]![2]! >= t2)) hits[g]!++;
+      }
+      const recalls = hits.map((h, g) => ratio(h, size[g]!));
+      const share = Math.min(...recalls.map((r, k) => (solo[k]! > 0 ? r / solo[k]! : 1)));
+      const mean = (recalls[0]! + recalls[1]! + recalls[2]!) / 3;
+      if (!best || share > best.share || (share === best.share && mean > best.mean))
+        best = { t: [t0, t1, t2], share, mean };
+    }
+  }
+  const t = best?.t ?? [1.0001, 1.0001, 1.0001];
+  return [Math.min(t[0], 1), Math.min(t[1], 1), Math.min(t[2], 1)];
+}
+
 /** Result of {@link trainModel}: the artifact plus diagnostics for the report. */
 export interface TrainResult {
   readonly artifact: ModelArtifact;
@@ -584,7 +690,8 @@ export function trainModel(
   );
   // A row tier 0 already flags is detected whatever tier 1 says (the engine acts on either).
   const decided: ProbRow[] = oofProbs.map((p, k) => (real[k]!.served?.tier0 ? [1, 1, 1] : p));
-  const t = chooseThresholds(real, decided, opts.maxFprGeneral, opts.maxFprBorderline);
+  const choose = opts.thresholdRule === 'balanced' ? chooseBalancedThresholds : chooseThresholds;
+  const t = choose(real, decided, opts.maxFprGeneral, opts.maxFprBorderline);
   const oof = metrics(real, decided, t);
 
   const served = real.some((r) => r.served !== undefined);
@@ -611,7 +718,7 @@ export function trainModel(
       optimizer: `adagrad-sgd epochs=${opts.epochs} lr=${opts.learningRate} l2=${JSON.stringify(opts.l2)} seed=${opts.seed}`,
       classWeights: `balanced per binary problem (positives vs benign)${opts.negativeWindows === 'sqrt' ? "; benign windows at the row's weight over sqrt(windows)" : ''}`,
       calibration: `platt on ${opts.folds}-fold out-of-fold max-window margins of TRAIN${servedNote}`,
-      thresholdRule: `greedy joint choice on out-of-fold TRAIN scores${served ? ', tier-0 hits counted as flagged' : ''}, fprGeneral<=${opts.maxFprGeneral}, fprBorderline<=${opts.maxFprBorderline}`,
+      thresholdRule: `${opts.thresholdRule === 'balanced' ? 'balanced (Kalai-Smorodinsky) exhaustive' : 'greedy'} joint choice on out-of-fold TRAIN scores${served ? ', tier-0 hits counted as flagged' : ''}, fprGeneral<=${opts.maxFprGeneral}, fprBorderline<=${opts.maxFprBorderline}`,
       oofMetrics: roundMetrics(oof),
     },
   };

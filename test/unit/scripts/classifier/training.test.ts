@@ -14,6 +14,7 @@ import {
   sentenceWindows,
 } from '../../../../lambdas/core/classifier/model';
 import {
+  chooseBalancedThresholds,
   chooseThresholds,
   DEFAULT_TRAIN_OPTIONS,
   fitPlatt,
@@ -403,6 +404,116 @@ describe('maskSpacedLetters', () => {
         expect(once.length).toBeLessThanOrEqual(t.length);
         expect(maskSpacedLetters(once, 4)).toBe(once);
       }),
+    );
+  });
+});
+
+describe('chooseBalancedThresholds against a brute-force search', () => {
+  /** Every (t0, t1, t2) over the distinct scores and 1.0001: the best (share of solo recall, mean recall). */
+  function bruteForce(rows: readonly TrainRow[], probs: readonly ProbRow[], g: number, b: number) {
+    const group = rows.map((r) =>
+      r.label === 'benign' ? (r.borderline ? 4 : 3) : ['harmful', 'jailbreak', 'injection'].indexOf(r.label),
+    );
+    const size = [0, 1, 2, 3, 4].map((k) => group.filter((x) => x === k).length);
+    const ratio = (x: number, y: number) => (y === 0 ? 0 : x / y);
+    const evaluate = (t: readonly number[]) => {
+      const hits = [0, 0, 0, 0, 0];
+      probs.forEach((p, i) => {
+        if (p[0] >= t[0]! || p[1] >= t[1]! || p[2] >= t[2]!) hits[group[i]!]!++;
+      });
+      const feasible = ratio(hits[3]!, size[3]!) <= g && ratio(hits[4]!, size[4]!) <= b;
+      return { feasible, recalls: [0, 1, 2].map((k) => ratio(hits[k]!, size[k]!)) };
+    };
+    const values = (c: number) => [...new Set(probs.map((p) => p[c]!)), 1.0001];
+    const solo = [0, 1, 2].map((c) => {
+      let best = 0;
+      for (const v of values(c)) {
+        const t = [1.0001, 1.0001, 1.0001];
+        t[c] = v;
+        const r = evaluate(t);
+        if (r.feasible) {
+          const own = probs.filter((p, i) => group[i] === c && p[c]! >= v).length;
+          best = Math.max(best, ratio(own, size[c]!));
+        }
+      }
+      return best;
+    });
+    let best = { share: -1, mean: -1 };
+    for (const a of values(0))
+      for (const bb of values(1))
+        for (const c of values(2)) {
+          const r = evaluate([a, bb, c]);
+          if (!r.feasible) continue;
+          const share = Math.min(...r.recalls.map((x, k) => (solo[k]! > 0 ? x / solo[k]! : 1)));
+          const mean = (r.recalls[0]! + r.recalls[1]! + r.recalls[2]!) / 3;
+          if (
+            share > best.share + 1e-12 ||
+            (Math.abs(share - best.share) <= 1e-12 && mean > best.mean + 1e-12)
+          )
+            best = { share, mean };
+        }
+    return { best, solo, evaluate };
+  }
+
+  it('gives the one benign slot to the category that keeps less of its solo recall, not to the larger mean', () => {
+    // One general benign row may be flagged. Harmful: 1 of 2 free, the other costs the slot (solo 1.0). Jailbreak:
+    // 1 of 10 free, 3 more cost the slot (solo 0.4). Mean recall prefers harmful 1.0 / jailbreak 0.1 (0.367 against
+    // 0.3); the balanced choice keeps half of harmful's solo recall and all of jailbreak's (0.5 / 0.4).
+    const rows: TrainRow[] = [];
+    const probs: ProbRow[] = [];
+    const add = (label: TrainRow['label'], p: ProbRow) => {
+      rows.push({ id: `r${rows.length}`, text: '', label, borderline: false, source: 's' });
+      probs.push(p);
+    };
+    add('harmful', [0.9, 0, 0]);
+    add('harmful', [0.3, 0, 0]);
+    add('jailbreak', [0, 0.9, 0]);
+    for (let k = 0; k < 3; k++) add('jailbreak', [0, 0.5, 0]);
+    for (let k = 0; k < 6; k++) add('jailbreak', [0, 0, 0]);
+    add('benign', [0.4, 0, 0]);
+    add('benign', [0, 0.6, 0]);
+    for (let k = 0; k < 8; k++) add('benign', [0, 0, 0]);
+    const m = metrics(rows, probs, chooseBalancedThresholds(rows, probs, 0.1, 0));
+    expect(m.recall.harmful).toBeCloseTo(0.5, 9);
+    expect(m.recall.jailbreak).toBeCloseTo(0.4, 9);
+    expect(m.fprGeneral).toBeLessThanOrEqual(0.1);
+  });
+
+  it('finds an allocation as balanced as the best one, and within both budgets', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            g: fc.integer({ min: 0, max: 4 }),
+            p: fc.tuple(
+              fc.integer({ min: 0, max: 10 }),
+              fc.integer({ min: 0, max: 10 }),
+              fc.integer({ min: 0, max: 10 }),
+            ),
+          }),
+          { minLength: 1, maxLength: 40 },
+        ),
+        fc.constantFrom([0.1, 0.2], [0.25, 0.5], [0.34, 0.34], [0, 0]),
+        (items, [g, b]) => {
+          const labels = ['harmful', 'jailbreak', 'injection', 'benign', 'benign'] as const;
+          const rows: TrainRow[] = items.map((x, i) => ({
+            id: `r${i}`,
+            text: '',
+            label: labels[x.g]!,
+            borderline: x.g === 4,
+            source: 's',
+          }));
+          // Below 1: a score of 1 is a tier-0 hit, flagged at any threshold (thresholds are capped at 1).
+          const probs: ProbRow[] = items.map((x) => [x.p[0] / 11, x.p[1] / 11, x.p[2] / 11]);
+          const t = chooseBalancedThresholds(rows, probs, g!, b!);
+          const { best, solo, evaluate } = bruteForce(rows, probs, g!, b!);
+          const r = evaluate(t);
+          expect(r.feasible).toBe(true);
+          const share = Math.min(...r.recalls.map((x, k) => (solo[k]! > 0 ? x / solo[k]! : 1)));
+          expect(share).toBeCloseTo(best.share, 9);
+        },
+      ),
+      { numRuns: 200, seed: 20261208 },
     );
   });
 });
