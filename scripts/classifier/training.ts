@@ -353,6 +353,21 @@ export function metrics(rows: readonly TrainRow[], probs: readonly ProbRow[], t:
 }
 
 /**
+ * Each row's group for the threshold choices — 0..2 the attack labels (MODEL_CATEGORIES order), 3 general benign,
+ * 4 borderline — and the size of each group.
+ */
+function groupsOf(rows: readonly TrainRow[]): { readonly group: Int8Array; readonly size: number[] } {
+  const group = new Int8Array(rows.length);
+  const size = [0, 0, 0, 0, 0];
+  rows.forEach((r, i) => {
+    const g = r.label === 'benign' ? (r.borderline ? 4 : 3) : MODEL_CATEGORIES.indexOf(r.label);
+    group[i] = g;
+    size[g]!++;
+  });
+  return { group, size };
+}
+
+/**
  * Joint choice of the three thresholds on out-of-fold TRAIN scores, maximising mean recall (a row
  * counts as detected when any head flags it) under both FPR budgets. Candidates: the budgets split
  * among the heads on a 10 % grid (each head gets the lowest threshold its share allows), each refined
@@ -371,14 +386,7 @@ export function chooseThresholds(
   maxFprBorderline: number,
 ): ProbRow {
   const n = rows.length;
-  // Group of each row: 0..2 the attack labels (MODEL_CATEGORIES order), 3 general benign, 4 borderline.
-  const group = new Int8Array(n);
-  const size = [0, 0, 0, 0, 0];
-  rows.forEach((r, i) => {
-    const g = r.label === 'benign' ? (r.borderline ? 4 : 3) : MODEL_CATEGORIES.indexOf(r.label);
-    group[i] = g;
-    size[g]!++;
-  });
+  const { group, size } = groupsOf(rows);
   const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
   const meanRecall = (h: readonly number[]): number =>
     (ratio(h[0]!, size[0]!) + ratio(h[1]!, size[1]!) + ratio(h[2]!, size[2]!)) / 3;
@@ -498,13 +506,7 @@ export function chooseBalancedThresholds(
   maxFprBorderline: number,
 ): ProbRow {
   const n = rows.length;
-  const group = new Int8Array(n);
-  const size = [0, 0, 0, 0, 0];
-  rows.forEach((r, i) => {
-    const g = r.label === 'benign' ? (r.borderline ? 4 : 3) : MODEL_CATEGORIES.indexOf(r.label);
-    group[i] = g;
-    size[g]!++;
-  });
+  const { group, size } = groupsOf(rows);
   const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
   const okG = (k: number): boolean => ratio(k, size[3]!) <= maxFprGeneral;
   const okB = (k: number): boolean => ratio(k, size[4]!) <= maxFprBorderline;

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import * as ascii from '../util/ascii';
 import { FUNCTION_WORDS } from './function-words';
 import {
   BASE64URL_RE,
@@ -23,6 +24,9 @@ import {
   runsOf,
   scratchOf,
 } from './text';
+
+// Hot loops: module-local bindings (see util/ascii.ts).
+const { isAsciiLower } = ascii;
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -235,18 +239,16 @@ function englishWordCount(text: string): number {
   englishWords ??= new Set(FUNCTION_WORDS.en.split(' '));
   let n = 0;
   for (let i = 0; i < text.length; ) {
-    if (!isAsciiLowerUnit(text.charCodeAt(i))) {
+    if (!isAsciiLower(text.charCodeAt(i))) {
       i++;
       continue;
     }
     const s = i;
-    while (i < text.length && isAsciiLowerUnit(text.charCodeAt(i))) i++;
+    while (i < text.length && isAsciiLower(text.charCodeAt(i))) i++;
     if (i - s <= 5 && englishWords.has(text.slice(s, i))) n++;
   }
   return n;
 }
-
-const isAsciiLowerUnit = (c: number): boolean => c >= 0x61 && c <= 0x7a;
 
 /** English function words a rotated decoded layer must gain over the layer as decoded. */
 export const MIN_ROTATED_GAIN = 3;

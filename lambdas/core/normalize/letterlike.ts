@@ -14,6 +14,8 @@
  * Upside-down letters (`ɐ ǝ ɥ ɹ ʇ ʎ ɯ ʞ ʍ ʌ ɔ ɟ ƃ ᴉ`) are deliberately absent: upside-down text is
  * written in reverse order too, so it gets its own view (`upside-down.ts`).
  */
+import { HANGUL_FILLERS } from './text';
+
 /**
  * `ǫ Ǫ`: small capital Q in fancy text (`ǫᴜɪᴄᴋ`), but an o with an ogonek (a Latin letter and its mark) in
  * accented text (`tǫ`, `pąsswǫrd`). Folded to q unless a neighbouring code point is a letter and neither is a
@@ -173,7 +175,7 @@ function buildTable(): Table {
   map.set(0x283c, '');
 
   // Spacers that render as a blank.
-  for (const cp of [0x3164, 0xffa0, 0x115f, 0x1160]) map.set(cp, ' ');
+  for (const cp of HANGUL_FILLERS) map.set(cp, ' ');
 
   // Symbols that NFKC spells as an abbreviation of two or more letters (™ → TM, ℠ → SM, ℡ → TEL, № → No, ㎏ → kg,
   // 🅪 → MC): a word of their own. NFKC alone would glue it to the word it follows (`bomb™` → `bombtm`), so it is

@@ -161,27 +161,24 @@ function findTags(text: string): Tag[] {
     if (lt !== -1 && lt < from) lt = text.indexOf('<', from);
     return amp === -1 ? lt : lt === -1 ? amp : Math.min(lt, amp);
   };
+  /**
+   * A comment or an invisible character reference at `start` that ends at `end` (-1: none): an inline tag, it renders
+   * as nothing. Returns where to look next.
+   */
+  const inline = (start: number, end: number): number => {
+    if (end < 0) return next(start + 1);
+    tags.push({ start, end, kind: 0, role: 0, format: false });
+    return next(end);
+  };
   for (let i = next(0); i >= 0 && i < n; ) {
     if (text.charCodeAt(i) === 0x26) {
-      const end = invisibleRefEnd(text, i);
-      if (end < 0) {
-        i = next(i + 1);
-        continue;
-      }
-      tags.push({ start: i, end, kind: 0, role: 0, format: false });
-      i = next(end);
+      i = inline(i, invisibleRefEnd(text, i));
       continue;
     }
     if (text.startsWith('<!--', i)) {
       if (plain !== -1 && plain < i + 4) plain = text.indexOf('-->', i + 4);
       if (bang !== -1 && bang < i + 4) bang = text.indexOf('--!>', i + 4);
-      const end = plain < 0 ? (bang < 0 ? -1 : bang + 4) : bang < 0 || plain < bang ? plain + 3 : bang + 4;
-      if (end < 0) {
-        i = next(i + 1);
-        continue;
-      }
-      tags.push({ start: i, end, kind: 0, role: 0, format: false });
-      i = next(end);
+      i = inline(i, plain < 0 ? (bang < 0 ? -1 : bang + 4) : bang < 0 || plain < bang ? plain + 3 : bang + 4);
       continue;
     }
     const end = tagEnd(text, i, n);

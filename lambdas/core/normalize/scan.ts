@@ -10,7 +10,7 @@ import {
 } from './leet';
 import { REVERSED_WORDS as ALL_REVERSED_WORDS } from './patterns';
 import { passes as passesPigLatin } from './piglatin';
-import { codeUnits, isSentenceEnd, scratchOf } from './text';
+import { codeUnits, isSentenceEnd, isWideSpace, scratchOf } from './text';
 
 // Hot loops: module-local bindings (see util/ascii.ts).
 const { isAsciiLower } = ascii;
@@ -61,18 +61,6 @@ for (let c = 0; c < 0x80; c++) {
 for (const ch of ' \t\n\v\f\r') CLASS[ch.charCodeAt(0)] = (CLASS[ch.charCodeAt(0)] ?? 0) | SPACE;
 for (const ch of INNER_SEPARATORS) CLASS[ch.charCodeAt(0)] = (CLASS[ch.charCodeAt(0)] ?? 0) | INNER;
 for (const ch of '.-') CLASS[ch.charCodeAt(0)] = (CLASS[ch.charCodeAt(0)] ?? 0) | DOT_DASH;
-
-/** JavaScript `\s` beyond ASCII (the same list as `WHITESPACE_RE`). */
-const isWideSpace = (c: number): boolean =>
-  c === 0xa0 ||
-  c === 0x1680 ||
-  (c >= 0x2000 && c <= 0x200a) ||
-  c === 0x2028 ||
-  c === 0x2029 ||
-  c === 0x202f ||
-  c === 0x205f ||
-  c === 0x3000 ||
-  c === 0xfeff;
 
 // rot13 evidence (see `ROT13_SIGNAL_RE` / `ENGLISH_WORDS_RE`): the regexes match whole words only.
 /** Words that are rot13 evidence on their own (`\b(?:…)\b` alternatives without spaces). */

@@ -14,6 +14,7 @@
  */
 import * as ascii from '../util/ascii';
 import { knownWordCost, MAX_WORD } from './segment';
+import { HANGUL_FILLERS, isWideSpace } from './text';
 
 const { isAsciiAlnum, isAsciiLetter, isAsciiLower, isAsciiUpper } = ascii;
 
@@ -64,26 +65,15 @@ function looksTurnedRound(text: string, start: number, end: number): boolean {
 }
 
 /**
- * What separates tokens: ASCII whitespace and controls, and the Unicode spaces and blank fillers that render as a
- * gap (no-break and typographic spaces, ideographic space, Hangul fillers, Braille blank). Text spaced with Hangul
+ * What separates tokens: ASCII whitespace and controls, JavaScript's other whitespace ({@link isWideSpace}), and the
+ * blank fillers that render as a gap (Hangul fillers, Braille blank). Text spaced with Hangul
  * fillers (`Howㅤmuchㅤmoney…`, the catalog's `hangul-filler`) would otherwise be one long token.
  */
 export function isTokenGap(c: number): boolean {
   if (c <= 32) return true;
   if (c < 0xa0) return false;
-  return (
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0x3164 ||
-    c === 0x2800 ||
-    c === 0xffa0 ||
-    c === 0x115f ||
-    c === 0x1160
-  );
+  // U+FEFF is `\s` to JavaScript but renders as nothing (a zero-width no-break space): words it sits in stay one.
+  return (isWideSpace(c) && c !== 0xfeff) || c === 0x2800 || HANGUL_FILLERS.includes(c);
 }
 
 /** What a whitespace-separated token is: no letters or odd symbols (figures, prose punctuation), plain, or machine-made. */

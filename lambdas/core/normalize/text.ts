@@ -2,6 +2,21 @@
 
 const CHUNK = 8192;
 
+/** JavaScript `\s` beyond ASCII (the same list as `WHITESPACE_RE`). */
+export const isWideSpace = (c: number): boolean =>
+  c === 0xa0 ||
+  c === 0x1680 ||
+  (c >= 0x2000 && c <= 0x200a) ||
+  c === 0x2028 ||
+  c === 0x2029 ||
+  c === 0x202f ||
+  c === 0x205f ||
+  c === 0x3000 ||
+  c === 0xfeff;
+
+/** Hangul fillers: letters by category that render as a blank (the letter-like fold reads them as a space). */
+export const HANGUL_FILLERS: readonly number[] = [0x3164, 0xffa0, 0x115f, 0x1160];
+
 /** Builds a string from UTF-16 code units without spreading a huge array onto the stack. */
 export function fromCodeUnits(codes: ArrayLike<number>): string {
   const parts: string[] = [];

@@ -341,31 +341,36 @@ function referenceChooseThresholds(
   return [Math.min(t[0], 1), Math.min(t[1], 1), Math.min(t[2], 1)];
 }
 
+/** Random rows for the threshold searches: a group (0..2 attack labels, 3 benign, 4 borderline benign) and three scores 0..`max`. */
+const scoredItems = (max: number, maxLength: number) =>
+  fc.array(
+    fc.record({
+      g: fc.integer({ min: 0, max: 4 }),
+      p: fc.tuple(fc.integer({ min: 0, max }), fc.integer({ min: 0, max }), fc.integer({ min: 0, max })),
+    }),
+    { minLength: 1, maxLength },
+  );
+
+/** The training rows of {@link scoredItems}. */
+function rowsOf(items: readonly { readonly g: number }[]): TrainRow[] {
+  const labels = ['harmful', 'jailbreak', 'injection', 'benign', 'benign'] as const;
+  return items.map((x, i) => ({
+    id: `r${i}`,
+    text: '',
+    label: labels[x.g]!,
+    borderline: x.g === 4,
+    source: 's',
+  }));
+}
+
 describe('chooseThresholds against the reference search', () => {
   it('picks the same thresholds as recomputing the metrics for every trial', () => {
     fc.assert(
       fc.property(
-        fc.array(
-          fc.record({
-            g: fc.integer({ min: 0, max: 4 }),
-            p: fc.tuple(
-              fc.integer({ min: 0, max: 100 }),
-              fc.integer({ min: 0, max: 100 }),
-              fc.integer({ min: 0, max: 100 }),
-            ),
-          }),
-          { minLength: 1, maxLength: 300 },
-        ),
+        scoredItems(100, 300),
         fc.constantFrom([0.008, 0.095], [0.05, 0.2], [0, 0], [1, 1]),
         (items, [g, b]) => {
-          const labels = ['harmful', 'jailbreak', 'injection', 'benign', 'benign'] as const;
-          const rows: TrainRow[] = items.map((x, i) => ({
-            id: `r${i}`,
-            text: '',
-            label: labels[x.g]!,
-            borderline: x.g === 4,
-            source: 's',
-          }));
+          const rows = rowsOf(items);
           // Scores on a 1/100 grid, so ties are common.
           const probs: ProbRow[] = items.map((x) => [x.p[0] / 100, x.p[1] / 100, x.p[2] / 100]);
           expect(chooseThresholds(rows, probs, g!, b!)).toEqual(
@@ -482,27 +487,10 @@ describe('chooseBalancedThresholds against a brute-force search', () => {
   it('finds an allocation as balanced as the best one, and within both budgets', () => {
     fc.assert(
       fc.property(
-        fc.array(
-          fc.record({
-            g: fc.integer({ min: 0, max: 4 }),
-            p: fc.tuple(
-              fc.integer({ min: 0, max: 10 }),
-              fc.integer({ min: 0, max: 10 }),
-              fc.integer({ min: 0, max: 10 }),
-            ),
-          }),
-          { minLength: 1, maxLength: 40 },
-        ),
+        scoredItems(10, 40),
         fc.constantFrom([0.1, 0.2], [0.25, 0.5], [0.34, 0.34], [0, 0]),
         (items, [g, b]) => {
-          const labels = ['harmful', 'jailbreak', 'injection', 'benign', 'benign'] as const;
-          const rows: TrainRow[] = items.map((x, i) => ({
-            id: `r${i}`,
-            text: '',
-            label: labels[x.g]!,
-            borderline: x.g === 4,
-            source: 's',
-          }));
+          const rows = rowsOf(items);
           // Below 1: a score of 1 is a tier-0 hit, flagged at any threshold (thresholds are capped at 1).
           const probs: ProbRow[] = items.map((x) => [x.p[0] / 11, x.p[1] / 11, x.p[2] / 11]);
           const t = chooseBalancedThresholds(rows, probs, g!, b!);

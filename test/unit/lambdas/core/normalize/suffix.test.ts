@@ -124,6 +124,6 @@ describe('token gaps', () => {
   );
 
   it('GIVEN letters, digits and zero-width characters THEN they are not gaps', () => {
-    for (const c of ['a', '7', '\u200b', '\u00e9']) expect(isTokenGap(c.charCodeAt(0))).toBe(false);
+    for (const c of ['a', '7', '\u200b', '\ufeff', '\u00e9']) expect(isTokenGap(c.charCodeAt(0))).toBe(false);
   });
 });
